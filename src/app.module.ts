@@ -1,0 +1,30 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { LoggerModule } from 'nestjs-pino';
+import type { BlinkConfig } from './config/settings.js';
+import { SettingsModule } from './config/settings.module.js';
+import { HealthModule } from './health/health.module.js';
+import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
+import { RetentionModule } from './retention/retention.module.js';
+import { StorageModule } from './storage/storage.module.js';
+
+/** The whole broker, built around a configuration that was validated before boot. */
+@Module({})
+export class AppModule {
+  static forRoot(config: BlinkConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SettingsModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: { level: config.logLevel, autoLogging: false, base: { service: 'blink' } },
+        }),
+        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: true } }),
+        StorageModule,
+        RetentionModule,
+        KafkaProtocolModule,
+        HealthModule,
+      ],
+    };
+  }
+}

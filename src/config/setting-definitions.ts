@@ -1,0 +1,83 @@
+import type { LogLevel } from './blink-config.js';
+import type { SettingKey, SettingsDto } from './settings.dto.js';
+import { InvalidSettingValue, parseDuration, parseSize, showValue } from './units.js';
+
+/**
+ * One row per setting: its environment variable, its built-in default (written exactly as
+ * in config/settings.yaml, and converted like any other value), and how a raw YAML value or
+ * env string becomes the typed value that `SettingsDto` validates. Converters only fix the
+ * type; ranges and other rules are the DTO's decorators.
+ */
+export interface SettingDefinition<K extends SettingKey> {
+  readonly env: string;
+  readonly defaultValue: unknown;
+  readonly convert: (raw: unknown) => SettingsDto[K];
+}
+
+export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinition<K> } = {
+  max_memory: { env: 'MAX_MEMORY', defaultValue: '1GB', convert: parseSize },
+  retention: { env: 'RETENTION', defaultValue: '5m', convert: parseDuration },
+  broker_ports: { env: 'BROKER_PORTS', defaultValue: [9092, 9094], convert: toNumberList },
+  rest_port: { env: 'REST_PORT', defaultValue: 30004, convert: toNumber },
+  kafka_hostname: { env: 'KAFKA_HOSTNAME', defaultValue: '0.0.0.0', convert: toText },
+  advertised_hostname: { env: 'ADVERTISED_HOSTNAME', defaultValue: 'localhost', convert: toText },
+  record_storage_path: { env: 'RECORD_STORAGE_PATH', defaultValue: './records', convert: toText },
+  purge_on_fetch: { env: 'PURGE_ON_FETCH', defaultValue: false, convert: toBoolean },
+  enable_consumer_groups: { env: 'ENABLE_CONSUMER_GROUPS', defaultValue: true, convert: toBoolean },
+  plugin_paths: { env: 'PLUGIN_PATHS', defaultValue: [], convert: toTextList },
+  kafka_cfg_num_partitions: { env: 'KAFKA_CFG_NUM_PARTITIONS', defaultValue: 1, convert: toNumber },
+  auto_create_topics: { env: 'AUTO_CREATE_TOPICS', defaultValue: true, convert: toBoolean },
+  // Kafka's message.max.bytes default: 1 MiB of records plus the 12-byte batch overhead.
+  message_max_bytes: { env: 'MESSAGE_MAX_BYTES', defaultValue: 1_048_588, convert: parseSize },
+  log_level: { env: 'LOG_LEVEL', defaultValue: 'info', convert: toLogLevel },
+};
+
+export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
+
+const DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+  '1': true,
+  '0': false,
+};
+
+/** Numbers pass through (the DTO checks they are whole and in range); strings must be decimal. */
+function toNumber(raw: unknown): number {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string' && DECIMAL.test(raw.trim())) return Number(raw.trim());
+  throw new InvalidSettingValue(`${showValue(raw)} is not a number`);
+}
+
+/** A YAML list, or a comma list as env gives it ("9092,9094"). */
+function toNumberList(raw: unknown): number[] {
+  if (Array.isArray(raw)) return raw.map(toNumber);
+  if (typeof raw === 'string') return raw.split(',').map(toNumber);
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list (examples: [9092, 9094] or "9092,9094")`);
+}
+
+function toBoolean(raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const word = typeof raw === 'string' || typeof raw === 'number' ? BOOLEAN_WORDS[String(raw).trim().toLowerCase()] : undefined;
+  if (word === undefined) throw new InvalidSettingValue(`${showValue(raw)} is not a boolean (true/false, yes/no, 1/0)`);
+  return word;
+}
+
+function toText(raw: unknown): string {
+  if (typeof raw === 'string') return raw.trim();
+  throw new InvalidSettingValue(`${showValue(raw)} is not text`);
+}
+
+/** A YAML list, or a comma list as env gives it (blank entries dropped, so PLUGIN_PATHS="" means none). */
+function toTextList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(toText);
+  if (typeof raw === 'string') return raw.split(',').map(toText).filter((entry) => entry !== '');
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list of paths`);
+}
+
+/** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */
+function toLogLevel(raw: unknown): LogLevel {
+  return toText(raw).toLowerCase() as LogLevel;
+}

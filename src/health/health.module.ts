@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { KafkaProtocolModule } from '../kafka/kafka-protocol.module.js';
+import { HealthController } from './health.controller.js';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), KafkaProtocolModule],
+  controllers: [HealthController],
+})
+export class HealthModule {}

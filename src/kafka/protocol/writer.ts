@@ -1,0 +1,270 @@
+/**
+ * A `records` field value on the way out: one Buffer, several Buffers sent back to back (e.g.
+ * record batches straight from the log), or null.
+ */
+export type Records = Buffer | readonly Buffer[] | null;
+
+/** Writes one array element; struct encoders `(w, version, item)` fit this shape too. */
+export type ElementWriter<T> = (w: KafkaWriter, version: number, item: T, compact: boolean) => void;
+
+export const writeInt32Element: ElementWriter<number> = (w, _version, n) => w.writeInt32(n);
+export const writeInt64Element: ElementWriter<number> = (w, _version, n) => w.writeInt64(n);
+export const writeStringElement: ElementWriter<string> = (w, _version, s, compact) =>
+  w.writeString(s, compact);
+
+/** Chunks at least this long are appended by reference (vectored write); shorter ones are copied. */
+const EXTERNAL_CHUNK_MIN_BYTES = 512;
+const TWO_32 = 2 ** 32;
+const TWO_63 = 2 ** 63;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A finished run of output: either a view of a scratch buffer or a caller's Buffer kept by reference. */
+interface Piece {
+  readonly offset: number;
+  readonly bytes: Buffer;
+  readonly external: boolean;
+}
+
+/**
+ * Encodes Kafka's wire primitives. Small values go into a scratch Buffer that doubles when full;
+ * large byte blobs (records) are kept as external chunks, so the output is a list of Buffers for a
+ * vectored socket write. Positions (`length`, `reserveInt32`) count every byte written, external
+ * chunks included.
+ */
+export class KafkaWriter {
+  private scratch: Buffer;
+  /** Next write position in `scratch`. */
+  private pos = 0;
+  /** Start in `scratch` of the run not yet closed into `pieces`. */
+  private pieceStart = 0;
+  private readonly pieces: Piece[] = [];
+  private closedLength = 0;
+
+  constructor(initialCapacity = 256) {
+    this.scratch = Buffer.allocUnsafe(Math.max(initialCapacity, 16));
+  }
+
+  /** Total bytes written so far, including external chunks. */
+  get length(): number {
+    return this.closedLength + this.pos - this.pieceStart;
+  }
+
+  /** Fixed-width integers are big-endian two's complement. */
+  writeInt8(n: number): void {
+    const at = this.claim(1);
+    this.scratch.writeInt8(n, at);
+  }
+
+  writeInt16(n: number): void {
+    const at = this.claim(2);
+    this.scratch.writeInt16BE(n, at);
+  }
+
+  writeUInt16(n: number): void {
+    const at = this.claim(2);
+    this.scratch.writeUInt16BE(n, at);
+  }
+
+  writeInt32(n: number): void {
+    const at = this.claim(4);
+    this.scratch.writeInt32BE(n, at);
+  }
+
+  writeUInt32(n: number): void {
+    const at = this.claim(4);
+    this.scratch.writeUInt32BE(n, at);
+  }
+
+  /**
+   * int64 from a JS number, written as a signed high half and an unsigned low half. Values outside
+   * the int64 range (e.g. `2 ** 63`, which is not exactly representable below it) are clamped.
+   */
+  writeInt64(n: number): void {
+    if (n >= TWO_63) {
+      this.writeInt32(0x7fffffff);
+      this.writeUInt32(0xffffffff);
+    } else if (n <= -TWO_63) {
+      this.writeInt32(-0x80000000);
+      this.writeUInt32(0);
+    } else {
+      const high = Math.floor(n / TWO_32);
+      this.writeInt32(high);
+      this.writeUInt32(Math.trunc(n - high * TWO_32));
+    }
+  }
+
+  writeFloat64(n: number): void {
+    const at = this.claim(8);
+    this.scratch.writeDoubleBE(n, at);
+  }
+
+  writeBool(b: boolean): void {
+    this.writeInt8(b ? 1 : 0);
+  }
+
+  /** 16 raw bytes from the canonical 8-4-4-4-12 hex form. */
+  writeUuid(s: string): void {
+    if (!UUID_PATTERN.test(s)) throw new RangeError(`not a uuid: ${s}`);
+    const at = this.claim(16);
+    this.scratch.write(s.replaceAll('-', ''), at, 16, 'hex');
+  }
+
+  /** Unsigned varint: 7 bits per byte, least significant group first, high bit = more bytes follow. */
+  writeUVarint(n: number): void {
+    if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError(`unsigned varint out of range: ${n}`);
+    let rest = n;
+    while (rest >= 0x80) {
+      this.writeInt8(((rest & 0x7f) | 0x80) - 0x100);
+      rest >>>= 7;
+    }
+    this.writeInt8(rest);
+  }
+
+  /** Signed varint (record fields): zigzag int32, so -1 is 1, 1 is 2, -2 is 3. */
+  writeVarint(n: number): void {
+    this.writeUVarint(((n << 1) ^ (n >> 31)) >>> 0);
+  }
+
+  /** Signed varlong (record fields): zigzag int64 in up to 10 bytes, exact up to 2^53. */
+  writeVarlong(n: number): void {
+    let zigzag = n >= 0 ? n * 2 : -n * 2 - 1;
+    while (zigzag >= 0x80) {
+      this.writeInt8((zigzag % 0x80) - 0x80);
+      zigzag = Math.floor(zigzag / 0x80);
+    }
+    this.writeInt8(zigzag);
+  }
+
+  /** UTF-8 string: int16 length (classic) or uvarint length + 1 (compact); null = -1 / 0. */
+  writeString(s: string | null, compact: boolean): void {
+    if (s === null) return this.writeLength(null, compact, 2);
+    const length = Buffer.byteLength(s, 'utf8');
+    this.writeLength(length, compact, 2);
+    const at = this.claim(length);
+    this.scratch.write(s, at, length, 'utf8');
+  }
+
+  /** Bytes: int32 length (classic) or uvarint length + 1 (compact); null = -1 / 0. */
+  writeBytes(b: Buffer | null, compact: boolean): void {
+    this.writeLength(b === null ? null : b.length, compact, 4);
+    if (b !== null) this.appendChunk(b);
+  }
+
+  /**
+   * Records are encoded like bytes; the length prefix covers all chunks, and large chunks are kept
+   * by reference so Fetch responses go out without copying log data.
+   */
+  writeRecords(records: Records, compact: boolean): void {
+    if (records === null) return this.writeLength(null, compact, 4);
+    const chunks = Buffer.isBuffer(records) ? [records] : records;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    this.writeLength(length, compact, 4);
+    for (const chunk of chunks) this.appendChunk(chunk);
+  }
+
+  /** Array count: int32 (classic) or uvarint count + 1 (compact); null = -1 / 0. */
+  writeArrayLength(n: number | null, compact: boolean): void {
+    if (compact) this.writeUVarint(n === null ? 0 : n + 1);
+    else this.writeInt32(n === null ? -1 : n);
+  }
+
+  writeArray<T>(compact: boolean, version: number, items: readonly T[] | null, writeElement: ElementWriter<T>): void {
+    this.writeArrayLength(items === null ? null : items.length, compact);
+    if (items === null) return;
+    for (const item of items) writeElement(this, version, item, compact);
+  }
+
+  /** The tagged-field section of a struct with nothing tagged to send: a zero count. */
+  writeEmptyTaggedFields(): void {
+    this.writeInt8(0);
+  }
+
+  /**
+   * One entry of a tagged-field section (KIP-482): uvarint tag, uvarint size, then the value that
+   * was encoded into its own writer (tagged fields are rare, so the copy is cheap). The caller
+   * writes the section's uvarint count first and emits tags in increasing order.
+   */
+  writeTaggedField(tag: number, value: KafkaWriter): void {
+    this.writeUVarint(tag);
+    this.writeUVarint(value.length);
+    for (const chunk of value.toChunks()) this.appendChunk(chunk);
+  }
+
+  /** Writes a placeholder int32 (e.g. a frame size) and returns its position for {@link patchInt32}. */
+  reserveInt32(): number {
+    const position = this.length;
+    this.writeInt32(0);
+    return position;
+  }
+
+  /** Overwrites an int32 written by {@link reserveInt32}, even after later external chunks. */
+  patchInt32(position: number, value: number): void {
+    if (position >= this.closedLength) {
+      this.scratch.writeInt32BE(value, this.pieceStart + position - this.closedLength);
+      return;
+    }
+    const piece = this.pieces.findLast((p) => p.offset <= position);
+    if (piece === undefined || piece.external || position + 4 > piece.offset + piece.bytes.length) {
+      throw new RangeError(`position ${position} is not a reserved int32`);
+    }
+    piece.bytes.writeInt32BE(value, position - piece.offset);
+  }
+
+  /** The output in order, without concatenation: scratch views and external chunks as given. */
+  toChunks(): Buffer[] {
+    const chunks = this.pieces.map((p) => p.bytes);
+    if (this.pos > this.pieceStart) chunks.push(this.scratch.subarray(this.pieceStart, this.pos));
+    return chunks;
+  }
+
+  /** The output as one Buffer (copies; meant for tests and small messages). */
+  toBuffer(): Buffer {
+    return Buffer.concat(this.toChunks(), this.length);
+  }
+
+  private writeLength(length: number | null, compact: boolean, classicWidth: 2 | 4): void {
+    if (compact) this.writeUVarint(length === null ? 0 : length + 1);
+    else if (classicWidth === 2) this.writeInt16(length ?? -1);
+    else this.writeInt32(length ?? -1);
+  }
+
+  private appendChunk(chunk: Buffer): void {
+    if (chunk.length < EXTERNAL_CHUNK_MIN_BYTES) {
+      const at = this.claim(chunk.length);
+      chunk.copy(this.scratch, at);
+      return;
+    }
+    this.closePiece();
+    this.pieces.push({ offset: this.closedLength, bytes: chunk, external: true });
+    this.closedLength += chunk.length;
+  }
+
+  private closePiece(): void {
+    if (this.pos === this.pieceStart) return;
+    const bytes = this.scratch.subarray(this.pieceStart, this.pos);
+    this.pieces.push({ offset: this.closedLength, bytes, external: false });
+    this.closedLength += bytes.length;
+    this.pieceStart = this.pos;
+  }
+
+  /** Makes room for `n` bytes in the open run and returns where they go. */
+  private claim(n: number): number {
+    if (this.pos + n > this.scratch.length) this.grow(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** Doubles the scratch buffer; closed pieces keep viewing the old one, the open run is copied. */
+  private grow(n: number): void {
+    const open = this.pos - this.pieceStart;
+    let capacity = this.scratch.length * 2;
+    while (capacity < open + n) capacity *= 2;
+    const next = Buffer.allocUnsafe(capacity);
+    this.scratch.copy(next, 0, this.pieceStart, this.pos);
+    this.scratch = next;
+    this.pieceStart = 0;
+    this.pos = open;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * One client connection: frames in, one request at a time, responses out in request order
+ * (Kafka mutes a channel while it handles a request; clients pipeline and rely on order).
+ *
+ * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
+ * is paused once `maxBufferedBytes` of further requests are waiting; a response is not
+ * followed by the next request until the socket has drained.
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Logger } from '@nestjs/common';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../protocol/headers.js';
+import { isFlexible } from '../protocol/api-codec.js';
+import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
+import { KafkaProtocolError } from '../protocol/errors.js';
+import { KafkaReader } from '../protocol/reader.js';
+import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
+import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
+
+class UnsupportedRequestError extends Error {}
+
+export interface ConnectionLimits {
+  readonly maxFrameBytes: number;
+  readonly maxBufferedBytes: number;
+}
+
+export interface ConnectionObserver {
+  requestHandled(apiKey: number, durationMs: number): void;
+}
+
+export class KafkaConnection {
+  private readonly decoder: FrameDecoder;
+  private busy = false;
+  private closed = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly registry: ApiRegistry,
+    private readonly limits: ConnectionLimits,
+    private readonly logger: Logger,
+    private readonly observer: ConnectionObserver,
+  ) {
+    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  get peer(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** Resolves once the request being handled (if any) has been answered. */
+  idle(): Promise<void> {
+    return this.inFlight;
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.decoder.push(chunk);
+    if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
+    if (!this.busy) this.inFlight = this.drainFrames();
+  }
+
+  private async drainFrames(): Promise<void> {
+    this.busy = true;
+    try {
+      for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
+        await this.handleFrame(frame);
+        if (this.socket.isPaused() && this.decoder.bufferedBytes <= this.limits.maxBufferedBytes) this.socket.resume();
+      }
+    } catch (err) {
+      this.refuse(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async handleFrame(frame: Buffer): Promise<void> {
+    const startedAt = performance.now();
+    const reader = new KafkaReader(frame);
+    const header = readRequestHeader(reader);
+    const api = this.registry.get(header.apiKey);
+    if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
+      await this.answerUnsupported(header, api);
+      return;
+    }
+    if (isFlexible(api.codec, header.apiVersion)) reader.skipTaggedFields();
+    const request: KafkaRequest<unknown> = {
+      header,
+      body: api.codec.decodeRequest(reader, header.apiVersion),
+      localPort: this.socket.localPort ?? 0,
+      receivedAtMs: Date.now(),
+    };
+    const response = await api.invoke(request);
+    if (response !== NO_RESPONSE) await this.respond(api, header, response);
+    this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
+  }
+
+  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown): Promise<void> {
+    const flexibleHeader = header.apiKey !== API_VERSIONS_KEY && isFlexible(api.codec, header.apiVersion);
+    const frame = beginResponseFrame(header.correlationId, flexibleHeader);
+    api.codec.encodeResponse(frame.writer, header.apiVersion, body);
+    await this.write(finishResponseFrame(frame));
+  }
+
+  /**
+   * ApiVersions in a version we do not serve gets UNSUPPORTED_VERSION in the v0 body with
+   * our ranges (KIP-511), so the client can retry lower. Any other unknown API or version
+   * cannot be answered in a form the client would parse: Kafka closes the connection.
+   */
+  private async answerUnsupported(header: RequestHeader, api: RegisteredApi | undefined): Promise<void> {
+    if (header.apiKey !== API_VERSIONS_KEY) {
+      throw new UnsupportedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${api ? ` (serving ${api.minVersion}-${api.maxVersion})` : ''}`);
+    }
+    const frame = beginResponseFrame(header.correlationId, false);
+    ApiVersionsApi.encodeResponse(frame.writer, 0, {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: advertisedRanges(this.registry),
+    });
+    await this.write(finishResponseFrame(frame));
+  }
+
+  private async write(chunks: Buffer[]): Promise<void> {
+    if (this.closed) return;
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+    if (this.socket.writableNeedDrain) {
+      await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
+    }
+  }
+
+  private refuse(err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnsupportedRequestError) {
+      this.logger.warn(`closing connection ${this.peer}: ${reason}`);
+    } else {
+      this.logger.error(`closing connection ${this.peer} after a handler failure: ${reason}`, (err as Error)?.stack);
+    }
+    this.destroy();
+  }
+}

@@ -1,0 +1,13 @@
+import type { RequestHeader } from '../protocol/headers.js';
+
+/** The data a Kafka handler receives: the decoded body plus where it came from. */
+export interface KafkaRequest<Body> {
+  readonly header: RequestHeader;
+  readonly body: Body;
+  /** The broker port the client connected to (Metadata advertises it back). */
+  readonly localPort: number;
+  readonly receivedAtMs: number;
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('NO_RESPONSE');

@@ -1,0 +1,118 @@
+/**
+ * KafkaTransport: a custom Nest microservice transport that speaks the Kafka wire protocol
+ * on every port of `broker_ports`. It collects the @KafkaApi handlers into the ApiRegistry
+ * (so ApiVersions advertises exactly what is handled) and hands each socket to a
+ * KafkaConnection. close() stops accepting, answers parked fetches, waits (bounded) for
+ * in-flight requests, then closes every socket.
+ */
+import { createServer, type Server as NetServer } from 'node:net';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
+import { KafkaProbe } from '../../metrics/kafka.probe.js';
+import { FetchParking } from '../fetch/fetch-parking.js';
+import { ApiRegistry } from './api-registry.js';
+import { KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
+import { KafkaConnection } from './kafka-connection.js';
+
+/** Kafka's socket.request.max.bytes default. */
+export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/** Pipelined request bytes buffered per connection before the socket is paused. */
+export const MAX_BUFFERED_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
+export const MAX_CONNECTIONS_PER_LISTENER = 10_000;
+/** How long close() waits for in-flight requests before closing sockets. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
+@Injectable()
+export class KafkaTransport extends Server implements CustomTransportStrategy {
+  private readonly servers: NetServer[] = [];
+  private readonly connections = new Set<KafkaConnection>();
+  private readonly log = new Logger('KafkaTransport');
+  private listening = false;
+
+  constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+    private readonly registry: ApiRegistry,
+    private readonly parking: FetchParking,
+    private readonly probe: KafkaProbe,
+  ) {
+    super();
+  }
+
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      this.registerHandlers();
+      for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
+      this.listening = true;
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listening = false;
+    for (const server of this.servers) server.close();
+    this.parking.releaseAll();
+    const idle = Promise.all([...this.connections].map((c) => c.idle()));
+    await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    for (const connection of this.connections) connection.destroy();
+    this.connections.clear();
+  }
+
+  on(): never {
+    throw new Error('KafkaTransport has no events');
+  }
+
+  unwrap<T>(): T {
+    return this.servers as T;
+  }
+
+  private registerHandlers(): void {
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (!pattern.startsWith(KAFKA_PATTERN_PREFIX)) continue;
+      const registration = handler.extras?.kafka as KafkaApiRegistration | undefined;
+      if (registration === undefined) throw new Error(`handler ${pattern} lacks its @KafkaApi registration`);
+      this.registry.register({
+        ...registration,
+        invoke: async (request) => {
+          const result = await handler(request);
+          return isObservable(result) ? lastValueFrom(result) : result;
+        },
+      });
+    }
+  }
+
+  private bind(port: number): Promise<NetServer> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((socket) => this.accept(socket));
+      server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
+      server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
+      server.listen(port, this.config.kafkaHostname, () => {
+        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${port}`);
+        resolve(server);
+      });
+    });
+  }
+
+  private accept(socket: import('node:net').Socket): void {
+    const connection = new KafkaConnection(
+      socket,
+      this.registry,
+      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION },
+      this.log,
+      this.probe,
+    );
+    this.connections.add(connection);
+    this.probe.connectionOpened();
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      this.probe.connectionClosed();
+    });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Boot: validate the settings (a bad one stops here with one message), build the Nest
+ * application, bind the Kafka listeners first (clients can connect before HTTP is up),
+ * then the REST port. SIGTERM/SIGINT: stop accepting, answer in-flight and parked
+ * requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1 if that deadline passes).
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
+import { KafkaTransport } from './kafka/transport/kafka-transport.js';
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Largest REST request body accepted (the admin API issue revisits it). */
+const REST_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+function readSettings(): BlinkConfig {
+  try {
+    return loadSettings({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+function exitOnSignals(app: NestFastifyApplication, logger: Logger): void {
+  const stop = (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received: shutting down`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error(`shutdown failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readSettings();
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: REST_BODY_LIMIT_BYTES }),
+    { bufferLogs: true, abortOnError: false },
+  );
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  exitOnSignals(app, logger);
+  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(config.restPort, config.kafkaHostname);
+  logger.log(`Blink ready: Kafka on ${config.brokerPorts.join(', ')}, REST on ${config.restPort}`);
+}
+
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`Blink failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

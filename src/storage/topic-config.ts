@@ -1,0 +1,70 @@
+/**
+ * Per-topic configuration: the Kafka topic configs Blink understands, their defaults
+ * (some derived from the broker settings) and validation of overrides from CreateTopics.
+ */
+export interface TopicConfigDefaults {
+  readonly retentionMs: number;
+  readonly messageMaxBytes: number;
+}
+
+type Validator = (value: string) => boolean;
+
+const isLong: Validator = (v) => /^-?\d+$/.test(v);
+const isPositiveLong: Validator = (v) => /^\d+$/.test(v) && Number(v) > 0;
+const oneOf =
+  (...values: string[]): Validator =>
+  (v) =>
+    values.includes(v);
+
+/** DescribeConfigs v3+ config_type values (Kafka's ConfigDef.Type order). */
+export const enum ConfigType {
+  Boolean = 1,
+  String = 2,
+  Int = 3,
+  Long = 5,
+  List = 7,
+}
+
+interface TopicConfigDefinition {
+  readonly validate: Validator;
+  readonly type: ConfigType;
+}
+
+/** Kafka topic configs accepted by CreateTopics, with how their values are checked. */
+const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDefinition>> = {
+  'cleanup.policy': { validate: oneOf('delete'), type: ConfigType.List },
+  'retention.ms': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
+  'retention.bytes': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
+  'max.message.bytes': { validate: isPositiveLong, type: ConfigType.Int },
+  'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), type: ConfigType.String },
+  'segment.bytes': { validate: isPositiveLong, type: ConfigType.Int },
+  'segment.ms': { validate: isPositiveLong, type: ConfigType.Long },
+  'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), type: ConfigType.String },
+  'min.insync.replicas': { validate: (v) => v === '1', type: ConfigType.Int },
+};
+
+export function topicConfigType(name: string): ConfigType {
+  return TOPIC_CONFIGS[name]?.type ?? ConfigType.String;
+}
+
+export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, string> {
+  return new Map([
+    ['cleanup.policy', 'delete'],
+    ['retention.ms', String(defaults.retentionMs)],
+    ['retention.bytes', '-1'],
+    ['max.message.bytes', String(defaults.messageMaxBytes)],
+    ['message.timestamp.type', 'CreateTime'],
+    ['segment.bytes', String(1024 * 1024 * 1024)],
+    ['segment.ms', String(7 * 24 * 3600 * 1000)],
+    ['compression.type', 'producer'],
+    ['min.insync.replicas', '1'],
+  ]);
+}
+
+/** Returns a reason when the override is not acceptable, or null. */
+export function validateTopicConfig(name: string, value: string | null): string | null {
+  const definition = TOPIC_CONFIGS[name];
+  if (definition === undefined) return `unknown topic config '${name}'`;
+  if (value === null || !definition.validate(value)) return `invalid value '${value}' for topic config '${name}'`;
+  return null;
+}

@@ -1,0 +1,317 @@
+/**
+ * E2E harness: starts the real broker process (`node dist/main.js`) on free ports and runs
+ * child processes (kcat, the Python client drivers) with a hard timeout each.
+ *
+ * Every wait here is bounded: readiness polling, process exit after SIGTERM, child runs.
+ * A broker or child that outlives its test is killed when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist-test/test/e2e/harness.js → the repository root. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The broker runs on the project's Node 24 (the machine's own node may be older). */
+export const NODE_BIN = join(REPO_ROOT, 'node_modules/.bin/node');
+export const BROKER_ENTRY = join(REPO_ROOT, 'dist/main.js');
+/** Client drivers are run from the source tree: tsc does not copy .py files. */
+export const CLIENTS_DIR = join(REPO_ROOT, 'test/e2e/clients');
+
+const READY_TIMEOUT_MS = 15_000;
+const READY_POLL_MS = 100;
+const STOP_GRACE_MS = 10_000;
+const KILL_WAIT_MS = 5_000;
+/** Output kept per stream for failure messages; older bytes are dropped. */
+const OUTPUT_KEEP_BYTES = 256 * 1024;
+
+const liveChildren = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
+/** Keeps the last OUTPUT_KEEP_BYTES of a stream as text. */
+class OutputTail {
+  private text = '';
+  append(chunk: Buffer): void {
+    this.text += chunk.toString('utf8');
+    if (this.text.length > OUTPUT_KEEP_BYTES) this.text = this.text.slice(-OUTPUT_KEEP_BYTES);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** Binds port 0 on 127.0.0.1, reads the port the kernel chose, and releases it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('no TCP address for port 0'));
+        return;
+      }
+      server.close(() => resolvePort(address.port));
+    });
+  });
+}
+
+/** Distinct free ports (the kernel could in principle hand out the same one twice). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempt = 0; ports.size < count && attempt < count * 20; attempt++) ports.add(await freePort());
+  if (ports.size < count) throw new Error(`could not find ${count} distinct free ports`);
+  return [...ports];
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Rejects with a labelled error when `promise` does not settle within `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  label: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`${label}: not reached within ${timeoutMs} ms${detail}`);
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a child process to completion; kills it (SIGKILL) once `timeoutMs` has passed.
+ * `env` is added to this process's environment.
+ */
+export function run(cmd: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    track(child);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd}: ${error.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({
+        code,
+        signal,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+      });
+    });
+    // A child that exits without reading its stdin makes the write fail with EPIPE: ignore.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Describes a finished child run for assertion messages. */
+export function describeRun(label: string, result: RunResult): string {
+  const status = result.timedOut ? 'timed out' : `exit code ${result.code}, signal ${result.signal}`;
+  return `${label}: ${status}\n--- stderr ---\n${result.stderr.slice(-4000)}\n--- stdout ---\n${result.stdout.slice(-2000)}`;
+}
+
+export interface BrokerOptions {
+  /** Extra environment for the broker (e.g. AUTO_CREATE_TOPICS, MESSAGE_MAX_BYTES). */
+  env?: Record<string, string>;
+  /** Extra command-line arguments after dist/main.js (e.g. --settings FILE). */
+  args?: string[];
+}
+
+export interface BrokerHandle {
+  readonly pid: number;
+  readonly kafkaPort: number;
+  readonly restPort: number;
+  /** '127.0.0.1:<kafkaPort>' */
+  readonly bootstrap: string;
+  readonly restUrl: string;
+  readonly storagePath: string;
+  stdout(): string;
+  stderr(): string;
+  /** Has the process exited (on its own or after stop())? */
+  exited(): boolean;
+  /** SIGTERM, wait up to 10 s, then SIGKILL; resolves with the exit code (null if killed by a signal). */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * The broker's environment: only what the test chooses (plus PATH/HOME), so settings
+ * exported in the developer's or CI's shell cannot change what is tested.
+ */
+function brokerEnvironment(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolveExit) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolveExit(false);
+    }, ms);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolveExit(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+async function isReady(restUrl: string): Promise<boolean> {
+  const response = await fetch(`${restUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+  await response.arrayBuffer();
+  return response.status === 200;
+}
+
+/**
+ * Starts `node dist/main.js` with BROKER_PORTS/REST_PORT on free ports and a fresh
+ * RECORD_STORAGE_PATH, and waits (≤ 15 s) until GET /health/ready answers 200.
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
+  const [kafkaPort, restPort] = await freePorts(2) as [number, number];
+  const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
+  const env = brokerEnvironment({
+    BROKER_PORTS: String(kafkaPort),
+    REST_PORT: String(restPort),
+    KAFKA_HOSTNAME: '127.0.0.1',
+    ADVERTISED_HOSTNAME: '127.0.0.1',
+    RECORD_STORAGE_PATH: storagePath,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  const child = spawn(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child);
+  const stdout = new OutputTail();
+  const stderr = new OutputTail();
+  child.stdout?.on('data', (chunk: Buffer) => stdout.append(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.append(chunk));
+  let spawnFailure: Error | undefined;
+  child.once('error', (error) => {
+    spawnFailure = error;
+  });
+  const restUrl = `http://127.0.0.1:${restPort}`;
+
+  const handle: BrokerHandle = {
+    pid: child.pid ?? -1,
+    kafkaPort,
+    restPort,
+    bootstrap: `127.0.0.1:${kafkaPort}`,
+    restUrl,
+    storagePath,
+    stdout: () => stdout.toString(),
+    stderr: () => stderr.toString(),
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      if (!handle.exited()) {
+        child.kill('SIGTERM');
+        if (!(await waitForExit(child, STOP_GRACE_MS))) {
+          child.kill('SIGKILL');
+          await waitForExit(child, KILL_WAIT_MS);
+        }
+      }
+      await rm(storagePath, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (spawnFailure !== undefined) {
+      await rm(storagePath, { recursive: true, force: true });
+      throw new Error(`broker did not start: ${spawnFailure.message}`);
+    }
+    if (handle.exited()) {
+      await handle.stop();
+      throw new Error(
+        `broker exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n` +
+          `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`,
+      );
+    }
+    if (await isReady(restUrl).catch(() => false)) return handle;
+    await sleep(READY_POLL_MS);
+  }
+  const code = await handle.stop();
+  throw new Error(
+    `broker not ready within ${READY_TIMEOUT_MS} ms (GET ${restUrl}/health/ready); stopped with code ${code}\n` +
+      `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`,
+  );
+}
+
+/** A unique topic name per test (Kafka topic names: [a-zA-Z0-9._-], ≤ 249 chars). */
+let topicCounter = 0;
+export function uniqueTopic(label: string): string {
+  topicCounter += 1;
+  const safe = label.toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  return `e2e-${safe}-${process.pid}-${topicCounter}-${Date.now().toString(36)}`;
+}

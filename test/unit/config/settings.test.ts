@@ -1,0 +1,310 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { NestFactory } from '@nestjs/core';
+import { ConfigService } from '@nestjs/config';
+import {
+  BLINK_CONFIG,
+  describeSettings,
+  loadSettings,
+  SettingsError,
+  SettingsModule,
+  type BlinkConfig,
+} from '../../../src/config/settings.js';
+
+const REPO_SETTINGS_FILE = resolve(import.meta.dirname, '../../../../config/settings.yaml');
+const tempDirs: string[] = [];
+after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh working directory; with `yaml`, it holds config/settings.yaml (the default location). */
+function workDir(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'blink-settings-'));
+  tempDirs.push(dir);
+  if (yaml !== undefined) {
+    mkdirSync(join(dir, 'config'));
+    writeFileSync(join(dir, 'config', 'settings.yaml'), yaml);
+  }
+  return dir;
+}
+
+function load(options: { yaml?: string; env?: Record<string, string>; argv?: string[]; cwd?: string } = {}) {
+  const cwd = options.cwd ?? workDir(options.yaml);
+  return loadSettings({ argv: options.argv ?? [], env: options.env ?? {}, cwd });
+}
+
+/** The SettingsError message; fails the test if loading succeeds or throws something else. */
+function rejection(options: Parameters<typeof load>[0]): SettingsError {
+  try {
+    load(options);
+  } catch (error) {
+    assert.ok(error instanceof SettingsError, `expected SettingsError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected loadSettings to throw SettingsError');
+}
+
+function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
+  return {
+    maxMemoryBytes: 1024 ** 3,
+    retentionMs: 5 * 60_000,
+    brokerPorts: [9092, 9094],
+    restPort: 30004,
+    kafkaHostname: '0.0.0.0',
+    advertisedHostname: 'localhost',
+    recordStoragePath: join(cwd, 'records'),
+    purgeOnFetch: false,
+    enableConsumerGroups: true,
+    pluginPaths: [],
+    defaultNumPartitions: 1,
+    autoCreateTopics: true,
+    messageMaxBytes: 1_048_588,
+    logLevel: 'info',
+    settingsFile,
+  };
+}
+
+describe('loadSettings sources', () => {
+  it('uses the built-in defaults when there is no settings file and no env', () => {
+    const cwd = workDir();
+    assert.deepEqual(load({ cwd }), defaultsIn(cwd, null));
+  });
+
+  it('ships a config/settings.yaml that holds exactly the built-in defaults', () => {
+    const cwd = workDir();
+    const config = load({ cwd, argv: ['--settings', REPO_SETTINGS_FILE] });
+    assert.deepEqual(config, defaultsIn(cwd, REPO_SETTINGS_FILE));
+  });
+
+  it('reads config/settings.yaml from the working directory and lets it override defaults', () => {
+    const cwd = workDir('max_memory: "2GB"\nbroker_ports: [19092]\npurge_on_fetch: true\nplugin_paths: [a.wasm]\n');
+    const config = load({ cwd });
+    assert.equal(config.maxMemoryBytes, 2 * 1024 ** 3);
+    assert.deepEqual(config.brokerPorts, [19092]);
+    assert.equal(config.purgeOnFetch, true);
+    assert.deepEqual(config.pluginPaths, [join(cwd, 'a.wasm')]);
+    assert.equal(config.retentionMs, 5 * 60_000, 'keys absent from the file keep their defaults');
+    assert.equal(config.settingsFile, join(cwd, 'config', 'settings.yaml'));
+  });
+
+  it('reads the file given by --settings FILE or --settings=FILE instead of the default one', () => {
+    const cwd = workDir('rest_port: 1111\n');
+    writeFileSync(join(cwd, 'custom.yaml'), 'rest_port: 2222\n');
+    assert.equal(load({ cwd, argv: ['--settings', 'custom.yaml'] }).restPort, 2222);
+    assert.equal(load({ cwd, argv: ['--settings=custom.yaml'] }).restPort, 2222);
+    assert.equal(load({ cwd, argv: ['--settings=custom.yaml'] }).settingsFile, join(cwd, 'custom.yaml'));
+  });
+
+  it('treats an empty settings file as all defaults', () => {
+    const cwd = workDir('# nothing set\n');
+    assert.deepEqual(load({ cwd }), defaultsIn(cwd, join(cwd, 'config', 'settings.yaml')));
+  });
+
+  it('lets environment variables override the YAML file', () => {
+    const config = load({
+      yaml: 'max_memory: "2GB"\nretention: "1h"\nlog_level: warn\n',
+      env: { MAX_MEMORY: '512MB', LOG_LEVEL: 'error' },
+    });
+    assert.equal(config.maxMemoryBytes, 512 * 1024 ** 2);
+    assert.equal(config.logLevel, 'error');
+    assert.equal(config.retentionMs, 3_600_000, 'the file still wins over the default');
+  });
+
+  it('reads only the documented environment variable names', () => {
+    const cwd = workDir();
+    const env = { max_memory: '12XB', MAX_MEMORY_LIMIT: 'x', PATH: '/usr/bin', PORT: '1' };
+    assert.deepEqual(load({ cwd, env }), defaultsIn(cwd, null));
+  });
+
+  it('parses BROKER_PORTS and PLUGIN_PATHS as comma lists', () => {
+    const cwd = workDir();
+    const config = load({ cwd, env: { BROKER_PORTS: '9092, 9093,19092', PLUGIN_PATHS: '/p/a.wasm,b.wasm' } });
+    assert.deepEqual(config.brokerPorts, [9092, 9093, 19092]);
+    assert.deepEqual(config.pluginPaths, ['/p/a.wasm', join(cwd, 'b.wasm')]);
+    assert.deepEqual(load({ env: { PLUGIN_PATHS: '' } }).pluginPaths, []);
+  });
+
+  it('accepts booleans from env as true/false/yes/no/1/0 in any case', () => {
+    const config = load({ env: { PURGE_ON_FETCH: 'YES', ENABLE_CONSUMER_GROUPS: '0', AUTO_CREATE_TOPICS: 'False' } });
+    assert.equal(config.purgeOnFetch, true);
+    assert.equal(config.enableConsumerGroups, false);
+    assert.equal(config.autoCreateTopics, false);
+  });
+
+  it('accepts LOG_LEVEL in upper case, as the seed README writes it', () => {
+    assert.equal(load({ env: { LOG_LEVEL: 'DEBUG' } }).logLevel, 'debug');
+    assert.equal(load({ env: { LOG_LEVEL: 'INFO' } }).logLevel, 'info');
+  });
+});
+
+describe('loadSettings units', () => {
+  const sizes: Array<[string, number]> = [
+    ['512MB', 512 * 1024 ** 2],
+    ['2GB', 2 * 1024 ** 3],
+    ['1GiB', 1024 ** 3],
+    ['1048576', 1_048_576],
+    ['1.5GB', 1.5 * 1024 ** 3],
+    ['64 kb', 64 * 1024],
+    ['1TB', 1024 ** 4],
+    ['100B', 100],
+  ];
+  for (const [text, bytes] of sizes) {
+    it(`reads the size '${text}' as ${bytes} bytes`, () => {
+      assert.equal(load({ env: { MAX_MEMORY: text } }).maxMemoryBytes, bytes);
+      assert.equal(load({ yaml: `max_memory: "${text}"\n` }).maxMemoryBytes, bytes);
+    });
+  }
+
+  it('reads a YAML number as bytes, and sizes with units for message_max_bytes too', () => {
+    assert.equal(load({ yaml: 'max_memory: 1048576\n' }).maxMemoryBytes, 1_048_576);
+    assert.equal(load({ env: { MESSAGE_MAX_BYTES: '16MB' } }).messageMaxBytes, 16 * 1024 ** 2);
+  });
+
+  it('rejects a message_max_bytes beyond what a Kafka INT32 size can carry', () => {
+    const error = rejection({ env: { MESSAGE_MAX_BYTES: '2GB' } });
+    assert.match(error.message, /message_max_bytes \(env MESSAGE_MAX_BYTES\): 2147483648 must be at most 2147483647 bytes/);
+  });
+
+  const durations: Array<[string, number]> = [
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['7d', 604_800_000],
+    ['250', 250],
+  ];
+  for (const [text, ms] of durations) {
+    it(`reads the duration '${text}' as ${ms}ms`, () => {
+      assert.equal(load({ env: { RETENTION: text } }).retentionMs, ms);
+    });
+  }
+
+  it('reads a YAML number as milliseconds', () => {
+    assert.equal(load({ yaml: 'retention: 1500\n' }).retentionMs, 1500);
+  });
+});
+
+describe('loadSettings rejections', () => {
+  it('rejects an unknown YAML key and suggests the closest one', () => {
+    const error = rejection({ yaml: 'max_memroy: "2GB"\n' });
+    assert.match(error.message, /unknown key 'max_memroy' in config\/settings\.yaml \(did you mean 'max_memory'\?\)/);
+  });
+
+  it('rejects a bad size, naming the key and the env var', () => {
+    const error = rejection({ env: { MAX_MEMORY: '12XB' } });
+    assert.match(
+      error.message,
+      /max_memory \(env MAX_MEMORY\): '12XB' is not a size \(examples: 512MB, 2GB, 1GiB, 1048576\)/,
+    );
+  });
+
+  it('rejects a bad duration, naming the key and the file', () => {
+    const error = rejection({ yaml: 'retention: "5 minutes"\n' });
+    assert.match(error.message, /retention \(config\/settings\.yaml\): '5 minutes' is not a duration/);
+  });
+
+  it('rejects a REST port that clashes with a broker port', () => {
+    const error = rejection({ env: { REST_PORT: '9092' } });
+    assert.match(error.message, /rest_port \(env REST_PORT\): 9092 clashes with broker_ports \(default\)/);
+  });
+
+  it('rejects a duplicate broker port', () => {
+    const error = rejection({ yaml: 'broker_ports: [9092, 9092]\n' });
+    assert.match(error.message, /broker_ports \(config\/settings\.yaml\): \[9092,9092\] must not list the same port twice/);
+  });
+
+  it('rejects non-numeric ports', () => {
+    assert.match(rejection({ env: { REST_PORT: 'http' } }).message, /rest_port \(env REST_PORT\): 'http' is not a number/);
+    assert.match(rejection({ env: { BROKER_PORTS: '9092,kafka' } }).message, /broker_ports \(env BROKER_PORTS\): 'kafka' is not a number/);
+  });
+
+  it('rejects ports outside 1..65535 and an empty broker port list', () => {
+    assert.match(rejection({ env: { REST_PORT: '70000' } }).message, /rest_port \(env REST_PORT\): 70000 must be a port between 1 and 65535/);
+    assert.match(rejection({ yaml: 'broker_ports: []\n' }).message, /broker_ports \(config\/settings\.yaml\): \[\] must list at least one port/);
+  });
+
+  it('rejects a --settings file that does not exist', () => {
+    const error = rejection({ argv: ['--settings', 'missing.yaml'] });
+    assert.match(error.message, /--settings: file 'missing\.yaml' does not exist/);
+    assert.match(error.message, /^Invalid settings \(missing\.yaml \+ environment\):/);
+  });
+
+  it('rejects other values that cannot be converted', () => {
+    assert.match(rejection({ env: { PURGE_ON_FETCH: 'maybe' } }).message, /purge_on_fetch \(env PURGE_ON_FETCH\): 'maybe' is not a boolean/);
+    assert.match(rejection({ env: { LOG_LEVEL: 'verbose' } }).message, /log_level \(env LOG_LEVEL\): 'verbose' must be one of trace, debug, info, warn, error, fatal/);
+    assert.match(rejection({ env: { KAFKA_CFG_NUM_PARTITIONS: '0' } }).message, /kafka_cfg_num_partitions \(env KAFKA_CFG_NUM_PARTITIONS\): 0 must be between 1 and 10000/);
+    assert.match(rejection({ yaml: 'max_memory:\n' }).message, /max_memory \(config\/settings\.yaml\): has no value/);
+  });
+
+  it('rejects invalid YAML and unknown command-line arguments', () => {
+    assert.match(rejection({ yaml: 'rest_port: [1\n' }).message, /config\/settings\.yaml is not valid YAML/);
+    assert.match(rejection({ argv: ['--setings', 'x.yaml'] }).message, /unknown command-line argument '--setings'/);
+  });
+
+  it('reports every bad key in one SettingsError', () => {
+    const error = rejection({
+      yaml: 'max_memory: "12XB"\nfoo: 1\nbroker_ports: [9092, 9092]\n',
+      env: { RETENTION: 'soon', REST_PORT: '0' },
+    });
+    assert.equal(error.name, 'SettingsError');
+    assert.equal(error.problems.length, 5, error.message);
+    const lines = error.message.split('\n');
+    assert.equal(lines[0], 'Invalid settings (config/settings.yaml + environment):');
+    for (const expected of [
+      "  - max_memory (config/settings.yaml): '12XB' is not a size",
+      "  - retention (env RETENTION): 'soon' is not a duration",
+      '  - broker_ports (config/settings.yaml): [9092,9092] must not list the same port twice',
+      '  - rest_port (env REST_PORT): 0 must be a port between 1 and 65535',
+      "  - unknown key 'foo' in config/settings.yaml",
+    ]) {
+      assert.ok(lines.some((line) => line.startsWith(expected)), `missing "${expected}" in:\n${error.message}`);
+    }
+  });
+});
+
+describe('loaded settings', () => {
+  it('is frozen, arrays included', () => {
+    const config = load();
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.brokerPorts));
+    assert.ok(Object.isFrozen(config.pluginPaths));
+    assert.throws(() => config.brokerPorts.push(1), TypeError);
+  });
+
+  it('is described with the seed names and human units', () => {
+    const cwd = workDir();
+    const described = describeSettings(load({ cwd, env: { RETENTION: '1500ms' } }));
+    assert.deepEqual(described, {
+      max_memory: '1GB',
+      retention: '1500ms',
+      broker_ports: [9092, 9094],
+      rest_port: 30004,
+      kafka_hostname: '0.0.0.0',
+      advertised_hostname: 'localhost',
+      record_storage_path: join(cwd, 'records'),
+      purge_on_fetch: false,
+      enable_consumer_groups: true,
+      plugin_paths: [],
+      kafka_cfg_num_partitions: 1,
+      auto_create_topics: true,
+      message_max_bytes: 1_048_588,
+      log_level: 'info',
+      settings_file: null,
+    });
+  });
+
+  it('is provided by SettingsModule under BLINK_CONFIG and as ConfigService "blink"', async () => {
+    const config = load();
+    const app = await NestFactory.createApplicationContext(SettingsModule.forRoot(config), { logger: false });
+    try {
+      assert.equal(app.get(BLINK_CONFIG), config);
+      const configService = app.get(ConfigService);
+      assert.equal(configService.get('blink'), config);
+      assert.equal(configService.get('PATH'), undefined, 'ConfigService must not read process.env');
+    } finally {
+      await app.close();
+    }
+  });
+});
