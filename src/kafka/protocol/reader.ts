@@ -67,7 +67,7 @@ export class KafkaReader {
 
   /** Any non-zero byte is true, as in Kafka's Java reader. */
   readBool(): boolean {
-    return this.buf[this.take(1)] !== 0;
+    return this.readByte() !== 0;
   }
 
   /** 16 raw bytes, returned in canonical lowercase 8-4-4-4-12 form. */
@@ -84,7 +84,7 @@ export class KafkaReader {
   readUVarint(): number {
     let value = 0;
     for (let scale = 1, i = 0; i < 5; i++, scale *= 128) {
-      const byte = this.buf[this.take(1)];
+      const byte = this.readByte();
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
     }
@@ -97,15 +97,20 @@ export class KafkaReader {
     return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
   }
 
-  /** Signed varlong (record fields): zigzag-encoded int64 in up to 10 bytes, exact up to 2^53. */
+  /**
+   * Signed varlong (record fields): zigzag int64 in up to 10 bytes. Decoded as sign bit plus
+   * magnitude (the first byte holds the sign and 6 bits), so every safe integer is exact.
+   */
   readVarlong(): number {
-    let zigzag = 0;
-    for (let scale = 1, i = 0; i < 10; i++, scale *= 128) {
-      const byte = this.buf[this.take(1)];
-      zigzag += (byte & 0x7f) * scale;
-      if (byte < 0x80) return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    let byte = this.readByte();
+    const negative = (byte & 1) === 1;
+    let magnitude = (byte & 0x7e) >> 1;
+    for (let scale = 64, length = 1; byte >= 0x80; scale *= 128) {
+      if (++length > 10) throw new KafkaProtocolError(`varlong longer than 10 bytes at offset ${this.offset}`);
+      byte = this.readByte();
+      magnitude += (byte & 0x7f) * scale;
     }
-    throw new KafkaProtocolError(`varlong longer than 10 bytes at offset ${this.offset}`);
+    return negative ? -magnitude - 1 : magnitude;
   }
 
   /**
@@ -210,6 +215,10 @@ export class KafkaReader {
       this.readUVarint();
       this.endTaggedField(this.readTaggedFieldEnd());
     }
+  }
+
+  private readByte(): number {
+    return this.buf[this.take(1)];
   }
 
   /** Advances past `n` bytes and returns the offset where they start. */

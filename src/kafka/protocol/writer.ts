@@ -125,14 +125,21 @@ export class KafkaWriter {
     this.writeUVarint(((n << 1) ^ (n >> 31)) >>> 0);
   }
 
-  /** Signed varlong (record fields): zigzag int64 in up to 10 bytes, exact up to 2^53. */
+  /**
+   * Signed varlong (record fields): zigzag int64 in up to 10 bytes. The zigzag value 2m + sign (m = n
+   * or -n - 1) is emitted from m directly, so every safe integer is exact: the first byte carries the
+   * sign bit and 6 bits of m, later bytes 7 bits each.
+   */
   writeVarlong(n: number): void {
-    let zigzag = n >= 0 ? n * 2 : -n * 2 - 1;
-    while (zigzag >= 0x80) {
-      this.writeInt8((zigzag % 0x80) - 0x80);
-      zigzag = Math.floor(zigzag / 0x80);
+    let magnitude = n >= 0 ? n : -n - 1;
+    const first = (magnitude % 64) * 2 + (n >= 0 ? 0 : 1);
+    magnitude = Math.floor(magnitude / 64);
+    this.writeInt8(magnitude > 0 ? first - 0x80 : first);
+    while (magnitude > 0) {
+      const group = magnitude % 0x80;
+      magnitude = Math.floor(magnitude / 0x80);
+      this.writeInt8(magnitude > 0 ? group - 0x80 : group);
     }
-    this.writeInt8(zigzag);
   }
 
   /** UTF-8 string: int16 length (classic) or uvarint length + 1 (compact); null = -1 / 0. */

@@ -1,0 +1,204 @@
+/**
+ * @platformatic/kafka 2.12.1 driver, in process.
+ *
+ * Its streaming consumer (consume()) always joins a group, but Consumer.fetch() sends
+ * plain Fetch requests for explicit partitions and offsets without touching the group
+ * coordinator; consume() below uses that. The consumer must "track" the topic so that its
+ * metadata cache knows the topic id (fetch requests carry topic ids from Fetch v13).
+ */
+import { randomUUID } from 'node:crypto';
+
+import { Admin, Consumer, ProduceAcks, Producer } from '@platformatic/kafka';
+
+import { withTimeout } from '../harness.js';
+import {
+  acksFromBaseOffsets,
+  CLIENT_MAX_FETCH_BYTES,
+  type Ack,
+  type ClientDriver,
+  type ClusterView,
+  type ConsumedMessage,
+  type Header,
+  type OffsetsView,
+  type PartitionRange,
+  type ProduceOptions,
+  type TestMessage,
+} from './driver.js';
+
+const OPERATION_TIMEOUT_MS = 45_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const FETCH_MAX_WAIT_MS = 500;
+
+function baseOptions(bootstrap: string, role: string) {
+  return {
+    clientId: `e2e-platformatic-${role}`,
+    bootstrapBrokers: [bootstrap],
+    timeout: REQUEST_TIMEOUT_MS,
+    connectTimeout: 5_000,
+    retries: 2,
+    retryDelay: 200,
+  };
+}
+
+async function withClient<C extends { close(): Promise<void> }, T>(
+  clientInstance: C,
+  label: string,
+  work: (client: C) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withTimeout(work(clientInstance), OPERATION_TIMEOUT_MS, `platformatic ${label}`);
+  } finally {
+    await withTimeout(clientInstance.close(), OPERATION_TIMEOUT_MS, `platformatic close (${label})`);
+  }
+}
+
+function toPlatformatic(topic: string, message: TestMessage) {
+  return {
+    topic,
+    partition: message.partition,
+    key: message.key ?? undefined,
+    value: message.value,
+    headers: new Map(message.headers.map(([key, value]): [Buffer, Buffer] => [Buffer.from(key, 'utf8'), value])),
+  };
+}
+
+/** Fetches [start, end) of each range with Fetch requests, no group involved. */
+async function fetchRanges(consumer: Consumer, topic: string, ranges: readonly PartitionRange[]): Promise<ConsumedMessage[]> {
+  consumer.topics.track(topic);
+  const metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
+  const topicMetadata = metadata.topics.get(topic);
+  if (topicMetadata === undefined) throw new Error(`platformatic: no metadata for ${topic}`);
+  const positions = new Map(ranges.map((r) => [r.partition, r.start]));
+  const consumed: ConsumedMessage[] = [];
+  const deadline = Date.now() + OPERATION_TIMEOUT_MS * 0.8;
+  for (;;) {
+    const pending = ranges.filter((r) => positions.get(r.partition)! < r.end);
+    if (pending.length === 0) return consumed;
+    if (Date.now() > deadline) {
+      throw new Error(`platformatic fetch: positions ${JSON.stringify([...positions])} short of ${JSON.stringify(ranges)}`);
+    }
+    const leaderOf = (r: PartitionRange): number => topicMetadata.partitions[r.partition]!.leader;
+    const leader = leaderOf(pending[0]!);
+    const request = pending.filter((r) => leaderOf(r) === leader);
+    const response = await consumer.fetch({
+      node: leader,
+      maxWaitTime: FETCH_MAX_WAIT_MS,
+      minBytes: 1,
+      maxBytes: CLIENT_MAX_FETCH_BYTES,
+      topics: [
+        {
+          topicId: topicMetadata.id,
+          partitions: request.map((r) => ({
+            partition: r.partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(positions.get(r.partition)!),
+            lastFetchedEpoch: -1,
+            partitionMaxBytes: CLIENT_MAX_FETCH_BYTES,
+          })),
+        },
+      ],
+    });
+    for (const topicResponse of response.responses) {
+      for (const partition of topicResponse.partitions) {
+        if (partition.errorCode !== 0) throw new Error(`platformatic fetch: ${topic}[${partition.partitionIndex}] error ${partition.errorCode}`);
+        for (const batch of partition.records ?? []) {
+          for (const record of batch.records) {
+            const offset = Number(batch.firstOffset) + record.offsetDelta;
+            // A fetch may return the whole batch that contains the requested offset.
+            if (offset < positions.get(partition.partitionIndex)!) continue;
+            consumed.push({
+              partition: partition.partitionIndex,
+              offset,
+              key: record.key,
+              value: record.value,
+              headers: record.headers.map(([key, value]): Header => [key?.toString('utf8') ?? '', value ?? Buffer.alloc(0)]),
+            });
+            positions.set(partition.partitionIndex, offset + 1);
+          }
+        }
+      }
+    }
+  }
+}
+
+export function platformaticDriver(bootstrap: string): ClientDriver {
+  const admin = () => new Admin(baseOptions(bootstrap, 'admin'));
+  const consumer = () =>
+    new Consumer({
+      ...baseOptions(bootstrap, 'consumer'),
+      // Required by the constructor; fetch() never joins or commits to this group.
+      groupId: `e2e-unused-${randomUUID()}`,
+    });
+  return {
+    name: 'platformatic',
+    codecs: ['gzip', 'snappy', 'lz4', 'zstd'],
+    idempotence: true,
+    payloads: 'binary',
+    perMessageHeaders: true,
+
+    async metadata(): Promise<ClusterView> {
+      return withClient(admin(), 'metadata', async (client) => {
+        const names = await client.listTopics();
+        const metadata = await client.metadata({ topics: names, forceUpdate: true });
+        return {
+          brokers: [...metadata.brokers.values()].map((b) => `${b.host}:${b.port}`),
+          topics: new Map(names.map((name) => [name, metadata.topics.get(name)?.partitionsCount ?? -1])),
+        };
+      });
+    },
+
+    async createTopic(topic: string, partitions: number): Promise<void> {
+      const created = await withClient(admin(), `create topic ${topic}`, (client) =>
+        client.createTopics({ topics: [topic], partitions, replicas: 1 }),
+      );
+      if (created.length !== 1 || created[0]!.name !== topic || created[0]!.partitions !== partitions) {
+        throw new Error(`platformatic createTopics: unexpected answer ${JSON.stringify(created)}`);
+      }
+    },
+
+    async deleteTopic(topic: string): Promise<void> {
+      await withClient(admin(), `delete topic ${topic}`, (client) => client.deleteTopics({ topics: [topic] }));
+    },
+
+    async produce(topic: string, messages: readonly TestMessage[], options: ProduceOptions = {}): Promise<Ack[]> {
+      const producer = new Producer({
+        ...baseOptions(bootstrap, 'producer'),
+        idempotent: options.idempotent ?? false,
+        // Without idempotence a retried batch could be written twice: the test must see that.
+        ...(options.idempotent ? {} : { retries: 0 }),
+        autocreateTopics: false,
+      });
+      return withClient(producer, `send to ${topic}`, async (client) => {
+        const result = await client.send({
+          messages: messages.map((m) => toPlatformatic(topic, m)),
+          acks: ProduceAcks.ALL,
+          compression: options.compression ?? 'none',
+        });
+        const baseOffsets = new Map<number, number>();
+        for (const entry of result.offsets ?? []) baseOffsets.set(entry.partition, Number(entry.offset));
+        return acksFromBaseOffsets(messages, baseOffsets);
+      });
+    },
+
+    async consume(topic: string, ranges: readonly PartitionRange[]): Promise<ConsumedMessage[]> {
+      return withClient(consumer(), `fetch from ${topic}`, (client) => fetchRanges(client, topic, ranges));
+    },
+
+    async listOffsets(topic: string, partitions: number): Promise<OffsetsView> {
+      return withClient(admin(), `listOffsets ${topic}`, async (client) => {
+        const ask = async (timestamp: bigint): Promise<number[]> => {
+          const answer = await client.listOffsets({
+            topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp })) }],
+          });
+          const offsets: number[] = [];
+          for (const entry of answer.find((t) => t.name === topic)?.partitions ?? []) offsets[entry.partitionIndex] = Number(entry.offset);
+          if (offsets.filter((o) => o !== undefined).length !== partitions) {
+            throw new Error(`platformatic listOffsets(${timestamp}): incomplete answer ${JSON.stringify(answer, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+          }
+          return offsets;
+        };
+        return { earliest: await ask(-2n), latest: await ask(-1n) };
+      });
+    },
+  };
+}

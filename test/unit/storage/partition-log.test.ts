@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import { PartitionLog } from '../../../src/storage/partition-log.js';
+import type { StoredBatch } from '../../../src/storage/stored-batch.js';
+
+function batchAt(baseOffset: number, count: number, size = 100, appendTimeMs = 0): StoredBatch {
+  return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(size, baseOffset), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
+}
+
+function logWith(...counts: number[]): { log: PartitionLog; accountant: MemoryAccountant } {
+  const accountant = new MemoryAccountant();
+  const log = new PartitionLog('t', 0, accountant);
+  for (const count of counts) log.append(batchAt(log.highWatermark, count));
+  return { log, accountant };
+}
+
+describe('PartitionLog', () => {
+  it('advances the high watermark by each batch and accounts its bytes', () => {
+    const { log, accountant } = logWith(3, 2);
+    assert.equal(log.highWatermark, 5);
+    assert.equal(log.storedBytes, 200);
+    assert.equal(accountant.storedBytes, 200);
+    assert.equal(accountant.storedBatches, 2);
+  });
+
+  it('refuses an append that is not at the log end', () => {
+    const { log } = logWith(3);
+    assert.throws(() => log.append(batchAt(7, 1)), /log end is 3/);
+  });
+
+  it('reads from the batch holding a middle offset, whole batches, up to max bytes', () => {
+    const { log } = logWith(3, 3, 3);
+    const read = log.read(4, 150, false);
+    assert.equal(read.chunks.length, 1);
+    assert.equal(read.chunks[0][0], 3, 'the batch starting at offset 3 holds offset 4');
+    assert.equal(log.read(0, 1000, false).chunks.length, 3);
+  });
+
+  it('returns an oversized first batch only when asked to (KIP-74)', () => {
+    const { log } = logWith(1);
+    assert.equal(log.read(0, 10, false).chunks.length, 0);
+    assert.equal(log.read(0, 10, true).chunks.length, 1);
+  });
+
+  it('returns nothing at the high watermark', () => {
+    const { log } = logWith(2);
+    assert.deepEqual(log.read(2, 1000, true), { chunks: [], bytes: 0 });
+  });
+
+  it('moves the log start and drops whole batches below it', () => {
+    const { log, accountant } = logWith(3, 3);
+    log.advanceLogStart(4);
+    assert.equal(log.logStartOffset, 4);
+    assert.equal(log.batchCount, 1, 'the batch 3-5 still holds offset 4');
+    assert.equal(accountant.storedBytes, 100);
+    log.advanceLogStart(6);
+    assert.equal(log.batchCount, 0);
+    assert.equal(log.highWatermark, 6);
+  });
+
+  it('drops the oldest batches while a rule holds and reports the records', () => {
+    const accountant = new MemoryAccountant();
+    const log = new PartitionLog('t', 0, accountant);
+    log.append(batchAt(0, 2, 100, 10));
+    log.append(batchAt(2, 5, 100, 20));
+    log.append(batchAt(7, 1, 100, 30));
+    assert.equal(log.dropOldestWhile((b) => b.appendTimeMs < 25), 7);
+    assert.equal(log.logStartOffset, 7);
+    assert.equal(log.batchCount, 1);
+  });
+
+  it('tells listeners about appends and about closing', () => {
+    const { log, accountant } = logWith();
+    const seen: Array<number | null> = [];
+    log.addListener((b) => seen.push(b === null ? null : b.baseOffset));
+    log.append(batchAt(0, 1));
+    log.close();
+    assert.deepEqual(seen, [0, null]);
+    assert.equal(accountant.storedBytes, 0);
+  });
+});
