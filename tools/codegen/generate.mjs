@@ -118,7 +118,7 @@ function checkFiles(files) {
   }
   for (const name of existing) if (!files.has(name)) stale.push(`extra:   ${name}`);
   if (stale.length === 0) return 0;
-  console.error(`${path.relative(REPO_ROOT, OUT_DIR)} is out of date; run npm run codegen:`);
+  console.error(`${path.relative(REPO_ROOT, OUT_DIR)} is out of date (run 'npm run codegen'):`);
   for (const line of stale) console.error(`  ${line}`);
   return 1;
 }
@@ -226,8 +226,8 @@ function structTsName(message, specName) {
 }
 
 /**
- * Normalizes one spec field: { name, about, kind, elementType?, struct?, versions, nullable,
- * tag?, compactVersions?, defaultValue, hasExplicitDefault }.
+ * Normalizes one spec field: { name, about, kind, element? (arrays), struct? (single structs),
+ * versions, presence, nullable, tag?, compactVersions?, defaultValue, hasExplicitDefault }.
  */
 function loadField(message, f) {
   const where = `${message.specFile} field ${f.name}`;
@@ -439,12 +439,17 @@ function tsType(field, ctx) {
       ctx.imports.writer.add('type Records');
       return 'Records';
     case 'array':
-      return `${field.element in FIXED_TYPES ? FIXED_TYPES[field.element].ts : field.element === 'string' ? 'string' : field.element}[]${nullable}`;
+      return `${elementTsType(field.element)}[]${nullable}`;
     case 'struct':
       return field.struct;
     default:
       return FIXED_TYPES[field.kind].ts;
   }
+}
+
+function elementTsType(element) {
+  if (element in FIXED_TYPES) return FIXED_TYPES[element].ts;
+  return element === 'string' ? 'string' : element;
 }
 
 /** The field's default as a TS literal, noting the ZERO_UUID import when it is used. */

@@ -99,7 +99,7 @@ export class KafkaWriter {
   }
 
   writeBool(b: boolean): void {
-    this.writeInt8(b ? 1 : 0);
+    this.writeByte(b ? 1 : 0);
   }
 
   /** 16 raw bytes from the canonical 8-4-4-4-12 hex form. */
@@ -114,10 +114,10 @@ export class KafkaWriter {
     if (!(n >= 0 && n <= 0xffffffff)) throw new RangeError(`unsigned varint out of range: ${n}`);
     let rest = n;
     while (rest >= 0x80) {
-      this.writeInt8(((rest & 0x7f) | 0x80) - 0x100);
+      this.writeByte((rest & 0x7f) | 0x80);
       rest >>>= 7;
     }
-    this.writeInt8(rest);
+    this.writeByte(rest);
   }
 
   /** Signed varint (record fields): zigzag int32, so -1 is 1, 1 is 2, -2 is 3. */
@@ -134,11 +134,11 @@ export class KafkaWriter {
     let magnitude = n >= 0 ? n : -n - 1;
     const first = (magnitude % 64) * 2 + (n >= 0 ? 0 : 1);
     magnitude = Math.floor(magnitude / 64);
-    this.writeInt8(magnitude > 0 ? first - 0x80 : first);
+    this.writeByte(magnitude > 0 ? first | 0x80 : first);
     while (magnitude > 0) {
       const group = magnitude % 0x80;
       magnitude = Math.floor(magnitude / 0x80);
-      this.writeInt8(magnitude > 0 ? group - 0x80 : group);
+      this.writeByte(magnitude > 0 ? group | 0x80 : group);
     }
   }
 
@@ -184,7 +184,7 @@ export class KafkaWriter {
 
   /** The tagged-field section of a struct with nothing tagged to send: a zero count. */
   writeEmptyTaggedFields(): void {
-    this.writeInt8(0);
+    this.writeByte(0);
   }
 
   /**
@@ -228,6 +228,11 @@ export class KafkaWriter {
   /** The output as one Buffer (copies; meant for tests and small messages). */
   toBuffer(): Buffer {
     return Buffer.concat(this.toChunks(), this.length);
+  }
+
+  private writeByte(byte: number): void {
+    const at = this.claim(1);
+    this.scratch[at] = byte;
   }
 
   private writeLength(length: number | null, compact: boolean, classicWidth: 2 | 4): void {
