@@ -28,9 +28,18 @@ const KILL_WAIT_MS = 5_000;
 const OUTPUT_KEEP_BYTES = 256 * 1024;
 
 const liveChildren = new Set<ChildProcess>();
-process.on('exit', () => {
+function killLiveChildren(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
-});
+}
+process.on('exit', killLiveChildren);
+// 'exit' does not run when a signal ends the test process (runner cancelled, CI timeout):
+// kill the children first, then let the signal take its default course.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killLiveChildren();
+    process.kill(process.pid, signal);
+  });
+}
 
 function track(child: ChildProcess): void {
   liveChildren.add(child);
@@ -115,6 +124,8 @@ export interface RunOptions {
   input?: string | Buffer;
   timeoutMs: number;
   env?: Record<string, string>;
+  /** false: the child gets only `env` (default: this process's environment plus `env`). */
+  inheritEnv?: boolean;
   cwd?: string;
 }
 
@@ -126,15 +137,12 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/**
- * Runs a child process to completion; kills it (SIGKILL) once `timeoutMs` has passed.
- * `env` is added to this process's environment.
- */
+/** Runs a child process to completion; kills it (SIGKILL) once `timeoutMs` has passed. */
 export function run(cmd: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...options.env },
+      env: options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     track(child);
@@ -209,6 +217,36 @@ function brokerEnvironment(extra: Record<string, string>): Record<string, string
   return { ...env, ...extra };
 }
 
+/** The settings every test broker gets unless the test overrides them. */
+function defaultBrokerSettings(kafkaPort: number, restPort: number, storagePath: string): Record<string, string> {
+  return {
+    BROKER_PORTS: String(kafkaPort),
+    REST_PORT: String(restPort),
+    KAFKA_HOSTNAME: '127.0.0.1',
+    ADVERTISED_HOSTNAME: '127.0.0.1',
+    RECORD_STORAGE_PATH: storagePath,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/**
+ * Runs the broker expecting it to exit by itself (e.g. refused settings), with the
+ * default settings on free ports plus `env`; killed after `timeoutMs`.
+ */
+export async function runBrokerToExit(options: BrokerOptions & { timeoutMs: number }): Promise<RunResult> {
+  const [kafkaPort, restPort] = await freePorts(2) as [number, number];
+  const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
+  try {
+    return await run(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
+      env: brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env }),
+      inheritEnv: false,
+      timeoutMs: options.timeoutMs,
+    });
+  } finally {
+    await rm(storagePath, { recursive: true, force: true });
+  }
+}
+
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolveExit) => {
@@ -237,15 +275,7 @@ async function isReady(restUrl: string): Promise<boolean> {
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
   const [kafkaPort, restPort] = await freePorts(2) as [number, number];
   const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
-  const env = brokerEnvironment({
-    BROKER_PORTS: String(kafkaPort),
-    REST_PORT: String(restPort),
-    KAFKA_HOSTNAME: '127.0.0.1',
-    ADVERTISED_HOSTNAME: '127.0.0.1',
-    RECORD_STORAGE_PATH: storagePath,
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  });
+  const env = brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env });
   const child = spawn(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
@@ -285,27 +315,29 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     },
   };
 
+  await awaitReadiness(handle, () => spawnFailure);
+  return handle;
+}
+
+/** Polls GET /health/ready (≤ 15 s); on failure stops the broker and throws with its output. */
+async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  const output = (): string => `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`;
   while (Date.now() < deadline) {
-    if (spawnFailure !== undefined) {
-      await rm(storagePath, { recursive: true, force: true });
-      throw new Error(`broker did not start: ${spawnFailure.message}`);
+    const failure = spawnFailure();
+    if (failure !== undefined) {
+      await handle.stop();
+      throw new Error(`broker did not start: ${failure.message}`);
     }
     if (handle.exited()) {
-      await handle.stop();
-      throw new Error(
-        `broker exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n` +
-          `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`,
-      );
+      const code = await handle.stop();
+      throw new Error(`broker exited before it was ready (exit code ${code})\n${output()}`);
     }
-    if (await isReady(restUrl).catch(() => false)) return handle;
+    if (await isReady(handle.restUrl).catch(() => false)) return;
     await sleep(READY_POLL_MS);
   }
   const code = await handle.stop();
-  throw new Error(
-    `broker not ready within ${READY_TIMEOUT_MS} ms (GET ${restUrl}/health/ready); stopped with code ${code}\n` +
-      `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`,
-  );
+  throw new Error(`broker not ready within ${READY_TIMEOUT_MS} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
 }
 
 /** A unique topic name per test (Kafka topic names: [a-zA-Z0-9._-], ≤ 249 chars). */

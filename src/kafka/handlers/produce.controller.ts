@@ -6,8 +6,9 @@
  * (magic 0/1), refused with UNSUPPORTED_FOR_MESSAGE_FORMAT. v2+: log_append_time_ms,
  * v5+: log_start_offset, v8+: error_message. Topics are auto-created when the settings
  * allow it.
- * InitProducerId: a new producer id with epoch 0; v3+ with a known (id, epoch) bumps the
- * epoch (KIP-360). Transactional ids are refused: Blink has no transaction coordinator.
+ * InitProducerId: a fresh producer id with epoch 0 on every call, as Kafka does without a
+ * transactional id (v3+ clients may send their current id/epoch; Kafka ignores them then).
+ * Transactional ids are refused: Blink has no transaction coordinator.
  */
 import { Controller } from '@nestjs/common';
 import { BatchAppender, type AppendOutcome } from '../../storage/batch-appender.js';
@@ -59,11 +60,6 @@ export class ProduceController {
   initProducerId({ body }: KafkaRequest<InitProducerIdRequest>): InitProducerIdResponse {
     if (body.transactionalId !== null) {
       return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
-    }
-    if (body.producerId >= 0) {
-      const bumped = this.producerIds.bumpEpoch(body.producerId, body.producerEpoch);
-      if (bumped === null) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, producerId: -1, producerEpoch: -1 };
-      return { errorCode: ErrorCode.NONE, ...bumped };
     }
     return { errorCode: ErrorCode.NONE, ...this.producerIds.allocate() };
   }

@@ -43,7 +43,8 @@ def consumer(command):
 
 
 def op_metadata(command):
-    metadata = admin(command).list_topics(timeout=REQUEST_TIMEOUT_S)
+    client = admin(command)
+    metadata = client.list_topics(timeout=REQUEST_TIMEOUT_S)
     return {
         'brokers': ['%s:%d' % (b.host, b.port) for b in metadata.brokers.values()],
         'topics': {name: len(t.partitions) for name, t in metadata.topics.items() if t.error is None},
@@ -57,12 +58,15 @@ def wait_all(futures):
 
 def op_create_topic(command):
     topic = NewTopic(command['topic'], num_partitions=command['partitions'], replication_factor=1)
-    wait_all(admin(command).create_topics([topic], request_timeout=REQUEST_TIMEOUT_S))
+    # Held in a variable: a garbage-collected AdminClient fails its pending futures (_DESTROY).
+    client = admin(command)
+    wait_all(client.create_topics([topic], request_timeout=REQUEST_TIMEOUT_S))
     return {'ok': True}
 
 
 def op_delete_topic(command):
-    wait_all(admin(command).delete_topics([command['topic']], request_timeout=REQUEST_TIMEOUT_S))
+    client = admin(command)
+    wait_all(client.delete_topics([command['topic']], request_timeout=REQUEST_TIMEOUT_S))
     return {'ok': True}
 
 

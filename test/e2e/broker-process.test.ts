@@ -1,0 +1,164 @@
+/**
+ * The broker as a process: settings refused at boot, ApiVersions with an unsupported
+ * version, garbage frames, the Prometheus route, and SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { kcatDriver } from './clients/kcat.js';
+import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
+import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic } from './harness.js';
+import {
+  API_VERSIONS_KEY,
+  RawConnection,
+  UNSUPPORTED_VERSION,
+  apiVersionsRequest,
+  parseApiVersionsV0,
+} from './raw-kafka.js';
+import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
+
+const REFUSED_BOOT_TIMEOUT_MS = 20_000;
+const SIGTERM_EXIT_MS = 10_000;
+
+describe('invalid settings stop the boot', () => {
+  test('a settings file with an unknown key and a bad size: non-zero exit, stderr names both keys', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-e2e-settings-'));
+    try {
+      const file = join(dir, 'settings.yaml');
+      await writeFile(file, 'max_memory: 12XB\nnot_a_setting: 1\nretention: 5m\n');
+      const result = await runBrokerToExit({ args: ['--settings', file], timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
+      const context = describeRun('broker with bad settings', result);
+      assert.equal(result.timedOut, false, context);
+      assert.notEqual(result.code, 0, context);
+      assert.notEqual(result.code, null, context);
+      assert.match(result.stderr, /max_memory/, context);
+      assert.match(result.stderr, /not_a_setting/, context);
+      assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('REST_PORT equal to BROKER_PORTS: non-zero exit, stderr names rest_port', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const port = String(await freePort());
+    const result = await runBrokerToExit({ env: { BROKER_PORTS: port, REST_PORT: port }, timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
+    const context = describeRun('broker with clashing ports', result);
+    assert.equal(result.timedOut, false, context);
+    assert.notEqual(result.code, 0, context);
+    assert.notEqual(result.code, null, context);
+    assert.match(result.stderr, /rest_port/i, context);
+    assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
+  });
+});
+
+describe('protocol edge cases on a running broker', () => {
+  const broker = useBroker({ AUTO_CREATE_TOPICS: 'true', KAFKA_CFG_NUM_PARTITIONS: '3' });
+
+  test('ApiVersions v99 gets UNSUPPORTED_VERSION with a v0 body listing ApiVersions, and the connection stays usable', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const connection = await RawConnection.open(broker().kafkaPort);
+    try {
+      connection.write(apiVersionsRequest(99, 0x0badcafe));
+      const frame = await connection.readFrame();
+      const response = parseApiVersionsV0(frame);
+      assert.equal(response.correlationId, 0x0badcafe, 'response header v0: the correlation id only');
+      assert.equal(response.errorCode, UNSUPPORTED_VERSION);
+      assert.equal(response.trailingBytes, 0, 'v0 body: nothing after the api_keys array');
+      const apiVersions = response.apiKeys.find((k) => k.apiKey === API_VERSIONS_KEY);
+      assert.ok(apiVersions, `ApiVersions (18) among ${JSON.stringify(response.apiKeys)}`);
+      assert.equal(apiVersions.minVersion, 0);
+      assert.ok(apiVersions.maxVersion >= 3, `ApiVersions max version ${apiVersions.maxVersion} >= 3`);
+
+      // Clients retry a lower version on the same connection (kafkajs v1 then v0, librdkafka v0).
+      connection.write(apiVersionsRequest(0, 7));
+      const retry = parseApiVersionsV0(await connection.readFrame());
+      assert.equal(retry.correlationId, 7);
+      assert.equal(retry.errorCode, 0);
+      assert.ok(retry.apiKeys.some((k) => k.apiKey === API_VERSIONS_KEY));
+    } finally {
+      connection.close();
+    }
+  });
+
+  test('garbage frames close only their own connection; other clients keep working', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const bystander = await RawConnection.open(broker().kafkaPort);
+    const garbage = {
+      'size 0x7fffffff': Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4]),
+      'negative size': Buffer.from([0xff, 0xff, 0xff, 0xfe, 1, 2, 3, 4]),
+      'frame too short for a request header': Buffer.from([0, 0, 0, 3, 0xde, 0xad, 0xbe]),
+    };
+    try {
+      for (const [label, bytes] of Object.entries(garbage)) {
+        const victim = await RawConnection.open(broker().kafkaPort);
+        try {
+          victim.write(bytes);
+          await victim.waitForClose(5_000).catch((error: Error) => assert.fail(`${label}: ${error.message}`));
+        } finally {
+          victim.close();
+        }
+      }
+      assert.equal(bystander.closed, false, 'the connection opened before the garbage is still open');
+      bystander.write(apiVersionsRequest(0, 42));
+      const answer = parseApiVersionsV0(await bystander.readFrame());
+      assert.equal(answer.correlationId, 42);
+      assert.equal(answer.errorCode, 0);
+
+      const kcat = kcatDriver(broker().bootstrap);
+      const topic = uniqueTopic('after-garbage');
+      const messages = makeMessages(kcat, { tag: 'after-garbage', count: 9, partitions: 3 });
+      const acks = await kcat.produce(topic, messages);
+      assertAcksContiguousFromZero(messages, acks);
+      assertConsumedExactly(messages, acks, await kcat.consume!(topic, rangesFromStart(messages, 3)));
+      assert.equal(broker().exited(), false, 'the broker is still running');
+    } finally {
+      bystander.close();
+    }
+  });
+
+  test('GET /prometheus counts produce and fetch requests', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const kcat = kcatDriver(broker().bootstrap);
+    const topic = uniqueTopic('metrics');
+    const messages = makeMessages(kcat, { tag: 'metrics', count: 3, partitions: 3 });
+    const acks = await kcat.produce(topic, messages);
+    assertConsumedExactly(messages, acks, await kcat.consume!(topic, rangesFromStart(messages, 3)));
+
+    const response = await fetch(`${broker().restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) });
+    const text = await response.text();
+    assert.equal(response.status, 200);
+    const sample = (metric: string): number => {
+      const values = [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].map((m) => Number(m[1]));
+      assert.ok(values.length > 0, `${metric} in /prometheus:\n${text.slice(0, 4000)}`);
+      return values.reduce((a, b) => a + b, 0);
+    };
+    assert.ok(sample('blink_produce_count') >= 3, 'blink_produce_count counts the three produce requests');
+    assert.ok(sample('blink_fetch_count') >= 1, 'blink_fetch_count counts the fetches');
+    assert.ok(sample('blink_in_memory_queue_size_bytes') > 0, 'blink_in_memory_queue_size_bytes holds the stored batches');
+    assert.match(text, /^# TYPE blink_produce_duration /m);
+    assert.match(text, /^# TYPE blink_fetch_duration /m);
+  });
+});
+
+describe('shutdown', () => {
+  test('SIGTERM stops the broker with exit code 0 within 10 s, even with a client connected', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const broker = await startBroker();
+    const client = await RawConnection.open(broker.kafkaPort).catch(async (error: Error) => {
+      await broker.stop();
+      throw error;
+    });
+    try {
+      client.write(apiVersionsRequest(0, 1));
+      assert.equal(parseApiVersionsV0(await client.readFrame()).errorCode, 0);
+      const started = Date.now();
+      const code = await broker.stop();
+      const elapsedMs = Date.now() - started;
+      assert.equal(code, 0, `exit code after SIGTERM\n--- stderr ---\n${broker.stderr()}`);
+      assert.ok(elapsedMs < SIGTERM_EXIT_MS, `exited after ${elapsedMs} ms`);
+      await client.waitForClose(2_000);
+    } finally {
+      client.close();
+      await broker.stop();
+    }
+  });
+});
