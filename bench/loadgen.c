@@ -19,6 +19,7 @@
  * window (all threads of this process, librdkafka's included), in % of one core.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -79,6 +80,54 @@ static int64_t cpu_ns(void) {
   return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
          ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
 }
+
+/* Per-thread CPU ticks of this process (from /proc/self/task), to find the busiest thread. */
+#define MAX_THREADS 256
+struct thread_cpu {
+  int n;
+  int tid[MAX_THREADS];
+  long ticks[MAX_THREADS];
+};
+
+static void thread_cpu_snapshot(struct thread_cpu *tc) {
+  tc->n = 0;
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) && tc->n < MAX_THREADS) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) continue;
+    /* after ") ": state(3) ppid(4) ... utime(14) stime(15) */
+    unsigned long ut = 0, st = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) continue;
+    tc->tid[tc->n] = atoi(e->d_name);
+    tc->ticks[tc->n] = (long)(ut + st);
+    tc->n++;
+  }
+  closedir(d);
+}
+
+/* CPU % of one core of the busiest thread between two snapshots taken secs apart. */
+static double busiest_thread_pct(const struct thread_cpu *a, const struct thread_cpu *b, double secs) {
+  long best = 0;
+  for (int i = 0; i < b->n; i++) {
+    long before = 0;
+    for (int j = 0; j < a->n; j++)
+      if (a->tid[j] == b->tid[i]) before = a->ticks[j];
+    if (b->ticks[i] - before > best) best = b->ticks[i] - before;
+  }
+  return secs > 0 ? best * 100.0 / sysconf(_SC_CLK_TCK) / secs : 0;
+}
+
+static struct thread_cpu g_tc0, g_tc1;
 
 /* JSON-safe copy of an error string (drops quotes, backslashes and control characters). */
 static void json_clean(char *dst, size_t cap, const char *src) {
@@ -298,6 +347,7 @@ static int run_produce(void) {
 
   p_target = opt.n;
   mark("start");
+  thread_cpu_snapshot(&g_tc0);
   int64_t c0 = cpu_ns(), t0 = now_ns();
   for (long i = 0; i < opt.n; i++) {
     while (rd_kafka_produce(rkt, opt.partition, 0, buf, opt.size, NULL, 0, NULL) == -1) {
@@ -313,14 +363,16 @@ static int run_produce(void) {
     check_fatal();
   }
   int64_t t1 = p_done_ns ? p_done_ns : now_ns(), c1 = cpu_ns();
+  thread_cpu_snapshot(&g_tc1);
   mark("end");
   if (p_failed) fail(2, "%ld of %ld deliveries failed: %s", p_failed, opt.n, p_err);
 
   double secs = (t1 - t0) / 1e9;
   printf("{\"ok\":true,\"mode\":\"produce\",\"topic\":\"%s\",\"n\":%ld,\"size\":%d,\"acks\":\"%s\",\"linger_ms\":%d,"
-         "\"batch_size\":%ld,\"secs\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,\"client_cpu_pct\":%.1f}\n",
+         "\"batch_size\":%ld,\"secs\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,\"client_cpu_pct\":%.1f,"
+         "\"client_busiest_thread_pct\":%.1f}\n",
          opt.topic, opt.n, opt.size, opt.acks, linger, opt.batch_size, secs, opt.n / secs,
-         (double)opt.n * opt.size / secs / 1e6, (c1 - c0) / 1e7 / secs);
+         (double)opt.n * opt.size / secs / 1e6, (c1 - c0) / 1e7 / secs, busiest_thread_pct(&g_tc0, &g_tc1, secs));
   fflush(stdout);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
@@ -368,6 +420,7 @@ static int run_consume(void) {
   rd_kafka_message_t **msgs = malloc(sizeof *msgs * BATCH);
 
   mark("start");
+  thread_cpu_snapshot(&g_tc0);
   int64_t c0 = cpu_ns(), t0 = now_ns(), t1 = 0;
   rd_kafka_resp_err_t e = rd_kafka_assign(rk, tp);
   if (e) fail(2, "assign: %s", rd_kafka_err2str(e));
@@ -409,12 +462,14 @@ static int run_consume(void) {
     }
   }
   int64_t c1 = cpu_ns();
+  thread_cpu_snapshot(&g_tc1);
   mark("end");
   double secs = (t1 - t0) / 1e9;
   printf("{\"ok\":true,\"mode\":\"consume\",\"topic\":\"%s\",\"n\":%ld,\"partitions\":%d,\"bytes\":%" PRId64
-         ",\"avg_size\":%.1f,\"rewinds\":%ld,\"secs\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,\"client_cpu_pct\":%.1f}\n",
+         ",\"avg_size\":%.1f,\"rewinds\":%ld,\"secs\":%.6f,\"msgs_per_s\":%.1f,\"mb_per_s\":%.3f,\"client_cpu_pct\":%.1f,"
+         "\"client_busiest_thread_pct\":%.1f}\n",
          opt.topic, count, parts, bytes, (double)bytes / count, rewinds, secs, count / secs, bytes / secs / 1e6,
-         (c1 - c0) / 1e7 / secs);
+         (c1 - c0) / 1e7 / secs, busiest_thread_pct(&g_tc0, &g_tc1, secs));
   fflush(stdout);
   free(msgs);
   free(at_eof);

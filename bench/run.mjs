@@ -195,19 +195,40 @@ function rssKiB(pid) {
   return sum;
 }
 
-/** utime+stime in seconds summed over the process tree (all threads). */
-function cpuSeconds(pid) {
-  let ticks = 0;
+/** CPU ticks (utime+stime) of every thread in the process tree: Map "pid/tid" -> ticks. */
+function threadTicks(pid) {
+  const out = new Map();
   for (const p of processTree(pid)) {
+    let tids = [];
     try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat(5)
+      tids = fs.readdirSync(`/proc/${p}/task`);
     } catch {
-      /* exited */
+      continue; /* exited */
+    }
+    for (const tid of tids) {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(`${p}/${tid}`, Number(f[11]) + Number(f[12])); // fields 14 and 15 of proc_pid_stat(5)
+      } catch {
+        /* exited */
+      }
     }
   }
-  return ticks / CLK_TCK;
+  return out;
+}
+
+/** CPU use between two threadTicks() samples secs apart: total and busiest thread, in % of one core. */
+function cpuBetween(a, b, secs) {
+  let total = 0;
+  let busiest = 0;
+  for (const [k, t1] of b) {
+    const d = t1 - (a.get(k) ?? 0);
+    total += d;
+    busiest = Math.max(busiest, d);
+  }
+  const pct = (ticks) => Math.round((ticks / CLK_TCK / secs) * 1000) / 10;
+  return secs > 0 ? { total: pct(total), busiest: pct(busiest) } : null;
 }
 
 // ------------------------------------------------------------------ network helpers
@@ -298,15 +319,14 @@ function buildLoadgen() {
 async function loadgen(mode, args, { samplePid } = {}) {
   let c0 = null;
   let t0 = null;
-  let serverCpuPct = null;
+  let serverCpu = null;
   const onLine = (line) => {
     if (samplePid === undefined || !line.startsWith('{"mark"')) return;
     if (line.includes('"start"')) {
-      c0 = cpuSeconds(samplePid);
+      c0 = threadTicks(samplePid);
       t0 = performance.now();
     } else if (line.includes('"end"') && c0 !== null) {
-      const secs = (performance.now() - t0) / 1000;
-      serverCpuPct = secs > 0 ? ((cpuSeconds(samplePid) - c0) / secs) * 100 : null;
+      serverCpu = cpuBetween(c0, threadTicks(samplePid), (performance.now() - t0) / 1000);
     }
   };
   const fullArgs = [mode, ...args, '-T', String(opts.timeout)];
@@ -324,7 +344,10 @@ async function loadgen(mode, args, { samplePid } = {}) {
   if (!result) result = { ok: false, error: `no result (exit ${r.code ?? r.signal})` };
   if (result.ok && r.code !== 0) result = { ...result, ok: false, error: `exit ${r.code ?? r.signal}` };
   if (!result.ok) result.stderr_tail = r.stderr.trim().split('\n').slice(-5).join(' | ');
-  if (serverCpuPct !== null) result.server_cpu_pct = Math.round(serverCpuPct * 10) / 10;
+  if (serverCpu !== null) {
+    result.server_cpu_pct = serverCpu.total;
+    result.server_busiest_thread_pct = serverCpu.busiest;
+  }
   result.cmd = `loadgen ${fullArgs.join(' ')}`;
   return result;
 }
@@ -495,7 +518,8 @@ function brief(r) {
   if (r.mode === 'latency') return `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, p99.9 ${r.p999_us} µs, max ${r.max_us} µs`;
   if (r.msgs_per_s !== undefined)
     return `${Math.round(r.msgs_per_s).toLocaleString('en-US')} msg/s, ${r.mb_per_s.toFixed(1)} MB/s` +
-      (r.server_cpu_pct !== undefined ? `, server CPU ${r.server_cpu_pct}%` : '') + `, client CPU ${r.client_cpu_pct}%`;
+      (r.server_cpu_pct !== undefined ? `, server CPU ${r.server_cpu_pct}% (busiest thread ${r.server_busiest_thread_pct}%)` : '') +
+      `, client CPU ${r.client_cpu_pct}% (busiest thread ${r.client_busiest_thread_pct}%)`;
   return 'ok';
 }
 
@@ -665,29 +689,31 @@ async function main() {
     const st = stats(pick(blinkReps, getter, field));
     const mk = opts.mock ? stats(pick(mockReps, getter, field)) : null;
     const isThroughputRow = unit === 'msg/s';
-    const wl = (r) => getter(r);
-    const srvCpu = isThroughputRow ? stats(pick(blinkReps, wl, 'server_cpu_pct')) : null;
-    const cliCpu = isThroughputRow ? stats(pick(blinkReps, wl, 'client_cpu_pct')) : null;
-    const mkCli = isThroughputRow && opts.mock ? stats(pick(mockReps, wl, 'client_cpu_pct')) : null;
+    const med = (list, f) => (isThroughputRow && list.length ? stats(pick(list, getter, f))?.median : undefined);
+    const cpu = {
+      blink: med(blinkReps, 'server_cpu_pct'),
+      blinkThread: med(blinkReps, 'server_busiest_thread_pct'),
+      client: med(blinkReps, 'client_cpu_pct'),
+      clientThread: med(blinkReps, 'client_busiest_thread_pct'),
+      mockClient: opts.mock ? med(mockReps, 'client_cpu_pct') : undefined,
+      mockClientThread: opts.mock ? med(mockReps, 'client_busiest_thread_pct') : undefined,
+    };
+    const cpuCell = (total, thread) => (total === undefined ? '' : `${fmt(total, 'pct')} (${fmt(thread, 'pct')})`);
     const ratio = st && mk && mk.median ? st.median / mk.median : null;
     summary[id] = {
       unit, better, ...(st ?? { n: 0 }),
       ...(mk ? { mock_median: mk.median } : {}),
       ...(ratio !== null ? { ratio_to_mock: round(ratio, 3) } : {}),
-      ...(srvCpu ? { broker_cpu_pct_median: srvCpu.median, client_cpu_pct_median: cliCpu?.median } : {}),
+      ...(isThroughputRow ? { cpu_pct_median: cpu } : {}),
     };
-    if (id.startsWith('boot') || id.startsWith('idle')) {
-      rows.push([label, unit, fmt(st?.min, kind), fmt(st?.median, kind), fmt(st?.max, kind), '', '', '', '']);
-    } else {
-      rows.push([
-        label, unit, fmt(st?.min, kind), fmt(st?.median, kind), fmt(st?.max, kind),
-        fmt(mk?.median, kind), fmt(ratio, 'ratio'),
-        srvCpu ? `${fmt(srvCpu.median, 'pct')} / ${fmt(cliCpu?.median, 'pct')}` : '',
-        mkCli ? fmt(mkCli.median, 'pct') : '',
-      ]);
-    }
+    const noMock = id.startsWith('boot') || id.startsWith('idle');
+    rows.push([
+      label, unit, fmt(st?.min, kind), fmt(st?.median, kind), fmt(st?.max, kind),
+      noMock ? '' : fmt(mk?.median, kind), noMock ? '' : fmt(ratio, 'ratio'),
+      cpuCell(cpu.blink, cpu.blinkThread), cpuCell(cpu.client, cpu.clientThread), cpuCell(cpu.mockClient, cpu.mockClientThread),
+    ]);
   }
-  const header = ['metric', 'unit', 'min', 'median', 'max', 'mock median', 'blink/mock', 'CPU blink/client', 'client CPU (mock)'];
+  const header = ['metric', 'unit', 'min', 'median', 'max', 'mock median', 'blink/mock', 'blink CPU', 'client CPU', 'client CPU @mock'];
   const title = `Blink benchmark: ${opts.reps} rep(s)${opts.quick ? ' QUICK' : ''}, fresh broker each rep; ` +
     `${os.cpus().length} CPUs, broker ${brokerNode}, client librdkafka ${rdkVersion} (bench/loadgen.c)`;
   const notes = [
@@ -695,7 +721,7 @@ async function main() {
     `consume: the topic just produced, read from the beginning (blink); mock: a ~3 MB hot set re-read (-R, fetch.wait.max.ms=1), as it keeps only 5 MiB.`,
     `latency: ${W.latRate} msg/s for ${W.latSecs} s, 100 B, linger.ms=0, fetch.wait.max.ms=${LAT_FETCH_WAIT_MS}; measured from the SCHEDULED send time (no coordinated omission).`,
     `mock = librdkafka's mock broker in its own process, same client and workloads: the client ceiling. blink/mock << 1 on throughput means the client is not the limit.`,
-    `CPU = % of one core over the timed window (broker: /proc utime+stime; client: getrusage). 2 cores are shared by broker and client.`,
+    `CPU = medians in % of one core over the timed window: process total (busiest single thread). A thread near 100% is the limit. 2 cores shared by broker and client.`,
   ];
   const finished = new Date();
   const result = {

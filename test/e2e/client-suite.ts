@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 
 import type { ClientDriver, Codec, TestMessage } from './clients/driver.js';
 import { startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { storedBatchHeaders, type StoredBatchHeader } from './raw-kafka.js';
 import {
   assertAcksContiguousFromZero,
   assertConsumedExactly,
@@ -56,6 +57,9 @@ export function useBroker(env: Record<string, string>): () => BrokerHandle {
   };
 }
 
+/** Compression bits of the record-batch attributes, per codec name. */
+const CODEC_BITS: Readonly<Record<Codec, number>> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
 export interface ClientSuite {
   broker: () => BrokerHandle;
   /** The client under test, bound to the broker's bootstrap address. */
@@ -81,6 +85,13 @@ export function registerClientScenarios(suite: ClientSuite): void {
     const topic = uniqueTopic(`${driver.name}-${label}`);
     if (driver.createTopic !== undefined) await driver.createTopic(topic, PARTITIONS);
     return topic;
+  }
+
+  async function allStoredBatches(topic: string): Promise<StoredBatchHeader[]> {
+    const perPartition = await Promise.all(
+      Array.from({ length: PARTITIONS }, (_, p) => storedBatchHeaders(suite.broker().kafkaPort, topic, p)),
+    );
+    return perPartition.flat();
   }
 
   async function roundTrip(label: string, messages: TestMessage[], options: { compression?: Codec; idempotent?: boolean } = {}) {
@@ -133,7 +144,10 @@ export function registerClientScenarios(suite: ClientSuite): void {
   for (const codec of features.codecs) {
     test(`${name}: a ${codec}-compressed batch comes back exactly`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const messages = makeMessages(client(), { tag: `${name}-${codec}`, count: 300, partitions: PARTITIONS, valueBytes: 300 });
-      await roundTrip(codec, messages, { compression: codec });
+      const { topic } = await roundTrip(codec, messages, { compression: codec });
+      const batches = await allStoredBatches(topic);
+      assert.ok(batches.length > 0);
+      assert.deepEqual(new Set(batches.map((b) => b.compression)), new Set([CODEC_BITS[codec]]), `every stored batch is ${codec}`);
     });
   }
 
@@ -180,6 +194,9 @@ export function registerClientScenarios(suite: ClientSuite): void {
       const messages = makeMessages(client(), { tag: `${name}-idempotent`, count: 300, partitions: PARTITIONS });
       const { driver, topic } = await roundTrip('idempotent', messages, { idempotent: true });
       assertOffsets(await driver.listOffsets(topic, PARTITIONS), countsPerPartition(messages, PARTITIONS));
+      // Some drivers run one producer per partition, so only the presence of ids is checked.
+      const producerIds = (await allStoredBatches(topic)).map((b) => b.producerId);
+      assert.ok(producerIds.length > 0 && producerIds.every((id) => id >= 1000), `batches carry InitProducerId's ids: ${producerIds}`);
     });
   }
 }

@@ -165,3 +165,62 @@ export function parseApiVersionsV0(frame: Buffer): ApiVersionsV0Response {
   }
   return { correlationId, errorCode, apiKeys, trailingBytes: frame.length - (10 + count * 6) };
 }
+
+export interface StoredBatchHeader {
+  baseOffset: number;
+  /** Bits 0-2 of the batch attributes: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression: number;
+  producerId: number;
+  recordCount: number;
+}
+
+/**
+ * The headers of the record batches the broker holds for one partition, read with a
+ * hand-built Fetch v4 (header v1; body: replica_id, max_wait_ms, min_bytes, max_bytes,
+ * isolation_level, [topic, [partition, fetch_offset, partition_max_bytes]]). Lets a test
+ * check what a client really sent (compression codec, producer id), not just that the
+ * records came back.
+ */
+export async function storedBatchHeaders(port: number, topic: string, partition: number): Promise<StoredBatchHeader[]> {
+  const maxBytes = 64 * 1024 * 1024;
+  const topicBytes = nullableString(topic);
+  const body = Buffer.concat([
+    int16(1), int16(4), int32(7), nullableString('blink-e2e-raw'),
+    int32(-1), int32(0), int32(0), int32(maxBytes), Buffer.from([0]),
+    int32(1), topicBytes, int32(1), int32(partition), Buffer.alloc(8), int32(maxBytes),
+  ]);
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(sizePrefixed(body));
+    return parseFetchV4Batches(await connection.readFrame(10_000));
+  } finally {
+    connection.close();
+  }
+}
+
+function parseFetchV4Batches(frame: Buffer): StoredBatchHeader[] {
+  let at = 4 + 4; // correlation id, throttle_time_ms
+  if (frame.readInt32BE(at) !== 1) throw new Error('expected one topic in the Fetch response');
+  at += 4;
+  at += 2 + frame.readInt16BE(at); // topic name
+  if (frame.readInt32BE(at) !== 1) throw new Error('expected one partition in the Fetch response');
+  at += 4;
+  const errorCode = frame.readInt16BE(at + 4);
+  if (errorCode !== 0) throw new Error(`Fetch error ${errorCode}`);
+  at += 4 + 2 + 8 + 8; // partition_index, error_code, high_watermark, last_stable_offset
+  const aborted = frame.readInt32BE(at);
+  at += 4 + Math.max(0, aborted) * 16;
+  const recordsEnd = at + 4 + frame.readInt32BE(at);
+  at += 4;
+  const headers: StoredBatchHeader[] = [];
+  while (at + 61 <= recordsEnd) {
+    headers.push({
+      baseOffset: Number(frame.readBigInt64BE(at)),
+      compression: frame.readInt16BE(at + 21) & 0x07,
+      producerId: Number(frame.readBigInt64BE(at + 43)),
+      recordCount: frame.readInt32BE(at + 57),
+    });
+    at += 12 + frame.readInt32BE(at + 8);
+  }
+  return headers;
+}
