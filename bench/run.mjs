@@ -30,7 +30,7 @@ const USAGE = `usage: node bench/run.mjs [--reps N] [--quick] [--no-mock] [--jso
   --reps N        repetitions, each on a fresh broker process (default 3; --quick: 1)
   --quick         short smoke run (100k x 100 B, 30k x 1 KiB, 2 s latency)
   --no-mock       skip the client-ceiling runs against librdkafka's mock broker
-  --json FILE     also write the full result (pretty JSON) to FILE (default bench/results/bench-<time>.json)
+  --json FILE     write the full result (pretty JSON) to FILE instead of bench/results/bench-<time>.json
   --timeout SECS  time limit of each load-generator run (default 120)`;
 
 // ------------------------------------------------------------------ options

@@ -16,7 +16,9 @@ import {
   RawConnection,
   UNSUPPORTED_VERSION,
   apiVersionsRequest,
+  nullableStringBytes,
   parseApiVersionsV0,
+  rawRequest,
 } from './raw-kafka.js';
 import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
 
@@ -56,6 +58,32 @@ describe('invalid settings stop the boot', () => {
 
 describe('protocol edge cases on a running broker', () => {
   const broker = useBroker({ AUTO_CREATE_TOPICS: 'true', KAFKA_CFG_NUM_PARTITIONS: '3' });
+
+  test('an API or version Blink does not serve gets UNSUPPORTED_VERSION where the response has an error code, else a close', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const connection = await RawConnection.open(broker().kafkaPort);
+    try {
+      // SaslHandshake v0 (key 17) is not served: response header v0, body int16 error + empty mechanisms.
+      connection.write(rawRequest(17, 0, 41, false, nullableStringBytes('PLAIN')));
+      const sasl = await connection.readFrame();
+      assert.equal(sasl.toString('hex'), '00000029' + '0023' + '00000000');
+      // Fetch v13 (flexible; Blink serves up to v12): header v1 (tag byte), then throttle, error 35,
+      // session id 0, an empty compact array and the empty tag section.
+      connection.write(rawRequest(1, 13, 42, true, Buffer.alloc(0)));
+      const fetch = await connection.readFrame();
+      assert.equal(fetch.toString('hex'), '0000002a' + '00' + '00000000' + '0023' + '00000000' + '01' + '00');
+    } finally {
+      connection.close();
+    }
+    // Produce v10 has no top-level error code: the only answer Kafka gives is a close.
+    const produce = await RawConnection.open(broker().kafkaPort);
+    try {
+      produce.write(rawRequest(0, 10, 43, true, Buffer.alloc(0)));
+      await produce.waitForClose();
+      assert.equal(produce.closed, true);
+    } finally {
+      produce.close();
+    }
+  });
 
   test('ApiVersions v99 gets UNSUPPORTED_VERSION with a v0 body listing ApiVersions, and the connection stays usable', { timeout: TEST_TIMEOUT_MS }, async () => {
     const connection = await RawConnection.open(broker().kafkaPort);

@@ -154,10 +154,22 @@ function loadApi(specsDir, apiKey, name) {
   const versions = parseVersions(request.validVersions);
   const flexible = parseVersions(request.flexibleVersions);
   const api = { apiKey, name, versions, flexibleFrom: flexible === null ? null : flexible.min };
+  api.errorCodeVersions = topLevelErrorCodeVersions(response, versions);
   api.fileName = `${String(apiKey).padStart(2, '0')}-${kebabCase(name)}.ts`;
   api.request = loadMessage(api, request, 'request');
   api.response = loadMessage(api, response, 'response');
   return api;
+}
+
+/**
+ * The versions whose response body starts with a top-level, untagged ErrorCode: the broker can
+ * answer any request of those versions with a bare error (e.g. UNSUPPORTED_VERSION).
+ */
+function topLevelErrorCodeVersions(response, validVersions) {
+  const field = response.fields.find((f) => f.name === 'ErrorCode' && f.tag === undefined);
+  if (field === undefined) return null;
+  const range = parseVersions(field.versions);
+  return { min: range.min, max: Math.min(range.max, validVersions.max) };
 }
 
 function readSpec(specsDir, fileName) {
@@ -371,6 +383,7 @@ function emitApiObject(api) {
     `  minVersion: ${api.versions.min},`,
     `  maxVersion: ${api.versions.max},`,
     `  flexibleFrom: ${api.flexibleFrom},`,
+    `  errorCodeVersions: ${api.errorCodeVersions === null ? 'null' : `{ min: ${api.errorCodeVersions.min}, max: ${api.errorCodeVersions.max} }`},`,
     `  decodeRequest: decode${request.tsPrefix},`,
     `  encodeRequest: encode${request.tsPrefix},`,
     `  decodeResponse: decode${response.tsPrefix},`,
@@ -668,6 +681,8 @@ export interface MessageCodec<Request = unknown, Response = unknown> {
   readonly maxVersion: number;
   /** First flexible (KIP-482) version, or null when every version uses the classic encoding. */
   readonly flexibleFrom: number | null;
+  /** Versions whose response has a top-level ErrorCode (a bare error answer is possible), or null. */
+  readonly errorCodeVersions: { readonly min: number; readonly max: number } | null;
   decodeRequest(r: KafkaReader, version: number): Request;
   encodeRequest(w: KafkaWriter, version: number, msg: Request): void;
   decodeResponse(r: KafkaReader, version: number): Response;

@@ -9,6 +9,8 @@ export interface ApiCodec<Request = unknown, Response = unknown> {
   readonly maxVersion: number;
   /** First flexible (KIP-482) version, or null when the API has none. */
   readonly flexibleFrom: number | null;
+  /** Versions whose response has a top-level error code, or null (see the generated codecs). */
+  readonly errorCodeVersions: { readonly min: number; readonly max: number } | null;
   decodeRequest(reader: KafkaReader, version: number): Request;
   encodeResponse(writer: KafkaWriter, version: number, message: Response): void;
 }

@@ -6,13 +6,13 @@
  * is paused once `maxBufferedBytes` of further requests are waiting; a response is not
  * followed by the next request until the socket has drained.
  */
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../protocol/headers.js';
-import { isFlexible } from '../protocol/api-codec.js';
+import { type ApiCodec, isFlexible } from '../protocol/api-codec.js';
 import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
+import { ALL_APIS } from '../protocol/messages/index.js';
 import { KafkaProtocolError } from '../protocol/errors.js';
 import { KafkaReader } from '../protocol/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
@@ -20,6 +20,9 @@ import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
 class UnsupportedRequestError extends Error {}
+
+/** Every API the generated codecs know, served or not, for answering what we do not serve. */
+const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
 
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
@@ -115,19 +118,35 @@ export class KafkaConnection {
   }
 
   /**
-   * ApiVersions in a version we do not serve gets UNSUPPORTED_VERSION in the v0 body with
-   * our ranges (KIP-511), so the client can retry lower. Any other unknown API or version
-   * cannot be answered in a form the client would parse: Kafka closes the connection.
+   * A request we do not serve gets UNSUPPORTED_VERSION, never a silent disconnect, wherever
+   * the spec gives that version's response a top-level error code: ApiVersions in its v0 body
+   * with our ranges (KIP-511, so the client can retry lower), other APIs in the version asked
+   * for. Only a request whose response has no place for an error (or that no spec defines)
+   * closes the connection, as Kafka does.
    */
   private async answerUnsupported(header: RequestHeader, api: RegisteredApi | undefined): Promise<void> {
-    if (header.apiKey !== API_VERSIONS_KEY) {
-      throw new UnsupportedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${api ? ` (serving ${api.minVersion}-${api.maxVersion})` : ''}`);
+    if (header.apiKey === API_VERSIONS_KEY) {
+      await this.answerError(ApiVersionsApi, header.correlationId, 0, false, { apiKeys: advertisedRanges(this.registry) });
+      return;
     }
-    const frame = beginResponseFrame(header.correlationId, false);
-    ApiVersionsApi.encodeResponse(frame.writer, 0, {
-      errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: advertisedRanges(this.registry),
-    });
+    const codec = api?.codec ?? CODECS_BY_KEY.get(header.apiKey);
+    const range = codec?.errorCodeVersions;
+    if (codec === undefined || range == null || header.apiVersion < range.min || header.apiVersion > range.max) {
+      const serving = api ? ` (serving ${api.minVersion}-${api.maxVersion})` : ' (not served)';
+      throw new UnsupportedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${serving}`);
+    }
+    await this.answerError(codec, header.correlationId, header.apiVersion, isFlexible(codec, header.apiVersion), {});
+  }
+
+  private async answerError(
+    codec: ApiCodec,
+    correlationId: number,
+    version: number,
+    flexibleHeader: boolean,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    const frame = beginResponseFrame(correlationId, flexibleHeader);
+    codec.encodeResponse(frame.writer, version, { errorCode: ErrorCode.UNSUPPORTED_VERSION, ...extra });
     await this.write(finishResponseFrame(frame));
   }
 
@@ -136,9 +155,20 @@ export class KafkaConnection {
     this.socket.cork();
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
-    if (this.socket.writableNeedDrain) {
-      await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
-    }
+    if (this.socket.writableNeedDrain) await this.drained();
+  }
+
+  /** Resolves on 'drain' or 'close', removing both listeners either way. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   private refuse(err: unknown): void {

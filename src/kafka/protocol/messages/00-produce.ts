@@ -125,6 +125,7 @@ export const ProduceApi = {
   minVersion: 0,
   maxVersion: 11,
   flexibleFrom: 9,
+  errorCodeVersions: null,
   decodeRequest: decodeProduceRequest,
   encodeRequest: encodeProduceRequest,
   decodeResponse: decodeProduceResponse,

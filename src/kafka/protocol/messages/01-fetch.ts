@@ -222,6 +222,7 @@ export const FetchApi = {
   minVersion: 0,
   maxVersion: 17,
   flexibleFrom: 12,
+  errorCodeVersions: { min: 7, max: 17 },
   decodeRequest: decodeFetchRequest,
   encodeRequest: encodeFetchRequest,
   decodeResponse: decodeFetchResponse,

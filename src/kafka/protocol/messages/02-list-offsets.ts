@@ -83,6 +83,7 @@ export const ListOffsetsApi = {
   minVersion: 0,
   maxVersion: 9,
   flexibleFrom: 6,
+  errorCodeVersions: null,
   decodeRequest: decodeListOffsetsRequest,
   encodeRequest: encodeListOffsetsRequest,
   decodeResponse: decodeListOffsetsResponse,

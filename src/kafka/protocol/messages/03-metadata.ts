@@ -105,6 +105,7 @@ export const MetadataApi = {
   minVersion: 0,
   maxVersion: 12,
   flexibleFrom: 9,
+  errorCodeVersions: null,
   decodeRequest: decodeMetadataRequest,
   encodeRequest: encodeMetadataRequest,
   decodeResponse: decodeMetadataResponse,

@@ -79,6 +79,7 @@ export const OffsetCommitApi = {
   minVersion: 0,
   maxVersion: 9,
   flexibleFrom: 8,
+  errorCodeVersions: null,
   decodeRequest: decodeOffsetCommitRequest,
   encodeRequest: encodeOffsetCommitRequest,
   decodeResponse: decodeOffsetCommitResponse,

@@ -131,6 +131,7 @@ export const OffsetFetchApi = {
   minVersion: 0,
   maxVersion: 9,
   flexibleFrom: 6,
+  errorCodeVersions: { min: 2, max: 7 },
   decodeRequest: decodeOffsetFetchRequest,
   encodeRequest: encodeOffsetFetchRequest,
   decodeResponse: decodeOffsetFetchResponse,

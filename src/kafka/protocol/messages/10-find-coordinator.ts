@@ -58,6 +58,7 @@ export const FindCoordinatorApi = {
   minVersion: 0,
   maxVersion: 6,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 0, max: 3 },
   decodeRequest: decodeFindCoordinatorRequest,
   encodeRequest: encodeFindCoordinatorRequest,
   decodeResponse: decodeFindCoordinatorResponse,

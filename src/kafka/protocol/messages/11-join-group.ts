@@ -80,6 +80,7 @@ export const JoinGroupApi = {
   minVersion: 0,
   maxVersion: 9,
   flexibleFrom: 6,
+  errorCodeVersions: { min: 0, max: 9 },
   decodeRequest: decodeJoinGroupRequest,
   encodeRequest: encodeJoinGroupRequest,
   decodeResponse: decodeJoinGroupResponse,

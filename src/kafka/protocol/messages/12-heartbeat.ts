@@ -34,6 +34,7 @@ export const HeartbeatApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 4,
+  errorCodeVersions: { min: 0, max: 4 },
   decodeRequest: decodeHeartbeatRequest,
   encodeRequest: encodeHeartbeatRequest,
   decodeResponse: decodeHeartbeatResponse,

@@ -54,6 +54,7 @@ export const LeaveGroupApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 4,
+  errorCodeVersions: { min: 0, max: 5 },
   decodeRequest: decodeLeaveGroupRequest,
   encodeRequest: encodeLeaveGroupRequest,
   decodeResponse: decodeLeaveGroupResponse,

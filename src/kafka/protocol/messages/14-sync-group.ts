@@ -54,6 +54,7 @@ export const SyncGroupApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 4,
+  errorCodeVersions: { min: 0, max: 5 },
   decodeRequest: decodeSyncGroupRequest,
   encodeRequest: encodeSyncGroupRequest,
   decodeResponse: decodeSyncGroupResponse,

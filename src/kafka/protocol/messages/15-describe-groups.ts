@@ -64,6 +64,7 @@ export const DescribeGroupsApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 5,
+  errorCodeVersions: null,
   decodeRequest: decodeDescribeGroupsRequest,
   encodeRequest: encodeDescribeGroupsRequest,
   decodeResponse: decodeDescribeGroupsResponse,

@@ -44,6 +44,7 @@ export const ListGroupsApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 0, max: 5 },
   decodeRequest: decodeListGroupsRequest,
   encodeRequest: encodeListGroupsRequest,
   decodeResponse: decodeListGroupsResponse,

@@ -25,6 +25,7 @@ export const SaslHandshakeApi = {
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: null,
+  errorCodeVersions: { min: 0, max: 1 },
   decodeRequest: decodeSaslHandshakeRequest,
   encodeRequest: encodeSaslHandshakeRequest,
   decodeResponse: decodeSaslHandshakeResponse,

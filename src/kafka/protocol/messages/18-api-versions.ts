@@ -82,6 +82,7 @@ export const ApiVersionsApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 0, max: 4 },
   decodeRequest: decodeApiVersionsRequest,
   encodeRequest: encodeApiVersionsRequest,
   decodeResponse: decodeApiVersionsResponse,

@@ -105,6 +105,7 @@ export const CreateTopicsApi = {
   minVersion: 0,
   maxVersion: 7,
   flexibleFrom: 5,
+  errorCodeVersions: null,
   decodeRequest: decodeCreateTopicsRequest,
   encodeRequest: encodeCreateTopicsRequest,
   decodeResponse: decodeCreateTopicsResponse,

@@ -52,6 +52,7 @@ export const DeleteTopicsApi = {
   minVersion: 0,
   maxVersion: 6,
   flexibleFrom: 4,
+  errorCodeVersions: null,
   decodeRequest: decodeDeleteTopicsRequest,
   encodeRequest: encodeDeleteTopicsRequest,
   decodeResponse: decodeDeleteTopicsResponse,

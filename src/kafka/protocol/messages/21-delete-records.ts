@@ -64,6 +64,7 @@ export const DeleteRecordsApi = {
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 2,
+  errorCodeVersions: null,
   decodeRequest: decodeDeleteRecordsRequest,
   encodeRequest: encodeDeleteRecordsRequest,
   decodeResponse: decodeDeleteRecordsResponse,

@@ -47,6 +47,7 @@ export const InitProducerIdApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 2,
+  errorCodeVersions: { min: 0, max: 5 },
   decodeRequest: decodeInitProducerIdRequest,
   encodeRequest: encodeInitProducerIdRequest,
   decodeResponse: decodeInitProducerIdResponse,

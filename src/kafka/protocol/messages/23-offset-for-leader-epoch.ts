@@ -73,6 +73,7 @@ export const OffsetForLeaderEpochApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 4,
+  errorCodeVersions: null,
   decodeRequest: decodeOffsetForLeaderEpochRequest,
   encodeRequest: encodeOffsetForLeaderEpochRequest,
   decodeResponse: decodeOffsetForLeaderEpochResponse,

@@ -89,6 +89,7 @@ export const AddPartitionsToTxnApi = {
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 4, max: 5 },
   decodeRequest: decodeAddPartitionsToTxnRequest,
   encodeRequest: encodeAddPartitionsToTxnRequest,
   decodeResponse: decodeAddPartitionsToTxnResponse,

@@ -34,6 +34,7 @@ export const AddOffsetsToTxnApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 0, max: 4 },
   decodeRequest: decodeAddOffsetsToTxnRequest,
   encodeRequest: encodeAddOffsetsToTxnRequest,
   decodeResponse: decodeAddOffsetsToTxnResponse,

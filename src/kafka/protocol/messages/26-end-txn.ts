@@ -34,6 +34,7 @@ export const EndTxnApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 3,
+  errorCodeVersions: { min: 0, max: 4 },
   decodeRequest: decodeEndTxnRequest,
   encodeRequest: encodeEndTxnRequest,
   decodeResponse: decodeEndTxnResponse,

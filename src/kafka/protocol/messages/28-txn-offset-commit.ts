@@ -78,6 +78,7 @@ export const TxnOffsetCommitApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 3,
+  errorCodeVersions: null,
   decodeRequest: decodeTxnOffsetCommitRequest,
   encodeRequest: encodeTxnOffsetCommitRequest,
   decodeResponse: decodeTxnOffsetCommitResponse,

@@ -91,6 +91,7 @@ export const DescribeConfigsApi = {
   minVersion: 0,
   maxVersion: 4,
   flexibleFrom: 4,
+  errorCodeVersions: null,
   decodeRequest: decodeDescribeConfigsRequest,
   encodeRequest: encodeDescribeConfigsRequest,
   decodeResponse: decodeDescribeConfigsResponse,

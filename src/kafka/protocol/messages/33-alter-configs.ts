@@ -60,6 +60,7 @@ export const AlterConfigsApi = {
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 2,
+  errorCodeVersions: null,
   decodeRequest: decodeAlterConfigsRequest,
   encodeRequest: encodeAlterConfigsRequest,
   decodeResponse: decodeAlterConfigsResponse,

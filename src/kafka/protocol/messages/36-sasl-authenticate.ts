@@ -32,6 +32,7 @@ export const SaslAuthenticateApi = {
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 2,
+  errorCodeVersions: { min: 0, max: 2 },
   decodeRequest: decodeSaslAuthenticateRequest,
   encodeRequest: encodeSaslAuthenticateRequest,
   decodeResponse: decodeSaslAuthenticateResponse,

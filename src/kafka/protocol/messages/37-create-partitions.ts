@@ -58,6 +58,7 @@ export const CreatePartitionsApi = {
   minVersion: 0,
   maxVersion: 3,
   flexibleFrom: 2,
+  errorCodeVersions: null,
   decodeRequest: decodeCreatePartitionsRequest,
   encodeRequest: encodeCreatePartitionsRequest,
   decodeResponse: decodeCreatePartitionsResponse,

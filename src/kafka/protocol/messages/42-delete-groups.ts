@@ -36,6 +36,7 @@ export const DeleteGroupsApi = {
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 2,
+  errorCodeVersions: null,
   decodeRequest: decodeDeleteGroupsRequest,
   encodeRequest: encodeDeleteGroupsRequest,
   decodeResponse: decodeDeleteGroupsResponse,

@@ -62,6 +62,7 @@ export const IncrementalAlterConfigsApi = {
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 1,
+  errorCodeVersions: null,
   decodeRequest: decodeIncrementalAlterConfigsRequest,
   encodeRequest: encodeIncrementalAlterConfigsRequest,
   decodeResponse: decodeIncrementalAlterConfigsResponse,

@@ -62,6 +62,7 @@ export const OffsetDeleteApi = {
   minVersion: 0,
   maxVersion: 0,
   flexibleFrom: null,
+  errorCodeVersions: { min: 0, max: 0 },
   decodeRequest: decodeOffsetDeleteRequest,
   encodeRequest: encodeOffsetDeleteRequest,
   decodeResponse: decodeOffsetDeleteResponse,

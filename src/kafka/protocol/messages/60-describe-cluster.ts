@@ -54,6 +54,7 @@ export const DescribeClusterApi = {
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 0,
+  errorCodeVersions: { min: 0, max: 1 },
   decodeRequest: decodeDescribeClusterRequest,
   encodeRequest: encodeDescribeClusterRequest,
   decodeResponse: decodeDescribeClusterResponse,

@@ -75,6 +75,7 @@ export const DescribeProducersApi = {
   minVersion: 0,
   maxVersion: 0,
   flexibleFrom: 0,
+  errorCodeVersions: null,
   decodeRequest: decodeDescribeProducersRequest,
   encodeRequest: encodeDescribeProducersRequest,
   decodeResponse: decodeDescribeProducersResponse,

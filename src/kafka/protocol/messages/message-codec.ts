@@ -10,6 +10,8 @@ export interface MessageCodec<Request = unknown, Response = unknown> {
   readonly maxVersion: number;
   /** First flexible (KIP-482) version, or null when every version uses the classic encoding. */
   readonly flexibleFrom: number | null;
+  /** Versions whose response has a top-level ErrorCode (a bare error answer is possible), or null. */
+  readonly errorCodeVersions: { readonly min: number; readonly max: number } | null;
   decodeRequest(r: KafkaReader, version: number): Request;
   encodeRequest(w: KafkaWriter, version: number, msg: Request): void;
   decodeResponse(r: KafkaReader, version: number): Response;
