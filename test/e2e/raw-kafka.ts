@@ -1,7 +1,9 @@
 /**
  * Hand-written Kafka frames over a plain TCP socket, for the tests that must send what no
- * client library would (unsupported versions, garbage). Layouts follow Kafka's
- * ApiVersionsRequest/Response JSON specs; every read has a timeout.
+ * client library would (unsupported versions, garbage, acks=0, corrupt batches) or that
+ * must see the bytes the broker answers (Fetch v4). Layouts follow Kafka's JSON specs
+ * (ApiVersions, Fetch, Produce, CreateTopics); nothing here uses the broker's own codecs.
+ * Every read has a timeout.
  */
 import { connect, type Socket } from 'node:net';
 
@@ -52,6 +54,11 @@ export class RawConnection {
 
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** Bytes received and not yet taken by readFrame (0: no response is pending in the buffer). */
+  get bufferedBytes(): number {
+    return this.received.length;
   }
 
   write(bytes: Buffer): void {
@@ -172,6 +179,10 @@ export interface StoredBatchHeader {
   compression: number;
   producerId: number;
   recordCount: number;
+  /** baseOffset + lastOffsetDelta: the offset of the batch's last record. */
+  lastOffset: number;
+  /** The whole batch on the wire: 12 + batchLength. */
+  sizeBytes: number;
 }
 
 /**
@@ -183,44 +194,335 @@ export interface StoredBatchHeader {
  */
 export async function storedBatchHeaders(port: number, topic: string, partition: number): Promise<StoredBatchHeader[]> {
   const maxBytes = 64 * 1024 * 1024;
-  const topicBytes = nullableString(topic);
-  const body = Buffer.concat([
-    int16(1), int16(4), int32(7), nullableString('blink-e2e-raw'),
-    int32(-1), int32(0), int32(0), int32(maxBytes), Buffer.from([0]),
-    int32(1), topicBytes, int32(1), int32(partition), Buffer.alloc(8), int32(maxBytes),
-  ]);
+  const result = await rawFetch(port, { topic, partition, offset: 0, maxWaitMs: 0, minBytes: 0, maxBytes, partitionMaxBytes: maxBytes });
+  if (result.errorCode !== 0) throw new Error(`Fetch error ${result.errorCode}`);
+  return result.batches;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fetch v4, Produce v3, CreateTopics v1: hand-built frames for the fetch/produce semantics
+// tests. Layouts from FetchRequest/Response.json, ProduceRequest/Response.json and
+// CreateTopicsRequest/Response.json (all non-flexible at these versions: header v1 for
+// requests, v0 for responses).
+// ---------------------------------------------------------------------------------------
+
+const FETCH_KEY = 1;
+const PRODUCE_KEY = 0;
+const CREATE_TOPICS_KEY = 19;
+const RAW_CLIENT_ID = 'blink-e2e-raw';
+
+function int64(value: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(value));
+  return b;
+}
+
+function requestHeaderV1(apiKey: number, apiVersion: number, correlationId: number): Buffer {
+  return Buffer.concat([int16(apiKey), int16(apiVersion), int32(correlationId), nullableString(RAW_CLIENT_ID)]);
+}
+
+/** A bounds-checked reader over one response frame (classic encodings only). */
+class FrameReader {
+  at = 0;
+  constructor(private readonly frame: Buffer, private readonly what: string) {}
+  private need(bytes: number): void {
+    if (this.at + bytes > this.frame.length) {
+      throw new Error(`${this.what}: truncated at byte ${this.at} (+${bytes}) of ${this.frame.length}: ${this.frame.toString('hex').slice(0, 400)}`);
+    }
+  }
+  int16(): number {
+    this.need(2);
+    const v = this.frame.readInt16BE(this.at);
+    this.at += 2;
+    return v;
+  }
+  int32(): number {
+    this.need(4);
+    const v = this.frame.readInt32BE(this.at);
+    this.at += 4;
+    return v;
+  }
+  int64(): number {
+    this.need(8);
+    const v = Number(this.frame.readBigInt64BE(this.at));
+    this.at += 8;
+    return v;
+  }
+  string(): string | null {
+    const length = this.int16();
+    if (length < 0) return null;
+    this.need(length);
+    const text = this.frame.toString('utf8', this.at, this.at + length);
+    this.at += length;
+    return text;
+  }
+  bytes(): Buffer | null {
+    const length = this.int32();
+    if (length < 0) return null;
+    this.need(length);
+    const bytes = this.frame.subarray(this.at, this.at + length);
+    this.at += length;
+    return bytes;
+  }
+  get remaining(): number {
+    return this.frame.length - this.at;
+  }
+}
+
+export interface RawFetchPartition {
+  topic: string;
+  partition: number;
+  offset: number;
+  partitionMaxBytes: number;
+}
+
+export interface RawFetchRequest {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  partitions: RawFetchPartition[];
+}
+
+export interface FetchedPartition {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  /** Size of the records field (-1 when null). A real Kafka may end it with a partial batch. */
+  recordsBytes: number;
+  /** The whole batches in the records field, in order (a trailing partial batch is not listed). */
+  batches: StoredBatchHeader[];
+}
+
+/** Fetch v4 request: replica_id -1, isolation_level 0 (read uncommitted). */
+export function fetchRequestV4(correlationId: number, request: RawFetchRequest): Buffer {
+  const topics = new Map<string, RawFetchPartition[]>();
+  for (const p of request.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
+  const parts: Buffer[] = [
+    requestHeaderV1(FETCH_KEY, 4, correlationId),
+    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), int32(request.maxBytes), Buffer.from([0]),
+    int32(topics.size),
+  ];
+  for (const [topic, partitions] of topics) {
+    parts.push(nullableString(topic), int32(partitions.length));
+    for (const p of partitions) parts.push(int32(p.partition), int64(p.offset), int32(p.partitionMaxBytes));
+  }
+  return sizePrefixed(Buffer.concat(parts));
+}
+
+/** The whole magic-2 batches in a records blob; stops at a trailing partial batch. */
+export function wholeBatchHeaders(records: Buffer): StoredBatchHeader[] {
+  const headers: StoredBatchHeader[] = [];
+  let at = 0;
+  while (at + 61 <= records.length) {
+    const sizeBytes = 12 + records.readInt32BE(at + 8);
+    if (at + sizeBytes > records.length) break;
+    const baseOffset = Number(records.readBigInt64BE(at));
+    headers.push({
+      baseOffset,
+      compression: records.readInt16BE(at + 21) & 0x07,
+      producerId: Number(records.readBigInt64BE(at + 43)),
+      recordCount: records.readInt32BE(at + 57),
+      lastOffset: baseOffset + records.readInt32BE(at + 23),
+      sizeBytes,
+    });
+    at += sizeBytes;
+  }
+  return headers;
+}
+
+/** Parses response header v0 + a Fetch v4 body. */
+export function parseFetchV4Response(frame: Buffer): { correlationId: number; throttleTimeMs: number; partitions: FetchedPartition[] } {
+  const r = new FrameReader(frame, 'Fetch v4 response');
+  const correlationId = r.int32();
+  const throttleTimeMs = r.int32();
+  const partitions: FetchedPartition[] = [];
+  const topicCount = r.int32();
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.string() ?? '';
+    const partitionCount = r.int32();
+    for (let p = 0; p < partitionCount; p++) {
+      const partition = r.int32();
+      const errorCode = r.int16();
+      const highWatermark = r.int64();
+      const lastStableOffset = r.int64();
+      const aborted = r.int32();
+      for (let a = 0; a < aborted; a++) {
+        r.int64();
+        r.int64();
+      }
+      const records = r.bytes();
+      partitions.push({
+        topic,
+        partition,
+        errorCode,
+        highWatermark,
+        lastStableOffset,
+        recordsBytes: records === null ? -1 : records.length,
+        batches: records === null ? [] : wholeBatchHeaders(records),
+      });
+    }
+  }
+  if (r.remaining !== 0) throw new Error(`Fetch v4 response: ${r.remaining} bytes after the body`);
+  return { correlationId, throttleTimeMs, partitions };
+}
+
+export interface RawFetchMultiResult {
+  /** From writing the request to having the whole response frame. */
+  elapsedMs: number;
+  partitions: FetchedPartition[];
+}
+
+/**
+ * One hand-built Fetch v4 on a fresh connection, timed. `readTimeoutMs` bounds the wait
+ * for the response (default: max_wait_ms + 10 s).
+ */
+export async function rawFetchPartitions(port: number, request: RawFetchRequest, readTimeoutMs?: number): Promise<RawFetchMultiResult> {
+  const correlationId = 0x0f37c4;
   const connection = await RawConnection.open(port);
   try {
-    connection.write(sizePrefixed(body));
-    return parseFetchV4Batches(await connection.readFrame(10_000));
+    const started = performance.now();
+    connection.write(fetchRequestV4(correlationId, request));
+    const frame = await connection.readFrame(readTimeoutMs ?? Math.max(0, request.maxWaitMs) + 10_000);
+    const elapsedMs = performance.now() - started;
+    const response = parseFetchV4Response(frame);
+    if (response.correlationId !== correlationId) {
+      throw new Error(`Fetch v4: correlation id ${response.correlationId}, sent ${correlationId}`);
+    }
+    return { elapsedMs, partitions: response.partitions };
   } finally {
     connection.close();
   }
 }
 
-function parseFetchV4Batches(frame: Buffer): StoredBatchHeader[] {
-  let at = 4 + 4; // correlation id, throttle_time_ms
-  if (frame.readInt32BE(at) !== 1) throw new Error('expected one topic in the Fetch response');
-  at += 4;
-  at += 2 + frame.readInt16BE(at); // topic name
-  if (frame.readInt32BE(at) !== 1) throw new Error('expected one partition in the Fetch response');
-  at += 4;
-  const errorCode = frame.readInt16BE(at + 4);
-  if (errorCode !== 0) throw new Error(`Fetch error ${errorCode}`);
-  at += 4 + 2 + 8 + 8; // partition_index, error_code, high_watermark, last_stable_offset
-  const aborted = frame.readInt32BE(at);
-  at += 4 + Math.max(0, aborted) * 16;
-  const recordsEnd = at + 4 + frame.readInt32BE(at);
-  at += 4;
-  const headers: StoredBatchHeader[] = [];
-  while (at + 61 <= recordsEnd) {
-    headers.push({
-      baseOffset: Number(frame.readBigInt64BE(at)),
-      compression: frame.readInt16BE(at + 21) & 0x07,
-      producerId: Number(frame.readBigInt64BE(at + 43)),
-      recordCount: frame.readInt32BE(at + 57),
-    });
-    at += 12 + frame.readInt32BE(at + 8);
+export interface RawFetchOptions {
+  topic: string;
+  partition: number;
+  offset: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  partitionMaxBytes: number;
+}
+
+export interface RawFetchResult {
+  elapsedMs: number;
+  errorCode: number;
+  highWatermark: number;
+  /** Size of the records field (-1 when null). */
+  recordsBytes: number;
+  batches: StoredBatchHeader[];
+}
+
+/** A one-partition Fetch v4 (see rawFetchPartitions). */
+export async function rawFetch(port: number, options: RawFetchOptions, readTimeoutMs?: number): Promise<RawFetchResult> {
+  const { topic, partition, offset, partitionMaxBytes } = options;
+  const result = await rawFetchPartitions(
+    port,
+    { maxWaitMs: options.maxWaitMs, minBytes: options.minBytes, maxBytes: options.maxBytes, partitions: [{ topic, partition, offset, partitionMaxBytes }] },
+    readTimeoutMs,
+  );
+  if (result.partitions.length !== 1) {
+    throw new Error(`Fetch v4: expected one partition in the response, got ${JSON.stringify(result.partitions)}`);
   }
-  return headers;
+  const [only] = result.partitions as [FetchedPartition];
+  if (only.topic !== topic || only.partition !== partition) {
+    throw new Error(`Fetch v4: asked for ${topic}[${partition}], answered ${only.topic}[${only.partition}]`);
+  }
+  return { elapsedMs: result.elapsedMs, errorCode: only.errorCode, highWatermark: only.highWatermark, recordsBytes: only.recordsBytes, batches: only.batches };
+}
+
+/**
+ * Produce v3 request for one partition: transactional_id null, acks, timeout_ms,
+ * [topic, [partition, records]]. `records` goes on the wire as given (int32 length + bytes).
+ */
+export function produceRequestV3(correlationId: number, acks: number, topic: string, partition: number, records: Buffer, timeoutMs = 10_000): Buffer {
+  return sizePrefixed(Buffer.concat([
+    requestHeaderV1(PRODUCE_KEY, 3, correlationId),
+    int16(-1), int16(acks), int32(timeoutMs),
+    int32(1), nullableString(topic), int32(1), int32(partition), int32(records.length), records,
+  ]));
+}
+
+export interface ProducePartitionResponse {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+}
+
+/** Parses response header v0 + a Produce v3 body: [topic, [index, error, base_offset, log_append_time]], throttle. */
+export function parseProduceV3Response(frame: Buffer): { correlationId: number; partitions: ProducePartitionResponse[]; throttleTimeMs: number } {
+  const r = new FrameReader(frame, 'Produce v3 response');
+  const correlationId = r.int32();
+  const partitions: ProducePartitionResponse[] = [];
+  const topicCount = r.int32();
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.string() ?? '';
+    const partitionCount = r.int32();
+    for (let p = 0; p < partitionCount; p++) {
+      partitions.push({ topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64(), logAppendTimeMs: r.int64() });
+    }
+  }
+  const throttleTimeMs = r.int32();
+  if (r.remaining !== 0) throw new Error(`Produce v3 response: ${r.remaining} bytes after the body`);
+  return { correlationId, partitions, throttleTimeMs };
+}
+
+/** One Produce v3 (acks 1 or -1) on a fresh connection; returns the one partition's answer. */
+export async function rawProduce(
+  port: number,
+  options: { topic: string; partition: number; records: Buffer; acks?: number },
+): Promise<ProducePartitionResponse> {
+  const correlationId = 0x70d;
+  const acks = options.acks ?? 1;
+  if (acks === 0) throw new Error('rawProduce: acks=0 has no response; write produceRequestV3 on a RawConnection instead');
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(produceRequestV3(correlationId, acks, options.topic, options.partition, options.records));
+    const response = parseProduceV3Response(await connection.readFrame(10_000));
+    if (response.correlationId !== correlationId) throw new Error(`Produce v3: correlation id ${response.correlationId}, sent ${correlationId}`);
+    if (response.partitions.length !== 1) throw new Error(`Produce v3: expected one partition, got ${JSON.stringify(response.partitions)}`);
+    return response.partitions[0]!;
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * CreateTopics v1 for one topic (replication factor 1, no assignments, no configs,
+ * validate_only false) on a fresh connection; resolves with {errorCode, errorMessage}.
+ */
+export async function rawCreateTopic(port: number, topic: string, partitions: number): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const correlationId = 0xc7;
+  const frame = sizePrefixed(Buffer.concat([
+    requestHeaderV1(CREATE_TOPICS_KEY, 1, correlationId),
+    int32(1), nullableString(topic), int32(partitions), int16(1), int32(0), int32(0),
+    int32(10_000), Buffer.from([0]),
+  ]));
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(frame);
+    const r = new FrameReader(await connection.readFrame(10_000), 'CreateTopics v1 response');
+    if (r.int32() !== correlationId) throw new Error('CreateTopics v1: wrong correlation id');
+    if (r.int32() !== 1) throw new Error('CreateTopics v1: expected one topic result');
+    const name = r.string();
+    if (name !== topic) throw new Error(`CreateTopics v1: result for ${name}, asked ${topic}`);
+    return { errorCode: r.int16(), errorMessage: r.string() };
+  } finally {
+    connection.close();
+  }
+}
+
+/** A request frame with header v1 (or v2 with an empty tag section when `flexibleHeader`) and `body`. */
+export function rawRequest(apiKey: number, version: number, correlationId: number, flexibleHeader: boolean, body: Buffer): Buffer {
+  const header = Buffer.concat([int16(apiKey), int16(version), int32(correlationId), nullableString('blink-e2e-raw')]);
+  return sizePrefixed(Buffer.concat([header, flexibleHeader ? Buffer.from([0]) : Buffer.alloc(0), body]));
+}
+
+/** A classic (int16-length) string. */
+export function nullableStringBytes(text: string): Buffer {
+  return nullableString(text);
 }
