@@ -5,7 +5,7 @@
  * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
  */
 import { Injectable } from '@nestjs/common';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../kafka/protocol/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../kafka/protocol/error-codes.js';
 import {
   ATTR_CONTROL,
@@ -124,5 +124,5 @@ export class BatchAppender {
 function stampLogAppendTime(buffer: Buffer, nowMs: number): void {
   buffer.writeInt16BE(buffer.readInt16BE(21) | ATTR_TIMESTAMP_LOG_APPEND, 21);
   buffer.writeBigInt64BE(BigInt(nowMs), 35);
-  buffer.writeUInt32BE(crc32c(buffer.subarray(21)) >>> 0, 17);
+  buffer.writeUInt32BE(crc32c(buffer.subarray(21)), 17);
 }

@@ -9,7 +9,7 @@
  *   35 maxTimestamp i64 | 43 producerId i64 | 51 producerEpoch i16 | 53 baseSequence i32 |
  *   57 recordCount i32 | 61 records...
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.js';
 
 export const BATCH_HEADER_BYTES = 61;
 /** Bytes before `batchLength` counts: baseOffset (8) + batchLength (4). */
@@ -106,7 +106,7 @@ export class RecordBatchView {
 
   /** CRC-32C over attributes..end, compared with the stored checksum. */
   hasValidCrc(): boolean {
-    return crc32c(this.buffer.subarray(ATTRIBUTES_OFFSET)) >>> 0 === this.crc;
+    return crc32c(this.buffer.subarray(ATTRIBUTES_OFFSET)) === this.crc;
   }
 
   /** Broker-side rewrite on append: not covered by the CRC. */
