@@ -18,8 +18,11 @@ import {
   apiVersionsRequest,
   nullableStringBytes,
   parseApiVersionsV0,
+  rawProduce,
   rawRequest,
+  storedBatchHeaders,
 } from './raw-kafka.js';
+import { buildBatch } from '../support/batch-builder.js';
 import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
 
 const REFUSED_BOOT_TIMEOUT_MS = 20_000;
@@ -57,7 +60,7 @@ describe('invalid settings stop the boot', () => {
 });
 
 describe('protocol edge cases on a running broker', () => {
-  const broker = useBroker({ AUTO_CREATE_TOPICS: 'true', KAFKA_CFG_NUM_PARTITIONS: '3' });
+  const broker = useBroker({ AUTO_CREATE_TOPICS: 'true', KAFKA_CFG_NUM_PARTITIONS: '3', MESSAGE_MAX_BYTES: '40MB' });
 
   test('an API or version Blink does not serve gets UNSUPPORTED_VERSION where the response has an error code, else a close', { timeout: TEST_TIMEOUT_MS }, async () => {
     const connection = await RawConnection.open(broker().kafkaPort);
@@ -83,6 +86,15 @@ describe('protocol edge cases on a running broker', () => {
     } finally {
       produce.close();
     }
+  });
+
+  test('a 24 MiB produce request, larger than the per-connection read-ahead bound, is still read and answered', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = uniqueTopic('huge-frame');
+    const records = buildBatch([{ key: Buffer.from('big'), value: Buffer.alloc(24 * 1024 * 1024, 0x5a) }]);
+    const answer = await rawProduce(broker().kafkaPort, { topic, partition: 0, records });
+    assert.deepEqual([answer.errorCode, answer.baseOffset], [0, 0]);
+    const stored = await storedBatchHeaders(broker().kafkaPort, topic, 0);
+    assert.deepEqual(stored.map((b) => b.recordCount), [1]);
   });
 
   test('ApiVersions v99 gets UNSUPPORTED_VERSION with a v0 body listing ApiVersions, and the connection stays usable', { timeout: TEST_TIMEOUT_MS }, async () => {

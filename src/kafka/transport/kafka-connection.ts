@@ -3,8 +3,9 @@
  * (Kafka mutes a channel while it handles a request; clients pipeline and rely on order).
  *
  * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
- * is paused once `maxBufferedBytes` of further requests are waiting; a response is not
- * followed by the next request until the socket has drained.
+ * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
+ * most one frame plus that much); a response is not followed by the next request until the
+ * socket has drained.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
@@ -69,10 +70,18 @@ export class KafkaConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Read-ahead is bounded only while a request is being handled: then the socket pauses once
+   * `maxBufferedBytes` of further requests wait. An idle connection always reads on, so a
+   * single frame larger than the bound (up to `maxFrameBytes`) can still arrive whole.
+   */
   private onData(chunk: Buffer): void {
     this.decoder.push(chunk);
-    if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
-    if (!this.busy) this.inFlight = this.drainFrames();
+    if (this.busy) {
+      if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
+      return;
+    }
+    this.inFlight = this.drainFrames();
   }
 
   private async drainFrames(): Promise<void> {
@@ -80,12 +89,12 @@ export class KafkaConnection {
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
         await this.handleFrame(frame);
-        if (this.socket.isPaused() && this.decoder.bufferedBytes <= this.limits.maxBufferedBytes) this.socket.resume();
       }
     } catch (err) {
       this.refuse(err);
     } finally {
       this.busy = false;
+      if (this.socket.isPaused() && !this.closed) this.socket.resume();
     }
   }
 
