@@ -1,8 +1,15 @@
 """confluent-kafka-python (Debian python3-confluent-kafka 1.7.0, librdkafka 2.0.2) driver
 for the e2e tests.
 
-Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets
+Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets,
+group_member, list_groups, describe_group, committed_offsets
 (see driver_common.py for the JSON protocol).
+
+Group members subscribe() with the librdkafka assignors named in the command
+(partition.assignment.strategy: "range", "roundrobin", "cooperative-sticky"), never
+auto-commit, and commit explicit offsets when told to. confluent-kafka 1.7.0's
+AdminClient can list and describe groups (list_groups) but not delete them; committed
+offsets are read with Consumer.committed().
 
 confluent-kafka 1.7.0 refuses a Consumer without group.id, even for assign(); the driver
 sets a throw-away group.id, assigns explicit offsets and never commits, so no group
@@ -14,7 +21,8 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from driver_common import consumed, decode_headers, main, ranges_done, unb64
+from driver_common import (consumed, decode_consumer_assignment, decode_headers, main, ranges_done,
+                           run_member, unb64)
 
 REQUEST_TIMEOUT_S = 15
 
@@ -153,8 +161,109 @@ def op_list_offsets(command):
     return {'earliest': [low for low, _ in watermarks], 'latest': [high for _, high in watermarks]}
 
 
+class GroupMember:
+    """A subscribe()d Consumer in a group (see driver_common.run_member)."""
+
+    def __init__(self, command):
+        self.topic = command['topic']
+        self.consumer = Consumer({
+            **base_config(command),
+            'client.id': command['client_id'],
+            'group.id': command['group'],
+            'partition.assignment.strategy': ','.join(command['assignors']),
+            'session.timeout.ms': command['session_timeout_ms'],
+            'heartbeat.interval.ms': command['heartbeat_interval_ms'],
+            'max.poll.interval.ms': command['rebalance_timeout_ms'],
+            'enable.auto.commit': False,
+            'auto.offset.reset': 'earliest',
+        })
+        self.consumer.subscribe([self.topic])
+
+    def poll(self, timeout_s):
+        message = self.consumer.poll(timeout_s)
+        if message is None:
+            return []
+        if message.error() is not None:
+            raise RuntimeError('consumer error: %s' % message.error())
+        return [(message.partition(), message.offset(), message.key(), message.value(), message.headers())]
+
+    def assignment(self):
+        return sorted(tp.partition for tp in self.consumer.assignment() if tp.topic == self.topic)
+
+    def commit(self, offsets):
+        if not offsets:
+            return
+        result = self.consumer.commit(
+            offsets=[TopicPartition(self.topic, p, o) for p, o in offsets.items()], asynchronous=False)
+        failed = [tp for tp in result if tp.error is not None]
+        if failed:
+            raise RuntimeError('commit failed: %r' % (failed,))
+
+    def close(self):
+        self.consumer.close()
+
+
+def op_group_member(command):
+    return run_member(GroupMember(command))
+
+
+def group_error(group):
+    return None if group.error is None else str(group.error)
+
+
+def op_list_groups(command):
+    client = admin(command)
+    groups = client.list_groups(timeout=REQUEST_TIMEOUT_S)
+    return {'groups': [{'group_id': g.id, 'protocol_type': g.protocol_type, 'state': g.state,
+                        'error': group_error(g)} for g in groups]}
+
+
+def op_describe_group(command):
+    client = admin(command)
+    groups = client.list_groups(group=command['group'], timeout=REQUEST_TIMEOUT_S)
+    if len(groups) != 1:
+        raise RuntimeError('list_groups(%r) answered %d groups' % (command['group'], len(groups)))
+    group = groups[0]
+    return {
+        'group_id': group.id,
+        'error': group_error(group),
+        'state': group.state,
+        'protocol_type': group.protocol_type,
+        'protocol': group.protocol,
+        'members': [{
+            'member_id': m.id,
+            'client_id': m.client_id,
+            'client_host': m.client_host,
+            'assignment': decode_consumer_assignment(m.assignment),
+        } for m in group.members],
+    }
+
+
+def op_committed_offsets(command):
+    client = Consumer({
+        **base_config(command),
+        'client.id': 'e2e-confluent-offsets',
+        'group.id': command['group'],
+        'enable.auto.commit': False,
+    })
+    try:
+        tps = client.committed([TopicPartition(command['topic'], p) for p in range(command['partitions'])],
+                               timeout=REQUEST_TIMEOUT_S)
+    finally:
+        client.close()
+    failed = [tp for tp in tps if tp.error is not None]
+    if failed:
+        raise RuntimeError('committed: %r' % (failed,))
+    # librdkafka reports "no committed offset" as OFFSET_INVALID (-1001): -1 like the others.
+    return {'offsets': [tp.offset if tp.offset >= 0 else -1 for tp in sorted(tps, key=lambda t: t.partition)]}
+
+
 if __name__ == '__main__':
     main({
+        'group_member': op_group_member,
+        'list_groups': op_list_groups,
+        'describe_group': op_describe_group,
+        'committed_offsets': op_committed_offsets,
         'metadata': op_metadata,
         'create_topic': op_create_topic,
         'delete_topic': op_delete_topic,

@@ -54,6 +54,29 @@ export interface OffsetsView {
   latest: number[];
 }
 
+/** A consumer group as the client's admin API lists it. */
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** The member's decoded consumer-protocol assignment: topic → sorted partitions. */
+  assignment: Record<string, number[]>;
+}
+
+/** A consumer group as the client's admin API describes it (DescribeGroups). */
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMemberDescription[];
+}
+
 export interface ClientDriver {
   readonly name: string;
   /** Codecs this client can produce with (as installed here). */
@@ -72,6 +95,16 @@ export interface ClientDriver {
   /** Absent when the client can only consume through a consumer group (kafkajs). */
   consume?(topic: string, ranges: readonly PartitionRange[]): Promise<ConsumedMessage[]>;
   listOffsets(topic: string, partitions: number): Promise<OffsetsView>;
+
+  // Consumer-group administration; absent where the client has no such API (kcat has none).
+  listGroups?(): Promise<GroupListing[]>;
+  describeGroup?(groupId: string): Promise<GroupDescription>;
+  /** Deletes the groups; resolves with the Kafka error code per group (0 = deleted). */
+  deleteGroups?(groupIds: readonly string[]): Promise<Map<string, number>>;
+  /** The group's committed offset per partition 0..partitions-1 (-1 where none is committed). */
+  committedOffsets?(groupId: string, topic: string, partitions: number): Promise<number[]>;
+  /** Commits offsets[p] for partition p without joining the group (a simple commit, generation -1). */
+  commitOffsets?(groupId: string, topic: string, offsets: readonly number[]): Promise<void>;
 }
 
 /**

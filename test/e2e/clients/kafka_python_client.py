@@ -1,17 +1,30 @@
 """kafka-python (Debian python3-kafka 2.0.2) driver for the e2e tests.
 
-Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets
+Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets,
+group_member, list_groups, describe_group, delete_groups, committed_offsets,
+commit_offsets
 (see driver_common.py for the JSON protocol).
 
 kafka-python has no idempotent producer (no InitProducerId) and consumes without a group
-through KafkaConsumer(group_id=None) + assign().
+through KafkaConsumer(group_id=None) + assign(). Group members subscribe() with the
+assignor named in the command ("range", "roundrobin" or "sticky"), never auto-commit,
+and commit explicit offsets when told to.
 """
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 
-from driver_common import consumed, decode_headers, main, ranges_done, unb64
+from driver_common import consumed, decode_headers, main, ranges_done, run_member, unb64
+
+ASSIGNORS = {
+    'range': RangePartitionAssignor,
+    'roundrobin': RoundRobinPartitionAssignor,
+    'sticky': StickyPartitionAssignor,
+}
 
 REQUEST_TIMEOUT_MS = 15000
 # kafka-python probes the broker version (ApiVersions v0 + Metadata v0) on connect.
@@ -158,8 +171,131 @@ def op_list_offsets(command):
     }
 
 
+class GroupMember:
+    """A subscribe()d KafkaConsumer in a group (see driver_common.run_member)."""
+
+    def __init__(self, command):
+        self.topic = command['topic']
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=command['bootstrap'],
+            client_id=command['client_id'],
+            group_id=command['group'],
+            partition_assignment_strategy=[ASSIGNORS[name] for name in command['assignors']],
+            session_timeout_ms=command['session_timeout_ms'],
+            heartbeat_interval_ms=command['heartbeat_interval_ms'],
+            max_poll_interval_ms=command['rebalance_timeout_ms'],
+            enable_auto_commit=False,
+            auto_offset_reset='earliest',
+            request_timeout_ms=max(REQUEST_TIMEOUT_MS, command['session_timeout_ms'] + 5000),
+            api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+        )
+        self.consumer.subscribe([self.topic])
+
+    def poll(self, timeout_s):
+        records = []
+        for tp, batch in self.consumer.poll(timeout_ms=int(timeout_s * 1000)).items():
+            for record in batch:
+                records.append((tp.partition, record.offset, record.key, record.value, record.headers))
+        return records
+
+    def assignment(self):
+        return sorted(tp.partition for tp in self.consumer.assignment() if tp.topic == self.topic)
+
+    def commit(self, offsets):
+        if offsets:
+            self.consumer.commit({TopicPartition(self.topic, p): OffsetAndMetadata(o, '') for p, o in offsets.items()})
+
+    def close(self):
+        self.consumer.close(autocommit=False)
+
+
+def op_group_member(command):
+    return run_member(GroupMember(command))
+
+
+def op_list_groups(command):
+    client = admin(command)
+    try:
+        groups = client.list_consumer_groups()
+    finally:
+        client.close()
+    return {'groups': [{'group_id': group_id, 'protocol_type': protocol_type} for group_id, protocol_type in groups]}
+
+
+def op_describe_group(command):
+    client = admin(command)
+    try:
+        [group] = client.describe_consumer_groups([command['group']])
+    finally:
+        client.close()
+    members = []
+    for member in group.members:
+        # kafka-python decodes a "consumer" group's member assignment
+        # (ConsumerProtocolMemberAssignment: version, [(topic, [partitions])], user data).
+        assignment = member.member_assignment
+        members.append({
+            'member_id': member.member_id,
+            'client_id': member.client_id,
+            'client_host': member.client_host,
+            'assignment': {topic: sorted(partitions) for topic, partitions in assignment.assignment} if assignment else {},
+        })
+    return {
+        'group_id': group.group,
+        'error_code': group.error_code,
+        'state': group.state,
+        'protocol_type': group.protocol_type,
+        'protocol': group.protocol,
+        'members': members,
+    }
+
+
+def op_delete_groups(command):
+    client = admin(command)
+    try:
+        results = client.delete_consumer_groups(command['groups'])
+    finally:
+        client.close()
+    return {'results': {group_id: error.errno for group_id, error in results}}
+
+
+def op_commit_offsets(command):
+    """Commits offsets for a group without joining it: assign() + commit (a simple commit,
+    generation -1, as consumers that assign partitions themselves send)."""
+    client = KafkaConsumer(
+        bootstrap_servers=command['bootstrap'],
+        client_id='e2e-kafka-python-committer',
+        group_id=command['group'],
+        enable_auto_commit=False,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+    )
+    try:
+        offsets = {TopicPartition(command['topic'], p): OffsetAndMetadata(o, '') for p, o in enumerate(command['offsets'])}
+        client.assign(list(offsets))
+        client.commit(offsets)
+    finally:
+        client.close(autocommit=False)
+    return {'ok': True}
+
+
+def op_committed_offsets(command):
+    client = admin(command)
+    try:
+        tps = [TopicPartition(command['topic'], p) for p in range(command['partitions'])]
+        offsets = client.list_consumer_group_offsets(command['group'], partitions=tps)
+    finally:
+        client.close()
+    return {'offsets': [offsets[tp].offset if tp in offsets else -1 for tp in tps]}
+
+
 if __name__ == '__main__':
     main({
+        'group_member': op_group_member,
+        'list_groups': op_list_groups,
+        'describe_group': op_describe_group,
+        'delete_groups': op_delete_groups,
+        'committed_offsets': op_committed_offsets,
+        'commit_offsets': op_commit_offsets,
         'metadata': op_metadata,
         'create_topic': op_create_topic,
         'delete_topic': op_delete_topic,

@@ -20,12 +20,14 @@ import {
   type ClientDriver,
   type ClusterView,
   type Codec,
+  type GroupDescription,
+  type GroupListing,
   type OffsetsView,
   type ProduceOptions,
   type TestMessage,
 } from './driver.js';
 
-const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = kafkajs;
+const { Kafka, CompressionTypes, CompressionCodecs, logLevel, AssignerProtocol } = kafkajs;
 
 const OPERATION_TIMEOUT_MS = 45_000;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -156,6 +158,53 @@ export function kafkajsDriver(bootstrap: string): ClientDriver {
       }
       if (offsets.length !== partitions) throw new Error(`kafkajs fetchTopicOffsets: ${offsets.length} partitions, expected ${partitions}`);
       return view;
+    },
+
+    async listGroups(): Promise<GroupListing[]> {
+      const { groups } = await withAdmin(bootstrap, 'listGroups', (admin) => admin.listGroups());
+      return groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
+    },
+
+    async describeGroup(groupId: string): Promise<GroupDescription> {
+      const { groups } = await withAdmin(bootstrap, `describeGroups ${groupId}`, (admin) => admin.describeGroups([groupId]));
+      if (groups.length !== 1) throw new Error(`kafkajs describeGroups(${groupId}): ${groups.length} groups`);
+      const group = groups[0]!;
+      // Present at run time (the decoded response), missing from kafkajs's typings.
+      const errorCode = (group as { errorCode?: number }).errorCode ?? 0;
+      if (errorCode !== 0) throw new Error(`kafkajs describeGroups(${groupId}): error code ${errorCode}`);
+      return {
+        groupId: group.groupId,
+        state: group.state,
+        protocolType: group.protocolType,
+        protocol: group.protocol,
+        members: group.members.map((m) => {
+          const decoded = m.memberAssignment.length === 0 ? null : AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+          const assignment: Record<string, number[]> = {};
+          for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) assignment[topic] = [...partitions].sort((a, b) => a - b);
+          return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment };
+        }),
+      };
+    },
+
+    async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+      try {
+        const results = await withAdmin(bootstrap, `deleteGroups ${groupIds.join(',')}`, (admin) => admin.deleteGroups([...groupIds]));
+        return new Map(results.map((r) => [r.groupId, r.errorCode ?? 0]));
+      } catch (error) {
+        // kafkajs throws KafkaJSDeleteGroupsError listing the groups that were refused.
+        const refused = (error as { groups?: Array<{ groupId: string; errorCode: number }> }).groups;
+        if (refused === undefined || refused.length === 0) throw error;
+        const codes = new Map<string, number>(groupIds.map((g) => [g, 0]));
+        for (const r of refused) codes.set(r.groupId, r.errorCode);
+        return codes;
+      }
+    },
+
+    async committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
+      const answer = await withAdmin(bootstrap, `fetchOffsets ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
+      const offsets = new Array<number>(partitions).fill(-1);
+      for (const entry of answer.find((t) => t.topic === topic)?.partitions ?? []) offsets[entry.partition] = Number(entry.offset);
+      return offsets;
     },
   };
 }

@@ -18,6 +18,8 @@ import {
   type ClientDriver,
   type ClusterView,
   type ConsumedMessage,
+  type GroupDescription,
+  type GroupListing,
   type Header,
   type OffsetsView,
   type PartitionRange,
@@ -121,6 +123,28 @@ async function fetchRanges(consumer: Consumer, topic: string, ranges: readonly P
   }
 }
 
+/**
+ * The Kafka error code per group in a failed DeleteGroups: platformatic wraps the
+ * response (results: [{groupId, errorCode}]) in nested MultipleErrors/ResponseErrors.
+ */
+function deleteGroupsErrorCodes(error: unknown): Map<string, number> | undefined {
+  const seen = new Set<unknown>();
+  const visit = (node: unknown): Map<string, number> | undefined => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return undefined;
+    seen.add(node);
+    const results = (node as { response?: { results?: unknown } }).response?.results;
+    if (Array.isArray(results)) {
+      return new Map(results.map((r: { groupId: string; errorCode: number }) => [r.groupId, r.errorCode]));
+    }
+    for (const child of (node as { errors?: unknown[] }).errors ?? []) {
+      const found = visit(child);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(error);
+}
+
 export function platformaticDriver(bootstrap: string): ClientDriver {
   const admin = () => new Admin(baseOptions(bootstrap, 'admin'));
   const consumer = () =>
@@ -199,6 +223,54 @@ export function platformaticDriver(bootstrap: string): ClientDriver {
         };
         return { earliest: await ask(-2n), latest: await ask(-1n) };
       });
+    },
+
+    async listGroups(): Promise<GroupListing[]> {
+      const groups = await withClient(admin(), 'listGroups', (client) => client.listGroups());
+      return [...groups.values()].map((g) => ({ groupId: g.id, protocolType: g.protocolType }));
+    },
+
+    async describeGroup(groupId: string): Promise<GroupDescription> {
+      const groups = await withClient(admin(), `describeGroups ${groupId}`, (client) => client.describeGroups({ groups: [groupId] }));
+      const group = groups.get(groupId);
+      if (group === undefined || groups.size !== 1) throw new Error(`platformatic describeGroups(${groupId}): groups ${[...groups.keys()]}`);
+      return {
+        groupId: group.id,
+        state: group.state,
+        protocolType: group.protocolType,
+        protocol: group.protocol,
+        members: [...group.members.values()].map((m) => {
+          const assignment: Record<string, number[]> = {};
+          for (const [topic, a] of m.assignments ?? new Map()) assignment[topic] = [...a.partitions].sort((x, y) => x - y);
+          return { memberId: m.id, clientId: m.clientId, clientHost: m.clientHost, assignment };
+        }),
+      };
+    },
+
+    async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+      try {
+        await withClient(admin(), `deleteGroups ${groupIds.join(',')}`, (client) => client.deleteGroups({ groups: [...groupIds] }));
+        return new Map(groupIds.map((g) => [g, 0]));
+      } catch (error) {
+        const codes = deleteGroupsErrorCodes(error);
+        if (codes === undefined) throw error;
+        return codes;
+      }
+    },
+
+    async committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
+      const answer = await withClient(admin(), `listConsumerGroupOffsets ${groupId}`, (client) =>
+        client.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: partitions }, (_, p) => p) }] }] }),
+      );
+      const offsets = new Array<number>(partitions).fill(-1);
+      for (const group of answer) {
+        if (group.groupId !== groupId) continue;
+        for (const t of group.topics) {
+          if (t.name !== topic) continue;
+          for (const p of t.partitions) offsets[p.partitionIndex] = Number(p.committedOffset);
+        }
+      }
+      return offsets;
     },
   };
 }

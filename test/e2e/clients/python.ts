@@ -12,6 +12,8 @@ import {
   type ClientDriver,
   type ClusterView,
   type ConsumedMessage,
+  type GroupDescription,
+  type GroupListing,
   type Header,
   type OffsetsView,
   type PartitionRange,
@@ -56,6 +58,11 @@ const SCRIPTS: Record<PythonClient, string> = {
   'kafka-python': 'kafka_python_client.py',
   'confluent-kafka': 'confluent_client.py',
 };
+
+/** The interpreter and script that run `client`'s driver (long-lived group members use it directly). */
+export function pythonDriverCommand(client: PythonClient): [interpreter: string, script: string] {
+  return [PYTHON, join(CLIENTS_DIR, SCRIPTS[client])];
+}
 
 export async function runPythonOp<T>(
   client: PythonClient,
@@ -129,5 +136,52 @@ export function pythonDriver(client: PythonClient, bootstrap: string): ClientDri
     async listOffsets(topic: string, partitions: number): Promise<OffsetsView> {
       return call<OffsetsView>('list_offsets', { topic, partitions });
     },
+
+    async listGroups(): Promise<GroupListing[]> {
+      const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; error?: string | null }> }>('list_groups', {});
+      const failed = result.groups.filter((g) => g.error !== undefined && g.error !== null);
+      if (failed.length > 0) throw new Error(`${client} list_groups: errors ${JSON.stringify(failed)}`);
+      return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type }));
+    },
+
+    async describeGroup(groupId: string): Promise<GroupDescription> {
+      const group = await call<WireGroupDescription>('describe_group', { group: groupId });
+      // kafka-python raises on a non-zero error code; confluent-kafka reports it as text.
+      if (group.error !== undefined && group.error !== null) throw new Error(`${client} describe ${groupId}: ${group.error}`);
+      return {
+        groupId: group.group_id,
+        state: group.state,
+        protocolType: group.protocol_type,
+        protocol: group.protocol,
+        members: group.members.map((m) => ({ memberId: m.member_id, clientId: m.client_id, clientHost: m.client_host, assignment: m.assignment })),
+      };
+    },
+
+    // confluent-kafka 1.7.0's AdminClient has no delete_consumer_groups (and the driver
+    // commits offsets without a group only through kafka-python).
+    ...(client === 'kafka-python'
+      ? {
+          async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+            const result = await call<{ results: Record<string, number> }>('delete_groups', { groups: groupIds });
+            return new Map(Object.entries(result.results));
+          },
+          async commitOffsets(groupId: string, topic: string, offsets: readonly number[]): Promise<void> {
+            await call('commit_offsets', { group: groupId, topic, offsets });
+          },
+        }
+      : {}),
+
+    async committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
+      return (await call<{ offsets: number[] }>('committed_offsets', { group: groupId, topic, partitions })).offsets;
+    },
   };
+}
+
+interface WireGroupDescription {
+  group_id: string;
+  error?: string | null;
+  state: string;
+  protocol_type: string;
+  protocol: string;
+  members: Array<{ member_id: string; client_id: string; client_host: string; assignment: Record<string, number[]> }>;
 }

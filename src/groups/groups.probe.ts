@@ -1,0 +1,46 @@
+/**
+ * Metrics of the group coordinator. The coordinator and the offset manager call intent-named
+ * methods; only this class touches prom-client.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+
+export const groupsMetricProviders = [
+  makeGaugeProvider({ name: 'blink_consumer_groups', help: 'Consumer groups known to the coordinator (any state but Dead)' }),
+  makeCounterProvider({ name: 'blink_group_rebalances_total', help: 'Group generations completed with at least one member' }),
+  makeCounterProvider({ name: 'blink_group_members_evicted_total', help: 'Members removed for missing their session, join or sync deadline' }),
+  makeCounterProvider({ name: 'blink_offset_commits_total', help: 'Partition offsets committed' }),
+  makeCounterProvider({ name: 'blink_offsets_expired_total', help: 'Committed offsets removed by offsets retention' }),
+];
+
+@Injectable()
+export class GroupsProbe {
+  constructor(
+    @InjectMetric('blink_consumer_groups') private readonly groups: Gauge,
+    @InjectMetric('blink_group_rebalances_total') private readonly rebalances: Counter,
+    @InjectMetric('blink_group_members_evicted_total') private readonly evictions: Counter,
+    @InjectMetric('blink_offset_commits_total') private readonly commits: Counter,
+    @InjectMetric('blink_offsets_expired_total') private readonly expired: Counter,
+  ) {}
+
+  groupCountChanged(count: number): void {
+    this.groups.set(count);
+  }
+
+  rebalanceCompleted(): void {
+    this.rebalances.inc();
+  }
+
+  memberEvicted(): void {
+    this.evictions.inc();
+  }
+
+  offsetsCommitted(partitions: number): void {
+    if (partitions > 0) this.commits.inc(partitions);
+  }
+
+  offsetsExpired(partitions: number): void {
+    if (partitions > 0) this.expired.inc(partitions);
+  }
+}

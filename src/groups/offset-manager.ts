@@ -1,0 +1,223 @@
+/**
+ * Committed offsets as the Kafka APIs see them: OffsetCommit (with the coordinator's
+ * generation and member checks), OffsetFetch, OffsetDelete, and the retention sweep.
+ *
+ * Retention (Kafka 2.1+, KIP-211): offsets of an Empty group expire OFFSETS_RETENTION_MS after
+ * the group became Empty; offsets of a group that never had members (simple commits) expire
+ * that long after their commit; in a Stable "consumer" group, offsets of topics nobody
+ * subscribes to any more expire that long after their commit. An explicit retention time
+ * (OffsetCommit v2-4) overrides these. Offsets of partitions that no longer exist go too.
+ * The sweep runs every OFFSETS_RETENTION_CHECK_INTERVAL_MS; its work is bounded by the
+ * number of groups (MAX_GROUPS) times their committed partitions (which must exist).
+ */
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ErrorCode } from '../kafka/protocol/error-codes.js';
+import { TopicRegistry } from '../storage/topic-registry.js';
+import { Clock, type Timer } from './clock.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
+import { GroupCoordinator, type MemberIdentity } from './group-coordinator.js';
+import { OFFSET_METADATA_MAX_CHARS, OFFSETS_RETENTION_CHECK_INTERVAL_MS, OFFSETS_RETENTION_MS } from './group-limits.js';
+import { GroupsProbe } from './groups.probe.js';
+import { type CommittedOffset, OFFSET_STORE, type OffsetStore } from './offset-store.js';
+
+/** What the offset manager needs from the topic registry. */
+export type PartitionLookup = Pick<TopicRegistry, 'partition'>;
+
+export interface CommitParams extends MemberIdentity {
+  /** OffsetCommit v2-4 retention_time_ms; -1 = the broker's retention. */
+  readonly retentionTimeMs: number;
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: readonly {
+      readonly partitionIndex: number;
+      readonly committedOffset: number;
+      readonly committedLeaderEpoch: number;
+      readonly committedMetadata: string | null;
+    }[];
+  }[];
+}
+
+export interface PartitionError {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+}
+
+export interface TopicErrors {
+  readonly name: string;
+  readonly partitions: PartitionError[];
+}
+
+export interface FetchedPartition {
+  readonly partitionIndex: number;
+  /** -1 where nothing is committed (with error 0, as Kafka answers). */
+  readonly committedOffset: number;
+  readonly committedLeaderEpoch: number;
+  readonly metadata: string;
+  readonly errorCode: number;
+}
+
+export interface FetchedTopic {
+  readonly name: string;
+  readonly partitions: FetchedPartition[];
+}
+
+export interface OffsetDeleteResult {
+  readonly errorCode: number;
+  readonly topics: TopicErrors[];
+}
+
+const NOTHING_COMMITTED = { committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE } as const;
+
+/** Named rule: `committed` (of `topic` in `group`) has outlived its retention at `nowMs`. */
+export function isOffsetExpired(group: ConsumerGroup, topic: string, committed: CommittedOffset, nowMs: number): boolean {
+  const expiredSince = (baseMs: number) =>
+    committed.expireTimestampMs !== null ? nowMs >= committed.expireTimestampMs : nowMs - baseMs >= OFFSETS_RETENTION_MS;
+  if (group.protocolType === null) return expiredSince(committed.commitTimestampMs);
+  if (group.state === 'Empty') return expiredSince(group.stateTimestampMs);
+  if (group.state === 'Stable' && group.protocolType === CONSUMER_PROTOCOL_TYPE && group.subscribedTopics !== null) {
+    return !group.subscribedTopics.has(topic) && expiredSince(committed.commitTimestampMs);
+  }
+  return false;
+}
+
+@Injectable()
+export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
+  private sweepTimer: Timer | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly coordinator: GroupCoordinator,
+    @Inject(OFFSET_STORE) private readonly store: OffsetStore,
+    private readonly clock: Clock,
+    @Inject(TopicRegistry) private readonly topics: PartitionLookup,
+    private readonly probe: GroupsProbe,
+  ) {}
+
+  onModuleInit(): void {
+    this.armSweep();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.sweepTimer?.cancel();
+    this.sweepTimer = null;
+  }
+
+  /**
+   * Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION; the others all get the
+   * coordinator's verdict, or are stored. A commit naming no existing partition does not
+   * reach the coordinator (so it creates no group), as in Kafka.
+   */
+  commit(params: CommitParams): TopicErrors[] {
+    const exists = (topic: string, partition: number) => this.topics.partition(topic, partition) !== undefined;
+    const touchesKnown = params.topics.some((t) => t.partitions.some((p) => exists(t.name, p.partitionIndex)));
+    const groupError = touchesKnown ? this.coordinator.authorizeCommit(params) : ErrorCode.NONE;
+    const nowMs = this.clock.nowMs();
+    const expireTimestampMs = params.retentionTimeMs >= 0 ? nowMs + params.retentionTimeMs : null;
+    let stored = 0;
+    const results = params.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p): PartitionError => {
+        const partitionIndex = p.partitionIndex;
+        if (!exists(topic.name, partitionIndex)) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (groupError !== ErrorCode.NONE) return { partitionIndex, errorCode: groupError };
+        const metadata = p.committedMetadata ?? '';
+        if (metadata.length > OFFSET_METADATA_MAX_CHARS) return { partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        this.store.commit(params.groupId, topic.name, partitionIndex, {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata,
+          commitTimestampMs: nowMs,
+          expireTimestampMs,
+        });
+        stored += 1;
+        return { partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    this.probe.offsetsCommitted(stored);
+    return results;
+  }
+
+  /** OffsetFetch for one group, whatever its state (a group may use Kafka only to store offsets); null topics = all committed. */
+  fetch(groupId: string, topics: readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null): FetchedTopic[] {
+    if (topics === null) return this.allCommitted(groupId);
+    return topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionIndexes.map((partitionIndex) => this.fetched(partitionIndex, this.store.get(groupId, topic.name, partitionIndex))),
+    }));
+  }
+
+  /**
+   * OffsetDelete: any offset of an Empty group; of an active "consumer" group only topics no
+   * member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); nothing of another active group.
+   */
+  deleteOffsets(
+    groupId: string,
+    topics: readonly { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] }[],
+  ): OffsetDeleteResult {
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    const group = this.coordinator.group(groupId);
+    if (group === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (group.state !== 'Empty' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const results = topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode: this.deleteOne(group, topic.name, partitionIndex) })),
+    }));
+    this.coordinator.removeGroupIfUnused(group);
+    return { errorCode: ErrorCode.NONE, topics: results };
+  }
+
+  /** Removes expired offsets (and those of vanished partitions), then Empty groups left without any; returns how many offsets went. */
+  sweep(): number {
+    const nowMs = this.clock.nowMs();
+    let removed = 0;
+    for (const group of this.coordinator.allGroups()) {
+      for (const { topic, partition, committed } of this.store.list(group.groupId)) {
+        const gone = this.topics.partition(topic, partition) === undefined;
+        if (!gone && !isOffsetExpired(group, topic, committed, nowMs)) continue;
+        this.store.delete(group.groupId, topic, partition);
+        removed += 1;
+      }
+      this.coordinator.removeGroupIfUnused(group);
+    }
+    this.probe.offsetsExpired(removed);
+    return removed;
+  }
+
+  private deleteOne(group: ConsumerGroup, topic: string, partition: number): number {
+    if (this.topics.partition(topic, partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (group.state !== 'Empty' && group.isSubscribedTo(topic)) return ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+    this.store.delete(group.groupId, topic, partition);
+    return ErrorCode.NONE;
+  }
+
+  private allCommitted(groupId: string): FetchedTopic[] {
+    const byTopic = new Map<string, FetchedPartition[]>();
+    for (const { topic, partition, committed } of this.store.list(groupId)) {
+      let partitions = byTopic.get(topic);
+      if (partitions === undefined) byTopic.set(topic, (partitions = []));
+      partitions.push(this.fetched(partition, committed));
+    }
+    return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+  }
+
+  private fetched(partitionIndex: number, committed: CommittedOffset | undefined): FetchedPartition {
+    if (committed === undefined) return { partitionIndex, ...NOTHING_COMMITTED };
+    return {
+      partitionIndex,
+      committedOffset: committed.offset,
+      committedLeaderEpoch: committed.leaderEpoch,
+      metadata: committed.metadata,
+      errorCode: ErrorCode.NONE,
+    };
+  }
+
+  private armSweep(): void {
+    if (this.stopped) return;
+    this.sweepTimer = this.clock.schedule(OFFSETS_RETENTION_CHECK_INTERVAL_MS, () => {
+      this.sweep();
+      this.armSweep();
+    });
+  }
+}

@@ -1,0 +1,409 @@
+/**
+ * Consumer-group members as separate processes, one per member, so a test can close one
+ * cleanly (LeaveGroup) or SIGKILL it (no LeaveGroup: the broker must notice the missing
+ * heartbeats):
+ *
+ * - kafka-python, confluent-kafka: the Python driver's "group_member" op (run_member in
+ *   driver_common.py);
+ * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
+ * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
+ *
+ * Every member reports the same events: its whole current assignment whenever it changes,
+ * each consumed message, commits, errors. The Python and Node members speak JSON lines
+ * (stdout events, stdin commands "commit" / "close"); kcat prints messages as JSON lines
+ * and its rebalances on stderr, it cannot be told to commit (it auto-commits every
+ * 5 s and on close) and closes on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
+import type { ConsumedMessage, Header } from './driver.js';
+import { pythonDriverCommand } from './python.js';
+
+export type MemberClient = 'kcat' | 'kafka-python' | 'confluent-kafka' | 'kafkajs' | 'platformatic';
+
+export interface MemberOptions {
+  topic: string;
+  group: string;
+  clientId: string;
+  /**
+   * Assignor (protocol) names in the client's own terms, in preference order; absent: the
+   * client's default (librdkafka and kafka-python: range + roundrobin; kafkajs:
+   * RoundRobinAssigner; platformatic: roundrobin).
+   */
+  assignors?: readonly string[];
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** JoinGroup rebalance timeout (max.poll.interval.ms where the client has no separate setting). */
+  rebalanceTimeoutMs: number;
+  /** Watchdog: the member process is killed after this long whatever happens. */
+  lifetimeMs: number;
+}
+
+/** Default assignor lists per client (the JoinGroup protocols they offer). */
+export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>> = {
+  kcat: ['range', 'roundrobin'],
+  'kafka-python': ['range', 'roundrobin'],
+  'confluent-kafka': ['range', 'roundrobin'],
+  kafkajs: ['RoundRobinAssigner'],
+  platformatic: ['roundrobin'],
+};
+
+type WireHeader = [string, string | null];
+interface WireEvent {
+  event: 'started' | 'assignment' | 'message' | 'committed' | 'error' | 'closed';
+  partitions?: number[];
+  partition?: number;
+  offset?: number;
+  key?: string | null;
+  value?: string | null;
+  headers?: WireHeader[];
+  offsets?: Record<string, number>;
+  message?: string;
+  type?: string;
+}
+
+export interface MemberError {
+  at: number;
+  message: string;
+  /** The client's error name/type where it has one (e.g. kafkajs error.type). */
+  type?: string;
+}
+
+const NODE_MEMBER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'node_group_member.js');
+const KILL_WAIT_MS = 5_000;
+const OUTPUT_KEEP_CHARS = 64 * 1024;
+
+const liveMembers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveMembers) child.kill('SIGKILL');
+});
+
+const unb64 = (text: string | null | undefined): Buffer | null => (text === null || text === undefined ? null : Buffer.from(text, 'base64'));
+
+function sortedUnique(partitions: Iterable<number>): number[] {
+  return [...new Set(partitions)].sort((a, b) => a - b);
+}
+
+function nodeMemberArgs(client: MemberClient, bootstrap: string, options: MemberOptions): { cmd: string; args: string[]; input: string } {
+  const command = {
+    client,
+    bootstrap,
+    topic: options.topic,
+    group: options.group,
+    client_id: options.clientId,
+    assignors: options.assignors ?? DEFAULT_ASSIGNORS[client],
+    session_timeout_ms: options.sessionTimeoutMs,
+    heartbeat_interval_ms: options.heartbeatIntervalMs,
+    rebalance_timeout_ms: options.rebalanceTimeoutMs,
+    timeout_ms: options.lifetimeMs,
+  };
+  if (client === 'kafka-python' || client === 'confluent-kafka') {
+    const [python, script] = pythonDriverCommand(client);
+    return { cmd: python, args: [script], input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
+  }
+  return { cmd: NODE_BIN, args: [NODE_MEMBER_SCRIPT], input: `${JSON.stringify(command)}\n` };
+}
+
+function kcatArgs(bootstrap: string, options: MemberOptions): string[] {
+  const assignors = options.assignors ?? DEFAULT_ASSIGNORS.kcat;
+  return [
+    // -u: unbuffered output (stdout is a pipe), so each message is seen when it is consumed.
+    '-b', bootstrap, '-G', options.group, options.topic, '-J', '-u',
+    '-X', `client.id=${options.clientId}`,
+    '-X', `partition.assignment.strategy=${assignors.join(',')}`,
+    '-X', `session.timeout.ms=${options.sessionTimeoutMs}`,
+    '-X', `heartbeat.interval.ms=${options.heartbeatIntervalMs}`,
+    '-X', `max.poll.interval.ms=${options.rebalanceTimeoutMs}`,
+    // Auto-commit every 5 s (librdkafka's default) and on close. kcat's -X sets a property
+    // on the topic configuration first when one has that name, and the topic configuration
+    // has a legacy auto.commit.interval.ms, so the consumer's interval cannot be lowered.
+    '-X', 'enable.auto.commit=true',
+    // No -o: kcat -G would force that offset on every assigned partition and ignore the
+    // committed ones. Without a committed offset, start at the beginning.
+    '-X', 'topic.auto.offset.reset=earliest',
+  ];
+}
+
+/** kcat's JSON message line (-J). */
+interface KcatJsonMessage {
+  partition: number;
+  offset: number;
+  key: string | null;
+  payload: string | null;
+  headers?: string[];
+}
+
+export class GroupMember {
+  readonly client: MemberClient;
+  readonly options: MemberOptions;
+  private readonly child: ChildProcess;
+  private readonly startedAt = Date.now();
+  private readonly consumed: ConsumedMessage[] = [];
+  private readonly errorList: MemberError[] = [];
+  private readonly history: Array<{ at: number; partitions: number[] }> = [];
+  private current: number[] | undefined;
+  private stdoutRest = '';
+  private stderrRest = '';
+  private stderrTail = '';
+  private readonly pendingCommits: Array<{ resolve: (offsets: Map<number, number>) => void; reject: (error: Error) => void }> = [];
+  private closedEvent = false;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly exitPromise: Promise<void>;
+  private readonly watchdog: NodeJS.Timeout;
+
+  private constructor(client: MemberClient, bootstrap: string, options: MemberOptions) {
+    this.client = client;
+    this.options = options;
+    let input: string | undefined;
+    if (client === 'kcat') {
+      this.child = spawn('kcat', kcatArgs(bootstrap, options), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    } else {
+      const spec = nodeMemberArgs(client, bootstrap, options);
+      this.child = spawn(spec.cmd, spec.args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      input = spec.input;
+    }
+    liveMembers.add(this.child);
+    this.exitPromise = new Promise((resolveExit) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        liveMembers.delete(this.child);
+        clearTimeout(this.watchdog);
+        resolveExit();
+      });
+    });
+    this.child.once('error', (error) => this.errorList.push({ at: Date.now(), message: `spawn: ${error.message}` }));
+    this.watchdog = setTimeout(() => this.child.kill('SIGKILL'), options.lifetimeMs + 10_000);
+    this.watchdog.unref();
+    this.child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk.toString('utf8')));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
+    if (input !== undefined) {
+      this.child.stdin!.on('error', () => undefined);
+      this.child.stdin!.write(input);
+    }
+  }
+
+  /** Starts a member process; it joins the group in the background. */
+  static start(client: MemberClient, bootstrap: string, options: MemberOptions): GroupMember {
+    return new GroupMember(client, bootstrap, options);
+  }
+
+  get label(): string {
+    return `${this.client} member ${this.options.clientId}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Can it be told to commit? (kcat only auto-commits.) */
+  get explicitCommits(): boolean {
+    return this.client !== 'kcat';
+  }
+
+  /** The member's whole current assignment (partitions of the test topic), once it has one. */
+  get assignment(): number[] | undefined {
+    return this.current;
+  }
+
+  get assignments(): ReadonlyArray<{ at: number; partitions: number[] }> {
+    return this.history;
+  }
+
+  get messages(): readonly ConsumedMessage[] {
+    return this.consumed;
+  }
+
+  get errors(): readonly MemberError[] {
+    return this.errorList;
+  }
+
+  get exited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    return this.exitInfo;
+  }
+
+  /** The member's recent history for assertion messages. */
+  describe(): string {
+    const status = this.exitInfo === undefined ? 'running' : `exited (code ${this.exitInfo.code}, signal ${this.exitInfo.signal})`;
+    const assignments = this.history.map((h) => `+${h.at - this.startedAt}ms ${JSON.stringify(h.partitions)}`).join(', ');
+    const errors = this.errorList.slice(-5).map((e) => `+${e.at - this.startedAt}ms ${e.type ?? ''} ${e.message}`).join('\n  ');
+    return `${this.label} [${status}] assignments: ${assignments || 'none'}; messages: ${this.consumed.length}` +
+      `${errors ? `\n  errors:\n  ${errors}` : ''}\n  --- stderr tail ---\n${this.stderrTail.slice(-3000)}`;
+  }
+
+  /** Commits the position after the last consumed message of each partition; resolves with those offsets. */
+  async commit(timeoutMs: number): Promise<Map<number, number>> {
+    if (!this.explicitCommits) throw new Error(`${this.label}: kcat cannot be told to commit (it auto-commits)`);
+    const answer = new Promise<Map<number, number>>((resolve, reject) => this.pendingCommits.push({ resolve, reject }));
+    this.send({ cmd: 'commit' });
+    return this.within(answer, timeoutMs, 'commit');
+  }
+
+  /** Closes the consumer cleanly (LeaveGroup) and waits for the process to exit with code 0. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.exitInfo === undefined) {
+      if (this.client === 'kcat') this.child.kill('SIGTERM');
+      else this.send({ cmd: 'close' });
+    }
+    await this.within(this.exitPromise, timeoutMs, 'close');
+    const ok = this.exitInfo?.code === 0 && (this.client === 'kcat' || this.closedEvent);
+    if (!ok) throw new Error(`${this.label}: did not close cleanly\n${this.describe()}`);
+  }
+
+  /** SIGKILL: no LeaveGroup, no commit. */
+  async kill(): Promise<void> {
+    if (this.exitInfo === undefined) this.child.kill('SIGKILL');
+    await this.within(this.exitPromise, KILL_WAIT_MS, 'exit after SIGKILL');
+  }
+
+  /** Ends the process whatever its state (test cleanup). */
+  async dispose(): Promise<void> {
+    if (this.exitInfo === undefined) {
+      this.child.kill('SIGKILL');
+      await Promise.race([this.exitPromise, sleep(KILL_WAIT_MS)]);
+    }
+  }
+
+  /**
+   * Polls `probe` (every 50 ms) until it returns a value; fails after `timeoutMs`, or as
+   * soon as the member process has exited, with the member's history.
+   */
+  async waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined) return value;
+      if (this.exitInfo !== undefined) throw new Error(`${this.label}: exited while waiting for ${what}\n${this.describe()}`);
+      if (Date.now() > deadline) throw new Error(`${this.label}: ${what} not reached within ${timeoutMs} ms\n${this.describe()}`);
+      await sleep(50);
+    }
+  }
+
+  private async within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.label}: ${what} timed out after ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
+    });
+    const exited = this.exitPromise.then(() => {
+      if (what === 'commit') throw new Error(`${this.label}: exited during ${what}\n${this.describe()}`);
+      return undefined as never;
+    });
+    try {
+      return await Promise.race(what === 'commit' ? [promise, timeout, exited] : [promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private send(command: Record<string, unknown>): void {
+    if (this.exitInfo !== undefined) throw new Error(`${this.label}: cannot send ${JSON.stringify(command)}, the process has exited\n${this.describe()}`);
+    this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+  }
+
+  private setAssignment(partitions: number[]): void {
+    this.current = sortedUnique(partitions);
+    this.history.push({ at: Date.now(), partitions: this.current });
+  }
+
+  private onStdout(text: string): void {
+    const lines = (this.stdoutRest + text).split('\n');
+    this.stdoutRest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        this.errorList.push({ at: Date.now(), message: `unparsable output line: ${line.slice(0, 200)}` });
+        continue;
+      }
+      if (this.client === 'kcat') this.onKcatMessage(parsed as KcatJsonMessage);
+      else this.onEvent(parsed as WireEvent);
+    }
+  }
+
+  private onEvent(event: WireEvent): void {
+    switch (event.event) {
+      case 'assignment':
+        this.setAssignment(event.partitions ?? []);
+        break;
+      case 'message':
+        this.consumed.push({
+          partition: event.partition!,
+          offset: event.offset!,
+          key: unb64(event.key),
+          value: unb64(event.value),
+          headers: (event.headers ?? []).map(([key, value]): Header => [key, unb64(value) ?? Buffer.alloc(0)]),
+        });
+        break;
+      case 'committed': {
+        const offsets = new Map(Object.entries(event.offsets ?? {}).map(([p, o]) => [Number(p), o]));
+        this.pendingCommits.shift()?.resolve(offsets);
+        break;
+      }
+      case 'error':
+        this.errorList.push({ at: Date.now(), message: event.message ?? '', ...(event.type === undefined ? {} : { type: event.type }) });
+        if (event.type === 'commit') this.pendingCommits.shift()?.reject(new Error(`${this.label}: commit failed: ${event.message}\n${this.describe()}`));
+        break;
+      case 'closed':
+        this.closedEvent = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onKcatMessage(message: KcatJsonMessage): void {
+    const headers: Header[] = [];
+    const flat = message.headers ?? [];
+    for (let i = 0; i + 1 < flat.length; i += 2) headers.push([flat[i]!, Buffer.from(flat[i + 1]!, 'utf8')]);
+    this.consumed.push({
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key === null ? null : Buffer.from(message.key, 'utf8'),
+      value: message.payload === null ? null : Buffer.from(message.payload, 'utf8'),
+      headers,
+    });
+  }
+
+  private onStderr(text: string): void {
+    this.stderrTail = (this.stderrTail + text).slice(-OUTPUT_KEEP_CHARS);
+    if (this.client !== 'kcat') return;
+    const lines = (this.stderrRest + text).split('\n');
+    this.stderrRest = lines.pop() ?? '';
+    for (const line of lines) this.onKcatStderrLine(line);
+  }
+
+  /**
+   * kcat 1.7.1 reports rebalances on stderr:
+   *   eager:       "% Group G rebalanced (memberid M): assigned: T [0], T [2]" / "...: revoked: T [0]"
+   *   cooperative: "% Group G rebalanced: incremental assignment of 2 partition(s) (memberid M,
+   *                 COOPERATIVE rebalance protocol): T [0], T [2]" / "incremental revoke of ..."
+   */
+  private onKcatStderrLine(line: string): void {
+    const partitionsIn = (list: string): number[] => {
+      const found: number[] = [];
+      for (const match of list.matchAll(/(\S+) \[(\d+)\]/g)) if (match[1] === this.options.topic) found.push(Number(match[2]));
+      return found;
+    };
+    const eager = /rebalanced \(memberid [^)]*\): (assigned|revoked): ?(.*)$/.exec(line);
+    if (eager !== null) {
+      this.setAssignment(eager[1] === 'assigned' ? partitionsIn(eager[2]!) : []);
+      return;
+    }
+    const incremental = /rebalanced: incremental (assignment|revoke) of \d+ partition\(s\) \([^)]*\): ?(.*)$/.exec(line);
+    if (incremental !== null) {
+      const changed = partitionsIn(incremental[2]!);
+      const before = this.current ?? [];
+      this.setAssignment(incremental[1] === 'assignment' ? [...before, ...changed] : before.filter((p) => !changed.includes(p)));
+      return;
+    }
+    if (/ERROR|FATAL|[Ff]ailed/.test(line)) this.errorList.push({ at: Date.now(), message: line });
+  }
+}
