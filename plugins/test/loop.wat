@@ -1,0 +1,25 @@
+;; loop (world record-plugin): spins forever on a value that starts with "LOOP", keeps
+;; every other record. Test only: the broker must stop it at plugin_timeout.
+(module
+  (import "$root" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
+                           (i32.sub (i32.const 0) (local.get $align))))
+    (global.set $heap (i32.add (local.get $p) (local.get $size)))
+    (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+      (then (if (i32.eq (memory.grow (i32.add (i32.shr_u (local.get $size) (i32.const 16)) (i32.const 1))) (i32.const -1))
+        (then unreachable))))
+    (local.get $p))
+  (func (export "init") (result i32)
+    (i32.store8 (i32.const 0) (i32.const 0))
+    (i32.const 0))
+  (func (export "on-record") (param i32 i32 i32 i32 i32 i32) (param $value i32) (param $value_len i32) (result i32)
+    (if (i32.and (i32.ge_u (local.get $value_len) (i32.const 4))
+                 (i32.eq (i32.load (local.get $value)) (i32.const 0x504f4f4c)))   ;; "LOOP" little-endian
+      (then (loop $forever (br $forever))))
+    (i32.const 1))
+  (func (export "cabi_post_on-record") (param i32)
+    (global.set $heap (i32.const 1024))))

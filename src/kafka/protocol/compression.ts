@@ -1,0 +1,119 @@
+/**
+ * The four record-batch codecs, as Kafka clients write them (attributes bits 0-2):
+ * gzip and zstd from node:zlib (Node 24 has zstd), snappy from `snappy`, lz4 from `lz4-napi`.
+ * All work runs off the event loop (zlib's thread pool, napi-rs async tasks).
+ *
+ * Snappy comes in two shapes. Kafka's Java client writes xerial framing (a 16-byte header
+ * "\x82SNAPPY\0" + version + compatible-version, then blocks each prefixed by a big-endian
+ * int32 length); librdkafka writes one raw snappy block, and reads both. `decompress`
+ * accepts both and reports which one it saw, so a rewritten batch goes back in the shape
+ * its producer chose. LZ4 is the LZ4 frame format (KIP-57: magic-2 batches carry a correct
+ * header checksum).
+ */
+import { promisify } from 'node:util';
+import { gunzip, gzip, zstdCompress, zstdDecompress } from 'node:zlib';
+import { compressFrame, decompressFrame } from 'lz4-napi';
+import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
+import { Compression } from './record-batch.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+const zstdCompressAsync = promisify(zstdCompress);
+const zstdDecompressAsync = promisify(zstdDecompress);
+
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_HEADER_BYTES = 16;
+const XERIAL_VERSION = 1;
+const XERIAL_MIN_COMPATIBLE_VERSION = 1;
+/** The Java client's SnappyOutputStream block size. */
+const XERIAL_BLOCK_BYTES = 32 * 1024;
+
+/** How a batch's records were compressed, enough to compress a rewritten batch the same way. */
+export interface CompressionShape {
+  readonly codec: Compression;
+  /** Snappy only: xerial-framed (Java clients) rather than one raw block (librdkafka). */
+  readonly xerialFramed: boolean;
+}
+
+export class CompressionError extends Error {
+  override readonly name = 'CompressionError';
+}
+
+export function isXerialFramed(data: Buffer): boolean {
+  return data.length >= XERIAL_HEADER_BYTES && data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC);
+}
+
+async function snappyBlock(data: Buffer): Promise<Buffer> {
+  return (await snappyUncompress(data, { asBuffer: true })) as Buffer;
+}
+
+async function unframeXerial(data: Buffer): Promise<Buffer> {
+  const blocks: Buffer[] = [];
+  let at = XERIAL_HEADER_BYTES;
+  while (at < data.length) {
+    if (data.length - at < 4) throw new CompressionError('xerial snappy block length is truncated');
+    const length = data.readInt32BE(at);
+    at += 4;
+    if (length < 0 || length > data.length - at) throw new CompressionError(`xerial snappy block of ${length} bytes runs past the data`);
+    blocks.push(await snappyBlock(data.subarray(at, at + length)));
+    at += length;
+  }
+  return Buffer.concat(blocks);
+}
+
+async function frameXerial(data: Buffer): Promise<Buffer> {
+  const header = Buffer.alloc(XERIAL_HEADER_BYTES);
+  XERIAL_MAGIC.copy(header, 0);
+  header.writeInt32BE(XERIAL_VERSION, 8);
+  header.writeInt32BE(XERIAL_MIN_COMPATIBLE_VERSION, 12);
+  const parts: Buffer[] = [header];
+  for (let at = 0; at < data.length; at += XERIAL_BLOCK_BYTES) {
+    const block = await snappyCompress(data.subarray(at, at + XERIAL_BLOCK_BYTES));
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(block.length, 0);
+    parts.push(length, block);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The decompressed records section and the shape to compress it back into. */
+export async function decompress(codec: Compression, data: Buffer): Promise<{ data: Buffer; shape: CompressionShape }> {
+  try {
+    switch (codec) {
+      case Compression.None:
+        return { data, shape: { codec, xerialFramed: false } };
+      case Compression.Gzip:
+        return { data: await gunzipAsync(data), shape: { codec, xerialFramed: false } };
+      case Compression.Snappy: {
+        const xerialFramed = isXerialFramed(data);
+        return { data: xerialFramed ? await unframeXerial(data) : await snappyBlock(data), shape: { codec, xerialFramed } };
+      }
+      case Compression.Lz4:
+        return { data: await decompressFrame(data), shape: { codec, xerialFramed: false } };
+      case Compression.Zstd:
+        return { data: await zstdDecompressAsync(data), shape: { codec, xerialFramed: false } };
+      default:
+        throw new CompressionError(`unknown compression codec ${codec as number}`);
+    }
+  } catch (error) {
+    if (error instanceof CompressionError) throw error;
+    throw new CompressionError(`records do not decompress with codec ${codec}: ${(error as Error).message}`);
+  }
+}
+
+export async function compress(shape: CompressionShape, data: Buffer): Promise<Buffer> {
+  switch (shape.codec) {
+    case Compression.None:
+      return data;
+    case Compression.Gzip:
+      return gzipAsync(data);
+    case Compression.Snappy:
+      return shape.xerialFramed ? frameXerial(data) : snappyCompress(data);
+    case Compression.Lz4:
+      return compressFrame(data);
+    case Compression.Zstd:
+      return zstdCompressAsync(data);
+    default:
+      throw new CompressionError(`unknown compression codec ${shape.codec as number}`);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { PluginProbe, pluginMetricProviders } from '../metrics/plugin.probe.js';
+import { PluginFiles } from './plugin-files.js';
+import { PluginService } from './plugin.service.js';
+import { WasmRuntime } from './wasm-runtime.js';
+
+/**
+ * WebAssembly plugins called on every produced batch (docs/PLUGINS.md). Exports the
+ * `PluginService`: the produce path's filter, and list/reload for the admin API.
+ */
+@Module({
+  providers: [PluginService, WasmRuntime, PluginFiles, PluginProbe, ...pluginMetricProviders],
+  exports: [PluginService],
+})
+export class PluginModule {}
