@@ -1,27 +1,31 @@
 /**
- * Time-based retention over the memory tier: every RETENTION_SWEEP_INTERVAL_MS, batches
- * appended longer ago than their topic's `retention.ms` (default: the `retention` setting;
- * -1 keeps forever) are dropped and the log start offset moves past them. Blink measures
- * age from the broker's append time, not the producer's timestamps, so a producer with a
- * skewed clock cannot make data vanish early. The timer is cleared on shutdown.
+ * Removes data from the head of partitions, always through one path: the log start offset
+ * moves (PartitionLog.advanceLogStart), memory batches wholly below it are dropped, WAL
+ * segments wholly below it are deleted, ListOffsets earliest and Fetch follow. Callers:
+ * - the sweep, every RETENTION_SWEEP_INTERVAL_MS and before memory pressure offloads
+ *   anything: drops units that are expired (`retention.ms`, default the `retention`
+ *   setting), over `retention.bytes`, or fully consumed when purge_on_fetch is on
+ *   (retention-policy.ts);
+ * - `fetched`: purge_on_fetch right after a Fetch response is built;
+ * - `deleteRecordsBefore`: DeleteRecords (and the admin /purge route).
+ * Age is measured from the broker's append time, not the producer's timestamps, so a
+ * producer with a skewed clock cannot make data vanish early. The timer is cleared on shutdown.
  */
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe } from '../metrics/storage.probe.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
-import type { StoredBatch } from '../storage/stored-batch.js';
+import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, retentionUnits } from './retention-policy.js';
 
 export const RETENTION_SWEEP_INTERVAL_MS = 1_000;
-
-/** Named rule: the batch is older than the retention period at `nowMs`. */
-export function isExpired(batch: StoredBatch, retentionMs: number, nowMs: number): boolean {
-  return retentionMs >= 0 && nowMs - batch.appendTimeMs > retentionMs;
-}
 
 @Injectable()
 export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly topics: TopicRegistry,
     private readonly probe: StorageProbe,
   ) {}
@@ -35,16 +39,41 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Drops every expired batch; returns the number of records removed. */
+  /** Applies every retention rule to every partition; returns the number of records removed. */
   sweep(nowMs: number): number {
     let purged = 0;
     for (const topic of this.topics.all()) {
       const retentionMs = Number(topic.configs.get('retention.ms'));
-      for (const log of topic.partitions) {
-        purged += log.dropOldestWhile((batch) => isExpired(batch, retentionMs, nowMs));
-      }
+      const retentionBytes = Number(topic.configs.get('retention.bytes'));
+      for (const log of topic.partitions) purged += this.sweepPartition(log, retentionMs, retentionBytes, nowMs);
     }
     this.probe.recordsPurged(purged);
     return purged;
+  }
+
+  /** purge_on_fetch: a Fetch response carries whole batches of `log` up to `nextOffset`. */
+  fetched(log: PartitionLog, nextOffset: number): void {
+    log.recordFetched(nextOffset);
+    if (this.config.purgeOnFetch) this.probe.recordsPurged(log.advanceLogStart(nextOffset));
+  }
+
+  /** DeleteRecords: the log start moves to `offset` (at most the high watermark). */
+  deleteRecordsBefore(log: PartitionLog, offset: number): void {
+    this.probe.recordsPurged(log.advanceLogStart(offset));
+  }
+
+  private sweepPartition(log: PartitionLog, retentionMs: number, retentionBytes: number, nowMs: number): number {
+    let retained = retentionBytes >= 0 ? retainedBytes(log) : 0;
+    let newStart = log.logStartOffset;
+    for (const unit of retentionUnits(log)) {
+      const drop =
+        isExpired(unit, retentionMs, nowMs) ||
+        exceedsRetentionBytes(retained, retentionBytes) ||
+        (this.config.purgeOnFetch && isFullyConsumed(unit, log.fetchedUpTo));
+      if (!drop) break;
+      newStart = unit.lastOffset + 1;
+      retained -= unit.sizeBytes;
+    }
+    return log.advanceLogStart(newStart);
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * Bounds the WAL reads in flight across all partitions (Fetch of offloaded data, ListOffsets
+ * by time): at most DISK_READS_IN_FLIGHT_MAX at once; further reads wait in FIFO order. The
+ * queue itself is bounded by the callers: one request at a time per connection, each naming
+ * a bounded number of partitions. Libuv runs file I/O on 4 threads by default, so more
+ * parallel reads would only queue there, holding their buffers longer.
+ */
+import { Injectable } from '@nestjs/common';
+
+export const DISK_READS_IN_FLIGHT_MAX = 8;
+
+@Injectable()
+export class DiskReadLimiter {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly limit = DISK_READS_IN_FLIGHT_MAX;
+
+  get readsInFlight(): number {
+    return this.inFlight;
+  }
+
+  async run<T>(read: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await read();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.inFlight--;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Whether the WAL can write. The first write or file error anywhere marks it failed
+ * (readiness goes down: health.controller.ts), the partitions concerned stop taking appends
+ * (durable produce answers KAFKA_STORAGE_ERROR; memory mode stops offloading), and a probe
+ * writes, syncs and deletes a small file in `record_storage_path` every
+ * WRITABLE_PROBE_INTERVAL_MS. Once the probe succeeds (space came back, the directory is
+ * writable again) every failed partition WAL is resumed and readiness comes back.
+ * The timer runs only while failed and is cleared on shutdown.
+ */
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { WalFileSystem } from './wal-file-system.js';
+
+export const WRITABLE_PROBE_INTERVAL_MS = 1_000;
+/** The probe writes this much: a directory that takes it takes a small batch too. */
+const WRITABLE_PROBE_BYTES = 64 * 1024;
+
+export interface WalFailure {
+  readonly message: string;
+  readonly sinceMs: number;
+}
+
+export interface Resumable {
+  resume(): Promise<void>;
+}
+
+@Injectable()
+export class WalHealth implements OnApplicationShutdown {
+  private readonly log = new Logger('WalHealth');
+  private current: WalFailure | null = null;
+  private readonly failedParts = new Set<Resumable>();
+  private timer: NodeJS.Timeout | undefined;
+  private probing = false;
+
+  constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+    private readonly fs: WalFileSystem,
+  ) {}
+
+  get failure(): WalFailure | null {
+    return this.current;
+  }
+
+  reportFailure(error: Error, part: Resumable | null): void {
+    if (part !== null) this.failedParts.add(part);
+    if (this.current !== null) return;
+    this.current = { message: error.message, sinceMs: Date.now() };
+    this.log.error(`write-ahead log failed, produce answers KAFKA_STORAGE_ERROR until it can write again: ${error.message}`);
+    this.timer = setInterval(() => void this.probe(), WRITABLE_PROBE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One probe: on success, resume every failed part, then clear the failure if none failed again. */
+  async probe(): Promise<boolean> {
+    if (this.probing || this.current === null) return this.current === null;
+    this.probing = true;
+    try {
+      await this.fs.probeWritable(this.config.recordStoragePath, WRITABLE_PROBE_BYTES);
+      const parts = [...this.failedParts];
+      this.failedParts.clear();
+      this.current = null;
+      clearInterval(this.timer);
+      await Promise.all(parts.map((part) => part.resume()));
+      if (this.current === null) this.log.log('write-ahead log writable again');
+      return this.current === null;
+    } catch {
+      return false;
+    } finally {
+      this.probing = false;
+    }
+  }
+}

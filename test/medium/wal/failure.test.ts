@@ -1,0 +1,79 @@
+/**
+ * Medium tests (real temporary directories, a file system that fails on demand): a disk
+ * that fills up fails the write in flight and everything queued behind it, damages nothing
+ * already written, and the WAL takes appends again once resumed, at the right offset.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSettings } from '../../../src/config/settings.js';
+import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import { PartitionLog } from '../../../src/storage/partition-log.js';
+import { PartitionWal } from '../../../src/wal/partition-wal.js';
+import { segmentFileName } from '../../../src/wal/segment.js';
+import { WalHealth } from '../../../src/wal/wal-health.js';
+import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
+
+describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
+  it('fails the failed write and every append queued behind it, in order, and keeps the written data intact', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new FaultyFileSystem();
+      const hooks = new RecordingHooks();
+      const wal = new PartitionWal(join(dir, 't-0'), policy(), hooks, dependencies(fs), () => Promise.resolve());
+      const good = storedBatches(0, 3);
+      await appendAll(wal, good);
+      fs.failing = 'ENOSPC';
+      const outcomes = await appendAll(wal, storedBatches(3, 4));
+      assert.ok(outcomes.every((outcome) => outcome !== null && /ENOSPC/.test(outcome.message)), String(outcomes));
+      assert.equal(hooks.failures.length, 1, 'reported once');
+      assert.match(String((await appendAll(wal, [storedBatch(3, 1)]))[0]), /ENOSPC/, 'later appends fail at once');
+      fs.failing = null;
+      await wal.resume();
+      assert.deepEqual(await appendAll(wal, storedBatches(3, 2)), [null, null], 'writable again, continuing at offset 3');
+      const file = await readFile(join(dir, 't-0', segmentFileName(0, '.log')));
+      const expected = Buffer.concat([...good, ...storedBatches(3, 2)].map((b) => b.buffer));
+      assert.ok(file.equals(expected), 'the partial write was cut and overwritten; nothing written before was touched');
+      await wal.shutdown();
+    });
+  });
+
+  it('durable partition: a failed write answers the producer with an error, nothing becomes visible, offsets are reused', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new FaultyFileSystem();
+      const log = new PartitionLog('t', 0, new MemoryAccountant());
+      const wal = new PartitionWal(join(dir, 't-0'), policy(), new RecordingHooks(), dependencies(fs), () => Promise.resolve());
+      log.attachColdTier(wal, true);
+      await log.appendDurably(storedBatch(0, 2), () => undefined);
+      fs.failing = 'ENOSPC';
+      const failed = [log.appendDurably(storedBatch(2, 1), () => undefined), log.appendDurably(storedBatch(3, 1), () => undefined)];
+      for (const attempt of failed) await assert.rejects(attempt, /ENOSPC/);
+      assert.equal(log.highWatermark, 2);
+      assert.equal(log.logEndOffset, 2, 'the offsets of failed appends are handed out again');
+      fs.failing = null;
+      await wal.resume();
+      await log.appendDurably(storedBatch(2, 1), () => undefined);
+      assert.equal(log.highWatermark, 3);
+      await wal.shutdown();
+    });
+  });
+
+  it('WalHealth: a reported failure stays until the directory takes writes again, then resumes the failed partitions', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new FaultyFileSystem();
+      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
+      const health = new WalHealth(config, fs);
+      const wal = new PartitionWal(join(dir, 't-0'), policy(), { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) }, dependencies(fs), () => Promise.resolve());
+      fs.failing = 'EROFS';
+      await appendAll(wal, storedBatches(0, 1));
+      assert.match(health.failure?.message ?? '', /EROFS/);
+      assert.equal(await health.probe(), false, 'still read-only');
+      fs.failing = null;
+      assert.equal(await health.probe(), true);
+      assert.equal(health.failure, null);
+      assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
+      health.onApplicationShutdown();
+      await wal.shutdown();
+    });
+  });
+});
