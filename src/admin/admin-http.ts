@@ -1,0 +1,67 @@
+/**
+ * The HTTP-only configuration of the REST face, applied by main.ts before the app listens.
+ * None of it reaches the Kafka transport: main.ts connects the microservice without
+ * inheriting the app's global pipes and filters.
+ *
+ * Order of a request: Nest's security hook (security headers; cross-origin protection that
+ * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
+ * then the admin token check (401 before the body is read), Fastify's body limit (413),
+ * the ValidationPipe (400 listing every problem), the handler; every failure becomes a
+ * JSON `ErrorBody`. CORS stays off: no Access-Control-* headers are ever sent.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminProbe } from '../metrics/admin.probe.js';
+import { acceptsHtml } from './dashboard/accepts-html.js';
+import { DASHBOARD_HTML } from './dashboard/dashboard-page.js';
+import { AdminTokenCheck } from './http/admin-token.js';
+import { openApiDocument } from './http/api-docs.js';
+import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
+import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
+import { HttpRouteTable } from './http/route-table.js';
+import { sendDashboardHeaders } from './services/root-page.service.js';
+import { RuntimeInfo } from './services/runtime-info.js';
+
+export { ADMIN_FASTIFY_OPTIONS };
+
+/** The dashboard's route: a browser without the token still gets the page (which asks for it), with status 401. */
+const DASHBOARD_ROUTE = '/';
+
+export function configureAdminHttp(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const routes = app.get(HttpRouteTable);
+  fastify.addHook('onRoute', (route) => routes.record(route.method, route.url));
+  // Bodies are JSON or form fields (Nest registers both parsers); plain text is refused with 415.
+  fastify.removeContentTypeParser('text/plain');
+
+  app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  app.enableCsrfProtection();
+  fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
+
+  app.useGlobalPipes(adminValidationPipe());
+  app.useGlobalFilters(new AdminExceptionFilter(ADMIN_BODY_LIMIT_BYTES));
+
+  const document = SwaggerModule.createDocument(app, openApiDocument(app.get(RuntimeInfo).identity.version));
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml', customSiteTitle: 'Blink admin API' });
+}
+
+function tokenHook(check: AdminTokenCheck) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const route = request.routeOptions.url;
+    if (check.allows(route, request.headers.authorization)) return;
+    void reply.code(401).header('www-authenticate', 'Bearer realm="blink"');
+    if (route === DASHBOARD_ROUTE && request.method === 'GET' && acceptsHtml(request.headers.accept)) {
+      sendDashboardHeaders(reply);
+      return reply.send(DASHBOARD_HTML);
+    }
+    return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
+  };
+}
+
+function metricsHook(probe: AdminProbe) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    probe.requestAnswered(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+  };
+}

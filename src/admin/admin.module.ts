@@ -1,0 +1,59 @@
+import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../groups/clock.js';
+import { GroupsModule } from '../groups/groups.module.js';
+import { KafkaProtocolModule } from '../kafka/kafka-protocol.module.js';
+import { AdminProbe, adminMetricProviders } from '../metrics/admin.probe.js';
+import { MetricsReader } from '../metrics/metrics-reader.js';
+import { PluginModule } from '../plugins/plugins.module.js';
+import { RetentionModule } from '../retention/retention.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { WalModule } from '../wal/wal.module.js';
+import { BrokerController } from './controllers/broker.controller.js';
+import { GroupsController } from './controllers/groups.controller.js';
+import { PluginsController } from './controllers/plugins.controller.js';
+import { SeedController } from './controllers/seed.controller.js';
+import { TopicsController } from './controllers/topics.controller.js';
+import { AdminTokenCheck } from './http/admin-token.js';
+import { HttpRouteTable } from './http/route-table.js';
+import { BrokerInfo } from './services/broker-info.service.js';
+import { GroupAdmin } from './services/group-admin.service.js';
+import { Overview } from './services/overview.service.js';
+import { RestPartitioner } from './services/partitioner.js';
+import { PluginAdmin } from './services/plugin-admin.service.js';
+import { RecordProducer } from './services/record-producer.service.js';
+import { RecordReader } from './services/record-reader.service.js';
+import { RootPage } from './services/root-page.service.js';
+import { RuntimeInfo } from './services/runtime-info.js';
+import { StorageReport } from './services/storage-report.service.js';
+import { TopicAdmin } from './services/topic-admin.service.js';
+
+/**
+ * The REST face on rest_port: the seed's routes, the resource API under /api/v1, the
+ * dashboard, OpenAPI (admin-http.ts sets up the HTTP-only pieces: validation, errors, the
+ * token check, security headers, request metrics, Swagger UI). Controllers delegate to the
+ * services here, which use what the other modules export.
+ */
+@Module({
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, KafkaProtocolModule],
+  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController],
+  providers: [
+    { provide: Clock, useClass: SystemClock },
+    RuntimeInfo,
+    AdminTokenCheck,
+    HttpRouteTable,
+    AdminProbe,
+    ...adminMetricProviders,
+    MetricsReader,
+    StorageReport,
+    TopicAdmin,
+    RestPartitioner,
+    RecordProducer,
+    RecordReader,
+    GroupAdmin,
+    PluginAdmin,
+    BrokerInfo,
+    Overview,
+    RootPage,
+  ],
+})
+export class AdminModule {}

@@ -1,0 +1,80 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { GroupSummaryDto } from './groups.dto.js';
+
+export class OverviewBrokerDto {
+  @ApiProperty({ example: '0.1.0' }) version!: string;
+  @ApiProperty({ example: 1 }) nodeId!: number;
+  @ApiProperty({ example: 3_600_000 }) uptimeMs!: number;
+  @ApiProperty({ enum: ['memory', 'durable'], example: 'memory' }) storageMode!: 'memory' | 'durable';
+  @ApiProperty({ example: 'ready', enum: ['ready', 'recovering', 'failed'], description: 'Storage recovery state' }) storage!: string;
+}
+
+export class OverviewCountersDto {
+  @ApiProperty({ example: 1200, description: 'Kafka Produce requests (blink_produce_count)' }) produceRequests!: number;
+  @ApiProperty({ example: 3400, description: 'Kafka Fetch requests (blink_fetch_count)' }) fetchRequests!: number;
+  @ApiProperty({ example: 50_000, description: 'Records appended (blink_produced_records_total)' }) producedRecords!: number;
+  @ApiProperty({ example: 5_000_000, description: 'Record-batch bytes appended (blink_produced_bytes_total)' }) producedBytes!: number;
+  @ApiProperty({ example: 10_000, description: 'Records removed by retention, purges and DeleteRecords (blink_purged_records)' }) purgedRecords!: number;
+  @ApiProperty({ example: 3, description: 'Offloads to the WAL (blink_offload_operations_total)' }) offloadOperations!: number;
+  @ApiProperty({ example: 4, description: 'Open Kafka connections (blink_connections)' }) connections!: number;
+}
+
+export class OverviewMemoryDto {
+  @ApiProperty({ example: 1_048_576 }) storedBytes!: number;
+  @ApiProperty({ example: 12 }) storedBatches!: number;
+  @ApiProperty({ example: 1_073_741_824 }) maxMemoryBytes!: number;
+  @ApiProperty({ example: 858_993_459 }) highWaterBytes!: number;
+  @ApiProperty({ example: 0.001 }) usedRatio!: number;
+  @ApiProperty({ example: 120_000_000 }) rssBytes!: number;
+  @ApiProperty({ example: 42_000_000 }) allocatedBytes!: number;
+}
+
+export class OverviewWalDto {
+  @ApiProperty({ example: 4_194_304 }) diskBytes!: number;
+  @ApiProperty({ example: 40 }) batchesOnDisk!: number;
+  @ApiProperty({ example: 28 }) offloadedBatches!: number;
+}
+
+export class OverviewPartitionDto {
+  @ApiProperty({ example: 0 }) partition!: number;
+  @ApiProperty({ example: 0 }) logStartOffset!: number;
+  @ApiProperty({ example: 120 }) highWatermark!: number;
+  @ApiProperty({ example: 65_536 }) memoryBytes!: number;
+  @ApiProperty({ example: 0 }) walBytes!: number;
+}
+
+export class OverviewTopicDto {
+  @ApiProperty({ example: 'orders' }) name!: string;
+  @ApiProperty({ type: [OverviewPartitionDto] }) partitions!: OverviewPartitionDto[];
+}
+
+export class OverviewPluginDto {
+  @ApiProperty({ example: 'content-filter' }) name!: string;
+  @ApiProperty({ example: 'running' }) status!: string;
+  @ApiProperty({ example: 120 }) calls!: number;
+  @ApiProperty({ example: 2 }) refusedRecords!: number;
+  @ApiProperty({ example: 0 }) errors!: number;
+  @ApiProperty({ type: String, nullable: true, example: null }) lastError!: string | null;
+}
+
+export class OverviewDto {
+  @ApiProperty({ example: 1_760_000_000_000, description: 'When this snapshot was taken (ms); rates are computed from two snapshots' })
+  sampledAtMs!: number;
+
+  @ApiProperty({ type: OverviewBrokerDto }) broker!: OverviewBrokerDto;
+  @ApiProperty({ type: OverviewCountersDto }) counters!: OverviewCountersDto;
+  @ApiProperty({ type: OverviewMemoryDto }) memory!: OverviewMemoryDto;
+  @ApiProperty({ type: OverviewWalDto }) wal!: OverviewWalDto;
+
+  @ApiProperty({ type: [OverviewTopicDto], description: 'Topics in name order, at most the first 200' })
+  topics!: OverviewTopicDto[];
+
+  @ApiProperty({ example: 0, description: 'Topics left out of `topics`' })
+  topicsOmitted!: number;
+
+  @ApiProperty({ type: [GroupSummaryDto], description: 'Consumer groups, at most the first 200' })
+  groups!: GroupSummaryDto[];
+
+  @ApiProperty({ type: [OverviewPluginDto] })
+  plugins!: OverviewPluginDto[];
+}

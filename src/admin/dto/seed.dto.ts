@@ -1,0 +1,143 @@
+/**
+ * Requests and answers of the routes the seed README documents (`/produce`, `/fetch`,
+ * `/purge`, `/version`, `/dump`, `/allocated`). Form fields and query parameters arrive as
+ * strings; `@Type(() => Number)` turns the numeric ones into numbers before validation.
+ */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { EncodingDto } from './common.dto.js';
+import { FETCH_LIMIT_DEFAULT, FETCH_LIMIT_MAX } from './records.dto.js';
+
+const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
+
+export class ProduceFormDto extends EncodingDto {
+  @ApiProperty({ example: 'test', description: 'Topic; created if it does not exist and auto_create_topics is on' })
+  @IsString()
+  @IsNotEmpty()
+  topic!: string;
+
+  @ApiPropertyOptional({ example: 0, description: 'Partition; default: by key hash, or round-robin without a key' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  partition?: number;
+
+  @ApiPropertyOptional({ example: 'user-42', description: 'Record key' })
+  @IsOptional()
+  @IsString()
+  key?: string;
+
+  @ApiProperty({ example: 'hello-world', description: 'Record value (UTF-8, or base64 with encoding=base64)' })
+  @IsString()
+  value!: string;
+
+  @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'CreateTime in milliseconds since the epoch; default: now' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SAFE_INT_MAX)
+  timestamp?: number;
+}
+
+export class FetchQueryDto extends EncodingDto {
+  @ApiProperty({ example: 'test' })
+  @IsString()
+  @IsNotEmpty()
+  topic!: string;
+
+  @ApiPropertyOptional({ example: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  partition?: number;
+
+  @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SAFE_INT_MAX)
+  offset?: number;
+
+  @ApiPropertyOptional({ example: FETCH_LIMIT_DEFAULT, default: FETCH_LIMIT_DEFAULT, description: `Most records to return (1..${FETCH_LIMIT_MAX})` })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(FETCH_LIMIT_MAX)
+  limit?: number;
+}
+
+export class PurgeDto {
+  @ApiPropertyOptional({ example: 'test', description: 'Delete records of this topic (DeleteRecords); without it, run the retention sweep now' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  topic?: string;
+
+  @ApiPropertyOptional({ example: 0, description: 'Only this partition of `topic`; default: all of them' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  partition?: number;
+
+  @ApiPropertyOptional({ example: 10, description: 'Delete records below this offset; default: all (the high watermark)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SAFE_INT_MAX)
+  beforeOffset?: number;
+}
+
+export class PurgedPartitionDto {
+  @ApiProperty({ example: 'test' })
+  topic!: string;
+
+  @ApiProperty({ example: 0 })
+  partition!: number;
+
+  @ApiProperty({ example: 10, description: 'Log start offset after the purge' })
+  logStartOffset!: number;
+}
+
+export class PurgeAnswerDto {
+  @ApiProperty({ enum: ['retention-sweep', 'delete-records'], example: 'retention-sweep' })
+  action!: 'retention-sweep' | 'delete-records';
+
+  @ApiProperty({ example: 42, description: 'Records removed' })
+  purgedRecords!: number;
+
+  @ApiProperty({ type: [PurgedPartitionDto], description: 'Partitions whose log start offset moved' })
+  partitions!: PurgedPartitionDto[];
+}
+
+export class VersionDto {
+  @ApiProperty({ example: 'blink' })
+  name!: string;
+
+  @ApiProperty({ example: '0.1.0' })
+  version!: string;
+
+  @ApiProperty({ example: 'v24.11.0', description: 'Node.js version running the broker' })
+  node!: string;
+
+  @ApiProperty({ example: 'linux-x64' })
+  platform!: string;
+
+  @ApiProperty({ example: '2025-01-01T00:00:00.000Z' })
+  startedAt!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Effective settings under their settings.yaml names, secrets redacted',
+    example: { max_memory: '1GB', retention: '5m', broker_ports: [9092, 9094], rest_port: 30004, admin_token: '[redacted]' },
+  })
+  settings!: Record<string, unknown>;
+}

@@ -1,0 +1,89 @@
+import { type ArgumentsHost, BadRequestException, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, type ValidationError, ValidationPipe } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+
+/** Every REST error answer: the status, its name, what was wrong, and (validation) each problem. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly error: string;
+  readonly message: string;
+  readonly details?: readonly string[];
+}
+
+export function errorBody(statusCode: number, message: string, details?: readonly string[]): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(details !== undefined && details.length > 0 ? { details } : {}) };
+}
+
+/** "records.0.value must be a string" for nested DTOs. */
+function describeValidation(errors: readonly ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = `${prefix}${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((text) => (text.startsWith(error.property) ? `${prefix}${text}` : `${path}: ${text}`));
+    return [...own, ...describeValidation(error.children ?? [], `${path}.`)];
+  });
+}
+
+/**
+ * The ValidationPipe of the REST face: DTOs are transformed (query and form strings become
+ * numbers where the DTO says so), unknown properties are refused, and every problem is
+ * listed in one 400 answer.
+ */
+export function adminValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    exceptionFactory: (errors) => {
+      const details = describeValidation(errors);
+      return new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, `invalid request: ${details.join('; ')}`, details));
+    },
+  });
+}
+
+/**
+ * A structured answer that is not an error message, sent unchanged: Terminus answers a
+ * failed health check with 503 and its report (`status`, `info`, `error`, `details`).
+ */
+function isReport(answer: unknown): boolean {
+  return typeof answer === 'object' && answer !== null && !('message' in answer) && 'status' in answer && 'details' in answer;
+}
+
+/**
+ * Turns every failure of a REST request into an `ErrorBody` JSON answer (the health report
+ * excepted, see `isReport`): Nest's HTTP exceptions, the errors Fastify raises before a
+ * handler runs (a body over the limit is 413, a malformed JSON body 400, an unsupported
+ * media type 415) and unexpected errors, which are logged and answered 500 without their
+ * internals.
+ */
+@Catch()
+export class AdminExceptionFilter implements ExceptionFilter {
+  private readonly log = new Logger('AdminApi');
+
+  constructor(private readonly bodyLimitBytes: number) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) return;
+    if (exception instanceof HttpException && isReport(exception.getResponse())) {
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) this.log.error(`${body.message}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (!(exception instanceof HttpException)) return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error (logged by the broker)');
+    const status = exception.getStatus();
+    const fastifyCode = (exception.cause as { code?: unknown } | undefined)?.code;
+    if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return errorBody(status, `request body exceeds the ${this.bodyLimitBytes}-byte limit of the REST API`);
+    if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return errorBody(status, 'send the body as application/json or application/x-www-form-urlencoded');
+    const answer = exception.getResponse();
+    if (typeof answer === 'string') return errorBody(status, answer);
+    const { message, details } = answer as { message?: unknown; details?: unknown };
+    const detailList = Array.isArray(details) ? details.map(String) : Array.isArray(message) ? message.map(String) : undefined;
+    const text = typeof message === 'string' ? message : detailList !== undefined ? detailList.join('; ') : exception.message;
+    return errorBody(status, text, detailList);
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BLINK_CONFIG, describeSettings, type BlinkConfig } from '../../config/settings.js';
+import { ClusterIdentity } from '../../kafka/cluster.js';
+import { KafkaTransport } from '../../kafka/transport/kafka-transport.js';
+import { defaultTopicConfigs } from '../../storage/topic-config.js';
+import type { BrokerConfigDto, BrokerDto, RouteDto } from '../dto/broker.dto.js';
+import type { VersionDto } from '../dto/seed.dto.js';
+import { AdminTokenCheck } from '../http/admin-token.js';
+import { HttpRouteTable } from '../http/route-table.js';
+import { RuntimeInfo } from './runtime-info.js';
+
+/** The broker as a resource: identity, version, uptime, listeners, effective settings (secrets redacted), HTTP routes. */
+@Injectable()
+export class BrokerInfo {
+  constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+    private readonly cluster: ClusterIdentity,
+    private readonly transport: KafkaTransport,
+    private readonly runtime: RuntimeInfo,
+    private readonly token: AdminTokenCheck,
+    private readonly routeTable: HttpRouteTable,
+  ) {}
+
+  version(): VersionDto {
+    return {
+      name: this.runtime.identity.name,
+      version: this.runtime.identity.version,
+      node: this.runtime.nodeVersion,
+      platform: this.runtime.platform,
+      startedAt: new Date(this.runtime.startedAtMs).toISOString(),
+      settings: describeSettings(this.config),
+    };
+  }
+
+  broker(): BrokerDto {
+    const host = this.config.kafkaHostname;
+    return {
+      nodeId: this.cluster.nodeId,
+      clusterId: this.cluster.clusterId,
+      version: this.runtime.identity.version,
+      startedAt: new Date(this.runtime.startedAtMs).toISOString(),
+      uptimeMs: this.runtime.uptimeMs(),
+      storageMode: this.config.storageMode,
+      consumerGroupsEnabled: this.config.enableConsumerGroups,
+      adminTokenRequired: this.token.required,
+      listeners: [
+        ...this.config.brokerPorts.map((port) => ({ protocol: 'kafka' as const, host, port, advertisedHost: this.cluster.advertisedHost, bound: this.transport.isListening })),
+        // This answer itself comes through the REST listener.
+        { protocol: 'rest' as const, host, port: this.config.restPort, advertisedHost: host, bound: true },
+      ],
+    };
+  }
+
+  configuration(): BrokerConfigDto {
+    const topicDefaults = defaultTopicConfigs({
+      retentionMs: this.config.retentionMs,
+      messageMaxBytes: this.config.messageMaxBytes,
+      segmentBytes: this.config.segmentBytes,
+      segmentMs: this.config.segmentMs,
+    });
+    return { settings: describeSettings(this.config), topicDefaults: Object.fromEntries(topicDefaults) };
+  }
+
+  routes(): RouteDto[] {
+    return this.routeTable.list();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * REST produce: the records become one uncompressed magic-2 batch (record-batch-encoder.ts)
+ * that takes the same steps as a Kafka Produce partition (produce.controller.ts): topic
+ * auto-creation, a bounded wait when the memory tier is full, BatchAppender validation
+ * (max.message.bytes, CRC, counts), the plugin chain when plugins are configured, then the
+ * append (in durable mode: once the batch is in the WAL). Kafka error codes become HTTP
+ * statuses: too large 413, refused by a plugin 422, storage unavailable 503.
+ */
+import {
+  BadRequestException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  InternalServerErrorException,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { ErrorCode } from '../../kafka/protocol/error-codes.js';
+import { encodeRecordBatch } from '../../kafka/protocol/record-batch-encoder.js';
+import { KafkaProbe } from '../../metrics/kafka.probe.js';
+import { PluginService } from '../../plugins/plugin.service.js';
+import { BatchAppender, type AppendOutcome } from '../../storage/batch-appender.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
+import { StorageRecovery } from '../../wal/storage-recovery.js';
+import type { Encoding } from '../dto/common.dto.js';
+import type { ProducedDto } from '../dto/records.dto.js';
+import { requirePartition, requireStorageReady } from './lookups.js';
+import { RestPartitioner } from './partitioner.js';
+import { toNewRecord, type RecordFieldsText } from './record-codec.js';
+import { RuntimeInfo } from './runtime-info.js';
+
+/** Longest a REST produce waits for memory-pressure relief when the memory tier is full. */
+export const REST_MEMORY_WAIT_MS = 5_000;
+
+@Injectable()
+export class RecordProducer {
+  constructor(
+    private readonly topics: TopicRegistry,
+    private readonly appender: BatchAppender,
+    private readonly accountant: MemoryAccountant,
+    private readonly plugins: PluginService,
+    private readonly recovery: StorageRecovery,
+    private readonly partitioner: RestPartitioner,
+    private readonly probe: KafkaProbe,
+    private readonly runtime: RuntimeInfo,
+  ) {}
+
+  async produce(topicName: string, partition: number | undefined, fields: readonly RecordFieldsText[], encoding: Encoding = 'utf8'): Promise<ProducedDto> {
+    requireStorageReady(this.recovery.state);
+    const nowMs = this.runtime.nowMs();
+    const records = fields.map((f, i) => toNewRecord(f, encoding, nowMs, i));
+    const topic = this.topicFor(topicName);
+    const chosen = partition ?? this.partitioner.choose(topic.name, topic.partitions.length, records[0].key);
+    const log = requirePartition(topic, chosen);
+    if (this.accountant.isFull && !(await this.accountant.waitForRoom(REST_MEMORY_WAIT_MS))) {
+      throw new ServiceUnavailableException('the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow');
+    }
+    const batch = encodeRecordBatch(records);
+    const outcome = await this.append(topic, log, batch, nowMs);
+    if (outcome.errorCode !== ErrorCode.NONE) throw this.failure(outcome);
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, batch.length);
+    return { topic: topic.name, partition: chosen, baseOffset: outcome.baseOffset, recordCount: records.length, logAppendTimeMs: outcome.logAppendTimeMs };
+  }
+
+  private topicFor(name: string): Topic {
+    const topic = this.topics.getOrAutoCreate(name, true);
+    if (topic !== undefined) return topic;
+    const problem = topicNameProblem(name);
+    if (problem !== null) throw new BadRequestException(problem);
+    throw new NotFoundException(`topic '${name}' does not exist (auto_create_topics is off)`);
+  }
+
+  private async append(topic: Topic, log: PartitionLog, batch: Buffer, nowMs: number): Promise<AppendOutcome> {
+    if (!this.plugins.active) return this.appender.append(topic, log, batch, nowMs);
+    const problem = this.appender.validate(topic, batch);
+    if (problem !== null) return problem;
+    const filtered = await this.plugins.filter(topic.name, log.partition, batch);
+    if (filtered.kind === 'refused') {
+      const details = filtered.recordErrors.map((r) => `record ${r.batchIndex}: ${r.message}`);
+      throw this.failure({ errorCode: filtered.errorCode, errorMessage: filtered.errorMessage }, details);
+    }
+    if (filtered.kind === 'all-dropped') return this.appender.acknowledgeDropped(log, batch);
+    return this.appender.appendValidated(topic, log, filtered.batch, nowMs);
+  }
+
+  private failure(outcome: Pick<AppendOutcome, 'errorCode' | 'errorMessage'>, details: string[] = []): HttpException {
+    const message = outcome.errorMessage ?? `refused with Kafka error ${outcome.errorCode}`;
+    const body = { message, details };
+    switch (outcome.errorCode) {
+      case ErrorCode.MESSAGE_TOO_LARGE:
+        return new PayloadTooLargeException(body);
+      case ErrorCode.INVALID_RECORD:
+        return new UnprocessableEntityException(body);
+      case ErrorCode.KAFKA_STORAGE_ERROR:
+        return new ServiceUnavailableException(body);
+      case ErrorCode.CORRUPT_MESSAGE:
+        return new HttpException(body, HttpStatus.BAD_REQUEST);
+      default:
+        return new InternalServerErrorException(body);
+    }
+  }
+}
+
