@@ -1,12 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module.js';
+import { DocumentedPrometheusController } from './admin/controllers/prometheus.controller.js';
 import type { BlinkConfig } from './config/settings.js';
 import { SettingsModule } from './config/settings.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { WalModule } from './wal/wal.module.js';
 
 /** The whole broker, built around a configuration that was validated before boot. */
 @Module({})
@@ -19,11 +22,13 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: { level: config.logLevel, autoLogging: false, base: { service: 'blink' } },
         }),
-        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: true } }),
+        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: true }, controller: DocumentedPrometheusController }),
         StorageModule,
+        WalModule,
         RetentionModule,
         KafkaProtocolModule,
         HealthModule,
+        AdminModule,
       ],
     };
   }

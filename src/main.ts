@@ -1,20 +1,23 @@
 /**
  * Boot: validate the settings (a bad one stops here with one message), build the Nest
- * application, bind the Kafka listeners first (clients can connect before HTTP is up),
- * then the REST port. SIGTERM/SIGINT: stop accepting, answer in-flight and parked
- * requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1 if that deadline passes).
+ * application, bind the REST port (probes answer while storage recovers: /health/ready is
+ * down until everything below is done), wait for storage recovery (durable mode: the WAL is
+ * read back; memory mode: the data directory is cleared; a failure stops the boot), then
+ * bind the Kafka listeners, so no client sees a half-recovered log. SIGTERM/SIGINT: stop
+ * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
+ * if that deadline passes).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { ADMIN_FASTIFY_OPTIONS, configureAdminHttp } from './admin/admin-http.js';
 import { AppModule } from './app.module.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
+import { StorageRecovery } from './wal/storage-recovery.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
-/** Largest REST request body accepted (the admin API issue revisits it). */
-const REST_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 function readSettings(): BlinkConfig {
   try {
@@ -49,15 +52,19 @@ async function bootstrap(): Promise<void> {
   const config = readSettings();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: REST_BODY_LIMIT_BYTES }),
+    new FastifyAdapter(ADMIN_FASTIFY_OPTIONS),
     { bufferLogs: true, abortOnError: false },
   );
   const logger = app.get(Logger);
   app.useLogger(logger);
   exitOnSignals(app, logger);
-  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  configureAdminHttp(app);
+  // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
+  // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
+  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false });
   await app.listen(config.restPort, config.kafkaHostname);
+  await app.get(StorageRecovery).completed();
+  await app.startAllMicroservices();
   logger.log(`Blink ready: Kafka on ${config.brokerPorts.join(', ')}, REST on ${config.restPort}`);
 }
 

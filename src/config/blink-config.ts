@@ -2,6 +2,15 @@ import { formatDuration, formatSize } from './units.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `memory`: the WAL only takes overflow; `durable`: every batch is logged before it is acknowledged. */
+export const STORAGE_MODES = ['memory', 'durable'] as const;
+export type StorageMode = (typeof STORAGE_MODES)[number];
+/** When a durable WAL write is flushed to the device: before the ack, on a timer, or never (the OS decides). */
+export const FSYNC_POLICIES = ['always', 'interval', 'never'] as const;
+export type FsyncPolicy = (typeof FSYNC_POLICIES)[number];
+/** What a plugin's refusal does to its batch: refuse the whole batch, or store the other records. */
+export const PLUGIN_REJECT_MODES = ['reject-batch', 'drop-record'] as const;
+export type PluginRejectMode = (typeof PLUGIN_REJECT_MODES)[number];
 
 /** Injection token for the validated, frozen `BlinkConfig` (see `SettingsModule.forRoot`). */
 export const BLINK_CONFIG = Symbol('BLINK_CONFIG');
@@ -21,15 +30,31 @@ export interface BlinkConfig {
   purgeOnFetch: boolean;
   enableConsumerGroups: boolean;
   pluginPaths: string[];
+  pluginRejectMode: PluginRejectMode;
+  /** Deadline of one plugin call (one produce batch). */
+  pluginTimeoutMs: number;
+  /** Cap of each plugin's WebAssembly memory and of its worker's JavaScript heap. */
+  pluginMaxMemoryBytes: number;
   defaultNumPartitions: number;
   autoCreateTopics: boolean;
   messageMaxBytes: number;
   logLevel: LogLevel;
+  storageMode: StorageMode;
+  fsyncPolicy: FsyncPolicy;
+  fsyncIntervalMs: number;
+  /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
+  segmentBytes: number;
+  segmentMs: number;
+  /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
+  adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
   settingsFile: string | null;
 }
 
-/** The effective settings under their seed (settings.yaml) names, in human units, for logs and /version. */
+/** What `describeSettings` shows instead of a secret that is set. */
+export const REDACTED = '[redacted]';
+
+/** The effective settings under their seed (settings.yaml) names, in human units, for logs and /version; secrets redacted. */
 export function describeSettings(config: BlinkConfig): Record<string, unknown> {
   return {
     max_memory: formatSize(config.maxMemoryBytes),
@@ -42,10 +67,19 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     purge_on_fetch: config.purgeOnFetch,
     enable_consumer_groups: config.enableConsumerGroups,
     plugin_paths: [...config.pluginPaths],
+    plugin_reject_mode: config.pluginRejectMode,
+    plugin_timeout: formatDuration(config.pluginTimeoutMs),
+    plugin_max_memory: formatSize(config.pluginMaxMemoryBytes),
     kafka_cfg_num_partitions: config.defaultNumPartitions,
     auto_create_topics: config.autoCreateTopics,
     message_max_bytes: config.messageMaxBytes,
     log_level: config.logLevel,
+    storage_mode: config.storageMode,
+    fsync: config.fsyncPolicy,
+    fsync_interval: formatDuration(config.fsyncIntervalMs),
+    segment_bytes: formatSize(config.segmentBytes),
+    segment_ms: formatDuration(config.segmentMs),
+    admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
-import type { BlinkConfig } from './blink-config.js';
+import { REDACTED, type BlinkConfig } from './blink-config.js';
 import { parseCommandLine } from './command-line.js';
 import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
@@ -68,7 +68,8 @@ function mergeSources(file: SettingsFile, env: LoadSettingsInput['env']): Merged
     if (rejected.has(key)) continue;
     rejected.add(key);
     const reasons = Object.values(failure.constraints ?? {}).join('; ');
-    problems.push(`${key} (${sources[key]}): ${showValue(failure.value)} ${reasons}`);
+    const shown = SETTING_DEFINITIONS[key].secret === true ? REDACTED : showValue(failure.value);
+    problems.push(`${key} (${sources[key]}): ${shown} ${reasons}`);
   }
   return { dto, sources, problems, rejected };
 }
@@ -113,10 +114,19 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     purgeOnFetch: dto.purge_on_fetch,
     enableConsumerGroups: dto.enable_consumer_groups,
     pluginPaths: frozen(dto.plugin_paths.map((pluginPath) => resolve(cwd, pluginPath))),
+    pluginRejectMode: dto.plugin_reject_mode,
+    pluginTimeoutMs: dto.plugin_timeout,
+    pluginMaxMemoryBytes: dto.plugin_max_memory,
     defaultNumPartitions: dto.kafka_cfg_num_partitions,
     autoCreateTopics: dto.auto_create_topics,
     messageMaxBytes: dto.message_max_bytes,
     logLevel: dto.log_level,
+    storageMode: dto.storage_mode,
+    fsyncPolicy: dto.fsync,
+    fsyncIntervalMs: dto.fsync_interval,
+    segmentBytes: dto.segment_bytes,
+    segmentMs: dto.segment_ms,
+    adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };
   return Object.freeze(config);

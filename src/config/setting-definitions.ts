@@ -1,4 +1,4 @@
-import type { LogLevel } from './blink-config.js';
+import type { FsyncPolicy, LogLevel, PluginRejectMode, StorageMode } from './blink-config.js';
 import type { SettingKey, SettingsDto } from './settings.dto.js';
 import { InvalidSettingValue, parseDuration, parseSize, showValue } from './units.js';
 
@@ -12,6 +12,8 @@ export interface SettingDefinition<K extends SettingKey> {
   readonly env: string;
   readonly defaultValue: unknown;
   readonly convert: (raw: unknown) => SettingsDto[K];
+  /** A secret: messages about a rejected value show REDACTED instead of it. */
+  readonly secret?: boolean;
 }
 
 export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinition<K> } = {
@@ -25,11 +27,22 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   purge_on_fetch: { env: 'PURGE_ON_FETCH', defaultValue: false, convert: toBoolean },
   enable_consumer_groups: { env: 'ENABLE_CONSUMER_GROUPS', defaultValue: true, convert: toBoolean },
   plugin_paths: { env: 'PLUGIN_PATHS', defaultValue: [], convert: toTextList },
+  plugin_reject_mode: { env: 'PLUGIN_REJECT_MODE', defaultValue: 'reject-batch', convert: (raw) => toLowerText(raw) as PluginRejectMode },
+  plugin_timeout: { env: 'PLUGIN_TIMEOUT', defaultValue: '100ms', convert: parseDuration },
+  plugin_max_memory: { env: 'PLUGIN_MAX_MEMORY', defaultValue: '64MB', convert: parseSize },
   kafka_cfg_num_partitions: { env: 'KAFKA_CFG_NUM_PARTITIONS', defaultValue: 1, convert: toNumber },
   auto_create_topics: { env: 'AUTO_CREATE_TOPICS', defaultValue: true, convert: toBoolean },
   // Kafka's message.max.bytes default: 1 MiB of records plus the 12-byte batch overhead.
   message_max_bytes: { env: 'MESSAGE_MAX_BYTES', defaultValue: 1_048_588, convert: parseSize },
   log_level: { env: 'LOG_LEVEL', defaultValue: 'info', convert: toLogLevel },
+  storage_mode: { env: 'STORAGE_MODE', defaultValue: 'memory', convert: (raw) => toLowerText(raw) as StorageMode },
+  fsync: { env: 'FSYNC', defaultValue: 'interval', convert: (raw) => toLowerText(raw) as FsyncPolicy },
+  fsync_interval: { env: 'FSYNC_INTERVAL', defaultValue: '1s', convert: parseDuration },
+  // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
+  segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
+  segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Empty: the REST admin API asks for no token.
+  admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
@@ -79,5 +92,10 @@ function toTextList(raw: unknown): string[] {
 
 /** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */
 function toLogLevel(raw: unknown): LogLevel {
-  return toText(raw).toLowerCase() as LogLevel;
+  return toLowerText(raw) as LogLevel;
+}
+
+/** Enumerated words (log level, storage mode, fsync policy) are case-insensitive; the DTO checks the word. */
+function toLowerText(raw: unknown): string {
+  return toText(raw).toLowerCase();
 }

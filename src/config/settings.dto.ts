@@ -7,16 +7,34 @@ import {
   IsInt,
   IsNotEmpty,
   IsString,
+  Matches,
   Max,
   Min,
 } from 'class-validator';
-import { LOG_LEVELS, type LogLevel } from './blink-config.js';
+import {
+  FSYNC_POLICIES,
+  LOG_LEVELS,
+  PLUGIN_REJECT_MODES,
+  STORAGE_MODES,
+  type FsyncPolicy,
+  type LogLevel,
+  type PluginRejectMode,
+  type StorageMode,
+} from './blink-config.js';
 
 const PORT_MIN = 1;
 const PORT_MAX = 65_535;
 const PARTITIONS_MAX = 10_000;
 /** Kafka sizes are INT32 on the wire (e.g. Produce's record-batch length). */
 const INT32_MAX = 2_147_483_647;
+/** A segment must hold at least a few batches; Kafka's own floor (14 bytes) is not useful. */
+const SEGMENT_BYTES_MIN = 64 * 1024;
+const FSYNC_INTERVAL_MAX_MS = 60_000;
+const PLUGIN_TIMEOUT_MAX_MS = 60_000;
+const MIB = 1024 * 1024;
+/** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
+const PLUGIN_MEMORY_MIN = 16 * MIB;
+const PLUGIN_MEMORY_MAX = 4096 * MIB;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -68,6 +86,19 @@ export class SettingsDto {
   @IsNotEmpty({ each: true, message: 'must not list empty paths' })
   plugin_paths!: string[];
 
+  @IsIn(PLUGIN_REJECT_MODES, { message: `must be one of ${PLUGIN_REJECT_MODES.join(', ')}` })
+  plugin_reject_mode!: PluginRejectMode;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  @Max(PLUGIN_TIMEOUT_MAX_MS, { message: `must be at most ${PLUGIN_TIMEOUT_MAX_MS / 1000}s` })
+  plugin_timeout!: number;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(PLUGIN_MEMORY_MIN, { message: `must be at least ${PLUGIN_MEMORY_MIN / MIB}MB` })
+  @Max(PLUGIN_MEMORY_MAX, { message: `must be at most ${PLUGIN_MEMORY_MAX / MIB / 1024}GB (the wasm32 address space)` })
+  plugin_max_memory!: number;
+
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: `must be between 1 and ${PARTITIONS_MAX}` })
   @Max(PARTITIONS_MAX, { message: `must be between 1 and ${PARTITIONS_MAX}` })
@@ -83,6 +114,31 @@ export class SettingsDto {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   log_level!: LogLevel;
+
+  @IsIn(STORAGE_MODES, { message: `must be one of ${STORAGE_MODES.join(', ')}` })
+  storage_mode!: StorageMode;
+
+  @IsIn(FSYNC_POLICIES, { message: `must be one of ${FSYNC_POLICIES.join(', ')}` })
+  fsync!: FsyncPolicy;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  @Max(FSYNC_INTERVAL_MAX_MS, { message: `must be at most ${FSYNC_INTERVAL_MAX_MS / 1000}s` })
+  fsync_interval!: number;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(SEGMENT_BYTES_MIN, { message: `must be at least ${SEGMENT_BYTES_MIN / 1024}KB` })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX} bytes (Kafka sizes are 32-bit)` })
+  segment_bytes!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  segment_ms!: number;
+
+  // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
+  @IsString({ message: 'must be text' })
+  @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })
+  admin_token!: string;
 }
 
 export type SettingKey = keyof SettingsDto;

@@ -1,11 +1,17 @@
 /**
  * Terminus probes: /health/live answers while the event loop turns (its lag is reported);
- * /health/ready (and /health) only once every Kafka listener is bound.
+ * /health/ready (and /health) only once storage recovery is done, every Kafka listener is
+ * bound, and the write-ahead log can write (it goes down while the disk is full or the
+ * directory unwritable, and comes back with it: wal-health.ts), and every configured plugin
+ * is loaded (a plugin whose restart failed refuses every batch: not ready until it is back).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { KafkaTransport } from '../kafka/transport/kafka-transport.js';
+import { PluginService } from '../plugins/plugin.service.js';
+import { StorageRecovery } from '../wal/storage-recovery.js';
+import { WalHealth } from '../wal/wal-health.js';
 
 /** Event-loop delay (p99 over the sampling window) above which the process is not live. */
 export const LIVENESS_EVENT_LOOP_P99_MAX_MS = 5_000;
@@ -18,6 +24,9 @@ export class HealthController implements OnModuleDestroy {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly transport: KafkaTransport,
+    private readonly recovery: StorageRecovery,
+    private readonly walHealth: WalHealth,
+    private readonly plugins: PluginService,
   ) {
     this.loopDelay.enable();
   }
@@ -35,7 +44,7 @@ export class HealthController implements OnModuleDestroy {
   @Get(['ready', ''])
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.kafkaListeners()]);
+    return this.health.check([() => this.storage(), () => this.kafkaListeners(), () => this.pluginsLoaded()]);
   }
 
   private eventLoop() {
@@ -45,8 +54,23 @@ export class HealthController implements OnModuleDestroy {
     return delayP99Ms <= LIVENESS_EVENT_LOOP_P99_MAX_MS ? indicator.up({ delayP99Ms }) : indicator.down({ delayP99Ms });
   }
 
+  private storage() {
+    const indicator = this.indicators.check('storage');
+    const recovery = this.recovery.state;
+    if (recovery !== 'done') return indicator.down({ recovery, message: recovery === 'failed' ? 'storage recovery failed' : 'recovering the write-ahead log' });
+    const failure = this.walHealth.failure;
+    return failure === null ? indicator.up({ recovery }) : indicator.down({ recovery, message: `write-ahead log cannot write: ${failure.message}`, sinceMs: failure.sinceMs });
+  }
+
   private kafkaListeners() {
     const indicator = this.indicators.check('kafkaListeners');
     return this.transport.isListening ? indicator.up() : indicator.down({ message: 'Kafka listeners are not bound' });
+  }
+
+  private pluginsLoaded() {
+    const indicator = this.indicators.check('plugins');
+    const plugins = this.plugins.list().map(({ name, status }) => ({ name, status }));
+    const down = plugins.filter((p) => p.status === 'failed' || p.status === 'stopped');
+    return down.length === 0 ? indicator.up({ plugins }) : indicator.down({ plugins, message: `plugins not loaded: ${down.map((p) => p.name).join(', ')}` });
   }
 }

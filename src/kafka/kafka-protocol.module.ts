@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module.js';
 import { KafkaProbe, kafkaMetricProviders } from '../metrics/kafka.probe.js';
+import { PluginModule } from '../plugins/plugins.module.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { ClusterIdentity } from './cluster.js';
 import { FetchParking } from './fetch/fetch-parking.js';
 import { ApiVersionsController } from './handlers/api-versions.controller.js';
+import { ConfigsController } from './handlers/configs.controller.js';
 import { CoordinatorController } from './handlers/coordinator.controller.js';
 import { FetchController } from './handlers/fetch.controller.js';
+import { GroupAdminController } from './handlers/group-admin.controller.js';
+import { GroupMembershipController } from './handlers/group-membership.controller.js';
 import { MetadataController } from './handlers/metadata.controller.js';
+import { OffsetsCommitController } from './handlers/offsets-commit.controller.js';
 import { OffsetsController } from './handlers/offsets.controller.js';
 import { ProduceController } from './handlers/produce.controller.js';
 import { TopicsController } from './handlers/topics.controller.js';
@@ -15,7 +22,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
 
 /** The Kafka face: the custom transport and one controller per concern. */
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, GroupsModule, RetentionModule, PluginModule],
   controllers: [
     ApiVersionsController,
     MetadataController,
@@ -23,9 +30,13 @@ import { KafkaTransport } from './transport/kafka-transport.js';
     FetchController,
     OffsetsController,
     TopicsController,
+    ConfigsController,
     CoordinatorController,
+    GroupMembershipController,
+    GroupAdminController,
+    OffsetsCommitController,
   ],
   providers: [KafkaTransport, ApiRegistry, FetchParking, ClusterIdentity, KafkaProbe, ...kafkaMetricProviders],
-  exports: [KafkaTransport],
+  exports: [KafkaTransport, ClusterIdentity, KafkaProbe],
 })
 export class KafkaProtocolModule {}

@@ -18,8 +18,8 @@ export const kafkaMetricProviders = [
   makeHistogramProvider({ name: 'blink_produce_duration', help: 'Produce request latency, microseconds', buckets: DURATION_BUCKETS_US }),
   makeHistogramProvider({ name: 'blink_fetch_duration', help: 'Fetch request latency including long-poll wait, microseconds', buckets: DURATION_BUCKETS_US }),
   makeCounterProvider({ name: 'blink_requests_total', help: 'Kafka requests handled, by API', labelNames: ['api'] }),
-  makeCounterProvider({ name: 'blink_produced_records_total', help: 'Records appended by Produce' }),
-  makeCounterProvider({ name: 'blink_produced_bytes_total', help: 'Record-batch bytes appended by Produce' }),
+  makeCounterProvider({ name: 'blink_produced_records_total', help: 'Records appended by Produce (Kafka, or the REST produce routes)' }),
+  makeCounterProvider({ name: 'blink_produced_bytes_total', help: 'Record-batch bytes appended by Produce (Kafka, or the REST produce routes)' }),
   makeGaugeProvider({ name: 'blink_connections', help: 'Open Kafka client connections' }),
 ];
 

@@ -3,6 +3,8 @@
  * 3.9 does for magic 2 (LogValidator), check idempotent-producer sequences, then assign the
  * offsets in place and append. The producer's bytes are stored as received; only a topic
  * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
+ * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
+ * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  */
 import { Injectable } from '@nestjs/common';
 import { crc32c } from '../kafka/protocol/crc32c.js';
@@ -37,12 +39,26 @@ function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
 }
 
+export function storageFailure(error: unknown): AppendOutcome {
+  return refused(ErrorCode.KAFKA_STORAGE_ERROR, `the write-ahead log cannot store the batch: ${(error as Error)?.message ?? String(error)}`);
+}
+
 @Injectable()
 export class BatchAppender {
-  append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome {
+  append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    const batch = new RecordBatchView(records as Buffer);
+    return this.appendValidated(topic, log, records as Buffer, nowMs);
+  }
+
+  /**
+   * `append` for a batch that `validate` accepted as produced and that the plugins may have
+   * rebuilt since (plugins/plugin.service.ts): a rebuilt batch keeps the producer's
+   * lastOffsetDelta and sequences, so a dropped record leaves an offset gap and
+   * recordCount may be below lastOffsetDelta + 1, as after log compaction.
+   */
+  appendValidated(topic: Topic, log: PartitionLog, records: Buffer, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
+    const batch = new RecordBatchView(records);
     const sequenced = batch.producerId !== NO_PRODUCER_ID;
     if (sequenced) {
       const check = log.producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastSequence);
@@ -52,29 +68,50 @@ export class BatchAppender {
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
     }
-    const baseOffset = log.highWatermark;
+    const baseOffset = log.logEndOffset;
     batch.assignOffsets(baseOffset, LEADER_EPOCH);
     const logAppendTimeMs = topic.configs.get('message.timestamp.type') === 'LogAppendTime' ? nowMs : -1;
     if (logAppendTimeMs >= 0) stampLogAppendTime(batch.buffer, nowMs);
-    log.append({
+    const stored = {
       baseOffset,
       lastOffset: baseOffset + batch.lastOffsetDelta,
       buffer: batch.buffer,
       appendTimeMs: nowMs,
       maxTimestamp: batch.maxTimestamp,
       recordCount: batch.recordCount,
-    });
-    if (sequenced) {
-      log.producers.record(batch.producerId, batch.producerEpoch, {
-        firstSeq: batch.baseSequence,
-        lastSeq: batch.lastSequence,
-        baseOffset,
-      });
+    };
+    const outcome: AppendOutcome = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, recordsAppended: batch.recordCount };
+    if (log.isDurable) {
+      // Sequences are recorded only once the batch is written, so a failed write is never a "duplicate".
+      const recordSequence = (): void => (sequenced ? recordSequenceOf(log, batch, baseOffset) : undefined);
+      return log.appendDurably(stored, recordSequence).then(() => outcome, storageFailure);
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, recordsAppended: batch.recordCount };
+    log.append(stored);
+    if (sequenced) recordSequenceOf(log, batch, baseOffset);
+    return outcome;
   }
 
-  private validate(topic: Topic, records: Buffer | null): AppendOutcome | null {
+  /**
+   * Plugins dropped every record of a validated batch (drop-record mode): nothing is stored
+   * and the answer's base offset is -1. An idempotent producer's sequence range is still
+   * recorded, so a retry is a duplicate and its next batch is in order.
+   */
+  acknowledgeDropped(log: PartitionLog, records: Buffer): AppendOutcome {
+    const batch = new RecordBatchView(records);
+    if (batch.producerId !== NO_PRODUCER_ID) {
+      const check = log.producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastSequence);
+      if (check.kind === 'duplicate') {
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
+      }
+      if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
+      if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
+      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1 });
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
+  }
+
+  /** Kafka's LogValidator checks for a produced magic-2 batch; null when it passes. */
+  validate(topic: Topic, records: Buffer | null): AppendOutcome | null {
     if (records === null || records.length === 0) {
       return refused(ErrorCode.INVALID_RECORD, 'produce request carries no record batch');
     }
@@ -118,6 +155,10 @@ export class BatchAppender {
     }
     return null;
   }
+}
+
+function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {
+  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset });
 }
 
 /** LogAppendTime: set the timestamp-type bit and maxTimestamp, then re-checksum (bytes 21..). */

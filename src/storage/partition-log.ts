@@ -1,36 +1,89 @@
 /**
- * The memory tier of one partition: its record batches in offset order, kept as the bytes
- * the producer sent (base offset rewritten in place), plus the offsets clients see.
+ * One partition: its memory tier (record batches in offset order, kept as the bytes the
+ * producer sent, base offset rewritten in place) and, once the WAL attaches one, its cold
+ * tier (the partition's segment files), plus the offsets clients see.
+ *
+ * Offsets: logStartOffset <= memoryStartOffset <= highWatermark <= logEndOffset, where
+ * - [logStartOffset, memoryStartOffset) is held only by the cold tier (offloaded under
+ *   memory pressure, or recovered from disk after a restart);
+ * - [memoryStartOffset, highWatermark) is in memory (in durable mode, also in the cold tier:
+ *   memory is then a cache of the log tail);
+ * - [highWatermark, logEndOffset) is assigned to durable appends still being written; it
+ *   becomes visible (high watermark, fetch, parked fetches woken) once written, in order.
+ *   In memory mode logEndOffset always equals highWatermark.
  *
  * Invariants:
- * - batches are contiguous and ascending: batch[i+1].baseOffset === batch[i].lastOffset + 1;
- * - logStartOffset <= first live batch's lastOffset + 1, and highWatermark = last lastOffset + 1
- *   (single node: every appended batch is committed at once, so high watermark = log end);
- * - `storedBytes` is the sum of the live batches' buffer lengths, reported to the accountant.
- * Nothing is rebuilt after a crash in the memory tier: the WAL issue adds recovery.
+ * - memory batches are contiguous and ascending: batch[i+1].baseOffset === batch[i].lastOffset + 1,
+ *   and the last one ends at highWatermark - 1 (single node: appended = committed);
+ * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant;
+ * - the log start only moves forward; whatever lies wholly below it is dropped from memory and
+ *   released from the cold tier (whole segments).
+ * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
  */
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
 import type { StoredBatch } from './stored-batch.js';
 
-/** Notified on every append and when the partition goes away (topic deleted). */
+/** Notified on every batch made visible and when the partition goes away (topic deleted). */
 export type AppendListener = (batch: StoredBatch | null) => void;
 
 export interface ReadResult {
   readonly chunks: Buffer[];
   readonly bytes: number;
+  /** The offset after the last whole batch returned (the offset asked for when none was). */
+  readonly nextOffset: number;
 }
+
+/** A segment of the cold tier, as retention sees it. */
+export interface ColdSegmentInfo {
+  readonly baseOffset: number;
+  readonly nextOffset: number;
+  readonly sizeBytes: number;
+  readonly batchCount: number;
+  /** Broker clock of the newest batch in the segment. */
+  readonly lastAppendTimeMs: number;
+  /** Largest batch maxTimestamp (producer or log-append time) in the segment; -1 when empty. */
+  readonly maxTimestamp: number;
+}
+
+/** The partition's segment files (implemented by the WAL: wal/partition-wal.ts). */
+export interface ColdTier {
+  /** Whole batches from the one holding `offset`, like PartitionLog.read. */
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult>;
+  /** Writes the batch after the ones appended before; `done` runs once it is written (or failed), in order. */
+  append(batch: StoredBatch, done: (error: Error | null) => void): void;
+  /** The log start moved: segments wholly below `offset` may be deleted. */
+  releaseBelow(offset: number): void;
+  /** The first batch (bytes) whose maxTimestamp >= `timestamp`, or null. */
+  findBatchByTimestamp(timestamp: number): Promise<Buffer | null>;
+  /** Live segments, oldest first. */
+  segments(): readonly ColdSegmentInfo[];
+  /** The partition is deleted: drop the files. */
+  close(): void;
+}
+
+export const EMPTY_READ = (offset: number): ReadResult => ({ chunks: [], bytes: 0, nextOffset: offset });
 
 /** Compact the batch array once this many dropped entries sit at its head. */
 const HEAD_COMPACT_THRESHOLD = 1024;
+/** Largest read served from the cold tier per partition and Fetch (the consumer asks again for more). */
+export const COLD_READ_BYTES_MAX = 8 * 1024 * 1024;
 
 export class PartitionLog {
   private batches: StoredBatch[] = [];
   private head = 0;
   private listeners = new Set<AppendListener>();
   private storedBytesTotal = 0;
+  private coldTier: ColdTier | null = null;
+  private durableMode = false;
   logStartOffset = 0;
   highWatermark = 0;
+  /** The next offset to assign (see the file comment). */
+  logEndOffset = 0;
+  /** Memory mode: batches below this offset are in, or being written to, the cold tier. */
+  offloadedUpTo = 0;
+  /** The highest "offset after the last whole batch" a Fetch has returned (purge_on_fetch). */
+  fetchedUpTo = 0;
   readonly producers = new ProducerStateTable();
 
   constructor(
@@ -47,66 +100,156 @@ export class PartitionLog {
     return this.batches.length - this.head;
   }
 
-  /** Appends a batch whose offsets were already assigned from `highWatermark`. */
+  get cold(): ColdTier | null {
+    return this.coldTier;
+  }
+
+  /** Durable mode: appends go through the cold tier before they are visible. */
+  get isDurable(): boolean {
+    return this.durableMode;
+  }
+
+  /** First offset held in memory (the high watermark when memory holds nothing). */
+  get memoryStartOffset(): number {
+    return this.head < this.batches.length ? this.batches[this.head].baseOffset : this.highWatermark;
+  }
+
+  /** Attaches the WAL; `offsets` are what recovery found on disk (a new partition: all zero). */
+  attachColdTier(cold: ColdTier, durable: boolean, offsets?: { logStartOffset: number; highWatermark: number }): void {
+    if (this.batchCount > 0 || this.highWatermark > 0) throw new Error(`partition ${this.topic}-${this.partition} already holds data`);
+    this.coldTier = cold;
+    this.durableMode = durable;
+    if (offsets !== undefined) {
+      this.logStartOffset = offsets.logStartOffset;
+      this.highWatermark = offsets.highWatermark;
+      this.logEndOffset = offsets.highWatermark;
+      this.offloadedUpTo = offsets.highWatermark;
+      this.fetchedUpTo = offsets.logStartOffset;
+    }
+  }
+
+  /** Memory mode (and the durable completion): stores a batch whose offsets were assigned from logEndOffset. */
   append(batch: StoredBatch): void {
     if (batch.baseOffset !== this.highWatermark) {
       throw new Error(`append at ${batch.baseOffset} but log end is ${this.highWatermark}`);
     }
     this.batches.push(batch);
     this.highWatermark = batch.lastOffset + 1;
+    if (this.logEndOffset < this.highWatermark) this.logEndOffset = this.highWatermark;
     this.addBytes(batch.buffer.length);
     for (const listener of this.listeners) listener(batch);
   }
 
   /**
+   * Durable mode: reserves the batch's offsets, writes it to the cold tier, and makes it
+   * visible once written (`onDurable` runs first, synchronously, e.g. to record producer
+   * sequences). A failed write rejects and rewinds logEndOffset to the high watermark
+   * (every append queued behind it fails too, so no gap is ever visible).
+   */
+  appendDurably(batch: StoredBatch, onDurable: () => void): Promise<void> {
+    const cold = this.coldTier;
+    if (cold === null || batch.baseOffset !== this.logEndOffset) {
+      return Promise.reject(new Error(`durable append at ${batch.baseOffset} but next offset is ${this.logEndOffset}`));
+    }
+    this.logEndOffset = batch.lastOffset + 1;
+    return new Promise((resolve, reject) => {
+      cold.append(batch, (error) => {
+        if (error !== null) {
+          this.logEndOffset = this.highWatermark;
+          reject(error);
+          return;
+        }
+        onDurable();
+        this.append(batch);
+        resolve();
+      });
+    });
+  }
+
+  /**
    * Whole batches from the one holding `offset`, up to `maxBytes`; the first batch is
    * always included when `includeOversizedFirst` (KIP-74: a consumer must make progress
-   * even if one batch exceeds its fetch size).
+   * even if one batch exceeds its fetch size). Offsets below the memory tier are read from
+   * the cold tier (a promise); everything else answers synchronously.
    */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult | Promise<ReadResult> {
+    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst);
+    return this.readMemory(offset, maxBytes, includeOversizedFirst);
+  }
+
+  private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
     const chunks: Buffer[] = [];
     let bytes = 0;
+    let nextOffset = offset;
     for (let i = this.indexOfOffset(offset); i < this.batches.length; i++) {
       const size = this.batches[i].buffer.length;
       if (bytes + size > maxBytes && !(chunks.length === 0 && includeOversizedFirst)) break;
       chunks.push(this.batches[i].buffer);
       bytes += size;
+      nextOffset = this.batches[i].lastOffset + 1;
     }
-    return { chunks, bytes };
+    return { chunks, bytes, nextOffset };
   }
 
-  /** Bytes a fetch at `offset` could return now (used to decide whether min_bytes is met). */
+  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
+    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst);
+    // Nothing on disk at this offset (its segment was just released): continue from memory.
+    if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst);
+    return result;
+  }
+
+  /** Bytes a fetch at `offset` could return from memory now. */
   bytesAvailableFrom(offset: number): number {
     let bytes = 0;
     for (let i = this.indexOfOffset(offset); i < this.batches.length; i++) bytes += this.batches[i].buffer.length;
     return bytes;
   }
 
-  /** Live batches, oldest first (for retention and timestamp lookups). */
+  /** Memory batches, oldest first. */
   *liveBatches(): IterableIterator<StoredBatch> {
     for (let i = this.head; i < this.batches.length; i++) yield this.batches[i];
   }
 
-  /** Moves the log start to `offset` (DeleteRecords) and drops batches wholly below it. */
-  advanceLogStart(offset: number): void {
-    if (offset <= this.logStartOffset) return;
-    this.logStartOffset = Math.min(offset, this.highWatermark);
-    while (this.head < this.batches.length && this.batches[this.head].lastOffset < this.logStartOffset) {
-      this.dropHead();
-    }
-    this.compactHead();
+  /** The oldest memory batch, or undefined. */
+  oldestBatch(): StoredBatch | undefined {
+    return this.batches[this.head];
   }
 
-  /** Drops the oldest batches while `shouldDrop` holds; returns how many records went. */
-  dropOldestWhile(shouldDrop: (batch: StoredBatch) => boolean): number {
-    let records = 0;
-    while (this.head < this.batches.length && shouldDrop(this.batches[this.head])) {
-      const dropped = this.dropHead();
-      records += dropped.recordCount;
-      this.logStartOffset = Math.max(this.logStartOffset, dropped.lastOffset + 1);
+  /**
+   * Moves the log start to `offset` (retention, purge_on_fetch, DeleteRecords): drops the
+   * memory batches wholly below it and lets the cold tier delete segments wholly below it.
+   * Returns the number of records that became unreadable.
+   */
+  advanceLogStart(offset: number): number {
+    const target = Math.min(offset, this.highWatermark);
+    if (target <= this.logStartOffset) return 0;
+    const purged = target - this.logStartOffset;
+    this.logStartOffset = target;
+    while (this.head < this.batches.length && this.batches[this.head].lastOffset < target) this.dropHead();
+    this.compactHead();
+    this.offloadedUpTo = Math.max(this.offloadedUpTo, Math.min(this.memoryStartOffset, target));
+    this.coldTier?.releaseBelow(target);
+    return purged;
+  }
+
+  /**
+   * Drops memory copies of the oldest batches up to `lastOffset` that the cold tier holds
+   * (after an offload, or in durable mode where memory is a cache): the log start does not
+   * move. Returns the bytes freed.
+   */
+  evictThrough(lastOffset: number): number {
+    if (this.coldTier === null) throw new Error('evicting from memory needs a cold tier');
+    let freed = 0;
+    while (this.head < this.batches.length && this.batches[this.head].lastOffset <= lastOffset) {
+      freed += this.dropHead().buffer.length;
     }
     this.compactHead();
-    return records;
+    return freed;
+  }
+
+  /** A Fetch returned whole batches up to `nextOffset`. */
+  recordFetched(nextOffset: number): void {
+    if (nextOffset > this.fetchedUpTo) this.fetchedUpTo = nextOffset;
   }
 
   addListener(listener: AppendListener): void {
@@ -117,15 +260,16 @@ export class PartitionLog {
     this.listeners.delete(listener);
   }
 
-  /** Releases the memory and tells parked fetches the partition is gone. */
+  /** Releases the memory, tells parked fetches the partition is gone, and drops its files. */
   close(): void {
     while (this.head < this.batches.length) this.dropHead();
     this.compactHead();
     for (const listener of this.listeners) listener(null);
     this.listeners.clear();
+    this.coldTier?.close();
   }
 
-  /** Index of the first live batch with lastOffset >= offset (batches.length if none). */
+  /** Index of the first memory batch with lastOffset >= offset (batches.length if none). */
   private indexOfOffset(offset: number): number {
     let lo = this.head;
     let hi = this.batches.length;

@@ -18,6 +18,13 @@ interface ProducerEntry {
   recent: AppendedSequence[];
 }
 
+/** One producer's state as saved beside the WAL (segment .snapshot files). */
+export interface ProducerSnapshot {
+  readonly producerId: number;
+  readonly epoch: number;
+  readonly recent: readonly AppendedSequence[];
+}
+
 export type SequenceCheck =
   | { kind: 'append' }
   | { kind: 'duplicate'; baseOffset: number }
@@ -57,6 +64,23 @@ export class ProducerStateTable {
     }
     entry.recent.push(appended);
     if (entry.recent.length > RECENT_BATCHES_MAX) entry.recent.shift();
+  }
+
+  get producerCount(): number {
+    return this.producers.size;
+  }
+
+  /** The whole table, for a snapshot file. */
+  snapshot(): ProducerSnapshot[] {
+    return [...this.producers].map(([producerId, entry]) => ({ producerId, epoch: entry.epoch, recent: [...entry.recent] }));
+  }
+
+  /** Replaces the table with a snapshot (recovery; batches after it are then `record`ed on top). */
+  restore(snapshot: readonly ProducerSnapshot[]): void {
+    this.producers.clear();
+    for (const { producerId, epoch, recent } of snapshot) {
+      this.producers.set(producerId, { epoch, recent: recent.slice(-RECENT_BATCHES_MAX) });
+    }
   }
 
   private checkNewEpoch(firstSeq: number): SequenceCheck {

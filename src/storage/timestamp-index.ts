@@ -1,8 +1,11 @@
 /**
- * ListOffsets by time over the memory tier. Batches are found by their maxTimestamp; inside
- * an uncompressed batch the exact record is found by scanning its record headers. Inside a
- * compressed batch Blink answers the batch's base offset (the first offset that may hold
- * the timestamp), so a consumer seeking there may see a few earlier records.
+ * ListOffsets by time over both tiers. Batches are found by their maxTimestamp: in memory by
+ * a scan of the memory batches, on disk through the WAL's time index (ColdTier
+ * findBatchByTimestamp) when the log has data below the memory tier. Inside an uncompressed
+ * batch the exact record is found by scanning its record headers. Inside a compressed batch
+ * Blink answers the batch's base offset (the first offset that may hold the timestamp), so a
+ * consumer seeking there may see a few earlier records. Answers are synchronous unless the
+ * disk must be read.
  */
 import { Compression, RecordBatchView, recordPositions } from '../kafka/protocol/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
@@ -15,36 +18,67 @@ export interface OffsetAndTimestamp {
 export const NOT_FOUND: OffsetAndTimestamp = { offset: -1, timestamp: -1 };
 
 /** First record with timestamp >= `timestamp` (ListOffsets with a real timestamp). */
-export function offsetForTimestamp(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
+export function offsetForTimestamp(log: PartitionLog, timestamp: number): OffsetAndTimestamp | Promise<OffsetAndTimestamp> {
+  const cold = log.cold;
+  if (cold === null || log.logStartOffset >= log.memoryStartOffset) return offsetInMemory(log, timestamp);
+  return cold.findBatchByTimestamp(timestamp).then((bytes) => {
+    if (bytes !== null) {
+      const batch = new RecordBatchView(bytes);
+      const found = offsetInBatch(batch, batch.baseOffset, batch.baseOffset + batch.lastOffsetDelta, log.logStartOffset, timestamp);
+      if (found !== null && found.offset < log.memoryStartOffset) return found;
+    }
+    return offsetInMemory(log, timestamp);
+  });
+}
+
+function offsetInMemory(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
   for (const stored of log.liveBatches()) {
     if (stored.maxTimestamp < timestamp) continue;
-    const batch = new RecordBatchView(stored.buffer);
-    if (batch.compression !== Compression.None) {
-      return { offset: Math.max(stored.baseOffset, log.logStartOffset), timestamp: stored.maxTimestamp };
-    }
-    for (const record of recordPositions(batch)) {
-      const offset = stored.baseOffset + record.offsetDelta;
-      if (record.timestamp >= timestamp && offset >= log.logStartOffset) return { offset, timestamp: record.timestamp };
-    }
+    const found = offsetInBatch(new RecordBatchView(stored.buffer), stored.baseOffset, stored.lastOffset, log.logStartOffset, timestamp);
+    if (found !== null) return found;
   }
   return NOT_FOUND;
 }
 
+/** The first record of `batch` at or after the log start with timestamp >= `timestamp` (see the file comment). */
+function offsetInBatch(batch: RecordBatchView, baseOffset: number, lastOffset: number, logStartOffset: number, timestamp: number): OffsetAndTimestamp | null {
+  if (lastOffset < logStartOffset) return null;
+  if (batch.compression !== Compression.None) return { offset: Math.max(baseOffset, logStartOffset), timestamp: batch.maxTimestamp };
+  for (const record of recordPositions(batch)) {
+    const offset = baseOffset + record.offsetDelta;
+    if (record.timestamp >= timestamp && offset >= logStartOffset) return { offset, timestamp: record.timestamp };
+  }
+  return null;
+}
+
 /** The record with the largest timestamp (ListOffsets v7+, timestamp -3). */
-export function offsetOfMaxTimestamp(log: PartitionLog): OffsetAndTimestamp {
+export function offsetOfMaxTimestamp(log: PartitionLog): OffsetAndTimestamp | Promise<OffsetAndTimestamp> {
+  const inMemory = maxInMemory(log);
+  const cold = log.cold;
+  if (cold === null || log.logStartOffset >= log.memoryStartOffset) return inMemory;
+  let coldMax = -1;
+  for (const segment of cold.segments()) {
+    if (segment.baseOffset < log.memoryStartOffset && segment.nextOffset > log.logStartOffset) coldMax = Math.max(coldMax, segment.maxTimestamp);
+  }
+  if (coldMax <= inMemory.timestamp) return inMemory;
+  return cold.findBatchByTimestamp(coldMax).then((bytes) => (bytes === null ? inMemory : maxInBatch(new RecordBatchView(bytes))));
+}
+
+function maxInMemory(log: PartitionLog): OffsetAndTimestamp {
   let best: OffsetAndTimestamp = NOT_FOUND;
   for (const stored of log.liveBatches()) {
     if (stored.maxTimestamp <= best.timestamp) continue;
-    const batch = new RecordBatchView(stored.buffer);
-    best = { offset: stored.lastOffset, timestamp: stored.maxTimestamp };
-    if (batch.compression === Compression.None) {
-      for (const record of recordPositions(batch)) {
-        if (record.timestamp === stored.maxTimestamp) {
-          best = { offset: stored.baseOffset + record.offsetDelta, timestamp: record.timestamp };
-          break;
-        }
-      }
-    }
+    best = maxInBatch(new RecordBatchView(stored.buffer));
   }
   return best;
+}
+
+function maxInBatch(batch: RecordBatchView): OffsetAndTimestamp {
+  const lastOffset = batch.baseOffset + batch.lastOffsetDelta;
+  if (batch.compression === Compression.None) {
+    for (const record of recordPositions(batch)) {
+      if (record.timestamp === batch.maxTimestamp) return { offset: batch.baseOffset + record.offsetDelta, timestamp: record.timestamp };
+    }
+  }
+  return { offset: lastOffset, timestamp: batch.maxTimestamp };
 }

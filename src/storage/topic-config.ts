@@ -5,6 +5,8 @@
 export interface TopicConfigDefaults {
   readonly retentionMs: number;
   readonly messageMaxBytes: number;
+  readonly segmentBytes: number;
+  readonly segmentMs: number;
 }
 
 type Validator = (value: string) => boolean;
@@ -37,11 +39,21 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDefinition>> = {
   'retention.bytes': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
   'max.message.bytes': { validate: isPositiveLong, type: ConfigType.Int },
   'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), type: ConfigType.String },
-  'segment.bytes': { validate: isPositiveLong, type: ConfigType.Int },
+  // Kafka's floor for segment.bytes is 14 bytes; a segment of one small batch is pointless, 1 KiB is ours.
+  'segment.bytes': { validate: (v) => isPositiveLong(v) && Number(v) >= 1024 && Number(v) <= 2_147_483_647, type: ConfigType.Int },
   'segment.ms': { validate: isPositiveLong, type: ConfigType.Long },
   'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), type: ConfigType.String },
   'min.insync.replicas': { validate: (v) => v === '1', type: ConfigType.Int },
 };
+
+export function isKnownTopicConfig(name: string): boolean {
+  return Object.hasOwn(TOPIC_CONFIGS, name);
+}
+
+/** List-typed configs (IncrementalAlterConfigs APPEND/SUBTRACT apply only to these). */
+export function isListConfig(name: string): boolean {
+  return TOPIC_CONFIGS[name]?.type === ConfigType.List;
+}
 
 export function topicConfigType(name: string): ConfigType {
   return TOPIC_CONFIGS[name]?.type ?? ConfigType.String;
@@ -54,8 +66,8 @@ export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, 
     ['retention.bytes', '-1'],
     ['max.message.bytes', String(defaults.messageMaxBytes)],
     ['message.timestamp.type', 'CreateTime'],
-    ['segment.bytes', String(1024 * 1024 * 1024)],
-    ['segment.ms', String(7 * 24 * 3600 * 1000)],
+    ['segment.bytes', String(defaults.segmentBytes)],
+    ['segment.ms', String(defaults.segmentMs)],
     ['compression.type', 'producer'],
     ['min.insync.replicas', '1'],
   ]);

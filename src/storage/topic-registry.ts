@@ -7,7 +7,7 @@ import { defaultTopicConfigs } from './topic-config.js';
 
 export interface Topic {
   readonly name: string;
-  /** Stable, non-zero id (Metadata v10+): some clients key their state by it. */
+  /** Stable, non-zero id (Metadata v10+): some clients key their state by it; kept across restarts in durable mode. */
   readonly id: string;
   readonly partitions: PartitionLog[];
   readonly configs: Map<string, string>;
@@ -28,15 +28,45 @@ export function topicNameProblem(name: string | null): string | null {
   return null;
 }
 
-/** Topics and their partitions; the only place topics are created and deleted. */
+/** A topic as saved and restored by the WAL (durable mode). */
+export interface TopicDescription {
+  readonly name: string;
+  readonly id: string;
+  readonly partitionCount: number;
+  readonly overrides: ReadonlyMap<string, string>;
+}
+
+/**
+ * Told about every change to the set of topics (the WAL attaches partition files and, in
+ * durable mode, saves topic metadata). A returned promise settles once the change is
+ * durable; `whenPersisted` hands it to handlers that must not answer before that.
+ */
+export interface TopicLifecycleListener {
+  partitionsAdded(topic: Topic, firstNewPartition: number): Promise<void> | void;
+  configsChanged(topic: Topic): Promise<void> | void;
+  topicDeleted(topic: Topic): Promise<void> | void;
+}
+
+/** Topics and their partitions; the only place topics are created, changed and deleted. */
 @Injectable()
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
+  private listener: TopicLifecycleListener | null = null;
+  private readonly persisting = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly accountant: MemoryAccountant,
   ) {}
+
+  setLifecycleListener(listener: TopicLifecycleListener): void {
+    this.listener = listener;
+  }
+
+  /** Settles once the last change to topic `name` is durable (at once without a durable WAL). */
+  whenPersisted(name: string): Promise<void> {
+    return this.persisting.get(name) ?? Promise.resolve();
+  }
 
   get(name: string): Topic | undefined {
     return this.topics.get(name);
@@ -57,20 +87,16 @@ export class TopicRegistry {
   /** Creates the topic; the caller has validated the name, count and configs. */
   create(name: string, partitionCount: number, overrides: ReadonlyMap<string, string> = new Map()): Topic {
     if (this.topics.has(name)) throw new Error(`topic ${name} already exists`);
-    const configs = defaultTopicConfigs({
-      retentionMs: this.config.retentionMs,
-      messageMaxBytes: this.config.messageMaxBytes,
-    });
-    for (const [key, value] of overrides) configs.set(key, value);
-    const topic: Topic = {
-      name,
-      id: randomUUID(),
-      partitions: [],
-      configs,
-      overrides: new Set(overrides.keys()),
-    };
-    this.topics.set(name, topic);
+    const topic = this.newTopic({ name, id: randomUUID(), partitionCount: 0, overrides });
     this.addPartitions(topic, partitionCount);
+    return topic;
+  }
+
+  /** Recovery: the topic as it was saved, without telling the listener (its partitions come from disk). */
+  restore(description: TopicDescription): Topic {
+    if (this.topics.has(description.name)) throw new Error(`topic ${description.name} already exists`);
+    const topic = this.newTopic(description);
+    for (let p = 0; p < description.partitionCount; p++) topic.partitions.push(new PartitionLog(topic.name, p, this.accountant));
     return topic;
   }
 
@@ -83,9 +109,21 @@ export class TopicRegistry {
   }
 
   addPartitions(topic: Topic, newTotal: number): void {
-    for (let p = topic.partitions.length; p < newTotal; p++) {
+    const firstNew = topic.partitions.length;
+    for (let p = firstNew; p < newTotal; p++) {
       topic.partitions.push(new PartitionLog(topic.name, p, this.accountant));
     }
+    if (newTotal > firstNew) this.track(topic.name, this.listener?.partitionsAdded(topic, firstNew));
+  }
+
+  /** Replaces the topic's overrides (validated by the caller); unset configs fall back to their defaults. */
+  replaceOverrides(topic: Topic, overrides: ReadonlyMap<string, string>): void {
+    const defaults = this.defaultConfigs();
+    topic.configs.clear();
+    for (const [key, value] of defaults) topic.configs.set(key, overrides.get(key) ?? value);
+    topic.overrides.clear();
+    for (const key of overrides.keys()) topic.overrides.add(key);
+    this.track(topic.name, this.listener?.configsChanged(topic));
   }
 
   delete(name: string): boolean {
@@ -93,6 +131,52 @@ export class TopicRegistry {
     if (topic === undefined) return false;
     this.topics.delete(name);
     for (const partition of topic.partitions) partition.close();
+    this.track(name, this.listener?.topicDeleted(topic));
     return true;
+  }
+
+  /** The overrides of a topic, as saved. */
+  describe(topic: Topic): TopicDescription {
+    const overrides = new Map([...topic.overrides].map((key) => [key, topic.configs.get(key) ?? '']));
+    return { name: topic.name, id: topic.id, partitionCount: topic.partitions.length, overrides };
+  }
+
+  private newTopic(description: TopicDescription): Topic {
+    const configs = this.defaultConfigs();
+    for (const [key, value] of description.overrides) configs.set(key, value);
+    const topic: Topic = {
+      name: description.name,
+      id: description.id,
+      partitions: [],
+      configs,
+      overrides: new Set(description.overrides.keys()),
+    };
+    this.topics.set(description.name, topic);
+    return topic;
+  }
+
+  private defaultConfigs(): Map<string, string> {
+    return defaultTopicConfigs({
+      retentionMs: this.config.retentionMs,
+      messageMaxBytes: this.config.messageMaxBytes,
+      segmentBytes: this.config.segmentBytes,
+      segmentMs: this.config.segmentMs,
+    });
+  }
+
+  /** Chains the persistence of changes to one topic name, so `whenPersisted` waits for the last one. */
+  private track(name: string, persisted: Promise<void> | void): void {
+    if (persisted === undefined) return;
+    persisted.catch(() => undefined);
+    const previous = this.persisting.get(name) ?? Promise.resolve();
+    const chained = previous.then(
+      () => persisted,
+      () => persisted,
+    );
+    this.persisting.set(name, chained);
+    const forget = (): void => {
+      if (this.persisting.get(name) === chained) this.persisting.delete(name);
+    };
+    chained.then(forget, forget);
   }
 }

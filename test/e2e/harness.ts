@@ -186,6 +186,14 @@ export interface BrokerOptions {
   env?: Record<string, string>;
   /** Extra command-line arguments after dist/main.js (e.g. --settings FILE). */
   args?: string[];
+  /**
+   * Restart on the same data and address (durable-mode tests): the broker uses this
+   * RECORD_STORAGE_PATH and these ports, and stop() leaves the directory in place (the
+   * caller removes it).
+   */
+  reuse?: { storagePath: string; kafkaPort: number; restPort: number };
+  /** How long to wait for /health/ready (default 15 s; a recovery of much data may need more). */
+  readyTimeoutMs?: number;
 }
 
 export interface BrokerHandle {
@@ -202,6 +210,8 @@ export interface BrokerHandle {
   exited(): boolean;
   /** SIGTERM, wait up to 10 s, then SIGKILL; resolves with the exit code (null if killed by a signal). */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash: no shutdown hook runs) and wait for the process to be gone; keeps the data. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -273,8 +283,8 @@ async function isReady(restUrl: string): Promise<boolean> {
  * RECORD_STORAGE_PATH, and waits (≤ 15 s) until GET /health/ready answers 200.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
-  const [kafkaPort, restPort] = await freePorts(2) as [number, number];
-  const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
+  const [kafkaPort, restPort] = options.reuse ? [options.reuse.kafkaPort, options.reuse.restPort] : (await freePorts(2) as [number, number]);
+  const storagePath = options.reuse?.storagePath ?? (await mkdtemp(join(tmpdir(), 'blink-e2e-')));
   const env = brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env });
   const child = spawn(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
@@ -310,18 +320,22 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
           await waitForExit(child, KILL_WAIT_MS);
         }
       }
-      await rm(storagePath, { recursive: true, force: true });
+      if (options.reuse === undefined) await rm(storagePath, { recursive: true, force: true });
       return child.exitCode;
+    },
+    async kill() {
+      if (!handle.exited()) child.kill('SIGKILL');
+      await waitForExit(child, KILL_WAIT_MS);
     },
   };
 
-  await awaitReadiness(handle, () => spawnFailure);
+  await awaitReadiness(handle, () => spawnFailure, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   return handle;
 }
 
 /** Polls GET /health/ready (≤ 15 s); on failure stops the broker and throws with its output. */
-async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | undefined): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   const output = (): string => `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`;
   while (Date.now() < deadline) {
     const failure = spawnFailure();
@@ -337,7 +351,7 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
     await sleep(READY_POLL_MS);
   }
   const code = await handle.stop();
-  throw new Error(`broker not ready within ${READY_TIMEOUT_MS} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
+  throw new Error(`broker not ready within ${timeoutMs} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
 }
 
 /** A unique topic name per test (Kafka topic names: [a-zA-Z0-9._-], ≤ 249 chars). */

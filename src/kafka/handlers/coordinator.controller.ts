@@ -3,8 +3,9 @@
  * The single node coordinates every consumer group (key type 0). Transactions (key type 1)
  * have no coordinator in Blink: COORDINATOR_NOT_AVAILABLE. v1+: key type, error message;
  * v3: flexible. (v4+ batches keys; not served.)
- * Advertised even before consumer groups exist: librdkafka 2.0.2 enables its LZ4 and
- * group-coordinator features only when FindCoordinator v0 is in the broker's range.
+ * Advertised even with enable_consumer_groups off (assign-only consumers commit offsets to
+ * a group): librdkafka 2.0.2 enables its LZ4 and group-coordinator features only when
+ * FindCoordinator v0 is in the broker's range.
  */
 import { Controller } from '@nestjs/common';
 import { ClusterIdentity } from '../cluster.js';

@@ -4,11 +4,14 @@
  * -3 = the record with the largest timestamp (v7+), otherwise the first record whose
  * timestamp is >= the one asked (see timestamp-index.ts). v0 answers old_style_offsets;
  * v1+ one offset and timestamp; v4+ the leader epoch (always 0).
- * DeleteRecords: moves the log start offset (-1 = high watermark); batches wholly below it
- * are dropped. Beyond the high watermark is OFFSET_OUT_OF_RANGE.
+ * Lookups by time that reach data offloaded to disk read the WAL (the answer is then async).
+ * DeleteRecords: moves the log start offset (-1 = high watermark) through the retention path
+ * (RetentionService.deleteRecordsBefore): batches wholly below it leave memory, segments
+ * wholly below it are deleted. Beyond the high watermark is OFFSET_OUT_OF_RANGE.
  * OffsetForLeaderEpoch: one epoch (0) has ever existed, ending at the high watermark.
  */
 import { Controller } from '@nestjs/common';
+import { RetentionService } from '../../retention/retention.service.js';
 import { LEADER_EPOCH } from '../../storage/batch-appender.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { NOT_FOUND, offsetForTimestamp, offsetOfMaxTimestamp, type OffsetAndTimestamp } from '../../storage/timestamp-index.js';
@@ -39,17 +42,27 @@ const MAX_TIMESTAMP = -3;
 
 @Controller()
 export class OffsetsController {
-  constructor(private readonly topics: TopicRegistry) {}
+  constructor(
+    private readonly topics: TopicRegistry,
+    private readonly retention: RetentionService,
+  ) {}
 
   @KafkaApi(ListOffsetsApi, { min: 0, max: 7 })
-  listOffsets({ body }: KafkaRequest<ListOffsetsRequest>): ListOffsetsResponse {
-    return {
+  listOffsets({ body }: KafkaRequest<ListOffsetsRequest>): ListOffsetsResponse | Promise<ListOffsetsResponse> {
+    let pending = false;
+    const topics = body.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p) => {
+        const answer = this.listPartition(this.topics.partition(topic.name, p.partitionIndex), p.partitionIndex, p.timestamp);
+        pending ||= answer instanceof Promise;
+        return answer;
+      }),
+    }));
+    if (!pending) return { throttleTimeMs: 0, topics: topics as ListOffsetsResponse['topics'] };
+    return Promise.all(topics.map(async (topic) => ({ name: topic.name, partitions: await Promise.all(topic.partitions) }))).then((resolved) => ({
       throttleTimeMs: 0,
-      topics: body.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((p) => this.listPartition(this.topics.partition(topic.name, p.partitionIndex), p.partitionIndex, p.timestamp)),
-      })),
-    };
+      topics: resolved,
+    }));
   }
 
   @KafkaApi(DeleteRecordsApi, { min: 0, max: 2 })
@@ -65,7 +78,7 @@ export class OffsetsController {
           if (target < 0 || target > log.highWatermark) {
             return { partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
           }
-          log.advanceLogStart(target);
+          this.retention.deleteRecordsBefore(log, target);
           return { partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
         }),
       })),
@@ -97,11 +110,16 @@ export class OffsetsController {
     log: PartitionLog | undefined,
     partitionIndex: number,
     timestamp: number,
-  ): ListOffsetsResponseListOffsetsPartitionResponse {
+  ): ListOffsetsResponseListOffsetsPartitionResponse | Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
     if (log === undefined) {
       return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1, offset: -1 };
     }
     const found = this.lookUp(log, timestamp);
+    if (found instanceof Promise) return found.then((settled) => this.answer(partitionIndex, settled));
+    return this.answer(partitionIndex, found);
+  }
+
+  private answer(partitionIndex: number, found: OffsetAndTimestamp): ListOffsetsResponseListOffsetsPartitionResponse {
     return {
       partitionIndex,
       errorCode: ErrorCode.NONE,
@@ -112,7 +130,7 @@ export class OffsetsController {
     };
   }
 
-  private lookUp(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
+  private lookUp(log: PartitionLog, timestamp: number): OffsetAndTimestamp | Promise<OffsetAndTimestamp> {
     if (timestamp === LATEST) return { offset: log.highWatermark, timestamp: -1 };
     if (timestamp === EARLIEST) return { offset: log.logStartOffset, timestamp: -1 };
     if (timestamp === MAX_TIMESTAMP) return offsetOfMaxTimestamp(log);

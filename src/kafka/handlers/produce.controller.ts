@@ -5,15 +5,25 @@
  * acks other than -1/0/1 is INVALID_REQUIRED_ACKS. v0-2 carry legacy message sets
  * (magic 0/1), refused with UNSUPPORTED_FOR_MESSAGE_FORMAT. v2+: log_append_time_ms,
  * v5+: log_start_offset, v8+: error_message. Topics are auto-created when the settings
- * allow it.
+ * allow it. Memory mode answers synchronously; durable mode once the batches are in the WAL
+ * (acks=0: not awaited). A WAL that cannot write answers KAFKA_STORAGE_ERROR. When the memory
+ * tier is full (max_memory) the request first waits, at most half its timeout and
+ * MEMORY_WAIT_MAX_MS, for memory-pressure relief; without room it is KAFKA_STORAGE_ERROR.
+ * With plugins configured (plugin_paths), a validated batch goes through the plugin chain
+ * before it is appended (PluginService.filter, one awaited call): a refusal answers
+ * INVALID_RECORD with v8+ record_errors naming each refused record, a drop-record rewrite
+ * stores the remaining records, and nothing is stored half.
  * InitProducerId: a fresh producer id with epoch 0 on every call, as Kafka does without a
  * transactional id (v3+ clients may send their current id/epoch; Kafka ignores them then).
  * Transactional ids are refused: Blink has no transaction coordinator.
  */
 import { Controller } from '@nestjs/common';
 import { BatchAppender, type AppendOutcome } from '../../storage/batch-appender.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
 import { ProducerIdAllocator } from '../../storage/producer-ids.js';
-import { TopicRegistry } from '../../storage/topic-registry.js';
+import { TopicRegistry, type Topic } from '../../storage/topic-registry.js';
+import { PluginService } from '../../plugins/plugin.service.js';
 import { KafkaProbe } from '../../metrics/kafka.probe.js';
 import { ErrorCode, type ErrorCodeValue } from '../protocol/error-codes.js';
 import {
@@ -32,6 +42,10 @@ import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+/** Longest a produce waits for memory-pressure relief when the memory tier is full. */
+export const MEMORY_WAIT_MAX_MS = 10_000;
+
+type PartitionAnswer = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>;
 
 @Controller()
 export class ProduceController {
@@ -40,20 +54,47 @@ export class ProduceController {
     private readonly appender: BatchAppender,
     private readonly producerIds: ProducerIdAllocator,
     private readonly probe: KafkaProbe,
+    private readonly accountant: MemoryAccountant,
+    private readonly plugins: PluginService,
   ) {}
 
   @KafkaApi(ProduceApi, { min: 0, max: 9 })
-  produce({ body, receivedAtMs }: KafkaRequest<ProduceRequest>): ProduceResponse | typeof NO_RESPONSE {
+  produce({ body, receivedAtMs }: KafkaRequest<ProduceRequest>): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
+    if (this.accountant.isFull) return this.produceWhenRoom(body, receivedAtMs);
+    return this.produceNow(body, receivedAtMs);
+  }
+
+  private produceNow(body: ProduceRequest, nowMs: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
     const acksError = VALID_ACKS.has(body.acks) ? null : ErrorCode.INVALID_REQUIRED_ACKS;
-    const responses = body.topicData.map((topicData) => ({
+    let pending = false;
+    const answers = body.topicData.map((topicData) => ({
       name: topicData.name,
-      partitionResponses: topicData.partitionData.map((partitionData) =>
-        acksError !== null
-          ? this.failed(partitionData.index, acksError, `acks must be -1, 0 or 1, got ${body.acks}`)
-          : this.appendPartition(topicData.name, partitionData, receivedAtMs),
-      ),
+      partitionResponses: topicData.partitionData.map((partitionData): PartitionAnswer => {
+        if (acksError !== null) return this.failed(partitionData.index, acksError, `acks must be -1, 0 or 1, got ${body.acks}`);
+        const answer = this.appendPartition(topicData.name, partitionData, nowMs);
+        pending ||= answer instanceof Promise;
+        return answer;
+      }),
     }));
-    return body.acks === 0 ? NO_RESPONSE : { responses, throttleTimeMs: 0 };
+    if (body.acks === 0) return NO_RESPONSE;
+    if (!pending) return { responses: answers as ProduceResponse['responses'], throttleTimeMs: 0 };
+    return Promise.all(
+      answers.map(async (topic) => ({ name: topic.name, partitionResponses: await Promise.all(topic.partitionResponses) })),
+    ).then((responses) => ({ responses, throttleTimeMs: 0 }));
+  }
+
+  private async produceWhenRoom(body: ProduceRequest, nowMs: number): Promise<ProduceResponse | typeof NO_RESPONSE> {
+    const waitMs = Math.min(Math.max(body.timeoutMs, 0) / 2, MEMORY_WAIT_MAX_MS);
+    if (await this.accountant.waitForRoom(waitMs)) return this.produceNow(body, nowMs);
+    if (body.acks === 0) return NO_RESPONSE;
+    const message = 'the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow';
+    return {
+      throttleTimeMs: 0,
+      responses: body.topicData.map((topicData) => ({
+        name: topicData.name,
+        partitionResponses: topicData.partitionData.map((p) => this.failed(p.index, ErrorCode.KAFKA_STORAGE_ERROR, message)),
+      })),
+    };
   }
 
   @KafkaApi(InitProducerIdApi, { min: 0, max: 4 })
@@ -64,17 +105,38 @@ export class ProduceController {
     return { errorCode: ErrorCode.NONE, ...this.producerIds.allocate() };
   }
 
-  private appendPartition(
-    topicName: string,
-    data: ProduceRequestPartitionProduceData,
-    nowMs: number,
-  ): ProduceResponsePartitionProduceResponse {
+  private appendPartition(topicName: string, data: ProduceRequestPartitionProduceData, nowMs: number): PartitionAnswer {
     const topic = this.topics.getOrAutoCreate(topicName, true);
     const log = topic?.partitions[data.index];
     if (topic === undefined || log === undefined) {
       return this.failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${topicName}-${data.index}`);
     }
-    const outcome: AppendOutcome = this.appender.append(topic, log, data.records, nowMs);
+    if (this.plugins.active) return this.appendThroughPlugins(topic, log, data, nowMs);
+    const outcome = this.appender.append(topic, log, data.records, nowMs);
+    if (outcome instanceof Promise) return outcome.then((settled) => this.answer(data, log, settled));
+    return this.answer(data, log, outcome);
+  }
+
+  /** validate, then the plugin chain (the one awaited step), then append what it left. */
+  private async appendThroughPlugins(
+    topic: Topic,
+    log: PartitionLog,
+    data: ProduceRequestPartitionProduceData,
+    nowMs: number,
+  ): Promise<ProduceResponsePartitionProduceResponse> {
+    const problem = this.appender.validate(topic, data.records);
+    if (problem !== null) return this.answer(data, log, problem);
+    const records = data.records as Buffer;
+    const filtered = await this.plugins.filter(topic.name, data.index, records);
+    if (filtered.kind === 'refused') {
+      const recordErrors = filtered.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }));
+      return { ...this.failed(data.index, filtered.errorCode, filtered.errorMessage), recordErrors };
+    }
+    if (filtered.kind === 'all-dropped') return this.answer(data, log, this.appender.acknowledgeDropped(log, records));
+    return this.answer(data, log, await this.appender.appendValidated(topic, log, filtered.batch, nowMs));
+  }
+
+  private answer(data: ProduceRequestPartitionProduceData, log: PartitionLog, outcome: AppendOutcome): ProduceResponsePartitionProduceResponse {
     if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, data.records?.length ?? 0);
     return {
       index: data.index,

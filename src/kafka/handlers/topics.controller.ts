@@ -8,6 +8,9 @@
  * v5+: the created topic's partitions, replication factor and configs.
  * DeleteTopics by name (v6's topic ids are not served). CreatePartitions only grows.
  * DescribeConfigs: topics (resource type 2) and this broker (type 4).
+ * Durable mode: CreateTopics, DeleteTopics and CreatePartitions answer once the topic
+ * metadata is on disk (TopicRegistry.whenPersisted); if it cannot be written, that topic's
+ * answer is KAFKA_STORAGE_ERROR.
  */
 import { Controller, Inject } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
@@ -56,36 +59,32 @@ export class TopicsController {
   ) {}
 
   @KafkaApi(CreateTopicsApi, { min: 0, max: 5 })
-  createTopics({ body }: KafkaRequest<CreateTopicsRequest>): CreateTopicsResponse {
+  async createTopics({ body }: KafkaRequest<CreateTopicsRequest>): Promise<CreateTopicsResponse> {
     const seen = new Set<string>();
     const duplicated = new Set(body.topics.filter((t) => seen.size === seen.add(t.name).size).map((t) => t.name));
-    return {
-      throttleTimeMs: 0,
-      topics: body.topics.map((request) =>
-        duplicated.has(request.name)
-          ? { name: request.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${request.name}' appears more than once in the request` }
-          : this.createTopic(request, body.validateOnly),
-      ),
-    };
+    const results = body.topics.map((request) =>
+      duplicated.has(request.name)
+        ? { name: request.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${request.name}' appears more than once in the request` }
+        : this.createTopic(request, body.validateOnly),
+    );
+    return { throttleTimeMs: 0, topics: await Promise.all(results.map((result) => this.persisted(result))) };
   }
 
   @KafkaApi(DeleteTopicsApi, { min: 0, max: 5 })
-  deleteTopics({ body }: KafkaRequest<DeleteTopicsRequest>): DeleteTopicsResponse {
-    return {
-      throttleTimeMs: 0,
-      responses: body.topicNames.map((name) =>
-        this.topics.delete(name)
-          ? { name, errorCode: ErrorCode.NONE }
-          : { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${name}' does not exist` },
-      ),
-    };
+  async deleteTopics({ body }: KafkaRequest<DeleteTopicsRequest>): Promise<DeleteTopicsResponse> {
+    const responses = body.topicNames.map((name) =>
+      this.topics.delete(name)
+        ? { name, errorCode: ErrorCode.NONE }
+        : { name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${name}' does not exist` },
+    );
+    return { throttleTimeMs: 0, responses: await Promise.all(responses.map((response) => this.persisted(response))) };
   }
 
   @KafkaApi(CreatePartitionsApi, { min: 0, max: 3 })
-  createPartitions({ body }: KafkaRequest<CreatePartitionsRequest>): CreatePartitionsResponse {
+  async createPartitions({ body }: KafkaRequest<CreatePartitionsRequest>): Promise<CreatePartitionsResponse> {
     return {
       throttleTimeMs: 0,
-      results: body.topics.map(({ name, count }) => {
+      results: await Promise.all(body.topics.map(({ name, count }) => {
         const topic = this.topics.get(name);
         const failure = topic === undefined
           ? { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${name}' does not exist` }
@@ -94,9 +93,20 @@ export class TopicsController {
             : null;
         if (failure !== null) return { name, ...failure };
         if (!body.validateOnly) this.topics.addPartitions(topic!, count);
-        return { name, errorCode: ErrorCode.NONE, errorMessage: null };
-      }),
+        return this.persisted({ name, errorCode: ErrorCode.NONE as ErrorCodeValue, errorMessage: null as string | null });
+      })),
     };
+  }
+
+  /** Waits until the change to `result.name` is durable; a failed write turns a success into KAFKA_STORAGE_ERROR. */
+  private async persisted<T extends { name?: string; errorCode?: number; errorMessage?: string | null }>(result: T): Promise<T> {
+    if (result.errorCode !== ErrorCode.NONE || result.name === undefined) return result;
+    try {
+      await this.topics.whenPersisted(result.name);
+      return result;
+    } catch (error) {
+      return { ...result, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `topic metadata could not be saved: ${(error as Error).message}` };
+    }
   }
 
   @KafkaApi(DescribeConfigsApi, { min: 0, max: 4 })

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { KafkaApiRegistration } from './kafka-api.decorator.js';
 
 export interface RegisteredApi extends KafkaApiRegistration {
-  /** The Nest handler (guards, pipes and interceptors applied). */
+  /** The Nest handler (guards, pipes and interceptors applied), or the refusal while its feature is off. */
   readonly invoke: (request: unknown) => Promise<unknown>;
+  /** False while the API's feature is off: still answered (with a clear error), never advertised. */
+  readonly advertised: boolean;
 }
 
 /** The Kafka APIs this broker serves, filled by the transport from the @KafkaApi handlers. */
@@ -33,5 +35,8 @@ export interface ApiVersionRange {
 }
 
 export function advertisedRanges(registry: ApiRegistry): ApiVersionRange[] {
-  return registry.list().map((api) => ({ apiKey: api.codec.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion }));
+  return registry
+    .list()
+    .filter((api) => api.advertised)
+    .map((api) => ({ apiKey: api.codec.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion }));
 }

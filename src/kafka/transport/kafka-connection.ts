@@ -112,6 +112,7 @@ export class KafkaConnection {
       header,
       body: api.codec.decodeRequest(reader, header.apiVersion),
       localPort: this.socket.localPort ?? 0,
+      clientHost: this.socket.remoteAddress ?? '',
       receivedAtMs: Date.now(),
     };
     const response = await api.invoke(request);

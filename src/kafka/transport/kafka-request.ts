@@ -6,6 +6,8 @@ export interface KafkaRequest<Body> {
   readonly body: Body;
   /** The broker port the client connected to (Metadata advertises it back). */
   readonly localPort: number;
+  /** The client's IP address (DescribeGroups reports it per member). */
+  readonly clientHost: string;
   readonly receivedAtMs: number;
 }
 

@@ -13,8 +13,9 @@ import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { KafkaProbe } from '../../metrics/kafka.probe.js';
 import { FetchParking } from '../fetch/fetch-parking.js';
 import { ApiRegistry } from './api-registry.js';
-import { KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
+import { disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
+import type { KafkaRequest } from './kafka-request.js';
 
 /** Kafka's socket.request.max.bytes default. */
 export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -78,12 +79,17 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       if (!pattern.startsWith(KAFKA_PATTERN_PREFIX)) continue;
       const registration = handler.extras?.kafka as KafkaApiRegistration | undefined;
       if (registration === undefined) throw new Error(`handler ${pattern} lacks its @KafkaApi registration`);
+      const disabled = disabledFeature(registration, this.config);
       this.registry.register({
         ...registration,
-        invoke: async (request) => {
-          const result = await handler(request);
-          return isObservable(result) ? lastValueFrom(result) : result;
-        },
+        advertised: disabled === null,
+        invoke:
+          disabled === null
+            ? async (request) => {
+                const result = await handler(request);
+                return isObservable(result) ? lastValueFrom(result) : result;
+              }
+            : async (request) => registration.refuse((request as KafkaRequest<unknown>).body, FEATURE_REFUSAL_ERRORS[disabled]),
       });
     }
   }

@@ -10,6 +10,7 @@ import {
   BLINK_CONFIG,
   describeSettings,
   loadSettings,
+  REDACTED,
   SettingsError,
   SettingsModule,
   type BlinkConfig,
@@ -58,10 +59,19 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     purgeOnFetch: false,
     enableConsumerGroups: true,
     pluginPaths: [],
+    pluginRejectMode: 'reject-batch',
+    pluginTimeoutMs: 100,
+    pluginMaxMemoryBytes: 64 * 1024 ** 2,
     defaultNumPartitions: 1,
     autoCreateTopics: true,
     messageMaxBytes: 1_048_588,
     logLevel: 'info',
+    storageMode: 'memory',
+    fsyncPolicy: 'interval',
+    fsyncIntervalMs: 1000,
+    segmentBytes: 1024 ** 3,
+    segmentMs: 7 * 86_400_000,
+    adminToken: null,
     settingsFile,
   };
 }
@@ -126,11 +136,27 @@ describe('loadSettings sources', () => {
     assert.deepEqual(load({ env: { PLUGIN_PATHS: '' } }).pluginPaths, []);
   });
 
+  it('reads the plugin limits and the reject mode in any case', () => {
+    const config = load({ env: { PLUGIN_REJECT_MODE: 'Drop-Record', PLUGIN_TIMEOUT: '2s', PLUGIN_MAX_MEMORY: '128MB' } });
+    assert.equal(config.pluginRejectMode, 'drop-record');
+    assert.equal(config.pluginTimeoutMs, 2000);
+    assert.equal(config.pluginMaxMemoryBytes, 128 * 1024 ** 2);
+  });
+
   it('accepts booleans from env as true/false/yes/no/1/0 in any case', () => {
     const config = load({ env: { PURGE_ON_FETCH: 'YES', ENABLE_CONSUMER_GROUPS: '0', AUTO_CREATE_TOPICS: 'False' } });
     assert.equal(config.purgeOnFetch, true);
     assert.equal(config.enableConsumerGroups, false);
     assert.equal(config.autoCreateTopics, false);
+  });
+
+  it('reads the storage settings from env, storage mode and fsync policy in any case', () => {
+    const config = load({ env: { STORAGE_MODE: 'Durable', FSYNC: 'ALWAYS', FSYNC_INTERVAL: '250ms', SEGMENT_BYTES: '64MB', SEGMENT_MS: '1h' } });
+    assert.equal(config.storageMode, 'durable');
+    assert.equal(config.fsyncPolicy, 'always');
+    assert.equal(config.fsyncIntervalMs, 250);
+    assert.equal(config.segmentBytes, 64 * 1024 ** 2);
+    assert.equal(config.segmentMs, 3_600_000);
   });
 
   it('accepts LOG_LEVEL in upper case, as the seed README writes it', () => {
@@ -236,6 +262,16 @@ describe('loadSettings rejections', () => {
     assert.match(rejection({ env: { LOG_LEVEL: 'verbose' } }).message, /log_level \(env LOG_LEVEL\): 'verbose' must be one of trace, debug, info, warn, error, fatal/);
     assert.match(rejection({ env: { KAFKA_CFG_NUM_PARTITIONS: '0' } }).message, /kafka_cfg_num_partitions \(env KAFKA_CFG_NUM_PARTITIONS\): 0 must be between 1 and 10000/);
     assert.match(rejection({ yaml: 'max_memory:\n' }).message, /max_memory \(config\/settings\.yaml\): has no value/);
+    assert.match(rejection({ env: { STORAGE_MODE: 'disk' } }).message, /storage_mode \(env STORAGE_MODE\): 'disk' must be one of memory, durable/);
+    assert.match(rejection({ env: { FSYNC: 'sometimes' } }).message, /fsync \(env FSYNC\): 'sometimes' must be one of always, interval, never/);
+    assert.match(rejection({ env: { SEGMENT_BYTES: '1KB' } }).message, /segment_bytes \(env SEGMENT_BYTES\): 1024 must be at least 64KB/);
+    assert.match(rejection({ env: { FSYNC_INTERVAL: '5m' } }).message, /fsync_interval \(env FSYNC_INTERVAL\): 300000 must be at most 60s/);
+    assert.match(rejection({ env: { PLUGIN_REJECT_MODE: 'drop' } }).message, /plugin_reject_mode \(env PLUGIN_REJECT_MODE\): 'drop' must be one of reject-batch, drop-record/);
+    assert.match(rejection({ env: { PLUGIN_TIMEOUT: '2m' } }).message, /plugin_timeout \(env PLUGIN_TIMEOUT\): 120000 must be at most 60s/);
+    assert.match(rejection({ env: { PLUGIN_MAX_MEMORY: '1MB' } }).message, /plugin_max_memory \(env PLUGIN_MAX_MEMORY\): 1048576 must be at least 16MB/);
+     const badToken = rejection({ env: { ADMIN_TOKEN: 'two words' } }).message;
+    assert.match(badToken, /admin_token \(env ADMIN_TOKEN\): \[redacted\] must use only letters, digits/);
+    assert.equal(badToken.includes('two words'), false, 'a rejected secret is not echoed');
   });
 
   it('rejects invalid YAML and unknown command-line arguments', () => {
@@ -287,12 +323,29 @@ describe('loaded settings', () => {
       purge_on_fetch: false,
       enable_consumer_groups: true,
       plugin_paths: [],
+      plugin_reject_mode: 'reject-batch',
+      plugin_timeout: '100ms',
+      plugin_max_memory: '64MB',
       kafka_cfg_num_partitions: 1,
       auto_create_topics: true,
       message_max_bytes: 1_048_588,
       log_level: 'info',
+      storage_mode: 'memory',
+      fsync: 'interval',
+      fsync_interval: '1s',
+      segment_bytes: '1GB',
+      segment_ms: '7d',
+      admin_token: null,
       settings_file: null,
     });
+  });
+
+  it('redacts admin_token when it is set, and never shows its value', () => {
+    const config = load({ env: { ADMIN_TOKEN: 's3cr3t-Token_1' } });
+    assert.equal(config.adminToken, 's3cr3t-Token_1');
+    const described = describeSettings(config);
+    assert.equal(described.admin_token, REDACTED);
+    assert.equal(JSON.stringify(described).includes('s3cr3t'), false);
   });
 
   it('is provided by SettingsModule under BLINK_CONFIG and as ConfigService "blink"', async () => {

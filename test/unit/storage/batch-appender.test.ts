@@ -3,10 +3,26 @@ import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
 import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
 import { RecordBatchView } from '../../../src/kafka/protocol/record-batch.js';
-import { BatchAppender } from '../../../src/storage/batch-appender.js';
+import { BatchAppender as AsyncCapableAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
+import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+
+/** Memory mode answers synchronously: these tests hold the appender to that. */
+class BatchAppender extends AsyncCapableAppender {
+  override append(...args: Parameters<AsyncCapableAppender['append']>): AppendOutcome {
+    const outcome = super.append(...args);
+    assert.ok(!(outcome instanceof Promise), 'a memory-mode append answers synchronously');
+    return outcome;
+  }
+}
+
+function readNow(log: PartitionLog, offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
+  const result = log.read(offset, maxBytes, includeOversizedFirst);
+  assert.ok(!(result instanceof Promise), 'a memory read answers synchronously');
+  return result;
+}
 
 function fixture(env: Record<string, string> = {}) {
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
@@ -26,7 +42,7 @@ describe('BatchAppender', () => {
     assert.equal(outcome.recordsAppended, 2);
     assert.equal(new RecordBatchView(second).baseOffset, 3);
     assert.equal(new RecordBatchView(second).hasValidCrc(), true, 'rewriting the base offset keeps the CRC valid');
-    assert.equal(log.read(0, 1e6, true).chunks[1], second, 'the stored bytes are the request bytes');
+    assert.equal(readNow(log, 0, 1e6, true).chunks[1], second, 'the stored bytes are the request bytes');
     assert.equal(log.highWatermark, 5);
   });
 

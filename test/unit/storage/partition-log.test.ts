@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { PartitionLog } from '../../../src/storage/partition-log.js';
+import { PartitionLog, type ReadResult } from '../../../src/storage/partition-log.js';
 import type { StoredBatch } from '../../../src/storage/stored-batch.js';
 
 function batchAt(baseOffset: number, count: number, size = 100, appendTimeMs = 0): StoredBatch {
   return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(size, baseOffset), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
+}
+
+function readNow(log: PartitionLog, offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
+  const result = log.read(offset, maxBytes, includeOversizedFirst);
+  assert.ok(!(result instanceof Promise), 'a memory read answers synchronously');
+  return result;
 }
 
 function logWith(...counts: number[]): { log: PartitionLog; accountant: MemoryAccountant } {
@@ -31,21 +37,21 @@ describe('PartitionLog', () => {
 
   it('reads from the batch holding a middle offset, whole batches, up to max bytes', () => {
     const { log } = logWith(3, 3, 3);
-    const read = log.read(4, 150, false);
+    const read = readNow(log, 4, 150, false);
     assert.equal(read.chunks.length, 1);
     assert.equal(read.chunks[0][0], 3, 'the batch starting at offset 3 holds offset 4');
-    assert.equal(log.read(0, 1000, false).chunks.length, 3);
+    assert.equal(readNow(log, 0, 1000, false).chunks.length, 3);
   });
 
   it('returns an oversized first batch only when asked to (KIP-74)', () => {
     const { log } = logWith(1);
-    assert.equal(log.read(0, 10, false).chunks.length, 0);
-    assert.equal(log.read(0, 10, true).chunks.length, 1);
+    assert.equal(readNow(log, 0, 10, false).chunks.length, 0);
+    assert.equal(readNow(log, 0, 10, true).chunks.length, 1);
   });
 
   it('returns nothing at the high watermark', () => {
     const { log } = logWith(2);
-    assert.deepEqual(log.read(2, 1000, true), { chunks: [], bytes: 0 });
+    assert.deepEqual(readNow(log, 2, 1000, true), { chunks: [], bytes: 0, nextOffset: 2 });
   });
 
   it('moves the log start and drops whole batches below it', () => {
@@ -59,15 +65,24 @@ describe('PartitionLog', () => {
     assert.equal(log.highWatermark, 6);
   });
 
-  it('drops the oldest batches while a rule holds and reports the records', () => {
+  it('reports the records a log-start move makes unreadable, and never moves back', () => {
     const accountant = new MemoryAccountant();
     const log = new PartitionLog('t', 0, accountant);
     log.append(batchAt(0, 2, 100, 10));
     log.append(batchAt(2, 5, 100, 20));
     log.append(batchAt(7, 1, 100, 30));
-    assert.equal(log.dropOldestWhile((b) => b.appendTimeMs < 25), 7);
+    assert.equal(log.advanceLogStart(7), 7);
     assert.equal(log.logStartOffset, 7);
     assert.equal(log.batchCount, 1);
+    assert.equal(log.advanceLogStart(3), 0);
+    assert.equal(log.advanceLogStart(100), 1, 'capped at the high watermark');
+    assert.equal(log.logStartOffset, 8);
+  });
+
+  it('tells where a read ends: the offset after the last whole batch returned', () => {
+    const { log } = logWith(3, 2);
+    assert.equal(readNow(log, 1, 1000, false).nextOffset, 5);
+    assert.equal(readNow(log, 0, 150, false).nextOffset, 3);
   });
 
   it('tells listeners about appends and about closing', () => {
