@@ -1,9 +1,9 @@
 /**
  * REST produce: the records become one uncompressed magic-2 batch (record-batch-encoder.ts)
  * that takes the same steps as a Kafka Produce partition (produce.controller.ts): topic
- * auto-creation, a bounded wait when the memory tier is full, BatchAppender validation
- * (max.message.bytes, CRC, counts), the plugin chain when plugins are configured, then the
- * append (in durable mode: once the batch is in the WAL). Kafka error codes become HTTP
+ * auto-creation, a bounded wait when the memory tier is full, then RecordIngest (validation,
+ * the plugin chain when plugins are configured, the append — in durable mode once the batch
+ * is in the WAL). Kafka error codes become HTTP
  * statuses: too large 413, refused by a plugin 422, storage unavailable 503.
  */
 import {
@@ -20,10 +20,9 @@ import {
 import { ErrorCode } from '../../kafka/protocol/error-codes.js';
 import { encodeRecordBatch } from '../../kafka/protocol/record-batch-encoder.js';
 import { KafkaProbe } from '../../metrics/kafka.probe.js';
-import { PluginService } from '../../plugins/plugin.service.js';
-import { BatchAppender, type AppendOutcome } from '../../storage/batch-appender.js';
+import { RecordIngest } from '../../plugins/record-ingest.js';
+import type { AppendOutcome } from '../../storage/batch-appender.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
 import { topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
 import { StorageRecovery } from '../../wal/storage-recovery.js';
 import type { Encoding } from '../dto/common.dto.js';
@@ -40,9 +39,8 @@ export const REST_MEMORY_WAIT_MS = 5_000;
 export class RecordProducer {
   constructor(
     private readonly topics: TopicRegistry,
-    private readonly appender: BatchAppender,
     private readonly accountant: MemoryAccountant,
-    private readonly plugins: PluginService,
+    private readonly ingest: RecordIngest,
     private readonly recovery: StorageRecovery,
     private readonly partitioner: RestPartitioner,
     private readonly probe: KafkaProbe,
@@ -60,8 +58,10 @@ export class RecordProducer {
       throw new ServiceUnavailableException('the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow');
     }
     const batch = encodeRecordBatch(records);
-    const outcome = await this.append(topic, log, batch, nowMs);
-    if (outcome.errorCode !== ErrorCode.NONE) throw this.failure(outcome);
+    const outcome = await this.ingest.ingest(topic, log, batch, nowMs);
+    if (outcome.errorCode !== ErrorCode.NONE) {
+      throw this.failure(outcome, outcome.recordErrors.map((r) => `record ${r.batchIndex}: ${r.message}`));
+    }
     if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, batch.length);
     return { topic: topic.name, partition: chosen, baseOffset: outcome.baseOffset, recordCount: records.length, logAppendTimeMs: outcome.logAppendTimeMs };
   }
@@ -72,19 +72,6 @@ export class RecordProducer {
     const problem = topicNameProblem(name);
     if (problem !== null) throw new BadRequestException(problem);
     throw new NotFoundException(`topic '${name}' does not exist (auto_create_topics is off)`);
-  }
-
-  private async append(topic: Topic, log: PartitionLog, batch: Buffer, nowMs: number): Promise<AppendOutcome> {
-    if (!this.plugins.active) return this.appender.append(topic, log, batch, nowMs);
-    const problem = this.appender.validate(topic, batch);
-    if (problem !== null) return problem;
-    const filtered = await this.plugins.filter(topic.name, log.partition, batch);
-    if (filtered.kind === 'refused') {
-      const details = filtered.recordErrors.map((r) => `record ${r.batchIndex}: ${r.message}`);
-      throw this.failure({ errorCode: filtered.errorCode, errorMessage: filtered.errorMessage }, details);
-    }
-    if (filtered.kind === 'all-dropped') return this.appender.acknowledgeDropped(log, batch);
-    return this.appender.appendValidated(topic, log, filtered.batch, nowMs);
   }
 
   private failure(outcome: Pick<AppendOutcome, 'errorCode' | 'errorMessage'>, details: string[] = []): HttpException {

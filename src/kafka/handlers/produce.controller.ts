@@ -18,12 +18,11 @@
  * Transactional ids are refused: Blink has no transaction coordinator.
  */
 import { Controller } from '@nestjs/common';
-import { BatchAppender, type AppendOutcome } from '../../storage/batch-appender.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { ProducerIdAllocator } from '../../storage/producer-ids.js';
-import { TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { PluginService } from '../../plugins/plugin.service.js';
+import { TopicRegistry } from '../../storage/topic-registry.js';
+import { RecordIngest, type IngestOutcome } from '../../plugins/record-ingest.js';
 import { KafkaProbe } from '../../metrics/kafka.probe.js';
 import { ErrorCode, type ErrorCodeValue } from '../protocol/error-codes.js';
 import {
@@ -51,11 +50,10 @@ type PartitionAnswer = ProduceResponsePartitionProduceResponse | Promise<Produce
 export class ProduceController {
   constructor(
     private readonly topics: TopicRegistry,
-    private readonly appender: BatchAppender,
     private readonly producerIds: ProducerIdAllocator,
     private readonly probe: KafkaProbe,
     private readonly accountant: MemoryAccountant,
-    private readonly plugins: PluginService,
+    private readonly ingest: RecordIngest,
   ) {}
 
   @KafkaApi(ProduceApi, { min: 0, max: 9 })
@@ -111,32 +109,12 @@ export class ProduceController {
     if (topic === undefined || log === undefined) {
       return this.failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${topicName}-${data.index}`);
     }
-    if (this.plugins.active) return this.appendThroughPlugins(topic, log, data, nowMs);
-    const outcome = this.appender.append(topic, log, data.records, nowMs);
+    const outcome = this.ingest.ingest(topic, log, data.records, nowMs);
     if (outcome instanceof Promise) return outcome.then((settled) => this.answer(data, log, settled));
     return this.answer(data, log, outcome);
   }
 
-  /** validate, then the plugin chain (the one awaited step), then append what it left. */
-  private async appendThroughPlugins(
-    topic: Topic,
-    log: PartitionLog,
-    data: ProduceRequestPartitionProduceData,
-    nowMs: number,
-  ): Promise<ProduceResponsePartitionProduceResponse> {
-    const problem = this.appender.validate(topic, data.records);
-    if (problem !== null) return this.answer(data, log, problem);
-    const records = data.records as Buffer;
-    const filtered = await this.plugins.filter(topic.name, data.index, records);
-    if (filtered.kind === 'refused') {
-      const recordErrors = filtered.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }));
-      return { ...this.failed(data.index, filtered.errorCode, filtered.errorMessage), recordErrors };
-    }
-    if (filtered.kind === 'all-dropped') return this.answer(data, log, this.appender.acknowledgeDropped(log, records));
-    return this.answer(data, log, await this.appender.appendValidated(topic, log, filtered.batch, nowMs));
-  }
-
-  private answer(data: ProduceRequestPartitionProduceData, log: PartitionLog, outcome: AppendOutcome): ProduceResponsePartitionProduceResponse {
+  private answer(data: ProduceRequestPartitionProduceData, log: PartitionLog, outcome: IngestOutcome): ProduceResponsePartitionProduceResponse {
     if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, data.records?.length ?? 0);
     return {
       index: data.index,
@@ -144,7 +122,8 @@ export class ProduceController {
       errorMessage: outcome.errorMessage,
       baseOffset: outcome.baseOffset,
       logAppendTimeMs: outcome.logAppendTimeMs,
-      logStartOffset: log.logStartOffset,
+      logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset,
+      recordErrors: outcome.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })),
     };
   }
 
