@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -233,23 +234,6 @@ function cpuBetween(a, b, secs) {
 
 // ------------------------------------------------------------------ network helpers
 
-/** Free loopback TCP ports (held open together so they are distinct). */
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const srv = net.createServer();
-      await new Promise((res, rej) => {
-        srv.once('error', rej);
-        srv.listen(0, '127.0.0.1', res);
-      });
-      servers.push(srv);
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
-  }
-}
 
 // ApiVersions v0 request: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "" (length 0).
 const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);

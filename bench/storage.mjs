@@ -19,11 +19,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -73,22 +73,6 @@ function buildLoadgen() {
   fs.renameSync(`${LOADGEN}.tmp`, LOADGEN);
 }
 
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const srv = net.createServer();
-      await new Promise((res, rej) => {
-        srv.once('error', rej);
-        srv.listen(0, '127.0.0.1', res);
-      });
-      servers.push(srv);
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
-  }
-}
 
 function httpStatus(url) {
   return new Promise((resolve) => {

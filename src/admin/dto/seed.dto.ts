@@ -7,7 +7,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { EncodingDto } from './common.dto.js';
-import { FETCH_LIMIT_DEFAULT, FETCH_LIMIT_MAX } from './records.dto.js';
+import { ReadRecordsQueryDto } from './records.dto.js';
 
 const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -42,7 +42,8 @@ export class ProduceFormDto extends EncodingDto {
   timestamp?: number;
 }
 
-export class FetchQueryDto extends EncodingDto {
+/** The seed's `GET /fetch`: a topic (and partition) plus the record-reading options of /api/v1. */
+export class FetchQueryDto extends ReadRecordsQueryDto {
   @ApiProperty({ example: 'test' })
   @IsString()
   @IsNotEmpty()
@@ -54,22 +55,6 @@ export class FetchQueryDto extends EncodingDto {
   @IsInt()
   @Min(0)
   partition?: number;
-
-  @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(SAFE_INT_MAX)
-  offset?: number;
-
-  @ApiPropertyOptional({ example: FETCH_LIMIT_DEFAULT, default: FETCH_LIMIT_DEFAULT, description: `Most records to return (1..${FETCH_LIMIT_MAX})` })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(FETCH_LIMIT_MAX)
-  limit?: number;
 }
 
 export class PurgeDto {
