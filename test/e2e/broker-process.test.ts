@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 
 import { kcatDriver } from './clients/kcat.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic } from './harness.js';
+import { describeRun, freePort, runBrokerToExit, sleep, startBroker, uniqueTopic, waitFor } from './harness.js';
 import {
   API_VERSIONS_KEY,
   RawConnection,
@@ -18,6 +18,9 @@ import {
   apiVersionsRequest,
   nullableStringBytes,
   parseApiVersionsV0,
+  fetchRequestV4,
+  parseFetchV4Response,
+  rawCreateTopic,
   rawProduce,
   rawRequest,
   storedBatchHeaders,
@@ -181,24 +184,36 @@ describe('protocol edge cases on a running broker', () => {
 });
 
 describe('shutdown', () => {
-  test('SIGTERM stops the broker with exit code 0 within 10 s, even with a client connected', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const broker = await startBroker();
-    const client = await RawConnection.open(broker.kafkaPort).catch(async (error: Error) => {
-      await broker.stop();
-      throw error;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} answers a parked fetch, then exits 0 within 10 s`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const broker = await startBroker();
+      const client = await RawConnection.open(broker.kafkaPort).catch(async (error: Error) => {
+        await broker.stop();
+        throw error;
+      });
+      try {
+        const topic = uniqueTopic('shutdown');
+        assert.equal((await rawCreateTopic(broker.kafkaPort, topic, 1)).errorCode, 0);
+        // A fetch on an empty partition that would otherwise park for 30 s.
+        const correlationId = 0x5167;
+        client.write(fetchRequestV4(correlationId, {
+          maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20,
+          partitions: [{ topic, partition: 0, offset: 0, partitionMaxBytes: 1 << 20 }],
+        }));
+        await sleep(300);
+        assert.equal(client.bufferedBytes, 0, 'the fetch is parked, not answered yet');
+        const started = Date.now();
+        process.kill(broker.pid, signal);
+        const answer = parseFetchV4Response(await client.readFrame(SIGTERM_EXIT_MS));
+        assert.equal(answer.correlationId, correlationId, 'the parked fetch is answered before the connection closes');
+        assert.deepEqual(answer.partitions.map((p) => [p.errorCode, p.batches.length]), [[0, 0]]);
+        await waitFor('broker exit', SIGTERM_EXIT_MS, async () => (broker.exited() ? true : undefined));
+        assert.equal(await broker.stop(), 0, `exit code after ${signal}\n--- stderr ---\n${broker.stderr()}`);
+        assert.ok(Date.now() - started < SIGTERM_EXIT_MS, `exited after ${Date.now() - started} ms`);
+      } finally {
+        client.close();
+        await broker.stop();
+      }
     });
-    try {
-      client.write(apiVersionsRequest(0, 1));
-      assert.equal(parseApiVersionsV0(await client.readFrame()).errorCode, 0);
-      const started = Date.now();
-      const code = await broker.stop();
-      const elapsedMs = Date.now() - started;
-      assert.equal(code, 0, `exit code after SIGTERM\n--- stderr ---\n${broker.stderr()}`);
-      assert.ok(elapsedMs < SIGTERM_EXIT_MS, `exited after ${elapsedMs} ms`);
-      await client.waitForClose(2_000);
-    } finally {
-      client.close();
-      await broker.stop();
-    }
-  });
+  }
 });
