@@ -16,6 +16,10 @@ const UNLIMITED: MemoryLimits = { maxBytes: Infinity, highWaterBytes: Infinity, 
  * re-arms it; producers that find memory full wait in `waitForRoom` (bounded by their own
  * timeout) until usage drops below `maxBytes`.
  */
+/** What a produce that waited for room in vain is told (Kafka and REST alike). */
+export const MEMORY_FULL_MESSAGE =
+  'the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow';
+
 @Injectable()
 export class MemoryAccountant {
   private bytes = 0;

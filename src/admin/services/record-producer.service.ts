@@ -22,7 +22,7 @@ import { encodeRecordBatch } from '../../kafka/protocol/record-batch-encoder.js'
 import { KafkaProbe } from '../../metrics/kafka.probe.js';
 import { RecordIngest } from '../../plugins/record-ingest.js';
 import type { AppendOutcome } from '../../storage/batch-appender.js';
-import { MemoryAccountant } from '../../storage/memory-accountant.js';
+import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../../storage/memory-accountant.js';
 import { topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
 import { StorageRecovery } from '../../wal/storage-recovery.js';
 import type { Encoding } from '../dto/common.dto.js';
@@ -55,7 +55,7 @@ export class RecordProducer {
     const chosen = partition ?? this.partitioner.choose(topic.name, topic.partitions.length, records[0].key);
     const log = requirePartition(topic, chosen);
     if (this.accountant.isFull && !(await this.accountant.waitForRoom(REST_MEMORY_WAIT_MS))) {
-      throw new ServiceUnavailableException('the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow');
+      throw new ServiceUnavailableException(MEMORY_FULL_MESSAGE);
     }
     const batch = encodeRecordBatch(records);
     const outcome = await this.ingest.ingest(topic, log, batch, nowMs);

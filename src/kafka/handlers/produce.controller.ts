@@ -18,7 +18,7 @@
  * Transactional ids are refused: Blink has no transaction coordinator.
  */
 import { Controller } from '@nestjs/common';
-import { MemoryAccountant } from '../../storage/memory-accountant.js';
+import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../../storage/memory-accountant.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { ProducerIdAllocator } from '../../storage/producer-ids.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
@@ -85,12 +85,11 @@ export class ProduceController {
     const waitMs = Math.min(Math.max(body.timeoutMs, 0) / 2, MEMORY_WAIT_MAX_MS);
     if (await this.accountant.waitForRoom(waitMs)) return this.produceNow(body, nowMs);
     if (body.acks === 0) return NO_RESPONSE;
-    const message = 'the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow';
     return {
       throttleTimeMs: 0,
       responses: body.topicData.map((topicData) => ({
         name: topicData.name,
-        partitionResponses: topicData.partitionData.map((p) => this.failed(p.index, ErrorCode.KAFKA_STORAGE_ERROR, message)),
+        partitionResponses: topicData.partitionData.map((p) => this.failed(p.index, ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE)),
       })),
     };
   }
