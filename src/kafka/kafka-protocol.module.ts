@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '../groups/groups.module.js';
-import { KafkaProbe, kafkaMetricProviders } from '../metrics/kafka.probe.js';
-import { PluginModule } from '../plugins/plugins.module.js';
+import { KafkaProbe, kafkaMetricProviders } from './kafka.probe.js';
+import { ClusterModule } from '../cluster/cluster.module.js';
+import { FetchModule } from '../fetch/fetch.module.js';
+import { ProduceModule } from '../produce/produce.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { StorageModule } from '../storage/storage.module.js';
-import { ClusterIdentity } from './cluster.js';
-import { FetchParking } from './fetch/fetch-parking.js';
 import { ApiVersionsController } from './handlers/api-versions.controller.js';
 import { ConfigsController } from './handlers/configs.controller.js';
 import { CoordinatorController } from './handlers/coordinator.controller.js';
@@ -22,7 +22,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
 
 /** The Kafka face: the custom transport and one controller per concern. */
 @Module({
-  imports: [StorageModule, GroupsModule, RetentionModule, PluginModule],
+  imports: [StorageModule, GroupsModule, RetentionModule, ClusterModule, ProduceModule, FetchModule],
   controllers: [
     ApiVersionsController,
     MetadataController,
@@ -36,7 +36,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
     GroupAdminController,
     OffsetsCommitController,
   ],
-  providers: [KafkaTransport, ApiRegistry, FetchParking, ClusterIdentity, KafkaProbe, ...kafkaMetricProviders],
-  exports: [KafkaTransport, ClusterIdentity, KafkaProbe],
+  providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders],
+  exports: [KafkaTransport, KafkaProbe],
 })
 export class KafkaProtocolModule {}

@@ -7,7 +7,7 @@
  * -1), which the coordinator accepts only for an Empty group.
  */
 import { BadRequestException, ConflictException, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
-import { ErrorCode } from '../../kafka/protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import type { ConsumerGroup } from '../../groups/consumer-group.js';
 import { assignedPartitions } from '../../groups/consumer-protocol.js';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';

@@ -7,7 +7,7 @@
 import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { Topic, TopicRegistry } from '../../storage/topic-registry.js';
-import type { RecoveryState } from '../../wal/storage-recovery.js';
+import type { RecoveryState } from '../../recovery/storage-recovery.js';
 
 export function requireTopic(topics: TopicRegistry, name: string): Topic {
   const topic = topics.get(name);

@@ -17,14 +17,13 @@ import {
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { ErrorCode } from '../../kafka/protocol/error-codes.js';
-import { encodeRecordBatch } from '../../kafka/protocol/record-batch-encoder.js';
-import { KafkaProbe } from '../../metrics/kafka.probe.js';
-import { RecordIngest } from '../../plugins/record-ingest.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { encodeRecordBatch } from '../../record-format/record-batch-encoder.js';
+import { RecordIngest } from '../../produce/record-ingest.js';
 import type { AppendOutcome } from '../../storage/batch-appender.js';
 import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../../storage/memory-accountant.js';
 import { topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { StorageRecovery } from '../../wal/storage-recovery.js';
+import { StorageRecovery } from '../../recovery/storage-recovery.js';
 import type { Encoding } from '../dto/common.dto.js';
 import type { ProducedDto } from '../dto/records.dto.js';
 import { requirePartition, requireStorageReady } from './lookups.js';
@@ -43,7 +42,6 @@ export class RecordProducer {
     private readonly ingest: RecordIngest,
     private readonly recovery: StorageRecovery,
     private readonly partitioner: RestPartitioner,
-    private readonly probe: KafkaProbe,
     private readonly runtime: RuntimeInfo,
   ) {}
 
@@ -62,7 +60,6 @@ export class RecordProducer {
     if (outcome.errorCode !== ErrorCode.NONE) {
       throw this.failure(outcome, outcome.recordErrors.map((r) => `record ${r.batchIndex}: ${r.message}`));
     }
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, batch.length);
     return { topic: topic.name, partition: chosen, baseOffset: outcome.baseOffset, recordCount: records.length, logAppendTimeMs: outcome.logAppendTimeMs };
   }
 

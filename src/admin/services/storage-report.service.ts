@@ -10,7 +10,7 @@ import { RetentionService } from '../../retention/retention.service.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
-import { StorageRecovery } from '../../wal/storage-recovery.js';
+import { StorageRecovery } from '../../recovery/storage-recovery.js';
 import { WalStore } from '../../wal/wal-store.js';
 import type { PurgeAnswerDto, PurgeDto, PurgedPartitionDto } from '../dto/seed.dto.js';
 import type { AllocatedDto, DumpDto, MemoryTierDto, WalUsageDto } from '../dto/storage.dto.js';

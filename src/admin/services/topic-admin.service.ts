@@ -7,7 +7,7 @@
 import { BadRequestException, ConflictException, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { validateTopicConfig } from '../../storage/topic-config.js';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { StorageRecovery } from '../../wal/storage-recovery.js';
+import { StorageRecovery } from '../../recovery/storage-recovery.js';
 import type { AddPartitionsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, TopicDetailDto, TopicSummaryDto } from '../dto/topics.dto.js';
 import { requirePartition, requireStorageReady, requireTopic } from './lookups.js';
 import { partitionState, walBytes } from './partition-state.js';

@@ -6,8 +6,8 @@
  * versions above 3 are answered by the transport with the v0 error body.
  */
 import { Controller } from '@nestjs/common';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse } from '../protocol/messages/18-api-versions.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse } from '../../wire/messages/18-api-versions.js';
 import { advertisedRanges, ApiRegistry } from '../transport/api-registry.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';

@@ -16,19 +16,19 @@
 import { Controller } from '@nestjs/common';
 import { isKnownTopicConfig, isListConfig, validateTopicConfig } from '../../storage/topic-config.js';
 import { TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { ErrorCode, type ErrorCodeValue } from '../protocol/error-codes.js';
+import { ErrorCode, type ErrorCodeValue } from '../../wire/error-codes.js';
 import {
   AlterConfigsApi,
   type AlterConfigsRequest,
   type AlterConfigsRequestAlterConfigsResource,
   type AlterConfigsResponse,
-} from '../protocol/messages/33-alter-configs.js';
+} from '../../wire/messages/33-alter-configs.js';
 import {
   IncrementalAlterConfigsApi,
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsRequestAlterConfigsResource,
   type IncrementalAlterConfigsResponse,
-} from '../protocol/messages/44-incremental-alter-configs.js';
+} from '../../wire/messages/44-incremental-alter-configs.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

@@ -8,13 +8,13 @@
  * FindCoordinator v0 is in the broker's range.
  */
 import { Controller } from '@nestjs/common';
-import { ClusterIdentity } from '../cluster.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ClusterIdentity } from '../../cluster/cluster-identity.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   FindCoordinatorApi,
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
-} from '../protocol/messages/10-find-coordinator.js';
+} from '../../wire/messages/10-find-coordinator.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

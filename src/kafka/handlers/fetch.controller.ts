@@ -19,15 +19,15 @@ import { Controller } from '@nestjs/common';
 import { RetentionService } from '../../retention/retention.service.js';
 import type { PartitionLog, ReadResult } from '../../storage/partition-log.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
-import { FetchParking } from '../fetch/fetch-parking.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { FetchParking } from '../../fetch/fetch-parking.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   FetchApi,
   type FetchRequest,
   type FetchRequestFetchPartition,
   type FetchResponse,
   type FetchResponsePartitionData,
-} from '../protocol/messages/01-fetch.js';
+} from '../../wire/messages/01-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

@@ -13,18 +13,18 @@
  */
 import { Controller } from '@nestjs/common';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   DeleteGroupsApi,
   type DeleteGroupsRequest,
   type DeleteGroupsResponse,
-} from '../protocol/messages/42-delete-groups.js';
+} from '../../wire/messages/42-delete-groups.js';
 import {
   DescribeGroupsApi,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
-} from '../protocol/messages/15-describe-groups.js';
-import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '../protocol/messages/16-list-groups.js';
+} from '../../wire/messages/15-describe-groups.js';
+import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '../../wire/messages/16-list-groups.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

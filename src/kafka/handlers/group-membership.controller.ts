@@ -13,11 +13,11 @@
  */
 import { Controller } from '@nestjs/common';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { HeartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../protocol/messages/12-heartbeat.js';
-import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../protocol/messages/11-join-group.js';
-import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from '../protocol/messages/13-leave-group.js';
-import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../protocol/messages/14-sync-group.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { HeartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../../wire/messages/12-heartbeat.js';
+import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../../wire/messages/11-join-group.js';
+import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from '../../wire/messages/13-leave-group.js';
+import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../../wire/messages/14-sync-group.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

@@ -7,21 +7,21 @@
  * topic may be asked for by id only.
  */
 import { Controller } from '@nestjs/common';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   DescribeClusterApi,
   type DescribeClusterRequest,
   type DescribeClusterResponse,
-} from '../protocol/messages/60-describe-cluster.js';
+} from '../../wire/messages/60-describe-cluster.js';
 import {
   MetadataApi,
   type MetadataRequest,
   type MetadataResponse,
   type MetadataResponseTopic,
-} from '../protocol/messages/03-metadata.js';
+} from '../../wire/messages/03-metadata.js';
 import { LEADER_EPOCH } from '../../storage/batch-appender.js';
 import { topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { ClusterIdentity } from '../cluster.js';
+import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

@@ -14,22 +14,22 @@
  */
 import { Controller } from '@nestjs/common';
 import { OffsetManager } from '../../groups/offset-manager.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   OffsetCommitApi,
   type OffsetCommitRequest,
   type OffsetCommitResponse,
-} from '../protocol/messages/08-offset-commit.js';
+} from '../../wire/messages/08-offset-commit.js';
 import {
   OffsetDeleteApi,
   type OffsetDeleteRequest,
   type OffsetDeleteResponse,
-} from '../protocol/messages/47-offset-delete.js';
+} from '../../wire/messages/47-offset-delete.js';
 import {
   OffsetFetchApi,
   type OffsetFetchRequest,
   type OffsetFetchResponse,
-} from '../protocol/messages/09-offset-fetch.js';
+} from '../../wire/messages/09-offset-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

@@ -16,23 +16,23 @@ import { LEADER_EPOCH } from '../../storage/batch-appender.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { NOT_FOUND, offsetForTimestamp, offsetOfMaxTimestamp, type OffsetAndTimestamp } from '../../storage/timestamp-index.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import {
   DeleteRecordsApi,
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
-} from '../protocol/messages/21-delete-records.js';
+} from '../../wire/messages/21-delete-records.js';
 import {
   ListOffsetsApi,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
-} from '../protocol/messages/02-list-offsets.js';
+} from '../../wire/messages/02-list-offsets.js';
 import {
   OffsetForLeaderEpochApi,
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponse,
-} from '../protocol/messages/23-offset-for-leader-epoch.js';
+} from '../../wire/messages/23-offset-for-leader-epoch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

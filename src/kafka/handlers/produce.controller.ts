@@ -22,21 +22,20 @@ import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../../storage/memory-acco
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { ProducerIdAllocator } from '../../storage/producer-ids.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
-import { RecordIngest, type IngestOutcome } from '../../plugins/record-ingest.js';
-import { KafkaProbe } from '../../metrics/kafka.probe.js';
-import { ErrorCode, type ErrorCodeValue } from '../protocol/error-codes.js';
+import { RecordIngest, type IngestOutcome } from '../../produce/record-ingest.js';
+import { ErrorCode, type ErrorCodeValue } from '../../wire/error-codes.js';
 import {
   InitProducerIdApi,
   type InitProducerIdRequest,
   type InitProducerIdResponse,
-} from '../protocol/messages/22-init-producer-id.js';
+} from '../../wire/messages/22-init-producer-id.js';
 import {
   ProduceApi,
   type ProduceRequest,
   type ProduceRequestPartitionProduceData,
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
-} from '../protocol/messages/00-produce.js';
+} from '../../wire/messages/00-produce.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
 
@@ -51,7 +50,6 @@ export class ProduceController {
   constructor(
     private readonly topics: TopicRegistry,
     private readonly producerIds: ProducerIdAllocator,
-    private readonly probe: KafkaProbe,
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
   ) {}
@@ -114,7 +112,6 @@ export class ProduceController {
   }
 
   private answer(data: ProduceRequestPartitionProduceData, log: PartitionLog, outcome: IngestOutcome): ProduceResponsePartitionProduceResponse {
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, data.records?.length ?? 0);
     return {
       index: data.index,
       errorCode: outcome.errorCode,

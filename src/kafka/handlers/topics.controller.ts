@@ -16,28 +16,28 @@ import { Controller, Inject } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { topicConfigType, validateTopicConfig } from '../../storage/topic-config.js';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem, TopicRegistry, type Topic } from '../../storage/topic-registry.js';
-import { ClusterIdentity } from '../cluster.js';
-import { ErrorCode, type ErrorCodeValue } from '../protocol/error-codes.js';
+import { ClusterIdentity } from '../../cluster/cluster-identity.js';
+import { ErrorCode, type ErrorCodeValue } from '../../wire/error-codes.js';
 import {
   CreatePartitionsApi,
   type CreatePartitionsRequest,
   type CreatePartitionsResponse,
-} from '../protocol/messages/37-create-partitions.js';
+} from '../../wire/messages/37-create-partitions.js';
 import {
   CreateTopicsApi,
   type CreateTopicsRequest,
   type CreateTopicsRequestCreatableTopic,
   type CreateTopicsResponse,
   type CreateTopicsResponseCreatableTopicResult,
-} from '../protocol/messages/19-create-topics.js';
-import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../protocol/messages/20-delete-topics.js';
+} from '../../wire/messages/19-create-topics.js';
+import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../wire/messages/20-delete-topics.js';
 import {
   DescribeConfigsApi,
   type DescribeConfigsRequest,
   type DescribeConfigsRequestDescribeConfigsResource,
   type DescribeConfigsResponse,
   type DescribeConfigsResponseDescribeConfigsResult,
-} from '../protocol/messages/32-describe-configs.js';
+} from '../../wire/messages/32-describe-configs.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 

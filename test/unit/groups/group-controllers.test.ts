@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import { GroupAdminController } from '../../../src/kafka/handlers/group-admin.controller.js';
 import { GroupMembershipController } from '../../../src/kafka/handlers/group-membership.controller.js';
 import { OffsetsCommitController } from '../../../src/kafka/handlers/offsets-commit.controller.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
-import { KafkaReader } from '../../../src/kafka/protocol/reader.js';
-import { KafkaWriter } from '../../../src/kafka/protocol/writer.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { KafkaReader } from '../../../src/wire/reader.js';
+import { KafkaWriter } from '../../../src/wire/writer.js';
 import { advertisedRanges, ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
 import { disabledFeature, FEATURE_REFUSAL_ERRORS, type KafkaApiRegistration } from '../../../src/kafka/transport/kafka-api.decorator.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
 import { ConfigsController } from '../../../src/kafka/handlers/configs.controller.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';

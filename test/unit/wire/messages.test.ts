@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { KafkaProtocolError } from '../../../src/kafka/protocol/errors.js';
-import { ApiVersionsApi } from '../../../src/kafka/protocol/messages/18-api-versions.js';
-import { ALL_APIS, FetchApi, MetadataApi, ProduceApi, type MessageCodec } from '../../../src/kafka/protocol/messages/index.js';
-import { KafkaReader, ZERO_UUID } from '../../../src/kafka/protocol/reader.js';
-import { KafkaWriter } from '../../../src/kafka/protocol/writer.js';
+import { KafkaProtocolError } from '../../../src/wire/errors.js';
+import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
+import { ALL_APIS, FetchApi, MetadataApi, ProduceApi, type MessageCodec } from '../../../src/wire/messages/index.js';
+import { KafkaReader, ZERO_UUID } from '../../../src/wire/reader.js';
+import { KafkaWriter } from '../../../src/wire/writer.js';
 
 /** The specs live next to the repository (see tools/codegen/generate.mjs); this file runs from dist-test/test/unit/protocol. */
 const SPECS_DIR = new URL('../../../../../shared/kafka-protocol/messages/', import.meta.url);

@@ -10,8 +10,8 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { OffsetCommitJournal } from './offset-commit-journal.js';
-import { WalStore } from './wal-store.js';
+import { OffsetCommitJournal } from '../groups/offset-commit-journal.js';
+import { WalStore } from '../wal/wal-store.js';
 
 export type RecoveryState = 'pending' | 'recovering' | 'done' | 'failed';
 

@@ -8,7 +8,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { MemoryAccountant } from '../storage/memory-accountant.js';
+import { MemoryAccountant } from './memory-accountant.js';
 
 export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_in_memory_queue_size_bytes', help: 'Record-batch bytes held in memory' }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeRecordBatch } from '../../../src/kafka/protocol/record-batch-encoder.js';
-import { RecordBatchView } from '../../../src/kafka/protocol/record-batch.js';
+import { encodeRecordBatch } from '../../../src/record-format/record-batch-encoder.js';
+import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { BatchAppender } from '../../../src/storage/batch-appender.js';
 import type { Topic } from '../../../src/storage/topic-registry.js';
 import { storedRecords } from '../../../src/admin/services/record-codec.js';

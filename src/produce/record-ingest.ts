@@ -8,7 +8,8 @@ import { Injectable } from '@nestjs/common';
 import { BatchAppender, type AppendOutcome } from '../storage/batch-appender.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { Topic } from '../storage/topic-registry.js';
-import { PluginService, type RecordRefusal } from './plugin.service.js';
+import { PluginService, type RecordRefusal } from '../plugins/plugin.service.js';
+import { ProduceProbe } from './produce.probe.js';
 
 export interface IngestOutcome extends AppendOutcome {
   /** Records a plugin refused (reject-batch mode); empty otherwise. */
@@ -26,9 +27,22 @@ export class RecordIngest {
   constructor(
     private readonly appender: BatchAppender,
     private readonly plugins: PluginService,
+    private readonly probe: ProduceProbe,
   ) {}
 
   ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): IngestOutcome | Promise<IngestOutcome> {
+    const outcome = this.ingestUncounted(topic, log, records, nowMs);
+    const bytes = records?.length ?? 0;
+    if (outcome instanceof Promise) return outcome.then((settled) => this.counted(settled, bytes));
+    return this.counted(outcome, bytes);
+  }
+
+  private counted(outcome: IngestOutcome, bytes: number): IngestOutcome {
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, bytes);
+    return outcome;
+  }
+
+  private ingestUncounted(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): IngestOutcome | Promise<IngestOutcome> {
     if (!this.plugins.active) {
       const outcome = this.appender.append(topic, log, records, nowMs);
       return outcome instanceof Promise ? outcome.then(withoutRefusals) : withoutRefusals(outcome);

@@ -11,7 +11,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
-import { WalStore } from '../wal/wal-store.js';
+import { WalStore } from './wal-store.js';
 
 export const walMetricProviders = [
   makeGaugeProvider({ name: 'blink_current_disk_space_bytes', help: 'Bytes of WAL segment files on disk' }),

@@ -17,11 +17,10 @@
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { type CommittedOffset, OFFSET_STORE, type OffsetChange, type OffsetStore } from '../groups/offset-store.js';
-import { crc32c } from '../kafka/protocol/crc32c.js';
-import { WalFileSystem, type SyncAppendFile } from './wal-file-system.js';
+import { type CommittedOffset, OFFSET_STORE, type OffsetChange, type OffsetStore } from './offset-store.js';
+import { crc32c } from '../record-format/crc32c.js';
+import { OFFSETS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
 
-export const OFFSETS_DIRECTORY = '__consumer_offsets';
 const JOURNAL_FILE = 'commits.log';
 const RECORD_HEADER_BYTES = 8;
 const RECORD_BYTES_MAX = 1024 * 1024;

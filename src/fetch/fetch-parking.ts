@@ -5,7 +5,7 @@
  * Every parked fetch has a timer, so the set is bounded by connections x wait time.
  */
 import { Injectable } from '@nestjs/common';
-import type { AppendListener, PartitionLog } from '../../storage/partition-log.js';
+import type { AppendListener, PartitionLog } from '../storage/partition-log.js';
 
 /** Upper bound on a client's max_wait_ms (Kafka clients use 100 ms .. 30 s). */
 export const FETCH_MAX_WAIT_CAP_MS = 60_000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KafkaProtocolError } from '../../../src/kafka/protocol/errors.js';
-import { KafkaReader, readInt32Element, ZERO_UUID } from '../../../src/kafka/protocol/reader.js';
-import { KafkaWriter, writeInt32Element } from '../../../src/kafka/protocol/writer.js';
+import { KafkaProtocolError } from '../../../src/wire/errors.js';
+import { KafkaReader, readInt32Element, ZERO_UUID } from '../../../src/wire/reader.js';
+import { KafkaWriter, writeInt32Element } from '../../../src/wire/writer.js';
 
 function written(write: (w: KafkaWriter) => void): Buffer {
   const w = new KafkaWriter(16);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32c } from '@node-rs/crc32';
-import { openBatch, rebuildBatch } from '../../../src/kafka/protocol/batch-rewrite.js';
-import { compress, decompress, CompressionError } from '../../../src/kafka/protocol/compression.js';
-import { encodeRecord, parseRecords, RecordFormatError } from '../../../src/kafka/protocol/records.js';
+import { openBatch, rebuildBatch } from '../../../src/record-format/batch-rewrite.js';
+import { compress, decompress, CompressionError } from '../../../src/record-format/compression.js';
+import { encodeRecord, parseRecords, RecordFormatError } from '../../../src/record-format/records.js';
 import { buildBatch, type TestRecord } from '../../support/batch-builder.js';
 import { compressBatch, decompressedRecords, isXerial, TEST_CODECS, xerialFrame } from '../../support/compressed-batch.js';
 

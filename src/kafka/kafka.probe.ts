@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { API_NAMES } from '../kafka/protocol/api-names.js';
+import { API_NAMES } from '../wire/api-names.js';
 
 const PRODUCE_KEY = 0;
 const FETCH_KEY = 1;
@@ -18,8 +18,6 @@ export const kafkaMetricProviders = [
   makeHistogramProvider({ name: 'blink_produce_duration', help: 'Produce request latency, microseconds', buckets: DURATION_BUCKETS_US }),
   makeHistogramProvider({ name: 'blink_fetch_duration', help: 'Fetch request latency including long-poll wait, microseconds', buckets: DURATION_BUCKETS_US }),
   makeCounterProvider({ name: 'blink_requests_total', help: 'Kafka requests handled, by API', labelNames: ['api'] }),
-  makeCounterProvider({ name: 'blink_produced_records_total', help: 'Records appended by Produce (Kafka, or the REST produce routes)' }),
-  makeCounterProvider({ name: 'blink_produced_bytes_total', help: 'Record-batch bytes appended by Produce (Kafka, or the REST produce routes)' }),
   makeGaugeProvider({ name: 'blink_connections', help: 'Open Kafka client connections' }),
 ];
 
@@ -31,8 +29,6 @@ export class KafkaProbe {
     @InjectMetric('blink_produce_duration') private readonly produceDuration: Histogram,
     @InjectMetric('blink_fetch_duration') private readonly fetchDuration: Histogram,
     @InjectMetric('blink_requests_total') private readonly requests: Counter<'api'>,
-    @InjectMetric('blink_produced_records_total') private readonly producedRecords: Counter,
-    @InjectMetric('blink_produced_bytes_total') private readonly producedBytes: Counter,
     @InjectMetric('blink_connections') private readonly connections: Gauge,
   ) {}
 
@@ -45,11 +41,6 @@ export class KafkaProbe {
       this.fetchCount.inc();
       this.fetchDuration.observe(durationMs * 1000);
     }
-  }
-
-  batchAppended(records: number, bytes: number): void {
-    this.producedRecords.inc(records);
-    this.producedBytes.inc(bytes);
   }
 
   connectionOpened(): void {

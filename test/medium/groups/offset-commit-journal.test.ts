@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
 import { MemoryOffsetStore } from '../../../src/groups/offset-store.js';
-import { COMPACT_MIN_BYTES, OffsetCommitJournal, OFFSETS_DIRECTORY } from '../../../src/wal/offset-commit-journal.js';
-import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
+import { COMPACT_MIN_BYTES, OffsetCommitJournal } from '../../../src/groups/offset-commit-journal.js';
+import { OFFSETS_DIRECTORY, WalFileSystem } from '../../../src/wal/wal-file-system.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
 function journal(dir: string, fsync = 'always', store = new MemoryOffsetStore()) {
