@@ -136,13 +136,13 @@ func opProduce(ctx context.Context, cmd *driver.Command) (any, error) {
 			records[i].Headers = append(records[i].Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
 		}
 	}
-	results := client.ProduceSync(ctx, records...)
-	acks := make([]driver.Ack, len(results))
-	for i, result := range results {
-		if result.Err != nil {
-			return nil, fmt.Errorf("message %d: %w", i, result.Err)
-		}
-		acks[i] = driver.Ack{Partition: result.Record.Partition, Offset: result.Record.Offset}
+	// Results come in completion order; each record has its partition and offset set.
+	if err := client.ProduceSync(ctx, records...).FirstErr(); err != nil {
+		return nil, err
+	}
+	acks := make([]driver.Ack, len(records))
+	for i, r := range records {
+		acks[i] = driver.Ack{Partition: r.Partition, Offset: r.Offset}
 	}
 	return map[string]any{"acks": acks}, nil
 }
