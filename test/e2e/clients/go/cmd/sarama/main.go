@@ -170,13 +170,26 @@ func opProduce(_ context.Context, cmd *driver.Command) (any, error) {
 		}
 	}
 	if err := producer.SendMessages(messages); err != nil {
-		return nil, err
+		return nil, producerErrors(err)
 	}
 	acks := make([]driver.Ack, len(messages))
 	for i, m := range messages {
 		acks[i] = driver.Ack{Partition: m.Partition, Offset: m.Offset}
 	}
 	return map[string]any{"acks": acks}, nil
+}
+
+// producerErrors spells out each failed message (sarama's summary only counts them).
+func producerErrors(err error) error {
+	var failed sarama.ProducerErrors
+	if !errors.As(err, &failed) {
+		return err
+	}
+	details := []error{err}
+	for _, f := range failed[:min(len(failed), 5)] {
+		details = append(details, fmt.Errorf("%s[%d]: %w", f.Msg.Topic, f.Msg.Partition, f.Err))
+	}
+	return errors.Join(details...)
 }
 
 func fromSarama(m *sarama.ConsumerMessage) driver.Message {

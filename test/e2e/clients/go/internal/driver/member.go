@@ -70,7 +70,7 @@ func RunMember(ctx context.Context, member Member) (any, error) {
 	go readCommands(commands)
 	Emit(map[string]any{"event": "started"})
 	positions := map[int32]int64{}
-	var last []int32
+	var last []int32 // nil until the first assignment event
 	for {
 		select {
 		case command := <-commands:
@@ -81,7 +81,7 @@ func RunMember(ctx context.Context, member Member) (any, error) {
 		default:
 		}
 		poll(ctx, member, positions)
-		if now := member.Assignment(); last == nil || !slices.Equal(now, last) {
+		if now := append([]int32{}, member.Assignment()...); last == nil || !slices.Equal(now, last) {
 			Emit(map[string]any{"event": "assignment", "partitions": now})
 			last = now
 		}
