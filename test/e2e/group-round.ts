@@ -3,7 +3,8 @@
  * groups-members.test.ts): a member of the client joins, consumes, commits, consumes
  * more without committing and leaves; a second member resumes exactly after the committed
  * offsets. The client's own admin API (when it has one) must see the member and the
- * commit too. Data is produced and committed offsets are read with kafkajs (GroupFixture).
+ * commit too; then, on the empty group, its simple commit and DeleteGroups where it has
+ * them. Data is produced and committed offsets are read with kafkajs (GroupFixture).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -23,6 +24,10 @@ import {
 } from './groups-support.js';
 import type { BrokerHandle } from './harness.js';
 
+/** Kafka error codes (Errors.java). */
+const NONE = 0;
+const GROUP_ID_NOT_FOUND = 69;
+
 /** The client's DescribeGroups shows the one member owning every partition. */
 async function checkDescribed(admin: ClientDriver, f: GroupFixture): Promise<void> {
   if (admin.describeGroup === undefined) return;
@@ -30,6 +35,19 @@ async function checkDescribed(admin: ClientDriver, f: GroupFixture): Promise<voi
   assert.equal(group.state, 'Stable');
   assert.equal(group.protocolType, 'consumer');
   assert.deepEqual(group.members.map((m) => m.assignment), [{ [f.topic]: [...ALL_PARTITIONS] }]);
+}
+
+/** On the now empty group: a simple commit (generation -1), then DeleteGroups. */
+async function checkEmptyGroupAdmin(admin: ClientDriver, f: GroupFixture): Promise<void> {
+  if (admin.commitOffsets !== undefined) {
+    await admin.commitOffsets(f.group, f.topic, [4, 5, 5]);
+    assert.deepEqual(await f.committed(), [4, 5, 5], 'offsets after the simple commit');
+  }
+  if (admin.deleteGroups !== undefined) {
+    const missing = `${f.group}-missing`;
+    assert.deepEqual(await admin.deleteGroups([f.group, missing]), new Map([[f.group, NONE], [missing, GROUP_ID_NOT_FOUND]]));
+    assert.deepEqual(await f.committed(), [-1, -1, -1], 'a deleted group has no offsets');
+  }
 }
 
 export function registerGroupRound(broker: () => BrokerHandle, kind: MemberKind, admin: (bootstrap: string) => ClientDriver): void {
@@ -56,5 +74,6 @@ export function registerGroupRound(broker: () => BrokerHandle, kind: MemberKind,
       await expectConsumed(second, [{ batch: resumeBatch }], 'second member resumes after the committed offsets');
       await second.close(CLOSE_TIMEOUT_MS);
       assertNoErrors(second);
+      await checkEmptyGroupAdmin(client, f);
     }));
 }

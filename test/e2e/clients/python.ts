@@ -42,7 +42,8 @@ const OPS: Record<PythonClient, readonly OptionalOp[]> = {
   // confluent-kafka 1.7.0's AdminClient has no delete_consumer_groups (and the driver
   // commits offsets without a group only through kafka-python).
   'confluent-kafka': ['create_topic', 'delete_topic', 'consume', ...GROUP_READ_OPS],
-  'confluent-kafka-2': ['create_topic', 'delete_topic', 'consume', ...GROUP_READ_OPS],
+  // confluent-kafka 2.x: delete_consumer_groups, alter_consumer_group_offsets.
+  'confluent-kafka-2': ['create_topic', 'delete_topic', 'consume', ...GROUP_READ_OPS, 'delete_groups', 'commit_offsets'],
 };
 
 /** Extra command fields per driver: e.g. kafka-python's api_version ([0, 10] for the legacy message format). */
