@@ -8,6 +8,7 @@
  * - confluent-kafka-2: confluent-kafka 2.x from PyPI (bundles a recent librdkafka) in the
  *   venv that tools/test-deps/python.sh creates, running the same confluent_client.py.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CLIENTS_DIR, REPO_ROOT } from '../harness.js';
@@ -51,7 +52,9 @@ export type PythonDriverOptions = Readonly<Record<string, unknown>>;
 
 /** The interpreter and script that run `client`'s driver (long-lived group members use it directly). */
 export function pythonDriverCommand(client: PythonClient): [interpreter: string, script: string] {
-  return [INTERPRETERS[client], join(CLIENTS_DIR, SCRIPTS[client])];
+  const interpreter = INTERPRETERS[client];
+  if (interpreter === VENV_PYTHON && !existsSync(interpreter)) throw new Error(`${interpreter} is missing: run tools/test-deps/python.sh first`);
+  return [interpreter, join(CLIENTS_DIR, SCRIPTS[client])];
 }
 
 function driverProcess(client: PythonClient, options: PythonDriverOptions): DriverProcess {
