@@ -3,13 +3,15 @@
  * cleanly (LeaveGroup) or SIGKILL it (no LeaveGroup: the broker must notice the missing
  * heartbeats):
  *
- * - kafka-python, confluent-kafka: the Python driver's "group_member" op (run_member in
- *   driver_common.py);
+ * - kafka-python, confluent-kafka (1.7 and 2.x): the Python driver's "group_member" op
+ *   (run_member in driver_common.py);
+ * - franz-go, sarama, kafka-go: the Go driver's "group_member" op (RunMember in
+ *   go/internal/driver);
  * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
  * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
  *
  * Every member reports the same events: its whole current assignment whenever it changes,
- * each consumed message, commits, errors. The Python and Node members speak JSON lines
+ * each consumed message, commits, errors. The Python, Go and Node members speak JSON lines
  * (stdout events, stdin commands "commit" / "close"); kcat prints messages as JSON lines
  * and its rebalances on stderr, it cannot be told to commit (it auto-commits every
  * 5 s and on close) and closes on SIGTERM.
@@ -20,9 +22,15 @@ import { fileURLToPath } from 'node:url';
 
 import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
-import { pythonDriverCommand } from './python.js';
+import { goDriverBinary, type GoClient } from './go.js';
+import { pythonDriverCommand, type PythonClient } from './python.js';
 
-export type MemberClient = 'kcat' | 'kafka-python' | 'confluent-kafka' | 'kafkajs' | 'platformatic';
+export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | GoClient;
+
+const PYTHON_MEMBERS: readonly string[] = ['kafka-python', 'confluent-kafka', 'confluent-kafka-2'] satisfies PythonClient[];
+const GO_MEMBERS: readonly string[] = ['franz-go', 'sarama', 'kafka-go'] satisfies GoClient[];
+const isPython = (client: MemberClient): client is PythonClient => PYTHON_MEMBERS.includes(client);
+const isGo = (client: MemberClient): client is GoClient => GO_MEMBERS.includes(client);
 
 export interface MemberOptions {
   topic: string;
@@ -40,6 +48,8 @@ export interface MemberOptions {
   rebalanceTimeoutMs: number;
   /** Watchdog: the member process is killed after this long whatever happens. */
   lifetimeMs: number;
+  /** Extra fields of the Python or Go driver's command (e.g. goDriverFields()). */
+  driverOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** Default assignor lists per client (the JoinGroup protocols they offer). */
@@ -47,8 +57,12 @@ export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>
   kcat: ['range', 'roundrobin'],
   'kafka-python': ['range', 'roundrobin'],
   'confluent-kafka': ['range', 'roundrobin'],
+  'confluent-kafka-2': ['range', 'roundrobin'],
   kafkajs: ['RoundRobinAssigner'],
   platformatic: ['roundrobin'],
+  'franz-go': ['cooperative-sticky'],
+  sarama: ['range'],
+  'kafka-go': ['range'],
 };
 
 type WireHeader = [string, string | null];
@@ -100,10 +114,12 @@ function nodeMemberArgs(client: MemberClient, bootstrap: string, options: Member
     rebalance_timeout_ms: options.rebalanceTimeoutMs,
     timeout_ms: options.lifetimeMs,
   };
-  if (client === 'kafka-python' || client === 'confluent-kafka') {
+  const driverCommand = `${JSON.stringify({ ...options.driverOptions, op: 'group_member', ...command })}\n`;
+  if (isPython(client)) {
     const [python, script] = pythonDriverCommand(client);
-    return { cmd: python, args: [script], input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
+    return { cmd: python, args: [script], input: driverCommand };
   }
+  if (isGo(client)) return { cmd: goDriverBinary(client), args: [], input: driverCommand };
   return { cmd: NODE_BIN, args: [NODE_MEMBER_SCRIPT], input: `${JSON.stringify(command)}\n` };
 }
 
