@@ -29,7 +29,7 @@ export interface TopicSpec {
   /** The brokers of each partition, when the request assigns them (CreateTopics); empty otherwise. */
   readonly assignments: readonly (readonly number[])[];
   /** Config overrides; values must be strings (Kafka's null is refused as an invalid value). */
-  readonly configs: Iterable<readonly [string, unknown]>;
+  readonly configs: ReadonlyArray<readonly [string, unknown]>;
 }
 
 export interface CreatedTopic {
@@ -101,7 +101,7 @@ export class TopicsService {
     const problem = this.creationProblem(spec, partitionCount);
     if (problem !== null) return problem;
     if (validateOnly) return { partitionCount, topic: null };
-    const overrides = new Map([...spec.configs].map(([name, value]) => [name, value as string]));
+    const overrides = new Map(spec.configs.map(([name, value]) => [name, value as string]));
     const topic = this.topics.create(spec.name, partitionCount, overrides);
     return (await this.persisted(topic.name)) ?? { partitionCount, topic };
   }
@@ -174,7 +174,7 @@ export class TopicsService {
 }
 
 /** INVALID_CONFIG listing every config that is unknown or has an invalid value, or null. */
-export function configsProblem(configs: Iterable<readonly [string, unknown]>): Refusal | null {
+function configsProblem(configs: ReadonlyArray<readonly [string, unknown]>): Refusal | null {
   const problems: string[] = [];
   for (const [name, value] of configs) {
     const problem = typeof value === 'string' || value === null ? validateTopicConfig(name, value) : `topic config '${name}' must be given as a string`;
