@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '../cluster/cluster.module.js';
+import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { ProduceModule } from '../produce/produce.module.js';
 import { RecoveryModule } from '../recovery/recovery.module.js';
@@ -8,6 +9,7 @@ import { MetricsReader } from './services/metrics-reader.js';
 import { PluginModule } from '../plugins/plugins.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { TopicsModule } from '../topics/topics.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { BrokerController } from './controllers/broker.controller.js';
 import { GroupsController } from './controllers/groups.controller.js';
@@ -35,7 +37,7 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, ProduceModule, RecoveryModule],
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController],
   providers: [
     RuntimeInfo,

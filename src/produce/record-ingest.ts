@@ -1,8 +1,10 @@
 /**
  * The one storage step every produce path takes once a batch has reached its partition
- * (Kafka Produce and REST produce alike): validate, run the plugin chain (the only awaited
- * step; skipped, and the path stays synchronous, when no plugin is loaded), then append what
- * the plugins left. A plugin refusal comes back as an outcome naming the refused records.
+ * (Kafka Produce and REST produce alike): validate, run the plugin chain (skipped when no
+ * plugin is loaded), then append what the plugins left. Without plugins the append starts
+ * before the first await (BatchAppender assigns the offsets synchronously), so batches started
+ * in order are stored in order even when their answers are not awaited (acks=0). A plugin
+ * refusal comes back as an outcome naming the refused records.
  */
 import { Injectable } from '@nestjs/common';
 import { BatchAppender, type AppendOutcome } from '../storage/batch-appender.js';
@@ -30,24 +32,12 @@ export class RecordIngest {
     private readonly probe: ProduceProbe,
   ) {}
 
-  ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): IngestOutcome | Promise<IngestOutcome> {
-    const outcome = this.ingestUncounted(topic, log, records, nowMs);
-    const bytes = records?.length ?? 0;
-    if (outcome instanceof Promise) return outcome.then((settled) => this.counted(settled, bytes));
-    return this.counted(outcome, bytes);
-  }
-
-  private counted(outcome: IngestOutcome, bytes: number): IngestOutcome {
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, bytes);
+  async ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
+    const outcome = this.plugins.active
+      ? await this.ingestThroughPlugins(topic, log, records, nowMs)
+      : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
     return outcome;
-  }
-
-  private ingestUncounted(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): IngestOutcome | Promise<IngestOutcome> {
-    if (!this.plugins.active) {
-      const outcome = this.appender.append(topic, log, records, nowMs);
-      return outcome instanceof Promise ? outcome.then(withoutRefusals) : withoutRefusals(outcome);
-    }
-    return this.ingestThroughPlugins(topic, log, records, nowMs);
   }
 
   private async ingestThroughPlugins(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {

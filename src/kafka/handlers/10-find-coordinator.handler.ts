@@ -22,11 +22,11 @@ const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 
 @Controller()
-export class CoordinatorController {
+export class FindCoordinatorHandler {
   constructor(private readonly cluster: ClusterIdentity) {}
 
   @KafkaApi(FindCoordinatorApi, { min: 0, max: 3 })
-  findCoordinator({ body, localPort }: KafkaRequest<FindCoordinatorRequest>): FindCoordinatorResponse {
+  async findCoordinator({ body, localPort }: KafkaRequest<FindCoordinatorRequest>): Promise<FindCoordinatorResponse> {
     if (body.keyType === KEY_TYPE_GROUP) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
     }

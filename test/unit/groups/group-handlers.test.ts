@@ -6,9 +6,16 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GroupAdminController } from '../../../src/kafka/handlers/group-admin.controller.js';
-import { GroupMembershipController } from '../../../src/kafka/handlers/group-membership.controller.js';
-import { OffsetsCommitController } from '../../../src/kafka/handlers/offsets-commit.controller.js';
+import { OffsetCommitHandler } from '../../../src/kafka/handlers/08-offset-commit.handler.js';
+import { OffsetFetchHandler } from '../../../src/kafka/handlers/09-offset-fetch.handler.js';
+import { JoinGroupHandler } from '../../../src/kafka/handlers/11-join-group.handler.js';
+import { HeartbeatHandler } from '../../../src/kafka/handlers/12-heartbeat.handler.js';
+import { LeaveGroupHandler } from '../../../src/kafka/handlers/13-leave-group.handler.js';
+import { SyncGroupHandler } from '../../../src/kafka/handlers/14-sync-group.handler.js';
+import { DescribeGroupsHandler } from '../../../src/kafka/handlers/15-describe-groups.handler.js';
+import { ListGroupsHandler } from '../../../src/kafka/handlers/16-list-groups.handler.js';
+import { DeleteGroupsHandler } from '../../../src/kafka/handlers/42-delete-groups.handler.js';
+import { OffsetDeleteHandler } from '../../../src/kafka/handlers/47-offset-delete.handler.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
 import { KafkaWriter } from '../../../src/wire/writer.js';
@@ -23,16 +30,16 @@ import { commitPartition0, harness, settle, subscription } from './support.js';
 const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
 
 const HANDLERS = {
-  JoinGroup: GroupMembershipController.prototype.joinGroup,
-  SyncGroup: GroupMembershipController.prototype.syncGroup,
-  Heartbeat: GroupMembershipController.prototype.heartbeat,
-  LeaveGroup: GroupMembershipController.prototype.leaveGroup,
-  DescribeGroups: GroupAdminController.prototype.describeGroups,
-  ListGroups: GroupAdminController.prototype.listGroups,
-  DeleteGroups: GroupAdminController.prototype.deleteGroups,
-  OffsetCommit: OffsetsCommitController.prototype.offsetCommit,
-  OffsetFetch: OffsetsCommitController.prototype.offsetFetch,
-  OffsetDelete: OffsetsCommitController.prototype.offsetDelete,
+  JoinGroup: JoinGroupHandler.prototype.joinGroup,
+  SyncGroup: SyncGroupHandler.prototype.syncGroup,
+  Heartbeat: HeartbeatHandler.prototype.heartbeat,
+  LeaveGroup: LeaveGroupHandler.prototype.leaveGroup,
+  DescribeGroups: DescribeGroupsHandler.prototype.describeGroups,
+  ListGroups: ListGroupsHandler.prototype.listGroups,
+  DeleteGroups: DeleteGroupsHandler.prototype.deleteGroups,
+  OffsetCommit: OffsetCommitHandler.prototype.offsetCommit,
+  OffsetFetch: OffsetFetchHandler.prototype.offsetFetch,
+  OffsetDelete: OffsetDeleteHandler.prototype.offsetDelete,
 };
 
 function registration(handler: object): KafkaApiRegistration {
@@ -93,10 +100,10 @@ describe('group APIs and the consumer-groups feature', () => {
   });
 });
 
-describe('group controllers', () => {
+describe('group handlers', () => {
   it('answers JoinGroup, SyncGroup, Heartbeat and LeaveGroup in every version', async () => {
     const h = harness();
-    const controller = new GroupMembershipController(h.coordinator);
+    const join = new JoinGroupHandler(h.coordinator);
     const joinBody = {
       groupId: 'g',
       sessionTimeoutMs: 10_000,
@@ -107,25 +114,27 @@ describe('group controllers', () => {
       protocols: [{ name: 'range', metadata: subscription(['t']) }],
       reason: null,
     };
-    const required = await controller.joinGroup(request(4, joinBody));
+    const required = await join.joinGroup(request(4, joinBody));
     assert.equal(required.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
     encodesInEveryVersion(registration(HANDLERS.JoinGroup), () => required);
-    const joining = controller.joinGroup(request(4, { ...joinBody, memberId: required.memberId! }));
+    const joining = join.joinGroup(request(4, { ...joinBody, memberId: required.memberId! }));
     h.clock.advance(1_000);
     const joined = await joining;
     assert.equal(joined.generationId, 1);
     assert.equal(joined.protocolName, 'range');
     encodesInEveryVersion(registration(HANDLERS.JoinGroup), () => joined);
     const member = { groupId: 'g', generationId: 1, memberId: joined.memberId!, groupInstanceId: null };
-    const synced = await controller.syncGroup(
+    const synced = await new SyncGroupHandler(h.coordinator).syncGroup(
       request(3, { ...member, protocolType: null, protocolName: null, assignments: [{ memberId: joined.memberId!, assignment: Buffer.from('x') }] }),
     );
     assert.equal(synced.assignment?.toString(), 'x');
     encodesInEveryVersion(registration(HANDLERS.SyncGroup), () => synced);
-    encodesInEveryVersion(registration(HANDLERS.Heartbeat), () => controller.heartbeat(request(1, member)));
-    const single = controller.leaveGroup(request(1, { groupId: 'g', memberId: 'nobody', members: [] }));
+    const heartbeat = await new HeartbeatHandler(h.coordinator).heartbeat(request(1, member));
+    encodesInEveryVersion(registration(HANDLERS.Heartbeat), () => heartbeat);
+    const leave = new LeaveGroupHandler(h.coordinator);
+    const single = await leave.leaveGroup(request(1, { groupId: 'g', memberId: 'nobody', members: [] }));
     assert.deepEqual(single, { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }, 'v0-2: the member error at top level');
-    const batch = controller.leaveGroup(request(3, { groupId: 'g', memberId: '', members: [{ memberId: joined.memberId!, groupInstanceId: null, reason: null }] }));
+    const batch = await leave.leaveGroup(request(3, { groupId: 'g', memberId: '', members: [{ memberId: joined.memberId!, groupInstanceId: null, reason: null }] }));
     assert.equal(batch.errorCode, ErrorCode.NONE);
     assert.deepEqual(batch.members, [{ memberId: joined.memberId, groupInstanceId: null, errorCode: ErrorCode.NONE }]);
     encodesInEveryVersion(registration(HANDLERS.LeaveGroup), () => batch);
@@ -133,7 +142,7 @@ describe('group controllers', () => {
 
   it('answers the v0 JoinGroup with the session timeout as rebalance timeout, and a non-null protocol name on errors', async () => {
     const h = harness();
-    const controller = new GroupMembershipController(h.coordinator);
+    const controller = new JoinGroupHandler(h.coordinator);
     const refused = await controller.joinGroup(
       request(6, { groupId: '', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: -1, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [], reason: null }),
     );
@@ -152,23 +161,21 @@ describe('group controllers', () => {
 
   it('answers the admin APIs in every version', async () => {
     const h = harness();
-    const controller = new GroupAdminController(h.coordinator);
     commitPartition0(h, 'g', 1);
-    const described = controller.describeGroups(request(5, { groups: ['g', 'absent'], includeAuthorizedOperations: true }));
+    const described = await new DescribeGroupsHandler(h.coordinator).describeGroups(request(5, { groups: ['g', 'absent'], includeAuthorizedOperations: true }));
     assert.deepEqual(described.groups?.map((g) => [g.groupId, g.groupState, g.authorizedOperations]), [['g', 'Empty', 328], ['absent', 'Dead', 328]]);
     encodesInEveryVersion(registration(HANDLERS.DescribeGroups), () => described);
-    const listed = controller.listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
+    const listed = await new ListGroupsHandler(h.coordinator).listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
     assert.deepEqual(listed.groups, [{ groupId: 'g', protocolType: '', state: 'Empty', groupState: 'Empty' }]);
     encodesInEveryVersion(registration(HANDLERS.ListGroups), () => listed);
-    const deleted = controller.deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
+    const deleted = await new DeleteGroupsHandler(h.coordinator).deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
     assert.deepEqual(deleted.results, [{ groupId: 'g', errorCode: ErrorCode.NONE }, { groupId: 'absent', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
     encodesInEveryVersion(registration(HANDLERS.DeleteGroups), () => deleted);
   });
 
-  it('answers the offset APIs in every version', () => {
+  it('answers the offset APIs in every version', async () => {
     const h = harness();
-    const controller = new OffsetsCommitController(h.offsets);
-    const committed = controller.offsetCommit(
+    const committed = await new OffsetCommitHandler(h.offsets).offsetCommit(
       request(2, {
         groupId: 'g',
         generationIdOrMemberEpoch: -1,
@@ -180,12 +187,13 @@ describe('group controllers', () => {
     );
     assert.deepEqual(committed.topics, [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }]);
     encodesInEveryVersion(registration(HANDLERS.OffsetCommit), () => committed);
-    const fetched = controller.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
+    const fetcher = new OffsetFetchHandler(h.offsets);
+    const fetched = await fetcher.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
     assert.deepEqual(fetched.topics?.[0]?.partitions?.map((p) => p.committedOffset), [5, -1]);
     encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);
-    const all = controller.offsetFetch(request(7, { groupId: 'g', topics: null, groups: [], requireStable: true }));
+    const all = await fetcher.offsetFetch(request(7, { groupId: 'g', topics: null, groups: [], requireStable: true }));
     assert.equal(all.topics?.[0]?.partitions?.length, 1);
-    const deleted = controller.offsetDelete(request(0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
+    const deleted = await new OffsetDeleteHandler(h.offsets).offsetDelete(request(0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
     assert.equal(deleted.errorCode, ErrorCode.NONE);
     encodesInEveryVersion(registration(HANDLERS.OffsetDelete), () => deleted);
   });

@@ -13,11 +13,11 @@ import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 
 @Controller()
-export class ApiVersionsController {
+export class ApiVersionsHandler {
   constructor(private readonly registry: ApiRegistry) {}
 
   @KafkaApi(ApiVersionsApi, { min: 0, max: 3 })
-  apiVersions(_request: KafkaRequest<ApiVersionsRequest>): ApiVersionsResponse {
+  async apiVersions(_request: KafkaRequest<ApiVersionsRequest>): Promise<ApiVersionsResponse> {
     return { errorCode: ErrorCode.NONE, apiKeys: advertisedRanges(this.registry), throttleTimeMs: 0 };
   }
 }
