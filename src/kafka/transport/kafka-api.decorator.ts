@@ -23,8 +23,13 @@ export interface KafkaApiRegistration {
   readonly maxVersion: number;
   /** The feature the API belongs to; absent = always served. */
   readonly feature?: KafkaFeature;
-  /** The answer while `feature` is off. */
+  /**
+   * A whole request answered with one error (while `feature` is off, or when the handler
+   * failed): the top-level error code, or per item where the API says how (`errorsPerItem`).
+   */
   readonly refuse: (body: unknown, errorCode: number) => unknown;
+  /** True when `refuse` puts the error in every item (the API gave `whenDisabled`). */
+  readonly errorsPerItem: boolean;
 }
 
 export interface KafkaApiOptions<Request, Response> {
@@ -32,7 +37,7 @@ export interface KafkaApiOptions<Request, Response> {
   readonly max: number;
   /** When the feature is off the API is not advertised and each request gets `whenDisabled`. */
   readonly feature?: KafkaFeature;
-  /** Default: the API's top-level error code; APIs that report errors per item say how. */
+  /** The whole request answered with one error code. Default: the API's top-level error code; APIs that report errors per item say how. */
   readonly whenDisabled?: (body: Request, errorCode: number) => Response;
 }
 
@@ -69,6 +74,7 @@ export function KafkaApi<Request, Response>(codec: ApiCodec<Request, Response>, 
     maxVersion: options.max,
     feature: options.feature,
     refuse: (body, errorCode) => whenDisabled(body as Request, errorCode),
+    errorsPerItem: options.whenDisabled !== undefined,
   };
   return MessagePattern(kafkaPattern(codec.apiKey), { kafka: registration });
 }

@@ -6,9 +6,15 @@
  * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
  * most one frame plus that much); a response is not followed by the next request until the
  * socket has drained.
+ *
+ * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR (as
+ * Kafka's getErrorResponse does) and the connection carries on; only a request whose
+ * response has no place for that error, an acks=0 produce (Kafka closes to signal it), or a
+ * malformed frame (bad size, header or body) closes the connection.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
+import type { Clock } from '../../common/clock.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
@@ -20,7 +26,10 @@ import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-re
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
-class UnsupportedRequestError extends Error {}
+/** A request the connection cannot answer, so it closes (the client reconnects and learns). */
+class UnanswerableRequestError extends Error {}
+
+const PRODUCE_KEY = 0;
 
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
@@ -34,6 +43,12 @@ export interface ConnectionObserver {
   requestHandled(apiKey: number, durationMs: number): void;
 }
 
+/** The part of a net.Socket a connection uses (unit tests give it a fake one). */
+export type ConnectionSocket = Pick<
+  Socket,
+  'setNoDelay' | 'on' | 'off' | 'pause' | 'resume' | 'isPaused' | 'cork' | 'uncork' | 'write' | 'destroy' | 'writableNeedDrain' | 'remoteAddress' | 'remotePort' | 'localPort'
+>;
+
 export class KafkaConnection {
   private readonly decoder: FrameDecoder;
   private busy = false;
@@ -41,11 +56,12 @@ export class KafkaConnection {
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ConnectionSocket,
     private readonly registry: ApiRegistry,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly observer: ConnectionObserver,
+    private readonly clock: Clock,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -113,10 +129,14 @@ export class KafkaConnection {
       body: api.codec.decodeRequest(reader, header.apiVersion),
       localPort: this.socket.localPort ?? 0,
       clientHost: this.socket.remoteAddress ?? '',
-      receivedAtMs: Date.now(),
+      receivedAtMs: this.clock.nowMs(),
     };
-    const response = await api.invoke(request);
-    if (response !== NO_RESPONSE) await this.respond(api, header, response);
+    try {
+      const response = await api.invoke(request);
+      if (response !== NO_RESPONSE) await this.respond(api, header, response);
+    } catch (err) {
+      await this.answerFailure(api, request, err);
+    }
     this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
   }
 
@@ -125,6 +145,27 @@ export class KafkaConnection {
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
     api.codec.encodeResponse(frame.writer, header.apiVersion, body);
     await this.write(finishResponseFrame(frame));
+  }
+
+  /**
+   * The handler threw (or returned a body its codec cannot encode): UNKNOWN_SERVER_ERROR in
+   * the top-level error code when this version's response has one, else in every item where
+   * the API says how (its `whenDisabled`). Nest's exception filter has already logged a
+   * handler's error with its stack; an error from here (encoding) is logged with its stack.
+   */
+  private async answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> {
+    const { header } = request;
+    const what = `${api.codec.name} v${header.apiVersion} from ${this.peer}`;
+    const reason = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err);
+    if (err instanceof Error) this.logger.error(`${what} failed: ${reason}`, err.stack);
+    const range = api.codec.errorCodeVersions;
+    const topLevel = range != null && header.apiVersion >= range.min && header.apiVersion <= range.max;
+    const noResponse = header.apiKey === PRODUCE_KEY && (request.body as { acks?: number }).acks === 0;
+    if (noResponse || (!topLevel && !api.errorsPerItem)) {
+      throw new UnanswerableRequestError(`${what} failed (${reason}) and has no response to carry the error`);
+    }
+    this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
+    await this.respond(api, header, api.refuse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   /**
@@ -143,7 +184,7 @@ export class KafkaConnection {
     const range = codec?.errorCodeVersions;
     if (codec === undefined || range == null || header.apiVersion < range.min || header.apiVersion > range.max) {
       const serving = api ? ` (serving ${api.minVersion}-${api.maxVersion})` : ' (not served)';
-      throw new UnsupportedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${serving}`);
+      throw new UnanswerableRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${serving}`);
     }
     await this.answerError(codec, header.correlationId, header.apiVersion, isFlexible(codec, header.apiVersion), {});
   }
@@ -183,10 +224,10 @@ export class KafkaConnection {
 
   private refuse(err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
-    if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnsupportedRequestError) {
+    if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnanswerableRequestError) {
       this.logger.warn(`closing connection ${this.peer}: ${reason}`);
     } else {
-      this.logger.error(`closing connection ${this.peer} after a handler failure: ${reason}`, (err as Error)?.stack);
+      this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }
     this.destroy();
   }

@@ -7,7 +7,7 @@ import { GroupsProbe } from '../../../src/groups/groups.probe.js';
 import { MemoryOffsetStore } from '../../../src/groups/offset-store.js';
 import { OffsetManager, type PartitionLookup } from '../../../src/groups/offset-manager.js';
 import type { PartitionLog } from '../../../src/storage/partition-log.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 // The coordinator logs every rebalance, as Kafka does; the tests do not need to read them.
 Logger.overrideLogger(false);

@@ -4,11 +4,10 @@ import { loadSettings } from '../../../src/config/settings.js';
 import { ConfigsController } from '../../../src/kafka/handlers/configs.controller.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { TopicRegistry } from '../../../src/storage/topic-registry.js';
+import { memoryOnlyRegistry } from '../../support/storage.js';
 
 function fixture() {
-  const topics = new TopicRegistry(loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' }), new MemoryAccountant());
+  const topics = memoryOnlyRegistry(loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' }));
   const topic = topics.create('t', 1, new Map([['retention.ms', '1000']]));
   return { topics, topic, controller: new ConfigsController(topics) };
 }
