@@ -12,7 +12,6 @@
  * response has no place for that error, an acks=0 produce (Kafka closes to signal it), or a
  * malformed frame (bad size, header or body) closes the connection.
  */
-import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -44,10 +43,24 @@ export interface ConnectionObserver {
 }
 
 /** The part of a net.Socket a connection uses (unit tests give it a fake one). */
-export type ConnectionSocket = Pick<
-  Socket,
-  'setNoDelay' | 'on' | 'off' | 'pause' | 'resume' | 'isPaused' | 'cork' | 'uncork' | 'write' | 'destroy' | 'writableNeedDrain' | 'remoteAddress' | 'remotePort' | 'localPort'
->;
+export interface ConnectionSocket {
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localPort?: number;
+  readonly writableNeedDrain: boolean;
+  setNoDelay(noDelay: boolean): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): boolean;
+  destroy(): unknown;
+}
 
 export class KafkaConnection {
   private readonly decoder: FrameDecoder;
