@@ -23,13 +23,8 @@ export interface KafkaApiRegistration {
   readonly maxVersion: number;
   /** The feature the API belongs to; absent = always served. */
   readonly feature?: KafkaFeature;
-  /**
-   * A whole request answered with one error (while `feature` is off, or when the handler
-   * failed): the top-level error code, or per item where the API says how (`errorsPerItem`).
-   */
+  /** The answer while `feature` is off. */
   readonly refuse: (body: unknown, errorCode: number) => unknown;
-  /** True when `refuse` puts the error in every item (the API gave `whenDisabled`). */
-  readonly errorsPerItem: boolean;
 }
 
 export interface KafkaApiOptions<Request, Response> {
@@ -37,7 +32,7 @@ export interface KafkaApiOptions<Request, Response> {
   readonly max: number;
   /** When the feature is off the API is not advertised and each request gets `whenDisabled`. */
   readonly feature?: KafkaFeature;
-  /** The whole request answered with one error code. Default: the API's top-level error code; APIs that report errors per item say how. */
+  /** Default: the API's top-level error code; APIs that report errors per item say how. */
   readonly whenDisabled?: (body: Request, errorCode: number) => Response;
 }
 
@@ -74,7 +69,6 @@ export function KafkaApi<Request, Response>(codec: ApiCodec<Request, Response>, 
     maxVersion: options.max,
     feature: options.feature,
     refuse: (body, errorCode) => whenDisabled(body as Request, errorCode),
-    errorsPerItem: options.whenDisabled !== undefined,
   };
   return MessagePattern(kafkaPattern(codec.apiKey), { kafka: registration });
 }

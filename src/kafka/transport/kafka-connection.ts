@@ -7,10 +7,10 @@
  * most one frame plus that much); a response is not followed by the next request until the
  * socket has drained.
  *
- * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR (as
- * Kafka's getErrorResponse does) and the connection carries on; only a request whose
- * response has no place for that error, an acks=0 produce (Kafka closes to signal it), or a
- * malformed frame (bad size, header or body) closes the connection.
+ * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
+ * every error field of the response (as Kafka's getErrorResponse does) and the connection
+ * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
+ * frame (bad size, header or body) closes the connection.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
@@ -161,24 +161,23 @@ export class KafkaConnection {
   }
 
   /**
-   * The handler threw (or returned a body its codec cannot encode): UNKNOWN_SERVER_ERROR in
-   * the top-level error code when this version's response has one, else in every item where
-   * the API says how (its `whenDisabled`). Nest's exception filter has already logged a
-   * handler's error with its stack; an error from here (encoding) is logged with its stack.
+   * The handler threw (or returned a body its codec cannot encode): the codec's error answer,
+   * UNKNOWN_SERVER_ERROR in the top-level error code and in every item (mirroring the
+   * request's topics, partitions, groups …), as Kafka's getErrorResponse. Nest's exception
+   * filter has already logged a handler's error with its stack; an error raised here
+   * (encoding) is logged with its stack once.
    */
   private async answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> {
     const { header } = request;
     const what = `${api.codec.name} v${header.apiVersion} from ${this.peer}`;
     const reason = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err);
     if (err instanceof Error) this.logger.error(`${what} failed: ${reason}`, err.stack);
-    const range = api.codec.errorCodeVersions;
-    const topLevel = range != null && header.apiVersion >= range.min && header.apiVersion <= range.max;
     const noResponse = header.apiKey === PRODUCE_KEY && (request.body as { acks?: number }).acks === 0;
-    if (noResponse || (!topLevel && !api.errorsPerItem)) {
-      throw new UnanswerableRequestError(`${what} failed (${reason}) and has no response to carry the error`);
+    if (noResponse) {
+      throw new UnanswerableRequestError(`${what} failed (${reason}); acks=0 has no response to carry the error`);
     }
     this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
-    await this.respond(api, header, api.refuse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
+    await this.respond(api, header, api.codec.errorResponse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   /**

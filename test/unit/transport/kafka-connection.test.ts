@@ -13,7 +13,7 @@ import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.j
 import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import type { ApiCodec } from '../../../src/wire/api-codec.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
-import { DescribeGroupsApi, type DescribeGroupsRequest } from '../../../src/wire/messages/15-describe-groups.js';
+import { DescribeGroupsApi } from '../../../src/wire/messages/15-describe-groups.js';
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../../src/wire/messages/10-find-coordinator.js';
 import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
@@ -25,17 +25,20 @@ Logger.overrideLogger(false);
 
 type Invoke = (request: KafkaRequest<unknown>) => unknown;
 
-function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, perItem?: (body: unknown, errorCode: number) => unknown): RegisteredApi {
+function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): RegisteredApi {
   return {
     codec,
     minVersion: min,
     maxVersion: max,
     advertised: true,
     invoke: async (request) => invoke(request as KafkaRequest<unknown>),
-    refuse: perItem ?? ((_body, errorCode) => ({ errorCode })),
-    errorsPerItem: perItem !== undefined,
+    refuse: (body, errorCode) => codec.errorResponse(body, errorCode),
   };
 }
+
+const failing = (): never => {
+  throw new Error('handler bug');
+};
 
 function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }) {
   const socket = new FakeSocket();
@@ -114,10 +117,7 @@ describe('KafkaConnection (fake socket)', () => {
 
   it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
     const { socket, connection, handled } = connect([
-      served(FindCoordinatorApi, 0, 2, (request) => {
-        if ((request.body as FindCoordinatorRequest).key === 'bad') throw new Error('handler bug');
-        return coordinatorAnswer(request);
-      }),
+      served(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
     ]);
     socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
     await connection.idle();
@@ -128,10 +128,9 @@ describe('KafkaConnection (fake socket)', () => {
     assert.deepEqual(handled, [FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey]);
   });
 
-  it('puts UNKNOWN_SERVER_ERROR in every item when the response has no top-level error code', async () => {
-    const perGroup = (body: unknown, errorCode: number) => ({ groups: (body as DescribeGroupsRequest).groups.map((groupId) => ({ groupId, errorCode })) });
+  it('puts UNKNOWN_SERVER_ERROR in every group when the response has no top-level error code', async () => {
     // Nest's exception filter hands the transport this object instead of the handler's error.
-    const { socket, connection } = connect([served(DescribeGroupsApi, 0, 5, () => Promise.reject({ status: 'error', message: 'Internal server error' }), perGroup)]);
+    const { socket, connection } = connect([served(DescribeGroupsApi, 0, 5, () => Promise.reject({ status: 'error', message: 'Internal server error' }))]);
     socket.receive(requestFrame(DescribeGroupsApi, 1, 9, { groups: ['a', 'b'], includeAuthorizedOperations: false }));
     await connection.idle();
     const { correlationId, body } = readResponse(socket.responses()[0], DescribeGroupsApi, 1, false);
@@ -140,9 +139,37 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(socket.destroyed, false);
   });
 
-  it('closes the connection when a failed request has no field to carry the error', async () => {
-    const { socket, connection } = connect([served(MetadataApi, 0, 12, () => { throw new Error('handler bug'); })]);
-    socket.receive(requestFrame(MetadataApi, 1, 1, { topics: null, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
+  it('answers a failed produce per partition, naming each topic and partition of the request', async () => {
+    const { socket, connection } = connect([served(ProduceApi, 0, 9, failing)]);
+    const produce: ProduceRequest = {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        { name: 'orders', partitionData: [{ index: 0, records: null }, { index: 2, records: null }] },
+        { name: 'audit', partitionData: [{ index: 1, records: null }] },
+      ],
+    };
+    socket.receive(requestFrame(ProduceApi, 9, 5, produce));
+    await connection.idle();
+    const { body } = readResponse(socket.responses()[0], ProduceApi, 9, true);
+    const answered = body.responses?.flatMap((t) => (t.partitionResponses ?? []).map((p) => [t.name, p.index, p.errorCode]));
+    assert.deepEqual(answered, [['orders', 0, -1], ['orders', 2, -1], ['audit', 1, -1]]);
+    assert.equal(socket.destroyed, false);
+  });
+
+  it('answers a failed metadata request per topic asked for', async () => {
+    const { socket, connection } = connect([served(MetadataApi, 0, 12, failing)]);
+    const topic = (name: string) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' });
+    socket.receive(requestFrame(MetadataApi, 9, 1, { topics: [topic('a'), topic('b')], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
+    await connection.idle();
+    const { body } = readResponse(socket.responses()[0], MetadataApi, 9, true);
+    assert.deepEqual(body.topics?.map((t) => [t.name, t.errorCode]), [['a', -1], ['b', -1]]);
+  });
+
+  it('closes the connection when an acks=0 produce fails (there is no response to carry the error)', async () => {
+    const { socket, connection } = connect([served(ProduceApi, 0, 9, failing)]);
+    socket.receive(requestFrame(ProduceApi, 7, 1, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [] }));
     await connection.idle();
     assert.equal(socket.destroyed, true);
     assert.equal(socket.responses().length, 0);

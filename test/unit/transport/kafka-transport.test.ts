@@ -25,8 +25,7 @@ function transportWithConnection(hang: boolean) {
     maxVersion: 2,
     advertised: true,
     invoke: () => (hang ? new Promise(() => undefined) : Promise.resolve({ errorCode: 0 })),
-    refuse: (_body, errorCode) => ({ errorCode }),
-    errorsPerItem: false,
+    refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
   const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock);
