@@ -1,7 +1,8 @@
 /**
- * Time for the whole broker: the current time, one-shot and repeating timers, behind one small injectable class (ARCHITECTURE decision 6), so unit tests drive
- * every timeout (sessions, rebalances, retention sweeps, fsync intervals, parked fetches,
- * memory waits, shutdown grace) with a fake clock instead of waiting.
+ * Time for the whole broker: the current time, one-shot and repeating timers, behind one
+ * small injectable class (ARCHITECTURE decision 6), so unit tests drive every timeout
+ * (sessions, rebalances, retention sweeps, fsync intervals, parked fetches, memory waits,
+ * shutdown grace) with a fake clock instead of waiting.
  * Every real timer is unref'd: a pending timeout never keeps the process alive, and an
  * owner cancels its timers on shutdown.
  */

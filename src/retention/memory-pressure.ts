@@ -1,8 +1,9 @@
 /**
  * Keeps the memory tier under `max_memory`. Once stored bytes exceed the high-water mark
- * (storage/memory-accountant.ts), a relief pass runs (never two at once): first the retention
- * sweep drops whatever is expired, over retention.bytes or already consumed; then, while
- * usage is above the low-water mark, the oldest batches across all partitions go to the WAL (Offloader).
+ * (storage/memory-accountant.ts), a relief pass runs (never two at once): first the
+ * retention sweep drops whatever is expired, over retention.bytes or already consumed;
+ * then, while usage is above the low-water mark, the oldest batches across all partitions
+ * go to the WAL (Offloader).
  * A pass that frees nothing (the WAL cannot write) is retried after RELIEF_RETRY_MS rather
  * than on every append. Producers that find memory completely full wait for a pass (see
  * the produce handler), so memory stays bounded even when they outrun the disk.

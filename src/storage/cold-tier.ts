@@ -37,8 +37,8 @@ export interface ColdTier {
   deleteFiles(): Promise<void>;
 }
 
-/** A recovered partition's cold tier and where its log stands on disk. */
-export interface RecoveredColdTier {
+/** A partition's cold tier and where its log stands on it (a new partition: at 0). */
+export interface ColdTierState {
   readonly cold: ColdTier;
   readonly logStartOffset: number;
   readonly highWatermark: number;
@@ -64,5 +64,5 @@ export abstract class ColdTierFactory {
   abstract openPartitions(topic: Topic, firstNewPartition: number, producers: readonly ProducerStateTable[]): OpenedColdTiers;
 
   /** Recovery: the cold tier of each partition of a restored topic, as found on disk; fills `producers[i]` from the segments. */
-  abstract recoverPartitions(topic: Topic, producers: readonly ProducerStateTable[]): Promise<RecoveredColdTier[]>;
+  abstract recoverPartitions(topic: Topic, producers: readonly ProducerStateTable[]): Promise<ColdTierState[]>;
 }

@@ -82,7 +82,9 @@ export class PartitionLog {
     private readonly accountant: MemoryAccountant,
     parts: PartitionParts = memoryOnlyParts(),
   ) {
-    if (parts.logStartOffset > parts.highWatermark) throw new Error(`partition ${topic}-${partition}: log start ${parts.logStartOffset} is past its end ${parts.highWatermark}`);
+    if (parts.logStartOffset > parts.highWatermark) {
+      throw new Error(`partition ${topic}-${partition}: log start ${parts.logStartOffset} is past its end ${parts.highWatermark}`);
+    }
     this.coldTier = parts.cold;
     this.durableMode = parts.durable;
     this.producers = parts.producers;

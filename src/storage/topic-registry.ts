@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { ColdTierFactory } from './cold-tier.js';
+import { ColdTierFactory, type ColdTierState } from './cold-tier.js';
 import { MemoryAccountant } from './memory-accountant.js';
 import { PartitionLog } from './partition-log.js';
 import { ProducerStateTable } from './producer-state.js';
@@ -102,13 +102,8 @@ export class TopicRegistry {
     const topic = this.topicFrom(description);
     const producers = Array.from({ length: description.partitionCount }, () => new ProducerStateTable());
     const recovered = this.coldTiers === null ? [] : await this.coldTiers.recoverPartitions(topic, producers);
-    const durable = this.coldTiers?.durable ?? false;
-    for (let p = 0; p < description.partitionCount; p++) {
-      const found = recovered[p];
-      const parts = { cold: found?.cold ?? null, durable, producers: producers[p], logStartOffset: found?.logStartOffset ?? 0, highWatermark: found?.highWatermark ?? 0 };
-      topic.partitions.push(new PartitionLog(topic.name, p, this.accountant, parts));
-    }
-    if (this.topics.has(description.name)) throw new Error(`topic ${description.name} already exists`);
+    producers.forEach((table, p) => topic.partitions.push(this.newPartition(topic, p, table, recovered[p] ?? null)));
+    if (this.topics.has(description.name)) throw new Error(`topic ${description.name} was created while it was being restored`);
     this.topics.set(topic.name, topic);
     return topic;
   }
@@ -126,10 +121,9 @@ export class TopicRegistry {
     if (newTotal <= firstNew) return;
     const producers = Array.from({ length: newTotal - firstNew }, () => new ProducerStateTable());
     const opened = this.coldTiers?.openPartitions(topic, firstNew, producers);
-    const durable = this.coldTiers?.durable ?? false;
     producers.forEach((table, i) => {
-      const parts = { cold: opened?.tiers[i] ?? null, durable, producers: table, logStartOffset: 0, highWatermark: 0 };
-      topic.partitions.push(new PartitionLog(topic.name, firstNew + i, this.accountant, parts));
+      const cold = opened?.tiers[i];
+      topic.partitions.push(this.newPartition(topic, firstNew + i, table, cold === undefined ? null : { cold, logStartOffset: 0, highWatermark: 0 }));
     });
     this.track(topic.name, opened?.persisted);
     this.track(topic.name, this.events.partitionsAdded(topic, firstNew));
@@ -152,6 +146,13 @@ export class TopicRegistry {
     for (const partition of topic.partitions) partition.deleteData();
     this.track(name, this.events.topicDeleted(topic));
     return true;
+  }
+
+  /** A partition built whole: on its cold tier (where it stands on disk), or in memory only without a factory. */
+  private newPartition(topic: Topic, partition: number, producers: ProducerStateTable, tier: ColdTierState | null): PartitionLog {
+    const durable = tier !== null && (this.coldTiers?.durable ?? false);
+    const start = tier ?? { cold: null, logStartOffset: 0, highWatermark: 0 };
+    return new PartitionLog(topic.name, partition, this.accountant, { ...start, durable, producers });
   }
 
   /** A topic object with no partitions yet, not registered. */

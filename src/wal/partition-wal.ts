@@ -232,7 +232,7 @@ export class PartitionWal implements ColdTier {
     }).catch((error: unknown) => this.deps.log.warn(`${this.directory}: could not remove: ${(error as Error).message}`));
   }
 
-  /** Clean shutdown: wait for queued writes, seal the last segment (saving its index), close. */
+  /** Clean shutdown: wait for queued writes, seal the last segment (saving its index), close the files (they stay). */
   shutdown(): Promise<void> {
     return this.enqueue(async () => {
       this.closed = true;

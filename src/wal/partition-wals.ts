@@ -12,7 +12,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { ColdTierFactory, type OpenedColdTiers, type RecoveredColdTier } from '../storage/cold-tier.js';
+import { ColdTierFactory, type OpenedColdTiers, type ColdTierState } from '../storage/cold-tier.js';
 import type { ProducerStateTable } from '../storage/producer-state.js';
 import { ProducerIdAllocator } from '../storage/producer-ids.js';
 import { TopicEvents, type TopicListener } from '../storage/topic-events.js';
@@ -88,7 +88,7 @@ export class PartitionWals extends ColdTierFactory implements TopicListener {
     return { tiers, persisted: Promise.all([saved, ...created]).then(() => undefined) };
   }
 
-  recoverPartitions(topic: Topic, producers: readonly ProducerStateTable[]): Promise<RecoveredColdTier[]> {
+  recoverPartitions(topic: Topic, producers: readonly ProducerStateTable[]): Promise<ColdTierState[]> {
     return Promise.all(producers.map((table, p) => this.recoveries.run(() => this.recoverPartition(topic, p, table))));
   }
 
@@ -150,7 +150,7 @@ export class PartitionWals extends ColdTierFactory implements TopicListener {
     return wal;
   }
 
-  private async recoverPartition(topic: Topic, partition: number, producers: ProducerStateTable): Promise<RecoveredColdTier> {
+  private async recoverPartition(topic: Topic, partition: number, producers: ProducerStateTable): Promise<ColdTierState> {
     const name = partitionDirectoryName(topic.name, partition);
     const directory = join(this.config.recordStoragePath, name);
     const recovered = await PartitionWal.recover(directory, this.policyFor(topic), this.hooksFor(producers), this.deps);

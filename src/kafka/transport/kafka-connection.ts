@@ -163,20 +163,20 @@ export class KafkaConnection {
   /**
    * The handler threw (or returned a body its codec cannot encode): the codec's error answer,
    * UNKNOWN_SERVER_ERROR in the top-level error code and in every item (mirroring the
-   * request's topics, partitions, groups …), as Kafka's getErrorResponse. Nest's exception
-   * filter has already logged a handler's error with its stack; an error raised here
-   * (encoding) is logged with its stack once.
+   * request's topics, partitions, groups …), as Kafka's getErrorResponse. One log line: Nest's
+   * exception filter has already logged a handler's error with its stack, so only an error
+   * raised outside it (encoding) is logged with its stack here.
    */
   private async answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> {
     const { header } = request;
     const what = `${api.codec.name} v${header.apiVersion} from ${this.peer}`;
     const reason = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err);
-    if (err instanceof Error) this.logger.error(`${what} failed: ${reason}`, err.stack);
-    const noResponse = header.apiKey === PRODUCE_KEY && (request.body as { acks?: number }).acks === 0;
-    if (noResponse) {
+    if (header.apiKey === PRODUCE_KEY && (request.body as { acks?: number }).acks === 0) {
+      if (err instanceof Error) this.logger.error(`${what} failed: ${reason}`, err.stack);
       throw new UnanswerableRequestError(`${what} failed (${reason}); acks=0 has no response to carry the error`);
     }
-    this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
+    if (err instanceof Error) this.logger.error(`${what} failed, answered with UNKNOWN_SERVER_ERROR: ${reason}`, err.stack);
+    else this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
     await this.respond(api, header, api.codec.errorResponse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
