@@ -1,3 +1,7 @@
+/**
+ * Unit tests of long-poll parking on a fake clock: a parked fetch is answered at its
+ * deadline (capped), as soon as enough bytes arrive, or at shutdown, and leaves no timer.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FETCH_MAX_WAIT_CAP_MS, FetchParking } from '../../../src/fetch/fetch-parking.js';

@@ -1,3 +1,8 @@
+/**
+ * Unit tests of memory-pressure relief on a fake clock, with an offloader that can refuse:
+ * the pass runs after the append that crossed the mark, a pass that freed nothing is retried
+ * after RELIEF_RETRY_MS, and shutdown cancels a pending retry.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';

@@ -1,3 +1,4 @@
+/** Unit test of the retention sweep timer on a fake clock: data goes at the first sweep after it expires; shutdown stops the sweeps. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';

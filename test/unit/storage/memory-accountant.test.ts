@@ -1,3 +1,4 @@
+/** Unit tests of the memory accountant: limits from max_memory, pressure listeners, and bounded waits for room on a fake clock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';

@@ -1,3 +1,7 @@
+/**
+ * Unit tests of the transport's shutdown on a fake clock and a fake socket: close() waits
+ * at most SHUTDOWN_GRACE_MS for a request in flight, and at once when none is.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';

@@ -1,3 +1,7 @@
+/**
+ * Unit tests of the WAL store's timers on a fake clock (fsync: interval, log-start
+ * checkpoints): they fire on time, a slow sync is not stacked, shutdown cancels them.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
