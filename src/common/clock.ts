@@ -1,7 +1,10 @@
 /**
- * Time for the group coordinator: the current time and one-shot timers, behind one small
- * injectable class (ARCHITECTURE decision 6) so the unit tests drive every session,
- * rebalance and retention timeout with a fake clock instead of waiting.
+ * Time for the whole broker: the current time, one-shot and repeating timers, behind one
+ * small injectable class (ARCHITECTURE decision 6), so unit tests drive every timeout
+ * (sessions, rebalances, retention sweeps, fsync intervals, parked fetches, memory waits,
+ * shutdown grace) with a fake clock instead of waiting.
+ * Every real timer is unref'd: a pending timeout never keeps the process alive, and an
+ * owner cancels its timers on shutdown.
  */
 import { Injectable } from '@nestjs/common';
 
@@ -15,6 +18,8 @@ export abstract class Clock {
   abstract nowMs(): number;
   /** Runs `task` once after `delayMs` (clamped to >= 0). */
   abstract schedule(delayMs: number, task: () => void): Timer;
+  /** Runs `task` every `intervalMs` until cancelled. */
+  abstract every(intervalMs: number, task: () => void): Timer;
 }
 
 @Injectable()
@@ -23,10 +28,30 @@ export class SystemClock extends Clock {
     return Date.now();
   }
 
-  /** Timers are unref'd: a pending session timeout never keeps the process alive. */
   schedule(delayMs: number, task: () => void): Timer {
     const handle = setTimeout(task, Math.max(0, delayMs));
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
   }
+
+  every(intervalMs: number, task: () => void): Timer {
+    const handle = setInterval(task, Math.max(1, intervalMs));
+    handle.unref();
+    return { cancel: () => clearInterval(handle) };
+  }
+}
+
+/**
+ * Runs `task` every `intervalMs`, skipping a tick while the previous run has not settled
+ * (an fsync or a checkpoint that takes longer than the interval is not stacked).
+ */
+export function everyUnlessRunning(clock: Clock, intervalMs: number, task: () => Promise<unknown>): Timer {
+  let running = false;
+  return clock.every(intervalMs, () => {
+    if (running) return;
+    running = true;
+    void task().finally(() => {
+      running = false;
+    });
+  });
 }

@@ -1,10 +1,11 @@
 /**
  * Long-poll support for Fetch: a fetch that found fewer than `min_bytes` parks here until
  * enough bytes are appended to one of its partitions (woken by the append itself, no
- * polling), one of them goes away, `max_wait_ms` passes, or the broker shuts down.
+ * polling), one of them goes away, `max_wait_ms` passes (on the Clock), or the broker shuts down.
  * Every parked fetch has a timer, so the set is bounded by connections x wait time.
  */
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import type { AppendListener, PartitionLog } from '../storage/partition-log.js';
 
 /** Upper bound on a client's max_wait_ms (Kafka clients use 100 ms .. 30 s). */
@@ -18,6 +19,8 @@ interface ParkedFetch {
 export class FetchParking {
   private readonly parked = new Set<ParkedFetch>();
 
+  constructor(private readonly clock: Clock) {}
+
   get parkedCount(): number {
     return this.parked.size;
   }
@@ -30,10 +33,10 @@ export class FetchParking {
         arrived += batch === null ? bytesNeeded : batch.buffer.length;
         if (arrived >= bytesNeeded) entry.wake();
       };
-      const timer = setTimeout(() => entry.wake(), Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS));
+      const timer = this.clock.schedule(Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS), () => entry.wake());
       const entry: ParkedFetch = {
         wake: () => {
-          clearTimeout(timer);
+          timer.cancel();
           for (const log of logs) log.removeListener(listener);
           this.parked.delete(entry);
           resolve();

@@ -16,6 +16,7 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { type CommittedOffset, OFFSET_STORE, type OffsetChange, type OffsetStore } from './offset-store.js';
 import { crc32c } from '../record-format/crc32c.js';
@@ -67,7 +68,7 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
   private started = false;
   private readonly live: Live = new Map();
   private unsubscribe: (() => void) | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private unsynced = false;
   private failed = false;
 
@@ -75,6 +76,7 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly fs: WalFileSystem,
     @Inject(OFFSET_STORE) private readonly store: OffsetStore,
+    private readonly clock: Clock,
   ) {}
 
   private get directory(): string {
@@ -104,14 +106,13 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
     this.started = true;
     this.unsubscribe = this.store.onChange((change) => this.record(change));
     if (this.config.fsyncPolicy === 'interval') {
-      this.timer = setInterval(() => this.syncIfNeeded(), this.config.fsyncIntervalMs);
-      this.timer.unref();
+      this.timer = this.clock.every(this.config.fsyncIntervalMs, () => this.syncIfNeeded());
     }
     return this.live.size;
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.started = false;
     this.unsubscribe?.();
     if (this.config.fsyncPolicy !== 'never') this.syncIfNeeded();

@@ -6,12 +6,15 @@
  * the group became Empty; offsets of a group that never had members (simple commits) expire
  * that long after their commit; in a Stable "consumer" group, offsets of topics nobody
  * subscribes to any more expire that long after their commit. An explicit retention time
- * (OffsetCommit v2-4) overrides these. Offsets of partitions that no longer exist go too.
+ * (OffsetCommit v2-4) overrides these. Offsets of partitions that no longer exist go too,
+ * and a deleted topic's go at once (Kafka's onPartitionsDeleted), so a topic created again
+ * under that name starts without them.
  * The sweep runs every OFFSETS_RETENTION_CHECK_INTERVAL_MS; its work is bounded by the
  * number of groups (MAX_GROUPS) times their committed partitions (which must exist).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ErrorCode } from '../wire/error-codes.js';
+import { TopicEvents } from '../storage/topic-events.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { Clock, type Timer } from '../common/clock.js';
 import type { ConsumerGroup } from './consumer-group.js';
@@ -92,7 +95,10 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: Clock,
     @Inject(TopicRegistry) private readonly topics: PartitionLookup,
     private readonly probe: GroupsProbe,
-  ) {}
+    events: TopicEvents,
+  ) {
+    events.subscribe({ topicDeleted: (topic) => this.forgetTopic(topic.name) });
+  }
 
   onModuleInit(): void {
     this.armSweep();
@@ -183,6 +189,14 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     }
     this.probe.offsetsExpired(removed);
     return removed;
+  }
+
+  /** Deletes every group's offsets of topic `name`; groups left Empty without any go away. */
+  private forgetTopic(name: string): void {
+    for (const group of this.coordinator.allGroups()) {
+      for (const { topic, partition } of this.store.list(group.groupId)) if (topic === name) this.store.delete(group.groupId, topic, partition);
+      this.coordinator.removeGroupIfUnused(group);
+    }
   }
 
   private deleteOne(group: ConsumerGroup, topic: string, partition: number): number {

@@ -15,6 +15,7 @@
  *   through) and a new start is tried after a backoff of 1 s doubling to 30 s.
  */
 import type { Worker } from 'node:worker_threads';
+import type { Clock, Timer } from '../common/clock.js';
 import { CallChannel, CHANNEL_BYTES_MAX, type ChannelResponse } from './call-channel.js';
 import { WASM_PAGE_BYTES } from './memory-cap.js';
 import type { CompiledComponent, PluginLogLevel, WorkerMessage } from './plugin-protocol.js';
@@ -85,7 +86,7 @@ export class PluginInstance {
   private readonly queue: PendingCall[] = [];
   private inFlight: InFlight | null = null;
   private backoffMs = RESTART_BACKOFF_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Timer | null = null;
   private retiring = false;
   private lastFailure: string | null = null;
 
@@ -95,6 +96,7 @@ export class PluginInstance {
     private readonly limits: PluginLimits,
     private readonly runtime: WasmRuntime,
     private readonly listener: InstanceListener,
+    private readonly clock: Clock,
   ) {}
 
   get state(): InstanceStatus {
@@ -135,7 +137,7 @@ export class PluginInstance {
   /** Ends the worker now; queued calls are answered `unavailable`. */
   async stop(): Promise<void> {
     this.status = 'stopped';
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.failQueued(`plugin ${this.name} was stopped`);
     const current = this.inFlight;
     this.inFlight = null;
@@ -155,9 +157,9 @@ export class PluginInstance {
         this.limits.memoryBytesMax,
       );
       this.forwardOutput(worker);
-      const timer = setTimeout(() => failStart(`it did not start within ${START_TIMEOUT_MS} ms (init() may loop)`), START_TIMEOUT_MS);
+      const timer = this.clock.schedule(START_TIMEOUT_MS, () => failStart(`it did not start within ${START_TIMEOUT_MS} ms (init() may loop)`));
       const failStart = (reason: string): void => {
-        clearTimeout(timer);
+        timer.cancel();
         worker.removeAllListeners();
         void worker.terminate();
         reject(new Error(reason));
@@ -166,7 +168,7 @@ export class PluginInstance {
         if (message.type === 'log') this.listener.log(message.level, message.message);
         else if (message.type === 'start-failed') failStart(message.reason);
         else if (message.type === 'ready') {
-          clearTimeout(timer);
+          timer.cancel();
           if (this.status === 'stopped') {
             failStart('stopped while starting');
             return;
@@ -277,11 +279,10 @@ export class PluginInstance {
     this.failQueued(`plugin ${this.name} is failed: ${reason}`);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, RESTART_BACKOFF_MAX_MS);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.schedule(delay, () => {
       this.retryTimer = null;
       this.restart(`retrying after ${delay} ms`);
-    }, delay);
-    this.retryTimer.unref();
+    });
   }
 
   private failQueued(reason: string): void {

@@ -22,6 +22,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
+import { Clock } from '../common/clock.js';
 import { openBatch, rebuildBatch, type OpenedBatch } from '../record-format/batch-rewrite.js';
 import { CompressionError } from '../record-format/compression.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
@@ -139,6 +140,7 @@ export class PluginService implements OnModuleInit, OnApplicationShutdown {
     private readonly runtime: WasmRuntime,
     private readonly files: PluginFiles,
     private readonly probe: PluginProbe,
+    private readonly clock: Clock,
   ) {}
 
   /** True when at least one plugin is configured (the produce path skips the call otherwise). */
@@ -311,10 +313,11 @@ export class PluginService implements OnModuleInit, OnApplicationShutdown {
           slot.logger.error(`could not be restarted, batches are refused until it is: ${reason}`);
         },
       },
+      this.clock,
     );
     try {
       const initResult = await instance.start();
-      return { instance, sha256: sha256(bytes), loadedAt: new Date(), initResult };
+      return { instance, sha256: sha256(bytes), loadedAt: new Date(this.clock.nowMs()), initResult };
     } catch (error) {
       await instance.stop();
       throw new Error(`it did not start: ${(error as Error).message}`);

@@ -1,55 +1,59 @@
 /**
- * Keeps the memory tier under `max_memory`. Once stored bytes exceed HIGH_WATER_RATIO of it,
- * a relief pass runs (never two at once): first the retention sweep drops whatever is
- * expired, over retention.bytes or already consumed; then, while usage is above
- * LOW_WATER_RATIO, the oldest batches across all partitions go to the WAL (Offloader).
+ * Keeps the memory tier under `max_memory`. Once stored bytes exceed the high-water mark
+ * (storage/memory-accountant.ts), a relief pass runs (never two at once): first the
+ * retention sweep drops whatever is expired, over retention.bytes or already consumed;
+ * then, while usage is above the low-water mark, the oldest batches across all partitions
+ * go to the WAL (Offloader).
  * A pass that frees nothing (the WAL cannot write) is retried after RELIEF_RETRY_MS rather
  * than on every append. Producers that find memory completely full wait for a pass (see
  * the produce handler), so memory stays bounded even when they outrun the disk.
  */
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock, type Timer } from '../common/clock.js';
 import { MemoryAccountant } from '../storage/memory-accountant.js';
 import { Offloader } from '../wal/offloader.js';
 import { RetentionService } from './retention.service.js';
 
-export const HIGH_WATER_RATIO = 0.8;
-export const LOW_WATER_RATIO = 0.6;
 /** Offload rounds per pass before yielding to other work (each round is bounded too). */
 const RELIEF_ROUNDS_MAX = 64;
 export const RELIEF_RETRY_MS = 1_000;
 
 @Injectable()
-export class MemoryPressure implements OnModuleInit, OnApplicationShutdown {
+export class MemoryPressure implements OnApplicationShutdown {
   private readonly log = new Logger('MemoryPressure');
   private running = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Set<Timer>();
   private stopped = false;
 
   constructor(
-    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly accountant: MemoryAccountant,
     private readonly retention: RetentionService,
     private readonly offloader: Offloader,
-  ) {}
-
-  onModuleInit(): void {
-    const maxBytes = this.config.maxMemoryBytes;
-    this.accountant.setLimits(
-      { maxBytes, highWaterBytes: Math.floor(maxBytes * HIGH_WATER_RATIO), lowWaterBytes: Math.floor(maxBytes * LOW_WATER_RATIO) },
-      () => this.schedule(),
-    );
+    private readonly clock: Clock,
+  ) {
+    accountant.onPressure(() => this.schedule());
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    for (const timer of this.timers) timer.cancel();
+    this.timers.clear();
+  }
+
+  /** Runs `task` after `delayMs` on the Clock unless the broker stops first. */
+  private later(delayMs: number, task: () => void): void {
+    const timer = this.clock.schedule(delayMs, () => {
+      this.timers.delete(timer);
+      task();
+    });
+    this.timers.add(timer);
   }
 
   private schedule(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    setImmediate(() => void this.relieve());
+    // Not inside the append that crossed the mark: the pass starts once that call returns.
+    this.later(0, () => void this.relieve());
   }
 
   /** One relief pass (see the file comment). */
@@ -57,7 +61,7 @@ export class MemoryPressure implements OnModuleInit, OnApplicationShutdown {
     let freedAny = true;
     try {
       const { lowWaterBytes } = this.accountant.memoryLimits;
-      this.retention.sweep(Date.now());
+      this.retention.sweep(this.clock.nowMs());
       for (let round = 0; round < RELIEF_ROUNDS_MAX && this.accountant.storedBytes > lowWaterBytes; round++) {
         const freed = await this.offloader.relieve(this.accountant.storedBytes - lowWaterBytes);
         if (freed === 0) {
@@ -81,10 +85,9 @@ export class MemoryPressure implements OnModuleInit, OnApplicationShutdown {
       if (overHighWater) this.schedule();
       return;
     }
-    this.retryTimer = setTimeout(() => {
+    this.later(RELIEF_RETRY_MS, () => {
       this.accountant.rearmPressure();
       if (this.accountant.storedBytes > this.accountant.memoryLimits.highWaterBytes) this.schedule();
-    }, RELIEF_RETRY_MS);
-    this.retryTimer.unref();
+    });
   }
 }

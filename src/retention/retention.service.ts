@@ -12,6 +12,7 @@
  * producer with a skewed clock cannot make data vanish early. The timer is cleared on shutdown.
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe } from '../storage/storage.probe.js';
 import type { PartitionLog } from '../storage/partition-log.js';
@@ -22,21 +23,21 @@ export const RETENTION_SWEEP_INTERVAL_MS = 1_000;
 
 @Injectable()
 export class RetentionService implements OnModuleInit, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly topics: TopicRegistry,
     private readonly probe: StorageProbe,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.sweep(Date.now()), RETENTION_SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = this.clock.every(RETENTION_SWEEP_INTERVAL_MS, () => this.sweep(this.clock.nowMs()));
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.timer?.cancel();
   }
 
   /** Applies every retention rule to every partition; returns the number of records removed. */

@@ -1,7 +1,8 @@
 /**
  * One partition: its memory tier (record batches in offset order, kept as the bytes the
- * producer sent, base offset rewritten in place) and, once the WAL attaches one, its cold
- * tier (the partition's segment files), plus the offsets clients see.
+ * producer sent, base offset rewritten in place) and its cold tier (the partition's segment
+ * files, cold-tier.ts), plus the offsets clients see. A partition is built whole: with its
+ * cold tier, its producer state and, after a restart, the offsets recovery found on disk.
  *
  * Offsets: logStartOffset <= memoryStartOffset <= highWatermark <= logEndOffset, where
  * - [logStartOffset, memoryStartOffset) is held only by the cold tier (offloaded under
@@ -20,6 +21,7 @@
  *   released from the cold tier (whole segments).
  * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
  */
+import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
 import type { StoredBatch } from './stored-batch.js';
@@ -34,32 +36,20 @@ export interface ReadResult {
   readonly nextOffset: number;
 }
 
-/** A segment of the cold tier, as retention sees it. */
-export interface ColdSegmentInfo {
-  readonly baseOffset: number;
-  readonly nextOffset: number;
-  readonly sizeBytes: number;
-  readonly batchCount: number;
-  /** Broker clock of the newest batch in the segment. */
-  readonly lastAppendTimeMs: number;
-  /** Largest batch maxTimestamp (producer or log-append time) in the segment; -1 when empty. */
-  readonly maxTimestamp: number;
+/** What a partition is built from; a new partition starts at offset 0. */
+export interface PartitionParts {
+  readonly cold: ColdTier | null;
+  /** Durable mode: appends go through the cold tier before they are visible. */
+  readonly durable: boolean;
+  readonly producers: ProducerStateTable;
+  /** Where recovery found the log on disk. */
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
 }
 
-/** The partition's segment files (implemented by the WAL: wal/partition-wal.ts). */
-export interface ColdTier {
-  /** Whole batches from the one holding `offset`, like PartitionLog.read. */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult>;
-  /** Writes the batch after the ones appended before; `done` runs once it is written (or failed), in order. */
-  append(batch: StoredBatch, done: (error: Error | null) => void): void;
-  /** The log start moved: segments wholly below `offset` may be deleted. */
-  releaseBelow(offset: number): void;
-  /** The first batch (bytes) whose maxTimestamp >= `timestamp`, or null. */
-  findBatchByTimestamp(timestamp: number): Promise<Buffer | null>;
-  /** Live segments, oldest first. */
-  segments(): readonly ColdSegmentInfo[];
-  /** The partition is deleted: drop the files. */
-  close(): void;
+/** A partition held in memory only (unit tests; the broker always has a cold tier). */
+export function memoryOnlyParts(): PartitionParts {
+  return { cold: null, durable: false, producers: new ProducerStateTable(), logStartOffset: 0, highWatermark: 0 };
 }
 
 export const EMPTY_READ = (offset: number): ReadResult => ({ chunks: [], bytes: 0, nextOffset: offset });
@@ -74,23 +64,36 @@ export class PartitionLog {
   private head = 0;
   private listeners = new Set<AppendListener>();
   private storedBytesTotal = 0;
-  private coldTier: ColdTier | null = null;
-  private durableMode = false;
-  logStartOffset = 0;
-  highWatermark = 0;
+  private readonly coldTier: ColdTier | null;
+  private readonly durableMode: boolean;
+  logStartOffset: number;
+  highWatermark: number;
   /** The next offset to assign (see the file comment). */
-  logEndOffset = 0;
+  logEndOffset: number;
   /** Memory mode: batches below this offset are in, or being written to, the cold tier. */
-  offloadedUpTo = 0;
+  offloadedUpTo: number;
   /** The highest "offset after the last whole batch" a Fetch has returned (purge_on_fetch). */
-  fetchedUpTo = 0;
-  readonly producers = new ProducerStateTable();
+  fetchedUpTo: number;
+  readonly producers: ProducerStateTable;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     private readonly accountant: MemoryAccountant,
-  ) {}
+    parts: PartitionParts = memoryOnlyParts(),
+  ) {
+    if (parts.logStartOffset > parts.highWatermark) {
+      throw new Error(`partition ${topic}-${partition}: log start ${parts.logStartOffset} is past its end ${parts.highWatermark}`);
+    }
+    this.coldTier = parts.cold;
+    this.durableMode = parts.durable;
+    this.producers = parts.producers;
+    this.logStartOffset = parts.logStartOffset;
+    this.highWatermark = parts.highWatermark;
+    this.logEndOffset = parts.highWatermark;
+    this.offloadedUpTo = parts.highWatermark;
+    this.fetchedUpTo = parts.logStartOffset;
+  }
 
   get storedBytes(): number {
     return this.storedBytesTotal;
@@ -112,20 +115,6 @@ export class PartitionLog {
   /** First offset held in memory (the high watermark when memory holds nothing). */
   get memoryStartOffset(): number {
     return this.head < this.batches.length ? this.batches[this.head].baseOffset : this.highWatermark;
-  }
-
-  /** Attaches the WAL; `offsets` are what recovery found on disk (a new partition: all zero). */
-  attachColdTier(cold: ColdTier, durable: boolean, offsets?: { logStartOffset: number; highWatermark: number }): void {
-    if (this.batchCount > 0 || this.highWatermark > 0) throw new Error(`partition ${this.topic}-${this.partition} already holds data`);
-    this.coldTier = cold;
-    this.durableMode = durable;
-    if (offsets !== undefined) {
-      this.logStartOffset = offsets.logStartOffset;
-      this.highWatermark = offsets.highWatermark;
-      this.logEndOffset = offsets.highWatermark;
-      this.offloadedUpTo = offsets.highWatermark;
-      this.fetchedUpTo = offsets.logStartOffset;
-    }
   }
 
   /** Memory mode (and the durable completion): stores a batch whose offsets were assigned from logEndOffset. */
@@ -260,13 +249,13 @@ export class PartitionLog {
     this.listeners.delete(listener);
   }
 
-  /** Releases the memory, tells parked fetches the partition is gone, and drops its files. */
-  close(): void {
+  /** The partition is deleted: releases the memory, tells parked fetches it is gone, and deletes its files. */
+  deleteData(): void {
     while (this.head < this.batches.length) this.dropHead();
     this.compactHead();
     for (const listener of this.listeners) listener(null);
     this.listeners.clear();
-    this.coldTier?.close();
+    void this.coldTier?.deleteFiles();
   }
 
   /** Index of the first memory batch with lastOffset >= offset (batches.length if none). */

@@ -1,12 +1,32 @@
 import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe, storageMetricProviders } from './storage.probe.js';
 import { BatchAppender } from './batch-appender.js';
-import { MemoryAccountant } from './memory-accountant.js';
+import { MemoryAccountant, memoryLimitsFor } from './memory-accountant.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { TopicEvents } from './topic-events.js';
 import { TopicRegistry } from './topic-registry.js';
 
+/**
+ * The memory tier: topics, partitions, memory accounting. The cold tier of each partition
+ * comes from the ColdTierFactory the WAL module provides (a global module, so storage never
+ * imports it); the memory limits come from `max_memory`.
+ */
 @Module({
-  providers: [TopicRegistry, MemoryAccountant, BatchAppender, ProducerIdAllocator, StorageProbe, ...storageMetricProviders],
-  exports: [TopicRegistry, MemoryAccountant, BatchAppender, ProducerIdAllocator, StorageProbe],
+  providers: [
+    TopicEvents,
+    TopicRegistry,
+    {
+      provide: MemoryAccountant,
+      inject: [BLINK_CONFIG, Clock],
+      useFactory: (config: BlinkConfig, clock: Clock) => new MemoryAccountant(memoryLimitsFor(config.maxMemoryBytes), clock),
+    },
+    BatchAppender,
+    ProducerIdAllocator,
+    StorageProbe,
+    ...storageMetricProviders,
+  ],
+  exports: [TopicEvents, TopicRegistry, MemoryAccountant, BatchAppender, ProducerIdAllocator, StorageProbe],
 })
 export class StorageModule {}

@@ -1,9 +1,18 @@
+/**
+ * Topics and their partitions; the only place topics are created, changed and deleted.
+ * Every partition is built whole, with its cold tier from the ColdTierFactory (the WAL) and,
+ * after a restart, the offsets the WAL recovered. Each change is announced on TopicEvents;
+ * `whenPersisted` waits until the last change to a topic is durable.
+ */
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { ColdTierFactory, type ColdTierState } from './cold-tier.js';
 import { MemoryAccountant } from './memory-accountant.js';
 import { PartitionLog } from './partition-log.js';
+import { ProducerStateTable } from './producer-state.js';
 import { defaultTopicConfigs } from './topic-config.js';
+import { TopicEvents } from './topic-events.js';
 
 export interface Topic {
   readonly name: string;
@@ -36,32 +45,23 @@ export interface TopicDescription {
   readonly overrides: ReadonlyMap<string, string>;
 }
 
-/**
- * Told about every change to the set of topics (the WAL attaches partition files and, in
- * durable mode, saves topic metadata). A returned promise settles once the change is
- * durable; `whenPersisted` hands it to handlers that must not answer before that.
- */
-export interface TopicLifecycleListener {
-  partitionsAdded(topic: Topic, firstNewPartition: number): Promise<void> | void;
-  configsChanged(topic: Topic): Promise<void> | void;
-  topicDeleted(topic: Topic): Promise<void> | void;
+/** The topic as saved (durable mode), with `partitionCount` partitions. */
+export function describeTopic(topic: Topic, partitionCount = topic.partitions.length): TopicDescription {
+  const overrides = new Map([...topic.overrides].map((key) => [key, topic.configs.get(key) ?? '']));
+  return { name: topic.name, id: topic.id, partitionCount, overrides };
 }
 
-/** Topics and their partitions; the only place topics are created, changed and deleted. */
 @Injectable()
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
-  private listener: TopicLifecycleListener | null = null;
   private readonly persisting = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly accountant: MemoryAccountant,
+    private readonly events: TopicEvents,
+    @Optional() @Inject(ColdTierFactory) private readonly coldTiers: ColdTierFactory | null = null,
   ) {}
-
-  setLifecycleListener(listener: TopicLifecycleListener): void {
-    this.listener = listener;
-  }
 
   /** Settles once the last change to topic `name` is durable (at once without a durable WAL). */
   whenPersisted(name: string): Promise<void> {
@@ -87,16 +87,24 @@ export class TopicRegistry {
   /** Creates the topic; the caller has validated the name, count and configs. */
   create(name: string, partitionCount: number, overrides: ReadonlyMap<string, string> = new Map()): Topic {
     if (this.topics.has(name)) throw new Error(`topic ${name} already exists`);
-    const topic = this.newTopic({ name, id: randomUUID(), partitionCount: 0, overrides });
+    const topic = this.topicFrom({ name, id: randomUUID(), partitionCount: 0, overrides });
+    this.topics.set(name, topic);
     this.addPartitions(topic, partitionCount);
     return topic;
   }
 
-  /** Recovery: the topic as it was saved, without telling the listener (its partitions come from disk). */
-  restore(description: TopicDescription): Topic {
+  /**
+   * Recovery: the topic as it was saved, its partitions as the cold tier finds them on disk.
+   * Listeners are not told (nothing changed); the topic is visible once every partition is back.
+   */
+  async restore(description: TopicDescription): Promise<Topic> {
     if (this.topics.has(description.name)) throw new Error(`topic ${description.name} already exists`);
-    const topic = this.newTopic(description);
-    for (let p = 0; p < description.partitionCount; p++) topic.partitions.push(new PartitionLog(topic.name, p, this.accountant));
+    const topic = this.topicFrom(description);
+    const producers = Array.from({ length: description.partitionCount }, () => new ProducerStateTable());
+    const recovered = this.coldTiers === null ? [] : await this.coldTiers.recoverPartitions(topic, producers);
+    producers.forEach((table, p) => topic.partitions.push(this.newPartition(topic, p, table, recovered[p] ?? null)));
+    if (this.topics.has(description.name)) throw new Error(`topic ${description.name} was created while it was being restored`);
+    this.topics.set(topic.name, topic);
     return topic;
   }
 
@@ -110,10 +118,15 @@ export class TopicRegistry {
 
   addPartitions(topic: Topic, newTotal: number): void {
     const firstNew = topic.partitions.length;
-    for (let p = firstNew; p < newTotal; p++) {
-      topic.partitions.push(new PartitionLog(topic.name, p, this.accountant));
-    }
-    if (newTotal > firstNew) this.track(topic.name, this.listener?.partitionsAdded(topic, firstNew));
+    if (newTotal <= firstNew) return;
+    const producers = Array.from({ length: newTotal - firstNew }, () => new ProducerStateTable());
+    const opened = this.coldTiers?.openPartitions(topic, firstNew, producers);
+    producers.forEach((table, i) => {
+      const cold = opened?.tiers[i];
+      topic.partitions.push(this.newPartition(topic, firstNew + i, table, cold === undefined ? null : { cold, logStartOffset: 0, highWatermark: 0 }));
+    });
+    this.track(topic.name, opened?.persisted);
+    this.track(topic.name, this.events.partitionsAdded(topic, firstNew));
   }
 
   /** Replaces the topic's overrides (validated by the caller); unset configs fall back to their defaults. */
@@ -123,36 +136,30 @@ export class TopicRegistry {
     for (const [key, value] of defaults) topic.configs.set(key, overrides.get(key) ?? value);
     topic.overrides.clear();
     for (const key of overrides.keys()) topic.overrides.add(key);
-    this.track(topic.name, this.listener?.configsChanged(topic));
+    this.track(topic.name, this.events.configsChanged(topic));
   }
 
   delete(name: string): boolean {
     const topic = this.topics.get(name);
     if (topic === undefined) return false;
     this.topics.delete(name);
-    for (const partition of topic.partitions) partition.close();
-    this.track(name, this.listener?.topicDeleted(topic));
+    for (const partition of topic.partitions) partition.deleteData();
+    this.track(name, this.events.topicDeleted(topic));
     return true;
   }
 
-  /** The overrides of a topic, as saved. */
-  describe(topic: Topic): TopicDescription {
-    const overrides = new Map([...topic.overrides].map((key) => [key, topic.configs.get(key) ?? '']));
-    return { name: topic.name, id: topic.id, partitionCount: topic.partitions.length, overrides };
+  /** A partition built whole: on its cold tier (where it stands on disk), or in memory only without a factory. */
+  private newPartition(topic: Topic, partition: number, producers: ProducerStateTable, tier: ColdTierState | null): PartitionLog {
+    const durable = tier !== null && (this.coldTiers?.durable ?? false);
+    const start = tier ?? { cold: null, logStartOffset: 0, highWatermark: 0 };
+    return new PartitionLog(topic.name, partition, this.accountant, { ...start, durable, producers });
   }
 
-  private newTopic(description: TopicDescription): Topic {
+  /** A topic object with no partitions yet, not registered. */
+  private topicFrom(description: TopicDescription): Topic {
     const configs = this.defaultConfigs();
     for (const [key, value] of description.overrides) configs.set(key, value);
-    const topic: Topic = {
-      name: description.name,
-      id: description.id,
-      partitions: [],
-      configs,
-      overrides: new Set(description.overrides.keys()),
-    };
-    this.topics.set(description.name, topic);
-    return topic;
+    return { name: description.name, id: description.id, partitions: [], configs, overrides: new Set(description.overrides.keys()) };
   }
 
   private defaultConfigs(): Map<string, string> {

@@ -6,28 +6,13 @@
  * parallel reads would only queue there, holding their buffers longer.
  */
 import { Injectable } from '@nestjs/common';
+import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 
 export const DISK_READS_IN_FLIGHT_MAX = 8;
 
 @Injectable()
-export class DiskReadLimiter {
-  private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly limit = DISK_READS_IN_FLIGHT_MAX;
-
-  get readsInFlight(): number {
-    return this.inFlight;
-  }
-
-  async run<T>(read: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.inFlight++;
-    try {
-      return await read();
-    } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.inFlight--;
-    }
+export class DiskReadLimiter extends ConcurrencyLimit {
+  constructor() {
+    super(DISK_READS_IN_FLIGHT_MAX);
   }
 }

@@ -26,7 +26,9 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
-import { EMPTY_READ, type ColdSegmentInfo, type ColdTier, type ReadResult } from '../storage/partition-log.js';
+import type { Clock } from '../common/clock.js';
+import type { ColdSegmentInfo, ColdTier } from '../storage/cold-tier.js';
+import { EMPTY_READ, type ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import type { DiskReadLimiter } from './disk-read-limiter.js';
 import { parseSegmentFileName, Segment, segmentFileName, SNAPSHOT_SUFFIX, type TailCut } from './segment.js';
@@ -63,7 +65,7 @@ export interface WalDependencies {
   readonly fs: WalFileSystem;
   readonly limiter: DiskReadLimiter;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
 }
 
 /** What recovery found in a partition directory. */
@@ -98,6 +100,8 @@ export class PartitionWal implements ColdTier {
   private closed = false;
   private directoryReady = false;
   private prepared = false;
+  /** The partition's log start as last released (recovery sets it from the checkpoint); durable mode saves it. */
+  logStartOffset = 0;
 
   constructor(
     readonly directory: string,
@@ -192,6 +196,7 @@ export class PartitionWal implements ColdTier {
   }
 
   releaseBelow(offset: number): void {
+    if (offset > this.logStartOffset) this.logStartOffset = offset;
     void this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
   }
 
@@ -215,12 +220,8 @@ export class PartitionWal implements ColdTier {
     }).catch((error: unknown) => this.reportFailure(error));
   }
 
-  /** Topic deleted: fail what is queued, close the files, remove the directory. */
-  close(): void {
-    void this.destroy();
-  }
-
-  destroy(): Promise<void> {
+  /** Topic deleted: fail what is queued, close the files, remove the directory (idempotent). */
+  deleteFiles(): Promise<void> {
     if (this.closed) return this.work;
     this.closed = true;
     this.failQueued(new Error(`${this.directory}: partition deleted`));
@@ -231,7 +232,7 @@ export class PartitionWal implements ColdTier {
     }).catch((error: unknown) => this.deps.log.warn(`${this.directory}: could not remove: ${(error as Error).message}`));
   }
 
-  /** Clean shutdown: wait for queued writes, seal the last segment (saving its index), close. */
+  /** Clean shutdown: wait for queued writes, seal the last segment (saving its index), close the files (they stay). */
   shutdown(): Promise<void> {
     return this.enqueue(async () => {
       this.closed = true;
@@ -249,7 +250,7 @@ export class PartitionWal implements ColdTier {
     const wal = new PartitionWal(directory, policy, hooks, deps, () => Promise.resolve());
     const names = await deps.fs.list(directory);
     const bases = names.map(parseSegmentFileName).filter((base): base is number => base !== null).sort((a, b) => a - b);
-    const now = deps.clock();
+    const now = deps.clock.nowMs();
     for (const base of bases.slice(0, -1)) wal.segmentList.push(await Segment.openSealed(deps.fs, directory, base, now, deps.log));
     const lastBase = bases.at(-1);
     const snapshot = lastBase === undefined ? null : await deps.fs.readWhole(join(directory, segmentFileName(lastBase, SNAPSHOT_SUFFIX)));
@@ -268,7 +269,7 @@ export class PartitionWal implements ColdTier {
   /** A new durable partition: create its directory and first segment now, so its log end is on disk. */
   async createFirstSegment(baseOffset: number): Promise<void> {
     await this.enqueue(async () => {
-      if (this.segmentList.length === 0 && this.failure === null) await this.roll(baseOffset, this.deps.clock());
+      if (this.segmentList.length === 0 && this.failure === null) await this.roll(baseOffset, this.deps.clock.nowMs());
     }).catch((error: unknown) => this.reportFailure(error));
   }
 
@@ -348,7 +349,7 @@ export class PartitionWal implements ColdTier {
   /** The segment that takes `batch` next, rolling first when needed. */
   private async segmentFor(batch: StoredBatch): Promise<Segment> {
     const active = this.segmentList.at(-1);
-    const now = this.deps.clock();
+    const now = this.deps.clock.nowMs();
     if (active !== undefined && batch.baseOffset < active.nextOffset) {
       throw new Error(`${this.directory}: batch at offset ${batch.baseOffset} is already in the WAL (log end ${active.nextOffset})`);
     }
@@ -389,7 +390,7 @@ export class PartitionWal implements ColdTier {
           return;
         }
         if (this.failure !== null) return;
-        await this.roll(oldest.nextOffset, this.deps.clock());
+        await this.roll(oldest.nextOffset, this.deps.clock.nowMs());
         continue;
       }
       this.segmentList.shift();

@@ -8,6 +8,7 @@
  * The timer runs only while failed and is cleared on shutdown.
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { WalFileSystem } from './wal-file-system.js';
 
@@ -29,12 +30,13 @@ export class WalHealth implements OnApplicationShutdown {
   private readonly log = new Logger('WalHealth');
   private current: WalFailure | null = null;
   private readonly failedParts = new Set<Resumable>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private probing = false;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly fs: WalFileSystem,
+    private readonly clock: Clock,
   ) {}
 
   get failure(): WalFailure | null {
@@ -44,14 +46,13 @@ export class WalHealth implements OnApplicationShutdown {
   reportFailure(error: Error, part: Resumable | null): void {
     if (part !== null) this.failedParts.add(part);
     if (this.current !== null) return;
-    this.current = { message: error.message, sinceMs: Date.now() };
+    this.current = { message: error.message, sinceMs: this.clock.nowMs() };
     this.log.error(`write-ahead log failed, produce answers KAFKA_STORAGE_ERROR until it can write again: ${error.message}`);
-    this.timer = setInterval(() => void this.probe(), WRITABLE_PROBE_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = this.clock.every(WRITABLE_PROBE_INTERVAL_MS, () => void this.probe());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.timer?.cancel();
   }
 
   /** One probe: on success, resume every failed part, then clear the failure if none failed again. */
@@ -63,7 +64,7 @@ export class WalHealth implements OnApplicationShutdown {
       const parts = [...this.failedParts];
       this.failedParts.clear();
       this.current = null;
-      clearInterval(this.timer);
+      this.timer?.cancel();
       await Promise.all(parts.map((part) => part.resume()));
       if (this.current === null) this.log.log('write-ahead log writable again');
       return this.current === null;

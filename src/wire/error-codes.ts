@@ -3,6 +3,7 @@
  * Only the codes Blink produces are listed; names follow Kafka's enum.
  */
 export const ErrorCode = {
+  UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,

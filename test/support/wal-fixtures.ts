@@ -10,9 +10,11 @@ import { Logger } from '@nestjs/common';
 import { RecordBatchView } from '../../src/record-format/record-batch.js';
 import type { StoredBatch } from '../../src/storage/stored-batch.js';
 import { DiskReadLimiter } from '../../src/wal/disk-read-limiter.js';
+import type { Clock } from '../../src/common/clock.js';
 import type { PartitionWalHooks, WalDependencies, WalPolicy } from '../../src/wal/partition-wal.js';
 import { WalFileSystem, type WalFile } from '../../src/wal/wal-file-system.js';
 import { buildBatch, type BatchOptions } from './batch-builder.js';
+import { FakeClock } from './fake-clock.js';
 
 export async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'blink-medium-'));
@@ -75,7 +77,7 @@ export class RecordingLogger extends Logger {
   override error(): void {}
 }
 
-export function dependencies(fs: WalFileSystem = new WalFileSystem(), clock: () => number = () => 10_000): WalDependencies & { log: RecordingLogger } {
+export function dependencies(fs: WalFileSystem = new WalFileSystem(), clock: Clock = new FakeClock()): WalDependencies & { log: RecordingLogger } {
   return { fs, limiter: new DiskReadLimiter(), log: new RecordingLogger(), clock };
 }
 

@@ -2,7 +2,8 @@
 /**
  * Generates src/wire/messages/ from Kafka's JSON message specs: one file per API
  * (NN-kebab-name.ts) with the request/response body interfaces and straight-line codecs for every
- * version, built on the hand-written KafkaReader/KafkaWriter; plus index.ts and message-codec.ts.
+ * version, built on the hand-written KafkaReader/KafkaWriter, and the API's error answer
+ * (error-response.mjs); plus index.ts and message-codec.ts.
  *
  *   node tools/codegen/generate.mjs [--specs DIR] [--check]
  *
@@ -12,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitErrorResponse } from './error-response.mjs';
 
 /** The APIs Blink generates codecs for: [api key, API name as in `<Name>Request.json`]. */
 const APIS = [
@@ -360,8 +362,11 @@ function emitApiFile(api) {
   const codecs = contexts.flatMap((ctx) =>
     [...ctx.structs.values()].flatMap((s) => [emitDecoder(s, ctx), emitEncoder(s, ctx)]),
   );
+  const errorAnswer = emitErrorResponse(api);
+  if (errorAnswer === null) throw new Error(`${api.name}: the response has no error code to answer a failed request with`);
+  if (errorAnswer.usesZeroUuid) imports.reader.add('ZERO_UUID');
   const header = `// ${GENERATED} from Kafka ${KAFKA_VERSION} ${api.request.specFile}/${api.response.specFile} — do not edit.`;
-  return [header, emitImports(imports), ...interfaces, emitApiObject(api), ...codecs].join('\n\n') + '\n';
+  return [header, emitImports(imports), ...interfaces, emitApiObject(api, errorAnswer), ...codecs, errorAnswer.code].join('\n\n') + '\n';
 }
 
 function emitImports(imports) {
@@ -373,7 +378,7 @@ function emitImports(imports) {
   ].join('\n');
 }
 
-function emitApiObject(api) {
+function emitApiObject(api, errorAnswer) {
   const { name, request, response } = api;
   return [
     `/** Codecs for ${name} (api key ${api.apiKey}) request and response bodies, without headers. */`,
@@ -388,6 +393,7 @@ function emitApiObject(api) {
     `  encodeRequest: encode${request.tsPrefix},`,
     `  decodeResponse: decode${response.tsPrefix},`,
     `  encodeResponse: encode${response.tsPrefix},`,
+    `  errorResponse: ${errorAnswer.name},`,
     `} as const satisfies MessageCodec<${request.tsPrefix}, ${response.tsPrefix}>;`,
   ].join('\n');
 }
@@ -687,6 +693,11 @@ export interface MessageCodec<Request = unknown, Response = unknown> {
   encodeRequest(w: KafkaWriter, version: number, msg: Request): void;
   decodeResponse(r: KafkaReader, version: number): Response;
   encodeResponse(w: KafkaWriter, version: number, msg: Response): void;
+  /**
+   * The whole request answered with \`errorCode\` in every error field of the response (top
+   * level and per item, items mirroring the request's), as Kafka's getErrorResponse.
+   */
+  errorResponse(request: Request, errorCode: number): Response;
 }
 `;
 }

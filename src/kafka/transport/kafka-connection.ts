@@ -6,9 +6,14 @@
  * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
  * most one frame plus that much); a response is not followed by the next request until the
  * socket has drained.
+ *
+ * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
+ * every error field of the response (as Kafka's getErrorResponse does) and the connection
+ * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
+ * frame (bad size, header or body) closes the connection.
  */
-import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
+import type { Clock } from '../../common/clock.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
@@ -20,7 +25,10 @@ import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-re
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
-class UnsupportedRequestError extends Error {}
+/** A request the connection cannot answer, so it closes (the client reconnects and learns). */
+class UnanswerableRequestError extends Error {}
+
+const PRODUCE_KEY = 0;
 
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
@@ -34,6 +42,26 @@ export interface ConnectionObserver {
   requestHandled(apiKey: number, durationMs: number): void;
 }
 
+/** The part of a net.Socket a connection uses (unit tests give it a fake one). */
+export interface ConnectionSocket {
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localPort?: number;
+  readonly writableNeedDrain: boolean;
+  setNoDelay(noDelay: boolean): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): boolean;
+  destroy(): unknown;
+}
+
 export class KafkaConnection {
   private readonly decoder: FrameDecoder;
   private busy = false;
@@ -41,11 +69,12 @@ export class KafkaConnection {
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ConnectionSocket,
     private readonly registry: ApiRegistry,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly observer: ConnectionObserver,
+    private readonly clock: Clock,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -113,10 +142,14 @@ export class KafkaConnection {
       body: api.codec.decodeRequest(reader, header.apiVersion),
       localPort: this.socket.localPort ?? 0,
       clientHost: this.socket.remoteAddress ?? '',
-      receivedAtMs: Date.now(),
+      receivedAtMs: this.clock.nowMs(),
     };
-    const response = await api.invoke(request);
-    if (response !== NO_RESPONSE) await this.respond(api, header, response);
+    try {
+      const response = await api.invoke(request);
+      if (response !== NO_RESPONSE) await this.respond(api, header, response);
+    } catch (err) {
+      await this.answerFailure(api, request, err);
+    }
     this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
   }
 
@@ -125,6 +158,26 @@ export class KafkaConnection {
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
     api.codec.encodeResponse(frame.writer, header.apiVersion, body);
     await this.write(finishResponseFrame(frame));
+  }
+
+  /**
+   * The handler threw (or returned a body its codec cannot encode): the codec's error answer,
+   * UNKNOWN_SERVER_ERROR in the top-level error code and in every item (mirroring the
+   * request's topics, partitions, groups …), as Kafka's getErrorResponse. One log line: Nest's
+   * exception filter has already logged a handler's error with its stack, so only an error
+   * raised outside it (encoding) is logged with its stack here.
+   */
+  private async answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> {
+    const { header } = request;
+    const what = `${api.codec.name} v${header.apiVersion} from ${this.peer}`;
+    const reason = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err);
+    if (header.apiKey === PRODUCE_KEY && (request.body as { acks?: number }).acks === 0) {
+      if (err instanceof Error) this.logger.error(`${what} failed: ${reason}`, err.stack);
+      throw new UnanswerableRequestError(`${what} failed (${reason}); acks=0 has no response to carry the error`);
+    }
+    if (err instanceof Error) this.logger.error(`${what} failed, answered with UNKNOWN_SERVER_ERROR: ${reason}`, err.stack);
+    else this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
+    await this.respond(api, header, api.codec.errorResponse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   /**
@@ -143,7 +196,7 @@ export class KafkaConnection {
     const range = codec?.errorCodeVersions;
     if (codec === undefined || range == null || header.apiVersion < range.min || header.apiVersion > range.max) {
       const serving = api ? ` (serving ${api.minVersion}-${api.maxVersion})` : ' (not served)';
-      throw new UnsupportedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${serving}`);
+      throw new UnanswerableRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}${serving}`);
     }
     await this.answerError(codec, header.correlationId, header.apiVersion, isFlexible(codec, header.apiVersion), {});
   }
@@ -183,10 +236,10 @@ export class KafkaConnection {
 
   private refuse(err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
-    if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnsupportedRequestError) {
+    if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnanswerableRequestError) {
       this.logger.warn(`closing connection ${this.peer}: ${reason}`);
     } else {
-      this.logger.error(`closing connection ${this.peer} after a handler failure: ${reason}`, (err as Error)?.stack);
+      this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }
     this.destroy();
   }

@@ -9,6 +9,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { KafkaProbe } from '../kafka.probe.js';
@@ -38,6 +39,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly parking: FetchParking,
     private readonly probe: KafkaProbe,
     private readonly listenerStatus: ListenerStatus,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -58,7 +60,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     for (const server of this.servers) server.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
-    await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    let grace: Timer | undefined;
+    await Promise.race([idle, new Promise<void>((resolve) => (grace = this.clock.schedule(SHUTDOWN_GRACE_MS, resolve)))]);
+    grace?.cancel();
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
   }
@@ -110,6 +114,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION },
       this.log,
       this.probe,
+      this.clock,
     );
     this.connections.add(connection);
     this.probe.connectionOpened();

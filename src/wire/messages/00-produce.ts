@@ -130,6 +130,7 @@ export const ProduceApi = {
   encodeRequest: encodeProduceRequest,
   decodeResponse: decodeProduceResponse,
   encodeResponse: encodeProduceResponse,
+  errorResponse: errorProduceResponse,
 } as const satisfies MessageCodec<ProduceRequest, ProduceResponse>;
 
 function decodeProduceRequest(r: KafkaReader, version: number): ProduceRequest {
@@ -327,4 +328,9 @@ function encodeProduceResponseNodeEndpoint(w: KafkaWriter, version: number, msg:
   w.writeInt32(msg.port ?? 0);
   w.writeString(msg.rack ?? null, true);
   w.writeEmptyTaggedFields();
+}
+
+/** Produce answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorProduceResponse(request: ProduceRequest, errorCode: number): ProduceResponse {
+  return { responses: request.topicData.map((a) => ({ name: a.name, partitionResponses: a.partitionData.map((b) => ({ index: b.index, errorCode })) })) };
 }

@@ -227,6 +227,7 @@ export const FetchApi = {
   encodeRequest: encodeFetchRequest,
   decodeResponse: decodeFetchResponse,
   encodeResponse: encodeFetchResponse,
+  errorResponse: errorFetchResponse,
 } as const satisfies MessageCodec<FetchRequest, FetchResponse>;
 
 function decodeFetchRequest(r: KafkaReader, version: number): FetchRequest {
@@ -569,4 +570,9 @@ function encodeFetchResponseNodeEndpoint(w: KafkaWriter, version: number, msg: F
   w.writeInt32(msg.port ?? 0);
   w.writeString(msg.rack ?? null, true);
   w.writeEmptyTaggedFields();
+}
+
+/** Fetch answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorFetchResponse(request: FetchRequest, errorCode: number): FetchResponse {
+  return { errorCode, responses: request.topics.map((a) => ({ topic: a.topic, topicId: a.topicId, partitions: a.partitions.map((b) => ({ partitionIndex: b.partition, errorCode })) })) };
 }

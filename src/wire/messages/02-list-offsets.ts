@@ -88,6 +88,7 @@ export const ListOffsetsApi = {
   encodeRequest: encodeListOffsetsRequest,
   decodeResponse: decodeListOffsetsResponse,
   encodeResponse: encodeListOffsetsResponse,
+  errorResponse: errorListOffsetsResponse,
 } as const satisfies MessageCodec<ListOffsetsRequest, ListOffsetsResponse>;
 
 function decodeListOffsetsRequest(r: KafkaReader, version: number): ListOffsetsRequest {
@@ -204,4 +205,9 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: KafkaWriter, v
   if (version >= 1) w.writeInt64(msg.offset ?? -1);
   if (version >= 4) w.writeInt32(msg.leaderEpoch ?? -1);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** ListOffsets answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorListOffsetsResponse(request: ListOffsetsRequest, errorCode: number): ListOffsetsResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitions.map((b) => ({ partitionIndex: b.partitionIndex, errorCode })) })) };
 }

@@ -110,6 +110,7 @@ export const MetadataApi = {
   encodeRequest: encodeMetadataRequest,
   decodeResponse: decodeMetadataResponse,
   encodeResponse: encodeMetadataResponse,
+  errorResponse: errorMetadataResponse,
 } as const satisfies MessageCodec<MetadataRequest, MetadataResponse>;
 
 function decodeMetadataRequest(r: KafkaReader, version: number): MetadataRequest {
@@ -246,4 +247,9 @@ function encodeMetadataResponsePartition(w: KafkaWriter, version: number, msg: M
   w.writeArray(flexible, version, msg.isrNodes ?? [], writeInt32Element);
   if (version >= 5) w.writeArray(flexible, version, msg.offlineReplicas ?? [], writeInt32Element);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** Metadata answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorMetadataResponse(request: MetadataRequest, errorCode: number): MetadataResponse {
+  return { topics: (request.topics ?? []).map((a) => ({ errorCode, name: a.name, topicId: a.topicId })) };
 }

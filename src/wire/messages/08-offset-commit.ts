@@ -84,6 +84,7 @@ export const OffsetCommitApi = {
   encodeRequest: encodeOffsetCommitRequest,
   decodeResponse: decodeOffsetCommitResponse,
   encodeResponse: encodeOffsetCommitResponse,
+  errorResponse: errorOffsetCommitResponse,
 } as const satisfies MessageCodec<OffsetCommitRequest, OffsetCommitResponse>;
 
 function decodeOffsetCommitRequest(r: KafkaReader, version: number): OffsetCommitRequest {
@@ -200,4 +201,9 @@ function encodeOffsetCommitResponsePartition(w: KafkaWriter, version: number, ms
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** OffsetCommit answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorOffsetCommitResponse(request: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitions.map((b) => ({ partitionIndex: b.partitionIndex, errorCode })) })) };
 }

@@ -136,6 +136,7 @@ export const OffsetFetchApi = {
   encodeRequest: encodeOffsetFetchRequest,
   decodeResponse: decodeOffsetFetchResponse,
   encodeResponse: encodeOffsetFetchResponse,
+  errorResponse: errorOffsetFetchResponse,
 } as const satisfies MessageCodec<OffsetFetchRequest, OffsetFetchResponse>;
 
 function decodeOffsetFetchRequest(r: KafkaReader, version: number): OffsetFetchRequest {
@@ -322,4 +323,9 @@ function encodeOffsetFetchResponsePartitions(w: KafkaWriter, version: number, ms
   w.writeString(msg.metadata === undefined ? '' : msg.metadata, true);
   w.writeInt16(msg.errorCode ?? 0);
   w.writeEmptyTaggedFields();
+}
+
+/** OffsetFetch answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorOffsetFetchResponse(request: OffsetFetchRequest, errorCode: number): OffsetFetchResponse {
+  return { topics: (request.topics ?? []).map((a) => ({ name: a.name, partitions: a.partitionIndexes.map((b) => ({ partitionIndex: b, errorCode })) })), errorCode, groups: request.groups.map((a) => ({ groupId: a.groupId, topics: (a.topics ?? []).map((b) => ({ name: b.name, partitions: b.partitionIndexes.map((c) => ({ partitionIndex: c, errorCode })) })), errorCode })) };
 }

@@ -63,6 +63,7 @@ export const FindCoordinatorApi = {
   encodeRequest: encodeFindCoordinatorRequest,
   decodeResponse: decodeFindCoordinatorResponse,
   encodeResponse: encodeFindCoordinatorResponse,
+  errorResponse: errorFindCoordinatorResponse,
 } as const satisfies MessageCodec<FindCoordinatorRequest, FindCoordinatorResponse>;
 
 function decodeFindCoordinatorRequest(r: KafkaReader, version: number): FindCoordinatorRequest {
@@ -132,4 +133,9 @@ function encodeFindCoordinatorResponseCoordinator(w: KafkaWriter, version: numbe
   w.writeInt16(msg.errorCode ?? 0);
   w.writeString(msg.errorMessage === undefined ? '' : msg.errorMessage, true);
   w.writeEmptyTaggedFields();
+}
+
+/** FindCoordinator answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorFindCoordinatorResponse(request: FindCoordinatorRequest, errorCode: number): FindCoordinatorResponse {
+  return { errorCode, coordinators: request.coordinatorKeys.map((a) => ({ key: a, errorCode })) };
 }

@@ -85,6 +85,7 @@ export const JoinGroupApi = {
   encodeRequest: encodeJoinGroupRequest,
   decodeResponse: decodeJoinGroupResponse,
   encodeResponse: encodeJoinGroupResponse,
+  errorResponse: errorJoinGroupResponse,
 } as const satisfies MessageCodec<JoinGroupRequest, JoinGroupResponse>;
 
 function decodeJoinGroupRequest(r: KafkaReader, version: number): JoinGroupRequest {
@@ -181,4 +182,9 @@ function encodeJoinGroupResponseMember(w: KafkaWriter, version: number, msg: Joi
   if (version >= 5) w.writeString(msg.groupInstanceId ?? null, flexible);
   w.writeBytes(msg.metadata ?? Buffer.alloc(0), flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** JoinGroup answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorJoinGroupResponse(request: JoinGroupRequest, errorCode: number): JoinGroupResponse {
+  return { errorCode };
 }

@@ -39,6 +39,7 @@ export const HeartbeatApi = {
   encodeRequest: encodeHeartbeatRequest,
   decodeResponse: decodeHeartbeatResponse,
   encodeResponse: encodeHeartbeatResponse,
+  errorResponse: errorHeartbeatResponse,
 } as const satisfies MessageCodec<HeartbeatRequest, HeartbeatResponse>;
 
 function decodeHeartbeatRequest(r: KafkaReader, version: number): HeartbeatRequest {
@@ -77,4 +78,9 @@ function encodeHeartbeatResponse(w: KafkaWriter, version: number, msg: Heartbeat
   if (version >= 1) w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** Heartbeat answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorHeartbeatResponse(request: HeartbeatRequest, errorCode: number): HeartbeatResponse {
+  return { errorCode };
 }

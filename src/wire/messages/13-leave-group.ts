@@ -59,6 +59,7 @@ export const LeaveGroupApi = {
   encodeRequest: encodeLeaveGroupRequest,
   decodeResponse: decodeLeaveGroupResponse,
   encodeResponse: encodeLeaveGroupResponse,
+  errorResponse: errorLeaveGroupResponse,
 } as const satisfies MessageCodec<LeaveGroupRequest, LeaveGroupResponse>;
 
 function decodeLeaveGroupRequest(r: KafkaReader, version: number): LeaveGroupRequest {
@@ -135,4 +136,9 @@ function encodeLeaveGroupResponseMemberResponse(w: KafkaWriter, version: number,
   w.writeString(msg.groupInstanceId === undefined ? '' : msg.groupInstanceId, flexible);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** LeaveGroup answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorLeaveGroupResponse(request: LeaveGroupRequest, errorCode: number): LeaveGroupResponse {
+  return { errorCode, members: request.members.map((a) => ({ memberId: a.memberId, groupInstanceId: a.groupInstanceId, errorCode })) };
 }

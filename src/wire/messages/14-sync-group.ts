@@ -59,6 +59,7 @@ export const SyncGroupApi = {
   encodeRequest: encodeSyncGroupRequest,
   decodeResponse: decodeSyncGroupResponse,
   encodeResponse: encodeSyncGroupResponse,
+  errorResponse: errorSyncGroupResponse,
 } as const satisfies MessageCodec<SyncGroupRequest, SyncGroupResponse>;
 
 function decodeSyncGroupRequest(r: KafkaReader, version: number): SyncGroupRequest {
@@ -126,4 +127,9 @@ function encodeSyncGroupResponse(w: KafkaWriter, version: number, msg: SyncGroup
   if (version >= 5) w.writeString(msg.protocolName ?? null, flexible);
   w.writeBytes(msg.assignment ?? Buffer.alloc(0), flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** SyncGroup answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorSyncGroupResponse(request: SyncGroupRequest, errorCode: number): SyncGroupResponse {
+  return { errorCode };
 }

@@ -69,6 +69,7 @@ export const DescribeGroupsApi = {
   encodeRequest: encodeDescribeGroupsRequest,
   decodeResponse: decodeDescribeGroupsResponse,
   encodeResponse: encodeDescribeGroupsResponse,
+  errorResponse: errorDescribeGroupsResponse,
 } as const satisfies MessageCodec<DescribeGroupsRequest, DescribeGroupsResponse>;
 
 function decodeDescribeGroupsRequest(r: KafkaReader, version: number): DescribeGroupsRequest {
@@ -155,4 +156,9 @@ function encodeDescribeGroupsResponseDescribedGroupMember(w: KafkaWriter, versio
   w.writeBytes(msg.memberMetadata ?? Buffer.alloc(0), flexible);
   w.writeBytes(msg.memberAssignment ?? Buffer.alloc(0), flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** DescribeGroups answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDescribeGroupsResponse(request: DescribeGroupsRequest, errorCode: number): DescribeGroupsResponse {
+  return { groups: request.groups.map((a) => ({ groupId: a, errorCode })) };
 }

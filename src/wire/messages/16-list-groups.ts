@@ -49,6 +49,7 @@ export const ListGroupsApi = {
   encodeRequest: encodeListGroupsRequest,
   decodeResponse: decodeListGroupsResponse,
   encodeResponse: encodeListGroupsResponse,
+  errorResponse: errorListGroupsResponse,
 } as const satisfies MessageCodec<ListGroupsRequest, ListGroupsResponse>;
 
 function decodeListGroupsRequest(r: KafkaReader, version: number): ListGroupsRequest {
@@ -106,4 +107,9 @@ function encodeListGroupsResponseListedGroup(w: KafkaWriter, version: number, ms
   if (version >= 4) w.writeString(msg.groupState ?? '', flexible);
   if (version >= 5) w.writeString(msg.groupType ?? '', flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** ListGroups answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorListGroupsResponse(request: ListGroupsRequest, errorCode: number): ListGroupsResponse {
+  return { errorCode };
 }

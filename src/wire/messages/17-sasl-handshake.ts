@@ -30,6 +30,7 @@ export const SaslHandshakeApi = {
   encodeRequest: encodeSaslHandshakeRequest,
   decodeResponse: decodeSaslHandshakeResponse,
   encodeResponse: encodeSaslHandshakeResponse,
+  errorResponse: errorSaslHandshakeResponse,
 } as const satisfies MessageCodec<SaslHandshakeRequest, SaslHandshakeResponse>;
 
 function decodeSaslHandshakeRequest(r: KafkaReader, version: number): SaslHandshakeRequest {
@@ -52,4 +53,9 @@ function decodeSaslHandshakeResponse(r: KafkaReader, version: number): SaslHands
 function encodeSaslHandshakeResponse(w: KafkaWriter, version: number, msg: SaslHandshakeResponse): void {
   w.writeInt16(msg.errorCode ?? 0);
   w.writeArray(false, version, msg.mechanisms ?? [], writeStringElement);
+}
+
+/** SaslHandshake answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorSaslHandshakeResponse(request: SaslHandshakeRequest, errorCode: number): SaslHandshakeResponse {
+  return { errorCode };
 }

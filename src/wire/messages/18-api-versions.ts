@@ -87,6 +87,7 @@ export const ApiVersionsApi = {
   encodeRequest: encodeApiVersionsRequest,
   decodeResponse: decodeApiVersionsResponse,
   encodeResponse: encodeApiVersionsResponse,
+  errorResponse: errorApiVersionsResponse,
 } as const satisfies MessageCodec<ApiVersionsRequest, ApiVersionsResponse>;
 
 function decodeApiVersionsRequest(r: KafkaReader, version: number): ApiVersionsRequest {
@@ -212,4 +213,9 @@ function encodeApiVersionsResponseFinalizedFeatureKey(w: KafkaWriter, version: n
   w.writeInt16(msg.maxVersionLevel ?? 0);
   w.writeInt16(msg.minVersionLevel ?? 0);
   w.writeEmptyTaggedFields();
+}
+
+/** ApiVersions answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorApiVersionsResponse(request: ApiVersionsRequest, errorCode: number): ApiVersionsResponse {
+  return { errorCode };
 }

@@ -110,6 +110,7 @@ export const CreateTopicsApi = {
   encodeRequest: encodeCreateTopicsRequest,
   decodeResponse: decodeCreateTopicsResponse,
   encodeResponse: encodeCreateTopicsResponse,
+  errorResponse: errorCreateTopicsResponse,
 } as const satisfies MessageCodec<CreateTopicsRequest, CreateTopicsResponse>;
 
 function decodeCreateTopicsRequest(r: KafkaReader, version: number): CreateTopicsRequest {
@@ -266,4 +267,9 @@ function encodeCreateTopicsResponseCreatableTopicConfigs(w: KafkaWriter, version
   w.writeInt8(msg.configSource ?? -1);
   w.writeBool(msg.isSensitive ?? false);
   w.writeEmptyTaggedFields();
+}
+
+/** CreateTopics answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorCreateTopicsResponse(request: CreateTopicsRequest, errorCode: number): CreateTopicsResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, errorCode })) };
 }

@@ -57,6 +57,7 @@ export const DeleteTopicsApi = {
   encodeRequest: encodeDeleteTopicsRequest,
   decodeResponse: decodeDeleteTopicsResponse,
   encodeResponse: encodeDeleteTopicsResponse,
+  errorResponse: errorDeleteTopicsResponse,
 } as const satisfies MessageCodec<DeleteTopicsRequest, DeleteTopicsResponse>;
 
 function decodeDeleteTopicsRequest(r: KafkaReader, version: number): DeleteTopicsRequest {
@@ -129,4 +130,9 @@ function encodeDeleteTopicsResponseDeletableTopicResult(w: KafkaWriter, version:
   w.writeInt16(msg.errorCode ?? 0);
   if (version >= 5) w.writeString(msg.errorMessage ?? null, flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** DeleteTopics answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDeleteTopicsResponse(request: DeleteTopicsRequest, errorCode: number): DeleteTopicsResponse {
+  return { responses: [...request.topics.map((a) => ({ name: a.name, topicId: a.topicId, errorCode })), ...request.topicNames.map((a) => ({ name: a, errorCode }))] };
 }

@@ -69,6 +69,7 @@ export const DeleteRecordsApi = {
   encodeRequest: encodeDeleteRecordsRequest,
   decodeResponse: decodeDeleteRecordsResponse,
   encodeResponse: encodeDeleteRecordsResponse,
+  errorResponse: errorDeleteRecordsResponse,
 } as const satisfies MessageCodec<DeleteRecordsRequest, DeleteRecordsResponse>;
 
 function decodeDeleteRecordsRequest(r: KafkaReader, version: number): DeleteRecordsRequest {
@@ -173,4 +174,9 @@ function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: KafkaWriter,
   w.writeInt64(msg.lowWatermark ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** DeleteRecords answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDeleteRecordsResponse(request: DeleteRecordsRequest, errorCode: number): DeleteRecordsResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitions.map((b) => ({ partitionIndex: b.partitionIndex, errorCode })) })) };
 }

@@ -52,6 +52,7 @@ export const InitProducerIdApi = {
   encodeRequest: encodeInitProducerIdRequest,
   decodeResponse: decodeInitProducerIdResponse,
   encodeResponse: encodeInitProducerIdResponse,
+  errorResponse: errorInitProducerIdResponse,
 } as const satisfies MessageCodec<InitProducerIdRequest, InitProducerIdResponse>;
 
 function decodeInitProducerIdRequest(r: KafkaReader, version: number): InitProducerIdRequest {
@@ -94,4 +95,9 @@ function encodeInitProducerIdResponse(w: KafkaWriter, version: number, msg: Init
   w.writeInt64(msg.producerId ?? -1);
   w.writeInt16(msg.producerEpoch ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** InitProducerId answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorInitProducerIdResponse(request: InitProducerIdRequest, errorCode: number): InitProducerIdResponse {
+  return { errorCode };
 }

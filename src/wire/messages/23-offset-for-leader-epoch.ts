@@ -78,6 +78,7 @@ export const OffsetForLeaderEpochApi = {
   encodeRequest: encodeOffsetForLeaderEpochRequest,
   decodeResponse: decodeOffsetForLeaderEpochResponse,
   encodeResponse: encodeOffsetForLeaderEpochResponse,
+  errorResponse: errorOffsetForLeaderEpochResponse,
 } as const satisfies MessageCodec<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>;
 
 function decodeOffsetForLeaderEpochRequest(r: KafkaReader, version: number): OffsetForLeaderEpochRequest {
@@ -186,4 +187,9 @@ function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: KafkaWriter, versio
   if (version >= 1) w.writeInt32(msg.leaderEpoch ?? -1);
   w.writeInt64(msg.endOffset ?? -1);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** OffsetForLeaderEpoch answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorOffsetForLeaderEpochResponse(request: OffsetForLeaderEpochRequest, errorCode: number): OffsetForLeaderEpochResponse {
+  return { topics: request.topics.map((a) => ({ topic: a.topic, partitions: a.partitions.map((b) => ({ errorCode, partition: b.partition })) })) };
 }

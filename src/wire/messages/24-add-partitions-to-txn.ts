@@ -94,6 +94,7 @@ export const AddPartitionsToTxnApi = {
   encodeRequest: encodeAddPartitionsToTxnRequest,
   decodeResponse: decodeAddPartitionsToTxnResponse,
   encodeResponse: encodeAddPartitionsToTxnResponse,
+  errorResponse: errorAddPartitionsToTxnResponse,
 } as const satisfies MessageCodec<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>;
 
 function decodeAddPartitionsToTxnRequest(r: KafkaReader, version: number): AddPartitionsToTxnRequest {
@@ -225,4 +226,9 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Ka
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.partitionErrorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** AddPartitionsToTxn answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorAddPartitionsToTxnResponse(request: AddPartitionsToTxnRequest, errorCode: number): AddPartitionsToTxnResponse {
+  return { errorCode, resultsByTransaction: request.transactions.map((a) => ({ transactionalId: a.transactionalId, topicResults: a.topics.map((b) => ({ name: b.name, resultsByPartition: b.partitions.map((c) => ({ partitionIndex: c, partitionErrorCode: errorCode })) })) })), resultsByTopicV3AndBelow: request.v3AndBelowTopics.map((a) => ({ name: a.name, resultsByPartition: a.partitions.map((b) => ({ partitionIndex: b, partitionErrorCode: errorCode })) })) };
 }

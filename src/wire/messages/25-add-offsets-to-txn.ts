@@ -39,6 +39,7 @@ export const AddOffsetsToTxnApi = {
   encodeRequest: encodeAddOffsetsToTxnRequest,
   decodeResponse: decodeAddOffsetsToTxnResponse,
   encodeResponse: encodeAddOffsetsToTxnResponse,
+  errorResponse: errorAddOffsetsToTxnResponse,
 } as const satisfies MessageCodec<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>;
 
 function decodeAddOffsetsToTxnRequest(r: KafkaReader, version: number): AddOffsetsToTxnRequest {
@@ -77,4 +78,9 @@ function encodeAddOffsetsToTxnResponse(w: KafkaWriter, version: number, msg: Add
   w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** AddOffsetsToTxn answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorAddOffsetsToTxnResponse(request: AddOffsetsToTxnRequest, errorCode: number): AddOffsetsToTxnResponse {
+  return { errorCode };
 }

@@ -39,6 +39,7 @@ export const EndTxnApi = {
   encodeRequest: encodeEndTxnRequest,
   decodeResponse: decodeEndTxnResponse,
   encodeResponse: encodeEndTxnResponse,
+  errorResponse: errorEndTxnResponse,
 } as const satisfies MessageCodec<EndTxnRequest, EndTxnResponse>;
 
 function decodeEndTxnRequest(r: KafkaReader, version: number): EndTxnRequest {
@@ -77,4 +78,9 @@ function encodeEndTxnResponse(w: KafkaWriter, version: number, msg: EndTxnRespon
   w.writeInt32(msg.throttleTimeMs ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** EndTxn answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorEndTxnResponse(request: EndTxnRequest, errorCode: number): EndTxnResponse {
+  return { errorCode };
 }

@@ -83,6 +83,7 @@ export const TxnOffsetCommitApi = {
   encodeRequest: encodeTxnOffsetCommitRequest,
   decodeResponse: decodeTxnOffsetCommitResponse,
   encodeResponse: encodeTxnOffsetCommitResponse,
+  errorResponse: errorTxnOffsetCommitResponse,
 } as const satisfies MessageCodec<TxnOffsetCommitRequest, TxnOffsetCommitResponse>;
 
 function decodeTxnOffsetCommitRequest(r: KafkaReader, version: number): TxnOffsetCommitRequest {
@@ -201,4 +202,9 @@ function encodeTxnOffsetCommitResponsePartition(w: KafkaWriter, version: number,
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** TxnOffsetCommit answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorTxnOffsetCommitResponse(request: TxnOffsetCommitRequest, errorCode: number): TxnOffsetCommitResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitions.map((b) => ({ partitionIndex: b.partitionIndex, errorCode })) })) };
 }

@@ -96,6 +96,7 @@ export const DescribeConfigsApi = {
   encodeRequest: encodeDescribeConfigsRequest,
   decodeResponse: decodeDescribeConfigsResponse,
   encodeResponse: encodeDescribeConfigsResponse,
+  errorResponse: errorDescribeConfigsResponse,
 } as const satisfies MessageCodec<DescribeConfigsRequest, DescribeConfigsResponse>;
 
 function decodeDescribeConfigsRequest(r: KafkaReader, version: number): DescribeConfigsRequest {
@@ -224,4 +225,9 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: KafkaWriter, ver
   w.writeString(msg.value === undefined ? '' : msg.value, flexible);
   w.writeInt8(msg.source ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** DescribeConfigs answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDescribeConfigsResponse(request: DescribeConfigsRequest, errorCode: number): DescribeConfigsResponse {
+  return { results: request.resources.map((a) => ({ errorCode, resourceType: a.resourceType, resourceName: a.resourceName })) };
 }

@@ -65,6 +65,7 @@ export const AlterConfigsApi = {
   encodeRequest: encodeAlterConfigsRequest,
   decodeResponse: decodeAlterConfigsResponse,
   encodeResponse: encodeAlterConfigsResponse,
+  errorResponse: errorAlterConfigsResponse,
 } as const satisfies MessageCodec<AlterConfigsRequest, AlterConfigsResponse>;
 
 function decodeAlterConfigsRequest(r: KafkaReader, version: number): AlterConfigsRequest {
@@ -156,4 +157,9 @@ function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: KafkaWriter, 
   w.writeInt8(msg.resourceType ?? 0);
   w.writeString(msg.resourceName ?? '', flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** AlterConfigs answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorAlterConfigsResponse(request: AlterConfigsRequest, errorCode: number): AlterConfigsResponse {
+  return { responses: request.resources.map((a) => ({ errorCode, resourceType: a.resourceType, resourceName: a.resourceName })) };
 }

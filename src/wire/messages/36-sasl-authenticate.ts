@@ -37,6 +37,7 @@ export const SaslAuthenticateApi = {
   encodeRequest: encodeSaslAuthenticateRequest,
   decodeResponse: decodeSaslAuthenticateResponse,
   encodeResponse: encodeSaslAuthenticateResponse,
+  errorResponse: errorSaslAuthenticateResponse,
 } as const satisfies MessageCodec<SaslAuthenticateRequest, SaslAuthenticateResponse>;
 
 function decodeSaslAuthenticateRequest(r: KafkaReader, version: number): SaslAuthenticateRequest {
@@ -73,4 +74,9 @@ function encodeSaslAuthenticateResponse(w: KafkaWriter, version: number, msg: Sa
   w.writeBytes(msg.authBytes ?? Buffer.alloc(0), flexible);
   if (version >= 1) w.writeInt64(msg.sessionLifetimeMs ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** SaslAuthenticate answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorSaslAuthenticateResponse(request: SaslAuthenticateRequest, errorCode: number): SaslAuthenticateResponse {
+  return { errorCode };
 }

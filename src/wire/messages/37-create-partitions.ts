@@ -63,6 +63,7 @@ export const CreatePartitionsApi = {
   encodeRequest: encodeCreatePartitionsRequest,
   decodeResponse: decodeCreatePartitionsResponse,
   encodeResponse: encodeCreatePartitionsResponse,
+  errorResponse: errorCreatePartitionsResponse,
 } as const satisfies MessageCodec<CreatePartitionsRequest, CreatePartitionsResponse>;
 
 function decodeCreatePartitionsRequest(r: KafkaReader, version: number): CreatePartitionsRequest {
@@ -152,4 +153,9 @@ function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: KafkaWrite
   w.writeInt16(msg.errorCode ?? 0);
   w.writeString(msg.errorMessage ?? null, flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** CreatePartitions answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorCreatePartitionsResponse(request: CreatePartitionsRequest, errorCode: number): CreatePartitionsResponse {
+  return { results: request.topics.map((a) => ({ name: a.name, errorCode })) };
 }

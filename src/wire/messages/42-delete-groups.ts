@@ -41,6 +41,7 @@ export const DeleteGroupsApi = {
   encodeRequest: encodeDeleteGroupsRequest,
   decodeResponse: decodeDeleteGroupsResponse,
   encodeResponse: encodeDeleteGroupsResponse,
+  errorResponse: errorDeleteGroupsResponse,
 } as const satisfies MessageCodec<DeleteGroupsRequest, DeleteGroupsResponse>;
 
 function decodeDeleteGroupsRequest(r: KafkaReader, version: number): DeleteGroupsRequest {
@@ -90,4 +91,9 @@ function encodeDeleteGroupsResponseDeletableGroupResult(w: KafkaWriter, version:
   w.writeString(msg.groupId ?? '', flexible);
   w.writeInt16(msg.errorCode ?? 0);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** DeleteGroups answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDeleteGroupsResponse(request: DeleteGroupsRequest, errorCode: number): DeleteGroupsResponse {
+  return { results: request.groupsNames.map((a) => ({ groupId: a, errorCode })) };
 }

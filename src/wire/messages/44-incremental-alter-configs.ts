@@ -67,6 +67,7 @@ export const IncrementalAlterConfigsApi = {
   encodeRequest: encodeIncrementalAlterConfigsRequest,
   decodeResponse: decodeIncrementalAlterConfigsResponse,
   encodeResponse: encodeIncrementalAlterConfigsResponse,
+  errorResponse: errorIncrementalAlterConfigsResponse,
 } as const satisfies MessageCodec<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>;
 
 function decodeIncrementalAlterConfigsRequest(r: KafkaReader, version: number): IncrementalAlterConfigsRequest {
@@ -160,4 +161,9 @@ function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Ka
   w.writeInt8(msg.resourceType ?? 0);
   w.writeString(msg.resourceName ?? '', flexible);
   if (flexible) w.writeEmptyTaggedFields();
+}
+
+/** IncrementalAlterConfigs answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorIncrementalAlterConfigsResponse(request: IncrementalAlterConfigsRequest, errorCode: number): IncrementalAlterConfigsResponse {
+  return { responses: request.resources.map((a) => ({ errorCode, resourceType: a.resourceType, resourceName: a.resourceName })) };
 }

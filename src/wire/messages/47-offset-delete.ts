@@ -67,6 +67,7 @@ export const OffsetDeleteApi = {
   encodeRequest: encodeOffsetDeleteRequest,
   decodeResponse: decodeOffsetDeleteResponse,
   encodeResponse: encodeOffsetDeleteResponse,
+  errorResponse: errorOffsetDeleteResponse,
 } as const satisfies MessageCodec<OffsetDeleteRequest, OffsetDeleteResponse>;
 
 function decodeOffsetDeleteRequest(r: KafkaReader, version: number): OffsetDeleteRequest {
@@ -139,4 +140,9 @@ function decodeOffsetDeleteResponsePartition(r: KafkaReader, version: number): O
 function encodeOffsetDeleteResponsePartition(w: KafkaWriter, version: number, msg: OffsetDeleteResponsePartition): void {
   w.writeInt32(msg.partitionIndex ?? 0);
   w.writeInt16(msg.errorCode ?? 0);
+}
+
+/** OffsetDelete answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorOffsetDeleteResponse(request: OffsetDeleteRequest, errorCode: number): OffsetDeleteResponse {
+  return { errorCode, topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitions.map((b) => ({ partitionIndex: b.partitionIndex, errorCode })) })) };
 }

@@ -59,6 +59,7 @@ export const DescribeClusterApi = {
   encodeRequest: encodeDescribeClusterRequest,
   decodeResponse: decodeDescribeClusterResponse,
   encodeResponse: encodeDescribeClusterResponse,
+  errorResponse: errorDescribeClusterResponse,
 } as const satisfies MessageCodec<DescribeClusterRequest, DescribeClusterResponse>;
 
 function decodeDescribeClusterRequest(r: KafkaReader, version: number): DescribeClusterRequest {
@@ -120,4 +121,9 @@ function encodeDescribeClusterResponseDescribeClusterBroker(w: KafkaWriter, vers
   w.writeInt32(msg.port ?? 0);
   w.writeString(msg.rack ?? null, true);
   w.writeEmptyTaggedFields();
+}
+
+/** DescribeCluster answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDescribeClusterResponse(request: DescribeClusterRequest, errorCode: number): DescribeClusterResponse {
+  return { errorCode };
 }

@@ -80,6 +80,7 @@ export const DescribeProducersApi = {
   encodeRequest: encodeDescribeProducersRequest,
   decodeResponse: decodeDescribeProducersResponse,
   encodeResponse: encodeDescribeProducersResponse,
+  errorResponse: errorDescribeProducersResponse,
 } as const satisfies MessageCodec<DescribeProducersRequest, DescribeProducersResponse>;
 
 function decodeDescribeProducersRequest(r: KafkaReader, version: number): DescribeProducersRequest {
@@ -180,4 +181,9 @@ function encodeDescribeProducersResponseProducerState(w: KafkaWriter, version: n
   w.writeInt32(msg.coordinatorEpoch ?? 0);
   w.writeInt64(msg.currentTxnStartOffset ?? -1);
   w.writeEmptyTaggedFields();
+}
+
+/** DescribeProducers answered with `errorCode` in every error field, items mirroring the request (Kafka's getErrorResponse). */
+function errorDescribeProducersResponse(request: DescribeProducersRequest, errorCode: number): DescribeProducersResponse {
+  return { topics: request.topics.map((a) => ({ name: a.name, partitions: a.partitionIndexes.map((b) => ({ partitionIndex: b, errorCode })) })) };
 }

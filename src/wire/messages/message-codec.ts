@@ -16,4 +16,9 @@ export interface MessageCodec<Request = unknown, Response = unknown> {
   encodeRequest(w: KafkaWriter, version: number, msg: Request): void;
   decodeResponse(r: KafkaReader, version: number): Response;
   encodeResponse(w: KafkaWriter, version: number, msg: Response): void;
+  /**
+   * The whole request answered with `errorCode` in every error field of the response (top
+   * level and per item, items mirroring the request's), as Kafka's getErrorResponse.
+   */
+  errorResponse(request: Request, errorCode: number): Response;
 }

@@ -10,17 +10,57 @@ import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
 import { MemoryOffsetStore } from '../../../src/groups/offset-store.js';
 import { COMPACT_MIN_BYTES, OffsetCommitJournal } from '../../../src/groups/offset-commit-journal.js';
-import { OFFSETS_DIRECTORY, WalFileSystem } from '../../../src/wal/wal-file-system.js';
+import { OFFSETS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../../../src/wal/wal-file-system.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
-function journal(dir: string, fsync = 'always', store = new MemoryOffsetStore()) {
-  const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, STORAGE_MODE: 'durable', FSYNC: fsync }, cwd: dir });
-  return { store, journal: new OffsetCommitJournal(config, new WalFileSystem(), store) };
+/** A real file system that counts the journal's fsyncs. */
+class CountingSyncs extends WalFileSystem {
+  syncs = 0;
+
+  override openSyncAppend(path: string): SyncAppendFile {
+    const file = super.openSyncAppend(path);
+    const counter = this;
+    return {
+      append: (data) => file.append(data),
+      sync: () => {
+        counter.syncs++;
+        file.sync();
+      },
+      get sizeBytes() {
+        return file.sizeBytes;
+      },
+      close: () => file.close(),
+    };
+  }
+}
+
+function journal(dir: string, fsync = 'always', store = new MemoryOffsetStore(), fs = new CountingSyncs()) {
+  const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, STORAGE_MODE: 'durable', FSYNC: fsync, FSYNC_INTERVAL: '200ms' }, cwd: dir });
+  const clock = new FakeClock();
+  return { store, clock, fs, journal: new OffsetCommitJournal(config, fs, store, clock) };
 }
 
 const committed = (offset: number) => ({ offset, leaderEpoch: 0, metadata: 'm', commitTimestampMs: 1_000, expireTimestampMs: null });
 
 describe('OffsetCommitJournal (medium: real files)', () => {
+  it('fsync: interval syncs the commits of each fsync_interval once, on the Clock, and stops at shutdown', async () => {
+    await withTempDir(async (dir) => {
+      const { store, clock, fs, journal: journaled } = journal(dir, 'interval');
+      await journaled.recover();
+      store.commit('g', 'orders', 0, committed(1));
+      store.commit('g', 'orders', 1, committed(2));
+      clock.advance(199);
+      assert.equal(fs.syncs, 0, 'not before the interval');
+      clock.advance(1);
+      assert.equal(fs.syncs, 1, 'both commits in one fsync');
+      clock.advance(1_000);
+      assert.equal(fs.syncs, 1, 'nothing new to sync');
+      journaled.onApplicationShutdown();
+      assert.equal(clock.pendingTimers, 0);
+    });
+  });
+
   it('brings back the last committed offset of every partition, without the deleted ones', async () => {
     await withTempDir(async (dir) => {
       const first = journal(dir);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { crc32c } from '@node-rs/crc32';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { parseRecords } from '../../../src/record-format/records.js';
@@ -65,7 +66,7 @@ const GENEROUS_TIMEOUT = '5s';
 async function startService(paths: string[], env: Record<string, string> = {}): Promise<PluginService> {
   // No settings file: only the defaults and these variables (plugin paths are absolute).
   const config = loadSettings({ argv: [], env: { PLUGIN_PATHS: paths.join(','), PLUGIN_TIMEOUT: GENEROUS_TIMEOUT, ...env }, cwd: '/nonexistent-dir-for-tests' });
-  const service = new PluginService(config, new WasmRuntime(), new UnwatchedFiles(), probe());
+  const service = new PluginService(config, new WasmRuntime(), new UnwatchedFiles(), probe(), new SystemClock());
   await service.onModuleInit();
   return service;
 }

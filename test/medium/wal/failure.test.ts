@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { PartitionWal } from '../../../src/wal/partition-wal.js';
 import { segmentFileName } from '../../../src/wal/segment.js';
 import { WalHealth } from '../../../src/wal/wal-health.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { partitionOn } from '../../support/storage.js';
 import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
 
 describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
@@ -41,9 +41,8 @@ describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
   it('durable partition: a failed write answers the producer with an error, nothing becomes visible, offsets are reused', async () => {
     await withTempDir(async (dir) => {
       const fs = new FaultyFileSystem();
-      const log = new PartitionLog('t', 0, new MemoryAccountant());
       const wal = new PartitionWal(join(dir, 't-0'), policy(), new RecordingHooks(), dependencies(fs), () => Promise.resolve());
-      log.attachColdTier(wal, true);
+      const log = partitionOn(wal, true);
       await log.appendDurably(storedBatch(0, 2), () => undefined);
       fs.failing = 'ENOSPC';
       const failed = [log.appendDurably(storedBatch(2, 1), () => undefined), log.appendDurably(storedBatch(3, 1), () => undefined)];
@@ -62,7 +61,7 @@ describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
     await withTempDir(async (dir) => {
       const fs = new FaultyFileSystem();
       const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
-      const health = new WalHealth(config, fs);
+      const health = new WalHealth(config, fs, new FakeClock());
       const wal = new PartitionWal(join(dir, 't-0'), policy(), { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) }, dependencies(fs), () => Promise.resolve());
       fs.failing = 'EROFS';
       await appendAll(wal, storedBatches(0, 1));

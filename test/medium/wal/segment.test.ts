@@ -10,9 +10,10 @@ import { describe, it } from 'node:test';
 import type { ReadResult } from '../../../src/storage/partition-log.js';
 import { PartitionWal, shouldRoll } from '../../../src/wal/partition-wal.js';
 import { parseSegmentFileName, segmentFileName } from '../../../src/wal/segment.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { appendAll, dependencies, policy, RecordingHooks, storedBatch, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
 
-function newWal(dir: string, options: Parameters<typeof policy>[0] = {}, clock?: () => number): PartitionWal {
+function newWal(dir: string, options: Parameters<typeof policy>[0] = {}, clock?: FakeClock): PartitionWal {
   return new PartitionWal(join(dir, 't-0'), policy(options), new RecordingHooks(), dependencies(undefined, clock), () => Promise.resolve());
 }
 
@@ -90,12 +91,12 @@ describe('WAL segments (medium: real files)', () => {
 
   it('rolls when the active segment is older than segment.ms', async () => {
     await withTempDir(async (dir) => {
-      let now = 1_000;
-      const wal = newWal(dir, { segmentMs: 500 }, () => now);
+      const clock = new FakeClock();
+      const wal = newWal(dir, { segmentMs: 500 }, clock);
       await appendAll(wal, storedBatches(0, 3));
-      now += 499;
+      clock.advance(499);
       await appendAll(wal, storedBatches(3, 1));
-      now += 1;
+      clock.advance(1);
       await appendAll(wal, storedBatches(4, 1));
       assert.deepEqual(wal.segments().map((s) => s.baseOffset), [0, 4]);
       await wal.shutdown();

@@ -1,6 +1,6 @@
 /**
- * Medium tests (real temporary directories, no sockets): the WAL store wired to the topic
- * registry as the application wires it. Memory mode offloads the oldest batches across
+ * Medium tests (real temporary directories, no sockets): the WAL store and partition WALs
+ * wired to the topic registry as the container wires them. Memory mode offloads the oldest batches across
  * partitions and reads them back through the partition; durable mode brings topics (name,
  * id, partitions, config overrides), offsets and data back after a "restart" (a new store
  * over the same directory, without a clean shutdown).
@@ -12,18 +12,22 @@ import { describe, it } from 'node:test';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import type { WalProbe } from '../../../src/wal/wal.probe.js';
 import { BatchAppender } from '../../../src/storage/batch-appender.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import type { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { ProducerIdAllocator } from '../../../src/storage/producer-ids.js';
 import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
 import { offsetForTimestamp, offsetOfMaxTimestamp } from '../../../src/storage/timestamp-index.js';
+import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { DiskReadLimiter } from '../../../src/wal/disk-read-limiter.js';
 import { Offloader } from '../../../src/wal/offloader.js';
+import { PartitionWals } from '../../../src/wal/partition-wals.js';
 import { TopicCatalog } from '../../../src/wal/topic-catalog.js';
 import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
 import { WalHealth } from '../../../src/wal/wal-health.js';
 import { WalStore } from '../../../src/wal/wal-store.js';
 import { buildBatch } from '../../support/batch-builder.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { unlimitedAccountant } from '../../support/storage.js';
 import { FaultyFileSystem, withTempDir } from '../../support/wal-fixtures.js';
 
 interface Broker {
@@ -37,10 +41,14 @@ interface Broker {
 
 function broker(dir: string, env: Record<string, string>, fs: WalFileSystem = new WalFileSystem()): Broker {
   const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, ...env }, cwd: dir });
-  const accountant = new MemoryAccountant();
-  const topics = new TopicRegistry(config, accountant);
-  const health = new WalHealth(config, fs);
-  const store = new WalStore(config, fs, topics, new TopicCatalog(config, fs), health, new DiskReadLimiter(), new ProducerIdAllocator());
+  const clock = new FakeClock();
+  const accountant = unlimitedAccountant(clock);
+  const events = new TopicEvents();
+  const catalog = new TopicCatalog(config, fs);
+  const health = new WalHealth(config, fs, clock);
+  const wals = new PartitionWals(config, fs, catalog, health, new ProducerIdAllocator(), new DiskReadLimiter(), clock, events);
+  const topics = new TopicRegistry(config, accountant, events, wals);
+  const store = new WalStore(config, fs, topics, catalog, wals, clock);
   store.onModuleInit();
   return { config, health, topics, store, accountant, appender: new BatchAppender() };
 }

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FetchSpec, PartitionFetchRequest } from '../../../src/fetch/fetch.service.js';
-import type { ColdTier, ReadResult } from '../../../src/storage/partition-log.js';
+import { randomUUID } from 'node:crypto';
+import type { ColdTier, ColdTierFactory } from '../../../src/storage/cold-tier.js';
+import type { ReadResult } from '../../../src/storage/partition-log.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
@@ -43,7 +45,16 @@ function coldTierHolding(batch: Buffer, nextOffset: number): ColdTier {
     releaseBelow: () => undefined,
     findBatchByTimestamp: async () => null,
     segments: () => [],
-    close: () => undefined,
+    deleteFiles: async () => undefined,
+  };
+}
+
+/** Recovery finds partition 0 of a restored topic on `cold`, its log ending at `highWatermark`; partition 1 in memory. */
+function recoveringOnto(cold: ColdTier, highWatermark: number): ColdTierFactory {
+  return {
+    durable: false,
+    openPartitions: () => ({ tiers: [], persisted: undefined }),
+    recoverPartitions: async () => [{ cold, logStartOffset: 0, highWatermark }],
   };
 }
 
@@ -91,10 +102,9 @@ describe('FetchService', () => {
   });
 
   it('a partition read from disk reserves its share of max_bytes before the partitions after it are read', async () => {
-    const d = domain();
-    d.registry.create('t', 2);
     const coldBatch = buildBatch(values(2));
-    d.registry.partition('t', 0)!.attachColdTier(coldTierHolding(coldBatch, 2), false, { logStartOffset: 0, highWatermark: 2 });
+    const d = domain({}, undefined, recoveringOnto(coldTierHolding(coldBatch, 2), 2));
+    await d.registry.restore({ name: 't', id: randomUUID(), partitionCount: 2, overrides: new Map() });
     const memoryBatch = buildBatch(values(2));
     await d.producer.produce([{ topic: 't', partition: 1, records: memoryBatch }], 0, 0);
     const share = 10 * memoryBatch.length;

@@ -4,6 +4,7 @@ import { OFFSET_METADATA_MAX_CHARS, OFFSETS_RETENTION_CHECK_INTERVAL_MS, OFFSETS
 import type { JoinResult } from '../../../src/groups/group-member.js';
 import type { CommitParams } from '../../../src/groups/offset-manager.js';
 import type { OffsetChange } from '../../../src/groups/offset-store.js';
+import type { Topic } from '../../../src/storage/topic-registry.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { advanceUntil, harness, heartbeat, join, SESSION_MS, stableGroupOfTwo, sync, type Harness } from './support.js';
 
@@ -192,6 +193,18 @@ describe('OffsetManager: retention', () => {
     h.topics.delete('other');
     assert.equal(h.offsets.sweep(), 1);
     assert.equal(committedOffset(h, 't', 0), 1);
+  });
+
+  it('forgets every group\'s offsets of a deleted topic at once, and a group left with none', async () => {
+    const h = harness();
+    commit(h, { 't:0': 1, 'other:0': 2 });
+    commit(h, { 'other:0': 3 }, { groupId: 'only-other' });
+    h.topics.delete('other');
+    assert.equal(h.coordinator.describe('only-other').state, 'Empty', 'before: a group holding offsets');
+    await h.events.topicDeleted({ name: 'other' } as Topic);
+    assert.equal(h.store.get('g', 'other', 0), undefined, 'gone without waiting for a sweep');
+    assert.equal(committedOffset(h, 't', 0), 1, 'other topics keep theirs');
+    assert.equal(h.coordinator.describe('only-other').state, 'Dead', 'a group left without offsets goes away');
   });
 
   it('sweeps every retention check interval until shutdown', () => {

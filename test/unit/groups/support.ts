@@ -7,7 +7,8 @@ import { GroupsProbe } from '../../../src/groups/groups.probe.js';
 import { MemoryOffsetStore } from '../../../src/groups/offset-store.js';
 import { OffsetManager, type PartitionLookup } from '../../../src/groups/offset-manager.js';
 import type { PartitionLog } from '../../../src/storage/partition-log.js';
-import { FakeClock } from './fake-clock.js';
+import { TopicEvents } from '../../../src/storage/topic-events.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 // The coordinator logs every rebalance, as Kafka does; the tests do not need to read them.
 Logger.overrideLogger(false);
@@ -33,6 +34,8 @@ export interface Harness {
   readonly offsets: OffsetManager;
   /** Topic name → partition count; edit it to create or delete topics. */
   readonly topics: Map<string, number>;
+  /** What the topic registry announces (a deletion: `events.topicDeleted`). */
+  readonly events: TopicEvents;
 }
 
 export function harness(): Harness {
@@ -47,8 +50,9 @@ export function harness(): Harness {
   const lookup: PartitionLookup = {
     partition: (topic, partition) => (partition >= 0 && partition < (topics.get(topic) ?? 0) ? ({} as PartitionLog) : undefined),
   };
-  const offsets = new OffsetManager(coordinator, store, clock, lookup, probe);
-  return { clock, store, coordinator, offsets, topics };
+  const events = new TopicEvents();
+  const offsets = new OffsetManager(coordinator, store, clock, lookup, probe, events);
+  return { clock, store, coordinator, offsets, topics, events };
 }
 
 /** A ConsumerProtocolSubscription v0: int16 version, [string] topics, nullable bytes user data. */

@@ -25,7 +25,7 @@ function withTopic(env: Record<string, string> = {}, plugins?: PluginService) {
 /** Sets max_memory just above what the memory tier holds now plus `headroomBytes`. */
 function limitMemory(d: ReturnType<typeof domain>, headroomBytes: number): void {
   const maxBytes = d.accountant.storedBytes + headroomBytes;
-  d.accountant.setLimits({ maxBytes, highWaterBytes: maxBytes, lowWaterBytes: maxBytes }, () => undefined);
+  d.limitMemory(maxBytes);
 }
 
 describe('ProduceService', () => {

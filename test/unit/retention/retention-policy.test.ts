@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, retentionUnits } from '../../../src/retention/retention-policy.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { PartitionLog, type ColdSegmentInfo, type ColdTier } from '../../../src/storage/partition-log.js';
+import type { ColdSegmentInfo, ColdTier } from '../../../src/storage/cold-tier.js';
 import type { StoredBatch } from '../../../src/storage/stored-batch.js';
+import { partitionOn } from '../../support/storage.js';
 
 function batchAt(baseOffset: number, count: number, appendTimeMs: number): StoredBatch {
   return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(100), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
@@ -17,7 +17,7 @@ function coldWith(segments: ColdSegmentInfo[]): ColdTier {
     append: (_batch, done) => done(null),
     releaseBelow: () => undefined,
     findBatchByTimestamp: () => Promise.resolve(null),
-    close: () => undefined,
+    deleteFiles: () => Promise.resolve(),
   };
 }
 
@@ -50,8 +50,7 @@ describe('retention rules', () => {
   });
 
   it('memory mode: offloaded segments (clipped below the memory tier), then memory batches, from the log start', () => {
-    const log = new PartitionLog('t', 0, new MemoryAccountant());
-    log.attachColdTier(coldWith([segment(0, 10, 100), segment(10, 20, 200)]), false, { logStartOffset: 5, highWatermark: 20 });
+    const log = partitionOn(coldWith([segment(0, 10, 100), segment(10, 20, 200)]), false, { logStartOffset: 5, highWatermark: 20 });
     log.append(batchAt(20, 5, 300));
     log.append(batchAt(25, 5, 400));
     assert.deepEqual(
@@ -62,8 +61,7 @@ describe('retention rules', () => {
   });
 
   it('durable mode: whole segments only (memory is a copy), counted once', () => {
-    const log = new PartitionLog('t', 0, new MemoryAccountant());
-    log.attachColdTier(coldWith([segment(0, 10, 100), segment(10, 30, 200)]), true, { logStartOffset: 12, highWatermark: 30 });
+    const log = partitionOn(coldWith([segment(0, 10, 100), segment(10, 30, 200)]), true, { logStartOffset: 12, highWatermark: 30 });
     assert.deepEqual([...retentionUnits(log)].map((u) => u.lastOffset), [29], 'segment 0-9 lies below the log start');
     assert.equal(retainedBytes(log), 2_000);
   });

@@ -10,13 +10,12 @@ import { rebuildBatch } from '../../../src/record-format/batch-rewrite.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { parseRecords } from '../../../src/record-format/records.js';
 import { BatchAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { memoryOnlyRegistry } from '../../support/storage.js';
 
 function fixture() {
   const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
-  const topic = new TopicRegistry(config, new MemoryAccountant()).create('t', 1);
+  const topic = memoryOnlyRegistry(config).create('t', 1);
   return { topic, log: topic.partitions[0], appender: new BatchAppender() };
 }
 

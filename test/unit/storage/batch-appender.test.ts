@@ -5,9 +5,8 @@ import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { BatchAppender as AsyncCapableAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
 import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { memoryOnlyRegistry } from '../../support/storage.js';
 
 /** Memory mode answers synchronously: these tests hold the appender to that. */
 class BatchAppender extends AsyncCapableAppender {
@@ -26,7 +25,7 @@ function readNow(log: PartitionLog, offset: number, maxBytes: number, includeOve
 
 function fixture(env: Record<string, string> = {}) {
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
-  const topics = new TopicRegistry(config, new MemoryAccountant());
+  const topics = memoryOnlyRegistry(config);
   const topic = topics.create('t', 1);
   return { topic, log: topic.partitions[0], appender: new BatchAppender() };
 }
@@ -87,7 +86,7 @@ describe('BatchAppender', () => {
 
   it('stamps LogAppendTime and re-checksums when the topic asks for it', () => {
     const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
-    const topics = new TopicRegistry(config, new MemoryAccountant());
+    const topics = memoryOnlyRegistry(config);
     const topic = topics.create('lat', 1, new Map([['message.timestamp.type', 'LogAppendTime']]));
     const batch = buildBatch(values(1));
     const outcome = new BatchAppender().append(topic, topic.partitions[0], batch, 1_234_567);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import type { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { PartitionLog, type ReadResult } from '../../../src/storage/partition-log.js';
 import type { StoredBatch } from '../../../src/storage/stored-batch.js';
+import { unlimitedAccountant } from '../../support/storage.js';
 
 function batchAt(baseOffset: number, count: number, size = 100, appendTimeMs = 0): StoredBatch {
   return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(size, baseOffset), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
@@ -15,7 +16,7 @@ function readNow(log: PartitionLog, offset: number, maxBytes: number, includeOve
 }
 
 function logWith(...counts: number[]): { log: PartitionLog; accountant: MemoryAccountant } {
-  const accountant = new MemoryAccountant();
+  const accountant = unlimitedAccountant();
   const log = new PartitionLog('t', 0, accountant);
   for (const count of counts) log.append(batchAt(log.highWatermark, count));
   return { log, accountant };
@@ -66,7 +67,7 @@ describe('PartitionLog', () => {
   });
 
   it('reports the records a log-start move makes unreadable, and never moves back', () => {
-    const accountant = new MemoryAccountant();
+    const accountant = unlimitedAccountant();
     const log = new PartitionLog('t', 0, accountant);
     log.append(batchAt(0, 2, 100, 10));
     log.append(batchAt(2, 5, 100, 20));
@@ -85,12 +86,12 @@ describe('PartitionLog', () => {
     assert.equal(readNow(log, 0, 150, false).nextOffset, 3);
   });
 
-  it('tells listeners about appends and about closing', () => {
+  it('tells listeners about appends and about the partition being deleted', () => {
     const { log, accountant } = logWith();
     const seen: Array<number | null> = [];
     log.addListener((b) => seen.push(b === null ? null : b.baseOffset));
     log.append(batchAt(0, 1));
-    log.close();
+    log.deleteData();
     assert.deepEqual(seen, [0, null]);
     assert.equal(accountant.storedBytes, 0);
   });

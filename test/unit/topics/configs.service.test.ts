@@ -69,8 +69,8 @@ describe('ConfigsService', () => {
   });
 
   it('a failed write of the topic metadata is KAFKA_STORAGE_ERROR', async () => {
-    const { configs, registry } = fixture();
-    registry.setLifecycleListener({ partitionsAdded: () => undefined, topicDeleted: () => undefined, configsChanged: () => Promise.reject(new Error('disk full')) });
+    const { configs, events } = fixture();
+    events.subscribe({ configsChanged: () => Promise.reject(new Error('disk full')) });
     const refused = await configs.replace(TOPIC_T, [{ name: 'retention.bytes', value: '500' }], false);
     assert.equal(refused?.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.match(refused?.errorMessage ?? '', /disk full/);

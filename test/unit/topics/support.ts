@@ -1,10 +1,12 @@
 /**
  * The domain services wired by hand for unit tests (no Nest, no sockets, no disk): the
  * memory-only TopicRegistry under settings built from `env`, the retention path, and the
- * topics, configs, produce and fetch services on top.
+ * topics, configs, produce and fetch services on top. Time is the real clock: the fetch
+ * tests wait for real appends within real deadlines.
  */
 import { Counter, Gauge } from 'prom-client';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import { FetchService } from '../../../src/fetch/fetch.service.js';
@@ -15,8 +17,10 @@ import { ProduceService } from '../../../src/produce/produce.service.js';
 import { RecordIngest } from '../../../src/produce/record-ingest.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
 import { BatchAppender } from '../../../src/storage/batch-appender.js';
-import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import type { ColdTierFactory } from '../../../src/storage/cold-tier.js';
+import { MemoryAccountant, type MemoryLimits } from '../../../src/storage/memory-accountant.js';
 import { StorageProbe } from '../../../src/storage/storage.probe.js';
+import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
@@ -27,6 +31,9 @@ export const NO_PLUGINS = { active: false } as PluginService;
 export interface Domain {
   readonly config: BlinkConfig;
   readonly accountant: MemoryAccountant;
+  /** Sets max_memory (and both relief marks) to `maxBytes` from now on. */
+  readonly limitMemory: (maxBytes: number) => void;
+  readonly events: TopicEvents;
   readonly registry: TopicRegistry;
   readonly retention: RetentionService;
   readonly topics: TopicsService;
@@ -37,21 +44,26 @@ export interface Domain {
   readonly offsets: OffsetLookup;
 }
 
-export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS): Domain {
+export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS, coldTiers: ColdTierFactory | null = null): Domain {
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
-  const accountant = new MemoryAccountant();
-  const registry = new TopicRegistry(config, accountant);
+  const clock = new SystemClock();
+  const limits: { -readonly [K in keyof MemoryLimits]: number } = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity };
+  const accountant = new MemoryAccountant(limits, clock);
+  const events = new TopicEvents();
+  const registry = new TopicRegistry(config, accountant, events, coldTiers);
   const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
   const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
-  const retention = new RetentionService(config, registry, storageProbe);
+  const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
   const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
-  const parking = new FetchParking();
+  const parking = new FetchParking(clock);
   return {
     config,
     accountant,
+    limitMemory: (maxBytes) => Object.assign(limits, { maxBytes, highWaterBytes: maxBytes, lowWaterBytes: maxBytes }),
+    events,
     registry,
     retention,
     topics,

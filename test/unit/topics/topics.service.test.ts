@@ -63,8 +63,8 @@ describe('TopicsService', () => {
   });
 
   it('a failed write of the topic metadata is KAFKA_STORAGE_ERROR', async () => {
-    const { topics, registry } = domain();
-    registry.setLifecycleListener({ partitionsAdded: () => Promise.reject(new Error('disk full')), configsChanged: () => undefined, topicDeleted: () => undefined });
+    const { topics, events } = domain();
+    events.subscribe({ partitionsAdded: () => Promise.reject(new Error('disk full')) });
     const refused = (await topics.create(spec(), false)) as Refusal;
     assert.equal(refused.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.match(refused.errorMessage, /topic metadata of 'orders' could not be saved: disk full/);

@@ -1,0 +1,145 @@
+/**
+ * Medium tests (a real temporary directory, no sockets): the whole AppModule compiled by the
+ * Nest container, as main.ts builds it, in memory and durable mode. The key providers
+ * resolve and are wired to each other (partitions get their cold tier from the WAL, memory
+ * limits from max_memory, the one Clock everywhere); storage recovery runs; closing the
+ * application cancels every timer it started and leaves no active handle behind.
+ */
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { register } from 'prom-client';
+import { AppModule } from '../../../src/app.module.js';
+import { Clock, SystemClock, type Timer } from '../../../src/common/clock.js';
+import { loadSettings } from '../../../src/config/settings.js';
+import { FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { KafkaTransport } from '../../../src/kafka/transport/kafka-transport.js';
+import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
+import { MemoryPressure } from '../../../src/retention/memory-pressure.js';
+import { RetentionService } from '../../../src/retention/retention.service.js';
+import { ColdTierFactory } from '../../../src/storage/cold-tier.js';
+import { HIGH_WATER_RATIO, LOW_WATER_RATIO, MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import { TopicRegistry } from '../../../src/storage/topic-registry.js';
+import { PartitionWals } from '../../../src/wal/partition-wals.js';
+import { WalStore } from '../../../src/wal/wal-store.js';
+import { withTempDir } from '../../support/wal-fixtures.js';
+
+Logger.overrideLogger(false);
+
+/** The real clock, counting the timers that are scheduled and neither fired nor cancelled. */
+class CountingClock extends SystemClock {
+  readonly live = new Set<Timer>();
+
+  override schedule(delayMs: number, task: () => void): Timer {
+    const timer: Timer = super.schedule(delayMs, () => {
+      this.live.delete(tracked);
+      task();
+    });
+    const tracked = this.track(timer);
+    return tracked;
+  }
+
+  override every(intervalMs: number, task: () => void): Timer {
+    return this.track(super.every(intervalMs, task));
+  }
+
+  private track(timer: Timer): Timer {
+    const tracked: Timer = {
+      cancel: () => {
+        this.live.delete(tracked);
+        timer.cancel();
+      },
+    };
+    this.live.add(tracked);
+    return tracked;
+  }
+}
+
+async function compile(dir: string, env: Record<string, string>, clock: Clock): Promise<TestingModule> {
+  const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, LOG_LEVEL: 'error', MAX_MEMORY: '64MB', ...env }, cwd: dir });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  await moduleRef.init();
+  await moduleRef.get(StorageRecovery).completed();
+  return moduleRef;
+}
+
+/** Resource kinds and how many of each keep the event loop alive. */
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+const SETTLE_MS_MAX = 2_000;
+
+/**
+ * Waits (bounded) until no resource kind is above its count before the application
+ * started: a file close or an immediate queued by the last shutdown step may still be in
+ * flight when close() resolves, but a timer, socket or file left open stays and fails.
+ */
+async function assertNoNewResources(before: Map<string, number>): Promise<void> {
+  const added = (): Array<[string, number]> => [...activeResources()].filter(([kind, count]) => count > (before.get(kind) ?? 0));
+  const deadline = Date.now() + SETTLE_MS_MAX;
+  while (added().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(added(), [], `active resources left after close: ${JSON.stringify(Object.fromEntries(activeResources()))}`);
+}
+
+async function closeAndCheck(moduleRef: TestingModule, clock: CountingClock, before: Map<string, number>): Promise<void> {
+  await moduleRef.close();
+  register.clear();
+  assert.equal(clock.live.size, 0, 'every timer started on the Clock is cancelled by the shutdown');
+  await assertNoNewResources(before);
+}
+
+describe('AppModule (medium: the whole container on a temporary directory)', () => {
+  it('memory mode: resolves the providers, wires the cold tier and the limits, and shuts down clean', async () => {
+    await withTempDir(async (dir) => {
+      const before = activeResources();
+      const clock = new CountingClock();
+      const app = await compile(dir, { STORAGE_MODE: 'memory' }, clock);
+      for (const token of [KafkaTransport, RetentionService, MemoryPressure, FetchParking, WalStore]) assert.ok(app.get(token), `${token.name} resolves`);
+      assert.ok(app.get(ColdTierFactory) instanceof PartitionWals, 'storage gets its cold tier from the WAL module');
+      assert.equal(app.get(Clock), clock, 'one Clock for the whole broker');
+      const maxBytes = 64 * 1024 * 1024;
+      const limits = { maxBytes, highWaterBytes: Math.floor(maxBytes * HIGH_WATER_RATIO), lowWaterBytes: Math.floor(maxBytes * LOW_WATER_RATIO) };
+      assert.deepEqual(app.get(MemoryAccountant).memoryLimits, limits, 'the limits come from max_memory');
+      const topic = app.get(TopicRegistry).create('orders', 2);
+      assert.ok(topic.partitions.every((log) => log.cold !== null && !log.isDurable), 'memory mode: every partition has a cold tier for offload');
+      assert.ok(clock.live.size > 0, 'the broker runs timers (retention sweep) while up');
+      await closeAndCheck(app, clock, before);
+    });
+  });
+
+  it('durable mode: partitions are written through the WAL, come back after a restart, and shutdown releases everything', async () => {
+    await withTempDir(async (dir) => {
+      const env = { STORAGE_MODE: 'durable', FSYNC: 'interval' };
+      const before = activeResources();
+      const firstClock = new CountingClock();
+      const first = await compile(dir, env, firstClock);
+      const topics = first.get(TopicRegistry);
+      const topic = topics.create('payments', 3, new Map([['retention.ms', '60000']]));
+      await topics.whenPersisted('payments');
+      assert.ok(topic.partitions.every((log) => log.isDurable && log.cold !== null));
+      assert.ok((await readdir(dir)).includes('payments-2'), 'each partition has its directory from the start');
+      topics.delete('payments');
+      topics.create('audit', 1);
+      await topics.whenPersisted('payments');
+      await topics.whenPersisted('audit');
+      await closeAndCheck(first, firstClock, before);
+
+      const secondClock = new CountingClock();
+      const second = await compile(dir, env, secondClock);
+      const restored = second.get(TopicRegistry);
+      assert.equal(restored.get('payments'), undefined, 'a deleted topic stays deleted');
+      assert.equal(restored.get('audit')?.partitions[0].isDurable, true, 'a restored partition is built with its cold tier');
+      assert.ok(!(await readdir(dir)).includes('payments-0'), 'its files are gone');
+      await closeAndCheck(second, secondClock, before);
+    });
+  });
+});

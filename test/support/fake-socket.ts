@@ -1,0 +1,115 @@
+/**
+ * A socket for unit tests of the Kafka connection (no real sockets): the test pushes
+ * request bytes in as 'data' events and reads back what the connection wrote, split into
+ * response frames. It records pause/resume and destroy, and can pretend its write buffer is
+ * full (`writableNeedDrain`) until `drain()`.
+ */
+import { EventEmitter } from 'node:events';
+import { KafkaReader } from '../../src/wire/reader.js';
+import { KafkaWriter } from '../../src/wire/writer.js';
+import type { ApiCodec } from '../../src/wire/api-codec.js';
+
+export class FakeSocket extends EventEmitter {
+  readonly remoteAddress = '127.0.0.1';
+  readonly remotePort = 50_000;
+  readonly localPort = 9092;
+  writableNeedDrain = false;
+  destroyed = false;
+  private paused = false;
+  private readonly written: Buffer[] = [];
+
+  setNoDelay(): this {
+    return this;
+  }
+
+  pause(): this {
+    this.paused = true;
+    return this;
+  }
+
+  resume(): this {
+    this.paused = false;
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  cork(): void {}
+
+  uncork(): void {}
+
+  write(chunk: Uint8Array | string): boolean {
+    this.written.push(Buffer.from(chunk));
+    return true;
+  }
+
+  destroy(): this {
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.emit('close');
+    }
+    return this;
+  }
+
+  /** The client sends `bytes` (one 'data' event). */
+  receive(bytes: Buffer): void {
+    this.emit('data', bytes);
+  }
+
+  drain(): void {
+    this.writableNeedDrain = false;
+    this.emit('drain');
+  }
+
+  /** Every complete response frame written so far, without its size prefix. */
+  responses(): Buffer[] {
+    const all = Buffer.concat(this.written);
+    const frames: Buffer[] = [];
+    for (let at = 0; at + 4 <= all.length; ) {
+      const size = all.readInt32BE(at);
+      frames.push(all.subarray(at + 4, at + 4 + size));
+      at += 4 + size;
+    }
+    return frames;
+  }
+}
+
+/** A request frame (size prefix, header v1/v2, body) as a client sends it. */
+export function requestFrame<Request>(codec: ApiCodec<Request>, version: number, correlationId: number, body: Request): Buffer {
+  const writer = headerWriter(codec.apiKey, version, correlationId);
+  if (codec.flexibleFrom !== null && version >= codec.flexibleFrom) writer.writeEmptyTaggedFields();
+  codec.encodeRequest(writer, version, body);
+  return sized(writer);
+}
+
+/** A frame with just a request header (v1): for versions no codec can encode. */
+export function bareRequestFrame(apiKey: number, version: number, correlationId: number): Buffer {
+  return sized(headerWriter(apiKey, version, correlationId));
+}
+
+function headerWriter(apiKey: number, version: number, correlationId: number): KafkaWriter {
+  const writer = new KafkaWriter();
+  writer.writeInt16(apiKey);
+  writer.writeInt16(version);
+  writer.writeInt32(correlationId);
+  writer.writeString('unit-test', false);
+  return writer;
+}
+
+function sized(writer: KafkaWriter): Buffer {
+  const body = writer.toBuffer();
+  const frame = Buffer.alloc(4 + body.length);
+  frame.writeInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
+}
+
+/** Reads a response frame: correlation id, header tags when `flexibleHeader`, then the body. */
+export function readResponse<Response>(frame: Buffer, codec: ApiCodec<unknown, Response>, version: number, flexibleHeader: boolean): { correlationId: number; body: Response } {
+  const reader = new KafkaReader(frame);
+  const correlationId = reader.readInt32();
+  if (flexibleHeader) reader.skipTaggedFields();
+  return { correlationId, body: codec.decodeResponse(reader, version) };
+}

@@ -1,0 +1,29 @@
+/**
+ * The storage engine as unit tests build it without the container: an accountant without a
+ * memory limit (on a fake clock), a topic registry whose partitions live in memory only
+ * (no cold-tier factory), and a partition built on a given cold tier.
+ */
+import type { Clock } from '../../src/common/clock.js';
+import type { BlinkConfig } from '../../src/config/settings.js';
+import type { ColdTier } from '../../src/storage/cold-tier.js';
+import { MemoryAccountant } from '../../src/storage/memory-accountant.js';
+import { PartitionLog } from '../../src/storage/partition-log.js';
+import { ProducerStateTable } from '../../src/storage/producer-state.js';
+import { TopicEvents } from '../../src/storage/topic-events.js';
+import { TopicRegistry } from '../../src/storage/topic-registry.js';
+import { FakeClock } from './fake-clock.js';
+
+const UNLIMITED = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity };
+
+export function unlimitedAccountant(clock: Clock = new FakeClock()): MemoryAccountant {
+  return new MemoryAccountant(UNLIMITED, clock);
+}
+
+export function memoryOnlyRegistry(config: BlinkConfig, accountant: MemoryAccountant = unlimitedAccountant()): TopicRegistry {
+  return new TopicRegistry(config, accountant, new TopicEvents());
+}
+
+/** Partition t-0 on `cold`, starting where recovery would have found it. */
+export function partitionOn(cold: ColdTier, durable: boolean, offsets = { logStartOffset: 0, highWatermark: 0 }, accountant = unlimitedAccountant()): PartitionLog {
+  return new PartitionLog('t', 0, accountant, { cold, durable, producers: new ProducerStateTable(), ...offsets });
+}

@@ -1,0 +1,239 @@
+/**
+ * Unit tests of one Kafka connection on a fake socket (no real sockets): responses leave in
+ * request order under pipelining, read-ahead pauses the socket while a request runs, a
+ * failing handler is answered with UNKNOWN_SERVER_ERROR and the connection carries on,
+ * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, and a
+ * frame over the size limit closes the connection.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
+import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
+import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
+import type { ApiCodec } from '../../../src/wire/api-codec.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { DescribeGroupsApi } from '../../../src/wire/messages/15-describe-groups.js';
+import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../../src/wire/messages/10-find-coordinator.js';
+import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
+import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
+import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
+
+Logger.overrideLogger(false);
+
+type Invoke = (request: KafkaRequest<unknown>) => unknown;
+
+function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): RegisteredApi {
+  return {
+    codec,
+    minVersion: min,
+    maxVersion: max,
+    advertised: true,
+    invoke: async (request) => invoke(request as KafkaRequest<unknown>),
+    refuse: (body, errorCode) => codec.errorResponse(body, errorCode),
+  };
+}
+
+const failing = (): never => {
+  throw new Error('handler bug');
+};
+
+function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }) {
+  const socket = new FakeSocket();
+  const registry = new ApiRegistry();
+  for (const api of apis) registry.register(api);
+  const handled: number[] = [];
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock());
+  return { socket, connection, handled };
+}
+
+/** A promise the test settles by hand. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const findCoordinator = (key: string): FindCoordinatorRequest => ({ key, keyType: 0, coordinatorKeys: [] });
+/** FindCoordinator v2: classic header and a top-level error code. */
+const FC_VERSION = 2;
+const coordinatorAnswer = (request: KafkaRequest<unknown>): FindCoordinatorResponse => ({
+  errorCode: 0,
+  nodeId: Number((request.body as FindCoordinatorRequest).key),
+  host: 'localhost',
+  port: 9092,
+});
+
+function coordinatorResponses(socket: FakeSocket): Array<{ correlationId: number; body: FindCoordinatorResponse }> {
+  return socket.responses().map((frame) => readResponse(frame, FindCoordinatorApi, FC_VERSION, false));
+}
+
+describe('KafkaConnection (fake socket)', () => {
+  it('answers pipelined requests one at a time, in request order, even when the first is slow', async () => {
+    const slow = deferred<void>();
+    const started: string[] = [];
+    const { socket, connection } = connect([
+      served(FindCoordinatorApi, 0, 2, async (request) => {
+        const key = (request.body as FindCoordinatorRequest).key;
+        started.push(key);
+        if (key === '1') await slow.promise;
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2, 3].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, 100 + n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(started, ['1'], 'the next request waits for the one being handled');
+    slow.resolve();
+    await connection.idle();
+    assert.deepEqual(started, ['1', '2', '3']);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => [r.correlationId, r.body.nodeId]), [[101, 1], [102, 2], [103, 3]]);
+  });
+
+  it('pauses the socket once read-ahead exceeds the bound while a request runs, and resumes when it is answered', async () => {
+    const slow = deferred<void>();
+    const { socket, connection } = connect(
+      [
+        served(FindCoordinatorApi, 0, 2, async (request) => {
+          if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
+          return coordinatorAnswer(request);
+        }),
+      ],
+      { maxFrameBytes: 1024, maxBufferedBytes: 64 },
+    );
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+    const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+    assert.ok(more.length > 64);
+    socket.receive(more.subarray(0, 40));
+    assert.equal(socket.isPaused(), false, 'under the bound: keeps reading');
+    socket.receive(more.subarray(40));
+    assert.equal(socket.isPaused(), true, 'over the bound while busy: paused');
+    slow.resolve();
+    await connection.idle();
+    assert.equal(socket.isPaused(), false, 'resumed once the queued requests are answered');
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3, 4, 5]);
+  });
+
+  it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
+    const { socket, connection, handled } = connect([
+      served(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
+    ]);
+    socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
+    await connection.idle();
+    const [failed, next] = coordinatorResponses(socket);
+    assert.deepEqual([failed.correlationId, failed.body.errorCode], [1, ErrorCode.UNKNOWN_SERVER_ERROR]);
+    assert.deepEqual([next.correlationId, next.body.errorCode, next.body.nodeId], [2, 0, 7]);
+    assert.equal(socket.destroyed, false);
+    assert.deepEqual(handled, [FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey]);
+  });
+
+  it('puts UNKNOWN_SERVER_ERROR in every group when the response has no top-level error code', async () => {
+    // Nest's exception filter hands the transport this object instead of the handler's error.
+    const { socket, connection } = connect([served(DescribeGroupsApi, 0, 5, () => Promise.reject({ status: 'error', message: 'Internal server error' }))]);
+    socket.receive(requestFrame(DescribeGroupsApi, 1, 9, { groups: ['a', 'b'], includeAuthorizedOperations: false }));
+    await connection.idle();
+    const { correlationId, body } = readResponse(socket.responses()[0], DescribeGroupsApi, 1, false);
+    assert.equal(correlationId, 9);
+    assert.deepEqual(body.groups?.map((g) => [g.groupId, g.errorCode]), [['a', -1], ['b', -1]]);
+    assert.equal(socket.destroyed, false);
+  });
+
+  it('answers a failed produce per partition, naming each topic and partition of the request', async () => {
+    const { socket, connection } = connect([served(ProduceApi, 0, 9, failing)]);
+    const produce: ProduceRequest = {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        { name: 'orders', partitionData: [{ index: 0, records: null }, { index: 2, records: null }] },
+        { name: 'audit', partitionData: [{ index: 1, records: null }] },
+      ],
+    };
+    socket.receive(requestFrame(ProduceApi, 9, 5, produce));
+    await connection.idle();
+    const { body } = readResponse(socket.responses()[0], ProduceApi, 9, true);
+    const answered = body.responses?.flatMap((t) => (t.partitionResponses ?? []).map((p) => [t.name, p.index, p.errorCode]));
+    assert.deepEqual(answered, [['orders', 0, -1], ['orders', 2, -1], ['audit', 1, -1]]);
+    assert.equal(socket.destroyed, false);
+  });
+
+  it('answers a failed metadata request per topic asked for', async () => {
+    const { socket, connection } = connect([served(MetadataApi, 0, 12, failing)]);
+    const topic = (name: string) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' });
+    socket.receive(requestFrame(MetadataApi, 9, 1, { topics: [topic('a'), topic('b')], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
+    await connection.idle();
+    const { body } = readResponse(socket.responses()[0], MetadataApi, 9, true);
+    assert.deepEqual(body.topics?.map((t) => [t.name, t.errorCode]), [['a', -1], ['b', -1]]);
+  });
+
+  it('closes the connection when an acks=0 produce fails (there is no response to carry the error)', async () => {
+    const { socket, connection } = connect([served(ProduceApi, 0, 9, failing)]);
+    socket.receive(requestFrame(ProduceApi, 7, 1, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [] }));
+    await connection.idle();
+    assert.equal(socket.destroyed, true);
+    assert.equal(socket.responses().length, 0);
+  });
+
+  it('answers an unsupported version of a served API with UNSUPPORTED_VERSION, in the version asked for', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(requestFrame(FindCoordinatorApi, 3, 4, findCoordinator('1')));
+    await connection.idle();
+    const { correlationId, body } = readResponse(socket.responses()[0], FindCoordinatorApi, 3, true);
+    assert.deepEqual([correlationId, body.errorCode], [4, ErrorCode.UNSUPPORTED_VERSION]);
+    assert.equal(socket.destroyed, false);
+  });
+
+  it('answers an API it does not serve with UNSUPPORTED_VERSION when the spec gives it a top-level error code, else closes', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+    socket.receive(bareRequestFrame(17, 1, 2));
+    await connection.idle();
+    const frames = socket.responses();
+    assert.equal(frames.length, 2);
+    assert.deepEqual([frames[1].readInt32BE(0), frames[1].readInt16BE(4)], [2, ErrorCode.UNSUPPORTED_VERSION], 'SaslHandshake: correlation id, then its error code');
+    socket.receive(bareRequestFrame(ProduceApi.apiKey, 3, 3));
+    await connection.idle();
+    assert.equal(socket.destroyed, true, 'Produce has no top-level error code: the connection closes');
+  });
+
+  it('answers ApiVersions of a version it does not know with a v0 body listing what it serves (KIP-511)', async () => {
+    const { socket, connection } = connect([served(ApiVersionsApi, 0, 3, () => ({ errorCode: 0 })), served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(bareRequestFrame(ApiVersionsApi.apiKey, 5, 11));
+    await connection.idle();
+    const { correlationId, body } = readResponse(socket.responses()[0], ApiVersionsApi, 0, false);
+    assert.equal(correlationId, 11);
+    assert.equal(body.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    assert.deepEqual(body.apiKeys?.map((k) => [k.apiKey, k.minVersion, k.maxVersion]), [[10, 0, 2], [18, 0, 3]]);
+  });
+
+  it('sends no response to an acks=0 produce and serves the next request', async () => {
+    const { socket, connection, handled } = connect([served(ProduceApi, 0, 9, () => NO_RESPONSE), served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    const produce: ProduceRequest = { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [] };
+    socket.receive(Buffer.concat([requestFrame(ProduceApi, 7, 1, produce), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('5'))]));
+    await connection.idle();
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [2], 'only the second request is answered');
+    assert.deepEqual(handled, [ProduceApi.apiKey, FindCoordinatorApi.apiKey]);
+  });
+
+  it('closes the connection when a frame is larger than the limit, before reading it', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)], { maxFrameBytes: 100, maxBufferedBytes: 100 });
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(101, 0);
+    socket.receive(prefix);
+    await connection.idle();
+    assert.equal(socket.destroyed, true);
+    assert.equal(socket.responses().length, 0);
+  });
+
+  it('waits for a full write buffer to drain before taking the next request', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.writableNeedDrain = true;
+    socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('2'))]));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.responses().length, 1, 'the second waits for the drain');
+    socket.drain();
+    await connection.idle();
+    assert.equal(socket.responses().length, 2);
+  });
+});
