@@ -8,7 +8,10 @@ const TWO_32 = 2 ** 32;
 /** Reads one array element; struct decoders `(r, version)` fit this shape too. */
 export type ElementReader<T> = (r: KafkaReader, version: number, compact: boolean) => T;
 
+export const readInt8Element: ElementReader<number> = (r) => r.readInt8();
+export const readInt16Element: ElementReader<number> = (r) => r.readInt16();
 export const readInt32Element: ElementReader<number> = (r) => r.readInt32();
+export const readUuidElement: ElementReader<string> = (r) => r.readUuid();
 export const readInt64Element: ElementReader<number> = (r) => r.readInt64();
 export const readStringElement: ElementReader<string> = (r, _version, compact) =>
   r.readNonNullString(compact);

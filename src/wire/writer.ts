@@ -7,7 +7,10 @@ export type Records = Buffer | readonly Buffer[] | null;
 /** Writes one array element; struct encoders `(w, version, item)` fit this shape too. */
 export type ElementWriter<T> = (w: KafkaWriter, version: number, item: T, compact: boolean) => void;
 
+export const writeInt8Element: ElementWriter<number> = (w, _version, n) => w.writeInt8(n);
+export const writeInt16Element: ElementWriter<number> = (w, _version, n) => w.writeInt16(n);
 export const writeInt32Element: ElementWriter<number> = (w, _version, n) => w.writeInt32(n);
+export const writeUuidElement: ElementWriter<string> = (w, _version, id) => w.writeUuid(id);
 export const writeInt64Element: ElementWriter<number> = (w, _version, n) => w.writeInt64(n);
 export const writeStringElement: ElementWriter<string> = (w, _version, s, compact) =>
   w.writeString(s, compact);

@@ -24,13 +24,23 @@
 
 const SCALAR_KINDS = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'int64', 'float64', 'uuid', 'string']);
 /** Integer fields that identify an item rather than ask about it. */
-const IDENTIFYING_INTEGER = /^(index|partition)$|Index$|Type$/;
+const IDENTIFYING_INTEGER = /^(index|partition|producerId|brokerId)$|Index$|Type$/;
 const ITEM_NAMES = 'abcdefgh';
+/** Response item fields named after what they hold where the request says `name` (AlterUserScramCredentials: User). */
+const NAME_ALIASES = new Set(['user']);
+/**
+ * The two APIs whose responses regroup the request's items in a way the rules above cannot
+ * follow: AlterReplicaLogDirs answers per topic what it was asked per directory.
+ */
+const EXCEPTIONS = {
+  AlterReplicaLogDirs:
+    '{ results: request.dirs.flatMap((a) => a.topics.map((b) => ({ topicName: b.name, partitions: b.partitions.map((c) => ({ partitionIndex: c, errorCode })) }))) }',
+};
 
 /** `{ name, code, usesZeroUuid }` for the API's error-response function, or null when its response carries no error code. */
 export function emitErrorResponse(api) {
   const state = { api, usesZeroUuid: false };
-  const body = mirrorStruct(state, api.request.tsPrefix, api.response.tsPrefix, 'request', 0, '  ');
+  const body = EXCEPTIONS[api.name] ?? mirrorStruct(state, api.request.tsPrefix, api.response.tsPrefix, 'request', 0, '  ');
   if (body === null) return null;
   const name = `error${api.response.tsPrefix}`;
   const code = [
@@ -87,7 +97,11 @@ function isIdentifying(field) {
 /** The request item field a response item field copies (see the file comment). */
 function sourceOf(request, target) {
   const scalars = request.fields.filter((f) => f.tag === undefined && f.kind === target.kind && isIdentifying(f));
-  return scalars.find((f) => f.name === target.name) ?? scalars.find((f) => target.name.startsWith(f.name));
+  return (
+    scalars.find((f) => f.name === target.name) ??
+    scalars.find((f) => target.name.startsWith(f.name)) ??
+    (NAME_ALIASES.has(target.name) ? scalars.find((f) => f.name === 'name') : undefined)
+  );
 }
 
 function copyExpr(state, expr, source, target) {
@@ -123,7 +137,8 @@ function itemExpr(state, source, target, item, depth, indent) {
 function pairs(state, source, responseItem) {
   if (isStructElement(source)) {
     const requestItem = state.api.request.structs.get(source.element);
-    return responseItem.fields.some((f) => f.tag === undefined && SCALAR_KINDS.has(f.kind) && sourceOf(requestItem, f) !== undefined);
+    // Items that hold nothing but an error and lists (CreateAcls, DeleteAcls results) answer the request items one for one.
+    return onlyError(responseItem) || responseItem.fields.some((f) => f.tag === undefined && SCALAR_KINDS.has(f.kind) && sourceOf(requestItem, f) !== undefined);
   }
   return responseItem.fields.some(isErrorCode) && scalarTarget(responseItem, source.element) !== undefined;
 }
@@ -131,6 +146,10 @@ function pairs(state, source, responseItem) {
 /** The first field of a response item that takes an element of a list of names or indexes. */
 function scalarTarget(responseItem, elementKind) {
   return responseItem.fields.find((f) => f.tag === undefined && f.kind === elementKind && !isErrorCode(f) && f.name !== 'errorMessage');
+}
+
+function onlyError(struct) {
+  return struct.fields.filter((f) => f.tag === undefined).every((f) => isErrorCode(f) || f.name === 'errorMessage' || f.kind === 'array');
 }
 
 function disjoint(a, b) {

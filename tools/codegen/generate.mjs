@@ -15,7 +15,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emitErrorResponse } from './error-response.mjs';
 
-/** The APIs Blink generates codecs for: [api key, API name as in `<Name>Request.json`]. */
+/**
+ * The APIs Blink generates codecs for: [api key, API name as in `<Name>Request.json`] — every
+ * client-facing API of Kafka 3.9. Left out: inter-broker and controller-only APIs (LeaderAndIsr,
+ * StopReplica, UpdateMetadata, ControlledShutdown, the raft and registration APIs, AlterPartition,
+ * Envelope, AllocateProducerIds, AssignReplicasToDirs) and the share-group APIs, which have no
+ * stable version in 3.9.
+ */
 const APIS = [
   [0, 'Produce'],
   [1, 'Fetch'],
@@ -40,16 +46,44 @@ const APIS = [
   [24, 'AddPartitionsToTxn'],
   [25, 'AddOffsetsToTxn'],
   [26, 'EndTxn'],
+  [27, 'WriteTxnMarkers'],
   [28, 'TxnOffsetCommit'],
+  [29, 'DescribeAcls'],
+  [30, 'CreateAcls'],
+  [31, 'DeleteAcls'],
   [32, 'DescribeConfigs'],
   [33, 'AlterConfigs'],
+  [34, 'AlterReplicaLogDirs'],
+  [35, 'DescribeLogDirs'],
   [36, 'SaslAuthenticate'],
   [37, 'CreatePartitions'],
+  [38, 'CreateDelegationToken'],
+  [39, 'RenewDelegationToken'],
+  [40, 'ExpireDelegationToken'],
+  [41, 'DescribeDelegationToken'],
   [42, 'DeleteGroups'],
+  [43, 'ElectLeaders'],
   [44, 'IncrementalAlterConfigs'],
+  [45, 'AlterPartitionReassignments'],
+  [46, 'ListPartitionReassignments'],
   [47, 'OffsetDelete'],
+  [48, 'DescribeClientQuotas'],
+  [49, 'AlterClientQuotas'],
+  [50, 'DescribeUserScramCredentials'],
+  [51, 'AlterUserScramCredentials'],
+  [55, 'DescribeQuorum'],
+  [57, 'UpdateFeatures'],
   [60, 'DescribeCluster'],
   [61, 'DescribeProducers'],
+  [64, 'UnregisterBroker'],
+  [65, 'DescribeTransactions'],
+  [66, 'ListTransactions'],
+  [68, 'ConsumerGroupHeartbeat'],
+  [69, 'ConsumerGroupDescribe'],
+  [71, 'GetTelemetrySubscriptions'],
+  [72, 'PushTelemetry'],
+  [74, 'ListClientMetricsResources'],
+  [75, 'DescribeTopicPartitions'],
 ];
 
 const KAFKA_VERSION = '3.9';
@@ -72,7 +106,7 @@ const FIXED_TYPES = {
 };
 const BLOB_TYPES = ['string', 'bytes', 'records'];
 /** Element types of primitive arrays that reader.ts/writer.ts have element codecs for. */
-const PRIMITIVE_ELEMENTS = { int32: 'Int32', int64: 'Int64', string: 'String' };
+const PRIMITIVE_ELEMENTS = { int8: 'Int8', int16: 'Int16', int32: 'Int32', int64: 'Int64', uuid: 'Uuid', string: 'String' };
 
 main();
 
@@ -272,8 +306,10 @@ function checkSupported(field, where) {
   if (field.kind === 'array' && /^[a-z]/.test(field.element) && !(field.element in PRIMITIVE_ELEMENTS)) {
     throw new Error(`${where}: arrays of ${field.element} are not supported by KafkaReader/KafkaWriter`);
   }
-  if (field.kind === 'struct' && field.nullable !== null) throw new Error(`${where}: nullable structs are not supported`);
-  if (field.kind === 'struct' && field.tag === undefined && !coversAll(field.versions)) {
+  if (field.kind === 'struct' && field.nullable !== null && !sameRange(field.nullable, field.versions)) {
+    throw new Error(`${where}: a struct nullable in only some of its versions is not supported`);
+  }
+  if (field.kind === 'struct' && field.nullable === null && field.tag === undefined && !coversAll(field.versions)) {
     throw new Error(`${where}: a versioned untagged struct needs a default value, which is not supported`);
   }
 }
@@ -296,7 +332,7 @@ function defaultLiteral(field, specDefault, where) {
     case 'array':
       return isNull ? 'null' : '[]';
     case 'struct':
-      return undefined;
+      return field.nullable !== null ? 'null' : undefined;
     default: {
       const value = Number(specDefault ?? 0);
       if (!Number.isFinite(value)) throw new Error(`${where}: bad default ${specDefault}`);
@@ -460,7 +496,7 @@ function tsType(field, ctx) {
     case 'array':
       return `${elementTsType(field.element)}[]${nullable}`;
     case 'struct':
-      return field.struct;
+      return `${field.struct}${nullable}`;
     default:
       return FIXED_TYPES[field.kind].ts;
   }
@@ -557,7 +593,8 @@ function readExpr(field, compact, ctx) {
     case 'array':
       return `r.read${nullable ? 'Nullable' : ''}Array(${compact}, version, ${elementCodec(field, 'read', ctx)})`;
     case 'struct':
-      return `decode${field.struct}(r, version)`;
+      // A nullable struct is preceded by an int8: -1 for null, 1 when present.
+      return nullable ? `(r.readInt8() < 0 ? null : decode${field.struct}(r, version))` : `decode${field.struct}(r, version)`;
     default:
       return `r.read${FIXED_TYPES[field.kind].method}()`;
   }
@@ -596,7 +633,7 @@ function emitEncoder(struct, ctx) {
 function valueExpr(field, ctx) {
   const value = `msg.${field.name}`;
   if (ctx.side === 'request') return value;
-  if (field.kind === 'struct') return `${value} ?? {}`;
+  if (field.kind === 'struct') return field.nullable !== null ? `${value} ?? null` : `${value} ?? {}`;
   const nullOverridesDefault = field.nullable !== null && field.defaultValue !== 'null';
   const fallback = defaultOf(field, ctx);
   return nullOverridesDefault ? `${value} === undefined ? ${fallback} : ${value}` : `${value} ?? ${fallback}`;
@@ -613,7 +650,8 @@ function writeStatement(field, value, compact, writer, ctx) {
     case 'array':
       return `${writer}.writeArray(${compact}, version, ${value}, ${elementCodec(field, 'write', ctx)});`;
     case 'struct':
-      return `encode${field.struct}(${writer}, version, ${value});`;
+      if (field.nullable === null) return `encode${field.struct}(${writer}, version, ${value});`;
+      return `{ const s = ${value}; if (s === null) ${writer}.writeInt8(-1); else { ${writer}.writeInt8(1); encode${field.struct}(${writer}, version, s); } }`;
     default:
       return `${writer}.write${FIXED_TYPES[field.kind].method}(${value});`;
   }
@@ -658,6 +696,7 @@ function isDefaultExpr(field, value, ctx) {
       if (field.defaultValue === 'null') return `${value} === null`;
       return field.nullable !== null ? `${value} !== null && ${value}.length === 0` : `${value}.length === 0`;
     case 'struct':
+      if (field.nullable !== null) return `${value} === null`;
       return structIsDefaultExpr(field, value, ctx);
     default:
       return `${value} === ${defaultOf(field, ctx)}`;

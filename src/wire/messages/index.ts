@@ -23,16 +23,44 @@ import { OffsetForLeaderEpochApi } from './23-offset-for-leader-epoch.js';
 import { AddPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
 import { AddOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
 import { EndTxnApi } from './26-end-txn.js';
+import { WriteTxnMarkersApi } from './27-write-txn-markers.js';
 import { TxnOffsetCommitApi } from './28-txn-offset-commit.js';
+import { DescribeAclsApi } from './29-describe-acls.js';
+import { CreateAclsApi } from './30-create-acls.js';
+import { DeleteAclsApi } from './31-delete-acls.js';
 import { DescribeConfigsApi } from './32-describe-configs.js';
 import { AlterConfigsApi } from './33-alter-configs.js';
+import { AlterReplicaLogDirsApi } from './34-alter-replica-log-dirs.js';
+import { DescribeLogDirsApi } from './35-describe-log-dirs.js';
 import { SaslAuthenticateApi } from './36-sasl-authenticate.js';
 import { CreatePartitionsApi } from './37-create-partitions.js';
+import { CreateDelegationTokenApi } from './38-create-delegation-token.js';
+import { RenewDelegationTokenApi } from './39-renew-delegation-token.js';
+import { ExpireDelegationTokenApi } from './40-expire-delegation-token.js';
+import { DescribeDelegationTokenApi } from './41-describe-delegation-token.js';
 import { DeleteGroupsApi } from './42-delete-groups.js';
+import { ElectLeadersApi } from './43-elect-leaders.js';
 import { IncrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
+import { AlterPartitionReassignmentsApi } from './45-alter-partition-reassignments.js';
+import { ListPartitionReassignmentsApi } from './46-list-partition-reassignments.js';
 import { OffsetDeleteApi } from './47-offset-delete.js';
+import { DescribeClientQuotasApi } from './48-describe-client-quotas.js';
+import { AlterClientQuotasApi } from './49-alter-client-quotas.js';
+import { DescribeUserScramCredentialsApi } from './50-describe-user-scram-credentials.js';
+import { AlterUserScramCredentialsApi } from './51-alter-user-scram-credentials.js';
+import { DescribeQuorumApi } from './55-describe-quorum.js';
+import { UpdateFeaturesApi } from './57-update-features.js';
 import { DescribeClusterApi } from './60-describe-cluster.js';
 import { DescribeProducersApi } from './61-describe-producers.js';
+import { UnregisterBrokerApi } from './64-unregister-broker.js';
+import { DescribeTransactionsApi } from './65-describe-transactions.js';
+import { ListTransactionsApi } from './66-list-transactions.js';
+import { ConsumerGroupHeartbeatApi } from './68-consumer-group-heartbeat.js';
+import { ConsumerGroupDescribeApi } from './69-consumer-group-describe.js';
+import { GetTelemetrySubscriptionsApi } from './71-get-telemetry-subscriptions.js';
+import { PushTelemetryApi } from './72-push-telemetry.js';
+import { ListClientMetricsResourcesApi } from './74-list-client-metrics-resources.js';
+import { DescribeTopicPartitionsApi } from './75-describe-topic-partitions.js';
 import type { MessageCodec } from './message-codec.js';
 
 export * from './00-produce.js';
@@ -58,16 +86,44 @@ export * from './23-offset-for-leader-epoch.js';
 export * from './24-add-partitions-to-txn.js';
 export * from './25-add-offsets-to-txn.js';
 export * from './26-end-txn.js';
+export * from './27-write-txn-markers.js';
 export * from './28-txn-offset-commit.js';
+export * from './29-describe-acls.js';
+export * from './30-create-acls.js';
+export * from './31-delete-acls.js';
 export * from './32-describe-configs.js';
 export * from './33-alter-configs.js';
+export * from './34-alter-replica-log-dirs.js';
+export * from './35-describe-log-dirs.js';
 export * from './36-sasl-authenticate.js';
 export * from './37-create-partitions.js';
+export * from './38-create-delegation-token.js';
+export * from './39-renew-delegation-token.js';
+export * from './40-expire-delegation-token.js';
+export * from './41-describe-delegation-token.js';
 export * from './42-delete-groups.js';
+export * from './43-elect-leaders.js';
 export * from './44-incremental-alter-configs.js';
+export * from './45-alter-partition-reassignments.js';
+export * from './46-list-partition-reassignments.js';
 export * from './47-offset-delete.js';
+export * from './48-describe-client-quotas.js';
+export * from './49-alter-client-quotas.js';
+export * from './50-describe-user-scram-credentials.js';
+export * from './51-alter-user-scram-credentials.js';
+export * from './55-describe-quorum.js';
+export * from './57-update-features.js';
 export * from './60-describe-cluster.js';
 export * from './61-describe-producers.js';
+export * from './64-unregister-broker.js';
+export * from './65-describe-transactions.js';
+export * from './66-list-transactions.js';
+export * from './68-consumer-group-heartbeat.js';
+export * from './69-consumer-group-describe.js';
+export * from './71-get-telemetry-subscriptions.js';
+export * from './72-push-telemetry.js';
+export * from './74-list-client-metrics-resources.js';
+export * from './75-describe-topic-partitions.js';
 export type { MessageCodec } from './message-codec.js';
 
 /** Every generated API, in api key order. */
@@ -95,14 +151,42 @@ export const ALL_APIS: readonly MessageCodec[] = [
   AddPartitionsToTxnApi,
   AddOffsetsToTxnApi,
   EndTxnApi,
+  WriteTxnMarkersApi,
   TxnOffsetCommitApi,
+  DescribeAclsApi,
+  CreateAclsApi,
+  DeleteAclsApi,
   DescribeConfigsApi,
   AlterConfigsApi,
+  AlterReplicaLogDirsApi,
+  DescribeLogDirsApi,
   SaslAuthenticateApi,
   CreatePartitionsApi,
+  CreateDelegationTokenApi,
+  RenewDelegationTokenApi,
+  ExpireDelegationTokenApi,
+  DescribeDelegationTokenApi,
   DeleteGroupsApi,
+  ElectLeadersApi,
   IncrementalAlterConfigsApi,
+  AlterPartitionReassignmentsApi,
+  ListPartitionReassignmentsApi,
   OffsetDeleteApi,
+  DescribeClientQuotasApi,
+  AlterClientQuotasApi,
+  DescribeUserScramCredentialsApi,
+  AlterUserScramCredentialsApi,
+  DescribeQuorumApi,
+  UpdateFeaturesApi,
   DescribeClusterApi,
   DescribeProducersApi,
+  UnregisterBrokerApi,
+  DescribeTransactionsApi,
+  ListTransactionsApi,
+  ConsumerGroupHeartbeatApi,
+  ConsumerGroupDescribeApi,
+  GetTelemetrySubscriptionsApi,
+  PushTelemetryApi,
+  ListClientMetricsResourcesApi,
+  DescribeTopicPartitionsApi,
 ];

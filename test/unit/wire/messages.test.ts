@@ -134,9 +134,16 @@ function expected(fields: SpecField[], message: Message, walk: Walk): Message {
   for (const field of fields) {
     const key = camel(field.name);
     if (key in message) result[key] = expectedValue(field, message[key], walk);
-    else if (field.tag === undefined) result[key] = defaultValue(field);
+    else if (field.tag === undefined) result[key] = absentValue(field, walk);
   }
   return result;
+}
+
+/** An absent untagged field: a single struct is null where nullable, else its own defaults. */
+function absentValue(field: SpecField, walk: Walk): unknown {
+  const nested = structFields(field, walk.spec);
+  if (nested === undefined || field.type.startsWith('[]')) return defaultValue(field);
+  return inVersions(field.nullableVersions, walk.version) ? null : expected(nested, {}, walk);
 }
 
 function expectedValue(field: SpecField, value: unknown, walk: Walk): unknown {
