@@ -6,10 +6,11 @@
  * - kafka-python, confluent-kafka: the Python driver's "group_member" op (run_member in
  *   driver_common.py);
  * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
+ * - Kafka's Java clients 3.9 / 4.x: the Java driver's "group_member" op (java.ts, GroupMember.java);
  * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
  *
  * Every member reports the same events: its whole current assignment whenever it changes,
- * each consumed message, commits, errors. The Python and Node members speak JSON lines
+ * each consumed message, commits, errors. The Python, Java and Node members speak JSON lines
  * (stdout events, stdin commands "commit" / "close"); kcat prints messages as JSON lines
  * and its rebalances on stderr, it cannot be told to commit (it auto-commits every
  * 5 s and on close) and closes on SIGTERM.
@@ -20,9 +21,10 @@ import { fileURLToPath } from 'node:url';
 
 import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
+import { javaDriverCommand } from './java.js';
 import { pythonDriverCommand } from './python.js';
 
-export type MemberClient = 'kcat' | 'kafka-python' | 'confluent-kafka' | 'kafkajs' | 'platformatic';
+export type MemberClient = 'kcat' | 'kafka-python' | 'confluent-kafka' | 'kafkajs' | 'platformatic' | 'java-3.9' | 'java-4';
 
 export interface MemberOptions {
   topic: string;
@@ -40,6 +42,8 @@ export interface MemberOptions {
   rebalanceTimeoutMs: number;
   /** Watchdog: the member process is killed after this long whatever happens. */
   lifetimeMs: number;
+  /** Java clients only: group.protocol "classic" (default) or "consumer" (KIP-848). */
+  groupProtocol?: 'classic' | 'consumer';
 }
 
 /** Default assignor lists per client (the JoinGroup protocols they offer). */
@@ -49,6 +53,9 @@ export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>
   'confluent-kafka': ['range', 'roundrobin'],
   kafkajs: ['RoundRobinAssigner'],
   platformatic: ['roundrobin'],
+  // Kafka's Java consumer default since 3.0: RangeAssignor, CooperativeStickyAssignor.
+  'java-3.9': ['range', 'cooperative-sticky'],
+  'java-4': ['range', 'cooperative-sticky'],
 };
 
 type WireHeader = [string, string | null];
@@ -99,7 +106,12 @@ function nodeMemberArgs(client: MemberClient, bootstrap: string, options: Member
     heartbeat_interval_ms: options.heartbeatIntervalMs,
     rebalance_timeout_ms: options.rebalanceTimeoutMs,
     timeout_ms: options.lifetimeMs,
+    ...(options.groupProtocol === undefined ? {} : { group_protocol: options.groupProtocol }),
   };
+  if (client === 'java-3.9' || client === 'java-4') {
+    const { cmd, args } = javaDriverCommand(client === 'java-4' ? '4' : '3.9');
+    return { cmd, args, input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
+  }
   if (client === 'kafka-python' || client === 'confluent-kafka') {
     const [python, script] = pythonDriverCommand(client);
     return { cmd: python, args: [script], input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
