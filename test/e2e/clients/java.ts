@@ -16,11 +16,10 @@ import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../harness.js';
 import type { ClientDriver } from './driver.js';
 import { jsonDriver } from './json-driver.js';
+import { JVM_CACHE, JVM_LOG_OPTIONS, javaBinary, useCds, type CdsUse } from './jvm.js';
 
 export type JavaClientVersion = '3.9' | '4';
 
-/** Where tools/test-deps/jvm.sh puts the artifact sets and the compiled driver. */
-export const JVM_CACHE = process.env['BLINK_JVM_CACHE'] ?? join(REPO_ROOT, '.cache/jvm');
 const DRIVER_MAIN = 'blink.driver.Driver';
 const OPERATION_TIMEOUT_MS = 45_000;
 /** Extra time for the JVM beyond its own per-op watchdog, so its error is what we see. */
@@ -34,20 +33,19 @@ const STDERR_KEEP_CHARS = 32 * 1024;
  */
 export const CLIENT_JVM_OPTIONS: readonly string[] = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k', '-Xmx512m'];
 
-/** `java` of JAVA_HOME when set, else the one on PATH. */
-export function javaBinary(): string {
-  const home = process.env['JAVA_HOME'];
-  return home !== undefined && home !== '' ? join(home, 'bin/java') : 'java';
-}
-
-/** The command line of the Java driver for one client version (also run as a group member). */
-export function javaDriverCommand(version: JavaClientVersion): { cmd: string; args: string[] } {
-  const classes = join(JVM_CACHE, `driver-${version}`, 'classes');
+/**
+ * The command line of the Java driver for one client version (also run as a group member).
+ * `recordCds`: record the driver's class-data-sharing archive when there is none yet.
+ */
+export function javaDriverCommand(version: JavaClientVersion, recordCds = false): { cmd: string; args: string[]; cds: CdsUse } {
+  const home = join(JVM_CACHE, `driver-${version}`);
+  const classes = join(home, 'classes');
   const lib = join(JVM_CACHE, `clients-${version}`, 'lib');
   if (!existsSync(classes) || !existsSync(lib)) {
     throw new Error(`Java driver ${version} is not built (${classes}): run tools/test-deps/jvm.sh`);
   }
-  return { cmd: javaBinary(), args: [...CLIENT_JVM_OPTIONS, '-cp', `${classes}:${lib}/*`, DRIVER_MAIN] };
+  const cds = useCds(join(home, 'driver.jsa'), recordCds);
+  return { cmd: javaBinary(), args: [...CLIENT_JVM_OPTIONS, ...JVM_LOG_OPTIONS, ...cds.options, '-cp', `${classes}:${lib}/*`, DRIVER_MAIN], cds };
 }
 
 interface Pending {
@@ -76,10 +74,13 @@ class JavaDriverProcess {
   private exited = false;
 
   constructor(readonly version: JavaClientVersion) {
-    const { cmd, args } = javaDriverCommand(version);
+    const { cmd, args, cds } = javaDriverCommand(version, true);
     this.child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     liveJvms.add(this.child);
-    this.child.once('exit', (code, signal) => this.onExit(`exited (code ${code}, signal ${signal})`));
+    this.child.once('exit', (code, signal) => {
+      this.onExit(`exited (code ${code}, signal ${signal})`);
+      void cds.settle(code === 0);
+    });
     this.child.once('error', (error) => this.onExit(`could not start: ${error.message}`));
     this.child.stdin!.on('error', () => undefined);
     this.child.stderr!.on('data', (chunk: Buffer) => {
@@ -197,6 +198,8 @@ export interface JavaClientDriver extends Required<ClientDriver> {
   clientVersion(): Promise<string>;
   /** ListOffsets by timestamp (KafkaConsumer.offsetsForTimes), timestamps[p] for partition p. */
   offsetsForTimes(topic: string, timestamps: readonly number[]): Promise<OffsetForTime[]>;
+  /** DescribeConfigs of a topic or broker: name → value (dynamicOnly: only values set on the resource). */
+  describeConfigs(resourceType: 'topic' | 'broker', name: string, dynamicOnly?: boolean): Promise<Map<string, string | null>>;
 }
 
 export function javaDriver(version: JavaClientVersion, bootstrap: string): JavaClientDriver {
@@ -208,6 +211,10 @@ export function javaDriver(version: JavaClientVersion, bootstrap: string): JavaC
     },
     async offsetsForTimes(topic: string, timestamps: readonly number[]): Promise<OffsetForTime[]> {
       return (await call<{ offsets: OffsetForTime[] }>('offsets_for_times', { topic, timestamps })).offsets;
+    },
+    async describeConfigs(resourceType: 'topic' | 'broker', name: string, dynamicOnly = false): Promise<Map<string, string | null>> {
+      const result = await call<{ configs: Record<string, string | null> }>('describe_configs', { resource_type: resourceType, name, dynamic_only: dynamicOnly });
+      return new Map(Object.entries(result.configs));
     },
   };
 }

@@ -23,6 +23,7 @@ public final class Ops {
       Map.entry("delete_groups", GroupOps::deleteGroups),
       Map.entry("committed_offsets", GroupOps::committedOffsets),
       Map.entry("commit_offsets", GroupOps::commitOffsets),
+      Map.entry("describe_configs", ConfigOps::describeConfigs),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */
