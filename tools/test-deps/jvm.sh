@@ -9,7 +9,7 @@
 # Sets: every test/jvm/<set>/pom.xml (child of test/jvm/pom.xml). Maven copies a set's
 # runtime jars into .cache/jvm/<set>/lib. Drivers: the DRIVERS table below; each is
 # test/e2e/clients/java/**/*.java compiled with javac against one client set into
-# .cache/jvm/<driver>/classes.
+# .cache/jvm/<driver>/driver.jar.
 #
 # Needs: java + javac (17+), mvn (3.6.3+). Environment:
 #   BLINK_JVM_CACHE   where sets and drivers go (default: <repo>/.cache/jvm)
@@ -72,7 +72,7 @@ compile_driver() {
   mapfile -t sources < <(find "$DRIVER_SRC" -name '*.java' | sort)
   [[ ${#sources[@]} -gt 0 ]] || { log "no Java sources under $DRIVER_SRC"; return 1; }
   local spec
-  spec="$({ cat "${sources[@]}" "$CACHE/$set/.spec"; echo "release=$JAVA_RELEASE"; } | sha256sum | cut -d' ' -f1)"
+  spec="$({ cat "${sources[@]}" "$CACHE/$set/.spec"; echo "release=$JAVA_RELEASE jar"; } | sha256sum | cut -d' ' -f1)"
   if [[ -f "$out/.spec" && "$(cat "$out/.spec")" == "$spec" ]]; then
     log "$driver: up to date"
     return 0
@@ -82,6 +82,8 @@ compile_driver() {
   mkdir -p "$out/classes"
   javac --release "$JAVA_RELEASE" -encoding UTF-8 -Xlint:all,-processing,-options \
     -cp "$CACHE/$set/lib/*" -d "$out/classes" "${sources[@]}"
+  # A jar, not a directory: class-data-sharing archives accept only jars on the classpath.
+  jar --create --file "$out/driver.jar" -C "$out/classes" .
   echo "$spec" > "$out/.spec"
 }
 

@@ -5,7 +5,7 @@
  * is started on the first call, restarted after it died, and killed when the test
  * process exits; closeJavaDrivers() ends them cleanly (an after() hook).
  *
- * Built by tools/test-deps/jvm.sh into .cache/jvm/driver-<version> (classes) with the
+ * Built by tools/test-deps/jvm.sh into .cache/jvm/driver-<version>/driver.jar, run with the
  * jars of .cache/jvm/clients-<version>/lib.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,13 +39,13 @@ export const CLIENT_JVM_OPTIONS: readonly string[] = ['-XX:+UseSerialGC', '-XX:T
  */
 export function javaDriverCommand(version: JavaClientVersion, recordCds = false): { cmd: string; args: string[]; cds: CdsUse } {
   const home = join(JVM_CACHE, `driver-${version}`);
-  const classes = join(home, 'classes');
+  const jar = join(home, 'driver.jar');
   const lib = join(JVM_CACHE, `clients-${version}`, 'lib');
-  if (!existsSync(classes) || !existsSync(lib)) {
-    throw new Error(`Java driver ${version} is not built (${classes}): run tools/test-deps/jvm.sh`);
+  if (!existsSync(jar) || !existsSync(lib)) {
+    throw new Error(`Java driver ${version} is not built (${jar}): run tools/test-deps/jvm.sh`);
   }
   const cds = useCds(join(home, 'driver.jsa'), recordCds);
-  return { cmd: javaBinary(), args: [...CLIENT_JVM_OPTIONS, ...JVM_LOG_OPTIONS, ...cds.options, '-cp', `${classes}:${lib}/*`, DRIVER_MAIN], cds };
+  return { cmd: javaBinary(), args: [...CLIENT_JVM_OPTIONS, ...JVM_LOG_OPTIONS, ...cds.options, '-cp', `${jar}:${lib}/*`, DRIVER_MAIN], cds };
 }
 
 interface Pending {
