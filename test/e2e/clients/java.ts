@@ -3,7 +3,7 @@
  * one long-lived JVM per client version and test process, JSON commands in on stdin and
  * one JSON answer line per command out (protocol: java/blink/driver/Driver.java). A JVM
  * is started on the first call, restarted after it died, and killed when the test
- * process exits; closeJavaDrivers() ends them cleanly (an after() hook).
+ * process exits (harness.track); closeJavaDrivers() ends them cleanly (an after() hook).
  *
  * Built by tools/test-deps/jvm.sh into .cache/jvm/driver-<version>/driver.jar, run with the
  * jars of .cache/jvm/clients-<version>/lib.
@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { REPO_ROOT } from '../harness.js';
+import { REPO_ROOT, track } from '../harness.js';
 import type { ClientDriver } from './driver.js';
 import { jsonDriver } from './json-driver.js';
 import { JVM_CACHE, JVM_LOG_OPTIONS, javaBinary, useCds, type CdsUse } from './jvm.js';
@@ -76,7 +76,7 @@ class JavaDriverProcess {
   constructor(readonly version: JavaClientVersion) {
     const { cmd, args, cds } = javaDriverCommand(version, true);
     this.child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    liveJvms.add(this.child);
+    track(this.child);
     this.child.once('exit', (code, signal) => {
       this.onExit(`exited (code ${code}, signal ${signal})`);
       void cds.settle(code === 0);
@@ -135,7 +135,6 @@ class JavaDriverProcess {
 
   private onExit(how: string): void {
     this.exited = true;
-    liveJvms.delete(this.child);
     for (const [id, entry] of this.pending) {
       this.settle(id);
       entry.reject(new Error(`java-${this.version} ${entry.op}: the driver JVM ${how}\n${this.describe()}`));
@@ -161,11 +160,6 @@ class JavaDriverProcess {
     return `--- driver stderr (tail) ---\n${this.stderrTail.slice(-4000)}`;
   }
 }
-
-const liveJvms = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of liveJvms) child.kill('SIGKILL');
-});
 
 const processes = new Map<JavaClientVersion, JavaDriverProcess>();
 
