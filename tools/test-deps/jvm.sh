@@ -42,27 +42,42 @@ all_sets() {
   for pom in "$SETS_DIR"/*/pom.xml; do basename "$(dirname "$pom")"; done
 }
 
-# Copies one set's runtime jars into $CACHE/<set>/lib (skipped when the marker matches).
-fetch_set() {
-  local set="$1" pom="$SETS_DIR/$1/pom.xml" out="$CACHE/$1"
-  [[ -f "$pom" ]] || { log "no such set: $set ($pom)"; return 1; }
-  local spec
-  spec="$(hash_of "$SETS_DIR/pom.xml" "$pom")"
-  if [[ -f "$out/.spec" && "$(cat "$out/.spec")" == "$spec" ]]; then
-    log "$set: up to date"
-    return 0
-  fi
-  log "$set: fetching"
-  rm -rf "$out"
-  mkdir -p "$out"
+set_spec() { hash_of "$SETS_DIR/pom.xml" "$SETS_DIR/$1/pom.xml"; }
+
+set_is_current() { [[ -f "$CACHE/$1/.spec" && "$(cat "$CACHE/$1/.spec")" == "$(set_spec "$1")" ]]; }
+
+# An aggregator pom whose modules are the given sets (one Maven run fetches them all).
+write_reactor() {
+  local set
+  printf '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
+  printf '  <modelVersion>4.0.0</modelVersion>\n'
+  printf '  <groupId>blink.test.jvm</groupId><artifactId>reactor</artifactId><version>1</version>\n'
+  printf '  <packaging>pom</packaging>\n  <modules>\n'
+  for set in "$@"; do printf '    <module>%s</module>\n' "$(realpath --relative-to="$CACHE/.reactor" "$SETS_DIR/$set")"; done
+  printf '  </modules>\n</project>\n'
+}
+
+# Copies the runtime jars of the given sets into $CACHE/<set>/lib (one Maven run), then
+# marks each set with its spec's hash.
+fetch_sets() {
+  local set
+  for set in "$@"; do
+    [[ -f "$SETS_DIR/$set/pom.xml" ]] || { log "no such set: $set ($SETS_DIR/$set/pom.xml)"; return 1; }
+    rm -rf "${CACHE:?}/$set"
+  done
+  mkdir -p "$CACHE/.reactor"
+  write_reactor "$@" > "$CACHE/.reactor/pom.xml"
+  log "fetching: $*"
   local repo_arg=()
   [[ -n "${MAVEN_REPO_LOCAL:-}" ]] && repo_arg=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
   # shellcheck disable=SC2086
-  mvn -q -B -Dstyle.color=never -f "$pom" "${repo_arg[@]}" ${MAVEN_ARGS_EXTRA:-} \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib" 2>&1 | strip_ansi
-  (cd "$out/lib" && ls -1 *.jar) > "$out/jars.txt"
-  echo "$spec" > "$out/.spec"
-  log "$set: $(wc -l < "$out/jars.txt") jars"
+  mvn -q -B -Dstyle.color=never -f "$CACHE/.reactor/pom.xml" "${repo_arg[@]}" ${MAVEN_ARGS_EXTRA:-} \
+    -Djvm.cache="$CACHE" dependency:copy-dependencies 2>&1 | strip_ansi
+  for set in "$@"; do
+    (cd "$CACHE/$set/lib" && ls -1 -- *.jar) > "$CACHE/$set/jars.txt"
+    set_spec "$set" > "$CACHE/$set/.spec"
+    log "$set: $(wc -l < "$CACHE/$set/jars.txt") jars"
+  done
 }
 
 # Compiles the Java driver against one client set (skipped when sources and set are unchanged).
@@ -72,7 +87,9 @@ compile_driver() {
   mapfile -t sources < <(find "$DRIVER_SRC" -name '*.java' | sort)
   [[ ${#sources[@]} -gt 0 ]] || { log "no Java sources under $DRIVER_SRC"; return 1; }
   local spec
-  spec="$({ cat "${sources[@]}" "$CACHE/$set/.spec"; echo "release=$JAVA_RELEASE jar"; } | sha256sum | cut -d' ' -f1)"
+  # The set's fetch time too: a re-fetched set has new jar files, which a CDS archive of the
+  # driver (kept in its directory) would no longer match.
+  spec="$({ cat "${sources[@]}" "$CACHE/$set/.spec"; stat -c %Y "$CACHE/$set/jars.txt"; echo "release=$JAVA_RELEASE jar"; } | sha256sum | cut -d' ' -f1)"
   if [[ -f "$out/.spec" && "$(cat "$out/.spec")" == "$spec" ]]; then
     log "$driver: up to date"
     return 0
@@ -87,11 +104,22 @@ compile_driver() {
   echo "$spec" > "$out/.spec"
 }
 
+require() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" > /dev/null || { log "needs $tool on PATH (Debian: openjdk-17-jdk-headless, maven)"; exit 1; }
+  done
+}
+
 main() {
+  require java javac jar mvn sha256sum
   local sets=("$@")
   [[ ${#sets[@]} -gt 0 ]] || mapfile -t sets < <(all_sets)
-  local set entry
-  for set in "${sets[@]}"; do fetch_set "$set"; done
+  local set entry stale=()
+  for set in "${sets[@]}"; do
+    if set_is_current "$set"; then log "$set: up to date"; else stale+=("$set"); fi
+  done
+  [[ ${#stale[@]} -eq 0 ]] || fetch_sets "${stale[@]}"
   [[ -d "$DRIVER_SRC" ]] || return 0
   for entry in "${DRIVERS[@]}"; do
     for set in "${sets[@]}"; do

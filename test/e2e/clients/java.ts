@@ -28,8 +28,8 @@ const CLOSE_WAIT_MS = 15_000;
 const STDERR_KEEP_CHARS = 32 * 1024;
 
 /**
- * Short-lived-JVM settings: the serial collector and C1 only start fastest on 2 cores and
- * are plenty for a test client.
+ * Test-client JVM settings: the serial collector and the C1 compiler alone start fastest on
+ * 2 shared cores and are plenty for a test client.
  */
 export const CLIENT_JVM_OPTIONS: readonly string[] = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k', '-Xmx512m'];
 

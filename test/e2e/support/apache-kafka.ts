@@ -134,9 +134,9 @@ export async function startApacheKafka(options: ApacheKafkaOptions): Promise<Apa
   }
 }
 
-async function launch(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<ApacheKafkaHandle> {
+/** The broker JVM, its output (last LOG_KEEP_CHARS) and a bounded stop that removes its data. */
+function spawnBroker(options: ApacheKafkaOptions, dataDir: string, propsFile: string) {
   const { cmd, args } = kafkaServerJava(options.version, options.heapMb ?? DEFAULT_HEAP_MB, [propsFile]);
-  const started = Date.now();
   const child = spawn(cmd, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let output = '';
@@ -158,14 +158,18 @@ async function launch(options: ApacheKafkaOptions, port: number, dataDir: string
     await rm(dataDir, { recursive: true, force: true });
     return child.exitCode;
   };
-  const bootMs = await awaitReady(port, exited, options.readyTimeoutMs ?? READY_TIMEOUT_MS, options.probeIntervalMs ?? PROBE_INTERVAL_MS).catch(async (error: Error) => {
-    await stop();
-    throw new Error(`Apache Kafka ${options.version} did not start: ${error.message}\n--- broker output (tail) ---\n${output.slice(-8000)}`);
+  return { pid: child.pid ?? -1, logs: () => output, exited, stop };
+}
+
+async function launch(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<ApacheKafkaHandle> {
+  const started = Date.now();
+  const broker = spawnBroker(options, dataDir, propsFile);
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  const readyAt = await awaitReady(port, broker.exited, readyTimeoutMs, options.probeIntervalMs ?? PROBE_INTERVAL_MS).catch(async (error: Error) => {
+    await broker.stop();
+    throw new Error(`Apache Kafka ${options.version} did not start: ${error.message}\n--- broker output (tail) ---\n${broker.logs().slice(-8000)}`);
   });
-  return {
-    version: options.version, bootstrap: `127.0.0.1:${port}`, port, pid: child.pid ?? -1, dataDir,
-    bootMs: bootMs - started, logs: () => output, exited, stop,
-  };
+  return { ...broker, version: options.version, bootstrap: `127.0.0.1:${port}`, port, dataDir, bootMs: readyAt - started };
 }
 
 /** Resolves with the time the broker first answered; rejects when it exits or the time is up. */
