@@ -2,11 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
+import { CommonModule } from './common/common.module.js';
 import { DocumentedPrometheusController } from './admin/controllers/prometheus.controller.js';
 import type { BlinkConfig } from './config/settings.js';
 import { SettingsModule } from './config/settings.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
+import { RecoveryModule } from './recovery/recovery.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { WalModule } from './wal/wal.module.js';
@@ -19,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         SettingsModule.forRoot(config),
+        CommonModule,
         LoggerModule.forRoot({
           pinoHttp: { level: config.logLevel, autoLogging: false, base: { service: 'blink' } },
         }),
@@ -26,6 +29,7 @@ export class AppModule {
         StorageModule,
         WalModule,
         RetentionModule,
+        RecoveryModule,
         KafkaProtocolModule,
         HealthModule,
         AdminModule,

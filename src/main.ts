@@ -15,7 +15,7 @@ import { ADMIN_FASTIFY_OPTIONS, configureAdminHttp } from './admin/admin-http.js
 import { AppModule } from './app.module.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
-import { StorageRecovery } from './wal/storage-recovery.js';
+import { StorageRecovery } from './recovery/storage-recovery.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 

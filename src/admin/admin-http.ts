@@ -12,7 +12,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminProbe } from '../metrics/admin.probe.js';
+import { AdminProbe } from './admin.probe.js';
 import { acceptsHtml } from './dashboard/accepts-html.js';
 import { DASHBOARD_HTML } from './dashboard/dashboard-page.js';
 import { AdminTokenCheck } from './http/admin-token.js';

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
-import { Clock, SystemClock } from '../groups/clock.js';
+import { ClusterModule } from '../cluster/cluster.module.js';
+import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
-import { KafkaProtocolModule } from '../kafka/kafka-protocol.module.js';
-import { AdminProbe, adminMetricProviders } from '../metrics/admin.probe.js';
-import { MetricsReader } from '../metrics/metrics-reader.js';
+import { ProduceModule } from '../produce/produce.module.js';
+import { RecoveryModule } from '../recovery/recovery.module.js';
+import { AdminProbe, adminMetricProviders } from './admin.probe.js';
+import { MetricsReader } from './services/metrics-reader.js';
 import { PluginModule } from '../plugins/plugins.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { TopicsModule } from '../topics/topics.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { BrokerController } from './controllers/broker.controller.js';
 import { GroupsController } from './controllers/groups.controller.js';
@@ -34,10 +37,9 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, KafkaProtocolModule],
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController],
   providers: [
-    { provide: Clock, useClass: SystemClock },
     RuntimeInfo,
     AdminTokenCheck,
     HttpRouteTable,

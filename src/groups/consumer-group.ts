@@ -12,7 +12,7 @@
  * assignment. This class holds the data and enforces the transitions; the timers and the
  * parked requests are driven by the GroupCoordinator.
  */
-import type { Timer } from './clock.js';
+import type { Timer } from '../common/clock.js';
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-protocol.js';
 import { EMPTY_BYTES, type GroupMember, type JoinedMember, type MemberProtocol } from './group-member.js';
 

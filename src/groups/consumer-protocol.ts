@@ -6,7 +6,7 @@
  * newer version is read with the same prefix, as Kafka's own ConsumerProtocol does. The
  * admin API also reads members' assignments (`assignedPartitions`).
  */
-import { KafkaReader, readInt32Element, readStringElement, type ElementReader } from '../kafka/protocol/reader.js';
+import { KafkaReader, readInt32Element, readStringElement, type ElementReader } from '../wire/reader.js';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 

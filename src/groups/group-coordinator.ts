@@ -20,8 +20,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ErrorCode } from '../kafka/protocol/error-codes.js';
-import { Clock, type Timer } from './clock.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import { Clock, type Timer } from '../common/clock.js';
 import { ConsumerGroup, type GroupState, type GroupSummary } from './consumer-group.js';
 import {
   EMPTY_BYTES,

@@ -3,8 +3,8 @@
  * coordinator gives to its JoinGroup and SyncGroup requests. A member has at most one parked
  * JoinGroup and one parked SyncGroup; each is answered exactly once.
  */
-import { ErrorCode } from '../kafka/protocol/error-codes.js';
-import type { Timer } from './clock.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import type { Timer } from '../common/clock.js';
 
 export const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 /** The member id of a member that has none yet (JoinGroupRequest.UNKNOWN_MEMBER_ID). */

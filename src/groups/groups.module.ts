@@ -1,22 +1,23 @@
 import { Module } from '@nestjs/common';
 import { StorageModule } from '../storage/storage.module.js';
-import { Clock, SystemClock } from './clock.js';
+import { WalModule } from '../wal/wal.module.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { GroupsProbe, groupsMetricProviders } from './groups.probe.js';
 import { MemoryOffsetStore, OFFSET_STORE } from './offset-store.js';
+import { OffsetCommitJournal } from './offset-commit-journal.js';
 import { OffsetManager } from './offset-manager.js';
 
 /** Consumer groups: the coordinator, committed offsets and their retention. */
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, WalModule],
   providers: [
     GroupCoordinator,
     OffsetManager,
     GroupsProbe,
     ...groupsMetricProviders,
-    { provide: Clock, useClass: SystemClock },
+    OffsetCommitJournal,
     { provide: OFFSET_STORE, useClass: MemoryOffsetStore },
   ],
-  exports: [GroupCoordinator, OffsetManager, OFFSET_STORE],
+  exports: [GroupCoordinator, OffsetManager, OFFSET_STORE, OffsetCommitJournal],
 })
 export class GroupsModule {}

@@ -11,9 +11,9 @@
  * number of groups (MAX_GROUPS) times their committed partitions (which must exist).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ErrorCode } from '../kafka/protocol/error-codes.js';
+import { ErrorCode } from '../wire/error-codes.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
-import { Clock, type Timer } from './clock.js';
+import { Clock, type Timer } from '../common/clock.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { GroupCoordinator, type MemberIdentity } from './group-coordinator.js';

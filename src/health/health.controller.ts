@@ -8,9 +8,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { KafkaTransport } from '../kafka/transport/kafka-transport.js';
+import { ListenerStatus } from '../cluster/listener-status.js';
 import { PluginService } from '../plugins/plugin.service.js';
-import { StorageRecovery } from '../wal/storage-recovery.js';
+import { StorageRecovery } from '../recovery/storage-recovery.js';
 import { WalHealth } from '../wal/wal-health.js';
 
 /** Event-loop delay (p99 over the sampling window) above which the process is not live. */
@@ -23,7 +23,7 @@ export class HealthController implements OnModuleDestroy {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly transport: KafkaTransport,
+    private readonly listeners: ListenerStatus,
     private readonly recovery: StorageRecovery,
     private readonly walHealth: WalHealth,
     private readonly plugins: PluginService,
@@ -64,7 +64,7 @@ export class HealthController implements OnModuleDestroy {
 
   private kafkaListeners() {
     const indicator = this.indicators.check('kafkaListeners');
-    return this.transport.isListening ? indicator.up() : indicator.down({ message: 'Kafka listeners are not bound' });
+    return this.listeners.isListening ? indicator.up() : indicator.down({ message: 'Kafka listeners are not bound' });
   }
 
   private pluginsLoaded() {

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { KafkaProtocolModule } from '../kafka/kafka-protocol.module.js';
+import { ClusterModule } from '../cluster/cluster.module.js';
 import { PluginModule } from '../plugins/plugins.module.js';
+import { RecoveryModule } from '../recovery/recovery.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), KafkaProtocolModule, WalModule, PluginModule],
+  imports: [TerminusModule.forRoot({ logger: false }), ClusterModule, RecoveryModule, WalModule, PluginModule],
   controllers: [HealthController],
 })
 export class HealthModule {}

@@ -1,42 +1,23 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module.js';
+import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
-import { KafkaProbe, kafkaMetricProviders } from '../metrics/kafka.probe.js';
-import { PluginModule } from '../plugins/plugins.module.js';
-import { RetentionModule } from '../retention/retention.module.js';
+import { ProduceModule } from '../produce/produce.module.js';
 import { StorageModule } from '../storage/storage.module.js';
-import { ClusterIdentity } from './cluster.js';
-import { FetchParking } from './fetch/fetch-parking.js';
-import { ApiVersionsController } from './handlers/api-versions.controller.js';
-import { ConfigsController } from './handlers/configs.controller.js';
-import { CoordinatorController } from './handlers/coordinator.controller.js';
-import { FetchController } from './handlers/fetch.controller.js';
-import { GroupAdminController } from './handlers/group-admin.controller.js';
-import { GroupMembershipController } from './handlers/group-membership.controller.js';
-import { MetadataController } from './handlers/metadata.controller.js';
-import { OffsetsCommitController } from './handlers/offsets-commit.controller.js';
-import { OffsetsController } from './handlers/offsets.controller.js';
-import { ProduceController } from './handlers/produce.controller.js';
-import { TopicsController } from './handlers/topics.controller.js';
+import { TopicsModule } from '../topics/topics.module.js';
+import { KAFKA_HANDLERS } from './handlers/index.js';
+import { KafkaProbe, kafkaMetricProviders } from './kafka.probe.js';
 import { ApiRegistry } from './transport/api-registry.js';
 import { KafkaTransport } from './transport/kafka-transport.js';
 
-/** The Kafka face: the custom transport and one controller per concern. */
+/**
+ * The Kafka face: the custom transport and one handler (a Nest controller) per API key.
+ * Handlers map versions and error codes; the rules live in the services they call.
+ */
 @Module({
-  imports: [StorageModule, GroupsModule, RetentionModule, PluginModule],
-  controllers: [
-    ApiVersionsController,
-    MetadataController,
-    ProduceController,
-    FetchController,
-    OffsetsController,
-    TopicsController,
-    ConfigsController,
-    CoordinatorController,
-    GroupMembershipController,
-    GroupAdminController,
-    OffsetsCommitController,
-  ],
-  providers: [KafkaTransport, ApiRegistry, FetchParking, ClusterIdentity, KafkaProbe, ...kafkaMetricProviders],
-  exports: [KafkaTransport, ClusterIdentity, KafkaProbe],
+  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule],
+  controllers: KAFKA_HANDLERS,
+  providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders],
+  exports: [KafkaTransport, KafkaProbe],
 })
 export class KafkaProtocolModule {}

@@ -21,7 +21,7 @@
  * `PluginContractError` (the spec's trap).
  */
 import { isUtf8 } from 'node:buffer';
-import { RECORD_HEADERS_MAX, type RecordHeader } from '../kafka/protocol/records.js';
+import { RECORD_HEADERS_MAX, type RecordHeader } from '../record-format/records.js';
 import type { PluginWorld } from './plugin-interface.js';
 import { Wasm, type WasmInstance, type WasmMemory } from './wasm-api.js';
 

@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRecord, parseRecords, RecordFormatError, type DecodedRecord } from '../kafka/protocol/records.js';
+import { encodeRecord, parseRecords, RecordFormatError, type DecodedRecord } from '../record-format/records.js';
 import {
   findCallTarget,
   RecordPluginCall,

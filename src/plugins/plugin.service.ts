@@ -22,11 +22,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import { openBatch, rebuildBatch, type OpenedBatch } from '../kafka/protocol/batch-rewrite.js';
-import { CompressionError } from '../kafka/protocol/compression.js';
-import { ErrorCode, type ErrorCodeValue } from '../kafka/protocol/error-codes.js';
+import { openBatch, rebuildBatch, type OpenedBatch } from '../record-format/batch-rewrite.js';
+import { CompressionError } from '../record-format/compression.js';
+import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { PluginProbe, type PluginErrorKind } from '../metrics/plugin.probe.js';
+import { PluginProbe, type PluginErrorKind } from './plugin.probe.js';
 import type { PluginWorld } from './plugin-interface.js';
 import { PluginFiles } from './plugin-files.js';
 import { PluginInstance, type CallOutcome, type InstanceStatus } from './plugin-instance.js';

@@ -13,7 +13,7 @@
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { StorageProbe } from '../metrics/storage.probe.js';
+import { StorageProbe } from '../storage/storage.probe.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, retentionUnits } from './retention-policy.js';

@@ -7,8 +7,8 @@
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  */
 import { Injectable } from '@nestjs/common';
-import { crc32c } from '../kafka/protocol/crc32c.js';
-import { ErrorCode, type ErrorCodeValue } from '../kafka/protocol/error-codes.js';
+import { crc32c } from '../record-format/crc32c.js';
+import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_LOG_APPEND,
@@ -17,7 +17,7 @@ import {
   batchSizeAt,
   magicAt,
   RecordBatchView,
-} from '../kafka/protocol/record-batch.js';
+} from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Topic } from './topic-registry.js';
 

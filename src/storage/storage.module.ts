@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { StorageProbe, storageMetricProviders } from '../metrics/storage.probe.js';
+import { StorageProbe, storageMetricProviders } from './storage.probe.js';
 import { BatchAppender } from './batch-appender.js';
 import { MemoryAccountant } from './memory-accountant.js';
 import { ProducerIdAllocator } from './producer-ids.js';

@@ -7,7 +7,7 @@
  * consumer seeking there may see a few earlier records. Answers are synchronous unless the
  * disk must be read.
  */
-import { Compression, RecordBatchView, recordPositions } from '../kafka/protocol/record-batch.js';
+import { Compression, RecordBatchView, recordPositions } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
 
 export interface OffsetAndTimestamp {

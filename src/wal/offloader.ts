@@ -14,7 +14,7 @@ import { Injectable } from '@nestjs/common';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
-import { WalProbe } from '../metrics/wal.probe.js';
+import { WalProbe } from './wal.probe.js';
 import { WalStore } from './wal-store.js';
 
 export const OFFLOAD_ROUND_BYTES_MAX = 64 * 1024 * 1024;

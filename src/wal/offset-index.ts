@@ -23,7 +23,7 @@
  * Invariants: entries ascend strictly in offset and position; entry 0 is (0, 0);
  * maxTimestampBefore never decreases; the entry count is at most 1 + segment bytes / interval.
  */
-import { crc32c } from '../kafka/protocol/crc32c.js';
+import { crc32c } from '../record-format/crc32c.js';
 
 export const INDEX_INTERVAL_BYTES = 4096;
 const MAGIC = Buffer.from('BLKIDX01', 'latin1');

@@ -10,7 +10,7 @@
  * batch (at most BATCH_BYTES_MAX). Only bytes below `endBytes` (what was written, and synced
  * when the policy says so) are read.
  */
-import { BATCH_HEADER_BYTES } from '../kafka/protocol/record-batch.js';
+import { BATCH_HEADER_BYTES } from '../record-format/record-batch.js';
 import type { ReadResult } from '../storage/partition-log.js';
 import { INDEX_INTERVAL_BYTES, type IndexPosition } from './offset-index.js';
 import { BATCH_BYTES_MAX, peekBatch } from './segment-scanner.js';

@@ -9,7 +9,7 @@
  * Bounded: the file is read in chunks of SCAN_CHUNK_BYTES (a larger batch gets one read of
  * exactly its size, at most BATCH_BYTES_MAX).
  */
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, RecordBatchView } from '../kafka/protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, RecordBatchView } from '../record-format/record-batch.js';
 import type { WalFile } from './wal-file-system.js';
 
 /** Kafka's socket.request.max.bytes: no stored batch can be larger than a request. */

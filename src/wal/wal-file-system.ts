@@ -12,6 +12,13 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, ty
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
 
+/**
+ * The consumer-group offset journal's folder in the data directory (written by
+ * groups/offset-commit-journal.ts through this class); named here because the WAL owns the
+ * data directory's layout and must not take it for a partition.
+ */
+export const OFFSETS_DIRECTORY = '__consumer_offsets';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */

@@ -22,10 +22,9 @@ import type { PartitionLog } from '../storage/partition-log.js';
 import { ProducerIdAllocator } from '../storage/producer-ids.js';
 import { TopicRegistry, type Topic, type TopicLifecycleListener } from '../storage/topic-registry.js';
 import { DiskReadLimiter } from './disk-read-limiter.js';
-import { OFFSETS_DIRECTORY } from './offset-commit-journal.js';
 import { PartitionWal, type PartitionWalHooks, type WalDependencies, type WalPolicy } from './partition-wal.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { WalFileSystem } from './wal-file-system.js';
+import { OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 import { WalHealth } from './wal-health.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;

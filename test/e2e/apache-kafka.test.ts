@@ -49,7 +49,7 @@ test('Apache Kafka 4: a Java 4.x member with group.protocol=consumer (KIP-848) c
     const messages = makeMessages(driver, { tag: 'kip-848', count: 6, partitions: 3 });
     const acks = await driver.produce(topic, messages);
     const member = GroupMember.start('java-4', kafka.bootstrap, {
-      topic, group, clientId: 'e2e-java-4-kip848', groupProtocol: 'consumer',
+      topic, group, clientId: 'e2e-java-4-kip848', driverOptions: { group_protocol: 'consumer' },
       sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, rebalanceTimeoutMs: 30_000, lifetimeMs: 90_000,
     });
     try {

@@ -10,9 +10,9 @@
  * fetchOffsets, deleteGroups) and @platformatic/kafka Admin (listGroups, describeGroups,
  * listConsumerGroupOffsets, deleteGroups), Kafka's Java Admin 4.x (listConsumerGroups,
  * describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups). kcat has no
- * admin API. Expected answers follow Kafka 3.9: a Stable group names its protocol and members (client id, client host
- * "/127.0.0.1", assignment); DeleteGroups of a group with members fails with
- * NON_EMPTY_GROUP (68); an Empty group keeps protocol type "consumer" and its offsets but
+ * admin API. Expected answers follow Kafka 3.9: a Stable group names its protocol and
+ * members (client id, client host "/127.0.0.1", assignment); DeleteGroups of a group with
+ * members fails with NON_EMPTY_GROUP (68); an Empty group keeps protocol type "consumer" and its offsets but
  * has no protocol and no members; a deleted group is no longer listed, is described as
  * "Dead" with no members, and has no committed offsets.
  *

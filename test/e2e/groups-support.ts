@@ -44,11 +44,12 @@ export const GROUP_BROKER_ENV: Readonly<Record<string, string>> = {
   AUTO_CREATE_TOPICS: 'false',
 };
 
-/** A kind of member: a client and the assignors it offers. */
+/** A kind of member: a client, the assignors it offers and its driver's options. */
 export interface MemberKind {
   name: string;
   client: MemberClient;
   assignors?: readonly string[];
+  driverOptions?: Readonly<Record<string, unknown>>;
 }
 
 export interface Batch {
@@ -90,6 +91,7 @@ export class GroupFixture {
       group,
       clientId: `e2e-${kind.client}-${id}`,
       ...(kind.assignors === undefined ? {} : { assignors: kind.assignors }),
+      ...(kind.driverOptions === undefined ? {} : { driverOptions: kind.driverOptions }),
       ...TIMING,
     });
     this.members.push(member);

@@ -1,7 +1,7 @@
 /**
  * Kafka's own Java clients against Blink, through the Java driver (clients/java.ts; one
- * long-lived JVM per client version): every common scenario with the newest 4.x client,
- * plus offsetsForTimes, and a smoke test of the 3.9.x client (metadata, a round trip with
+ * long-lived JVM per client version): every common scenario and a consumer-group round
+ * with the newest 4.x client, plus offsetsForTimes, and a smoke test of the 3.9.x client (metadata, a round trip with
  * headers, a consumer-group member's commit).
  *
  * Needs tools/test-deps/jvm.sh (the jars and the compiled driver under .cache/jvm).
@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { closeJavaDrivers, javaDriver } from './clients/java.js';
 import { GroupMember } from './clients/group-member.js';
 import { clientBrokerEnv, registerClientScenarios, TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
+import { registerGroupRound } from './group-round.js';
 import { uniqueTopic, waitFor } from './harness.js';
 import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
 
@@ -19,7 +20,9 @@ const broker = useBroker(clientBrokerEnv(false));
 after(closeJavaDrivers);
 
 describe('Kafka Java clients 4.x against Blink', () => {
-  registerClientScenarios({ broker, client: (bootstrap) => javaDriver('4', bootstrap) });
+  const client = (bootstrap: string) => javaDriver('4', bootstrap);
+  registerClientScenarios({ broker, client });
+  registerGroupRound(broker, { name: 'java-4', client: 'java-4' }, client);
 
   test('java-4: the driver runs kafka-clients 4.x', { timeout: TEST_TIMEOUT_MS }, async () => {
     assert.match(await javaDriver('4', broker().bootstrap).clientVersion(), /^4\.\d+\.\d+$/);

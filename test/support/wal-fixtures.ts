@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { RecordBatchView } from '../../src/kafka/protocol/record-batch.js';
+import { RecordBatchView } from '../../src/record-format/record-batch.js';
 import type { StoredBatch } from '../../src/storage/stored-batch.js';
 import { DiskReadLimiter } from '../../src/wal/disk-read-limiter.js';
 import type { PartitionWalHooks, WalDependencies, WalPolicy } from '../../src/wal/partition-wal.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, describeSettings, type BlinkConfig } from '../../config/settings.js';
-import { ClusterIdentity } from '../../kafka/cluster.js';
-import { KafkaTransport } from '../../kafka/transport/kafka-transport.js';
+import { ClusterIdentity } from '../../cluster/cluster-identity.js';
+import { ListenerStatus } from '../../cluster/listener-status.js';
 import { defaultTopicConfigs } from '../../storage/topic-config.js';
 import type { BrokerConfigDto, BrokerDto, RouteDto } from '../dto/broker.dto.js';
 import type { VersionDto } from '../dto/seed.dto.js';
@@ -15,7 +15,7 @@ export class BrokerInfo {
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly cluster: ClusterIdentity,
-    private readonly transport: KafkaTransport,
+    private readonly listeners: ListenerStatus,
     private readonly runtime: RuntimeInfo,
     private readonly token: AdminTokenCheck,
     private readonly routeTable: HttpRouteTable,
@@ -44,7 +44,7 @@ export class BrokerInfo {
       consumerGroupsEnabled: this.config.enableConsumerGroups,
       adminTokenRequired: this.token.required,
       listeners: [
-        ...this.config.brokerPorts.map((port) => ({ protocol: 'kafka' as const, host, port, advertisedHost: this.cluster.advertisedHost, bound: this.transport.isListening })),
+        ...this.config.brokerPorts.map((port) => ({ protocol: 'kafka' as const, host, port, advertisedHost: this.cluster.advertisedHost, bound: this.listeners.isListening })),
         // This answer itself comes through the REST listener.
         { protocol: 'rest' as const, host, port: this.config.restPort, advertisedHost: host, bound: true },
       ],

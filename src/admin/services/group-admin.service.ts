@@ -7,7 +7,7 @@
  * -1), which the coordinator accepts only for an Empty group.
  */
 import { BadRequestException, ConflictException, Injectable, InternalServerErrorException, NotFoundException } from '@nestjs/common';
-import { ErrorCode } from '../../kafka/protocol/error-codes.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import type { ConsumerGroup } from '../../groups/consumer-group.js';
 import { assignedPartitions } from '../../groups/consumer-protocol.js';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';
@@ -15,9 +15,10 @@ import { OffsetManager } from '../../groups/offset-manager.js';
 import { UNKNOWN_MEMBER_ID } from '../../groups/group-member.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { offsetForTimestamp } from '../../storage/timestamp-index.js';
-import { TopicRegistry } from '../../storage/topic-registry.js';
+import { isRefusal } from '../../topics/refusal.js';
+import { TopicsService } from '../../topics/topics.service.js';
 import type { DeletedGroupDto, GroupDetailDto, GroupOffsetDto, GroupSummaryDto, ResetOffsetDto, ResetOffsetsAnswerDto, ResetOffsetsDto } from '../dto/groups.dto.js';
-import { requireTopic } from './lookups.js';
+import { orThrow } from '../http/refusals.js';
 
 /** No member, no generation: an admin commit (Kafka's AdminClient.alterConsumerGroupOffsets). */
 const NO_GENERATION = -1;
@@ -29,7 +30,7 @@ export class GroupAdmin {
   constructor(
     private readonly coordinator: GroupCoordinator,
     private readonly offsets: OffsetManager,
-    private readonly topics: TopicRegistry,
+    private readonly topics: TopicsService,
   ) {}
 
   list(): GroupSummaryDto[] {
@@ -75,7 +76,7 @@ export class GroupAdmin {
     if (topicNames.length === 0) throw new BadRequestException(`group '${groupId}' has no committed offsets: name the topics to reset`);
     const targets: ResetOffsetDto[] = [];
     for (const name of topicNames) {
-      for (const log of requireTopic(this.topics, name).partitions) {
+      for (const log of orThrow(this.topics.find(name)).partitions) {
         targets.push({ topic: name, partition: log.partition, previousOffset: previous.get(`${name}\u0000${log.partition}`) ?? null, offset: await this.target(log, request) });
       }
     }
@@ -105,7 +106,8 @@ export class GroupAdmin {
   private committed(groupId: string): GroupOffsetDto[] {
     return this.offsets.fetch(groupId, null).flatMap((topic) =>
       topic.partitions.map((p) => {
-        const log = this.topics.partition(topic.name, p.partitionIndex);
+        const found = this.topics.findPartition(topic.name, p.partitionIndex);
+        const log = isRefusal(found) ? undefined : found;
         return {
           topic: topic.name,
           partition: p.partitionIndex,

@@ -7,11 +7,11 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
-import { MetricsReader } from '../../metrics/metrics-reader.js';
+import { MetricsReader } from './metrics-reader.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
-import { StorageRecovery } from '../../wal/storage-recovery.js';
+import { StorageRecovery } from '../../recovery/storage-recovery.js';
 import type { OverviewDto } from '../dto/overview.dto.js';
-import { ClusterIdentity } from '../../kafka/cluster.js';
+import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { GroupAdmin } from './group-admin.service.js';
 import { walBytes } from './partition-state.js';
 import { PluginAdmin } from './plugin-admin.service.js';

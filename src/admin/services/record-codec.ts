@@ -5,10 +5,10 @@
  * are bytes in Kafka; header names are strings.
  */
 import { BadRequestException, InternalServerErrorException } from '@nestjs/common';
-import { openBatch } from '../../kafka/protocol/batch-rewrite.js';
-import type { NewRecord } from '../../kafka/protocol/record-batch-encoder.js';
-import { ATTR_TIMESTAMP_LOG_APPEND, RecordBatchView } from '../../kafka/protocol/record-batch.js';
-import { parseRecords, type RecordHeader } from '../../kafka/protocol/records.js';
+import { openBatch } from '../../record-format/batch-rewrite.js';
+import type { NewRecord } from '../../record-format/record-batch-encoder.js';
+import { ATTR_TIMESTAMP_LOG_APPEND, RecordBatchView } from '../../record-format/record-batch.js';
+import { parseRecords, type RecordHeader } from '../../record-format/records.js';
 import type { Encoding } from '../dto/common.dto.js';
 import type { RecordDto, RecordHeaderDto } from '../dto/records.dto.js';
 

@@ -1,15 +1,18 @@
 /**
  * REST fetch: the records of one partition from an offset, decoded to JSON. Reads whole
- * batches from the memory tier or the WAL (PartitionLog.read, as a Kafka Fetch does),
- * skips records below the offset asked for, and stops at `limit` records or
- * READ_BYTES_MAX bytes of batches. A REST fetch is a read: it does not count as a
- * consumption for purge_on_fetch.
+ * batches through the FetchService, as a Kafka Fetch does (the memory tier or the WAL),
+ * skips records below the offset asked for, and stops at `limit` records or READ_BYTES_MAX
+ * bytes of batches (the first batch comes whole even when larger). It never waits for data
+ * (min_bytes 0) and, being an inspection rather than a consumer, does not count for
+ * purge_on_fetch. An unknown topic is 404, a missing partition or an offset out of range 400.
  */
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { TopicRegistry } from '../../storage/topic-registry.js';
+import { Injectable } from '@nestjs/common';
+import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { TopicsService } from '../../topics/topics.service.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import type { Encoding } from '../dto/common.dto.js';
 import { FETCH_LIMIT_DEFAULT, type RecordDto, type RecordsAnswerDto } from '../dto/records.dto.js';
-import { requirePartition, requireTopic } from './lookups.js';
+import { orThrow, refusalException } from '../http/refusals.js';
 import { formatRecord, storedRecords } from './record-codec.js';
 
 /** Bytes of stored batches one REST fetch reads at most (it always gets at least one batch). */
@@ -23,31 +26,53 @@ export interface ReadRequest {
 
 @Injectable()
 export class RecordReader {
-  constructor(private readonly topics: TopicRegistry) {}
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly fetcher: FetchService,
+  ) {}
 
-  async read(topicName: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
-    const log = requirePartition(requireTopic(this.topics, topicName), partition);
-    const start = request.offset ?? log.logStartOffset;
-    if (start < log.logStartOffset || start > log.highWatermark) {
-      throw new BadRequestException(`offset ${start} is out of range: ${topicName}-${partition} holds offsets ${log.logStartOffset} to ${log.highWatermark - 1} (high watermark ${log.highWatermark})`);
-    }
+  async read(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
+    const start = request.offset ?? orThrow(this.topics.findPartition(topic, partition)).logStartOffset;
     const limit = request.limit ?? FETCH_LIMIT_DEFAULT;
     const encoding = request.encoding ?? 'utf8';
+    const first = await this.readFrom(topic, partition, start, READ_BYTES_MAX, true);
+    if (first.errorCode !== ErrorCode.NONE) throw refusalException({ ...first, errorMessage: first.errorMessage ?? `Kafka error ${first.errorCode}` });
     const records: RecordDto[] = [];
-    let nextOffset = start;
     let budget = READ_BYTES_MAX;
-    while (records.length < limit && nextOffset < log.highWatermark && budget > 0) {
-      const read = await log.read(nextOffset, budget, records.length === 0);
-      if (read.chunks.length === 0 || read.nextOffset <= nextOffset) break;
-      budget -= read.bytes;
-      for (const chunk of read.chunks) {
-        for (const record of await storedRecords(chunk)) {
-          if (record.offset < nextOffset || records.length >= limit) continue;
-          records.push(formatRecord(record, encoding));
-        }
-      }
-      nextOffset = records.length >= limit ? records[records.length - 1].offset + 1 : read.nextOffset;
+    let nextOffset = start;
+    let fetched = first;
+    // One read stops at the end of a WAL segment or of the disk tier: read on until the limit, the budget or the end.
+    while (fetched.bytes > 0 && fetched.nextOffset > nextOffset) {
+      budget -= fetched.bytes;
+      await this.decode(fetched.records ?? [], nextOffset, limit, encoding, records);
+      nextOffset = records.length >= limit ? records[records.length - 1].offset + 1 : fetched.nextOffset;
+      if (records.length >= limit || nextOffset >= fetched.highWatermark || budget <= 0) break;
+      const next = await this.readFrom(topic, partition, nextOffset, budget, false);
+      if (next.errorCode !== ErrorCode.NONE) break;
+      fetched = next;
     }
-    return { topic: topicName, partition, logStartOffset: log.logStartOffset, highWatermark: log.highWatermark, nextOffset, records };
+    return { topic, partition, logStartOffset: fetched.logStartOffset, highWatermark: fetched.highWatermark, nextOffset, records };
+  }
+
+  /** Appends the records of `batches` from `fromOffset` on to `into`, up to `limit` records in all. */
+  private async decode(batches: readonly Buffer[], fromOffset: number, limit: number, encoding: Encoding, into: RecordDto[]): Promise<void> {
+    for (const batch of batches) {
+      for (const record of await storedRecords(batch)) {
+        if (record.offset < fromOffset || into.length >= limit) continue;
+        into.push(formatRecord(record, encoding));
+      }
+    }
+  }
+
+  private async readFrom(topic: string, partition: number, fetchOffset: number, maxBytes: number, firstBatchWhole: boolean): Promise<PartitionFetched> {
+    const [fetched] = await this.fetcher.fetch({
+      partitions: [{ topic, partition, fetchOffset, partitionMaxBytes: maxBytes }],
+      maxBytes,
+      minBytes: 0,
+      maxWaitMs: 0,
+      firstBatchWhole,
+      consuming: false,
+    });
+    return fetched;
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../../groups/clock.js';
+import { Clock } from '../../common/clock.js';
 
 /** How far up from this file package.json may be (dist/admin/services, dist-test/src/admin/services). */
 const PACKAGE_SEARCH_LEVELS = 5;

@@ -1,22 +1,22 @@
 /**
  * The storage routes of the seed: `/dump` (topics, partitions, offsets and what each tier
  * holds), `/allocated` (memory of the tiers and the process against the limits) and
- * `/purge` (the retention sweep now, or DeleteRecords through the same retention path the
- * Kafka API uses).
+ * `/purge` (the retention sweep now, or DeleteRecords with the TopicsService's rules, as
+ * the Kafka API applies them).
  */
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { RetentionService } from '../../retention/retention.service.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
-import { TopicRegistry } from '../../storage/topic-registry.js';
-import { StorageRecovery } from '../../wal/storage-recovery.js';
+import { StorageRecovery } from '../../recovery/storage-recovery.js';
+import { DELETE_UP_TO_HIGH_WATERMARK, TopicsService } from '../../topics/topics.service.js';
 import { WalStore } from '../../wal/wal-store.js';
 import type { PurgeAnswerDto, PurgeDto, PurgedPartitionDto } from '../dto/seed.dto.js';
 import type { AllocatedDto, DumpDto, MemoryTierDto, WalUsageDto } from '../dto/storage.dto.js';
-import type { DeletedRecordsDto } from '../dto/topics.dto.js';
 import { ADMIN_BODY_LIMIT_BYTES } from '../http/limits.js';
-import { requirePartition, requireStorageReady, requireTopic } from './lookups.js';
+import { orThrow } from '../http/refusals.js';
+import { requireStorageReady } from './storage-ready.js';
 import { partitionState } from './partition-state.js';
 import { RuntimeInfo } from './runtime-info.js';
 
@@ -24,7 +24,7 @@ import { RuntimeInfo } from './runtime-info.js';
 export class StorageReport {
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
-    private readonly topics: TopicRegistry,
+    private readonly topics: TopicsService,
     private readonly accountant: MemoryAccountant,
     private readonly wal: WalStore,
     private readonly retention: RetentionService,
@@ -42,7 +42,7 @@ export class StorageReport {
         offloadedBatches: stats.offloadedBatches,
         totalStoredBytes: stats.totalStoredBytes,
       },
-      topics: [...this.topics.all()]
+      topics: this.topics.all()
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((topic) => ({ name: topic.name, id: topic.id, partitions: topic.partitions.map(partitionState) })),
     };
@@ -96,25 +96,14 @@ export class StorageReport {
       if (request.partition !== undefined || request.beforeOffset !== undefined) throw new BadRequestException('partition and beforeOffset need a topic');
       return this.sweep();
     }
-    const topic = requireTopic(this.topics, request.topic);
-    const logs = request.partition === undefined ? topic.partitions : [requirePartition(topic, request.partition)];
-    const results = logs.map((log) => this.deleteRecords(log, request.beforeOffset ?? log.highWatermark));
+    const topic = orThrow(this.topics.find(request.topic));
+    const logs = request.partition === undefined ? topic.partitions : [orThrow(this.topics.partitionOf(topic, request.partition))];
+    const results = logs.map((log) => ({ log, ...orThrow(this.topics.deleteRecords(log, request.beforeOffset ?? DELETE_UP_TO_HIGH_WATERMARK)) }));
     return {
       action: 'delete-records',
       purgedRecords: results.reduce((sum, r) => sum + r.purgedRecords, 0),
-      partitions: results.filter((r) => r.purgedRecords > 0).map(({ topic: name, partition, logStartOffset }) => ({ topic: name, partition, logStartOffset })),
+      partitions: results.filter((r) => r.purgedRecords > 0).map(({ log, lowWatermark }) => ({ topic: log.topic, partition: log.partition, logStartOffset: lowWatermark })),
     };
-  }
-
-  /** DeleteRecords on one partition: the log start moves to `beforeOffset` (Kafka refuses beyond the high watermark). */
-  deleteRecords(log: PartitionLog, beforeOffset: number): DeletedRecordsDto {
-    requireStorageReady(this.recovery.state);
-    if (beforeOffset > log.highWatermark) {
-      throw new BadRequestException(`beforeOffset ${beforeOffset} is beyond the high watermark ${log.highWatermark} of ${log.topic}-${log.partition}`);
-    }
-    const before = log.logStartOffset;
-    this.retention.deleteRecordsBefore(log, beforeOffset);
-    return { topic: log.topic, partition: log.partition, logStartOffset: log.logStartOffset, purgedRecords: log.logStartOffset - before };
   }
 
   private sweep(): PurgeAnswerDto {

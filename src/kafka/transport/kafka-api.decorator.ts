@@ -1,7 +1,7 @@
 import { MessagePattern } from '@nestjs/microservices';
 import type { BlinkConfig } from '../../config/settings.js';
-import type { ApiCodec } from '../protocol/api-codec.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import type { ApiCodec } from '../../wire/api-codec.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 
 /** An optional part of the broker that the settings can switch off, with every API that belongs to it. */
 export type KafkaFeature = 'consumer-groups';

@@ -9,13 +9,13 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '@nestjs/common';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../protocol/headers.js';
-import { type ApiCodec, isFlexible } from '../protocol/api-codec.js';
-import { ApiVersionsApi } from '../protocol/messages/18-api-versions.js';
-import { ALL_APIS } from '../protocol/messages/index.js';
-import { KafkaProtocolError } from '../protocol/errors.js';
-import { KafkaReader } from '../protocol/reader.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
+import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
+import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
+import { ALL_APIS } from '../../wire/messages/index.js';
+import { KafkaProtocolError } from '../../wire/errors.js';
+import { KafkaReader } from '../../wire/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';

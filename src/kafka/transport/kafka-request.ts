@@ -1,4 +1,4 @@
-import type { RequestHeader } from '../protocol/headers.js';
+import type { RequestHeader } from '../../wire/headers.js';
 
 /** The data a Kafka handler receives: the decoded body plus where it came from. */
 export interface KafkaRequest<Body> {

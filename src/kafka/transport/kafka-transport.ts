@@ -9,9 +9,10 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
-import { KafkaProbe } from '../../metrics/kafka.probe.js';
-import { FetchParking } from '../fetch/fetch-parking.js';
+import { KafkaProbe } from '../kafka.probe.js';
+import { FetchParking } from '../../fetch/fetch-parking.js';
 import { ApiRegistry } from './api-registry.js';
 import { disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
@@ -30,26 +31,22 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly servers: NetServer[] = [];
   private readonly connections = new Set<KafkaConnection>();
   private readonly log = new Logger('KafkaTransport');
-  private listening = false;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly registry: ApiRegistry,
     private readonly parking: FetchParking,
     private readonly probe: KafkaProbe,
+    private readonly listenerStatus: ListenerStatus,
   ) {
     super();
-  }
-
-  get isListening(): boolean {
-    return this.listening;
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       this.registerHandlers();
       for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
-      this.listening = true;
+      this.listenerStatus.listening();
       callback();
     } catch (err) {
       callback(err);
@@ -57,7 +54,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   async close(): Promise<void> {
-    this.listening = false;
+    this.listenerStatus.closed();
     for (const server of this.servers) server.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));

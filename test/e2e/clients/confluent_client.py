@@ -1,15 +1,18 @@
-"""confluent-kafka-python (Debian python3-confluent-kafka 1.7.0, librdkafka 2.0.2) driver
-for the e2e tests.
+"""confluent-kafka-python driver for the e2e tests, run by two interpreters: Debian's
+(python3-confluent-kafka 1.7.0, librdkafka 2.0.2) and the venv of
+tools/test-deps/python.sh (confluent-kafka 2.x from PyPI, bundled librdkafka 2.16).
 
 Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets,
-group_member, list_groups, describe_group, committed_offsets
-(see driver_common.py for the JSON protocol).
+group_member, list_groups, describe_group, committed_offsets; with 2.x also
+delete_groups and commit_offsets (see driver_common.py for the JSON protocol).
 
 Group members subscribe() with the librdkafka assignors named in the command
 (partition.assignment.strategy: "range", "roundrobin", "cooperative-sticky"), never
-auto-commit, and commit explicit offsets when told to. confluent-kafka 1.7.0's
-AdminClient can list and describe groups (list_groups) but not delete them; committed
-offsets are read with Consumer.committed().
+auto-commit, and commit explicit offsets when told to; "group_protocol": "consumer"
+selects KIP-848 (2.x only). Committed offsets are read with Consumer.committed().
+Groups are administered where the two versions differ: 1.7.0's AdminClient can list and
+describe groups (list_groups) but not delete them; 2.x deprecates list_groups and has
+list/describe/delete_consumer_groups and alter_consumer_group_offsets.
 
 confluent-kafka 1.7.0 refuses a Consumer without group.id, even for assign(); the driver
 sets a throw-away group.id, assigns explicit offsets and never commits, so no group
@@ -18,13 +21,15 @@ membership (JoinGroup) is involved.
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from driver_common import (consumed, decode_consumer_assignment, decode_headers, main, ranges_done,
                            run_member, unb64)
 
 REQUEST_TIMEOUT_S = 15
+# confluent-kafka >= 2.0 (the only place the two versions' APIs differ for this driver).
+GROUP_ADMIN_API = hasattr(AdminClient, 'list_consumer_groups')
 
 
 def base_config(command):
@@ -161,21 +166,36 @@ def op_list_offsets(command):
     return {'earliest': [low for low, _ in watermarks], 'latest': [high for _, high in watermarks]}
 
 
+def group_protocol_config(command):
+    """KIP-848 ("consumer") needs librdkafka >= 2.4; the broker then assigns partitions."""
+    protocol = command.get('group_protocol', 'classic')
+    if protocol == 'classic':
+        return {}
+    if not GROUP_ADMIN_API:
+        raise RuntimeError('group.protocol=%s needs confluent-kafka 2.x' % protocol)
+    return {'group.protocol': protocol}
+
+
 class GroupMember:
     """A subscribe()d Consumer in a group (see driver_common.run_member)."""
 
     def __init__(self, command):
         self.topic = command['topic']
+        # KIP-848 members take the assignor and timeouts from the broker.
+        classic = command.get('group_protocol', 'classic') == 'classic'
         self.consumer = Consumer({
             **base_config(command),
             'client.id': command['client_id'],
             'group.id': command['group'],
-            'partition.assignment.strategy': ','.join(command['assignors']),
-            'session.timeout.ms': command['session_timeout_ms'],
-            'heartbeat.interval.ms': command['heartbeat_interval_ms'],
+            **({
+                'partition.assignment.strategy': ','.join(command['assignors']),
+                'session.timeout.ms': command['session_timeout_ms'],
+                'heartbeat.interval.ms': command['heartbeat_interval_ms'],
+            } if classic else {}),
             'max.poll.interval.ms': command['rebalance_timeout_ms'],
             'enable.auto.commit': False,
             'auto.offset.reset': 'earliest',
+            **group_protocol_config(command),
         })
         self.consumer.subscribe([self.topic])
 
@@ -213,6 +233,8 @@ def group_error(group):
 
 def op_list_groups(command):
     client = admin(command)
+    if GROUP_ADMIN_API:
+        return list_consumer_groups(client)
     groups = client.list_groups(timeout=REQUEST_TIMEOUT_S)
     return {'groups': [{'group_id': g.id, 'protocol_type': g.protocol_type, 'state': g.state,
                         'error': group_error(g)} for g in groups]}
@@ -220,6 +242,8 @@ def op_list_groups(command):
 
 def op_describe_group(command):
     client = admin(command)
+    if GROUP_ADMIN_API:
+        return describe_consumer_group(client, command['group'])
     groups = client.list_groups(group=command['group'], timeout=REQUEST_TIMEOUT_S)
     if len(groups) != 1:
         raise RuntimeError('list_groups(%r) answered %d groups' % (command['group'], len(groups)))
@@ -237,6 +261,79 @@ def op_describe_group(command):
             'assignment': decode_consumer_assignment(m.assignment),
         } for m in group.members],
     }
+
+
+# --- confluent-kafka 2.x group administration (GROUP_ADMIN_API) ---
+
+# Kafka's group state names, from librdkafka's ConsumerGroupState.
+STATE_NAMES = {
+    'UNKNOWN': 'Unknown',
+    'PREPARING_REBALANCING': 'PreparingRebalance',
+    'COMPLETING_REBALANCING': 'CompletingRebalance',
+    'STABLE': 'Stable',
+    'DEAD': 'Dead',
+    'EMPTY': 'Empty',
+}
+
+
+def protocol_type(group):
+    """The 2.x API reports only whether the protocol type is empty ("simple" groups)."""
+    return '' if group.is_simple_consumer_group else 'consumer'
+
+
+def list_consumer_groups(client):
+    result = client.list_consumer_groups(request_timeout=REQUEST_TIMEOUT_S).result(timeout=REQUEST_TIMEOUT_S)
+    if result.errors:
+        raise RuntimeError('list_consumer_groups: %r' % (result.errors,))
+    return {'groups': [{'group_id': g.group_id, 'protocol_type': protocol_type(g), 'state': STATE_NAMES[g.state.name],
+                        'error': None} for g in result.valid]}
+
+
+def describe_consumer_group(client, group_id):
+    futures = client.describe_consumer_groups([group_id], request_timeout=REQUEST_TIMEOUT_S)
+    group = futures[group_id].result(timeout=REQUEST_TIMEOUT_S)
+    members = []
+    for m in group.members:
+        assignment = {}
+        for tp in m.assignment.topic_partitions:
+            assignment.setdefault(tp.topic, []).append(tp.partition)
+        members.append({'member_id': m.member_id, 'client_id': m.client_id, 'client_host': m.host,
+                        'assignment': {t: sorted(ps) for t, ps in assignment.items()}})
+    return {
+        'group_id': group.group_id,
+        'error': None,
+        'state': STATE_NAMES[group.state.name],
+        'protocol_type': protocol_type(group),
+        'protocol': group.partition_assignor,
+        'members': members,
+    }
+
+
+def op_delete_groups(command):
+    client = admin(command)
+    results = {}
+    for group_id, future in client.delete_consumer_groups(command['groups'], request_timeout=REQUEST_TIMEOUT_S).items():
+        try:
+            future.result(timeout=REQUEST_TIMEOUT_S)
+            results[group_id] = 0
+        except KafkaException as error:
+            results[group_id] = error.args[0].code()
+    return {'results': results}
+
+
+def op_commit_offsets(command):
+    """Commits offsets for a group without joining it (AlterConsumerGroupOffsets: an
+    OffsetCommit with generation -1)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    client = admin(command)
+    partitions = [TopicPartition(command['topic'], p, o) for p, o in enumerate(command['offsets'])]
+    futures = client.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(command['group'], partitions)],
+                                                  request_timeout=REQUEST_TIMEOUT_S)
+    result = futures[command['group']].result(timeout=REQUEST_TIMEOUT_S)
+    failed = [tp for tp in result.topic_partitions if tp.error is not None]
+    if failed:
+        raise RuntimeError('alter_consumer_group_offsets: %r' % (failed,))
+    return {'ok': True}
 
 
 def op_committed_offsets(command):
@@ -260,6 +357,7 @@ def op_committed_offsets(command):
 
 if __name__ == '__main__':
     main({
+        **({'delete_groups': op_delete_groups, 'commit_offsets': op_commit_offsets} if GROUP_ADMIN_API else {}),
         'group_member': op_group_member,
         'list_groups': op_list_groups,
         'describe_group': op_describe_group,

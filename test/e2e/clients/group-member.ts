@@ -3,14 +3,16 @@
  * cleanly (LeaveGroup) or SIGKILL it (no LeaveGroup: the broker must notice the missing
  * heartbeats):
  *
- * - kafka-python, confluent-kafka: the Python driver's "group_member" op (run_member in
- *   driver_common.py);
+ * - kafka-python, confluent-kafka (1.7 and 2.x): the Python driver's "group_member" op
+ *   (run_member in driver_common.py);
+ * - franz-go, sarama, kafka-go: the Go driver's "group_member" op (RunMember in
+ *   go/internal/driver);
  * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
  * - Kafka's Java clients 3.9 / 4.x: the Java driver's "group_member" op (java.ts, GroupMember.java);
  * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
  *
  * Every member reports the same events: its whole current assignment whenever it changes,
- * each consumed message, commits, errors. The Python, Java and Node members speak JSON lines
+ * each consumed message, commits, errors. The Python, Go, Java and Node members speak JSON lines
  * (stdout events, stdin commands "commit" / "close"); kcat prints messages as JSON lines
  * and its rebalances on stderr, it cannot be told to commit (it auto-commits every
  * 5 s and on close) and closes on SIGTERM.
@@ -21,10 +23,16 @@ import { fileURLToPath } from 'node:url';
 
 import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
+import { goDriverBinary, type GoClient } from './go.js';
 import { javaDriverCommand } from './java.js';
-import { pythonDriverCommand } from './python.js';
+import { pythonDriverCommand, type PythonClient } from './python.js';
 
-export type MemberClient = 'kcat' | 'kafka-python' | 'confluent-kafka' | 'kafkajs' | 'platformatic' | 'java-3.9' | 'java-4';
+export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | GoClient | 'java-3.9' | 'java-4';
+
+const PYTHON_MEMBERS: readonly string[] = ['kafka-python', 'confluent-kafka', 'confluent-kafka-2'] satisfies PythonClient[];
+const GO_MEMBERS: readonly string[] = ['franz-go', 'sarama', 'kafka-go'] satisfies GoClient[];
+const isPython = (client: MemberClient): client is PythonClient => PYTHON_MEMBERS.includes(client);
+const isGo = (client: MemberClient): client is GoClient => GO_MEMBERS.includes(client);
 
 export interface MemberOptions {
   topic: string;
@@ -42,8 +50,11 @@ export interface MemberOptions {
   rebalanceTimeoutMs: number;
   /** Watchdog: the member process is killed after this long whatever happens. */
   lifetimeMs: number;
-  /** Java clients only: group.protocol "classic" (default) or "consumer" (KIP-848). */
-  groupProtocol?: 'classic' | 'consumer';
+  /**
+   * Extra fields of the Python, Go or Java driver's command (e.g. goDriverFields(), or
+   * { group_protocol: 'consumer' } for a Java member).
+   */
+  driverOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** Default assignor lists per client (the JoinGroup protocols they offer). */
@@ -51,8 +62,12 @@ export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>
   kcat: ['range', 'roundrobin'],
   'kafka-python': ['range', 'roundrobin'],
   'confluent-kafka': ['range', 'roundrobin'],
+  'confluent-kafka-2': ['range', 'roundrobin'],
   kafkajs: ['RoundRobinAssigner'],
   platformatic: ['roundrobin'],
+  'franz-go': ['cooperative-sticky'],
+  sarama: ['range'],
+  'kafka-go': ['range'],
   // Kafka's Java consumer default since 3.0: RangeAssignor, CooperativeStickyAssignor.
   'java-3.9': ['range', 'cooperative-sticky'],
   'java-4': ['range', 'cooperative-sticky'],
@@ -106,16 +121,17 @@ function nodeMemberArgs(client: MemberClient, bootstrap: string, options: Member
     heartbeat_interval_ms: options.heartbeatIntervalMs,
     rebalance_timeout_ms: options.rebalanceTimeoutMs,
     timeout_ms: options.lifetimeMs,
-    ...(options.groupProtocol === undefined ? {} : { group_protocol: options.groupProtocol }),
   };
+  const driverCommand = `${JSON.stringify({ ...options.driverOptions, op: 'group_member', ...command })}\n`;
   if (client === 'java-3.9' || client === 'java-4') {
     const { cmd, args } = javaDriverCommand(client === 'java-4' ? '4' : '3.9');
-    return { cmd, args, input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
+    return { cmd, args, input: driverCommand };
   }
-  if (client === 'kafka-python' || client === 'confluent-kafka') {
+  if (isPython(client)) {
     const [python, script] = pythonDriverCommand(client);
-    return { cmd: python, args: [script], input: `${JSON.stringify({ op: 'group_member', ...command })}\n` };
+    return { cmd: python, args: [script], input: driverCommand };
   }
+  if (isGo(client)) return { cmd: goDriverBinary(client), args: [], input: driverCommand };
   return { cmd: NODE_BIN, args: [NODE_MEMBER_SCRIPT], input: `${JSON.stringify(command)}\n` };
 }
 

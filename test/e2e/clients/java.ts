@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 
 import { REPO_ROOT, track } from '../harness.js';
 import type { ClientDriver } from './driver.js';
-import { jsonDriver } from './json-driver.js';
+import { driverOverCalls, type OpCall, type OptionalOp } from './json-driver.js';
 import { JVM_CACHE, JVM_LOG_OPTIONS, javaBinary, useCds, type CdsUse } from './jvm.js';
 
 export type JavaClientVersion = '3.9' | '4';
@@ -196,10 +196,18 @@ export interface JavaClientDriver extends Required<ClientDriver> {
   describeConfigs(resourceType: 'topic' | 'broker', name: string, dynamicOnly?: boolean): Promise<Map<string, string | null>>;
 }
 
+/** The Java driver has every optional op of the JSON protocol. */
+const ALL_OPS: readonly OptionalOp[] = [
+  'create_topic', 'delete_topic', 'consume', 'list_groups', 'describe_group', 'delete_groups', 'committed_offsets', 'commit_offsets',
+];
+
 export function javaDriver(version: JavaClientVersion, bootstrap: string): JavaClientDriver {
-  const call = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJavaOp<T>(version, bootstrap, op, args);
+  const call: OpCall = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJavaOp<T>(version, bootstrap, op, args);
+  const name = `java-${version}`;
+  // Every optional op is listed, so every optional method is there.
+  const common = driverOverCalls({ name, label: name, codecs: ['gzip', 'snappy', 'lz4', 'zstd'], idempotence: true, ops: ALL_OPS }, call) as Required<ClientDriver>;
   return {
-    ...jsonDriver({ name: `java-${version}`, codecs: ['gzip', 'snappy', 'lz4', 'zstd'], idempotence: true }, call),
+    ...common,
     async clientVersion(): Promise<string> {
       return (await call<{ kafka_clients: string }>('version', {})).kafka_clients;
     },

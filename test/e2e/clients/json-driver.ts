@@ -1,8 +1,11 @@
 /**
- * A ClientDriver over the JSON op protocol of the Python and Java drivers
- * (driver_common.py, java/blink/driver/Ops.java): each ClientDriver method is one op, with
- * the same field names, bytes as base64. `call` sends one op and resolves with its result.
+ * A ClientDriver backed by a child process per operation that speaks the drivers' JSON
+ * protocol: one JSON command on stdin, one JSON result on stdout, exit code 0; byte fields
+ * as base64. The Python drivers (driver_common.py) and the Go drivers
+ * (go/internal/driver) implement it with the same op names. The Java driver speaks the same
+ * ops to one long-lived JVM (java.ts) and reuses the mapping through driverOverCalls.
  */
+import { describeRun, run } from '../harness.js';
 import {
   CLIENT_MAX_FETCH_BYTES,
   CLIENT_MAX_MESSAGE_BYTES,
@@ -20,10 +23,49 @@ import {
   type TestMessage,
 } from './driver.js';
 
+const OPERATION_TIMEOUT_MS = 45_000;
+/** Extra time for the child beyond its own watchdog, so its own report is what we see. */
+const KILL_MARGIN_MS = 10_000;
+
+/** How to start a driver process, and the options it gets with every command. */
+export interface DriverProcess {
+  /** Names the driver in error messages. */
+  label: string;
+  command: string;
+  args: readonly string[];
+  options?: Readonly<Record<string, unknown>>;
+}
+
+/** Ops a driver may lack; every driver has metadata, produce and list_offsets. */
+export type OptionalOp =
+  | 'create_topic'
+  | 'delete_topic'
+  | 'consume'
+  | 'list_groups'
+  | 'describe_group'
+  | 'delete_groups'
+  | 'committed_offsets'
+  | 'commit_offsets';
+
+/** What a driver can do: its name, codecs, idempotence and optional ops. */
+export interface DriverFeatures {
+  name: string;
+  /** Names the driver in error messages. */
+  label: string;
+  codecs: readonly Codec[];
+  idempotence: boolean;
+  ops: readonly OptionalOp[];
+}
+
+export interface JsonDriverSpec extends Omit<DriverFeatures, 'label'> {
+  process: DriverProcess;
+}
+
+/** Sends one op with its fields and resolves with the driver's JSON result. */
 export type OpCall = <T>(op: string, args: Record<string, unknown>) => Promise<T>;
 
 type WireHeader = [string, string | null];
-export interface WireMessage {
+interface WireMessage {
   partition: number;
   offset: number;
   key: string | null;
@@ -40,10 +82,10 @@ interface WireGroupDescription {
   members: Array<{ member_id: string; client_id: string; client_host: string; assignment: Record<string, number[]> }>;
 }
 
-export const b64 = (data: Buffer | null): string | null => (data === null ? null : data.toString('base64'));
-export const unb64 = (text: string | null): Buffer | null => (text === null ? null : Buffer.from(text, 'base64'));
+const b64 = (data: Buffer | null): string | null => (data === null ? null : data.toString('base64'));
+const unb64 = (text: string | null): Buffer | null => (text === null ? null : Buffer.from(text, 'base64'));
 
-export function fromWire(message: WireMessage): ConsumedMessage {
+function fromWire(message: WireMessage): ConsumedMessage {
   return {
     partition: message.partition,
     offset: message.offset,
@@ -53,28 +95,94 @@ export function fromWire(message: WireMessage): ConsumedMessage {
   };
 }
 
-function toWire(messages: readonly TestMessage[]) {
-  return messages.map((m) => ({
-    key: b64(m.key),
-    value: b64(m.value),
-    headers: m.headers.map(([key, value]) => [key, b64(value)]),
-    partition: m.partition,
-  }));
-}
-
-export interface JsonDriverFeatures {
-  name: string;
-  codecs: readonly Codec[];
-  idempotence: boolean;
-}
-
-/** Every ClientDriver method, each mapped onto its op. */
-export function jsonDriver(features: JsonDriverFeatures, call: OpCall): Required<ClientDriver> {
-  const { name } = features;
+function toWire(message: TestMessage) {
   return {
-    name,
-    codecs: features.codecs,
-    idempotence: features.idempotence,
+    key: b64(message.key),
+    value: b64(message.value),
+    headers: message.headers.map(([key, value]) => [key, b64(value)]),
+    partition: message.partition,
+  };
+}
+
+function fromWireGroup(label: string, group: WireGroupDescription): GroupDescription {
+  // Some clients raise on a group error code, others report it as text.
+  if (group.error !== undefined && group.error !== null) throw new Error(`${label} describe ${group.group_id}: ${group.error}`);
+  return {
+    groupId: group.group_id,
+    state: group.state,
+    protocolType: group.protocol_type,
+    protocol: group.protocol,
+    members: group.members.map((m) => ({ memberId: m.member_id, clientId: m.client_id, clientHost: m.client_host, assignment: m.assignment })),
+  };
+}
+
+/** Runs one op in a fresh driver process and parses its JSON result. */
+export async function runJsonOp<T>(
+  driver: DriverProcess,
+  bootstrap: string,
+  op: string,
+  args: Record<string, unknown>,
+  timeoutMs = OPERATION_TIMEOUT_MS,
+): Promise<T> {
+  const command = { ...driver.options, op, bootstrap, timeout_ms: timeoutMs, ...args };
+  const result = await run(driver.command, driver.args, { input: `${JSON.stringify(command)}\n`, timeoutMs: timeoutMs + KILL_MARGIN_MS });
+  if (result.code !== 0) throw new Error(describeRun(`${driver.label} ${op}`, result));
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(describeRun(`${driver.label} ${op}: stdout is not JSON`, result));
+  }
+}
+
+/** The group-administration methods `spec` has ops for. */
+function groupMethods(spec: DriverFeatures, call: OpCall): Partial<ClientDriver> {
+  const has = (op: OptionalOp): boolean => spec.ops.includes(op);
+  const label = spec.label;
+  return {
+    ...(has('list_groups') && {
+      async listGroups(): Promise<GroupListing[]> {
+        const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; error?: string | null }> }>('list_groups', {});
+        const failed = result.groups.filter((g) => g.error !== undefined && g.error !== null);
+        if (failed.length > 0) throw new Error(`${label} list_groups: errors ${JSON.stringify(failed)}`);
+        return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type }));
+      },
+    }),
+    ...(has('describe_group') && {
+      async describeGroup(groupId: string): Promise<GroupDescription> {
+        return fromWireGroup(label, await call<WireGroupDescription>('describe_group', { group: groupId }));
+      },
+    }),
+    ...(has('delete_groups') && {
+      async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+        const result = await call<{ results: Record<string, number> }>('delete_groups', { groups: groupIds });
+        return new Map(Object.entries(result.results));
+      },
+    }),
+    ...(has('committed_offsets') && {
+      async committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
+        return (await call<{ offsets: number[] }>('committed_offsets', { group: groupId, topic, partitions })).offsets;
+      },
+    }),
+    ...(has('commit_offsets') && {
+      async commitOffsets(groupId: string, topic: string, offsets: readonly number[]): Promise<void> {
+        await call('commit_offsets', { group: groupId, topic, offsets });
+      },
+    }),
+  };
+}
+
+export function jsonDriver(spec: JsonDriverSpec, bootstrap: string): ClientDriver {
+  const call: OpCall = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJsonOp<T>(spec.process, bootstrap, op, args);
+  return driverOverCalls({ ...spec, label: spec.process.label }, call);
+}
+
+/** The ClientDriver whose every method is one op sent through `call`. */
+export function driverOverCalls(spec: DriverFeatures, call: OpCall): ClientDriver {
+  const has = (op: OptionalOp): boolean => spec.ops.includes(op);
+  return {
+    name: spec.name,
+    codecs: spec.codecs,
+    idempotence: spec.idempotence,
     payloads: 'binary',
     perMessageHeaders: true,
 
@@ -82,53 +190,41 @@ export function jsonDriver(features: JsonDriverFeatures, call: OpCall): Required
       const view = await call<{ brokers: string[]; topics: Record<string, number> }>('metadata', {});
       return { brokers: view.brokers, topics: new Map(Object.entries(view.topics)) };
     },
-    async createTopic(topic: string, partitions: number): Promise<void> {
-      await call('create_topic', { topic, partitions });
-    },
-    async deleteTopic(topic: string): Promise<void> {
-      await call('delete_topic', { topic });
-    },
+
+    ...(has('create_topic') && {
+      async createTopic(topic: string, partitions: number): Promise<void> {
+        await call('create_topic', { topic, partitions });
+      },
+    }),
+
+    ...(has('delete_topic') && {
+      async deleteTopic(topic: string): Promise<void> {
+        await call('delete_topic', { topic });
+      },
+    }),
+
     async produce(topic: string, messages: readonly TestMessage[], options: ProduceOptions = {}): Promise<Ack[]> {
       const result = await call<{ acks: Ack[] }>('produce', {
         topic,
-        messages: toWire(messages),
+        messages: messages.map(toWire),
         compression: options.compression === 'none' ? null : (options.compression ?? null),
         idempotent: options.idempotent ?? false,
         max_message_bytes: CLIENT_MAX_MESSAGE_BYTES,
       });
       return result.acks;
     },
-    async consume(topic: string, ranges: readonly PartitionRange[]): Promise<ConsumedMessage[]> {
-      const result = await call<{ messages: WireMessage[] }>('consume', { topic, ranges, max_fetch_bytes: CLIENT_MAX_FETCH_BYTES });
-      return result.messages.map(fromWire);
-    },
+
+    ...(has('consume') && {
+      async consume(topic: string, ranges: readonly PartitionRange[]): Promise<ConsumedMessage[]> {
+        const result = await call<{ messages: WireMessage[] }>('consume', { topic, ranges, max_fetch_bytes: CLIENT_MAX_FETCH_BYTES });
+        return result.messages.map(fromWire);
+      },
+    }),
+
     async listOffsets(topic: string, partitions: number): Promise<OffsetsView> {
       return call<OffsetsView>('list_offsets', { topic, partitions });
     },
-    async listGroups(): Promise<GroupListing[]> {
-      const result = await call<{ groups: Array<{ group_id: string; protocol_type: string }> }>('list_groups', {});
-      return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type }));
-    },
-    async describeGroup(groupId: string): Promise<GroupDescription> {
-      const group = await call<WireGroupDescription>('describe_group', { group: groupId });
-      if (group.error !== undefined && group.error !== null) throw new Error(`${name} describe ${groupId}: ${group.error}`);
-      return {
-        groupId: group.group_id,
-        state: group.state,
-        protocolType: group.protocol_type,
-        protocol: group.protocol,
-        members: group.members.map((m) => ({ memberId: m.member_id, clientId: m.client_id, clientHost: m.client_host, assignment: m.assignment })),
-      };
-    },
-    async deleteGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
-      const result = await call<{ results: Record<string, number> }>('delete_groups', { groups: groupIds });
-      return new Map(Object.entries(result.results));
-    },
-    async committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
-      return (await call<{ offsets: number[] }>('committed_offsets', { group: groupId, topic, partitions })).offsets;
-    },
-    async commitOffsets(groupId: string, topic: string, offsets: readonly number[]): Promise<void> {
-      await call('commit_offsets', { group: groupId, topic, offsets });
-    },
+
+    ...groupMethods(spec, call),
   };
 }

@@ -6,7 +6,12 @@ commit_offsets
 (see driver_common.py for the JSON protocol).
 
 kafka-python has no idempotent producer (no InitProducerId) and consumes without a group
-through KafkaConsumer(group_id=None) + assign(). Group members subscribe() with the
+through KafkaConsumer(group_id=None) + assign().
+
+"api_version" (e.g. [0, 10]) skips kafka-python's broker-version probe and pins the
+request versions it implies: [0, 10] produces magic-1 message sets (Produce v2) and
+fetches with Fetch v2 (v3 from [0, 10, 1]); [0, 9] produces magic 0 (Produce v1) and
+fetches with Fetch v1. Headers need [0, 11] or later. Group members subscribe() with the
 assignor named in the command ("range", "roundrobin" or "sticky"), never auto-commit,
 and commit explicit offsets when told to.
 """
@@ -31,12 +36,20 @@ REQUEST_TIMEOUT_MS = 15000
 API_VERSION_PROBE_MS = 10000
 
 
+def version_config(command):
+    """The version settings of every KafkaAdminClient, KafkaConsumer and KafkaProducer."""
+    config = {'api_version_auto_timeout_ms': API_VERSION_PROBE_MS}
+    if command.get('api_version'):
+        config['api_version'] = tuple(command['api_version'])
+    return config
+
+
 def admin(command):
     return KafkaAdminClient(
         bootstrap_servers=command['bootstrap'],
         client_id='e2e-kafka-python-admin',
         request_timeout_ms=REQUEST_TIMEOUT_MS,
-        api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+        **version_config(command),
     )
 
 
@@ -50,7 +63,7 @@ def consumer(command):
         max_partition_fetch_bytes=command.get('max_fetch_bytes', 1048576),
         fetch_max_bytes=max(52428800, command.get('max_fetch_bytes', 0)),
         request_timeout_ms=REQUEST_TIMEOUT_MS,
-        api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+        **version_config(command),
     )
 
 
@@ -109,7 +122,7 @@ def op_produce(command):
         # No retries: a retried batch could be written twice and the test must see that.
         retries=0,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
-        api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+        **version_config(command),
     )
     try:
         futures = [
@@ -187,7 +200,7 @@ class GroupMember:
             enable_auto_commit=False,
             auto_offset_reset='earliest',
             request_timeout_ms=max(REQUEST_TIMEOUT_MS, command['session_timeout_ms'] + 5000),
-            api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+            **version_config(command),
         )
         self.consumer.subscribe([self.topic])
 
@@ -267,7 +280,7 @@ def op_commit_offsets(command):
         group_id=command['group'],
         enable_auto_commit=False,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
-        api_version_auto_timeout_ms=API_VERSION_PROBE_MS,
+        **version_config(command),
     )
     try:
         offsets = {TopicPartition(command['topic'], p): OffsetAndMetadata(o, '') for p, o in enumerate(command['offsets'])}

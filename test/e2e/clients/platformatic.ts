@@ -1,5 +1,6 @@
 /**
- * @platformatic/kafka 2.12.1 driver, in process.
+ * @platformatic/kafka driver, in process, for the 2.x devDependency (default) or another
+ * copy of the module passed in (the 1.x alias, see platformatic-1.ts).
  *
  * Its streaming consumer (consume()) always joins a group, but Consumer.fetch() sends
  * plain Fetch requests for explicit partitions and offsets without touching the group
@@ -8,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { Admin, Consumer, ProduceAcks, Producer } from '@platformatic/kafka';
+import * as platformatic2 from '@platformatic/kafka';
 
 import { withTimeout } from '../harness.js';
 import {
@@ -31,9 +32,23 @@ const OPERATION_TIMEOUT_MS = 45_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const FETCH_MAX_WAIT_MS = 500;
 
-function baseOptions(bootstrap: string, role: string) {
+/** The parts of the module the driver uses (typed as 2.x's). */
+export type PlatformaticModule = Pick<typeof platformatic2, 'Admin' | 'Consumer' | 'ProduceAcks' | 'Producer'>;
+type Consumer = platformatic2.Consumer;
+
+export interface PlatformaticFlavour {
+  /** The driver's name, also in client ids. */
+  name: string;
+  kafka: PlatformaticModule;
+  /** Let the producer's Metadata request create missing topics (default: false). */
+  autocreateTopics?: boolean;
+}
+
+export const PLATFORMATIC_2: PlatformaticFlavour = { name: 'platformatic', kafka: platformatic2 };
+
+function baseOptions(bootstrap: string, name: string, role: string) {
   return {
-    clientId: `e2e-platformatic-${role}`,
+    clientId: `e2e-${name}-${role}`,
     bootstrapBrokers: [bootstrap],
     timeout: REQUEST_TIMEOUT_MS,
     connectTimeout: 5_000,
@@ -145,16 +160,17 @@ function deleteGroupsErrorCodes(error: unknown): Map<string, number> | undefined
   return visit(error);
 }
 
-export function platformaticDriver(bootstrap: string): ClientDriver {
-  const admin = () => new Admin(baseOptions(bootstrap, 'admin'));
+export function platformaticDriver(bootstrap: string, flavour: PlatformaticFlavour = PLATFORMATIC_2): ClientDriver {
+  const { Admin, Consumer, ProduceAcks, Producer } = flavour.kafka;
+  const admin = () => new Admin(baseOptions(bootstrap, flavour.name, 'admin'));
   const consumer = () =>
     new Consumer({
-      ...baseOptions(bootstrap, 'consumer'),
+      ...baseOptions(bootstrap, flavour.name, 'consumer'),
       // Required by the constructor; fetch() never joins or commits to this group.
       groupId: `e2e-unused-${randomUUID()}`,
     });
   return {
-    name: 'platformatic',
+    name: flavour.name,
     codecs: ['gzip', 'snappy', 'lz4', 'zstd'],
     idempotence: true,
     payloads: 'binary',
@@ -186,11 +202,11 @@ export function platformaticDriver(bootstrap: string): ClientDriver {
 
     async produce(topic: string, messages: readonly TestMessage[], options: ProduceOptions = {}): Promise<Ack[]> {
       const producer = new Producer({
-        ...baseOptions(bootstrap, 'producer'),
+        ...baseOptions(bootstrap, flavour.name, 'producer'),
         idempotent: options.idempotent ?? false,
         // Without idempotence a retried batch could be written twice: the test must see that.
         ...(options.idempotent ? {} : { retries: 0 }),
-        autocreateTopics: false,
+        autocreateTopics: flavour.autocreateTopics ?? false,
       });
       return withClient(producer, `send to ${topic}`, async (client) => {
         const result = await client.send({

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
-import type { WalProbe } from '../../../src/metrics/wal.probe.js';
+import type { WalProbe } from '../../../src/wal/wal.probe.js';
 import { BatchAppender } from '../../../src/storage/batch-appender.js';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { ProducerIdAllocator } from '../../../src/storage/producer-ids.js';

@@ -3,7 +3,7 @@
  * falls due on the way, in deadline order (ties in scheduling order), with nowMs() at its
  * deadline, including timers scheduled by the tasks themselves.
  */
-import { Clock, type Timer } from '../../../src/groups/clock.js';
+import { Clock, type Timer } from '../../../src/common/clock.js';
 
 interface ScheduledTask {
   readonly dueMs: number;

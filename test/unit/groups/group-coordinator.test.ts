@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GROUP_INITIAL_REBALANCE_DELAY_MS, MAX_MEMBERS_PER_GROUP, NEW_MEMBER_JOIN_TIMEOUT_MS } from '../../../src/groups/group-limits.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
 import {
   advanceUntil,
   commitPartition0,

@@ -4,7 +4,7 @@ import { OFFSET_METADATA_MAX_CHARS, OFFSETS_RETENTION_CHECK_INTERVAL_MS, OFFSETS
 import type { JoinResult } from '../../../src/groups/group-member.js';
 import type { CommitParams } from '../../../src/groups/offset-manager.js';
 import type { OffsetChange } from '../../../src/groups/offset-store.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { advanceUntil, harness, heartbeat, join, SESSION_MS, stableGroupOfTwo, sync, type Harness } from './support.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
-import { rebuildBatch } from '../../../src/kafka/protocol/batch-rewrite.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
-import { parseRecords } from '../../../src/kafka/protocol/records.js';
+import { rebuildBatch } from '../../../src/record-format/batch-rewrite.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { parseRecords } from '../../../src/record-format/records.js';
 import { BatchAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';

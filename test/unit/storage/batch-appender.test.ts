@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
-import { ErrorCode } from '../../../src/kafka/protocol/error-codes.js';
-import { RecordBatchView } from '../../../src/kafka/protocol/record-batch.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { BatchAppender as AsyncCapableAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
 import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
 import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';

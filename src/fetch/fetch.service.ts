@@ -1,0 +1,141 @@
+/**
+ * The fetch step, once for both faces (Kafka Fetch, the REST read routes): whole stored
+ * batches from the one holding each partition's fetch offset, byte for byte (Buffer views
+ * of the memory tier, or read back from the WAL), within the byte budgets:
+ * - `partitionMaxBytes` per partition and `maxBytes` per request, except that the first
+ *   batch found is returned whole even beyond them (KIP-74), so a consumer always makes
+ *   progress (the REST read asks for that only on its first read);
+ * - a partition read from disk is sized only once it returns: it reserves its whole share
+ *   of the request budget, so partitions after it cannot overrun `maxBytes`.
+ * Fewer than `minBytes` found and `maxWaitMs` > 0 (and no partition in error): the fetch
+ * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
+ * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
+ * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ */
+import { Injectable } from '@nestjs/common';
+import { RetentionService } from '../retention/retention.service.js';
+import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
+import { isRefusal, refusal } from '../topics/refusal.js';
+import { TopicsService } from '../topics/topics.service.js';
+import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
+import { FetchParking } from './fetch-parking.js';
+
+export interface PartitionFetchRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly partitionMaxBytes: number;
+}
+
+export interface FetchSpec {
+  /** Read in this order; the answers come back in it. */
+  readonly partitions: readonly PartitionFetchRequest[];
+  readonly maxBytes: number;
+  readonly minBytes: number;
+  readonly maxWaitMs: number;
+  /** KIP-74: the first batch found is returned whole even beyond the byte limits. */
+  readonly firstBatchWhole: boolean;
+  /** A consumer's fetch: what it returns counts for purge_on_fetch. */
+  readonly consuming: boolean;
+}
+
+export interface PartitionFetched {
+  readonly errorCode: ErrorCodeValue;
+  readonly errorMessage: string | null;
+  readonly missing?: 'topic' | 'partition';
+  /** -1 when the partition does not exist. */
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  /** The batches, whole; null on an error. */
+  readonly records: Buffer[] | null;
+  readonly bytes: number;
+  /** The offset after the last batch returned (the fetch offset when none was). */
+  readonly nextOffset: number;
+}
+
+interface Collected {
+  readonly partitions: PartitionFetched[];
+  readonly bytes: number;
+  /** The partitions that exist (what a parked fetch listens to). */
+  readonly logs: PartitionLog[];
+  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched }>;
+}
+
+@Injectable()
+export class FetchService {
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly parking: FetchParking,
+    private readonly retention: RetentionService,
+  ) {}
+
+  async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
+    let collected = await this.collect(spec);
+    if (!this.satisfied(spec, collected)) {
+      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs);
+      collected = await this.collect(spec);
+    }
+    if (spec.consuming) {
+      for (const { log, fetched } of collected.returned) this.retention.fetched(log, fetched.nextOffset);
+    }
+    return collected.partitions;
+  }
+
+  /** Answer now: enough bytes, an error to report, no wait asked for, or nothing to wait on. */
+  private satisfied(spec: FetchSpec, collected: Collected): boolean {
+    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE);
+    return collected.bytes >= spec.minBytes || hasError || spec.maxWaitMs <= 0 || collected.logs.length === 0;
+  }
+
+  private async collect(spec: FetchSpec): Promise<Collected> {
+    let budget = spec.maxBytes;
+    let bytes = 0;
+    const logs: Array<PartitionLog | null> = [];
+    const reads = spec.partitions.map((request) => {
+      const log = this.topics.findPartition(request.topic, request.partition);
+      if (isRefusal(log)) {
+        logs.push(null);
+        return failed(log.errorCode, log.errorMessage, -1, -1, request.fetchOffset, log.missing);
+      }
+      logs.push(log);
+      const outOfRange = this.outOfRange(log, request.fetchOffset);
+      if (outOfRange !== null) return outOfRange;
+      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0);
+      // A disk read is sized only once it returns: it reserves its share of the budget now.
+      const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
+      bytes += taken;
+      budget = Math.max(0, budget - taken);
+      return this.answer(log, read);
+    });
+    const partitions = await Promise.all(reads);
+    const returned = partitions.flatMap((fetched, i) => {
+      const log = logs[i];
+      return log !== null && fetched.bytes > 0 ? [{ log, fetched }] : [];
+    });
+    const existing = logs.filter((log) => log !== null);
+    return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };
+  }
+
+  private outOfRange(log: PartitionLog, offset: number): PartitionFetched | null {
+    if (offset >= log.logStartOffset && offset <= log.highWatermark) return null;
+    const message = `offset ${offset} is out of range: ${log.topic}-${log.partition} holds offsets ${log.logStartOffset} to ${log.highWatermark - 1} (high watermark ${log.highWatermark})`;
+    return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
+  }
+
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>): Promise<PartitionFetched> {
+    const { chunks, bytes, nextOffset } = await read;
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      highWatermark: log.highWatermark,
+      logStartOffset: log.logStartOffset,
+      records: chunks,
+      bytes,
+      nextOffset,
+    };
+  }
+}
+
+function failed(errorCode: ErrorCodeValue, errorMessage: string, highWatermark: number, logStartOffset: number, nextOffset: number, missing?: 'topic' | 'partition'): PartitionFetched {
+  return { ...refusal(errorCode, errorMessage, missing === undefined ? {} : { missing }), highWatermark, logStartOffset, records: null, bytes: 0, nextOffset };
+}

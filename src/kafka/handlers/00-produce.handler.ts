@@ -1,0 +1,85 @@
+/**
+ * Produce (key 0), versions 0-9.
+ * Each partition's record batch goes through the ProduceService: topic auto-creation when
+ * the settings allow it, validation as Kafka 3.9 does it, sequence checks for idempotent
+ * producers, the plugin chain when plugins are configured, then the append (bytes stored as
+ * received). Memory mode answers once appended; durable mode once the batches are in the WAL
+ * (a WAL that cannot write: KAFKA_STORAGE_ERROR). A full memory tier (max_memory) first
+ * waits, at most half the request's timeout_ms and MEMORY_WAIT_MAX_MS, for relief; without
+ * room every partition is KAFKA_STORAGE_ERROR.
+ * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
+ * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
+ * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
+ * as Kafka answers Produce (it checks its metadata cache, never the name).
+ * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
+ * v0-2 carry legacy message sets (magic 0/1): UNSUPPORTED_FOR_MESSAGE_FORMAT.
+ * v2+: log_append_time_ms; v5+: log_start_offset; v8+: record_errors and error_message;
+ * v9: flexible.
+ */
+import { Controller, Logger } from '@nestjs/common';
+import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import {
+  ProduceApi,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+} from '../../wire/messages/00-produce.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
+
+const VALID_ACKS = new Set([-1, 0, 1]);
+
+@Controller()
+export class ProduceHandler {
+  private readonly log = new Logger('Produce');
+
+  constructor(private readonly producer: ProduceService) {}
+
+  @KafkaApi(ProduceApi, { min: 0, max: 9 })
+  async produce({ body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+    if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
+    const partitions: PartitionRecords[] = body.topicData.flatMap((topic) =>
+      topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records })),
+    );
+    const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
+    if (body.acks === 0) {
+      Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
+      return NO_RESPONSE;
+    }
+    const outcomes = await Promise.all(started);
+    return { throttleTimeMs: 0, responses: this.nest(body, (index) => answer(outcomes[index])) };
+  }
+
+  private refuseAcks(body: ProduceRequest): ProduceResponse {
+    const message = `acks must be -1, 0 or 1, got ${body.acks}`;
+    return { throttleTimeMs: 0, responses: this.nest(body, (_, index) => failed(index, ErrorCode.INVALID_REQUIRED_ACKS, message)) };
+  }
+
+  /** The response's topics and partitions in request order; `partitionAnswer` gets the partition's position in the flat list. */
+  private nest(body: ProduceRequest, partitionAnswer: (position: number, index: number) => ProduceResponsePartitionProduceResponse): ProduceResponse['responses'] {
+    let position = 0;
+    return body.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((data) => partitionAnswer(position++, data.index)),
+    }));
+  }
+}
+
+function answer(outcome: ProduceOutcome): ProduceResponsePartitionProduceResponse {
+  // An illegal name never reaches Kafka's log layer: its Produce answers UNKNOWN_TOPIC_OR_PARTITION.
+  if (outcome.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION) return failed(outcome.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, outcome.errorMessage);
+  return {
+    index: outcome.partition,
+    errorCode: outcome.errorCode,
+    errorMessage: outcome.errorMessage,
+    baseOffset: outcome.baseOffset,
+    logAppendTimeMs: outcome.logAppendTimeMs,
+    logStartOffset: outcome.logStartOffset,
+    recordErrors: outcome.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })),
+  };
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null): ProduceResponsePartitionProduceResponse {
+  return { index, errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}

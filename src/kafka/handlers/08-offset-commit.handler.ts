@@ -1,0 +1,34 @@
+/**
+ * OffsetCommit (key 8), versions 0-8.
+ * Commits consumer-group offsets through the OffsetManager. Served even with
+ * enable_consumer_groups off: consumers that assign partitions themselves still commit
+ * under a group id. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a simple commit
+ * (generation -1, no member id) is accepted only while the group has no members.
+ * v0: no generation or member (a simple commit); v1: per-partition commit timestamp
+ * (ignored: the broker's time is used); v2-4: retention time (an explicit one overrides
+ * offsets retention); v3+: throttle time; v6+: leader epoch; v7+: group instance id;
+ * v8: flexible.
+ */
+import { Controller } from '@nestjs/common';
+import { OffsetManager } from '../../groups/offset-manager.js';
+import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../../wire/messages/08-offset-commit.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class OffsetCommitHandler {
+  constructor(private readonly offsets: OffsetManager) {}
+
+  @KafkaApi(OffsetCommitApi, { min: 0, max: 8 })
+  async offsetCommit({ body }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
+    const topics = this.offsets.commit({
+      groupId: body.groupId,
+      generationId: body.generationIdOrMemberEpoch,
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId,
+      retentionTimeMs: body.retentionTimeMs,
+      topics: body.topics,
+    });
+    return { throttleTimeMs: 0, topics };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * LeaveGroup (key 13), versions 0-4.
+ * Members leave a consumer group through the GroupCoordinator. v0-2: one member id, its error at top level; v1+: throttle time;
+ * v3+: a batch of members (by member id and/or group instance id) with per-member errors;
+ * v4: flexible.
+ * With enable_consumer_groups off it is not advertised and is refused with
+ * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
+ */
+import { Controller } from '@nestjs/common';
+import { GroupCoordinator } from '../../groups/group-coordinator.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from '../../wire/messages/13-leave-group.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+const FIRST_BATCHED_LEAVE_VERSION = 3;
+
+@Controller()
+export class LeaveGroupHandler {
+  constructor(private readonly coordinator: GroupCoordinator) {}
+
+  @KafkaApi(LeaveGroupApi, { min: 0, max: 4, feature: 'consumer-groups' })
+  async leaveGroup({ header, body }: KafkaRequest<LeaveGroupRequest>): Promise<LeaveGroupResponse> {
+    if (header.apiVersion >= FIRST_BATCHED_LEAVE_VERSION) {
+      return { throttleTimeMs: 0, ...this.coordinator.leave(body.groupId, body.members) };
+    }
+    const result = this.coordinator.leave(body.groupId, [{ memberId: body.memberId, groupInstanceId: null }]);
+    const memberError = result.members[0]?.errorCode ?? ErrorCode.NONE;
+    return { throttleTimeMs: 0, errorCode: result.errorCode !== ErrorCode.NONE ? result.errorCode : memberError };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * SyncGroup (key 14), versions 0-4.
+ * The leader hands out the assignments and every member gets its own, through the
+ * GroupCoordinator; a follower's request parks until the leader's arrives (bounded by the
+ * rebalance timeout). v1+: throttle time; v3+: group instance id; v4: flexible.
+ * (v5+ adds protocol type and name; not served.)
+ * With enable_consumer_groups off it is not advertised and is refused with
+ * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
+ */
+import { Controller } from '@nestjs/common';
+import { GroupCoordinator } from '../../groups/group-coordinator.js';
+import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../../wire/messages/14-sync-group.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class SyncGroupHandler {
+  constructor(private readonly coordinator: GroupCoordinator) {}
+
+  @KafkaApi(SyncGroupApi, { min: 0, max: 4, feature: 'consumer-groups' })
+  async syncGroup({ body }: KafkaRequest<SyncGroupRequest>): Promise<SyncGroupResponse> {
+    const result = await this.coordinator.sync(body);
+    return { throttleTimeMs: 0, ...result };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * DescribeGroups (key 15), versions 0-5.
+ * The admin view of consumer groups, from the GroupCoordinator. State names as Kafka's
+ * ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"); member metadata
+ * and assignments only while Stable; an unknown group is "Dead" with error 0 (Kafka up to v5).
+ * v1+: throttle time; v3+: authorized operations when asked (no authorizer: everything a
+ * group supports); v4+: group instance ids; v5: flexible.
+ * With enable_consumer_groups off it is not advertised and each group is refused with
+ * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
+ */
+import { Controller } from '@nestjs/common';
+import { GroupCoordinator } from '../../groups/group-coordinator.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../wire/messages/15-describe-groups.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+/** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8), as a bitfield. */
+const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+const FIRST_AUTHORIZED_OPERATIONS_VERSION = 3;
+
+@Controller()
+export class DescribeGroupsHandler {
+  constructor(private readonly coordinator: GroupCoordinator) {}
+
+  @KafkaApi(DescribeGroupsApi, {
+    min: 0,
+    max: 5,
+    feature: 'consumer-groups',
+    whenDisabled: (body, errorCode) => ({ groups: body.groups.map((groupId) => ({ groupId, errorCode })) }),
+  })
+  async describeGroups({ header, body }: KafkaRequest<DescribeGroupsRequest>): Promise<DescribeGroupsResponse> {
+    const withOperations = header.apiVersion >= FIRST_AUTHORIZED_OPERATIONS_VERSION && body.includeAuthorizedOperations;
+    return {
+      throttleTimeMs: 0,
+      groups: body.groups.map((groupId) => {
+        const group = this.coordinator.describe(groupId);
+        return {
+          errorCode: ErrorCode.NONE,
+          groupId,
+          groupState: group.state,
+          protocolType: group.protocolType,
+          protocolData: group.protocolData,
+          members: group.members.map((m) => ({ ...m, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+          ...(withOperations ? { authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : {}),
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * CreateTopics (key 19), versions 0-5.
+ * Each topic through the TopicsService: a legal name (INVALID_TOPIC_EXCEPTION),
+ * TOPIC_ALREADY_EXISTS, num_partitions -1 = the `kafka_cfg_num_partitions` setting,
+ * replication factor -1 or 1 (one broker), explicit assignments must name broker 1, configs
+ * checked against the topic configs Blink knows (INVALID_CONFIG). A name given twice in one
+ * request is INVALID_REQUEST for both. validate_only checks and creates nothing. Durable
+ * mode answers once the topic metadata is on disk (else KAFKA_STORAGE_ERROR).
+ * v1+: validate_only, error messages; v2+: throttle time; v5+: flexible, and the created
+ * topic's partition count, replication factor and configs (none when validate_only).
+ */
+import { Controller } from '@nestjs/common';
+import { isRefusal } from '../../topics/refusal.js';
+import { TopicsService } from '../../topics/topics.service.js';
+import { topicConfigEntries } from '../../topics/configs.service.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import {
+  CreateTopicsApi,
+  type CreateTopicsRequest,
+  type CreateTopicsRequestCreatableTopic,
+  type CreateTopicsResponse,
+  type CreateTopicsResponseCreatableTopicResult,
+} from '../../wire/messages/19-create-topics.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+import { kafkaConfigSource } from './32-describe-configs.handler.js';
+
+@Controller()
+export class CreateTopicsHandler {
+  constructor(private readonly topics: TopicsService) {}
+
+  @KafkaApi(CreateTopicsApi, { min: 0, max: 5 })
+  async createTopics({ body }: KafkaRequest<CreateTopicsRequest>): Promise<CreateTopicsResponse> {
+    const seen = new Set<string>();
+    const duplicated = new Set(body.topics.filter((t) => seen.size === seen.add(t.name).size).map((t) => t.name));
+    const results = body.topics.map(async (request): Promise<CreateTopicsResponseCreatableTopicResult> => {
+      if (duplicated.has(request.name)) {
+        return { name: request.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${request.name}' appears more than once in the request` };
+      }
+      return this.createTopic(request, body.validateOnly);
+    });
+    return { throttleTimeMs: 0, topics: await Promise.all(results) };
+  }
+
+  private async createTopic(request: CreateTopicsRequestCreatableTopic, validateOnly: boolean): Promise<CreateTopicsResponseCreatableTopicResult> {
+    const created = await this.topics.create(
+      {
+        name: request.name,
+        partitionCount: request.numPartitions,
+        replicationFactor: request.replicationFactor,
+        assignments: request.assignments.map((a) => a.brokerIds),
+        configs: request.configs.map((c) => [c.name, c.value] as const),
+      },
+      validateOnly,
+    );
+    if (isRefusal(created)) return { name: request.name, errorCode: created.errorCode, errorMessage: created.errorMessage };
+    return {
+      name: request.name,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      numPartitions: created.partitionCount,
+      replicationFactor: 1,
+      configs: created.topic === null ? [] : topicConfigEntries(created.topic).map(({ name, value, source }) => ({
+        name,
+        value,
+        readOnly: false,
+        configSource: kafkaConfigSource(source),
+        isSensitive: false,
+      })),
+    };
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * DescribeConfigs (key 32), versions 0-4.
+ * Topics (resource type 2: every topic config, set on the topic or the default) and this
+ * broker (type 4, name "" or "1": its settings that Kafka clients ask about, read-only),
+ * from the ConfigsService; configuration_keys null = all. An unknown topic is
+ * UNKNOWN_TOPIC_OR_PARTITION, another broker or resource type INVALID_REQUEST.
+ * v0: is_default; v1+: config source (1 topic, 4 static broker, 5 default) and synonyms
+ * (none); v3+: config type, documentation (null); v4: flexible.
+ */
+import { Controller } from '@nestjs/common';
+import { ConfigResourceType, ConfigsService, type ConfigSource } from '../../topics/configs.service.js';
+import { isRefusal } from '../../topics/refusal.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import {
+  DescribeConfigsApi,
+  type DescribeConfigsRequest,
+  type DescribeConfigsRequestDescribeConfigsResource,
+  type DescribeConfigsResponse,
+  type DescribeConfigsResponseDescribeConfigsResult,
+} from '../../wire/messages/32-describe-configs.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+/** Kafka's DescribeConfigs config_source values. */
+const KAFKA_CONFIG_SOURCES: Readonly<Record<ConfigSource, number>> = { topic: 1, broker: 4, default: 5 };
+
+/** The config_source a Kafka client reads (DescribeConfigs v1+, CreateTopics v5+). */
+export function kafkaConfigSource(source: ConfigSource): number {
+  return KAFKA_CONFIG_SOURCES[source];
+}
+
+@Controller()
+export class DescribeConfigsHandler {
+  constructor(private readonly configs: ConfigsService) {}
+
+  @KafkaApi(DescribeConfigsApi, { min: 0, max: 4 })
+  async describeConfigs({ body }: KafkaRequest<DescribeConfigsRequest>): Promise<DescribeConfigsResponse> {
+    return { throttleTimeMs: 0, results: body.resources.map((resource) => this.describeResource(resource)) };
+  }
+
+  private describeResource(resource: DescribeConfigsRequestDescribeConfigsResource): DescribeConfigsResponseDescribeConfigsResult {
+    const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+    const entries = this.configs.describe(resource, resource.configurationKeys);
+    if (isRefusal(entries)) return { ...base, errorCode: entries.errorCode, errorMessage: entries.errorMessage, configs: [] };
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      configs: entries.map(({ name, value, source, type }) => ({
+        name,
+        value,
+        readOnly: resource.resourceType === ConfigResourceType.BROKER,
+        isDefault: source === 'default',
+        configSource: kafkaConfigSource(source),
+        isSensitive: false,
+        synonyms: [],
+        configType: type,
+        documentation: null,
+      })),
+    };
+  }
+}

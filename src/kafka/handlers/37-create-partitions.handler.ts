@@ -1,0 +1,30 @@
+/**
+ * CreatePartitions (key 37), versions 0-3.
+ * Grows a topic's partition count through the TopicsService: the new count must be larger
+ * and at most 10,000 (INVALID_PARTITIONS), an unknown topic is UNKNOWN_TOPIC_OR_PARTITION;
+ * explicit assignments are not needed on one broker and are ignored. validate_only checks
+ * and changes nothing. Durable mode answers once the topic metadata is on disk (else
+ * KAFKA_STORAGE_ERROR). v1: no change on the wire; v2+: flexible.
+ */
+import { Controller } from '@nestjs/common';
+import { isRefusal } from '../../topics/refusal.js';
+import { TopicsService } from '../../topics/topics.service.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../wire/messages/37-create-partitions.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class CreatePartitionsHandler {
+  constructor(private readonly topics: TopicsService) {}
+
+  @KafkaApi(CreatePartitionsApi, { min: 0, max: 3 })
+  async createPartitions({ body }: KafkaRequest<CreatePartitionsRequest>): Promise<CreatePartitionsResponse> {
+    const results = body.topics.map(async ({ name, count }) => {
+      const grown = await this.topics.createPartitions(name, count, body.validateOnly);
+      if (isRefusal(grown)) return { name, errorCode: grown.errorCode, errorMessage: grown.errorMessage };
+      return { name, errorCode: ErrorCode.NONE, errorMessage: null };
+    });
+    return { throttleTimeMs: 0, results: await Promise.all(results) };
+  }
+}

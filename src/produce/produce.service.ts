@@ -1,0 +1,88 @@
+/**
+ * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
+ * bounded wait when the memory tier is full (max_memory), then for each partition the topic
+ * look-up or auto-creation, the partition check, and RecordIngest (validation, the plugin
+ * chain, the append; in durable mode the answer waits for the WAL). Each partition gets an
+ * outcome with its Kafka error code; nothing throws for bad input.
+ * How long to wait for memory is the face's policy (MemoryWait): without room after it,
+ * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
+ */
+import { Injectable } from '@nestjs/common';
+import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-accountant.js';
+import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
+import { TopicsService } from '../topics/topics.service.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import { RecordIngest, type IngestOutcome } from './record-ingest.js';
+
+/** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
+export const MEMORY_WAIT_MAX_MS = 10_000;
+/** How long a REST produce waits for memory-pressure relief when the memory tier is full. */
+export const REST_MEMORY_WAIT_MS = 5_000;
+
+/** How long each face lets a produce wait for room in a full memory tier. */
+export const MemoryWait = {
+  /** Kafka: half the request's timeout_ms (the client must still get its answer in time), at most MEMORY_WAIT_MAX_MS. */
+  forKafka: (timeoutMs: number): number => Math.min(Math.max(timeoutMs, 0) / 2, MEMORY_WAIT_MAX_MS),
+  /** REST: HTTP carries no timeout to go by, so a fixed wait. */
+  forRest: (): number => REST_MEMORY_WAIT_MS,
+} as const;
+
+/** One partition's records in a produce request. */
+export interface PartitionRecords {
+  readonly topic: string;
+  /** The partition, or how to pick it once the topic's partition count is known (REST: by key). */
+  readonly partition: number | ((partitionCount: number) => number);
+  /** One record batch, as produced (null: Kafka's null records, refused by validation). */
+  readonly records: Buffer | null;
+}
+
+export interface ProduceOutcome extends IngestOutcome {
+  /** The partition written, or -1 when refused before one was picked. */
+  readonly partition: number;
+  /** The partition's log start offset after the append; -1 when the partition was not found or a plugin refused records (Kafka's log_start_offset). */
+  readonly logStartOffset: number;
+  readonly missing?: Refusal['missing'];
+}
+
+@Injectable()
+export class ProduceService {
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly accountant: MemoryAccountant,
+    private readonly ingest: RecordIngest,
+  ) {}
+
+  /** `start`, then every partition's outcome, in request order. */
+  async produce(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<ProduceOutcome[]> {
+    return Promise.all(await this.start(partitions, memoryWaitMs, nowMs));
+  }
+
+  /**
+   * Waits up to `memoryWaitMs` if the memory tier is full, then starts every partition's
+   * step in request order, and resolves once all are started with one promise per partition.
+   * A caller that does not await the outcomes (Kafka acks=0) still has the batches appended
+   * in the order they were produced: each append starts before the next partition's.
+   */
+  async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
+    if (this.accountant.isFull && !(await this.accountant.waitForRoom(memoryWaitMs))) {
+      const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
+      return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
+    }
+    return partitions.map((target) => this.producePartition(target, nowMs));
+  }
+
+  /** Runs synchronously up to the append (an async function runs until its first await). */
+  private async producePartition(target: PartitionRecords, nowMs: number): Promise<ProduceOutcome> {
+    const topic = this.topics.resolve(target.topic, true);
+    if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
+    const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
+    const log = this.topics.partitionOf(topic, partition);
+    if (isRefusal(log)) return refused(partition, log);
+    const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
+    return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
+  }
+}
+
+function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {
+  return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: [], logStartOffset: -1 };
+}

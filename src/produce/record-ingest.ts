@@ -1,0 +1,55 @@
+/**
+ * The one storage step every produce path takes once a batch has reached its partition
+ * (Kafka Produce and REST produce alike): validate, run the plugin chain (skipped when no
+ * plugin is loaded), then append what the plugins left. Without plugins the append starts
+ * before the first await (BatchAppender assigns the offsets synchronously), so batches started
+ * in order are stored in order even when their answers are not awaited (acks=0). A plugin
+ * refusal comes back as an outcome naming the refused records.
+ */
+import { Injectable } from '@nestjs/common';
+import { BatchAppender, type AppendOutcome } from '../storage/batch-appender.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import type { Topic } from '../storage/topic-registry.js';
+import { PluginService, type RecordRefusal } from '../plugins/plugin.service.js';
+import { ProduceProbe } from './produce.probe.js';
+
+export interface IngestOutcome extends AppendOutcome {
+  /** Records a plugin refused (reject-batch mode); empty otherwise. */
+  readonly recordErrors: readonly RecordRefusal[];
+}
+
+const NO_REFUSALS: readonly RecordRefusal[] = [];
+
+function withoutRefusals(outcome: AppendOutcome): IngestOutcome {
+  return { ...outcome, recordErrors: NO_REFUSALS };
+}
+
+@Injectable()
+export class RecordIngest {
+  constructor(
+    private readonly appender: BatchAppender,
+    private readonly plugins: PluginService,
+    private readonly probe: ProduceProbe,
+  ) {}
+
+  async ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
+    const outcome = this.plugins.active
+      ? await this.ingestThroughPlugins(topic, log, records, nowMs)
+      : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
+    return outcome;
+  }
+
+  private async ingestThroughPlugins(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
+    const problem = this.appender.validate(topic, records);
+    if (problem !== null) return withoutRefusals(problem);
+    const batch = records as Buffer;
+    const filtered = await this.plugins.filter(topic.name, log.partition, batch);
+    if (filtered.kind === 'refused') {
+      const { errorCode, errorMessage, recordErrors } = filtered;
+      return { errorCode, errorMessage, recordErrors, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
+    }
+    if (filtered.kind === 'all-dropped') return withoutRefusals(this.appender.acknowledgeDropped(log, batch));
+    return withoutRefusals(await this.appender.appendValidated(topic, log, filtered.batch, nowMs));
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module.js';
+import { WalModule } from '../wal/wal.module.js';
+import { StorageRecovery } from './storage-recovery.js';
+
+/** The storage step of the boot: the WAL's topics and partitions, then the groups' committed offsets. */
+@Module({
+  imports: [WalModule, GroupsModule],
+  providers: [StorageRecovery],
+  exports: [StorageRecovery],
+})
+export class RecoveryModule {}

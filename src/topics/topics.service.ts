@@ -1,0 +1,184 @@
+/**
+ * Topic administration, once for both faces (Kafka CreateTopics, DeleteTopics,
+ * CreatePartitions, DeleteRecords, Metadata look-ups; the REST topic routes): legal names,
+ * existence, partition counts and ranges, topic configs checked against the ones Blink
+ * knows, and, in durable mode, the answer waits until the topic metadata is on disk
+ * (TopicRegistry.whenPersisted; a failed write is KAFKA_STORAGE_ERROR).
+ * Every method answers with what it did or a Refusal carrying the Kafka error code.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { ClusterIdentity } from '../cluster/cluster-identity.js';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { RetentionService } from '../retention/retention.service.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import { validateTopicConfig } from '../storage/topic-config.js';
+import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem, TopicRegistry, type Topic } from '../storage/topic-registry.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import { isRefusal, refusal, type Refusal } from './refusal.js';
+
+/** DeleteRecords' offset meaning "up to the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
+export const DELETE_UP_TO_HIGH_WATERMARK = -1;
+
+/** A topic to create, as CreateTopics or the REST route asks for it. */
+export interface TopicSpec {
+  readonly name: string;
+  /** -1: the `kafka_cfg_num_partitions` setting. Ignored when `assignments` lists the partitions. */
+  readonly partitionCount: number;
+  /** -1 (the broker default) or 1: there is one broker. */
+  readonly replicationFactor: number;
+  /** The brokers of each partition, when the request assigns them (CreateTopics); empty otherwise. */
+  readonly assignments: readonly (readonly number[])[];
+  /** Config overrides; values must be strings (Kafka's null is refused as an invalid value). */
+  readonly configs: ReadonlyArray<readonly [string, unknown]>;
+}
+
+export interface CreatedTopic {
+  readonly partitionCount: number;
+  /** The topic, or null when the request only validated. */
+  readonly topic: Topic | null;
+}
+
+export interface DeletedRecords {
+  /** The log start offset after the deletion (Kafka's low_watermark). */
+  readonly lowWatermark: number;
+  /** Records that became unreadable. */
+  readonly purgedRecords: number;
+}
+
+@Injectable()
+export class TopicsService {
+  constructor(
+    private readonly topics: TopicRegistry,
+    private readonly retention: RetentionService,
+    private readonly cluster: ClusterIdentity,
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+  ) {}
+
+  /** Every topic, in creation order. */
+  all(): Topic[] {
+    return [...this.topics.all()];
+  }
+
+  find(name: string): Topic | Refusal {
+    return this.topics.get(name) ?? refusal(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`, { missing: 'topic' });
+  }
+
+  partitionOf(topic: Topic, partition: number): PartitionLog | Refusal {
+    const log = Number.isInteger(partition) ? topic.partitions[partition] : undefined;
+    if (log !== undefined) return log;
+    const count = topic.partitions.length;
+    return refusal(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${topic.name}' has ${count} partition(s), numbered 0..${count - 1}: partition ${partition} does not exist`, {
+      missing: 'partition',
+    });
+  }
+
+  findPartition(name: string, partition: number): PartitionLog | Refusal {
+    const topic = this.find(name);
+    return isRefusal(topic) ? topic : this.partitionOf(topic, partition);
+  }
+
+  /**
+   * The topic, auto-created when `allowAutoCreate` and the `auto_create_topics` setting both
+   * allow it (Metadata v4+ asks; Produce and REST produce always allow). An illegal name is
+   * INVALID_TOPIC_EXCEPTION.
+   */
+  resolve(name: string, allowAutoCreate: boolean): Topic | Refusal {
+    const topic = this.topics.getOrAutoCreate(name, allowAutoCreate);
+    if (topic !== undefined) return topic;
+    const nameProblem = topicNameProblem(name);
+    if (nameProblem !== null) return refusal(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    const why = allowAutoCreate && !this.config.autoCreateTopics ? ' (auto_create_topics is off)' : '';
+    return refusal(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist${why}`, { missing: 'topic' });
+  }
+
+  findById(topicId: string): Topic | Refusal {
+    for (const topic of this.topics.all()) if (topic.id === topicId) return topic;
+    return refusal(ErrorCode.UNKNOWN_TOPIC_ID, `no topic has id ${topicId}`);
+  }
+
+  async create(spec: TopicSpec, validateOnly: boolean): Promise<CreatedTopic | Refusal> {
+    const partitionCount = spec.assignments.length > 0 ? spec.assignments.length : spec.partitionCount === -1 ? this.topics.defaultPartitions : spec.partitionCount;
+    const problem = this.creationProblem(spec, partitionCount);
+    if (problem !== null) return problem;
+    if (validateOnly) return { partitionCount, topic: null };
+    const overrides = new Map(spec.configs.map(([name, value]) => [name, value as string]));
+    const topic = this.topics.create(spec.name, partitionCount, overrides);
+    return (await this.persisted(topic.name)) ?? { partitionCount, topic };
+  }
+
+  /** Resolves null once the topic and its data are gone (and, in durable mode, that is on disk). */
+  async delete(name: string): Promise<Refusal | null> {
+    const topic = this.find(name);
+    if (isRefusal(topic)) return topic;
+    this.topics.delete(name);
+    return this.persisted(name);
+  }
+
+  /** CreatePartitions: the count only grows, up to MAX_PARTITIONS_PER_TOPIC. */
+  async createPartitions(name: string, count: number, validateOnly: boolean): Promise<Topic | Refusal> {
+    const topic = this.find(name);
+    if (isRefusal(topic)) return topic;
+    if (count <= topic.partitions.length || count > MAX_PARTITIONS_PER_TOPIC) {
+      return refusal(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic '${name}' has ${topic.partitions.length} partitions; the new count must be larger and at most ${MAX_PARTITIONS_PER_TOPIC}, got ${count}`,
+      );
+    }
+    if (validateOnly) return topic;
+    this.topics.addPartitions(topic, count);
+    return (await this.persisted(name)) ?? topic;
+  }
+
+  /**
+   * DeleteRecords: the log start offset moves to `offset` (DELETE_UP_TO_HIGH_WATERMARK: to
+   * the high watermark) through the retention path. Beyond the high watermark, or negative,
+   * is OFFSET_OUT_OF_RANGE, as in Kafka.
+   */
+  deleteRecords(log: PartitionLog, offset: number): DeletedRecords | Refusal {
+    const target = offset === DELETE_UP_TO_HIGH_WATERMARK ? log.highWatermark : offset;
+    if (target < 0 || target > log.highWatermark) {
+      const where = target < 0 ? 'is negative' : `is beyond the high watermark ${log.highWatermark}`;
+      return refusal(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} ${where} of ${log.topic}-${log.partition}`);
+    }
+    const before = log.logStartOffset;
+    this.retention.deleteRecordsBefore(log, target);
+    return { lowWatermark: log.logStartOffset, purgedRecords: log.logStartOffset - before };
+  }
+
+  /** The rules of CreateTopics, in Kafka's order; null when `spec` may be created. */
+  private creationProblem(spec: TopicSpec, partitionCount: number): Refusal | null {
+    const nameProblem = topicNameProblem(spec.name);
+    if (nameProblem !== null) return refusal(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (this.topics.get(spec.name) !== undefined) return refusal(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    if (spec.assignments.some((brokers) => brokers.some((id) => id !== this.cluster.nodeId))) {
+      return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `only broker ${this.cluster.nodeId} exists`);
+    }
+    if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > MAX_PARTITIONS_PER_TOPIC) {
+      return refusal(ErrorCode.INVALID_PARTITIONS, `number of partitions must be 1..${MAX_PARTITIONS_PER_TOPIC}, got ${partitionCount}`);
+    }
+    if (spec.replicationFactor !== -1 && spec.replicationFactor !== 1) {
+      return refusal(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${spec.replicationFactor} larger than available brokers: 1.`);
+    }
+    return configsProblem(spec.configs);
+  }
+
+  /** Durable mode: null once the last change to topic `name` is on disk, KAFKA_STORAGE_ERROR if it could not be written. */
+  private async persisted(name: string): Promise<Refusal | null> {
+    try {
+      await this.topics.whenPersisted(name);
+      return null;
+    } catch (error) {
+      return refusal(ErrorCode.KAFKA_STORAGE_ERROR, `topic metadata of '${name}' could not be saved: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** INVALID_CONFIG listing every config that is unknown or has an invalid value, or null. */
+function configsProblem(configs: ReadonlyArray<readonly [string, unknown]>): Refusal | null {
+  const problems: string[] = [];
+  for (const [name, value] of configs) {
+    const problem = typeof value === 'string' || value === null ? validateTopicConfig(name, value) : `topic config '${name}' must be given as a string`;
+    if (problem !== null) problems.push(problem);
+  }
+  return problems.length === 0 ? null : refusal(ErrorCode.INVALID_CONFIG, problems.join('; '), { details: problems });
+}

@@ -1,0 +1,146 @@
+/**
+ * FetchService: the fetch step both faces take (Kafka Fetch, the REST read), each
+ * partition's answer with the Kafka error code a client gets: whole stored batches within
+ * partition_max_bytes and max_bytes (KIP-74: the first batch whole), a disk read reserving
+ * its share of the budget, parking until min_bytes or max_wait_ms, and purge_on_fetch.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FetchSpec, PartitionFetchRequest } from '../../../src/fetch/fetch.service.js';
+import type { ColdTier, ReadResult } from '../../../src/storage/partition-log.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { buildBatch, values } from '../../support/batch-builder.js';
+import { domain } from '../topics/support.js';
+
+/** Long enough that a test finishing early proves the wait was cut short. */
+const LONG_WAIT_MS = 30_000;
+const MB = 1024 * 1024;
+
+const partition = (topic: string, index: number, fetchOffset: number, partitionMaxBytes = MB): PartitionFetchRequest => ({ topic, partition: index, fetchOffset, partitionMaxBytes });
+
+function spec(partitions: PartitionFetchRequest[], overrides: Partial<FetchSpec> = {}): FetchSpec {
+  return { partitions, maxBytes: 50 * MB, minBytes: 1, maxWaitMs: 0, firstBatchWhole: true, consuming: true, ...overrides };
+}
+
+/** A topic `t` with two partitions; partition 0 holds `batches` batches of 2 records each. */
+async function withData(batches: number, env: Record<string, string> = {}) {
+  const d = domain(env);
+  d.registry.create('t', 2);
+  const sizes: number[] = [];
+  for (let i = 0; i < batches; i++) {
+    const records = buildBatch(values(2, `batch${i}-`));
+    sizes.push(records.length);
+    await d.producer.produce([{ topic: 't', partition: 0, records }], 0, 0);
+  }
+  return { ...d, sizes };
+}
+
+/** A WAL stand-in (no disk): answers reads asynchronously with `batch`, as PartitionWal does. */
+function coldTierHolding(batch: Buffer, nextOffset: number): ColdTier {
+  return {
+    read: async (): Promise<ReadResult> => ({ chunks: [batch], bytes: batch.length, nextOffset }),
+    append: () => undefined,
+    releaseBelow: () => undefined,
+    findBatchByTimestamp: async () => null,
+    segments: () => [],
+    close: () => undefined,
+  };
+}
+
+describe('FetchService', () => {
+  it('returns whole batches from the one holding the fetch offset, with the partition offsets', async () => {
+    const { fetcher, sizes } = await withData(3);
+    const [fetched] = await fetcher.fetch(spec([partition('t', 0, 3)]));
+    assert.deepEqual([fetched.errorCode, fetched.highWatermark, fetched.logStartOffset, fetched.nextOffset], [ErrorCode.NONE, 6, 0, 6]);
+    assert.deepEqual(fetched.records?.map((b) => b.length), [sizes[1], sizes[2]], 'offset 3 lies in the second batch: it comes whole');
+    assert.equal(fetched.bytes, sizes[1] + sizes[2]);
+  });
+
+  it('refuses unknown topics and partitions, and offsets out of range, at once even with max_wait', async () => {
+    const { fetcher, topics, registry } = await withData(2);
+    topics.deleteRecords(registry.partition('t', 0)!, 2);
+    const started = performance.now();
+    const fetched = await fetcher.fetch(
+      spec([partition('absent', 0, 0), partition('t', 9, 0), partition('t', 0, 0), partition('t', 0, 5), partition('t', 1, 0)], { maxWaitMs: LONG_WAIT_MS }),
+    );
+    assert.ok(performance.now() - started < LONG_WAIT_MS / 2, 'an error answers without parking');
+    assert.deepEqual(fetched.map((f) => [f.errorCode, f.highWatermark, f.logStartOffset, f.records === null]), [
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, true],
+      [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, true],
+      [ErrorCode.OFFSET_OUT_OF_RANGE, 4, 2, true],
+      [ErrorCode.OFFSET_OUT_OF_RANGE, 4, 2, true],
+      [ErrorCode.NONE, 0, 0, false],
+    ]);
+    assert.deepEqual([fetched[0].missing, fetched[1].missing], ['topic', 'partition']);
+    assert.match(fetched[2].errorMessage ?? '', /offset 0 is out of range: t-0 holds offsets 2 to 3 \(high watermark 4\)/);
+  });
+
+  it('partition_max_bytes bounds each partition, max_bytes the whole answer, and the first batch comes whole (KIP-74)', async () => {
+    const { fetcher, producer, sizes } = await withData(3);
+    await producer.produce([{ topic: 't', partition: 1, records: buildBatch(values(2)) }], 0, 0);
+    const [onePartition] = await fetcher.fetch(spec([partition('t', 0, 0, sizes[0] + sizes[1])]));
+    assert.equal(onePartition.records?.length, 2, 'partition_max_bytes holds two batches');
+    const [oversized] = await fetcher.fetch(spec([partition('t', 0, 0, 1)]));
+    assert.deepEqual([oversized.records?.length, oversized.nextOffset], [1, 2], 'the first batch whole beyond partition_max_bytes');
+    const both = await fetcher.fetch(spec([partition('t', 0, 0), partition('t', 1, 0)], { maxBytes: sizes[0] + sizes[1] }));
+    assert.deepEqual(both.map((f) => f.records?.length), [2, 0], 'max_bytes is spent by the first partition');
+    const tiny = await fetcher.fetch(spec([partition('t', 0, 0), partition('t', 1, 0)], { maxBytes: 1 }));
+    assert.deepEqual(tiny.map((f) => f.records?.length), [1, 0], 'only the first batch of the answer may exceed max_bytes');
+    const strict = await fetcher.fetch(spec([partition('t', 0, 0, 1)], { firstBatchWhole: false }));
+    assert.deepEqual(strict.map((f) => [f.records?.length, f.nextOffset]), [[0, 0]], 'without KIP-74 (the REST read after its first read) nothing oversized');
+  });
+
+  it('a partition read from disk reserves its share of max_bytes before the partitions after it are read', async () => {
+    const d = domain();
+    d.registry.create('t', 2);
+    const coldBatch = buildBatch(values(2));
+    d.registry.partition('t', 0)!.attachColdTier(coldTierHolding(coldBatch, 2), false, { logStartOffset: 0, highWatermark: 2 });
+    const memoryBatch = buildBatch(values(2));
+    await d.producer.produce([{ topic: 't', partition: 1, records: memoryBatch }], 0, 0);
+    const share = 10 * memoryBatch.length;
+    const fetched = await d.fetcher.fetch(spec([partition('t', 0, 0, share), partition('t', 1, 0, share)], { maxBytes: share + memoryBatch.length - 1 }));
+    assert.deepEqual(fetched.map((f) => f.bytes), [coldBatch.length, 0], 'the disk read took its whole share: no room left for partition 1');
+    const roomy = await d.fetcher.fetch(spec([partition('t', 0, 0, share), partition('t', 1, 0, share)], { maxBytes: share + memoryBatch.length }));
+    assert.deepEqual(roomy.map((f) => f.bytes), [coldBatch.length, memoryBatch.length]);
+  });
+
+  it('parks below min_bytes until an append brings enough, then answers with it', async () => {
+    const { fetcher, producer, parking } = await withData(1);
+    const started = performance.now();
+    const parked = fetcher.fetch(spec([partition('t', 0, 2), partition('t', 1, 0)], { maxWaitMs: LONG_WAIT_MS, minBytes: 1 }));
+    await waitFor(() => parking.parkedCount === 1);
+    await producer.produce([{ topic: 't', partition: 1, records: buildBatch(values(1)) }], 0, 0);
+    const fetched = await parked;
+    assert.ok(performance.now() - started < LONG_WAIT_MS / 2, 'woken by the append, not by max_wait_ms');
+    assert.deepEqual(fetched.map((f) => [f.errorCode, f.records?.length]), [[ErrorCode.NONE, 0], [ErrorCode.NONE, 1]]);
+    assert.equal(parking.parkedCount, 0);
+  });
+
+  it('answers with what it has once max_wait_ms passes', async () => {
+    const { fetcher, parking } = await withData(1);
+    const waitMs = 30;
+    const started = performance.now();
+    const [fetched] = await fetcher.fetch(spec([partition('t', 0, 2)], { maxWaitMs: waitMs, minBytes: 1 }));
+    assert.ok(performance.now() - started >= waitMs - 5, 'it waited');
+    assert.deepEqual([fetched.errorCode, fetched.bytes, fetched.nextOffset], [ErrorCode.NONE, 0, 2]);
+    assert.equal(parking.parkedCount, 0);
+  });
+
+  it('purge_on_fetch: a consuming fetch removes the batches it returned whole; a REST read does not', async () => {
+    const { fetcher, registry, sizes } = await withData(3, { PURGE_ON_FETCH: 'true' });
+    const log = registry.partition('t', 0)!;
+    await fetcher.fetch(spec([partition('t', 0, 0, sizes[0] + sizes[1])], { consuming: false }));
+    assert.deepEqual([log.logStartOffset, log.fetchedUpTo], [0, 0], 'an inspection is not a consumption');
+    await fetcher.fetch(spec([partition('t', 0, 0, sizes[0] + sizes[1])]));
+    assert.deepEqual([log.logStartOffset, log.fetchedUpTo, log.batchCount], [4, 4, 1]);
+  });
+});
+
+/** Polls `condition` every millisecond, for at most 5 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}

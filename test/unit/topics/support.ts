@@ -1,0 +1,64 @@
+/**
+ * The domain services wired by hand for unit tests (no Nest, no sockets, no disk): the
+ * memory-only TopicRegistry under settings built from `env`, the retention path, and the
+ * topics, configs, produce and fetch services on top.
+ */
+import { Counter, Gauge } from 'prom-client';
+import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
+import { FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { FetchService } from '../../../src/fetch/fetch.service.js';
+import { OffsetLookup } from '../../../src/fetch/offset-lookup.js';
+import type { PluginService } from '../../../src/plugins/plugin.service.js';
+import { ProduceProbe } from '../../../src/produce/produce.probe.js';
+import { ProduceService } from '../../../src/produce/produce.service.js';
+import { RecordIngest } from '../../../src/produce/record-ingest.js';
+import { RetentionService } from '../../../src/retention/retention.service.js';
+import { BatchAppender } from '../../../src/storage/batch-appender.js';
+import { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import { StorageProbe } from '../../../src/storage/storage.probe.js';
+import { TopicRegistry } from '../../../src/storage/topic-registry.js';
+import { ConfigsService } from '../../../src/topics/configs.service.js';
+import { TopicsService } from '../../../src/topics/topics.service.js';
+
+/** No plugin configured: RecordIngest goes straight to the append. */
+export const NO_PLUGINS = { active: false } as PluginService;
+
+export interface Domain {
+  readonly config: BlinkConfig;
+  readonly accountant: MemoryAccountant;
+  readonly registry: TopicRegistry;
+  readonly retention: RetentionService;
+  readonly topics: TopicsService;
+  readonly configs: ConfigsService;
+  readonly producer: ProduceService;
+  readonly parking: FetchParking;
+  readonly fetcher: FetchService;
+  readonly offsets: OffsetLookup;
+}
+
+export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS): Domain {
+  const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
+  const accountant = new MemoryAccountant();
+  const registry = new TopicRegistry(config, accountant);
+  const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
+  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
+  const retention = new RetentionService(config, registry, storageProbe);
+  const cluster = new ClusterIdentity(config);
+  const topics = new TopicsService(registry, retention, cluster, config);
+  const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
+  const parking = new FetchParking();
+  return {
+    config,
+    accountant,
+    registry,
+    retention,
+    topics,
+    configs: new ConfigsService(registry, cluster, config),
+    producer: new ProduceService(topics, accountant, ingest),
+    parking,
+    fetcher: new FetchService(topics, parking, retention),
+    offsets: new OffsetLookup(topics),
+  };
+}
