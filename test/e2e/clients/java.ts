@@ -117,7 +117,13 @@ class JavaDriverProcess {
 
   private onLine(line: string): void {
     if (!line.startsWith('{')) return;
-    const answer = JSON.parse(line) as Answer;
+    let answer: Answer;
+    try {
+      answer = JSON.parse(line) as Answer;
+    } catch {
+      this.stderrTail += `\n[unparsable stdout line] ${line.slice(0, 500)}`;
+      return;
+    }
     const entry = this.pending.get(answer.id);
     if (entry === undefined) return;
     this.settle(answer.id);
