@@ -8,10 +8,11 @@
  * delete_consumer_groups), confluent-kafka 1.7.0 AdminClient.list_groups (it has no group
  * deletion; offsets via Consumer.committed), kafkajs admin (listGroups, describeGroups,
  * fetchOffsets, deleteGroups) and @platformatic/kafka Admin (listGroups, describeGroups,
- * listConsumerGroupOffsets, deleteGroups). kcat has no admin API. Expected answers follow
- * Kafka 3.9: a Stable group names its protocol and members (client id, client host
- * "/127.0.0.1", assignment); DeleteGroups of a group with members fails with
- * NON_EMPTY_GROUP (68); an Empty group keeps protocol type "consumer" and its offsets but
+ * listConsumerGroupOffsets, deleteGroups), Kafka's Java Admin 4.x (listConsumerGroups,
+ * describeConsumerGroups, listConsumerGroupOffsets, deleteConsumerGroups). kcat has no
+ * admin API. Expected answers follow Kafka 3.9: a Stable group names its protocol and
+ * members (client id, client host "/127.0.0.1", assignment); DeleteGroups of a group with
+ * members fails with NON_EMPTY_GROUP (68); an Empty group keeps protocol type "consumer" and its offsets but
  * has no protocol and no members; a deleted group is no longer listed, is described as
  * "Dead" with no members, and has no committed offsets.
  *
@@ -21,10 +22,11 @@
  * which no other client has: it cannot join such a group (INCONSISTENT_GROUP_PROTOCOL).
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import type { ClientDriver, GroupDescription } from './clients/driver.js';
 import type { GroupMember } from './clients/group-member.js';
+import { closeJavaDrivers, javaDriver } from './clients/java.js';
 import { kafkajsDriver } from './clients/kafkajs.js';
 import { platformaticDriver } from './clients/platformatic.js';
 import { pythonDriver } from './clients/python.js';
@@ -61,9 +63,11 @@ const ADMIN_CASES: readonly AdminCase[] = [
   { name: 'confluent-kafka', admin: (b) => pythonDriver('confluent-kafka', b), member: { name: 'confluent-kafka', client: 'confluent-kafka' }, protocol: 'range' },
   { name: 'kafkajs', admin: kafkajsDriver, member: { name: 'kafkajs', client: 'kafkajs' }, protocol: 'RoundRobinAssigner' },
   { name: 'platformatic', admin: platformaticDriver, member: { name: 'platformatic', client: 'platformatic' }, protocol: 'roundrobin' },
+  { name: 'java-4', admin: (b) => javaDriver('4', b), member: { name: 'java-4', client: 'java-4' }, protocol: 'range' },
 ];
 
 const broker = useBroker({ ...GROUP_BROKER_ENV });
+after(closeJavaDrivers);
 
 const withFixture = (label: string, work: (fixture: GroupFixture) => Promise<void>) => withGroupFixture(broker(), label, work);
 

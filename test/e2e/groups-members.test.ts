@@ -3,7 +3,8 @@
  * clients/group-member.ts): kcat/librdkafka with the eager `range` and the cooperative
  * `cooperative-sticky` assignors, kafka-python and confluent-kafka-python (default
  * assignors: range, roundrobin → range), kafkajs (RoundRobinAssigner) and
- * @platformatic/kafka (roundrobin). Per client:
+ * @platformatic/kafka (roundrobin), Kafka's Java consumer 4.x (default assignors: range,
+ * cooperative-sticky → range). Per client:
  *
  * - two members started together split the 3 partitions; when one leaves cleanly
  *   (LeaveGroup) the other takes every partition — sooner than a session timeout — and
@@ -46,6 +47,7 @@ const KINDS: readonly MemberKind[] = [
   { name: 'confluent-kafka', client: 'confluent-kafka' },
   { name: 'kafkajs', client: 'kafkajs' },
   { name: 'platformatic', client: 'platformatic' },
+  { name: 'java-4', client: 'java-4' },
 ];
 
 /** A clean leave must hand the partitions over well before a session timeout could. */

@@ -41,7 +41,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function track(child: ChildProcess): void {
+/** Kills `child` (SIGKILL) if it is still running when the test process exits or is signalled. */
+export function track(child: ChildProcess): void {
   liveChildren.add(child);
   child.once('exit', () => liveChildren.delete(child));
 }

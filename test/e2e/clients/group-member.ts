@@ -8,10 +8,11 @@
  * - franz-go, sarama, kafka-go: the Go driver's "group_member" op (RunMember in
  *   go/internal/driver);
  * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
+ * - Kafka's Java clients 3.9 / 4.x: the Java driver's "group_member" op (java.ts, GroupMember.java);
  * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
  *
  * Every member reports the same events: its whole current assignment whenever it changes,
- * each consumed message, commits, errors. The Python, Go and Node members speak JSON lines
+ * each consumed message, commits, errors. The Python, Go, Java and Node members speak JSON lines
  * (stdout events, stdin commands "commit" / "close"); kcat prints messages as JSON lines
  * and its rebalances on stderr, it cannot be told to commit (it auto-commits every
  * 5 s and on close) and closes on SIGTERM.
@@ -23,9 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
 import { goDriverBinary, type GoClient } from './go.js';
+import { javaDriverCommand } from './java.js';
 import { pythonDriverCommand, type PythonClient } from './python.js';
 
-export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | GoClient;
+export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | GoClient | 'java-3.9' | 'java-4';
 
 const PYTHON_MEMBERS: readonly string[] = ['kafka-python', 'confluent-kafka', 'confluent-kafka-2'] satisfies PythonClient[];
 const GO_MEMBERS: readonly string[] = ['franz-go', 'sarama', 'kafka-go'] satisfies GoClient[];
@@ -48,7 +50,10 @@ export interface MemberOptions {
   rebalanceTimeoutMs: number;
   /** Watchdog: the member process is killed after this long whatever happens. */
   lifetimeMs: number;
-  /** Extra fields of the Python or Go driver's command (e.g. goDriverFields()). */
+  /**
+   * Extra fields of the Python, Go or Java driver's command (e.g. goDriverFields(), or
+   * { group_protocol: 'consumer' } for a Java member).
+   */
   driverOptions?: Readonly<Record<string, unknown>>;
 }
 
@@ -63,6 +68,9 @@ export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>
   'franz-go': ['cooperative-sticky'],
   sarama: ['range'],
   'kafka-go': ['range'],
+  // Kafka's Java consumer default since 3.0: RangeAssignor, CooperativeStickyAssignor.
+  'java-3.9': ['range', 'cooperative-sticky'],
+  'java-4': ['range', 'cooperative-sticky'],
 };
 
 type WireHeader = [string, string | null];
@@ -115,6 +123,10 @@ function nodeMemberArgs(client: MemberClient, bootstrap: string, options: Member
     timeout_ms: options.lifetimeMs,
   };
   const driverCommand = `${JSON.stringify({ ...options.driverOptions, op: 'group_member', ...command })}\n`;
+  if (client === 'java-3.9' || client === 'java-4') {
+    const { cmd, args } = javaDriverCommand(client === 'java-4' ? '4' : '3.9');
+    return { cmd, args, input: driverCommand };
+  }
   if (isPython(client)) {
     const [python, script] = pythonDriverCommand(client);
     return { cmd: python, args: [script], input: driverCommand };

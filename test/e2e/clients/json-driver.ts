@@ -2,7 +2,8 @@
  * A ClientDriver backed by a child process per operation that speaks the drivers' JSON
  * protocol: one JSON command on stdin, one JSON result on stdout, exit code 0; byte fields
  * as base64. The Python drivers (driver_common.py) and the Go drivers
- * (go/internal/driver) implement it with the same op names.
+ * (go/internal/driver) implement it with the same op names. The Java driver speaks the same
+ * ops to one long-lived JVM (java.ts) and reuses the mapping through driverOverCalls.
  */
 import { describeRun, run } from '../harness.js';
 import {
@@ -46,13 +47,22 @@ export type OptionalOp =
   | 'committed_offsets'
   | 'commit_offsets';
 
-export interface JsonDriverSpec {
+/** What a driver can do: its name, codecs, idempotence and optional ops. */
+export interface DriverFeatures {
   name: string;
-  process: DriverProcess;
+  /** Names the driver in error messages. */
+  label: string;
   codecs: readonly Codec[];
   idempotence: boolean;
   ops: readonly OptionalOp[];
 }
+
+export interface JsonDriverSpec extends Omit<DriverFeatures, 'label'> {
+  process: DriverProcess;
+}
+
+/** Sends one op with its fields and resolves with the driver's JSON result. */
+export type OpCall = <T>(op: string, args: Record<string, unknown>) => Promise<T>;
 
 type WireHeader = [string, string | null];
 interface WireMessage {
@@ -125,9 +135,9 @@ export async function runJsonOp<T>(
 }
 
 /** The group-administration methods `spec` has ops for. */
-function groupMethods(spec: JsonDriverSpec, call: <T>(op: string, args: Record<string, unknown>) => Promise<T>): Partial<ClientDriver> {
+function groupMethods(spec: DriverFeatures, call: OpCall): Partial<ClientDriver> {
   const has = (op: OptionalOp): boolean => spec.ops.includes(op);
-  const label = spec.process.label;
+  const label = spec.label;
   return {
     ...(has('list_groups') && {
       async listGroups(): Promise<GroupListing[]> {
@@ -162,7 +172,12 @@ function groupMethods(spec: JsonDriverSpec, call: <T>(op: string, args: Record<s
 }
 
 export function jsonDriver(spec: JsonDriverSpec, bootstrap: string): ClientDriver {
-  const call = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJsonOp<T>(spec.process, bootstrap, op, args);
+  const call: OpCall = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJsonOp<T>(spec.process, bootstrap, op, args);
+  return driverOverCalls({ ...spec, label: spec.process.label }, call);
+}
+
+/** The ClientDriver whose every method is one op sent through `call`. */
+export function driverOverCalls(spec: DriverFeatures, call: OpCall): ClientDriver {
   const has = (op: OptionalOp): boolean => spec.ops.includes(op);
   return {
     name: spec.name,
