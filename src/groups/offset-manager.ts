@@ -30,6 +30,8 @@ export type PartitionLookup = Pick<TopicRegistry, 'partition'>;
 export interface CommitParams extends MemberIdentity {
   /** OffsetCommit v2-4 retention_time_ms; -1 = the broker's retention. */
   readonly retentionTimeMs: number;
+  /** What a member's commit to a group that does not exist gets (GroupCoordinator.authorizeCommit); default ILLEGAL_GENERATION. */
+  readonly missingGroupError?: number;
   readonly topics: readonly {
     readonly name: string;
     readonly partitions: readonly {
@@ -118,7 +120,7 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
   commit(params: CommitParams): TopicErrors[] {
     const exists = (topic: string, partition: number) => this.topics.partition(topic, partition) !== undefined;
     const touchesKnown = params.topics.some((t) => t.partitions.some((p) => exists(t.name, p.partitionIndex)));
-    const groupError = touchesKnown ? this.coordinator.authorizeCommit(params) : ErrorCode.NONE;
+    const groupError = touchesKnown ? this.coordinator.authorizeCommit(params, params.missingGroupError) : ErrorCode.NONE;
     const nowMs = this.clock.nowMs();
     const expireTimestampMs = params.retentionTimeMs >= 0 ? nowMs + params.retentionTimeMs : null;
     let stored = 0;
