@@ -31,6 +31,16 @@ export const CONVERSION_CACHE_BYTES_MAX = 32 * 1024 * 1024;
 /** Reads past stored batches that convert to nothing (transaction markers) before answering empty. */
 const SKIP_READS_MAX = 8;
 
+/** One partition read for an old fetcher, as FetchService asks for it. */
+interface LegacyRead {
+  readonly log: PartitionLog;
+  readonly magic: LegacyMagic;
+  /** The fetch offset: messages below it are left out. */
+  readonly offset: number;
+  readonly maxBytes: number;
+  readonly includeOversizedFirst: boolean;
+}
+
 /** What one partition read gathers: converted message views and where the next read starts. */
 interface Gathered {
   readonly chunks: Buffer[];
@@ -54,17 +64,18 @@ export class MessageSetDownConversion {
   async read(log: PartitionLog, magic: LegacyMagic, offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult | Refusal> {
     const forbidden = this.forbidden(log.topic);
     if (forbidden !== null) return forbidden;
+    const request: LegacyRead = { log, magic, offset, maxBytes, includeOversizedFirst };
     const gathered: Gathered = { chunks: [], bytes: 0, messages: 0, nextOffset: offset, full: false };
     let from = offset;
-    try {
-      for (let reads = 0; reads <= SKIP_READS_MAX && gathered.bytes === 0 && !gathered.full && from < log.highWatermark; reads++) {
-        const stored = await log.read(from, maxBytes, includeOversizedFirst);
-        if (stored.chunks.length === 0) break;
-        await this.gather(log, magic, stored.chunks, offset, maxBytes, includeOversizedFirst, gathered);
-        from = stored.nextOffset;
+    for (let reads = 0; reads <= SKIP_READS_MAX && gathered.bytes === 0 && !gathered.full && from < log.highWatermark; reads++) {
+      const stored = await log.read(from, maxBytes, includeOversizedFirst);
+      if (stored.chunks.length === 0) break;
+      try {
+        await this.gather(request, stored.chunks, gathered);
+      } catch (error) {
+        return refusal(ErrorCode.UNKNOWN_SERVER_ERROR, `cannot down-convert ${log.topic}-${log.partition} from offset ${from} for a Fetch v0-3 client: ${(error as Error).message}`);
       }
-    } catch (error) {
-      return refusal(ErrorCode.UNKNOWN_SERVER_ERROR, `cannot down-convert ${log.topic}-${log.partition} at offset ${from} for a Fetch v0-3 client: ${(error as Error).message}`);
+      from = stored.nextOffset;
     }
     this.probe.messagesDownConverted(gathered.messages);
     return { chunks: gathered.chunks, bytes: gathered.bytes, nextOffset: gathered.nextOffset };
@@ -77,10 +88,11 @@ export class MessageSetDownConversion {
     return refusal(ErrorCode.UNSUPPORTED_VERSION, `topic ${topicName} sets message.downconversion.enable=false: Fetch v0-3 clients cannot read it, use Fetch v4+`);
   }
 
-  private async gather(log: PartitionLog, magic: LegacyMagic, batches: readonly Buffer[], offset: number, maxBytes: number, includeOversizedFirst: boolean, into: Gathered): Promise<void> {
+  /** Adds the messages of `batches` the read can take to `into`; stops at the byte limit. */
+  private async gather(request: LegacyRead, batches: readonly Buffer[], into: Gathered): Promise<void> {
     for (const batch of batches) {
-      const converted = await this.converted(log, batch, magic);
-      const taken = selectMessages(converted, offset, maxBytes - into.bytes, includeOversizedFirst && into.bytes === 0);
+      const converted = await this.converted(request.log, batch, request.magic);
+      const taken = selectMessages(converted, request.offset, request.maxBytes - into.bytes, request.includeOversizedFirst && into.bytes === 0);
       if (taken.count > 0) {
         into.chunks.push(taken.bytes);
         into.bytes += taken.bytes.length;

@@ -50,7 +50,7 @@ export class DecompressedSizeError extends CompressionError {
   override readonly name = 'DecompressedSizeError';
 }
 
-/** Bounds checks with node:zlib's limit: a RangeError (ERR_BUFFER_TOO_LARGE) past it. */
+/** node:zlib's own output limit: past it zlib fails with ERR_BUFFER_TOO_LARGE (reported as DecompressedSizeError). */
 function zlibLimit(maxBytes: number): { maxOutputLength?: number } {
   return Number.isFinite(maxBytes) ? { maxOutputLength: Math.max(1, maxBytes) } : {};
 }

@@ -125,7 +125,7 @@ export class BatchAppender {
     if (records.length > MAGIC_OFFSET && magicAt(records, 0) !== 2) {
       return refused(
         ErrorCode.INVALID_RECORD,
-        `message format magic ${magicAt(records, 0)} is not allowed in Produce v3+: those requests carry record batches (magic 2); legacy message sets need Produce v0-2`,
+        `a record batch (magic 2) is required, got message format magic ${magicAt(records, 0)}: legacy message sets (magic 0/1) are accepted in Produce v0-2 only`,
       );
     }
     const maxBytes = Number(topic.configs.get('max.message.bytes'));

@@ -205,6 +205,17 @@ describe('FetchService', () => {
       assert.deepEqual(messagesOf(answer.records), [[1, 1, 'k0', 'v0']]);
     });
 
+    it('answers UNKNOWN_SERVER_ERROR with the reason for a stored batch that cannot be converted', async () => {
+      const d = domain();
+      d.registry.create('t', 1);
+      const broken = buildBatch(values(1));
+      broken.writeInt32BE(5, 57);
+      d.registry.partition('t', 0)!.append({ baseOffset: 0, lastOffset: 0, buffer: broken, appendTimeMs: 0, maxTimestamp: 0, recordCount: 5 });
+      const [old] = await d.fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 1 }));
+      assert.equal(old.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+      assert.match(old.errorMessage ?? '', /cannot down-convert t-0 from offset 0/);
+    });
+
     it('answers UNSUPPORTED_VERSION where the topic sets message.downconversion.enable=false', async () => {
       const d = domain();
       d.registry.create('closed', 1, new Map([['message.downconversion.enable', 'FALSE']]));
