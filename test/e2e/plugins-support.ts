@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 
 import { REPO_ROOT, run, withTimeout } from './harness.js';
 import { RawConnection, fetchRequestV4, nullableStringBytes, rawRequest } from './raw-kafka.js';
