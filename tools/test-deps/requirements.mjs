@@ -120,7 +120,8 @@ export function requirements({ run, repoRoot }) {
       name: 'Python client venv (tools/test-deps/python.sh)',
       suites: ['e2e'],
       usedBy: 'the tests of Python clients that Debian does not package (from PyPI)',
-      probe: [PYTHON, '-c', 'import ensurepip, venv'],
+      // python.sh makes the venv with the python3 on PATH (or $PYTHON), not necessarily Debian's.
+      probe: [process.env.PYTHON ?? 'python3', '-c', 'import ensurepip, venv'],
       apt: ['python3-venv'],
       script: 'tools/test-deps/python.sh',
     },
