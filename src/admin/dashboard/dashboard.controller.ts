@@ -18,7 +18,7 @@ export class DashboardController {
   @Get(':asset')
   @ApiOperation({ summary: 'A file of the dashboard page (script, style, uPlot); no token needed, it holds no data' })
   @ApiProduces('text/javascript', 'text/css')
-  @ApiOkResponse({ description: 'The file; 304 when If-None-Match names its ETag' })
+  @ApiOkResponse({ description: 'The file; 304 when If-None-Match names its ETag', content: { 'text/javascript': { schema: { type: 'string', example: '(() => { /* ... */ })();' } }, 'text/css': { schema: { type: 'string', example: 'body { margin: 0 }' } } } })
   @ApiResponse({ status: HttpStatus.BAD_REQUEST, description: 'Not one of the dashboard files' })
   serve(@Param() params: DashboardAssetParams, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): string {
     const asset = dashboardAsset(params.asset);
