@@ -12,7 +12,11 @@
  */
 import type { Counter, Gauge } from 'prom-client';
 
-/** The topic or group label of the series that sums every entity beyond the limit. */
+/**
+ * The topic or group label of the series that sums every entity beyond the limit. Names
+ * starting with "__" are Kafka's internal topics by convention (__consumer_offsets), so no
+ * user topic is expected to take it.
+ */
 export const OTHER_ENTITY = '__other__';
 
 export interface EntitySplit<T> {
