@@ -54,17 +54,20 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const accountant = new MemoryAccountant(limits, clock);
   const events = new TopicEvents();
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
-  const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
+  const gauge = (name: string) => new Gauge({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const counter = (name: string) => new Counter({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'));
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
-  const counter = (name: string) => new Counter({ name, help: name, registers: [] });
   const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
-  const produceProbe = new ProduceProbe(counter('records'), counter('bytes'), counter('conversions'), histogram('conversion_seconds'));
-  const fetchProbe = new FetchProbe(counter('fetch_conversions'), histogram('fetch_conversion_seconds'), new Counter({ name: 'lookups', help: 'l', labelNames: ['result'], registers: [] }), gauge('cache'));
+  const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
   const parking = new FetchParking(clock);
+  const fetchProbe = new FetchProbe(
+    parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
+    counter('fetch_conversions'), histogram('fetch_conversion_seconds'), new Counter({ name: 'lookups', help: 'l', labelNames: ['result'], registers: [] }), gauge('cache'),
+  );
   return {
     config,
     accountant,
@@ -76,7 +79,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     configs: new ConfigsService(registry, cluster, config),
     producer: new ProduceService(topics, accountant, ingest, new MessageSetConversion(produceProbe)),
     parking,
-    fetcher: new FetchService(topics, parking, retention, new MessageSetDownConversion(topics, fetchProbe)),
+    fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),
   };
 }
