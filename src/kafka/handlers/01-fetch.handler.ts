@@ -11,7 +11,10 @@
  * response carries whole are removed once it is built.
  * A fetch from a follower replica (replica id >= 0) is NOT_LEADER_OR_FOLLOWER on every
  * partition: a single node has no followers.
- * v0-3 clients receive magic-2 batches: Blink does not down-convert to legacy formats.
+ * v0-3: clients that read only legacy message sets get the stored batches down-converted
+ * (FetchService): magic 0 messages for v0-1, magic 1 for v2-3, uncompressed, headers
+ * dropped, control batches skipped; a topic with message.downconversion.enable=false
+ * answers UNSUPPORTED_VERSION.
  * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it):
  * a full fetch is served whatever its session id, an incremental one (session epoch other
@@ -27,6 +30,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
@@ -66,9 +70,16 @@ export class FetchHandler {
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      messageFormat: legacyMagicFor(header.apiVersion),
     });
     return answer(body, (position) => partitionData(fetched[position]!));
   }
+}
+
+/** Fetch v0-1 read magic 0 messages, v2-3 magic 1 (Kafka 0.10); v4+ record batches. */
+function legacyMagicFor(version: number): LegacyMagic | undefined {
+  if (version <= 1) return 0;
+  return version <= 3 ? 1 : undefined;
 }
 
 /** The response's topics (by name and id: each version writes the one it has) and partitions in request order. */

@@ -16,8 +16,8 @@
 import { createInterface } from 'node:readline';
 
 import { Consumer as PlatformaticConsumer, type MessagesStream } from '@platformatic/kafka';
-import kafkajs from 'kafkajs';
 import { Consumer as Platformatic1Consumer } from 'platformatic-kafka-1';
+import kafkajs from './kafkajs-lib.js';
 
 interface MemberCommand {
   client: 'kafkajs' | 'platformatic' | 'platformatic-1';
