@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extendSpec } from './beyond-3.9.mjs';
 import { emitErrorResponse } from './error-response.mjs';
 
 /**
@@ -189,7 +190,7 @@ function loadApi(specsDir, apiKey, name) {
   }
   const versions = parseVersions(request.validVersions);
   const flexible = parseVersions(request.flexibleVersions);
-  const api = { apiKey, name, versions, flexibleFrom: flexible === null ? null : flexible.min };
+  const api = { apiKey, name, versions, flexibleFrom: flexible === null ? null : flexible.min, extended: request.extended || response.extended };
   api.errorCodeVersions = topLevelErrorCodeVersions(response, versions);
   api.fileName = `${String(apiKey).padStart(2, '0')}-${kebabCase(name)}.ts`;
   api.request = loadMessage(api, request, 'request');
@@ -208,9 +209,11 @@ function topLevelErrorCodeVersions(response, validVersions) {
   return { min: range.min, max: Math.min(range.max, validVersions.max) };
 }
 
+/** The parsed spec with Blink's versions beyond 3.9 applied (beyond-3.9.mjs); `extended` says whether any were. */
 function readSpec(specsDir, fileName) {
   const text = fs.readFileSync(path.join(specsDir, fileName), 'utf8');
-  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
+  const { spec, extended } = extendSpec(fileName, JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')));
+  return Object.assign(spec, { extended });
 }
 
 /**
@@ -401,7 +404,8 @@ function emitApiFile(api) {
   const errorAnswer = emitErrorResponse(api);
   if (errorAnswer === null) throw new Error(`${api.name}: the response has no error code to answer a failed request with`);
   if (errorAnswer.usesZeroUuid) imports.reader.add('ZERO_UUID');
-  const header = `// ${GENERATED} from Kafka ${KAFKA_VERSION} ${api.request.specFile}/${api.response.specFile} — do not edit.`;
+  const extension = api.extended ? ', with the later versions of tools/codegen/beyond-3.9.mjs' : '';
+  const header = `// ${GENERATED} from Kafka ${KAFKA_VERSION} ${api.request.specFile}/${api.response.specFile}${extension} — do not edit.`;
   return [header, emitImports(imports), ...interfaces, emitApiObject(api, errorAnswer), ...codecs, errorAnswer.code].join('\n\n') + '\n';
 }
 

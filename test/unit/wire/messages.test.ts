@@ -48,9 +48,27 @@ interface Walk {
   counter: { next: number };
 }
 
+/**
+ * Versions Blink serves beyond Kafka 3.9 (tools/codegen/beyond-3.9.mjs), restated here from
+ * Kafka 4.0's protocol so the generator's extension is checked, not copied:
+ * ConsumerGroupHeartbeat v1 adds a nullable SubscribedTopicRegex after SubscribedTopicNames.
+ */
+const LATER_VERSIONS: Readonly<Record<string, (spec: Spec) => void>> = {
+  'ConsumerGroupHeartbeatRequest.json': (spec) => {
+    spec.validVersions = '0-1';
+    const at = spec.fields.findIndex((f) => f.name === 'SubscribedTopicNames') + 1;
+    spec.fields.splice(at, 0, { name: 'SubscribedTopicRegex', type: 'string', versions: '1+', nullableVersions: '1+', default: 'null' });
+  },
+  'ConsumerGroupHeartbeatResponse.json': (spec) => {
+    spec.validVersions = '0-1';
+  },
+};
+
 function loadSpec(fileName: string): Spec {
   const text = fs.readFileSync(new URL(fileName, SPECS_DIR), 'utf8');
-  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as Spec;
+  const spec = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as Spec;
+  LATER_VERSIONS[fileName]?.(spec);
+  return spec;
 }
 
 function inVersions(range: string | undefined, version: number): boolean {
