@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { RetentionModule } from '../retention/retention.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
 import { FetchParking } from './fetch-parking.js';
+import { fetchProbeProviders } from './fetch.probe.js';
 import { FetchService } from './fetch.service.js';
 import { OffsetLookup } from './offset-lookup.js';
 
 /** The fetch path shared by the Kafka and REST faces: reads within byte budgets, long-poll parking, purge_on_fetch, offset look-ups. */
 @Module({
   imports: [TopicsModule, RetentionModule],
-  providers: [FetchParking, FetchService, OffsetLookup],
+  providers: [FetchParking, FetchService, OffsetLookup, ...fetchProbeProviders],
   exports: [FetchParking, FetchService, OffsetLookup],
 })
 export class FetchModule {}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 import { kcatProduce } from './admin-support.js';

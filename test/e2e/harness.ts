@@ -355,6 +355,20 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
   throw new Error(`broker not ready within ${timeoutMs} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
 }
 
+/** The broker's blink_parked_fetches gauge: fetches waiting in long poll right now. */
+export async function parkedFetches(restUrl: string): Promise<number> {
+  const response = await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  const match = /^blink_parked_fetches (\S+)$/m.exec(text);
+  if (response.status !== 200 || match === null) throw new Error(`GET /prometheus: ${response.status}, no blink_parked_fetches sample`);
+  return Number(match[1]);
+}
+
+/** Waits (bounded) until exactly `count` fetches are parked: the signal that a long poll is waiting. */
+export async function waitForParkedFetches(restUrl: string, count: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`${count} parked fetch(es)`, timeoutMs, async () => ((await parkedFetches(restUrl)) === count ? true : undefined), 20);
+}
+
 /** A unique topic name per test (Kafka topic names: [a-zA-Z0-9._-], ≤ 249 chars). */
 let topicCounter = 0;
 export function uniqueTopic(label: string): string {
