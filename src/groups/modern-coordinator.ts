@@ -133,7 +133,8 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
       group.add(member);
       this.log.log(`group ${group.groupId}: member ${member.memberId}${member.isStatic ? ` (instance ${member.instanceId})` : ''} joins`);
     }
-    if (this.refreshMetadata(group) || subscriptionChanged) this.bumpGroupEpoch(group);
+    const topicsChanged = (subscriptionChanged || group.metadataVersion !== this.topicsVersion) && this.refreshMetadata(group);
+    if (subscriptionChanged || topicsChanged) this.bumpGroupEpoch(group);
     if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
     this.reconcileMember(group, member, request.ownedPartitions);
     this.armSessionTimer(group, member);
@@ -259,8 +260,9 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
   }
 
   /**
-   * Resolves the members' subscriptions against the topics when they or the topics changed;
-   * returns whether the subscribed topics (or their partition counts) differ from before.
+   * Resolves the members' subscriptions (names and regexes) against the topics; returns
+   * whether the subscribed topics (or their partition counts) differ from before. Called when a
+   * subscription or the topics changed (TopicEvents), not on every heartbeat.
    */
   private refreshMetadata(group: ModernGroup): boolean {
     const names = new Set<string>();
