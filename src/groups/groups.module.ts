@@ -3,6 +3,7 @@ import { StorageModule } from '../storage/storage.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { GroupDirectory } from './group-directory.js';
+import { GroupSeriesProbe, groupSeriesMetricProviders } from './group-series.probe.js';
 import { GroupTable } from './group-table.js';
 import { GroupsProbe, groupsMetricProviders } from './groups.probe.js';
 import { ModernGroupCoordinator } from './modern-coordinator.js';
@@ -24,6 +25,8 @@ import { OffsetManager } from './offset-manager.js';
     OffsetManager,
     GroupsProbe,
     ...groupsMetricProviders,
+    GroupSeriesProbe,
+    ...groupSeriesMetricProviders,
     OffsetCommitJournal,
     { provide: OFFSET_STORE, useClass: MemoryOffsetStore },
   ],

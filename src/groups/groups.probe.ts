@@ -1,7 +1,8 @@
 /**
- * Metrics of the group coordinators (classic and consumer-protocol) and committed offsets. The
- * coordinators and the offset manager call intent-named methods; only this class touches
- * prom-client.
+ * Metrics of the group coordinators' events (classic and consumer-protocol) and committed
+ * offsets. The coordinators and the offset manager call intent-named methods; only this class
+ * touches prom-client. The per-group series (state, members, committed offsets, lag), read at
+ * scrape time, are in group-series.probe.ts.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
