@@ -39,10 +39,10 @@ import {
   GROUP_MAX_REBALANCE_TIMEOUT_MS,
   GROUP_MAX_SESSION_TIMEOUT_MS,
   GROUP_MIN_SESSION_TIMEOUT_MS,
-  MAX_GROUPS,
   MAX_MEMBERS_PER_GROUP,
   NEW_MEMBER_JOIN_TIMEOUT_MS,
 } from './group-limits.js';
+import { GroupTable } from './group-table.js';
 import { GroupsProbe } from './groups.probe.js';
 import { OFFSET_STORE, type OffsetStore } from './offset-store.js';
 
@@ -88,19 +88,14 @@ export interface GroupDescription extends GroupSummary {
   readonly groupId: string;
 }
 
-/** Kafka's group types (Group.GroupType): every group here is a classic one. */
-export const CLASSIC_GROUP_TYPE = 'classic';
-
 export interface ListedGroup {
   readonly groupId: string;
   readonly protocolType: string;
   readonly state: GroupState;
-  readonly type: typeof CLASSIC_GROUP_TYPE;
 }
 
 @Injectable()
 export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly groups = new Map<string, ConsumerGroup>();
   private readonly log = new Logger('GroupCoordinator');
   private closed = false;
 
@@ -108,7 +103,14 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     private readonly clock: Clock,
     @Inject(OFFSET_STORE) private readonly offsets: OffsetStore,
     private readonly probe: GroupsProbe,
+    /** Shared with the consumer-protocol coordinator: one namespace of group ids. */
+    private readonly table: GroupTable = new GroupTable(),
   ) {}
+
+  /** The classic groups of the shared table. */
+  private get groups(): Map<string, ConsumerGroup> {
+    return this.table.classic;
+  }
 
   // ---- JoinGroup ----------------------------------------------------------------------
 
@@ -136,6 +138,8 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     if (params.sessionTimeoutMs < GROUP_MIN_SESSION_TIMEOUT_MS || params.sessionTimeoutMs > GROUP_MAX_SESSION_TIMEOUT_MS) {
       return ErrorCode.INVALID_SESSION_TIMEOUT;
     }
+    // A consumer-protocol (KIP-848) group with members keeps its id (see GroupTable); an empty one gives way.
+    if (!this.table.claimForClassic(params.groupId)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     return ErrorCode.NONE;
   }
 
@@ -507,15 +511,13 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
    * May this commit be stored now? Kafka's validateOffsetCommit plus the state rules of
    * doCommitOffsets. A simple commit (generation < 0, no member id, no instance id) is allowed
    * only while the group has no members, and creates the group (Empty, no protocol type) if it
-   * does not exist. A member's commit to a group that does not exist gets `missingGroupError`
-   * (the API version decides: OffsetCommit v9+ says GROUP_ID_NOT_FOUND, older versions
-   * ILLEGAL_GENERATION). A member's valid commit also counts as its heartbeat.
+   * does not exist. A member's valid commit also counts as its heartbeat.
    */
-  authorizeCommit(identity: MemberIdentity, missingGroupError: number = ErrorCode.ILLEGAL_GENERATION): number {
+  authorizeCommit(identity: MemberIdentity): number {
     let group = this.groups.get(identity.groupId);
     const simple = identity.generationId < 0 && identity.memberId === UNKNOWN_MEMBER_ID && identity.groupInstanceId === null;
     if (group === undefined) {
-      if (identity.generationId >= 0) return missingGroupError;
+      if (identity.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
       group = this.getOrCreateGroup(identity.groupId);
       if (group === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
@@ -550,18 +552,12 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return { groupId, ...group.summary() };
   }
 
-  /**
-   * ListGroups; v4+ may filter by state, v5+ by type (both compared case-insensitively, an
-   * empty filter keeps all). Every group here is classic, so a type filter without "classic"
-   * lists nothing, as Kafka 3.9's classic coordinator answers.
-   */
-  list(statesFilter: readonly string[], typesFilter: readonly string[] = []): ListedGroup[] {
-    const states = new Set(statesFilter.map((s) => s.trim().toLowerCase()));
-    const types = new Set(typesFilter.map((t) => t.trim().toLowerCase()));
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return [];
+  /** ListGroups; v4+ may filter by state (compared case-insensitively). */
+  list(statesFilter: readonly string[]): ListedGroup[] {
+    const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
     return this.allGroups()
-      .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, type: CLASSIC_GROUP_TYPE }));
+      .filter((g) => wanted.size === 0 || wanted.has(g.state.toLowerCase()))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
   }
 
   /** DeleteGroups: only an Empty group goes, with its committed offsets. */
@@ -582,6 +578,17 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
   removeGroupIfUnused(group: ConsumerGroup): boolean {
     if (group.state !== 'Empty' || group.pendingMembers.size > 0 || this.offsets.hasOffsets(group.groupId)) return false;
     if (this.groups.get(group.groupId) !== group) return false;
+    this.removeGroup(group);
+    return true;
+  }
+
+  /**
+   * A consumer-protocol group takes over the id (Kafka converts an empty group either way): an
+   * Empty classic group goes, its committed offsets stay; returns whether one went.
+   */
+  releaseEmptyGroup(groupId: string): boolean {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state !== 'Empty') return false;
     this.removeGroup(group);
     return true;
   }
@@ -619,13 +626,13 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
   private getOrCreateGroup(groupId: string): ConsumerGroup | undefined {
     const existing = this.groups.get(groupId);
     if (existing !== undefined) return existing;
-    if (this.groups.size >= MAX_GROUPS) {
-      this.log.warn(`refusing to create group ${groupId}: ${MAX_GROUPS} groups exist`);
+    if (this.table.isFull) {
+      this.log.warn(`refusing to create group ${groupId}: ${this.table.size} groups exist`);
       return undefined;
     }
     const group = new ConsumerGroup(groupId, this.clock.nowMs());
     this.groups.set(groupId, group);
-    this.probe.groupCountChanged(this.groups.size);
+    this.probe.groupCountChanged(this.table.size);
     return group;
   }
 
@@ -634,7 +641,7 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     group.pendingMembers.clear();
     group.transitionTo('Dead', this.clock.nowMs());
     this.groups.delete(group.groupId);
-    this.probe.groupCountChanged(this.groups.size);
+    this.probe.groupCountChanged(this.table.size);
   }
 
   private cancelTimers(group: ConsumerGroup, errorCode: number): void {

@@ -7,20 +7,16 @@
  * v0: no generation or member (a simple commit); v1: per-partition commit timestamp
  * (ignored: the broker's time is used); v2-4: retention time (an explicit one overrides
  * offsets retention); v3+: throttle time; v6+: leader epoch; v7+: group instance id;
- * v8: flexible; v9: a member's commit to a group that does not exist is GROUP_ID_NOT_FOUND
- * (ILLEGAL_GENERATION before), as Kafka 3.9 answers it for both group protocols.
- * The v9 field generation_id_or_member_epoch is a classic group's generation here; member
- * epochs of KIP-848 consumer groups (STALE_MEMBER_EPOCH) belong to the coordinator of those
- * groups, behind GroupCoordinator.authorizeCommit.
+ * v8: flexible; v9 (KIP-848): a consumer-protocol member commits with its member id and member
+ * epoch (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID; such a member committing below v9 gets
+ * UNSUPPORTED_VERSION), and a member's commit for a group that does not exist is
+ * GROUP_ID_NOT_FOUND (ILLEGAL_GENERATION below v9).
  */
 import { Controller } from '@nestjs/common';
 import { OffsetManager } from '../../groups/offset-manager.js';
-import { ErrorCode } from '../../wire/error-codes.js';
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../../wire/messages/08-offset-commit.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-
-const FIRST_GROUP_ID_NOT_FOUND_VERSION = 9;
 
 @Controller()
 export class OffsetCommitHandler {
@@ -29,12 +25,12 @@ export class OffsetCommitHandler {
   @KafkaApi(OffsetCommitApi, { min: 0, max: 9 })
   async offsetCommit({ header, body }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
     const topics = this.offsets.commit({
+      apiVersion: header.apiVersion,
       groupId: body.groupId,
       generationId: body.generationIdOrMemberEpoch,
       memberId: body.memberId,
       groupInstanceId: body.groupInstanceId,
       retentionTimeMs: body.retentionTimeMs,
-      missingGroupError: header.apiVersion >= FIRST_GROUP_ID_NOT_FOUND_VERSION ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION,
       topics: body.topics,
     });
     return { throttleTimeMs: 0, topics };

@@ -55,8 +55,6 @@ const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   UnregisterBroker: '0',
   DescribeTransactions: '0',
   ListTransactions: '0-1',
-  ConsumerGroupHeartbeat: '0',
-  ConsumerGroupDescribe: '0',
   GetTelemetrySubscriptions: '0',
   PushTelemetry: '0',
   ListClientMetricsResources: '0',
