@@ -16,7 +16,6 @@
 import { createInterface } from 'node:readline';
 
 import { Consumer as PlatformaticConsumer, type MessagesStream } from '@platformatic/kafka';
-import { Consumer as Platformatic1Consumer } from 'platformatic-kafka-1';
 import kafkajs from './kafkajs-lib.js';
 
 interface MemberCommand {
@@ -109,7 +108,9 @@ async function startKafkajs(command: MemberCommand, positions: Map<number, numbe
 
 async function startPlatformatic(command: MemberCommand, positions: Map<number, number>): Promise<Member> {
   // 1.x declares its own classes; what the member calls exists in both (see platformatic-1.ts).
-  const ConsumerClass = command.client === 'platformatic-1' ? (Platformatic1Consumer as unknown as typeof PlatformaticConsumer) : PlatformaticConsumer;
+  // Loaded only for 1.x members, so the others do not load a second copy of the library.
+  const ConsumerClass =
+    command.client === 'platformatic-1' ? ((await import('platformatic-kafka-1')).Consumer as unknown as typeof PlatformaticConsumer) : PlatformaticConsumer;
   const consumer = new ConsumerClass({
     clientId: command.client_id,
     bootstrapBrokers: [command.bootstrap],
