@@ -8,10 +8,13 @@
  * The randomized history is seeded; the seed is printed (COMPACTION_SEED replays it).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { keyedBatch, seededRandom, assertCompactedView, type ReadRecord } from '../support/compaction.js';
 import { TEST_CODECS } from '../support/compressed-batch.js';
-import { run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { rawProduce } from './raw-kafka.js';
 import { createTopic, metric } from './storage-support.js';
 
@@ -91,18 +94,35 @@ describe('log compaction with raw clients (memory mode)', () => {
     const detail = (await (await fetch(`${broker.restUrl}/api/v1/topics/${topic}`)).json()) as { partitions: Array<{ logStartOffset: number; memory: { bytes: number } }> };
     assert.equal(detail.partitions[0].logStartOffset, 0, 'retention (1s) did not touch the compacted topic');
   });
+
+  test('the REST admin turns a delete topic into a compacted one (PATCH configs) and refuses a bad policy with 400', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = uniqueTopic('made-compact');
+    await createTopic(broker.bootstrap, topic, 1);
+    const patch = (body: unknown) => fetch(`${broker.restUrl}/api/v1/topics/${topic}/configs`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const changed = await patch({ set: { 'cleanup.policy': 'compact,delete', 'min.cleanable.dirty.ratio': '0.2' } });
+    assert.equal(changed.status, 200, await changed.clone().text());
+    const configs = ((await changed.json()) as { configs: Array<{ name: string; value: string; source: string }> }).configs;
+    assert.deepEqual(configs.find((c) => c.name === 'cleanup.policy'), { name: 'cleanup.policy', value: 'compact,delete', source: 'topic' });
+    const keyless = await rawProduce(broker.kafkaPort, { topic, partition: 0, records: keyedBatch([{ key: null, value: 'no key' }]), acks: -1 });
+    assert.equal(keyless.errorCode, INVALID_RECORD, 'now compacted: keys are required');
+    const refused = await patch({ set: { 'cleanup.policy': 'shred' } });
+    assert.equal(refused.status, 400);
+    await refused.arrayBuffer();
+  });
 });
 
 describe('log compaction with raw clients (durable mode, across a restart)', () => {
   let broker: BrokerHandle;
   let storagePath: string;
+  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
   before(async () => {
-    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, readyTimeoutMs: 60_000 });
-    storagePath = broker.storagePath;
+    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
+    storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-compaction-'));
+    reuse = { storagePath, kafkaPort, restPort };
+    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, reuse, readyTimeoutMs: 60_000 });
   });
   after(async () => {
     await broker?.stop();
-    const { rm } = await import('node:fs/promises');
     await rm(storagePath, { recursive: true, force: true });
   });
 
@@ -113,9 +133,8 @@ describe('log compaction with raw clients (durable mode, across a restart)', () 
     await createTopic(broker.bootstrap, topic, 1, COMPACTED);
     const produced: Produced = [];
     const before = await compactAndCheck(broker, topic, seed, produced);
-    const { kafkaPort, restPort } = broker;
     await broker.stop();
-    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, reuse: { storagePath, kafkaPort, restPort }, readyTimeoutMs: 60_000 });
+    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, reuse, readyTimeoutMs: 60_000 });
     const afterRestart = await readWithKcat(broker, topic);
     assert.deepEqual(afterRestart.map((r) => r.offset).slice(0, before.length), before.map((r) => r.offset), 'the same records after the restart');
     await compactAndCheck(broker, topic, seed + 1, produced);
