@@ -8,7 +8,7 @@
  * (pwritev), so a failed write can be retried or truncated at the last good position.
  */
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
 
@@ -18,6 +18,20 @@ import { Injectable } from '@nestjs/common';
  * data directory's layout and must not take it for a partition.
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
+
+/**
+ * The folder of the node's own metadata (finalized feature levels and the metadata offset,
+ * written by cluster-admin/cluster-metadata-log.ts through this class); its name cannot be
+ * taken for a partition directory (those end in `-<number>`).
+ */
+export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
+
+/** The size of the file system a path is on, as Kafka's DescribeLogDirs v4 reports it. */
+export interface VolumeSpace {
+  readonly totalBytes: number;
+  /** What an unprivileged process may still write (Java's FileStore.getUsableSpace). */
+  readonly usableBytes: number;
+}
 
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
@@ -150,6 +164,12 @@ export class WalFileSystem {
       closeSync(fd);
     }
     renameSync(temporary, path);
+  }
+
+  async volumeSpace(path: string): Promise<VolumeSpace> {
+    // Block counts are in fragment-size units (statvfs f_frsize), as Java's FileStore reads them.
+    const volume = await statfs(path);
+    return { totalBytes: volume.blocks * volume.frsize, usableBytes: volume.bavail * volume.frsize };
   }
 
   async makeDirectory(path: string): Promise<void> {
