@@ -15,7 +15,7 @@
  * does not support, stops the boot: serving other levels would change what clients were told.
  */
 import { join } from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { FinalizedFeatures, supportedFeature } from '../cluster/features.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicEvents, type TopicListener } from '../storage/topic-events.js';
@@ -32,7 +32,7 @@ interface MetadataFile {
 }
 
 @Injectable()
-export class ClusterMetadataLog implements TopicListener {
+export class ClusterMetadataLog implements TopicListener, OnApplicationShutdown {
   private readonly log = new Logger('ClusterMetadata');
   private offset = 0;
   /** Every file write and feature update, one at a time, in order. */
@@ -59,6 +59,11 @@ export class ClusterMetadataLog implements TopicListener {
 
   private get path(): string {
     return join(this.config.recordStoragePath, CLUSTER_METADATA_DIRECTORY, FILE_NAME);
+  }
+
+  /** A save still queued finishes before the process exits (one small file). */
+  onApplicationShutdown(): Promise<void> {
+    return this.chain;
   }
 
   partitionsAdded(): void {
