@@ -44,14 +44,24 @@ export interface ReplicaMove {
   readonly errorCode: ErrorCodeValue;
 }
 
-/** Bytes of `log`: its segment files plus the memory batches past their end. */
+/**
+ * Bytes of `log`: its segment files plus the memory batches past their end. Durable mode:
+ * memory only caches what the segments hold. Memory mode: the memory batches still cached
+ * below the segments' end (offloaded, not yet evicted) are few and at the head, so the walk
+ * stops early; the rest of memory is `storedBytes`.
+ */
 export function partitionSizeBytes(log: PartitionLog): number {
   const segments = log.cold?.segments() ?? [];
-  let bytes = 0;
-  for (const segment of segments) bytes += segment.sizeBytes;
+  let segmentBytes = 0;
+  for (const segment of segments) segmentBytes += segment.sizeBytes;
+  if (log.isDurable) return segmentBytes;
   const coldEnd = segments.at(-1)?.nextOffset ?? 0;
-  for (const batch of log.liveBatches()) if (batch.baseOffset >= coldEnd) bytes += batch.buffer.length;
-  return bytes;
+  let cachedBytes = 0;
+  for (const batch of log.liveBatches()) {
+    if (batch.baseOffset >= coldEnd) break;
+    cachedBytes += batch.buffer.length;
+  }
+  return segmentBytes + log.storedBytes - cachedBytes;
 }
 
 @Injectable()
