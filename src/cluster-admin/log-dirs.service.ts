@@ -79,9 +79,9 @@ export class LogDirsService {
 
   /** The one directory, with the selected partitions that exist (unknown ones are left out, as Kafka does). */
   async describe(selection: PartitionSelection): Promise<LogDirDescription> {
-    const space = await this.fs.volumeSpace(this.path).catch(() => ({ totalBytes: -1, usableBytes: -1 }));
+    const space = await this.fs.space(this.path).catch(() => ({ capacityBytes: -1, freeBytes: -1 }));
     const topics = selection === null ? this.everyPartition() : this.selected(selection);
-    return { path: this.path, ...space, topics };
+    return { path: this.path, totalBytes: space.capacityBytes, usableBytes: space.freeBytes, topics };
   }
 
   /** AlterReplicaLogDirs: where each named partition goes; this directory is the only one. */

@@ -126,6 +126,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     fsyncIntervalMs: dto.fsync_interval,
     segmentBytes: dto.segment_bytes,
     segmentMs: dto.segment_ms,
+    metricsMaxEntities: dto.metrics_max_entities,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

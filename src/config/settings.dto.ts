@@ -35,6 +35,8 @@ const MIB = 1024 * 1024;
 /** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
 const PLUGIN_MEMORY_MIN = 16 * MIB;
 const PLUGIN_MEMORY_MAX = 4096 * MIB;
+/** Per-topic and per-group series: beyond this Prometheus itself suffers (10,000 topics x partitions x metrics). */
+const METRICS_ENTITIES_MAX = 10_000;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -134,6 +136,11 @@ export class SettingsDto {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1, { message: 'must be at least 1ms' })
   segment_ms!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })
+  @Max(METRICS_ENTITIES_MAX, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })
+  metrics_max_entities!: number;
 
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RetentionModule } from '../retention/retention.module.js';
+import { StorageModule } from '../storage/storage.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
 import { FetchParking } from './fetch-parking.js';
 import { fetchProbeProviders } from './fetch.probe.js';
@@ -8,7 +9,7 @@ import { OffsetLookup } from './offset-lookup.js';
 
 /** The fetch path shared by the Kafka and REST faces: reads within byte budgets, long-poll parking, purge_on_fetch, offset look-ups. */
 @Module({
-  imports: [TopicsModule, RetentionModule],
+  imports: [StorageModule, TopicsModule, RetentionModule],
   providers: [FetchParking, FetchService, OffsetLookup, ...fetchProbeProviders],
   exports: [FetchParking, FetchService, OffsetLookup],
 })

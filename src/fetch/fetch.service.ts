@@ -10,7 +10,8 @@
  * Fewer than `minBytes` found and `maxWaitMs` > 0 (and no partition in error): the fetch
  * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
- * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
+ * read is an inspection and counts for neither.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
@@ -19,6 +20,7 @@ import { isRefusal, refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
+import { FetchProbe } from './fetch.probe.js';
 
 export interface PartitionFetchRequest {
   readonly topic: string;
@@ -58,7 +60,7 @@ interface Collected {
   readonly bytes: number;
   /** The partitions that exist (what a parked fetch listens to). */
   readonly logs: PartitionLog[];
-  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched }>;
+  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched; fromOffset: number }>;
 }
 
 @Injectable()
@@ -67,6 +69,7 @@ export class FetchService {
     private readonly topics: TopicsService,
     private readonly parking: FetchParking,
     private readonly retention: RetentionService,
+    private readonly probe: FetchProbe,
   ) {}
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
@@ -76,7 +79,10 @@ export class FetchService {
       collected = await this.collect(spec);
     }
     if (spec.consuming) {
-      for (const { log, fetched } of collected.returned) this.retention.fetched(log, fetched.nextOffset);
+      for (const { log, fetched, fromOffset } of collected.returned) {
+        this.retention.fetched(log, fetched.nextOffset);
+        this.probe.partitionFetched(log, fromOffset, fetched.nextOffset, fetched.bytes);
+      }
     }
     return collected.partitions;
   }
@@ -110,7 +116,7 @@ export class FetchService {
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
       const log = logs[i];
-      return log !== null && fetched.bytes > 0 ? [{ log, fetched }] : [];
+      return log !== null && fetched.bytes > 0 ? [{ log, fetched, fromOffset: spec.partitions[i].fetchOffset }] : [];
     });
     const existing = logs.filter((log) => log !== null);
     return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };

@@ -1,6 +1,7 @@
 /**
- * Metrics of the group coordinator. The coordinator and the offset manager call intent-named
- * methods; only this class touches prom-client.
+ * Metrics of the group coordinator's events. The coordinator and the offset manager call
+ * intent-named methods; only this class touches prom-client. The per-group series (state,
+ * members, committed offsets, lag), read at scrape time, are in group-series.probe.ts.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';

@@ -26,13 +26,6 @@ export const OFFSETS_DIRECTORY = '__consumer_offsets';
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
-/** The size of the file system a path is on, as Kafka's DescribeLogDirs v4 reports it. */
-export interface VolumeSpace {
-  readonly totalBytes: number;
-  /** What an unprivileged process may still write (Java's FileStore.getUsableSpace). */
-  readonly usableBytes: number;
-}
-
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */
@@ -166,10 +159,14 @@ export class WalFileSystem {
     renameSync(temporary, path);
   }
 
-  async volumeSpace(path: string): Promise<VolumeSpace> {
-    // Block counts are in fragment-size units (statvfs f_frsize), as Java's FileStore reads them.
-    const volume = await statfs(path);
-    return { totalBytes: volume.blocks * volume.frsize, usableBytes: volume.bavail * volume.frsize };
+  /**
+   * Space of the file system holding `path`: what an unprivileged process may still write, and
+   * the whole size (block counts are in fragment-size units, statvfs f_frsize, as Java's
+   * FileStore reads them for Kafka's DescribeLogDirs).
+   */
+  async space(path: string): Promise<{ freeBytes: number; capacityBytes: number }> {
+    const stats = await statfs(path);
+    return { freeBytes: stats.bavail * stats.frsize, capacityBytes: stats.blocks * stats.frsize };
   }
 
   async makeDirectory(path: string): Promise<void> {

@@ -64,7 +64,7 @@ describe('partition size', () => {
 describe('the log directory', () => {
   function service() {
     const { registry, topics, config } = domain({ RECORD_STORAGE_PATH: '/var/blink' });
-    const fs = { volumeSpace: async () => ({ totalBytes: 1_000, usableBytes: 400 }) } as unknown as WalFileSystem;
+    const fs = { space: async () => ({ capacityBytes: 1_000, freeBytes: 400 }) } as unknown as WalFileSystem;
     registry.create('alpha', 2);
     registry.create('beta', 1);
     registry.get('alpha')!.partitions[1]!.append(storedBatch(0, 2, 64));

@@ -71,6 +71,7 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     fsyncIntervalMs: 1000,
     segmentBytes: 1024 ** 3,
     segmentMs: 7 * 86_400_000,
+    metricsMaxEntities: 100,
     adminToken: null,
     settingsFile,
   };
@@ -335,6 +336,7 @@ describe('loaded settings', () => {
       fsync_interval: '1s',
       segment_bytes: '1GB',
       segment_ms: '7d',
+      metrics_max_entities: 100,
       admin_token: null,
       settings_file: null,
     });

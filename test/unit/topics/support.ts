@@ -9,6 +9,7 @@ import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { FetchProbe } from '../../../src/fetch/fetch.probe.js';
 import { FetchService } from '../../../src/fetch/fetch.service.js';
 import { OffsetLookup } from '../../../src/fetch/offset-lookup.js';
 import type { PluginService } from '../../../src/plugins/plugin.service.js';
@@ -51,14 +52,16 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const accountant = new MemoryAccountant(limits, clock);
   const events = new TopicEvents();
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
-  const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
+  const gauge = (name: string) => new Gauge({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const counter = (name: string) => new Counter({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'));
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
-  const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
+  const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
   const parking = new FetchParking(clock);
+  const fetchProbe = new FetchProbe(parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'));
   return {
     config,
     accountant,
@@ -70,7 +73,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     configs: new ConfigsService(registry, cluster, config),
     producer: new ProduceService(topics, accountant, ingest),
     parking,
-    fetcher: new FetchService(topics, parking, retention),
+    fetcher: new FetchService(topics, parking, retention, fetchProbe),
     offsets: new OffsetLookup(topics),
   };
 }
