@@ -27,6 +27,8 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Header[];
+  /** The record's timestamp in milliseconds (-1: none), from drivers that report it (franz-go). */
+  timestampMs?: number;
 }
 
 /** Read offsets [start, end) of one partition. */

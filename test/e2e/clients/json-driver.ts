@@ -71,6 +71,8 @@ interface WireMessage {
   key: string | null;
   value: string | null;
   headers: WireHeader[];
+  /** Milliseconds; only drivers that report it (franz-go). */
+  timestamp?: number;
 }
 
 interface WireGroupDescription {
@@ -92,6 +94,7 @@ function fromWire(message: WireMessage): ConsumedMessage {
     key: unb64(message.key),
     value: unb64(message.value),
     headers: message.headers.map(([key, value]): Header => [key, unb64(value) ?? Buffer.alloc(0)]),
+    ...(message.timestamp !== undefined && { timestampMs: message.timestamp }),
   };
 }
 
