@@ -34,6 +34,8 @@ import { UpdateFeaturesHandler } from './57-update-features.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { DescribeProducersHandler } from './61-describe-producers.handler.js';
 import { UnregisterBrokerHandler } from './64-unregister-broker.handler.js';
+import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
+import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
 import { DescribeTopicPartitionsHandler } from './75-describe-topic-partitions.handler.js';
 
 export const KAFKA_HANDLERS = [
@@ -72,5 +74,7 @@ export const KAFKA_HANDLERS = [
   DescribeClusterHandler,
   DescribeProducersHandler,
   UnregisterBrokerHandler,
+  ConsumerGroupHeartbeatHandler,
+  ConsumerGroupDescribeHandler,
   DescribeTopicPartitionsHandler,
 ];

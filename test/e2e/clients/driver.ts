@@ -60,6 +60,8 @@ export interface OffsetsView {
 export interface GroupListing {
   groupId: string;
   protocolType: string;
+  /** "classic" or "consumer" (KIP-848) where the client reports it (Java Admin). */
+  type?: string;
 }
 
 export interface GroupMemberDescription {
@@ -76,6 +78,8 @@ export interface GroupDescription {
   state: string;
   protocolType: string;
   protocol: string;
+  /** "classic" or "consumer" (KIP-848) where the client reports it (Java Admin). */
+  type?: string;
   members: GroupMemberDescription[];
 }
 

@@ -81,6 +81,8 @@ interface WireGroupDescription {
   state: string;
   protocol_type: string;
   protocol: string;
+  /** Kafka's Java Admin: the group type ("classic" or "consumer"). */
+  type?: string;
   members: Array<{ member_id: string; client_id: string; client_host: string; assignment: Record<string, number[]> }>;
 }
 
@@ -115,6 +117,7 @@ function fromWireGroup(label: string, group: WireGroupDescription): GroupDescrip
     state: group.state,
     protocolType: group.protocol_type,
     protocol: group.protocol,
+    ...(group.type === undefined ? {} : { type: group.type }),
     members: group.members.map((m) => ({ memberId: m.member_id, clientId: m.client_id, clientHost: m.client_host, assignment: m.assignment })),
   };
 }
@@ -144,10 +147,10 @@ function groupMethods(spec: DriverFeatures, call: OpCall): Partial<ClientDriver>
   return {
     ...(has('list_groups') && {
       async listGroups(): Promise<GroupListing[]> {
-        const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; error?: string | null }> }>('list_groups', {});
+        const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; type?: string | null; error?: string | null }> }>('list_groups', {});
         const failed = result.groups.filter((g) => g.error !== undefined && g.error !== null);
         if (failed.length > 0) throw new Error(`${label} list_groups: errors ${JSON.stringify(failed)}`);
-        return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type }));
+        return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type, ...(typeof g.type === 'string' ? { type: g.type } : {}) }));
       },
     }),
     ...(has('describe_group') && {
