@@ -84,9 +84,9 @@ export class ClusterMetadataLog implements TopicListener, OnApplicationShutdown 
    */
   finalize(levels: ReadonlyMap<string, number>): Promise<void> {
     return this.inOrder(async () => {
-      const offset = this.offset + 1;
-      if (this.durable) await this.write(offset, offset, { ...this.currentLevels(), ...Object.fromEntries(levels) });
-      this.offset = Math.max(this.offset, offset);
+      // Taken before the write, so a topic change counted meanwhile gets the next offset (a failed write leaves a gap).
+      const offset = ++this.offset;
+      if (this.durable) await this.write(this.offset, offset, { ...this.currentLevels(), ...Object.fromEntries(levels) });
       this.features.apply(levels, offset);
     });
   }

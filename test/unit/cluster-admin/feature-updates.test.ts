@@ -20,6 +20,8 @@ import { ErrorCode } from '../../../src/wire/error-codes.js';
 class MemoryFiles {
   readonly files = new Map<string, Buffer>();
   failing = false;
+  /** When set, writes wait for it. */
+  gate: Promise<void> | null = null;
 
   async makeDirectory(): Promise<void> {}
 
@@ -28,6 +30,7 @@ class MemoryFiles {
   }
 
   async writeAtomically(path: string, data: Buffer): Promise<void> {
+    await this.gate;
     if (this.failing) throw new Error('ENOSPC: no space left on device');
     this.files.set(path, data);
   }
@@ -134,6 +137,20 @@ describe('UpdateFeatures in durable mode', () => {
     assert.equal(second.features.epoch, 1);
     assert.equal(second.metadata.lastOffset, 2, 'the boot is a metadata change');
     assert.equal(second.files.saved()!.offset, 2);
+  });
+
+  it('a topic change counted while a feature update is being written gets the next offset', async () => {
+    const { updates, features, events, metadata, files } = node('durable');
+    let open!: () => void;
+    files.gate = new Promise((resolve) => (open = resolve));
+    const updating = updates.update([update(GROUP_VERSION, 0, UpgradeType.SAFE_DOWNGRADE)], false);
+    await new Promise((resolve) => setImmediate(resolve));
+    events.topicDeleted({ name: 't' } as Parameters<TopicEvents['topicDeleted']>[0]);
+    open();
+    await updating;
+    assert.deepEqual([features.epoch, metadata.lastOffset], [1, 2]);
+    await metadata.onApplicationShutdown();
+    assert.equal(files.saved()!.offset, 2, 'the coalesced save after the update holds the topic change');
   });
 
   it('a write that fails is KAFKA_STORAGE_ERROR and finalizes nothing', async () => {
