@@ -135,7 +135,7 @@ export class BatchAppender {
       }
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
-      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1 });
+      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1, timestamp: batch.maxTimestamp });
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
   }
@@ -204,7 +204,7 @@ function keylessRecordRefusal(section: Buffer, recordCount: number, where: strin
 }
 
 function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {
-  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset });
+  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset, timestamp: batch.maxTimestamp });
 }
 
 /** LogAppendTime: set the timestamp-type bit and maxTimestamp, then re-checksum (bytes 21..). */

@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import type { ColdSegmentInfo, ColdTier } from '../storage/cold-tier.js';
+import type { AppendedSequence } from '../storage/producer-state.js';
 import { EMPTY_READ, type ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import type { DiskReadLimiter } from './disk-read-limiter.js';
@@ -81,7 +82,7 @@ export interface RecoveredPartition {
   readonly firstOffset: number;
   readonly cut: TailCut | null;
   /** Producer state: the last segment's snapshot plus the batches after it. */
-  readonly producers: Map<number, { epoch: number; batches: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }> }>;
+  readonly producers: Map<number, { epoch: number; batches: AppendedSequence[] }>;
 }
 
 interface PendingAppend {
@@ -511,12 +512,17 @@ export class PartitionWal implements ColdTier {
   }
 }
 
+/** A batch of a snapshot file: those written before timestamps were kept have none. */
+type SnapshotBatch = Omit<AppendedSequence, 'timestamp'> & { timestamp?: number };
+
 function producersFromSnapshot(snapshot: Buffer | null): RecoveredPartition['producers'] {
   const producers: RecoveredPartition['producers'] = new Map();
   if (snapshot === null) return producers;
   try {
-    const parsed = JSON.parse(snapshot.toString('utf8')) as Array<{ producerId: number; epoch: number; recent: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }> }>;
-    for (const entry of parsed) producers.set(entry.producerId, { epoch: entry.epoch, batches: [...entry.recent] });
+    const parsed = JSON.parse(snapshot.toString('utf8')) as Array<{ producerId: number; epoch: number; recent: SnapshotBatch[] }>;
+    for (const entry of parsed) {
+      producers.set(entry.producerId, { epoch: entry.epoch, batches: entry.recent.map((batch) => ({ ...batch, timestamp: batch.timestamp ?? -1 })) });
+    }
   } catch {
     // A torn snapshot only costs duplicate detection across the restart.
   }
@@ -531,5 +537,5 @@ function recordProducer(producers: RecoveredPartition['producers'], scanned: Sca
     entry = { epoch: batch.producerEpoch, batches: [] };
     producers.set(batch.producerId, entry);
   }
-  entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: batch.baseOffset });
+  entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: batch.baseOffset, timestamp: batch.maxTimestamp });
 }

@@ -103,7 +103,7 @@ describe('WAL recovery (medium: real files)', () => {
     });
   });
 
-  it('rebuilds idempotent-producer state from the last segment, on top of its snapshot', async () => {
+  it('rebuilds idempotent-producer state from the last segment, on top of its snapshot (one saved before timestamps were kept)', async () => {
     await withTempDir(async (dir) => {
       const hooks = new RecordingHooks();
       const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 300 }), hooks, dependencies(), () => Promise.resolve());
@@ -117,8 +117,8 @@ describe('WAL recovery (medium: real files)', () => {
       assert.deepEqual(recovered.producers.get(7), {
         epoch: 0,
         batches: [
-          { firstSeq: 0, lastSeq: 1, baseOffset: 0 },
-          { firstSeq: 2, lastSeq: 4, baseOffset: 2 },
+          { firstSeq: 0, lastSeq: 1, baseOffset: 0, timestamp: -1 },
+          { firstSeq: 2, lastSeq: 4, baseOffset: 2, timestamp: 1_000 },
         ],
       });
       await recovered.wal.shutdown();

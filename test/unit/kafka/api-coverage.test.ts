@@ -25,7 +25,6 @@ import { registrationOf } from './support.js';
  */
 const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   SaslHandshake: '0-1',
-  ApiVersions: '4',
   InitProducerId: '5',
   AddPartitionsToTxn: '0-5',
   AddOffsetsToTxn: '0-4',
@@ -35,30 +34,20 @@ const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   DescribeAcls: '0-3',
   CreateAcls: '0-3',
   DeleteAcls: '0-3',
-  AlterReplicaLogDirs: '0-2',
-  DescribeLogDirs: '0-4',
   SaslAuthenticate: '0-2',
   CreateDelegationToken: '0-3',
   RenewDelegationToken: '0-2',
   ExpireDelegationToken: '0-2',
   DescribeDelegationToken: '0-3',
-  ElectLeaders: '0-2',
-  AlterPartitionReassignments: '0',
-  ListPartitionReassignments: '0',
   DescribeClientQuotas: '0-1',
   AlterClientQuotas: '0-1',
   DescribeUserScramCredentials: '0',
   AlterUserScramCredentials: '0',
-  DescribeQuorum: '0-2',
-  UpdateFeatures: '0-1',
-  DescribeProducers: '0',
-  UnregisterBroker: '0',
   DescribeTransactions: '0',
   ListTransactions: '0-1',
   GetTelemetrySubscriptions: '0',
   PushTelemetry: '0',
   ListClientMetricsResources: '0',
-  DescribeTopicPartitions: '0',
 };
 
 interface Gap {
