@@ -45,6 +45,10 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /** Longest transaction.timeout.ms a transactional producer may ask for (Kafka's transaction.max.timeout.ms). */
+  transactionMaxTimeoutMs: number;
+  /** How long an idle transactional id is remembered (Kafka's transactional.id.expiration.ms). */
+  transactionalIdExpirationMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -79,6 +83,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    transaction_max_timeout_ms: formatDuration(config.transactionMaxTimeoutMs),
+    transactional_id_expiration_ms: formatDuration(config.transactionalIdExpirationMs),
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

@@ -126,6 +126,8 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     fsyncIntervalMs: dto.fsync_interval,
     segmentBytes: dto.segment_bytes,
     segmentMs: dto.segment_ms,
+    transactionMaxTimeoutMs: dto.transaction_max_timeout_ms,
+    transactionalIdExpirationMs: dto.transactional_id_expiration_ms,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

@@ -41,6 +41,9 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
   segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
   segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Kafka's transaction.max.timeout.ms (15 min) and transactional.id.expiration.ms (7 days).
+  transaction_max_timeout_ms: { env: 'TRANSACTION_MAX_TIMEOUT_MS', defaultValue: '15m', convert: parseDuration },
+  transactional_id_expiration_ms: { env: 'TRANSACTIONAL_ID_EXPIRATION_MS', defaultValue: '7d', convert: parseDuration },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };

@@ -11,12 +11,16 @@
  * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ * Isolation (KIP-98): read_committed reads stop at each partition's last stable offset, wait
+ * only for bytes below it, and list the aborted transactions overlapping what they return;
+ * read_uncommitted reads everything up to the high watermark, aborted data included.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
 import { isRefusal, refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import type { AbortedRange } from '../storage/aborted-transactions.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
 
@@ -37,6 +41,8 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
+  readonly readCommitted?: boolean;
 }
 
 export interface PartitionFetched {
@@ -45,7 +51,11 @@ export interface PartitionFetched {
   readonly missing?: 'topic' | 'partition';
   /** -1 when the partition does not exist. */
   readonly highWatermark: number;
+  /** The partition's last stable offset (-1 when the partition does not exist). */
+  readonly lastStableOffset: number;
   readonly logStartOffset: number;
+  /** read_committed: the aborted transactions overlapping the batches returned; null for read_uncommitted. */
+  readonly abortedTransactions: AbortedRange[] | null;
   /** The batches, whole; null on an error. */
   readonly records: Buffer[] | null;
   readonly bytes: number;
@@ -72,7 +82,7 @@ export class FetchService {
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
     let collected = await this.collect(spec);
     if (!this.satisfied(spec, collected)) {
-      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs);
+      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
       collected = await this.collect(spec);
     }
     if (spec.consuming) {
@@ -100,12 +110,13 @@ export class FetchService {
       logs.push(log);
       const outOfRange = this.outOfRange(log, request.fetchOffset);
       if (outOfRange !== null) return outOfRange;
-      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0);
+      const endOffset = spec.readCommitted === true ? log.lastStableOffset : Infinity;
+      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0, endOffset);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read);
+      return this.answer(log, read, request.fetchOffset, spec.readCommitted === true);
     });
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
@@ -119,16 +130,18 @@ export class FetchService {
   private outOfRange(log: PartitionLog, offset: number): PartitionFetched | null {
     if (offset >= log.logStartOffset && offset <= log.highWatermark) return null;
     const message = `offset ${offset} is out of range: ${log.topic}-${log.partition} holds offsets ${log.logStartOffset} to ${log.highWatermark - 1} (high watermark ${log.highWatermark})`;
-    return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
+    return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset, undefined, log.lastStableOffset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>): Promise<PartitionFetched> {
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>, fetchOffset: number, readCommitted: boolean): Promise<PartitionFetched> {
     const { chunks, bytes, nextOffset } = await read;
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       highWatermark: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
       logStartOffset: log.logStartOffset,
+      abortedTransactions: readCommitted ? (bytes > 0 ? log.producers.aborted.collect(fetchOffset, nextOffset) : []) : null,
       records: chunks,
       bytes,
       nextOffset,
@@ -136,6 +149,15 @@ export class FetchService {
   }
 }
 
-function failed(errorCode: ErrorCodeValue, errorMessage: string, highWatermark: number, logStartOffset: number, nextOffset: number, missing?: 'topic' | 'partition'): PartitionFetched {
-  return { ...refusal(errorCode, errorMessage, missing === undefined ? {} : { missing }), highWatermark, logStartOffset, records: null, bytes: 0, nextOffset };
+function failed(
+  errorCode: ErrorCodeValue,
+  errorMessage: string,
+  highWatermark: number,
+  logStartOffset: number,
+  nextOffset: number,
+  missing?: 'topic' | 'partition',
+  lastStableOffset = highWatermark,
+): PartitionFetched {
+  const why = refusal(errorCode, errorMessage, missing === undefined ? {} : { missing });
+  return { ...why, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null, bytes: 0, nextOffset };
 }

@@ -4,6 +4,8 @@
  * the largest timestamp; other negative values find nothing) and OffsetForLeaderEpoch (one
  * leader epoch, 0, has ever existed, ending at the high watermark). Look-ups by time that
  * reach data offloaded to disk read the WAL (storage/timestamp-index.ts).
+ * With read_committed isolation (ListOffsets v2+), "latest" is the last stable offset and a
+ * look-up by time finds nothing at or past it, as Kafka answers.
  */
 import { Injectable } from '@nestjs/common';
 import { LEADER_EPOCH } from '../storage/batch-appender.js';
@@ -26,18 +28,19 @@ export class OffsetLookup {
   constructor(private readonly topics: TopicsService) {}
 
   /** ListOffsets for one partition: the offset and timestamp found, (-1, -1) when none is. */
-  async offsetFor(topic: string, partition: number, timestamp: number): Promise<OffsetAndTimestamp | Refusal> {
+  async offsetFor(topic: string, partition: number, timestamp: number, readCommitted = false): Promise<OffsetAndTimestamp | Refusal> {
     const log = this.topics.findPartition(topic, partition);
     if (isRefusal(log)) return log;
+    const fetchableEnd = readCommitted ? log.lastStableOffset : log.highWatermark;
     switch (timestamp) {
       case ListOffsetsTimestamp.LATEST:
-        return { offset: log.highWatermark, timestamp: -1 };
+        return { offset: fetchableEnd, timestamp: -1 };
       case ListOffsetsTimestamp.EARLIEST:
         return { offset: log.logStartOffset, timestamp: -1 };
       case ListOffsetsTimestamp.MAX_TIMESTAMP:
-        return offsetOfMaxTimestamp(log);
+        return below(fetchableEnd, await offsetOfMaxTimestamp(log));
       default:
-        return timestamp < 0 ? NOT_FOUND : offsetForTimestamp(log, timestamp);
+        return timestamp < 0 ? NOT_FOUND : below(fetchableEnd, await offsetForTimestamp(log, timestamp));
     }
   }
 
@@ -48,4 +51,9 @@ export class OffsetLookup {
     const known = leaderEpoch <= LEADER_EPOCH;
     return { leaderEpoch: known ? LEADER_EPOCH : -1, endOffset: known ? log.highWatermark : -1 };
   }
+}
+
+/** What a look-up by time found, unless it lies at or past what the isolation level may read. */
+function below(fetchableEnd: number, found: OffsetAndTimestamp): OffsetAndTimestamp {
+  return found.offset < fetchableEnd ? found : NOT_FOUND;
 }

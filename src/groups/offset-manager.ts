@@ -145,6 +145,23 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     return results;
   }
 
+  /**
+   * A committed transaction's offsets (TxnOffsetCommit, checked when they were staged): stored
+   * now without another membership check, as Kafka applies them when the COMMIT marker reaches
+   * the offsets partition.
+   */
+  commitTransactional(groupId: string, offsets: readonly { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }[]): void {
+    if (this.coordinator.groupForOffsets(groupId) === null) return;
+    const nowMs = this.clock.nowMs();
+    let stored = 0;
+    for (const o of offsets) {
+      if (this.topics.partition(o.topic, o.partition) === undefined) continue;
+      this.store.commit(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: nowMs, expireTimestampMs: null });
+      stored += 1;
+    }
+    this.probe.offsetsCommitted(stored);
+  }
+
   /** OffsetFetch for one group, whatever its state (a group may use Kafka only to store offsets); null topics = all committed. */
   fetch(groupId: string, topics: readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null): FetchedTopic[] {
     if (topics === null) return this.allCommitted(groupId);

@@ -10,7 +10,10 @@
  * COLD_READ_BYTES_MAX per partition and fetch). With purge_on_fetch, the batches a
  * response carries whole are removed once it is built.
  * v0-3 clients receive magic-2 batches: Blink does not down-convert to legacy formats.
- * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
+ * v4+: isolation_level: read_committed (1) reads stop at the last stable offset, and each
+ * partition lists the aborted transactions overlapping the batches returned (the consumer
+ * drops their records); read_uncommitted (0) sees everything up to the high watermark,
+ * aborted records included, with a null list; last_stable_offset is always answered;
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it)
  * and an unknown session id is FETCH_SESSION_ID_NOT_FOUND; v11+: preferred_read_replica -1;
  * v12: flexible.
@@ -21,6 +24,9 @@ import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+
+/** Fetch and ListOffsets isolation_level values (Kafka's IsolationLevel). */
+export const READ_COMMITTED = 1;
 
 @Controller()
 export class FetchHandler {
@@ -40,6 +46,7 @@ export class FetchHandler {
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      readCommitted: body.isolationLevel === READ_COMMITTED,
     });
     let position = 0;
     const responses = body.topics.map((topic) => ({
@@ -51,7 +58,7 @@ export class FetchHandler {
 }
 
 function partitionData(partitionIndex: number, fetched: PartitionFetched): FetchResponsePartitionData {
-  const { errorCode, highWatermark, logStartOffset, records } = fetched;
-  if (errorCode !== ErrorCode.NONE) return { partitionIndex, errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: null };
-  return { partitionIndex, errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, abortedTransactions: [], preferredReadReplica: -1, records };
+  const { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions, records } = fetched;
+  if (errorCode !== ErrorCode.NONE) return { partitionIndex, errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null };
+  return { partitionIndex, errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions, preferredReadReplica: -1, records };
 }

@@ -5,7 +5,8 @@
  * record whose timestamp is >= the one asked (storage/timestamp-index.ts; reads the WAL when
  * the answer lies in data offloaded to disk). Nothing found: offset and timestamp -1.
  * v0: old_style_offsets (the one offset found, or none); v1+: one offset and its timestamp;
- * v2+: isolation level (ignored: no transactions), throttle time; v4+: leader epoch
+ * v2+: isolation level (read_committed: latest = the last stable offset, and a look-up by
+ * time finds nothing at or past it), throttle time; v4+: leader epoch
  * (always 0); v6+: flexible.
  */
 import { Controller } from '@nestjs/common';
@@ -21,6 +22,7 @@ import {
 } from '../../wire/messages/02-list-offsets.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { READ_COMMITTED } from './01-fetch.handler.js';
 
 @Controller()
 export class ListOffsetsHandler {
@@ -30,13 +32,15 @@ export class ListOffsetsHandler {
   async listOffsets({ body }: KafkaRequest<ListOffsetsRequest>): Promise<ListOffsetsResponse> {
     const topics = body.topics.map(async (topic) => ({
       name: topic.name,
-      partitions: await Promise.all(topic.partitions.map((p) => this.listPartition(topic.name, p.partitionIndex, p.timestamp))),
+      partitions: await Promise.all(
+        topic.partitions.map((p) => this.listPartition(topic.name, p.partitionIndex, p.timestamp, body.isolationLevel === READ_COMMITTED)),
+      ),
     }));
     return { throttleTimeMs: 0, topics: await Promise.all(topics) };
   }
 
-  private async listPartition(topic: string, partitionIndex: number, timestamp: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
-    const found = await this.offsets.offsetFor(topic, partitionIndex, timestamp);
+  private async listPartition(topic: string, partitionIndex: number, timestamp: number, readCommitted: boolean): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
+    const found = await this.offsets.offsetFor(topic, partitionIndex, timestamp, readCommitted);
     if (isRefusal(found)) return { partitionIndex, errorCode: found.errorCode, oldStyleOffsets: [], timestamp: -1, offset: -1 };
     return {
       partitionIndex,

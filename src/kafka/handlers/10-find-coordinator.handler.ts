@@ -1,8 +1,8 @@
 /**
  * FindCoordinator (key 10), versions 0-3.
- * The single node coordinates every consumer group (key type 0). Transactions (key type 1)
- * have no coordinator in Blink: COORDINATOR_NOT_AVAILABLE. v1+: key type, error message;
- * v3: flexible. (v4+ batches keys; not served.)
+ * The single node coordinates every consumer group (key type 0) and every transactional id
+ * (key type 1): both are answered with this broker. Another key type is INVALID_REQUEST.
+ * v1+: key type, error message; v3: flexible. (v4+ batches keys; not served.)
  * Advertised even with enable_consumer_groups off (assign-only consumers commit offsets to
  * a group): librdkafka 2.0.2 enables its LZ4 and group-coordinator features only when
  * FindCoordinator v0 is in the broker's range.
@@ -27,14 +27,10 @@ export class FindCoordinatorHandler {
 
   @KafkaApi(FindCoordinatorApi, { min: 0, max: 3 })
   async findCoordinator({ body, localPort }: KafkaRequest<FindCoordinatorRequest>): Promise<FindCoordinatorResponse> {
-    if (body.keyType === KEY_TYPE_GROUP) {
+    if (body.keyType === KEY_TYPE_GROUP || body.keyType === KEY_TYPE_TRANSACTION) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
     }
-    const errorMessage =
-      body.keyType === KEY_TYPE_TRANSACTION
-        ? 'Blink has no transaction coordinator: transactions are not supported'
-        : `unknown coordinator key type ${body.keyType}`;
-    const errorCode = body.keyType === KEY_TYPE_TRANSACTION ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
-    return { throttleTimeMs: 0, errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+    const errorMessage = `unknown coordinator key type ${body.keyType}`;
+    return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, nodeId: -1, host: '', port: -1 };
   }
 }

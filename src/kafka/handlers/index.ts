@@ -18,6 +18,11 @@ import { DeleteTopicsHandler } from './20-delete-topics.handler.js';
 import { DeleteRecordsHandler } from './21-delete-records.handler.js';
 import { InitProducerIdHandler } from './22-init-producer-id.handler.js';
 import { OffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.handler.js';
+import { AddPartitionsToTxnHandler } from './24-add-partitions-to-txn.handler.js';
+import { AddOffsetsToTxnHandler } from './25-add-offsets-to-txn.handler.js';
+import { EndTxnHandler } from './26-end-txn.handler.js';
+import { WriteTxnMarkersHandler } from './27-write-txn-markers.handler.js';
+import { TxnOffsetCommitHandler } from './28-txn-offset-commit.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { CreatePartitionsHandler } from './37-create-partitions.handler.js';
@@ -25,6 +30,8 @@ import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
+import { DescribeTransactionsHandler } from './65-describe-transactions.handler.js';
+import { ListTransactionsHandler } from './66-list-transactions.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -46,6 +53,11 @@ export const KAFKA_HANDLERS = [
   DeleteRecordsHandler,
   InitProducerIdHandler,
   OffsetForLeaderEpochHandler,
+  AddPartitionsToTxnHandler,
+  AddOffsetsToTxnHandler,
+  EndTxnHandler,
+  WriteTxnMarkersHandler,
+  TxnOffsetCommitHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
   CreatePartitionsHandler,
@@ -53,4 +65,6 @@ export const KAFKA_HANDLERS = [
   IncrementalAlterConfigsHandler,
   OffsetDeleteHandler,
   DescribeClusterHandler,
+  DescribeTransactionsHandler,
+  ListTransactionsHandler,
 ];

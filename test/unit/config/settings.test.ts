@@ -71,6 +71,8 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     fsyncIntervalMs: 1000,
     segmentBytes: 1024 ** 3,
     segmentMs: 7 * 86_400_000,
+    transactionMaxTimeoutMs: 15 * 60_000,
+    transactionalIdExpirationMs: 7 * 86_400_000,
     adminToken: null,
     settingsFile,
   };
@@ -335,6 +337,8 @@ describe('loaded settings', () => {
       fsync_interval: '1s',
       segment_bytes: '1GB',
       segment_ms: '7d',
+      transaction_max_timeout_ms: '15m',
+      transactional_id_expiration_ms: '7d',
       admin_token: null,
       settings_file: null,
     });

@@ -25,6 +25,7 @@ import { disabledFeature, FEATURE_REFUSAL_ERRORS, type KafkaApiRegistration } fr
 const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
+import { idleTransactionCoordinator } from '../../support/transactions.js';
 
 /** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
 const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
@@ -187,7 +188,7 @@ describe('group handlers', () => {
     );
     assert.deepEqual(committed.topics, [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }]);
     encodesInEveryVersion(registration(HANDLERS.OffsetCommit), () => committed);
-    const fetcher = new OffsetFetchHandler(h.offsets);
+    const fetcher = new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock));
     const fetched = await fetcher.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
     assert.deepEqual(fetched.topics?.[0]?.partitions?.map((p) => p.committedOffset), [5, -1]);
     encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);

@@ -24,6 +24,7 @@ import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
+import { transactionStack } from '../../support/transactions.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -57,7 +58,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
   const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
-  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, transactionStack(config, registry, clock).coordinator);
   const parking = new FetchParking(clock);
   return {
     config,
