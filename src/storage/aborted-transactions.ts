@@ -9,7 +9,8 @@
  * below it (TransactionIndex.collectAbortedTxns).
  *
  * Invariants: entries ascend strictly by lastOffset (markers are appended in offset order);
- * firstOffset <= lastOffset <= lastStableOffset - 1. Bounded by the log: entries whose marker
+ * firstOffset <= lastOffset (the last stable offset may lie below either, while an older
+ * transaction is still open). Bounded by the log: entries whose marker
  * falls below the log start are dropped (`dropBelow`). Durable mode saves each sealed
  * segment's entries beside it (wal/partition-wal.ts) and recovery restores them.
  */
@@ -47,7 +48,7 @@ export class AbortedTransactionIndex {
     if (this.size > 0 && last !== undefined && entry.lastOffset <= last.lastOffset) {
       throw new Error(`aborted transaction at ${entry.lastOffset} does not follow the one at ${last.lastOffset}`);
     }
-    if (entry.firstOffset > entry.lastOffset || entry.lastStableOffset <= entry.lastOffset) {
+    if (entry.firstOffset > entry.lastOffset) {
       throw new Error(`aborted transaction ${JSON.stringify(entry)} has inconsistent offsets`);
     }
     this.entries.push(entry);

@@ -17,6 +17,7 @@ import type { TopicRegistry } from '../../src/storage/topic-registry.js';
 import { TransactionCompleter } from '../../src/txn/transaction-completer.js';
 import { TransactionCoordinator } from '../../src/txn/transaction-coordinator.js';
 import { TransactionJournal } from '../../src/txn/transaction-journal.js';
+import { TransactionRecovery } from '../../src/txn/transaction-recovery.js';
 import { TransactionStore } from '../../src/txn/transaction-store.js';
 import { TransactionalOffsets } from '../../src/txn/transactional-offsets.js';
 import { TxnProbe } from '../../src/txn/txn.probe.js';
@@ -29,6 +30,8 @@ export interface TransactionStack {
   readonly completer: TransactionCompleter;
   readonly store: TransactionStore;
   readonly journal: TransactionJournal;
+  /** Durable mode: what StorageRecovery runs once the partitions are recovered (it also starts the journal). */
+  readonly recovery: TransactionRecovery;
   readonly probe: TxnProbe;
   readonly groups: GroupCoordinator;
   readonly offsetManager: OffsetManager;
@@ -60,7 +63,8 @@ export function transactionStack(config: BlinkConfig, registry: TopicRegistry, c
   const producerIds = new ProducerIdAllocator();
   const coordinator = new TransactionCoordinator(config, store, completer, producerIds, registry, probe, clock);
   const offsets = new TransactionalOffsets(store, groups, registry, clock);
-  return { coordinator, offsets, completer, store, journal, probe, groups, offsetManager, offsetStore, producerIds, appender };
+  const recovery = new TransactionRecovery(journal, store, completer, registry, appender, producerIds, clock);
+  return { coordinator, offsets, completer, store, journal, recovery, probe, groups, offsetManager, offsetStore, producerIds, appender };
 }
 
 /** A coordinator with no transactions over an empty registry, for handlers that only ask it questions. */

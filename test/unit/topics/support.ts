@@ -24,7 +24,7 @@ import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
-import { transactionStack } from '../../support/transactions.js';
+import { transactionStack, type TransactionStack } from '../../support/transactions.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -43,6 +43,8 @@ export interface Domain {
   readonly parking: FetchParking;
   readonly fetcher: FetchService;
   readonly offsets: OffsetLookup;
+  /** The transaction coordinator the produce step checks transactional batches with. */
+  readonly transactions: TransactionStack;
 }
 
 export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS, coldTiers: ColdTierFactory | null = null): Domain {
@@ -58,7 +60,8 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
   const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
-  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, transactionStack(config, registry, clock).coordinator);
+  const transactions = transactionStack(config, registry, clock);
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, transactions.coordinator);
   const parking = new FetchParking(clock);
   return {
     config,
@@ -73,5 +76,6 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     parking,
     fetcher: new FetchService(topics, parking, retention),
     offsets: new OffsetLookup(topics),
+    transactions,
   };
 }
