@@ -146,7 +146,7 @@ def op_txn_zombie(command):
 def op_txn_abandon(command):
     client = producer(command, command['transactional_id'], command['transaction_timeout_ms'])
     client.begin_transaction()
-    produce_all(client, command['topic'], command['messages'])
+    produce_all(client, command['topic'], command['records'])
     json.dump({'ok': True}, sys.stdout)
     sys.stdout.write('\n')
     sys.stdout.flush()

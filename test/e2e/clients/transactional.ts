@@ -72,7 +72,7 @@ export function transactionalOverCalls(name: string, call: OpCall): Transactiona
       return (await call<{ error: string | null }>('txn_zombie', { topic, transactional_id: transactionalId })).error;
     },
     async abandon(topic, transactionalId, timeoutMs, messages) {
-      await call('txn_abandon', { topic, transactional_id: transactionalId, transaction_timeout_ms: timeoutMs, messages });
+      await call('txn_abandon', { topic, transactional_id: transactionalId, transaction_timeout_ms: timeoutMs, records: messages });
     },
   };
 }

@@ -24,6 +24,11 @@ public final class Ops {
       Map.entry("committed_offsets", GroupOps::committedOffsets),
       Map.entry("commit_offsets", GroupOps::commitOffsets),
       Map.entry("describe_configs", ConfigOps::describeConfigs),
+      Map.entry("txn_run", TxnOps::run),
+      Map.entry("txn_consume", TxnOps::consume),
+      Map.entry("txn_copy", TxnOps::copy),
+      Map.entry("txn_zombie", TxnOps::zombie),
+      Map.entry("txn_abandon", TxnOps::abandon),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */
