@@ -26,6 +26,7 @@ public final class Ops {
       Map.entry("describe_configs", ConfigOps::describeConfigs),
       Map.entry("txn_run", TxnOps::run),
       Map.entry("txn_consume", TxnOps::consume),
+      Map.entry("txn_read_all", TxnOps::readAll),
       Map.entry("txn_copy", TxnOps::copy),
       Map.entry("txn_zombie", TxnOps::zombie),
       Map.entry("txn_abandon", TxnOps::abandon),

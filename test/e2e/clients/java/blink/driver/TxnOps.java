@@ -25,6 +25,9 @@ import org.apache.kafka.common.TopicPartition;
  *
  *   txn_run      {topic, transactional_id, transactions: [{commit, messages: [{partition, value}]}]}
  *   txn_consume  {topic, partitions, count, isolation, wait_ms} → {records: [{partition, offset, value}]}
+ *   txn_read_all {topic, partitions, isolation} → {records, end_offsets}: everything up to the end
+ *                offsets at that isolation level (read_committed: the last stable offsets),
+ *                read until the consumer's position reaches them
  *   txn_copy     {input, output, group, transactional_id, count}: consume-transform-produce
  *                with sendOffsetsToTransaction(offsets, consumer.groupMetadata())
  *   txn_zombie   {topic, transactional_id} → {error}: the first of two producers of one id
@@ -101,6 +104,30 @@ public final class TxnOps {
       }
     }
     return Map.of("records", records);
+  }
+
+  public static Object readAll(Command command) {
+    String topic = command.str("topic");
+    Properties props = Clients.base(command, "e2e-java-txn-reader");
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-unused-" + UUID.randomUUID());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, command.str("isolation"));
+    long deadline = System.nanoTime() + command.timeoutMs() * 800_000L;
+    List<Map<String, Object>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(props)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (int p = 0; p < command.integer("partitions"); p++) partitions.add(new TopicPartition(topic, p));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      while (!partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
+        if (System.nanoTime() > deadline) throw new IllegalStateException("read_all: positions short of " + ends);
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) records.add(txnRecord(record));
+      }
+      List<Long> endOffsets = new ArrayList<>();
+      for (TopicPartition tp : partitions) endOffsets.add(ends.get(tp));
+      return Map.of("records", records, "end_offsets", endOffsets);
+    }
   }
 
   public static Object copy(Command command) {
