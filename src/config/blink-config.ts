@@ -29,6 +29,10 @@ export interface BlinkConfig {
   recordStoragePath: string;
   purgeOnFetch: boolean;
   enableConsumerGroups: boolean;
+  /** Consumer-protocol (KIP-848) groups: a member missing its heartbeats this long is fenced (Kafka group.consumer.session.timeout.ms). */
+  groupConsumerSessionTimeoutMs: number;
+  /** The heartbeat interval given to consumer-protocol members (Kafka group.consumer.heartbeat.interval.ms). */
+  groupConsumerHeartbeatIntervalMs: number;
   pluginPaths: string[];
   pluginRejectMode: PluginRejectMode;
   /** Deadline of one plugin call (one produce batch). */
@@ -49,6 +53,11 @@ export interface BlinkConfig {
   transactionMaxTimeoutMs: number;
   /** How long an idle transactional id is remembered (Kafka's transactional.id.expiration.ms). */
   transactionalIdExpirationMs: number;
+  /**
+   * Topics, and separately consumer groups, that get their own Prometheus series (the first
+   * ones in creation order); the others are summed into one `__other__` series and counted.
+   */
+  metricsMaxEntities: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -70,6 +79,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     record_storage_path: config.recordStoragePath,
     purge_on_fetch: config.purgeOnFetch,
     enable_consumer_groups: config.enableConsumerGroups,
+    group_consumer_session_timeout: formatDuration(config.groupConsumerSessionTimeoutMs),
+    group_consumer_heartbeat_interval: formatDuration(config.groupConsumerHeartbeatIntervalMs),
     plugin_paths: [...config.pluginPaths],
     plugin_reject_mode: config.pluginRejectMode,
     plugin_timeout: formatDuration(config.pluginTimeoutMs),
@@ -85,6 +96,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     segment_ms: formatDuration(config.segmentMs),
     transaction_max_timeout_ms: formatDuration(config.transactionMaxTimeoutMs),
     transactional_id_expiration_ms: formatDuration(config.transactionalIdExpirationMs),
+    metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

@@ -9,13 +9,14 @@
  * partition is verified as any partition is, KIP-890 part 1): an unknown transactional id or
  * producer id is INVALID_PRODUCER_ID_MAPPING, an old epoch INVALID_PRODUCER_EPOCH, a
  * transaction being completed CONCURRENT_TRANSACTIONS, a group not in the transaction
- * INVALID_TXN_STATE; then the group membership (GroupCoordinator.authorizeTxnCommit); then
+ * INVALID_TXN_STATE; then the group membership (OffsetManager.authorizeTxnCommit); then
  * metadata longer than offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE.
  */
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { GroupCoordinator, type MemberIdentity } from '../groups/group-coordinator.js';
+import type { MemberIdentity } from '../groups/group-coordinator.js';
 import { OFFSET_METADATA_MAX_CHARS } from '../groups/group-limits.js';
+import { OffsetManager } from '../groups/offset-manager.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { isCompleting, stageOffsets, type PendingOffset, type Transaction } from './transaction.js';
@@ -45,7 +46,7 @@ export interface TxnOffsetCommitResult {
 export class TransactionalOffsets {
   constructor(
     private readonly store: TransactionStore,
-    private readonly groups: GroupCoordinator,
+    private readonly groups: OffsetManager,
     private readonly topics: TopicRegistry,
     private readonly clock: Clock,
   ) {}

@@ -63,7 +63,13 @@ export const ErrorCode = {
   PRODUCER_FENCED: 90,
   UNKNOWN_TOPIC_ID: 100,
   TRANSACTIONAL_ID_NOT_FOUND: 105,
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
   TRANSACTION_ABORTABLE: 120,
+  /** Kafka 4.0 (ConsumerGroupHeartbeat v1's SubscribedTopicRegex). */
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

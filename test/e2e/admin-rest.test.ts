@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 import type { Admin, Consumer, Kafka as KafkaClient } from 'kafkajs';
 
 import { curlAsWritten, expectError, expectStatus, kcatConsume, kcatProduce, rest, scrape, series, total } from './admin-support.js';

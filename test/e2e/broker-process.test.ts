@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 
 import { kcatDriver } from './clients/kcat.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, freePort, runBrokerToExit, sleep, startBroker, uniqueTopic, waitFor } from './harness.js';
+import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches } from './harness.js';
 import {
   API_VERSIONS_KEY,
   RawConnection,
@@ -200,7 +200,7 @@ describe('shutdown', () => {
           maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20,
           partitions: [{ topic, partition: 0, offset: 0, partitionMaxBytes: 1 << 20 }],
         }));
-        await sleep(300);
+        await waitForParkedFetches(broker.restUrl, 1);
         assert.equal(client.bufferedBytes, 0, 'the fetch is parked, not answered yet');
         const started = Date.now();
         process.kill(broker.pid, signal);

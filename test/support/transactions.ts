@@ -7,6 +7,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../src/config/settings.js';
 import { GroupCoordinator } from '../../src/groups/group-coordinator.js';
+import { GroupTable } from '../../src/groups/group-table.js';
+import { ModernGroupCoordinator } from '../../src/groups/modern-coordinator.js';
 import { GroupsProbe } from '../../src/groups/groups.probe.js';
 import { OffsetManager } from '../../src/groups/offset-manager.js';
 import { MemoryOffsetStore } from '../../src/groups/offset-store.js';
@@ -47,7 +49,8 @@ export function testTxnProbe(): TxnProbe {
 
 function testGroupsProbe(): GroupsProbe {
   const counter = (name: string) => new Counter({ name, help: name, registers: [] });
-  return new GroupsProbe(new Gauge({ name: 'groups', help: 'groups', registers: [] }), counter('r'), counter('e'), counter('c'), counter('x'));
+  const assignments = new Counter({ name: 'assignments', help: 'assignments', labelNames: ['assignor'], registers: [] });
+  return new GroupsProbe(new Gauge({ name: 'groups', help: 'groups', registers: [] }), counter('r'), counter('e'), counter('c'), counter('x'), counter('epochs'), assignments);
 }
 
 export function transactionStack(config: BlinkConfig, registry: TopicRegistry, clock: Clock, fs = new WalFileSystem()): TransactionStack {
@@ -56,13 +59,16 @@ export function transactionStack(config: BlinkConfig, registry: TopicRegistry, c
   const store = new TransactionStore(journal, probe);
   const offsetStore = new MemoryOffsetStore();
   const groupsProbe = testGroupsProbe();
-  const groups = new GroupCoordinator(clock, offsetStore, groupsProbe);
-  const offsetManager = new OffsetManager(groups, offsetStore, clock, registry, groupsProbe, new TopicEvents());
+  const table = new GroupTable();
+  const groups = new GroupCoordinator(clock, offsetStore, groupsProbe, table);
+  const events = new TopicEvents();
+  const modern = new ModernGroupCoordinator(clock, table, groups, offsetStore, groupsProbe, registry, config, events);
+  const offsetManager = new OffsetManager(groups, offsetStore, clock, registry, groupsProbe, events, modern);
   const appender = new BatchAppender();
   const completer = new TransactionCompleter(registry, appender, offsetManager, store, probe, clock);
   const producerIds = new ProducerIdAllocator();
   const coordinator = new TransactionCoordinator(config, store, completer, producerIds, registry, probe, clock);
-  const offsets = new TransactionalOffsets(store, groups, registry, clock);
+  const offsets = new TransactionalOffsets(store, offsetManager, registry, clock);
   const recovery = new TransactionRecovery(journal, store, completer, registry, appender, producerIds, clock);
   return { coordinator, offsets, completer, store, journal, recovery, probe, groups, offsetManager, offsetStore, producerIds, appender };
 }

@@ -32,6 +32,8 @@ import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { DescribeTransactionsHandler } from './65-describe-transactions.handler.js';
 import { ListTransactionsHandler } from './66-list-transactions.handler.js';
+import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
+import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -67,4 +69,6 @@ export const KAFKA_HANDLERS = [
   DescribeClusterHandler,
   DescribeTransactionsHandler,
   ListTransactionsHandler,
+  ConsumerGroupHeartbeatHandler,
+  ConsumerGroupDescribeHandler,
 ];

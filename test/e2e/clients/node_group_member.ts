@@ -16,7 +16,7 @@
 import { createInterface } from 'node:readline';
 
 import { Consumer as PlatformaticConsumer, type MessagesStream } from '@platformatic/kafka';
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs-lib.js';
 
 interface MemberCommand {
   client: 'kafkajs' | 'platformatic';
