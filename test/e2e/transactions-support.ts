@@ -8,8 +8,9 @@
  * 3. a zombie producer is fenced by a new producer of its transactional id: its commit fails,
  *    its record never reaches a read_committed consumer;
  * 4. a transaction abandoned without its end holds read_committed consumers back (the last
- *    stable offset stays at its first record) until the broker aborts it at its
- *    transaction.timeout.ms; then they read on, without the abandoned record.
+ *    stable offset stays at its first record, as the REST overview shows too) until the
+ *    broker aborts it at its transaction.timeout.ms; then they read on, without the
+ *    abandoned record.
  * Topics are created and plain records written with hand-built requests (raw-kafka.ts), and
  * offsets and committed group offsets are read the same way or with kafkajs's admin, so each
  * scenario depends only on the client under test.
@@ -72,6 +73,17 @@ async function committedOffsets(broker: BrokerHandle, group: string, topic: stri
   } finally {
     await admin.disconnect();
   }
+}
+
+interface Overview {
+  transactions: { open: number; committed: number; aborted: number; timedOut: number };
+  topics: { name: string; partitions: { lastStableOffset: number; highWatermark: number }[] }[];
+}
+
+async function restOverview(broker: BrokerHandle): Promise<Overview> {
+  const response = await fetch(`${broker.restUrl}/api/v1/overview`, { signal: AbortSignal.timeout(5_000) });
+  assert.equal(response.status, 200);
+  return (await response.json()) as Overview;
 }
 
 async function read(client: TransactionalClient, topic: string, partitions: number, count: number, isolation: Isolation): Promise<string[][]> {
@@ -137,6 +149,9 @@ export function registerTransactionScenarios(broker: () => BrokerHandle, clientF
     await producePlain(b, topic, 0, ['after']);
     const [held] = await stableOffsets(b, topic, 1);
     assert.deepEqual(held, { highWatermark: 2, lastStableOffset: 0 }, 'read_committed consumers are held before the open transaction');
+    const overview = await restOverview(b);
+    assert.ok(overview.transactions.open >= 1, `the REST overview counts the open transaction: ${JSON.stringify(overview.transactions)}`);
+    assert.equal(overview.topics.find((t) => t.name === topic)?.partitions[0]?.lastStableOffset, 0, 'and shows the partition held back');
     assert.deepEqual(await read(client, topic, 1, 1, 'read_committed'), [['after']], 'after the abort: the next record, never the abandoned one');
     const [released] = await waitFor('the abort marker', 5_000, async () => {
       const offsets = await stableOffsets(b, topic, 1);
