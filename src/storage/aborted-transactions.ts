@@ -68,6 +68,13 @@ export class AbortedTransactionIndex {
     return found;
   }
 
+  /** The aborted transactions whose range [firstOffset, lastOffset] meets [fromOffset, toOffset) (the log cleaner's view). */
+  overlapping(fromOffset: number, toOffset: number): AbortedTransaction[] {
+    const found: AbortedTransaction[] = [];
+    for (let i = this.firstEndingAtOrAfter(fromOffset); i < this.entries.length; i++) if (this.entries[i].firstOffset < toOffset) found.push(this.entries[i]);
+    return found;
+  }
+
   /** Entries whose marker lies in [fromOffset, toOffset): a segment's share, saved when it is sealed. */
   between(fromOffset: number, toOffset: number): AbortedTransaction[] {
     const found: AbortedTransaction[] = [];
