@@ -1,7 +1,6 @@
 package blink.streams;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,13 +32,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * prints "RUNNING" once the application runs, and stops on SIGTERM or when stdin closes.
  */
 public final class EosCountApp {
-  /**
-   * Blink does not compact yet (issue 19), so the changelog keeps every update instead,
-   * forever (Kafka Streams defaults it to cleanup.policy=compact): restores read more, and
-   * are just as correct.
-   */
-  private static final Map<String, String> CHANGELOG_CONFIGS = Map.of("cleanup.policy", "delete", "retention.ms", "-1");
-
   private EosCountApp() {}
 
   public static void main(String[] args) throws Exception {
@@ -49,7 +41,7 @@ public final class EosCountApp {
     builder.stream(args[2], Consumed.with(Serdes.String(), Serdes.String()))
         .peek((key, value) -> pause(pauseMs))
         .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
-        .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts").withLoggingEnabled(CHANGELOG_CONFIGS))
+        .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts"))
         .toStream()
         .to(args[3], Produced.with(Serdes.String(), Serdes.Long()));
     try (KafkaStreams streams = new KafkaStreams(builder.build(), settings(args[0], args[1], args[4]))) {
