@@ -49,6 +49,10 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /** Longest transaction.timeout.ms a transactional producer may ask for (Kafka's transaction.max.timeout.ms). */
+  transactionMaxTimeoutMs: number;
+  /** How long an idle transactional id is remembered (Kafka's transactional.id.expiration.ms). */
+  transactionalIdExpirationMs: number;
   /** Default of the topic config cleanup.policy: delete, compact or compact,delete (Kafka's log.cleanup.policy). */
   logCleanupPolicy: string;
   /** Default of min.cleanable.dirty.ratio (Kafka's log.cleaner.min.cleanable.ratio). */
@@ -96,6 +100,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    transaction_max_timeout_ms: formatDuration(config.transactionMaxTimeoutMs),
+    transactional_id_expiration_ms: formatDuration(config.transactionalIdExpirationMs),
     log_cleanup_policy: config.logCleanupPolicy,
     log_cleaner_min_cleanable_ratio: config.logCleanerMinCleanableRatio,
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),

@@ -138,6 +138,8 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     fsyncIntervalMs: dto.fsync_interval,
     segmentBytes: dto.segment_bytes,
     segmentMs: dto.segment_ms,
+    transactionMaxTimeoutMs: dto.transaction_max_timeout_ms,
+    transactionalIdExpirationMs: dto.transactional_id_expiration_ms,
     logCleanupPolicy: dto.log_cleanup_policy,
     logCleanerMinCleanableRatio: dto.log_cleaner_min_cleanable_ratio,
     logCleanerBackoffMs: dto.log_cleaner_backoff,

@@ -44,6 +44,9 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
   segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
   segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Kafka's transaction.max.timeout.ms (15 min) and transactional.id.expiration.ms (7 days).
+  transaction_max_timeout_ms: { env: 'TRANSACTION_MAX_TIMEOUT_MS', defaultValue: '15m', convert: parseDuration },
+  transactional_id_expiration_ms: { env: 'TRANSACTIONAL_ID_EXPIRATION_MS', defaultValue: '7d', convert: parseDuration },
   // Kafka's log.cleanup.policy, log.cleaner.min.cleanable.ratio and log.cleaner.backoff.ms defaults.
   log_cleanup_policy: { env: 'LOG_CLEANUP_POLICY', defaultValue: 'delete', convert: (raw) => toLowerText(raw).replace(/\s+/g, '') },
   log_cleaner_min_cleanable_ratio: { env: 'LOG_CLEANER_MIN_CLEANABLE_RATIO', defaultValue: 0.5, convert: toNumber },

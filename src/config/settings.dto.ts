@@ -152,6 +152,16 @@ export class SettingsDto {
   @Min(1, { message: 'must be at least 1ms' })
   segment_ms!: number;
 
+  // Kafka's transaction timeouts are INT32 milliseconds on the wire (InitProducerId).
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX}ms (Kafka transaction timeouts are 32-bit)` })
+  transaction_max_timeout_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  transactional_id_expiration_ms!: number;
+
   @Matches(/^(delete|compact|compact,delete|delete,compact)$/, { message: 'must be delete, compact or compact,delete' })
   log_cleanup_policy!: string;
 

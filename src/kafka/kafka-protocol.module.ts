@@ -6,6 +6,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { ProduceModule } from '../produce/produce.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
+import { TxnModule } from '../txn/txn.module.js';
 import { KAFKA_HANDLERS } from './handlers/index.js';
 import { KafkaProbe, kafkaMetricProviders } from './kafka.probe.js';
 import { ApiRegistry } from './transport/api-registry.js';
@@ -16,7 +17,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
  * Handlers map versions and error codes; the rules live in the services they call.
  */
 @Module({
-  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule],
+  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule, TxnModule],
   controllers: KAFKA_HANDLERS,
   providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders],
   exports: [KafkaTransport, KafkaProbe],

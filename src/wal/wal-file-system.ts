@@ -18,6 +18,8 @@ import { Injectable } from '@nestjs/common';
  * data directory's layout and must not take it for a partition.
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
+/** The transaction coordinator's journal folder (txn/transaction-journal.ts), for the same reason. */
+export const TRANSACTIONS_DIRECTORY = '__transaction_state';
 
 /**
  * The folder of the node's own metadata (finalized feature levels and the metadata offset,

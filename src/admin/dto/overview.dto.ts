@@ -41,8 +41,17 @@ export class OverviewPartitionDto {
   @ApiProperty({ example: 0 }) partition!: number;
   @ApiProperty({ example: 0 }) logStartOffset!: number;
   @ApiProperty({ example: 120 }) highWatermark!: number;
+  @ApiProperty({ example: 118, description: 'Where read_committed consumers stop: the first offset of the oldest open transaction, else the high watermark (lag = highWatermark - lastStableOffset)' })
+  lastStableOffset!: number;
   @ApiProperty({ example: 65_536 }) memoryBytes!: number;
   @ApiProperty({ example: 0 }) walBytes!: number;
+}
+
+export class OverviewTransactionsDto {
+  @ApiProperty({ example: 2, description: 'Transactions begun and not yet ended (blink_transactions_open)' }) open!: number;
+  @ApiProperty({ example: 940, description: 'Transactions committed (blink_transactions_committed_total)' }) committed!: number;
+  @ApiProperty({ example: 12, description: 'Transactions aborted, timeouts included (blink_transactions_aborted_total)' }) aborted!: number;
+  @ApiProperty({ example: 1, description: 'Transactions the broker aborted at their timeout (blink_transactions_timed_out_total)' }) timedOut!: number;
 }
 
 export class OverviewTopicDto {
@@ -67,6 +76,7 @@ export class OverviewDto {
   @ApiProperty({ type: OverviewCountersDto }) counters!: OverviewCountersDto;
   @ApiProperty({ type: OverviewMemoryDto }) memory!: OverviewMemoryDto;
   @ApiProperty({ type: OverviewWalDto }) wal!: OverviewWalDto;
+  @ApiProperty({ type: OverviewTransactionsDto }) transactions!: OverviewTransactionsDto;
 
   @ApiProperty({ type: [OverviewTopicDto], description: 'Topics in name order, at most the first 200' })
   topics!: OverviewTopicDto[];

@@ -1,8 +1,9 @@
 /**
  * The overview a plain `GET /` answers and the dashboard polls (`/api/v1/overview`): the
  * broker, request and record counters (the page turns two readings into rates), the memory
- * tier against max_memory, the WAL tier, topics with their partitions' offsets, consumer
- * groups with lag, and plugin status. Topics and groups are capped so the answer stays small
+ * tier against max_memory, the WAL tier, transactions (open, committed, aborted, timed out),
+ * topics with their partitions' offsets (the last stable offset too), consumer groups with
+ * lag, and plugin status. Topics and groups are capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -10,6 +11,7 @@ import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { MetricsReader } from './metrics-reader.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
 import { StorageRecovery } from '../../recovery/storage-recovery.js';
+import { TxnProbe } from '../../txn/txn.probe.js';
 import type { OverviewDto } from '../dto/overview.dto.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { GroupAdmin } from './group-admin.service.js';
@@ -47,6 +49,7 @@ export class Overview {
     private readonly runtime: RuntimeInfo,
     private readonly cluster: ClusterIdentity,
     private readonly recovery: StorageRecovery,
+    private readonly transactions: TxnProbe,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -84,12 +87,14 @@ export class Overview {
         allocatedBytes: usage.heapUsed + usage.external,
       },
       wal: this.storage.walTier(),
+      transactions: this.transactions.counts,
       topics: topics.slice(0, OVERVIEW_TOPICS_MAX).map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((log) => ({
           partition: log.partition,
           logStartOffset: log.logStartOffset,
           highWatermark: log.highWatermark,
+          lastStableOffset: log.lastStableOffset,
           memoryBytes: log.storedBytes,
           walBytes: walBytes(log),
         })),

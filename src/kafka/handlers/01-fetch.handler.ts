@@ -15,7 +15,10 @@
  * (FetchService): magic 0 messages for v0-1, magic 1 for v2-3, uncompressed, headers
  * dropped, control batches skipped; a topic with message.downconversion.enable=false
  * answers UNSUPPORTED_VERSION.
- * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
+ * v4+: isolation_level: read_committed (1) reads stop at the last stable offset, and each
+ * partition lists the aborted transactions overlapping the batches returned (the consumer
+ * drops their records); read_uncommitted (0) sees everything up to the high watermark,
+ * aborted records included, with a null list; last_stable_offset is always answered;
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it):
  * a full fetch is served whatever its session id, an incremental one (session epoch other
  * than 0 and -1) is FETCH_SESSION_ID_NOT_FOUND; v9+: current leader epoch checked (one
@@ -41,6 +44,8 @@ const FIRST_REPLICA_STATE_VERSION = 15;
 /** Session epochs of a full fetch (Kafka's FetchMetadata INITIAL_EPOCH and FINAL_EPOCH); any other is incremental. */
 const FULL_FETCH_EPOCHS = new Set([0, -1]);
 const CONSUMER_REPLICA_ID = -1;
+/** Fetch and ListOffsets isolation_level values (Kafka's IsolationLevel). */
+export const READ_COMMITTED = 1;
 
 @Controller()
 export class FetchHandler {
@@ -71,6 +76,7 @@ export class FetchHandler {
       firstBatchWhole: true,
       consuming: true,
       messageFormat: legacyMagicFor(header.apiVersion),
+      readCommitted: body.isolationLevel === READ_COMMITTED,
     });
     return answer(body, (position) => partitionData(fetched[position]!));
   }
@@ -94,11 +100,11 @@ function answer(body: FetchRequest, partitionAnswer: (position: number) => Omit<
 }
 
 function partitionData(fetched: PartitionFetched): Omit<FetchResponsePartitionData, 'partitionIndex'> {
-  const { errorCode, highWatermark, logStartOffset, records, divergingEpoch } = fetched;
-  if (errorCode !== ErrorCode.NONE) return { errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: null };
-  return { errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, divergingEpoch, abortedTransactions: [], preferredReadReplica: -1, records };
+  const { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions, records, divergingEpoch } = fetched;
+  if (errorCode !== ErrorCode.NONE) return { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null };
+  return { errorCode, highWatermark, lastStableOffset, logStartOffset, divergingEpoch, abortedTransactions, preferredReadReplica: -1, records };
 }
 
 function refused(errorCode: number): Omit<FetchResponsePartitionData, 'partitionIndex'> {
-  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null };
+  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: null };
 }

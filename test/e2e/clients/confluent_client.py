@@ -4,7 +4,8 @@ tools/test-deps/python.sh (confluent-kafka 2.x from PyPI, bundled librdkafka 2.1
 
 Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets,
 group_member, list_groups, describe_group, committed_offsets; with 2.x also
-delete_groups and commit_offsets (see driver_common.py for the JSON protocol).
+delete_groups and commit_offsets (see driver_common.py for the JSON protocol); the
+transactional ops txn_* (confluent_txn.py).
 
 Group members subscribe() with the librdkafka assignors named in the command
 (partition.assignment.strategy: "range", "roundrobin", "cooperative-sticky"), never
@@ -24,6 +25,7 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from confluent_txn import TXN_OPS
 from driver_common import (consumed, decode_consumer_assignment, decode_headers, main, ranges_done,
                            run_member, unb64)
 
@@ -359,6 +361,7 @@ def op_committed_offsets(command):
 
 if __name__ == '__main__':
     main({
+        **TXN_OPS,
         **({'delete_groups': op_delete_groups, 'commit_offsets': op_commit_offsets} if GROUP_ADMIN_API else {}),
         'group_member': op_group_member,
         'list_groups': op_list_groups,

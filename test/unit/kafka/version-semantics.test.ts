@@ -212,10 +212,10 @@ describe('FindCoordinator v4-6 and Produce v11', () => {
     assert.deepEqual([single.errorCode, single.nodeId, single.port], [ErrorCode.NONE, 1, 9092]);
   });
 
-  it('has no coordinator for transactions or share groups (v6+), and share groups are INVALID_REQUEST before v6', async () => {
+  it('coordinates transactional ids too; has no coordinator for share groups (v6+), and share groups are INVALID_REQUEST before v6', async () => {
     const codes = async (version: number, keyType: number) =>
       (await finder().findCoordinator(request(version, { key: '', keyType, coordinatorKeys: ['k'] }))).coordinators!.map((c) => [c.errorCode, c.nodeId]);
-    assert.deepEqual(await codes(6, 1), [[ErrorCode.COORDINATOR_NOT_AVAILABLE, -1]]);
+    assert.deepEqual(await codes(6, 1), [[ErrorCode.NONE, 1]]);
     assert.deepEqual(await codes(6, 2), [[ErrorCode.COORDINATOR_NOT_AVAILABLE, -1]]);
     assert.deepEqual(await codes(5, 2), [[ErrorCode.INVALID_REQUEST, -1]]);
     assert.deepEqual(await codes(6, 9), [[ErrorCode.INVALID_REQUEST, -1]]);
