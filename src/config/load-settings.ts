@@ -139,6 +139,10 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     segmentBytes: dto.segment_bytes,
     segmentMs: dto.segment_ms,
     metricsMaxEntities: dto.metrics_max_entities,
+    quotaWindowNum: dto.quota_window_num,
+    quotaWindowSizeMs: dto.quota_window_size,
+    telemetryMaxBytes: dto.telemetry_max_bytes,
+    clientMetricsMaxSeries: dto.client_metrics_max_series,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '../groups/groups.module.js';
+import { QuotasModule } from '../quotas/quotas.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { StorageRecovery } from './storage-recovery.js';
 
 /** The storage step of the boot: the WAL's topics and partitions, then the groups' committed offsets. */
 @Module({
-  imports: [WalModule, GroupsModule],
+  imports: [WalModule, GroupsModule, QuotasModule],
   providers: [StorageRecovery],
   exports: [StorageRecovery],
 })

@@ -19,6 +19,9 @@ import { Injectable } from '@nestjs/common';
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
 
+/** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
+export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */

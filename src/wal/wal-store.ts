@@ -19,7 +19,7 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { PartitionWals } from './partition-wals.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
+import { DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 
@@ -100,7 +100,7 @@ export class WalStore implements OnModuleInit, OnApplicationShutdown {
     await this.fs.makeDirectory(root);
     let removed = 0;
     for (const name of await this.fs.list(root)) {
-      const ours = name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || /^[a-zA-Z0-9._-]+-\d+$/.test(name) || name === '.blink-write-probe';
+      const ours = name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || name === DYNAMIC_CONFIGS_DIRECTORY || /^[a-zA-Z0-9._-]+-\d+$/.test(name) || name === '.blink-write-probe';
       if (!ours) {
         this.log.warn(`${join(root, name)} is not Blink's: left in place`);
         continue;
@@ -129,7 +129,7 @@ export class WalStore implements OnModuleInit, OnApplicationShutdown {
   private async removeOrphans(known: ReadonlySet<string>): Promise<void> {
     const root = this.config.recordStoragePath;
     for (const name of await this.fs.list(root)) {
-      if (name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || known.has(name) || !(await this.fs.isDirectory(join(root, name)))) continue;
+      if (name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || name === DYNAMIC_CONFIGS_DIRECTORY || known.has(name) || !(await this.fs.isDirectory(join(root, name)))) continue;
       if (!/^[a-zA-Z0-9._-]+-\d+$/.test(name)) continue;
       this.log.warn(`${join(root, name)} belongs to no topic (deleted before a crash?): removing it`);
       await this.fs.deleteTree(join(root, name));

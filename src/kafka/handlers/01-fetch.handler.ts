@@ -13,6 +13,14 @@
  * (FetchService): magic 0 messages for v0-1, magic 1 for v2-3, uncompressed, headers
  * dropped, control batches skipped; a topic with message.downconversion.enable=false
  * answers UNSUPPORTED_VERSION.
+ * Quotas (QuotaEnforcement), as Kafka applies them: a client with a consumer_byte_rate gets
+ * at most what its quota allows in one window (max_bytes capped, min_bytes with it); the
+ * response's record bytes count for consumer_byte_rate and the handling time (parked time
+ * excluded) for request_percentage; over either, the answer is an empty response (no
+ * topics, the bytes not counted, nothing consumed) with throttle_time_ms, and the connection
+ * is muted for it. One difference: an answer larger than the quota allows in a whole window
+ * (a single batch over it: KIP-74 returns the first batch whole) is sent, throttled, where
+ * Kafka would answer empty again and again and the consumer would never get past it.
  * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it)
  * and an unknown session id is FETCH_SESSION_ID_NOT_FOUND; v11+: preferred_read_replica -1;
@@ -20,6 +28,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { QuotaEnforcement } from '../quota-enforcement.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
@@ -28,31 +37,69 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 
 @Controller()
 export class FetchHandler {
-  constructor(private readonly fetcher: FetchService) {}
+  constructor(
+    private readonly fetcher: FetchService,
+    private readonly enforcement: QuotaEnforcement,
+  ) {}
 
   @KafkaApi(FetchApi, { min: 0, max: 12 })
-  async fetch({ header, body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+    const { header, body } = request;
+    const startedAt = performance.now();
     if (body.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      const throttleTimeMs = this.enforcement.apply(request, { request: this.enforcement.handlingTime(request, performance.now() - startedAt) });
+      return { throttleTimeMs, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
+    const quota = this.quotaGate(request, startedAt);
+    const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
     const fetched = await this.fetcher.fetch({
       partitions: body.topics.flatMap((topic) =>
         topic.partitions.map((p) => ({ topic: topic.topic, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes })),
       ),
-      maxBytes: body.maxBytes,
-      minBytes: body.minBytes,
+      maxBytes,
+      minBytes: Math.min(body.minBytes, maxBytes),
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
       messageFormat: legacyMagicFor(header.apiVersion),
+      admit: quota.admit,
     });
+    const throttleTimeMs = quota.throttleTimeMs;
+    if (!quota.admitted) return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
     let position = 0;
     const responses = body.topics.map((topic) => ({
       topic: topic.topic,
       partitions: topic.partitions.map((p) => partitionData(p.partition, fetched[position++])),
     }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   }
+
+  /** The fetch's quotas: its byte allowance, and the check of its answer (which applies the throttle). */
+  private quotaGate(request: KafkaRequest<FetchRequest>, startedAt: number): FetchQuotaGate {
+    const client = this.enforcement.client(request);
+    const windowBytes = this.enforcement.quotas.maxBytesInWindow('fetch', client);
+    const gate: FetchQuotaGate = {
+      windowBytes,
+      throttleTimeMs: 0,
+      admitted: true,
+      admit: ({ bytes, parkedMs }) => {
+        const fetch = this.enforcement.quotas.record('fetch', client, bytes);
+        const handling = this.enforcement.handlingTime(request, performance.now() - startedAt - parkedMs);
+        gate.throttleTimeMs = this.enforcement.apply(request, { fetch, request: handling });
+        gate.admitted = gate.throttleTimeMs === 0 || bytes > windowBytes;
+        if (!gate.admitted) this.enforcement.quotas.unrecord('fetch', client, bytes);
+        return gate.admitted;
+      },
+    };
+    return gate;
+  }
+}
+
+interface FetchQuotaGate {
+  readonly windowBytes: number;
+  throttleTimeMs: number;
+  admitted: boolean;
+  readonly admit: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
 }
 
 /** Fetch v0-1 read magic 0 messages, v2-3 magic 1 (Kafka 0.10); v4+ record batches. */

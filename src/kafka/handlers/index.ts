@@ -24,6 +24,8 @@ import { CreatePartitionsHandler } from './37-create-partitions.handler.js';
 import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
+import { DescribeClientQuotasHandler } from './48-describe-client-quotas.handler.js';
+import { AlterClientQuotasHandler } from './49-alter-client-quotas.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
@@ -54,6 +56,8 @@ export const KAFKA_HANDLERS = [
   DeleteGroupsHandler,
   IncrementalAlterConfigsHandler,
   OffsetDeleteHandler,
+  DescribeClientQuotasHandler,
+  AlterClientQuotasHandler,
   DescribeClusterHandler,
   ConsumerGroupHeartbeatHandler,
   ConsumerGroupDescribeHandler,

@@ -74,6 +74,10 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     segmentBytes: 1024 ** 3,
     segmentMs: 7 * 86_400_000,
     metricsMaxEntities: 100,
+    quotaWindowNum: 11,
+    quotaWindowSizeMs: 1000,
+    telemetryMaxBytes: 1024 * 1024,
+    clientMetricsMaxSeries: 2000,
     adminToken: null,
     settingsFile,
   };
@@ -351,6 +355,10 @@ describe('loaded settings', () => {
       segment_bytes: '1GB',
       segment_ms: '7d',
       metrics_max_entities: 100,
+      quota_window_num: 11,
+      quota_window_size: '1s',
+      telemetry_max_bytes: '1MB',
+      client_metrics_max_series: 2000,
       admin_token: null,
       settings_file: null,
     });

@@ -27,6 +27,7 @@ import { disabledFeature, FEATURE_REFUSAL_ERRORS, type KafkaApiRegistration } fr
 const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
+import { recordingConnection } from '../../support/connection-context.js';
 
 /** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
 const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
@@ -51,7 +52,7 @@ function registration(handler: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0 };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
 }
 
 /** Encodes `response` for every version in the registration's range, and decodes it back. */
