@@ -24,6 +24,10 @@ public final class Ops {
       Map.entry("committed_offsets", GroupOps::committedOffsets),
       Map.entry("commit_offsets", GroupOps::commitOffsets),
       Map.entry("describe_configs", ConfigOps::describeConfigs),
+      Map.entry("alter_client_quotas", QuotaOps::alterClientQuotas),
+      Map.entry("describe_client_quotas", QuotaOps::describeClientQuotas),
+      Map.entry("produce_for", RateOps::produceFor),
+      Map.entry("consume_for", RateOps::consumeFor),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */
