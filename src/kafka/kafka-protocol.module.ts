@@ -4,6 +4,7 @@ import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { ProduceModule } from '../produce/produce.module.js';
 import { QuotasModule } from '../quotas/quotas.module.js';
+import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
 import { KAFKA_HANDLERS } from './handlers/index.js';
@@ -18,7 +19,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
  * Handlers map versions and error codes; the rules live in the services they call.
  */
 @Module({
-  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, QuotasModule],
+  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, QuotasModule, TelemetryModule],
   controllers: KAFKA_HANDLERS,
   providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders, QuotaEnforcement, RequestQuotaInterceptor],
   exports: [KafkaTransport, KafkaProbe, RequestQuotaInterceptor],

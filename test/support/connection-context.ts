@@ -11,5 +11,5 @@ export interface RecordingConnection extends ConnectionContext {
 
 export function recordingConnection(principal: KafkaPrincipal = ANONYMOUS_PRINCIPAL, clientSoftware: ClientSoftware | null = null): RecordingConnection {
   const mutes: number[] = [];
-  return { principal, clientSoftware, mutes, muteUntil: (atMs) => mutes.push(atMs) };
+  return { principal, clientPort: 50_000, clientSoftware, mutes, muteUntil: (atMs) => mutes.push(atMs) };
 }

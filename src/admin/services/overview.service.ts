@@ -2,7 +2,7 @@
  * The overview a plain `GET /` answers and the dashboard polls (`/api/v1/overview`): the
  * broker, request and record counters (the page turns two readings into rates), the memory
  * tier against max_memory, the WAL tier, topics with their partitions' offsets, consumer
- * groups with lag, and plugin status. Topics and groups are capped so the answer stays small
+ * groups with lag, plugin status, and the clients that push telemetry (KIP-714). Topics and groups are capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -17,9 +17,11 @@ import { walBytes } from './partition-state.js';
 import { PluginAdmin } from './plugin-admin.service.js';
 import { RuntimeInfo } from './runtime-info.js';
 import { StorageReport } from './storage-report.service.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 
 export const OVERVIEW_TOPICS_MAX = 200;
 export const OVERVIEW_GROUPS_MAX = 200;
+export const OVERVIEW_TELEMETRY_CLIENTS_MAX = 20;
 
 const COUNTERS = [
   'blink_produce_count',
@@ -47,6 +49,7 @@ export class Overview {
     private readonly runtime: RuntimeInfo,
     private readonly cluster: ClusterIdentity,
     private readonly recovery: StorageRecovery,
+    private readonly telemetry: ClientMetrics,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -104,6 +107,12 @@ export class Overview {
         errors: p.counters.errors,
         lastError: p.lastError,
       })),
+      telemetry: {
+        subscriptions: this.telemetry.names().length,
+        clients: this.telemetry.series.clientCount,
+        series: this.telemetry.series.seriesCount,
+        recentClients: this.telemetry.pushingClients(OVERVIEW_TELEMETRY_CLIENTS_MAX),
+      },
     };
   }
 }

@@ -29,6 +29,9 @@ import { AlterClientQuotasHandler } from './49-alter-client-quotas.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
+import { GetTelemetrySubscriptionsHandler } from './71-get-telemetry-subscriptions.handler.js';
+import { PushTelemetryHandler } from './72-push-telemetry.handler.js';
+import { ListClientMetricsResourcesHandler } from './74-list-client-metrics-resources.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -61,4 +64,7 @@ export const KAFKA_HANDLERS = [
   DescribeClusterHandler,
   ConsumerGroupHeartbeatHandler,
   ConsumerGroupDescribeHandler,
+  GetTelemetrySubscriptionsHandler,
+  PushTelemetryHandler,
+  ListClientMetricsResourcesHandler,
 ];

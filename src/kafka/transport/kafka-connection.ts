@@ -74,13 +74,7 @@ export class KafkaConnection {
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
   private mutedUntilMs = 0;
-  private readonly context: ConnectionContext = {
-    principal: ANONYMOUS_PRINCIPAL,
-    clientSoftware: null,
-    muteUntil: (atMs) => {
-      this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
-    },
-  };
+  private readonly context: ConnectionContext;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -91,6 +85,14 @@ export class KafkaConnection {
     private readonly clock: Clock,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.context = {
+      principal: ANONYMOUS_PRINCIPAL,
+      clientPort: socket.remotePort ?? 0,
+      clientSoftware: null,
+      muteUntil: (atMs) => {
+        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
+      },
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
