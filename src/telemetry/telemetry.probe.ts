@@ -63,13 +63,18 @@ export class TelemetryProbe implements OnModuleInit {
     const existing = register.getSingleMetric(name) as ClientMetric | undefined;
     const help = `Pushed by clients (KIP-714 client telemetry), ${kind}`;
     const metric = existing ?? (kind === 'counter' ? new Counter({ name, help, labelNames: [] }) : new Gauge({ name, help, labelNames: [] }));
-    onScrape(metric, (m: ClientMetric) => {
-      const family = store.family(name);
-      // Clients label their points with attributes of their own: the label set is the union of what was pushed.
-      const labelNames = new Set<string>();
-      for (const series of family.series) for (const label of Object.keys(series.labels)) labelNames.add(label);
-      Object.assign(m, { labelNames: [...labelNames] });
-      for (const series of family.series) m.inc(series.labels, series.value);
+    // Like onScrape, but the label names are set before the reset: clients label their points
+    // with attributes of their own, so a metric's labels are the union of what was pushed
+    // (prom-client keeps them in labelNames and, sorted, in sortedLabelNames).
+    Object.assign(metric, {
+      collect: function (this: ClientMetric) {
+        const family = store.family(name);
+        const labelNames = new Set<string>();
+        for (const series of family.series) for (const label of Object.keys(series.labels)) labelNames.add(label);
+        Object.assign(this, { labelNames: [...labelNames], sortedLabelNames: [...labelNames].sort() });
+        this.reset();
+        for (const series of family.series) this.inc(series.labels, series.value);
+      },
     });
     return metric;
   }

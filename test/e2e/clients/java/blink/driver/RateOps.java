@@ -84,6 +84,33 @@ public final class RateOps {
     }
   }
 
+  /**
+   * {topic, client_id, duration_ms, every_ms} → {sent, client_instance_id}: one small record
+   * every every_ms for duration_ms, a long-lived producer (client telemetry pushes on its own).
+   */
+  public static Object produceSlowly(Command command) throws Exception {
+    Properties props = Clients.base(command, command.str("client_id"));
+    props.remove("default.api.timeout.ms");
+    props.put(ProducerConfig.ACKS_CONFIG, "1");
+    KafkaProducer<byte[], byte[]> producer = Clients.producer(props);
+    long end = System.nanoTime() + command.number("duration_ms") * 1_000_000L;
+    int sent = 0;
+    try {
+      String instanceId = producer.clientInstanceId(Duration.ofMillis(Clients.REQUEST_TIMEOUT_MS)).toString();
+      while (System.nanoTime() < end) {
+        producer.send(new ProducerRecord<>(command.str("topic"), ("telemetry " + sent++).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Thread.sleep(command.integer("every_ms", 100));
+      }
+      producer.flush();
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("sent", sent);
+      result.put("client_instance_id", instanceId);
+      return result;
+    } finally {
+      producer.close(Clients.CLOSE_TIMEOUT);
+    }
+  }
+
   private static Map<String, Object> result(AtomicLongArray perSecond, double throttleMax) {
     List<Long> bytes = new ArrayList<>();
     for (int i = 0; i < perSecond.length(); i++) bytes.add(perSecond.get(i));
