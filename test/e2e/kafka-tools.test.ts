@@ -8,7 +8,8 @@
  * The tools' answers also come back through kafka-get-offsets --time -2 and kafka-configs
  * --describe; here the Java client reads them back instead, to keep the JVM starts few.
  * Tools that need APIs Blink does not serve (kafka-log-dirs, kafka-metadata-quorum,
- * kafka-acls, kafka-transactions, kafka-client-metrics) are not run here.
+ * kafka-acls, kafka-transactions) are not run here; kafka-client-metrics runs in
+ * client-telemetry.test.ts, kafka-configs for quotas in quotas.test.ts.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
