@@ -144,6 +144,10 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     logCleanerMinCleanableRatio: dto.log_cleaner_min_cleanable_ratio,
     logCleanerBackoffMs: dto.log_cleaner_backoff,
     metricsMaxEntities: dto.metrics_max_entities,
+    quotaWindowNum: dto.quota_window_num,
+    quotaWindowSizeMs: dto.quota_window_size,
+    telemetryMaxBytes: dto.telemetry_max_bytes,
+    clientMetricsMaxSeries: dto.client_metrics_max_series,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

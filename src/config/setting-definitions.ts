@@ -53,6 +53,13 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   log_cleaner_backoff: { env: 'LOG_CLEANER_BACKOFF', defaultValue: '15s', convert: parseDuration },
   // Per-topic and per-group Prometheus series: the first N topics and N groups (creation order).
   metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
+  // Kafka's quota.window.num and quota.window.size.seconds: client quotas are rates over 11 x 1 s.
+  quota_window_num: { env: 'QUOTA_WINDOW_NUM', defaultValue: 11, convert: toNumber },
+  quota_window_size: { env: 'QUOTA_WINDOW_SIZE', defaultValue: '1s', convert: parseDuration },
+  // Kafka's telemetry.max.bytes: the largest metrics payload a client may push (KIP-714).
+  telemetry_max_bytes: { env: 'TELEMETRY_MAX_BYTES', defaultValue: '1MB', convert: parseSize },
+  // Series of pushed client metrics on /prometheus, all clients together; the rest are dropped and counted.
+  client_metrics_max_series: { env: 'CLIENT_METRICS_MAX_SERIES', defaultValue: 2000, convert: toNumber },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };

@@ -12,6 +12,8 @@
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
  * read is an inspection and counts for neither.
+ * A consumer's fetch may be refused once collected (`admit`: Kafka answers a fetch over its
+ * client's quota with an empty response): then it counts for nothing.
  * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
  * the same reads, answered as magic 0/1 messages within the same limits.
  * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
@@ -56,6 +58,11 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /**
+   * Asked once the answer is collected, before it counts as consumed: false drops it (a
+   * client over its fetch quota gets an empty response). `parkedMs`: how long it waited.
+   */
+  readonly admit?: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
   /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
   readonly messageFormat?: LegacyMagic;
   /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
@@ -102,10 +109,14 @@ export class FetchService {
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
     let collected = await this.collect(spec);
+    let parkedMs = 0;
     if (!this.satisfied(spec, collected)) {
+      const parkedAt = performance.now();
       await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
+      parkedMs = performance.now() - parkedAt;
       collected = await this.collect(spec);
     }
+    if (spec.admit !== undefined && !spec.admit({ bytes: collected.bytes, parkedMs })) return collected.partitions;
     if (spec.consuming) {
       for (const { log, fetched, fromOffset } of collected.returned) {
         this.retention.fetched(log, fetched.nextOffset);

@@ -3,7 +3,8 @@
  * broker, request and record counters (the page turns two readings into rates), the memory
  * tier against max_memory, the WAL tier, transactions (open, committed, aborted, timed out),
  * topics with their partitions' offsets (the last stable offset too), consumer groups with
- * lag, and plugin status. Topics and groups are capped so the answer stays small
+ * lag, plugin status, and the clients that push telemetry (KIP-714). Topics and groups are
+ * capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -19,9 +20,11 @@ import { walBytes } from './partition-state.js';
 import { PluginAdmin } from './plugin-admin.service.js';
 import { RuntimeInfo } from './runtime-info.js';
 import { StorageReport } from './storage-report.service.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 
 export const OVERVIEW_TOPICS_MAX = 200;
 export const OVERVIEW_GROUPS_MAX = 200;
+export const OVERVIEW_TELEMETRY_CLIENTS_MAX = 20;
 
 const COUNTERS = [
   'blink_produce_count',
@@ -50,6 +53,7 @@ export class Overview {
     private readonly cluster: ClusterIdentity,
     private readonly recovery: StorageRecovery,
     private readonly transactions: TxnProbe,
+    private readonly telemetry: ClientMetrics,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -109,6 +113,12 @@ export class Overview {
         errors: p.counters.errors,
         lastError: p.lastError,
       })),
+      telemetry: {
+        subscriptions: this.telemetry.names().length,
+        clients: this.telemetry.series.clientCount,
+        series: this.telemetry.series.seriesCount,
+        recentClients: this.telemetry.pushingClients(OVERVIEW_TELEMETRY_CLIENTS_MAX),
+      },
     };
   }
 }

@@ -36,6 +36,8 @@ import { ListPartitionReassignmentsHandler } from './46-list-partition-reassignm
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
 import { DescribeQuorumHandler } from './55-describe-quorum.handler.js';
 import { UpdateFeaturesHandler } from './57-update-features.handler.js';
+import { DescribeClientQuotasHandler } from './48-describe-client-quotas.handler.js';
+import { AlterClientQuotasHandler } from './49-alter-client-quotas.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { DescribeProducersHandler } from './61-describe-producers.handler.js';
 import { UnregisterBrokerHandler } from './64-unregister-broker.handler.js';
@@ -44,6 +46,9 @@ import { ListTransactionsHandler } from './66-list-transactions.handler.js';
 import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
 import { DescribeTopicPartitionsHandler } from './75-describe-topic-partitions.handler.js';
+import { GetTelemetrySubscriptionsHandler } from './71-get-telemetry-subscriptions.handler.js';
+import { PushTelemetryHandler } from './72-push-telemetry.handler.js';
+import { ListClientMetricsResourcesHandler } from './74-list-client-metrics-resources.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -83,6 +88,8 @@ export const KAFKA_HANDLERS = [
   OffsetDeleteHandler,
   DescribeQuorumHandler,
   UpdateFeaturesHandler,
+  DescribeClientQuotasHandler,
+  AlterClientQuotasHandler,
   DescribeClusterHandler,
   DescribeProducersHandler,
   UnregisterBrokerHandler,
@@ -91,4 +98,7 @@ export const KAFKA_HANDLERS = [
   ConsumerGroupHeartbeatHandler,
   ConsumerGroupDescribeHandler,
   DescribeTopicPartitionsHandler,
+  GetTelemetrySubscriptionsHandler,
+  PushTelemetryHandler,
+  ListClientMetricsResourcesHandler,
 ];

@@ -79,6 +79,10 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerMinCleanableRatio: 0.5,
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
+    quotaWindowNum: 11,
+    quotaWindowSizeMs: 1000,
+    telemetryMaxBytes: 1024 * 1024,
+    clientMetricsMaxSeries: 2000,
     adminToken: null,
     settingsFile,
   };
@@ -361,6 +365,10 @@ describe('loaded settings', () => {
       log_cleaner_min_cleanable_ratio: 0.5,
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
+      quota_window_num: 11,
+      quota_window_size: '1s',
+      telemetry_max_bytes: '1MB',
+      client_metrics_max_series: 2000,
       admin_token: null,
       settings_file: null,
     });

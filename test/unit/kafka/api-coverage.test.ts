@@ -33,13 +33,8 @@ const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   RenewDelegationToken: '0-2',
   ExpireDelegationToken: '0-2',
   DescribeDelegationToken: '0-3',
-  DescribeClientQuotas: '0-1',
-  AlterClientQuotas: '0-1',
   DescribeUserScramCredentials: '0',
   AlterUserScramCredentials: '0',
-  GetTelemetrySubscriptions: '0',
-  PushTelemetry: '0',
-  ListClientMetricsResources: '0',
 };
 
 interface Gap {
