@@ -11,9 +11,12 @@
  * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
+ * keeps that memory from being reused until they are written out.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
+import type { MemoryPin } from '../storage/batch-memory.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
 import { isRefusal, refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
@@ -37,6 +40,12 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /**
+   * Holds back the reuse of the pooled memory of the batches returned until the caller has
+   * written them out (storage/batch-memory.ts); suspended while the fetch waits (the first
+   * read's views are dropped) and refreshed before it reads again.
+   */
+  readonly memoryPin?: MemoryPin;
 }
 
 export interface PartitionFetched {
@@ -72,7 +81,9 @@ export class FetchService {
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
     let collected = await this.collect(spec);
     if (!this.satisfied(spec, collected)) {
+      spec.memoryPin?.suspend();
       await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs);
+      spec.memoryPin?.refresh();
       collected = await this.collect(spec);
     }
     if (spec.consuming) {

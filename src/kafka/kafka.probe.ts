@@ -23,6 +23,9 @@ export const kafkaMetricProviders = [
 
 @Injectable()
 export class KafkaProbe {
+  /** blink_requests_total's child per API key, resolved once (prom-client hashes the labels on every call otherwise). */
+  private readonly requestCounters = new Map<number, { inc(): void }>();
+
   constructor(
     @InjectMetric('blink_produce_count') private readonly produceCount: Counter,
     @InjectMetric('blink_fetch_count') private readonly fetchCount: Counter,
@@ -33,7 +36,7 @@ export class KafkaProbe {
   ) {}
 
   requestHandled(apiKey: number, durationMs: number): void {
-    this.requests.inc({ api: API_NAMES[apiKey] ?? String(apiKey) });
+    this.requestCounter(apiKey).inc();
     if (apiKey === PRODUCE_KEY) {
       this.produceCount.inc();
       this.produceDuration.observe(durationMs * 1000);
@@ -41,6 +44,15 @@ export class KafkaProbe {
       this.fetchCount.inc();
       this.fetchDuration.observe(durationMs * 1000);
     }
+  }
+
+  private requestCounter(apiKey: number): { inc(): void } {
+    let counter = this.requestCounters.get(apiKey);
+    if (counter === undefined) {
+      counter = this.requests.labels({ api: API_NAMES[apiKey] ?? String(apiKey) });
+      this.requestCounters.set(apiKey, counter);
+    }
+    return counter;
   }
 
   connectionOpened(): void {

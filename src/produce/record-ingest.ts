@@ -4,10 +4,13 @@
  * plugin is loaded), then append what the plugins left. Without plugins the append starts
  * before the first await (BatchAppender assigns the offsets synchronously), so batches started
  * in order are stored in order even when their answers are not awaited (acks=0). A plugin
- * refusal comes back as an outcome naming the refused records.
+ * refusal comes back as an outcome naming the refused records. A batch in pooled memory
+ * (storage/batch-memory.ts) is held from the call until its outcome, whoever else lets go of
+ * it meanwhile (the transport, once an acks=0 request is answered).
  */
 import { Injectable } from '@nestjs/common';
 import { BatchAppender, type AppendOutcome } from '../storage/batch-appender.js';
+import { MemoryAccountant } from '../storage/memory-accountant.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { Topic } from '../storage/topic-registry.js';
 import { PluginService, type RecordRefusal } from '../plugins/plugin.service.js';
@@ -30,14 +33,21 @@ export class RecordIngest {
     private readonly appender: BatchAppender,
     private readonly plugins: PluginService,
     private readonly probe: ProduceProbe,
+    private readonly accountant: MemoryAccountant,
   ) {}
 
   async ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
-    const outcome = this.plugins.active
-      ? await this.ingestThroughPlugins(topic, log, records, nowMs)
-      : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
-    return outcome;
+    const memory = this.accountant.memory;
+    memory.retain(records);
+    try {
+      const outcome = this.plugins.active
+        ? await this.ingestThroughPlugins(topic, log, records, nowMs)
+        : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
+      if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
+      return outcome;
+    } finally {
+      memory.release(records);
+    }
   }
 
   private async ingestThroughPlugins(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {

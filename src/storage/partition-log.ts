@@ -16,7 +16,8 @@
  * Invariants:
  * - memory batches are contiguous and ascending: batch[i+1].baseOffset === batch[i].lastOffset + 1,
  *   and the last one ends at highWatermark - 1 (single node: appended = committed);
- * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant;
+ * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant,
+ *   which holds each batch's pooled memory from `append` until the batch is dropped;
  * - the log start only moves forward; whatever lies wholly below it is dropped from memory and
  *   released from the cold tier (whole segments).
  * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
@@ -125,7 +126,8 @@ export class PartitionLog {
     this.batches.push(batch);
     this.highWatermark = batch.lastOffset + 1;
     if (this.logEndOffset < this.highWatermark) this.logEndOffset = this.highWatermark;
-    this.addBytes(batch.buffer.length);
+    this.storedBytesTotal += batch.buffer.length;
+    this.accountant.batchStored(batch.buffer);
     for (const listener of this.listeners) listener(batch);
   }
 
@@ -274,7 +276,8 @@ export class PartitionLog {
     const batch = this.batches[this.head];
     this.batches[this.head] = undefined as unknown as StoredBatch;
     this.head++;
-    this.addBytes(-batch.buffer.length);
+    this.storedBytesTotal -= batch.buffer.length;
+    this.accountant.batchDropped(batch.buffer);
     return batch;
   }
 
@@ -286,10 +289,5 @@ export class PartitionLog {
       this.batches = this.batches.slice(this.head);
       this.head = 0;
     }
-  }
-
-  private addBytes(delta: number): void {
-    this.storedBytesTotal += delta;
-    this.accountant.adjust(delta, delta > 0 ? 1 : -1);
   }
 }

@@ -8,6 +8,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { TopicsService } from '../../topics/topics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import type { Encoding } from '../dto/common.dto.js';
@@ -29,9 +30,20 @@ export class RecordReader {
   constructor(
     private readonly topics: TopicsService,
     private readonly fetcher: FetchService,
+    private readonly accountant: MemoryAccountant,
   ) {}
 
+  /** The stored batches read are views of pooled memory: pinned until their records are decoded. */
   async read(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
+    const pin = this.accountant.memory.pin();
+    try {
+      return await this.readPinned(topic, partition, request);
+    } finally {
+      pin.release();
+    }
+  }
+
+  private async readPinned(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
     const start = request.offset ?? orThrow(this.topics.findPartition(topic, partition)).logStartOffset;
     const limit = request.limit ?? FETCH_LIMIT_DEFAULT;
     const encoding = request.encoding ?? 'utf8';

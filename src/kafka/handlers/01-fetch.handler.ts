@@ -14,6 +14,8 @@
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it)
  * and an unknown session id is FETCH_SESSION_ID_NOT_FOUND; v11+: preferred_read_replica -1;
  * v12: flexible.
+ * On the hot path: called straight from the transport, which keeps the stored batches'
+ * pooled memory pinned until the response is flushed (kafka-api.decorator.ts, HotPath).
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
@@ -26,8 +28,8 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 export class FetchHandler {
   constructor(private readonly fetcher: FetchService) {}
 
-  @KafkaApi(FetchApi, { min: 0, max: 12 })
-  async fetch({ body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  @KafkaApi(FetchApi, { min: 0, max: 12, hotPath: { pinsStoredBatches: true } })
+  async fetch({ body, memoryPin }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
     if (body.sessionId !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
@@ -40,6 +42,7 @@ export class FetchHandler {
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      memoryPin,
     });
     let position = 0;
     const responses = body.topics.map((topic) => ({

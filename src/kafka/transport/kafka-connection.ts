@@ -11,6 +11,15 @@
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
  * frame (bad size, header or body) closes the connection.
+ *
+ * Bytes are not copied on the way in: frames are views of the socket's chunks (FrameDecoder),
+ * hot APIs are decoded from them in place, and Produce's record batches are copied once,
+ * into the memory tier's pooled memory (BatchMemory), which the connection holds until the
+ * handler is done (the produce path and the partition then hold it themselves). Other APIs
+ * decode from a right-sized copy of their frame, since their decoded fields may be kept.
+ * Fetch responses carry stored batches by reference: the pooled memory stays pinned until
+ * the response is flushed to the socket. The seam for TLS and SASL is the ConnectionSocket:
+ * anything that delivers plaintext chunks in order and writes Buffers can carry a connection.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
@@ -21,8 +30,9 @@ import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
+import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
-import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import { type Frame, FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
@@ -58,7 +68,7 @@ export interface ConnectionSocket {
   isPaused(): boolean;
   cork(): void;
   uncork(): void;
-  write(chunk: Buffer): boolean;
+  write(chunk: Buffer, callback?: (error?: Error | null) => void): boolean;
   destroy(): unknown;
 }
 
@@ -67,6 +77,13 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  /** The pooled copies of the record batches of the request being handled (held until its handler is done). */
+  private readonly recordCopies: Buffer[] = [];
+  private readonly copyRecords = (pieces: readonly Buffer[], length: number): Buffer => {
+    const copy = this.memory.copyIn(pieces, length);
+    this.recordCopies.push(copy);
+    return copy;
+  };
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -75,6 +92,7 @@ export class KafkaConnection {
     private readonly logger: Logger,
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
+    private readonly memory: BatchMemory,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -127,37 +145,76 @@ export class KafkaConnection {
     }
   }
 
-  private async handleFrame(frame: Buffer): Promise<void> {
+  private async handleFrame(frame: Frame): Promise<void> {
     const startedAt = performance.now();
-    const reader = new KafkaReader(frame);
+    let reader = KafkaReader.overParts(frame.parts);
     const header = readRequestHeader(reader);
     const api = this.registry.get(header.apiKey);
     if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
       await this.answerUnsupported(header, api);
       return;
     }
-    if (isFlexible(api.codec, header.apiVersion)) reader.skipTaggedFields();
-    const request: KafkaRequest<unknown> = {
-      header,
-      body: api.codec.decodeRequest(reader, header.apiVersion),
-      localPort: this.socket.localPort ?? 0,
-      clientHost: this.socket.remoteAddress ?? '',
-      receivedAtMs: this.clock.nowMs(),
-    };
+    const hotPath = api.hotPath;
+    if (hotPath === undefined) reader = new KafkaReader(ownedFrame(frame), reader.offset);
+    else if (hotPath.recordsIntoPool) reader.useRecordsCopy(this.copyRecords);
+    const memoryPin = hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
     try {
-      const response = await api.invoke(request);
-      if (response !== NO_RESPONSE) await this.respond(api, header, response);
-    } catch (err) {
-      await this.answerFailure(api, request, err);
+      const request = this.decode(api, header, reader, memoryPin);
+      await this.dispatch(api, request, memoryPin);
+    } finally {
+      this.releaseRecordCopies();
     }
     this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
   }
 
-  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown): Promise<void> {
+  private decode(api: RegisteredApi, header: RequestHeader, reader: KafkaReader, memoryPin: MemoryPin | undefined): KafkaRequest<unknown> {
+    try {
+      if (isFlexible(api.codec, header.apiVersion)) reader.skipTaggedFields();
+      return {
+        header,
+        body: api.codec.decodeRequest(reader, header.apiVersion),
+        localPort: this.socket.localPort ?? 0,
+        clientHost: this.socket.remoteAddress ?? '',
+        receivedAtMs: this.clock.nowMs(),
+        memoryPin,
+      };
+    } catch (err) {
+      memoryPin?.release();
+      throw err;
+    }
+  }
+
+  /** Runs the handler and answers; a pinned request's pin is released once its answer is flushed (or dropped). */
+  private async dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined): Promise<void> {
+    let answered = false;
+    try {
+      const response = await api.invoke(request);
+      if (response !== NO_RESPONSE) {
+        await this.respond(api, request.header, response, memoryPin);
+        answered = true;
+      }
+    } catch (err) {
+      await this.answerFailure(api, request, err);
+    } finally {
+      if (!answered) memoryPin?.release();
+    }
+  }
+
+  private releaseRecordCopies(): void {
+    for (const copy of this.recordCopies) this.memory.release(copy);
+    this.recordCopies.length = 0;
+  }
+
+  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {
     const flexibleHeader = header.apiKey !== API_VERSIONS_KEY && isFlexible(api.codec, header.apiVersion);
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
-    api.codec.encodeResponse(frame.writer, header.apiVersion, body);
-    await this.write(finishResponseFrame(frame));
+    try {
+      api.codec.encodeResponse(frame.writer, header.apiVersion, body);
+    } catch (err) {
+      memoryPin?.release();
+      throw err;
+    }
+    await this.write(finishResponseFrame(frame), memoryPin);
   }
 
   /**
@@ -213,10 +270,17 @@ export class KafkaConnection {
     await this.write(finishResponseFrame(frame));
   }
 
-  private async write(chunks: Buffer[]): Promise<void> {
-    if (this.closed) return;
+  /** Writes one response; `flushed` is released once the socket is done with its chunks (written, or the socket closed). */
+  private async write(chunks: Buffer[], flushed?: MemoryPin): Promise<void> {
+    if (this.closed) {
+      flushed?.release();
+      return;
+    }
     this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
+    if (flushed === undefined) this.socket.write(chunks[last]);
+    else this.socket.write(chunks[last], () => flushed.release());
     this.socket.uncork();
     if (this.socket.writableNeedDrain) await this.drained();
   }

@@ -1,3 +1,4 @@
+import type { MemoryPin } from '../../storage/batch-memory.js';
 import type { RequestHeader } from '../../wire/headers.js';
 
 /** The data a Kafka handler receives: the decoded body plus where it came from. */
@@ -9,6 +10,12 @@ export interface KafkaRequest<Body> {
   /** The client's IP address (DescribeGroups reports it per member). */
   readonly clientHost: string;
   readonly receivedAtMs: number;
+  /**
+   * APIs with `hotPath.pinsStoredBatches`: holds back the reuse of pooled memory until the
+   * response is flushed. A handler that dropped every batch view it read (to wait, then read
+   * again) refreshes it.
+   */
+  readonly memoryPin?: MemoryPin;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -2,11 +2,14 @@
  * KafkaTransport: a custom Nest microservice transport that speaks the Kafka wire protocol
  * on every port of `broker_ports`. It collects the @KafkaApi handlers into the ApiRegistry
  * (so ApiVersions advertises exactly what is handled) and hands each socket to a
- * KafkaConnection. close() stops accepting, answers parked fetches, waits (bounded) for
+ * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
+ * controller's method, which Nest built and wired like every other; the rest go through
+ * Nest's RPC pipeline. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
 import { createServer, type Server as NetServer } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
@@ -14,8 +17,9 @@ import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
-import { disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
+import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
 import type { KafkaRequest } from './kafka-request.js';
 
@@ -40,6 +44,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly probe: KafkaProbe,
     private readonly listenerStatus: ListenerStatus,
     private readonly clock: Clock,
+    private readonly accountant: MemoryAccountant,
+    private readonly moduleRef: ModuleRef,
   ) {
     super();
   }
@@ -85,14 +91,24 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         ...registration,
         advertised: disabled === null,
         invoke:
-          disabled === null
-            ? async (request) => {
-                const result = await handler(request);
-                return isObservable(result) ? lastValueFrom(result) : result;
-              }
-            : async (request) => registration.refuse((request as KafkaRequest<unknown>).body, FEATURE_REFUSAL_ERRORS[disabled]),
+          disabled !== null
+            ? (request) => registration.refuse((request as KafkaRequest<unknown>).body, FEATURE_REFUSAL_ERRORS[disabled])
+            : registration.direct !== undefined
+              ? this.directInvoker(registration.direct)
+              : async (request) => {
+                  const result = await handler(request);
+                  return isObservable(result) ? lastValueFrom(result) : result;
+                },
       });
     }
+  }
+
+  /** The controller's method, bound to the instance Nest built (no RPC pipeline, no Observable). */
+  private directInvoker(direct: DirectHandler): (request: unknown) => unknown {
+    const instance = this.moduleRef.get(direct.type, { strict: false }) as Record<string | symbol, unknown>;
+    const method = instance[direct.method];
+    if (typeof method !== 'function') throw new Error(`${direct.type.name}.${String(direct.method)} is not a method`);
+    return method.bind(instance) as (request: unknown) => unknown;
   }
 
   private bind(port: number): Promise<NetServer> {
@@ -115,6 +131,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.log,
       this.probe,
       this.clock,
+      this.accountant.memory,
     );
     this.connections.add(connection);
     this.probe.connectionOpened();

@@ -57,7 +57,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
   const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
-  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, accountant);
   const parking = new FetchParking(clock);
   return {
     config,

@@ -6,6 +6,7 @@
  * frame over the size limit closes the connection.
  */
 import assert from 'node:assert/strict';
+import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
@@ -45,7 +46,7 @@ function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, m
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock());
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock(), new BatchMemory(batchMemoryLimitsFor(1 << 20)));
   return { socket, connection, handled };
 }
 

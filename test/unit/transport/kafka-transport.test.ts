@@ -3,6 +3,7 @@
  * at most SHUTDOWN_GRACE_MS for a request in flight, and at once when none is.
  */
 import assert from 'node:assert/strict';
+import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
@@ -32,7 +33,7 @@ function transportWithConnection(hang: boolean) {
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
-  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock);
+  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never);
   const socket = new FakeSocket();
   // accept() is how the listener hands over a socket; no listener is bound here.
   transport['accept'](socket as never);

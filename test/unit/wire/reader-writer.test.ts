@@ -266,3 +266,55 @@ describe('KafkaWriter chunks', () => {
     assert.throws(() => w.patchInt32(10, 1), RangeError);
   });
 });
+
+describe('KafkaReader over a frame in pieces (socket chunks)', () => {
+  const message = written((w) => {
+    w.writeInt16(7);
+    w.writeString('topic-name', false);
+    w.writeInt64(2 ** 40 + 5);
+    w.writeRecords(Buffer.alloc(100, 0xab), false);
+    w.writeInt32(-3);
+  });
+
+  it('reads values that straddle pieces, and positions count across pieces', () => {
+    const r = KafkaReader.overParts([message.subarray(0, 3), message.subarray(3, 9), message.subarray(9, 15), message.subarray(15)]);
+    assert.equal(r.readInt16(), 7);
+    assert.equal(r.readString(false), 'topic-name');
+    assert.equal(r.offset, 14);
+    assert.equal(r.readInt64(), 2 ** 40 + 5);
+    const records = r.readRecords(false)!;
+    assert.deepEqual(records, Buffer.alloc(100, 0xab));
+    assert.equal(r.readInt32(), -3);
+    assert.equal(r.remaining(), 0);
+    assert.throws(() => r.readInt8(), KafkaProtocolError);
+  });
+
+  it('hands a records field to its RecordsCopy as views of every piece it spans, without joining them', () => {
+    const cut = [0, 20, 50, 90, message.length];
+    const pieces = cut.slice(1).map((end, i) => message.subarray(cut[i], end));
+    const r = KafkaReader.overParts(pieces);
+    const seen: Buffer[][] = [];
+    r.useRecordsCopy((views, length) => {
+      seen.push([...views]);
+      assert.equal(views.reduce((sum, v) => sum + v.length, 0), length);
+      return Buffer.concat(views);
+    });
+    r.readInt16();
+    r.readString(false);
+    r.readInt64();
+    assert.deepEqual(r.readRecords(false), Buffer.alloc(100, 0xab));
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].length, 3, 'the blob spans three pieces');
+    for (const view of seen[0]) assert.equal(view.buffer, message.buffer, 'views of the input, not copies');
+    assert.equal(r.readInt32(), -3);
+  });
+
+  it('refuses a records length that runs past the last piece', () => {
+    const r = KafkaReader.overParts([message.subarray(0, 30), message.subarray(30, 40)]);
+    r.useRecordsCopy((views) => Buffer.concat(views));
+    r.readInt16();
+    r.readString(false);
+    r.readInt64();
+    assert.throws(() => r.readRecords(false), KafkaProtocolError);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * The memory behind the memory tier's record batches: a pool of slabs that the produce path
+ * copies each batch into once, straight from the socket's chunks, and that gets back what
+ * retention, offloading and consumption drop, so a broker under steady load writes into
+ * memory it already has instead of faulting in fresh pages for every batch, and its
+ * footprint is bounded by construction.
+ *
+ * Allocation is a bump pointer in the current slab, so a slab holds batches appended around
+ * the same time; the memory tier drops batches oldest first (retention, offload), so slabs
+ * empty in the order they filled. A slab is reused once every batch in it is released.
+ *
+ * Ownership is counted: the transport holds a batch while decoding the request, the produce
+ * path while it validates and appends, the partition while it stores it (`retain` and
+ * `release`). A buffer this pool did not hand out (REST produce, plugin rebuilds) is ignored.
+ *
+ * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
+ * so memory released at epoch E is handed out again only once every pin taken at or before E
+ * is released (the transport pins each Fetch until its response is flushed; the REST face
+ * and the offloader pin while they hold views). A pin can be refreshed when its holder has
+ * dropped every view it read (a fetch going back to read after a long poll).
+ *
+ * Bounds: at most `poolBytesMax` in slabs (past it, and for batches larger than a slab, a
+ * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
+ */
+export const SLAB_BYTES = 2 * 1024 * 1024;
+
+interface Slab {
+  readonly memory: Buffer;
+  /** Bytes handed out from the start of `memory`. */
+  used: number;
+  /** Allocations in this slab not yet reclaimed. */
+  live: number;
+}
+
+interface Allocation {
+  readonly slab: Slab;
+  readonly bytes: number;
+  refs: number;
+}
+
+interface PinEntry {
+  readonly epoch: number;
+  active: boolean;
+}
+
+interface Released {
+  readonly slab: Slab;
+  readonly bytes: number;
+  readonly epoch: number;
+}
+
+/** Holds back the reuse of memory released after it was taken, until released or refreshed. */
+export interface MemoryPin {
+  /** The holder has dropped every view it read and reads none until `refresh` (a long poll): nothing is held back meanwhile. */
+  suspend(): void;
+  /** The holder keeps no view it read before: only memory released from now on is held back. */
+  refresh(): void;
+  release(): void;
+}
+
+export interface BatchMemoryLimits {
+  readonly poolBytesMax: number;
+  readonly freeBytesMax: number;
+}
+
+/** The pool for `max_memory` = `maxBytes`: the tier plus room for requests in flight; a quarter of it kept free. */
+export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
+  return { poolBytesMax: maxBytes + 8 * SLAB_BYTES, freeBytesMax: Math.max(2 * SLAB_BYTES, Math.floor(maxBytes / 4)) };
+}
+
+export interface BatchMemoryStats {
+  readonly slabBytes: number;
+  readonly freeBytes: number;
+  readonly heldBackBytes: number;
+}
+
+/** Queue entries are dropped from the head in place; the array is compacted past this many. */
+const QUEUE_COMPACT_THRESHOLD = 1024;
+
+export class BatchMemory {
+  private current: Slab | null = null;
+  private readonly free: Slab[] = [];
+  private slabs = 0;
+  private readonly allocations = new WeakMap<Buffer, Allocation>();
+  private epoch = 0;
+  private readonly pins: PinEntry[] = [];
+  private pinHead = 0;
+  private readonly released: Released[] = [];
+  private releasedHead = 0;
+
+  constructor(private readonly limits: BatchMemoryLimits) {}
+
+  /** A pooled copy of `length` bytes given as consecutive pieces (views of socket chunks). */
+  copyIn(pieces: readonly Buffer[], length: number): Buffer {
+    const target = this.alloc(length);
+    let at = 0;
+    for (const piece of pieces) at += piece.copy(target, at);
+    return target;
+  }
+
+  /** `length` bytes of pooled memory (uninitialised), held once by the caller. */
+  alloc(length: number): Buffer {
+    const slab = length <= SLAB_BYTES ? this.slabWithRoom(length) : null;
+    if (slab === null) return Buffer.allocUnsafeSlow(length);
+    const buffer = slab.memory.subarray(slab.used, slab.used + length);
+    slab.used += length;
+    slab.live++;
+    this.allocations.set(buffer, { slab, bytes: length, refs: 1 });
+    return buffer;
+  }
+
+  retain(buffer: Buffer | null): void {
+    const allocation = buffer === null ? undefined : this.allocations.get(buffer);
+    if (allocation !== undefined) allocation.refs++;
+  }
+
+  /** Drops one hold; the last one gives the memory back, for reuse once no earlier pin can still read it. */
+  release(buffer: Buffer | null): void {
+    const allocation = buffer === null ? undefined : this.allocations.get(buffer);
+    if (allocation === undefined || --allocation.refs > 0) return;
+    this.allocations.delete(buffer as Buffer);
+    this.released.push({ slab: allocation.slab, bytes: allocation.bytes, epoch: this.epoch++ });
+    this.reclaim();
+  }
+
+  pin(): MemoryPin {
+    return new Pin(this);
+  }
+
+  stats(): BatchMemoryStats {
+    let heldBack = 0;
+    for (let i = this.releasedHead; i < this.released.length; i++) heldBack += this.released[i].bytes;
+    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: heldBack };
+  }
+
+  /** @internal (Pin) */
+  addPin(): PinEntry {
+    const entry = { epoch: this.epoch, active: true };
+    this.pins.push(entry);
+    return entry;
+  }
+
+  /** The current slab if `length` fits, else a recycled or new one (null past the pool's bound). */
+  private slabWithRoom(length: number): Slab | null {
+    const current = this.current;
+    if (current !== null && current.used + length <= SLAB_BYTES) return current;
+    const next = this.free.pop() ?? this.newSlab();
+    if (next !== null) this.current = next;
+    return next;
+  }
+
+  private newSlab(): Slab | null {
+    if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
+    this.slabs++;
+    return { memory: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
+  }
+
+  /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
+  reclaim(): void {
+    while (this.pinHead < this.pins.length && !this.pins[this.pinHead].active) this.pinHead++;
+    const oldestPin = this.pinHead < this.pins.length ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
+    while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
+      const { slab } = this.released[this.releasedHead++];
+      if (--slab.live > 0) continue;
+      if (slab === this.current) slab.used = 0;
+      else this.recycle(slab);
+    }
+    this.pinHead = compact(this.pins, this.pinHead);
+    this.releasedHead = compact(this.released, this.releasedHead);
+  }
+
+  private recycle(slab: Slab): void {
+    slab.used = 0;
+    if ((this.free.length + 1) * SLAB_BYTES <= this.limits.freeBytesMax) {
+      this.free.push(slab);
+    } else {
+      this.slabs--;
+    }
+  }
+}
+
+class Pin implements MemoryPin {
+  private entry: PinEntry;
+  private released = false;
+
+  constructor(private readonly pool: BatchMemory) {
+    this.entry = pool.addPin();
+  }
+
+  suspend(): void {
+    this.deactivate();
+  }
+
+  refresh(): void {
+    if (this.released) return;
+    this.deactivate();
+    this.entry = this.pool.addPin();
+  }
+
+  release(): void {
+    this.released = true;
+    this.deactivate();
+  }
+
+  private deactivate(): void {
+    if (!this.entry.active) return;
+    this.entry.active = false;
+    this.pool.reclaim();
+  }
+}
+
+/** Drops the consumed head of a FIFO queue in place once it is all consumed or long; returns the new head. */
+function compact(queue: unknown[], head: number): number {
+  if (head === queue.length) {
+    queue.length = 0;
+    return 0;
+  }
+  if (head >= QUEUE_COMPACT_THRESHOLD) {
+    queue.splice(0, head);
+    return 0;
+  }
+  return head;
+}
