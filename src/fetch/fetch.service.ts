@@ -111,7 +111,7 @@ export class FetchService {
       logs.push(log);
       const outOfRange = this.outOfRange(log, request.fetchOffset);
       if (outOfRange !== null) return outOfRange;
-      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0);
+      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0, spec.memoryPin);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;

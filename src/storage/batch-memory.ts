@@ -5,13 +5,16 @@
  * memory it already has instead of faulting in fresh pages for every batch, and its
  * footprint is bounded by construction.
  *
- * Allocation is a bump pointer in the current slab, so a slab holds batches appended around
- * the same time; the memory tier drops batches oldest first (retention, offload), so slabs
- * empty in the order they filled. A slab is reused once every batch in it is released.
+ * Allocation is a bump pointer in the first of the last few slabs (OPEN_SLABS) with room, so
+ * a slab holds batches appended around the same time, and a batch too big for the end of one
+ * slab still leaves that end to smaller batches; the memory tier drops batches oldest first
+ * (retention, offload), so slabs empty about in the order they filled. A slab is reused once
+ * every batch in it is released.
  *
- * Ownership is counted: the transport holds a batch while decoding the request, the produce
- * path while it validates and appends, the partition while it stores it (`retain` and
- * `release`). A buffer this pool did not hand out (REST produce, plugin rebuilds) is ignored.
+ * Holds are counted per slab, for any view into it: the transport holds a request frame until
+ * its handler is done, the produce path holds each batch (a view of its frame) while it
+ * validates and appends, the partition while it stores it (`retain` and `release`). A buffer
+ * that is not a view of a slab (REST produce, plugin rebuilds) is ignored.
  *
  * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
  * so memory released at epoch E is handed out again only once every pin taken at or before E
@@ -23,19 +26,15 @@
  * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
  */
 export const SLAB_BYTES = 2 * 1024 * 1024;
+/** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
+const OPEN_SLABS = 4;
 
 interface Slab {
   readonly memory: Buffer;
   /** Bytes handed out from the start of `memory`. */
   used: number;
-  /** Allocations in this slab not yet reclaimed. */
+  /** Holds on views of this slab not yet reclaimed. */
   live: number;
-}
-
-interface Allocation {
-  readonly slab: Slab;
-  readonly bytes: number;
-  refs: number;
 }
 
 interface PinEntry {
@@ -49,8 +48,17 @@ interface Released {
   readonly epoch: number;
 }
 
-/** Holds back the reuse of memory released after it was taken, until released or refreshed. */
-export interface MemoryPin {
+/** Memory for reading something that lives only as long as its holder (a read buffer for data on disk). */
+export interface ScratchMemory {
+  borrow(length: number): Buffer;
+}
+
+/**
+ * Holds back the reuse of memory released after it was taken, until released or refreshed.
+ * Lends scratch memory for as long as it holds: pooled memory given back at once, which the
+ * pin itself keeps from being reused (so only a pinned reader can borrow).
+ */
+export interface MemoryPin extends ScratchMemory {
   /** The holder has dropped every view it read and reads none until `refresh` (a long poll): nothing is held back meanwhile. */
   suspend(): void;
   /** The holder keeps no view it read before: only memory released from now on is held back. */
@@ -63,9 +71,14 @@ export interface BatchMemoryLimits {
   readonly freeBytesMax: number;
 }
 
-/** The pool for `max_memory` = `maxBytes`: the tier plus room for requests in flight; a quarter of it kept free. */
+/**
+ * The pool for `max_memory` = `maxBytes`: the tier plus room for the requests in flight.
+ * Empty slabs are all kept for reuse (the tier refills what relief frees), so a broker that
+ * once filled its tier keeps that memory: max_memory is its budget.
+ */
 export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
-  return { poolBytesMax: maxBytes + 8 * SLAB_BYTES, freeBytesMax: Math.max(2 * SLAB_BYTES, Math.floor(maxBytes / 4)) };
+  const poolBytesMax = maxBytes + 8 * SLAB_BYTES;
+  return { poolBytesMax, freeBytesMax: poolBytesMax };
 }
 
 export interface BatchMemoryStats {
@@ -78,10 +91,11 @@ export interface BatchMemoryStats {
 const QUEUE_COMPACT_THRESHOLD = 1024;
 
 export class BatchMemory {
-  private current: Slab | null = null;
+  /** Slabs still taking batches, oldest first. */
+  private readonly open: Slab[] = [];
   private readonly free: Slab[] = [];
   private slabs = 0;
-  private readonly allocations = new WeakMap<Buffer, Allocation>();
+  private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
   private epoch = 0;
   private readonly pins: PinEntry[] = [];
   private pinHead = 0;
@@ -105,22 +119,26 @@ export class BatchMemory {
     const buffer = slab.memory.subarray(slab.used, slab.used + length);
     slab.used += length;
     slab.live++;
-    this.allocations.set(buffer, { slab, bytes: length, refs: 1 });
     return buffer;
   }
 
+  /** One more hold on the slab `buffer` is a view of (nothing for other buffers). */
   retain(buffer: Buffer | null): void {
-    const allocation = buffer === null ? undefined : this.allocations.get(buffer);
-    if (allocation !== undefined) allocation.refs++;
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
+    if (slab !== undefined) slab.live++;
   }
 
-  /** Drops one hold; the last one gives the memory back, for reuse once no earlier pin can still read it. */
+  /** Drops one hold; a slab with none left is reused, once no earlier pin can still read it. */
   release(buffer: Buffer | null): void {
-    const allocation = buffer === null ? undefined : this.allocations.get(buffer);
-    if (allocation === undefined || --allocation.refs > 0) return;
-    this.allocations.delete(buffer as Buffer);
-    this.released.push({ slab: allocation.slab, bytes: allocation.bytes, epoch: this.epoch++ });
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
+    if (slab === undefined) return;
+    this.released.push({ slab, bytes: buffer!.length, epoch: this.epoch++ });
     this.reclaim();
+  }
+
+  /** Whether `buffer` is a view of this pool's memory. */
+  owns(buffer: Buffer): boolean {
+    return this.slabOf.has(buffer.buffer);
   }
 
   pin(): MemoryPin {
@@ -140,19 +158,26 @@ export class BatchMemory {
     return entry;
   }
 
-  /** The current slab if `length` fits, else a recycled or new one (null past the pool's bound). */
+  /** The first open slab where `length` fits, else a recycled or new one (null past the pool's bound). */
   private slabWithRoom(length: number): Slab | null {
-    const current = this.current;
-    if (current !== null && current.used + length <= SLAB_BYTES) return current;
+    for (const slab of this.open) if (slab.used + length <= SLAB_BYTES) return slab;
     const next = this.free.pop() ?? this.newSlab();
-    if (next !== null) this.current = next;
+    if (next === null) return null;
+    if (this.open.push(next) > OPEN_SLABS) this.retire(this.open.shift() as Slab);
     return next;
+  }
+
+  /** A slab leaves the open list: recycled at once if nothing in it is live. */
+  private retire(slab: Slab): void {
+    if (slab.live === 0) this.recycle(slab);
   }
 
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
     this.slabs++;
-    return { memory: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
+    const slab = { memory: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
+    this.slabOf.set(slab.memory.buffer, slab);
+    return slab;
   }
 
   /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
@@ -162,7 +187,7 @@ export class BatchMemory {
     while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
       const { slab } = this.released[this.releasedHead++];
       if (--slab.live > 0) continue;
-      if (slab === this.current) slab.used = 0;
+      if (this.open.includes(slab)) slab.used = 0;
       else this.recycle(slab);
     }
     this.pinHead = compact(this.pins, this.pinHead);
@@ -175,6 +200,7 @@ export class BatchMemory {
       this.free.push(slab);
     } else {
       this.slabs--;
+      this.slabOf.delete(slab.memory.buffer);
     }
   }
 }
@@ -200,6 +226,13 @@ class Pin implements MemoryPin {
   release(): void {
     this.released = true;
     this.deactivate();
+  }
+
+  borrow(length: number): Buffer {
+    if (!this.entry.active) throw new Error('only an active pin lends memory');
+    const buffer = this.pool.alloc(length);
+    this.pool.release(buffer);
+    return buffer;
   }
 
   private deactivate(): void {

@@ -22,6 +22,7 @@
  *   released from the cold tier (whole segments).
  * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
  */
+import type { ScratchMemory } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
@@ -161,10 +162,11 @@ export class PartitionLog {
    * Whole batches from the one holding `offset`, up to `maxBytes`; the first batch is
    * always included when `includeOversizedFirst` (KIP-74: a consumer must make progress
    * even if one batch exceeds its fetch size). Offsets below the memory tier are read from
-   * the cold tier (a promise); everything else answers synchronously.
+   * the cold tier (a promise; into `scratch` when given, else into fresh buffers); everything
+   * else answers synchronously.
    */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult | Promise<ReadResult> {
-    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst);
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): ReadResult | Promise<ReadResult> {
+    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, scratch);
     return this.readMemory(offset, maxBytes, includeOversizedFirst);
   }
 
@@ -182,8 +184,8 @@ export class PartitionLog {
     return { chunks, bytes, nextOffset };
   }
 
-  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
-    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst);
+  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult> {
+    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst, scratch);
     // Nothing on disk at this offset (its segment was just released): continue from memory.
     if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst);
     return result;

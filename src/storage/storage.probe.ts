@@ -16,6 +16,11 @@ export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_max_memory_bytes', help: 'The max_memory setting, bytes' }),
   makeCounterProvider({ name: 'blink_purged_records', help: 'Records removed by retention, purge_on_fetch or DeleteRecords' }),
   makeGaugeProvider({ name: 'blink_current_allocated', help: 'Bytes allocated by the process: V8 heap used plus external memory (Buffers)' }),
+  makeGaugeProvider({
+    name: 'blink_batch_memory_bytes',
+    help: 'Pooled memory behind the memory tier, by state: slabs (all of it), free (empty slabs kept for reuse), held_back (released, waiting for pinned readers)',
+    labelNames: ['state'],
+  }),
 ];
 
 @Injectable()
@@ -28,6 +33,7 @@ export class StorageProbe implements OnModuleInit {
     @InjectMetric('blink_max_memory_bytes') private readonly maxMemory: Gauge,
     @InjectMetric('blink_purged_records') private readonly purgedRecords: Counter,
     @InjectMetric('blink_current_allocated') private readonly allocated: Gauge,
+    @InjectMetric('blink_batch_memory_bytes') private readonly batchMemory: Gauge<'state'>,
   ) {}
 
   onModuleInit(): void {
@@ -40,6 +46,14 @@ export class StorageProbe implements OnModuleInit {
       collect: function (this: Gauge) {
         const usage = process.memoryUsage();
         this.set(usage.heapUsed + usage.external);
+      },
+    });
+    Object.assign(this.batchMemory, {
+      collect: function (this: Gauge<'state'>) {
+        const stats = accountant.memory.stats();
+        this.set({ state: 'slabs' }, stats.slabBytes);
+        this.set({ state: 'free' }, stats.freeBytes);
+        this.set({ state: 'held_back' }, stats.heldBackBytes);
       },
     });
   }

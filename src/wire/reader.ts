@@ -17,62 +17,20 @@ export const readStringElement: ElementReader<string> = (r, _version, compact) =
   r.readNonNullString(compact);
 
 /**
- * Where a `records` field read from several pieces goes: given the views of its bytes (in
- * order, `length` bytes in all), returns the Buffer the decoded request carries (the
- * transport copies Produce's record batches into storage's pooled memory this way).
- */
-export type RecordsCopy = (pieces: readonly Buffer[], length: number) => Buffer;
-
-/**
- * Decodes Kafka's wire primitives from `buf[offset, end)`, or from a frame still in the socket
- * chunks it arrived in (`overParts`): positions (`offset`, `remaining`) count bytes across the
- * pieces, and a value that straddles two of them is read from a small stitched copy. Every
- * read is bounds-checked and throws {@link KafkaProtocolError} on truncated or inconsistent
- * input; lengths and counts are checked against the remaining bytes before anything is
- * allocated. Byte ranges come back as `subarray` views, never copies, unless they straddle
- * pieces; `records` fields then go to the reader's RecordsCopy.
+ * Decodes Kafka's wire primitives from `buf[offset, end)`. Every read is bounds-checked and throws
+ * {@link KafkaProtocolError} on truncated or inconsistent input; lengths and counts are checked
+ * against the remaining bytes before anything is allocated. Byte ranges come back as `subarray`
+ * views of `buf`, never copies.
  */
 export class KafkaReader {
-  /** The piece holding `offset` (or a stitched copy for one straddling read). */
-  private buf: Buffer;
-  /** Position of `buf[0]` in the frame, and the position where `buf` ends. */
-  private bufStart = 0;
-  private bufEnd: number;
-  private parts: readonly Buffer[] | null = null;
-  private partStarts: readonly number[] = [];
-  private partIndex = 0;
-  private recordsCopy: RecordsCopy | undefined;
-
   constructor(
-    buf: Buffer,
+    private readonly buf: Buffer,
     public offset = 0,
-    private end = buf.length,
+    private readonly end = buf.length,
   ) {
     if (offset < 0 || offset > end || end > buf.length) {
       throw new RangeError(`bad reader window [${offset}, ${end}) over ${buf.length} bytes`);
     }
-    this.buf = buf;
-    this.bufEnd = end;
-  }
-
-  /** A reader over a frame given as consecutive pieces (views of socket chunks), without joining them. */
-  static overParts(parts: readonly Buffer[]): KafkaReader {
-    let length = 0;
-    const starts: number[] = [];
-    for (const part of parts) {
-      starts.push(length);
-      length += part.length;
-    }
-    const reader = new KafkaReader(parts[0] ?? Buffer.alloc(0), 0, parts[0]?.length ?? 0);
-    reader.end = length;
-    reader.parts = parts;
-    reader.partStarts = starts;
-    return reader;
-  }
-
-  /** From now on `records` fields go to `copy` (see RecordsCopy). */
-  useRecordsCopy(copy: RecordsCopy): void {
-    this.recordsCopy = copy;
   }
 
   remaining(): number {
@@ -81,28 +39,23 @@ export class KafkaReader {
 
   /** Fixed-width integers are big-endian two's complement. */
   readInt8(): number {
-    const at = this.take(1);
-    return this.buf.readInt8(at);
+    return this.buf.readInt8(this.take(1));
   }
 
   readInt16(): number {
-    const at = this.take(2);
-    return this.buf.readInt16BE(at);
+    return this.buf.readInt16BE(this.take(2));
   }
 
   readUInt16(): number {
-    const at = this.take(2);
-    return this.buf.readUInt16BE(at);
+    return this.buf.readUInt16BE(this.take(2));
   }
 
   readInt32(): number {
-    const at = this.take(4);
-    return this.buf.readInt32BE(at);
+    return this.buf.readInt32BE(this.take(4));
   }
 
   readUInt32(): number {
-    const at = this.take(4);
-    return this.buf.readUInt32BE(at);
+    return this.buf.readUInt32BE(this.take(4));
   }
 
   /** int64 is carried as a JS number: signed high half * 2^32 + unsigned low half, exact up to 2^53. */
@@ -112,8 +65,7 @@ export class KafkaReader {
   }
 
   readFloat64(): number {
-    const at = this.take(8);
-    return this.buf.readDoubleBE(at);
+    return this.buf.readDoubleBE(this.take(8));
   }
 
   /** Any non-zero byte is true, as in Kafka's Java reader. */
@@ -204,16 +156,9 @@ export class KafkaReader {
     return this.readBytes(compact) ?? this.nullError('bytes');
   }
 
-  /**
-   * A record-batch blob: encoded exactly like bytes, never parsed here. A view of the input,
-   * unless the reader has a RecordsCopy: that one gets the views of every piece the blob
-   * spans and decides what the request carries.
-   */
+  /** A record-batch blob: encoded exactly like bytes; returned as a view, never parsed here. */
   readRecords(compact: boolean): Buffer | null {
-    if (this.recordsCopy === undefined) return this.readBytes(compact);
-    const length = this.readLength(compact, 4);
-    if (length < 0) return null;
-    return this.recordsCopy(this.takeViews(length), length);
+    return this.readBytes(compact);
   }
 
   /**
@@ -276,73 +221,17 @@ export class KafkaReader {
   }
 
   private readByte(): number {
-    const at = this.take(1);
-    return this.buf[at];
+    return this.buf[this.take(1)];
   }
 
-  /** Advances past `n` bytes and returns where they start in `buf` (which it may move to another piece). */
+  /** Advances past `n` bytes and returns the offset where they start. */
   private take(n: number): number {
-    const at = this.offset;
-    if (at + n <= this.bufEnd) {
-      this.offset = at + n;
-      return at - this.bufStart;
-    }
-    return this.takeAcrossPieces(n);
-  }
-
-  /** `take` when the bytes lie in a later piece, or straddle pieces (then `buf` is a stitched copy of them). */
-  private takeAcrossPieces(n: number): number {
     const at = this.offset;
     if (this.end - at < n) {
       throw new KafkaProtocolError(`truncated input: need ${n} bytes at offset ${at}, have ${this.end - at}`);
     }
-    const parts = this.parts as readonly Buffer[];
-    this.moveTo(at);
-    if (at + n <= this.bufEnd) {
-      this.offset = at + n;
-      return at - this.bufStart;
-    }
-    const stitched = Buffer.allocUnsafe(n);
-    let filled = 0;
-    for (let i = this.partIndex; filled < n; i++) {
-      const from = filled === 0 ? at - this.partStarts[i] : 0;
-      filled += parts[i].copy(stitched, filled, from, Math.min(parts[i].length, from + n - filled));
-    }
-    this.buf = stitched;
-    this.bufStart = at;
-    this.bufEnd = at + n;
     this.offset = at + n;
-    return 0;
-  }
-
-  /** Makes `buf` the piece holding position `at` (positions only move forward). */
-  private moveTo(at: number): void {
-    const parts = this.parts as readonly Buffer[];
-    while (this.partIndex + 1 < parts.length && this.partStarts[this.partIndex + 1] <= at) this.partIndex++;
-    this.buf = parts[this.partIndex];
-    this.bufStart = this.partStarts[this.partIndex];
-    this.bufEnd = this.bufStart + this.buf.length;
-  }
-
-  /** Advances past `n` bytes and returns them as views, one per piece they touch. */
-  private takeViews(n: number): Buffer[] {
-    const at = this.offset;
-    if (this.parts === null || at + n <= this.bufEnd) {
-      const start = this.take(n);
-      return [this.buf.subarray(start, start + n)];
-    }
-    if (this.end - at < n) this.take(n);
-    const views: Buffer[] = [];
-    let taken = 0;
-    while (taken < n) {
-      this.moveTo(at + taken);
-      const from = at + taken - this.bufStart;
-      const view = this.buf.subarray(from, Math.min(this.buf.length, from + n - taken));
-      views.push(view);
-      taken += view.length;
-    }
-    this.offset = at + n;
-    return views;
+    return at;
   }
 
   private nullError(what: string): never {

@@ -9,8 +9,8 @@
  * room every partition is KAFKA_STORAGE_ERROR.
  * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
  * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
- * On the hot path: called straight from the transport, its record batches already copied
- * from the socket into pooled memory (kafka-api.decorator.ts, HotPath).
+ * On the hot path: called straight from the transport; the record batches are views of the
+ * request frame in pooled memory, stored as they are (kafka-api.decorator.ts, HotPath).
  * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
  * as Kafka answers Produce (it checks its metadata cache, never the name).
  * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
@@ -38,7 +38,7 @@ export class ProduceHandler {
 
   constructor(private readonly producer: ProduceService) {}
 
-  @KafkaApi(ProduceApi, { min: 0, max: 9, hotPath: { recordsIntoPool: true } })
+  @KafkaApi(ProduceApi, { min: 0, max: 9, hotPath: { pinsStoredBatches: false } })
   async produce({ body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
     const partitions: PartitionRecords[] = body.topicData.flatMap((topic) =>

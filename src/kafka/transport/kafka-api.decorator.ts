@@ -20,13 +20,13 @@ export const FEATURE_REFUSAL_ERRORS: Readonly<Record<KafkaFeature, number>> = {
  * An API on the hot path (Produce, Fetch: once per produced batch, once per consumer poll):
  * the transport calls its handler method directly, not through Nest's RPC pipeline (no
  * guards, interceptors, pipes or exception filters run for it; the transport answers a
- * failure itself), and handles pooled memory for it.
+ * failure itself), and decodes it in place from the frame's pooled memory: its decoded
+ * views must either be held by what keeps them (Produce's record batches: the produce path,
+ * then the partition) or not outlive the request (Fetch).
  */
 export interface HotPath {
-  /** Produce: record batches are copied from the socket's chunks into the memory tier's pooled memory while decoding. */
-  readonly recordsIntoPool?: boolean;
   /** Fetch: the response carries stored batches by reference, so pooled memory is pinned until it is flushed. */
-  readonly pinsStoredBatches?: boolean;
+  readonly pinsStoredBatches: boolean;
 }
 
 /** The controller class and method a hot API is dispatched to. */

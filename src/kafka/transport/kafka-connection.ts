@@ -12,14 +12,19 @@
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
  * frame (bad size, header or body) closes the connection.
  *
- * Bytes are not copied on the way in: frames are views of the socket's chunks (FrameDecoder),
- * hot APIs are decoded from them in place, and Produce's record batches are copied once,
- * into the memory tier's pooled memory (BatchMemory), which the connection holds until the
- * handler is done (the produce path and the partition then hold it themselves). Other APIs
- * decode from a right-sized copy of their frame, since their decoded fields may be kept.
- * Fetch responses carry stored batches by reference: the pooled memory stays pinned until
- * the response is flushed to the socket. The seam for TLS and SASL is the ConnectionSocket:
- * anything that delivers plaintext chunks in order and writes Buffers can carry a connection.
+ * Memory: every frame is assembled in the memory tier's pooled memory (FrameDecoder,
+ * BatchMemory). Bytes reach it through `ownRead` (the transport points a plain TCP socket's
+ * reads at the shared read buffer, or straight at the rest of a large frame, own-buffer-reads.ts)
+ * or through 'data' events (any other socket: a copy per chunk). The connection holds each
+ * frame until its handler is done. Hot APIs decode in place: Produce's record batches stay
+ * views of the frame, which the produce path and the partition hold in turn (no copy); Fetch
+ * keeps nothing. Other APIs decode from a copy of their frame, since their decoded fields may
+ * be kept. Fetch responses carry stored batches by reference: pooled memory stays pinned
+ * until the response is flushed to the socket.
+ *
+ * The seam for TLS and SASL is the ConnectionSocket: anything that delivers plaintext chunks
+ * in order ('data') and writes Buffers can carry a connection; a SASL handshake state would
+ * sit in front of `handleFrame`.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
@@ -32,7 +37,7 @@ import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
-import { type Frame, FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
+import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
@@ -77,13 +82,6 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
-  /** The pooled copies of the record batches of the request being handled (held until its handler is done). */
-  private readonly recordCopies: Buffer[] = [];
-  private readonly copyRecords = (pieces: readonly Buffer[], length: number): Buffer => {
-    const copy = this.memory.copyIn(pieces, length);
-    this.recordCopies.push(copy);
-    return copy;
-  };
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -94,13 +92,29 @@ export class KafkaConnection {
     private readonly clock: Clock,
     private readonly memory: BatchMemory,
   ) {
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk);
+      this.onBytes();
+    });
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
     socket.on('close', () => {
       this.closed = true;
+      this.decoder.dispose();
     });
+  }
+
+  /**
+   * One read the socket made into `target`: `shared` (a buffer all connections read into,
+   * copied out before this returns) or the rest of the frame being assembled. Returns where
+   * the next read should go.
+   */
+  ownRead(nread: number, target: Buffer, shared: Buffer): Buffer {
+    if (target === shared) this.decoder.push(target.subarray(0, nread));
+    else this.decoder.filledDirectly(nread);
+    this.onBytes();
+    return this.decoder.directTarget() ?? shared;
   }
 
   get peer(): string {
@@ -122,8 +136,7 @@ export class KafkaConnection {
    * `maxBufferedBytes` of further requests wait. An idle connection always reads on, so a
    * single frame larger than the bound (up to `maxFrameBytes`) can still arrive whole.
    */
-  private onData(chunk: Buffer): void {
-    this.decoder.push(chunk);
+  private onBytes(): void {
     if (this.busy) {
       if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
       return;
@@ -145,26 +158,29 @@ export class KafkaConnection {
     }
   }
 
-  private async handleFrame(frame: Frame): Promise<void> {
+  /** Handles one frame (held once for this call, given back when the handler is done). */
+  private async handleFrame(pooled: Buffer): Promise<void> {
     const startedAt = performance.now();
-    let reader = KafkaReader.overParts(frame.parts);
-    const header = readRequestHeader(reader);
-    const api = this.registry.get(header.apiKey);
-    if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
-      await this.answerUnsupported(header, api);
-      return;
-    }
-    const hotPath = api.hotPath;
-    if (hotPath === undefined) reader = new KafkaReader(ownedFrame(frame), reader.offset);
-    else if (hotPath.recordsIntoPool) reader.useRecordsCopy(this.copyRecords);
-    const memoryPin = hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
+    let frame = pooled;
     try {
-      const request = this.decode(api, header, reader, memoryPin);
+      const headerReader = new KafkaReader(frame);
+      const header = readRequestHeader(headerReader);
+      const api = this.registry.get(header.apiKey);
+      if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
+        await this.answerUnsupported(header, api);
+        return;
+      }
+      if (api.hotPath === undefined) {
+        frame = ownedFrame(pooled);
+        this.memory.release(pooled);
+      }
+      const memoryPin = api.hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
+      const request = this.decode(api, header, new KafkaReader(frame, headerReader.offset), memoryPin);
       await this.dispatch(api, request, memoryPin);
+      this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
     } finally {
-      this.releaseRecordCopies();
+      if (frame === pooled) this.memory.release(pooled);
     }
-    this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
   }
 
   private decode(api: RegisteredApi, header: RequestHeader, reader: KafkaReader, memoryPin: MemoryPin | undefined): KafkaRequest<unknown> {
@@ -198,11 +214,6 @@ export class KafkaConnection {
     } finally {
       if (!answered) memoryPin?.release();
     }
-  }
-
-  private releaseRecordCopies(): void {
-    for (const copy of this.recordCopies) this.memory.release(copy);
-    this.recordCopies.length = 0;
   }
 
   private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {

@@ -7,7 +7,7 @@
  * Nest's RPC pipeline. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
@@ -21,21 +21,28 @@ import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
+import { installOwnBufferReads } from './own-buffer-reads.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 /** Kafka's socket.request.max.bytes default. */
 export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
 /** Pipelined request bytes buffered per connection before the socket is paused. */
-export const MAX_BUFFERED_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
+export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
 export const MAX_CONNECTIONS_PER_LISTENER = 10_000;
 /** How long close() waits for in-flight requests before closing sockets. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * The buffer every connection's socket reads into (each read is copied out into pooled frames
+ * before the next read anywhere can happen: libuv reads one socket at a time, on this thread).
+ */
+export const SHARED_READ_BUFFER_BYTES = 64 * 1024;
 
 @Injectable()
 export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly servers: NetServer[] = [];
   private readonly connections = new Set<KafkaConnection>();
   private readonly log = new Logger('KafkaTransport');
+  private readonly sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BUFFER_BYTES);
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -113,7 +120,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   private bind(port: number): Promise<NetServer> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.accept(socket));
+      // Paused until accept() has pointed the socket's reads at the transport's buffers.
+      const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
       server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
       server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
       server.listen(port, this.config.kafkaHostname, () => {
@@ -123,7 +131,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
-  private accept(socket: import('node:net').Socket): void {
+  /**
+   * Hands the socket to a connection and starts reading: into the shared read buffer and the
+   * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
+   */
+  private accept(socket: Socket): void {
     const connection = new KafkaConnection(
       socket,
       this.registry,
@@ -139,5 +151,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.connections.delete(connection);
       this.probe.connectionClosed();
     });
+    const shared = this.sharedReadBuffer;
+    installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared));
+    socket.resume();
   }
 }

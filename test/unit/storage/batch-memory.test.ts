@@ -18,15 +18,18 @@ describe('BatchMemory', () => {
     assert.equal(memory.stats().slabBytes, SLAB_BYTES);
   });
 
-  it('gives memory back only when the last hold is released', () => {
+  it('counts holds per slab, for any view into it: the slab is reused once every hold is released', () => {
     const memory = pool();
-    const batch = memory.alloc(100);
+    const frame = memory.alloc(100);
+    const batch = frame.subarray(20, 80);
     memory.retain(batch);
+    memory.release(frame);
+    const other = memory.alloc(10);
+    assert.equal(other.byteOffset, 100, 'the view still holds the slab: the next allocation goes after it');
     memory.release(batch);
-    assert.equal(memory.alloc(10).byteOffset, 100, 'still held: the next allocation goes after it');
-    memory.release(batch);
-    assert.equal(memory.alloc(10).byteOffset, 110, 'released, but the slab still holds the 10 bytes after it');
-    assert.doesNotThrow(() => memory.release(batch), 'an unknown buffer: a no-op');
+    memory.release(other);
+    assert.equal(memory.alloc(10).byteOffset, 0, 'no hold left: the slab starts over');
+    assert.doesNotThrow(() => memory.release(Buffer.alloc(5)), 'a buffer of its own: ignored');
   });
 
   it('reuses a slab once everything in it is released (no fresh memory under steady load)', () => {
@@ -85,12 +88,21 @@ describe('BatchMemory', () => {
     memory.release(huge);
   });
 
-  it('keeps at most freeBytesMax of empty slabs', () => {
+  it('keeps at most freeBytesMax of empty slabs (the last four still take batches)', () => {
     const memory = pool(8 * SLAB_BYTES, SLAB_BYTES);
-    const batches = Array.from({ length: 4 }, () => memory.alloc(SLAB_BYTES));
-    assert.equal(memory.stats().slabBytes, 4 * SLAB_BYTES);
+    const batches = Array.from({ length: 6 }, () => memory.alloc(SLAB_BYTES));
+    assert.equal(memory.stats().slabBytes, 6 * SLAB_BYTES);
     for (const batch of batches) memory.release(batch);
-    assert.equal(memory.stats().freeBytes, SLAB_BYTES);
-    assert.equal(memory.stats().slabBytes, 2 * SLAB_BYTES, 'the current slab and one free one');
+    assert.equal(memory.stats().freeBytes, SLAB_BYTES, 'of the two that stopped taking batches, one is kept');
+    assert.equal(memory.stats().slabBytes, 5 * SLAB_BYTES);
+  });
+
+  it('puts a batch too big for the end of the newest slab in a new one, and later small batches in that end', () => {
+    const memory = pool();
+    const first = memory.alloc(SLAB_BYTES - 1000);
+    const big = memory.alloc(5000);
+    const small = memory.alloc(500);
+    assert.notEqual(big.buffer, first.buffer);
+    assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
   });
 });

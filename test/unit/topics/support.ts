@@ -52,7 +52,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const events = new TopicEvents();
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
   const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
+  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'), new Gauge({ name: 'pool', help: 'p', labelNames: ['state'], registers: [] }));
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);

@@ -191,22 +191,6 @@ function decodeAll<T>(bytes: Buffer, decode: (r: KafkaReader) => T): T {
   return message;
 }
 
-/** The bytes as pieces of `size` bytes (the last shorter), as a frame arrives in socket chunks. */
-function piecesOf(bytes: Buffer, size: number): Buffer[] {
-  const pieces: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
-  return pieces;
-}
-
-/** Decoding the same bytes split in pieces of 1, 3 and 7 bytes gives the same message. */
-function checkPiecewise(bytes: Buffer, decode: (r: KafkaReader) => unknown, expectedMessage: unknown, label: string): void {
-  for (const size of [1, 3, 7]) {
-    const r = KafkaReader.overParts(piecesOf(bytes, size));
-    assert.deepStrictEqual(decode(r), expectedMessage, `${label}: decoded from ${size}-byte pieces`);
-    assert.equal(r.remaining(), 0, `${label}: ${size}-byte pieces: every byte consumed`);
-  }
-}
-
 interface Side {
   encode(w: KafkaWriter, version: number, msg: unknown): void;
   decode(r: KafkaReader, version: number): unknown;
@@ -217,7 +201,6 @@ function checkRoundTrip(side: Side, spec: Spec, walk: Walk, label: string): void
   const bytes = encode((w) => side.encode(w, walk.version, message));
   const decoded = decodeAll(bytes, (r) => side.decode(r, walk.version));
   assert.deepStrictEqual(decoded, expected(spec.fields, message, walk), label);
-  checkPiecewise(bytes, (r) => side.decode(r, walk.version), decoded, label);
   const again = encode((w) => side.encode(w, walk.version, decoded));
   assert.deepStrictEqual(again, bytes, `${label}: re-encoding the decoded message changed the bytes`);
   if (bytes.length > 0) {
