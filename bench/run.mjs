@@ -23,7 +23,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startApacheKafka } from './apache-kafka.mjs';
-import { freePorts } from './lib.mjs';
+import { blinkStartCommand, freePorts } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -413,21 +413,12 @@ async function loadgen(mode, args, { samplePid } = {}) {
 
 // ------------------------------------------------------------------ targets
 
-/**
- * How `npm start` starts the broker in `dir`: `node` plus the arguments of package.json's
- * "start" script (so the benchmark measures the artifact users run, flags included), with the
- * project's Node 24 when the checkout has one.
- */
 function blinkCommand(dir) {
-  const localNode = path.join(dir, 'node_modules', '.bin', 'node');
-  const nodeBin = fs.existsSync(localNode) ? localNode : process.execPath;
-  const start = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts?.start ?? 'node dist/main.js';
-  const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node') die(`${dir}: the start script does not run node directly: ${start}`);
-  const args = words.slice(1);
-  const entry = args.find((a) => a.endsWith('.js') || a.endsWith('.mjs'));
-  if (entry === undefined || !fs.existsSync(path.join(dir, entry))) die(`${path.join(dir, entry ?? 'dist')} not found: build it first (\`npm run build\`; npm run bench does)`);
-  return { nodeBin, args };
+  try {
+    return blinkStartCommand(dir);
+  } catch (err) {
+    return die(err.message);
+  }
 }
 
 function gitRev(dir) {

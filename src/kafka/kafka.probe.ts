@@ -1,9 +1,11 @@
 /**
  * Metrics of the Kafka face. The transport and handlers call intent-named methods; only
  * this class touches prom-client. Durations are exported in microseconds (the seed's
- * alert rule compares blink_produce_duration quantiles with 10000 = 10 ms).
+ * alert rule compares blink_produce_duration quantiles with 10000 = 10 ms). Request counts
+ * are plain numbers here, handed to prom-client when it is scraped: a prom-client counter
+ * allocates on every increment, and this runs for every request.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { API_NAMES } from '../wire/api-names.js';
@@ -22,9 +24,9 @@ export const kafkaMetricProviders = [
 ];
 
 @Injectable()
-export class KafkaProbe {
-  /** blink_requests_total's child per API key, resolved once (prom-client hashes the labels on every call otherwise). */
-  private readonly requestCounters = new Map<number, { inc(): void }>();
+export class KafkaProbe implements OnModuleInit {
+  /** Requests handled per API key since the last scrape. */
+  private readonly unreported = new Map<number, number>();
 
   constructor(
     @InjectMetric('blink_produce_count') private readonly produceCount: Counter,
@@ -35,24 +37,25 @@ export class KafkaProbe {
     @InjectMetric('blink_connections') private readonly connections: Gauge,
   ) {}
 
-  requestHandled(apiKey: number, durationMs: number): void {
-    this.requestCounter(apiKey).inc();
-    if (apiKey === PRODUCE_KEY) {
-      this.produceCount.inc();
-      this.produceDuration.observe(durationMs * 1000);
-    } else if (apiKey === FETCH_KEY) {
-      this.fetchCount.inc();
-      this.fetchDuration.observe(durationMs * 1000);
-    }
+  onModuleInit(): void {
+    const report = (): void => this.report();
+    // Each counter is read by its own scrape; the first one read hands over everything counted.
+    for (const counter of [this.requests, this.produceCount, this.fetchCount]) Object.assign(counter, { collect: report });
   }
 
-  private requestCounter(apiKey: number): { inc(): void } {
-    let counter = this.requestCounters.get(apiKey);
-    if (counter === undefined) {
-      counter = this.requests.labels({ api: API_NAMES[apiKey] ?? String(apiKey) });
-      this.requestCounters.set(apiKey, counter);
+  requestHandled(apiKey: number, durationMs: number): void {
+    this.unreported.set(apiKey, (this.unreported.get(apiKey) ?? 0) + 1);
+    if (apiKey === PRODUCE_KEY) this.produceDuration.observe(durationMs * 1000);
+    else if (apiKey === FETCH_KEY) this.fetchDuration.observe(durationMs * 1000);
+  }
+
+  private report(): void {
+    for (const [apiKey, count] of this.unreported) {
+      this.requests.inc({ api: API_NAMES[apiKey] ?? String(apiKey) }, count);
+      if (apiKey === PRODUCE_KEY) this.produceCount.inc(count);
+      else if (apiKey === FETCH_KEY) this.fetchCount.inc(count);
     }
-    return counter;
+    this.unreported.clear();
   }
 
   connectionOpened(): void {

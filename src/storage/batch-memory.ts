@@ -132,7 +132,11 @@ export class BatchMemory {
   release(buffer: Buffer | null): void {
     const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
     if (slab === undefined) return;
-    this.released.push({ slab, bytes: buffer!.length, epoch: this.epoch++ });
+    if (this.releasedHead === this.released.length && !this.anyPinActive()) {
+      this.dropHold(slab);
+      return;
+    }
+    this.released.push({ slab, bytes: (buffer as Buffer).length, epoch: this.epoch++ });
     this.reclaim();
   }
 
@@ -182,16 +186,24 @@ export class BatchMemory {
 
   /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
   reclaim(): void {
-    while (this.pinHead < this.pins.length && !this.pins[this.pinHead].active) this.pinHead++;
-    const oldestPin = this.pinHead < this.pins.length ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
+    const oldestPin = this.anyPinActive() ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
     while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
-      const { slab } = this.released[this.releasedHead++];
-      if (--slab.live > 0) continue;
-      if (this.open.includes(slab)) slab.used = 0;
-      else this.recycle(slab);
+      this.dropHold(this.released[this.releasedHead++].slab);
     }
     this.pinHead = compact(this.pins, this.pinHead);
     this.releasedHead = compact(this.released, this.releasedHead);
+  }
+
+  /** Skips the released pins at the head of the queue; true when one is still active. */
+  private anyPinActive(): boolean {
+    while (this.pinHead < this.pins.length && !this.pins[this.pinHead].active) this.pinHead++;
+    return this.pinHead < this.pins.length;
+  }
+
+  private dropHold(slab: Slab): void {
+    if (--slab.live > 0) return;
+    if (this.open.includes(slab)) slab.used = 0;
+    else this.recycle(slab);
   }
 
   private recycle(slab: Slab): void {

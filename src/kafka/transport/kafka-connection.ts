@@ -287,12 +287,13 @@ export class KafkaConnection {
       flushed?.release();
       return;
     }
-    this.socket.cork();
+    // Corking gathers several chunks into one writev; a single chunk is written as it is.
     const last = chunks.length - 1;
+    if (last > 0) this.socket.cork();
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
     if (flushed === undefined) this.socket.write(chunks[last]);
     else this.socket.write(chunks[last], () => flushed.release());
-    this.socket.uncork();
+    if (last > 0) this.socket.uncork();
     if (this.socket.writableNeedDrain) await this.drained();
   }
 
