@@ -36,6 +36,8 @@ export const SHUTDOWN_GRACE_MS = 5_000;
  * before the next read anywhere can happen: libuv reads one socket at a time, on this thread).
  */
 export const SHARED_READ_BUFFER_BYTES = 64 * 1024;
+/** Logged once when sockets cannot read into the transport's own buffers (own-buffer-reads.ts). */
+export const OWN_READS_FALLBACK_WARNING = "Kafka connections read through 'data' events";
 
 @Injectable()
 export class KafkaTransport extends Server implements CustomTransportStrategy {
@@ -43,6 +45,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly connections = new Set<KafkaConnection>();
   private readonly log = new Logger('KafkaTransport');
   private readonly sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BUFFER_BYTES);
+  private warnedReadFallback = false;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -152,7 +155,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.probe.connectionClosed();
     });
     const shared = this.sharedReadBuffer;
-    installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared));
+    if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
+      this.warnedReadFallback = true;
+      this.log.warn(`${OWN_READS_FALLBACK_WARNING}: this Node version lays sockets out differently, so every read allocates a buffer the garbage collector frees`);
+    }
     socket.resume();
   }
 }

@@ -2,14 +2,16 @@
  * Unit tests of one Kafka connection on a fake socket (no real sockets): responses leave in
  * request order under pipelining, read-ahead pauses the socket while a request runs, a
  * failing handler is answered with UNKNOWN_SERVER_ERROR and the connection carries on,
- * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, and a
- * frame over the size limit closes the connection.
+ * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, a
+ * frame over the size limit closes the connection, and pooled memory: hot APIs decode in
+ * place from the pooled frame, others from a copy, and a Fetch pins it until flushed.
  */
 import assert from 'node:assert/strict';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
+import type { HotPath } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
 import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import type { ApiCodec } from '../../../src/wire/api-codec.js';
@@ -19,6 +21,7 @@ import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorRe
 import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
 import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
+import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
 
@@ -26,7 +29,7 @@ Logger.overrideLogger(false);
 
 type Invoke = (request: KafkaRequest<unknown>) => unknown;
 
-function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): RegisteredApi {
+function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
   return {
     codec,
     minVersion: min,
@@ -34,6 +37,7 @@ function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): Regi
     advertised: true,
     invoke: async (request) => invoke(request as KafkaRequest<unknown>),
     refuse: (body, errorCode) => codec.errorResponse(body, errorCode),
+    hotPath,
   };
 }
 
@@ -46,8 +50,9 @@ function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, m
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock(), new BatchMemory(batchMemoryLimitsFor(1 << 20)));
-  return { socket, connection, handled };
+  const memory = new BatchMemory(batchMemoryLimitsFor(1 << 20));
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock(), memory);
+  return { socket, connection, handled, memory };
 }
 
 /** A promise the test settles by hand. */
@@ -236,5 +241,56 @@ describe('KafkaConnection (fake socket)', () => {
     socket.drain();
     await connection.idle();
     assert.equal(socket.responses().length, 2);
+  });
+
+  it('hands a hot Produce its record batches as views of the pooled frame, which is given back once the handler is done', async () => {
+    let records: Buffer | null = null;
+    let pooled = false;
+    const { socket, connection, memory } = connect([
+      served(ProduceApi, 0, 9, (request) => {
+        records = (request.body as ProduceRequest).topicData[0]!.partitionData[0]!.records;
+        pooled = records !== null && memory.owns(records);
+        return NO_RESPONSE;
+      }, { pinsStoredBatches: false }),
+    ]);
+    const batch = Buffer.from('a record batch, as the producer sent it');
+    const produce: ProduceRequest = { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch }] }] };
+    socket.receive(requestFrame(ProduceApi, 7, 1, produce));
+    await connection.idle();
+    assert.deepEqual(records, batch);
+    assert.equal(pooled, true, 'a view of pooled memory, not a copy');
+    assert.equal(memory.alloc(8).byteOffset, 0, 'nothing holds the slab any more: it starts over');
+  });
+
+  it('decodes other APIs from their own copy of the frame, so what they keep is not pooled memory', async () => {
+    let key: string | undefined;
+    const { socket, connection, memory } = connect([served(FindCoordinatorApi, 0, 2, (request) => {
+      key = (request.body as FindCoordinatorRequest).key;
+      return coordinatorAnswer(request);
+    })]);
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('7')));
+    await connection.idle();
+    assert.equal(key, '7');
+    assert.equal(memory.alloc(8).byteOffset, 0, 'the pooled frame was given back before the handler ran');
+  });
+
+  it('pins pooled memory for a Fetch until its response is flushed to the socket', async () => {
+    const { socket, connection, memory } = connect([
+      served(FetchApi, 0, 12, (request) => {
+        assert.ok(request.memoryPin !== undefined, 'the handler gets the pin');
+        // Retention drops a stored batch while the response still refers to it.
+        memory.release(memory.alloc(100));
+        const response: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+        return response;
+      }, { pinsStoredBatches: true }),
+    ]);
+    socket.holdWrites = true;
+    const fetch = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
+    socket.receive(requestFrame(FetchApi, 4, 1, fetch));
+    await connection.idle();
+    assert.equal(socket.responses().length, 1);
+    assert.ok(memory.stats().heldBackBytes >= 100, 'the dropped batch (and the request frame) held back while the response is not flushed');
+    socket.flush();
+    assert.equal(memory.stats().heldBackBytes, 0);
   });
 });
