@@ -16,6 +16,7 @@ import { GroupsController } from './controllers/groups.controller.js';
 import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { BrokerInfo } from './services/broker-info.service.js';
@@ -38,7 +39,7 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  */
 @Module({
   imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
-  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController],
+  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,

@@ -29,6 +29,10 @@ export interface BlinkConfig {
   recordStoragePath: string;
   purgeOnFetch: boolean;
   enableConsumerGroups: boolean;
+  /** Consumer-protocol (KIP-848) groups: a member missing its heartbeats this long is fenced (Kafka group.consumer.session.timeout.ms). */
+  groupConsumerSessionTimeoutMs: number;
+  /** The heartbeat interval given to consumer-protocol members (Kafka group.consumer.heartbeat.interval.ms). */
+  groupConsumerHeartbeatIntervalMs: number;
   pluginPaths: string[];
   pluginRejectMode: PluginRejectMode;
   /** Deadline of one plugin call (one produce batch). */
@@ -45,6 +49,17 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /** Default of the topic config cleanup.policy: delete, compact or compact,delete (Kafka's log.cleanup.policy). */
+  logCleanupPolicy: string;
+  /** Default of min.cleanable.dirty.ratio (Kafka's log.cleaner.min.cleanable.ratio). */
+  logCleanerMinCleanableRatio: number;
+  /** How long the log cleaner sleeps when no partition needs cleaning (Kafka's log.cleaner.backoff.ms). */
+  logCleanerBackoffMs: number;
+  /**
+   * Topics, and separately consumer groups, that get their own Prometheus series (the first
+   * ones in creation order); the others are summed into one `__other__` series and counted.
+   */
+  metricsMaxEntities: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -66,6 +81,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     record_storage_path: config.recordStoragePath,
     purge_on_fetch: config.purgeOnFetch,
     enable_consumer_groups: config.enableConsumerGroups,
+    group_consumer_session_timeout: formatDuration(config.groupConsumerSessionTimeoutMs),
+    group_consumer_heartbeat_interval: formatDuration(config.groupConsumerHeartbeatIntervalMs),
     plugin_paths: [...config.pluginPaths],
     plugin_reject_mode: config.pluginRejectMode,
     plugin_timeout: formatDuration(config.pluginTimeoutMs),
@@ -79,6 +96,10 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    log_cleanup_policy: config.logCleanupPolicy,
+    log_cleaner_min_cleanable_ratio: config.logCleanerMinCleanableRatio,
+    log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
+    metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

@@ -10,24 +10,39 @@
  * Fewer than `minBytes` found and `maxWaitMs` > 0 (and no partition in error): the fetch
  * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
- * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
+ * read is an inspection and counts for neither.
  * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
  * keeps that memory from being reused until they are written out.
+ * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
+ * the same reads, answered as magic 0/1 messages within the same limits.
+ * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
+ * brings leader epochs to check (leader-epoch.ts); a diverging epoch, like an error, answers at
+ * once.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
 import type { MemoryPin } from '../storage/batch-memory.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
-import { isRefusal, refusal } from '../topics/refusal.js';
+import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import type { LegacyMagic } from '../record-format/legacy-message.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
+import { FetchProbe } from './fetch.probe.js';
+import { currentLeaderEpochRefusal, lastFetchedEpochCheck, type EpochEndOffset } from './leader-epoch.js';
+import { MessageSetDownConversion } from './message-set-down-conversion.js';
 
 export interface PartitionFetchRequest {
-  readonly topic: string;
+  /** The topic's name, or its id (Kafka Fetch v13+). */
+  readonly topic: string | { readonly id: string };
   readonly partition: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
+  /** The leader epoch the client knows (Kafka Fetch v9+); negative or absent: not checked. */
+  readonly currentLeaderEpoch?: number;
+  /** The epoch of the last record the client fetched (Kafka Fetch v12+); negative or absent: not checked. */
+  readonly lastFetchedEpoch?: number;
 }
 
 export interface FetchSpec {
@@ -46,6 +61,8 @@ export interface FetchSpec {
    * read's views are dropped) and refreshed before it reads again.
    */
   readonly memoryPin?: MemoryPin;
+  /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
+  readonly messageFormat?: LegacyMagic;
 }
 
 export interface PartitionFetched {
@@ -60,6 +77,8 @@ export interface PartitionFetched {
   readonly bytes: number;
   /** The offset after the last batch returned (the fetch offset when none was). */
   readonly nextOffset: number;
+  /** Where the client must truncate to: its last fetched epoch diverges from the log (no records then). */
+  readonly divergingEpoch?: EpochEndOffset;
 }
 
 interface Collected {
@@ -67,7 +86,7 @@ interface Collected {
   readonly bytes: number;
   /** The partitions that exist (what a parked fetch listens to). */
   readonly logs: PartitionLog[];
-  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched }>;
+  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched; fromOffset: number }>;
 }
 
 @Injectable()
@@ -76,6 +95,8 @@ export class FetchService {
     private readonly topics: TopicsService,
     private readonly parking: FetchParking,
     private readonly retention: RetentionService,
+    private readonly probe: FetchProbe,
+    private readonly downConversion: MessageSetDownConversion,
   ) {}
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
@@ -87,14 +108,17 @@ export class FetchService {
       collected = await this.collect(spec);
     }
     if (spec.consuming) {
-      for (const { log, fetched } of collected.returned) this.retention.fetched(log, fetched.nextOffset);
+      for (const { log, fetched, fromOffset } of collected.returned) {
+        this.retention.fetched(log, fetched.nextOffset);
+        this.probe.partitionFetched(log, fromOffset, fetched.nextOffset, fetched.bytes);
+      }
     }
     return collected.partitions;
   }
 
-  /** Answer now: enough bytes, an error to report, no wait asked for, or nothing to wait on. */
+  /** Answer now: enough bytes, an error or a diverging epoch to report, no wait asked for, or nothing to wait on. */
   private satisfied(spec: FetchSpec, collected: Collected): boolean {
-    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE);
+    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined);
     return collected.bytes >= spec.minBytes || hasError || spec.maxWaitMs <= 0 || collected.logs.length === 0;
   }
 
@@ -103,28 +127,44 @@ export class FetchService {
     let bytes = 0;
     const logs: Array<PartitionLog | null> = [];
     const reads = spec.partitions.map((request) => {
-      const log = this.topics.findPartition(request.topic, request.partition);
+      const log = this.findPartition(request);
       if (isRefusal(log)) {
         logs.push(null);
         return failed(log.errorCode, log.errorMessage, -1, -1, request.fetchOffset, log.missing);
       }
       logs.push(log);
-      const outOfRange = this.outOfRange(log, request.fetchOffset);
-      if (outOfRange !== null) return outOfRange;
-      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0, spec.memoryPin);
+      const unreadable = this.epochProblem(log, request) ?? this.outOfRange(log, request.fetchOffset);
+      if (unreadable !== null) return unreadable;
+      const limit = Math.min(request.partitionMaxBytes, budget);
+      const whole = spec.firstBatchWhole && bytes === 0;
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, spec.memoryPin) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read);
+      return this.answer(log, read, request.fetchOffset);
     });
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
       const log = logs[i];
-      return log !== null && fetched.bytes > 0 ? [{ log, fetched }] : [];
+      return log !== null && fetched.bytes > 0 ? [{ log, fetched, fromOffset: spec.partitions[i].fetchOffset }] : [];
     });
     const existing = logs.filter((log) => log !== null);
     return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };
+  }
+
+  private findPartition({ topic, partition }: PartitionFetchRequest): PartitionLog | Refusal {
+    return typeof topic === 'string' ? this.topics.findPartition(topic, partition) : this.topics.findPartitionById(topic.id, partition);
+  }
+
+  /** The leader-epoch checks (leader-epoch.ts): a refusal or a diverging epoch answers the partition without reading it. */
+  private epochProblem(log: PartitionLog, request: PartitionFetchRequest): PartitionFetched | null {
+    const fenced = currentLeaderEpochRefusal(log, request.currentLeaderEpoch ?? -1);
+    const checked = fenced ?? lastFetchedEpochCheck(log, request.lastFetchedEpoch ?? -1, request.fetchOffset);
+    if (checked === null) return null;
+    if ('errorCode' in checked) return failed(checked.errorCode, checked.errorMessage, log.highWatermark, log.logStartOffset, request.fetchOffset);
+    const empty = { errorCode: ErrorCode.NONE, errorMessage: null, records: [], bytes: 0, nextOffset: request.fetchOffset };
+    return { ...empty, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, divergingEpoch: checked };
   }
 
   private outOfRange(log: PartitionLog, offset: number): PartitionFetched | null {
@@ -133,8 +173,10 @@ export class FetchService {
     return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>): Promise<PartitionFetched> {
-    const { chunks, bytes, nextOffset } = await read;
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number): Promise<PartitionFetched> {
+    const result = await read;
+    if (isRefusal(result)) return failed(result.errorCode, result.errorMessage, log.highWatermark, log.logStartOffset, fetchOffset);
+    const { chunks, bytes, nextOffset } = result;
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -1,6 +1,6 @@
 /**
  * The pieces of the embedded consumer protocol the broker reads: the topics of a
- * ConsumerProtocolSubscription (shared/kafka-protocol/messages/ConsumerProtocolSubscription.json),
+ * ConsumerProtocolSubscription (tools/codegen/kafka-protocol/messages/ConsumerProtocolSubscription.json),
  * the metadata members of a group of protocol type "consumer" send in JoinGroup. Every version
  * (0-3) starts with `int16 version, [string] topics`; later versions only append fields, so a
  * newer version is read with the same prefix, as Kafka's own ConsumerProtocol does. The

@@ -13,6 +13,7 @@ import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '.
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode } from '../wire/error-codes.js';
+import { MessageSetConversion, type ConvertedRecords } from './message-set-conversion.js';
 import { RecordIngest, type IngestOutcome } from './record-ingest.js';
 
 /** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
@@ -35,6 +36,8 @@ export interface PartitionRecords {
   readonly partition: number | ((partitionCount: number) => number);
   /** One record batch, as produced (null: Kafka's null records, refused by validation). */
   readonly records: Buffer | null;
+  /** Kafka Produce v0-2: `records` may be a legacy message set (magic 0/1), converted before the append. */
+  readonly legacyFormat?: boolean;
 }
 
 export interface ProduceOutcome extends IngestOutcome {
@@ -51,6 +54,7 @@ export class ProduceService {
     private readonly topics: TopicsService,
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
+    private readonly conversion: MessageSetConversion,
   ) {}
 
   /** `start`, then every partition's outcome, in request order. */
@@ -73,21 +77,23 @@ export class ProduceService {
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
     if (partitions.length === 0) reservation.release();
-    let pending = partitions.length;
+    const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
+    let pending = converted.length;
     const done = (): void => {
       if (--pending === 0) reservation.release();
     };
-    return partitions.map((target) => this.producePartition(target, nowMs, done));
+    return converted.map((target) => this.producePartition(target, nowMs, done));
   }
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async producePartition(target: PartitionRecords, nowMs: number, done: () => void): Promise<ProduceOutcome> {
+  private async producePartition(target: ConvertedRecords<PartitionRecords>, nowMs: number, done: () => void): Promise<ProduceOutcome> {
     try {
       const topic = this.topics.resolve(target.topic, true);
       if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
       const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
       const log = this.topics.partitionOf(topic, partition);
       if (isRefusal(log)) return refused(partition, log);
+      if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
       const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
       return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
     } finally {

@@ -43,7 +43,7 @@ export class RecordIngest {
       const outcome = this.plugins.active
         ? await this.ingestThroughPlugins(topic, log, records, nowMs)
         : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
-      if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
+      if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, records?.length ?? 0);
       return outcome;
     } finally {
       memory.release(records);
@@ -54,6 +54,8 @@ export class RecordIngest {
     const problem = this.appender.validate(topic, records);
     if (problem !== null) return withoutRefusals(problem);
     const batch = records as Buffer;
+    const keys = await this.appender.keyProblem(topic, log, batch);
+    if (keys !== null) return withoutRefusals(keys);
     const filtered = await this.plugins.filter(topic.name, log.partition, batch);
     if (filtered.kind === 'refused') {
       const { errorCode, errorMessage, recordErrors } = filtered;

@@ -3,7 +3,7 @@
  * rewrites the broker does (base offset, partition leader epoch). Neither is covered by
  * the CRC-32C, which starts at `attributes` (byte 21), so no checksum is recomputed.
  *
- * Layout (all big-endian; see ../shared/kafka-protocol/README.md):
+ * Layout (all big-endian; see tools/codegen/kafka-protocol/README.md):
  *   0 baseOffset i64 | 8 batchLength i32 | 12 partitionLeaderEpoch i32 | 16 magic i8 |
  *   17 crc u32 | 21 attributes i16 | 23 lastOffsetDelta i32 | 27 baseTimestamp i64 |
  *   35 maxTimestamp i64 | 43 producerId i64 | 51 producerEpoch i16 | 53 baseSequence i32 |

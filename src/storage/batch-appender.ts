@@ -3,11 +3,15 @@
  * 3.9 does for magic 2 (LogValidator), check idempotent-producer sequences, then assign the
  * offsets in place and append. The producer's bytes are stored as received; only a topic
  * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
- * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
+ * A compacted topic refuses records without a key (INVALID_RECORD, as Kafka's LogValidator):
+ * the records are read for that, a compressed batch decompressed first (off the event loop).
+ * Memory mode answers synchronously (for a compacted topic: unless the batch is compressed). Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  */
 import { Injectable } from '@nestjs/common';
+import { decompress } from '../record-format/compression.js';
 import { crc32c } from '../record-format/crc32c.js';
+import { parseRecords, RecordFormatError } from '../record-format/records.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
   ATTR_CONTROL,
@@ -15,15 +19,21 @@ import {
   ATTR_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   batchSizeAt,
+  Compression,
   magicAt,
   RecordBatchView,
 } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
+import { isCompacted, rollAfterMs } from './topic-config.js';
 import type { Topic } from './topic-registry.js';
 
 /** Single node: the leader epoch never changes. */
 export const LEADER_EPOCH = 0;
 const NO_PRODUCER_ID = -1;
+/** The most bytes a compressed batch of a compacted topic may decompress to for its key check (or max.message.bytes, when larger). */
+export const RECORDS_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+/** Where both record batches and legacy messages keep their magic byte. */
+const MAGIC_OFFSET = 16;
 
 export interface AppendOutcome {
   readonly errorCode: ErrorCodeValue;
@@ -48,7 +58,26 @@ export class BatchAppender {
   append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    return this.appendValidated(topic, log, records as Buffer, nowMs);
+    const keys = this.keyProblem(topic, log, records as Buffer);
+    if (keys === null) return this.appendValidated(topic, log, records as Buffer, nowMs);
+    if (keys instanceof Promise) return keys.then((found) => found ?? this.appendValidated(topic, log, records as Buffer, nowMs));
+    return keys;
+  }
+
+  /**
+   * A compacted topic's rule (Kafka's LogValidator.validateKey): every record has a key.
+   * Null when the batch passes or the topic is not compacted; a promise for a compressed batch.
+   */
+  keyProblem(topic: Topic, log: PartitionLog, records: Buffer): AppendOutcome | null | Promise<AppendOutcome | null> {
+    if (!isCompacted(topic.configs)) return null;
+    const batch = new RecordBatchView(records);
+    const where = `${log.topic}-${log.partition}`;
+    if (batch.compression === Compression.None) return keylessRecordRefusal(records.subarray(BATCH_HEADER_BYTES), batch.recordCount, where);
+    const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
+    return decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes).then(
+      ({ data }) => keylessRecordRefusal(data, batch.recordCount, where),
+      (error: unknown) => refused(ErrorCode.CORRUPT_MESSAGE, `the record batch does not decompress: ${(error as Error).message}`),
+    );
   }
 
   /**
@@ -68,6 +97,7 @@ export class BatchAppender {
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
     }
+    log.rollHeadIfDue(records.length, Number(topic.configs.get('segment.bytes')), rollAfterMs(topic.configs), nowMs);
     const baseOffset = log.logEndOffset;
     batch.assignOffsets(baseOffset, LEADER_EPOCH);
     const logAppendTimeMs = topic.configs.get('message.timestamp.type') === 'LogAppendTime' ? nowMs : -1;
@@ -105,15 +135,26 @@ export class BatchAppender {
       }
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
-      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1 });
+      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1, timestamp: batch.maxTimestamp });
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
   }
 
-  /** Kafka's LogValidator checks for a produced magic-2 batch; null when it passes. */
+  /**
+   * Kafka's checks for a produced magic-2 batch (ProduceRequest.validateRecords, then
+   * LogValidator); null when it passes. Legacy message sets never get here as such: Produce
+   * v0-2 converts them first (produce/message-set-conversion.ts), so a magic other than 2 is
+   * a Produce v3+ request carrying one, INVALID_RECORD as Kafka answers, whatever its length.
+   */
   validate(topic: Topic, records: Buffer | null): AppendOutcome | null {
     if (records === null || records.length === 0) {
       return refused(ErrorCode.INVALID_RECORD, 'produce request carries no record batch');
+    }
+    if (records.length > MAGIC_OFFSET && magicAt(records, 0) !== 2) {
+      return refused(
+        ErrorCode.INVALID_RECORD,
+        `a record batch (magic 2) is required, got message format magic ${magicAt(records, 0)}: legacy message sets (magic 0/1) are accepted in Produce v0-2 only`,
+      );
     }
     const maxBytes = Number(topic.configs.get('max.message.bytes'));
     if (records.length > maxBytes) {
@@ -121,13 +162,6 @@ export class BatchAppender {
     }
     if (records.length < BATCH_HEADER_BYTES) {
       return refused(ErrorCode.CORRUPT_MESSAGE, `record batch of ${records.length} bytes is shorter than its 61-byte header`);
-    }
-    const magic = magicAt(records, 0);
-    if (magic !== 2) {
-      return refused(
-        ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-        `message format magic ${magic} is not supported: Blink stores record batches (magic 2, Kafka 0.11+ clients)`,
-      );
     }
     const size = batchSizeAt(records, 0);
     if (size > records.length || size < BATCH_HEADER_BYTES) {
@@ -157,8 +191,20 @@ export class BatchAppender {
   }
 }
 
+/** INVALID_RECORD when a record of the section has a null key (or the section is malformed), else null. */
+function keylessRecordRefusal(section: Buffer, recordCount: number, where: string): AppendOutcome | null {
+  try {
+    const index = parseRecords(section, recordCount).findIndex((record) => record.key === null);
+    if (index < 0) return null;
+    return refused(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${where} (record ${index}).`);
+  } catch (error) {
+    if (error instanceof RecordFormatError) return refused(ErrorCode.INVALID_RECORD, `malformed records: ${error.message}`);
+    throw error;
+  }
+}
+
 function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {
-  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset });
+  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset, timestamp: batch.maxTimestamp });
 }
 
 /** LogAppendTime: set the timestamp-type bit and maxTimestamp, then re-checksum (bytes 21..). */

@@ -8,7 +8,7 @@
  * (pwritev), so a failed write can be retried or truncated at the last good position.
  */
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
 
@@ -18,6 +18,13 @@ import { Injectable } from '@nestjs/common';
  * data directory's layout and must not take it for a partition.
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
+
+/**
+ * The folder of the node's own metadata (finalized feature levels and the metadata offset,
+ * written by cluster-admin/cluster-metadata-log.ts through this class); its name cannot be
+ * taken for a partition directory (those end in `-<number>`).
+ */
+export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
@@ -150,6 +157,16 @@ export class WalFileSystem {
       closeSync(fd);
     }
     renameSync(temporary, path);
+  }
+
+  /**
+   * Space of the file system holding `path`: what an unprivileged process may still write, and
+   * the whole size (block counts are in fragment-size units, statvfs f_frsize, as Java's
+   * FileStore reads them for Kafka's DescribeLogDirs).
+   */
+  async space(path: string): Promise<{ freeBytes: number; capacityBytes: number }> {
+    const stats = await statfs(path);
+    return { freeBytes: stats.bavail * stats.frsize, capacityBytes: stats.blocks * stats.frsize };
   }
 
   async makeDirectory(path: string): Promise<void> {

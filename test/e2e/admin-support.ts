@@ -95,9 +95,14 @@ export async function kcatConsume(broker: BrokerHandle, topic: string, partition
   return result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as KcatMessage);
 }
 
-/** Produces "key:value" lines (one batch) with kcat to `partition`; returns kcat's delivery offsets. */
+/**
+ * Produces "key:value" lines with kcat to partition 0; returns kcat's delivery offsets. The lines
+ * leave as one batch whatever the timing: librdkafka sends when batch.num.messages are queued,
+ * and the linger is longer than any run (`extra` can override both).
+ */
 export async function kcatProduce(broker: BrokerHandle, topic: string, lines: readonly string[], extra: readonly string[] = []): Promise<number[]> {
-  const args = ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-K', ':', '-X', 'linger.ms=50', ...extra, '-v', '-v'];
+  const oneBatch = ['-X', `batch.num.messages=${lines.length}`, '-X', 'linger.ms=10000'];
+  const args = ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-K', ':', ...oneBatch, ...extra, '-v', '-v'];
   const result = await run('kcat', args, { input: lines.map((l) => `${l}\n`).join(''), timeoutMs: KCAT_TIMEOUT_MS });
   assert.equal(result.code, 0, describeRun(`kcat produce ${topic}`, result));
   return [...result.stderr.matchAll(/Message delivered to partition \d+ \(offset (-?\d+)\)/g)].map((m) => Number(m[1]));

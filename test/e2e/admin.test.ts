@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 import type { Admin, ITopicConfig, Kafka as KafkaClient, Producer } from 'kafkajs';
 
 import { TEST_TIMEOUT_MS } from './client-suite.js';

@@ -6,14 +6,15 @@
  * produce validation, and ListOffsets by timestamp.
  *
  * Timing assertions are semantics, not performance: "answered by the produce, not at the
- * deadline" and "waited for max_wait_ms", with wide margins.
+ * deadline" and "waited for max_wait_ms", with wide margins. That a fetch is parked is seen,
+ * not assumed after a delay: the broker's blink_parked_fetches gauge counts parked fetches.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { buildBatch, values, type TestRecord } from '../support/batch-builder.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, run, sleep, uniqueTopic } from './harness.js';
+import { describeRun, parkedFetches, run, uniqueTopic, waitForParkedFetches } from './harness.js';
 import {
   RawConnection,
   apiVersionsRequest,
@@ -44,6 +45,7 @@ const CLIENT_TIMEOUT_MS = 60_000;
 
 const broker = useBroker({ AUTO_CREATE_TOPICS: 'false', MESSAGE_MAX_BYTES: String(MESSAGE_MAX_BYTES), RETENTION: '5m' });
 const port = (): number => broker().kafkaPort;
+const restUrl = (): string => broker().restUrl;
 
 async function newTopic(label: string, partitions = 1): Promise<string> {
   const topic = uniqueTopic(label);
@@ -98,33 +100,40 @@ async function kcatConsume(topic: string, partition: number, start: string): Pro
 }
 
 describe('Fetch long poll (hand-built Fetch v4)', () => {
-  test('an empty partition fetched with max_wait_ms 10000 / min_bytes 1 is answered by a produce ~300 ms later, with that batch', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('an empty partition fetched with max_wait_ms 10000 / min_bytes 1 parks, and a produce answers it with that batch', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = await newTopic('longpoll-wake');
+    const parkedBefore = await parkedFetches(restUrl());
     const pending = rawFetch(port(), fetchAt(topic, 0, 0, { maxWaitMs: 10_000, minBytes: 1 }), 20_000);
-    await sleep(300);
+    await waitForParkedFetches(restUrl(), parkedBefore + 1);
     const batch = await produceBatch(topic, 0, values(3, 'wake'), 0);
     const result = await pending;
     assert.equal(result.errorCode, NONE);
     assert.equal(result.highWatermark, 3);
     assert.deepEqual(result.batches, [storedHeader(batch, 0)], 'the response carries the batch that woke it');
     assert.equal(result.recordsBytes, batch.length);
-    assert.ok(result.elapsedMs >= 250, `the fetch was parked until the produce (${result.elapsedMs.toFixed(0)} ms)`);
+    assert.equal(await parkedFetches(restUrl()), parkedBefore, 'the produce released the parked fetch');
     assert.ok(result.elapsedMs < 5_000, `answered on produce, not at the 10 s deadline (${result.elapsedMs.toFixed(0)} ms)`);
   });
 
   test('min_bytes larger than one batch: the first produce does not answer the fetch, the second does, and both batches come back', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = await newTopic('longpoll-minbytes');
     const first = buildBatch(values(2, 'first'));
-    const pending = rawFetch(port(), fetchAt(topic, 0, 0, { maxWaitMs: 10_000, minBytes: first.length + 1 }), 20_000);
-    await sleep(300);
+    const parkedBefore = await parkedFetches(restUrl());
+    let answered = false;
+    const pending = rawFetch(port(), fetchAt(topic, 0, 0, { maxWaitMs: 10_000, minBytes: first.length + 1 }), 20_000).finally(() => {
+      answered = true;
+    });
+    await waitForParkedFetches(restUrl(), parkedBefore + 1);
     await produceBatch(topic, 0, values(2, 'first'), 0);
-    await sleep(1_000);
+    // An append wakes parked fetches synchronously, before its produce is acknowledged: had
+    // the first batch been enough, the fetch would have left the parking by now.
+    assert.equal(await parkedFetches(restUrl()), parkedBefore + 1, 'still parked after the first batch');
+    assert.equal(answered, false, 'no answer after the first batch');
     const second = await produceBatch(topic, 0, values(2, 'second'), 2);
     const result = await pending;
     assert.equal(result.errorCode, NONE);
     assert.equal(result.highWatermark, 4);
     assert.deepEqual(result.batches, [storedHeader(first, 0), storedHeader(second, 2)]);
-    assert.ok(result.elapsedMs >= 1_200, `still parked after the first batch (${result.elapsedMs.toFixed(0)} ms)`);
     assert.ok(result.elapsedMs < 5_000, `answered by the second produce, not at the deadline (${result.elapsedMs.toFixed(0)} ms)`);
   });
 
@@ -269,7 +278,11 @@ describe('Produce (hand-built Produce v3)', () => {
       const first = await connection.readFrame(10_000);
       assert.equal(first.readInt32BE(0), 2, 'the first frame answers the ApiVersions (correlation id 2), not the acks=0 produce');
       assert.equal(parseApiVersionsV0(first).errorCode, NONE);
-      await sleep(300);
+      // A late response to the produce would be written before the answer to any request sent
+      // after it: the next frame must answer this one.
+      connection.write(apiVersionsRequest(0, 3));
+      const next = await connection.readFrame(10_000);
+      assert.equal(next.readInt32BE(0), 3, 'the next frame answers the next ApiVersions (correlation id 3)');
       assert.equal(connection.bufferedBytes, 0, 'no late response to the acks=0 produce either');
       assert.equal(connection.closed, false);
     } finally {
@@ -337,35 +350,16 @@ describe('Produce (hand-built Produce v3)', () => {
 });
 
 /**
- * confluent-kafka (librdkafka) produces six records with explicit timestamps t0 + i*1000 in
- * two batches (0-2, 3-5), then asks offsets_for_times for each query timestamp.
+ * confluent-kafka (librdkafka) asks offsets_for_times for each query timestamp. The records are
+ * produced by the test itself (two hand-built batches), not by a client: how a client splits
+ * records into batches depends on its timing, and the lookups must cover a batch boundary.
  */
 const CONFLUENT_TIMESTAMPS_SCRIPT = `
 import json, sys, uuid
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
-bootstrap, topic, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3])
-queries = [int(q) for q in sys.argv[4].split(',')]
-producer = Producer({'bootstrap.servers': bootstrap, 'acks': 'all', 'compression.codec': 'none',
-                     'linger.ms': 50, 'retries': 0, 'message.timeout.ms': 15000, 'log_level': 4})
-delivered, errors = [], []
-
-def report(error, message):
-    if error is not None:
-        errors.append(str(error))
-    else:
-        delivered.append({'offset': message.offset(), 'timestamp': message.timestamp()[1],
-                          'value': message.value().decode()})
-
-for batch in (range(0, 3), range(3, 6)):
-    for i in batch:
-        producer.produce(topic, value=('ts-%d' % i).encode(), partition=0, timestamp=t0 + i * 1000,
-                         on_delivery=report)
-    if producer.flush(15) != 0:
-        raise SystemExit('undelivered messages')
-if errors:
-    raise SystemExit('delivery errors: %r' % errors)
-
+bootstrap, topic = sys.argv[1], sys.argv[2]
+queries = [int(q) for q in sys.argv[3].split(',')]
 consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'e2e-unused-' + uuid.uuid4().hex,
                      'enable.auto.commit': False, 'log_level': 4})
 lookups = []
@@ -376,8 +370,14 @@ try:
                         'error': None if found.error is None else str(found.error)})
 finally:
     consumer.close()
-print(json.dumps({'delivered': delivered, 'lookups': lookups}))
+print(json.dumps(lookups))
 `;
+
+/** Records i = first..first+count-1 with value ts-i and timestamp t0 + i*1000, in one batch. */
+function timestampedBatch(t0: number, first: number, count: number): Buffer {
+  const records = Array.from({ length: count }, (_, j) => ({ key: null, value: Buffer.from(`ts-${first + j}`), timestampDelta: j * 1_000 }));
+  return buildBatch(records, { baseTimestamp: t0 + first * 1_000 });
+}
 
 describe('ListOffsets by timestamp with real clients', () => {
   test('confluent-kafka offsets_for_times finds the first record at or after a timestamp; kcat -o s@<ts> starts there', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -394,28 +394,24 @@ describe('ListOffsets by timestamp with real clients', () => {
       [t0 + 5_001, -1],
       [Date.now() + 3_600_000, -1],
     ];
-    const result = await run(PYTHON, ['-c', CONFLUENT_TIMESTAMPS_SCRIPT, broker().bootstrap, topic, String(t0), expected.map(([q]) => q).join(',')], {
+    const first = await rawProduce(port(), { topic, partition: 0, records: timestampedBatch(t0, 0, 3) });
+    const second = await rawProduce(port(), { topic, partition: 0, records: timestampedBatch(t0, 3, 3) });
+    assert.deepEqual([first, second].map((a) => [a.errorCode, a.baseOffset]), [[NONE, 0], [NONE, 3]]);
+    const stored = await rawFetch(port(), fetchAt(topic, 0, 0));
+    assert.deepEqual(
+      stored.batches.map((b) => [b.baseOffset, b.lastOffset]),
+      [[0, 2], [3, 5]],
+      'two batches, so the lookups cover records inside a batch and across the boundary',
+    );
+
+    const result = await run(PYTHON, ['-c', CONFLUENT_TIMESTAMPS_SCRIPT, broker().bootstrap, topic, expected.map(([q]) => q).join(',')], {
       timeoutMs: CLIENT_TIMEOUT_MS,
     });
     const context = describeRun('confluent-kafka offsets_for_times', result);
     assert.equal(result.code, 0, context);
-    const output = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {
-      delivered: Array<{ offset: number; timestamp: number; value: string }>;
-      lookups: Array<{ query: number; offset: number; error: string | null }>;
-    };
+    const lookups = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as Array<{ query: number; offset: number; error: string | null }>;
     assert.deepEqual(
-      output.delivered,
-      [0, 1, 2, 3, 4, 5].map((i) => ({ offset: i, timestamp: t0 + i * 1_000, value: `ts-${i}` })),
-      context,
-    );
-    const batches = await rawFetch(port(), fetchAt(topic, 0, 0));
-    assert.deepEqual(
-      batches.batches.map((b) => [b.baseOffset, b.lastOffset]),
-      [[0, 2], [3, 5]],
-      'two batches, so the lookups cover records inside a batch and across the boundary',
-    );
-    assert.deepEqual(
-      output.lookups,
+      lookups,
       expected.map(([query, offset]) => ({ query, offset, error: null })),
       `offsets_for_times (t0 = ${t0}; -1 = no record at or after the timestamp)`,
     );

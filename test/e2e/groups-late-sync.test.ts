@@ -20,7 +20,11 @@ const SYNC_GROUP = 14;
 const NONE = 0;
 const SESSION_TIMEOUT_MS = 6_000;
 const REBALANCE_TIMEOUT_MS = 10_000;
-/** How long the follower waits after the leader's SyncGroup was answered. */
+/**
+ * How long the follower waits after the leader's SyncGroup was answered. A delay on purpose:
+ * a slow follower is the scenario, not a wait for something to happen (the order itself is
+ * guaranteed by reading the leader's answer first).
+ */
 const FOLLOWER_DELAY_MS = 1_500;
 
 const int16 = (v: number): Buffer => { const b = Buffer.alloc(2); b.writeInt16BE(v); return b; };

@@ -36,7 +36,11 @@ export const CONSUME_TIMEOUT_MS = 20_000;
 export const COMMIT_TIMEOUT_MS = 15_000;
 export const CLOSE_TIMEOUT_MS = 20_000;
 export const GROUP_TEST_TIMEOUT_MS = 150_000;
-/** Longer than any client's fetch max wait (see waitForSplit). */
+/**
+ * Longer than any client's fetch max wait (see waitForSplit). A fixed window on purpose: no
+ * broker signal tells a fetch sent under a member's previous assignment from its current long
+ * polls, and the window is also what the split must hold through.
+ */
 const SETTLE_MS = 1_000;
 
 /** Broker settings of the group test files (topics are created explicitly). */

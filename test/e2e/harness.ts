@@ -32,7 +32,11 @@ function startScriptArgs(): string[] {
 /** Client drivers are run from the source tree: tsc does not copy .py files. */
 export const CLIENTS_DIR = join(REPO_ROOT, 'test/e2e/clients');
 
-const READY_TIMEOUT_MS = 15_000;
+/**
+ * Generous: a broker boots in about a second, but on a loaded 2-core machine (several suites,
+ * JVMs and builds at once) it was seen taking 14 s; a readiness timeout is not what these tests test.
+ */
+const READY_TIMEOUT_MS = 45_000;
 const READY_POLL_MS = 100;
 const STOP_GRACE_MS = 10_000;
 const KILL_WAIT_MS = 5_000;
@@ -365,6 +369,20 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
   }
   const code = await handle.stop();
   throw new Error(`broker not ready within ${timeoutMs} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
+}
+
+/** The broker's blink_parked_fetches gauge: fetches waiting in long poll right now. */
+export async function parkedFetches(restUrl: string): Promise<number> {
+  const response = await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  const match = /^blink_parked_fetches (\S+)$/m.exec(text);
+  if (response.status !== 200 || match === null) throw new Error(`GET /prometheus: ${response.status}, no blink_parked_fetches sample`);
+  return Number(match[1]);
+}
+
+/** Waits (bounded) until exactly `count` fetches are parked: the signal that a long poll is waiting. */
+export async function waitForParkedFetches(restUrl: string, count: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`${count} parked fetch(es)`, timeoutMs, async () => ((await parkedFetches(restUrl)) === count ? true : undefined), 20);
 }
 
 /** A unique topic name per test (Kafka topic names: [a-zA-Z0-9._-], ≤ 249 chars). */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 
 import { buildBatch } from '../support/batch-builder.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
@@ -45,6 +45,25 @@ async function liveWithin(ms: number): Promise<number> {
   return performance.now() - started;
 }
 
+/**
+ * Asks /health/live again and again until `pending` (the looping plugin's batch) is answered,
+ * and returns how long each probe took that was answered while it was still pending: those
+ * were served while the plugin looped.
+ */
+async function livenessWhile(pending: Promise<unknown>, ms: number): Promise<number[]> {
+  let settled = false;
+  const done = (): void => {
+    settled = true;
+  };
+  pending.then(done, done);
+  const durations: number[] = [];
+  while (!settled) {
+    const took = await liveWithin(ms);
+    if (!settled) durations.push(took);
+  }
+  return durations;
+}
+
 describe('plugin sandbox', { timeout: TEST_TIMEOUT_MS }, () => {
   test('a looping plugin is stopped at plugin_timeout: its producer gets INVALID_RECORD, everyone else is served, then it serves again', async () => {
     const looping = uniqueTopic('loop');
@@ -57,13 +76,14 @@ describe('plugin sandbox', { timeout: TEST_TIMEOUT_MS }, () => {
       refused,
       steadyProducer(steady, 5),
       kcatConsume(broker().bootstrap, readable),
-      new Promise((r) => setTimeout(r, PLUGIN_TIMEOUT_MS / 5)).then(() => liveWithin(2_000)),
+      livenessWhile(refused, 2_000),
     ]);
     assert.equal(answer.errorCode, INVALID_RECORD);
     assert.match(answer.errorMessage ?? '', new RegExp(`^plugin loop failed on this batch and was restarted: it did not answer within plugin_timeout \\(${PLUGIN_TIMEOUT_MS} ms\\)$`));
     assert.equal(steadySent, 5);
     assert.deepEqual(consumed.map((m) => m.payload), ['r0', 'r1', 'r2']);
-    assert.ok(liveMs < 1_000, `the event loop kept turning while the plugin looped (/health/live took ${liveMs.toFixed(0)} ms)`);
+    assert.ok(liveMs.length >= 1, '/health/live answered while the looping batch was still pending');
+    assert.ok(Math.max(...liveMs) < 1_000, `the event loop kept turning while the plugin looped (/health/live took ${liveMs.map((ms) => ms.toFixed(0)).join(', ')} ms)`);
 
     assert.deepEqual((await kcatConsume(broker().bootstrap, steady)).map((m) => m.payload), [0, 1, 2, 3, 4].map((i) => `steady ${i}`));
     const after = await produceV8(broker().kafkaPort, looping, 0, batchOf('fine again'));

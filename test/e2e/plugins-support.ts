@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 
 import { REPO_ROOT, run, withTimeout } from './harness.js';
 import { RawConnection, fetchRequestV4, nullableStringBytes, rawRequest } from './raw-kafka.js';
@@ -39,14 +39,15 @@ export interface KcatProduceOptions {
 }
 
 /**
- * One kcat producer run; its lines leave as one batch (linger 200 ms, well above the time
- * kcat needs to read them), so a refusal applies to all of them.
+ * One kcat producer run; its lines leave as one batch whatever the timing (librdkafka sends
+ * when batch.num.messages are queued; the linger is longer than any run), so a refusal
+ * applies to all of them.
  */
 export async function kcatProduce(bootstrap: string, topic: string, lines: readonly string[], options: KcatProduceOptions = {}): Promise<KcatProduceResult> {
   const args = [
     '-P', '-b', bootstrap, '-t', topic, '-p', String(options.partition ?? 0),
     '-z', options.codec ?? 'none',
-    '-X', 'linger.ms=200', '-X', 'message.send.max.retries=0', '-X', `enable.idempotence=${options.idempotent === true}`,
+    '-X', `batch.num.messages=${lines.length}`, '-X', 'linger.ms=10000', '-X', 'message.send.max.retries=0', '-X', `enable.idempotence=${options.idempotent === true}`,
     '-X', 'message.timeout.ms=20000',
     ...(options.keyed === true ? ['-K', ':'] : []),
     '-v', '-v',

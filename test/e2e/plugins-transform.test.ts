@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 
 import { buildBatch } from '../support/batch-builder.js';
 import { pythonDriver } from './clients/python.js';

@@ -5,8 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import kafkajs from './clients/kafkajs-lib.js';
 import { describeRun, REPO_ROOT, run } from './harness.js';
+
+const { Kafka, logLevel } = kafkajs;
 
 const PYTHON = '/usr/bin/python3';
 export const STORAGE_CLIENT = join(REPO_ROOT, 'test/e2e/storage/storage_client.py');

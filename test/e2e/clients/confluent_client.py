@@ -90,7 +90,9 @@ def op_produce(command):
         'acks': 'all',
         'compression.codec': command.get('compression') or 'none',
         'message.max.bytes': command.get('max_message_bytes', 1000000),
-        'linger.ms': 5,
+        # Batches leave when full or at the flush() below (which ignores linger.ms), never on a
+        # timer: how the messages are grouped into batches depends on the messages alone.
+        'linger.ms': 10000,
         'message.timeout.ms': REQUEST_TIMEOUT_S * 1000,
         'enable.idempotence': bool(command.get('idempotent')),
     }

@@ -100,6 +100,8 @@ def run_member(member):
             records = member.poll(0.2)
         except Exception as error:  # reported to the test, which decides whether it is fatal
             emit({'event': 'error', 'message': '%s: %s' % (type(error).__name__, error)})
+            # Back off before polling again so that a member whose client keeps failing
+            # reports the error a few times a second instead of spinning; not a wait for a state.
             time.sleep(0.5)
             records = []
         for partition, offset, key, value, headers in records:

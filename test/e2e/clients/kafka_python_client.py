@@ -118,7 +118,9 @@ def op_produce(command):
         acks='all',
         compression_type=command.get('compression'),
         max_request_size=command.get('max_message_bytes', 1048576),
-        linger_ms=5,
+        # Batches leave when full or at the flush() below, never on a timer: how the messages
+        # are grouped into batches depends on the messages alone, so a test can rely on it.
+        linger_ms=10000,
         # No retries: a retried batch could be written twice and the test must see that.
         retries=0,
         request_timeout_ms=REQUEST_TIMEOUT_MS,

@@ -10,7 +10,7 @@
  */
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs-lib.js';
 import type { Admin, IHeaders, Kafka as KafkaClient, Message } from 'kafkajs';
 
 import { withTimeout } from '../harness.js';

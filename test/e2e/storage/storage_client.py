@@ -168,6 +168,8 @@ def op_produce_stream(args):
             except BufferError:
                 producer.poll(0.05)
         producer.poll(0)
+        # Pacing shapes the load (a stream that is still running when the test acts on it,
+        # which the test sees through the acks); it is not a wait for a state.
         if args.get('pace_every') and i % args['pace_every'] == 0:
             time.sleep(args.get('pace_sleep_s', 0.01))
     while state['reported'] < args['count']:
