@@ -10,7 +10,8 @@
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
- * frame (bad size, header or body) closes the connection.
+ * frame (bad size, header or body) closes the connection. What a client causes is logged
+ * through the shared RateLimitedLog: one line per kind per interval, however many clients.
  *
  * Memory: every frame is assembled in the memory tier's pooled memory (FrameDecoder,
  * BatchMemory). Bytes reach it through `ownRead` (the transport points a plain TCP socket's
@@ -39,6 +40,7 @@ import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -91,6 +93,8 @@ export class KafkaConnection {
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
     private readonly memory: BatchMemory,
+    /** Warnings a client causes, shared by every connection (one line per kind per interval). */
+    private readonly noise = new RateLimitedLog(logger, clock),
   ) {
     this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -313,7 +317,7 @@ export class KafkaConnection {
   private refuse(err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
     if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnanswerableRequestError) {
-      this.logger.warn(`closing connection ${this.peer}: ${reason}`);
+      this.noise.warn('malformed-request', `closing connection ${this.peer}: ${reason}`);
     } else {
       this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }

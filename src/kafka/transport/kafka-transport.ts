@@ -22,6 +22,7 @@ import { ApiRegistry } from './api-registry.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 /** Kafka's socket.request.max.bytes default. */
@@ -46,6 +47,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('KafkaTransport');
   private readonly sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BUFFER_BYTES);
   private warnedReadFallback = false;
+  private readonly noise: RateLimitedLog;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -58,6 +60,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly moduleRef: ModuleRef,
   ) {
     super();
+    this.noise = new RateLimitedLog(this.log, clock);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -147,6 +150,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.probe,
       this.clock,
       this.accountant.memory,
+      this.noise,
     );
     this.connections.add(connection);
     this.probe.connectionOpened();
