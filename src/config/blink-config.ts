@@ -60,6 +60,8 @@ export interface BlinkConfig {
    * ones in creation order); the others are summed into one `__other__` series and counted.
    */
   metricsMaxEntities: number;
+  /** A Kafka connection that neither sends nor receives for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -100,6 +102,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     log_cleaner_min_cleanable_ratio: config.logCleanerMinCleanableRatio,
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
+    connections_max_idle_ms: config.connectionsMaxIdleMs,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

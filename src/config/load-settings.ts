@@ -142,6 +142,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     logCleanerMinCleanableRatio: dto.log_cleaner_min_cleanable_ratio,
     logCleanerBackoffMs: dto.log_cleaner_backoff,
     metricsMaxEntities: dto.metrics_max_entities,
+    connectionsMaxIdleMs: dto.connections_max_idle_ms,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

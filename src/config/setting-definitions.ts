@@ -50,6 +50,8 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   log_cleaner_backoff: { env: 'LOG_CLEANER_BACKOFF', defaultValue: '15s', convert: parseDuration },
   // Per-topic and per-group Prometheus series: the first N topics and N groups (creation order).
   metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
+  // Kafka's connections.max.idle.ms default (10 minutes).
+  connections_max_idle_ms: { env: 'CONNECTIONS_MAX_IDLE_MS', defaultValue: 600_000, convert: parseDuration },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };

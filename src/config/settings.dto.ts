@@ -170,6 +170,10 @@ export class SettingsDto {
   @Max(METRICS_ENTITIES_MAX, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })
   metrics_max_entities!: number;
 
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  connections_max_idle_ms!: number;
+
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })

@@ -26,6 +26,7 @@ export const kafkaMetricProviders = [
   makeHistogramProvider({ name: 'blink_fetch_duration_seconds', help: 'Fetch request latency including long-poll wait, seconds', buckets: DURATION_BUCKETS_SECONDS }),
   makeCounterProvider({ name: 'blink_requests_total', help: 'Kafka requests handled, by API', labelNames: ['api'] }),
   makeGaugeProvider({ name: 'blink_connections', help: 'Open Kafka client connections' }),
+  makeCounterProvider({ name: 'blink_connections_closed_by_broker_total', help: 'Kafka connections the broker closed or refused on its own, by reason', labelNames: ['reason'] }),
 ];
 
 @Injectable()
@@ -42,6 +43,7 @@ export class KafkaProbe implements OnModuleInit {
     @InjectMetric('blink_fetch_duration_seconds') private readonly fetchSeconds: Histogram,
     @InjectMetric('blink_requests_total') private readonly requests: Counter<'api'>,
     @InjectMetric('blink_connections') private readonly connections: Gauge,
+    @InjectMetric('blink_connections_closed_by_broker_total') private readonly closedByBroker: Counter<'reason'>,
   ) {}
 
   onModuleInit(): void {
@@ -76,5 +78,10 @@ export class KafkaProbe implements OnModuleInit {
 
   connectionClosed(): void {
     this.connections.dec();
+  }
+
+  /** A connection closed or refused by the broker: idle, a request too slow, or a connection limit. */
+  connectionClosedByBroker(reason: string): void {
+    this.closedByBroker.inc({ reason });
   }
 }

@@ -5,7 +5,8 @@
  * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
  * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
  * most one frame plus that much); a response is not followed by the next request until the
- * socket has drained.
+ * socket has drained. Liveness: `expiry` tells the transport when the connection has had no
+ * bytes in or out for connections_max_idle_ms (never while a request is in progress).
  *
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
@@ -55,6 +56,9 @@ export interface ConnectionLimits {
   readonly maxBufferedBytes: number;
 }
 
+/** Why the broker closes a connection on its own. */
+export type ExpiryReason = 'idle';
+
 export interface ConnectionObserver {
   requestHandled(apiKey: number, durationMs: number): void;
 }
@@ -84,6 +88,8 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  /** When bytes last came in or went out. */
+  private lastActivityMs: number;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -97,6 +103,7 @@ export class KafkaConnection {
     private readonly noise = new RateLimitedLog(logger, clock),
   ) {
     this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
+    this.lastActivityMs = clock.nowMs();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.decoder.push(chunk);
@@ -130,6 +137,12 @@ export class KafkaConnection {
     return this.inFlight;
   }
 
+  /** Why the connection should be closed at `nowMs`, or null: quiet for `idleMs` with no request in progress. */
+  expiry(nowMs: number, idleMs: number): ExpiryReason | null {
+    if (this.busy) return null;
+    return nowMs - this.lastActivityMs >= idleMs ? 'idle' : null;
+  }
+
   destroy(): void {
     this.closed = true;
     this.socket.destroy();
@@ -141,6 +154,7 @@ export class KafkaConnection {
    * single frame larger than the bound (up to `maxFrameBytes`) can still arrive whole.
    */
   private onBytes(): void {
+    this.lastActivityMs = this.clock.nowMs();
     if (this.busy) {
       if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
       return;
@@ -298,6 +312,7 @@ export class KafkaConnection {
     if (flushed === undefined) this.socket.write(chunks[last]);
     else this.socket.write(chunks[last], () => flushed.release());
     if (last > 0) this.socket.uncork();
+    this.lastActivityMs = this.clock.nowMs();
     if (this.socket.writableNeedDrain) await this.drained();
   }
 

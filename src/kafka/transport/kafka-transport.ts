@@ -4,7 +4,8 @@
  * (so ApiVersions advertises exactly what is handled) and hands each socket to a
  * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
  * controller's method, which Nest built and wired like every other; the rest go through
- * Nest's RPC pipeline. close() stops accepting, answers parked fetches, waits (bounded) for
+ * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
+ * connections_max_idle_ms (KafkaConnection.expiry). close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -32,6 +33,8 @@ export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
 export const MAX_CONNECTIONS_PER_LISTENER = 10_000;
 /** How long close() waits for in-flight requests before closing sockets. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+/** How often connections are checked for expiry (connections_max_idle_ms). */
+export const EXPIRY_SWEEP_MS = 1_000;
 /**
  * The buffer every connection's socket reads into (each read is copied out into pooled frames
  * before the next read anywhere can happen: libuv reads one socket at a time, on this thread).
@@ -48,6 +51,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BUFFER_BYTES);
   private warnedReadFallback = false;
   private readonly noise: RateLimitedLog;
+  private expirySweep: Timer | undefined;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -76,6 +80,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     this.listenerStatus.closed();
+    this.expirySweep?.cancel();
     for (const server of this.servers) server.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
@@ -137,6 +142,18 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
+  /** Closes every connection past its time (idle). Kafka logs these at debug: they are routine. */
+  private closeExpired(): void {
+    const nowMs = this.clock.nowMs();
+    for (const connection of this.connections) {
+      const reason = connection.expiry(nowMs, this.config.connectionsMaxIdleMs);
+      if (reason === null) continue;
+      this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${this.config.connectionsMaxIdleMs} ms)`);
+      this.probe.connectionClosedByBroker(reason);
+      connection.destroy();
+    }
+  }
+
   /**
    * Hands the socket to a connection and starts reading: into the shared read buffer and the
    * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
@@ -153,6 +170,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.noise,
     );
     this.connections.add(connection);
+    this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());
     this.probe.connectionOpened();
     socket.once('close', () => {
       this.connections.delete(connection);

@@ -77,6 +77,7 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerMinCleanableRatio: 0.5,
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
+    connectionsMaxIdleMs: 600_000,
     adminToken: null,
     settingsFile,
   };
@@ -357,6 +358,7 @@ describe('loaded settings', () => {
       log_cleaner_min_cleanable_ratio: 0.5,
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
+      connections_max_idle_ms: 600_000,
       admin_token: null,
       settings_file: null,
     });
