@@ -62,6 +62,8 @@ export interface BlinkConfig {
   metricsMaxEntities: number;
   /** A Kafka connection that neither sends nor receives for this long is closed (Kafka's connections.max.idle.ms). */
   connectionsMaxIdleMs: number;
+  /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
+  requestTimeoutMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -103,6 +105,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
     connections_max_idle_ms: config.connectionsMaxIdleMs,
+    request_timeout_ms: config.requestTimeoutMs,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

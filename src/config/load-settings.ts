@@ -143,6 +143,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     logCleanerBackoffMs: dto.log_cleaner_backoff,
     metricsMaxEntities: dto.metrics_max_entities,
     connectionsMaxIdleMs: dto.connections_max_idle_ms,
+    requestTimeoutMs: dto.request_timeout_ms,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

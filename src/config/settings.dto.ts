@@ -174,6 +174,10 @@ export class SettingsDto {
   @Min(1, { message: 'must be at least 1ms' })
   connections_max_idle_ms!: number;
 
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  request_timeout_ms!: number;
+
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })

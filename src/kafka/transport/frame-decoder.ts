@@ -42,6 +42,11 @@ export class FrameDecoder {
     return this.buffered;
   }
 
+  /** A frame has started (part of its size prefix or body arrived) and is not complete yet. */
+  get receivingFrame(): boolean {
+    return this.prefixFilled > 0 || this.pending !== null;
+  }
+
   /** Copies `chunk` into frames; `chunk` can be reused as soon as this returns. */
   push(chunk: Buffer): void {
     let at = 0;

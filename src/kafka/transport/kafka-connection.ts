@@ -6,7 +6,9 @@
  * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
  * most one frame plus that much); a response is not followed by the next request until the
  * socket has drained. Liveness: `expiry` tells the transport when the connection has had no
- * bytes in or out for connections_max_idle_ms (never while a request is in progress).
+ * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
+ * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
+ * client trickling bytes; time the socket spends paused by us does not count).
  *
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
@@ -57,7 +59,13 @@ export interface ConnectionLimits {
 }
 
 /** Why the broker closes a connection on its own. */
-export type ExpiryReason = 'idle';
+export type ExpiryReason = 'idle' | 'request_timeout';
+
+/** How long a connection may stay quiet, and how long a frame may take to arrive. */
+export interface ExpiryLimits {
+  readonly idleMs: number;
+  readonly requestTimeoutMs: number;
+}
 
 export interface ConnectionObserver {
   requestHandled(apiKey: number, durationMs: number): void;
@@ -90,6 +98,8 @@ export class KafkaConnection {
   private inFlight: Promise<void> = Promise.resolve();
   /** When bytes last came in or went out. */
   private lastActivityMs: number;
+  /** When the frame being received started arriving (or reading resumed under it); null between frames. */
+  private frameStartedMs: number | null = null;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -137,10 +147,12 @@ export class KafkaConnection {
     return this.inFlight;
   }
 
-  /** Why the connection should be closed at `nowMs`, or null: quiet for `idleMs` with no request in progress. */
-  expiry(nowMs: number, idleMs: number): ExpiryReason | null {
+  /** Why the connection should be closed at `nowMs`, or null. */
+  expiry(nowMs: number, limits: ExpiryLimits): ExpiryReason | null {
+    const started = this.frameStartedMs;
+    if (started !== null && !this.socket.isPaused() && nowMs - started >= limits.requestTimeoutMs) return 'request_timeout';
     if (this.busy) return null;
-    return nowMs - this.lastActivityMs >= idleMs ? 'idle' : null;
+    return nowMs - this.lastActivityMs >= limits.idleMs ? 'idle' : null;
   }
 
   destroy(): void {
@@ -155,11 +167,19 @@ export class KafkaConnection {
    */
   private onBytes(): void {
     this.lastActivityMs = this.clock.nowMs();
+    if (!this.decoder.receivingFrame) this.frameStartedMs = null;
+    else this.frameStartedMs ??= this.lastActivityMs;
     if (this.busy) {
       if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
       return;
     }
     this.inFlight = this.drainFrames();
+  }
+
+  /** Reads again; a frame half received while paused gets its full request_timeout_ms from now. */
+  private resumeReading(): void {
+    if (this.frameStartedMs !== null) this.frameStartedMs = this.clock.nowMs();
+    this.socket.resume();
   }
 
   private async drainFrames(): Promise<void> {
@@ -172,7 +192,7 @@ export class KafkaConnection {
       this.refuse(err);
     } finally {
       this.busy = false;
-      if (this.socket.isPaused() && !this.closed) this.socket.resume();
+      if (this.socket.isPaused() && !this.closed) this.resumeReading();
     }
   }
 

@@ -5,7 +5,8 @@
  * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
  * controller's method, which Nest built and wired like every other; the rest go through
  * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
- * connections_max_idle_ms (KafkaConnection.expiry). close() stops accepting, answers parked fetches, waits (bounded) for
+ * connections_max_idle_ms, or that take longer than request_timeout_ms to send one frame
+ * (KafkaConnection.expiry). close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -142,13 +143,15 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
-  /** Closes every connection past its time (idle). Kafka logs these at debug: they are routine. */
+  /** Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow senders with a bounded warning. */
   private closeExpired(): void {
     const nowMs = this.clock.nowMs();
+    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs };
     for (const connection of this.connections) {
-      const reason = connection.expiry(nowMs, this.config.connectionsMaxIdleMs);
+      const reason = connection.expiry(nowMs, limits);
       if (reason === null) continue;
-      this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${this.config.connectionsMaxIdleMs} ms)`);
+      if (reason === 'idle') this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${limits.idleMs} ms)`);
+      else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
       this.probe.connectionClosedByBroker(reason);
       connection.destroy();
     }

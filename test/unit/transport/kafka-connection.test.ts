@@ -4,7 +4,8 @@
  * failing handler is answered with UNKNOWN_SERVER_ERROR and the connection carries on,
  * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, a
  * frame over the size limit closes the connection, and pooled memory: hot APIs decode in
- * place from the pooled frame, others from a copy, and a Fetch pins it until flushed.
+ * place from the pooled frame, others from a copy, and a Fetch pins it until flushed;
+ * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms.
  */
 import assert from 'node:assert/strict';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
@@ -51,8 +52,9 @@ function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, m
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
   const memory = new BatchMemory(batchMemoryLimitsFor(1 << 20));
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock(), memory);
-  return { socket, connection, handled, memory };
+  const clock = new FakeClock();
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory);
+  return { socket, connection, handled, memory, clock };
 }
 
 /** A promise the test settles by hand. */
@@ -292,5 +294,63 @@ describe('KafkaConnection (fake socket)', () => {
     assert.ok(memory.stats().heldBackBytes >= 100, 'the dropped batch (and the request frame) held back while the response is not flushed');
     socket.flush();
     assert.equal(memory.stats().heldBackBytes, 0);
+  });
+
+  describe('expiry', () => {
+    const LIMITS = { idleMs: 60_000, requestTimeoutMs: 5_000 };
+
+    it('expires a connection that trickles a frame byte by byte for request_timeout_ms, although it is never idle', () => {
+      const { socket, connection, clock } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+      const frame = requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('slow'));
+      let sent = 0;
+      for (; sent < frame.length - 1 && connection.expiry(clock.nowMs(), LIMITS) === null; sent++) {
+        socket.receive(frame.subarray(sent, sent + 1));
+        clock.advance(1_000);
+      }
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+      assert.equal(sent, LIMITS.requestTimeoutMs / 1_000, 'one byte a second: expired after request_timeout_ms');
+    });
+
+    it('starts the clock again for each frame, so a steady client of whole frames never expires', async () => {
+      const { socket, connection, clock } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+      for (let n = 1; n <= 10; n++) {
+        const frame = requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)));
+        socket.receive(frame.subarray(0, 10));
+        clock.advance(LIMITS.requestTimeoutMs - 1);
+        socket.receive(frame.subarray(10));
+        await connection.idle();
+        assert.equal(connection.expiry(clock.nowMs(), LIMITS), null);
+      }
+      assert.equal(coordinatorResponses(socket).length, 10);
+      clock.advance(LIMITS.idleMs);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'idle');
+    });
+
+    it('does not count the time the socket is paused by read-ahead against a frame half received', async () => {
+      const slow = deferred<void>();
+      const { socket, connection, clock } = connect(
+        [
+          served(FindCoordinatorApi, 0, 2, async (request) => {
+            if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
+            return coordinatorAnswer(request);
+          }),
+        ],
+        { maxFrameBytes: 1024, maxBufferedBytes: 64 },
+      );
+      socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+      const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+      const last = requestFrame(FindCoordinatorApi, FC_VERSION, 6, findCoordinator('6'));
+      socket.receive(Buffer.concat([more, last.subarray(0, 5)]));
+      assert.equal(socket.isPaused(), true);
+      clock.advance(10 * LIMITS.requestTimeoutMs);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'paused by the broker: not the client being slow');
+      slow.resolve();
+      await connection.idle();
+      assert.equal(socket.isPaused(), false);
+      clock.advance(LIMITS.requestTimeoutMs - 1);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'a full request_timeout_ms from the resume');
+      clock.advance(1);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+    });
   });
 });
