@@ -11,6 +11,7 @@ import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { UplinkModule } from './uplink/uplink.module.js';
 import { WalModule } from './wal/wal.module.js';
 
 /** The whole broker, built around a configuration that was validated before boot. */
@@ -30,6 +31,7 @@ export class AppModule {
         WalModule,
         RetentionModule,
         RecoveryModule,
+        UplinkModule,
         KafkaProtocolModule,
         HealthModule,
         AdminModule,

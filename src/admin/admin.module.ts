@@ -16,6 +16,8 @@ import { GroupsController } from './controllers/groups.controller.js';
 import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
+import { UplinkController } from './controllers/uplink.controller.js';
+import { UplinkModule } from '../uplink/uplink.module.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { BrokerInfo } from './services/broker-info.service.js';
@@ -37,8 +39,8 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
-  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController],
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, UplinkModule],
+  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, UplinkController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,

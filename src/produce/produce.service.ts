@@ -1,7 +1,7 @@
 /**
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
  * bounded wait when the memory tier is full (max_memory), then for each partition the topic
- * look-up or auto-creation, the partition check, and RecordIngest (validation, the plugin
+ * look-up or auto-creation (unless the topic is closed to writes: topics/write-fence.ts), the partition check, and RecordIngest (validation, the plugin
  * chain, the append; in durable mode the answer waits for the WAL). Each partition gets an
  * outcome with its Kafka error code; nothing throws for bad input.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
@@ -11,6 +11,7 @@ import { Injectable } from '@nestjs/common';
 import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import { WriteFence } from '../topics/write-fence.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { RecordIngest, type IngestOutcome } from './record-ingest.js';
 
@@ -50,6 +51,7 @@ export class ProduceService {
     private readonly topics: TopicsService,
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
+    private readonly fence: WriteFence,
   ) {}
 
   /** `start`, then every partition's outcome, in request order. */
@@ -73,6 +75,8 @@ export class ProduceService {
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
   private async producePartition(target: PartitionRecords, nowMs: number): Promise<ProduceOutcome> {
+    const closed = this.fence.refusalFor(target.topic);
+    if (closed !== null) return refused(typeof target.partition === 'number' ? target.partition : -1, closed);
     const topic = this.topics.resolve(target.topic, true);
     if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
     const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);

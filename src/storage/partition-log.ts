@@ -199,6 +199,11 @@ export class PartitionLog {
     for (let i = this.head; i < this.batches.length; i++) yield this.batches[i];
   }
 
+  /** The first memory batch holding `offset` or a later one, or undefined (the uplink's lag in time). */
+  memoryBatchFrom(offset: number): StoredBatch | undefined {
+    return this.batches[this.indexOfOffset(offset)];
+  }
+
   /** The oldest memory batch, or undefined. */
   oldestBatch(): StoredBatch | undefined {
     return this.batches[this.head];

@@ -18,6 +18,8 @@ import { Injectable } from '@nestjs/common';
  * data directory's layout and must not take it for a partition.
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
+/** The uplink's state journal's folder (uplink/uplink-journal.ts), named here for the same reason. */
+export const UPLINK_DIRECTORY = '__uplink';
 
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {

@@ -2,7 +2,7 @@
  * The overview a plain `GET /` answers and the dashboard polls (`/api/v1/overview`): the
  * broker, request and record counters (the page turns two readings into rates), the memory
  * tier against max_memory, the WAL tier, topics with their partitions' offsets, consumer
- * groups with lag, and plugin status. Topics and groups are capped so the answer stays small
+ * groups with lag, plugin status, and the uplink to a Kafka cluster. Topics and groups are capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -17,6 +17,7 @@ import { walBytes } from './partition-state.js';
 import { PluginAdmin } from './plugin-admin.service.js';
 import { RuntimeInfo } from './runtime-info.js';
 import { StorageReport } from './storage-report.service.js';
+import { UplinkService } from '../../uplink/uplink.service.js';
 
 export const OVERVIEW_TOPICS_MAX = 200;
 export const OVERVIEW_GROUPS_MAX = 200;
@@ -45,6 +46,7 @@ export class Overview {
     private readonly runtime: RuntimeInfo,
     private readonly cluster: ClusterIdentity,
     private readonly recovery: StorageRecovery,
+    private readonly uplinkService: UplinkService,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -100,6 +102,22 @@ export class Overview {
         errors: p.counters.errors,
         lastError: p.lastError,
       })),
+      uplink: this.uplink(),
+    };
+  }
+
+  private uplink(): OverviewDto['uplink'] {
+    const status = this.uplinkService.status();
+    return {
+      enabled: status.enabled,
+      state: status.state,
+      remoteReachable: status.remoteReachable,
+      lagRecords: status.lagRecords,
+      lagSeconds: status.lagSeconds,
+      partitions: status.partitions,
+      stuckPartitions: status.stuck.length,
+      pendingGroups: status.groups.pending.length,
+      cutover: status.cutover.state,
     };
   }
 }

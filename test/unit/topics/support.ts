@@ -24,6 +24,7 @@ import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
+import { WriteFence } from '../../../src/topics/write-fence.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -39,6 +40,8 @@ export interface Domain {
   readonly topics: TopicsService;
   readonly configs: ConfigsService;
   readonly producer: ProduceService;
+  /** Closes topics to produce (the uplink's cut-over). */
+  readonly fence: WriteFence;
   readonly parking: FetchParking;
   readonly fetcher: FetchService;
   readonly offsets: OffsetLookup;
@@ -59,6 +62,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
   const parking = new FetchParking(clock);
+  const fence = new WriteFence();
   return {
     config,
     accountant,
@@ -68,7 +72,8 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     retention,
     topics,
     configs: new ConfigsService(registry, cluster, config),
-    producer: new ProduceService(topics, accountant, ingest),
+    producer: new ProduceService(topics, accountant, ingest, fence),
+    fence,
     parking,
     fetcher: new FetchService(topics, parking, retention),
     offsets: new OffsetLookup(topics),
