@@ -143,6 +143,8 @@ export class UplinkJournal implements OnApplicationShutdown {
   private timer: Timer | undefined;
   private unsynced = false;
   private failed = false;
+  /** The file size at which compaction is considered next (each look costs a pass over the live state). */
+  private nextCompactCheckBytes = COMPACT_MIN_BYTES;
   private liveState: () => { clusterId: string | null; fenced: boolean; partitions: SavedPartition[] } = () => ({ ...EMPTY, partitions: [] });
 
   constructor(
@@ -222,7 +224,10 @@ export class UplinkJournal implements OnApplicationShutdown {
       this.file.append(encode(record));
       if (this.config.fsyncPolicy === 'always') this.file.sync();
       else this.unsynced = true;
-      if (this.file.sizeBytes > COMPACT_MIN_BYTES) this.compactIfWorth();
+      if (this.file.sizeBytes > this.nextCompactCheckBytes) {
+        this.compactIfWorth();
+        this.nextCompactCheckBytes = (this.file?.sizeBytes ?? 0) + COMPACT_MIN_BYTES;
+      }
       this.failed = false;
     } catch (error) {
       // Mirroring goes on: a restart reconciles with the remote log (see the file comment).

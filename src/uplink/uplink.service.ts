@@ -119,12 +119,15 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (!this.enabled) return;
     this.stopped = true;
     for (const timer of this.timers) timer.cancel();
     this.probeTimer?.cancel();
     // In-flight produces are not waited for long: what the remote acknowledged without a
     // journal record is adopted at the next start (partition-mirror.ts, reconciliation).
-    await Promise.race([this.scheduler.stop(), this.sleep(SHUTDOWN_WAIT_MS)]);
+    let deadline: Timer | undefined;
+    await Promise.race([this.scheduler.stop(), new Promise<void>((resolve) => (deadline = this.clock.schedule(SHUTDOWN_WAIT_MS, resolve)))]);
+    deadline?.cancel();
     await this.remote?.close();
   }
 
@@ -133,7 +136,12 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private async start(): Promise<void> {
     try {
       await this.recovery.completed();
-      this.remote = await this.connector.open(this.config);
+      const remote = await this.connector.open(this.config);
+      if (this.stopped) {
+        await remote.close();
+        return;
+      }
+      this.remote = remote;
     } catch (error) {
       this.logger.error(`the uplink cannot start: ${(error as Error).message}`);
       this.lastRemoteError = (error as Error).message;
@@ -152,10 +160,12 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
       this.bindCluster(await this.remote.clusterId());
     } catch (error) {
       this.lastRemoteError = (error as Error).message;
+      if (this.stopped) return;
       this.probeTimer = this.clock.schedule(this.probeDelayMs, () => void this.probeRemote());
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, PROBE_RETRY_MAX_MS);
       return;
     }
+    if (this.stopped) return;
     const wasDown = this.state === 'remote-unreachable';
     this.state = 'mirroring';
     this.lastRemoteError = null;
