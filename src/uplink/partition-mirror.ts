@@ -182,7 +182,11 @@ export class PartitionMirror {
       const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true);
       const selected = selectBatches(splitBatches(read.chunks), this.context.batchMaxBytes, this.mergeAllowed);
       if (selected.length === 0) return null;
-      this.producer ??= await this.context.newProducer();
+      if (this.producer === null) {
+        this.producer = await this.context.newProducer();
+        // Journaled before its first batch: a restart can then tell this uplink's batches on the remote from others'.
+        this.journal([]);
+      }
       const stamp = { producerId: this.producer.producerId, producerEpoch: this.producer.producerEpoch, baseSequence: this.producer.nextSequence };
       const outgoing = await buildOutgoing(selected, this.map.blinkNext, stamp);
       if (outgoing !== null) return outgoing;
@@ -293,7 +297,7 @@ export class PartitionMirror {
     }
     const producer = this.producer as PartitionProducer;
     this.producer = { ...producer, nextSequence: nextSequence(producer.nextSequence, count) };
-    this.context.logger.log(`${this.remoteTopic}-${this.partition}: adopted ${count} records the remote acknowledged before a restart`);
+    this.context.logger.warn(`${this.remoteTopic}-${this.partition}: adopted ${count} records the remote acknowledged before a restart`);
     this.journal(this.map.state().runs.filter((run) => run.remoteStart >= from));
     this.needsReconcile = false;
     this.settled();
