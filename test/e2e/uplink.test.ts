@@ -23,7 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { expectStatus, kcatConsume, kcatProduce, rest, scrape, total, type KcatMessage } from './admin-support.js';
+import { stringify } from 'yaml';
+
+import { expectStatus, kcatConsume, kcatProduce, rest, scrape, total, type Exposition, type KcatMessage } from './admin-support.js';
 import { GroupMember, type MemberClient } from './clients/group-member.js';
 import { closeJavaDrivers } from './clients/java.js';
 import { describeRun, freePorts, NODE_BIN, REPO_ROOT, run, startBroker, waitFor, type BrokerHandle } from './harness.js';
@@ -235,6 +237,7 @@ describe('uplink into Apache Kafka 3.9', { timeout: FILE_TIMEOUT_MS }, () => {
     const metrics = await scrape(blink);
     assert.equal(total(metrics, 'blink_uplink_remote_up'), 0);
     assert.ok(total(metrics, 'blink_uplink_lag_records') >= 100, 'lag counts the backlog');
+    await assertAlerts(metrics, { BlinkUplinkRemoteUnreachable: true, BlinkUplinkPartitionsStuck: false, BlinkUplinkDroppedUnmirrored: false });
     await waitFor('drop: retention removed the unmirrored records', 20_000, async () => ((await logStart(lossy, 'lossy')) === 20 ? true : undefined), 200);
     assert.equal(total(await scrape(lossy), 'blink_uplink_unmirrored_dropped_offsets_total'), 20, 'every offset dropped before it was mirrored is counted');
     assert.equal(await logStart(blink, restartTopic), 0, 'keep: retention.ms has passed, but retention waits for the uplink');
@@ -302,6 +305,32 @@ describe('uplink into Apache Kafka 3.9', { timeout: FILE_TIMEOUT_MS }, () => {
     await stopBlink(blink);
   });
 });
+
+/**
+ * promtool evaluates the alert rules of config/prometheus/alerts.yml over the uplink's
+ * gauges as scraped (held for 15 minutes) and must find each named alert firing or not.
+ */
+async function assertAlerts(metrics: Exposition, expected: Readonly<Record<string, boolean>>): Promise<void> {
+  const target = { job: 'blink', instance: 'blink:30004' };
+  const inputSeries = metrics.samples
+    .filter((sample) => sample.name.startsWith('blink_uplink_') && Object.keys(sample.labels).length === 0)
+    .map((sample) => ({ series: `${sample.name}{job="${target.job}",instance="${target.instance}"}`, values: `${sample.value}x15` }));
+  const promqlTests = Object.entries(expected).map(([alertname, fires]) => ({
+    expr: `count(ALERTS{alertname="${alertname}",alertstate="firing"})`,
+    eval_time: '15m',
+    exp_samples: fires ? [{ labels: '{}', value: 1 }] : [],
+  }));
+  const dir = await mkdtemp(join(tmpdir(), 'blink-e2e-uplink-promtool-'));
+  try {
+    const testFile = join(dir, 'uplink-alerts-test.yml');
+    const rules = join(REPO_ROOT, 'config/prometheus/alerts.yml');
+    await writeFile(testFile, stringify({ rule_files: [rules], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: inputSeries, promql_expr_test: promqlTests }] }));
+    const tested = await run('promtool', ['test', 'rules', testFile], { timeoutMs: 30_000 });
+    assert.equal(tested.code, 0, describeRun(`promtool test rules ${JSON.stringify(expected)}`, tested));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 function startMember(client: MemberClient, bootstrap: string, group: string): GroupMember {
   return GroupMember.start(client, bootstrap, {
