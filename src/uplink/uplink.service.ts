@@ -368,7 +368,8 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
     }
     const deadline = this.clock.nowMs() + waitMs;
     for (;;) {
-      if (this.waitingFor().length === 0) await this.syncGroups();
+      // Once the records are all there, the groups' final offsets translate: copy them now.
+      if (this.undrainedPartitions() === 0) await this.syncGroups();
       if (this.waitingFor().length === 0 || this.clock.nowMs() >= deadline || this.stopped) break;
       await this.sleep(Math.min(CUTOVER_POLL_MS, deadline - this.clock.nowMs()));
     }
@@ -397,8 +398,8 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private waitingFor(): string[] {
     const waiting: string[] = [];
     if (this.state !== 'mirroring' && this.state !== 'caught-up') waiting.push(`the remote cluster (${this.state})`);
-    const notDrained = [...this.matchingPartitions()].filter((log) => !this.mirrors.get(keyOf(log.topic, log.partition))?.drained);
-    if (notDrained.length > 0) waiting.push(`${notDrained.length} partition(s) not fully mirrored`);
+    const notDrained = this.undrainedPartitions();
+    if (notDrained > 0) waiting.push(`${notDrained} partition(s) not fully mirrored`);
     const stuck = [...this.mirrors.values()].filter((mirror) => mirror.isStuck);
     if (stuck.length > 0) waiting.push(`${stuck.length} partition(s) stopped (see stuck)`);
     const pending = this.groupSync.summary().pending;
@@ -406,8 +407,14 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return waiting;
   }
 
-  private *matchingPartitions(): Generator<PartitionLog> {
-    for (const topic of this.topics.all()) if (this.selection.matches(topic.name)) yield* topic.partitions;
+  /** Partitions of mirrored topics not copied up to their end (or not mirrored yet). */
+  private undrainedPartitions(): number {
+    let count = 0;
+    for (const topic of this.topics.all()) {
+      if (!this.selection.matches(topic.name)) continue;
+      for (const log of topic.partitions) if (!this.mirrors.get(keyOf(log.topic, log.partition))?.drained) count++;
+    }
+    return count;
   }
 
   // ---- reports -------------------------------------------------------------------------------
