@@ -14,13 +14,12 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminProbe } from './admin.probe.js';
 import { acceptsHtml } from './dashboard/accepts-html.js';
-import { DASHBOARD_HTML } from './dashboard/dashboard-page.js';
+import { DASHBOARD_HTML, sendDashboardHeaders } from './dashboard/dashboard-page.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
 import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
 import { HttpRouteTable } from './http/route-table.js';
-import { sendDashboardHeaders } from './services/root-page.service.js';
 import { RuntimeInfo } from './services/runtime-info.js';
 
 export { ADMIN_FASTIFY_OPTIONS };

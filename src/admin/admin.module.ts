@@ -16,6 +16,7 @@ import { GroupsController } from './controllers/groups.controller.js';
 import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { UplinkController } from './controllers/uplink.controller.js';
 import { UplinkModule } from '../uplink/uplink.module.js';
 import { AdminTokenCheck } from './http/admin-token.js';
@@ -40,7 +41,7 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  */
 @Module({
   imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, UplinkModule],
-  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, UplinkController],
+  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController, UplinkController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,

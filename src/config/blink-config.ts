@@ -30,6 +30,10 @@ export interface BlinkConfig {
   recordStoragePath: string;
   purgeOnFetch: boolean;
   enableConsumerGroups: boolean;
+  /** Consumer-protocol (KIP-848) groups: a member missing its heartbeats this long is fenced (Kafka group.consumer.session.timeout.ms). */
+  groupConsumerSessionTimeoutMs: number;
+  /** The heartbeat interval given to consumer-protocol members (Kafka group.consumer.heartbeat.interval.ms). */
+  groupConsumerHeartbeatIntervalMs: number;
   pluginPaths: string[];
   pluginRejectMode: PluginRejectMode;
   /** Deadline of one plugin call (one produce batch). */
@@ -46,6 +50,11 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /**
+   * Topics, and separately consumer groups, that get their own Prometheus series (the first
+   * ones in creation order); the others are summed into one `__other__` series and counted.
+   */
+  metricsMaxEntities: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
@@ -69,6 +78,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     record_storage_path: config.recordStoragePath,
     purge_on_fetch: config.purgeOnFetch,
     enable_consumer_groups: config.enableConsumerGroups,
+    group_consumer_session_timeout: formatDuration(config.groupConsumerSessionTimeoutMs),
+    group_consumer_heartbeat_interval: formatDuration(config.groupConsumerHeartbeatIntervalMs),
     plugin_paths: [...config.pluginPaths],
     plugin_reject_mode: config.pluginRejectMode,
     plugin_timeout: formatDuration(config.pluginTimeoutMs),
@@ -82,6 +93,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
     ...describeUplink(config.uplink),
     settings_file: config.settingsFile,

@@ -43,7 +43,14 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
   const file = readSettingsFile(commandLine.settingsPath, input.cwd);
   const merged = mergeSources(file, input.env);
-  const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...crossUplinkProblems(merged), ...file.problems];
+  const problems = [
+    ...commandLine.problems,
+    ...merged.problems,
+    ...portClashProblems(merged),
+    ...heartbeatProblems(merged),
+    ...crossUplinkProblems(merged),
+    ...file.problems,
+  ];
   if (problems.length > 0) throw new SettingsError(file.label, problems);
   return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
 }
@@ -94,6 +101,16 @@ function assignSetting<K extends SettingKey>(dto: SettingsDto, key: K, raw: unkn
   dto[key] = SETTING_DEFINITIONS[key].convert(raw);
 }
 
+/** As Kafka requires: a member must be able to heartbeat several times within its session. */
+function heartbeatProblems({ dto, sources, rejected }: MergedSettings): string[] {
+  if (rejected.has('group_consumer_session_timeout') || rejected.has('group_consumer_heartbeat_interval')) return [];
+  if (dto.group_consumer_heartbeat_interval < dto.group_consumer_session_timeout) return [];
+  return [
+    `group_consumer_heartbeat_interval (${sources.group_consumer_heartbeat_interval}): ${dto.group_consumer_heartbeat_interval} must be shorter than ` +
+      `group_consumer_session_timeout (${sources.group_consumer_session_timeout}): ${dto.group_consumer_session_timeout}`,
+  ];
+}
+
 /** The REST listener and a Kafka listener cannot bind the same port. */
 function portClashProblems({ dto, sources, rejected }: MergedSettings): string[] {
   if (rejected.has('rest_port') || rejected.has('broker_ports')) return [];
@@ -120,6 +137,8 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     recordStoragePath: resolve(cwd, dto.record_storage_path),
     purgeOnFetch: dto.purge_on_fetch,
     enableConsumerGroups: dto.enable_consumer_groups,
+    groupConsumerSessionTimeoutMs: dto.group_consumer_session_timeout,
+    groupConsumerHeartbeatIntervalMs: dto.group_consumer_heartbeat_interval,
     pluginPaths: frozen(dto.plugin_paths.map((pluginPath) => resolve(cwd, pluginPath))),
     pluginRejectMode: dto.plugin_reject_mode,
     pluginTimeoutMs: dto.plugin_timeout,
@@ -133,6 +152,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     fsyncIntervalMs: dto.fsync_interval,
     segmentBytes: dto.segment_bytes,
     segmentMs: dto.segment_ms,
+    metricsMaxEntities: dto.metrics_max_entities,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     uplink: toUplinkConfig(dto, cwd),
     settingsFile,

@@ -27,6 +27,9 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   record_storage_path: { env: 'RECORD_STORAGE_PATH', defaultValue: './records', convert: toText },
   purge_on_fetch: { env: 'PURGE_ON_FETCH', defaultValue: false, convert: toBoolean },
   enable_consumer_groups: { env: 'ENABLE_CONSUMER_GROUPS', defaultValue: true, convert: toBoolean },
+  // Kafka 3.9's group.consumer.session.timeout.ms and group.consumer.heartbeat.interval.ms defaults.
+  group_consumer_session_timeout: { env: 'GROUP_CONSUMER_SESSION_TIMEOUT', defaultValue: '45s', convert: parseDuration },
+  group_consumer_heartbeat_interval: { env: 'GROUP_CONSUMER_HEARTBEAT_INTERVAL', defaultValue: '5s', convert: parseDuration },
   plugin_paths: { env: 'PLUGIN_PATHS', defaultValue: [], convert: toTextList },
   plugin_reject_mode: { env: 'PLUGIN_REJECT_MODE', defaultValue: 'reject-batch', convert: (raw) => toLowerText(raw) as PluginRejectMode },
   plugin_timeout: { env: 'PLUGIN_TIMEOUT', defaultValue: '100ms', convert: parseDuration },
@@ -42,6 +45,8 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
   segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
   segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Per-topic and per-group Prometheus series: the first N topics and N groups (creation order).
+  metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.

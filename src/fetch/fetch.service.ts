@@ -10,15 +10,21 @@
  * Fewer than `minBytes` found and `maxWaitMs` > 0 (and no partition in error): the fetch
  * parks until appends bring enough bytes or the wait ends (FetchParking), then reads again.
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
- * may go at once (RetentionService.fetched). The REST read is an inspection and does not.
+ * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
+ * read is an inspection and counts for neither.
+ * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
+ * the same reads, answered as magic 0/1 messages within the same limits.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
-import { isRefusal, refusal } from '../topics/refusal.js';
+import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import type { LegacyMagic } from '../record-format/legacy-message.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
+import { FetchProbe } from './fetch.probe.js';
+import { MessageSetDownConversion } from './message-set-down-conversion.js';
 
 export interface PartitionFetchRequest {
   readonly topic: string;
@@ -37,6 +43,8 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
+  readonly messageFormat?: LegacyMagic;
 }
 
 export interface PartitionFetched {
@@ -58,7 +66,7 @@ interface Collected {
   readonly bytes: number;
   /** The partitions that exist (what a parked fetch listens to). */
   readonly logs: PartitionLog[];
-  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched }>;
+  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched; fromOffset: number }>;
 }
 
 @Injectable()
@@ -67,6 +75,8 @@ export class FetchService {
     private readonly topics: TopicsService,
     private readonly parking: FetchParking,
     private readonly retention: RetentionService,
+    private readonly probe: FetchProbe,
+    private readonly downConversion: MessageSetDownConversion,
   ) {}
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
@@ -76,7 +86,10 @@ export class FetchService {
       collected = await this.collect(spec);
     }
     if (spec.consuming) {
-      for (const { log, fetched } of collected.returned) this.retention.fetched(log, fetched.nextOffset);
+      for (const { log, fetched, fromOffset } of collected.returned) {
+        this.retention.fetched(log, fetched.nextOffset);
+        this.probe.partitionFetched(log, fromOffset, fetched.nextOffset, fetched.bytes);
+      }
     }
     return collected.partitions;
   }
@@ -100,17 +113,19 @@ export class FetchService {
       logs.push(log);
       const outOfRange = this.outOfRange(log, request.fetchOffset);
       if (outOfRange !== null) return outOfRange;
-      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0);
+      const limit = Math.min(request.partitionMaxBytes, budget);
+      const whole = spec.firstBatchWhole && bytes === 0;
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read);
+      return this.answer(log, read, request.fetchOffset);
     });
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
       const log = logs[i];
-      return log !== null && fetched.bytes > 0 ? [{ log, fetched }] : [];
+      return log !== null && fetched.bytes > 0 ? [{ log, fetched, fromOffset: spec.partitions[i].fetchOffset }] : [];
     });
     const existing = logs.filter((log) => log !== null);
     return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };
@@ -122,8 +137,10 @@ export class FetchService {
     return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>): Promise<PartitionFetched> {
-    const { chunks, bytes, nextOffset } = await read;
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number): Promise<PartitionFetched> {
+    const result = await read;
+    if (isRefusal(result)) return failed(result.errorCode, result.errorMessage, log.highWatermark, log.logStartOffset, fetchOffset);
+    const { chunks, bytes, nextOffset } = result;
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -13,6 +13,7 @@ import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { WriteFence } from '../topics/write-fence.js';
 import { ErrorCode } from '../wire/error-codes.js';
+import { MessageSetConversion, type ConvertedRecords } from './message-set-conversion.js';
 import { RecordIngest, type IngestOutcome } from './record-ingest.js';
 
 /** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
@@ -35,6 +36,8 @@ export interface PartitionRecords {
   readonly partition: number | ((partitionCount: number) => number);
   /** One record batch, as produced (null: Kafka's null records, refused by validation). */
   readonly records: Buffer | null;
+  /** Kafka Produce v0-2: `records` may be a legacy message set (magic 0/1), converted before the append. */
+  readonly legacyFormat?: boolean;
 }
 
 export interface ProduceOutcome extends IngestOutcome {
@@ -51,6 +54,7 @@ export class ProduceService {
     private readonly topics: TopicsService,
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
+    private readonly conversion: MessageSetConversion,
     private readonly fence: WriteFence,
   ) {}
 
@@ -70,11 +74,12 @@ export class ProduceService {
       const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
-    return partitions.map((target) => this.producePartition(target, nowMs));
+    const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
+    return converted.map((target) => this.producePartition(target, nowMs));
   }
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async producePartition(target: PartitionRecords, nowMs: number): Promise<ProduceOutcome> {
+  private async producePartition(target: ConvertedRecords<PartitionRecords>, nowMs: number): Promise<ProduceOutcome> {
     const closed = this.fence.refusalFor(target.topic);
     if (closed !== null) return refused(typeof target.partition === 'number' ? target.partition : -1, closed);
     const topic = this.topics.resolve(target.topic, true);
@@ -82,6 +87,7 @@ export class ProduceService {
     const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
     const log = this.topics.partitionOf(topic, partition);
     if (isRefusal(log)) return refused(partition, log);
+    if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
     const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
     return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
   }

@@ -36,7 +36,7 @@ export class RecordIngest {
     const outcome = this.plugins.active
       ? await this.ingestThroughPlugins(topic, log, records, nowMs)
       : withoutRefusals(await this.appender.append(topic, log, records, nowMs));
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(outcome.recordsAppended, records?.length ?? 0);
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, records?.length ?? 0);
     return outcome;
   }
 

@@ -199,9 +199,10 @@ export class PartitionLog {
     for (let i = this.head; i < this.batches.length; i++) yield this.batches[i];
   }
 
-  /** The first memory batch holding `offset` or a later one, or undefined (the uplink's lag in time). */
-  memoryBatchFrom(offset: number): StoredBatch | undefined {
-    return this.batches[this.indexOfOffset(offset)];
+  /** The memory batch holding `offset`, or undefined (below the memory tier, or at the high watermark). */
+  memoryBatchHolding(offset: number): StoredBatch | undefined {
+    const batch = this.batches[this.indexOfOffset(offset)];
+    return batch !== undefined && batch.baseOffset <= offset ? batch : undefined;
   }
 
   /** The oldest memory batch, or undefined. */

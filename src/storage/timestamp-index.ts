@@ -7,7 +7,7 @@
  * consumer seeking there may see a few earlier records. Answers are synchronous unless the
  * disk must be read.
  */
-import { Compression, RecordBatchView, recordPositions } from '../record-format/record-batch.js';
+import { ATTR_TIMESTAMP_LOG_APPEND, Compression, RecordBatchView, recordPositions } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
 
 export interface OffsetAndTimestamp {
@@ -81,4 +81,19 @@ function maxInBatch(batch: RecordBatchView): OffsetAndTimestamp {
     }
   }
   return { offset: lastOffset, timestamp: batch.maxTimestamp };
+}
+
+/**
+ * The timestamp of the record at `offset` in a stored batch (consumer lag in seconds). Inside
+ * a compressed batch it is the batch's first timestamp: the earliest the record can have,
+ * read without decompressing.
+ */
+export function recordTimestamp(bytes: Buffer, offset: number): number {
+  const batch = new RecordBatchView(bytes);
+  if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return batch.maxTimestamp;
+  if (batch.compression !== Compression.None) return batch.baseTimestamp;
+  for (const record of recordPositions(batch)) {
+    if (batch.baseOffset + record.offsetDelta >= offset) return record.timestamp;
+  }
+  return batch.maxTimestamp;
 }

@@ -494,7 +494,7 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
 /** When the batch holding `offset` (or the next one) was appended: from memory, else its segment's newest append (a lower bound of the age). */
 function appendTimeFrom(log: PartitionLog, offset: number): number | null {
-  if (offset >= log.memoryStartOffset) return log.memoryBatchFrom(offset)?.appendTimeMs ?? null;
+  if (offset >= log.memoryStartOffset) return log.memoryBatchHolding(offset)?.appendTimeMs ?? null;
   const segment = log.cold?.segments().find((s) => s.nextOffset > offset);
   return segment?.lastAppendTimeMs ?? null;
 }

@@ -8,7 +8,7 @@
  * (pwritev), so a failed write can be retried or truncated at the last good position.
  */
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Injectable } from '@nestjs/common';
 
@@ -152,6 +152,12 @@ export class WalFileSystem {
       closeSync(fd);
     }
     renameSync(temporary, path);
+  }
+
+  /** Space of the file system holding `path`: what an unprivileged process may still write, and the whole size. */
+  async space(path: string): Promise<{ freeBytes: number; capacityBytes: number }> {
+    const stats = await statfs(path);
+    return { freeBytes: stats.bavail * stats.bsize, capacityBytes: stats.blocks * stats.bsize };
   }
 
   async makeDirectory(path: string): Promise<void> {

@@ -15,7 +15,8 @@ const TEST_TIMEOUT_MS = 60_000;
 const TOKEN = 'e2e-Admin.Token_0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** Routes that answer without the token. */
-const OPEN_ROUTES = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /prometheus']);
+/** Open without the token: probes, the scrape, and the dashboard's script and style files (no data). */
+const OPEN_ROUTES = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /prometheus', 'GET /dashboard/:asset']);
 
 let brokerHandle: BrokerHandle | undefined;
 
@@ -42,6 +43,7 @@ function sampleRequest(method: string, url: string, topic: string, groupId: stri
     .replace(':partition', '0')
     .replace(':groupId', groupId)
     .replace(':name', 'content-filter')
+    .replace(':asset', 'uplot.js')
     .replace('/*', '/index.html');
   const bodies: Record<string, unknown> = {
     'POST /produce': { topic, value: 'unauthorized' },
@@ -57,7 +59,7 @@ function sampleRequest(method: string, url: string, topic: string, groupId: stri
 }
 
 describe('admin_token set', () => {
-  test('without the token every route but /health* and /prometheus is 401 and nothing changes; with it they work', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('without the token every route but /health*, /prometheus and the dashboard files is 401 and nothing changes; with it they work', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('guarded');
     const groupId = uniqueTopic('guarded-group');
     expectStatus(await rest(broker(), 'POST', `/api/v1/topics/${topic}/records`, { json: { partition: 0, records: [{ value: 'a' }, { value: 'b' }] }, headers: AUTH }), 201, 'seed data');

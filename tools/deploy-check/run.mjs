@@ -11,6 +11,8 @@
  *  Compose     docker-compose.yml against the Compose Specification schema and this
  *              project's needs; the broker booted with its environment, its health check.
  *  Prometheus  alerts.yml (PromQL parsed, metrics the broker exports), prometheus.yml.
+ *  Grafana     deploy/grafana/blink.json (shape, every query parsed, metrics the broker
+ *              exports, the chart's copy), the compose provisioning files.
  *  Helm        lint and template with default and non-default values (helm/blink/ci/),
  *              refusals of bad values, manifests validated against Kubernetes schemas,
  *              the chart's promises, and every rendered settings.yaml loaded by the broker's
@@ -39,6 +41,7 @@ import {
 } from './lib/helm.mjs';
 import { checkBuildContext, checkDockerfileShape, emulateImage, imageFacts } from './lib/image.mjs';
 import { killAll, run } from './lib/proc.mjs';
+import { checkDashboard } from './lib/grafana.mjs';
 import { checkAlertRules, checkPrometheusConfig, exportedMetrics, promtoolCheck } from './lib/prometheus.mjs';
 import { Report } from './lib/report.mjs';
 import { checkUnitDirectives, hasSystemdAnalyze, systemdAnalyze } from './lib/systemd.mjs';
@@ -53,6 +56,8 @@ const chartDir = join(repoRoot, 'helm', 'blink');
 const UPCOMING_METRICS = new Map([['blink_offload_operations_total', 'exported once the WAL offloads batches']]);
 /** Series Prometheus makes itself. */
 const PROMETHEUS_METRICS = new Set(['up']);
+/** Histograms are named by their series. */
+const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 
 /** The emulated image (null when its build failed: checks that boot the broker are skipped). */
 let image = null;
@@ -143,6 +148,7 @@ async function main() {
     });
     await composeChecks(tools, facts);
     await prometheusChecks(tools);
+    await grafanaChecks(tools);
     await helmChecks(tools, nodeBinary);
   } finally {
     image?.cleanup();
@@ -248,6 +254,24 @@ async function prometheusChecks(tools) {
   }
 }
 
+async function grafanaChecks(tools) {
+  section('Grafana');
+  let dashboardMetrics = [];
+  await report.check('deploy/grafana/blink.json: shape, PromQL of every query, helm/blink/files copy, provisioning', () => {
+    const checked = checkDashboard(tools, repoRoot);
+    dashboardMetrics = checked.metrics;
+    return checked.summary;
+  });
+  if (exportedMetricNames === null) {
+    report.skip('metrics named by the dashboard are exported by the broker', 'the broker did not boot (see above)');
+    return;
+  }
+  await report.check('metrics named by the dashboard are exported by the broker', () => {
+    const missing = dashboardMetrics.filter((name) => !exportedMetricNames.has(name) && !HISTOGRAM_SUFFIXES.some((suffix) => name.endsWith(suffix) && exportedMetricNames.has(name)));
+    if (missing.length > 0) throw new Error(`not exported: ${missing.join(', ')}`);
+  });
+}
+
 /** "default-values", "custom-values", ... for the files under .cache/deploy-check/rendered. */
 function scenarioFileName(scenario) {
   return scenario.name.replace(/^ci\//, '').replace(/\.yaml$/, '').replace(/\W+/g, '-');
@@ -258,6 +282,7 @@ async function helmChecks(tools, nodeBinary) {
   const env = helmEnv(cacheDir);
   const defaults = readYaml(tools, join(chartDir, 'values.yaml'));
   const alerts = tools.yaml.parse(readFileSync(join(repoRoot, 'config/prometheus/alerts.yml'), 'utf8'));
+  const dashboard = readFileSync(join(repoRoot, 'deploy/grafana/blink.json'), 'utf8');
   const ciDir = join(chartDir, 'ci');
   const scenarios = [
     { name: 'default values', valuesFile: null, values: defaults },
@@ -341,7 +366,7 @@ async function helmChecks(tools, nodeBinary) {
       config = answer.config;
       return `max_memory ${config.maxMemoryBytes} B, advertised ${config.advertisedHostname}`;
     });
-    await report.check(`chart promises (${scenario.name})`, () => checkPromises(parts, { settings, config, values: scenario.values, alerts }));
+    await report.check(`chart promises (${scenario.name})`, () => checkPromises(parts, { settings, config, values: scenario.values, alerts, dashboard }));
     await withImage(`broker boots with the rendered settings.yaml, Metadata advertises its host (${scenario.name})`, async () => {
       const { value: brokers, shutdownMs } = await withRunningBroker(image, { args: ['--settings', file] }, ({ kafkaPort }) =>
         kafkaMetadataBrokers(kafkaPort).then((list) => ({ list, kafkaPort })),

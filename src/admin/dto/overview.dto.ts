@@ -14,6 +14,8 @@ export class OverviewCountersDto {
   @ApiProperty({ example: 3400, description: 'Kafka Fetch requests (blink_fetch_count)' }) fetchRequests!: number;
   @ApiProperty({ example: 50_000, description: 'Records appended (blink_produced_records_total)' }) producedRecords!: number;
   @ApiProperty({ example: 5_000_000, description: 'Record-batch bytes appended (blink_produced_bytes_total)' }) producedBytes!: number;
+  @ApiProperty({ example: 48_000, description: 'Records returned by consumers\' fetches (blink_fetched_records_total)' }) fetchedRecords!: number;
+  @ApiProperty({ example: 4_800_000, description: 'Record-batch bytes returned by consumers\' fetches (blink_fetched_bytes_total)' }) fetchedBytes!: number;
   @ApiProperty({ example: 10_000, description: 'Records removed by retention, purges and DeleteRecords (blink_purged_records)' }) purgedRecords!: number;
   @ApiProperty({ example: 3, description: 'Offloads to the WAL (blink_offload_operations_total)' }) offloadOperations!: number;
   @ApiProperty({ example: 4, description: 'Open Kafka connections (blink_connections)' }) connections!: number;

@@ -68,13 +68,21 @@ export class ProduceRecordsDto extends EncodingDto {
 }
 
 export class ReadRecordsQueryDto extends EncodingDto {
-  @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset' })
+  @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset (or where `timestamp` points)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(SAFE_INT_MAX)
   offset?: number;
+
+  @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'Instead of `offset`: start at the first record whose timestamp is at or after this (ms since the epoch), as ListOffsets by time; at the high watermark when there is none' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SAFE_INT_MAX)
+  timestamp?: number;
 
   @ApiPropertyOptional({ example: FETCH_LIMIT_DEFAULT, default: FETCH_LIMIT_DEFAULT, description: `Most records to return (1..${FETCH_LIMIT_MAX})` })
   @IsOptional()

@@ -3,12 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 
 /**
- * Routes that answer without the admin token: the probes an orchestrator calls and the
- * Prometheus scrape, which carry no secrets and must work with no credentials configured.
+ * Routes that answer without the admin token: the probes an orchestrator calls, the
+ * Prometheus scrape, and the dashboard's script and style files, which carry no secrets and
+ * must work with no credentials configured (the page asks for the token, then reads the API).
  * Matched against the route Fastify resolved, not the raw URL, so no spelling of a path
  * (`//health`, `/health/../api`, encodings) can reach another route through the exemption.
  */
-export const TOKEN_EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/prometheus']);
+export const TOKEN_EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/prometheus', '/dashboard/:asset']);
 
 const BEARER = /^Bearer +(\S+) *$/i;
 

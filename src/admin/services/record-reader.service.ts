@@ -4,10 +4,13 @@
  * skips records below the offset asked for, and stops at `limit` records or READ_BYTES_MAX
  * bytes of batches (the first batch comes whole even when larger). It never waits for data
  * (min_bytes 0) and, being an inspection rather than a consumer, does not count for
- * purge_on_fetch. An unknown topic is 404, a missing partition or an offset out of range 400.
+ * purge_on_fetch. It starts at `offset`, or at the first record at or after `timestamp` (the
+ * ListOffsets rule, both tiers), or at the log start. An unknown topic is 404, a missing
+ * partition, an offset out of range, or both offset and timestamp 400.
  */
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { offsetForTimestamp } from '../../storage/timestamp-index.js';
 import { TopicsService } from '../../topics/topics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import type { Encoding } from '../dto/common.dto.js';
@@ -20,6 +23,7 @@ export const READ_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface ReadRequest {
   readonly offset?: number;
+  readonly timestamp?: number;
   readonly limit?: number;
   readonly encoding?: Encoding;
 }
@@ -32,7 +36,7 @@ export class RecordReader {
   ) {}
 
   async read(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
-    const start = request.offset ?? orThrow(this.topics.findPartition(topic, partition)).logStartOffset;
+    const start = await this.startOffset(topic, partition, request);
     const limit = request.limit ?? FETCH_LIMIT_DEFAULT;
     const encoding = request.encoding ?? 'utf8';
     const first = await this.readFrom(topic, partition, start, READ_BYTES_MAX, true);
@@ -52,6 +56,15 @@ export class RecordReader {
       fetched = next;
     }
     return { topic, partition, logStartOffset: fetched.logStartOffset, highWatermark: fetched.highWatermark, nextOffset, records };
+  }
+
+  private async startOffset(topic: string, partition: number, request: ReadRequest): Promise<number> {
+    if (request.offset !== undefined && request.timestamp !== undefined) throw new BadRequestException('give offset or timestamp, not both');
+    if (request.offset !== undefined) return request.offset;
+    const log = orThrow(this.topics.findPartition(topic, partition));
+    if (request.timestamp === undefined) return log.logStartOffset;
+    const found = await offsetForTimestamp(log, request.timestamp);
+    return found.offset < 0 ? log.highWatermark : found.offset;
   }
 
   /** Appends the records of `batches` from `fromOffset` on to `into`, up to `limit` records in all. */

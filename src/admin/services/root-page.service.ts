@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { acceptsHtml } from '../dashboard/accepts-html.js';
-import { DASHBOARD_CSP, DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
+import { DASHBOARD_HTML, sendDashboardHeaders } from '../dashboard/dashboard-page.js';
 import type { OverviewDto } from '../dto/overview.dto.js';
 import { Overview } from './overview.service.js';
 
@@ -18,7 +18,3 @@ export class RootPage {
   }
 }
 
-/** The page's content type, its own CSP (the hashes of its inline script and style), and no caching. */
-export function sendDashboardHeaders(reply: FastifyReply): void {
-  void reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store');
-}

@@ -4,15 +4,18 @@
  * topics, configs, produce and fetch services on top. Time is the real clock: the fetch
  * tests wait for real appends within real deadlines.
  */
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { FetchProbe } from '../../../src/fetch/fetch.probe.js';
 import { FetchService } from '../../../src/fetch/fetch.service.js';
+import { MessageSetDownConversion } from '../../../src/fetch/message-set-down-conversion.js';
 import { OffsetLookup } from '../../../src/fetch/offset-lookup.js';
 import type { PluginService } from '../../../src/plugins/plugin.service.js';
 import { ProduceProbe } from '../../../src/produce/produce.probe.js';
+import { MessageSetConversion } from '../../../src/produce/message-set-conversion.js';
 import { ProduceService } from '../../../src/produce/produce.service.js';
 import { RecordIngest } from '../../../src/produce/record-ingest.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
@@ -54,14 +57,20 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const accountant = new MemoryAccountant(limits, clock);
   const events = new TopicEvents();
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
-  const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, gauge('bytes'), gauge('batches'), gauge('max'), new Counter({ name: 'purged', help: 'p', registers: [] }), gauge('allocated'));
+  const gauge = (name: string) => new Gauge({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const counter = (name: string) => new Counter({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
+  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'));
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
-  const produceProbe = new ProduceProbe(new Counter({ name: 'records', help: 'r', registers: [] }), new Counter({ name: 'bytes', help: 'b', registers: [] }));
+  const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
+  const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
   const parking = new FetchParking(clock);
+  const fetchProbe = new FetchProbe(
+    parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
+    counter('fetch_conversions'), histogram('fetch_conversion_seconds'), new Counter({ name: 'lookups', help: 'l', labelNames: ['result'], registers: [] }), gauge('cache'),
+  );
   const fence = new WriteFence();
   return {
     config,
@@ -72,10 +81,10 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     retention,
     topics,
     configs: new ConfigsService(registry, cluster, config),
-    producer: new ProduceService(topics, accountant, ingest, fence),
+    producer: new ProduceService(topics, accountant, ingest, new MessageSetConversion(produceProbe), fence),
     fence,
     parking,
-    fetcher: new FetchService(topics, parking, retention),
+    fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),
   };
 }

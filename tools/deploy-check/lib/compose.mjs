@@ -91,6 +91,11 @@ export function checkComposeContents(compose, { repoRoot, image }) {
     const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
     if (source.startsWith('./')) expect(existsSync(join(repoRoot, source)), `prometheus: ${source} does not exist`);
   }
+  const grafana = compose.services?.grafana;
+  expect(grafana?.profiles?.includes('prometheus'), 'a "grafana" service in the "prometheus" profile is missing');
+  const grafanaSources = (grafana?.volumes ?? []).map((volume) => (typeof volume === 'string' ? volume.split(':')[0] : volume.source));
+  for (const source of grafanaSources.filter((candidate) => candidate.startsWith('./'))) expect(existsSync(join(repoRoot, source)), `grafana: ${source} does not exist`);
+  expect(grafanaSources.includes('./deploy/grafana/blink.json'), 'grafana: deploy/grafana/blink.json is not mounted');
   expect.done();
   return `environment ${Object.keys(environment).join(', ')}`;
 }

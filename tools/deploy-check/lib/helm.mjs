@@ -171,9 +171,10 @@ export function anatomy(objects) {
 /**
  * Cross-checks of one rendered scenario. `settings` is the rendered settings.yaml parsed,
  * `config` what the broker's loader made of it (null if the broker could not load it),
- * `values` the chart's values merged with the scenario's, `alerts` config/prometheus/alerts.yml.
+ * `values` the chart's values merged with the scenario's, `alerts` config/prometheus/alerts.yml,
+ * `dashboard` the text of deploy/grafana/blink.json.
  */
-export function checkPromises(parts, { settings, config, values, alerts }) {
+export function checkPromises(parts, { settings, config, values, alerts, dashboard }) {
   const expect = Report.problems();
   const { statefulSet, podSpec, container, podLabels, services, of } = parts;
   expect(parts.statefulSets.length === 1, `expected one StatefulSet, found ${parts.statefulSets.length}`);
@@ -285,6 +286,11 @@ export function checkPromises(parts, { settings, config, values, alerts }) {
     for (const endpoint of monitor.spec.endpoints) {
       expect(endpoint.path === '/prometheus' && main?.spec.ports.some((port) => port.name === endpoint.port), `${describe(monitor)}: endpoint must scrape /prometheus on the http port`);
     }
+  }
+  const dashboards = of('ConfigMap').filter((configMap) => configMap.metadata.labels?.[values.grafanaDashboard.label] === values.grafanaDashboard.labelValue);
+  expect(dashboards.length === (values.grafanaDashboard.enabled ? 1 : 0), `Grafana dashboard ConfigMap: ${dashboards.length} rendered, ${values.grafanaDashboard.enabled ? 'enabled' : 'disabled'}`);
+  for (const configMap of dashboards) {
+    expect(configMap.data?.['blink.json'] === dashboard.replace(/\n$/, ''), `${describe(configMap)}: blink.json differs from deploy/grafana/blink.json (copy it to helm/blink/files/blink.json)`);
   }
   for (const rule of of('PrometheusRule')) {
     expect(canonical(rule.spec) === canonical(alerts), `${describe(rule)} differs from config/prometheus/alerts.yml (copy it to helm/blink/files/alerts.yml)`);
