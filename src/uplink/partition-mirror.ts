@@ -8,14 +8,17 @@
  * Exactly once per partition:
  * - a retry (remote unreachable, leader moved, timeout) resends the very same bytes with the
  *   same producer id and sequence, so the remote drops a copy it already wrote and answers
- *   with the offset of the first one (Kafka's idempotence, KIP-98);
+ *   with the offset of the first one (Kafka's idempotence, KIP-98); after
+ *   KEEP_PENDING_FAILURES_MAX failures in a row the batch is let go and the partition is
+ *   reconciled (below) before it sends again;
  * - the producer id, epoch and next sequence are journaled with the position, so after a
  *   restart of Blink the same holds; and every partition is reconciled first: the remote log
  *   end is compared with the journaled position, and records past it are adopted only if
  *   every batch carries this uplink's producer id, epoch and the expected sequences (they
  *   were acknowledged just before a crash); anything else is "diverged" and mirroring stops;
  * - when the remote lost the producer state (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID
- *   ...), the same reconciliation runs, then a new producer id starts at sequence 0.
+ *   ...), the same reconciliation runs (with the old producer id, so batches that did land are
+ *   recognised), then, if nothing was left to adopt, a new producer id starts at sequence 0.
  * A batch the remote refuses (too large, invalid, not authorized, a policy) stops the
  * partition at that batch ("blocked"): nothing after it is copied, the refusal is reported,
  * and the same batch is offered again every BLOCKED_RETRY_MS until the remote takes it (a
@@ -35,6 +38,12 @@ export type MirrorStatus = 'reconciling' | 'mirroring' | 'caught-up' | 'retrying
 export const RETRY_BASE_MS = 200;
 export const RETRY_MAX_MS = 5_000;
 export const BLOCKED_RETRY_MS = 30_000;
+/**
+ * After this many failures in a row a built batch is not kept for the next retry (memory: a
+ * batch per failing partition adds up); the partition is reconciled with the remote log
+ * before it sends again, which also tells whether the batch had landed.
+ */
+export const KEEP_PENDING_FAILURES_MAX = 3;
 /** Bytes per Fetch when the reconciliation reads the remote batch headers past the position. */
 const RECONCILE_FETCH_BYTES = 1024 * 1024;
 
@@ -68,6 +77,8 @@ export class PartitionMirror {
   private pending: OutgoingBatch | null = null;
   private producer: PartitionProducer | null;
   private mergeAllowed = true;
+  /** The remote refused the producer state: once reconciled (with the old id), start a new one. */
+  private renewProducer = false;
   private failures = 0;
   private lastError: string | null = null;
   /** No step before this time (backoff after a failure). */
@@ -245,6 +256,8 @@ export class PartitionMirror {
     const expected = this.map.remoteNext;
     if (remoteEnd === expected) {
       this.needsReconcile = false;
+      if (this.renewProducer) this.producer = null;
+      this.renewProducer = false;
       this.settled();
       return;
     }
@@ -258,6 +271,7 @@ export class PartitionMirror {
       return;
     }
     await this.adoptOwnRecords(ours, remoteEnd);
+    this.renewProducer = false;
   }
 
   /** Records in [from, to) on the remote, if every batch there is this uplink's, in sequence; else null. */
@@ -337,9 +351,10 @@ export class PartitionMirror {
       return;
     }
     if (remote?.kind === 'producer-state') {
-      // The remote forgot or refused the producer id: reconcile, then start a new one.
+      // The remote forgot or refused the producer id: reconcile (its batches tell what landed), then start a new one.
       this.needsReconcile = true;
-      this.producer = null;
+      this.renewProducer = true;
+      this.pending = null;
       this.retryLater(remote);
       return;
     }
@@ -356,6 +371,10 @@ export class PartitionMirror {
 
   private retryLater(error: RemoteError): void {
     this.failures++;
+    if (this.failures >= KEEP_PENDING_FAILURES_MAX && this.pending !== null) {
+      this.pending = null;
+      this.needsReconcile = true;
+    }
     this.status = 'retrying';
     this.notBeforeMs = this.context.nowMs() + Math.min(RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 10), RETRY_MAX_MS);
     if (error.kind === 'unreachable') this.context.unreachable(error);
