@@ -27,7 +27,7 @@ import { stringify } from 'yaml';
 
 import { expectStatus, kcatConsume, kcatProduce, rest, scrape, total, type Exposition, type KcatMessage } from './admin-support.js';
 import { GroupMember, type MemberClient } from './clients/group-member.js';
-import { closeJavaDrivers } from './clients/java.js';
+import { closeJavaDrivers, javaDriver } from './clients/java.js';
 import { describeRun, freePorts, NODE_BIN, REPO_ROOT, run, startBroker, waitFor, type BrokerHandle } from './harness.js';
 import { pluginPath } from './plugins-support.js';
 import { parseProduceV3Response, produceRequestV3, RawConnection, storedBatchHeaders } from './raw-kafka.js';
@@ -102,7 +102,7 @@ interface Status {
   partitions: number;
   lagRecords: number;
   stuck: unknown[];
-  partitionDetails: Array<{ topic: string; status: string; blinkNext: number; remoteNext: number }>;
+  partitionDetails: Array<{ topic: string; partition: number; status: string; blinkNext: number; remoteNext: number; highWatermark: number }>;
   groups: { pending: string[] };
   cutover: { state: string; waitingFor: string[] };
 }
@@ -140,8 +140,8 @@ async function deleteRecordsBefore(broker: BrokerHandle, topic: string, offset: 
   expectStatus(await rest(broker, 'DELETE', `/api/v1/topics/${topic}/partitions/0/records?beforeOffset=${offset}`), 200, 'DeleteRecords');
 }
 
-async function createTopic(broker: BrokerHandle, name: string, configs: Record<string, string> = {}): Promise<void> {
-  expectStatus(await rest(broker, 'POST', '/api/v1/topics', { json: { name, partitions: 1, configs } }), 201, `create ${name}`);
+async function createTopic(broker: BrokerHandle, name: string, configs: Record<string, string> = {}, partitions = 1): Promise<void> {
+  expectStatus(await rest(broker, 'POST', '/api/v1/topics', { json: { name, partitions, configs } }), 201, `create ${name}`);
 }
 
 async function logStart(broker: BrokerHandle, topic: string): Promise<number> {
@@ -221,9 +221,9 @@ describe('uplink into Apache Kafka 3.9', { timeout: FILE_TIMEOUT_MS }, () => {
   });
 
   it('the remote goes down midway through a backlog: Blink takes produce, retention keeps what is not mirrored (keep) or drops and counts it (drop), the uplink reports it; Blink crashes meanwhile', async () => {
-    await createTopic(blink, restartTopic, { 'retention.ms': '1000' });
+    await createTopic(blink, restartTopic, { 'retention.ms': '1000' }, 2);
     lossy = await startBlink(await newPlace(), uplinkEnv('lossy.*', { STORAGE_MODE: 'memory', UPLINK_UNMIRRORED: 'drop', UPLINK_TOPIC_PREFIX: 'blink.' }));
-    await caughtUp(blink, 2);
+    await caughtUp(blink, 3);
     const producing = produceMany(blink, restartTopic, 'bg', 400, 10);
     await waitFor('the backlog is being mirrored', 30_000, async () => ((await status(blink)).partitionDetails.some((p) => p.topic === restartTopic && p.blinkNext > 0) ? true : undefined), 20);
     await remote().halt();
@@ -240,7 +240,11 @@ describe('uplink into Apache Kafka 3.9', { timeout: FILE_TIMEOUT_MS }, () => {
     await assertAlerts(metrics, { BlinkUplinkRemoteUnreachable: true, BlinkUplinkPartitionsStuck: false, BlinkUplinkDroppedUnmirrored: false });
     await waitFor('drop: retention removed the unmirrored records', 20_000, async () => ((await logStart(lossy, 'lossy')) === 20 ? true : undefined), 200);
     assert.equal(total(await scrape(lossy), 'blink_uplink_unmirrored_dropped_offsets_total'), 20, 'every offset dropped before it was mirrored is counted');
-    assert.equal(await logStart(blink, restartTopic), 0, 'keep: retention.ms has passed, but retention waits for the uplink');
+    // keep: retention.ms has passed for every record, but retention stops where the uplink stopped copying.
+    const position = (await status(blink)).partitionDetails.find((p) => p.topic === restartTopic && p.partition === 0);
+    assert.ok(position !== undefined && position.blinkNext < position.highWatermark, JSON.stringify(position));
+    await waitFor('retention up to the uplink position', 10_000, async () => ((await logStart(blink, restartTopic)) >= position.blinkNext ? true : undefined), 200);
+    assert.equal(await logStart(blink, restartTopic), position.blinkNext, 'nothing the uplink has not copied is removed');
 
     // A crash, and the journal loses up-codecs' last progress records (as if the crash came between the remote's acknowledgements and their journal writes).
     await stopBlink(blink, true);
@@ -256,8 +260,11 @@ describe('uplink into Apache Kafka 3.9', { timeout: FILE_TIMEOUT_MS }, () => {
   it('the remote comes back: every record exactly once, in order, and the lost journal records are reconciled', async () => {
     await remote().resume();
     backlog.push(...(await produceMany(blink, restartTopic, 'after', 30, 10)));
-    await caughtUp(blink, 2);
+    await caughtUp(blink, 3);
     assert.deepEqual(await remotePayloads(restartTopic), backlog, 'the backlog, in order, once');
+    const admin = javaDriver('4', remote().bootstrap);
+    assert.equal((await admin.metadata()).topics.get(restartTopic), 2, 'created with the same partition count');
+    assert.equal((await admin.describeConfigs('topic', restartTopic, true)).get('retention.ms'), '1000', 'and its explicit configs');
     await assertSameRecords(blink, codecsTopic);
     assert.match(blink.stdout() + blink.stderr(), /up-codecs-0: adopted \d+ records the remote acknowledged before a restart/);
     await caughtUp(lossy, 2);
