@@ -44,6 +44,8 @@ export class RecordIngest {
     const problem = this.appender.validate(topic, records);
     if (problem !== null) return withoutRefusals(problem);
     const batch = records as Buffer;
+    const keys = await this.appender.keyProblem(topic, log, batch);
+    if (keys !== null) return withoutRefusals(keys);
     const filtered = await this.plugins.filter(topic.name, log.partition, batch);
     if (filtered.kind === 'refused') {
       const { errorCode, errorMessage, recordErrors } = filtered;

@@ -3,11 +3,15 @@
  * 3.9 does for magic 2 (LogValidator), check idempotent-producer sequences, then assign the
  * offsets in place and append. The producer's bytes are stored as received; only a topic
  * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
- * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
+ * A compacted topic refuses records without a key (INVALID_RECORD, as Kafka's LogValidator):
+ * the records are read for that, a compressed batch decompressed first (off the event loop).
+ * Memory mode answers synchronously (for a compacted topic: unless the batch is compressed). Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  */
 import { Injectable } from '@nestjs/common';
+import { decompress } from '../record-format/compression.js';
 import { crc32c } from '../record-format/crc32c.js';
+import { parseRecords, RecordFormatError } from '../record-format/records.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
   ATTR_CONTROL,
@@ -15,15 +19,19 @@ import {
   ATTR_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   batchSizeAt,
+  Compression,
   magicAt,
   RecordBatchView,
 } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
+import { isCompacted, rollAfterMs } from './topic-config.js';
 import type { Topic } from './topic-registry.js';
 
 /** Single node: the leader epoch never changes. */
 export const LEADER_EPOCH = 0;
 const NO_PRODUCER_ID = -1;
+/** The most bytes a compressed batch of a compacted topic may decompress to for its key check (or max.message.bytes, when larger). */
+export const RECORDS_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 /** Where both record batches and legacy messages keep their magic byte. */
 const MAGIC_OFFSET = 16;
 
@@ -50,7 +58,26 @@ export class BatchAppender {
   append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    return this.appendValidated(topic, log, records as Buffer, nowMs);
+    const keys = this.keyProblem(topic, log, records as Buffer);
+    if (keys === null) return this.appendValidated(topic, log, records as Buffer, nowMs);
+    if (keys instanceof Promise) return keys.then((found) => found ?? this.appendValidated(topic, log, records as Buffer, nowMs));
+    return keys;
+  }
+
+  /**
+   * A compacted topic's rule (Kafka's LogValidator.validateKey): every record has a key.
+   * Null when the batch passes or the topic is not compacted; a promise for a compressed batch.
+   */
+  keyProblem(topic: Topic, log: PartitionLog, records: Buffer): AppendOutcome | null | Promise<AppendOutcome | null> {
+    if (!isCompacted(topic.configs)) return null;
+    const batch = new RecordBatchView(records);
+    const where = `${log.topic}-${log.partition}`;
+    if (batch.compression === Compression.None) return keylessRecordRefusal(records.subarray(BATCH_HEADER_BYTES), batch.recordCount, where);
+    const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
+    return decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes).then(
+      ({ data }) => keylessRecordRefusal(data, batch.recordCount, where),
+      (error: unknown) => refused(ErrorCode.CORRUPT_MESSAGE, `the record batch does not decompress: ${(error as Error).message}`),
+    );
   }
 
   /**
@@ -70,6 +97,7 @@ export class BatchAppender {
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
     }
+    log.rollHeadIfDue(records.length, Number(topic.configs.get('segment.bytes')), rollAfterMs(topic.configs), nowMs);
     const baseOffset = log.logEndOffset;
     batch.assignOffsets(baseOffset, LEADER_EPOCH);
     const logAppendTimeMs = topic.configs.get('message.timestamp.type') === 'LogAppendTime' ? nowMs : -1;
@@ -160,6 +188,18 @@ export class BatchAppender {
       return refused(ErrorCode.INVALID_RECORD, `idempotent batch from producer ${batch.producerId} has no sequence`);
     }
     return null;
+  }
+}
+
+/** INVALID_RECORD when a record of the section has a null key (or the section is malformed), else null. */
+function keylessRecordRefusal(section: Buffer, recordCount: number, where: string): AppendOutcome | null {
+  try {
+    const index = parseRecords(section, recordCount).findIndex((record) => record.key === null);
+    if (index < 0) return null;
+    return refused(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${where} (record ${index}).`);
+  } catch (error) {
+    if (error instanceof RecordFormatError) return refused(ErrorCode.INVALID_RECORD, `malformed records: ${error.message}`);
+    throw error;
   }
 }
 

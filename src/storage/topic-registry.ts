@@ -11,7 +11,7 @@ import { ColdTierFactory, type ColdTierState } from './cold-tier.js';
 import { MemoryAccountant } from './memory-accountant.js';
 import { PartitionLog } from './partition-log.js';
 import { ProducerStateTable } from './producer-state.js';
-import { defaultTopicConfigs } from './topic-config.js';
+import { defaultTopicConfigs, topicConfigDefaultsOf } from './topic-config.js';
 import { TopicEvents } from './topic-events.js';
 
 export interface Topic {
@@ -163,12 +163,7 @@ export class TopicRegistry {
   }
 
   private defaultConfigs(): Map<string, string> {
-    return defaultTopicConfigs({
-      retentionMs: this.config.retentionMs,
-      messageMaxBytes: this.config.messageMaxBytes,
-      segmentBytes: this.config.segmentBytes,
-      segmentMs: this.config.segmentMs,
-    });
+    return defaultTopicConfigs(topicConfigDefaultsOf(this.config));
   }
 
   /** Chains the persistence of changes to one topic name, so `whenPersisted` waits for the last one. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, describeSettings, type BlinkConfig } from '../../config/settings.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
-import { defaultTopicConfigs } from '../../storage/topic-config.js';
+import { defaultTopicConfigs, topicConfigDefaultsOf } from '../../storage/topic-config.js';
 import type { BrokerConfigDto, BrokerDto, RouteDto } from '../dto/broker.dto.js';
 import type { VersionDto } from '../dto/seed.dto.js';
 import { AdminTokenCheck } from '../http/admin-token.js';
@@ -52,12 +52,7 @@ export class BrokerInfo {
   }
 
   configuration(): BrokerConfigDto {
-    const topicDefaults = defaultTopicConfigs({
-      retentionMs: this.config.retentionMs,
-      messageMaxBytes: this.config.messageMaxBytes,
-      segmentBytes: this.config.segmentBytes,
-      segmentMs: this.config.segmentMs,
-    });
+    const topicDefaults = defaultTopicConfigs(topicConfigDefaultsOf(this.config));
     return { settings: describeSettings(this.config), topicDefaults: Object.fromEntries(topicDefaults) };
   }
 
