@@ -113,7 +113,14 @@ function registerToolTests(version: KafkaVersion): void {
       const group = `grp-${topic}`;
       await fill(topic, [10, 10, 10]);
       await java().commitOffsets(group, topic, [2, 4, 6]);
-      assert.ok((await tool('kafka-consumer-groups', '--list')).split('\n').includes(group), 'listed');
+      // ListGroups filters: by state (v4) in both versions, by type (v5) in 4.x.
+      const byState = tableRows(await tool('kafka-consumer-groups', '--list', '--state', 'Empty'), 'GROUP');
+      assert.deepEqual(byState.filter((r) => r['GROUP'] === group).map((r) => r['STATE']), ['Empty'], 'listed as Empty');
+      if (version === '4') {
+        const byType = tableRows(await tool('kafka-consumer-groups', '--list', '--type', 'classic'), 'GROUP');
+        assert.deepEqual(byType.filter((r) => r['GROUP'] === group).map((r) => r['TYPE']), ['Classic'], 'listed as a classic group');
+        assert.deepEqual(tableRows(await tool('kafka-consumer-groups', '--list', '--type', 'consumer'), 'GROUP'), [], 'no KIP-848 consumer groups');
+      }
 
       const rows = tableRows(await tool('kafka-consumer-groups', '--describe', '--group', group), 'GROUP');
       assert.deepEqual(rows.map((r) => [r['TOPIC'], r['PARTITION'], r['CURRENT-OFFSET'], r['LOG-END-OFFSET'], r['LAG']]).sort(),
@@ -140,6 +147,9 @@ function registerToolTests(version: KafkaVersion): void {
       assert.match(deleted, new RegExp(`partition: ${topic}-0\\s+low_watermark: 4`));
       assert.match(deleted, new RegExp(`partition: ${topic}-2\\s+low_watermark: 5`));
       assert.deepEqual(await java().listOffsets(topic, 3), { earliest: [4, 0, 5], latest: [10, 0, 5] });
+      // ListOffsets v8/v9: every record is on this node, and nothing is in tiered storage.
+      assert.deepEqual(offsetLines(await tool('kafka-get-offsets', '--topic', topic, '--time', '-4'), topic), [4, 0, 5], 'earliest-local: the log start offsets');
+      assert.equal((await tool('kafka-get-offsets', '--topic', topic, '--time', '-5')).trim(), '', 'latest-tiered: no partition has a tiered offset');
     });
 
     test(`kafka-producer-perf-test and kafka-consumer-perf-test ${version}: 2,000 records`, { timeout: TEST_TIMEOUT_MS }, async () => {
