@@ -65,15 +65,10 @@ export class FetchHandler {
     private readonly enforcement: QuotaEnforcement,
   ) {}
 
-<<<<<<< HEAD
-  @KafkaApi(FetchApi, { min: 0, max: 17 })
-  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
-    const { header, body } = request;
-    const startedAt = performance.now();
-=======
   @KafkaApi(FetchApi, { min: 0, max: 17, hotPath: { pinsStoredBatches: true } })
-  async fetch({ header, body, memoryPin }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
->>>>>>> wip/perf
+  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+    const { header, body, memoryPin } = request;
+    const startedAt = performance.now();
     if (!FULL_FETCH_EPOCHS.has(body.sessionEpoch)) {
       const throttleTimeMs = this.enforcement.apply(request, { request: this.enforcement.handlingTime(request, performance.now() - startedAt) });
       return { throttleTimeMs, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
