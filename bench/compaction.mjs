@@ -8,10 +8,13 @@
 //      the REST API with min.compaction.lag.ms = 1 h, so the cleaner leaves it alone for now, and
 //      the C load generator (bench/loadgen.c, librdkafka) writes N x 100 B messages over K keys
 //      (N / K versions of each key) into it;
-//   2. cleaner idle: end-to-end latency (loadgen latency mode, 1,000 msg/s) on a plain topic;
+//   2. cleaner idle: end-to-end produce-to-consume latency (loadgen latency mode, 1,000 msg/s,
+//      acks=1, linger.ms=0) on a plain topic;
 //   3. min.compaction.lag.ms goes to 0 (PATCH /api/v1/topics/<topic>/configs): the cleaner starts
 //      at its next wake-up, and the same latency run goes at once, on a second plain topic;
-//   4. the bench waits for the cleaner to finish (no dirty data left) and reads its counters.
+//   4. the bench waits for the cleaner to finish (no dirty data left) and reads its counters;
+//   5. cleaner idle again: a third latency run, so the idle figure is not just the earlier one
+//      (the p99 of one run on a shared machine moves with a single scheduling stall).
 // Cleaner throughput = blink_log_cleaner_bytes_read / blink_log_cleaner_seconds (deltas from
 // /prometheus over the whole cleaning). The latency run under cleaning also reports which share of
 // its window the cleaner was busy (cleaner seconds in the window / window length), since a cleaning
@@ -240,7 +243,9 @@ async function repetition(rep) {
     const busyShare = Math.min(1, inWindow.seconds / cleaning.secs);
     log(`rep ${rep + 1}: cleaner running: p99 ${cleaning.p99_us.toFixed(0)} us (cleaner busy ${(busyShare * 100).toFixed(0)} % of the window)`);
     log(`rep ${rep + 1}: cleaned ${(cleaned.bytes_read / 1e6).toFixed(1)} MB in ${cleaned.seconds.toFixed(2)} s over ${cleaned.passes} pass(es): ${mbPerS.toFixed(1)} MB/s, ${cleaned.records_removed} records removed`);
-    return { written, idle, idleCleaner, cleaning, busyShare, cleaned, mbPerS };
+    const idleAfter = await latencyRun(broker, `latency-idle-after-r${rep}`);
+    log(`rep ${rep + 1}: cleaner idle again: p99 ${idleAfter.p99_us.toFixed(0)} us`);
+    return { written, idle: [idle, idleAfter], idleCleaner, cleaning, busyShare, cleaned, mbPerS };
   } finally {
     await stopBroker(broker);
   }
@@ -263,9 +268,9 @@ async function main() {
     cleaner_mb_per_s: spread(runs.map((r) => r.mbPerS)),
     cleaner_bytes_read: spread(runs.map((r) => r.cleaned.bytes_read)),
     cleaner_seconds: spread(runs.map((r) => r.cleaned.seconds)),
-    p99_us_cleaner_idle: spread(runs.map((r) => r.idle.p99_us)),
+    p99_us_cleaner_idle: spread(runs.flatMap((r) => r.idle.map((i) => i.p99_us))),
     p99_us_cleaner_running: spread(runs.map((r) => r.cleaning.p99_us)),
-    p50_us_cleaner_idle: spread(runs.map((r) => r.idle.p50_us)),
+    p50_us_cleaner_idle: spread(runs.flatMap((r) => r.idle.map((i) => i.p50_us))),
     p50_us_cleaner_running: spread(runs.map((r) => r.cleaning.p50_us)),
     cleaner_busy_share_of_window: spread(runs.map((r) => r.busyShare)),
   };
@@ -273,7 +278,7 @@ async function main() {
   const fmt = (s, digits = 0) => [s.min, s.median, s.max].map((v) => v.toFixed(digits).padStart(10)).join('');
   console.log(`${N} x ${SIZE} B over ${KEYS} keys, one partition, ${opts.durable ? 'durable mode (fsync interval)' : 'memory mode'}, ${opts.reps} repetition(s); latency ${LATENCY.rate} msg/s for ${LATENCY.secs} s`);
   console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('metric                            min    median       max');
+  console.log('metric (idle: both idle runs of every repetition)   min    median       max');
   console.log(`cleaner MB/s                ${fmt(summary.cleaner_mb_per_s, 1)}`);
   console.log(`produce p99 us, cleaner idle${fmt(summary.p99_us_cleaner_idle)}`);
   console.log(`produce p99 us, cleaning    ${fmt(summary.p99_us_cleaner_running)}`);
