@@ -244,9 +244,11 @@ async function repetition(rep) {
     const busyShare = Math.min(1, inWindow.seconds / cleaning.secs);
     log(`rep ${rep + 1}: cleaner running: p99 ${cleaning.p99_us.toFixed(0)} us (cleaner busy ${(busyShare * 100).toFixed(0)} % of the window)`);
     log(`rep ${rep + 1}: cleaned ${(cleaned.bytes_read / 1e6).toFixed(1)} MB in ${cleaned.seconds.toFixed(2)} s over ${cleaned.passes} pass(es): ${mbPerS.toFixed(1)} MB/s, ${cleaned.records_removed} records removed`);
+    const afterBefore = await cleanerMetrics(broker, topic);
     const idleAfter = await latencyRun(broker, `latency-idle-after-r${rep}`);
-    log(`rep ${rep + 1}: cleaner idle again: p99 ${idleAfter.p99_us.toFixed(0)} us`);
-    return { written, idle: [idle, idleAfter], idleCleaner, cleaning, busyShare, cleaned, mbPerS };
+    const idleAfterCleaner = delta(await cleanerMetrics(broker, topic), afterBefore);
+    log(`rep ${rep + 1}: cleaner idle again: p99 ${idleAfter.p99_us.toFixed(0)} us (cleaner ${idleAfterCleaner.seconds.toFixed(2)} s busy)`);
+    return { written, idle: [idle, idleAfter], idleCleaner: [idleCleaner, idleAfterCleaner], cleaning, busyShare, cleaned, mbPerS };
   } finally {
     await stopBroker(broker);
   }
