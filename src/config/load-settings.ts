@@ -27,7 +27,7 @@ export class SettingsError extends Error {
     sourcesLabel: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid settings (${sourcesLabel} + environment):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid settings (${sourcesLabel}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -49,7 +49,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const file = input.values === undefined ? readSettingsFile(commandLine.settingsPath, input.cwd) : settingsFromValues(input.values.settings, input.values.label);
   const merged = mergeSources(file, input.env);
   const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...heartbeatProblems(merged), ...file.problems];
-  if (problems.length > 0) throw new SettingsError(file.label, problems);
+  if (problems.length > 0) throw new SettingsError(input.values === undefined ? `${file.label} + environment` : file.label, problems);
   return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
 }
 
