@@ -11,6 +11,10 @@
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
  * frame (bad size, header or body) closes the connection.
+ *
+ * Quota mute (ConnectionContext.muteUntil, KIP-219): a handler that throttles its client has
+ * its response sent at once; the next request is then not handled before the mute ends
+ * (its bytes are read ahead within the same bound). A close ends the wait.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
@@ -19,10 +23,12 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
@@ -67,6 +73,8 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  private mutedUntilMs = 0;
+  private readonly context: ConnectionContext;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -77,6 +85,14 @@ export class KafkaConnection {
     private readonly clock: Clock,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.context = {
+      principal: ANONYMOUS_PRINCIPAL,
+      clientPort: socket.remotePort ?? 0,
+      clientSoftware: null,
+      muteUntil: (atMs) => {
+        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
+      },
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
@@ -117,7 +133,8 @@ export class KafkaConnection {
     this.busy = true;
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        await this.handleFrame(frame);
+        await this.unmuted();
+        if (!this.closed) await this.handleFrame(frame);
       }
     } catch (err) {
       this.refuse(err);
@@ -143,6 +160,7 @@ export class KafkaConnection {
       localPort: this.socket.localPort ?? 0,
       clientHost: this.socket.remoteAddress ?? '',
       receivedAtMs: this.clock.nowMs(),
+      connection: this.context,
     };
     try {
       const response = await api.invoke(request);
@@ -219,6 +237,21 @@ export class KafkaConnection {
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
     if (this.socket.writableNeedDrain) await this.drained();
+  }
+
+  /** Resolves once the quota mute has ended, or the connection closed. */
+  private unmuted(): Promise<void> {
+    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        timer.cancel();
+        this.socket.off('close', done);
+        resolve();
+      };
+      const timer = this.clock.schedule(waitMs, done);
+      this.socket.on('close', done);
+    });
   }
 
   /** Resolves on 'drain' or 'close', removing both listeners either way. */

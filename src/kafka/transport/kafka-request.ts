@@ -1,4 +1,5 @@
 import type { RequestHeader } from '../../wire/headers.js';
+import type { ConnectionContext } from './connection-context.js';
 
 /** The data a Kafka handler receives: the decoded body plus where it came from. */
 export interface KafkaRequest<Body> {
@@ -9,6 +10,8 @@ export interface KafkaRequest<Body> {
   /** The client's IP address (DescribeGroups reports it per member). */
   readonly clientHost: string;
   readonly receivedAtMs: number;
+  /** The connection it came on: principal, client software, and the quota mute (connection-context.ts). */
+  readonly connection: ConnectionContext;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -55,3 +55,28 @@ test('@platformatic/kafka: produce with keys, read back through the helpers and 
   await consumer.close();
   assert.deepEqual(values, ['signed-up', 'paid']);
 });
+
+test('kafkajs: an aborted transaction is invisible to a read_committed consumer group', async () => {
+  await broker.createTopic('payments', { partitions: 1 });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ transactionalId: 'payments-tx', idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const aborted = await producer.transaction();
+  await aborted.send({ topic: 'payments', messages: [{ value: 'aborted' }] });
+  await aborted.abort();
+  const committed = await producer.transaction();
+  await committed.send({ topic: 'payments', messages: [{ value: 'committed' }] });
+  await committed.commit();
+  await producer.disconnect();
+
+  // The log holds the aborted record before the committed one: once 'committed' is read, the aborted one was skipped.
+  const consumer = kafka.consumer({ groupId: 'ledger', readUncommitted: false });
+  const seen = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'payments', fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value.toString()) });
+  const deadline = Date.now() + 20_000;
+  while (!seen.includes('committed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await consumer.disconnect();
+  assert.deepEqual(seen, ['committed']);
+});
