@@ -104,7 +104,7 @@ describe('Blink packed and installed in another project', () => {
     for (const devOnly of ['typescript', '@nestjs/cli', 'node']) assert.equal(existsSync(join(dir, 'node_modules', devOnly)), false, `${devOnly} is not installed`);
   });
 
-  it("runs the project's node:test suite (kafkajs, @platformatic/kafka) against startBlink()", async () => {
+  it("runs the project's node:test suite (kafkajs, @platformatic/kafka, a transaction) against startBlink()", async () => {
     const suite = await run(NODE_BIN, ['--test', '--test-reporter=tap', 'broker.test.mjs'], { cwd: dir, timeoutMs: SUITE_TIMEOUT_MS, env: SUITE_ENV, inheritEnv: false });
     assert.equal(suite.code, 0, describeRun('node --test broker.test.mjs', suite));
     assert.match(suite.stdout, /^# pass 3$/m, describeRun('node --test broker.test.mjs', suite));
