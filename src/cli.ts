@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The package's `blink` command.
- *   blink [--settings FILE]            the server, exactly as `npm start` (main.ts)
+ *   blink [--settings FILE]            the server as `npm start` runs it (start.ts: the bundled
+ *                                      broker with the compile cache; without start's
+ *                                      --max-semi-space-size, a GC tuning that a bin cannot pass)
  *   blink embedded [--settings FILE] [--set key=value]...
  *                                      a throwaway broker for test suites in any language:
  *                                      started as `startBlink()` (free ports, memory mode,
@@ -74,4 +76,4 @@ function fail(error: unknown): never {
 }
 
 if (process.argv[2] === EMBEDDED_COMMAND) runEmbedded(process.argv.slice(3)).catch(fail);
-else await import('./main.js');
+else await import('./start.js');

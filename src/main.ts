@@ -7,6 +7,7 @@
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes).
  */
+import { flushCompileCache } from 'node:module';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { createBlinkApp, listenBlinkApp } from './blink-app.js';
@@ -50,6 +51,8 @@ async function bootstrap(): Promise<void> {
   exitOnSignals(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
+  // Everything boot compiled goes to the compile cache now (start.ts), not at exit, which a kill skips.
+  flushCompileCache();
 }
 
 bootstrap().catch((err: unknown) => {

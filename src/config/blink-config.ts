@@ -72,6 +72,10 @@ export interface BlinkConfig {
   telemetryMaxBytes: number;
   /** Series of pushed client metrics on /prometheus, all clients together. */
   clientMetricsMaxSeries: number;
+  /** A Kafka connection that neither sends nor receives for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
+  /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
+  requestTimeoutMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -118,6 +122,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     quota_window_size: formatDuration(config.quotaWindowSizeMs),
     telemetry_max_bytes: formatSize(config.telemetryMaxBytes),
     client_metrics_max_series: config.clientMetricsMaxSeries,
+    connections_max_idle_ms: config.connectionsMaxIdleMs,
+    request_timeout_ms: config.requestTimeoutMs,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

@@ -1,3 +1,4 @@
+import type { MemoryPin } from '../../storage/batch-memory.js';
 import type { RequestHeader } from '../../wire/headers.js';
 import type { ConnectionContext } from './connection-context.js';
 
@@ -12,6 +13,12 @@ export interface KafkaRequest<Body> {
   readonly receivedAtMs: number;
   /** The connection it came on: principal, client software, and the quota mute (connection-context.ts). */
   readonly connection: ConnectionContext;
+  /**
+   * APIs with `hotPath.pinsStoredBatches`: holds back the reuse of pooled memory until the
+   * response is flushed. A handler that dropped every batch view it read (to wait, then read
+   * again) refreshes it.
+   */
+  readonly memoryPin?: MemoryPin;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
