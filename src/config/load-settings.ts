@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { REDACTED, type BlinkConfig } from './blink-config.js';
 import { parseCommandLine } from './command-line.js';
 import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
-import { readSettingsFile, type SettingsFile } from './settings-file.js';
+import { readSettingsFile, settingsFromValues, type SettingsFile } from './settings-file.js';
 import { SettingsDto, type SettingKey } from './settings.dto.js';
 import { InvalidSettingValue, showValue } from './units.js';
 import { toUplinkConfig, uplinkProblems } from './uplink-settings.js';
@@ -12,6 +12,12 @@ export interface LoadSettingsInput {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * Values given by a program (`startBlink({...})`) under their settings.yaml names: they take
+   * the place of the YAML file (unknown keys are problems as in a file), and the default file
+   * is not read. The environment still applies unless the caller passes an empty `env`.
+   */
+  readonly values?: { readonly label: string; readonly settings: Readonly<Record<string, unknown>> };
 }
 
 /** Every problem found at boot, one per line, so an operator fixes them all in one go. */
@@ -22,7 +28,7 @@ export class SettingsError extends Error {
     sourcesLabel: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid settings (${sourcesLabel} + environment):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid settings (${sourcesLabel}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -41,7 +47,7 @@ interface MergedSettings {
  */
 export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
-  const file = readSettingsFile(commandLine.settingsPath, input.cwd);
+  const file = input.values === undefined ? readSettingsFile(commandLine.settingsPath, input.cwd) : settingsFromValues(input.values.settings, input.values.label);
   const merged = mergeSources(file, input.env);
   const problems = [
     ...commandLine.problems,
@@ -51,7 +57,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
     ...crossUplinkProblems(merged),
     ...file.problems,
   ];
-  if (problems.length > 0) throw new SettingsError(file.label, problems);
+  if (problems.length > 0) throw new SettingsError(input.values === undefined ? `${file.label} + environment` : file.label, problems);
   return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
 }
 
@@ -111,10 +117,10 @@ function heartbeatProblems({ dto, sources, rejected }: MergedSettings): string[]
   ];
 }
 
-/** The REST listener and a Kafka listener cannot bind the same port. */
+/** The REST listener and a Kafka listener cannot bind the same port (0 is not a port: the OS picks one per listener). */
 function portClashProblems({ dto, sources, rejected }: MergedSettings): string[] {
   if (rejected.has('rest_port') || rejected.has('broker_ports')) return [];
-  if (!dto.broker_ports.includes(dto.rest_port)) return [];
+  if (dto.rest_port === 0 || !dto.broker_ports.includes(dto.rest_port)) return [];
   return [
     `rest_port (${sources.rest_port}): ${dto.rest_port} clashes with broker_ports (${sources.broker_ports})`,
   ];

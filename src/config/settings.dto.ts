@@ -31,7 +31,8 @@ import {
   type UplinkUnmirroredPolicy,
 } from './uplink-settings.js';
 
-const PORT_MIN = 1;
+/** 0: the OS picks a free port (tests, embedded brokers); Metadata advertises the bound one. */
+const PORT_MIN = 0;
 const PORT_MAX = 65_535;
 const PARTITIONS_MAX = 10_000;
 /** Kafka sizes are INT32 on the wire (e.g. Produce's record-batch length). */

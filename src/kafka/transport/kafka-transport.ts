@@ -72,7 +72,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     try {
       this.registerHandlers();
       for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
-      this.listenerStatus.listening();
+      this.listenerStatus.listening(this.servers.map(boundPort));
       callback();
     } catch (err) {
       callback(err);
@@ -137,7 +137,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
       server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
       server.listen(port, this.config.kafkaHostname, () => {
-        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${port}`);
+        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${boundPort(server)}`);
         resolve(server);
       });
     });
@@ -186,4 +186,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
     socket.resume();
   }
+}
+
+/** The port a listening server holds (the OS's pick when `broker_ports` lists 0). */
+function boundPort(server: NetServer): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('a Kafka listener has no TCP address');
+  return address.port;
 }

@@ -275,7 +275,7 @@ describe('loadSettings rejections', () => {
   });
 
   it('rejects ports outside 1..65535 and an empty broker port list', () => {
-    assert.match(rejection({ env: { REST_PORT: '70000' } }).message, /rest_port \(env REST_PORT\): 70000 must be a port between 1 and 65535/);
+    assert.match(rejection({ env: { REST_PORT: '70000' } }).message, /rest_port \(env REST_PORT\): 70000 must be a port between 0 and 65535/);
     assert.match(rejection({ yaml: 'broker_ports: []\n' }).message, /broker_ports \(config\/settings\.yaml\): \[\] must list at least one port/);
   });
 
@@ -320,7 +320,7 @@ describe('loadSettings rejections', () => {
   it('reports every bad key in one SettingsError', () => {
     const error = rejection({
       yaml: 'max_memory: "12XB"\nfoo: 1\nbroker_ports: [9092, 9092]\n',
-      env: { RETENTION: 'soon', REST_PORT: '0' },
+      env: { RETENTION: 'soon', REST_PORT: '-1' },
     });
     assert.equal(error.name, 'SettingsError');
     assert.equal(error.problems.length, 5, error.message);
@@ -330,7 +330,7 @@ describe('loadSettings rejections', () => {
       "  - max_memory (config/settings.yaml): '12XB' is not a size",
       "  - retention (env RETENTION): 'soon' is not a duration",
       '  - broker_ports (config/settings.yaml): [9092,9092] must not list the same port twice',
-      '  - rest_port (env REST_PORT): 0 must be a port between 1 and 65535',
+      '  - rest_port (env REST_PORT): -1 must be a port between 0 and 65535',
       "  - unknown key 'foo' in config/settings.yaml",
     ]) {
       assert.ok(lines.some((line) => line.startsWith(expected)), `missing "${expected}" in:\n${error.message}`);

@@ -14,6 +14,7 @@ import { PartitionPlacementService } from '../../../src/cluster-admin/partition-
 import { ProducerStatesService } from '../../../src/cluster-admin/producer-states.service.js';
 import { QuorumService } from '../../../src/cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { FinalizedFeatures, GROUP_VERSION } from '../../../src/cluster/features.js';
 import { ApiVersionsHandler } from '../../../src/kafka/handlers/18-api-versions.handler.js';
 import { AlterReplicaLogDirsHandler } from '../../../src/kafka/handlers/34-alter-replica-log-dirs.handler.js';
@@ -69,7 +70,7 @@ async function encodesInEveryVersion(method: object, answer: (version: number) =
 /** One node with topic alpha (2 partitions, an idempotent batch in partition 0), its services and handlers' dependencies. */
 function node() {
   const { registry, topics, config, producer } = domain({ RECORD_STORAGE_PATH: '/var/blink' });
-  const cluster = new ClusterIdentity(config);
+  const cluster = new ClusterIdentity(config, new ListenerStatus());
   const features = new FinalizedFeatures();
   const metadata = new ClusterMetadataLog(config, {} as WalFileSystem, features, new TopicEvents());
   const fs = { space: async () => ({ capacityBytes: 10_000, freeBytes: 2_000 }) } as unknown as WalFileSystem;

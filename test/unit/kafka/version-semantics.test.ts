@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { ProduceHandler } from '../../../src/kafka/handlers/00-produce.handler.js';
 import { FetchHandler } from '../../../src/kafka/handlers/01-fetch.handler.js';
 import { ListOffsetsHandler } from '../../../src/kafka/handlers/02-list-offsets.handler.js';
@@ -198,7 +199,7 @@ describe('CreateTopics v7 and DeleteTopics v6', () => {
 });
 
 describe('FindCoordinator v4-6 and Produce v11', () => {
-  const finder = () => new FindCoordinatorHandler(new ClusterIdentity(domain({ BROKER_PORTS: '9092,9094' }).config));
+  const finder = () => new FindCoordinatorHandler(new ClusterIdentity(domain({ BROKER_PORTS: '9092,9094' }).config, new ListenerStatus()));
 
   it('answers every key of a batch (v4+) with this node for groups, at the port the client used', async () => {
     const response = await finder().findCoordinator(request(4, { key: '', keyType: 0, coordinatorKeys: ['g1', 'g2'] }, 9094));
