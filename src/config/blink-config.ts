@@ -64,6 +64,12 @@ export interface BlinkConfig {
   connectionsMaxIdleMs: number;
   /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
   requestTimeoutMs: number;
+  /** Kafka connections open at once, over every listener; more are closed at once (Kafka's max.connections). */
+  maxConnections: number;
+  /** Kafka connections open at once from one address (Kafka's max.connections.per.ip). */
+  maxConnectionsPerIp: number;
+  /** Per-address replacements of maxConnectionsPerIp (Kafka's max.connections.per.ip.overrides). */
+  maxConnectionsPerIpOverrides: Readonly<Record<string, number>>;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -106,6 +112,9 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     metrics_max_entities: config.metricsMaxEntities,
     connections_max_idle_ms: config.connectionsMaxIdleMs,
     request_timeout_ms: config.requestTimeoutMs,
+    max_connections: config.maxConnections,
+    max_connections_per_ip: config.maxConnectionsPerIp,
+    max_connections_per_ip_overrides: Object.entries(config.maxConnectionsPerIpOverrides).map(([address, count]) => `${address}:${count}`).join(','),
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

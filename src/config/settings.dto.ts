@@ -178,6 +178,19 @@ export class SettingsDto {
   @Min(1, { message: 'must be at least 1ms' })
   request_timeout_ms!: number;
 
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: `must be between 1 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 1 and ${INT32_MAX}` })
+  max_connections!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: `must be between 0 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 0 and ${INT32_MAX}` })
+  max_connections_per_ip!: number;
+
+  @Matches(/^$|^[^,]+:\d+(?:,[^,]+:\d+)*$/, { message: 'must be address:count pairs separated by commas (example: 10.0.0.1:200,::1:50)' })
+  max_connections_per_ip_overrides!: string;
+
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })

@@ -77,6 +77,9 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerMinCleanableRatio: 0.5,
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 2_147_483_647,
+    maxConnectionsPerIpOverrides: {},
     requestTimeoutMs: 30_000,
     connectionsMaxIdleMs: 600_000,
     adminToken: null,
@@ -359,11 +362,21 @@ describe('loaded settings', () => {
       log_cleaner_min_cleanable_ratio: 0.5,
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
+      max_connections: 10_000,
+      max_connections_per_ip: 2_147_483_647,
+      max_connections_per_ip_overrides: '',
       request_timeout_ms: 30_000,
       connections_max_idle_ms: 600_000,
       admin_token: null,
       settings_file: null,
     });
+  });
+
+  it('reads max_connections_per_ip_overrides as Kafka writes them (IPv6 addresses too) and refuses another shape', () => {
+    const config = load({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1:200, ::1:50' } });
+    assert.deepEqual(config.maxConnectionsPerIpOverrides, { '10.0.0.1': 200, '::1': 50 });
+    assert.equal(describeSettings(config).max_connections_per_ip_overrides, '10.0.0.1:200,::1:50');
+    assert.match(rejection({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1=200' } }).message, /max_connections_per_ip_overrides \(env MAX_CONNECTIONS_PER_IP_OVERRIDES\): .* must be address:count pairs/);
   });
 
   it('redacts admin_token when it is set, and never shows its value', () => {
