@@ -70,6 +70,8 @@ export interface BlinkConfig {
   maxConnectionsPerIp: number;
   /** Per-address replacements of maxConnectionsPerIp (Kafka's max.connections.per.ip.overrides). */
   maxConnectionsPerIpOverrides: Readonly<Record<string, number>>;
+  /** Request bytes all Kafka connections may hold together, read and not yet handled (Kafka's queued.max.request.bytes); beyond it they stop reading. */
+  queuedMaxRequestBytes: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -115,6 +117,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     max_connections: config.maxConnections,
     max_connections_per_ip: config.maxConnectionsPerIp,
     max_connections_per_ip_overrides: Object.entries(config.maxConnectionsPerIpOverrides).map(([address, count]) => `${address}:${count}`).join(','),
+    queued_max_request_bytes: formatSize(config.queuedMaxRequestBytes),
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

@@ -147,6 +147,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     maxConnections: dto.max_connections,
     maxConnectionsPerIp: dto.max_connections_per_ip,
     maxConnectionsPerIpOverrides: Object.freeze(parseConnectionOverrides(dto.max_connections_per_ip_overrides)),
+    queuedMaxRequestBytes: dto.queued_max_request_bytes,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     settingsFile,
   };

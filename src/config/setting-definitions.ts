@@ -59,6 +59,8 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's max.connections.per.ip (unbounded) and max.connections.per.ip.overrides defaults.
   max_connections_per_ip: { env: 'MAX_CONNECTIONS_PER_IP', defaultValue: 2_147_483_647, convert: toNumber },
   max_connections_per_ip_overrides: { env: 'MAX_CONNECTIONS_PER_IP_OVERRIDES', defaultValue: '', convert: (raw) => toText(raw).replace(/\s+/g, '') },
+  // Kafka's queued.max.request.bytes is unbounded (-1) by default; Blink bounds it (at least one largest frame).
+  queued_max_request_bytes: { env: 'QUEUED_MAX_REQUEST_BYTES', defaultValue: '256MB', convert: parseSize },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };

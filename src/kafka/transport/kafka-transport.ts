@@ -18,6 +18,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
+import { SOCKET_REQUEST_MAX_BYTES } from '../../config/settings.dto.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
@@ -27,10 +28,11 @@ import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATT
 import { KafkaConnection } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { RequestBudget } from './request-budget.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 /** Kafka's socket.request.max.bytes default. */
-export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
+export const MAX_FRAME_BYTES = SOCKET_REQUEST_MAX_BYTES;
 /** Pipelined request bytes buffered per connection before the socket is paused. */
 export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
 /** How long close() waits for in-flight requests before closing sockets. */
@@ -55,6 +57,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly noise: RateLimitedLog;
   private expirySweep: Timer | undefined;
   private readonly gate: ConnectionGate;
+  private readonly requestBudget: RequestBudget;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -69,6 +72,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     super();
     this.noise = new RateLimitedLog(this.log, clock);
     this.gate = new ConnectionGate(config);
+    this.requestBudget = new RequestBudget(config.queuedMaxRequestBytes);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -182,7 +186,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const connection = new KafkaConnection(
       socket,
       this.registry,
-      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION },
+      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION, requestBudget: this.requestBudget },
       this.log,
       this.probe,
       this.clock,
