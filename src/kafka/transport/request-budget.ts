@@ -3,8 +3,11 @@
  * queued.max.request.bytes, here `queued_max_request_bytes`): a frame's whole declared size
  * is taken from the budget when its size prefix arrives, before any memory is allocated for
  * it, and given back when the connection takes the frame to handle it (or closes). A frame
- * that does not fit waits, first come first served, and its connection stops reading
- * meanwhile (back-pressure: the client's bytes wait in the kernel, nothing is dropped).
+ * that does not fit waits and its connection stops reading meanwhile (back-pressure: the
+ * client's bytes wait in the kernel, nothing is dropped). As in Kafka's memory pool, a frame
+ * that fits is never held behind one that does not: one client declaring huge frames must
+ * not stall the small requests of the others. Waiting frames are granted in arrival order
+ * among those that fit.
  * Whole frames reserved at once cannot deadlock: a reserved frame only needs its own client
  * to finish sending it, which request_timeout_ms bounds.
  */
@@ -30,9 +33,9 @@ export class RequestBudget {
     return this.used;
   }
 
-  /** Takes `bytes` if they fit and no frame waits before them. */
+  /** Takes `bytes` if they fit. */
   tryReserve(bytes: number): boolean {
-    if (this.waiters.length > 0 || this.used + bytes > this.limitBytes) return false;
+    if (this.used + bytes > this.limitBytes) return false;
     this.used += bytes;
     return true;
   }
@@ -42,10 +45,8 @@ export class RequestBudget {
     const waiter: Waiter = { bytes, granted, cancelled: false };
     this.waiters.push(waiter);
     return {
-      cancel: () => {
-        waiter.cancelled = true;
-        this.grantWaiting();
-      },
+      // Nothing was taken for it, so nothing else fits now: it is dropped at the next release.
+      cancel: () => (waiter.cancelled = true),
     };
   }
 
@@ -54,15 +55,16 @@ export class RequestBudget {
     this.grantWaiting();
   }
 
-  /** Grants waiting frames in order while the first one fits. */
+  /** Grants, in arrival order, every waiting frame that fits; drops the cancelled ones. */
   private grantWaiting(): void {
-    while (this.waiters.length > 0) {
-      const first = this.waiters[0]!;
-      if (!first.cancelled && this.used + first.bytes > this.limitBytes) return;
-      this.waiters.shift();
-      if (first.cancelled) continue;
-      this.used += first.bytes;
-      first.granted();
-    }
+    const granted: Waiter[] = [];
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.cancelled) return false;
+      if (this.used + waiter.bytes > this.limitBytes) return true;
+      this.used += waiter.bytes;
+      granted.push(waiter);
+      return false;
+    });
+    for (const waiter of granted) waiter.granted();
   }
 }

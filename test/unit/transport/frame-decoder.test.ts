@@ -126,7 +126,7 @@ describe('FrameDecoder', () => {
       partial.push(frame(Buffer.alloc(90)).subarray(0, 50));
       waiting.push(frame(Buffer.alloc(50)).subarray(0, 4));
       third.push(frame(Buffer.alloc(20)).subarray(0, 4));
-      assert.deepEqual([waiting.waitingForBudget, third.waitingForBudget], [true, true], 'first come, first served');
+      assert.deepEqual([waiting.waitingForBudget, third.waitingForBudget], [true, true], 'neither fits beside the partial frame');
       waiting.dispose();
       partial.dispose();
       assert.equal(third.waitingForBudget, false);
