@@ -18,6 +18,10 @@
  * frame (bad size, header or body) closes the connection. What a client causes is logged
  * through the shared RateLimitedLog: one line per kind per interval, however many clients.
  *
+ * Quota mute (ConnectionContext.muteUntil, KIP-219): a handler that throttles its client has
+ * its response sent at once; the next request is then not handled before the mute ends
+ * (its bytes are read ahead within the same bound). A close ends the wait.
+ *
  * Memory: every frame is assembled in the memory tier's pooled memory (FrameDecoder,
  * BatchMemory). Bytes reach it through `ownRead` (the transport points a plain TCP socket's
  * reads at the shared read buffer, or straight at the rest of a large frame, own-buffer-reads.ts)
@@ -39,11 +43,13 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
+import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
@@ -103,6 +109,8 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  private mutedUntilMs = 0;
+  private readonly context: ConnectionContext;
   /** When bytes last came in or went out. */
   private lastActivityMs: number;
   /** When the frame being received started arriving (or reading resumed under it); null between frames. */
@@ -123,6 +131,14 @@ export class KafkaConnection {
     // Granted from inside another connection's call: go on once that call is over.
     this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
+    this.context = {
+      principal: ANONYMOUS_PRINCIPAL,
+      clientPort: socket.remotePort ?? 0,
+      clientSoftware: null,
+      muteUntil: (atMs) => {
+        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
+      },
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.decoder.push(chunk);
@@ -203,7 +219,8 @@ export class KafkaConnection {
     this.busy = true;
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        await this.handleFrame(frame);
+        await this.unmuted();
+        if (!this.closed) await this.handleFrame(frame);
       }
     } catch (err) {
       this.refuse(err);
@@ -247,6 +264,7 @@ export class KafkaConnection {
         localPort: this.socket.localPort ?? 0,
         clientHost: this.socket.remoteAddress ?? '',
         receivedAtMs: this.clock.nowMs(),
+        connection: this.context,
         memoryPin,
       };
     } catch (err) {
@@ -351,6 +369,21 @@ export class KafkaConnection {
     if (last > 0) this.socket.uncork();
     this.lastActivityMs = this.clock.nowMs();
     if (this.socket.writableNeedDrain) await this.drained();
+  }
+
+  /** Resolves once the quota mute has ended, or the connection closed. */
+  private unmuted(): Promise<void> {
+    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        timer.cancel();
+        this.socket.off('close', done);
+        resolve();
+      };
+      const timer = this.clock.schedule(waitMs, done);
+      this.socket.on('close', done);
+    });
   }
 
   /** Resolves on 'drain' or 'close', removing both listeners either way. */
