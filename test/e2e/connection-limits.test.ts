@@ -109,19 +109,19 @@ describe('connection limits', () => {
   });
 
   test('a frame that does not fit in queued_max_request_bytes waits unread while small requests are served', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const holder = await RawConnection.open(broker().kafkaPort);
-    const header = Buffer.alloc(4);
-    header.writeInt32BE(95 * MIB);
-    holder.write(Buffer.concat([header, Buffer.alloc(MIB)]));
-    const waiting = await RawConnection.open(broker().kafkaPort);
-    header.writeInt32BE(20 * MIB);
-    await sleep(500);
-    waiting.write(Buffer.concat([header, Buffer.alloc(20 * MIB)]));
-    const unsent = await settledUnsent(waiting);
-    assert.ok(unsent > 10 * MIB, `the broker stopped reading it (${unsent} bytes unsent)`);
+    // Two 60 MiB frames do not fit in 100MB together: whichever size arrives first is read, the other waits.
+    const pair = await Promise.all([1, 2].map(() => RawConnection.open(broker().kafkaPort)));
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(60 * MIB);
+    for (const connection of pair) connection.write(Buffer.concat([prefix, Buffer.alloc(20 * MIB)]));
+    const unsent = [await settledUnsent(pair[0]!), await settledUnsent(pair[1]!)];
+    const waiting = unsent[0]! > unsent[1]! ? pair[0]! : pair[1]!;
+    const reading = waiting === pair[0] ? pair[1]! : pair[0]!;
+    assert.equal(Math.min(...unsent), 0, `one frame is read as it arrives (${unsent.join(', ')} bytes unsent)`);
+    assert.ok(Math.max(...unsent) > 10 * MIB, `the broker stopped reading the other (${unsent.join(', ')} bytes unsent)`);
     const small = await RawConnection.open(broker().kafkaPort);
     await served(small, 1);
-    holder.close();
+    reading.close();
     await waitFor('the waiting frame read once room was made', 20_000, async () => (waiting.socket.writableLength === 0 ? true : undefined));
     small.close();
     waiting.close();
