@@ -77,6 +77,14 @@ export interface BlinkConfig {
   connectionsMaxIdleMs: number;
   /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
   requestTimeoutMs: number;
+  /** Kafka connections open at once, over every listener; more are closed at once (Kafka's max.connections). */
+  maxConnections: number;
+  /** Kafka connections open at once from one address (Kafka's max.connections.per.ip). */
+  maxConnectionsPerIp: number;
+  /** Per-address replacements of maxConnectionsPerIp (Kafka's max.connections.per.ip.overrides). */
+  maxConnectionsPerIpOverrides: Readonly<Record<string, number>>;
+  /** Request bytes all Kafka connections may hold together, read and not yet handled (Kafka's queued.max.request.bytes); beyond it they stop reading. */
+  queuedMaxRequestBytes: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
@@ -127,6 +135,10 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     client_metrics_max_series: config.clientMetricsMaxSeries,
     connections_max_idle_ms: config.connectionsMaxIdleMs,
     request_timeout_ms: config.requestTimeoutMs,
+    max_connections: config.maxConnections,
+    max_connections_per_ip: config.maxConnectionsPerIp,
+    max_connections_per_ip_overrides: Object.entries(config.maxConnectionsPerIpOverrides).map(([address, count]) => `${address}:${count}`).join(','),
+    queued_max_request_bytes: formatSize(config.queuedMaxRequestBytes),
     admin_token: config.adminToken === null ? null : REDACTED,
     ...describeUplink(config.uplink),
     settings_file: config.settingsFile,

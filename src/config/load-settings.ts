@@ -170,11 +170,21 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     clientMetricsMaxSeries: dto.client_metrics_max_series,
     connectionsMaxIdleMs: dto.connections_max_idle_ms,
     requestTimeoutMs: dto.request_timeout_ms,
+    maxConnections: dto.max_connections,
+    maxConnectionsPerIp: dto.max_connections_per_ip,
+    maxConnectionsPerIpOverrides: Object.freeze(parseConnectionOverrides(dto.max_connections_per_ip_overrides)),
+    queuedMaxRequestBytes: dto.queued_max_request_bytes,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };
   return Object.freeze(config);
+}
+
+/** "10.0.0.1:200,::1:50" as { '10.0.0.1': 200, '::1': 50 }: the count follows the last colon (IPv6 addresses have colons). */
+function parseConnectionOverrides(text: string): Record<string, number> {
+  const entries = text.split(',').filter((entry) => entry !== '');
+  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.lastIndexOf(':')), Number(entry.slice(entry.lastIndexOf(':') + 1))]));
 }
 
 function frozen<T>(items: T[]): T[] {

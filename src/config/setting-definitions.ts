@@ -65,6 +65,13 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   connections_max_idle_ms: { env: 'CONNECTIONS_MAX_IDLE_MS', defaultValue: 600_000, convert: parseDuration },
   // Kafka clients' request.timeout.ms default: a request frame that started must be whole within it.
   request_timeout_ms: { env: 'REQUEST_TIMEOUT_MS', defaultValue: 30_000, convert: parseDuration },
+  // Kafka's max.connections is unbounded by default; Blink keeps a bound (every connection has one).
+  max_connections: { env: 'MAX_CONNECTIONS', defaultValue: 10_000, convert: toNumber },
+  // Kafka's max.connections.per.ip (unbounded) and max.connections.per.ip.overrides defaults.
+  max_connections_per_ip: { env: 'MAX_CONNECTIONS_PER_IP', defaultValue: 2_147_483_647, convert: toNumber },
+  max_connections_per_ip_overrides: { env: 'MAX_CONNECTIONS_PER_IP_OVERRIDES', defaultValue: '', convert: (raw) => toText(raw).replace(/\s+/g, '') },
+  // Kafka's queued.max.request.bytes is unbounded (-1) by default; Blink bounds it (at least one largest frame).
+  queued_max_request_bytes: { env: 'QUEUED_MAX_REQUEST_BYTES', defaultValue: '256MB', convert: parseSize },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.

@@ -44,6 +44,8 @@ const PLUGIN_TIMEOUT_MAX_MS = 60_000;
 /** Kafka's group.max.session.timeout.ms: the longest session a consumer group member may have. */
 const GROUP_SESSION_TIMEOUT_MAX_MS = 1_800_000;
 const MIB = 1024 * 1024;
+/** The largest Kafka request frame read (Kafka's socket.request.max.bytes default; the transport's MAX_FRAME_BYTES). */
+export const SOCKET_REQUEST_MAX_BYTES = 100 * MIB;
 /** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
 const PLUGIN_MEMORY_MIN = 16 * MIB;
 const PLUGIN_MEMORY_MAX = 4096 * MIB;
@@ -226,6 +228,23 @@ export class SettingsDto {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1, { message: 'must be at least 1ms' })
   request_timeout_ms!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: `must be between 1 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 1 and ${INT32_MAX}` })
+  max_connections!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: `must be between 0 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 0 and ${INT32_MAX}` })
+  max_connections_per_ip!: number;
+
+  @Matches(/^$|^[^,]+:\d+(?:,[^,]+:\d+)*$/, { message: 'must be address:count pairs separated by commas (example: 10.0.0.1:200,::1:50)' })
+  max_connections_per_ip_overrides!: string;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(SOCKET_REQUEST_MAX_BYTES, { message: `must be at least ${SOCKET_REQUEST_MAX_BYTES / MIB}MB, the largest request frame (socket.request.max.bytes), or no such frame could ever be read` })
+  queued_max_request_bytes!: number;
 
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })

@@ -3,9 +3,11 @@
  * (Kafka mutes a channel while it handles a request; clients pipeline and rely on order).
  *
  * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
- * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
- * most one frame plus that much); a response is not followed by the next request until the
- * socket has drained. Liveness: `expiry` tells the transport when the connection has had no
+ * is paused once `maxBufferedBytes` of further requests, or MAX_QUEUED_REQUESTS_PER_CONNECTION
+ * requests, are waiting (so a connection holds at most one frame plus that much, plus one
+ * read); a frame's declared size must fit in the budget every connection shares
+ * (queued_max_request_bytes, RequestBudget) before it is read, else the socket is paused until
+ * it fits; a response is not followed by the next request until the socket has drained. Liveness: `expiry` tells the transport when the connection has had no
  * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
  * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
  * client trickling bytes; time the socket spends paused by us does not count).
@@ -50,11 +52,14 @@ import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js
 import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import type { RequestBudget } from './request-budget.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
 
 const PRODUCE_KEY = 0;
+/** Pipelined requests read ahead while one is handled (Kafka reads one at a time per connection; clients pipeline a few). */
+export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
 
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
@@ -62,6 +67,8 @@ const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
+  /** Request bytes all connections may hold together (queued_max_request_bytes); unbounded without it. */
+  readonly requestBudget?: RequestBudget;
 }
 
 /** Why the broker closes a connection on its own. */
@@ -120,7 +127,9 @@ export class KafkaConnection {
     /** Warnings a client causes, shared by every connection (one line per kind per interval). */
     private readonly noise = new RateLimitedLog(logger, clock),
   ) {
-    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes, limits.requestBudget);
+    // Granted from inside another connection's call: go on once that call is over.
+    this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
     this.context = {
       principal: ANONYMOUS_PRINCIPAL,
@@ -185,11 +194,19 @@ export class KafkaConnection {
     this.lastActivityMs = this.clock.nowMs();
     if (!this.decoder.receivingFrame) this.frameStartedMs = null;
     else this.frameStartedMs ??= this.lastActivityMs;
+    if (this.decoder.waitingForBudget) this.socket.pause();
     if (this.busy) {
-      if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
+      if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes || this.decoder.queuedFrames >= MAX_QUEUED_REQUESTS_PER_CONNECTION) this.socket.pause();
       return;
     }
     this.inFlight = this.drainFrames();
+  }
+
+  /** The frame that waited for the budget has its memory: read on, and handle what is complete. */
+  private budgetGranted(): void {
+    if (this.closed) return;
+    if (!this.busy && !this.decoder.waitingForBudget) this.resumeReading();
+    this.onBytes();
   }
 
   /** Reads again; a frame half received while paused gets its full request_timeout_ms from now. */
@@ -209,7 +226,7 @@ export class KafkaConnection {
       this.refuse(err);
     } finally {
       this.busy = false;
-      if (this.socket.isPaused() && !this.closed) this.resumeReading();
+      if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
     }
   }
 

@@ -79,6 +79,10 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerMinCleanableRatio: 0.5,
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
+    queuedMaxRequestBytes: 256 * 1024 ** 2,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 2_147_483_647,
+    maxConnectionsPerIpOverrides: {},
     quotaWindowNum: 11,
     quotaWindowSizeMs: 1000,
     telemetryMaxBytes: 1024 * 1024,
@@ -381,6 +385,10 @@ describe('loaded settings', () => {
       log_cleaner_min_cleanable_ratio: 0.5,
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
+      queued_max_request_bytes: '256MB',
+      max_connections: 10_000,
+      max_connections_per_ip: 2_147_483_647,
+      max_connections_per_ip_overrides: '',
       quota_window_num: 11,
       quota_window_size: '1s',
       telemetry_max_bytes: '1MB',
@@ -407,6 +415,13 @@ describe('loaded settings', () => {
       uplink_group_sync_interval: '5s',
       settings_file: null,
     });
+  });
+
+  it('reads max_connections_per_ip_overrides as Kafka writes them (IPv6 addresses too) and refuses another shape', () => {
+    const config = load({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1:200, ::1:50' } });
+    assert.deepEqual(config.maxConnectionsPerIpOverrides, { '10.0.0.1': 200, '::1': 50 });
+    assert.equal(describeSettings(config).max_connections_per_ip_overrides, '10.0.0.1:200,::1:50');
+    assert.match(rejection({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1=200' } }).message, /max_connections_per_ip_overrides \(env MAX_CONNECTIONS_PER_IP_OVERRIDES\): .* must be address:count pairs/);
   });
 
   it('redacts admin_token when it is set, and never shows its value', () => {
