@@ -3,8 +3,9 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 
 /**
  * Who this broker says it is. A single node is its own controller and the leader of every
- * partition; the advertised port is the one the client connected to, so every listener
- * of `broker_ports` works as a bootstrap address.
+ * partition; the advertised endpoint is that of the listener the client connected to (each
+ * listener has a port of its own), so every listener works as a bootstrap address and a
+ * client is never sent to a listener with another security protocol.
  */
 @Injectable()
 export class ClusterIdentity {
@@ -18,9 +19,10 @@ export class ClusterIdentity {
     return this.config.advertisedHostname;
   }
 
-  /** The broker entry as clients should reach it through `localPort`. */
+  /** The broker entry as clients should reach it through the listener bound to `localPort`. */
   endpoint(localPort: number): { nodeId: number; host: string; port: number } {
-    const port = this.config.brokerPorts.includes(localPort) ? localPort : this.config.brokerPorts[0];
-    return { nodeId: this.nodeId, host: this.advertisedHost, port };
+    const listener = this.config.listeners.find((l) => l.port === localPort) ?? this.config.listeners[0];
+    if (listener === undefined) return { nodeId: this.nodeId, host: this.advertisedHost, port: localPort };
+    return { nodeId: this.nodeId, host: listener.advertisedHost, port: listener.advertisedPort };
   }
 }

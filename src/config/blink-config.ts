@@ -1,3 +1,4 @@
+import type { ListenerConfig } from './listeners.js';
 import { formatDuration, formatSize } from './units.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -11,6 +12,36 @@ export type FsyncPolicy = (typeof FSYNC_POLICIES)[number];
 /** What a plugin's refusal does to its batch: refuse the whole batch, or store the other records. */
 export const PLUGIN_REJECT_MODES = ['reject-batch', 'drop-record'] as const;
 export type PluginRejectMode = (typeof PLUGIN_REJECT_MODES)[number];
+
+/** Kafka's ssl.client.auth: whether a TLS listener asks for, or demands, a client certificate. */
+export const SSL_CLIENT_AUTH_MODES = ['none', 'requested', 'required'] as const;
+export type SslClientAuth = (typeof SSL_CLIENT_AUTH_MODES)[number];
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+export interface SslConfig {
+  /** Absolute PEM paths; null when unset (then no listener may use SSL or SASL_SSL). */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  readonly caFile: string | null;
+  readonly clientAuth: SslClientAuth;
+}
+
+export interface SaslUser {
+  readonly name: string;
+  readonly password: string;
+}
+
+export interface SaslConfig {
+  readonly enabledMechanisms: readonly SaslMechanism[];
+  /** Users provisioned at boot from sasl_users / SASL_USERS (secret: never logged). */
+  readonly users: readonly SaslUser[];
+  /** Absolute path of a directory of password files named after their users, or null. */
+  readonly usersDir: string | null;
+  /** Kafka's connections.max.reauth.ms: 0 means a session lasts as long as its connection. */
+  readonly maxReauthMs: number;
+  readonly failedAuthenticationDelayMs: number;
+}
 
 /** Injection token for the validated, frozen `BlinkConfig` (see `SettingsModule.forRoot`). */
 export const BLINK_CONFIG = Symbol('BLINK_CONFIG');
@@ -62,6 +93,12 @@ export interface BlinkConfig {
   metricsMaxEntities: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
+  /** Every Kafka listener (from `listeners`, or one PLAINTEXT listener per port of `broker_ports`). */
+  listeners: ListenerConfig[];
+  /** The raw listener settings, as the operator wrote them (for describeSettings). */
+  listenerSettings: { listeners: string; advertisedListeners: string; protocolMap: string };
+  ssl: SslConfig;
+  sasl: SaslConfig;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
   settingsFile: string | null;
 }
@@ -101,6 +138,18 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
+    listeners: config.listenerSettings.listeners,
+    advertised_listeners: config.listenerSettings.advertisedListeners,
+    listener_security_protocol_map: config.listenerSettings.protocolMap,
+    ssl_cert_file: config.ssl.certFile,
+    ssl_key_file: config.ssl.keyFile,
+    ssl_ca_file: config.ssl.caFile,
+    ssl_client_auth: config.ssl.clientAuth,
+    sasl_enabled_mechanisms: [...config.sasl.enabledMechanisms],
+    sasl_users: config.sasl.users.length === 0 ? null : REDACTED,
+    sasl_users_dir: config.sasl.usersDir,
+    connections_max_reauth_ms: config.sasl.maxReauthMs,
+    connection_failed_authentication_delay_ms: config.sasl.failedAuthenticationDelayMs,
     settings_file: config.settingsFile,
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
-import { REDACTED, type BlinkConfig } from './blink-config.js';
+import { REDACTED, type BlinkConfig, type SaslMechanism, type SaslUser } from './blink-config.js';
+import { parseListeners, type ListenerConfig } from './listeners.js';
 import { parseCommandLine } from './command-line.js';
 import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
@@ -42,9 +43,18 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
   const file = readSettingsFile(commandLine.settingsPath, input.cwd);
   const merged = mergeSources(file, input.env);
-  const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...heartbeatProblems(merged), ...file.problems];
+  const { listeners, problems: listenerProblems } = listenersOf(merged);
+  const problems = [
+    ...commandLine.problems,
+    ...merged.problems,
+    ...listenerProblems,
+    ...portClashProblems(merged, listeners),
+    ...tlsProblems(merged.dto, listeners),
+    ...heartbeatProblems(merged),
+    ...file.problems,
+  ];
   if (problems.length > 0) throw new SettingsError(file.label, problems);
-  return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
+  return toBlinkConfig(merged.dto, listeners, file.absolutePath, input.cwd);
 }
 
 function mergeSources(file: SettingsFile, env: LoadSettingsInput['env']): MergedSettings {
@@ -103,20 +113,60 @@ function heartbeatProblems({ dto, sources, rejected }: MergedSettings): string[]
   ];
 }
 
-/** The REST listener and a Kafka listener cannot bind the same port. */
-function portClashProblems({ dto, sources, rejected }: MergedSettings): string[] {
-  if (rejected.has('rest_port') || rejected.has('broker_ports')) return [];
-  if (!dto.broker_ports.includes(dto.rest_port)) return [];
-  return [
-    `rest_port (${sources.rest_port}): ${dto.rest_port} clashes with broker_ports (${sources.broker_ports})`,
-  ];
+const LISTENER_KEYS: readonly SettingKey[] = ['listeners', 'advertised_listeners', 'listener_security_protocol_map', 'broker_ports'];
+
+function listenersOf({ dto, rejected }: MergedSettings): { listeners: ListenerConfig[]; problems: string[] } {
+  if (LISTENER_KEYS.some((key) => rejected.has(key))) return { listeners: [], problems: [] };
+  return parseListeners({
+    listeners: dto.listeners,
+    advertisedListeners: dto.advertised_listeners,
+    protocolMap: dto.listener_security_protocol_map,
+    brokerPorts: dto.broker_ports,
+    kafkaHostname: dto.kafka_hostname,
+    advertisedHostname: dto.advertised_hostname,
+  });
 }
 
-function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: string): BlinkConfig {
+/** The REST listener and a Kafka listener cannot bind the same port. */
+function portClashProblems({ dto, sources, rejected }: MergedSettings, listeners: readonly ListenerConfig[]): string[] {
+  if (rejected.has('rest_port') || !listeners.some((listener) => listener.port === dto.rest_port)) return [];
+  const kafkaSource = dto.listeners === '' ? `broker_ports (${sources.broker_ports})` : `listeners (${sources.listeners})`;
+  return [`rest_port (${sources.rest_port}): ${dto.rest_port} clashes with ${kafkaSource}`];
+}
+
+/** A TLS listener needs a certificate and its key; client authentication needs the CA to check against. */
+function tlsProblems(dto: SettingsDto, listeners: readonly ListenerConfig[]): string[] {
+  const tls = listeners.filter((listener) => listener.securityProtocol === 'SSL' || listener.securityProtocol === 'SASL_SSL');
+  if (tls.length === 0) return [];
+  const problems: string[] = [];
+  if (dto.ssl_cert_file === '' || dto.ssl_key_file === '') {
+    problems.push(`listeners: ${tls.map((l) => l.name).join(', ')} use TLS, which needs ssl_cert_file and ssl_key_file`);
+  }
+  if (dto.ssl_client_auth !== 'none' && dto.ssl_ca_file === '') problems.push(`ssl_client_auth: ${dto.ssl_client_auth} needs ssl_ca_file`);
+  return problems;
+}
+
+/** `name:password,…` into users; the DTO has already checked the form. */
+function saslUsers(text: string): SaslUser[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      return { name: entry.slice(0, colon), password: entry.slice(colon + 1) };
+    });
+}
+
+function optionalPath(cwd: string, path: string): string | null {
+  return path === '' ? null : resolve(cwd, path);
+}
+
+function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFile: string | null, cwd: string): BlinkConfig {
   const config: BlinkConfig = {
     maxMemoryBytes: dto.max_memory,
     retentionMs: dto.retention,
-    brokerPorts: frozen([...dto.broker_ports]),
+    brokerPorts: frozen(listeners.map((listener) => listener.port)),
     restPort: dto.rest_port,
     kafkaHostname: dto.kafka_hostname,
     advertisedHostname: dto.advertised_hostname,
@@ -143,6 +193,25 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     logCleanerBackoffMs: dto.log_cleaner_backoff,
     metricsMaxEntities: dto.metrics_max_entities,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
+    listeners: frozen(listeners.map((listener) => Object.freeze(listener))),
+    listenerSettings: Object.freeze({
+      listeners: dto.listeners,
+      advertisedListeners: dto.advertised_listeners,
+      protocolMap: dto.listener_security_protocol_map,
+    }),
+    ssl: Object.freeze({
+      certFile: optionalPath(cwd, dto.ssl_cert_file),
+      keyFile: optionalPath(cwd, dto.ssl_key_file),
+      caFile: optionalPath(cwd, dto.ssl_ca_file),
+      clientAuth: dto.ssl_client_auth,
+    }),
+    sasl: Object.freeze({
+      enabledMechanisms: frozen(dto.sasl_enabled_mechanisms as SaslMechanism[]),
+      users: frozen(saslUsers(dto.sasl_users)),
+      usersDir: optionalPath(cwd, dto.sasl_users_dir),
+      maxReauthMs: dto.connections_max_reauth_ms,
+      failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
+    }),
     settingsFile,
   };
   return Object.freeze(config);

@@ -26,6 +26,13 @@ export const OFFSETS_DIRECTORY = '__consumer_offsets';
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
+/**
+ * The folder of security state (SCRAM credentials, written by
+ * authentication/scram-credential-store.ts): kept in both storage modes, since users must
+ * survive a restart even when records do not.
+ */
+export const SECURITY_DIRECTORY = '__security';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */

@@ -12,6 +12,7 @@ import { LeaveGroupHandler } from './13-leave-group.handler.js';
 import { SyncGroupHandler } from './14-sync-group.handler.js';
 import { DescribeGroupsHandler } from './15-describe-groups.handler.js';
 import { ListGroupsHandler } from './16-list-groups.handler.js';
+import { SaslHandshakeHandler } from './17-sasl-handshake.handler.js';
 import { ApiVersionsHandler } from './18-api-versions.handler.js';
 import { CreateTopicsHandler } from './19-create-topics.handler.js';
 import { DeleteTopicsHandler } from './20-delete-topics.handler.js';
@@ -29,6 +30,7 @@ import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.h
 import { AlterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.handler.js';
 import { ListPartitionReassignmentsHandler } from './46-list-partition-reassignments.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
+import { UserScramCredentialsHandler } from './50-describe-user-scram-credentials.handler.js';
 import { DescribeQuorumHandler } from './55-describe-quorum.handler.js';
 import { UpdateFeaturesHandler } from './57-update-features.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
@@ -52,6 +54,7 @@ export const KAFKA_HANDLERS = [
   SyncGroupHandler,
   DescribeGroupsHandler,
   ListGroupsHandler,
+  SaslHandshakeHandler,
   ApiVersionsHandler,
   CreateTopicsHandler,
   DeleteTopicsHandler,
@@ -69,6 +72,7 @@ export const KAFKA_HANDLERS = [
   AlterPartitionReassignmentsHandler,
   ListPartitionReassignmentsHandler,
   OffsetDeleteHandler,
+  UserScramCredentialsHandler,
   DescribeQuorumHandler,
   UpdateFeaturesHandler,
   DescribeClusterHandler,

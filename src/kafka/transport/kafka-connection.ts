@@ -25,6 +25,7 @@ import { KafkaReader } from '../../wire/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
+import type { GateOutcome, SaslGate } from './sasl-gate.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -78,6 +79,8 @@ export class KafkaConnection {
     private readonly clock: Clock,
     /** Who the client is; replaced (never mutated) when the connection authenticates. */
     private context: ConnectionContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
+    /** SASL listeners: authentication in front of the handlers. */
+    private readonly gate?: SaslGate,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -132,6 +135,11 @@ export class KafkaConnection {
 
   private async handleFrame(frame: Buffer): Promise<void> {
     const startedAt = performance.now();
+    const gated = this.gate?.admit(frame, this.context);
+    if (gated !== undefined && gated.kind !== 'pass') {
+      await this.applyGate(gated);
+      return;
+    }
     const reader = new KafkaReader(frame);
     const header = readRequestHeader(reader);
     const api = this.registry.get(header.apiKey);
@@ -155,6 +163,16 @@ export class KafkaConnection {
       await this.answerFailure(api, request, err);
     }
     this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
+  }
+
+  /** The gate's answer: its frames, then the new context, or (after a delay) the close. */
+  private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
+    if (outcome.kind === 'answer') await this.write(outcome.frames);
+    if (outcome.kind === 'answer' && outcome.context !== undefined) this.context = outcome.context;
+    const close = outcome.kind === 'close' ? outcome : outcome.close;
+    if (close === undefined) return;
+    if (close.afterMs > 0) await new Promise<void>((resolve) => this.clock.schedule(close.afterMs, resolve));
+    throw new UnanswerableRequestError(close.reason);
   }
 
   private async respond(api: RegisteredApi, header: RequestHeader, body: unknown): Promise<void> {

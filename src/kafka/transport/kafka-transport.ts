@@ -1,23 +1,28 @@
 /**
  * KafkaTransport: a custom Nest microservice transport that speaks the Kafka wire protocol
- * on every port of `broker_ports`. It collects the @KafkaApi handlers into the ApiRegistry
+ * on every listener (`listeners`, or each port of `broker_ports` as PLAINTEXT); SSL and
+ * SASL_SSL listeners run TLS, SASL_* listeners put a SaslGate in front of the handlers. It collects the @KafkaApi handlers into the ApiRegistry
  * (so ApiVersions advertises exactly what is handled) and hands each socket to a
  * KafkaConnection. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
-import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
+import { BLINK_CONFIG, type BlinkConfig, type ListenerConfig } from '../../config/settings.js';
+import { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/connection-context.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
 import { ApiRegistry } from './api-registry.js';
 import { disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
 import type { KafkaRequest } from './kafka-request.js';
+import { SaslGate } from './sasl-gate.js';
+import { TlsCertificates } from './tls-listener.js';
 
 /** Kafka's socket.request.max.bytes default. */
 export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -32,6 +37,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly servers: NetServer[] = [];
   private readonly connections = new Set<KafkaConnection>();
   private readonly log = new Logger('KafkaTransport');
+  private tls: TlsCertificates | null = null;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -40,6 +46,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly probe: KafkaProbe,
     private readonly listenerStatus: ListenerStatus,
     private readonly clock: Clock,
+    private readonly credentials: ScramCredentialStore,
   ) {
     super();
   }
@@ -47,7 +54,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       this.registerHandlers();
-      for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
+      for (const listener of this.config.listeners) this.servers.push(await this.bind(listener));
       this.listenerStatus.listening();
       callback();
     } catch (err) {
@@ -58,6 +65,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     this.listenerStatus.closed();
     for (const server of this.servers) server.close();
+    this.tls?.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
     let grace: Timer | undefined;
@@ -95,19 +103,30 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
   }
 
-  private bind(port: number): Promise<NetServer> {
+  private bind(listener: ListenerConfig): Promise<NetServer> {
+    const { name, securityProtocol, host, port } = listener;
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.accept(socket));
+      const server = securityProtocol.endsWith('SSL')
+        ? this.tlsCertificates().createServer((socket, principal) => this.accept(socket, listener, principal))
+        : createServer((socket) => this.accept(socket, listener, null));
       server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
-      server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
-      server.listen(port, this.config.kafkaHostname, () => {
-        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${port}`);
+      server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
+      server.listen(port, host, () => {
+        this.log.log(`Kafka listener ${name} (${securityProtocol}) on ${host}:${port}`);
         resolve(server);
       });
     });
   }
 
-  private accept(socket: import('node:net').Socket): void {
+  private tlsCertificates(): TlsCertificates {
+    this.tls ??= new TlsCertificates(this.config.ssl, this.log);
+    return this.tls;
+  }
+
+  private accept(socket: Socket, listener: ListenerConfig, certificatePrincipal: string | null): void {
+    const host = socket.remoteAddress ?? '';
+    const context = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol, host };
+    const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.credentials, this.clock) : undefined;
     const connection = new KafkaConnection(
       socket,
       this.registry,
@@ -115,6 +134,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.log,
       this.probe,
       this.clock,
+      context,
+      gate,
     );
     this.connections.add(connection);
     this.probe.connectionOpened();
