@@ -27,7 +27,8 @@ export interface ScramCredential {
 const KEY_BYTES: Readonly<Record<ScramHash, number>> = { sha1: 20, sha256: 32, sha512: 64 };
 
 export function saltedPassword(hash: ScramHash, password: string, salt: Buffer, iterations: number): Buffer {
-  return pbkdf2Sync(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, KEY_BYTES[hash], hash);
+  // As Kafka's ScramFormatter: the password's UTF-8 bytes, no SASLprep.
+  return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, KEY_BYTES[hash], hash);
 }
 
 /** The credential stored for a salted password (what AlterUserScramCredentials sends, and what boot-time users get). */
@@ -91,7 +92,8 @@ export function verifyClientFinal(
   const nonce = attributes.get('r');
   if (proofAt < 0 || proof === undefined || nonce === undefined) throw new ScramFormatError('invalid client-final message');
   if (attributes.get('c') !== Buffer.from(first.gs2Header).toString('base64')) throw new ScramFormatError('channel binding differs');
-  if (!serverFirstMessage.startsWith(`r=${nonce},`) || !nonce.startsWith(first.clientNonce)) throw new ScramFormatError('nonce differs');
+  // As Kafka's ScramSaslServer: the nonce must end with the server-first nonce (librdkafka 2.0 repeats the client part before it).
+  if (!nonce.endsWith(serverFirstMessage.slice(2, serverFirstMessage.indexOf(',')))) throw new ScramFormatError('nonce differs');
   const authMessage = `${first.bare},${serverFirstMessage},${clientFinal.slice(0, proofAt)}`;
   const clientSignature = hmac(hash, credential.storedKey, authMessage);
   const clientKey = xor(Buffer.from(proof, 'base64'), clientSignature);
