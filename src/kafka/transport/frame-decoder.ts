@@ -13,7 +13,8 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Raised once a SASL connection has authenticated (Kafka's sasl.server.max.receive.size applies before). */
+  constructor(public maxFrameBytes: number) {}
 
   get bufferedBytes(): number {
     return this.buffered;

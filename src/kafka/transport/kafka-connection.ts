@@ -25,7 +25,7 @@ import { KafkaReader } from '../../wire/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
-import type { GateOutcome, SaslGate } from './sasl-gate.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -82,7 +82,7 @@ export class KafkaConnection {
     /** SASL listeners: authentication in front of the handlers. */
     private readonly gate?: SaslGate,
   ) {
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
@@ -168,7 +168,10 @@ export class KafkaConnection {
   /** The gate's answer: its frames, then the new context, or (after a delay) the close. */
   private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
     if (outcome.kind === 'answer') await this.write(outcome.frames);
-    if (outcome.kind === 'answer' && outcome.context !== undefined) this.context = outcome.context;
+    if (outcome.kind === 'answer' && outcome.context !== undefined) {
+      this.context = outcome.context;
+      this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
+    }
     const close = outcome.kind === 'close' ? outcome : outcome.close;
     if (close === undefined) return;
     if (close.afterMs > 0) await new Promise<void>((resolve) => this.clock.schedule(close.afterMs, resolve));

@@ -33,7 +33,7 @@ export type GateOutcome =
   | { readonly kind: 'close'; readonly afterMs: number; readonly reason: string };
 
 const PASS: GateOutcome = { kind: 'pass' };
-/** Kafka's sasl.server.max.receive.size: the largest frame an unauthenticated client may send. */
+/** Kafka's sasl.server.max.receive.size: the largest frame an unauthenticated client may send (the connection's frame decoder enforces it). */
 export const MAX_UNAUTHENTICATED_FRAME_BYTES = 524_288;
 const FIRST_REAUTH_HANDSHAKE_VERSION = 1;
 const FIRST_SESSION_LIFETIME_VERSION = 1;
@@ -60,9 +60,6 @@ export class SaslGate {
 
   admit(frame: Buffer, context: ConnectionContext): GateOutcome {
     if (this.state.name === 'raw-tokens') return this.rawToken(frame, this.state.server, this.state.mechanism, context);
-    if (this.state.name !== 'authenticated' && frame.length > MAX_UNAUTHENTICATED_FRAME_BYTES) {
-      return { kind: 'close', afterMs: 0, reason: `a ${frame.length}-byte request before authentication` };
-    }
     const reader = new KafkaReader(frame);
     const header = readRequestHeader(reader);
     switch (this.state.name) {
@@ -122,7 +119,6 @@ export class SaslGate {
 
   /** v0 framing: the frame is the token itself, and so is the answer (size-prefixed, possibly empty). */
   private rawToken(token: Buffer, server: SaslServer, mechanism: string, context: ConnectionContext): GateOutcome {
-    if (token.length > MAX_UNAUTHENTICATED_FRAME_BYTES) return { kind: 'close', afterMs: 0, reason: `a ${token.length}-byte SASL token` };
     try {
       const step = server.evaluate(token);
       const frames = [sizePrefix(step.challenge.length), step.challenge];

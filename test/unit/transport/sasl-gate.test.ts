@@ -159,3 +159,20 @@ describe('SaslGate, session lifetime and re-authentication', () => {
     assert.equal(authenticate.errorMessage, 'Authentication failed during re-authentication due to invalid credentials with SASL mechanism PLAIN');
   });
 });
+
+describe('SaslGate, bounds', () => {
+  it('closes a connection that sends a frame over 512 KiB before login, and takes large frames after it', async () => {
+    const before = connect();
+    const tooLarge = Buffer.alloc(4);
+    tooLarge.writeInt32BE(524_289);
+    before.socket.receive(tooLarge);
+    await settle();
+    assert.equal(before.socket.destroyed, true);
+
+    const after = connect();
+    await loginV1(after.socket);
+    after.socket.receive(tooLarge);
+    await settle();
+    assert.equal(after.socket.destroyed, false, 'the authenticated connection waits for the rest of the frame');
+  });
+});
