@@ -9,17 +9,19 @@
  *   confluent-kafka 2.x (librdkafka 2.16): SASL_SSL/SCRAM-SHA-512;
  *   Kafka's kafka-configs creates a SCRAM user, which the Java producer then uses over SASL_SSL,
  *   and which survives a restart;
+ * a renewed certificate served without a restart,
  * plus what must be refused: a wrong password and an unknown user (same message), a mechanism
  * that is not enabled, a request before authentication.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import kafkajs from './clients/kafkajs-lib.js';
-import { describeRun, freePorts, run, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { describeRun, freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { VENV_PYTHON } from './clients/python.js';
 import { apiVersionsRequest, RawConnection } from './raw-kafka.js';
 import { runKafkaTool } from './support/kafka-tools.js';
@@ -276,6 +278,32 @@ describe('SCRAM users from kafka-configs (Java)', () => {
     assert.match(offsets.stdout, /offset 200\b/, describeRun('kcat -Q', offsets));
   });
 });
+
+describe('TLS certificate reload', () => {
+  test('a renewed certificate is served to new connections without a restart', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.equal(await serverCertificateCn(), 'localhost');
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'renewed.key', '-out', 'renewed.csr', '-subj', '/CN=renewed');
+    openssl('x509', '-req', '-in', 'renewed.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'renewed.pem', '-days', '2', '-extfile', 'server.ext');
+    renameSync(join(dir, 'renewed.key'), join(dir, 'server.key'));
+    renameSync(join(dir, 'renewed.pem'), join(dir, 'server.pem'));
+    await waitFor('the renewed certificate', 20_000, async () => ((await serverCertificateCn()) === 'renewed' ? true : undefined), 250);
+    await kcatRoundTrip(ports.saslSsl, kcatSecurity('SASL_SSL', 'PLAIN'), 'kcat-renewed');
+  });
+});
+
+/** The CN of the certificate the SSL listener presents to a new connection (checked against the test CA). */
+function serverCertificateCn(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: HOST, port: ports.ssl, ca: readFileSync(join(dir, 'ca.pem')) }, () => {
+      const cn = socket.getPeerCertificate().subject.CN;
+      socket.destroy();
+      resolve(Array.isArray(cn) ? cn.join(',') : String(cn));
+    });
+    socket.setTimeout(5_000, () => socket.destroy(new Error('TLS handshake timed out')));
+    socket.once('error', reject);
+  });
+}
 
 /** SaslHandshake v1 request, request header v1: written by hand from Kafka's spec. */
 function saslHandshakeV1(correlationId: number, mechanism: string): Buffer {

@@ -24,6 +24,7 @@ import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
 import { DescribeLogDirsHandler } from './35-describe-log-dirs.handler.js';
 import { CreatePartitionsHandler } from './37-create-partitions.handler.js';
+import { DelegationTokensHandler } from './38-create-delegation-token.handler.js';
 import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
 import { ElectLeadersHandler } from './43-elect-leaders.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
@@ -66,6 +67,7 @@ export const KAFKA_HANDLERS = [
   AlterReplicaLogDirsHandler,
   DescribeLogDirsHandler,
   CreatePartitionsHandler,
+  DelegationTokensHandler,
   DeleteGroupsHandler,
   ElectLeadersHandler,
   IncrementalAlterConfigsHandler,
