@@ -45,6 +45,16 @@ export function batchSizeAt(buf: Buffer, at: number): number {
   return BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
 }
 
+/** Bytes of a batch header needed to know its offsets and size: up to lastOffsetDelta (23..27). */
+export const BATCH_OFFSETS_HEADER_BYTES = 27;
+
+/** Size and offsets of the batch at `at`, from its first 27 bytes (no CRC check), or null if fewer remain. */
+export function peekBatchOffsets(buffer: Buffer, at: number): { baseOffset: number; lastOffset: number; sizeBytes: number } | null {
+  if (buffer.length - at < BATCH_OFFSETS_HEADER_BYTES) return null;
+  const baseOffset = readInt64(buffer, at);
+  return { baseOffset, lastOffset: baseOffset + buffer.readInt32BE(at + 23), sizeBytes: BATCH_LOG_OVERHEAD + buffer.readInt32BE(at + 8) };
+}
+
 /** Magic byte of the batch (or legacy message) at `at`; both formats keep it at byte 16. */
 export function magicAt(buf: Buffer, at: number): number {
   return buf.readInt8(at + MAGIC_OFFSET);

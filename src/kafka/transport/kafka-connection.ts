@@ -11,19 +11,25 @@
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
  * frame (bad size, header or body) closes the connection.
+ *
+ * Quota mute (ConnectionContext.muteUntil, KIP-219): a handler that throttles its client has
+ * its response sent at once; the next request is then not handled before the mute ends
+ * (its bytes are read ahead within the same bound). A close ends the wait.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
-import { anonymousContext, type ConnectionContext } from '../../common/connection-context.js';
+import { anonymousContext, type ConnectionContext as SecurityContext } from '../../common/connection-context.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
+import { parsePrincipal, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
 
@@ -69,6 +75,8 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  private mutedUntilMs = 0;
+  private readonly context: ConnectionContext;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -78,11 +86,23 @@ export class KafkaConnection {
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
     /** Who the client is; replaced (never mutated) when the connection authenticates. */
-    private context: ConnectionContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
+    private security: SecurityContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
     /** SASL listeners: authentication in front of the handlers. */
     private readonly gate?: SaslGate,
   ) {
     this.decoder = new FrameDecoder(gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES));
+    const login = () => this.security.principal;
+    this.context = {
+      // The principal of `security`, as quotas and telemetry read it: always the same login.
+      get principal(): KafkaPrincipal {
+        return parsePrincipal(login());
+      },
+      clientPort: socket.remotePort ?? 0,
+      clientSoftware: null,
+      muteUntil: (atMs) => {
+        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
+      },
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
@@ -123,7 +143,8 @@ export class KafkaConnection {
     this.busy = true;
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        await this.handleFrame(frame);
+        await this.unmuted();
+        if (!this.closed) await this.handleFrame(frame);
       }
     } catch (err) {
       this.refuse(err);
@@ -135,7 +156,7 @@ export class KafkaConnection {
 
   private async handleFrame(frame: Buffer): Promise<void> {
     const startedAt = performance.now();
-    const gated = this.gate?.admit(frame, this.context);
+    const gated = this.gate?.admit(frame, this.security);
     if (gated !== undefined && gated.kind !== 'pass') {
       await this.applyGate(gated);
       return;
@@ -154,7 +175,8 @@ export class KafkaConnection {
       localPort: this.socket.localPort ?? 0,
       clientHost: this.socket.remoteAddress ?? '',
       receivedAtMs: this.clock.nowMs(),
-      context: this.context,
+      connection: this.context,
+      context: this.security,
     };
     try {
       const response = await api.invoke(request);
@@ -169,7 +191,7 @@ export class KafkaConnection {
   private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
     if (outcome.kind === 'answer') await this.write(outcome.frames);
     if (outcome.kind === 'answer' && outcome.context !== undefined) {
-      this.context = outcome.context;
+      this.security = outcome.context;
       this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
     }
     const close = outcome.kind === 'close' ? outcome : outcome.close;
@@ -244,6 +266,21 @@ export class KafkaConnection {
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
     if (this.socket.writableNeedDrain) await this.drained();
+  }
+
+  /** Resolves once the quota mute has ended, or the connection closed. */
+  private unmuted(): Promise<void> {
+    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        timer.cancel();
+        this.socket.off('close', done);
+        resolve();
+      };
+      const timer = this.clock.schedule(waitMs, done);
+      this.socket.on('close', done);
+    });
   }
 
   /** Resolves on 'drain' or 'close', removing both listeners either way. */

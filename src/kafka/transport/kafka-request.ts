@@ -1,5 +1,6 @@
-import type { ConnectionContext } from '../../common/connection-context.js';
+import type { ConnectionContext as SecurityContext } from '../../common/connection-context.js';
 import type { RequestHeader } from '../../wire/headers.js';
+import type { ConnectionContext } from './connection-context.js';
 
 /** The data a Kafka handler receives: the decoded body plus where it came from. */
 export interface KafkaRequest<Body> {
@@ -10,8 +11,14 @@ export interface KafkaRequest<Body> {
   /** The client's IP address (DescribeGroups reports it per member). */
   readonly clientHost: string;
   readonly receivedAtMs: number;
-  /** Who sent it (principal, listener, security protocol, host) as it stands when the request arrives. */
-  readonly context: ConnectionContext;
+  /** The connection it came on: principal, client software, and the quota mute (connection-context.ts). */
+  readonly connection: ConnectionContext;
+  /**
+   * Who sent it, for authorization: principal (`User:alice`), listener, security protocol and
+   * host, as they stand when the request arrives. `connection.principal` is the same login
+   * in KafkaPrincipal form (quotas and telemetry read that one).
+   */
+  readonly context: SecurityContext;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -27,6 +27,7 @@ import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
+import { transactionStack, type TransactionStack } from '../../support/transactions.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -45,6 +46,8 @@ export interface Domain {
   readonly parking: FetchParking;
   readonly fetcher: FetchService;
   readonly offsets: OffsetLookup;
+  /** The transaction coordinator the produce step checks transactional batches with. */
+  readonly transactions: TransactionStack;
 }
 
 export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS, coldTiers: ColdTierFactory | null = null): Domain {
@@ -62,7 +65,8 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const topics = new TopicsService(registry, retention, cluster, config);
   const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
   const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));
-  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
+  const transactions = transactionStack(config, registry, clock);
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, transactions.coordinator);
   const parking = new FetchParking(clock);
   const fetchProbe = new FetchProbe(
     parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
@@ -81,5 +85,6 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     parking,
     fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),
+    transactions,
   };
 }

@@ -45,8 +45,9 @@ function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, m
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock());
-  return { socket, connection, handled };
+  const clock = new FakeClock();
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock);
+  return { socket, connection, handled, clock };
 }
 
 /** A promise the test settles by hand. */
@@ -113,6 +114,46 @@ describe('KafkaConnection (fake socket)', () => {
     await connection.idle();
     assert.equal(socket.isPaused(), false, 'resumed once the queued requests are answered');
     assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3, 4, 5]);
+  });
+
+  it('sends a throttled response at once, then handles no further request until the quota mute ends (KIP-219)', async () => {
+    const started: string[] = [];
+    const { socket, connection, clock } = connect([
+      served(FindCoordinatorApi, 0, 2, (request) => {
+        const key = (request.body as FindCoordinatorRequest).key;
+        started.push(key);
+        assert.equal(request.connection.principal.name, 'ANONYMOUS');
+        if (key === '1') request.connection.muteUntil(clock.nowMs() + 500);
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1], 'the throttled response is not held back');
+    assert.deepEqual(started, ['1'], 'the next request waits for the mute');
+    await clock.advanceAndSettle(499);
+    assert.deepEqual(started, ['1']);
+    await clock.advanceAndSettle(1);
+    await connection.idle();
+    assert.deepEqual(started, ['1', '2']);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2]);
+  });
+
+  it('ends a quota mute early when the connection closes', async () => {
+    const started: string[] = [];
+    const { socket, connection, clock } = connect([
+      served(FindCoordinatorApi, 0, 2, (request) => {
+        started.push((request.body as FindCoordinatorRequest).key);
+        request.connection.muteUntil(clock.nowMs() + 60_000);
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.emit('close');
+    await connection.idle();
+    assert.deepEqual(started, ['1'], 'nothing more is handled on a closed connection');
+    assert.equal(clock.pendingTimers, 0, 'the mute timer is cancelled');
   });
 
   it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
