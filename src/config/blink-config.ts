@@ -25,6 +25,8 @@ export interface SslConfig {
   readonly keyFile: string | null;
   readonly caFile: string | null;
   readonly clientAuth: SslClientAuth;
+  /** Kafka's ssl.principal.mapping.rules, checked at boot (common/ssl-principal-mapping.ts). */
+  readonly principalMappingRules: string;
 }
 
 export interface SaslUser {
@@ -163,6 +165,7 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     ssl_key_file: config.ssl.keyFile,
     ssl_ca_file: config.ssl.caFile,
     ssl_client_auth: config.ssl.clientAuth,
+    ssl_principal_mapping_rules: config.ssl.principalMappingRules,
     sasl_enabled_mechanisms: [...config.sasl.enabledMechanisms],
     sasl_users: config.sasl.users.length === 0 ? null : REDACTED,
     sasl_users_dir: config.sasl.usersDir,

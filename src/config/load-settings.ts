@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
 import { REDACTED, type BlinkConfig, type SaslMechanism, type SaslUser } from './blink-config.js';
 import { parseListeners, type ListenerConfig } from './listeners.js';
+import { InvalidMappingRules, parsePrincipalMappingRules } from '../common/ssl-principal-mapping.js';
 import { parseCommandLine } from './command-line.js';
 import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
@@ -50,6 +51,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
     ...listenerProblems,
     ...portClashProblems(merged, listeners),
     ...tlsProblems(merged.dto, listeners),
+    ...mappingRuleProblems(merged),
     ...heartbeatProblems(merged),
     ...file.problems,
   ];
@@ -146,6 +148,17 @@ function tlsProblems(dto: SettingsDto, listeners: readonly ListenerConfig[]): st
   return problems;
 }
 
+function mappingRuleProblems({ dto, rejected }: MergedSettings): string[] {
+  if (rejected.has('ssl_principal_mapping_rules')) return [];
+  try {
+    parsePrincipalMappingRules(dto.ssl_principal_mapping_rules);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidMappingRules)) throw error;
+    return [`ssl_principal_mapping_rules: ${error.message}`];
+  }
+}
+
 /** `name:password,…` into users; the DTO has already checked the form. */
 function saslUsers(text: string): SaslUser[] {
   return text
@@ -210,6 +223,7 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
       keyFile: optionalPath(cwd, dto.ssl_key_file),
       caFile: optionalPath(cwd, dto.ssl_ca_file),
       clientAuth: dto.ssl_client_auth,
+      principalMappingRules: dto.ssl_principal_mapping_rules,
     }),
     sasl: Object.freeze({
       enabledMechanisms: frozen(dto.sasl_enabled_mechanisms as SaslMechanism[]),

@@ -69,6 +69,7 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   ssl_cert_file: { env: 'SSL_CERT_FILE', defaultValue: '', convert: toText },
   ssl_key_file: { env: 'SSL_KEY_FILE', defaultValue: '', convert: toText },
   ssl_ca_file: { env: 'SSL_CA_FILE', defaultValue: '', convert: toText },
+  ssl_principal_mapping_rules: { env: 'SSL_PRINCIPAL_MAPPING_RULES', defaultValue: 'DEFAULT', convert: toText },
   ssl_client_auth: { env: 'SSL_CLIENT_AUTH', defaultValue: 'none', convert: (raw) => toLowerText(raw) as SslClientAuth },
   sasl_enabled_mechanisms: {
     env: 'SASL_ENABLED_MECHANISMS',

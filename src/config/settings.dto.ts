@@ -233,6 +233,9 @@ export class SettingsDto {
   @IsString({ message: 'must be a file path' })
   ssl_ca_file!: string;
 
+  @IsString({ message: 'must be Kafka mapping rules (RULE:regex/replacement/[L|U],…,DEFAULT)' })
+  ssl_principal_mapping_rules!: string;
+
   @IsIn(SSL_CLIENT_AUTH_MODES, { message: `must be one of ${SSL_CLIENT_AUTH_MODES.join(', ')}` })
   ssl_client_auth!: SslClientAuth;
 

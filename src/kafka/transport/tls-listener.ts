@@ -4,12 +4,13 @@
  * `ssl_ca_file`. The files are polled and, when one changes, every TLS listener takes the new
  * certificate for its next handshakes (a renewed certificate needs no restart; established
  * connections keep theirs). A client certificate makes the principal `User:<DN>` in RFC 2253
- * form (CN first), as Kafka's default ssl.principal.mapping.rules print it.
+ * form (CN first), as Kafka prints it, mapped by `ssl_principal_mapping_rules` (Kafka's rules).
  */
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '@nestjs/common';
 import { createServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { SslConfig } from '../../config/settings.js';
+import { mapPrincipalName, parsePrincipalMappingRules, type PrincipalRule } from '../../common/ssl-principal-mapping.js';
 
 /** How often the certificate files are checked for changes (a Kubernetes Secret update takes about a minute anyway). */
 export const TLS_FILE_POLL_MS = 2_000;
@@ -17,12 +18,14 @@ export const TLS_FILE_POLL_MS = 2_000;
 export class TlsCertificates {
   private readonly servers = new Set<TlsServer>();
   private options: SecureContextOptions;
+  private readonly rules: PrincipalRule[];
 
   constructor(
     private readonly ssl: SslConfig,
     private readonly logger: Logger,
   ) {
     this.options = this.read();
+    this.rules = parsePrincipalMappingRules(ssl.principalMappingRules);
     for (const file of this.files) watchFile(file, { interval: TLS_FILE_POLL_MS, persistent: false }, (now, before) => this.changed(now, before));
   }
 
@@ -30,9 +33,10 @@ export class TlsCertificates {
   createServer(onSecure: (socket: TLSSocket, certificatePrincipal: string | null) => void): TlsServer {
     const clientAuth = this.ssl.clientAuth;
     const server = createServer({ ...this.options, minVersion: 'TLSv1.2', requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required' }, (socket) => {
-      const principal = certificatePrincipal(socket);
+      const principal = certificatePrincipal(socket, this.rules);
       if (principal === undefined) {
-        this.logger.warn(`closing TLS connection ${socket.remoteAddress}: its client certificate is not trusted (${String(socket.authorizationError)})`);
+        const why = socket.authorized ? 'no ssl_principal_mapping_rules rule matches its DN' : `it is not trusted (${String(socket.authorizationError)})`;
+        this.logger.warn(`closing TLS connection ${socket.remoteAddress}: client certificate refused, ${why}`);
         socket.destroy();
         return;
       }
@@ -75,12 +79,16 @@ export class TlsCertificates {
   }
 }
 
-/** `User:<RFC 2253 DN>` of a trusted client certificate, null without one, undefined for an untrusted one. */
-function certificatePrincipal(socket: TLSSocket): string | null | undefined {
+/**
+ * `User:<name>` of a trusted client certificate, the name mapped from its RFC 2253 DN by the
+ * rules; null without a certificate; undefined for an untrusted one or a DN no rule maps.
+ */
+function certificatePrincipal(socket: TLSSocket, rules: readonly PrincipalRule[]): string | null | undefined {
   const certificate = socket.getPeerX509Certificate();
   if (certificate === undefined) return null;
   if (!socket.authorized) return undefined;
-  return `User:${rfc2253(certificate.subject)}`;
+  const name = mapPrincipalName(rules, rfc2253(certificate.subject));
+  return name === null ? undefined : `User:${name}`;
 }
 
 /**

@@ -93,7 +93,7 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
       advertisedPort: port,
     })),
     listenerSettings: { listeners: '', advertisedListeners: '', protocolMap: '' },
-    ssl: { certFile: null, keyFile: null, caFile: null, clientAuth: 'none' },
+    ssl: { certFile: null, keyFile: null, caFile: null, clientAuth: 'none', principalMappingRules: 'DEFAULT' },
     sasl: { enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], users: [], usersDir: null, maxReauthMs: 0, failedAuthenticationDelayMs: 100 },
     settingsFile,
   };
@@ -388,6 +388,7 @@ describe('loaded settings', () => {
       ssl_key_file: null,
       ssl_ca_file: null,
       ssl_client_auth: 'none',
+      ssl_principal_mapping_rules: 'DEFAULT',
       sasl_enabled_mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
       sasl_users: null,
       sasl_users_dir: null,
@@ -453,6 +454,7 @@ describe('listener and security settings', () => {
         LISTENERS: 'PLAINTEXT://:9092,CUSTOM://:9093,SSL://:9092,nonsense',
         ADVERTISED_LISTENERS: 'OTHER://h:1',
         SASL_ENABLED_MECHANISMS: 'GSSAPI',
+        SSL_PRINCIPAL_MAPPING_RULES: 'RULE:([/x/',
       },
     }).message;
     assert.match(message, /listeners: 'nonsense' is not NAME:\/\/host:port/);
@@ -460,6 +462,7 @@ describe('listener and security settings', () => {
     assert.match(message, /listeners: each listener needs a port of its own/);
     assert.match(message, /CUSTOM has no security protocol/);
     assert.match(message, /SSL use TLS, which needs ssl_cert_file and ssl_key_file/);
+    assert.match(message, /ssl_principal_mapping_rules: '\(\[' is not a regular expression/);
     assert.match(message, /sasl_enabled_mechanisms \(env SASL_ENABLED_MECHANISMS\): \["GSSAPI"\] must list mechanisms among/);
   });
 
