@@ -8,6 +8,7 @@
  * if that deadline passes).
  */
 import 'reflect-metadata';
+import { flushCompileCache } from 'node:module';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -68,6 +69,8 @@ async function bootstrap(): Promise<void> {
   await app.get(StorageRecovery).completed();
   await app.startAllMicroservices();
   logger.log(`Blink ready: Kafka on ${config.brokerPorts.join(', ')}, REST on ${config.restPort}`);
+  // Everything boot compiled goes to the compile cache now (start.ts), not at exit, which a kill skips.
+  flushCompileCache();
 }
 
 bootstrap().catch((err: unknown) => {

@@ -105,6 +105,10 @@ export interface BlinkConfig {
   telemetryMaxBytes: number;
   /** Series of pushed client metrics on /prometheus, all clients together. */
   clientMetricsMaxSeries: number;
+  /** A Kafka connection that neither sends nor receives for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
+  /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
+  requestTimeoutMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Every Kafka listener (from `listeners`, or one PLAINTEXT listener per port of `broker_ports`). */
@@ -157,6 +161,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     quota_window_size: formatDuration(config.quotaWindowSizeMs),
     telemetry_max_bytes: formatSize(config.telemetryMaxBytes),
     client_metrics_max_series: config.clientMetricsMaxSeries,
+    connections_max_idle_ms: config.connectionsMaxIdleMs,
+    request_timeout_ms: config.requestTimeoutMs,
     admin_token: config.adminToken === null ? null : REDACTED,
     listeners: config.listenerSettings.listeners,
     advertised_listeners: config.listenerSettings.advertisedListeners,

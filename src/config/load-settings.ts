@@ -211,6 +211,8 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
     quotaWindowSizeMs: dto.quota_window_size,
     telemetryMaxBytes: dto.telemetry_max_bytes,
     clientMetricsMaxSeries: dto.client_metrics_max_series,
+    connectionsMaxIdleMs: dto.connections_max_idle_ms,
+    requestTimeoutMs: dto.request_timeout_ms,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
     listeners: frozen(listeners.map((listener) => Object.freeze(listener))),
     listenerSettings: Object.freeze({

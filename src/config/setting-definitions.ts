@@ -60,6 +60,10 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   telemetry_max_bytes: { env: 'TELEMETRY_MAX_BYTES', defaultValue: '1MB', convert: parseSize },
   // Series of pushed client metrics on /prometheus, all clients together; the rest are dropped and counted.
   client_metrics_max_series: { env: 'CLIENT_METRICS_MAX_SERIES', defaultValue: 2000, convert: toNumber },
+  // Kafka's connections.max.idle.ms default (10 minutes).
+  connections_max_idle_ms: { env: 'CONNECTIONS_MAX_IDLE_MS', defaultValue: 600_000, convert: parseDuration },
+  // Kafka clients' request.timeout.ms default: a request frame that started must be whole within it.
+  request_timeout_ms: { env: 'REQUEST_TIMEOUT_MS', defaultValue: 30_000, convert: parseDuration },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
   // Security (Kafka's names): empty `listeners` keeps broker_ports as PLAINTEXT listeners.

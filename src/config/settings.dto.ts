@@ -210,6 +210,14 @@ export class SettingsDto {
   @Max(CLIENT_METRICS_SERIES_MAX, { message: `must be between 0 and ${CLIENT_METRICS_SERIES_MAX}` })
   client_metrics_max_series!: number;
 
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  connections_max_idle_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  request_timeout_ms!: number;
+
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })

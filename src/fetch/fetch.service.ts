@@ -14,6 +14,8 @@
  * read is an inspection and counts for neither.
  * A consumer's fetch may be refused once collected (`admit`: Kafka answers a fetch over its
  * client's quota with an empty response): then it counts for nothing.
+ * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
+ * keeps that memory from being reused until they are written out.
  * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
  * the same reads, answered as magic 0/1 messages within the same limits.
  * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
@@ -25,6 +27,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
+import type { MemoryPin } from '../storage/batch-memory.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
@@ -63,6 +66,12 @@ export interface FetchSpec {
    * client over its fetch quota gets an empty response). `parkedMs`: how long it waited.
    */
   readonly admit?: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
+  /**
+   * Holds back the reuse of the pooled memory of the batches returned until the caller has
+   * written them out (storage/batch-memory.ts); suspended while the fetch waits (the first
+   * read's views are dropped) and refreshed before it reads again.
+   */
+  readonly memoryPin?: MemoryPin;
   /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
   readonly messageFormat?: LegacyMagic;
   /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
@@ -112,7 +121,9 @@ export class FetchService {
     let parkedMs = 0;
     if (!this.satisfied(spec, collected)) {
       const parkedAt = performance.now();
+      spec.memoryPin?.suspend();
       await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
+      spec.memoryPin?.refresh();
       parkedMs = performance.now() - parkedAt;
       collected = await this.collect(spec);
     }
@@ -148,7 +159,7 @@ export class FetchService {
       const limit = Math.min(request.partitionMaxBytes, budget);
       const whole = spec.firstBatchWhole && bytes === 0;
       const endOffset = spec.readCommitted === true ? log.lastStableOffset : Infinity;
-      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, endOffset) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, endOffset, spec.memoryPin) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;

@@ -35,8 +35,11 @@ function readInt64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4);
 }
 
+/** A safe integer as int64, high half then low half (no BigInt: this runs for every produced batch). */
 function writeInt64(buf: Buffer, at: number, value: number): void {
-  buf.writeBigInt64BE(BigInt(value), at);
+  const high = Math.floor(value / 0x1_0000_0000);
+  buf.writeInt32BE(high, at);
+  buf.writeUInt32BE(value - high * 0x1_0000_0000, at + 4);
 }
 
 /** Total bytes of the batch starting at `at`, or -1 when fewer than 12 bytes remain. */

@@ -24,13 +24,15 @@
  * - memory batches ascend: batch[i+1].baseOffset === batch[i].lastOffset + 1, except where the
  *   log cleaner removed whole batches (a gap: the offsets stay unused), and the last one ends
  *   at highWatermark - 1 (single node: appended = committed);
- * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant;
+ * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant,
+ *   which holds each batch's pooled memory from `append` until the batch is dropped;
  * - the log start only moves forward; whatever lies wholly below it is dropped from memory and
  *   released from the cold tier (whole segments).
  * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
  */
 import { markerTypeOf } from '../record-format/control-batch.js';
 import { ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, peekBatchOffsets, RecordBatchView } from '../record-format/record-batch.js';
+import type { ScratchMemory } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
@@ -166,7 +168,8 @@ export class PartitionLog {
     this.batches.push(batch);
     this.highWatermark = batch.lastOffset + 1;
     if (this.logEndOffset < this.highWatermark) this.logEndOffset = this.highWatermark;
-    this.addBytes(batch.buffer.length);
+    this.storedBytesTotal += batch.buffer.length;
+    this.accountant.batchStored(batch.buffer);
     if (isTransactional(batch.buffer)) this.transactionalBatchAppended(batch);
     const stableBytes = this.bytesBetween(stableBefore, this.lastStableOffset);
     for (const listener of this.listeners) listener(batch, stableBytes);
@@ -203,12 +206,12 @@ export class PartitionLog {
    * always included when `includeOversizedFirst` (KIP-74: a consumer must make progress
    * even if one batch exceeds its fetch size). Batches starting at or after `endOffset` are
    * left out (read_committed reads stop at the last stable offset, which is always a batch
-   * boundary). Offsets below the memory tier are read from the cold tier (a promise);
-   * everything else answers synchronously.
+   * boundary). Offsets below the memory tier are read from the cold tier (a promise; into
+   * `scratch` when given, else into fresh buffers); everything else answers synchronously.
    */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset = Infinity): ReadResult | Promise<ReadResult> {
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset = Infinity, scratch?: ScratchMemory): ReadResult | Promise<ReadResult> {
     if (offset >= endOffset) return EMPTY_READ(offset);
-    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, endOffset);
+    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, endOffset, scratch);
     return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset);
   }
 
@@ -226,8 +229,8 @@ export class PartitionLog {
     return { chunks, bytes, nextOffset };
   }
 
-  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): Promise<ReadResult> {
-    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst);
+  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, scratch?: ScratchMemory): Promise<ReadResult> {
+    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst, scratch);
     // Nothing on disk at this offset (its segment was just released): continue from memory.
     if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst, endOffset);
     return endOffset === Infinity ? result : cutReadAt(result, offset, endOffset);
@@ -414,7 +417,8 @@ export class PartitionLog {
     const batch = this.batches[this.head];
     this.batches[this.head] = undefined as unknown as StoredBatch;
     this.head++;
-    this.addBytes(-batch.buffer.length);
+    this.storedBytesTotal -= batch.buffer.length;
+    this.accountant.batchDropped(batch.buffer);
     return batch;
   }
 
@@ -426,11 +430,6 @@ export class PartitionLog {
       this.batches = this.batches.slice(this.head);
       this.head = 0;
     }
-  }
-
-  private addBytes(delta: number): void {
-    this.storedBytesTotal += delta;
-    this.accountant.adjust(delta, delta > 0 ? 1 : -1);
   }
 }
 

@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import type { AbortedTransaction } from '../storage/aborted-transactions.js';
+import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ColdSegmentInfo, ColdTier } from '../storage/cold-tier.js';
 import type { AppendedSequence } from '../storage/producer-state.js';
 import { EMPTY_READ, type ReadResult } from '../storage/partition-log.js';
@@ -187,13 +188,13 @@ export class PartitionWal implements ColdTier {
     this.scheduleFlush();
   }
 
-  async read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult> {
     const found = this.segmentHolding(offset);
     if (found === null) return EMPTY_READ(offset);
     const { segment, from } = found;
     segment.retain();
     try {
-      return await this.deps.limiter.run(() => segment.read(from, maxBytes, includeOversizedFirst));
+      return await this.deps.limiter.run(() => segment.read(from, maxBytes, includeOversizedFirst, scratch));
     } finally {
       await segment.release();
     }

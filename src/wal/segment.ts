@@ -23,6 +23,7 @@
  */
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import { OffsetIndex, type SegmentSummary } from './offset-index.js';
@@ -263,13 +264,14 @@ export class Segment {
   }
 
   /** Whole batches from the one holding `offset` (which this segment must hold); call between retain and release. */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult> {
     return this.reader.readBatches({
       offset,
       from: this.index.lookupOffset(offset),
       endBytes: this.sizeBytes,
       maxBytes,
       includeOversizedFirst,
+      scratch,
     });
   }
 

@@ -9,6 +9,8 @@
  * room every partition is KAFKA_STORAGE_ERROR.
  * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
  * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
+ * On the hot path: called straight from the transport; the record batches are views of the
+ * request frame in pooled memory, stored as they are (kafka-api.decorator.ts, HotPath).
  * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
  * as Kafka answers Produce (it checks its metadata cache, never the name).
  * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
@@ -50,7 +52,7 @@ export class ProduceHandler {
     private readonly enforcement: QuotaEnforcement,
   ) {}
 
-  @KafkaApi(ProduceApi, { min: 0, max: 11 })
+  @KafkaApi(ProduceApi, { min: 0, max: 11, hotPath: { pinsStoredBatches: false } })
   async produce(request: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
     const { header, body, receivedAtMs } = request;
     const startedAt = performance.now();

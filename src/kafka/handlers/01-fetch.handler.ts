@@ -38,6 +38,8 @@
  * moves into replica_state; v16+: node endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER
  * and FENCED_LEADER_EPOCH answers to consumers (neither happens here: always empty); v17:
  * the follower's directory id (followers are refused).
+ * On the hot path: called straight from the transport, which keeps the stored batches'
+ * pooled memory pinned until the response is flushed (kafka-api.decorator.ts, HotPath).
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
@@ -63,9 +65,9 @@ export class FetchHandler {
     private readonly enforcement: QuotaEnforcement,
   ) {}
 
-  @KafkaApi(FetchApi, { min: 0, max: 17 })
+  @KafkaApi(FetchApi, { min: 0, max: 17, hotPath: { pinsStoredBatches: true } })
   async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
-    const { header, body } = request;
+    const { header, body, memoryPin } = request;
     const startedAt = performance.now();
     if (!FULL_FETCH_EPOCHS.has(body.sessionEpoch)) {
       const throttleTimeMs = this.enforcement.apply(request, { request: this.enforcement.handlingTime(request, performance.now() - startedAt) });
@@ -92,6 +94,7 @@ export class FetchHandler {
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      memoryPin,
       messageFormat: legacyMagicFor(header.apiVersion),
       readCommitted: body.isolationLevel === READ_COMMITTED,
       admit: quota.admit,

@@ -1,4 +1,5 @@
 import type { ConnectionContext as SecurityContext } from '../../common/connection-context.js';
+import type { MemoryPin } from '../../storage/batch-memory.js';
 import type { RequestHeader } from '../../wire/headers.js';
 import type { ConnectionContext } from './connection-context.js';
 
@@ -19,6 +20,12 @@ export interface KafkaRequest<Body> {
    * in KafkaPrincipal form (quotas and telemetry read that one).
    */
   readonly context: SecurityContext;
+  /**
+   * APIs with `hotPath.pinsStoredBatches`: holds back the reuse of pooled memory until the
+   * response is flushed. A handler that dropped every batch view it read (to wait, then read
+   * again) refreshes it.
+   */
+  readonly memoryPin?: MemoryPin;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -83,6 +83,8 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     quotaWindowSizeMs: 1000,
     telemetryMaxBytes: 1024 * 1024,
     clientMetricsMaxSeries: 2000,
+    requestTimeoutMs: 30_000,
+    connectionsMaxIdleMs: 600_000,
     adminToken: null,
     listeners: [9092, 9094].map((port) => ({
       name: 'PLAINTEXT',
@@ -380,6 +382,8 @@ describe('loaded settings', () => {
       quota_window_size: '1s',
       telemetry_max_bytes: '1MB',
       client_metrics_max_series: 2000,
+      request_timeout_ms: 30_000,
+      connections_max_idle_ms: 600_000,
       admin_token: null,
       listeners: '',
       advertised_listeners: '',

@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { anonymousContext } from '../../../src/common/connection-context.js';
 import { loadSettings } from '../../../src/config/settings.js';
+import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
 import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
@@ -49,7 +50,7 @@ function connect(env: Record<string, string> = {}) {
   registry.register({ codec: ApiVersionsApi, minVersion: 0, maxVersion: 3, advertised: true, invoke: async () => ({ errorCode: 0, apiKeys: [] }), refuse: () => ({}) });
   const socket = new FakeSocket();
   const context = anonymousContext('SASL_PLAINTEXT', 'SASL_PLAINTEXT', '127.0.0.1');
-  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, context, new SaslGate(config.sasl, store, clock));
+  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, context, new SaslGate(config.sasl, store, clock));
   return { socket, clock, principals };
 }
 
