@@ -8,6 +8,7 @@ import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
 import { SettingsDto, type SettingKey } from './settings.dto.js';
 import { InvalidSettingValue, showValue } from './units.js';
+import { toUplinkConfig, uplinkProblems } from './uplink-settings.js';
 
 export interface LoadSettingsInput {
   readonly argv: readonly string[];
@@ -53,6 +54,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
     ...tlsProblems(merged.dto, listeners),
     ...mappingRuleProblems(merged),
     ...heartbeatProblems(merged),
+    ...crossUplinkProblems(merged),
     ...file.problems,
   ];
   if (problems.length > 0) throw new SettingsError(file.label, problems);
@@ -175,6 +177,12 @@ function optionalPath(cwd: string, path: string): string | null {
   return path === '' ? null : resolve(cwd, path);
 }
 
+/** The uplink's rules that join several keys, once each key is valid on its own. */
+function crossUplinkProblems({ dto, rejected }: MergedSettings): string[] {
+  if ([...rejected].some((key) => key.startsWith('uplink_'))) return [];
+  return uplinkProblems(dto);
+}
+
 function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFile: string | null, cwd: string): BlinkConfig {
   const config: BlinkConfig = {
     maxMemoryBytes: dto.max_memory,
@@ -234,6 +242,7 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
       maxReauthMs: dto.connections_max_reauth_ms,
       failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
     }),
+    uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };
   return Object.freeze(config);
