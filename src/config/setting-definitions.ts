@@ -1,4 +1,4 @@
-import type { FsyncPolicy, LogLevel, PluginRejectMode, StorageMode } from './blink-config.js';
+import type { FsyncPolicy, LogLevel, PluginRejectMode, SslClientAuth, StorageMode } from './blink-config.js';
 import type { UplinkSaslMechanism, UplinkSecurityProtocol, UplinkUnmirroredPolicy } from './uplink-settings.js';
 import type { SettingKey, SettingsDto } from './settings.dto.js';
 import { InvalidSettingValue, parseDuration, parseSize, showValue } from './units.js';
@@ -74,6 +74,27 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   queued_max_request_bytes: { env: 'QUEUED_MAX_REQUEST_BYTES', defaultValue: '256MB', convert: parseSize },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
+  // Security (Kafka's names): empty `listeners` keeps broker_ports as PLAINTEXT listeners.
+  listeners: { env: 'LISTENERS', defaultValue: '', convert: toText },
+  advertised_listeners: { env: 'ADVERTISED_LISTENERS', defaultValue: '', convert: toText },
+  listener_security_protocol_map: { env: 'LISTENER_SECURITY_PROTOCOL_MAP', defaultValue: '', convert: toText },
+  ssl_cert_file: { env: 'SSL_CERT_FILE', defaultValue: '', convert: toText },
+  ssl_key_file: { env: 'SSL_KEY_FILE', defaultValue: '', convert: toText },
+  ssl_ca_file: { env: 'SSL_CA_FILE', defaultValue: '', convert: toText },
+  ssl_principal_mapping_rules: { env: 'SSL_PRINCIPAL_MAPPING_RULES', defaultValue: 'DEFAULT', convert: toText },
+  ssl_client_auth: { env: 'SSL_CLIENT_AUTH', defaultValue: 'none', convert: (raw) => toLowerText(raw) as SslClientAuth },
+  sasl_enabled_mechanisms: {
+    env: 'SASL_ENABLED_MECHANISMS',
+    defaultValue: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
+    convert: (raw) => toTextList(raw).map((mechanism) => mechanism.toUpperCase()),
+  },
+  // "name:password,name:password"; a password may not contain a comma (use sasl_users_dir for those).
+  sasl_users: { env: 'SASL_USERS', defaultValue: '', convert: toText, secret: true },
+  // A directory of files named after users holding their passwords (a mounted Kubernetes Secret).
+  sasl_users_dir: { env: 'SASL_USERS_DIR', defaultValue: '', convert: toText },
+  // Kafka's connections.max.reauth.ms (0: sessions never expire) and connection.failed.authentication.delay.ms.
+  connections_max_reauth_ms: { env: 'CONNECTIONS_MAX_REAUTH_MS', defaultValue: 0, convert: parseDuration },
+  connection_failed_authentication_delay_ms: { env: 'CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', defaultValue: 100, convert: parseDuration },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.
   uplink_bootstrap_servers: { env: 'UPLINK_BOOTSTRAP_SERVERS', defaultValue: [], convert: toTextList },
   uplink_topics: { env: 'UPLINK_TOPICS', defaultValue: [], convert: toTextList },

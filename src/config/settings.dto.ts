@@ -16,7 +16,10 @@ import {
   FSYNC_POLICIES,
   LOG_LEVELS,
   PLUGIN_REJECT_MODES,
+  SASL_MECHANISMS,
+  SSL_CLIENT_AUTH_MODES,
   STORAGE_MODES,
+  type SslClientAuth,
   type FsyncPolicy,
   type LogLevel,
   type PluginRejectMode,
@@ -58,6 +61,8 @@ const QUOTA_WINDOW_NUM_MAX = 1_000;
 const QUOTA_WINDOW_SIZE_MIN_MS = 100;
 const QUOTA_WINDOW_SIZE_MAX_MS = 3_600_000;
 const CLIENT_METRICS_SERIES_MAX = 100_000;
+/** A failed login waits this long before the close: long enough to slow guessing, short enough not to hold sockets. */
+const FAILED_AUTH_DELAY_MAX_MS = 10_000;
 /** A batch the uplink builds must hold a few records and fit Kafka's 32-bit sizes. */
 const UPLINK_BATCH_MIN = 16 * 1024;
 const UPLINK_IN_FLIGHT_MAX = 256;
@@ -251,6 +256,50 @@ export class SettingsDto {
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })
   admin_token!: string;
 
+  @IsString({ message: 'must be a comma list of NAME://host:port' })
+  listeners!: string;
+
+  @IsString({ message: 'must be a comma list of NAME://host:port' })
+  advertised_listeners!: string;
+
+  @IsString({ message: 'must be a comma list of NAME:PROTOCOL' })
+  listener_security_protocol_map!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_cert_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_key_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_ca_file!: string;
+
+  @IsString({ message: 'must be Kafka mapping rules (RULE:regex/replacement/[L|U],…,DEFAULT)' })
+  ssl_principal_mapping_rules!: string;
+
+  @IsIn(SSL_CLIENT_AUTH_MODES, { message: `must be one of ${SSL_CLIENT_AUTH_MODES.join(', ')}` })
+  ssl_client_auth!: SslClientAuth;
+
+  @IsArray({ message: 'must be a list of SASL mechanisms' })
+  @IsIn(SASL_MECHANISMS, { each: true, message: `must list mechanisms among ${SASL_MECHANISMS.join(', ')}` })
+  sasl_enabled_mechanisms!: string[];
+
+  @IsString({ message: 'must be text' })
+  @Matches(/^(?:\s*[^:,\s]+:[^,]+(?:,\s*[^:,\s]+:[^,]+)*)?\s*$/, { message: 'must be a comma list of name:password' })
+  sasl_users!: string;
+
+  @IsString({ message: 'must be a directory path' })
+  sasl_users_dir!: string;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(0, { message: 'must be 0 (never) or a duration' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX}ms` })
+  connections_max_reauth_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(0, { message: 'must be at least 0ms' })
+  @Max(FAILED_AUTH_DELAY_MAX_MS, { message: `must be at most ${FAILED_AUTH_DELAY_MAX_MS / 1000}s` })
+  connection_failed_authentication_delay_ms!: number;
   // The uplink (uplink-settings.ts has the rules that join these keys).
   @IsArray({ message: 'must be a list of host:port' })
   @IsString({ each: true, message: 'must list host:port entries' })

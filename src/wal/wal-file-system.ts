@@ -31,6 +31,13 @@ export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 /** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
 export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
 
+/**
+ * The folder of security state (SCRAM credentials, written by
+ * authentication/scram-credential-store.ts): kept in both storage modes, since users must
+ * survive a restart even when records do not.
+ */
+export const SECURITY_DIRECTORY = '__security';
+
 /** The uplink's state journal's folder (uplink/uplink-journal.ts), named here for the same reason. */
 export const UPLINK_DIRECTORY = '__uplink';
 

@@ -47,7 +47,8 @@ export class FrameDecoder {
 
   constructor(
     private readonly memory: BatchMemory,
-    private readonly maxFrameBytes: number,
+    /** Raised once a SASL connection has authenticated (Kafka's sasl.server.max.receive.size applies before). */
+    public maxFrameBytes: number,
     private readonly budget = new RequestBudget(Number.POSITIVE_INFINITY),
   ) {}
 

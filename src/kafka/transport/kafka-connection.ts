@@ -43,7 +43,8 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
-import { ANONYMOUS_PRINCIPAL } from '../../common/kafka-principal.js';
+import { anonymousContext, type ConnectionContext as SecurityContext } from '../../common/connection-context.js';
+import { parsePrincipal, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
@@ -53,6 +54,7 @@ import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -126,13 +128,22 @@ export class KafkaConnection {
     private readonly memory: BatchMemory,
     /** Warnings a client causes, shared by every connection (one line per kind per interval). */
     private readonly noise = new RateLimitedLog(logger, clock),
+    /** Who the client is; replaced (never mutated) when the connection authenticates. */
+    private security: SecurityContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
+    /** SASL listeners: authentication in front of the handlers. */
+    private readonly gate?: SaslGate,
   ) {
-    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes, limits.requestBudget);
+    const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
+    this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
     // Granted from inside another connection's call: go on once that call is over.
     this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
+    const login = () => this.security.principal;
     this.context = {
-      principal: ANONYMOUS_PRINCIPAL,
+      // The principal of `security`, as quotas and telemetry read it: always the same login.
+      get principal(): KafkaPrincipal {
+        return parsePrincipal(login());
+      },
       clientPort: socket.remotePort ?? 0,
       clientSoftware: null,
       muteUntil: (atMs) => {
@@ -235,6 +246,11 @@ export class KafkaConnection {
     const startedAt = performance.now();
     let frame = pooled;
     try {
+      const gated = this.gate?.admit(frame, this.security);
+      if (gated !== undefined && gated.kind !== 'pass') {
+        await this.applyGate(gated);
+        return;
+      }
       const headerReader = new KafkaReader(frame);
       const header = readRequestHeader(headerReader);
       const api = this.registry.get(header.apiKey);
@@ -265,6 +281,7 @@ export class KafkaConnection {
         clientHost: this.socket.remoteAddress ?? '',
         receivedAtMs: this.clock.nowMs(),
         connection: this.context,
+        context: this.security,
         memoryPin,
       };
     } catch (err) {
@@ -287,6 +304,19 @@ export class KafkaConnection {
     } finally {
       if (!answered) memoryPin?.release();
     }
+  }
+
+  /** The gate's answer: its frames, then the new context, or (after a delay) the close. */
+  private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
+    if (outcome.kind === 'answer') await this.write(outcome.frames);
+    if (outcome.kind === 'answer' && outcome.context !== undefined) {
+      this.security = outcome.context;
+      this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
+    }
+    const close = outcome.kind === 'close' ? outcome : outcome.close;
+    if (close === undefined) return;
+    if (close.afterMs > 0) await new Promise<void>((resolve) => this.clock.schedule(close.afterMs, resolve));
+    throw new UnanswerableRequestError(close.reason);
   }
 
   private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {

@@ -17,8 +17,10 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
-import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
+import { BLINK_CONFIG, type BlinkConfig, type ListenerConfig } from '../../config/settings.js';
 import { SOCKET_REQUEST_MAX_BYTES } from '../../config/settings.dto.js';
+import { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/connection-context.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
@@ -30,6 +32,8 @@ import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { RequestBudget } from './request-budget.js';
 import type { KafkaRequest } from './kafka-request.js';
+import { SaslGate } from './sasl-gate.js';
+import { TlsCertificates } from './tls-listener.js';
 
 /** Kafka's socket.request.max.bytes default. */
 export const MAX_FRAME_BYTES = SOCKET_REQUEST_MAX_BYTES;
@@ -58,6 +62,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private expirySweep: Timer | undefined;
   private readonly gate: ConnectionGate;
   private readonly requestBudget: RequestBudget;
+  private tls: TlsCertificates | null = null;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -68,6 +73,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
     private readonly moduleRef: ModuleRef,
+    private readonly credentials: ScramCredentialStore,
   ) {
     super();
     this.noise = new RateLimitedLog(this.log, clock);
@@ -78,7 +84,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       this.registerHandlers();
-      for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
+      for (const listener of this.config.listeners) this.servers.push(await this.bind(listener));
       this.listenerStatus.listening(this.servers.map(boundPort));
       callback();
     } catch (err) {
@@ -90,6 +96,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.listenerStatus.closed();
     this.expirySweep?.cancel();
     for (const server of this.servers) server.close();
+    this.tls?.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
     let grace: Timer | undefined;
@@ -137,13 +144,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return method.bind(instance) as (request: unknown) => unknown;
   }
 
-  private bind(port: number): Promise<NetServer> {
+  private bind(listener: ListenerConfig): Promise<NetServer> {
+    const { name, securityProtocol, host, port } = listener;
     return new Promise((resolve, reject) => {
-      // Paused until accept() has pointed the socket's reads at the transport's buffers.
-      const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
-      server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
-      server.listen(port, this.config.kafkaHostname, () => {
-        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${boundPort(server)}`);
+      // Plain TCP: paused until accept() has pointed the socket's reads at the transport's buffers.
+      const server = securityProtocol.endsWith('SSL')
+        ? this.tlsCertificates().createServer((socket, principal) => this.accept(socket, listener, principal))
+        : createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, listener, null));
+      server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
+      server.listen(port, host, () => {
+        this.log.log(`Kafka listener ${name} (${securityProtocol}) on ${host}:${boundPort(server)}`);
         resolve(server);
       });
     });
@@ -156,6 +166,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.noise.warn(limit, `refused a connection from ${address}: ${scope} the configured maximum of ${allowed} connections (${limit})`);
     this.probe.connectionClosedByBroker(limit);
     socket.destroy();
+  }
+
+  private tlsCertificates(): TlsCertificates {
+    this.tls ??= new TlsCertificates(this.config.ssl, this.log);
+    return this.tls;
   }
 
   /** Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow senders with a bounded warning. */
@@ -176,13 +191,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    * Hands the socket to a connection and starts reading: into the shared read buffer and the
    * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
    */
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, listener: ListenerConfig, certificatePrincipal: string | null): void {
     const address = clientAddress(socket.remoteAddress);
     const refused = this.gate.admit(address);
     if (refused !== null) {
       this.refuse(socket, address, refused);
       return;
     }
+    const host = socket.remoteAddress ?? '';
+    const context = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol, host };
+    const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.credentials, this.clock) : undefined;
     const connection = new KafkaConnection(
       socket,
       this.registry,
@@ -192,6 +210,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.clock,
       this.accountant.memory,
       this.noise,
+      context,
+      gate,
     );
     this.connections.add(connection);
     this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());
@@ -201,6 +221,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.connections.delete(connection);
       this.probe.connectionClosed();
     });
+    // TLS sockets deliver decrypted bytes through 'data' events only.
+    if (listener.securityProtocol.endsWith('SSL')) return;
     const shared = this.sharedReadBuffer;
     if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
       this.warnedReadFallback = true;

@@ -90,6 +90,17 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     requestTimeoutMs: 30_000,
     connectionsMaxIdleMs: 600_000,
     adminToken: null,
+    listeners: [9092, 9094].map((port) => ({
+      name: 'PLAINTEXT',
+      securityProtocol: 'PLAINTEXT',
+      host: '0.0.0.0',
+      port,
+      advertisedHost: 'localhost',
+      advertisedPort: port,
+    })),
+    listenerSettings: { listeners: '', advertisedListeners: '', protocolMap: '' },
+    ssl: { certFile: null, keyFile: null, caFile: null, clientAuth: 'none', principalMappingRules: 'DEFAULT' },
+    sasl: { enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], users: [], usersDir: null, maxReauthMs: 0, failedAuthenticationDelayMs: 100 },
     uplink: {
       enabled: false,
       bootstrapServers: [],
@@ -396,6 +407,19 @@ describe('loaded settings', () => {
       request_timeout_ms: 30_000,
       connections_max_idle_ms: 600_000,
       admin_token: null,
+      listeners: '',
+      advertised_listeners: '',
+      listener_security_protocol_map: '',
+      ssl_cert_file: null,
+      ssl_key_file: null,
+      ssl_ca_file: null,
+      ssl_client_auth: 'none',
+      ssl_principal_mapping_rules: 'DEFAULT',
+      sasl_enabled_mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
+      sasl_users: null,
+      sasl_users_dir: null,
+      connections_max_reauth_ms: 0,
+      connection_failed_authentication_delay_ms: 100,
       uplink_bootstrap_servers: [],
       uplink_topics: [],
       uplink_topic_prefix: '',
@@ -443,6 +467,59 @@ describe('loaded settings', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('listener and security settings', () => {
+  it('parses listeners, advertised listeners and custom names from the protocol map', () => {
+    const config = load({
+      env: {
+        LISTENERS: 'PLAINTEXT://0.0.0.0:19092,external://127.0.0.1:19093,SASL_SSL://:19094',
+        ADVERTISED_LISTENERS: 'EXTERNAL://broker.example.com:29093',
+        LISTENER_SECURITY_PROTOCOL_MAP: 'EXTERNAL:SASL_PLAINTEXT',
+        SSL_CERT_FILE: 'cert.pem',
+        SSL_KEY_FILE: 'key.pem',
+        SASL_USERS: 'alice:s3cret, bob:pa:ss',
+      },
+    });
+    assert.deepEqual(
+      config.listeners.map((l) => [l.name, l.securityProtocol, l.host, l.port, l.advertisedHost, l.advertisedPort]),
+      [
+        ['PLAINTEXT', 'PLAINTEXT', '0.0.0.0', 19092, 'localhost', 19092],
+        ['EXTERNAL', 'SASL_PLAINTEXT', '127.0.0.1', 19093, 'broker.example.com', 29093],
+        ['SASL_SSL', 'SASL_SSL', '0.0.0.0', 19094, 'localhost', 19094],
+      ],
+    );
+    assert.deepEqual(config.brokerPorts, [19092, 19093, 19094]);
+    assert.deepEqual(config.sasl.users, [
+      { name: 'alice', password: 's3cret' },
+      { name: 'bob', password: 'pa:ss' },
+    ]);
+    assert.equal(JSON.stringify(describeSettings(config)).includes('s3cret'), false, 'passwords never described');
+  });
+
+  it('rejects bad listeners, unknown protocols, TLS without a certificate and a mechanism Blink lacks', () => {
+    const message = rejection({
+      env: {
+        LISTENERS: 'PLAINTEXT://:9092,CUSTOM://:9093,SSL://:9092,nonsense',
+        ADVERTISED_LISTENERS: 'OTHER://h:1',
+        SASL_ENABLED_MECHANISMS: 'GSSAPI',
+        SSL_PRINCIPAL_MAPPING_RULES: 'RULE:([/x/',
+      },
+    }).message;
+    assert.match(message, /listeners: 'nonsense' is not NAME:\/\/host:port/);
+    assert.match(message, /advertised_listeners: OTHER is not one of the listeners/);
+    assert.match(message, /listeners: each listener needs a port of its own/);
+    assert.match(message, /CUSTOM has no security protocol/);
+    assert.match(message, /SSL use TLS, which needs ssl_cert_file and ssl_key_file/);
+    assert.match(message, /ssl_principal_mapping_rules: '\(\[' is not a regular expression/);
+    assert.match(message, /sasl_enabled_mechanisms \(env SASL_ENABLED_MECHANISMS\): \["GSSAPI"\] must list mechanisms among/);
+  });
+
+  it('rejects a malformed SASL_USERS without showing it', () => {
+    const message = rejection({ env: { SASL_USERS: 'nopassword' } }).message;
+    assert.match(message, /sasl_users \(env SASL_USERS\): \[redacted\] must be a comma list of name:password/);
+    assert.equal(message.includes('nopassword'), false);
   });
 });
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
@@ -42,12 +43,12 @@ function transportWithConnection(hang: boolean, env: Record<string, string> = {}
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
-  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never);
+  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never, new ScramCredentialStore(config));
   const socket = new FakeSocket();
   // accept() is how the listener hands over a socket; no listener is bound here.
-  transport['accept'](socket as never);
+  transport['accept'](socket as never, config.listeners[0]!, null);
   socket.receive(requestFrame(FindCoordinatorApi, 2, 1, { key: 'g', keyType: 0, coordinatorKeys: [] }));
-  return { clock, transport, socket, accept: (another: FakeSocket) => transport['accept'](another as never) };
+  return { clock, transport, socket, accept: (another: FakeSocket) => transport['accept'](another as never, config.listeners[0]!, null) };
 }
 
 describe('KafkaTransport.close (fake clock)', () => {
