@@ -62,6 +62,14 @@ export interface BlinkConfig {
   metricsMaxEntities: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
+  /** Kafka's ACL authorizer: off = every request allowed and the ACL APIs answer SECURITY_DISABLED. */
+  authorizerEnabled: boolean;
+  /** Principals every authorization allows (Kafka's super.users). */
+  superUsers: string[];
+  /** A resource no ACL names is open to everyone (Kafka's allow.everyone.if.no.acl.found). */
+  allowEveryoneIfNoAclFound: boolean;
+  /** The principal REST admin requests carrying the admin token act as, under the authorizer. */
+  adminTokenPrincipal: string;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
   settingsFile: string | null;
 }
@@ -101,6 +109,10 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
+    authorizer_enabled: config.authorizerEnabled,
+    super_users: [...config.superUsers],
+    allow_everyone_if_no_acl_found: config.allowEveryoneIfNoAclFound,
+    admin_token_principal: config.adminTokenPrincipal,
     settings_file: config.settingsFile,
   };
 }

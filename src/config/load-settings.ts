@@ -143,6 +143,10 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     logCleanerBackoffMs: dto.log_cleaner_backoff,
     metricsMaxEntities: dto.metrics_max_entities,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
+    authorizerEnabled: dto.authorizer_enabled,
+    superUsers: frozen(dto.super_users),
+    allowEveryoneIfNoAclFound: dto.allow_everyone_if_no_acl_found,
+    adminTokenPrincipal: dto.admin_token_principal,
     settingsFile,
   };
   return Object.freeze(config);

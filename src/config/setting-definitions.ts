@@ -52,6 +52,12 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
+  // Kafka's authorizer.class.name (on/off), super.users and allow.everyone.if.no.acl.found.
+  authorizer_enabled: { env: 'AUTHORIZER_ENABLED', defaultValue: false, convert: toBoolean },
+  super_users: { env: 'SUPER_USERS', defaultValue: [], convert: toPrincipalList },
+  allow_everyone_if_no_acl_found: { env: 'ALLOW_EVERYONE_IF_NO_ACL_FOUND', defaultValue: false, convert: toBoolean },
+  // The principal the REST admin acts as when a request carries the admin token.
+  admin_token_principal: { env: 'ADMIN_TOKEN_PRINCIPAL', defaultValue: 'User:admin', convert: toText },
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
@@ -97,6 +103,16 @@ function toTextList(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(toText);
   if (typeof raw === 'string') return raw.split(',').map(toText).filter((entry) => entry !== '');
   throw new InvalidSettingValue(`${showValue(raw)} is not a list of paths`);
+}
+
+/**
+ * Principals as Kafka's super.users lists them: a YAML list, or one string separated by
+ * semicolons ("User:alice;User:bob"); not commas, which an mTLS principal's DN contains.
+ */
+function toPrincipalList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(toText);
+  if (typeof raw === 'string') return raw.split(';').map(toText).filter((entry) => entry !== '');
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list of principals (example: "User:alice;User:bob")`);
 }
 
 /** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */

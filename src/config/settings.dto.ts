@@ -42,6 +42,8 @@ const PLUGIN_MEMORY_MAX = 4096 * MIB;
 const METRICS_ENTITIES_MAX = 10_000;
 /** The cleaner looks for work at least this often (Kafka's log.cleaner.backoff.ms is 15 s). */
 const CLEANER_BACKOFF_MAX_MS = 3_600_000;
+/** A Kafka principal: `<type>:<name>` (KafkaPrincipal.fromString). */
+const PRINCIPAL = /^[^:]+:.+$/;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -174,6 +176,19 @@ export class SettingsDto {
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })
   admin_token!: string;
+
+  @IsBoolean({ message: 'must be true or false' })
+  authorizer_enabled!: boolean;
+
+  @IsArray({ message: 'must be a list of principals' })
+  @Matches(PRINCIPAL, { each: true, message: 'must list principals of the form Type:name (User:alice)' })
+  super_users!: string[];
+
+  @IsBoolean({ message: 'must be true or false' })
+  allow_everyone_if_no_acl_found!: boolean;
+
+  @Matches(PRINCIPAL, { message: 'must be a principal of the form Type:name (User:admin)' })
+  admin_token_principal!: string;
 }
 
 export type SettingKey = keyof SettingsDto;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ClusterAdminModule } from '../cluster-admin/cluster-admin.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
@@ -16,7 +17,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
  * Handlers map versions and error codes; the rules live in the services they call.
  */
 @Module({
-  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule],
+  imports: [AuthorizerModule, StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule],
   controllers: KAFKA_HANDLERS,
   providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders],
   exports: [KafkaTransport, KafkaProbe],

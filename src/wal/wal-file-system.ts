@@ -26,6 +26,13 @@ export const OFFSETS_DIRECTORY = '__consumer_offsets';
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
+/**
+ * The folder of the ACLs (written by authorizer/acl-store.ts through this class). Unlike the
+ * other metadata it is kept in memory mode too: who may do what must survive a restart
+ * whatever happens to the records (issue 11).
+ */
+export const ACLS_DIRECTORY = '__acls';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */

@@ -78,6 +78,10 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
     adminToken: null,
+    authorizerEnabled: false,
+    superUsers: [],
+    allowEveryoneIfNoAclFound: false,
+    adminTokenPrincipal: 'User:admin',
     settingsFile,
   };
 }
