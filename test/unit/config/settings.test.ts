@@ -362,6 +362,10 @@ describe('loaded settings', () => {
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
       admin_token: null,
+      authorizer_enabled: false,
+      super_users: [],
+      allow_everyone_if_no_acl_found: false,
+      admin_token_principal: 'User:admin',
       settings_file: null,
     });
   });
