@@ -18,6 +18,9 @@ import { DeleteTopicsHandler } from './20-delete-topics.handler.js';
 import { DeleteRecordsHandler } from './21-delete-records.handler.js';
 import { InitProducerIdHandler } from './22-init-producer-id.handler.js';
 import { OffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.handler.js';
+import { DescribeAclsHandler } from './29-describe-acls.handler.js';
+import { CreateAclsHandler } from './30-create-acls.handler.js';
+import { DeleteAclsHandler } from './31-delete-acls.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
@@ -58,6 +61,9 @@ export const KAFKA_HANDLERS = [
   DeleteRecordsHandler,
   InitProducerIdHandler,
   OffsetForLeaderEpochHandler,
+  DescribeAclsHandler,
+  CreateAclsHandler,
+  DeleteAclsHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
   AlterReplicaLogDirsHandler,
