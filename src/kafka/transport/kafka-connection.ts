@@ -14,6 +14,7 @@
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
+import { anonymousContext, type ConnectionContext } from '../../common/connection-context.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
@@ -75,6 +76,8 @@ export class KafkaConnection {
     private readonly logger: Logger,
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
+    /** Who the client is; replaced (never mutated) when the connection authenticates. */
+    private context: ConnectionContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
     socket.setNoDelay(true);
@@ -143,6 +146,7 @@ export class KafkaConnection {
       localPort: this.socket.localPort ?? 0,
       clientHost: this.socket.remoteAddress ?? '',
       receivedAtMs: this.clock.nowMs(),
+      context: this.context,
     };
     try {
       const response = await api.invoke(request);

@@ -14,6 +14,7 @@ import { PartitionPlacementService } from '../../../src/cluster-admin/partition-
 import { ProducerStatesService } from '../../../src/cluster-admin/producer-states.service.js';
 import { QuorumService } from '../../../src/cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { anonymousContext } from '../../../src/common/connection-context.js';
 import { FinalizedFeatures, GROUP_VERSION } from '../../../src/cluster/features.js';
 import { ApiVersionsHandler } from '../../../src/kafka/handlers/18-api-versions.handler.js';
 import { AlterReplicaLogDirsHandler } from '../../../src/kafka/handlers/34-alter-replica-log-dirs.handler.js';
@@ -47,7 +48,7 @@ function registration(method: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0 };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, context: anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1') };
 }
 
 /** Calls `answer(version)` for every version of the registration, encodes it and decodes it back whole. */
