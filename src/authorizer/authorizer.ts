@@ -12,9 +12,6 @@ import { CLUSTER_NAME, ResourceType } from './acl.js';
 import { type AuthorizerPolicy, decide, decideForAnyResource, type Session } from './acl-decision.js';
 import { AclStore } from './acl-store.js';
 
-/** The principal of a client that has not authenticated (Kafka's KafkaPrincipal.ANONYMOUS). */
-export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
-
 @Injectable()
 export class Authorizer {
   private readonly policy: AuthorizerPolicy;

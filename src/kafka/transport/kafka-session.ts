@@ -1,12 +1,10 @@
 /**
- * Who sent a Kafka request, for the authorizer: the principal and the client's address.
- * Until the connection authenticates (SASL, mTLS: issue 11's authentication half) every
- * client is Kafka's `User:ANONYMOUS`; this is the one place that reads it.
+ * Who sent a Kafka request, for the authorizer: the principal and the client's address of
+ * the connection's context (User:ANONYMOUS until the connection authenticates).
  */
 import type { Session } from '../../authorizer/acl-decision.js';
-import { ANONYMOUS_PRINCIPAL } from '../../authorizer/authorizer.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 export function sessionOf(request: KafkaRequest<unknown>): Session {
-  return { principal: ANONYMOUS_PRINCIPAL, host: request.clientHost };
+  return request.context;
 }
