@@ -9,6 +9,7 @@
  * consumers make progress. Batches offloaded to the WAL are read back from disk (at most
  * COLD_READ_BYTES_MAX per partition and fetch). With purge_on_fetch, the batches a
  * response carries whole are removed once it is built.
+ * Authorization: each topic needs Read (else its partitions are TOPIC_AUTHORIZATION_FAILED).
  * A fetch from a follower replica (replica id >= 0) is NOT_LEADER_OR_FOLLOWER on every
  * partition: a single node has no followers.
  * v0-3: clients that read only legacy message sets get the stored batches down-converted
@@ -29,12 +30,17 @@
  * the follower's directory id (followers are refused).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { sessionOf } from '../transport/kafka-session.js';
+import { isRefusal } from '../../topics/refusal.js';
+import { TopicsService } from '../../topics/topics.service.js';
 
 const FIRST_TOPIC_ID_VERSION = 13;
 const FIRST_REPLICA_STATE_VERSION = 15;
@@ -44,18 +50,24 @@ const CONSUMER_REPLICA_ID = -1;
 
 @Controller()
 export class FetchHandler {
-  constructor(private readonly fetcher: FetchService) {}
+  constructor(
+    private readonly fetcher: FetchService,
+    private readonly authorizer: Authorizer,
+    private readonly topics: TopicsService,
+  ) {}
 
   @KafkaApi(FetchApi, { min: 0, max: 17 })
-  async fetch({ header, body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+    const { header, body } = request;
     if (!FULL_FETCH_EPOCHS.has(body.sessionEpoch)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const replicaId = header.apiVersion >= FIRST_REPLICA_STATE_VERSION ? (body.replicaState?.replicaId ?? CONSUMER_REPLICA_ID) : body.replicaId;
     if (replicaId >= 0) return answer(body, () => refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
-    const fetched = await this.fetcher.fetch({
-      partitions: body.topics.flatMap((topic) =>
+    const readable = this.readableTopics(request, byId);
+    const fetched = (await this.fetcher.fetch({
+      partitions: body.topics.filter((topic) => readable.has(topic)).flatMap((topic) =>
         topic.partitions.map((p) => ({
           topic: byId ? { id: topic.topicId } : topic.topic,
           partition: p.partition,
@@ -71,8 +83,27 @@ export class FetchHandler {
       firstBatchWhole: true,
       consuming: true,
       messageFormat: legacyMagicFor(header.apiVersion),
-    });
-    return answer(body, (position) => partitionData(fetched[position]!));
+    })).values();
+    return answer(body, (topic) => (readable.has(topic) ? partitionData(fetched.next().value!) : refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+  }
+
+  private nameOf(topicId: string): string | null {
+    const topic = this.topics.findById(topicId);
+    return isRefusal(topic) ? null : topic.name;
+  }
+
+  /**
+   * The requested topics the caller may Read. A topic id no topic has stays in, so that the
+   * fetch answers UNKNOWN_TOPIC_ID as without an authorizer.
+   */
+  private readableTopics(request: KafkaRequest<FetchRequest>, byId: boolean): Set<FetchRequest['topics'][number]> {
+    const session = sessionOf(request);
+    return new Set(
+      request.body.topics.filter((topic) => {
+        const name = byId ? this.nameOf(topic.topicId) : topic.topic;
+        return name === null || this.authorizer.authorize(session, AclOperation.READ, ResourceType.TOPIC, name);
+      }),
+    );
   }
 }
 
@@ -83,12 +114,11 @@ function legacyMagicFor(version: number): LegacyMagic | undefined {
 }
 
 /** The response's topics (by name and id: each version writes the one it has) and partitions in request order. */
-function answer(body: FetchRequest, partitionAnswer: (position: number) => Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
-  let position = 0;
+function answer(body: FetchRequest, partitionAnswer: (topic: FetchRequest['topics'][number]) => Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
   const responses = body.topics.map((topic) => ({
     topic: topic.topic,
     topicId: topic.topicId,
-    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(position++) })),
+    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(topic) })),
   }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
 }
