@@ -4,6 +4,8 @@
  */
 import type { Session } from '../../authorizer/acl-decision.js';
 import type { Authorizer } from '../../authorizer/authorizer.js';
+import type { ApiCodec } from '../../wire/api-codec.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 export function sessionOf(request: KafkaRequest<unknown>): Session {
@@ -13,4 +15,19 @@ export function sessionOf(request: KafkaRequest<unknown>): Session {
 /** May the sender of `request` perform `operation` on the resource? (Always, with the authorizer off.) */
 export function authorized(authorizer: Authorizer, request: KafkaRequest<unknown>, operation: number, resourceType: number, name: string): boolean {
   return authorizer.authorize(request.context, operation, resourceType, name);
+}
+
+/**
+ * For the APIs Kafka guards with one operation on the cluster: null when the caller may
+ * perform it, else the codec's error answer with CLUSTER_AUTHORIZATION_FAILED in every error
+ * field (top level and each item), as Kafka's getErrorResponse builds it.
+ */
+export function clusterRefusal<Request, Response>(
+  authorizer: Authorizer,
+  request: KafkaRequest<Request>,
+  operation: number,
+  codec: ApiCodec<Request, Response>,
+): Response | null {
+  if (authorizer.authorizeCluster(request.context, operation)) return null;
+  return codec.errorResponse(request.body, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
 }
