@@ -3,6 +3,7 @@
  * the connection's context (User:ANONYMOUS until the connection authenticates).
  */
 import type { Session } from '../../authorizer/acl-decision.js';
+import { ResourceType } from '../../authorizer/acl.js';
 import type { Authorizer } from '../../authorizer/authorizer.js';
 import type { ApiCodec } from '../../wire/api-codec.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -30,4 +31,29 @@ export function clusterRefusal<Request, Response>(
 ): Response | null {
   if (authorizer.authorizeCluster(request.context, operation)) return null;
   return codec.errorResponse(request.body, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+}
+
+/** Kafka's ConfigResource types whose configs live on a topic, or on the cluster (broker, broker logger). */
+const CONFIG_TOPIC = 2;
+const CONFIG_CLUSTER_TYPES: ReadonlySet<number> = new Set([4, 8]);
+
+/**
+ * The configs APIs' check (Kafka's KafkaApis): `operation` (DescribeConfigs, AlterConfigs) on
+ * the topic, or on the cluster for a broker resource; null when allowed (or another type,
+ * which the configs service refuses itself), else the error for that resource.
+ */
+export function configRefusal(
+  authorizer: Authorizer,
+  request: KafkaRequest<unknown>,
+  operation: number,
+  resource: { readonly resourceType: number; readonly resourceName: string },
+): { errorCode: number; errorMessage: string } | null {
+  if (resource.resourceType === CONFIG_TOPIC) {
+    if (authorized(authorizer, request, operation, ResourceType.TOPIC, resource.resourceName)) return null;
+    return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
+  }
+  if (CONFIG_CLUSTER_TYPES.has(resource.resourceType) && !authorizer.authorizeCluster(request.context, operation)) {
+    return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
+  }
+  return null;
 }
