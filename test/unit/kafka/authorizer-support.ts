@@ -39,6 +39,9 @@ export function authorizerFor(settings: AuthorizerSettings = {}, fs = new InMemo
   return { authorizer: new Authorizer(config, store), store, fs };
 }
 
+/** The authorizer as the default settings have it: off, so every request is allowed. */
+export const OPEN_AUTHORIZER = authorizerFor({ enabled: false }).authorizer;
+
 /** An ALLOW (or DENY) for User:ANONYMOUS from every host: the principal of every unauthenticated test request. */
 export function anonymousAcl(resourceType: number, resourceName: string, operation: number, permissionType: number = PermissionType.ALLOW): AclBinding {
   return { resourceType, resourceName, patternType: PatternType.LITERAL, principal: 'User:ANONYMOUS', host: '*', operation, permissionType };
