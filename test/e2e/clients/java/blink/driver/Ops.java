@@ -35,6 +35,9 @@ public final class Ops {
       Map.entry("alter_partition_reassignments", PartitionOps::alterPartitionReassignments),
       Map.entry("list_partition_reassignments", PartitionOps::listPartitionReassignments),
       Map.entry("describe_producers", PartitionOps::describeProducers),
+      Map.entry("create_acls", AclOps::createAcls),
+      Map.entry("describe_acls", AclOps::describeAcls),
+      Map.entry("delete_acls", AclOps::deleteAcls),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */
