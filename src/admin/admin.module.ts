@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
@@ -17,6 +18,7 @@ import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { AdminAuthorization } from './http/admin-acl.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { BrokerInfo } from './services/broker-info.service.js';
@@ -38,11 +40,12 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
+  imports: [AuthorizerModule, StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,
+    AdminAuthorization,
     HttpRouteTable,
     AdminProbe,
     ...adminMetricProviders,
