@@ -5,7 +5,8 @@
  * with allow_everyone_if_no_acl_found: a resource no ACL names is open, and naming one in an
  * ACL (for someone else) closes it to ANONYMOUS — the denied principal — until an ACL allows
  * it; a prefixed DENY then wins over that allow. A second broker with the authorizer off
- * answers the ACL APIs with SECURITY_DISABLED.
+ * answers the ACL APIs with SECURITY_DISABLED. The REST admin acts as `admin_token_principal`
+ * (User:ops) with the token and is checked against the same ACLs.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -18,7 +19,14 @@ import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 const TOOL_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 180_000;
 
-const broker = useBroker({ AUTHORIZER_ENABLED: 'true', ALLOW_EVERYONE_IF_NO_ACL_FOUND: 'true', AUTO_CREATE_TOPICS: 'false' });
+const ADMIN_TOKEN = 'acl-e2e-token';
+const broker = useBroker({
+  AUTHORIZER_ENABLED: 'true',
+  ALLOW_EVERYONE_IF_NO_ACL_FOUND: 'true',
+  AUTO_CREATE_TOPICS: 'false',
+  ADMIN_TOKEN,
+  ADMIN_TOKEN_PRINCIPAL: 'User:ops',
+});
 const plain = useBroker({});
 after(closeJavaDrivers);
 
@@ -81,6 +89,19 @@ describe('ACLs (authorizer on, allow_everyone_if_no_acl_found)', () => {
       acls: [{ resource_type: 'CLUSTER', name: 'not-the-cluster', pattern: 'LITERAL', principal: 'User:alice', host: '*', operation: 'ALTER', permission: 'ALLOW' }],
     });
     assert.match(created.error ?? '', /InvalidRequestException: .*kafka-cluster/);
+  });
+
+  test('the REST admin acts as the admin token\'s principal and obeys the same ACLs', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const guarded = uniqueTopic('rest-guarded');
+    await java().createTopic(guarded, 1);
+    const describe = () => fetch(`${broker().restUrl}/api/v1/topics/${guarded}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal((await describe()).status, 200, 'no ACL names the topic: open');
+    await admin('create_acls', { acls: [{ resource_type: 'TOPIC', name: guarded, principal: 'User:alice', operation: 'READ' }] });
+    const refused = await describe();
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { message: string }).message, /User:ops is not authorized for DESCRIBE on TOPIC/);
+    await admin('create_acls', { acls: [{ resource_type: 'TOPIC', name: guarded, principal: 'User:ops', operation: 'DESCRIBE' }] });
+    assert.equal((await describe()).status, 200, 'allowed once User:ops may describe it');
   });
 
   test('with the authorizer off the ACL APIs answer SECURITY_DISABLED', { timeout: TEST_TIMEOUT_MS }, async () => {
