@@ -1,14 +1,15 @@
 /**
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
- * bounded wait when the memory tier is full (max_memory), then for each partition the topic
- * look-up or auto-creation, the partition check, and RecordIngest (validation, the plugin
- * chain, the append; in durable mode the answer waits for the WAL). Each partition gets an
- * outcome with its Kafka error code; nothing throws for bad input.
+ * reservation of its batches' bytes in the memory tier (max_memory; a bounded wait when the
+ * tier is full), then for each partition the topic look-up or auto-creation, the partition
+ * check, and RecordIngest (validation, the plugin chain, the append; in durable mode the
+ * answer waits for the WAL). Each partition gets an outcome with its Kafka error code;
+ * nothing throws for bad input. The reservation is given back once every partition is done.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
 import { Injectable } from '@nestjs/common';
-import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-accountant.js';
+import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode } from '../wire/error-codes.js';
@@ -62,31 +63,49 @@ export class ProduceService {
   }
 
   /**
-   * Waits up to `memoryWaitMs` if the memory tier is full, then starts every partition's
-   * step in request order, and resolves once all are started with one promise per partition.
-   * A caller that does not await the outcomes (Kafka acks=0) still has the batches appended
-   * in the order they were produced: each append starts before the next partition's.
+   * Reserves the request's bytes in the memory tier (waiting up to `memoryWaitMs` when it is
+   * full), then starts every partition's step in request order, and resolves once all are
+   * started with one promise per partition. A caller that does not await the outcomes (Kafka
+   * acks=0) still has the batches appended in the order they were produced: each append
+   * starts before the next partition's.
    */
   async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
-    if (this.accountant.isFull && !(await this.accountant.waitForRoom(memoryWaitMs))) {
+    const reserved = this.accountant.reserve(requestBytes(partitions), memoryWaitMs);
+    const reservation = reserved instanceof Promise ? await reserved : reserved;
+    if (reservation === null) {
       const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
+    if (partitions.length === 0) reservation.release();
     const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
-    return converted.map((target) => this.producePartition(target, nowMs));
+    let pending = converted.length;
+    const done = (): void => {
+      if (--pending === 0) reservation.release();
+    };
+    return converted.map((target) => this.producePartition(target, nowMs, done));
   }
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async producePartition(target: ConvertedRecords<PartitionRecords>, nowMs: number): Promise<ProduceOutcome> {
-    const topic = this.topics.resolve(target.topic, true);
-    if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
-    const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
-    const log = this.topics.partitionOf(topic, partition);
-    if (isRefusal(log)) return refused(partition, log);
-    if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
-    const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
-    return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
+  private async producePartition(target: ConvertedRecords<PartitionRecords>, nowMs: number, done: () => void): Promise<ProduceOutcome> {
+    try {
+      const topic = this.topics.resolve(target.topic, true);
+      if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
+      const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
+      const log = this.topics.partitionOf(topic, partition);
+      if (isRefusal(log)) return refused(partition, log);
+      if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
+      const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
+      return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
+    } finally {
+      done();
+    }
   }
+}
+
+function requestBytes(partitions: readonly PartitionRecords[]): number {
+  let bytes = 0;
+  for (const target of partitions) bytes += target.records?.length ?? 0;
+  return bytes;
 }
 
 function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {

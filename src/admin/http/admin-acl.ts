@@ -16,7 +16,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { ANONYMOUS_PRINCIPAL } from '../../common/connection-context.js';
+import { ANONYMOUS_PRINCIPAL, principalText } from '../../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { AdminTokenCheck, TOKEN_EXEMPT_ROUTES } from './admin-token.js';
 
@@ -94,7 +94,7 @@ export class AdminAuthorization {
   /** Null when the request may proceed, else why not (the 403 message). */
   refusal(request: RestRequest): string | null {
     if (!this.authorizer.enabled || unchecked(request.route)) return null;
-    const principal = this.token.required && this.token.allows(undefined, request.authorization) ? this.config.adminTokenPrincipal : ANONYMOUS_PRINCIPAL;
+    const principal = this.token.required && this.token.allows(undefined, request.authorization) ? this.config.adminTokenPrincipal : principalText(ANONYMOUS_PRINCIPAL);
     const rule = ruleFor(request);
     const named = rule.name === undefined ? 'kafka-cluster' : rule.name(request);
     // A request that names no resource is left to validation (400), which runs next.

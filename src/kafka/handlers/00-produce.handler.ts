@@ -12,12 +12,18 @@
  * partitions are TOPIC_AUTHORIZATION_FAILED and nothing of them is stored).
  * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
  * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
+ * On the hot path: called straight from the transport; the record batches are views of the
+ * request frame in pooled memory, stored as they are (kafka-api.decorator.ts, HotPath).
  * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
  * as Kafka answers Produce (it checks its metadata cache, never the name).
  * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
  * v0-2 may carry legacy message sets (magic 0/1), converted to one record batch each as
  * Kafka 3.9 does (ProduceService; a set breaking Kafka's rules gets its error code, e.g.
  * CORRUPT_MESSAGE for a bad CRC-32); v3+ carrying one is INVALID_RECORD.
+ * Quotas (QuotaEnforcement): the request's record bytes count for the client's
+ * producer_byte_rate and its handling up to the append for request_percentage (not for
+ * acks=0, as in Kafka); over either, throttle_time_ms carries the larger throttle and the
+ * connection is muted for it, acks=0 included (no response, still muted).
  * v2+: log_append_time_ms; v5+: log_start_offset; v8+: record_errors and error_message;
  * v9+: flexible; v10+: the current leader and its endpoint come with NOT_LEADER_OR_FOLLOWER
  * answers (KIP-951: never on one node, which leads every partition); v11+:
@@ -26,6 +32,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
+import { QuotaEnforcement } from '../quota-enforcement.js';
 import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
@@ -48,16 +55,18 @@ export class ProduceHandler {
 
   constructor(
     private readonly producer: ProduceService,
+    private readonly enforcement: QuotaEnforcement,
     private readonly authorizer: Authorizer,
   ) {}
 
-  @KafkaApi(ProduceApi, { min: 0, max: 11 })
+  @KafkaApi(ProduceApi, { min: 0, max: 11, hotPath: { pinsStoredBatches: false } })
   async produce(request: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
     const { header, body, receivedAtMs } = request;
+    const startedAt = performance.now();
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
     const session = sessionOf(request);
     if (body.transactionalId !== null && !this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
-      return this.refuseAll(body, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
+      return this.refuseAll(body, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
     const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;
     const writable = new Set(body.topicData.map((t) => t.name).filter((name) => this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TOPIC, name)));
@@ -65,13 +74,14 @@ export class ProduceHandler {
       .filter((topic) => writable.has(topic.name))
       .flatMap((topic) => topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })));
     const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
+    const throttleTimeMs = this.throttle(request, partitions, performance.now() - startedAt);
     if (body.acks === 0) {
       Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
       return NO_RESPONSE;
     }
     const outcomes = (await Promise.all(started)).values();
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs,
       responses: body.topicData.map((topic) => ({
         name: topic.name,
         partitionResponses: topic.partitionData.map((data) =>
@@ -82,9 +92,16 @@ export class ProduceHandler {
   }
 
   /** Kafka answers a refused transactional id for the whole request, every partition. */
-  private refuseAll(body: ProduceRequest, errorCode: number, errorMessage: string | null): ProduceResponse | typeof NO_RESPONSE {
+  private refuseAll(body: ProduceRequest, errorCode: number): ProduceResponse | typeof NO_RESPONSE {
     if (body.acks === 0) return NO_RESPONSE;
-    return { throttleTimeMs: 0, responses: this.nest(body, (index) => failed(index, errorCode, errorMessage)) };
+    return { throttleTimeMs: 0, responses: this.nest(body, (index) => failed(index, errorCode, null)) };
+  }
+
+  private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
+    const bytes = partitions.reduce((sum, p) => sum + (p.records?.length ?? 0), 0);
+    const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
+    const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
+    return this.enforcement.apply(request, { produce, request: requestThrottle });
   }
 
   private refuseAcks(body: ProduceRequest): ProduceResponse {

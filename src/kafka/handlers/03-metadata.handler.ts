@@ -28,7 +28,7 @@ import { ErrorCode } from '../../wire/error-codes.js';
 import { MetadataApi, type MetadataRequest, type MetadataResponse, type MetadataResponseTopic } from '../../wire/messages/03-metadata.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -85,7 +85,7 @@ export class MetadataHandler {
 
   /** Auto-creation: Create on the cluster, or on the topic (Kafka's KafkaApis.getTopicMetadata). */
   private mayCreate(request: KafkaRequest<unknown>, topic: string): boolean {
-    return this.authorizer.authorizeCluster(request.context, AclOperation.CREATE) || this.may(request, AclOperation.CREATE, topic);
+    return this.authorizer.authorizeCluster(sessionOf(request), AclOperation.CREATE) || this.may(request, AclOperation.CREATE, topic);
   }
 
   private describeTopic(topic: Topic): MetadataResponseTopic {

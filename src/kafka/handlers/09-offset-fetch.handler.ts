@@ -5,8 +5,10 @@
  * A consumer group's committed offsets, through the OffsetManager (served even with
  * enable_consumer_groups off, as OffsetCommit is). Offset -1 with error 0 where nothing is
  * committed. v2+: top-level error code, and null topics = every committed partition of the
- * group; v3+: throttle time; v5+: leader epoch; v6: flexible; v7: require_stable (nothing is
- * ever unstable: Blink has no transactions); v8+: several groups per request, each answered
+ * group; v3+: throttle time; v5+: leader epoch; v6: flexible; v7: require_stable (KIP-447):
+ * a partition with an offset staged in an unfinished transaction (TxnOffsetCommit) answers
+ * UNSTABLE_OFFSET_COMMIT with offset -1, and the consumer asks again once the transaction
+ * ended; v8+: several groups per request, each answered
  * with its own error code; v9 (KIP-848): a consumer-protocol member names itself (member id and
  * epoch) and gets UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH when it is not the current member;
  * classic groups ignore those fields.
@@ -14,8 +16,8 @@
 import { Controller } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import type { FetchedTopic } from '../../groups/offset-manager.js';
-import { OffsetManager } from '../../groups/offset-manager.js';
+import { OffsetManager, type FetchedTopic } from '../../groups/offset-manager.js';
+import { TransactionCoordinator } from '../../txn/transaction-coordinator.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
   OffsetFetchApi,
@@ -34,26 +36,20 @@ const FIRST_BATCHED_VERSION = 8;
 export class OffsetFetchHandler {
   constructor(
     private readonly offsets: OffsetManager,
+    private readonly transactions: TransactionCoordinator,
     private readonly authorizer: Authorizer,
   ) {}
 
   @KafkaApi(OffsetFetchApi, { min: 0, max: 9 })
   async offsetFetch(request: KafkaRequest<OffsetFetchRequest>): Promise<OffsetFetchResponse> {
     const { header, body } = request;
-    if (header.apiVersion >= FIRST_BATCHED_VERSION) return { throttleTimeMs: 0, groups: body.groups.map((g) => this.fetchGroup(request, g)) };
+    if (header.apiVersion >= FIRST_BATCHED_VERSION) return { throttleTimeMs: 0, groups: body.groups.map((g) => this.fetchGroup(request, g, body.requireStable)) };
     if (!this.mayDescribe(request, ResourceType.GROUP, body.groupId)) {
       // v0-1 carry the error per partition only, v2+ also at the top.
       const refused = (body.topics ?? []).map((topic) => refusedTopic(topic, ErrorCode.GROUP_AUTHORIZATION_FAILED));
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: refused };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: this.fetchTopics(request, body.groupId, body.topics) };
-  }
-
-  private fetchGroup(request: KafkaRequest<OffsetFetchRequest>, group: OffsetFetchRequestGroup): OffsetFetchResponseGroup {
-    if (!this.mayDescribe(request, ResourceType.GROUP, group.groupId)) return { groupId: group.groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
-    const errorCode = this.offsets.authorizeFetch({ groupId: group.groupId, memberId: group.memberId, memberEpoch: group.memberEpoch });
-    if (errorCode !== ErrorCode.NONE) return { groupId: group.groupId, errorCode, topics: [] };
-    return { groupId: group.groupId, errorCode, topics: this.fetchTopics(request, group.groupId, group.topics) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: this.stable(body.groupId, this.fetchTopics(request, body.groupId, body.topics), body.requireStable) };
   }
 
   /**
@@ -70,6 +66,26 @@ export class OffsetFetchHandler {
 
   private mayDescribe(request: KafkaRequest<unknown>, resourceType: number, name: string): boolean {
     return authorized(this.authorizer, request, AclOperation.DESCRIBE, resourceType, name);
+  }
+
+  /** With require_stable, partitions whose offset an unfinished transaction staged answer UNSTABLE_OFFSET_COMMIT. */
+  private stable(groupId: string, topics: FetchedTopic[], requireStable: boolean): FetchedTopic[] {
+    if (!requireStable) return topics;
+    return topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p) =>
+        this.transactions.hasStagedOffset(groupId, topic.name, p.partitionIndex)
+          ? { partitionIndex: p.partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+          : p,
+      ),
+    }));
+  }
+
+  private fetchGroup(request: KafkaRequest<unknown>, group: OffsetFetchRequestGroup, requireStable: boolean): OffsetFetchResponseGroup {
+    if (!this.mayDescribe(request, ResourceType.GROUP, group.groupId)) return { groupId: group.groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    const errorCode = this.offsets.authorizeFetch({ groupId: group.groupId, memberId: group.memberId, memberEpoch: group.memberEpoch });
+    if (errorCode !== ErrorCode.NONE) return { groupId: group.groupId, errorCode, topics: [] };
+    return { groupId: group.groupId, errorCode, topics: this.stable(group.groupId, this.fetchTopics(request, group.groupId, group.topics), requireStable) };
   }
 }
 

@@ -17,7 +17,7 @@ import { ErrorCode } from '../../wire/error-codes.js';
 import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '../../wire/messages/16-list-groups.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 
 @Controller()
 export class ListGroupsHandler {
@@ -29,7 +29,7 @@ export class ListGroupsHandler {
   @KafkaApi(ListGroupsApi, { min: 0, max: 5, feature: 'consumer-groups' })
   async listGroups(request: KafkaRequest<ListGroupsRequest>): Promise<ListGroupsResponse> {
     const { body } = request;
-    const everyGroup = this.authorizer.authorizeCluster(request.context, AclOperation.DESCRIBE);
+    const everyGroup = this.authorizer.authorizeCluster(sessionOf(request), AclOperation.DESCRIBE);
     const groups = this.groups
       .list(body.statesFilter, body.typesFilter)
       .filter((g) => everyGroup || authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId));

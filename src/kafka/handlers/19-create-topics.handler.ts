@@ -29,7 +29,7 @@ import {
 } from '../../wire/messages/19-create-topics.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 import { kafkaConfigSource } from './32-describe-configs.handler.js';
 
 @Controller()
@@ -42,7 +42,7 @@ export class CreateTopicsHandler {
   @KafkaApi(CreateTopicsApi, { min: 0, max: 7 })
   async createTopics(request: KafkaRequest<CreateTopicsRequest>): Promise<CreateTopicsResponse> {
     const { body } = request;
-    const onCluster = this.authorizer.authorizeCluster(request.context, AclOperation.CREATE);
+    const onCluster = this.authorizer.authorizeCluster(sessionOf(request), AclOperation.CREATE);
     const mayCreate = (name: string) => onCluster || authorized(this.authorizer, request, AclOperation.CREATE, ResourceType.TOPIC, name);
     const seen = new Set<string>();
     const duplicated = new Set(body.topics.filter((t) => seen.size === seen.add(t.name).size).map((t) => t.name));

@@ -6,7 +6,9 @@
  * back to the default), APPEND (2) and SUBTRACT (3) for list configs (cleanup.policy);
  * naming a config twice in one resource is INVALID_REQUEST, values are checked as
  * CreateTopics checks them (INVALID_CONFIG). Only topics (resource type 2) can be altered:
- * broker configs (type 4) are Blink's settings, fixed at boot (INVALID_REQUEST).
+ * broker configs (type 4) are Blink's settings, fixed at boot (INVALID_REQUEST). Client
+ * metrics subscriptions (type 16, KIP-714) are altered by ClientMetrics: metrics, interval.ms
+ * and match, with Kafka's checks; a resource whose last config is deleted is gone.
  * validate_only checks and changes nothing. Durable mode answers once the topic metadata is
  * on disk (else KAFKA_STORAGE_ERROR).
  * v1: flexible.
@@ -15,6 +17,8 @@ import { Controller } from '@nestjs/common';
 import { AclOperation } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
 import { ConfigsService } from '../../topics/configs.service.js';
+import { CLIENT_METRICS_RESOURCE } from '../../telemetry/client-metrics-config.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
   IncrementalAlterConfigsApi,
@@ -29,6 +33,7 @@ import { configRefusal } from '../transport/kafka-session.js';
 export class IncrementalAlterConfigsHandler {
   constructor(
     private readonly configs: ConfigsService,
+    private readonly telemetry: ClientMetrics,
     private readonly authorizer: Authorizer,
   ) {}
 
@@ -39,7 +44,10 @@ export class IncrementalAlterConfigsHandler {
       const denied = configRefusal(this.authorizer, request, AclOperation.ALTER_CONFIGS, { resourceType, resourceName });
       if (denied !== null) return { resourceType, resourceName, ...denied };
       const changes = configs.map(({ name, configOperation, value }) => ({ name, operation: configOperation, value }));
-      const refused = await this.configs.increment({ resourceType, resourceName }, changes, body.validateOnly);
+      const refused =
+        resourceType === CLIENT_METRICS_RESOURCE
+          ? await this.telemetry.increment(resourceName, changes, body.validateOnly)
+          : await this.configs.increment({ resourceType, resourceName }, changes, body.validateOnly);
       return { resourceType, resourceName, errorCode: refused?.errorCode ?? ErrorCode.NONE, errorMessage: refused?.errorMessage ?? null };
     });
     return { throttleTimeMs: 0, responses: await Promise.all(responses) };

@@ -1,21 +1,22 @@
 /**
- * Who sent a Kafka request, for the authorizer: the principal and the client's address of
- * the connection's context (User:ANONYMOUS until the connection authenticates).
+ * Who sent a Kafka request, for the authorizer: the principal of its connection
+ * (User:ANONYMOUS until the connection authenticates) and the client's address.
  */
 import type { Session } from '../../authorizer/acl-decision.js';
 import { ResourceType } from '../../authorizer/acl.js';
 import type { Authorizer } from '../../authorizer/authorizer.js';
+import { principalText } from '../../common/kafka-principal.js';
 import type { ApiCodec } from '../../wire/api-codec.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 export function sessionOf(request: KafkaRequest<unknown>): Session {
-  return request.context;
+  return { principal: principalText(request.connection.principal), host: request.clientHost };
 }
 
 /** May the sender of `request` perform `operation` on the resource? (Always, with the authorizer off.) */
 export function authorized(authorizer: Authorizer, request: KafkaRequest<unknown>, operation: number, resourceType: number, name: string): boolean {
-  return authorizer.authorize(request.context, operation, resourceType, name);
+  return authorizer.authorize(sessionOf(request), operation, resourceType, name);
 }
 
 /**
@@ -29,13 +30,13 @@ export function clusterRefusal<Request, Response>(
   operation: number,
   codec: ApiCodec<Request, Response>,
 ): Response | null {
-  if (authorizer.authorizeCluster(request.context, operation)) return null;
+  if (authorizer.authorizeCluster(sessionOf(request), operation)) return null;
   return codec.errorResponse(request.body, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
 }
 
-/** Kafka's ConfigResource types whose configs live on a topic, or on the cluster (broker, broker logger). */
+/** Kafka's ConfigResource types whose configs live on a topic, or on the cluster (broker, broker logger, client metrics). */
 const CONFIG_TOPIC = 2;
-const CONFIG_CLUSTER_TYPES: ReadonlySet<number> = new Set([4, 8]);
+const CONFIG_CLUSTER_TYPES: ReadonlySet<number> = new Set([4, 8, 16]);
 
 /**
  * The configs APIs' check (Kafka's KafkaApis): `operation` (DescribeConfigs, AlterConfigs) on
@@ -52,7 +53,7 @@ export function configRefusal(
     if (authorized(authorizer, request, operation, ResourceType.TOPIC, resource.resourceName)) return null;
     return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
   }
-  if (CONFIG_CLUSTER_TYPES.has(resource.resourceType) && !authorizer.authorizeCluster(request.context, operation)) {
+  if (CONFIG_CLUSTER_TYPES.has(resource.resourceType) && !authorizer.authorizeCluster(sessionOf(request), operation)) {
     return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
   }
   return null;

@@ -15,7 +15,7 @@ import { register } from 'prom-client';
 import { AppModule } from '../../../src/app.module.js';
 import { type AclBinding, AclOperation as Op, PatternType, PermissionType, ResourceType as R } from '../../../src/authorizer/acl.js';
 import { AclStore } from '../../../src/authorizer/acl-store.js';
-import type { ConnectionContext } from '../../../src/common/connection-context.js';
+import type { KafkaPrincipal } from '../../../src/common/kafka-principal.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { GroupCoordinator } from '../../../src/groups/group-coordinator.js';
 import { KAFKA_HANDLERS } from '../../../src/kafka/handlers/index.js';
@@ -24,12 +24,13 @@ import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ErrorCode as E } from '../../../src/wire/error-codes.js';
 import { ZERO_UUID } from '../../../src/wire/reader.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { recordingConnection } from '../../support/connection-context.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 import { request } from '../../unit/kafka/support.js';
 
 Logger.overrideLogger(false);
 
-const ALICE: ConnectionContext = { principal: 'User:alice', listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1' };
+const ALICE: KafkaPrincipal = { principalType: 'User', name: 'alice' };
 
 function allow(resourceType: number, resourceName: string, operation: number, principal = 'User:alice'): AclBinding {
   return { resourceType, resourceName, patternType: PatternType.LITERAL, principal, host: '*', operation, permissionType: PermissionType.ALLOW };
@@ -131,8 +132,8 @@ describe('Kafka APIs under the authorizer (User:alice, no ACL but the row\'s)', 
   let dir: string;
   let release: () => void;
   const store = () => app.get(AclStore);
-  const call = (row: Pick<Row, 'handler' | 'method' | 'version'>, body: unknown, context = ALICE): Promise<any> =>
-    (app.get(row.handler) as Record<string, (request: unknown) => Promise<unknown>>)[row.method]!(request(row.version, body, 9092, context));
+  const call = (row: Pick<Row, 'handler' | 'method' | 'version'>, body: unknown, principal = ALICE): Promise<any> =>
+    (app.get(row.handler) as Record<string, (request: unknown) => Promise<unknown>>)[row.method]!({ ...request(row.version, body), connection: recordingConnection(principal) });
   const clearAcls = () => store().remove([{ resourceType: R.ANY, resourceName: null, patternType: PatternType.ANY, principal: null, host: null, operation: Op.ANY, permissionType: PermissionType.ANY }]);
 
   before(async () => {
@@ -211,7 +212,7 @@ describe('Kafka APIs under the authorizer (User:alice, no ACL but the row\'s)', 
     const produce = ROWS[0]!;
     await store().add([topic(Op.WRITE), { ...topic(Op.ALL), resourceName: 'ord', patternType: PatternType.PREFIXED, permissionType: PermissionType.DENY }]);
     assert.equal(produce.errorOf(await call(produce, produce.body())), E.TOPIC_AUTHORIZATION_FAILED);
-    const root: ConnectionContext = { ...ALICE, principal: 'User:root' };
+    const root: KafkaPrincipal = { principalType: 'User', name: 'root' };
     assert.equal(produce.errorOf(await call(produce, produce.body(), root)), E.NONE);
   });
 });

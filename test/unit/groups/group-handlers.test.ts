@@ -24,6 +24,7 @@ import { disabledFeature, FEATURE_REFUSAL_ERRORS } from '../../../src/kafka/tran
 import { encodesInEveryVersion, registration, request } from '../kafka/support.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
 import { OPEN_AUTHORIZER as OPEN } from '../kafka/authorizer-support.js';
+import { idleTransactionCoordinator } from '../../support/transactions.js';
 
 const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
 
@@ -168,7 +169,7 @@ describe('group handlers', () => {
     );
     assert.deepEqual(committed.topics, [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }]);
     encodesInEveryVersion(registration(HANDLERS.OffsetCommit), () => committed);
-    const fetcher = new OffsetFetchHandler(h.offsets, OPEN);
+    const fetcher = new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock), OPEN);
     const fetched = await fetcher.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
     assert.deepEqual(fetched.topics?.[0]?.partitions?.map((p) => p.committedOffset), [5, -1]);
     encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);
@@ -183,7 +184,7 @@ describe('group handlers', () => {
     const h = harness();
     commitPartition0(h, 'g1', 4);
     commitPartition0(h, 'g2', 9);
-    const fetched = await new OffsetFetchHandler(h.offsets, OPEN).offsetFetch(
+    const fetched = await new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock), OPEN).offsetFetch(
       request(8, {
         groupId: '',
         topics: [],

@@ -14,7 +14,6 @@ import { PartitionPlacementService } from '../../../src/cluster-admin/partition-
 import { ProducerStatesService } from '../../../src/cluster-admin/producer-states.service.js';
 import { QuorumService } from '../../../src/cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
-import { anonymousContext } from '../../../src/common/connection-context.js';
 import { FinalizedFeatures, GROUP_VERSION } from '../../../src/cluster/features.js';
 import { ApiVersionsHandler } from '../../../src/kafka/handlers/18-api-versions.handler.js';
 import { AlterReplicaLogDirsHandler } from '../../../src/kafka/handlers/34-alter-replica-log-dirs.handler.js';
@@ -40,6 +39,7 @@ import { FakeClock } from '../../support/fake-clock.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
 import { OPEN_AUTHORIZER as OPEN } from './authorizer-support.js';
+import { recordingConnection } from '../../support/connection-context.js';
 
 /** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
 const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
@@ -49,7 +49,7 @@ function registration(method: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, context: anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1') };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
 }
 
 /** Calls `answer(version)` for every version of the registration, encodes it and decodes it back whole. */
