@@ -38,6 +38,7 @@ function allow(resourceType: number, resourceName: string, operation: number, pr
 const topic = (operation: number, name = 'orders') => allow(R.TOPIC, name, operation);
 const group = (operation: number, name = 'g') => allow(R.GROUP, name, operation);
 const cluster = (operation: number) => allow(R.CLUSTER, 'kafka-cluster', operation);
+const txn = (operation: number) => allow(R.TRANSACTIONAL_ID, 'tx', operation);
 
 /** A handler class of KAFKA_HANDLERS by its name. */
 function h(name: string): Type<unknown> {
@@ -116,8 +117,29 @@ const ROWS: readonly Row[] = [
   { name: 'ConsumerGroupHeartbeat: Describe on the subscribed topics', handler: h('ConsumerGroupHeartbeatHandler'), method: 'consumerGroupHeartbeat', version: 0, body: () => heartbeatBody(), base: [group(Op.READ, 'g2')], grant: [topic(Op.DESCRIBE)], errorOf: (r) => r.errorCode, denied: E.TOPIC_AUTHORIZATION_FAILED },
   { name: 'ConsumerGroupDescribe: Describe on the group', handler: h('ConsumerGroupDescribeHandler'), method: 'consumerGroupDescribe', version: 0, body: () => ({ groupIds: ['g'], includeAuthorizedOperations: false }), grant: [group(Op.DESCRIBE)], errorOf: (r) => r.groups[0].errorCode, denied: E.GROUP_AUTHORIZATION_FAILED },
   { name: 'DescribeTopicPartitions: Describe on the topic', handler: h('DescribeTopicPartitionsHandler'), method: 'describeTopicPartitions', version: 0, body: () => ({ topics: [{ name: 'orders' }], responsePartitionLimit: 100, cursor: null }), grant: [topic(Op.DESCRIBE)], errorOf: (r) => r.topics[0].errorCode, denied: E.TOPIC_AUTHORIZATION_FAILED },
+  { name: 'AddPartitionsToTxn: Write on the transactional id', handler: h('AddPartitionsToTxnHandler'), method: 'addPartitionsToTxn', version: 3, body: () => addPartitionsBody(), grant: [txn(Op.WRITE)], errorOf: (r) => r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, denied: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+  { name: 'AddPartitionsToTxn: Write on the topic', handler: h('AddPartitionsToTxnHandler'), method: 'addPartitionsToTxn', version: 3, body: () => addPartitionsBody(), base: [txn(Op.WRITE)], grant: [topic(Op.WRITE)], errorOf: (r) => r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, denied: E.TOPIC_AUTHORIZATION_FAILED },
+  { name: 'AddOffsetsToTxn: Write on the transactional id', handler: h('AddOffsetsToTxnHandler'), method: 'addOffsetsToTxn', version: 3, body: () => ({ transactionalId: 'tx', producerId: 1, producerEpoch: 0, groupId: 'g' }), grant: [txn(Op.WRITE)], errorOf: (r) => r.errorCode, denied: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+  { name: 'AddOffsetsToTxn: Read on the group', handler: h('AddOffsetsToTxnHandler'), method: 'addOffsetsToTxn', version: 3, body: () => ({ transactionalId: 'tx', producerId: 1, producerEpoch: 0, groupId: 'g' }), base: [txn(Op.WRITE)], grant: [group(Op.READ)], errorOf: (r) => r.errorCode, denied: E.GROUP_AUTHORIZATION_FAILED },
+  { name: 'EndTxn: Write on the transactional id', handler: h('EndTxnHandler'), method: 'endTxn', version: 3, body: () => ({ transactionalId: 'tx', producerId: 1, producerEpoch: 0, committed: true }), grant: [txn(Op.WRITE)], errorOf: (r) => r.errorCode, denied: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+  { name: 'WriteTxnMarkers: ClusterAction on the cluster', handler: h('WriteTxnMarkersHandler'), method: 'writeTxnMarkers', version: 1, body: () => ({ markers: [{ producerId: 1, producerEpoch: 0, transactionResult: true, topics: [{ name: 'orders', partitionIndexes: [0] }], coordinatorEpoch: 0 }] }), grant: [cluster(Op.CLUSTER_ACTION)], errorOf: (r) => r.markers[0].topics[0].partitions[0].errorCode, denied: E.CLUSTER_AUTHORIZATION_FAILED },
+  { name: 'TxnOffsetCommit: Write on the transactional id', handler: h('TxnOffsetCommitHandler'), method: 'txnOffsetCommit', version: 3, body: () => txnCommitBody(), grant: [txn(Op.WRITE)], errorOf: (r) => r.topics[0].partitions[0].errorCode, denied: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+  { name: 'TxnOffsetCommit: Read on the group', handler: h('TxnOffsetCommitHandler'), method: 'txnOffsetCommit', version: 3, body: () => txnCommitBody(), base: [txn(Op.WRITE)], grant: [group(Op.READ)], errorOf: (r) => r.topics[0].partitions[0].errorCode, denied: E.GROUP_AUTHORIZATION_FAILED },
+  { name: 'TxnOffsetCommit: Read on the topic', handler: h('TxnOffsetCommitHandler'), method: 'txnOffsetCommit', version: 3, body: () => txnCommitBody(), base: [txn(Op.WRITE), group(Op.READ)], grant: [topic(Op.READ)], errorOf: (r) => r.topics[0].partitions[0].errorCode, denied: E.TOPIC_AUTHORIZATION_FAILED },
+  { name: 'DescribeClientQuotas: DescribeConfigs on the cluster', handler: h('DescribeClientQuotasHandler'), method: 'describeClientQuotas', version: 1, body: () => ({ components: [], strict: false }), grant: [cluster(Op.DESCRIBE_CONFIGS)], errorOf: (r) => r.errorCode, denied: E.CLUSTER_AUTHORIZATION_FAILED },
+  { name: 'AlterClientQuotas: AlterConfigs on the cluster', handler: h('AlterClientQuotasHandler'), method: 'alterClientQuotas', version: 1, body: () => ({ entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1000, remove: false }] }], validateOnly: true }), grant: [cluster(Op.ALTER_CONFIGS)], errorOf: (r) => r.entries[0].errorCode, denied: E.CLUSTER_AUTHORIZATION_FAILED },
+  { name: 'DescribeTransactions: Describe on the transactional id', handler: h('DescribeTransactionsHandler'), method: 'describeTransactions', version: 0, body: () => ({ transactionalIds: ['tx'] }), grant: [txn(Op.DESCRIBE)], errorOf: (r) => r.transactionStates[0].errorCode, denied: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+  { name: 'ListClientMetricsResources: DescribeConfigs on the cluster', handler: h('ListClientMetricsResourcesHandler'), method: 'listClientMetricsResources', version: 0, body: () => ({}), grant: [cluster(Op.DESCRIBE_CONFIGS)], errorOf: (r) => r.errorCode, denied: E.CLUSTER_AUTHORIZATION_FAILED },
 ];
 
+function addPartitionsBody() {
+  return { v3AndBelowTransactionalId: 'tx', v3AndBelowProducerId: 1, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 'orders', partitions: [0] }], transactions: [] };
+}
+
+function txnCommitBody() {
+  const partition = { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: '' };
+  return { transactionalId: 'tx', groupId: 'g', producerId: 1, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'orders', partitions: [partition] }] };
+}
 function offsetCommitBody() {
   const partition = { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' };
   return { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: 'orders', partitions: [partition] }] };
