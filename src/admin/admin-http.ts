@@ -6,7 +6,7 @@
  * Order of a request: Nest's security hook (security headers; cross-origin protection that
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
  * then the admin token check (401 before the body is read), Fastify's body limit (413),
- * the ValidationPipe (400 listing every problem), the handler; every failure becomes a
+ * the ACL check under the authorizer (403, admin-acl.ts), the ValidationPipe (400 listing every problem), the handler; every failure becomes a
  * JSON `ErrorBody`. CORS stays off: no Access-Control-* headers are ever sent.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminProbe } from './admin.probe.js';
 import { acceptsHtml } from './dashboard/accepts-html.js';
 import { DASHBOARD_HTML, sendDashboardHeaders } from './dashboard/dashboard-page.js';
+import { AdminAuthorization } from './http/admin-acl.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
@@ -37,6 +38,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
   app.enableCsrfProtection();
   fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('preHandler', aclHook(app.get(AdminAuthorization)));
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
 
   app.useGlobalPipes(adminValidationPipe());
@@ -57,6 +59,23 @@ function tokenHook(check: AdminTokenCheck) {
       return reply.send(DASHBOARD_HTML);
     }
     return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
+  };
+}
+
+/** After the body is parsed (a produce names its topic there), before validation and the handler: 403 when the ACLs refuse. */
+function aclHook(authorization: AdminAuthorization) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const refusal = authorization.refusal({
+      method: request.method,
+      route: request.routeOptions.url,
+      params: request.params as Record<string, string | undefined>,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      body: request.body,
+      authorization: request.headers.authorization,
+      ip: request.ip,
+    });
+    if (refusal === null) return;
+    return reply.code(403).send(errorBody(403, refusal));
   };
 }
 

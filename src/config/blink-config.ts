@@ -126,6 +126,14 @@ export interface BlinkConfig {
   listenerSettings: { listeners: string; advertisedListeners: string; protocolMap: string };
   ssl: SslConfig;
   sasl: SaslConfig;
+  /** Kafka's ACL authorizer: off = every request allowed and the ACL APIs answer SECURITY_DISABLED. */
+  authorizerEnabled: boolean;
+  /** Principals every authorization allows (Kafka's super.users). */
+  superUsers: string[];
+  /** A resource no ACL names is open to everyone (Kafka's allow.everyone.if.no.acl.found). */
+  allowEveryoneIfNoAclFound: boolean;
+  /** The principal REST admin requests carrying the admin token act as, under the authorizer. */
+  adminTokenPrincipal: string;
   /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
   uplink: UplinkConfig;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -192,6 +200,10 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     sasl_users_dir: config.sasl.usersDir,
     connections_max_reauth_ms: config.sasl.maxReauthMs,
     connection_failed_authentication_delay_ms: config.sasl.failedAuthenticationDelayMs,
+    authorizer_enabled: config.authorizerEnabled,
+    super_users: [...config.superUsers],
+    allow_everyone_if_no_acl_found: config.allowEveryoneIfNoAclFound,
+    admin_token_principal: config.adminTokenPrincipal,
     ...describeUplink(config.uplink),
     settings_file: config.settingsFile,
   };

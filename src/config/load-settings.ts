@@ -252,6 +252,10 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
       maxReauthMs: dto.connections_max_reauth_ms,
       failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
     }),
+    authorizerEnabled: dto.authorizer_enabled,
+    superUsers: frozen(dto.super_users),
+    allowEveryoneIfNoAclFound: dto.allow_everyone_if_no_acl_found,
+    adminTokenPrincipal: dto.admin_token_principal,
     uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };

@@ -95,6 +95,12 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's connections.max.reauth.ms (0: sessions never expire) and connection.failed.authentication.delay.ms.
   connections_max_reauth_ms: { env: 'CONNECTIONS_MAX_REAUTH_MS', defaultValue: 0, convert: parseDuration },
   connection_failed_authentication_delay_ms: { env: 'CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', defaultValue: 100, convert: parseDuration },
+  // Kafka's authorizer.class.name (on/off), super.users and allow.everyone.if.no.acl.found.
+  authorizer_enabled: { env: 'AUTHORIZER_ENABLED', defaultValue: false, convert: toBoolean },
+  super_users: { env: 'SUPER_USERS', defaultValue: [], convert: toPrincipalList },
+  allow_everyone_if_no_acl_found: { env: 'ALLOW_EVERYONE_IF_NO_ACL_FOUND', defaultValue: false, convert: toBoolean },
+  // The principal the REST admin acts as when a request carries the admin token.
+  admin_token_principal: { env: 'ADMIN_TOKEN_PRINCIPAL', defaultValue: 'User:admin', convert: toText },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.
   uplink_bootstrap_servers: { env: 'UPLINK_BOOTSTRAP_SERVERS', defaultValue: [], convert: toTextList },
   uplink_topics: { env: 'UPLINK_TOPICS', defaultValue: [], convert: toTextList },
@@ -158,6 +164,16 @@ function toTextList(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(toText);
   if (typeof raw === 'string') return raw.split(',').map(toText).filter((entry) => entry !== '');
   throw new InvalidSettingValue(`${showValue(raw)} is not a list`);
+}
+
+/**
+ * Principals as Kafka's super.users lists them: a YAML list, or one string separated by
+ * semicolons ("User:alice;User:bob"); not commas, which an mTLS principal's DN contains.
+ */
+function toPrincipalList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(toText);
+  if (typeof raw === 'string') return raw.split(';').map(toText).filter((entry) => entry !== '');
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list of principals (example: "User:alice;User:bob")`);
 }
 
 /** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */

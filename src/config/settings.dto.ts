@@ -63,6 +63,8 @@ const QUOTA_WINDOW_SIZE_MAX_MS = 3_600_000;
 const CLIENT_METRICS_SERIES_MAX = 100_000;
 /** A failed login waits this long before the close: long enough to slow guessing, short enough not to hold sockets. */
 const FAILED_AUTH_DELAY_MAX_MS = 10_000;
+/** A Kafka principal: `<type>:<name>` (KafkaPrincipal.fromString). */
+const PRINCIPAL = /^[^:]+:.+$/;
 /** A batch the uplink builds must hold a few records and fit Kafka's 32-bit sizes. */
 const UPLINK_BATCH_MIN = 16 * 1024;
 const UPLINK_IN_FLIGHT_MAX = 256;
@@ -300,6 +302,19 @@ export class SettingsDto {
   @Min(0, { message: 'must be at least 0ms' })
   @Max(FAILED_AUTH_DELAY_MAX_MS, { message: `must be at most ${FAILED_AUTH_DELAY_MAX_MS / 1000}s` })
   connection_failed_authentication_delay_ms!: number;
+
+  @IsBoolean({ message: 'must be true or false' })
+  authorizer_enabled!: boolean;
+
+  @IsArray({ message: 'must be a list of principals' })
+  @Matches(PRINCIPAL, { each: true, message: 'must list principals of the form Type:name (User:alice)' })
+  super_users!: string[];
+
+  @IsBoolean({ message: 'must be true or false' })
+  allow_everyone_if_no_acl_found!: boolean;
+
+  @Matches(PRINCIPAL, { message: 'must be a principal of the form Type:name (User:admin)' })
+  admin_token_principal!: string;
   // The uplink (uplink-settings.ts has the rules that join these keys).
   @IsArray({ message: 'must be a list of host:port' })
   @IsString({ each: true, message: 'must list host:port entries' })

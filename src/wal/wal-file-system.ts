@@ -28,6 +28,13 @@ export const TRANSACTIONS_DIRECTORY = '__transaction_state';
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
+/**
+ * The folder of the ACLs (written by authorizer/acl-store.ts through this class). Unlike the
+ * other metadata it is kept in memory mode too: who may do what must survive a restart
+ * whatever happens to the records (issue 11).
+ */
+export const ACLS_DIRECTORY = '__acls';
+
 /** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
 export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
 

@@ -24,6 +24,9 @@ import { AddOffsetsToTxnHandler } from './25-add-offsets-to-txn.handler.js';
 import { EndTxnHandler } from './26-end-txn.handler.js';
 import { WriteTxnMarkersHandler } from './27-write-txn-markers.handler.js';
 import { TxnOffsetCommitHandler } from './28-txn-offset-commit.handler.js';
+import { DescribeAclsHandler } from './29-describe-acls.handler.js';
+import { CreateAclsHandler } from './30-create-acls.handler.js';
+import { DeleteAclsHandler } from './31-delete-acls.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
@@ -79,6 +82,9 @@ export const KAFKA_HANDLERS = [
   EndTxnHandler,
   WriteTxnMarkersHandler,
   TxnOffsetCommitHandler,
+  DescribeAclsHandler,
+  CreateAclsHandler,
+  DeleteAclsHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
   AlterReplicaLogDirsHandler,
