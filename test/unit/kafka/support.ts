@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
+import { anonymousContext, type ConnectionContext } from '../../../src/common/connection-context.js';
 import type { KafkaApiRegistration } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
