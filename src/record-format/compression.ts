@@ -9,11 +9,17 @@
  * accepts both and reports which one it saw, so a rewritten batch goes back in the shape
  * its producer chose. LZ4 is the LZ4 frame format (KIP-57: magic-2 batches carry a correct
  * header checksum).
+ *
+ * `decompress` takes an optional bound on the output (the legacy-format conversions use it):
+ * zlib stops at `maxOutputLength`, snappy and LZ4 declare their sizes before their data, so
+ * an oversized input is refused with `DecompressedSizeError` before its output is allocated
+ * (LZ4: beyond one block of slack, see lz4-frame.ts).
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip, zstdCompress, zstdDecompress } from 'node:zlib';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
+import { LZ4_BLOCK_BYTES_MAX, lz4DecompressedBound } from './lz4-frame.js';
 import { Compression } from './record-batch.js';
 
 const gzipAsync = promisify(gzip);
@@ -36,29 +42,63 @@ export interface CompressionShape {
 }
 
 export class CompressionError extends Error {
-  override readonly name = 'CompressionError';
+  override readonly name: string = 'CompressionError';
+}
+
+/** The data would decompress to more than the bound it was given. */
+export class DecompressedSizeError extends CompressionError {
+  override readonly name = 'DecompressedSizeError';
+}
+
+/** node:zlib's own output limit: past it zlib fails with ERR_BUFFER_TOO_LARGE (reported as DecompressedSizeError). */
+function zlibLimit(maxBytes: number): { maxOutputLength?: number } {
+  return Number.isFinite(maxBytes) ? { maxOutputLength: Math.max(1, maxBytes) } : {};
+}
+
+/** A raw snappy block starts with its uncompressed length (an unsigned varint). */
+function snappyDeclaredBytes(block: Buffer): number {
+  let value = 0;
+  for (let i = 0, scale = 1; i < 5 && i < block.length; i++, scale *= 128) {
+    value += (block[i] & 0x7f) * scale;
+    if ((block[i] & 0x80) === 0) return value;
+  }
+  throw new CompressionError('snappy block length is malformed');
+}
+
+function checkBound(bytes: number, maxBytes: number): void {
+  if (bytes > maxBytes) throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
 }
 
 export function isXerialFramed(data: Buffer): boolean {
   return data.length >= XERIAL_HEADER_BYTES && data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC);
 }
 
-async function snappyBlock(data: Buffer): Promise<Buffer> {
+async function snappyBlock(data: Buffer, maxBytes: number): Promise<Buffer> {
+  checkBound(snappyDeclaredBytes(data), maxBytes);
   return (await snappyUncompress(data, { asBuffer: true })) as Buffer;
 }
 
-async function unframeXerial(data: Buffer): Promise<Buffer> {
+async function unframeXerial(data: Buffer, maxBytes: number): Promise<Buffer> {
   const blocks: Buffer[] = [];
+  let total = 0;
   let at = XERIAL_HEADER_BYTES;
   while (at < data.length) {
     if (data.length - at < 4) throw new CompressionError('xerial snappy block length is truncated');
     const length = data.readInt32BE(at);
     at += 4;
     if (length < 0 || length > data.length - at) throw new CompressionError(`xerial snappy block of ${length} bytes runs past the data`);
-    blocks.push(await snappyBlock(data.subarray(at, at + length)));
+    const block = await snappyBlock(data.subarray(at, at + length), maxBytes - total);
+    total += block.length;
+    blocks.push(block);
     at += length;
   }
   return Buffer.concat(blocks);
+}
+
+/** The frame's bound may overstate its last block: up to one block more is decompressed, then checked. */
+async function lz4Frame(data: Buffer, maxBytes: number): Promise<Buffer> {
+  if (lz4DecompressedBound(data) > maxBytes + LZ4_BLOCK_BYTES_MAX) throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
+  return decompressFrame(data);
 }
 
 async function frameXerial(data: Buffer): Promise<Buffer> {
@@ -76,27 +116,34 @@ async function frameXerial(data: Buffer): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** The decompressed records section and the shape to compress it back into. */
-export async function decompress(codec: Compression, data: Buffer): Promise<{ data: Buffer; shape: CompressionShape }> {
-  try {
-    switch (codec) {
-      case Compression.None:
-        return { data, shape: { codec, xerialFramed: false } };
-      case Compression.Gzip:
-        return { data: await gunzipAsync(data), shape: { codec, xerialFramed: false } };
-      case Compression.Snappy: {
-        const xerialFramed = isXerialFramed(data);
-        return { data: xerialFramed ? await unframeXerial(data) : await snappyBlock(data), shape: { codec, xerialFramed } };
-      }
-      case Compression.Lz4:
-        return { data: await decompressFrame(data), shape: { codec, xerialFramed: false } };
-      case Compression.Zstd:
-        return { data: await zstdDecompressAsync(data), shape: { codec, xerialFramed: false } };
-      default:
-        throw new CompressionError(`unknown compression codec ${codec as number}`);
+async function decompressWith(codec: Compression, data: Buffer, maxBytes: number): Promise<{ data: Buffer; shape: CompressionShape }> {
+  switch (codec) {
+    case Compression.None:
+      return { data, shape: { codec, xerialFramed: false } };
+    case Compression.Gzip:
+      return { data: await gunzipAsync(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
+    case Compression.Snappy: {
+      const xerialFramed = isXerialFramed(data);
+      return { data: xerialFramed ? await unframeXerial(data, maxBytes) : await snappyBlock(data, maxBytes), shape: { codec, xerialFramed } };
     }
+    case Compression.Lz4:
+      return { data: await lz4Frame(data, maxBytes), shape: { codec, xerialFramed: false } };
+    case Compression.Zstd:
+      return { data: await zstdDecompressAsync(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
+    default:
+      throw new CompressionError(`unknown compression codec ${codec as number}`);
+  }
+}
+
+/** The decompressed records section (at most `maxBytes`) and the shape to compress it back into. */
+export async function decompress(codec: Compression, data: Buffer, maxBytes = Number.POSITIVE_INFINITY): Promise<{ data: Buffer; shape: CompressionShape }> {
+  try {
+    const result = await decompressWith(codec, data, maxBytes);
+    checkBound(result.data.length, maxBytes);
+    return result;
   } catch (error) {
     if (error instanceof CompressionError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
     throw new CompressionError(`records do not decompress with codec ${codec}: ${(error as Error).message}`);
   }
 }

@@ -28,7 +28,7 @@ export function xerialFrame(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-function xerialUnframe(data: Buffer): Buffer {
+export function xerialUnframe(data: Buffer): Buffer {
   const blocks: Buffer[] = [];
   for (let at = 16; at < data.length; ) {
     const length = data.readInt32BE(at);
