@@ -1,8 +1,8 @@
 /**
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
  * bounded wait when the memory tier is full (max_memory), then for each partition the topic
- * look-up or auto-creation, the partition check, and RecordIngest (validation, the plugin
- * chain, the append; in durable mode the answer waits for the WAL). Each partition gets an
+ * look-up or auto-creation, the partition check, and RecordIngest (validation of every
+ * record, then the plugin chain and the append; in durable mode the answer waits for the WAL). Each partition gets an
  * outcome with its Kafka error code; nothing throws for bad input.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
@@ -12,7 +12,7 @@ import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-account
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode } from '../wire/error-codes.js';
-import { RecordIngest, type IngestOutcome } from './record-ingest.js';
+import { RecordIngest, type CheckedBatch, type IngestOutcome } from './record-ingest.js';
 
 /** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
 export const MEMORY_WAIT_MAX_MS = 10_000;
@@ -58,30 +58,44 @@ export class ProduceService {
   }
 
   /**
-   * Waits up to `memoryWaitMs` if the memory tier is full, then starts every partition's
-   * step in request order, and resolves once all are started with one promise per partition.
-   * A caller that does not await the outcomes (Kafka acks=0) still has the batches appended
-   * in the order they were produced: each append starts before the next partition's.
+   * Waits up to `memoryWaitMs` if the memory tier is full, checks every partition's batch
+   * (waiting while compressed ones are decompressed), then starts every partition's ingest in
+   * request order, and resolves once all are started with one promise per partition. A caller
+   * that does not await the outcomes (Kafka acks=0) still has the batches appended in the
+   * order they were produced: each append starts before the next partition's, and the next
+   * request is not read before this one's checks are done (which bounds the decompressions a
+   * producer that never waits for answers can have pending).
    */
   async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
     if (this.accountant.isFull && !(await this.accountant.waitForRoom(memoryWaitMs))) {
       const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
-    return partitions.map((target) => this.producePartition(target, nowMs));
+    const checks = partitions.map((target) => this.checkPartition(target, nowMs));
+    const checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
+    return checked.map((check) => ('errorCode' in check ? Promise.resolve(check) : this.ingestPartition(check)));
   }
 
-  /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async producePartition(target: PartitionRecords, nowMs: number): Promise<ProduceOutcome> {
+  /** The topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
+  private checkPartition(target: PartitionRecords, nowMs: number): PartitionChecked | Promise<PartitionChecked> {
     const topic = this.topics.resolve(target.topic, true);
     if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
     const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
     const log = this.topics.partitionOf(topic, partition);
     if (isRefusal(log)) return refused(partition, log);
-    const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
-    return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
+    const checked = this.ingest.check(topic, log, target.records, nowMs);
+    return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
+  }
+
+  /** Runs synchronously up to the append (an async function runs until its first await). */
+  private async ingestPartition({ partition, batch }: { partition: number; batch: CheckedBatch }): Promise<ProduceOutcome> {
+    const outcome = await this.ingest.ingest(batch);
+    return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : batch.log.logStartOffset };
   }
 }
+
+/** A partition refused before its batch was read, or its checked batch. */
+type PartitionChecked = ProduceOutcome | { readonly partition: number; readonly batch: CheckedBatch };
 
 function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {
   return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: [], logStartOffset: -1 };

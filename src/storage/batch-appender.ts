@@ -1,12 +1,21 @@
 /**
  * The produce path's storage step: validate one partition's record batch exactly as Kafka
- * 3.9 does for magic 2 (LogValidator), check idempotent-producer sequences, then assign the
- * offsets in place and append. The producer's bytes are stored as received; only a topic
- * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
+ * 3.9 does for magic 2 (the header here, every record in record-format/batch-validator.ts),
+ * check idempotent-producer sequences, then assign the offsets in place and append. The
+ * producer's bytes are stored as received; only the timestamps get rewritten as Kafka
+ * rewrites them (LogAppendTime topics; a CreateTime batch whose maxTimestamp is not its
+ * records' largest), with a fresh CRC-32C.
+ * Records are read once: an uncompressed batch in place, synchronously; a compressed one
+ * decompressed off the event loop (at most DECOMPRESSIONS_MAX at once, each bounded by
+ * RECORDS_DECOMPRESSED_BYTES_MAX), and its decompressed records handed on to the plugins.
  * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  */
 import { Injectable } from '@nestjs/common';
+import { ConcurrencyLimit } from '../common/concurrency-limit.js';
+import type { OpenedBatch } from '../record-format/batch-rewrite.js';
+import { codecProblem, validateRecords, type RecordError, type RecordsVerdict, type TimestampRules } from '../record-format/batch-validator.js';
+import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
 import { crc32c } from '../record-format/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
@@ -15,6 +24,7 @@ import {
   ATTR_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   batchSizeAt,
+  Compression,
   magicAt,
   RecordBatchView,
 } from '../record-format/record-batch.js';
@@ -24,6 +34,15 @@ import type { Topic } from './topic-registry.js';
 /** Single node: the leader epoch never changes. */
 export const LEADER_EPOCH = 0;
 const NO_PRODUCER_ID = -1;
+/**
+ * The most bytes a compressed batch may decompress to (or max.message.bytes, when larger):
+ * more is a zip bomb, refused with MESSAGE_TOO_LARGE. Real batches are far below it: clients
+ * close a batch at batch.size (16 KiB in Java, 1 MB in librdkafka) before compressing it.
+ */
+export const RECORDS_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+/** Compressed batches decompressed at once (libuv's thread pool has 4 threads): bounds their memory. */
+export const DECOMPRESSIONS_MAX = 4;
+const UNCOMPRESSED = { codec: Compression.None, xerialFramed: false } as const;
 
 export interface AppendOutcome {
   readonly errorCode: ErrorCodeValue;
@@ -33,10 +52,19 @@ export interface AppendOutcome {
   readonly logAppendTimeMs: number;
   /** Records stored by this call (0 for a duplicate or an error). */
   readonly recordsAppended: number;
+  /** The records validation refused, when Kafka names them (INVALID_RECORD, INVALID_TIMESTAMP). */
+  readonly recordErrors?: readonly RecordError[];
 }
+
+/** What `checkRecords` found: a refusal, or the batch's records section, opened (decompressed). */
+export type RecordsCheck = { readonly refusal: AppendOutcome; readonly opened: null } | { readonly refusal: null; readonly opened: OpenedBatch };
 
 function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
+}
+
+function refusedCheck(errorCode: ErrorCodeValue, errorMessage: string, recordErrors?: readonly RecordError[]): RecordsCheck {
+  return { refusal: { ...refused(errorCode, errorMessage), recordErrors }, opened: null };
 }
 
 export function storageFailure(error: unknown): AppendOutcome {
@@ -45,10 +73,40 @@ export function storageFailure(error: unknown): AppendOutcome {
 
 @Injectable()
 export class BatchAppender {
+  private readonly decompressions = new ConcurrencyLimit(DECOMPRESSIONS_MAX);
+
+  /** `validate`, `checkRecords`, then `appendValidated`: synchronous unless the batch is compressed or durable. */
   append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    return this.appendValidated(topic, log, records as Buffer, nowMs);
+    const checked = this.checkRecords(topic, records as Buffer, nowMs);
+    const appendChecked = (check: RecordsCheck): AppendOutcome | Promise<AppendOutcome> =>
+      check.refusal ?? this.appendValidated(topic, log, records as Buffer, nowMs);
+    return checked instanceof Promise ? checked.then(appendChecked) : appendChecked(checked);
+  }
+
+  /**
+   * Every record of a batch `validate` accepted, as Kafka's LogValidator reads them; then, as
+   * it does, a CreateTime batch's maxTimestamp is set to its records' largest timestamp.
+   * Synchronous for an uncompressed batch; a compressed one is decompressed first (a codec
+   * Kafka does not define: UNSUPPORTED_COMPRESSION_TYPE; data that does not decompress:
+   * CORRUPT_MESSAGE; beyond the bound: MESSAGE_TOO_LARGE).
+   */
+  checkRecords(topic: Topic, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
+    const batch = new RecordBatchView(records);
+    const codec = codecProblem(batch);
+    if (codec !== null) return refusedCheck(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, codec);
+    const rules = timestampRules(topic, nowMs);
+    if (batch.compression === Compression.None) {
+      return judged(batch, { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED }, rules);
+    }
+    const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
+    return this.decompressions
+      .run(() => decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes))
+      .then(
+        ({ data, shape }) => judged(batch, { records: data, recordCount: batch.recordCount, shape }, rules),
+        (error: unknown) => decompressionRefused(error, maxBytes),
+      );
   }
 
   /**
@@ -155,6 +213,40 @@ export class BatchAppender {
     }
     return null;
   }
+}
+
+function timestampRules(topic: Topic, nowMs: number): TimestampRules {
+  return {
+    logAppendTime: topic.configs.get('message.timestamp.type') === 'LogAppendTime',
+    beforeMaxMs: Number(topic.configs.get('message.timestamp.before.max.ms') ?? Number.POSITIVE_INFINITY),
+    afterMaxMs: Number(topic.configs.get('message.timestamp.after.max.ms') ?? Number.POSITIVE_INFINITY),
+    nowMs,
+  };
+}
+
+function judged(batch: RecordBatchView, opened: OpenedBatch, rules: TimestampRules): RecordsCheck {
+  const verdict: RecordsVerdict = validateRecords(batch, opened.records, rules);
+  if (!verdict.valid) return refusedCheck(verdict.errorCode, verdict.message, verdict.recordErrors);
+  if (!rules.logAppendTime) setCreateTimeMax(batch, verdict.maxTimestamp);
+  return { refusal: null, opened };
+}
+
+function decompressionRefused(error: unknown, maxBytes: number): RecordsCheck {
+  if (error instanceof DecompressedSizeError) {
+    return refusedCheck(ErrorCode.MESSAGE_TOO_LARGE, `the record batch decompresses to more than ${maxBytes} bytes, the broker's bound against zip bombs`);
+  }
+  if (error instanceof CompressionError) return refusedCheck(ErrorCode.CORRUPT_MESSAGE, error.message);
+  throw error;
+}
+
+/** Kafka's DefaultRecordBatch.setMaxTimestamp(CREATE_TIME, max): rewritten (and re-checksummed) only when it differs. */
+function setCreateTimeMax(batch: RecordBatchView, maxTimestamp: number): void {
+  const attributes = batch.attributes;
+  if ((attributes & ATTR_TIMESTAMP_LOG_APPEND) === 0 && batch.maxTimestamp === maxTimestamp) return;
+  const buffer = batch.buffer;
+  buffer.writeInt16BE(attributes & ~ATTR_TIMESTAMP_LOG_APPEND, 21);
+  buffer.writeBigInt64BE(BigInt(maxTimestamp), 35);
+  buffer.writeUInt32BE(crc32c(buffer.subarray(21)), 17);
 }
 
 function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {
