@@ -55,11 +55,15 @@ export type RecordsVerdict =
   | { readonly valid: true; readonly maxTimestamp: number }
   | { readonly valid: false; readonly errorCode: ErrorCodeValue; readonly message: string; readonly recordErrors: readonly RecordError[] };
 
-/** Why a batch's compression codec cannot be read (Kafka defines 0-4), or null. */
-export function codecProblem(batch: RecordBatchView): string | null {
+/** A header field a client may not set that way, with Kafka's answer; null when there is none. */
+export function clientHeaderProblem(batch: RecordBatchView): { readonly errorCode: ErrorCodeValue; readonly message: string } | null {
+  // Kafka's UnifiedLog.analyzeAndValidateRecords: offsets are the broker's to assign.
+  if (batch.baseOffset !== 0) return { errorCode: ErrorCode.INVALID_RECORD, message: `the base offset of a produced record batch must be 0, not ${batch.baseOffset}` };
   const codec = batch.attributes & ATTR_COMPRESSION_MASK;
-  if (codec <= Compression.Zstd) return null;
-  return `compression codec ${codec} is not one Kafka defines (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)`;
+  if (codec > Compression.Zstd) {
+    return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: `compression codec ${codec} is not one Kafka defines (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)` };
+  }
+  return null;
 }
 
 /**

@@ -14,7 +14,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import type { OpenedBatch } from '../record-format/batch-rewrite.js';
-import { codecProblem, validateRecords, type RecordError, type RecordsVerdict, type TimestampRules } from '../record-format/batch-validator.js';
+import { clientHeaderProblem, validateRecords, type RecordError, type RecordsVerdict, type TimestampRules } from '../record-format/batch-validator.js';
 import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
 import { crc32c } from '../record-format/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
@@ -88,14 +88,14 @@ export class BatchAppender {
   /**
    * Every record of a batch `validate` accepted, as Kafka's LogValidator reads them; then, as
    * it does, a CreateTime batch's maxTimestamp is set to its records' largest timestamp.
-   * Synchronous for an uncompressed batch; a compressed one is decompressed first (a codec
-   * Kafka does not define: UNSUPPORTED_COMPRESSION_TYPE; data that does not decompress:
+   * Synchronous for an uncompressed batch; a compressed one is decompressed first (a base
+   * offset other than 0: INVALID_RECORD; a codec Kafka does not define: UNSUPPORTED_COMPRESSION_TYPE; data that does not decompress:
    * CORRUPT_MESSAGE; beyond the bound: MESSAGE_TOO_LARGE).
    */
   checkRecords(topic: Topic, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
     const batch = new RecordBatchView(records);
-    const codec = codecProblem(batch);
-    if (codec !== null) return refusedCheck(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, codec);
+    const header = clientHeaderProblem(batch);
+    if (header !== null) return refusedCheck(header.errorCode, header.message);
     const rules = timestampRules(topic, nowMs);
     if (batch.compression === Compression.None) {
       return judged(batch, { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED }, rules);
