@@ -88,9 +88,10 @@ export class BatchAppender {
   /**
    * Every record of a batch `validate` accepted, as Kafka's LogValidator reads them; then, as
    * it does, a CreateTime batch's maxTimestamp is set to its records' largest timestamp.
-   * Synchronous for an uncompressed batch; a compressed one is decompressed first (a base
-   * offset other than 0: INVALID_RECORD; a codec Kafka does not define: UNSUPPORTED_COMPRESSION_TYPE; data that does not decompress:
-   * CORRUPT_MESSAGE; beyond the bound: MESSAGE_TOO_LARGE).
+   * Synchronous for an uncompressed batch; a compressed one is decompressed first. Header
+   * rules come first: a base offset other than 0 is INVALID_RECORD, a codec Kafka does not
+   * define UNSUPPORTED_COMPRESSION_TYPE; then data that does not decompress is INVALID_RECORD,
+   * data beyond the bound MESSAGE_TOO_LARGE.
    */
   checkRecords(topic: Topic, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
     const batch = new RecordBatchView(records);
@@ -235,7 +236,10 @@ function decompressionRefused(error: unknown, maxBytes: number): RecordsCheck {
   if (error instanceof DecompressedSizeError) {
     return refusedCheck(ErrorCode.MESSAGE_TOO_LARGE, `the record batch decompresses to more than ${maxBytes} bytes, the broker's bound against zip bombs`);
   }
-  if (error instanceof CompressionError) return refusedCheck(ErrorCode.CORRUPT_MESSAGE, error.message);
+  // The CRC-32C matched, so these are the producer's own bytes: INVALID_RECORD (not retriable), as
+  // Kafka answers a compressed stream that ends early (Kafka 3.9 fails other undecodable data with
+  // UNKNOWN_SERVER_ERROR). CORRUPT_MESSAGE would make producers retry what can never succeed.
+  if (error instanceof CompressionError) return refusedCheck(ErrorCode.INVALID_RECORD, error.message);
   throw error;
 }
 

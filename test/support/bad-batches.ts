@@ -12,8 +12,8 @@ import { compressBatch } from './compressed-batch.js';
 
 /** Kafka error codes used below (Errors.java). */
 export const CODES = {
+  UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
-  CORRUPT_MESSAGE: 2,
   MESSAGE_TOO_LARGE: 10,
   INVALID_TIMESTAMP: 32,
   UNSUPPORTED_COMPRESSION_TYPE: 76,
@@ -107,6 +107,9 @@ export function pseudoRandomBytes(length: number, seed: number): Buffer {
 const twoRecords = (): Buffer => Buffer.concat([rawRecord(recordBody(0)), rawRecord(recordBody(1))]);
 const withCodecBits = (batch: Buffer, codec: number): Buffer => batchOf(batch.subarray(HEADER_BYTES), batch.readInt32BE(57), { attributes: codec });
 const garbageBody = (codec: number): Buffer => batchOf(pseudoRandomBytes(64, 7 + codec), 2, { attributes: codec });
+/** Kafka 3.9 fails these with a Java exception (IllegalArgumentException, KafkaException wrapping an IOException). */
+const KAFKA_FAILS = (what: string) => ({ errorCode: CODES.UNKNOWN_SERVER_ERROR, deviation: `Kafka 3.9 answers UNKNOWN_SERVER_ERROR (${what}); Blink names the problem` });
+const UNDECODABLE = KAFKA_FAILS('the decompressing stream throws');
 /** More bytes than Blink's 64 MiB decompression bound, in one record of zeros. */
 const ZIP_BOMB_VALUE_MIB = 80;
 
@@ -125,19 +128,20 @@ function gzipBomb(): Buffer {
 }
 
 export const GOLDEN_BAD_BATCHES: readonly GoldenBatch[] = [
-  { name: 'compression codec 7', build: () => withCodecBits(buildBatch(values(2)), 7), errorCode: CODES.UNSUPPORTED_COMPRESSION_TYPE },
-  { name: 'compression codec 5', build: () => withCodecBits(buildBatch(values(2)), 5), errorCode: CODES.UNSUPPORTED_COMPRESSION_TYPE },
-  { name: 'gzip flag over bytes that are not gzip', build: () => garbageBody(1), errorCode: CODES.CORRUPT_MESSAGE },
-  { name: 'snappy flag over bytes that are not snappy', build: () => garbageBody(2), errorCode: CODES.CORRUPT_MESSAGE },
-  { name: 'lz4 flag over bytes that are not an LZ4 frame', build: () => garbageBody(3), errorCode: CODES.CORRUPT_MESSAGE },
-  { name: 'zstd flag over bytes that are not zstd', build: () => garbageBody(4), errorCode: CODES.CORRUPT_MESSAGE },
+  { name: 'compression codec 7', build: () => withCodecBits(buildBatch(values(2)), 7), errorCode: CODES.UNSUPPORTED_COMPRESSION_TYPE, kafka: KAFKA_FAILS('CompressionType.forId throws') },
+  { name: 'compression codec 5', build: () => withCodecBits(buildBatch(values(2)), 5), errorCode: CODES.UNSUPPORTED_COMPRESSION_TYPE, kafka: KAFKA_FAILS('CompressionType.forId throws') },
+  { name: 'gzip flag over bytes that are not gzip', build: () => garbageBody(1), errorCode: CODES.INVALID_RECORD, kafka: UNDECODABLE },
+  { name: 'snappy flag over bytes that are not snappy', build: () => garbageBody(2), errorCode: CODES.INVALID_RECORD, kafka: UNDECODABLE },
+  { name: 'lz4 flag over bytes that are not an LZ4 frame', build: () => garbageBody(3), errorCode: CODES.INVALID_RECORD, kafka: UNDECODABLE },
+  { name: 'zstd flag over bytes that are not zstd', build: () => garbageBody(4), errorCode: CODES.INVALID_RECORD, kafka: UNDECODABLE },
   {
     name: 'gzip stream cut short',
     build: () => {
       const whole = gzipSync(Buffer.concat(values(50).map((r, i) => rawRecord(recordBody(i, { value: r.value ?? undefined })))));
       return batchOf(whole.subarray(0, whole.length - 20), 50, { attributes: 1 });
     },
-    errorCode: CODES.CORRUPT_MESSAGE,
+    errorCode: CODES.INVALID_RECORD,
+    kafka: UNDECODABLE,
   },
   { name: 'gzip holding fewer records than declared', build: () => batchOf(gzipSync(twoRecords()), 3, { attributes: 1 }), errorCode: CODES.INVALID_RECORD },
   { name: 'zstd holding a byte after the last record', build: () => batchOf(zstdCompressSync(Buffer.concat([twoRecords(), Buffer.from([0])])), 2, { attributes: 4 }), errorCode: CODES.INVALID_RECORD },
@@ -176,7 +180,7 @@ export const GOLDEN_BAD_BATCHES: readonly GoldenBatch[] = [
     build: () => batchOf(gzipSync(Buffer.concat([rawRecord(recordBody(0)), rawRecord(recordBody(0))])), 2, { attributes: 1 }),
     errorCode: CODES.INVALID_RECORD,
     recordErrors: [1],
-    kafka: { errorCode: CODES.NONE, deviation: 'Kafka rebuilds the batch with new offsets; Blink stores the producer\'s bytes, so it refuses it' },
+    kafka: KAFKA_FAILS('rebuilding the batch with new offsets throws'),
   },
   {
     name: 'a control batch',
