@@ -29,6 +29,10 @@ export interface BlinkConfig {
   recordStoragePath: string;
   purgeOnFetch: boolean;
   enableConsumerGroups: boolean;
+  /** Consumer-protocol (KIP-848) groups: a member missing its heartbeats this long is fenced (Kafka group.consumer.session.timeout.ms). */
+  groupConsumerSessionTimeoutMs: number;
+  /** The heartbeat interval given to consumer-protocol members (Kafka group.consumer.heartbeat.interval.ms). */
+  groupConsumerHeartbeatIntervalMs: number;
   pluginPaths: string[];
   pluginRejectMode: PluginRejectMode;
   /** Deadline of one plugin call (one produce batch). */
@@ -71,6 +75,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     record_storage_path: config.recordStoragePath,
     purge_on_fetch: config.purgeOnFetch,
     enable_consumer_groups: config.enableConsumerGroups,
+    group_consumer_session_timeout: formatDuration(config.groupConsumerSessionTimeoutMs),
+    group_consumer_heartbeat_interval: formatDuration(config.groupConsumerHeartbeatIntervalMs),
     plugin_paths: [...config.pluginPaths],
     plugin_reject_mode: config.pluginRejectMode,
     plugin_timeout: formatDuration(config.pluginTimeoutMs),

@@ -42,7 +42,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
   const file = readSettingsFile(commandLine.settingsPath, input.cwd);
   const merged = mergeSources(file, input.env);
-  const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...file.problems];
+  const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...heartbeatProblems(merged), ...file.problems];
   if (problems.length > 0) throw new SettingsError(file.label, problems);
   return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
 }
@@ -93,6 +93,16 @@ function assignSetting<K extends SettingKey>(dto: SettingsDto, key: K, raw: unkn
   dto[key] = SETTING_DEFINITIONS[key].convert(raw);
 }
 
+/** As Kafka requires: a member must be able to heartbeat several times within its session. */
+function heartbeatProblems({ dto, sources, rejected }: MergedSettings): string[] {
+  if (rejected.has('group_consumer_session_timeout') || rejected.has('group_consumer_heartbeat_interval')) return [];
+  if (dto.group_consumer_heartbeat_interval < dto.group_consumer_session_timeout) return [];
+  return [
+    `group_consumer_heartbeat_interval (${sources.group_consumer_heartbeat_interval}): ${dto.group_consumer_heartbeat_interval} must be shorter than ` +
+      `group_consumer_session_timeout (${sources.group_consumer_session_timeout}): ${dto.group_consumer_session_timeout}`,
+  ];
+}
+
 /** The REST listener and a Kafka listener cannot bind the same port. */
 function portClashProblems({ dto, sources, rejected }: MergedSettings): string[] {
   if (rejected.has('rest_port') || rejected.has('broker_ports')) return [];
@@ -113,6 +123,8 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     recordStoragePath: resolve(cwd, dto.record_storage_path),
     purgeOnFetch: dto.purge_on_fetch,
     enableConsumerGroups: dto.enable_consumer_groups,
+    groupConsumerSessionTimeoutMs: dto.group_consumer_session_timeout,
+    groupConsumerHeartbeatIntervalMs: dto.group_consumer_heartbeat_interval,
     pluginPaths: frozen(dto.plugin_paths.map((pluginPath) => resolve(cwd, pluginPath))),
     pluginRejectMode: dto.plugin_reject_mode,
     pluginTimeoutMs: dto.plugin_timeout,

@@ -26,6 +26,9 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   record_storage_path: { env: 'RECORD_STORAGE_PATH', defaultValue: './records', convert: toText },
   purge_on_fetch: { env: 'PURGE_ON_FETCH', defaultValue: false, convert: toBoolean },
   enable_consumer_groups: { env: 'ENABLE_CONSUMER_GROUPS', defaultValue: true, convert: toBoolean },
+  // Kafka 3.9's group.consumer.session.timeout.ms and group.consumer.heartbeat.interval.ms defaults.
+  group_consumer_session_timeout: { env: 'GROUP_CONSUMER_SESSION_TIMEOUT', defaultValue: '45s', convert: parseDuration },
+  group_consumer_heartbeat_interval: { env: 'GROUP_CONSUMER_HEARTBEAT_INTERVAL', defaultValue: '5s', convert: parseDuration },
   plugin_paths: { env: 'PLUGIN_PATHS', defaultValue: [], convert: toTextList },
   plugin_reject_mode: { env: 'PLUGIN_REJECT_MODE', defaultValue: 'reject-batch', convert: (raw) => toLowerText(raw) as PluginRejectMode },
   plugin_timeout: { env: 'PLUGIN_TIMEOUT', defaultValue: '100ms', convert: parseDuration },

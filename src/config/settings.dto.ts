@@ -31,6 +31,8 @@ const INT32_MAX = 2_147_483_647;
 const SEGMENT_BYTES_MIN = 64 * 1024;
 const FSYNC_INTERVAL_MAX_MS = 60_000;
 const PLUGIN_TIMEOUT_MAX_MS = 60_000;
+/** Kafka's group.max.session.timeout.ms: the longest session a consumer group member may have. */
+const GROUP_SESSION_TIMEOUT_MAX_MS = 1_800_000;
 const MIB = 1024 * 1024;
 /** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
 const PLUGIN_MEMORY_MIN = 16 * MIB;
@@ -82,6 +84,16 @@ export class SettingsDto {
 
   @IsBoolean({ message: 'must be true or false' })
   enable_consumer_groups!: boolean;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1_000, { message: 'must be at least 1s' })
+  @Max(GROUP_SESSION_TIMEOUT_MAX_MS, { message: `must be at most ${GROUP_SESSION_TIMEOUT_MAX_MS / 60_000}m` })
+  group_consumer_session_timeout!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100, { message: 'must be at least 100ms' })
+  @Max(GROUP_SESSION_TIMEOUT_MAX_MS, { message: `must be at most ${GROUP_SESSION_TIMEOUT_MAX_MS / 60_000}m` })
+  group_consumer_heartbeat_interval!: number;
 
   @IsArray({ message: 'must be a list of file paths' })
   @IsString({ each: true, message: 'must list file paths' })

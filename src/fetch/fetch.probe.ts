@@ -6,10 +6,13 @@
  * fetch moved past) and batch bytes, in total and per partition (labels topic, partition;
  * topics beyond metrics_max_entities summed into topic="__other__"), the per-partition
  * series computed at scrape time from tallies (storage/partition-tallies.ts).
+ * The down-conversion for old fetchers (Fetch v0-3): Kafka's FetchMessageConversionsPerSec
+ * (records sent converted) and MessageConversionsTimeMs{request=Fetch} (here per stored
+ * batch converted, in seconds), plus the conversion cache.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import type { Counter, Gauge } from 'prom-client';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PartitionTallies } from '../storage/partition-tallies.js';
@@ -17,6 +20,8 @@ import { StorageProbe } from '../storage/storage.probe.js';
 import { FetchParking } from './fetch-parking.js';
 
 const PARTITION_LABELS = ['topic', 'partition'];
+/** Conversion durations: tens of microseconds (a small batch) to seconds (a large compressed one). */
+const CONVERSION_SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 @Injectable()
 export class FetchProbe implements OnModuleInit {
@@ -30,6 +35,10 @@ export class FetchProbe implements OnModuleInit {
     @InjectMetric('blink_fetched_bytes_total') private readonly fetchedBytes: Counter,
     @InjectMetric('blink_partition_fetched_records_total') private readonly partitionRecords: Counter<string>,
     @InjectMetric('blink_partition_fetched_bytes_total') private readonly partitionBytes: Counter<string>,
+    @InjectMetric('blink_fetch_message_conversions_total') private readonly conversions: Counter,
+    @InjectMetric('blink_fetch_message_conversion_seconds') private readonly conversionTime: Histogram,
+    @InjectMetric('blink_fetch_conversion_cache_lookups_total') private readonly cacheLookups: Counter<'result'>,
+    @InjectMetric('blink_fetch_conversion_cache_bytes') private readonly cacheBytes: Gauge,
   ) {}
 
   onModuleInit(): void {
@@ -46,6 +55,20 @@ export class FetchProbe implements OnModuleInit {
     this.fetchedBytes.inc(bytes);
     this.tallies.add(log, records, bytes);
   }
+
+  messagesDownConverted(records: number): void {
+    this.conversions.inc(records);
+  }
+
+  batchConverted(seconds: number, cacheBytes: number): void {
+    this.cacheLookups.inc({ result: 'miss' });
+    this.conversionTime.observe(seconds);
+    this.cacheBytes.set(cacheBytes);
+  }
+
+  conversionCacheHit(): void {
+    this.cacheLookups.inc({ result: 'hit' });
+  }
 }
 
 /** The probe and its metrics, for the fetch module's providers. */
@@ -56,4 +79,19 @@ export const fetchProbeProviders = [
   makeCounterProvider({ name: 'blink_fetched_bytes_total', help: 'Record-batch bytes returned by consumers\' fetches' }),
   makeCounterProvider({ name: 'blink_partition_fetched_records_total', help: 'Records of the partition returned by consumers\' fetches', labelNames: PARTITION_LABELS }),
   makeCounterProvider({ name: 'blink_partition_fetched_bytes_total', help: 'Record-batch bytes of the partition returned by consumers\' fetches', labelNames: PARTITION_LABELS }),
+  makeCounterProvider({
+    name: 'blink_fetch_message_conversions_total',
+    help: 'Records sent down-converted to legacy message sets (magic 0/1) to Fetch v0-3 clients (Kafka: FetchMessageConversionsPerSec)',
+  }),
+  makeHistogramProvider({
+    name: 'blink_fetch_message_conversion_seconds',
+    help: 'Time to down-convert one stored record batch for Fetch v0-3 (Kafka: MessageConversionsTimeMs, request=Fetch); cache hits take none',
+    buckets: CONVERSION_SECONDS_BUCKETS,
+  }),
+  makeCounterProvider({
+    name: 'blink_fetch_conversion_cache_lookups_total',
+    help: 'Look-ups of down-converted batches in the conversion cache, by result (hit, miss)',
+    labelNames: ['result'],
+  }),
+  makeGaugeProvider({ name: 'blink_fetch_conversion_cache_bytes', help: 'Bytes held by the down-conversion cache' }),
 ];

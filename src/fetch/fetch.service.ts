@@ -12,15 +12,19 @@
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
  * read is an inspection and counts for neither.
+ * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
+ * the same reads, answered as magic 0/1 messages within the same limits.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
-import { isRefusal, refusal } from '../topics/refusal.js';
+import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import type { LegacyMagic } from '../record-format/legacy-message.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
 import { FetchProbe } from './fetch.probe.js';
+import { MessageSetDownConversion } from './message-set-down-conversion.js';
 
 export interface PartitionFetchRequest {
   readonly topic: string;
@@ -39,6 +43,8 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
+  readonly messageFormat?: LegacyMagic;
 }
 
 export interface PartitionFetched {
@@ -70,6 +76,7 @@ export class FetchService {
     private readonly parking: FetchParking,
     private readonly retention: RetentionService,
     private readonly probe: FetchProbe,
+    private readonly downConversion: MessageSetDownConversion,
   ) {}
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
@@ -106,12 +113,14 @@ export class FetchService {
       logs.push(log);
       const outOfRange = this.outOfRange(log, request.fetchOffset);
       if (outOfRange !== null) return outOfRange;
-      const read = log.read(request.fetchOffset, Math.min(request.partitionMaxBytes, budget), spec.firstBatchWhole && bytes === 0);
+      const limit = Math.min(request.partitionMaxBytes, budget);
+      const whole = spec.firstBatchWhole && bytes === 0;
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read);
+      return this.answer(log, read, request.fetchOffset);
     });
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
@@ -128,8 +137,10 @@ export class FetchService {
     return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult>): Promise<PartitionFetched> {
-    const { chunks, bytes, nextOffset } = await read;
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number): Promise<PartitionFetched> {
+    const result = await read;
+    if (isRefusal(result)) return failed(result.errorCode, result.errorMessage, log.highWatermark, log.logStartOffset, fetchOffset);
+    const { chunks, bytes, nextOffset } = result;
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -39,10 +39,10 @@ import {
   GROUP_MAX_REBALANCE_TIMEOUT_MS,
   GROUP_MAX_SESSION_TIMEOUT_MS,
   GROUP_MIN_SESSION_TIMEOUT_MS,
-  MAX_GROUPS,
   MAX_MEMBERS_PER_GROUP,
   NEW_MEMBER_JOIN_TIMEOUT_MS,
 } from './group-limits.js';
+import { GroupTable } from './group-table.js';
 import { GroupsProbe } from './groups.probe.js';
 import { OFFSET_STORE, type OffsetStore } from './offset-store.js';
 
@@ -90,7 +90,6 @@ export interface ListedGroup {
 
 @Injectable()
 export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly groups = new Map<string, ConsumerGroup>();
   private readonly log = new Logger('GroupCoordinator');
   private closed = false;
 
@@ -98,7 +97,14 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     private readonly clock: Clock,
     @Inject(OFFSET_STORE) private readonly offsets: OffsetStore,
     private readonly probe: GroupsProbe,
+    /** Shared with the consumer-protocol coordinator: one namespace of group ids. */
+    private readonly table: GroupTable = new GroupTable(),
   ) {}
+
+  /** The classic groups of the shared table. */
+  private get groups(): Map<string, ConsumerGroup> {
+    return this.table.classic;
+  }
 
   // ---- JoinGroup ----------------------------------------------------------------------
 
@@ -126,6 +132,8 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     if (params.sessionTimeoutMs < GROUP_MIN_SESSION_TIMEOUT_MS || params.sessionTimeoutMs > GROUP_MAX_SESSION_TIMEOUT_MS) {
       return ErrorCode.INVALID_SESSION_TIMEOUT;
     }
+    // A consumer-protocol (KIP-848) group with members keeps its id (see GroupTable); an empty one gives way.
+    if (!this.table.claimForClassic(params.groupId)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     return ErrorCode.NONE;
   }
 
@@ -559,6 +567,17 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return true;
   }
 
+  /**
+   * A consumer-protocol group takes over the id (Kafka converts an empty group either way): an
+   * Empty classic group goes, its committed offsets stay; returns whether one went.
+   */
+  releaseEmptyGroup(groupId: string): boolean {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state !== 'Empty') return false;
+    this.removeGroup(group);
+    return true;
+  }
+
   // ---- shutdown ----------------------------------------------------------------------------
 
   /** Runs before the transport closes, so parked requests do not hold its shutdown grace period. */
@@ -592,13 +611,13 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
   private getOrCreateGroup(groupId: string): ConsumerGroup | undefined {
     const existing = this.groups.get(groupId);
     if (existing !== undefined) return existing;
-    if (this.groups.size >= MAX_GROUPS) {
-      this.log.warn(`refusing to create group ${groupId}: ${MAX_GROUPS} groups exist`);
+    if (this.table.isFull) {
+      this.log.warn(`refusing to create group ${groupId}: ${this.table.size} groups exist`);
       return undefined;
     }
     const group = new ConsumerGroup(groupId, this.clock.nowMs());
     this.groups.set(groupId, group);
-    this.probe.groupCountChanged(this.groups.size);
+    this.probe.groupCountChanged(this.table.size);
     return group;
   }
 
@@ -607,7 +626,7 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     group.pendingMembers.clear();
     group.transitionTo('Dead', this.clock.nowMs());
     this.groups.delete(group.groupId);
-    this.probe.groupCountChanged(this.groups.size);
+    this.probe.groupCountChanged(this.table.size);
   }
 
   private cancelTimers(group: ConsumerGroup, errorCode: number): void {

@@ -25,6 +25,7 @@ import { StorageProbe } from '../storage/storage.probe.js';
 import { recordTimestamp } from '../storage/timestamp-index.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { GroupCoordinator } from './group-coordinator.js';
+import { ModernGroupCoordinator } from './modern-coordinator.js';
 import { OFFSET_STORE, type OffsetStore } from './offset-store.js';
 
 const GROUP_PARTITION_LABELS = ['group', 'topic', 'partition'];
@@ -37,6 +38,7 @@ export class GroupSeriesProbe implements OnModuleInit {
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly coordinator: GroupCoordinator,
+    private readonly modern: ModernGroupCoordinator,
     @Inject(OFFSET_STORE) private readonly offsets: OffsetStore,
     private readonly registry: TopicRegistry,
     private readonly storage: StorageProbe,
@@ -62,12 +64,11 @@ export class GroupSeriesProbe implements OnModuleInit {
     onScrape(this.lagSeconds, (g) => this.fillLagSeconds(g));
   }
 
-  /**
-   * Every group the broker coordinates. KIP-848 consumer groups are listed here too, with
-   * type "consumer", once their coordinator exists.
-   */
+  /** Every group the broker coordinates, of both kinds: classic, and consumer-protocol (KIP-848). */
   private groups(): GroupReading[] {
-    return this.coordinator.allGroups().map((group) => ({ groupId: group.groupId, type: 'classic', state: group.state, members: group.size }));
+    const classic = this.coordinator.allGroups().map((group): GroupReading => ({ groupId: group.groupId, type: 'classic', state: group.state, members: group.size }));
+    const modern = this.modern.allGroups().map((group): GroupReading => ({ groupId: group.groupId, type: 'consumer', state: group.state, members: group.size }));
+    return [...classic, ...modern];
   }
 
   private groupSplit(): EntitySplit<GroupReading> {

@@ -1,7 +1,8 @@
 /**
- * Metrics of the group coordinator's events. The coordinator and the offset manager call
- * intent-named methods; only this class touches prom-client. The per-group series (state,
- * members, committed offsets, lag), read at scrape time, are in group-series.probe.ts.
+ * Metrics of the group coordinators' events (classic and consumer-protocol) and committed
+ * offsets. The coordinators and the offset manager call intent-named methods; only this class
+ * touches prom-client. The per-group series (state, members, committed offsets, lag), read at
+ * scrape time, are in group-series.probe.ts.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
@@ -11,6 +12,12 @@ export const groupsMetricProviders = [
   makeGaugeProvider({ name: 'blink_consumer_groups', help: 'Consumer groups known to the coordinator (any state but Dead)' }),
   makeCounterProvider({ name: 'blink_group_rebalances_total', help: 'Group generations completed with at least one member' }),
   makeCounterProvider({ name: 'blink_group_members_evicted_total', help: 'Members removed for missing their session, join or sync deadline' }),
+  makeCounterProvider({ name: 'blink_consumer_group_epochs_total', help: 'Group epochs of consumer-protocol (KIP-848) groups: each subscription, topic or membership change' }),
+  makeCounterProvider({
+    name: 'blink_consumer_group_assignments_total',
+    help: 'Target assignments the broker computed for consumer-protocol (KIP-848) groups, by server assignor',
+    labelNames: ['assignor'],
+  }),
   makeCounterProvider({ name: 'blink_offset_commits_total', help: 'Partition offsets committed' }),
   makeCounterProvider({ name: 'blink_offsets_expired_total', help: 'Committed offsets removed by offsets retention' }),
 ];
@@ -23,6 +30,8 @@ export class GroupsProbe {
     @InjectMetric('blink_group_members_evicted_total') private readonly evictions: Counter,
     @InjectMetric('blink_offset_commits_total') private readonly commits: Counter,
     @InjectMetric('blink_offsets_expired_total') private readonly expired: Counter,
+    @InjectMetric('blink_consumer_group_epochs_total') private readonly groupEpochs: Counter,
+    @InjectMetric('blink_consumer_group_assignments_total') private readonly assignments: Counter<'assignor'>,
   ) {}
 
   groupCountChanged(count: number): void {
@@ -35,6 +44,14 @@ export class GroupsProbe {
 
   memberEvicted(): void {
     this.evictions.inc();
+  }
+
+  groupEpochBumped(): void {
+    this.groupEpochs.inc();
+  }
+
+  assignmentComputed(assignor: string): void {
+    this.assignments.inc({ assignor });
   }
 
   offsetsCommitted(partitions: number): void {

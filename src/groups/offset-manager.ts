@@ -9,6 +9,10 @@
  * (OffsetCommit v2-4) overrides these. Offsets of partitions that no longer exist go too,
  * and a deleted topic's go at once (Kafka's onPartitionsDeleted), so a topic created again
  * under that name starts without them.
+ * Consumer-protocol (KIP-848) groups: a member commits with OffsetCommit v9+ and its member
+ * epoch, and OffsetFetch v9 checks the member id and epoch it carries (ModernGroupCoordinator);
+ * their offsets expire like those of a Stable classic "consumer" group, once no member
+ * subscribes to the topic.
  * The sweep runs every OFFSETS_RETENTION_CHECK_INTERVAL_MS; its work is bounded by the
  * number of groups (MAX_GROUPS) times their committed partitions (which must exist).
  */
@@ -22,6 +26,8 @@ import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { GroupCoordinator, type MemberIdentity } from './group-coordinator.js';
 import { OFFSET_METADATA_MAX_CHARS, OFFSETS_RETENTION_CHECK_INTERVAL_MS, OFFSETS_RETENTION_MS } from './group-limits.js';
 import { GroupsProbe } from './groups.probe.js';
+import type { ModernGroup } from './modern-group.js';
+import { ModernGroupCoordinator, type OffsetMember } from './modern-coordinator.js';
 import { type CommittedOffset, OFFSET_STORE, type OffsetStore } from './offset-store.js';
 
 /** What the offset manager needs from the topic registry. */
@@ -30,6 +36,8 @@ export type PartitionLookup = Pick<TopicRegistry, 'partition'>;
 export interface CommitParams extends MemberIdentity {
   /** OffsetCommit v2-4 retention_time_ms; -1 = the broker's retention. */
   readonly retentionTimeMs: number;
+  /** The OffsetCommit version; absent for the broker's own commits (REST reset, always without a member): v8's rules. */
+  readonly apiVersion?: number;
   readonly topics: readonly {
     readonly name: string;
     readonly partitions: readonly {
@@ -72,6 +80,16 @@ export interface OffsetDeleteResult {
 
 const NOTHING_COMMITTED = { committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE } as const;
 
+/** OffsetCommit v9: the first version of the consumer-protocol era (KIP-848). */
+const FIRST_KIP848_COMMIT_VERSION = 9;
+const LAST_CLASSIC_COMMIT_VERSION = 8;
+
+/** Named rule: a consumer-protocol group's `committed` offset of `topic` has outlived its retention at `nowMs` (Kafka expires only topics no member subscribes to). */
+export function isModernOffsetExpired(group: ModernGroup, topic: string, committed: CommittedOffset, nowMs: number): boolean {
+  if (group.isSubscribedTo(topic)) return false;
+  return committed.expireTimestampMs !== null ? nowMs >= committed.expireTimestampMs : nowMs - committed.commitTimestampMs >= OFFSETS_RETENTION_MS;
+}
+
 /** Named rule: `committed` (of `topic` in `group`) has outlived its retention at `nowMs`. */
 export function isOffsetExpired(group: ConsumerGroup, topic: string, committed: CommittedOffset, nowMs: number): boolean {
   const expiredSince = (baseMs: number) =>
@@ -96,6 +114,7 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     @Inject(TopicRegistry) private readonly topics: PartitionLookup,
     private readonly probe: GroupsProbe,
     events: TopicEvents,
+    private readonly modern: ModernGroupCoordinator,
   ) {
     events.subscribe({ topicDeleted: (topic) => this.forgetTopic(topic.name) });
   }
@@ -118,7 +137,7 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
   commit(params: CommitParams): TopicErrors[] {
     const exists = (topic: string, partition: number) => this.topics.partition(topic, partition) !== undefined;
     const touchesKnown = params.topics.some((t) => t.partitions.some((p) => exists(t.name, p.partitionIndex)));
-    const groupError = touchesKnown ? this.coordinator.authorizeCommit(params) : ErrorCode.NONE;
+    const groupError = touchesKnown ? this.authorizeCommit(params) : ErrorCode.NONE;
     const nowMs = this.clock.nowMs();
     const expireTimestampMs = params.retentionTimeMs >= 0 ? nowMs + params.retentionTimeMs : null;
     let stored = 0;
@@ -145,6 +164,29 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     return results;
   }
 
+  /**
+   * Which coordinator judges a commit: the consumer-protocol one for its groups, else the
+   * classic one (which creates a simple group for a commit without generation). From v9 a
+   * member's commit for a group that does not exist is GROUP_ID_NOT_FOUND for either protocol
+   * (Kafka 3.9); older versions keep ILLEGAL_GENERATION.
+   */
+  private authorizeCommit(params: CommitParams): number {
+    const apiVersion = params.apiVersion ?? LAST_CLASSIC_COMMIT_VERSION;
+    const member: OffsetMember = { groupId: params.groupId, memberId: params.memberId, memberEpoch: params.generationId };
+    if (this.modern.hasGroup(params.groupId)) return this.modern.authorizeCommit(member, apiVersion);
+    const unknown = this.coordinator.group(params.groupId) === undefined;
+    if (unknown && params.generationId >= 0 && apiVersion >= FIRST_KIP848_COMMIT_VERSION) return ErrorCode.GROUP_ID_NOT_FOUND;
+    return this.coordinator.authorizeCommit(params);
+  }
+
+  /**
+   * OffsetFetch v9's member check (KIP-848): a consumer-protocol member must name itself with
+   * its current epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups ignore the fields.
+   */
+  authorizeFetch(member: OffsetMember): number {
+    return this.modern.authorizeFetch(member);
+  }
+
   /** OffsetFetch for one group, whatever its state (a group may use Kafka only to store offsets); null topics = all committed. */
   fetch(groupId: string, topics: readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null): FetchedTopic[] {
     if (topics === null) return this.allCommitted(groupId);
@@ -163,6 +205,8 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     topics: readonly { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] }[],
   ): OffsetDeleteResult {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    const modern = this.modern.group(groupId);
+    if (modern !== undefined) return this.deleteModernOffsets(modern, topics);
     const group = this.coordinator.group(groupId);
     if (group === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     if (group.state !== 'Empty' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
@@ -179,24 +223,54 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     const nowMs = this.clock.nowMs();
     let removed = 0;
     for (const group of this.coordinator.allGroups()) {
-      for (const { topic, partition, committed } of this.store.list(group.groupId)) {
-        const gone = this.topics.partition(topic, partition) === undefined;
-        if (!gone && !isOffsetExpired(group, topic, committed, nowMs)) continue;
-        this.store.delete(group.groupId, topic, partition);
-        removed += 1;
-      }
+      removed += this.expire(group.groupId, (topic, committed) => isOffsetExpired(group, topic, committed, nowMs));
       this.coordinator.removeGroupIfUnused(group);
+    }
+    for (const group of this.modern.allGroups()) {
+      removed += this.expire(group.groupId, (topic, committed) => isModernOffsetExpired(group, topic, committed, nowMs));
+      this.modern.removeGroupIfUnused(group);
     }
     this.probe.offsetsExpired(removed);
     return removed;
   }
 
+  private expire(groupId: string, expired: (topic: string, committed: CommittedOffset) => boolean): number {
+    let removed = 0;
+    for (const { topic, partition, committed } of this.store.list(groupId)) {
+      const gone = this.topics.partition(topic, partition) === undefined;
+      if (!gone && !expired(topic, committed)) continue;
+      this.store.delete(groupId, topic, partition);
+      removed += 1;
+    }
+    return removed;
+  }
+
   /** Deletes every group's offsets of topic `name`; groups left Empty without any go away. */
   private forgetTopic(name: string): void {
-    for (const group of this.coordinator.allGroups()) {
+    for (const group of [...this.coordinator.allGroups(), ...this.modern.allGroups()]) {
       for (const { topic, partition } of this.store.list(group.groupId)) if (topic === name) this.store.delete(group.groupId, topic, partition);
-      this.coordinator.removeGroupIfUnused(group);
     }
+    for (const group of this.coordinator.allGroups()) this.coordinator.removeGroupIfUnused(group);
+    for (const group of this.modern.allGroups()) this.modern.removeGroupIfUnused(group);
+  }
+
+  /** OffsetDelete for a consumer-protocol group: any offset while it is Empty, else only of topics no member subscribes to. */
+  private deleteModernOffsets(
+    group: ModernGroup,
+    topics: readonly { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] }[],
+  ): OffsetDeleteResult {
+    const deleteOne = (topic: string, partition: number): number => {
+      if (this.topics.partition(topic, partition) === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (group.isSubscribedTo(topic)) return ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+      this.store.delete(group.groupId, topic, partition);
+      return ErrorCode.NONE;
+    };
+    const results = topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map(({ partitionIndex }) => ({ partitionIndex, errorCode: deleteOne(topic.name, partitionIndex) })),
+    }));
+    this.modern.removeGroupIfUnused(group);
+    return { errorCode: ErrorCode.NONE, topics: results };
   }
 
   private deleteOne(group: ConsumerGroup, topic: string, partition: number): number {

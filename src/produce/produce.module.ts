@@ -3,13 +3,14 @@ import { PluginModule } from '../plugins/plugins.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
 import { ProduceProbe, produceMetricProviders } from './produce.probe.js';
+import { MessageSetConversion } from './message-set-conversion.js';
 import { ProduceService } from './produce.service.js';
 import { RecordIngest } from './record-ingest.js';
 
-/** The produce path shared by the Kafka and REST faces: memory wait, topic look-up, validate, plugins, append. */
+/** The produce path shared by the Kafka and REST faces: memory wait, legacy message sets converted, topic look-up, validate, plugins, append. */
 @Module({
   imports: [StorageModule, PluginModule, TopicsModule],
-  providers: [ProduceService, RecordIngest, ProduceProbe, ...produceMetricProviders],
+  providers: [ProduceService, RecordIngest, MessageSetConversion, ProduceProbe, ...produceMetricProviders],
   exports: [ProduceService],
 })
 export class ProduceModule {}

@@ -2,8 +2,8 @@
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
  * bounded wait when the memory tier is full (max_memory), then for each partition the topic
  * look-up or auto-creation, the partition check, and RecordIngest (validation of every
- * record, then the plugin chain and the append; in durable mode the answer waits for the WAL). Each partition gets an
- * outcome with its Kafka error code; nothing throws for bad input.
+ * record, then the plugin chain and the append; in durable mode the answer waits for the
+ * WAL). Each partition gets an outcome with its Kafka error code; nothing throws for bad input.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
@@ -12,6 +12,7 @@ import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-account
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode } from '../wire/error-codes.js';
+import { MessageSetConversion, type ConvertedRecords } from './message-set-conversion.js';
 import { RecordIngest, type CheckedBatch, type IngestOutcome } from './record-ingest.js';
 
 /** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
@@ -34,6 +35,8 @@ export interface PartitionRecords {
   readonly partition: number | ((partitionCount: number) => number);
   /** One record batch, as produced (null: Kafka's null records, refused by validation). */
   readonly records: Buffer | null;
+  /** Kafka Produce v0-2: `records` may be a legacy message set (magic 0/1), converted before the append. */
+  readonly legacyFormat?: boolean;
 }
 
 export interface ProduceOutcome extends IngestOutcome {
@@ -50,6 +53,7 @@ export class ProduceService {
     private readonly topics: TopicsService,
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
+    private readonly conversion: MessageSetConversion,
   ) {}
 
   /** `start`, then every partition's outcome, in request order. */
@@ -71,18 +75,20 @@ export class ProduceService {
       const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
-    const checks = partitions.map((target) => this.checkPartition(target, nowMs));
+    const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
+    const checks = converted.map((target) => this.checkPartition(target, nowMs));
     const checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
     return checked.map((check) => ('errorCode' in check ? Promise.resolve(check) : this.ingestPartition(check)));
   }
 
   /** The topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
-  private checkPartition(target: PartitionRecords, nowMs: number): PartitionChecked | Promise<PartitionChecked> {
+  private checkPartition(target: ConvertedRecords<PartitionRecords>, nowMs: number): PartitionChecked | Promise<PartitionChecked> {
     const topic = this.topics.resolve(target.topic, true);
     if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
     const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
     const log = this.topics.partitionOf(topic, partition);
     if (isRefusal(log)) return refused(partition, log);
+    if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
     const checked = this.ingest.check(topic, log, target.records, nowMs);
     return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
   }

@@ -34,6 +34,8 @@ import type { Topic } from './topic-registry.js';
 /** Single node: the leader epoch never changes. */
 export const LEADER_EPOCH = 0;
 const NO_PRODUCER_ID = -1;
+/** Where both record batches and legacy messages keep their magic byte. */
+const MAGIC_OFFSET = 16;
 /**
  * The most bytes a compressed batch may decompress to (or max.message.bytes, when larger):
  * more is a zip bomb, refused with MESSAGE_TOO_LARGE. Real batches are far below it: clients
@@ -169,10 +171,21 @@ export class BatchAppender {
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
   }
 
-  /** Kafka's LogValidator checks for a produced magic-2 batch; null when it passes. */
+  /**
+   * Kafka's checks for a produced magic-2 batch (ProduceRequest.validateRecords, then
+   * LogValidator); null when it passes. Legacy message sets never get here as such: Produce
+   * v0-2 converts them first (produce/message-set-conversion.ts), so a magic other than 2 is
+   * a Produce v3+ request carrying one, INVALID_RECORD as Kafka answers, whatever its length.
+   */
   validate(topic: Topic, records: Buffer | null): AppendOutcome | null {
     if (records === null || records.length === 0) {
       return refused(ErrorCode.INVALID_RECORD, 'produce request carries no record batch');
+    }
+    if (records.length > MAGIC_OFFSET && magicAt(records, 0) !== 2) {
+      return refused(
+        ErrorCode.INVALID_RECORD,
+        `a record batch (magic 2) is required, got message format magic ${magicAt(records, 0)}: legacy message sets (magic 0/1) are accepted in Produce v0-2 only`,
+      );
     }
     const maxBytes = Number(topic.configs.get('max.message.bytes'));
     if (records.length > maxBytes) {
@@ -180,13 +193,6 @@ export class BatchAppender {
     }
     if (records.length < BATCH_HEADER_BYTES) {
       return refused(ErrorCode.CORRUPT_MESSAGE, `record batch of ${records.length} bytes is shorter than its 61-byte header`);
-    }
-    const magic = magicAt(records, 0);
-    if (magic !== 2) {
-      return refused(
-        ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-        `message format magic ${magic} is not supported: Blink stores record batches (magic 2, Kafka 0.11+ clients)`,
-      );
     }
     const size = batchSizeAt(records, 0);
     if (size > records.length || size < BATCH_HEADER_BYTES) {

@@ -50,6 +50,9 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDefinition>> = {
   'segment.ms': { validate: isPositiveLong, type: ConfigType.Long },
   'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), type: ConfigType.String },
   'min.insync.replicas': { validate: (v) => v === '1', type: ConfigType.Int },
+  // false: Fetch v0-3 (clients that read only legacy message sets) get UNSUPPORTED_VERSION.
+  // Kafka parses booleans case-insensitively.
+  'message.downconversion.enable': { validate: (v) => /^(true|false)$/i.test(v.trim()), type: ConfigType.Boolean },
 };
 
 export function isKnownTopicConfig(name: string): boolean {
@@ -78,6 +81,7 @@ export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, 
     ['segment.ms', String(defaults.segmentMs)],
     ['compression.type', 'producer'],
     ['min.insync.replicas', '1'],
+    ['message.downconversion.enable', 'true'],
   ]);
 }
 

@@ -54,6 +54,12 @@ export const ErrorCode = {
   GROUP_SUBSCRIBED_TO_TOPIC: 86,
   INVALID_RECORD: 87,
   UNKNOWN_TOPIC_ID: 100,
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
+  /** Kafka 4.0 (ConsumerGroupHeartbeat v1's SubscribedTopicRegex). */
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -2,8 +2,8 @@
  * The real Apache Kafka broker of support/apache-kafka.ts (the reference for tests and
  * benchmarks): a single KRaft node of Kafka 3.9 starts, serves a produce/consume round
  * trip through the Java driver, and stops, leaving no process and no data behind. Kafka 4
- * serves the Java driver's group member with group.protocol=consumer (KIP-848), which
- * Blink does not (no ConsumerGroupHeartbeat).
+ * serves the Java driver's group member with group.protocol=consumer (KIP-848), the reference
+ * for Blink's own consumer-protocol groups (groups-consumer-protocol.test.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

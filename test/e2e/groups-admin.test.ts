@@ -102,7 +102,8 @@ describe('consumer-group administration', { concurrency: true }, () => {
         await f.commitAll([member], [2, 2, 2]);
 
         const listed = (await admin.listGroups!()).filter((g) => g.groupId === f.group);
-        assert.deepEqual(listed, [{ groupId: f.group, protocolType: 'consumer' }], 'listGroups while the group has a member');
+        assert.deepEqual(listed.map(({ groupId, protocolType }) => ({ groupId, protocolType })), [{ groupId: f.group, protocolType: 'consumer' }], 'listGroups while the group has a member');
+        assert.ok(listed.every((g) => g.type === undefined || g.type === 'classic'), 'a JoinGroup group is listed as classic (ListGroups v5) where the client reports types');
 
         const stable = await admin.describeGroup!(f.group);
         assert.deepEqual(comparableDescription(stable), {
@@ -123,8 +124,8 @@ describe('consumer-group administration', { concurrency: true }, () => {
         assertNoErrors(member);
         const empty = await admin.describeGroup!(f.group);
         assert.deepEqual(comparableDescription(empty), { groupId: f.group, state: 'Empty', protocolType: 'consumer', protocol: '', members: [] });
-        assert.deepEqual((await admin.listGroups!()).filter((g) => g.groupId === f.group), [{ groupId: f.group, protocolType: 'consumer' }],
-          'an Empty group is still listed');
+        assert.deepEqual((await admin.listGroups!()).filter((g) => g.groupId === f.group).map(({ groupId, protocolType }) => ({ groupId, protocolType })),
+          [{ groupId: f.group, protocolType: 'consumer' }], 'an Empty group is still listed');
         assert.deepEqual(await admin.committedOffsets!(f.group, f.topic, 3), [2, 2, 2], 'an Empty group keeps its offsets');
 
         if (admin.deleteGroups === undefined) return;

@@ -526,3 +526,121 @@ export function rawRequest(apiKey: number, version: number, correlationId: numbe
 export function nullableStringBytes(text: string): Buffer {
   return nullableString(text);
 }
+
+// ---------------------------------------------------------------------------------------
+// Produce v0-3 and Fetch v0-3 at any of those versions, for the legacy message formats
+// (magic 0/1 message sets). Layouts from ProduceRequest/Response.json and
+// FetchRequest/Response.json: Produce v1+ answers throttle_time_ms last, v2+ adds
+// log_append_time_ms, v3 adds transactional_id; Fetch v1+ answers throttle_time_ms first,
+// v3 adds max_bytes.
+// ---------------------------------------------------------------------------------------
+
+/** Produce at `version` (0-3) for one partition; `records` goes on the wire as given. */
+export function produceRequestAt(version: 0 | 1 | 2 | 3, correlationId: number, acks: number, topic: string, partition: number, records: Buffer, timeoutMs = 10_000): Buffer {
+  return sizePrefixed(Buffer.concat([
+    requestHeaderV1(PRODUCE_KEY, version, correlationId),
+    version >= 3 ? int16(-1) : Buffer.alloc(0), int16(acks), int32(timeoutMs),
+    int32(1), nullableString(topic), int32(1), int32(partition), int32(records.length), records,
+  ]));
+}
+
+/** Parses response header v0 + a Produce body at `version` (0-3). */
+export function parseProduceResponseAt(version: 0 | 1 | 2 | 3, frame: Buffer): { correlationId: number; partitions: ProducePartitionResponse[] } {
+  const r = new FrameReader(frame, `Produce v${version} response`);
+  const correlationId = r.int32();
+  const partitions: ProducePartitionResponse[] = [];
+  const topicCount = r.int32();
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.string() ?? '';
+    const partitionCount = r.int32();
+    for (let p = 0; p < partitionCount; p++) {
+      partitions.push({ topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64(), logAppendTimeMs: version >= 2 ? r.int64() : -1 });
+    }
+  }
+  if (version >= 1) r.int32();
+  if (r.remaining !== 0) throw new Error(`Produce v${version} response: ${r.remaining} bytes after the body`);
+  return { correlationId, partitions };
+}
+
+/** One Produce at `version` (acks 1) on a fresh connection; the one partition's answer. */
+export async function rawProduceAt(port: number, version: 0 | 1 | 2 | 3, options: { topic: string; partition: number; records: Buffer }): Promise<ProducePartitionResponse> {
+  const correlationId = 0x1e9;
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(produceRequestAt(version, correlationId, 1, options.topic, options.partition, options.records));
+    const response = parseProduceResponseAt(version, await connection.readFrame(10_000));
+    if (response.correlationId !== correlationId) throw new Error(`Produce v${version}: correlation id ${response.correlationId}, sent ${correlationId}`);
+    if (response.partitions.length !== 1) throw new Error(`Produce v${version}: expected one partition, got ${JSON.stringify(response.partitions)}`);
+    return response.partitions[0]!;
+  } finally {
+    connection.close();
+  }
+}
+
+/** Fetch at `version` (0-3), replica_id -1; max_bytes is sent from v3 on. */
+export function fetchRequestAt(version: 0 | 1 | 2 | 3, correlationId: number, request: RawFetchRequest): Buffer {
+  const topics = new Map<string, RawFetchPartition[]>();
+  for (const p of request.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
+  const parts: Buffer[] = [
+    requestHeaderV1(FETCH_KEY, version, correlationId),
+    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), version >= 3 ? int32(request.maxBytes) : Buffer.alloc(0),
+    int32(topics.size),
+  ];
+  for (const [topic, partitions] of topics) {
+    parts.push(nullableString(topic), int32(partitions.length));
+    for (const p of partitions) parts.push(int32(p.partition), int64(p.offset), int32(p.partitionMaxBytes));
+  }
+  return sizePrefixed(Buffer.concat(parts));
+}
+
+export interface LegacyFetchedPartition {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  /** The records field as sent (null when the broker sent null). */
+  records: Buffer | null;
+}
+
+/** Parses response header v0 + a Fetch body at `version` (0-3). */
+export function parseFetchResponseAt(version: 0 | 1 | 2 | 3, frame: Buffer): { correlationId: number; partitions: LegacyFetchedPartition[] } {
+  const r = new FrameReader(frame, `Fetch v${version} response`);
+  const correlationId = r.int32();
+  if (version >= 1) r.int32();
+  const partitions: LegacyFetchedPartition[] = [];
+  const topicCount = r.int32();
+  for (let t = 0; t < topicCount; t++) {
+    const topic = r.string() ?? '';
+    const partitionCount = r.int32();
+    for (let p = 0; p < partitionCount; p++) {
+      const partition = r.int32();
+      const errorCode = r.int16();
+      const highWatermark = r.int64();
+      const records = r.bytes();
+      partitions.push({ topic, partition, errorCode, highWatermark, records: records === null ? null : Buffer.from(records) });
+    }
+  }
+  if (r.remaining !== 0) throw new Error(`Fetch v${version} response: ${r.remaining} bytes after the body`);
+  return { correlationId, partitions };
+}
+
+/** One Fetch at `version` (0-3) of one partition on a fresh connection (max_wait 0). */
+export async function rawFetchAt(
+  port: number,
+  version: 0 | 1 | 2 | 3,
+  options: { topic: string; partition: number; offset: number; partitionMaxBytes: number; maxBytes?: number },
+): Promise<LegacyFetchedPartition> {
+  const correlationId = 0xfe7;
+  const { topic, partition, offset, partitionMaxBytes } = options;
+  const request: RawFetchRequest = { maxWaitMs: 0, minBytes: 0, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, partitions: [{ topic, partition, offset, partitionMaxBytes }] };
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(fetchRequestAt(version, correlationId, request));
+    const response = parseFetchResponseAt(version, await connection.readFrame(10_000));
+    if (response.correlationId !== correlationId) throw new Error(`Fetch v${version}: correlation id ${response.correlationId}, sent ${correlationId}`);
+    if (response.partitions.length !== 1) throw new Error(`Fetch v${version}: expected one partition, got ${response.partitions.length}`);
+    return response.partitions[0]!;
+  } finally {
+    connection.close();
+  }
+}

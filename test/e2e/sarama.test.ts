@@ -4,8 +4,8 @@
  * ApiVersions and lowers each request to the broker's advertised max.
  *
  * Every feature of the suite is covered, plus a consumer-group round (range assignor).
- * Its legacy modes (Kafka 0.8.2 / 0.10.0: magic 0 / magic 1 message sets) are not tested
- * yet: Blink does not convert legacy message formats.
+ * Its legacy modes (Kafka 0.8.2 / 0.10.0: magic 0 / magic 1 message sets) are tested in
+ * legacy-formats.test.ts.
  */
 import { describe } from 'node:test';
 

@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extendSpec } from './beyond-3.9.mjs';
 import { emitErrorResponse } from './error-response.mjs';
 
 /**
@@ -238,7 +239,15 @@ function loadApi(specsDir, apiKey, name) {
   }
   const versions = parseVersions(request.validVersions);
   const flexible = parseVersions(request.flexibleVersions);
-  const api = { apiKey, name, versions, flexibleFrom: flexible === null ? null : flexible.min, requestSpec: request, responseSpec: response };
+  const api = {
+    apiKey,
+    name,
+    versions,
+    flexibleFrom: flexible === null ? null : flexible.min,
+    requestSpec: request.original,
+    responseSpec: response.original,
+    extended: request.extended || response.extended,
+  };
   api.errorCodeVersions = topLevelErrorCodeVersions(response, versions);
   api.fileName = `${String(apiKey).padStart(2, '0')}-${kebabCase(name)}.ts`;
   api.request = loadMessage(api, request, 'request');
@@ -257,9 +266,16 @@ function topLevelErrorCodeVersions(response, validVersions) {
   return { min: range.min, max: Math.min(range.max, validVersions.max) };
 }
 
+/**
+ * The parsed spec with Blink's versions beyond 3.9 applied (beyond-3.9.mjs); `extended` says
+ * whether any were, `original` is the spec as vendored (what the digest copies, so the codec
+ * tests restate the extensions themselves).
+ */
 function readSpec(specsDir, fileName) {
   const text = fs.readFileSync(path.join(specsDir, fileName), 'utf8');
-  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
+  const parse = () => JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
+  const { spec, extended } = extendSpec(fileName, parse());
+  return Object.assign(spec, { extended, original: parse() });
 }
 
 /**
@@ -450,7 +466,8 @@ function emitApiFile(api) {
   const errorAnswer = emitErrorResponse(api);
   if (errorAnswer === null) throw new Error(`${api.name}: the response has no error code to answer a failed request with`);
   if (errorAnswer.usesZeroUuid) imports.reader.add('ZERO_UUID');
-  const header = `// ${GENERATED} from Kafka ${KAFKA_VERSION} ${api.request.specFile}/${api.response.specFile} — do not edit.`;
+  const extension = api.extended ? ', with the later versions of tools/codegen/beyond-3.9.mjs' : '';
+  const header = `// ${GENERATED} from Kafka ${KAFKA_VERSION} ${api.request.specFile}/${api.response.specFile}${extension} — do not edit.`;
   return [header, emitImports(imports), ...interfaces, emitApiObject(api, errorAnswer), ...codecs, errorAnswer.code].join('\n\n') + '\n';
 }
 

@@ -68,9 +68,10 @@ export function requirements({ run, repoRoot }) {
     {
       name: 'kafka-python and confluent-kafka with every codec',
       suites: ['e2e'],
-      usedBy: 'kafka-python.test, confluent-kafka.test, fetch-semantics, storage-durable, groups-*',
-      probe: pythonImports('kafka', 'confluent_kafka', 'snappy', 'lz4.frame', 'zstandard'),
-      apt: ['python3', 'python3-kafka', 'python3-confluent-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard'],
+      // xxhash: kafka-python writes magic-0 lz4 (api_version 0.9) with the KAFKA-3160 header checksum through it.
+      usedBy: 'kafka-python.test, confluent-kafka.test, legacy-formats, fetch-semantics, storage-durable, groups-*',
+      probe: pythonImports('kafka', 'confluent_kafka', 'snappy', 'lz4.frame', 'zstandard', 'xxhash'),
+      apt: ['python3', 'python3-kafka', 'python3-confluent-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard', 'python3-xxhash'],
     },
     {
       name: 'Chromium and its fonts',

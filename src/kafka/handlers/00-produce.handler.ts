@@ -12,7 +12,9 @@
  * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
  * as Kafka answers Produce (it checks its metadata cache, never the name).
  * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
- * v0-2 carry legacy message sets (magic 0/1): UNSUPPORTED_FOR_MESSAGE_FORMAT.
+ * v0-2 may carry legacy message sets (magic 0/1), converted to one record batch each as
+ * Kafka 3.9 does (ProduceService; a set breaking Kafka's rules gets its error code, e.g.
+ * CORRUPT_MESSAGE for a bad CRC-32); v3+ carrying one is INVALID_RECORD.
  * v2+: log_append_time_ms; v5+: log_start_offset; v8+: record_errors and error_message;
  * v9: flexible.
  */
@@ -29,6 +31,8 @@ import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+/** Produce v3 (Kafka 0.11) brought record batches; earlier versions carry legacy message sets. */
+const FIRST_RECORD_BATCH_VERSION = 3;
 
 @Controller()
 export class ProduceHandler {
@@ -37,10 +41,11 @@ export class ProduceHandler {
   constructor(private readonly producer: ProduceService) {}
 
   @KafkaApi(ProduceApi, { min: 0, max: 9 })
-  async produce({ body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+  async produce({ header, body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
+    const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;
     const partitions: PartitionRecords[] = body.topicData.flatMap((topic) =>
-      topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records })),
+      topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })),
     );
     const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
     if (body.acks === 0) {

@@ -9,7 +9,10 @@
  * consumers make progress. Batches offloaded to the WAL are read back from disk (at most
  * COLD_READ_BYTES_MAX per partition and fetch). With purge_on_fetch, the batches a
  * response carries whole are removed once it is built.
- * v0-3 clients receive magic-2 batches: Blink does not down-convert to legacy formats.
+ * v0-3: clients that read only legacy message sets get the stored batches down-converted
+ * (FetchService): magic 0 messages for v0-1, magic 1 for v2-3, uncompressed, headers
+ * dropped, control batches skipped; a topic with message.downconversion.enable=false
+ * answers UNSUPPORTED_VERSION.
  * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it)
  * and an unknown session id is FETCH_SESSION_ID_NOT_FOUND; v11+: preferred_read_replica -1;
@@ -17,6 +20,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
@@ -27,7 +31,7 @@ export class FetchHandler {
   constructor(private readonly fetcher: FetchService) {}
 
   @KafkaApi(FetchApi, { min: 0, max: 12 })
-  async fetch({ body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  async fetch({ header, body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
     if (body.sessionId !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
@@ -40,6 +44,7 @@ export class FetchHandler {
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      messageFormat: legacyMagicFor(header.apiVersion),
     });
     let position = 0;
     const responses = body.topics.map((topic) => ({
@@ -48,6 +53,12 @@ export class FetchHandler {
     }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   }
+}
+
+/** Fetch v0-1 read magic 0 messages, v2-3 magic 1 (Kafka 0.10); v4+ record batches. */
+function legacyMagicFor(version: number): LegacyMagic | undefined {
+  if (version <= 1) return 0;
+  return version <= 3 ? 1 : undefined;
 }
 
 function partitionData(partitionIndex: number, fetched: PartitionFetched): FetchResponsePartitionData {

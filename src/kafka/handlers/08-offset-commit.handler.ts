@@ -1,5 +1,5 @@
 /**
- * OffsetCommit (key 8), versions 0-8.
+ * OffsetCommit (key 8), versions 0-9.
  * Commits consumer-group offsets through the OffsetManager. Served even with
  * enable_consumer_groups off: consumers that assign partitions themselves still commit
  * under a group id. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a simple commit
@@ -7,7 +7,10 @@
  * v0: no generation or member (a simple commit); v1: per-partition commit timestamp
  * (ignored: the broker's time is used); v2-4: retention time (an explicit one overrides
  * offsets retention); v3+: throttle time; v6+: leader epoch; v7+: group instance id;
- * v8: flexible.
+ * v8: flexible; v9 (KIP-848): a consumer-protocol member commits with its member id and member
+ * epoch (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID; such a member committing below v9 gets
+ * UNSUPPORTED_VERSION), and a member's commit for a group that does not exist is
+ * GROUP_ID_NOT_FOUND (ILLEGAL_GENERATION below v9).
  */
 import { Controller } from '@nestjs/common';
 import { OffsetManager } from '../../groups/offset-manager.js';
@@ -19,9 +22,10 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 export class OffsetCommitHandler {
   constructor(private readonly offsets: OffsetManager) {}
 
-  @KafkaApi(OffsetCommitApi, { min: 0, max: 8 })
-  async offsetCommit({ body }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
+  @KafkaApi(OffsetCommitApi, { min: 0, max: 9 })
+  async offsetCommit({ header, body }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
     const topics = this.offsets.commit({
+      apiVersion: header.apiVersion,
       groupId: body.groupId,
       generationId: body.generationIdOrMemberEpoch,
       memberId: body.memberId,

@@ -16,7 +16,7 @@ import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 
 /** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8), as a bitfield. */
-const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const FIRST_AUTHORIZED_OPERATIONS_VERSION = 3;
 
 @Controller()

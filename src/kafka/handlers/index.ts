@@ -25,6 +25,8 @@ import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
+import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
+import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -53,4 +55,6 @@ export const KAFKA_HANDLERS = [
   IncrementalAlterConfigsHandler,
   OffsetDeleteHandler,
   DescribeClusterHandler,
+  ConsumerGroupHeartbeatHandler,
+  ConsumerGroupDescribeHandler,
 ];

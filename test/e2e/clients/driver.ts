@@ -27,6 +27,8 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Header[];
+  /** The record's timestamp in milliseconds (-1: none), from drivers that report it (franz-go). */
+  timestampMs?: number;
 }
 
 /** Read offsets [start, end) of one partition. */
@@ -58,6 +60,8 @@ export interface OffsetsView {
 export interface GroupListing {
   groupId: string;
   protocolType: string;
+  /** "classic" or "consumer" (KIP-848) where the client reports it (Java Admin). */
+  type?: string;
 }
 
 export interface GroupMemberDescription {
@@ -74,6 +78,8 @@ export interface GroupDescription {
   state: string;
   protocolType: string;
   protocol: string;
+  /** "classic" or "consumer" (KIP-848) where the client reports it (Java Admin). */
+  type?: string;
   members: GroupMemberDescription[];
 }
 

@@ -71,6 +71,8 @@ interface WireMessage {
   key: string | null;
   value: string | null;
   headers: WireHeader[];
+  /** Milliseconds; only drivers that report it (franz-go). */
+  timestamp?: number;
 }
 
 interface WireGroupDescription {
@@ -79,6 +81,8 @@ interface WireGroupDescription {
   state: string;
   protocol_type: string;
   protocol: string;
+  /** Kafka's Java Admin: the group type ("classic" or "consumer"). */
+  type?: string;
   members: Array<{ member_id: string; client_id: string; client_host: string; assignment: Record<string, number[]> }>;
 }
 
@@ -92,6 +96,7 @@ function fromWire(message: WireMessage): ConsumedMessage {
     key: unb64(message.key),
     value: unb64(message.value),
     headers: message.headers.map(([key, value]): Header => [key, unb64(value) ?? Buffer.alloc(0)]),
+    ...(message.timestamp !== undefined && { timestampMs: message.timestamp }),
   };
 }
 
@@ -112,6 +117,7 @@ function fromWireGroup(label: string, group: WireGroupDescription): GroupDescrip
     state: group.state,
     protocolType: group.protocol_type,
     protocol: group.protocol,
+    ...(group.type === undefined ? {} : { type: group.type }),
     members: group.members.map((m) => ({ memberId: m.member_id, clientId: m.client_id, clientHost: m.client_host, assignment: m.assignment })),
   };
 }
@@ -141,10 +147,10 @@ function groupMethods(spec: DriverFeatures, call: OpCall): Partial<ClientDriver>
   return {
     ...(has('list_groups') && {
       async listGroups(): Promise<GroupListing[]> {
-        const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; error?: string | null }> }>('list_groups', {});
+        const result = await call<{ groups: Array<{ group_id: string; protocol_type: string; type?: string | null; error?: string | null }> }>('list_groups', {});
         const failed = result.groups.filter((g) => g.error !== undefined && g.error !== null);
         if (failed.length > 0) throw new Error(`${label} list_groups: errors ${JSON.stringify(failed)}`);
-        return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type }));
+        return result.groups.map((g) => ({ groupId: g.group_id, protocolType: g.protocol_type, ...(typeof g.type === 'string' ? { type: g.type } : {}) }));
       },
     }),
     ...(has('describe_group') && {

@@ -5,6 +5,9 @@
  * messages as text lines ("key:value"), and applies its -H headers to every message of a
  * run. Producing runs once per partition (-p) so the delivery reports, which kcat prints
  * at -v -v in delivery order, map one-to-one onto the messages of that partition.
+ * `config` adds librdkafka properties to every run, e.g. api.version.request=false and
+ * broker.version.fallback=0.9.0 for the magic-0 message format (with a fallback of 0.10.0
+ * or later librdkafka 2.0.2 sends ApiVersions anyway, and then speaks record batches).
  */
 import { describeRun, run, type RunResult } from '../harness.js';
 import {
@@ -39,10 +42,20 @@ interface KcatMetadata {
   topics: Array<{ topic: string; error?: string; partitions: unknown[] }>;
 }
 
-async function kcat(args: readonly string[], label: string, input?: string): Promise<RunResult> {
-  const result = await run(KCAT, args, { input, timeoutMs: OPERATION_TIMEOUT_MS });
-  if (result.code !== 0) throw new Error(describeRun(`kcat ${label}`, result));
-  return result;
+type KcatRun = (args: readonly string[], label: string, input?: string) => Promise<RunResult>;
+
+export interface KcatOptions {
+  /** librdkafka properties (-X) for every run. */
+  config?: Readonly<Record<string, string>>;
+}
+
+function kcatRunner(options: KcatOptions): KcatRun {
+  const configArgs = Object.entries(options.config ?? {}).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
+  return async (args, label, input) => {
+    const result = await run(KCAT, [...args, ...configArgs], { input, timeoutMs: OPERATION_TIMEOUT_MS });
+    if (result.code !== 0) throw new Error(describeRun(`kcat ${label}`, result));
+    return result;
+  };
 }
 
 function assertLineSafe(text: string, what: string): void {
@@ -71,6 +84,7 @@ function headerArgs(messages: readonly TestMessage[]): string[] {
 }
 
 async function producePartition(
+  kcat: KcatRun,
   bootstrap: string,
   topic: string,
   partition: number,
@@ -108,7 +122,7 @@ function fromJson(message: KcatJsonMessage): ConsumedMessage {
   };
 }
 
-async function queryOffsets(bootstrap: string, topic: string, partitions: number, timestamp: -1 | -2): Promise<number[]> {
+async function queryOffsets(kcat: KcatRun, bootstrap: string, topic: string, partitions: number, timestamp: -1 | -2): Promise<number[]> {
   const args = ['-Q', '-b', bootstrap];
   for (let p = 0; p < partitions; p++) args.push('-t', `${topic}:${p}:${timestamp}`);
   const { stdout } = await kcat(args, `query offsets ${timestamp} of ${topic}`);
@@ -125,7 +139,8 @@ async function queryOffsets(bootstrap: string, topic: string, partitions: number
   return result;
 }
 
-export function kcatDriver(bootstrap: string): ClientDriver {
+export function kcatDriver(bootstrap: string, options: KcatOptions = {}): ClientDriver {
+  const kcat = kcatRunner(options);
   return {
     name: 'kcat',
     codecs: ['gzip', 'snappy', 'lz4', 'zstd'],
@@ -151,7 +166,7 @@ export function kcatDriver(bootstrap: string): ClientDriver {
       }
       const acksByPartition = new Map<number, Ack[]>();
       for (const [partition, list] of byPartition) {
-        acksByPartition.set(partition, await producePartition(bootstrap, topic, partition, list, options));
+        acksByPartition.set(partition, await producePartition(kcat, bootstrap, topic, partition, list, options));
       }
       const next = new Map<number, number>();
       return messages.map((message) => {
@@ -182,8 +197,8 @@ export function kcatDriver(bootstrap: string): ClientDriver {
 
     async listOffsets(topic: string, partitions: number): Promise<OffsetsView> {
       return {
-        earliest: await queryOffsets(bootstrap, topic, partitions, -2),
-        latest: await queryOffsets(bootstrap, topic, partitions, -1),
+        earliest: await queryOffsets(kcat, bootstrap, topic, partitions, -2),
+        latest: await queryOffsets(kcat, bootstrap, topic, partitions, -1),
       };
     },
   };

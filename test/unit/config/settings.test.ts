@@ -58,6 +58,8 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     recordStoragePath: join(cwd, 'records'),
     purgeOnFetch: false,
     enableConsumerGroups: true,
+    groupConsumerSessionTimeoutMs: 45_000,
+    groupConsumerHeartbeatIntervalMs: 5_000,
     pluginPaths: [],
     pluginRejectMode: 'reject-batch',
     pluginTimeoutMs: 100,
@@ -258,6 +260,16 @@ describe('loadSettings rejections', () => {
     assert.match(error.message, /^Invalid settings \(missing\.yaml \+ environment\):/);
   });
 
+  it('takes the consumer-protocol group timing, and refuses a heartbeat interval not shorter than the session', () => {
+    const config = load({ env: { GROUP_CONSUMER_SESSION_TIMEOUT: '6s', GROUP_CONSUMER_HEARTBEAT_INTERVAL: '500ms' } });
+    assert.deepEqual([config.groupConsumerSessionTimeoutMs, config.groupConsumerHeartbeatIntervalMs], [6_000, 500]);
+    assert.match(
+      rejection({ env: { GROUP_CONSUMER_SESSION_TIMEOUT: '5s', GROUP_CONSUMER_HEARTBEAT_INTERVAL: '5s' } }).message,
+      /group_consumer_heartbeat_interval \(env GROUP_CONSUMER_HEARTBEAT_INTERVAL\): 5000 must be shorter than group_consumer_session_timeout \(env GROUP_CONSUMER_SESSION_TIMEOUT\): 5000/,
+    );
+    assert.match(rejection({ env: { GROUP_CONSUMER_SESSION_TIMEOUT: '500ms' } }).message, /group_consumer_session_timeout \(env GROUP_CONSUMER_SESSION_TIMEOUT\): 500 must be at least 1s/);
+  });
+
   it('rejects other values that cannot be converted', () => {
     assert.match(rejection({ env: { PURGE_ON_FETCH: 'maybe' } }).message, /purge_on_fetch \(env PURGE_ON_FETCH\): 'maybe' is not a boolean/);
     assert.match(rejection({ env: { LOG_LEVEL: 'verbose' } }).message, /log_level \(env LOG_LEVEL\): 'verbose' must be one of trace, debug, info, warn, error, fatal/);
@@ -323,6 +335,8 @@ describe('loaded settings', () => {
       record_storage_path: join(cwd, 'records'),
       purge_on_fetch: false,
       enable_consumer_groups: true,
+      group_consumer_session_timeout: '45s',
+      group_consumer_heartbeat_interval: '5s',
       plugin_paths: [],
       plugin_reject_mode: 'reject-batch',
       plugin_timeout: '100ms',

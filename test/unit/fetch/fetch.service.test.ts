@@ -11,7 +11,10 @@ import { randomUUID } from 'node:crypto';
 import type { ColdTier, ColdTierFactory } from '../../../src/storage/cold-tier.js';
 import type { ReadResult } from '../../../src/storage/partition-log.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { compressBatch } from '../../support/compressed-batch.js';
+import { legacyMessageSet, parseLegacyMessageSet } from '../../support/legacy-messages.js';
 import { domain } from '../topics/support.js';
 
 /** Long enough that a test finishing early proves the wait was cut short. */
@@ -143,6 +146,86 @@ describe('FetchService', () => {
     assert.deepEqual([log.logStartOffset, log.fetchedUpTo], [0, 0], 'an inspection is not a consumption');
     await fetcher.fetch(spec([partition('t', 0, 0, sizes[0] + sizes[1])]));
     assert.deepEqual([log.logStartOffset, log.fetchedUpTo, log.batchCount], [4, 4, 1]);
+  });
+
+  describe('legacy message sets (Kafka Fetch v0-3)', () => {
+    /** Every message of the partition's answer: [offset, magic, key, value]. */
+    const messagesOf = (records: Buffer[] | null) =>
+      parseLegacyMessageSet(Buffer.concat(records ?? [])).map((m) => [m.offset, m.magic, m.key?.toString() ?? null, m.value?.toString() ?? null]);
+
+    it('answers magic-1 messages from the fetch offset on, across batches', async () => {
+      const { fetcher } = await withData(2);
+      const [answer] = await fetcher.fetch(spec([partition('t', 0, 1)], { messageFormat: 1 }));
+      assert.equal(answer.errorCode, ErrorCode.NONE);
+      assert.deepEqual(messagesOf(answer.records), [
+        [1, 1, 'k1', 'batch0-1'],
+        [2, 1, 'k0', 'batch1-0'],
+        [3, 1, 'k1', 'batch1-1'],
+      ]);
+      assert.deepEqual([answer.bytes, answer.nextOffset], [Buffer.concat(answer.records!).length, 4]);
+    });
+
+    it('answers magic-0 messages from a compressed batch', async () => {
+      const d = domain();
+      d.registry.create('t', 1);
+      await d.producer.produce([{ topic: 't', partition: 0, records: compressBatch(buildBatch(values(3)), 'lz4') }], 0, 0);
+      const [answer] = await d.fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 0 }));
+      assert.deepEqual(messagesOf(answer.records), [[0, 0, 'k0', 'v0'], [1, 0, 'k1', 'v1'], [2, 0, 'k2', 'v2']]);
+    });
+
+    it('partition_max_bytes bounds the converted messages, the first one coming whole (KIP-74)', async () => {
+      const { fetcher } = await withData(2);
+      const one = legacyMessageSet(1, [{ key: Buffer.from('k0'), value: Buffer.from('batch0-0') }]).length;
+      const [two] = await fetcher.fetch(spec([partition('t', 0, 0, 2 * one + 1)], { messageFormat: 1 }));
+      assert.deepEqual(messagesOf(two.records).map(([offset]) => offset), [0, 1]);
+      assert.equal(two.nextOffset, 2);
+      const [first] = await fetcher.fetch(spec([partition('t', 0, 0, 10)], { messageFormat: 1 }));
+      assert.deepEqual(messagesOf(first.records).map(([offset]) => offset), [0]);
+    });
+
+    it('answers the same converted bytes to a second old consumer (the conversion is cached)', async () => {
+      const { fetcher } = await withData(1);
+      const [a] = await fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 1 }));
+      const [b] = await fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 1 }));
+      assert.equal(a.records![0].buffer, b.records![0].buffer);
+      const [v0] = await fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 0 }));
+      assert.notEqual(v0.records![0].buffer, a.records![0].buffer, 'magic 0 is another conversion');
+    });
+
+    it('reads on past batches that convert to nothing (transaction markers)', async () => {
+      const d = domain();
+      d.registry.create('t', 1);
+      const log = d.registry.partition('t', 0)!;
+      const marker = buildBatch([{ key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { attributes: 0x20 });
+      log.append({ baseOffset: 0, lastOffset: 0, buffer: marker, appendTimeMs: 0, maxTimestamp: 0, recordCount: 1 });
+      const data = buildBatch(values(1));
+      new RecordBatchView(data).assignOffsets(1, 0);
+      log.append({ baseOffset: 1, lastOffset: 1, buffer: data, appendTimeMs: 0, maxTimestamp: 0, recordCount: 1 });
+      const [answer] = await d.fetcher.fetch(spec([partition('t', 0, 0, marker.length)], { messageFormat: 1 }));
+      assert.deepEqual(messagesOf(answer.records), [[1, 1, 'k0', 'v0']]);
+    });
+
+    it('answers UNKNOWN_SERVER_ERROR with the reason for a stored batch that cannot be converted', async () => {
+      const d = domain();
+      d.registry.create('t', 1);
+      const broken = buildBatch(values(1));
+      broken.writeInt32BE(5, 57);
+      d.registry.partition('t', 0)!.append({ baseOffset: 0, lastOffset: 0, buffer: broken, appendTimeMs: 0, maxTimestamp: 0, recordCount: 5 });
+      const [old] = await d.fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 1 }));
+      assert.equal(old.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+      assert.match(old.errorMessage ?? '', /cannot down-convert t-0 from offset 0/);
+    });
+
+    it('answers UNSUPPORTED_VERSION where the topic sets message.downconversion.enable=false', async () => {
+      const d = domain();
+      d.registry.create('closed', 1, new Map([['message.downconversion.enable', 'FALSE']]));
+      await d.producer.produce([{ topic: 'closed', partition: 0, records: buildBatch(values(1)) }], 0, 0);
+      const [old] = await d.fetcher.fetch(spec([partition('closed', 0, 0)], { messageFormat: 1 }));
+      assert.equal(old.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+      assert.match(old.errorMessage ?? '', /message.downconversion.enable/);
+      const [modern] = await d.fetcher.fetch(spec([partition('closed', 0, 0)]));
+      assert.equal(modern.errorCode, ErrorCode.NONE);
+    });
   });
 });
 

@@ -16,6 +16,8 @@ import { DescribeGroupsHandler } from '../../../src/kafka/handlers/15-describe-g
 import { ListGroupsHandler } from '../../../src/kafka/handlers/16-list-groups.handler.js';
 import { DeleteGroupsHandler } from '../../../src/kafka/handlers/42-delete-groups.handler.js';
 import { OffsetDeleteHandler } from '../../../src/kafka/handlers/47-offset-delete.handler.js';
+import { ConsumerGroupHeartbeatHandler } from '../../../src/kafka/handlers/68-consumer-group-heartbeat.handler.js';
+import { ConsumerGroupDescribeHandler } from '../../../src/kafka/handlers/69-consumer-group-describe.handler.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
 import { KafkaWriter } from '../../../src/wire/writer.js';
@@ -40,6 +42,8 @@ const HANDLERS = {
   OffsetCommit: OffsetCommitHandler.prototype.offsetCommit,
   OffsetFetch: OffsetFetchHandler.prototype.offsetFetch,
   OffsetDelete: OffsetDeleteHandler.prototype.offsetDelete,
+  ConsumerGroupHeartbeat: ConsumerGroupHeartbeatHandler.prototype.consumerGroupHeartbeat,
+  ConsumerGroupDescribe: ConsumerGroupDescribeHandler.prototype.consumerGroupDescribe,
 };
 
 function registration(handler: object): KafkaApiRegistration {
@@ -67,10 +71,11 @@ describe('group APIs and the consumer-groups feature', () => {
     const tagged = Object.entries(HANDLERS)
       .filter(([, handler]) => registration(handler).feature === 'consumer-groups')
       .map(([name]) => name);
-    assert.deepEqual(tagged, ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'DescribeGroups', 'ListGroups', 'DeleteGroups']);
+    assert.deepEqual(tagged, ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'DescribeGroups', 'ListGroups', 'DeleteGroups', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe']);
     assert.deepEqual(
       Object.values(HANDLERS).map((h) => `${registration(h).codec.name} ${registration(h).minVersion}-${registration(h).maxVersion}`),
-      ['JoinGroup 0-7', 'SyncGroup 0-4', 'Heartbeat 0-4', 'LeaveGroup 0-4', 'DescribeGroups 0-5', 'ListGroups 0-4', 'DeleteGroups 0-2', 'OffsetCommit 0-8', 'OffsetFetch 0-7', 'OffsetDelete 0-0'],
+      ['JoinGroup 0-7', 'SyncGroup 0-4', 'Heartbeat 0-4', 'LeaveGroup 0-4', 'DescribeGroups 0-5', 'ListGroups 0-5', 'DeleteGroups 0-2', 'OffsetCommit 0-9', 'OffsetFetch 0-9', 'OffsetDelete 0-0',
+        'ConsumerGroupHeartbeat 0-1', 'ConsumerGroupDescribe 0-0'],
     );
   });
 
@@ -165,10 +170,10 @@ describe('group handlers', () => {
     const described = await new DescribeGroupsHandler(h.coordinator).describeGroups(request(5, { groups: ['g', 'absent'], includeAuthorizedOperations: true }));
     assert.deepEqual(described.groups?.map((g) => [g.groupId, g.groupState, g.authorizedOperations]), [['g', 'Empty', 328], ['absent', 'Dead', 328]]);
     encodesInEveryVersion(registration(HANDLERS.DescribeGroups), () => described);
-    const listed = await new ListGroupsHandler(h.coordinator).listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
-    assert.deepEqual(listed.groups, [{ groupId: 'g', protocolType: '', state: 'Empty', groupState: 'Empty' }]);
+    const listed = await new ListGroupsHandler(h.directory).listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
+    assert.deepEqual(listed.groups, [{ groupId: 'g', protocolType: '', state: 'Empty', groupState: 'Empty', groupType: 'classic' }]);
     encodesInEveryVersion(registration(HANDLERS.ListGroups), () => listed);
-    const deleted = await new DeleteGroupsHandler(h.coordinator).deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
+    const deleted = await new DeleteGroupsHandler(h.directory).deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
     assert.deepEqual(deleted.results, [{ groupId: 'g', errorCode: ErrorCode.NONE }, { groupId: 'absent', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
     encodesInEveryVersion(registration(HANDLERS.DeleteGroups), () => deleted);
   });

@@ -2,6 +2,10 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { GroupCoordinator, type JoinParams } from '../../../src/groups/group-coordinator.js';
+import { GroupDirectory } from '../../../src/groups/group-directory.js';
+import { GroupTable } from '../../../src/groups/group-table.js';
+import { ModernGroupCoordinator, type TopicLookup } from '../../../src/groups/modern-coordinator.js';
+import type { Topic } from '../../../src/storage/topic-registry.js';
 import type { JoinResult, SyncResult } from '../../../src/groups/group-member.js';
 import { GroupsProbe } from '../../../src/groups/groups.probe.js';
 import { MemoryOffsetStore } from '../../../src/groups/offset-store.js';
@@ -24,25 +28,53 @@ export function testProbe(): GroupsProbe {
     counter('evictions'),
     counter('commits'),
     counter('expired'),
+    counter('group_epochs'),
+    new Counter({ name: 'assignments', help: 'assignments', labelNames: ['assignor'], registers: [] }),
   );
 }
 
 export interface Harness {
   readonly clock: FakeClock;
   readonly store: MemoryOffsetStore;
+  readonly table: GroupTable;
   readonly coordinator: GroupCoordinator;
+  /** The consumer-protocol (KIP-848) coordinator, sharing the table. */
+  readonly modern: ModernGroupCoordinator;
+  /** ListGroups / DeleteGroups over both kinds. */
+  readonly directory: GroupDirectory;
   readonly offsets: OffsetManager;
   /** Topic name → partition count; edit it to create or delete topics. */
   readonly topics: Map<string, number>;
   /** What the topic registry announces (a deletion: `events.topicDeleted`). */
   readonly events: TopicEvents;
+  /** Topic name → id as the consumer-protocol coordinator sees it (a topic created again gets a new id). */
+  topicId(name: string): string;
+}
+
+/** Consumer-protocol settings of the unit tests (Kafka's defaults). */
+export const CONSUMER_SESSION_MS = 45_000;
+export const CONSUMER_HEARTBEAT_MS = 5_000;
+
+/** A TopicLookup over the harness's topic table; ids are fixed per name until `recreate`. */
+function topicLookup(topics: Map<string, number>, ids: Map<string, string>): TopicLookup {
+  const topicOf = (name: string): Topic | undefined => {
+    const count = topics.get(name);
+    if (count === undefined) return undefined;
+    if (!ids.has(name)) ids.set(name, `00000000-0000-0000-0000-${String(ids.size + 1).padStart(12, '0')}`);
+    return { name, id: ids.get(name)!, partitions: Array.from({ length: count }), configs: new Map(), overrides: new Set() } as unknown as Topic;
+  };
+  return {
+    get: topicOf,
+    all: () => [...topics.keys()].map((name) => topicOf(name)!)[Symbol.iterator](),
+  };
 }
 
 export function harness(): Harness {
   const clock = new FakeClock();
   const store = new MemoryOffsetStore();
   const probe = testProbe();
-  const coordinator = new GroupCoordinator(clock, store, probe);
+  const table = new GroupTable();
+  const coordinator = new GroupCoordinator(clock, store, probe, table);
   const topics = new Map([
     ['t', 3],
     ['other', 1],
@@ -51,8 +83,13 @@ export function harness(): Harness {
     partition: (topic, partition) => (partition >= 0 && partition < (topics.get(topic) ?? 0) ? ({} as PartitionLog) : undefined),
   };
   const events = new TopicEvents();
-  const offsets = new OffsetManager(coordinator, store, clock, lookup, probe, events);
-  return { clock, store, coordinator, offsets, topics, events };
+  const ids = new Map<string, string>();
+  const settings = { groupConsumerSessionTimeoutMs: CONSUMER_SESSION_MS, groupConsumerHeartbeatIntervalMs: CONSUMER_HEARTBEAT_MS };
+  const modern = new ModernGroupCoordinator(clock, table, coordinator, store, probe, topicLookup(topics, ids), settings, events);
+  const offsets = new OffsetManager(coordinator, store, clock, lookup, probe, events, modern);
+  const topicId = (name: string): string => topicLookup(topics, ids).get(name)!.id;
+  const directory = new GroupDirectory(coordinator, modern);
+  return { clock, store, table, coordinator, modern, directory, offsets, topics, events, topicId };
 }
 
 /** A ConsumerProtocolSubscription v0: int16 version, [string] topics, nullable bytes user data. */

@@ -10,8 +10,18 @@ import type { PluginFilterResult, PluginService } from '../../../src/plugins/plu
 import { MEMORY_FULL_MESSAGE } from '../../../src/storage/memory-accountant.js';
 import { MemoryWait, MEMORY_WAIT_MAX_MS, REST_MEMORY_WAIT_MS } from '../../../src/produce/produce.service.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { RecordBatchView } from '../../../src/record-format/record-batch.js';
+import type { PartitionLog } from '../../../src/storage/partition-log.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { legacyMessageSet, legacyWrapper } from '../../support/legacy-messages.js';
 import { domain } from '../topics/support.js';
+
+/** The stored batch holding `offset` (a memory read: synchronous). */
+function readNow(log: PartitionLog, offset: number): Buffer {
+  const read = log.read(offset, 1, true);
+  if (read instanceof Promise) throw new Error('expected a memory read');
+  return read.chunks[0];
+}
 
 /** Long enough that a test finishing early proves the wait was cut short by the relief. */
 const LONG_WAIT_MS = 30_000;
@@ -148,6 +158,74 @@ describe('ProduceService', () => {
     const second = await producer.start([{ topic: 't', partition: 0, records: buildBatch(values(1)) }], 0, 0);
     assert.equal(registry.partition('t', 0)?.highWatermark, 3, 'both stored before any outcome was awaited');
     assert.deepEqual([(await first[0]).baseOffset, (await second[0]).baseOffset], [0, 2]);
+  });
+
+  describe('legacy message sets (Kafka Produce v0-2)', () => {
+    const three = values(3).map(({ key, value }, i) => ({ key: key ?? null, value, timestamp: 1_700_000_000_000 + i }));
+
+    it('stores a legacy set as one record batch and answers its offsets', async () => {
+      const { producer, registry } = withTopic();
+      await producer.produce([{ topic: 't', partition: 0, records: buildBatch(values(2)) }], 0, 0);
+      const [outcome] = await producer.produce([{ topic: 't', partition: 0, records: legacyWrapper(1, 'gzip', three), legacyFormat: true }], 0, 0);
+      assert.deepEqual([outcome.errorCode, outcome.baseOffset, outcome.recordsAppended], [ErrorCode.NONE, 2, 3]);
+      const stored = readNow(registry.partition('t', 0)!, 2);
+      const view = new RecordBatchView(stored);
+      assert.deepEqual([view.magic, view.compression, view.baseOffset, view.recordCount, view.maxTimestamp], [2, 1, 2, 3, 1_700_000_000_002]);
+    });
+
+    it('passes a record batch sent at Produce v0-2 unchanged, as Kafka accepts it', async () => {
+      const { producer, registry } = withTopic();
+      const batch = buildBatch(values(2));
+      const [outcome] = await producer.produce([{ topic: 't', partition: 0, records: batch, legacyFormat: true }], 0, 0);
+      assert.equal(outcome.errorCode, ErrorCode.NONE);
+      assert.equal(readNow(registry.partition('t', 0)!, 0), batch, 'the same bytes');
+    });
+
+    it('answers a set that breaks a rule with its error code, the other partitions stored', async () => {
+      const { producer, registry } = withTopic();
+      const corrupt = legacyMessageSet(0, three);
+      corrupt[corrupt.length - 1] ^= 0x01;
+      const outcomes = await producer.produce(
+        [
+          { topic: 't', partition: 0, records: corrupt, legacyFormat: true },
+          { topic: 't', partition: 1, records: legacyMessageSet(0, three), legacyFormat: true },
+        ],
+        0,
+        0,
+      );
+      assert.deepEqual(outcomes.map((o) => [o.partition, o.errorCode, o.baseOffset]), [[0, ErrorCode.CORRUPT_MESSAGE, -1], [1, ErrorCode.NONE, 0]]);
+      assert.match(outcomes[0].errorMessage ?? '', /CRC-32/);
+      assert.equal(registry.partition('t', 0)?.highWatermark, 0);
+    });
+
+    it('answers a missing topic before a broken set, as Kafka checks the partition first', async () => {
+      const { producer } = withTopic({ AUTO_CREATE_TOPICS: 'false' });
+      const [outcome] = await producer.produce([{ topic: 'absent', partition: 0, records: legacyWrapper(1, 'zstd', three), legacyFormat: true }], 0, 0);
+      assert.equal(outcome.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    });
+
+    it('refuses a legacy set in a Produce v3+ request with INVALID_RECORD', async () => {
+      const { producer } = withTopic();
+      const [outcome] = await producer.produce([{ topic: 't', partition: 0, records: legacyMessageSet(1, three) }], 0, 0);
+      assert.equal(outcome.errorCode, ErrorCode.INVALID_RECORD);
+    });
+
+    it('start: a legacy set converts before its append starts, so later requests stay behind it (acks=0 keeps order)', async () => {
+      const { producer, registry } = withTopic();
+      const first = await producer.start([{ topic: 't', partition: 0, records: legacyWrapper(1, 'gzip', three), legacyFormat: true }], 0, 0);
+      const second = await producer.start([{ topic: 't', partition: 0, records: buildBatch(values(1)) }], 0, 0);
+      assert.equal(registry.partition('t', 0)?.highWatermark, 4, 'both stored before any outcome was awaited');
+      assert.deepEqual([(await first[0]).baseOffset, (await second[0]).baseOffset], [0, 3]);
+    });
+
+    it('applies the topic\'s LogAppendTime to a converted set', async () => {
+      const d = domain();
+      d.registry.create('lat', 1, new Map([['message.timestamp.type', 'LogAppendTime']]));
+      const [outcome] = await d.producer.produce([{ topic: 'lat', partition: 0, records: legacyMessageSet(1, three), legacyFormat: true }], 0, 5_000);
+      assert.equal(outcome.logAppendTimeMs, 5_000);
+      const view = new RecordBatchView(readNow(d.registry.partition('lat', 0)!, 0));
+      assert.deepEqual([view.attributes & 0x08, view.maxTimestamp], [0x08, 5_000]);
+    });
   });
 
   it('memory-wait policies: Kafka waits half its timeout up to MEMORY_WAIT_MAX_MS, REST a fixed time', () => {

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { BatchAppender as AsyncCapableAppender, type AppendOutcome } from '../../../src/storage/batch-appender.js';
 import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
+import { legacyMessage } from '../../support/legacy-messages.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { memoryOnlyRegistry } from '../../support/storage.js';
 
@@ -59,11 +60,16 @@ describe('BatchAppender', () => {
     assert.equal(outcome.errorCode, ErrorCode.MESSAGE_TOO_LARGE);
   });
 
-  it('refuses legacy message sets, truncated batches and two batches in one partition', () => {
+  it('refuses legacy message sets (Produce v3+), truncated batches and two batches in one partition', () => {
     const { topic, log, appender } = fixture();
     const legacy = buildBatch(values(1));
     legacy.writeInt8(1, 16);
-    assert.equal(appender.append(topic, log, legacy, 1).errorCode, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    assert.equal(appender.append(topic, log, legacy, 1).errorCode, ErrorCode.INVALID_RECORD);
+    const shortLegacy = legacyMessage(0, { key: null, value: null });
+    assert.ok(shortLegacy.length < 61, 'a magic-0 message may be shorter than a batch header');
+    const outcome = appender.append(topic, log, shortLegacy, 1);
+    assert.equal(outcome.errorCode, ErrorCode.INVALID_RECORD, 'the magic is checked before the length');
+    assert.match(outcome.errorMessage ?? '', /magic 0/);
     const whole = buildBatch(values(2));
     assert.equal(appender.append(topic, log, whole.subarray(0, whole.length - 1), 1).errorCode, ErrorCode.CORRUPT_MESSAGE);
     const two = Buffer.concat([buildBatch(values(1)), buildBatch(values(1))]);

@@ -4,16 +4,18 @@
  * topics, configs, produce and fetch services on top. Time is the real clock: the fetch
  * tests wait for real appends within real deadlines.
  */
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import { FetchProbe } from '../../../src/fetch/fetch.probe.js';
 import { FetchService } from '../../../src/fetch/fetch.service.js';
+import { MessageSetDownConversion } from '../../../src/fetch/message-set-down-conversion.js';
 import { OffsetLookup } from '../../../src/fetch/offset-lookup.js';
 import type { PluginService } from '../../../src/plugins/plugin.service.js';
 import { ProduceProbe } from '../../../src/produce/produce.probe.js';
+import { MessageSetConversion } from '../../../src/produce/message-set-conversion.js';
 import { ProduceService } from '../../../src/produce/produce.service.js';
 import { RecordIngest } from '../../../src/produce/record-ingest.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
@@ -58,10 +60,14 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
-  const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'));
+  const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
+  const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));
   const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
   const parking = new FetchParking(clock);
-  const fetchProbe = new FetchProbe(parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'));
+  const fetchProbe = new FetchProbe(
+    parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
+    counter('fetch_conversions'), histogram('fetch_conversion_seconds'), new Counter({ name: 'lookups', help: 'l', labelNames: ['result'], registers: [] }), gauge('cache'),
+  );
   return {
     config,
     accountant,
@@ -71,9 +77,9 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     retention,
     topics,
     configs: new ConfigsService(registry, cluster, config),
-    producer: new ProduceService(topics, accountant, ingest),
+    producer: new ProduceService(topics, accountant, ingest, new MessageSetConversion(produceProbe)),
     parking,
-    fetcher: new FetchService(topics, parking, retention, fetchProbe),
+    fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),
   };
 }

@@ -198,7 +198,8 @@ func poll(ctx context.Context, client *kgo.Client, timeout time.Duration) ([]dri
 	}
 	messages := []driver.Message{}
 	fetches.EachRecord(func(r *kgo.Record) {
-		m := driver.Message{Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: []driver.Header{}}
+		timestamp := r.Timestamp.UnixMilli()
+		m := driver.Message{Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: []driver.Header{}, Timestamp: &timestamp}
 		for _, h := range r.Headers {
 			m.Headers = append(m.Headers, driver.Header{Key: h.Key, Value: h.Value})
 		}

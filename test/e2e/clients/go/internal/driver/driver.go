@@ -50,13 +50,15 @@ func (h *Header) UnmarshalJSON(data []byte) error {
 	return json.Unmarshal(pair[1], &h.Value)
 }
 
-// Message is a message to produce (Offset unused) or one consumed.
+// Message is a message to produce (Offset and Timestamp unused) or one consumed.
 type Message struct {
 	Partition int32    `json:"partition"`
 	Offset    int64    `json:"offset"`
 	Key       []byte   `json:"key"`
 	Value     []byte   `json:"value"`
 	Headers   []Header `json:"headers"`
+	// Timestamp in milliseconds (-1: none), for drivers that report it (franz-go).
+	Timestamp *int64 `json:"timestamp,omitempty"`
 }
 
 // Ack is what the broker acknowledged for one produced message.

@@ -46,6 +46,7 @@ public final class GroupOps {
         group.put("group_id", listing.groupId());
         group.put("protocol_type", protocolType(listing.isSimpleConsumerGroup()));
         group.put("state", listing.state().map(Object::toString).orElse(null));
+        group.put("type", listing.type().map(t -> t.toString().toLowerCase(java.util.Locale.ROOT)).orElse(null));
         groups.add(group);
       }
       return Map.of("groups", groups);
@@ -74,6 +75,8 @@ public final class GroupOps {
       out.put("state", group.state().toString());
       out.put("protocol_type", protocolType(group.isSimpleConsumerGroup()));
       out.put("protocol", group.partitionAssignor());
+      // "consumer" when the broker described it with ConsumerGroupDescribe (KIP-848), "classic" otherwise.
+      out.put("type", group.type().toString().toLowerCase(java.util.Locale.ROOT));
       out.put("members", group.members().stream().map(GroupOps::member).toList());
       return out;
     }
