@@ -37,6 +37,8 @@ export interface OffsetStore {
   /** Every committed partition of the group. */
   list(groupId: string): CommittedPartition[];
   hasOffsets(groupId: string): boolean;
+  /** Every group holding at least one offset. */
+  groupIds(): string[];
   commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void;
   /** Returns whether there was an offset to delete. */
   delete(groupId: string, topic: string, partition: number): boolean;
@@ -68,6 +70,10 @@ export class MemoryOffsetStore implements OffsetStore {
 
   hasOffsets(groupId: string): boolean {
     return this.groups.has(groupId);
+  }
+
+  groupIds(): string[] {
+    return [...this.groups.keys()];
   }
 
   commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {

@@ -11,21 +11,25 @@
  * epoch (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID; such a member committing below v9 gets
  * UNSUPPORTED_VERSION), and a member's commit for a group that does not exist is
  * GROUP_ID_NOT_FOUND (ILLEGAL_GENERATION below v9).
+ * A simple commit that would create a group is held to the group table's bounds: a client
+ * (client id + host) holding MAX_GROUPS_PER_CLIENT groups gets THROTTLING_QUOTA_EXCEEDED.
  */
 import { Controller } from '@nestjs/common';
 import { OffsetManager } from '../../groups/offset-manager.js';
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../../wire/messages/08-offset-commit.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { kafkaClientHost } from './11-join-group.handler.js';
 
 @Controller()
 export class OffsetCommitHandler {
   constructor(private readonly offsets: OffsetManager) {}
 
   @KafkaApi(OffsetCommitApi, { min: 0, max: 9 })
-  async offsetCommit({ header, body }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
+  async offsetCommit({ header, body, clientHost }: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
     const topics = this.offsets.commit({
       apiVersion: header.apiVersion,
+      client: { clientId: header.clientId ?? '', clientHost: kafkaClientHost(clientHost) },
       groupId: body.groupId,
       generationId: body.generationIdOrMemberEpoch,
       memberId: body.memberId,
