@@ -2,7 +2,8 @@
  * CreatePartitions (key 37), versions 0-3.
  * Grows a topic's partition count through the TopicsService: the new count must be larger
  * and at most 10,000 (INVALID_PARTITIONS), an unknown topic is UNKNOWN_TOPIC_OR_PARTITION;
- * explicit assignments are not needed on one broker and are ignored. validate_only checks
+ * explicit assignments, when given, must be one per new partition, each exactly this broker
+ * (else INVALID_REPLICA_ASSIGNMENT, as Kafka). validate_only checks
  * and changes nothing. Durable mode answers once the topic metadata is on disk (else
  * KAFKA_STORAGE_ERROR). v1: no change on the wire; v2+: flexible.
  */
@@ -20,8 +21,8 @@ export class CreatePartitionsHandler {
 
   @KafkaApi(CreatePartitionsApi, { min: 0, max: 3 })
   async createPartitions({ body }: KafkaRequest<CreatePartitionsRequest>): Promise<CreatePartitionsResponse> {
-    const results = body.topics.map(async ({ name, count }) => {
-      const grown = await this.topics.createPartitions(name, count, body.validateOnly);
+    const results = body.topics.map(async ({ name, count, assignments }) => {
+      const grown = await this.topics.createPartitions(name, count, body.validateOnly, assignments?.map((a) => a.brokerIds) ?? null);
       if (isRefusal(grown)) return { name, errorCode: grown.errorCode, errorMessage: grown.errorMessage };
       return { name, errorCode: ErrorCode.NONE, errorMessage: null };
     });
