@@ -9,6 +9,7 @@ import { SettingsModule } from './config/settings.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
+import { CompactionModule } from './compaction/compaction.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { WalModule } from './wal/wal.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         StorageModule,
         WalModule,
         RetentionModule,
+        CompactionModule,
         RecoveryModule,
         KafkaProtocolModule,
         HealthModule,

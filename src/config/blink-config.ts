@@ -49,6 +49,12 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /** Default of the topic config cleanup.policy: delete, compact or compact,delete (Kafka's log.cleanup.policy). */
+  logCleanupPolicy: string;
+  /** Default of min.cleanable.dirty.ratio (Kafka's log.cleaner.min.cleanable.ratio). */
+  logCleanerMinCleanableRatio: number;
+  /** How long the log cleaner sleeps when no partition needs cleaning (Kafka's log.cleaner.backoff.ms). */
+  logCleanerBackoffMs: number;
   /**
    * Topics, and separately consumer groups, that get their own Prometheus series (the first
    * ones in creation order); the others are summed into one `__other__` series and counted.
@@ -90,6 +96,9 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    log_cleanup_policy: config.logCleanupPolicy,
+    log_cleaner_min_cleanable_ratio: config.logCleanerMinCleanableRatio,
+    log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,

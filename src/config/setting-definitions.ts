@@ -44,6 +44,10 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
   segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
   segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Kafka's log.cleanup.policy, log.cleaner.min.cleanable.ratio and log.cleaner.backoff.ms defaults.
+  log_cleanup_policy: { env: 'LOG_CLEANUP_POLICY', defaultValue: 'delete', convert: (raw) => toLowerText(raw).replace(/\s+/g, '') },
+  log_cleaner_min_cleanable_ratio: { env: 'LOG_CLEANER_MIN_CLEANABLE_RATIO', defaultValue: 0.5, convert: toNumber },
+  log_cleaner_backoff: { env: 'LOG_CLEANER_BACKOFF', defaultValue: '15s', convert: parseDuration },
   // Per-topic and per-group Prometheus series: the first N topics and N groups (creation order).
   metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
   // Empty: the REST admin API asks for no token.

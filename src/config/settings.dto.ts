@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsString,
   Matches,
   Max,
@@ -39,6 +40,8 @@ const PLUGIN_MEMORY_MIN = 16 * MIB;
 const PLUGIN_MEMORY_MAX = 4096 * MIB;
 /** Per-topic and per-group series: beyond this Prometheus itself suffers (10,000 topics x partitions x metrics). */
 const METRICS_ENTITIES_MAX = 10_000;
+/** The cleaner looks for work at least this often (Kafka's log.cleaner.backoff.ms is 15 s). */
+const CLEANER_BACKOFF_MAX_MS = 3_600_000;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -148,6 +151,19 @@ export class SettingsDto {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1, { message: 'must be at least 1ms' })
   segment_ms!: number;
+
+  @Matches(/^(delete|compact|compact,delete|delete,compact)$/, { message: 'must be delete, compact or compact,delete' })
+  log_cleanup_policy!: string;
+
+  @IsNumber({}, { message: 'must be a number' })
+  @Min(0, { message: 'must be between 0 and 1' })
+  @Max(1, { message: 'must be between 0 and 1' })
+  log_cleaner_min_cleanable_ratio!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  @Max(CLEANER_BACKOFF_MAX_MS, { message: `must be at most ${CLEANER_BACKOFF_MAX_MS / 60_000}m` })
+  log_cleaner_backoff!: number;
 
   @IsInt({ message: 'must be a whole number' })
   @Min(0, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })

@@ -14,6 +14,9 @@
  * read is an inspection and counts for neither.
  * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
  * the same reads, answered as magic 0/1 messages within the same limits.
+ * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
+ * brings leader epochs to check (leader-epoch.ts); a diverging epoch, like an error, answers at
+ * once.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
@@ -24,13 +27,19 @@ import type { LegacyMagic } from '../record-format/legacy-message.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
 import { FetchProbe } from './fetch.probe.js';
+import { currentLeaderEpochRefusal, lastFetchedEpochCheck, type EpochEndOffset } from './leader-epoch.js';
 import { MessageSetDownConversion } from './message-set-down-conversion.js';
 
 export interface PartitionFetchRequest {
-  readonly topic: string;
+  /** The topic's name, or its id (Kafka Fetch v13+). */
+  readonly topic: string | { readonly id: string };
   readonly partition: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
+  /** The leader epoch the client knows (Kafka Fetch v9+); negative or absent: not checked. */
+  readonly currentLeaderEpoch?: number;
+  /** The epoch of the last record the client fetched (Kafka Fetch v12+); negative or absent: not checked. */
+  readonly lastFetchedEpoch?: number;
 }
 
 export interface FetchSpec {
@@ -59,6 +68,8 @@ export interface PartitionFetched {
   readonly bytes: number;
   /** The offset after the last batch returned (the fetch offset when none was). */
   readonly nextOffset: number;
+  /** Where the client must truncate to: its last fetched epoch diverges from the log (no records then). */
+  readonly divergingEpoch?: EpochEndOffset;
 }
 
 interface Collected {
@@ -94,9 +105,9 @@ export class FetchService {
     return collected.partitions;
   }
 
-  /** Answer now: enough bytes, an error to report, no wait asked for, or nothing to wait on. */
+  /** Answer now: enough bytes, an error or a diverging epoch to report, no wait asked for, or nothing to wait on. */
   private satisfied(spec: FetchSpec, collected: Collected): boolean {
-    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE);
+    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined);
     return collected.bytes >= spec.minBytes || hasError || spec.maxWaitMs <= 0 || collected.logs.length === 0;
   }
 
@@ -105,14 +116,14 @@ export class FetchService {
     let bytes = 0;
     const logs: Array<PartitionLog | null> = [];
     const reads = spec.partitions.map((request) => {
-      const log = this.topics.findPartition(request.topic, request.partition);
+      const log = this.findPartition(request);
       if (isRefusal(log)) {
         logs.push(null);
         return failed(log.errorCode, log.errorMessage, -1, -1, request.fetchOffset, log.missing);
       }
       logs.push(log);
-      const outOfRange = this.outOfRange(log, request.fetchOffset);
-      if (outOfRange !== null) return outOfRange;
+      const unreadable = this.epochProblem(log, request) ?? this.outOfRange(log, request.fetchOffset);
+      if (unreadable !== null) return unreadable;
       const limit = Math.min(request.partitionMaxBytes, budget);
       const whole = spec.firstBatchWhole && bytes === 0;
       const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
@@ -129,6 +140,20 @@ export class FetchService {
     });
     const existing = logs.filter((log) => log !== null);
     return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };
+  }
+
+  private findPartition({ topic, partition }: PartitionFetchRequest): PartitionLog | Refusal {
+    return typeof topic === 'string' ? this.topics.findPartition(topic, partition) : this.topics.findPartitionById(topic.id, partition);
+  }
+
+  /** The leader-epoch checks (leader-epoch.ts): a refusal or a diverging epoch answers the partition without reading it. */
+  private epochProblem(log: PartitionLog, request: PartitionFetchRequest): PartitionFetched | null {
+    const fenced = currentLeaderEpochRefusal(log, request.currentLeaderEpoch ?? -1);
+    const checked = fenced ?? lastFetchedEpochCheck(log, request.lastFetchedEpoch ?? -1, request.fetchOffset);
+    if (checked === null) return null;
+    if ('errorCode' in checked) return failed(checked.errorCode, checked.errorMessage, log.highWatermark, log.logStartOffset, request.fetchOffset);
+    const empty = { errorCode: ErrorCode.NONE, errorMessage: null, records: [], bytes: 0, nextOffset: request.fetchOffset };
+    return { ...empty, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, divergingEpoch: checked };
   }
 
   private outOfRange(log: PartitionLog, offset: number): PartitionFetched | null {

@@ -52,6 +52,10 @@ export interface JoinParams extends MemberSettings {
   readonly groupInstanceId: string | null;
   /** JoinGroup v4+ (KIP-394): a member without an id first gets MEMBER_ID_REQUIRED with its id. */
   readonly requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader rejoining a Stable group learns it leads, with skip_assignment set. */
+  readonly supportsSkippingAssignment?: boolean;
+  /** JoinGroup v8+ (KIP-800): why the client joins, for the log. */
+  readonly reason?: string | null;
 }
 
 export interface MemberIdentity {
@@ -71,6 +75,8 @@ export interface SyncParams extends MemberIdentity {
 export interface LeavingMember {
   readonly memberId: string;
   readonly groupInstanceId: string | null;
+  /** LeaveGroup v5+ (KIP-800): why the member leaves, for the log. */
+  readonly reason?: string | null;
 }
 
 export interface LeaveResult {
@@ -206,20 +212,22 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     group.add(member);
     member.awaitJoin(resolve);
     this.armSessionTimer(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
-    this.maybePrepareRebalance(group, `member ${memberId} joined`);
+    this.maybePrepareRebalance(group, withClientReason(`member ${memberId} joined`, params.reason));
   }
 
   private updateMemberAndRebalance(group: ConsumerGroup, member: GroupMember, params: JoinParams, resolve: (result: JoinResult) => void): void {
     member.update(params);
     member.awaitJoin(resolve);
-    this.maybePrepareRebalance(group, `member ${member.memberId} rejoined`);
+    this.maybePrepareRebalance(group, withClientReason(`member ${member.memberId} rejoined`, params.reason));
   }
 
   /**
    * Static membership (KIP-345): an instance rejoining without its member id takes over its
    * old member under a new id. In a Stable group whose protocol choice stays the same there is
-   * no rebalance: it gets the current generation, and the current leader id (not itself), so it
-   * does not run an assignment that a Stable group would never distribute.
+   * no rebalance: it gets the current generation, and must not run an assignment that a Stable
+   * group would never distribute. Before JoinGroup v9 a rejoining leader is told the old leader
+   * id (not its own), so it acts as a follower; from v9 it is told it leads, with the members,
+   * and skip_assignment (it keeps watching metadata changes as a leader does), as Kafka 3.9.
    */
   private replaceStaticMember(
     group: ConsumerGroup,
@@ -240,14 +248,14 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     switch (group.state) {
       case 'Stable':
         if (group.protocolName === group.selectProtocol()) {
-          member.answerJoin({ ...this.joinAnswer(group, member, false), leaderId: previousLeaderId });
+          member.answerJoin(this.staticRejoinAnswer(group, member, previousLeaderId, params.supportsSkippingAssignment ?? false));
         } else {
-          this.prepareRebalance(group, `static member ${params.groupInstanceId} rejoined with another protocol`);
+          this.prepareRebalance(group, withClientReason(`static member ${params.groupInstanceId} rejoined with another protocol`, params.reason));
         }
         break;
       case 'CompletingRebalance':
         // The leader may be assigning to the old member id: start over so the ids match.
-        this.prepareRebalance(group, `static member ${params.groupInstanceId} rejoined during the sync`);
+        this.prepareRebalance(group, withClientReason(`static member ${params.groupInstanceId} rejoined during the sync`, params.reason));
         break;
       case 'PreparingRebalance':
         break;
@@ -255,6 +263,12 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
       case 'Dead':
         throw new Error(`group ${group.groupId}: a static member in state ${group.state}`);
     }
+  }
+
+  private staticRejoinAnswer(group: ConsumerGroup, member: GroupMember, previousLeaderId: string, supportsSkippingAssignment: boolean): JoinResult {
+    if (!supportsSkippingAssignment) return { ...this.joinAnswer(group, member, false), leaderId: previousLeaderId };
+    const leads = group.isLeader(member.memberId);
+    return { ...this.joinAnswer(group, member, leads), skipAssignment: leads };
   }
 
   private joinAnswer(group: ConsumerGroup, member: GroupMember, withMembers: boolean): JoinResult {
@@ -266,6 +280,7 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
       protocolName: group.protocolName,
       leaderId: group.leaderId ?? '',
       members: withMembers ? group.joinedMembers() : [],
+      skipAssignment: false,
     };
   }
 
@@ -476,18 +491,18 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return { errorCode: ErrorCode.NONE, members };
   }
 
-  private leaveOne(group: ConsumerGroup, { memberId, groupInstanceId }: LeavingMember): number {
+  private leaveOne(group: ConsumerGroup, { memberId, groupInstanceId, reason }: LeavingMember): number {
     if (memberId === UNKNOWN_MEMBER_ID) {
       const staticMemberId = groupInstanceId === null ? undefined : group.staticMemberId(groupInstanceId);
       const member = staticMemberId === undefined ? undefined : group.member(staticMemberId);
       if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      this.removeMemberAndUpdateGroup(group, member, `static member ${groupInstanceId} removed by LeaveGroup`);
+      this.removeMemberAndUpdateGroup(group, member, withClientReason(`static member ${groupInstanceId} removed by LeaveGroup`, reason));
       return ErrorCode.NONE;
     }
     if (this.removePendingMember(group, memberId)) return ErrorCode.NONE;
     const memberError = this.validateCurrentMember(group, memberId, groupInstanceId);
     if (memberError !== ErrorCode.NONE) return memberError;
-    this.removeMemberAndUpdateGroup(group, group.member(memberId)!, `member ${memberId} left`);
+    this.removeMemberAndUpdateGroup(group, group.member(memberId)!, withClientReason(`member ${memberId} left`, reason));
     return ErrorCode.NONE;
   }
 
@@ -713,6 +728,11 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     if (this.closed) return { cancel: () => undefined };
     return this.clock.schedule(delayMs, task);
   }
+}
+
+/** A rebalance reason with the client's own (JoinGroup v8+, LeaveGroup v5+, KIP-800), as Kafka logs it. */
+function withClientReason(what: string, clientReason: string | null | undefined): string {
+  return clientReason ? `${what}; client reason: ${clientReason}` : what;
 }
 
 /** The member settings as the coordinator uses them: protocol bytes owned, the rebalance timeout bounded. */

@@ -33,6 +33,8 @@ export interface JoinResult {
   readonly leaderId: string;
   /** Every member with its metadata for the chosen protocol; only the leader gets them. */
   readonly members: JoinedMember[];
+  /** JoinGroup v9+: the leader must not run its assignor (a static leader rejoining a Stable group). */
+  readonly skipAssignment: boolean;
 }
 
 export interface SyncResult {
@@ -43,7 +45,7 @@ export interface SyncResult {
 }
 
 export function joinError(memberId: string, errorCode: number): JoinResult {
-  return { errorCode, memberId, generationId: NO_GENERATION, protocolType: null, protocolName: null, leaderId: '', members: [] };
+  return { errorCode, memberId, generationId: NO_GENERATION, protocolType: null, protocolName: null, leaderId: '', members: [], skipAssignment: false };
 }
 
 export function syncError(errorCode: number): SyncResult {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster/cluster.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { GroupCoordinator } from './group-coordinator.js';
@@ -16,7 +17,7 @@ import { OffsetManager } from './offset-manager.js';
  * table of group ids, committed offsets and their retention.
  */
 @Module({
-  imports: [StorageModule, WalModule],
+  imports: [StorageModule, WalModule, ClusterModule],
   providers: [
     GroupTable,
     GroupCoordinator,

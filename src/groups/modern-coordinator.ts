@@ -25,9 +25,14 @@
  *   (GroupCoordinator): Kafka 3.9 would take it in as a classic member of the consumer group.
  * - ConsumerGroupHeartbeat v1 (Kafka 4.0) is served besides v0: client-generated member ids and
  *   SubscribedTopicRegex (RE2/J syntax, resolved against the topics at each change).
+ *
+ * The protocol is served while the finalized `group.version` (cluster/features.ts) is 1 or
+ * more; at 0 (kafka-features downgrade) every heartbeat and describe is UNSUPPORTED_VERSION,
+ * as Kafka 4.x answers when the consumer rebalance protocol is not enabled.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { FinalizedFeatures, GROUP_VERSION } from '../cluster/features.js';
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicEvents } from '../storage/topic-events.js';
@@ -83,6 +88,7 @@ export interface OffsetMember {
 
 /** OffsetCommit v9 is the first a consumer-protocol member may commit with (KIP-848). */
 const FIRST_MEMBER_EPOCH_COMMIT_VERSION = 9;
+const PROTOCOL_OFF = 'The consumer group protocol is not enabled: group.version is 0 (kafka-features upgrade --feature group.version=1).';
 
 @Injectable()
 export class ModernGroupCoordinator implements OnApplicationShutdown {
@@ -100,6 +106,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     @Inject(TopicRegistry) private readonly topics: TopicLookup,
     @Inject(BLINK_CONFIG) private readonly settings: ModernGroupSettings,
     events: TopicEvents,
+    private readonly features: FinalizedFeatures,
   ) {
     const changed = () => {
       this.topicsVersion += 1;
@@ -107,11 +114,17 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     events.subscribe({ partitionsAdded: changed, topicDeleted: changed });
   }
 
+  /** group.version 1 is the consumer rebalance protocol (KIP-848). */
+  private get protocolEnabled(): boolean {
+    return this.features.level(GROUP_VERSION) >= 1;
+  }
+
   // ---- ConsumerGroupHeartbeat --------------------------------------------------------------
 
   heartbeat(request: ConsumerHeartbeat): HeartbeatAnswer {
     try {
       if (this.closed) throw new GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is shutting down.');
+      if (!this.protocolEnabled) throw new GroupError(ErrorCode.UNSUPPORTED_VERSION, PROTOCOL_OFF);
       validateHeartbeat(request, SERVER_ASSIGNORS);
       if (request.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || request.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(request);
       return this.joinOrHeartbeat(request);
@@ -418,6 +431,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
   /** ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for an unknown id or a classic group, as Kafka 3.9. */
   describe(groupId: string): DescribedModernGroup {
     const none = { groupId, state: '' as const, groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    if (!this.protocolEnabled) return { ...none, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: PROTOCOL_OFF };
     if (groupId === '') return { ...none, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: null };
     const group = this.table.modern.get(groupId);
     if (group === undefined) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterAdminModule } from '../cluster-admin/cluster-admin.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
@@ -15,7 +16,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
  * Handlers map versions and error codes; the rules live in the services they call.
  */
 @Module({
-  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule],
+  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule],
   controllers: KAFKA_HANDLERS,
   providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders],
   exports: [KafkaTransport, KafkaProbe],

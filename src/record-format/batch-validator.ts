@@ -18,7 +18,9 @@
  * - timestamps (message.timestamp.type), INVALID_TIMESTAMP with record_errors: CreateTime
  *   records outside [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms];
  *   a batch that claims LogAppendTime where the producer may not set it (LogAppendTime topics,
- *   or CreateTime without a timestamp).
+ *   or CreateTime without a timestamp);
+ * - keys, INVALID_RECORD with record_errors: a compacted topic's records have a key
+ *   (LogValidator.validateKey).
  * Record errors are reported as Kafka does: INVALID_TIMESTAMP when any of them is about a
  * timestamp, else INVALID_RECORD naming the first three (all are listed, up to
  * RECORD_ERRORS_MAX, in record_errors).
@@ -34,8 +36,10 @@ export const NO_TIMESTAMP = -1;
 const INT32_VARINT_LAST_SHIFT = 28;
 const INT64_VARINT_LAST_SHIFT = 63;
 
-/** The topic's timestamp rules, and the time they are checked against. */
-export interface TimestampRules {
+/** The topic's rules for its records, and the time timestamps are checked against. */
+export interface RecordRules {
+  /** A compacted topic's partition ("topic-partition", named in the refusal): every record needs a key. Null: keys optional. */
+  readonly keyRequiredIn: string | null;
   /** message.timestamp.type is LogAppendTime (the broker sets the timestamps). */
   readonly logAppendTime: boolean;
   /** message.timestamp.before.max.ms / after.max.ms (Kafka 3.6+, KIP-937); Infinity: no bound. */
@@ -107,18 +111,19 @@ class RecordScanner {
     }
   }
 
-  /** Skips a length-prefixed field: -1 is null, any other negative length is malformed. */
-  skipNullable(what: string): void {
+  /** Skips a length-prefixed field and returns its length: -1 is null, any other negative length is malformed. */
+  skipNullable(what: string): number {
     const length = this.varint(what);
-    if (length === -1) return;
+    if (length === -1) return length;
     if (length < -1 || length > this.end - this.pos) throw new RecordFormatError(`${what} length ${length} does not fit the record`);
     this.pos += length;
+    return length;
   }
 }
 
 interface RecordCheck {
   readonly scanner: RecordScanner;
-  readonly rules: TimestampRules;
+  readonly rules: RecordRules;
   /** The batch header's timestamp fields, read once. */
   readonly batchLogAppendTime: boolean;
   readonly baseTimestamp: number;
@@ -130,6 +135,7 @@ interface RecordCheck {
   /** The fields of the record read last (kept here, not in an object per record). */
   timestampDelta: number;
   offsetDelta: number;
+  keyIsNull: boolean;
 }
 
 /** One record's fields, bounded by its length prefix, into `check`. Labels are constants: this runs per record. */
@@ -146,7 +152,7 @@ function readRecord(check: RecordCheck): void {
   scanner.pos++;
   check.timestampDelta = scanner.varlong('the timestamp delta');
   check.offsetDelta = scanner.varint('the offset delta');
-  scanner.skipNullable('key');
+  check.keyIsNull = scanner.skipNullable('key') === -1;
   scanner.skipNullable('value');
   skipHeaders(scanner);
   if (scanner.pos !== scanner.end) {
@@ -210,7 +216,7 @@ function structureRefused(message: string): RecordsVerdict {
  * verdict and, when valid, the largest timestamp (which Kafka writes into a CreateTime
  * batch's maxTimestamp).
  */
-export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: TimestampRules): RecordsVerdict {
+export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
   const check: RecordCheck = {
     scanner: new RecordScanner(section),
     rules,
@@ -223,6 +229,7 @@ export function validateRecords(batch: RecordBatchView, section: Uint8Array, rul
     maxTimestamp: NO_TIMESTAMP,
     timestampDelta: 0,
     offsetDelta: 0,
+    keyIsNull: false,
   };
   const count = batch.recordCount;
   let index = 0;
@@ -232,6 +239,9 @@ export function validateRecords(batch: RecordBatchView, section: Uint8Array, rul
       readRecord(check);
       if (check.offsetDelta !== index) refuseRecord(check, index, `offset delta ${check.offsetDelta}: offsets inside a batch must be consecutive from 0`, false);
       checkTimestamp(check, index);
+      if (check.keyIsNull && rules.keyRequiredIn !== null) {
+        refuseRecord(check, index, `Compacted topic cannot accept message without key in topic partition ${rules.keyRequiredIn}.`, false);
+      }
     }
   } catch (error) {
     if (error instanceof RecordFormatError) return structureRefused(`invalid record structure in record ${index}: ${error.message}`);

@@ -4,11 +4,13 @@
  * /health/ready reports it (`state`):
  * - memory mode: the data directory is cleared (the WAL only ever held overflow);
  * - durable mode: topics and partitions are recovered (WalStore.recover), then committed
- *   consumer-group offsets (OffsetCommitJournal); the time it took and what was cut are logged.
+ *   consumer-group offsets (OffsetCommitJournal), then the node's finalized feature levels
+ *   and metadata offset (ClusterMetadataLog); the time it took and what was cut are logged.
  * A recovery that fails stops the boot: serving with part of the log missing would hand
  * out offsets that already exist on disk.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ClusterMetadataLog } from '../cluster-admin/cluster-metadata-log.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { OffsetCommitJournal } from '../groups/offset-commit-journal.js';
 import { WalStore } from '../wal/wal-store.js';
@@ -25,6 +27,7 @@ export class StorageRecovery implements OnApplicationBootstrap {
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
     private readonly store: WalStore,
     private readonly offsets: OffsetCommitJournal,
+    private readonly clusterMetadata: ClusterMetadataLog,
   ) {}
 
   get state(): RecoveryState {
@@ -51,6 +54,7 @@ export class StorageRecovery implements OnApplicationBootstrap {
       } else {
         const report = await this.store.recover();
         const committedOffsets = await this.offsets.recover();
+        await this.clusterMetadata.recover();
         const ms = Math.round(performance.now() - startedAt);
         this.log.log(
           `durable mode: recovered ${report.topics} topics, ${report.partitions} partitions, ${report.bytes} bytes, ${committedOffsets} committed offsets in ${ms} ms` +

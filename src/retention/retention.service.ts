@@ -8,6 +8,10 @@
  *   (retention-policy.ts);
  * - `fetched`: purge_on_fetch right after a Fetch response is built;
  * - `deleteRecordsBefore`: DeleteRecords (and the admin /purge route).
+ * Only topics whose cleanup.policy names `delete` are swept (a `compact` topic keeps its
+ * records until the log cleaner replaces them, as in Kafka), and purge_on_fetch never purges a
+ * compacted topic: its consumers (Connect, schema registries, Streams restores) read it from
+ * the beginning again and again. DeleteRecords applies to every topic, as in Kafka.
  * Age is measured from the broker's append time, not the producer's timestamps, so a
  * producer with a skewed clock cannot make data vanish early. The timer is cleared on shutdown.
  */
@@ -16,6 +20,7 @@ import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe } from '../storage/storage.probe.js';
 import type { PartitionLog } from '../storage/partition-log.js';
+import { deletesByRetention, isCompacted } from '../storage/topic-config.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, retentionUnits } from './retention-policy.js';
 
@@ -44,9 +49,11 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   sweep(nowMs: number): number {
     let purged = 0;
     for (const topic of this.topics.all()) {
+      if (!deletesByRetention(topic.configs)) continue;
       const retentionMs = Number(topic.configs.get('retention.ms'));
       const retentionBytes = Number(topic.configs.get('retention.bytes'));
-      for (const log of topic.partitions) purged += this.sweepPartition(log, retentionMs, retentionBytes, nowMs);
+      const purgeConsumed = this.config.purgeOnFetch && !isCompacted(topic.configs);
+      for (const log of topic.partitions) purged += this.sweepPartition(log, retentionMs, retentionBytes, purgeConsumed, nowMs);
     }
     this.probe.recordsPurged(purged);
     return purged;
@@ -55,7 +62,12 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   /** purge_on_fetch: a Fetch response carries whole batches of `log` up to `nextOffset`. */
   fetched(log: PartitionLog, nextOffset: number): void {
     log.recordFetched(nextOffset);
-    if (this.config.purgeOnFetch) this.probe.recordsPurged(log.advanceLogStart(nextOffset));
+    if (this.config.purgeOnFetch && !this.isCompacted(log)) this.probe.recordsPurged(log.advanceLogStart(nextOffset));
+  }
+
+  private isCompacted(log: PartitionLog): boolean {
+    const topic = this.topics.get(log.topic);
+    return topic !== undefined && isCompacted(topic.configs);
   }
 
   /** DeleteRecords: the log start moves to `offset` (at most the high watermark). */
@@ -63,14 +75,14 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     this.probe.recordsPurged(log.advanceLogStart(offset));
   }
 
-  private sweepPartition(log: PartitionLog, retentionMs: number, retentionBytes: number, nowMs: number): number {
+  private sweepPartition(log: PartitionLog, retentionMs: number, retentionBytes: number, purgeConsumed: boolean, nowMs: number): number {
     let retained = retentionBytes >= 0 ? retainedBytes(log) : 0;
     let newStart = log.logStartOffset;
     for (const unit of retentionUnits(log)) {
       const drop =
         isExpired(unit, retentionMs, nowMs) ||
         exceedsRetentionBytes(retained, retentionBytes) ||
-        (this.config.purgeOnFetch && isFullyConsumed(unit, log.fetchedUpTo));
+        (purgeConsumed && isFullyConsumed(unit, log.fetchedUpTo));
       if (!drop) break;
       newStart = unit.lastOffset + 1;
       retained -= unit.sizeBytes;

@@ -4,7 +4,8 @@
  * check idempotent-producer sequences, then assign the offsets in place and append. The
  * producer's bytes are stored as received; only the timestamps get rewritten as Kafka
  * rewrites them (LogAppendTime topics; a CreateTime batch whose maxTimestamp is not its
- * records' largest), with a fresh CRC-32C.
+ * records' largest), with a fresh CRC-32C. A compacted topic refuses records without a key
+ * (INVALID_RECORD, as Kafka's LogValidator.validateKey), in the same pass.
  * Records are read once: an uncompressed batch in place, synchronously; a compressed one
  * decompressed off the event loop (at most DECOMPRESSIONS_MAX at once, each bounded by
  * RECORDS_DECOMPRESSED_BYTES_MAX), and its decompressed records handed on to the plugins.
@@ -14,7 +15,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import type { OpenedBatch } from '../record-format/batch-rewrite.js';
-import { clientHeaderProblem, validateRecords, type RecordError, type RecordsVerdict, type TimestampRules } from '../record-format/batch-validator.js';
+import { clientHeaderProblem, validateRecords, type RecordError, type RecordRules, type RecordsVerdict } from '../record-format/batch-validator.js';
 import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
 import { crc32c } from '../record-format/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
@@ -29,6 +30,7 @@ import {
   RecordBatchView,
 } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
+import { isCompacted, rollAfterMs } from './topic-config.js';
 import type { Topic } from './topic-registry.js';
 
 /** Single node: the leader epoch never changes. */
@@ -81,7 +83,7 @@ export class BatchAppender {
   append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    const checked = this.checkRecords(topic, records as Buffer, nowMs);
+    const checked = this.checkRecords(topic, log, records as Buffer, nowMs);
     const appendChecked = (check: RecordsCheck): AppendOutcome | Promise<AppendOutcome> =>
       check.refusal ?? this.appendValidated(topic, log, records as Buffer, nowMs);
     return checked instanceof Promise ? checked.then(appendChecked) : appendChecked(checked);
@@ -95,11 +97,11 @@ export class BatchAppender {
    * define UNSUPPORTED_COMPRESSION_TYPE; then data that does not decompress is INVALID_RECORD,
    * data beyond the bound MESSAGE_TOO_LARGE.
    */
-  checkRecords(topic: Topic, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
+  checkRecords(topic: Topic, log: PartitionLog, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
     const batch = new RecordBatchView(records);
     const header = clientHeaderProblem(batch);
     if (header !== null) return refusedCheck(header.errorCode, header.message);
-    const rules = timestampRules(topic, nowMs);
+    const rules = recordRules(topic, log, nowMs);
     if (batch.compression === Compression.None) {
       return judged(batch, { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED }, rules);
     }
@@ -129,6 +131,7 @@ export class BatchAppender {
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
     }
+    log.rollHeadIfDue(records.length, Number(topic.configs.get('segment.bytes')), rollAfterMs(topic.configs), nowMs);
     const baseOffset = log.logEndOffset;
     batch.assignOffsets(baseOffset, LEADER_EPOCH);
     const logAppendTimeMs = topic.configs.get('message.timestamp.type') === 'LogAppendTime' ? nowMs : -1;
@@ -166,7 +169,7 @@ export class BatchAppender {
       }
       if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
       if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
-      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1 });
+      log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1, timestamp: batch.maxTimestamp });
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
   }
@@ -222,8 +225,9 @@ export class BatchAppender {
   }
 }
 
-function timestampRules(topic: Topic, nowMs: number): TimestampRules {
+function recordRules(topic: Topic, log: PartitionLog, nowMs: number): RecordRules {
   return {
+    keyRequiredIn: isCompacted(topic.configs) ? `${log.topic}-${log.partition}` : null,
     logAppendTime: topic.configs.get('message.timestamp.type') === 'LogAppendTime',
     beforeMaxMs: Number(topic.configs.get('message.timestamp.before.max.ms') ?? Number.POSITIVE_INFINITY),
     afterMaxMs: Number(topic.configs.get('message.timestamp.after.max.ms') ?? Number.POSITIVE_INFINITY),
@@ -231,7 +235,7 @@ function timestampRules(topic: Topic, nowMs: number): TimestampRules {
   };
 }
 
-function judged(batch: RecordBatchView, opened: OpenedBatch, rules: TimestampRules): RecordsCheck {
+function judged(batch: RecordBatchView, opened: OpenedBatch, rules: RecordRules): RecordsCheck {
   const verdict: RecordsVerdict = validateRecords(batch, opened.records, rules);
   if (!verdict.valid) return refusedCheck(verdict.errorCode, verdict.message, verdict.recordErrors);
   if (!rules.logAppendTime) setCreateTimeMax(batch, verdict.maxTimestamp);
@@ -260,7 +264,7 @@ function setCreateTimeMax(batch: RecordBatchView, maxTimestamp: number): void {
 }
 
 function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {
-  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset });
+  log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset, timestamp: batch.maxTimestamp });
 }
 
 /** LogAppendTime: set the timestamp-type bit and maxTimestamp, then re-checksum (bytes 21..). */

@@ -13,9 +13,14 @@
  *   becomes visible (high watermark, fetch, parked fetches woken) once written, in order.
  *   In memory mode logEndOffset always equals highWatermark.
  *
+ * The head: the memory tier's counterpart of the WAL's active segment. It rolls by the
+ * topic's segment.bytes / segment.ms as batches are appended (`rollHeadIfDue`); the log
+ * cleaner never touches the head (compaction/), as Kafka's never touches the active segment.
+ *
  * Invariants:
- * - memory batches are contiguous and ascending: batch[i+1].baseOffset === batch[i].lastOffset + 1,
- *   and the last one ends at highWatermark - 1 (single node: appended = committed);
+ * - memory batches ascend: batch[i+1].baseOffset === batch[i].lastOffset + 1, except where the
+ *   log cleaner removed whole batches (a gap: the offsets stay unused), and the last one ends
+ *   at highWatermark - 1 (single node: appended = committed);
  * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant;
  * - the log start only moves forward; whatever lies wholly below it is dropped from memory and
  *   released from the cold tier (whole segments).
@@ -74,6 +79,10 @@ export class PartitionLog {
   offloadedUpTo: number;
   /** The highest "offset after the last whole batch" a Fetch has returned (purge_on_fetch). */
   fetchedUpTo: number;
+  /** First offset of the head (see the file comment). */
+  headStartOffset: number;
+  private headBytes = 0;
+  private headCreatedAtMs = 0;
   readonly producers: ProducerStateTable;
 
   constructor(
@@ -93,6 +102,7 @@ export class PartitionLog {
     this.logEndOffset = parts.highWatermark;
     this.offloadedUpTo = parts.highWatermark;
     this.fetchedUpTo = parts.logStartOffset;
+    this.headStartOffset = parts.highWatermark;
   }
 
   get storedBytes(): number {
@@ -115,6 +125,21 @@ export class PartitionLog {
   /** First offset held in memory (the high watermark when memory holds nothing). */
   get memoryStartOffset(): number {
     return this.head < this.batches.length ? this.batches[this.head].baseOffset : this.highWatermark;
+  }
+
+  /**
+   * Called before a batch of `incomingBytes` takes the next offset: the head rolls (starts at
+   * that offset) when it would grow past `segmentBytes` or is `segmentMs` old, as a segment does.
+   */
+  rollHeadIfDue(incomingBytes: number, segmentBytes: number, segmentMs: number, nowMs: number): void {
+    if (this.headBytes === 0) {
+      this.headCreatedAtMs = nowMs;
+    } else if (this.headBytes + incomingBytes > segmentBytes || nowMs - this.headCreatedAtMs >= segmentMs) {
+      this.headStartOffset = this.logEndOffset;
+      this.headBytes = 0;
+      this.headCreatedAtMs = nowMs;
+    }
+    this.headBytes += incomingBytes;
   }
 
   /** Memory mode (and the durable completion): stores a batch whose offsets were assigned from logEndOffset. */
@@ -197,6 +222,74 @@ export class PartitionLog {
   /** Memory batches, oldest first. */
   *liveBatches(): IterableIterator<StoredBatch> {
     for (let i = this.head; i < this.batches.length; i++) yield this.batches[i];
+  }
+
+  /** Memory batches whose base offset lies in [fromOffset, toOffset), oldest first, at most `countMax` (a copy). */
+  memoryBatchesBetween(fromOffset: number, toOffset: number, countMax: number): StoredBatch[] {
+    const found: StoredBatch[] = [];
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && found.length < countMax; i++) {
+      const batch = this.batches[i];
+      if (batch.baseOffset >= toOffset) break;
+      if (batch.baseOffset >= fromOffset) found.push(batch);
+    }
+    return found;
+  }
+
+  /** Bytes of the memory batches whose base offset lies in [fromOffset, toOffset). */
+  memoryBytesBetween(fromOffset: number, toOffset: number): number {
+    let bytes = 0;
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && this.batches[i].baseOffset < toOffset; i++) {
+      if (this.batches[i].baseOffset >= fromOffset) bytes += this.batches[i].buffer.length;
+    }
+    return bytes;
+  }
+
+  /** Base offset of the first memory batch appended after `timeMs` (append times ascend), or the high watermark. */
+  firstMemoryOffsetAppendedAfter(timeMs: number): number {
+    let lo = this.head;
+    let hi = this.batches.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.batches[mid].appendTimeMs <= timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.batches.length ? this.batches[lo].baseOffset : this.highWatermark;
+  }
+
+  /**
+   * The log cleaner: `original` (still in memory, found by identity) becomes `replacement`,
+   * which holds the same offsets. Returns false when `original` is no longer in memory.
+   */
+  replaceMemoryBatch(original: StoredBatch, replacement: StoredBatch): boolean {
+    const at = this.indexOfOffset(original.baseOffset);
+    if (this.batches[at] !== original || replacement.baseOffset !== original.baseOffset || replacement.lastOffset !== original.lastOffset) return false;
+    this.batches[at] = replacement;
+    const delta = replacement.buffer.length - original.buffer.length;
+    this.storedBytesTotal += delta;
+    this.accountant.adjust(delta, 0);
+    return true;
+  }
+
+  /** The log cleaner: removes these memory batches (those still there; their offsets become a gap). Returns the bytes freed. */
+  dropMemoryBatches(victims: ReadonlySet<StoredBatch>): number {
+    if (victims.size === 0) return 0;
+    let freed = 0;
+    let dropped = 0;
+    const kept: StoredBatch[] = [];
+    for (let i = this.head; i < this.batches.length; i++) {
+      const batch = this.batches[i];
+      if (victims.has(batch)) {
+        freed += batch.buffer.length;
+        dropped++;
+      } else {
+        kept.push(batch);
+      }
+    }
+    this.batches = kept;
+    this.head = 0;
+    this.storedBytesTotal -= freed;
+    this.accountant.adjust(-freed, -dropped);
+    return freed;
   }
 
   /** The memory batch holding `offset`, or undefined (below the memory tier, or at the high watermark). */

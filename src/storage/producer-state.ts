@@ -3,6 +3,7 @@
  * and the most recent appended batches (at most `RECENT_BATCHES_MAX`, as Kafka keeps 5,
  * matching `max.in.flight.requests.per.connection <= 5`), so a retried batch can be
  * recognised and answered with its original offset instead of being stored twice.
+ * DescribeProducers reads the same table (`activeProducers`).
  */
 export const RECENT_BATCHES_MAX = 5;
 const NO_SEQUENCE = -1;
@@ -11,6 +12,20 @@ export interface AppendedSequence {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly baseOffset: number;
+  /** The batch's maxTimestamp (-1 when unknown: a snapshot written before it was kept). */
+  readonly timestamp: number;
+}
+
+/** A producer as DescribeProducers reports it (Kafka's ProducerStateEntry). */
+export interface ActiveProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestamp: number;
+  /** The transaction coordinator's epoch: -1 while no transaction wrote to the partition. */
+  readonly coordinatorEpoch: number;
+  /** First offset of the producer's open transaction: -1 when none is open. */
+  readonly currentTxnStartOffset: number;
 }
 
 interface ProducerEntry {
@@ -68,6 +83,21 @@ export class ProducerStateTable {
 
   get producerCount(): number {
     return this.producers.size;
+  }
+
+  /** Every producer with state here, with its last appended batch (none are transactional yet). */
+  activeProducers(): ActiveProducer[] {
+    return [...this.producers].map(([producerId, entry]) => {
+      const last = entry.recent.at(-1);
+      return {
+        producerId,
+        producerEpoch: entry.epoch,
+        lastSequence: last?.lastSeq ?? NO_SEQUENCE,
+        lastTimestamp: last?.timestamp ?? -1,
+        coordinatorEpoch: -1,
+        currentTxnStartOffset: -1,
+      };
+    });
   }
 
   /** The whole table, for a snapshot file. */

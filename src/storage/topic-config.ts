@@ -2,20 +2,43 @@
  * Per-topic configuration: the Kafka topic configs Blink understands, their defaults
  * (some derived from the broker settings) and validation of overrides from CreateTopics.
  */
+import type { BlinkConfig } from '../config/settings.js';
 export interface TopicConfigDefaults {
   readonly retentionMs: number;
   readonly messageMaxBytes: number;
   readonly segmentBytes: number;
   readonly segmentMs: number;
+  readonly cleanupPolicy: string;
+  readonly minCleanableRatio: number;
+}
+
+/** Kafka's Long.MAX_VALUE default (max.compaction.lag.ms, message.timestamp.*.max.ms): no bound. */
+export const LONG_MAX = '9223372036854775807';
+/** Kafka's delete.retention.ms default: tombstones stay a day after their first cleaning. */
+export const DELETE_RETENTION_MS_DEFAULT = 86_400_000;
+
+/** The defaults the broker settings give. */
+export function topicConfigDefaultsOf(config: BlinkConfig): TopicConfigDefaults {
+  return {
+    retentionMs: config.retentionMs,
+    messageMaxBytes: config.messageMaxBytes,
+    segmentBytes: config.segmentBytes,
+    segmentMs: config.segmentMs,
+    cleanupPolicy: config.logCleanupPolicy,
+    minCleanableRatio: config.logCleanerMinCleanableRatio,
+  };
 }
 
 type Validator = (value: string) => boolean;
 
-/** Kafka's Long.MAX_VALUE default: no bound. */
-const LONG_MAX = '9223372036854775807';
-
 const isLong: Validator = (v) => /^-?\d+$/.test(v);
 const isPositiveLong: Validator = (v) => /^\d+$/.test(v) && Number(v) > 0;
+const isRatio: Validator = (v) => /^\d+(\.\d+)?$/.test(v.trim()) && Number(v) >= 0 && Number(v) <= 1;
+/** cleanup.policy: a comma list of `compact` and `delete`, at least one (Kafka's ValidList). */
+const isCleanupPolicy: Validator = (v) => {
+  const items = v.split(',').map((item) => item.trim());
+  return items.length > 0 && items.every((item) => item === 'compact' || item === 'delete');
+};
 const oneOf =
   (...values: string[]): Validator =>
   (v) =>
@@ -27,6 +50,7 @@ export const enum ConfigType {
   String = 2,
   Int = 3,
   Long = 5,
+  Double = 6,
   List = 7,
 }
 
@@ -37,7 +61,11 @@ interface TopicConfigDefinition {
 
 /** Kafka topic configs accepted by CreateTopics, with how their values are checked. */
 const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDefinition>> = {
-  'cleanup.policy': { validate: oneOf('delete'), type: ConfigType.List },
+  'cleanup.policy': { validate: isCleanupPolicy, type: ConfigType.List },
+  'min.cleanable.dirty.ratio': { validate: isRatio, type: ConfigType.Double },
+  'min.compaction.lag.ms': { validate: (v) => isLong(v) && Number(v) >= 0, type: ConfigType.Long },
+  'max.compaction.lag.ms': { validate: (v) => isLong(v) && Number(v) >= 1, type: ConfigType.Long },
+  'delete.retention.ms': { validate: (v) => isLong(v) && Number(v) >= 0, type: ConfigType.Long },
   'retention.ms': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
   'retention.bytes': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
   'max.message.bytes': { validate: isPositiveLong, type: ConfigType.Int },
@@ -70,7 +98,11 @@ export function topicConfigType(name: string): ConfigType {
 
 export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, string> {
   return new Map([
-    ['cleanup.policy', 'delete'],
+    ['cleanup.policy', defaults.cleanupPolicy],
+    ['min.cleanable.dirty.ratio', String(defaults.minCleanableRatio)],
+    ['min.compaction.lag.ms', '0'],
+    ['max.compaction.lag.ms', LONG_MAX],
+    ['delete.retention.ms', String(DELETE_RETENTION_MS_DEFAULT)],
     ['retention.ms', String(defaults.retentionMs)],
     ['retention.bytes', '-1'],
     ['max.message.bytes', String(defaults.messageMaxBytes)],
@@ -83,6 +115,30 @@ export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, 
     ['min.insync.replicas', '1'],
     ['message.downconversion.enable', 'true'],
   ]);
+}
+
+/** cleanup.policy names `compact`: the log cleaner keeps the latest record of each key, and records need a key. */
+export function isCompacted(configs: ReadonlyMap<string, string>): boolean {
+  return policyItems(configs).includes('compact');
+}
+
+/** cleanup.policy names `delete`: time and size retention (retention.ms, retention.bytes) and purge_on_fetch apply. */
+export function deletesByRetention(configs: ReadonlyMap<string, string>): boolean {
+  return policyItems(configs).includes('delete');
+}
+
+/**
+ * How old a segment (or the memory tier's head) may get before it rolls: segment.ms, and for a
+ * compacted topic at most max.compaction.lag.ms, so that no record stays uncleanable in the
+ * head longer than that (KIP-354).
+ */
+export function rollAfterMs(configs: ReadonlyMap<string, string>): number {
+  const segmentMs = Number(configs.get('segment.ms'));
+  return isCompacted(configs) ? Math.min(segmentMs, Number(configs.get('max.compaction.lag.ms'))) : segmentMs;
+}
+
+function policyItems(configs: ReadonlyMap<string, string>): string[] {
+  return (configs.get('cleanup.policy') ?? 'delete').split(',').map((item) => item.trim());
 }
 
 /** Returns a reason when the override is not acceptable, or null. */

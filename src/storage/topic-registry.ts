@@ -11,7 +11,7 @@ import { ColdTierFactory, type ColdTierState } from './cold-tier.js';
 import { MemoryAccountant } from './memory-accountant.js';
 import { PartitionLog } from './partition-log.js';
 import { ProducerStateTable } from './producer-state.js';
-import { defaultTopicConfigs } from './topic-config.js';
+import { defaultTopicConfigs, topicConfigDefaultsOf } from './topic-config.js';
 import { TopicEvents } from './topic-events.js';
 
 export interface Topic {
@@ -54,6 +54,8 @@ export function describeTopic(topic: Topic, partitionCount = topic.partitions.le
 @Injectable()
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
+  /** The same topics by id: Fetch v13+ and DeleteTopics v6 name topics by id on every request. */
+  private readonly topicsById = new Map<string, Topic>();
   private readonly persisting = new Map<string, Promise<void>>();
 
   constructor(
@@ -72,6 +74,10 @@ export class TopicRegistry {
     return this.topics.get(name);
   }
 
+  getById(id: string): Topic | undefined {
+    return this.topicsById.get(id);
+  }
+
   partition(topic: string, partition: number): PartitionLog | undefined {
     return this.topics.get(topic)?.partitions[partition];
   }
@@ -88,7 +94,7 @@ export class TopicRegistry {
   create(name: string, partitionCount: number, overrides: ReadonlyMap<string, string> = new Map()): Topic {
     if (this.topics.has(name)) throw new Error(`topic ${name} already exists`);
     const topic = this.topicFrom({ name, id: randomUUID(), partitionCount: 0, overrides });
-    this.topics.set(name, topic);
+    this.register(topic);
     this.addPartitions(topic, partitionCount);
     return topic;
   }
@@ -104,7 +110,7 @@ export class TopicRegistry {
     const recovered = this.coldTiers === null ? [] : await this.coldTiers.recoverPartitions(topic, producers);
     producers.forEach((table, p) => topic.partitions.push(this.newPartition(topic, p, table, recovered[p] ?? null)));
     if (this.topics.has(description.name)) throw new Error(`topic ${description.name} was created while it was being restored`);
-    this.topics.set(topic.name, topic);
+    this.register(topic);
     return topic;
   }
 
@@ -143,6 +149,7 @@ export class TopicRegistry {
     const topic = this.topics.get(name);
     if (topic === undefined) return false;
     this.topics.delete(name);
+    this.topicsById.delete(topic.id);
     for (const partition of topic.partitions) partition.deleteData();
     this.track(name, this.events.topicDeleted(topic));
     return true;
@@ -155,6 +162,11 @@ export class TopicRegistry {
     return new PartitionLog(topic.name, partition, this.accountant, { ...start, durable, producers });
   }
 
+  private register(topic: Topic): void {
+    this.topics.set(topic.name, topic);
+    this.topicsById.set(topic.id, topic);
+  }
+
   /** A topic object with no partitions yet, not registered. */
   private topicFrom(description: TopicDescription): Topic {
     const configs = this.defaultConfigs();
@@ -163,12 +175,7 @@ export class TopicRegistry {
   }
 
   private defaultConfigs(): Map<string, string> {
-    return defaultTopicConfigs({
-      retentionMs: this.config.retentionMs,
-      messageMaxBytes: this.config.messageMaxBytes,
-      segmentBytes: this.config.segmentBytes,
-      segmentMs: this.config.segmentMs,
-    });
+    return defaultTopicConfigs(topicConfigDefaultsOf(this.config));
   }
 
   /** Chains the persistence of changes to one topic name, so `whenPersisted` waits for the last one. */

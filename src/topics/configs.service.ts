@@ -102,6 +102,9 @@ export class ConfigsService {
       ['message.max.bytes', this.config.messageMaxBytes],
       ['num.partitions', this.config.defaultNumPartitions],
       ['auto.create.topics.enable', this.config.autoCreateTopics],
+      ['log.cleanup.policy', this.config.logCleanupPolicy],
+      ['log.cleaner.min.cleanable.ratio', this.config.logCleanerMinCleanableRatio],
+      ['log.cleaner.backoff.ms', this.config.logCleanerBackoffMs],
     ];
     return settings.map(([name, value]) => ({ name, value: String(value), source: 'broker', type: topicConfigType(name) }));
   }

@@ -1,5 +1,5 @@
 /**
- * Topic administration, once for both faces (Kafka CreateTopics, DeleteTopics,
+ * Topic administration, once for both faces (Kafka CreateTopics, DeleteTopics by name or id,
  * CreatePartitions, DeleteRecords, Metadata look-ups; the REST topic routes): legal names,
  * existence, partition counts and ranges, topic configs checked against the ones Blink
  * knows, and, in durable mode, the answer waits until the topic metadata is on disk
@@ -15,6 +15,7 @@ import { validateTopicConfig } from '../storage/topic-config.js';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem, TopicRegistry, type Topic } from '../storage/topic-registry.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { isRefusal, refusal, type Refusal } from './refusal.js';
+import { planDeletion, type TopicDeletion, type TopicReference } from './topic-deletion.js';
 
 /** DeleteRecords' offset meaning "up to the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
 export const DELETE_UP_TO_HIGH_WATERMARK = -1;
@@ -101,8 +102,13 @@ export class TopicsService {
   }
 
   findById(topicId: string): Topic | Refusal {
-    for (const topic of this.topics.all()) if (topic.id === topicId) return topic;
-    return refusal(ErrorCode.UNKNOWN_TOPIC_ID, `no topic has id ${topicId}`);
+    return this.topics.getById(topicId) ?? refusal(ErrorCode.UNKNOWN_TOPIC_ID, `no topic has id ${topicId}`);
+  }
+
+  /** A partition of the topic with id `topicId` (Fetch v13+): UNKNOWN_TOPIC_ID when no topic has it. */
+  findPartitionById(topicId: string, partition: number): PartitionLog | Refusal {
+    const topic = this.findById(topicId);
+    return isRefusal(topic) ? topic : this.partitionOf(topic, partition);
   }
 
   async create(spec: TopicSpec, validateOnly: boolean): Promise<CreatedTopic | Refusal> {
@@ -121,6 +127,21 @@ export class TopicsService {
     if (isRefusal(topic)) return topic;
     this.topics.delete(name);
     return this.persisted(name);
+  }
+
+  /**
+   * DeleteTopics: one answer per distinct reference, by name or by id (topic-deletion.ts);
+   * the topics found go with their data, each answered once its deletion is done.
+   */
+  async deleteTopics(references: readonly TopicReference[]): Promise<TopicDeletion[]> {
+    const plans = planDeletion(references, { byName: (name) => this.topics.get(name), byId: (id) => this.topics.getById(id) });
+    const answers = plans.map(async (plan): Promise<TopicDeletion> => {
+      if ('refused' in plan) return plan.refused;
+      const { name, id } = plan.topic;
+      const refused = await this.delete(name);
+      return { name, id, errorCode: refused?.errorCode ?? ErrorCode.NONE, errorMessage: refused?.errorMessage ?? null };
+    });
+    return Promise.all(answers);
   }
 
   /**

@@ -3,7 +3,7 @@
  * with it.
  *
  * In memory: one entry per indexed batch, in file order. The segment's first batch is always
- * entry 0; after that a batch is indexed when it starts at least INDEX_INTERVAL_BYTES after
+ * entry 0 (at position 0; its offset may lie after the segment's base offset in a cleaned segment); after that a batch is indexed when it starts at least INDEX_INTERVAL_BYTES after
  * the previous entry (Kafka's index.interval.bytes). So every batch starts less than
  * INDEX_INTERVAL_BYTES after the entry found for it, and a reader locates any offset with
  * one read of (INDEX_INTERVAL_BYTES + what it wants). Each entry also carries the largest
@@ -20,7 +20,7 @@
  * logSizeBytes does not match its .log is discarded and rebuilt by scanning the segment, and
  * the last segment's index is always rebuilt (recovery scans it anyway).
  *
- * Invariants: entries ascend strictly in offset and position; entry 0 is (0, 0);
+ * Invariants: entries ascend strictly in offset and position; entry 0 is at position 0;
  * maxTimestampBefore never decreases; the entry count is at most 1 + segment bytes / interval.
  */
 import { crc32c } from '../record-format/crc32c.js';
@@ -71,8 +71,8 @@ export class OffsetIndex {
     if (this.count > 0 && (relative <= this.relativeOffsets[this.count - 1] || position <= this.positions[this.count - 1])) {
       throw new Error(`index entry (${batchBaseOffset}, ${position}) does not ascend`);
     }
-    if (this.count === 0 && (relative !== 0 || position !== 0)) {
-      throw new Error(`first index entry must be the segment start, got (${batchBaseOffset}, ${position})`);
+    if (this.count === 0 && (relative < 0 || position !== 0)) {
+      throw new Error(`first index entry must be at the segment start, got (${batchBaseOffset}, ${position})`);
     }
     this.ensureCapacity(this.count + 1);
     this.relativeOffsets[this.count] = relative;
@@ -148,7 +148,7 @@ export class OffsetIndex {
   private restoreEntry(relativeOffset: number, position: number, maxTimestampBefore: number, logSizeBytes: number): void {
     if (position >= logSizeBytes) throw new Error(`index position ${position} beyond the log's ${logSizeBytes} bytes`);
     const last = this.count - 1;
-    if (this.count === 0 ? relativeOffset !== 0 || position !== 0 : relativeOffset <= this.relativeOffsets[last] || position <= this.positions[last]) {
+    if (this.count === 0 ? position !== 0 : relativeOffset <= this.relativeOffsets[last] || position <= this.positions[last]) {
       throw new Error('index entries do not ascend');
     }
     this.ensureCapacity(this.count + 1);

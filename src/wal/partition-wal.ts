@@ -7,8 +7,9 @@
  * FLUSH_BATCHES_MAX batches or FLUSH_BYTES_MAX bytes). The queue is bounded by its callers:
  * a connection has one produce request in flight, and an offload round is bounded
  * (offloader.ts). The last segment takes the writes; it rolls (is sealed, and a new one
- * starts at the next offset) when a write would take it past segment.bytes, when it is older than segment.ms (`shouldRoll`), or when the next batch
- * does not continue it (memory mode: data purged in between). A roll first saves the
+ * starts at the next offset) when a write would take it past segment.bytes or when it is older
+ * than segment.ms (`shouldRoll`); a batch after a gap (memory mode: data purged or compacted in
+ * between) continues the segment. A roll first saves the
  * idempotent-producer state as the new segment's .snapshot (durable mode).
  * Every structural change (flush, roll, segment deletion, close) runs on one serial chain,
  * so none overlaps another; reads run concurrently (bounded by DiskReadLimiter) and keep the
@@ -19,6 +20,8 @@
  * reported (WalHealth) until `resume()` truncates whatever the failed write left and
  * accepts appends again. Acknowledged data is never rewritten.
  *
+ * The log cleaner rewrites sealed segments (segment-rewrite.ts): new files, swapped in on the
+ * serial chain; recovery first finishes or discards an interrupted swap.
  * After a crash (`recover`): sealed segments open from their index, the last segment is
  * scanned and its bad tail cut; high watermark = where the last valid batch ends.
  * Invariants: segments ascend and do not overlap; only the last one is writable; in durable
@@ -28,11 +31,13 @@ import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import type { ColdSegmentInfo, ColdTier } from '../storage/cold-tier.js';
+import type { AppendedSequence } from '../storage/producer-state.js';
 import { EMPTY_READ, type ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import type { DiskReadLimiter } from './disk-read-limiter.js';
 import { parseSegmentFileName, Segment, segmentFileName, SNAPSHOT_SUFFIX, type TailCut } from './segment.js';
 import type { ScannedBatch } from './segment-scanner.js';
+import { SegmentRewrite, settleRewrites } from './segment-rewrite.js';
 import type { WalFileSystem } from './wal-file-system.js';
 
 export const FLUSH_BATCHES_MAX = 1024;
@@ -77,12 +82,18 @@ export interface RecoveredPartition {
   readonly firstOffset: number;
   readonly cut: TailCut | null;
   /** Producer state: the last segment's snapshot plus the batches after it. */
-  readonly producers: Map<number, { epoch: number; batches: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }> }>;
+  readonly producers: Map<number, { epoch: number; batches: AppendedSequence[] }>;
 }
 
 interface PendingAppend {
   readonly batch: StoredBatch;
   readonly done: (error: Error | null) => void;
+}
+
+/** A sealed segment the log cleaner may rewrite, and where its range ends (the next segment's base offset). */
+export interface CleanableSegment {
+  readonly segment: Segment;
+  readonly rangeEnd: number;
 }
 
 /** Named rule: the active segment must roll before taking `incomingBytes` more at `nowMs`. */
@@ -190,6 +201,54 @@ export class PartitionWal implements ColdTier {
     return null;
   }
 
+  /** The log cleaner: sealed, non-empty segments (oldest first) whose range ends at or before `endOffset`. */
+  cleanableSegments(endOffset: number): CleanableSegment[] {
+    const found: CleanableSegment[] = [];
+    for (let i = 0; i + 1 < this.segmentList.length; i++) {
+      const rangeEnd = this.segmentList[i + 1].baseOffset;
+      if (rangeEnd > endOffset) break;
+      const segment = this.segmentList[i];
+      if (!segment.isWritable && !segment.isEmpty) found.push({ segment, rangeEnd });
+    }
+    return found;
+  }
+
+  /** The log cleaner: a new segment file to write `group`'s cleaned batches into (segment-rewrite.ts). */
+  beginRewrite(group: readonly Segment[], rangeEnd: number): Promise<SegmentRewrite> {
+    if (this.closed) return Promise.reject(new Error(`${this.directory}: partition is closed`));
+    return SegmentRewrite.begin(this.deps.fs, this.directory, group, rangeEnd, this.deps.clock.nowMs());
+  }
+
+  /**
+   * The log cleaner: swaps the rewritten segment in for its group, on the serial chain, if the
+   * group is still in place (retention or a topic deletion may have removed it meanwhile);
+   * otherwise the rewrite is dropped. Resolves true once swapped. A file error during the swap
+   * fails the WAL (recovery finishes the swap after a restart).
+   */
+  commitRewrite(rewrite: SegmentRewrite): Promise<boolean> {
+    return this.enqueue(async () => {
+      const at = this.segmentList.indexOf(rewrite.group[0]);
+      const inPlace =
+        !this.closed &&
+        this.failure === null &&
+        at >= 0 &&
+        rewrite.group.every((segment, i) => this.segmentList[at + i] === segment) &&
+        this.segmentList[at + rewrite.group.length]?.baseOffset === rewrite.rangeEnd;
+      if (!inPlace) {
+        await rewrite.abort();
+        return false;
+      }
+      try {
+        await rewrite.swap(this.policy.syncStructure);
+      } catch (error) {
+        this.reportFailure(error);
+        throw error;
+      }
+      this.segmentList.splice(at, rewrite.group.length, ...(rewrite.segment.isEmpty ? [] : [rewrite.segment]));
+      return true;
+    });
+  }
+
   /** Resolves once every flush and file operation queued so far has run. */
   settled(): Promise<void> {
     return this.work;
@@ -248,6 +307,8 @@ export class PartitionWal implements ColdTier {
    */
   static async recover(directory: string, policy: WalPolicy, hooks: PartitionWalHooks, deps: WalDependencies): Promise<RecoveredPartition> {
     const wal = new PartitionWal(directory, policy, hooks, deps, () => Promise.resolve());
+    const swaps = await settleRewrites(deps.fs, directory);
+    if (swaps > 0) deps.log.warn(`${directory}: finished ${swaps} segment swap(s) of the log cleaner interrupted by a crash`);
     const names = await deps.fs.list(directory);
     const bases = names.map(parseSegmentFileName).filter((base): base is number => base !== null).sort((a, b) => a - b);
     const now = deps.clock.nowMs();
@@ -332,13 +393,13 @@ export class PartitionWal implements ColdTier {
     return this.pending.splice(0, count);
   }
 
-  /** Entries from `start` that go into `segment` in one write: contiguous, within segment.bytes (one at least). */
+  /** Entries from `start` that go into `segment` in one write: ascending, within segment.bytes (one at least). */
   private runEnd(taken: readonly PendingAppend[], start: number, segment: Segment): number {
     const room = Math.max(this.policy.segmentBytes() - segment.sizeBytes, taken[start].batch.buffer.length);
     let bytes = 0;
     let expected = taken[start].batch.baseOffset;
     let end = start;
-    while (end < taken.length && taken[end].batch.baseOffset === expected && bytes + taken[end].batch.buffer.length <= room) {
+    while (end < taken.length && taken[end].batch.baseOffset >= expected && bytes + taken[end].batch.buffer.length <= room) {
       bytes += taken[end].batch.buffer.length;
       expected = taken[end].batch.lastOffset + 1;
       end++;
@@ -353,7 +414,7 @@ export class PartitionWal implements ColdTier {
     if (active !== undefined && batch.baseOffset < active.nextOffset) {
       throw new Error(`${this.directory}: batch at offset ${batch.baseOffset} is already in the WAL (log end ${active.nextOffset})`);
     }
-    const continues = active !== undefined && active.isWritable && batch.baseOffset === active.nextOffset;
+    const continues = active !== undefined && active.isWritable && batch.baseOffset >= active.nextOffset;
     if (continues && !shouldRoll(active, batch.buffer.length, this.policy.segmentBytes(), this.policy.segmentMs(), now)) return active;
     return this.roll(batch.baseOffset, now);
   }
@@ -451,12 +512,17 @@ export class PartitionWal implements ColdTier {
   }
 }
 
+/** A batch of a snapshot file: those written before timestamps were kept have none. */
+type SnapshotBatch = Omit<AppendedSequence, 'timestamp'> & { timestamp?: number };
+
 function producersFromSnapshot(snapshot: Buffer | null): RecoveredPartition['producers'] {
   const producers: RecoveredPartition['producers'] = new Map();
   if (snapshot === null) return producers;
   try {
-    const parsed = JSON.parse(snapshot.toString('utf8')) as Array<{ producerId: number; epoch: number; recent: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }> }>;
-    for (const entry of parsed) producers.set(entry.producerId, { epoch: entry.epoch, batches: [...entry.recent] });
+    const parsed = JSON.parse(snapshot.toString('utf8')) as Array<{ producerId: number; epoch: number; recent: SnapshotBatch[] }>;
+    for (const entry of parsed) {
+      producers.set(entry.producerId, { epoch: entry.epoch, batches: entry.recent.map((batch) => ({ ...batch, timestamp: batch.timestamp ?? -1 })) });
+    }
   } catch {
     // A torn snapshot only costs duplicate detection across the restart.
   }
@@ -471,5 +537,5 @@ function recordProducer(producers: RecoveredPartition['producers'], scanned: Sca
     entry = { epoch: batch.producerEpoch, batches: [] };
     producers.set(batch.producerId, entry);
   }
-  entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: batch.baseOffset });
+  entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: batch.baseOffset, timestamp: batch.maxTimestamp });
 }

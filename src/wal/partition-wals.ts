@@ -16,6 +16,7 @@ import { ColdTierFactory, type OpenedColdTiers, type ColdTierState } from '../st
 import type { ProducerStateTable } from '../storage/producer-state.js';
 import { ProducerIdAllocator } from '../storage/producer-ids.js';
 import { TopicEvents, type TopicListener } from '../storage/topic-events.js';
+import { rollAfterMs } from '../storage/topic-config.js';
 import { describeTopic, type Topic } from '../storage/topic-registry.js';
 import { DiskReadLimiter } from './disk-read-limiter.js';
 import { PartitionWal, type PartitionWalHooks, type WalDependencies, type WalPolicy } from './partition-wal.js';
@@ -173,7 +174,7 @@ export class PartitionWals extends ColdTierFactory implements TopicListener {
     const durable = this.durable;
     return {
       segmentBytes: () => Number(topic.configs.get('segment.bytes')),
-      segmentMs: () => Number(topic.configs.get('segment.ms')),
+      segmentMs: () => rollAfterMs(topic.configs),
       syncEachWrite: durable && this.config.fsyncPolicy === 'always',
       syncStructure: durable && this.config.fsyncPolicy !== 'never',
       keepLastSegment: durable,

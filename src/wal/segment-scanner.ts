@@ -2,7 +2,8 @@
  * Reads a segment's batches from the start and checks each one, for recovery and for
  * rebuilding a missing index. A batch is accepted only if its 61-byte header is complete,
  * its length is within 61..BATCH_BYTES_MAX and inside the file, its magic is 2, its base
- * offset continues the previous batch (the first one equals the segment's base offset),
+ * offset follows the previous batch (at or after the segment's base offset for the first one;
+ * a gap is what log compaction leaves where it removed whole batches),
  * its last offset delta is not negative, and its CRC-32C matches. The scan stops at the
  * first batch that fails: everything from there on is the torn or corrupt tail.
  *
@@ -48,7 +49,7 @@ export function peekBatch(buffer: Buffer, at: number): { baseOffset: number; las
 /** Why `batch` (whose length was already checked) is not acceptable at this point of the segment, or null. */
 function batchProblem(batch: RecordBatchView, expectedBaseOffset: number): string | null {
   if (batch.magic !== 2) return `magic ${batch.magic}`;
-  if (batch.baseOffset !== expectedBaseOffset) return `base offset ${batch.baseOffset} where ${expectedBaseOffset} was expected`;
+  if (batch.baseOffset < expectedBaseOffset) return `base offset ${batch.baseOffset} where ${expectedBaseOffset} or later was expected`;
   if (batch.lastOffsetDelta < 0) return `negative last offset delta ${batch.lastOffsetDelta}`;
   if (!batch.hasValidCrc()) return 'CRC-32C mismatch';
   return null;

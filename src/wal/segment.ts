@@ -13,8 +13,8 @@
  * any other segment is scanned batch by batch (length, magic, offset continuity, CRC-32C),
  * its torn or corrupt tail is truncated and its index rebuilt (segment-scanner.ts).
  *
- * Invariants: batches are contiguous in offset (the first one starts at baseOffset; a gap
- * means a new segment); `sizeBytes` is what readers may see: bytes of completed writes
+ * Invariants: batch offsets ascend from baseOffset (gaps are offsets the log cleaner removed
+ * or memory mode purged; `nextOffset` is where the last batch ends); `sizeBytes` is what readers may see: bytes of completed writes
  * (synced first when the policy is fsync-always); only the active segment is written; a
  * deleted segment closes its file once its last reader is done.
  */
@@ -24,7 +24,7 @@ import type { ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import { OffsetIndex, type SegmentSummary } from './offset-index.js';
 import { SegmentReader } from './segment-reader.js';
-import { scanSegment, type ScannedBatch } from './segment-scanner.js';
+import { BATCH_BYTES_MAX, peekBatch, scanSegment, type ScannedBatch } from './segment-scanner.js';
 import { SegmentWriter } from './segment-writer.js';
 import type { WalFile, WalFileSystem } from './wal-file-system.js';
 
@@ -106,10 +106,19 @@ export class Segment {
   }
 
   /** A new, empty, writable segment. */
-  static async create(fs: WalFileSystem, directory: string, baseOffset: number, nowMs: number): Promise<Segment> {
-    const file = await fs.openFile(join(directory, segmentFileName(baseOffset, LOG_SUFFIX)));
+  static create(fs: WalFileSystem, directory: string, baseOffset: number, nowMs: number): Promise<Segment> {
+    return Segment.createAt(fs, directory, baseOffset, nowMs, segmentFileName(baseOffset, LOG_SUFFIX), nowMs);
+  }
+
+  /**
+   * A new, empty, writable segment in file `fileName` of the directory (the log cleaner writes
+   * a segment under a temporary name and renames it to `<base>.log` once it is whole), whose
+   * last append time starts at `lastAppendTimeMs`.
+   */
+  static async createAt(fs: WalFileSystem, directory: string, baseOffset: number, nowMs: number, fileName: string, lastAppendTimeMs: number): Promise<Segment> {
+    const file = await fs.openFile(join(directory, fileName));
     await file.truncate(0);
-    const summary: SegmentSummary = { batchCount: 0, nextOffset: baseOffset, logSizeBytes: 0, maxTimestamp: -1, lastAppendTimeMs: nowMs };
+    const summary: SegmentSummary = { batchCount: 0, nextOffset: baseOffset, logSizeBytes: 0, maxTimestamp: -1, lastAppendTimeMs };
     const segment = new Segment(fs, directory, baseOffset, file, new OffsetIndex(baseOffset), summary, nowMs);
     segment.writer = new SegmentWriter(file, 0);
     return segment;
@@ -192,7 +201,7 @@ export class Segment {
   async append(batches: readonly StoredBatch[], sync: boolean): Promise<void> {
     const writer = this.writer;
     if (writer === null) throw new Error(`segment ${this.baseOffset} is sealed`);
-    if (batches[0].baseOffset !== this.nextOffset) {
+    if (batches[0].baseOffset < this.nextOffset) {
       throw new Error(`append at offset ${batches[0].baseOffset} to a segment that ends at ${this.nextOffset}`);
     }
     let bytes = 0;
@@ -265,13 +274,34 @@ export class Segment {
     return this.reader.readExactly(position, Math.max(0, Math.min(length, this.sizeBytes - position)));
   }
 
-  /** Removes the files; the descriptor stays open for readers still in flight. */
-  async delete(): Promise<void> {
+  /**
+   * Whole batches from file position `position` (a batch start), at most `maxBytes` unless the
+   * first batch alone is larger (then just it): the log cleaner reads a sealed segment with
+   * this. Empty at the end of the segment. Call between retain and release.
+   */
+  async readWholeBatches(position: number, maxBytes: number): Promise<{ chunk: Buffer; nextPosition: number }> {
+    if (position >= this.sizeBytes) return { chunk: Buffer.alloc(0), nextPosition: position };
+    const buffer = await this.readRange(position, maxBytes);
+    let at = 0;
+    for (let batch = peekBatch(buffer, 0); batch !== null && at + batch.sizeBytes <= buffer.length; batch = peekBatch(buffer, at)) at += batch.sizeBytes;
+    if (at > 0) return { chunk: buffer.subarray(0, at), nextPosition: position + at };
+    const first = peekBatch(buffer, 0);
+    if (first === null || first.sizeBytes > BATCH_BYTES_MAX) throw new Error(`${this.logPath}: no whole batch at byte ${position}`);
+    const whole = await this.readRange(position, first.sizeBytes);
+    if (whole.length !== first.sizeBytes) throw new Error(`${this.logPath}: batch at byte ${position} runs past the segment`);
+    return { chunk: whole, nextPosition: position + whole.length };
+  }
+
+  /**
+   * Removes the files (the producer snapshot too, unless `keepSnapshot`: a cleaned segment that
+   * replaces this one keeps its base offset); the descriptor stays open for readers in flight.
+   */
+  async delete(keepSnapshot = false): Promise<void> {
     this.retired = true;
     this.writer = null;
     await this.fs.deleteFile(this.logPath);
     await this.fs.deleteFile(this.indexPath);
-    await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, SNAPSHOT_SUFFIX)));
+    if (!keepSnapshot) await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, SNAPSHOT_SUFFIX)));
     if (this.readers === 0) await this.closeFile();
   }
 

@@ -19,6 +19,13 @@ import { Injectable } from '@nestjs/common';
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
 
+/**
+ * The folder of the node's own metadata (finalized feature levels and the metadata offset,
+ * written by cluster-admin/cluster-metadata-log.ts through this class); its name cannot be
+ * taken for a partition directory (those end in `-<number>`).
+ */
+export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */
@@ -152,10 +159,14 @@ export class WalFileSystem {
     renameSync(temporary, path);
   }
 
-  /** Space of the file system holding `path`: what an unprivileged process may still write, and the whole size. */
+  /**
+   * Space of the file system holding `path`: what an unprivileged process may still write, and
+   * the whole size (block counts are in fragment-size units, statvfs f_frsize, as Java's
+   * FileStore reads them for Kafka's DescribeLogDirs).
+   */
   async space(path: string): Promise<{ freeBytes: number; capacityBytes: number }> {
     const stats = await statfs(path);
-    return { freeBytes: stats.bavail * stats.bsize, capacityBytes: stats.blocks * stats.bsize };
+    return { freeBytes: stats.bavail * stats.frsize, capacityBytes: stats.blocks * stats.frsize };
   }
 
   async makeDirectory(path: string): Promise<void> {

@@ -10,7 +10,10 @@
  *                                           every CHECKPOINT_INTERVAL_MS when it moved and at
  *                                           shutdown (a crash may bring back up to that much
  *                                           of already-deleted data, never lose any);
- *   `__topics/<topic>.json`                 topic metadata (topic-catalog.ts).
+ *   `__topics/<topic>.json`                 topic metadata (topic-catalog.ts);
+ *   `__consumer_offsets/commits.log`        committed offsets (groups/offset-commit-journal.ts);
+ *   `__cluster_metadata/metadata.json`      feature levels, metadata offset
+ *                                           (cluster-admin/cluster-metadata-log.ts).
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -19,9 +22,12 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { PartitionWals } from './partition-wals.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
+import { CLUSTER_METADATA_DIRECTORY, OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;
+
+/** The data directory's folders that hold no partition (topic metadata, committed offsets, the node's metadata). */
+const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, CLUSTER_METADATA_DIRECTORY]);
 
 /** What the WAL holds right now, for metrics. */
 export interface WalStats {
@@ -100,7 +106,7 @@ export class WalStore implements OnModuleInit, OnApplicationShutdown {
     await this.fs.makeDirectory(root);
     let removed = 0;
     for (const name of await this.fs.list(root)) {
-      const ours = name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || /^[a-zA-Z0-9._-]+-\d+$/.test(name) || name === '.blink-write-probe';
+      const ours = BLINK_DIRECTORIES.has(name) || /^[a-zA-Z0-9._-]+-\d+$/.test(name) || name === '.blink-write-probe';
       if (!ours) {
         this.log.warn(`${join(root, name)} is not Blink's: left in place`);
         continue;
@@ -129,7 +135,7 @@ export class WalStore implements OnModuleInit, OnApplicationShutdown {
   private async removeOrphans(known: ReadonlySet<string>): Promise<void> {
     const root = this.config.recordStoragePath;
     for (const name of await this.fs.list(root)) {
-      if (name === TOPICS_DIRECTORY || name === OFFSETS_DIRECTORY || known.has(name) || !(await this.fs.isDirectory(join(root, name)))) continue;
+      if (BLINK_DIRECTORIES.has(name) || known.has(name) || !(await this.fs.isDirectory(join(root, name)))) continue;
       if (!/^[a-zA-Z0-9._-]+-\d+$/.test(name)) continue;
       this.log.warn(`${join(root, name)} belongs to no topic (deleted before a crash?): removing it`);
       await this.fs.deleteTree(join(root, name));

@@ -50,6 +50,7 @@ function sampleRequest(method: string, url: string, topic: string, groupId: stri
     'POST /purge': { topic },
     'POST /api/v1/topics': { name: `${topic}-new` },
     'POST /api/v1/topics/:topic/partitions': { count: 5 },
+    'PATCH /api/v1/topics/:topic/configs': { set: { 'retention.ms': '600000' } },
     'POST /api/v1/topics/:topic/records': { records: [{ value: 'unauthorized' }] },
     'POST /api/v1/groups/:groupId/offsets/reset': { to: 'earliest', topics: [topic] },
   };

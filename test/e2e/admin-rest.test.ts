@@ -281,6 +281,12 @@ describe('broker and health', () => {
     assert.equal(described.json.adminTokenRequired, false);
     assert.ok(described.json.uptimeMs > 0);
     assert.deepEqual(described.json.listeners.map((l: { protocol: string; port: number; bound: boolean }) => [l.protocol, l.port, l.bound]), [['kafka', broker().kafkaPort, true], ['rest', broker().restPort, true]]);
+    assert.deepEqual(described.json.features.map((f: { name: string; minLevel: number; maxLevel: number; finalizedLevel: number }) => `${f.name} ${f.minLevel}-${f.maxLevel} @${f.finalizedLevel}`), [
+      'metadata.version 21-21 @21',
+      'kraft.version 0-0 @0',
+      'group.version 0-1 @1',
+      'transaction.version 0-0 @0',
+    ]);
     const configuration = await rest(broker(), 'GET', '/api/v1/broker/config');
     assert.deepEqual([configuration.json.settings.max_memory, configuration.json.settings.rest_port], ['1GB', broker().restPort]);
     assert.equal(configuration.json.topicDefaults['cleanup.policy'], 'delete');

@@ -1,14 +1,16 @@
 /**
  * Apache Kafka's own command-line tools (4.x and 3.9.x, run from the kafka-4 / kafka-3.9
  * jars: support/kafka-tools.ts) against Blink: kafka-topics, kafka-configs,
- * kafka-consumer-groups, kafka-get-offsets, kafka-delete-records and the producer and
- * consumer perf tests. Every outcome is checked twice: in the tool's own output and
- * through an independent client (the Java driver, kafka-clients 4.x).
+ * kafka-consumer-groups, kafka-get-offsets, kafka-delete-records, kafka-log-dirs,
+ * kafka-features, kafka-metadata-quorum, kafka-transactions describe-producers and the
+ * producer and consumer perf tests. Every outcome is checked twice: in the tool's own
+ * output and through an independent client (the Java driver, kafka-clients 4.x, or the
+ * bytes a raw Fetch returns).
  *
  * The tools' answers also come back through kafka-get-offsets --time -2 and kafka-configs
  * --describe; here the Java client reads them back instead, to keep the JVM starts few.
- * Tools that need APIs Blink does not serve (kafka-log-dirs, kafka-metadata-quorum,
- * kafka-acls, kafka-transactions, kafka-client-metrics) are not run here.
+ * Tools that need APIs Blink does not serve (kafka-acls, kafka-client-metrics, the
+ * transaction commands other than describe-producers) are not run here.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -17,8 +19,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { closeJavaDrivers, javaDriver, type JavaClientDriver } from './clients/java.js';
+import { javaAdmin } from './clients/java-admin.js';
 import { useBroker } from './client-suite.js';
 import { uniqueTopic, waitFor } from './harness.js';
+import { storedBatchHeaders } from './raw-kafka.js';
 import { makeMessages } from './records.js';
 import { kafkaToolOk, type KafkaTool } from './support/kafka-tools.js';
 import type { KafkaVersion } from './support/kafka-jvm.js';
@@ -34,7 +38,7 @@ const java = (): JavaClientDriver => javaDriver('4', broker().bootstrap);
 /** Rows of a whitespace-separated table printed by a tool, as header → cell maps. */
 function tableRows(output: string, firstHeader: string): Array<Record<string, string>> {
   const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const headerAt = lines.findIndex((l) => l.startsWith(`${firstHeader} `));
+  const headerAt = lines.findIndex((l) => new RegExp(`^${firstHeader}\\s`).test(l));
   assert.ok(headerAt >= 0, `a table with header ${firstHeader} in:\n${output}`);
   const headers = lines[headerAt]!.split(/\s+/);
   return lines.slice(headerAt + 1).map((line) => Object.fromEntries(line.split(/\s+/).map((cell, i) => [headers[i] ?? `#${i}`, cell])));
@@ -51,12 +55,17 @@ function offsetLines(output: string, topic: string): number[] {
   return offsets;
 }
 
-/** Messages per partition, produced through the Java client. */
-async function fill(topic: string, perPartition: readonly number[]): Promise<void> {
+/** Messages per partition, produced through the Java client (idempotent: one producer id). */
+async function fill(topic: string, perPartition: readonly number[], idempotent = false): Promise<void> {
   const messages = perPartition.flatMap((count, partition) =>
     makeMessages(java(), { tag: `${topic}-${partition}`, count, partitions: 1 }).map((m) => ({ ...m, partition })),
   );
-  await java().produce(topic, messages);
+  await java().produce(topic, messages, { idempotent });
+}
+
+/** `Name: value` fields of a tool's report (kafka-metadata-quorum --status), by name. */
+function reportFields(output: string): Map<string, string> {
+  return new Map([...output.matchAll(/^(\w+):\s+(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
 }
 
 // Tests run two at a time per version and the versions side by side (each test has its own
@@ -113,7 +122,14 @@ function registerToolTests(version: KafkaVersion): void {
       const group = `grp-${topic}`;
       await fill(topic, [10, 10, 10]);
       await java().commitOffsets(group, topic, [2, 4, 6]);
-      assert.ok((await tool('kafka-consumer-groups', '--list')).split('\n').includes(group), 'listed');
+      // ListGroups filters: by state (v4) in both versions, by type (v5) in 4.x.
+      const byState = tableRows(await tool('kafka-consumer-groups', '--list', '--state', 'Empty'), 'GROUP');
+      assert.deepEqual(byState.filter((r) => r['GROUP'] === group).map((r) => r['STATE']), ['Empty'], 'listed as Empty');
+      if (version === '4') {
+        const byType = tableRows(await tool('kafka-consumer-groups', '--list', '--type', 'classic'), 'GROUP');
+        assert.deepEqual(byType.filter((r) => r['GROUP'] === group).map((r) => r['TYPE']), ['Classic'], 'listed as a classic group');
+        assert.deepEqual(tableRows(await tool('kafka-consumer-groups', '--list', '--type', 'consumer'), 'GROUP'), [], 'no KIP-848 consumer groups');
+      }
 
       const rows = tableRows(await tool('kafka-consumer-groups', '--describe', '--group', group), 'GROUP');
       assert.deepEqual(rows.map((r) => [r['TOPIC'], r['PARTITION'], r['CURRENT-OFFSET'], r['LOG-END-OFFSET'], r['LAG']]).sort(),
@@ -140,6 +156,65 @@ function registerToolTests(version: KafkaVersion): void {
       assert.match(deleted, new RegExp(`partition: ${topic}-0\\s+low_watermark: 4`));
       assert.match(deleted, new RegExp(`partition: ${topic}-2\\s+low_watermark: 5`));
       assert.deepEqual(await java().listOffsets(topic, 3), { earliest: [4, 0, 5], latest: [10, 0, 5] });
+      // ListOffsets v8/v9: every record is on this node, and nothing is in tiered storage.
+      assert.deepEqual(offsetLines(await tool('kafka-get-offsets', '--topic', topic, '--time', '-4'), topic), [4, 0, 5], 'earliest-local: the log start offsets');
+      assert.equal((await tool('kafka-get-offsets', '--topic', topic, '--time', '-5')).trim(), '', 'latest-tiered: no partition has a tiered offset');
+    });
+
+    test(`kafka-log-dirs ${version}: one log directory, each partition's size the bytes stored for it`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const topic = await newTopic('logdirs', 2);
+      await fill(topic, [8, 0]);
+      const output = await tool('kafka-log-dirs', '--describe', '--topic-list', topic);
+      const report = JSON.parse(output.split('\n').find((line) => line.startsWith('{')) ?? 'null') as {
+        brokers: Array<{ broker: number; logDirs: Array<{ logDir: string; error: string | null; partitions: Array<{ partition: string; size: number; offsetLag: number; isFuture: boolean }> }> }>;
+      };
+      assert.deepEqual(report.brokers.map((b) => [b.broker, b.logDirs.map((d) => [d.logDir, d.error])]), [[1, [[broker().storagePath, null]]]], output);
+      const stored = await Promise.all([0, 1].map(async (p) => (await storedBatchHeaders(broker().kafkaPort, topic, p)).reduce((sum, batch) => sum + batch.sizeBytes, 0)));
+      assert.ok(stored[0]! > 0 && stored[1] === 0, `stored ${stored}`);
+      const partitions = report.brokers[0]!.logDirs[0]!.partitions.filter((p) => p.partition.startsWith(`${topic}-`));
+      assert.deepEqual(partitions.sort((a, b) => a.partition.localeCompare(b.partition)), stored.map((size, p) => ({ partition: `${topic}-${p}`, size, offsetLag: 0, isFuture: false })));
+    });
+
+    test(`kafka-features ${version}: describe, and an upgrade to the level already finalized`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const described = await tool('kafka-features', 'describe');
+      const rows = [...described.matchAll(/Feature: (\S+)\s+SupportedMinVersion: (\S+)\s+SupportedMaxVersion: (\S+)\s+FinalizedVersionLevel: (\S+)\s+Epoch: (\d+)/g)];
+      assert.deepEqual(rows.map((m) => m.slice(1, 5)), [
+        ['group.version', '0', '1', '1'],
+        ['kraft.version', '0', '0', '0'],
+        ['metadata.version', '3.9-IV0', '3.9-IV0', '3.9-IV0'],
+        ['transaction.version', '0', '0', '0'],
+      ], described);
+      const epoch = Number(rows[0]![5]);
+      assert.match(await tool('kafka-features', 'upgrade', '--feature', 'group.version=1'), /group\.version was upgraded to 1\./);
+      const after = await javaAdmin('4', broker().bootstrap).describeFeatures();
+      assert.deepEqual(after.finalized['group.version'], [1, 1]);
+      assert.ok(after.epoch! > epoch, `the update is a metadata change: epoch ${epoch} -> ${after.epoch}`);
+    });
+
+    test(`kafka-metadata-quorum ${version}: --status and --replication show one voter, this node, leading`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const status = reportFields(await tool('kafka-metadata-quorum', 'describe', '--status'));
+      assert.equal(status.get('ClusterId'), (await javaAdmin('4', broker().bootstrap).describeCluster()).cluster_id);
+      assert.deepEqual([status.get('LeaderId'), status.get('LeaderEpoch'), status.get('MaxFollowerLag'), status.get('MaxFollowerLagTimeMs')], ['1', '1', '0', '0']);
+      assert.match(status.get('CurrentVoters') ?? '', new RegExp(`^\\[\\{"id": 1, .*"endpoints": \\["PLAINTEXT://${broker().bootstrap}"\\]\\}\\]$`));
+      assert.equal(status.get('CurrentObservers'), '[]');
+      const quorum = await javaAdmin('4', broker().bootstrap).describeMetadataQuorum();
+      assert.ok(quorum.high_watermark >= Number(status.get('HighWatermark')), `${quorum.high_watermark} >= ${status.get('HighWatermark')}`);
+
+      const [row, ...others] = tableRows(await tool('kafka-metadata-quorum', 'describe', '--replication'), 'NodeId');
+      assert.deepEqual(others, []);
+      assert.deepEqual([row!['NodeId'], row!['Lag'], row!['Status']], ['1', '0', 'Leader']);
+    });
+
+    test(`kafka-transactions ${version} describe-producers: the idempotent producer of a partition`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const topic = await newTopic('producers', 1);
+      await fill(topic, [6], true);
+      const [row, ...others] = tableRows(await tool('kafka-transactions', 'describe-producers', '--topic', topic, '--partition', '0'), 'ProducerId');
+      assert.deepEqual(others, []);
+      const [producer] = await javaAdmin('4', broker().bootstrap).describeProducers(topic, 0);
+      assert.deepEqual(
+        [row!['ProducerId'], row!['ProducerEpoch'], row!['LatestCoordinatorEpoch'], row!['LastSequence'], row!['LastTimestamp'], row!['CurrentTransactionStartOffset']],
+        [String(producer!.producer_id), '0', '-1', '5', String(producer!.last_timestamp), 'None'],
+      );
     });
 
     test(`kafka-producer-perf-test and kafka-consumer-perf-test ${version}: 2,000 records`, { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -139,13 +139,14 @@ function compactString(text: string): Buffer {
 /**
  * ApiVersions request. v0-v2: request header v1 and an empty body. v3+: request header v2
  * (with an empty tag section) and the v3 body (client software name/version, no tags),
- * which is what librdkafka and @platformatic/kafka send first.
+ * which is what librdkafka and @platformatic/kafka send first; `software` may break
+ * Kafka's name rule on purpose.
  */
-export function apiVersionsRequest(version: number, correlationId: number, clientId = 'blink-e2e-raw'): Buffer {
+export function apiVersionsRequest(version: number, correlationId: number, clientId = 'blink-e2e-raw', software = { name: 'blink-e2e', version: '1.0.0' }): Buffer {
   const header = Buffer.concat([int16(API_VERSIONS_KEY), int16(version), int32(correlationId), nullableString(clientId)]);
   if (version < 3) return sizePrefixed(header);
   const emptyTags = Buffer.from([0]);
-  const body = Buffer.concat([compactString('blink-e2e'), compactString('1.0.0'), emptyTags]);
+  const body = Buffer.concat([compactString(software.name), compactString(software.version), emptyTags]);
   return sizePrefixed(Buffer.concat([header, emptyTags, body]));
 }
 

@@ -1,8 +1,8 @@
 /** Topics and their records under /api/v1/topics (TopicAdmin, RecordProducer, RecordReader). */
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProducedDto, ProduceRecordsDto, ReadRecordsQueryDto, RecordsAnswerDto } from '../dto/records.dto.js';
-import { AddPartitionsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, DeleteRecordsQueryDto, PartitionParams, TopicDetailDto, TopicParams, TopicSummaryDto } from '../dto/topics.dto.js';
+import { AddPartitionsDto, AlterTopicConfigsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, DeleteRecordsQueryDto, PartitionParams, TopicDetailDto, TopicParams, TopicSummaryDto } from '../dto/topics.dto.js';
 import { ApiProtected } from '../http/api-docs.js';
 import { RecordProducer } from '../services/record-producer.service.js';
 import { RecordReader } from '../services/record-reader.service.js';
@@ -58,6 +58,15 @@ export class TopicsController {
   @ApiProtected(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.UNSUPPORTED_MEDIA_TYPE)
   addPartitions(@Param() params: TopicParams, @Body() request: AddPartitionsDto): Promise<TopicDetailDto> {
     return this.topics.addPartitions(params.topic, request);
+  }
+
+  @Patch(':topic/configs')
+  @ApiOperation({ summary: 'Set configs on the topic or return them to their defaults (as IncrementalAlterConfigs SET and DELETE)' })
+  @ApiBody({ type: AlterTopicConfigsDto, examples: { compact: { value: { set: { 'cleanup.policy': 'compact' }, delete: ['retention.ms'] } } } })
+  @ApiOkResponse({ type: TopicDetailDto })
+  @ApiProtected(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+  alterConfigs(@Param() params: TopicParams, @Body() request: AlterTopicConfigsDto): Promise<TopicDetailDto> {
+    return this.topics.alterConfigs(params.topic, request);
   }
 
   @Post(':topic/records')

@@ -17,6 +17,20 @@ export class ListenerDto {
   bound!: boolean;
 }
 
+export class FeatureDto {
+  @ApiProperty({ example: 'group.version' })
+  name!: string;
+
+  @ApiProperty({ example: 0, description: 'Lowest level this broker supports' })
+  minLevel!: number;
+
+  @ApiProperty({ example: 1, description: 'Highest level this broker supports' })
+  maxLevel!: number;
+
+  @ApiProperty({ example: 1, description: 'Finalized level (0: not finalized); kafka-features upgrade and downgrade change it' })
+  finalizedLevel!: number;
+}
+
 export class BrokerDto {
   @ApiProperty({ example: 1 })
   nodeId!: number;
@@ -44,6 +58,9 @@ export class BrokerDto {
 
   @ApiProperty({ type: [ListenerDto] })
   listeners!: ListenerDto[];
+
+  @ApiProperty({ type: [FeatureDto], description: 'Kafka feature flags (KIP-584), as ApiVersions and kafka-features describe report them' })
+  features!: FeatureDto[];
 }
 
 export class BrokerConfigDto {

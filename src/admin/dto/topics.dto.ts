@@ -45,6 +45,23 @@ export class CreateTopicDto {
   configs?: Record<string, string>;
 }
 
+export class AlterTopicConfigsDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' },
+    description: 'Configs to set on the topic (IncrementalAlterConfigs SET); values as strings',
+  })
+  @IsOptional()
+  @IsObject()
+  set?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: ['retention.ms'], description: 'Configs to return to their default (IncrementalAlterConfigs DELETE)' })
+  @IsOptional()
+  @IsString({ each: true })
+  delete?: string[];
+}
+
 export class AddPartitionsDto {
   @ApiProperty({ example: 6, description: `The new total number of partitions (more than now, at most ${MAX_PARTITIONS_PER_TOPIC})` })
   @IsInt()

@@ -7,9 +7,9 @@
 import { Injectable } from '@nestjs/common';
 import { StorageRecovery } from '../../recovery/storage-recovery.js';
 import type { Topic } from '../../storage/topic-registry.js';
-import { topicConfigEntries } from '../../topics/configs.service.js';
+import { AlterOperation, ConfigResourceType, ConfigsService, topicConfigEntries } from '../../topics/configs.service.js';
 import { TopicsService } from '../../topics/topics.service.js';
-import type { AddPartitionsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, TopicDetailDto, TopicSummaryDto } from '../dto/topics.dto.js';
+import type { AddPartitionsDto, AlterTopicConfigsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, TopicDetailDto, TopicSummaryDto } from '../dto/topics.dto.js';
 import { orThrow, refusalException } from '../http/refusals.js';
 import { requireStorageReady } from './storage-ready.js';
 import { partitionState, walBytes } from './partition-state.js';
@@ -19,6 +19,7 @@ export class TopicAdmin {
   constructor(
     private readonly topics: TopicsService,
     private readonly recovery: StorageRecovery,
+    private readonly configs: ConfigsService,
   ) {}
 
   list(): TopicSummaryDto[] {
@@ -41,6 +42,18 @@ export class TopicAdmin {
     const spec = { name: request.name, partitionCount: request.partitions ?? -1, replicationFactor: -1, assignments: [], configs: Object.entries(request.configs ?? {}) };
     const created = orThrow(await this.topics.create(spec, false));
     return this.detail(created.topic!);
+  }
+
+  /** IncrementalAlterConfigs SET and DELETE, checked as Kafka checks them (a bad name or value is 400). */
+  async alterConfigs(name: string, request: AlterTopicConfigsDto): Promise<TopicDetailDto> {
+    requireStorageReady(this.recovery.state);
+    const changes = [
+      ...Object.entries(request.set ?? {}).map(([config, value]) => ({ name: config, value: String(value), operation: AlterOperation.SET })),
+      ...(request.delete ?? []).map((config) => ({ name: config, value: null, operation: AlterOperation.DELETE })),
+    ];
+    const refused = await this.configs.increment({ resourceType: ConfigResourceType.TOPIC, resourceName: name }, changes, false);
+    if (refused !== null) throw refusalException(refused);
+    return this.describe(name);
   }
 
   async addPartitions(name: string, request: AddPartitionsDto): Promise<TopicDetailDto> {

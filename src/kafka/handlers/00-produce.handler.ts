@@ -1,5 +1,5 @@
 /**
- * Produce (key 0), versions 0-9.
+ * Produce (key 0), versions 0-11.
  * Each partition's record batch goes through the ProduceService: topic auto-creation when
  * the settings allow it, validation as Kafka 3.9 does it, sequence checks for idempotent
  * producers, the plugin chain when plugins are configured, then the append (bytes stored as
@@ -16,7 +16,9 @@
  * Kafka 3.9 does (ProduceService; a set breaking Kafka's rules gets its error code, e.g.
  * CORRUPT_MESSAGE for a bad CRC-32); v3+ carrying one is INVALID_RECORD.
  * v2+: log_append_time_ms; v5+: log_start_offset; v8+: record_errors and error_message;
- * v9: flexible.
+ * v9+: flexible; v10+: the current leader and its endpoint come with NOT_LEADER_OR_FOLLOWER
+ * answers (KIP-951: never on one node, which leads every partition); v11+:
+ * TRANSACTION_ABORTABLE is possible (KIP-890: only for transactional producers).
  */
 import { Controller, Logger } from '@nestjs/common';
 import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
@@ -40,7 +42,7 @@ export class ProduceHandler {
 
   constructor(private readonly producer: ProduceService) {}
 
-  @KafkaApi(ProduceApi, { min: 0, max: 9 })
+  @KafkaApi(ProduceApi, { min: 0, max: 11 })
   async produce({ header, body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
     const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;

@@ -1,8 +1,13 @@
 /**
- * FindCoordinator (key 10), versions 0-3.
- * The single node coordinates every consumer group (key type 0). Transactions (key type 1)
- * have no coordinator in Blink: COORDINATOR_NOT_AVAILABLE. v1+: key type, error message;
- * v3: flexible. (v4+ batches keys; not served.)
+ * FindCoordinator (key 10), versions 0-6.
+ * The single node coordinates every consumer group (key type 0), at the port the client
+ * connected to. Transactions (key type 1) have no coordinator in Blink:
+ * COORDINATOR_NOT_AVAILABLE. Share groups (key type 2, KIP-932, no stable version in 3.9)
+ * are COORDINATOR_NOT_AVAILABLE from v6, where the type exists, as Kafka 3.9 answers without
+ * share groups, and INVALID_REQUEST before; another key type is INVALID_REQUEST.
+ * v1+: key type, throttle time, error message; v3: flexible; v4+: a batch of keys, each
+ * answered on its own (the top-level fields go); v5+: TRANSACTION_ABORTABLE is possible (no
+ * transactions: never).
  * Advertised even with enable_consumer_groups off (assign-only consumers commit offsets to
  * a group): librdkafka 2.0.2 enables its LZ4 and group-coordinator features only when
  * FindCoordinator v0 is in the broker's range.
@@ -14,27 +19,47 @@ import {
   FindCoordinatorApi,
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
+  type FindCoordinatorResponseCoordinator,
 } from '../../wire/messages/10-find-coordinator.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 
-const KEY_TYPE_GROUP = 0;
-const KEY_TYPE_TRANSACTION = 1;
+const KeyType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
+const FIRST_BATCHED_VERSION = 4;
+const FIRST_SHARE_VERSION = 6;
+
+type Coordinator = Omit<FindCoordinatorResponseCoordinator, 'key'>;
 
 @Controller()
 export class FindCoordinatorHandler {
   constructor(private readonly cluster: ClusterIdentity) {}
 
-  @KafkaApi(FindCoordinatorApi, { min: 0, max: 3 })
-  async findCoordinator({ body, localPort }: KafkaRequest<FindCoordinatorRequest>): Promise<FindCoordinatorResponse> {
-    if (body.keyType === KEY_TYPE_GROUP) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
+  @KafkaApi(FindCoordinatorApi, { min: 0, max: 6 })
+  async findCoordinator({ header, body, localPort }: KafkaRequest<FindCoordinatorRequest>): Promise<FindCoordinatorResponse> {
+    const find = () => this.coordinator(body.keyType, header.apiVersion, localPort);
+    if (header.apiVersion >= FIRST_BATCHED_VERSION) {
+      return { throttleTimeMs: 0, coordinators: body.coordinatorKeys.map((key) => ({ key, ...find() })) };
     }
-    const errorMessage =
-      body.keyType === KEY_TYPE_TRANSACTION
-        ? 'Blink has no transaction coordinator: transactions are not supported'
-        : `unknown coordinator key type ${body.keyType}`;
-    const errorCode = body.keyType === KEY_TYPE_TRANSACTION ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
-    return { throttleTimeMs: 0, errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+    return { throttleTimeMs: 0, ...find() };
   }
+
+  /** The coordinator of every key of type `keyType`: this node for groups, or why there is none. */
+  private coordinator(keyType: number, version: number, localPort: number): Coordinator {
+    switch (keyType) {
+      case KeyType.GROUP:
+        return { errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
+      case KeyType.TRANSACTION:
+        return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Blink has no transaction coordinator: transactions are not supported');
+      case KeyType.SHARE:
+        return version >= FIRST_SHARE_VERSION
+          ? none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Blink has no share-group coordinator: share groups (KIP-932) are not supported')
+          : none(ErrorCode.INVALID_REQUEST, `FindCoordinator v${version} cannot look up share groups (v${FIRST_SHARE_VERSION}+)`);
+      default:
+        return none(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+    }
+  }
+}
+
+function none(errorCode: number, errorMessage: string): Coordinator {
+  return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
 }

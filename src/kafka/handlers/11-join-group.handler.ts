@@ -1,11 +1,14 @@
 /**
- * JoinGroup (key 11), versions 0-7.
+ * JoinGroup (key 11), versions 0-9.
  * Membership of classic consumer groups, delegated to the GroupCoordinator; the request may
  * park until the rebalance it belongs to completes (bounded by the group's timeouts).
  * v0: no rebalance timeout (the session timeout stands in, as in Kafka); v1+: rebalance
  * timeout; v2+: throttle time; v4+: a member without an id gets MEMBER_ID_REQUIRED and its
  * id (KIP-394); v5+: group instance id (static membership, KIP-345); v6+: flexible; v7+:
- * protocol type in the response, protocol name nullable.
+ * protocol type in the response, protocol name nullable; v8+: the client's reason (KIP-800),
+ * logged with the rebalance it causes; v9+: skip_assignment: a static leader rejoining a
+ * Stable group is told it leads, with the members, but must not assign (before v9 it is
+ * told the old leader id instead).
  * With enable_consumer_groups off it is not advertised and is refused with
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
@@ -17,6 +20,7 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 
 const FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
 const FIRST_NULLABLE_PROTOCOL_NAME_VERSION = 7;
+const FIRST_SKIP_ASSIGNMENT_VERSION = 9;
 
 /** Kafka reports a member's host as Java's InetAddress.toString(): "/127.0.0.1". */
 export function kafkaClientHost(address: string): string {
@@ -27,13 +31,15 @@ export function kafkaClientHost(address: string): string {
 export class JoinGroupHandler {
   constructor(private readonly coordinator: GroupCoordinator) {}
 
-  @KafkaApi(JoinGroupApi, { min: 0, max: 7, feature: 'consumer-groups' })
+  @KafkaApi(JoinGroupApi, { min: 0, max: 9, feature: 'consumer-groups' })
   async joinGroup({ header, body, clientHost }: KafkaRequest<JoinGroupRequest>): Promise<JoinGroupResponse> {
     const result = await this.coordinator.join({
       groupId: body.groupId,
       memberId: body.memberId,
       groupInstanceId: body.groupInstanceId,
       requireKnownMemberId: header.apiVersion >= FIRST_MEMBER_ID_REQUIRED_VERSION,
+      supportsSkippingAssignment: header.apiVersion >= FIRST_SKIP_ASSIGNMENT_VERSION,
+      reason: body.reason,
       clientId: header.clientId ?? '',
       clientHost: kafkaClientHost(clientHost),
       sessionTimeoutMs: body.sessionTimeoutMs,
@@ -48,6 +54,7 @@ export class JoinGroupHandler {
       protocolType: result.protocolType,
       protocolName: result.protocolName ?? (header.apiVersion >= FIRST_NULLABLE_PROTOCOL_NAME_VERSION ? null : ''),
       leader: result.leaderId,
+      skipAssignment: result.skipAssignment,
       memberId: result.memberId,
       members: result.members,
     };

@@ -1,8 +1,9 @@
 /**
- * LeaveGroup (key 13), versions 0-4.
- * Members leave a consumer group through the GroupCoordinator. v0-2: one member id, its error at top level; v1+: throttle time;
- * v3+: a batch of members (by member id and/or group instance id) with per-member errors;
- * v4: flexible.
+ * LeaveGroup (key 13), versions 0-5.
+ * Members leave a consumer group through the GroupCoordinator. v0-2: one member id, its
+ * error at top level; v1+: throttle time; v3+: a batch of members (by member id and/or group
+ * instance id) with per-member errors; v4+: flexible; v5+: each member's reason (KIP-800),
+ * logged with the rebalance its leaving causes.
  * With enable_consumer_groups off it is not advertised and is refused with
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
@@ -19,7 +20,7 @@ const FIRST_BATCHED_LEAVE_VERSION = 3;
 export class LeaveGroupHandler {
   constructor(private readonly coordinator: GroupCoordinator) {}
 
-  @KafkaApi(LeaveGroupApi, { min: 0, max: 4, feature: 'consumer-groups' })
+  @KafkaApi(LeaveGroupApi, { min: 0, max: 5, feature: 'consumer-groups' })
   async leaveGroup({ header, body }: KafkaRequest<LeaveGroupRequest>): Promise<LeaveGroupResponse> {
     if (header.apiVersion >= FIRST_BATCHED_LEAVE_VERSION) {
       return { throttleTimeMs: 0, ...this.coordinator.leave(body.groupId, body.members) };

@@ -1,9 +1,10 @@
 /**
- * SyncGroup (key 14), versions 0-4.
+ * SyncGroup (key 14), versions 0-5.
  * The leader hands out the assignments and every member gets its own, through the
  * GroupCoordinator; a follower's request parks until the leader's arrives (bounded by the
- * rebalance timeout). v1+: throttle time; v3+: group instance id; v4: flexible.
- * (v5+ adds protocol type and name; not served.)
+ * rebalance timeout). v1+: throttle time; v3+: group instance id; v4+: flexible; v5+: the
+ * member sends the group's protocol type and name as it knows them (KIP-559): either one
+ * differing from the group's is INCONSISTENT_GROUP_PROTOCOL; the answer carries both.
  * With enable_consumer_groups off it is not advertised and is refused with
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
@@ -17,7 +18,7 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 export class SyncGroupHandler {
   constructor(private readonly coordinator: GroupCoordinator) {}
 
-  @KafkaApi(SyncGroupApi, { min: 0, max: 4, feature: 'consumer-groups' })
+  @KafkaApi(SyncGroupApi, { min: 0, max: 5, feature: 'consumer-groups' })
   async syncGroup({ body }: KafkaRequest<SyncGroupRequest>): Promise<SyncGroupResponse> {
     const result = await this.coordinator.sync(body);
     return { throttleTimeMs: 0, ...result };

@@ -1,5 +1,5 @@
 /**
- * CreateTopics (key 19), versions 0-5.
+ * CreateTopics (key 19), versions 0-7.
  * Each topic through the TopicsService: a legal name (INVALID_TOPIC_EXCEPTION),
  * TOPIC_ALREADY_EXISTS, num_partitions -1 = the `kafka_cfg_num_partitions` setting,
  * replication factor -1 or 1 (one broker); explicit assignments need num_partitions and
@@ -10,13 +10,16 @@
  * request is INVALID_REQUEST for both. validate_only checks and creates nothing. Durable
  * mode answers once the topic metadata is on disk (else KAFKA_STORAGE_ERROR).
  * v1+: validate_only, error messages; v2+: throttle time; v5+: flexible, and the created
- * topic's partition count, replication factor and configs (none when validate_only).
+ * topic's partition count, replication factor and configs (none when validate_only); v6+:
+ * THROTTLING_QUOTA_EXCEEDED is possible (Blink has no topic-mutation quota: never); v7+: the
+ * created topic's id (the zero UUID when validate_only or refused: no topic has an id then).
  */
 import { Controller } from '@nestjs/common';
 import { isRefusal } from '../../topics/refusal.js';
 import { TopicsService } from '../../topics/topics.service.js';
 import { topicConfigEntries } from '../../topics/configs.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
+import { ZERO_UUID } from '../../wire/reader.js';
 import {
   CreateTopicsApi,
   type CreateTopicsRequest,
@@ -32,7 +35,7 @@ import { kafkaConfigSource } from './32-describe-configs.handler.js';
 export class CreateTopicsHandler {
   constructor(private readonly topics: TopicsService) {}
 
-  @KafkaApi(CreateTopicsApi, { min: 0, max: 5 })
+  @KafkaApi(CreateTopicsApi, { min: 0, max: 7 })
   async createTopics({ body }: KafkaRequest<CreateTopicsRequest>): Promise<CreateTopicsResponse> {
     const seen = new Set<string>();
     const duplicated = new Set(body.topics.filter((t) => seen.size === seen.add(t.name).size).map((t) => t.name));
@@ -59,6 +62,7 @@ export class CreateTopicsHandler {
     if (isRefusal(created)) return { name: request.name, errorCode: created.errorCode, errorMessage: created.errorMessage };
     return {
       name: request.name,
+      topicId: created.topic?.id ?? ZERO_UUID,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       numPartitions: created.partitionCount,

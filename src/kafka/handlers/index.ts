@@ -20,13 +20,23 @@ import { InitProducerIdHandler } from './22-init-producer-id.handler.js';
 import { OffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
+import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
+import { DescribeLogDirsHandler } from './35-describe-log-dirs.handler.js';
 import { CreatePartitionsHandler } from './37-create-partitions.handler.js';
 import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
+import { ElectLeadersHandler } from './43-elect-leaders.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
+import { AlterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.handler.js';
+import { ListPartitionReassignmentsHandler } from './46-list-partition-reassignments.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
+import { DescribeQuorumHandler } from './55-describe-quorum.handler.js';
+import { UpdateFeaturesHandler } from './57-update-features.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
+import { DescribeProducersHandler } from './61-describe-producers.handler.js';
+import { UnregisterBrokerHandler } from './64-unregister-broker.handler.js';
 import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
+import { DescribeTopicPartitionsHandler } from './75-describe-topic-partitions.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -50,11 +60,21 @@ export const KAFKA_HANDLERS = [
   OffsetForLeaderEpochHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
+  AlterReplicaLogDirsHandler,
+  DescribeLogDirsHandler,
   CreatePartitionsHandler,
   DeleteGroupsHandler,
+  ElectLeadersHandler,
   IncrementalAlterConfigsHandler,
+  AlterPartitionReassignmentsHandler,
+  ListPartitionReassignmentsHandler,
   OffsetDeleteHandler,
+  DescribeQuorumHandler,
+  UpdateFeaturesHandler,
   DescribeClusterHandler,
+  DescribeProducersHandler,
+  UnregisterBrokerHandler,
   ConsumerGroupHeartbeatHandler,
   ConsumerGroupDescribeHandler,
+  DescribeTopicPartitionsHandler,
 ];

@@ -7,7 +7,7 @@
  *   (run_member in driver_common.py);
  * - franz-go, sarama, kafka-go: the Go driver's "group_member" op (RunMember in
  *   go/internal/driver);
- * - kafkajs, @platformatic/kafka: node_group_member.js on the project's Node;
+ * - kafkajs, @platformatic/kafka 2.x and 1.x: node_group_member.js on the project's Node;
  * - Kafka's Java clients 3.9 / 4.x: the Java driver's "group_member" op (java.ts, GroupMember.java);
  * - kcat: `kcat -G <group> <topic> -J` (librdkafka's high-level consumer).
  *
@@ -27,7 +27,7 @@ import { goDriverBinary, type GoClient } from './go.js';
 import { javaDriverCommand } from './java.js';
 import { pythonDriverCommand, type PythonClient } from './python.js';
 
-export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | GoClient | 'java-3.9' | 'java-4';
+export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | 'platformatic-1' | GoClient | 'java-3.9' | 'java-4';
 
 const PYTHON_MEMBERS: readonly string[] = ['kafka-python', 'confluent-kafka', 'confluent-kafka-2'] satisfies PythonClient[];
 const GO_MEMBERS: readonly string[] = ['franz-go', 'sarama', 'kafka-go'] satisfies GoClient[];
@@ -65,6 +65,7 @@ export const DEFAULT_ASSIGNORS: Readonly<Record<MemberClient, readonly string[]>
   'confluent-kafka-2': ['range', 'roundrobin'],
   kafkajs: ['RoundRobinAssigner'],
   platformatic: ['roundrobin'],
+  'platformatic-1': ['roundrobin'],
   'franz-go': ['cooperative-sticky'],
   sarama: ['range'],
   'kafka-go': ['range'],

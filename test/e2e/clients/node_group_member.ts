@@ -1,5 +1,5 @@
 /**
- * A kafkajs 2.2.4 or @platformatic/kafka 2.12.1 consumer-group member run as its own Node
+ * A kafkajs 2.2.4 or @platformatic/kafka (2.x, or 1.x: "platformatic-1") consumer-group member run as its own Node
  * process (so a test can SIGKILL it), speaking the same line protocol as the Python
  * drivers' group_member op (see run_member in driver_common.py):
  *
@@ -19,7 +19,7 @@ import { Consumer as PlatformaticConsumer, type MessagesStream } from '@platform
 import kafkajs from './kafkajs-lib.js';
 
 interface MemberCommand {
-  client: 'kafkajs' | 'platformatic';
+  client: 'kafkajs' | 'platformatic' | 'platformatic-1';
   bootstrap: string;
   topic: string;
   group: string;
@@ -107,7 +107,11 @@ async function startKafkajs(command: MemberCommand, positions: Map<number, numbe
 }
 
 async function startPlatformatic(command: MemberCommand, positions: Map<number, number>): Promise<Member> {
-  const consumer = new PlatformaticConsumer({
+  // 1.x declares its own classes; what the member calls exists in both (see platformatic-1.ts).
+  // Loaded only for 1.x members, so the others do not load a second copy of the library.
+  const ConsumerClass =
+    command.client === 'platformatic-1' ? ((await import('platformatic-kafka-1')).Consumer as unknown as typeof PlatformaticConsumer) : PlatformaticConsumer;
+  const consumer = new ConsumerClass({
     clientId: command.client_id,
     bootstrapBrokers: [command.bootstrap],
     groupId: command.group,

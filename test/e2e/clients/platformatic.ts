@@ -57,6 +57,15 @@ function baseOptions(bootstrap: string, name: string, role: string) {
   };
 }
 
+/**
+ * A group state under Kafka's name ("CompletingRebalance"): 1.x reports its own upper-case
+ * enum ("COMPLETING_REBALANCE"), 2.x the broker's string.
+ */
+function kafkaGroupState(state: string): string {
+  if (!/^[A-Z_]+$/.test(state)) return state;
+  return state.split('_').map((word) => word.charAt(0) + word.slice(1).toLowerCase()).join('');
+}
+
 async function withClient<C extends { close(): Promise<void> }, T>(
   clientInstance: C,
   label: string,
@@ -252,7 +261,7 @@ export function platformaticDriver(bootstrap: string, flavour: PlatformaticFlavo
       if (group === undefined || groups.size !== 1) throw new Error(`platformatic describeGroups(${groupId}): groups ${[...groups.keys()]}`);
       return {
         groupId: group.id,
-        state: group.state,
+        state: kafkaGroupState(group.state),
         protocolType: group.protocolType,
         protocol: group.protocol,
         members: [...group.members.values()].map((m) => {

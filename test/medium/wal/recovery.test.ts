@@ -81,7 +81,7 @@ describe('WAL recovery (medium: real files)', () => {
     });
   });
 
-  it('cuts a tail shorter than a batch header, and a batch whose base offset does not continue the log', async () => {
+  it('cuts a tail shorter than a batch header, and a batch whose base offset goes back (a gap forward is what compaction leaves)', async () => {
     await withTempDir(async (dir) => {
       const batches = storedBatches(0, 4);
       const directory = await writeCrashed(dir, batches);
@@ -92,13 +92,18 @@ describe('WAL recovery (medium: real files)', () => {
       await short.wal.shutdown();
       await appendFile(join(directory, LOG), storedBatch(9, 1).buffer);
       const gap = await recover(directory);
-      assert.equal(gap.highWatermark, 4);
-      assert.match(gap.cut?.reason ?? '', /base offset 9 where 4 was expected/);
+      assert.equal(gap.cut, null, 'a batch after a gap is kept');
+      assert.equal(gap.highWatermark, 10);
       await gap.wal.shutdown();
+      await appendFile(join(directory, LOG), storedBatch(5, 1).buffer);
+      const back = await recover(directory);
+      assert.equal(back.highWatermark, 10);
+      assert.match(back.cut?.reason ?? '', /base offset 5 where 10 or later was expected/);
+      await back.wal.shutdown();
     });
   });
 
-  it('rebuilds idempotent-producer state from the last segment, on top of its snapshot', async () => {
+  it('rebuilds idempotent-producer state from the last segment, on top of its snapshot (one saved before timestamps were kept)', async () => {
     await withTempDir(async (dir) => {
       const hooks = new RecordingHooks();
       const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 300 }), hooks, dependencies(), () => Promise.resolve());
@@ -112,8 +117,8 @@ describe('WAL recovery (medium: real files)', () => {
       assert.deepEqual(recovered.producers.get(7), {
         epoch: 0,
         batches: [
-          { firstSeq: 0, lastSeq: 1, baseOffset: 0 },
-          { firstSeq: 2, lastSeq: 4, baseOffset: 2 },
+          { firstSeq: 0, lastSeq: 1, baseOffset: 0, timestamp: -1 },
+          { firstSeq: 2, lastSeq: 4, baseOffset: 2, timestamp: 1_000 },
         ],
       });
       await recovered.wal.shutdown();

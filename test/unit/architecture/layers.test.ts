@@ -23,8 +23,8 @@ interface Row {
 const LAYERS: readonly Row[] = [
   { name: 'base', folders: ['common', 'config', 'cluster'], lateral: true },
   { name: 'formats', folders: ['wire', 'record-format'], lateral: true },
-  { name: 'engines', folders: ['storage', 'wal', 'plugins', 'retention'], lateral: true },
-  { name: 'services', folders: ['topics', 'groups', 'recovery', 'produce', 'fetch'], lateral: true },
+  { name: 'engines', folders: ['storage', 'wal', 'plugins', 'retention', 'compaction'], lateral: true },
+  { name: 'services', folders: ['topics', 'groups', 'cluster-admin', 'recovery', 'produce', 'fetch'], lateral: true },
   { name: 'faces', folders: ['kafka', 'admin', 'health'], lateral: false },
 ];
 

@@ -20,15 +20,24 @@ async function withData() {
 }
 
 describe('OffsetLookup', () => {
-  it('latest, earliest, max timestamp, by time, and nothing for other negative timestamps', async () => {
+  it('latest, earliest, max timestamp, earliest local, latest tiered, by time, and nothing for other negative timestamps', async () => {
     const { offsets } = await withData();
     const look = (timestamp: number) => offsets.offsetFor('t', 0, timestamp);
-    assert.deepEqual(await look(ListOffsetsTimestamp.LATEST), { offset: 6, timestamp: -1 });
-    assert.deepEqual(await look(ListOffsetsTimestamp.EARLIEST), { offset: 1, timestamp: -1 });
-    assert.deepEqual(await look(ListOffsetsTimestamp.MAX_TIMESTAMP), { offset: 5, timestamp: BASE_TIMESTAMP + 21 });
-    assert.deepEqual(await look(BASE_TIMESTAMP + 11), { offset: 3, timestamp: BASE_TIMESTAMP + 11 });
-    assert.deepEqual(await look(BASE_TIMESTAMP + 100), { offset: -1, timestamp: -1 });
-    assert.deepEqual(await look(-7), { offset: -1, timestamp: -1 });
+    assert.deepEqual(await look(ListOffsetsTimestamp.LATEST), { offset: 6, timestamp: -1, leaderEpoch: 0 });
+    assert.deepEqual(await look(ListOffsetsTimestamp.EARLIEST), { offset: 1, timestamp: -1, leaderEpoch: 0 });
+    assert.deepEqual(await look(ListOffsetsTimestamp.MAX_TIMESTAMP), { offset: 5, timestamp: BASE_TIMESTAMP + 21, leaderEpoch: 0 });
+    assert.deepEqual(await look(ListOffsetsTimestamp.EARLIEST_LOCAL), { offset: 1, timestamp: -1, leaderEpoch: 0 }, 'all data is local: the log start');
+    assert.deepEqual(await look(ListOffsetsTimestamp.LATEST_TIERED), { offset: -1, timestamp: -1, leaderEpoch: -1 }, 'no tiered storage');
+    assert.deepEqual(await look(BASE_TIMESTAMP + 11), { offset: 3, timestamp: BASE_TIMESTAMP + 11, leaderEpoch: 0 });
+    assert.deepEqual(await look(BASE_TIMESTAMP + 100), { offset: -1, timestamp: -1, leaderEpoch: -1 });
+    assert.deepEqual(await look(-7), { offset: -1, timestamp: -1, leaderEpoch: -1 });
+  });
+
+  it('checks the current leader epoch: ours (0) or none (negative) pass, a newer one is UNKNOWN_LEADER_EPOCH', async () => {
+    const { offsets } = await withData();
+    assert.equal(((await offsets.offsetFor('t', 0, -1, 0)) as { offset: number }).offset, 6);
+    assert.equal(((await offsets.offsetFor('t', 0, -1, -1)) as { offset: number }).offset, 6);
+    assert.equal(((await offsets.offsetFor('t', 0, -1, 1)) as { errorCode?: number }).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
   });
 
   it('unknown partitions are UNKNOWN_TOPIC_OR_PARTITION; leader epoch 0 ends at the high watermark, later ones are unknown', async () => {

@@ -418,7 +418,7 @@ describe('GroupCoordinator: static membership', () => {
     assert.equal(resync.result.assignment.toString(), 'B', 'the assignment carries over');
   });
 
-  it('returns the old leader id to a replaced leader, so it does not assign', async () => {
+  it('returns the old leader id to a replaced leader, so it does not assign (JoinGroup v0-8)', async () => {
     const h = harness();
     const { a } = await staticPair(h);
     const rejoin = join(h, { clientId: 'a', groupInstanceId: 'instance-a' });
@@ -426,6 +426,26 @@ describe('GroupCoordinator: static membership', () => {
     assert.equal(rejoin.result.leaderId, a.memberId);
     assert.notEqual(rejoin.result.memberId, a.memberId);
     assert.equal(rejoin.result.members.length, 0);
+    assert.equal(rejoin.result.skipAssignment, false);
+  });
+
+  it('tells a replaced leader it leads, with the members, and to skip the assignment (JoinGroup v9+)', async () => {
+    const h = harness();
+    const { a, b } = await staticPair(h);
+    const rejoin = join(h, { clientId: 'a', groupInstanceId: 'instance-a', supportsSkippingAssignment: true });
+    await settle();
+    const answer = rejoin.result;
+    assert.notEqual(answer.memberId, a.memberId);
+    assert.deepEqual([answer.leaderId, answer.skipAssignment, answer.generationId], [answer.memberId, true, a.generationId]);
+    assert.deepEqual(answer.members.map((m) => m.groupInstanceId).sort(), ['instance-a', 'instance-b']);
+    assert.equal(state(h), 'Stable', 'no rebalance');
+    const follower = join(h, { clientId: 'b', groupInstanceId: 'instance-b', supportsSkippingAssignment: true });
+    await settle();
+    assert.deepEqual([follower.result.leaderId, follower.result.skipAssignment, follower.result.members.length], [answer.memberId, false, 0], 'a follower is not told to skip');
+    assert.notEqual(follower.result.memberId, b.memberId);
+    const resync = sync(h, answer, [], 'instance-a');
+    await settle();
+    assert.equal(resync.result.errorCode, ErrorCode.NONE, 'the leader syncs without assigning and keeps what it had');
   });
 
   it('rebalances when the rejoining instance changes the selected protocol', async () => {

@@ -19,17 +19,12 @@ import { OffsetDeleteHandler } from '../../../src/kafka/handlers/47-offset-delet
 import { ConsumerGroupHeartbeatHandler } from '../../../src/kafka/handlers/68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from '../../../src/kafka/handlers/69-consumer-group-describe.handler.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
-import { KafkaReader } from '../../../src/wire/reader.js';
-import { KafkaWriter } from '../../../src/wire/writer.js';
 import { advertisedRanges, ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
-import { disabledFeature, FEATURE_REFUSAL_ERRORS, type KafkaApiRegistration } from '../../../src/kafka/transport/kafka-api.decorator.js';
-
-const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
-import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
+import { disabledFeature, FEATURE_REFUSAL_ERRORS } from '../../../src/kafka/transport/kafka-api.decorator.js';
+import { encodesInEveryVersion, registration, request } from '../kafka/support.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
 
-/** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
-const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
+const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
 
 const HANDLERS = {
   JoinGroup: JoinGroupHandler.prototype.joinGroup,
@@ -46,26 +41,6 @@ const HANDLERS = {
   ConsumerGroupDescribe: ConsumerGroupDescribeHandler.prototype.consumerGroupDescribe,
 };
 
-function registration(handler: object): KafkaApiRegistration {
-  return (Reflect.getMetadata(PATTERN_EXTRAS_METADATA, handler) as { kafka: KafkaApiRegistration }).kafka;
-}
-
-function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0 };
-}
-
-/** Encodes `response` for every version in the registration's range, and decodes it back. */
-function encodesInEveryVersion(reg: KafkaApiRegistration, response: (version: number) => unknown): void {
-  const codec = reg.codec as KafkaApiRegistration['codec'] & { decodeResponse(r: KafkaReader, v: number): unknown };
-  for (let version = reg.minVersion; version <= reg.maxVersion; version++) {
-    const writer = new KafkaWriter();
-    codec.encodeResponse(writer, version, response(version));
-    const reader = new KafkaReader(writer.toBuffer());
-    codec.decodeResponse(reader, version);
-    assert.equal(reader.remaining(), 0, `${codec.name} v${version} round-trips`);
-  }
-}
-
 describe('group APIs and the consumer-groups feature', () => {
   it('tags the membership and admin APIs with the feature, not the offset APIs', () => {
     const tagged = Object.entries(HANDLERS)
@@ -74,7 +49,7 @@ describe('group APIs and the consumer-groups feature', () => {
     assert.deepEqual(tagged, ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'DescribeGroups', 'ListGroups', 'DeleteGroups', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe']);
     assert.deepEqual(
       Object.values(HANDLERS).map((h) => `${registration(h).codec.name} ${registration(h).minVersion}-${registration(h).maxVersion}`),
-      ['JoinGroup 0-7', 'SyncGroup 0-4', 'Heartbeat 0-4', 'LeaveGroup 0-4', 'DescribeGroups 0-5', 'ListGroups 0-5', 'DeleteGroups 0-2', 'OffsetCommit 0-9', 'OffsetFetch 0-9', 'OffsetDelete 0-0',
+      ['JoinGroup 0-9', 'SyncGroup 0-5', 'Heartbeat 0-4', 'LeaveGroup 0-5', 'DescribeGroups 0-5', 'ListGroups 0-5', 'DeleteGroups 0-2', 'OffsetCommit 0-9', 'OffsetFetch 0-9', 'OffsetDelete 0-0',
         'ConsumerGroupHeartbeat 0-1', 'ConsumerGroupDescribe 0-0'],
     );
   });
@@ -201,5 +176,50 @@ describe('group handlers', () => {
     const deleted = await new OffsetDeleteHandler(h.offsets).offsetDelete(request(0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
     assert.equal(deleted.errorCode, ErrorCode.NONE);
     encodesInEveryVersion(registration(HANDLERS.OffsetDelete), () => deleted);
+  });
+
+  it('fetches the offsets of a batch of groups from OffsetFetch v8, each with its own error code', async () => {
+    const h = harness();
+    commitPartition0(h, 'g1', 4);
+    commitPartition0(h, 'g2', 9);
+    const fetched = await new OffsetFetchHandler(h.offsets).offsetFetch(
+      request(8, {
+        groupId: '',
+        topics: [],
+        requireStable: false,
+        groups: [
+          { groupId: 'g1', memberId: null, memberEpoch: -1, topics: [{ name: 't', partitionIndexes: [0, 1] }] },
+          { groupId: 'g2', memberId: null, memberEpoch: -1, topics: null },
+          { groupId: 'none', memberId: null, memberEpoch: -1, topics: [{ name: 't', partitionIndexes: [0] }] },
+        ],
+      }),
+    );
+    const offsets = fetched.groups?.map((g) => [g.groupId, g.errorCode, g.topics?.flatMap((t) => t.partitions?.map((p) => `${t.name}-${p.partitionIndex}@${p.committedOffset}`))]);
+    assert.deepEqual(offsets, [
+      ['g1', ErrorCode.NONE, ['t-0@4', 't-1@-1']],
+      ['g2', ErrorCode.NONE, ['t-0@9']],
+      ['none', ErrorCode.NONE, ['t-0@-1']],
+    ]);
+    assert.equal(fetched.topics, undefined, 'v8+ has no top-level topics');
+    encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);
+  });
+
+  it('answers a member commit to a missing group with GROUP_ID_NOT_FOUND from OffsetCommit v9, ILLEGAL_GENERATION before', async () => {
+    const h = harness();
+    const commit = (version: number) =>
+      new OffsetCommitHandler(h.offsets).offsetCommit(
+        request(version, {
+          groupId: 'missing',
+          generationIdOrMemberEpoch: 3,
+          memberId: 'm',
+          groupInstanceId: null,
+          retentionTimeMs: -1,
+          topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
+        }),
+      );
+    const errorOf = (response: Awaited<ReturnType<typeof commit>>) => response.topics?.[0]?.partitions?.[0]?.errorCode;
+    assert.equal(errorOf(await commit(8)), ErrorCode.ILLEGAL_GENERATION);
+    assert.equal(errorOf(await commit(9)), ErrorCode.GROUP_ID_NOT_FOUND);
+    assert.equal(h.coordinator.group('missing'), undefined, 'no group was created');
   });
 });

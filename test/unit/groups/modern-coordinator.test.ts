@@ -2,10 +2,11 @@
  * The consumer-protocol (KIP-848) coordinator on a fake clock: joins and epochs, incremental
  * reconciliation (a partition is never held by two members), fencing, static members, session
  * and rebalance timeouts, topic changes, the classic and consumer kinds side by side, and the
- * member checks of offset commits and fetches.
+ * member checks of offset commits and fetches; group.version switching the protocol off and on.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { GROUP_VERSION } from '../../../src/cluster/features.js';
 import type { ConsumerHeartbeat, HeartbeatAnswer } from '../../../src/groups/consumer-heartbeat.js';
 import { MAX_MEMBERS_PER_GROUP } from '../../../src/groups/group-limits.js';
 import { fromWire, toWire, type TopicPartitionSet } from '../../../src/groups/topic-partitions.js';
@@ -391,5 +392,20 @@ describe('ModernGroupCoordinator: both protocols and the offset APIs', () => {
   it('round-trips partition sets through the wire shape', () => {
     const set = fromWire([{ topicId: 'b', partitions: [2, 0] }, { topicId: 'a', partitions: [1] }, { topicId: 'c', partitions: [] }]);
     assert.deepEqual(toWire(set), [{ topicId: 'a', partitions: [1] }, { topicId: 'b', partitions: [0, 2] }]);
+  });
+});
+
+describe('ModernGroupCoordinator: group.version switches the protocol', () => {
+  it('at level 0 every heartbeat and describe is UNSUPPORTED_VERSION; back at 1 members join again', () => {
+    const h = harness();
+    const { client } = joinMember(h);
+    h.features.apply(new Map([[GROUP_VERSION, 0]]), 1);
+    const refused = beat(h, client);
+    assert.equal(refused.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    assert.match(refused.errorMessage ?? '', /group\.version is 0/);
+    assert.equal(h.modern.describe('g').errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    h.features.apply(new Map([[GROUP_VERSION, 1]]), 2);
+    assert.equal(beat(h, client).errorCode, ErrorCode.NONE, 'the member was not fenced by the refusal');
+    assert.equal(h.modern.describe('g').errorCode, ErrorCode.NONE);
   });
 });

@@ -1,6 +1,7 @@
 /** Builders shared by the group unit tests: a coordinator on a fake clock, member joins, subscriptions. */
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
+import { FinalizedFeatures } from '../../../src/cluster/features.js';
 import { GroupCoordinator, type JoinParams } from '../../../src/groups/group-coordinator.js';
 import { GroupDirectory } from '../../../src/groups/group-directory.js';
 import { GroupTable } from '../../../src/groups/group-table.js';
@@ -51,6 +52,8 @@ export interface Harness {
   readonly events: TopicEvents;
   /** Topic name → id as the consumer-protocol coordinator sees it (a topic created again gets a new id). */
   topicId(name: string): string;
+  /** The finalized feature levels (group.version switches the consumer protocol). */
+  readonly features: FinalizedFeatures;
 }
 
 /** Consumer-protocol settings of the unit tests (Kafka's defaults). */
@@ -87,11 +90,12 @@ export function harness(): Harness {
   const events = new TopicEvents();
   const ids = new Map<string, string>();
   const settings = { groupConsumerSessionTimeoutMs: CONSUMER_SESSION_MS, groupConsumerHeartbeatIntervalMs: CONSUMER_HEARTBEAT_MS };
-  const modern = new ModernGroupCoordinator(clock, table, coordinator, store, probe, topicLookup(topics, ids), settings, events);
+  const features = new FinalizedFeatures();
+  const modern = new ModernGroupCoordinator(clock, table, coordinator, store, probe, topicLookup(topics, ids), settings, events, features);
   const offsets = new OffsetManager(coordinator, store, clock, lookup, probe, events, modern);
   const topicId = (name: string): string => topicLookup(topics, ids).get(name)!.id;
   const directory = new GroupDirectory(coordinator, modern);
-  return { clock, store, table, coordinator, modern, directory, offsets, topics, events, topicId };
+  return { clock, store, table, coordinator, modern, directory, offsets, topics, events, topicId, features };
 }
 
 /** A ConsumerProtocolSubscription v0: int16 version, [string] topics, nullable bytes user data. */

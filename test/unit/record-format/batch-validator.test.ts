@@ -6,19 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, validateRecords, type RecordsVerdict, type TimestampRules } from '../../../src/record-format/batch-validator.js';
+import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, validateRecords, type RecordsVerdict, type RecordRules } from '../../../src/record-format/batch-validator.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { batchOf, GOLDEN_BAD_BATCHES, rawRecord, recordBody, zigzag } from '../../support/bad-batches.js';
 
 const NOW = 1_700_000_000_000;
-const CREATE_TIME: TimestampRules = { logAppendTime: false, beforeMaxMs: Infinity, afterMaxMs: Infinity, nowMs: NOW };
-const LOG_APPEND_TIME: TimestampRules = { ...CREATE_TIME, logAppendTime: true };
+const CREATE_TIME: RecordRules = { keyRequiredIn: null, logAppendTime: false, beforeMaxMs: Infinity, afterMaxMs: Infinity, nowMs: NOW };
+const LOG_APPEND_TIME: RecordRules = { ...CREATE_TIME, logAppendTime: true };
 const ATTR_LOG_APPEND_TIME = 0x08;
 
 /** What the produce path decides for an uncompressed batch: header rules, then the records. */
-function judge(batch: Buffer, rules: TimestampRules = CREATE_TIME): RecordsVerdict {
+function judge(batch: Buffer, rules: RecordRules = CREATE_TIME): RecordsVerdict {
   const view = new RecordBatchView(batch);
   const header = clientHeaderProblem(view);
   if (header !== null) return { valid: false, ...header, recordErrors: [] };

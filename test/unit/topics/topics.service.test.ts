@@ -9,6 +9,7 @@ import type { PartitionLog } from '../../../src/storage/partition-log.js';
 import { isRefusal, type Refusal } from '../../../src/topics/refusal.js';
 import { DELETE_UP_TO_HIGH_WATERMARK, type TopicSpec } from '../../../src/topics/topics.service.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { ZERO_UUID } from '../../../src/wire/reader.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from './support.js';
 
@@ -108,6 +109,48 @@ describe('TopicsService', () => {
     assert.equal(registry.get('orders'), undefined);
     const again = await topics.delete('orders');
     assert.deepEqual([again?.errorCode, again?.missing], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'topic']);
+  });
+
+  it('deletes topics by name or by id (DeleteTopics v6) with Kafka\'s rules for naming them', async () => {
+    const { topics, registry } = domain();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => registry.create(name, 1));
+    const byName = (name: string) => ({ name, id: ZERO_UUID });
+    const byId = (id: string) => ({ name: null, id });
+    const deleted = await topics.deleteTopics([
+      byName('a'),
+      byId(b!.id),
+      byName('c'),
+      byName('c'),
+      byId(d!.id),
+      byName('d'),
+      { name: 'a', id: a!.id },
+      byId(ZERO_UUID),
+      byName('absent'),
+      byId('0f0f0f0f-0000-4000-8000-000000000001'),
+    ]);
+    assert.deepEqual(
+      deleted.map((t) => [t.name, t.id === ZERO_UUID ? 'zero' : t.id, t.errorCode]),
+      [
+        ['a', a!.id, ErrorCode.NONE],
+        ['b', b!.id, ErrorCode.NONE],
+        ['c', 'zero', ErrorCode.INVALID_REQUEST],
+        ['d', d!.id, ErrorCode.INVALID_REQUEST],
+        ['d', d!.id, ErrorCode.INVALID_REQUEST],
+        ['a', a!.id, ErrorCode.INVALID_REQUEST],
+        [null, 'zero', ErrorCode.INVALID_REQUEST],
+        ['absent', 'zero', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        [null, '0f0f0f0f-0000-4000-8000-000000000001', ErrorCode.UNKNOWN_TOPIC_ID],
+      ],
+    );
+    assert.deepEqual(deleted.filter((t) => t.errorCode === ErrorCode.INVALID_REQUEST).map((t) => t.errorMessage), [
+      'Duplicate topic name.',
+      'The provided topic name maps to an ID that was already supplied.',
+      'The provided topic name maps to an ID that was already supplied.',
+      'You may not specify both topic name and topic id.',
+      'Neither topic name nor id were specified.',
+    ]);
+    assert.deepEqual([...registry.all()].map((t) => t.name), ['c', 'd'], 'only the topics named once and plainly are gone');
+    assert.equal(registry.getById(b!.id), undefined, 'the id index forgets a deleted topic');
   });
 
   it('CreatePartitions only grows, up to 10,000; validate_only changes nothing', async () => {

@@ -24,6 +24,17 @@ public final class Ops {
       Map.entry("committed_offsets", GroupOps::committedOffsets),
       Map.entry("commit_offsets", GroupOps::commitOffsets),
       Map.entry("describe_configs", ConfigOps::describeConfigs),
+      Map.entry("describe_cluster", ClusterOps::describeCluster),
+      Map.entry("describe_log_dirs", ClusterOps::describeLogDirs),
+      Map.entry("describe_features", ClusterOps::describeFeatures),
+      Map.entry("update_features", ClusterOps::updateFeatures),
+      Map.entry("describe_metadata_quorum", ClusterOps::describeMetadataQuorum),
+      Map.entry("unregister_broker", ClusterOps::unregisterBroker),
+      Map.entry("describe_topics", PartitionOps::describeTopics),
+      Map.entry("elect_leaders", PartitionOps::electLeaders),
+      Map.entry("alter_partition_reassignments", PartitionOps::alterPartitionReassignments),
+      Map.entry("list_partition_reassignments", PartitionOps::listPartitionReassignments),
+      Map.entry("describe_producers", PartitionOps::describeProducers),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */

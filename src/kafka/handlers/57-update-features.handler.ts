@@ -1,0 +1,27 @@
+/**
+ * UpdateFeatures (key 57), versions 0-1 (kafka-features, Admin.updateFeatures).
+ * Each update is checked against what this node supports (cluster/features.ts) with Kafka's
+ * INVALID_UPDATE_VERSION messages, and the valid ones are finalized (saved first in durable
+ * mode) unless validate_only (FeatureUpdatesService). The top-level error is always NONE
+ * with an empty message, as Kafka's controller answers.
+ * v0: every update is an upgrade (Kafka 3.9 reads the v1 upgrade type's default; the v0
+ * allow_downgrade flag does not change that); v1+: upgrade type and validate_only.
+ */
+import { Controller } from '@nestjs/common';
+import { FeatureUpdatesService } from '../../cluster-admin/feature-updates.service.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { UpdateFeaturesApi, type UpdateFeaturesRequest, type UpdateFeaturesResponse } from '../../wire/messages/57-update-features.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class UpdateFeaturesHandler {
+  constructor(private readonly featureUpdates: FeatureUpdatesService) {}
+
+  @KafkaApi(UpdateFeaturesApi, { min: 0, max: 1 })
+  async updateFeatures({ body }: KafkaRequest<UpdateFeaturesRequest>): Promise<UpdateFeaturesResponse> {
+    const updates = body.featureUpdates.map(({ feature, maxVersionLevel, upgradeType }) => ({ feature, level: maxVersionLevel, upgradeType }));
+    const results = await this.featureUpdates.update(updates, body.validateOnly);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: '', results };
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * UnregisterBroker (key 64), version 0 (Admin.unregisterBroker).
+ * The only registered broker is this node: unregistering it succeeds and changes nothing
+ * (a Kafka broker that is still running registers again at once); any other id is
+ * BROKER_ID_NOT_REGISTERED (QuorumService).
+ */
+import { Controller } from '@nestjs/common';
+import { QuorumService } from '../../cluster-admin/quorum.service.js';
+import { UnregisterBrokerApi, type UnregisterBrokerRequest, type UnregisterBrokerResponse } from '../../wire/messages/64-unregister-broker.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class UnregisterBrokerHandler {
+  constructor(private readonly quorum: QuorumService) {}
+
+  @KafkaApi(UnregisterBrokerApi, { min: 0, max: 0 })
+  async unregisterBroker({ body }: KafkaRequest<UnregisterBrokerRequest>): Promise<UnregisterBrokerResponse> {
+    return { throttleTimeMs: 0, ...this.quorum.unregisterBroker(body.brokerId) };
+  }
+}
