@@ -6,7 +6,8 @@
  * Order of a request: Nest's security hook (security headers; cross-origin protection that
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
  * then the admin token check (401 before the body is read), Fastify's body limit (413),
- * the ValidationPipe (400 listing every problem), the handler; every failure becomes a
+ * the body's shape bounds (json-bounds.ts: depth, array length, object count; 400 before
+ * any DTO work), the ValidationPipe (400 listing every problem), the handler; every failure becomes a
  * JSON `ErrorBody`. CORS stays off: no Access-Control-* headers are ever sent.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -18,6 +19,7 @@ import { DASHBOARD_HTML, sendDashboardHeaders } from './dashboard/dashboard-page
 import { AdminTokenCheck } from './http/admin-token.js';
 import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
+import { ADMIN_JSON_BOUNDS, jsonBoundsProblem } from './http/json-bounds.js';
 import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
@@ -37,6 +39,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
   app.enableCsrfProtection();
   fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('preValidation', bodyBoundsHook);
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
 
   app.useGlobalPipes(adminValidationPipe());
@@ -57,6 +60,12 @@ function tokenHook(check: AdminTokenCheck) {
     }
     return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
   };
+}
+
+async function bodyBoundsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const problem = jsonBoundsProblem(request.body, ADMIN_JSON_BOUNDS);
+  if (problem === null) return;
+  return reply.code(400).send(errorBody(400, `request body refused before validation: ${problem}`));
 }
 
 function metricsHook(probe: AdminProbe) {

@@ -323,6 +323,26 @@ describe('bad inputs get a JSON error saying what was wrong', () => {
     assert.deepEqual(described.json.partitions.map((p: { highWatermark: number }) => p.highWatermark), [0, 0], 'none of the refused produces stored anything');
   });
 
+  test('bodies beyond the shape bounds are 400 before validation while liveness answers; numbers are decimal only', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = uniqueTopic('shape');
+    await rest(broker(), 'POST', '/api/v1/topics', { json: { name: topic, partitions: 1 } });
+    const records = `/api/v1/topics/${topic}/records`;
+    // V8 parses deep JSON iteratively; class-transformer would recurse over it and overflow (a 500).
+    const deep = '{"records":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    expectError(await rest(broker(), 'POST', records, { raw: deep, headers: { 'content-type': 'application/json' } }), 400, /deeper than 8 levels/, 'deeply nested JSON');
+    const flood = rest(broker(), 'POST', records, { raw: `{"records":[${new Array(140_000).fill('{}').join(',')}]}`, headers: { 'content-type': 'application/json' } });
+    const started = Date.now();
+    expectStatus(await rest(broker(), 'GET', '/health/live'), 200, 'liveness during the flood');
+    expectError(await flood, 400, /has 140000 elements, more than 1000/, '140,000 empty records');
+    assert.ok(Date.now() - started < 2_000, `the flood was refused in ${Date.now() - started} ms`);
+    for (const bad of ['0x10', '%20', '', '1e3']) {
+      expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}/partitions/0/records?offset=${bad}`), 400, /offset must be an integer/, `offset=${bad}`);
+    }
+    expectStatus(await rest(broker(), 'GET', `/api/v1/topics/${topic}/partitions/0/records?offset=0`), 200, 'a decimal offset');
+    const described = await rest(broker(), 'GET', `/api/v1/topics/${topic}`);
+    assert.deepEqual(described.json.partitions.map((p: { highWatermark: number }) => p.highWatermark), [0], 'nothing refused was stored');
+  });
+
   test('a cross-site form post is refused (CSRF) and no CORS headers are sent', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('csrf');
     const forged = await rest(broker(), 'POST', '/produce', { form: { topic, value: 'forged' }, headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' } });
