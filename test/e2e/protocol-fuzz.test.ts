@@ -6,7 +6,8 @@
  * keeps asking ApiVersions and the REST liveness probe answers. Afterwards the broker still
  * runs, no connection was closed because a handler failed, the records stored before the
  * fuzzing read back unchanged with kcat, and a fresh produce and consume work.
- * Deterministic: FUZZ_SEED (printed) replays a run; bounded in frames and in time.
+ * Deterministic: FUZZ_SEED (printed) replays a run; FUZZ_MUTATIONS=<n> (default 8) runs a
+ * longer one (bench/README.md); bounded in frames and in time.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -19,7 +20,7 @@ import { CodecClient } from './support/codec-client.js';
 import { FrameFuzzer, seededRandom } from './support/fuzz-frames.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-const MUTATIONS_PER_VERSION = 8;
+const MUTATIONS_PER_VERSION = Number(process.env.FUZZ_MUTATIONS ?? 8);
 const GARBAGE_FRAMES = 400;
 /** Connections fuzzing at once. */
 const FUZZ_CONNECTIONS = 8;
