@@ -366,7 +366,9 @@ describe('bad inputs get a JSON error saying what was wrong', () => {
     const topic = uniqueTopic('csrf');
     const forged = await rest(broker(), 'POST', '/produce', { form: { topic, value: 'forged' }, headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' } });
     expectError(forged, 403, /[Cc]ross-origin/, 'cross-site POST');
-    expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}`), 404, /does not exist/, 'the forged produce created nothing');
+    const refererOnly = await rest(broker(), 'POST', '/produce', { form: { topic, value: 'forged' }, headers: { referer: 'http://evil.example/page' } });
+    expectError(refererOnly, 403, /Referer evil\.example is not this host/, 'cross-site Referer without Origin');
+    expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}`), 404, /does not exist/, 'the forged produces created nothing');
     const preflight = await rest(broker(), 'OPTIONS', '/produce', { headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null);
   });
