@@ -1,7 +1,7 @@
 /**
  * Protocol fuzzer against a real broker process (issue 14): for every API the codecs know, at
  * every version from its lowest to one past its highest, a well-formed request and mutations
- * of it (test/e2e/support/fuzz-frames.ts), plus random garbage frames, sent over several
+ * of it (test/support/fuzz-frames.ts), plus random garbage frames, sent over several
  * connections at once. Meanwhile a healthy client (its own connection, the generated codecs)
  * keeps asking ApiVersions and the REST liveness probe answers. Afterwards the broker still
  * runs, no connection was closed because a handler failed, the records stored before the
@@ -17,7 +17,7 @@ import { kcatConsume, kcatProduce } from './admin-support.js';
 import { startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { RawConnection } from './raw-kafka.js';
 import { CodecClient } from './support/codec-client.js';
-import { FrameFuzzer, seededRandom } from './support/fuzz-frames.js';
+import { FrameFuzzer, seededRandom } from '../support/fuzz-frames.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const MUTATIONS_PER_VERSION = Number(process.env.FUZZ_MUTATIONS ?? 8);

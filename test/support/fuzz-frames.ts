@@ -1,5 +1,6 @@
 /**
- * Frames for the protocol fuzzer (protocol-fuzz.test.ts), all from one seeded generator so a
+ * Frames for the protocol fuzzers (test/e2e/protocol-fuzz.test.ts against a broker process,
+ * test/unit/wire/decoder-fuzz.test.ts against the decoders in process), all from one seeded generator so a
  * failing run replays with its seed. A seed frame is a well-formed request of one API at one
  * version: its body built from Kafka's JSON specs (the digest the wire tests read) with
  * small random values (names of throw-away topics and groups, ids -1..2, a valid record
@@ -9,13 +10,13 @@
  * The broker's codecs only produce the bytes; nothing here decides what the broker answers.
  */
 import fs from 'node:fs';
-import { isFlexible } from '../../../src/wire/api-codec.js';
-import type { MessageCodec } from '../../../src/wire/messages/message-codec.js';
-import { KafkaWriter } from '../../../src/wire/writer.js';
-import { buildBatch, values } from '../../support/batch-builder.js';
+import { isFlexible } from '../../src/wire/api-codec.js';
+import type { MessageCodec } from '../../src/wire/messages/message-codec.js';
+import { KafkaWriter } from '../../src/wire/writer.js';
+import { buildBatch, values } from './batch-builder.js';
 
-/** The spec digest written by the codec generator; this file runs from dist-test/test/e2e/support. */
-const DIGEST_FILE = new URL('../../../../test/unit/wire/kafka-spec-digest.json', import.meta.url);
+/** The spec digest written by the codec generator; this file runs from dist-test/test/support. */
+const DIGEST_FILE = new URL('../../../test/unit/wire/kafka-spec-digest.json', import.meta.url);
 /** Names the generated requests use: the fuzzer's own topics and groups, never the test's. */
 const NAMES = ['fz-a', 'fz-b', 'fz.c', 'fz_c', ''];
 /** Largest garbage frame body: big enough to cross a socket read, small enough to be cheap. */
