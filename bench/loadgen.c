@@ -2,6 +2,7 @@
  * loadgen - Kafka load generator for Blink's benchmark (bench/run.mjs), on librdkafka's C API.
  *
  *   loadgen produce -b HOST:PORT -t TOPIC -n N -s BYTES [-a acks] [-l linger.ms] [-B batch.size] [-C]
+ *   loadgen txn     -b HOST:PORT -t TOPIC -n N -s BYTES -k RECORDS_PER_TRANSACTION [-l linger.ms] [-C]
  *   loadgen consume -b HOST:PORT -t TOPIC -n N [-R]
  *   loadgen latency -b HOST:PORT -t TOPIC -r MSGS_PER_S -d SECS -s BYTES [-w fetch.wait.max.ms] [-C]
  *   loadgen mock    -t TOPIC[,TOPIC...] [-P partitions]
@@ -58,12 +59,13 @@ static struct {
   double secs;
   int fetch_wait;
   int timeout_s;
+  long per_txn; /* txn: records per transaction */
   const char *x[MAX_X];
   int nx;
 } opt = {
     .topic = "bench", .n = 100000, .size = 100, .acks = "1", .linger = -1, .batch_size = 1000000,
     .codec = "none", .partition = 0, .partitions = 1, .rate = 1000, .secs = 10, .fetch_wait = 1,
-    .timeout_s = -1,
+    .timeout_s = -1, .per_txn = 100,
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -373,6 +375,82 @@ static int run_produce(void) {
          "\"client_busiest_thread_pct\":%.1f}\n",
          opt.topic, opt.n, opt.size, opt.acks, linger, opt.batch_size, secs, opt.n / secs,
          (double)opt.n * opt.size / secs / 1e6, (c1 - c0) / 1e7 / secs, busiest_thread_pct(&g_tc0, &g_tc1, secs));
+  fflush(stdout);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  free(buf);
+  return 0;
+}
+
+/* ---------------------------------------------------------------- txn */
+
+static void txn_check(rd_kafka_error_t *error, const char *what) {
+  if (!error) return;
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s: %s", what, rd_kafka_error_string(error));
+  rd_kafka_error_destroy(error);
+  fail(2, "%s", msg);
+}
+
+/* One transaction of `count` messages, committed (commit_transaction flushes them first). */
+static void txn_once(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *buf, long count) {
+  txn_check(rd_kafka_begin_transaction(rk), "begin_transaction");
+  for (long i = 0; i < count; i++) {
+    while (rd_kafka_produce(rkt, opt.partition, 0, (void *)buf, opt.size, NULL, 0, NULL) == -1) {
+      rd_kafka_resp_err_t e = rd_kafka_last_error();
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail(2, "produce: %s", rd_kafka_err2str(e));
+      rd_kafka_poll(rk, 1);
+      check_fatal();
+    }
+  }
+  txn_check(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
+}
+
+/* Transactional produce: N messages in transactions of -k messages, each committed before the next begins. */
+static int run_txn(void) {
+  int linger = opt.linger < 0 ? 5 : opt.linger;
+  if (opt.per_txn <= 0 || opt.n % opt.per_txn != 0) fail(64, "-n must be a multiple of -k");
+  rd_kafka_conf_t *conf = base_conf();
+  char tid[64];
+  snprintf(tid, sizeof tid, "blink-bench-txn-%d", (int)getpid());
+  set(conf, "transactional.id", tid);
+  seti(conf, "linger.ms", linger);
+  seti(conf, "batch.size", opt.batch_size);
+  set(conf, "compression.codec", opt.codec);
+  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, conf);
+  if (opt.create) create_topic(rk, opt.topic, opt.partitions);
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, opt.topic, NULL);
+  wait_topic(rk, rkt, 15000);
+  txn_check(rd_kafka_init_transactions(rk, 30000), "init_transactions");
+
+  char *buf = malloc(opt.size > 0 ? opt.size : 1);
+  for (int i = 0; i < opt.size; i++) buf[i] = (char)('a' + i % 26);
+  txn_once(rk, rkt, buf, 1); /* warm-up: coordinator, partition and producer id are known */
+  rd_kafka_poll(rk, 0);
+  p_delivered = p_failed = 0;
+
+  long txns = opt.n / opt.per_txn;
+  mark("start");
+  thread_cpu_snapshot(&g_tc0);
+  int64_t c0 = cpu_ns(), t0 = now_ns();
+  for (long t = 0; t < txns; t++) {
+    txn_once(rk, rkt, buf, opt.per_txn);
+    rd_kafka_poll(rk, 0);
+  }
+  int64_t t1 = now_ns(), c1 = cpu_ns();
+  thread_cpu_snapshot(&g_tc1);
+  mark("end");
+  rd_kafka_poll(rk, 0);
+  if (p_failed) fail(2, "%ld deliveries failed: %s", p_failed, p_err);
+  if (p_delivered != opt.n) fail(2, "%ld of %ld messages delivered", p_delivered, opt.n);
+
+  double secs = (t1 - t0) / 1e9;
+  printf("{\"ok\":true,\"mode\":\"txn\",\"topic\":\"%s\",\"n\":%ld,\"size\":%d,\"per_txn\":%ld,\"linger_ms\":%d,"
+         "\"secs\":%.6f,\"msgs_per_s\":%.1f,\"txns_per_s\":%.1f,\"mb_per_s\":%.3f,\"client_cpu_pct\":%.1f,"
+         "\"client_busiest_thread_pct\":%.1f}\n",
+         opt.topic, opt.n, opt.size, opt.per_txn, linger, secs, opt.n / secs, txns / secs, (double)opt.n * opt.size / secs / 1e6,
+         (c1 - c0) / 1e7 / secs, busiest_thread_pct(&g_tc0, &g_tc1, secs));
   fflush(stdout);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
@@ -699,8 +777,9 @@ static int run_mock(void) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen <produce|consume|latency|mock> [opts]\n"
+          "usage: loadgen <produce|txn|consume|latency|mock> [opts]\n"
           "  -b host:port  -t topic  -n N  -s bytes  -a acks  -l linger.ms  -B batch.size  -z codec\n"
+          "  -k records per transaction (txn)\n"
           "  -p partition  -P partitions  -C (create topic first)  -R (consume: rewind at end)\n"
           "  -r rate  -d secs  -w fetch.wait.max.ms  -T time limit secs  -X key=value\n");
   printf("{\"ok\":false,\"error\":\"usage\"}\n");
@@ -712,7 +791,7 @@ int main(int argc, char **argv) {
   opt.mode = argv[1];
   optind = 2;
   int c;
-  while ((c = getopt(argc, argv, "b:t:n:s:a:l:B:z:p:P:CRr:d:w:T:X:")) != -1) {
+  while ((c = getopt(argc, argv, "b:t:n:s:a:l:B:z:p:P:CRr:d:w:T:X:k:")) != -1) {
     switch (c) {
       case 'b': opt.brokers = optarg; break;
       case 't': opt.topic = optarg; break;
@@ -730,6 +809,7 @@ int main(int argc, char **argv) {
       case 'd': opt.secs = atof(optarg); break;
       case 'w': opt.fetch_wait = atoi(optarg); break;
       case 'T': opt.timeout_s = atoi(optarg); break;
+      case 'k': opt.per_txn = atol(optarg); break;
       case 'X':
         if (opt.nx >= MAX_X) fail(64, "too many -X");
         opt.x[opt.nx++] = optarg;
@@ -747,6 +827,7 @@ int main(int argc, char **argv) {
   signal(SIGALRM, on_alarm);
   alarm(opt.timeout_s > 0 ? opt.timeout_s : is_mock ? 3600 : 120);
   if (!strcmp(opt.mode, "produce")) return run_produce();
+  if (!strcmp(opt.mode, "txn")) return run_txn();
   if (!strcmp(opt.mode, "consume")) return run_consume();
   if (!strcmp(opt.mode, "latency")) return run_latency();
   if (is_mock) return run_mock();

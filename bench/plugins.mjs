@@ -10,7 +10,7 @@
 //    This is the work the produce path adds: copying the records section, one postMessage to
 //    the plugin worker, parsing there, one call per record (record-plugin) or per batch
 //    (record-transformer) through the canonical ABI, and the answer back.
-// 2. added produce latency: real brokers (node dist/main.js), one per plugin and one with
+// 2. added produce latency: real brokers (started as `npm start` does), one per plugin and one with
 //    none, all started first; one connection per broker sends hand-built Produce v3
 //    requests (acks=1) one after the other and times each round trip. The brokers take
 //    turns in short rounds (only one is sent to at a time), so a change in the machine's
@@ -27,9 +27,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { crc32c } from '@node-rs/crc32';
+import { blinkStartCommand } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const PLUGINS = { 'record-plugin': 'trivial-plugin', 'record-transformer': 'trivial-transformer' };
 const BATCH_SIZES = [1, 1000];
 
@@ -161,7 +161,8 @@ async function startBroker(pluginName) {
     MAX_MEMORY: '4GB', RETENTION: '1h', PLUGIN_TIMEOUT: '10s',
     PLUGIN_PATHS: pluginName === null ? '' : path.join(ROOT, 'plugins/build', `${pluginName}.wasm`),
   };
-  const child = spawn(NODE, [path.join(ROOT, 'dist/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { nodeBin, args } = blinkStartCommand(ROOT);
+  const child = spawn(nodeBin, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (Date.now() > deadline) throw new Error('broker not ready in 30 s');

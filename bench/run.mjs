@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// Blink benchmark orchestrator: `npm run bench [-- --reps N] [-- --quick]`. See bench/README.md.
+// Blink benchmark orchestrator: `npm run bench [-- --peer kafka] [-- --reps N]`. See bench/README.md.
 //
-// Builds the C load generator (bench/loadgen.c, librdkafka) into bench/.build/, then for every
-// repetition starts a FRESH broker (dist/main.js) on free loopback ports and measures boot time,
-// idle RSS, produce/consume throughput and end-to-end latency against it; the same client runs the
-// same workloads against librdkafka's mock broker (the "client ceiling"). Prints a table and, as the
-// LAST stdout line, one JSON object. Progress goes to stderr. Exit 0 only if every run succeeded.
+// Builds the C load generator (bench/loadgen.c, librdkafka) into bench/.build/, then, for every
+// repetition, starts each target FRESH (Blink as `npm start` starts it, and the peers: librdkafka's
+// mock broker, a single-node Apache Kafka 3.9 / 4 in KRaft mode), runs the same workloads with the
+// same client against each, and stops it. The order of the targets rotates from one repetition to
+// the next, so slow drift of the machine favours none. Prints a table with a column per target
+// and, as the LAST stdout line, one JSON object. Progress goes to stderr. Exit 0 only if every run
+// succeeded.
 //
-// Node built-ins only. Every child process and every wait has a time limit; the broker is stopped
-// with SIGTERM (SIGKILL after a grace period) at the end, on failure and on Ctrl-C.
+// Node built-ins only (the Apache Kafka peer uses test/e2e/support/apache-kafka.ts, compiled into
+// dist-test/ by `npx tsc -p tsconfig.json`). Every child process and every wait has a time limit;
+// each target is stopped with SIGTERM (SIGKILL after a grace period) at the end, on failure and on
+// Ctrl-C.
 
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './lib.mjs';
+import { startApacheKafka } from './apache-kafka.mjs';
+import { blinkStartCommand, freePorts } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -26,18 +31,25 @@ const BUILD_DIR = path.join(HERE, '.build');
 const LOADGEN_SRC = path.join(HERE, 'loadgen.c');
 const LOADGEN = path.join(BUILD_DIR, 'loadgen');
 const RESULTS_DIR = path.join(HERE, 'results');
+const PEERS = ['mock', 'kafka-3.9', 'kafka-4'];
 
-const USAGE = `usage: node bench/run.mjs [--reps N] [--quick] [--no-mock] [--json FILE] [--timeout SECS]
-  --reps N        repetitions, each on a fresh broker process (default 3; --quick: 1)
-  --quick         short smoke run (100k x 100 B, 30k x 1 KiB, 2 s latency)
-  --no-mock       skip the client-ceiling runs against librdkafka's mock broker
+const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|none]... [--reps N] [--quick]
+                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N]
+  --peer P        a peer to run beside Blink, repeatable (default: mock). kafka = kafka-3.9 and
+                  kafka-4 (Apache Kafka, single-node KRaft, default settings, 1 GiB heap; needs
+                  tools/test-deps/jvm.sh and \`npx tsc -p tsconfig.json\`); none = Blink alone
+  --baseline DIR  also run the Blink built in DIR (another checkout; \`npm ci && npm run build\` there)
+                  as one more target, e.g. the main branch, for a before/after in one run
+  --reps N        repetitions, each on fresh targets (default 3; --quick: 1)
+  --quick         short smoke run (100k x 100 B, 30k x 1 KiB, 2 s of latency, 200 connections)
   --json FILE     write the full result (pretty JSON) to FILE instead of bench/results/bench-<time>.json
-  --timeout SECS  time limit of each load-generator run (default 120)`;
+  --timeout SECS  time limit of each load-generator run (default 120)
+  --conns N       idle connections opened for the memory-per-connection figure (default 1000)`;
 
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const o = { reps: null, quick: false, mock: true, json: null, timeout: 120 };
+  const o = { reps: null, quick: false, peers: [], json: null, timeout: 120, baseline: null, conns: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -45,20 +57,31 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--reps') o.reps = Number(val());
-    else if (a.startsWith('--reps=')) o.reps = Number(a.slice(7));
     else if (a === '--quick') o.quick = true;
-    else if (a === '--no-mock') o.mock = false;
+    else if (a === '--peer') o.peers.push(...peerNames(val()));
+    else if (a === '--no-mock') o.peers.push('none');
+    else if (a === '--baseline') o.baseline = path.resolve(val());
     else if (a === '--json') o.json = val();
     else if (a === '--timeout') o.timeout = Number(val());
+    else if (a === '--conns') o.conns = Number(val());
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
     } else die(`unknown argument ${a}\n${USAGE}`);
   }
+  o.peers = o.peers.length === 0 ? ['mock'] : [...new Set(o.peers.filter((p) => p !== 'none'))];
   if (o.reps === null) o.reps = o.quick ? 1 : 3;
+  if (o.conns === null) o.conns = o.quick ? 200 : 1000;
   if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 100) die('--reps must be an integer 1..100');
+  if (!Number.isInteger(o.conns) || o.conns < 10 || o.conns > 20_000) die('--conns must be an integer 10..20000');
   if (!(o.timeout > 0)) die('--timeout must be > 0');
   return o;
+}
+
+function peerNames(value) {
+  if (value === 'kafka') return ['kafka-3.9', 'kafka-4'];
+  if (value === 'none' || PEERS.includes(value)) return [value];
+  return die(`unknown peer ${value} (mock, kafka, kafka-3.9, kafka-4, none)`);
 }
 
 function die(msg) {
@@ -69,16 +92,23 @@ function die(msg) {
 const opts = parseArgs(process.argv.slice(2));
 
 const W = opts.quick
-  ? { n100: 100_000, n1k: 30_000, latRate: 1000, latSecs: 2, d100: 30_000, d1k: 3_500 }
-  : { n100: 1_000_000, n1k: 300_000, latRate: 1000, latSecs: 10, d100: 30_000, d1k: 3_500 };
+  ? { n100: 100_000, n1k: 30_000, latSecs: 2, d100: 30_000, d1k: 3_500 }
+  : { n100: 1_000_000, n1k: 300_000, latSecs: 10, d100: 30_000, d1k: 3_500 };
+const LATENCY_RATES = [1_000, 10_000];
 const S100 = 100;
 const S1K = 1024;
 const PRODUCER = ['-a', '1', '-l', '5', '-B', '1000000', '-z', 'none'];
-const LAT_FETCH_WAIT_MS = 1;
+// The mock answers an empty Fetch only after fetch.wait.max.ms (it never wakes on new data), so
+// every consumer here polls with 1 ms, whatever the target.
+const FETCH_WAIT_MS = 1;
 const BOOT_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 30_000;
+const KAFKA_READY_TIMEOUT_MS = 120_000;
+const KAFKA_HEAP_MB = 1024;
 const STOP_GRACE_MS = 10_000;
 const IDLE_RSS_DELAY_MS = 1_000;
+const CONNECT_BURST = 8;
+const CONNS_TIMEOUT_MS = 60_000;
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat
 
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
@@ -86,6 +116,7 @@ const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 // ------------------------------------------------------------------ child processes
 
 const live = new Map(); // pid -> { child, group }
+const liveHandles = new Set(); // Apache Kafka handles (their module kills the JVM on exit too)
 
 function track(child, group) {
   live.set(child.pid, { child, group });
@@ -107,7 +138,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, async () => {
     log(`${sig}: stopping children`);
     killTracked('SIGTERM');
-    await sleep(2000);
+    await Promise.race([Promise.all([...liveHandles].map((k) => k.stop())), sleep(5000)]);
     killTracked('SIGKILL');
     process.exit(130);
   });
@@ -234,12 +265,14 @@ function cpuBetween(a, b, secs) {
 
 // ------------------------------------------------------------------ network helpers
 
-
 // ApiVersions v0 request: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "" (length 0).
 const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
-/** One ApiVersions v0 exchange. Resolves true on a well-formed answer (correlation id 1, error 0). */
-function apiVersionsOnce(port, timeoutMs) {
+/**
+ * Connects and sends one ApiVersions v0. Resolves the socket once a well-formed answer
+ * (correlation id 1, error 0) has arrived, or null on any failure or after timeoutMs.
+ */
+function apiVersionsExchange(port, timeoutMs) {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
@@ -248,8 +281,8 @@ function apiVersionsOnce(port, timeoutMs) {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      sock.destroy();
-      resolve(ok);
+      if (!ok) sock.destroy();
+      resolve(ok ? sock : null);
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
     sock.setNoDelay(true);
@@ -267,6 +300,24 @@ function apiVersionsOnce(port, timeoutMs) {
   });
 }
 
+async function apiVersionsOnce(port, timeoutMs) {
+  const sock = await apiVersionsExchange(port, timeoutMs);
+  sock?.destroy();
+  return sock !== null;
+}
+
+/** Resolves with the spawn → first ApiVersions time, or null when the process exits or the time is up. */
+async function firstApiVersions(port, t0, exited) {
+  while (performance.now() - t0 < BOOT_TIMEOUT_MS) {
+    const attemptStart = performance.now();
+    if (await apiVersionsOnce(port, 2000)) return performance.now() - t0;
+    if (exited()) return null;
+    const wait = 1 - (performance.now() - attemptStart);
+    if (wait > 0) await sleep(wait);
+  }
+  return null;
+}
+
 function httpStatus(url, timeoutMs) {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
@@ -276,6 +327,30 @@ function httpStatus(url, timeoutMs) {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(0));
   });
+}
+
+/**
+ * Memory per idle connection: opens `count` connections (CONNECT_BURST at a time: the mock's
+ * listen backlog is tiny), each sends one ApiVersions and stays open; (RSS after - RSS before)
+ * scaled to 1,000 connections, 1 s after the last answer.
+ */
+async function rssPer1kConnections(port, pid, count) {
+  const before = rssKiB(pid);
+  const sockets = [];
+  const started = performance.now();
+  try {
+    while (sockets.length < count) {
+      if (performance.now() - started > CONNS_TIMEOUT_MS) return { ok: false, error: `only ${sockets.length} of ${count} connections answered within ${CONNS_TIMEOUT_MS} ms` };
+      const burst = Math.min(CONNECT_BURST, count - sockets.length);
+      const opened = await Promise.all(Array.from({ length: burst }, () => apiVersionsExchange(port, 10_000)));
+      for (const sock of opened) if (sock !== null) sockets.push(sock);
+    }
+    await sleep(IDLE_RSS_DELAY_MS);
+    const after = rssKiB(pid);
+    return { ok: true, connections: count, rss_before_mib: round(before / 1024, 2), rss_after_mib: round(after / 1024, 2), mib_per_1k: round(((after - before) / 1024) * (1000 / count), 2) };
+  } finally {
+    for (const sock of sockets) sock.destroy();
+  }
 }
 
 // ------------------------------------------------------------------ build
@@ -313,7 +388,7 @@ async function loadgen(mode, args, { samplePid } = {}) {
       serverCpu = cpuBetween(c0, threadTicks(samplePid), (performance.now() - t0) / 1000);
     }
   };
-  const fullArgs = [mode, ...args, '-T', String(opts.timeout)];
+  const fullArgs = [mode, ...args.map(String), '-T', String(opts.timeout)];
   const r = await run(LOADGEN, fullArgs, { timeoutMs: (opts.timeout + 15) * 1000, onLine });
   let result = null;
   for (let i = r.lines.length - 1; i >= 0 && result === null; i--) {
@@ -336,18 +411,26 @@ async function loadgen(mode, args, { samplePid } = {}) {
   return result;
 }
 
-// ------------------------------------------------------------------ broker
+// ------------------------------------------------------------------ targets
 
-function brokerCommand() {
-  const localNode = path.join(ROOT, 'node_modules', '.bin', 'node');
-  const nodeBin = fs.existsSync(localNode) ? localNode : process.execPath;
-  const main = path.join(ROOT, 'dist', 'main.js');
-  if (!fs.existsSync(main)) die(`${path.relative(ROOT, main)} not found: run \`npm run build\` first (npm run bench does)`);
-  return { nodeBin, main };
+function blinkCommand(dir) {
+  try {
+    return blinkStartCommand(dir);
+  } catch (err) {
+    return die(err.message);
+  }
 }
 
-async function startBroker() {
-  const { nodeBin, main } = brokerCommand();
+function gitRev(dir) {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+async function startBlink(dir) {
+  const { nodeBin, args } = blinkCommand(dir);
   const [kafkaPort, restPort] = await freePorts(2);
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-records-'));
   const env = {
@@ -361,48 +444,34 @@ async function startBroker() {
     RETENTION: '1h',
     RECORD_STORAGE_PATH: storage,
   };
-  let stderr = '';
+  let output = '';
   const t0 = performance.now();
-  const child = spawn(nodeBin, [main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(nodeBin, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   track(child, true);
   let exited = null;
   child.once('exit', (code, signal) => {
     exited = { code, signal };
   });
   const keep = (d) => {
-    stderr = (stderr + d).slice(-8000);
+    output = (output + d).slice(-8000);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const broker = {
-    pid: child.pid, child, kafkaPort, restPort, storage,
-    get exited() {
-      return exited;
-    },
-    get log() {
-      return stderr;
-    },
+  const tail = () => output.trim().split('\n').slice(-5).join(' | ');
+  const target = {
+    pid: child.pid,
+    port: kafkaPort,
+    bootstrap: `127.0.0.1:${kafkaPort}`,
+    createsTopics: true,
+    exited: () => exited,
+    tail,
+    stop: () => stopGroup(child, () => exited, () => fs.rmSync(storage, { recursive: true, force: true })),
   };
-
-  // boot: spawn -> first answered ApiVersions v0, one attempt about every millisecond
-  let bootMs = null;
-  while (performance.now() - t0 < BOOT_TIMEOUT_MS) {
-    const attemptStart = performance.now();
-    if (await apiVersionsOnce(kafkaPort, 2000)) {
-      bootMs = performance.now() - t0;
-      break;
-    }
-    if (exited) break;
-    const wait = 1 - (performance.now() - attemptStart);
-    if (wait > 0) await sleep(wait);
-  }
+  const bootMs = await firstApiVersions(kafkaPort, t0, () => exited !== null);
   if (bootMs === null) {
-    const why = exited ? `broker exited (${exited.code ?? exited.signal})` : `no ApiVersions answer within ${BOOT_TIMEOUT_MS} ms`;
-    await stopBroker(broker);
-    throw new Error(`${why}; broker output: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    await target.stop();
+    throw new Error(`${exited ? `broker exited (${exited.code ?? exited.signal})` : `no ApiVersions answer within ${BOOT_TIMEOUT_MS} ms`}; broker output: ${tail()}`);
   }
-
-  // ready: GET /health/ready == 200
   let readyMs = null;
   while (performance.now() - t0 < READY_TIMEOUT_MS && !exited) {
     if ((await httpStatus(`http://127.0.0.1:${restPort}/health/ready`, 1000)) === 200) {
@@ -412,27 +481,27 @@ async function startBroker() {
     await sleep(10);
   }
   if (readyMs === null) {
-    await stopBroker(broker);
-    throw new Error(`/health/ready not 200 within ${READY_TIMEOUT_MS} ms; broker output: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    await target.stop();
+    throw new Error(`/health/ready not 200 within ${READY_TIMEOUT_MS} ms; broker output: ${tail()}`);
   }
   await sleep(IDLE_RSS_DELAY_MS);
-  const idleRssKiB = rssKiB(child.pid);
-  return Object.assign(broker, { bootMs, readyMs, idleRssKiB });
+  target.boot = { ok: true, boot_ms: round(bootMs, 2), ready_ms: round(readyMs, 2), idle_rss_mib: round(rssKiB(child.pid) / 1024, 2) };
+  return target;
 }
 
-/** SIGTERM to the broker's process group; SIGKILL after the grace period. */
-async function stopBroker(broker) {
+/** SIGTERM to a process group; SIGKILL after the grace period; then `cleanup`. */
+async function stopGroup(child, exited, cleanup) {
   const t0 = performance.now();
   const signalGroup = (sig) => {
     try {
-      process.kill(-broker.pid, sig);
+      process.kill(-child.pid, sig);
     } catch {
       /* gone */
     }
   };
   let killed = false;
-  if (!broker.exited) {
-    const exitedP = new Promise((res) => broker.child.once('exit', res));
+  if (!exited()) {
+    const exitedP = new Promise((res) => child.once('exit', res));
     signalGroup('SIGTERM');
     const graceful = await Promise.race([exitedP.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
     if (!graceful) {
@@ -442,16 +511,15 @@ async function stopBroker(broker) {
     }
   }
   signalGroup('SIGKILL'); // any leftover member of the group
-  fs.rmSync(broker.storage, { recursive: true, force: true });
-  return { stop_ms: Math.round(performance.now() - t0), killed, exit: broker.exited };
+  cleanup();
+  return { stop_ms: Math.round(performance.now() - t0), killed, exit: exited() };
 }
 
-// ------------------------------------------------------------------ mock peer
-
-async function startMock(topics) {
-  const child = spawn(LOADGEN, ['mock', '-t', topics.join(','), '-P', '1', '-T', String(3600)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** librdkafka's mock broker (`loadgen mock`), with `topics` pre-created (it has no CreateTopics). */
+async function spawnMock(topics) {
+  const t0 = performance.now();
+  const args = ['mock', '-P', '1', '-T', String(3600), ...(topics.length ? ['-t', topics.join(',')] : [])];
+  const child = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child, false);
   let out = '';
   child.stdout.setEncoding('utf8');
@@ -472,16 +540,51 @@ async function startMock(topics) {
     });
   });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return { stop_ms: 0, killed: false };
+    const stopping = performance.now();
     const exited = new Promise((res) => child.once('exit', res));
     child.kill('SIGTERM');
-    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) child.kill('SIGKILL');
+    const graceful = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+    if (!graceful) child.kill('SIGKILL');
+    return { stop_ms: Math.round(performance.now() - stopping), killed: !graceful };
   };
   if (!bootstrap) {
     await stop();
     throw new Error(`mock broker did not start: ${out.trim()}`);
   }
-  return { bootstrap, pid: child.pid, stop };
+  return { child, t0, bootstrap, port: Number(bootstrap.split(':')[1]), pid: child.pid, stop };
+}
+
+/**
+ * The mock: boot and idle RSS are sampled on a bare instance (pre-creating topics goes through
+ * the mock's op queue and takes about a second), then the instance for the workloads.
+ */
+async function startMock(topics) {
+  const bare = await spawnMock([]);
+  let boot;
+  try {
+    const bootMs = await firstApiVersions(bare.port, bare.t0, () => bare.child.exitCode !== null);
+    await sleep(IDLE_RSS_DELAY_MS);
+    boot = bootMs === null ? { ok: false, error: 'the bare mock never answered ApiVersions' } : { ok: true, boot_ms: round(bootMs, 2), idle_rss_mib: round(rssKiB(bare.pid) / 1024, 2) };
+  } finally {
+    await bare.stop();
+  }
+  const mock = await spawnMock(topics);
+  return { pid: mock.pid, port: mock.port, bootstrap: mock.bootstrap, createsTopics: false, boot, exited: () => (mock.child.exitCode === null ? null : { code: mock.child.exitCode }), tail: () => '', stop: mock.stop };
+}
+
+async function startKafka(version) {
+  const kafka = await startApacheKafka({ version, heapMb: KAFKA_HEAP_MB, probeIntervalMs: 1, readyTimeoutMs: KAFKA_READY_TIMEOUT_MS });
+  liveHandles.add(kafka);
+  await sleep(IDLE_RSS_DELAY_MS);
+  const boot = { ok: true, boot_ms: kafka.bootMs, idle_rss_mib: round(rssKiB(kafka.pid) / 1024, 2) };
+  const stop = async () => {
+    const stopping = performance.now();
+    await kafka.stop();
+    liveHandles.delete(kafka);
+    return { stop_ms: Math.round(performance.now() - stopping) };
+  };
+  return { pid: kafka.pid, port: kafka.port, bootstrap: kafka.bootstrap, createsTopics: true, boot, exited: () => (kafka.exited() ? { code: 'exited' } : null), tail: () => kafka.logs().trim().split('\n').slice(-5).join(' | '), stop };
 }
 
 // ------------------------------------------------------------------ one repetition
@@ -500,6 +603,7 @@ function record(rep, target, name, res, into) {
 
 function brief(r) {
   if (r.mode === 'latency') return `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs, p99.9 ${r.p999_us} µs, max ${r.max_us} µs`;
+  if (r.mib_per_1k !== undefined) return `${r.mib_per_1k} MiB per 1,000 idle connections (${r.rss_before_mib} → ${r.rss_after_mib} MiB)`;
   if (r.msgs_per_s !== undefined)
     return `${Math.round(r.msgs_per_s).toLocaleString('en-US')} msg/s, ${r.mb_per_s.toFixed(1)} MB/s` +
       (r.server_cpu_pct !== undefined ? `, server CPU ${r.server_cpu_pct}% (busiest thread ${r.server_busiest_thread_pct}%)` : '') +
@@ -507,74 +611,60 @@ function brief(r) {
   return 'ok';
 }
 
-async function brokerRep(rep) {
-  const out = { target: 'blink' };
-  log(`rep ${rep}: starting broker`);
-  let broker;
+function topicsOf(rep) {
+  return { p100: `p100-r${rep}`, p1k: `p1k-r${rep}`, d100: `d100-r${rep}`, d1k: `d1k-r${rep}`, ...Object.fromEntries(LATENCY_RATES.map((rate) => [`lat${rate}`, `lat${rate}-r${rep}`])) };
+}
+
+/** The workloads, identical for every target (see bench/README.md). */
+async function workloads(rep, name, target) {
+  const t = topicsOf(rep);
+  const b = ['-b', target.bootstrap];
+  const create = target.createsTopics ? ['-C'] : [];
+  const s = { samplePid: target.pid };
+  const produce = (topic, n, size) => loadgen('produce', [...b, '-t', topic, ...create, '-n', n, '-s', size, ...PRODUCER]);
+  // A small hot data set, re-read from the beginning (-R): the mock keeps at most 5 MiB per partition.
+  const consume = async (seedTopic, seedN, size, n) => {
+    const seed = await produce(seedTopic, seedN, size);
+    return seed.ok ? loadgen('consume', [...b, '-t', seedTopic, '-n', n, '-R', '-X', `fetch.wait.max.ms=${FETCH_WAIT_MS}`], s) : seed;
+  };
+  const w = {};
+  record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);
+  record(rep, name, 'consume_100B', await consume(t.d100, W.d100, S100, W.n100), w);
+  record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
+  record(rep, name, 'consume_1KiB', await consume(t.d1k, W.d1k, S1K, W.n1k), w);
+  for (const rate of LATENCY_RATES) {
+    const args = [...b, '-t', t[`lat${rate}`], ...create, '-r', rate, '-d', W.latSecs, '-s', S100, '-a', '1', '-l', '0', '-w', FETCH_WAIT_MS];
+    record(rep, name, `latency_${rate}`, await loadgen('latency', args, s), w);
+  }
+  record(rep, name, 'connections', await rssPer1kConnections(target.port, target.pid, opts.conns), w);
+  return w;
+}
+
+async function targetRep(rep, spec) {
+  const out = { target: spec.name };
+  log(`rep ${rep}: starting ${spec.name}`);
+  let target;
   try {
-    broker = await startBroker();
+    target = await spec.start(Object.values(topicsOf(rep)));
   } catch (err) {
-    failures.push({ rep, target: 'blink', workload: 'boot', error: err.message });
-    log(`  blink boot: FAILED: ${err.message}`);
+    failures.push({ rep, target: spec.name, workload: 'boot', error: err.message });
+    log(`  ${spec.name} boot: FAILED: ${err.message}`);
     out.boot = { ok: false, error: err.message };
     return out;
   }
-  out.boot = { ok: true, boot_ms: round(broker.bootMs, 2), ready_ms: round(broker.readyMs, 2), idle_rss_mib: round(broker.idleRssKiB / 1024, 2) };
-  log(`  blink boot: ApiVersions after ${out.boot.boot_ms} ms, ready after ${out.boot.ready_ms} ms, idle RSS ${out.boot.idle_rss_mib} MiB (ports ${broker.kafkaPort}/${broker.restPort})`);
-  const b = ['-b', `127.0.0.1:${broker.kafkaPort}`];
-  const s = { samplePid: broker.pid };
+  out.boot = target.boot;
+  if (!target.boot.ok) failures.push({ rep, target: spec.name, workload: 'boot', error: target.boot.error });
+  log(`  ${spec.name} boot: ApiVersions after ${target.boot.boot_ms} ms${target.boot.ready_ms ? `, ready after ${target.boot.ready_ms} ms` : ''}, idle RSS ${target.boot.idle_rss_mib} MiB (${target.bootstrap})`);
   try {
-    const w = {};
-    const t100 = `p100-r${rep}`;
-    const t1k = `p1k-r${rep}`;
-    record(rep, 'blink', 'produce_100B', await loadgen('produce', [...b, '-t', t100, '-C', '-n', W.n100, '-s', S100, ...PRODUCER].map(String), s), w);
-    if (w.produce_100B.ok) record(rep, 'blink', 'consume_100B', await loadgen('consume', [...b, '-t', t100, '-n', String(W.n100)], s), w);
-    record(rep, 'blink', 'produce_1KiB', await loadgen('produce', [...b, '-t', t1k, '-C', '-n', W.n1k, '-s', S1K, ...PRODUCER].map(String), s), w);
-    if (w.produce_1KiB.ok) record(rep, 'blink', 'consume_1KiB', await loadgen('consume', [...b, '-t', t1k, '-n', String(W.n1k)], s), w);
-    record(rep, 'blink', 'latency', await loadgen('latency', [...b, '-t', `lat-r${rep}`, '-C', '-r', W.latRate, '-d', W.latSecs, '-s', S100, '-a', '1', '-l', '0', '-w', LAT_FETCH_WAIT_MS].map(String), s), w);
-    out.workloads = w;
+    out.workloads = await workloads(rep, spec.name, target);
   } finally {
-    if (broker.exited) {
-      const msg = `broker exited during the run (${broker.exited.code ?? broker.exited.signal}): ${broker.log.trim().split('\n').slice(-5).join(' | ')}`;
-      failures.push({ rep, target: 'blink', workload: 'broker', error: msg });
+    if (target.exited()) {
+      const msg = `${spec.name} exited during the run: ${target.tail()}`;
+      failures.push({ rep, target: spec.name, workload: 'process', error: msg });
       log(`  ${msg}`);
     }
-    out.stop = await stopBroker(broker);
-    log(`  blink stopped in ${out.stop.stop_ms} ms${out.stop.killed ? ' (SIGKILL after grace period)' : ''}`);
-  }
-  return out;
-}
-
-async function mockRep(rep) {
-  const out = { target: 'mock' };
-  const t = { p100: `p100-r${rep}`, p1k: `p1k-r${rep}`, d100: `d100-r${rep}`, d1k: `d1k-r${rep}`, lat: `lat-r${rep}` };
-  log(`rep ${rep}: starting librdkafka mock broker (client ceiling)`);
-  let mock;
-  try {
-    mock = await startMock(Object.values(t));
-  } catch (err) {
-    failures.push({ rep, target: 'mock', workload: 'boot', error: err.message });
-    return out;
-  }
-  const b = ['-b', mock.bootstrap];
-  const s = { samplePid: mock.pid };
-  // The mock keeps at most 5 MiB per partition: consume re-reads a small hot data set (-R). Its
-  // Fetch does not wake on new data, so an empty fetch costs fetch.wait.max.ms: 1 ms here.
-  const rewind = ['-R', '-X', 'fetch.wait.max.ms=1'];
-  try {
-    const w = {};
-    record(rep, 'mock', 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, '-n', W.n100, '-s', S100, ...PRODUCER].map(String), s), w);
-    const seed100 = await loadgen('produce', [...b, '-t', t.d100, '-n', W.d100, '-s', S100, ...PRODUCER].map(String));
-    if (seed100.ok) record(rep, 'mock', 'consume_100B', await loadgen('consume', [...b, '-t', t.d100, '-n', String(W.n100), ...rewind], s), w);
-    else record(rep, 'mock', 'consume_100B', seed100, w);
-    record(rep, 'mock', 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, '-n', W.n1k, '-s', S1K, ...PRODUCER].map(String), s), w);
-    const seed1k = await loadgen('produce', [...b, '-t', t.d1k, '-n', W.d1k, '-s', S1K, ...PRODUCER].map(String));
-    if (seed1k.ok) record(rep, 'mock', 'consume_1KiB', await loadgen('consume', [...b, '-t', t.d1k, '-n', String(W.n1k), ...rewind], s), w);
-    else record(rep, 'mock', 'consume_1KiB', seed1k, w);
-    record(rep, 'mock', 'latency', await loadgen('latency', [...b, '-t', t.lat, '-r', W.latRate, '-d', W.latSecs, '-s', S100, '-a', '1', '-l', '0', '-w', LAT_FETCH_WAIT_MS].map(String), s), w);
-    out.workloads = w;
-  } finally {
-    await mock.stop();
+    out.stop = await target.stop();
+    log(`  ${spec.name} stopped in ${out.stop.stop_ms} ms${out.stop.killed ? ' (SIGKILL after grace period)' : ''}`);
   }
   return out;
 }
@@ -594,23 +684,26 @@ function stats(values) {
   return { n: v.length, min: v[0], median, max: v[v.length - 1] };
 }
 
-// metric id, label, unit, how to pick the value from a rep, formatter, better
+const w = (name) => (r) => r.workloads?.[name];
+// metric id, label, unit, how to pick the value from a rep, field, formatter, better
 const METRICS = [
-  ['produce_100B_msgs_s', 'produce 100 B', 'msg/s', (r) => r.workloads?.produce_100B, 'msgs_per_s', 'int', 'higher'],
-  ['produce_100B_MB_s', '', 'MB/s', (r) => r.workloads?.produce_100B, 'mb_per_s', 'f1', 'higher'],
-  ['produce_1KiB_msgs_s', 'produce 1 KiB', 'msg/s', (r) => r.workloads?.produce_1KiB, 'msgs_per_s', 'int', 'higher'],
-  ['produce_1KiB_MB_s', '', 'MB/s', (r) => r.workloads?.produce_1KiB, 'mb_per_s', 'f1', 'higher'],
-  ['consume_100B_msgs_s', 'consume 100 B', 'msg/s', (r) => r.workloads?.consume_100B, 'msgs_per_s', 'int', 'higher'],
-  ['consume_100B_MB_s', '', 'MB/s', (r) => r.workloads?.consume_100B, 'mb_per_s', 'f1', 'higher'],
-  ['consume_1KiB_msgs_s', 'consume 1 KiB', 'msg/s', (r) => r.workloads?.consume_1KiB, 'msgs_per_s', 'int', 'higher'],
-  ['consume_1KiB_MB_s', '', 'MB/s', (r) => r.workloads?.consume_1KiB, 'mb_per_s', 'f1', 'higher'],
-  ['latency_p50_us', 'e2e latency p50', 'µs', (r) => r.workloads?.latency, 'p50_us', 'int', 'lower'],
-  ['latency_p99_us', '          p99', 'µs', (r) => r.workloads?.latency, 'p99_us', 'int', 'lower'],
-  ['latency_p999_us', '          p99.9', 'µs', (r) => r.workloads?.latency, 'p999_us', 'int', 'lower'],
-  ['latency_max_us', '          max', 'µs', (r) => r.workloads?.latency, 'max_us', 'int', 'lower'],
+  ['produce_100B_msgs_s', 'produce 100 B', 'msg/s', w('produce_100B'), 'msgs_per_s', 'int', 'higher'],
+  ['produce_1KiB_MB_s', 'produce 1 KiB', 'MB/s', w('produce_1KiB'), 'mb_per_s', 'f1', 'higher'],
+  ['consume_100B_msgs_s', 'consume 100 B', 'msg/s', w('consume_100B'), 'msgs_per_s', 'int', 'higher'],
+  ['consume_1KiB_MB_s', 'consume 1 KiB', 'MB/s', w('consume_1KiB'), 'mb_per_s', 'f1', 'higher'],
+  ...LATENCY_RATES.flatMap((rate) => {
+    const label = `e2e latency @${rate.toLocaleString('en-US')}/s`;
+    return [
+      [`latency_${rate}_p50_us`, `${label} p50`, 'µs', w(`latency_${rate}`), 'p50_us', 'int', 'lower'],
+      [`latency_${rate}_p99_us`, `${' '.repeat(label.length)} p99`, 'µs', w(`latency_${rate}`), 'p99_us', 'int', 'lower'],
+      [`latency_${rate}_p999_us`, `${' '.repeat(label.length)} p99.9`, 'µs', w(`latency_${rate}`), 'p999_us', 'int', 'lower'],
+      [`latency_${rate}_max_us`, `${' '.repeat(label.length)} max`, 'µs', w(`latency_${rate}`), 'max_us', 'int', 'lower'],
+    ];
+  }),
   ['boot_to_api_versions_ms', 'boot → ApiVersions', 'ms', (r) => r.boot, 'boot_ms', 'f1', 'lower'],
   ['boot_to_ready_ms', 'boot → /health/ready', 'ms', (r) => r.boot, 'ready_ms', 'f1', 'lower'],
   ['idle_rss_MiB', 'idle RSS', 'MiB', (r) => r.boot, 'idle_rss_mib', 'f1', 'lower'],
+  ['rss_per_1k_conns_MiB', 'RSS per 1,000 conns', 'MiB', w('connections'), 'mib_per_1k', 'f1', 'lower'],
 ];
 
 function pick(reps, getter, field) {
@@ -634,7 +727,50 @@ function table(rows, header) {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** Per metric: Blink's min/median/max, each other target's median and Blink / that median. */
+function summarize(specs, reps) {
+  const [blink, ...others] = specs;
+  const rows = [];
+  const summary = {};
+  for (const [id, label, unit, getter, field, kind, better] of METRICS) {
+    const st = stats(pick(reps[blink.name], getter, field));
+    const entry = { unit, better, ...(st ?? { n: 0 }), peers: {} };
+    const cells = [label, unit, fmt(st?.min, kind), fmt(st?.median, kind), fmt(st?.max, kind)];
+    for (const other of others) {
+      const pst = stats(pick(reps[other.name], getter, field));
+      const ratio = st && pst && pst.median ? st.median / pst.median : null;
+      entry.peers[other.name] = { ...(pst ?? { n: 0 }), ...(ratio !== null ? { ratio: round(ratio, 3) } : {}) };
+      cells.push(fmt(pst?.median, kind), fmt(ratio, 'ratio'));
+    }
+    if (unit === 'msg/s' || unit === 'MB/s') {
+      const med = (f) => stats(pick(reps[blink.name], getter, f))?.median;
+      entry.cpu_pct_median = { blink: med('server_cpu_pct'), blink_thread: med('server_busiest_thread_pct'), client: med('client_cpu_pct'), client_thread: med('client_busiest_thread_pct') };
+      cells.push(`${fmt(entry.cpu_pct_median.blink, 'pct')} (${fmt(entry.cpu_pct_median.blink_thread, 'pct')})`, `${fmt(entry.cpu_pct_median.client, 'pct')} (${fmt(entry.cpu_pct_median.client_thread, 'pct')})`);
+    } else {
+      cells.push('', '');
+    }
+    summary[id] = entry;
+    rows.push(cells);
+  }
+  const header = ['metric', 'unit', 'min', blink.name, 'max', ...others.flatMap((o) => [o.name, `÷ ${o.name}`]), 'blink CPU', 'client CPU'];
+  return { text: table(rows, header), summary };
+}
+
 // ------------------------------------------------------------------ main
+
+function targetSpecs() {
+  const specs = [{ name: 'blink', dir: ROOT, start: () => startBlink(ROOT) }];
+  if (opts.baseline !== null) {
+    const rev = gitRev(opts.baseline) ?? path.basename(opts.baseline);
+    specs.push({ name: `blink@${rev}`, dir: opts.baseline, start: () => startBlink(opts.baseline) });
+  }
+  for (const peer of opts.peers) {
+    if (peer === 'mock') specs.push({ name: 'mock', start: (topics) => startMock(topics) });
+    else specs.push({ name: peer, start: () => startKafka(peer.slice('kafka-'.length)) });
+  }
+  for (const spec of specs) if (spec.dir !== undefined) blinkCommand(spec.dir);
+  return specs;
+}
 
 async function main() {
   buildLoadgen();
@@ -645,67 +781,32 @@ async function main() {
       return null;
     }
   })();
-  const gitRev = (() => {
-    try {
-      return execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    } catch {
-      return null;
-    }
-  })();
-  const { nodeBin } = brokerCommand();
+  const specs = targetSpecs();
+  const { nodeBin, args } = blinkCommand(ROOT);
   const brokerNode = execFileSync(nodeBin, ['--version'], { timeout: 10_000 }).toString().trim();
   const started = new Date();
-  log(`${opts.reps} rep(s)${opts.quick ? ' (quick)' : ''}; broker: ${brokerNode} ${path.relative(ROOT, path.join(ROOT, 'dist/main.js'))}; client: librdkafka ${rdkVersion}`);
+  log(`${opts.reps} rep(s)${opts.quick ? ' (quick)' : ''}; targets: ${specs.map((s) => s.name).join(', ')}; blink: ${brokerNode} ${args.join(' ')}; client: librdkafka ${rdkVersion}`);
 
-  const blinkReps = [];
-  const mockReps = [];
+  const reps = Object.fromEntries(specs.map((s) => [s.name, []]));
   for (let rep = 1; rep <= opts.reps; rep++) {
-    // alternate which goes first, so slow drift of the machine does not favour one side
-    if (opts.mock && rep % 2 === 0) mockReps.push(await mockRep(rep));
-    blinkReps.push(await brokerRep(rep));
-    if (opts.mock && rep % 2 === 1) mockReps.push(await mockRep(rep));
+    // rotate the order of the targets from one repetition to the next
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[(i + rep - 1) % specs.length];
+      reps[spec.name].push(await targetRep(rep, spec));
+    }
   }
 
-  // ---- table
-  const rows = [];
-  const summary = {};
-  for (const [id, label, unit, getter, field, kind, better] of METRICS) {
-    const st = stats(pick(blinkReps, getter, field));
-    const mk = opts.mock ? stats(pick(mockReps, getter, field)) : null;
-    const isThroughputRow = unit === 'msg/s';
-    const med = (list, f) => (isThroughputRow && list.length ? stats(pick(list, getter, f))?.median : undefined);
-    const cpu = {
-      blink: med(blinkReps, 'server_cpu_pct'),
-      blinkThread: med(blinkReps, 'server_busiest_thread_pct'),
-      client: med(blinkReps, 'client_cpu_pct'),
-      clientThread: med(blinkReps, 'client_busiest_thread_pct'),
-      mockClient: opts.mock ? med(mockReps, 'client_cpu_pct') : undefined,
-      mockClientThread: opts.mock ? med(mockReps, 'client_busiest_thread_pct') : undefined,
-    };
-    const cpuCell = (total, thread) => (total === undefined ? '' : `${fmt(total, 'pct')} (${fmt(thread, 'pct')})`);
-    const ratio = st && mk && mk.median ? st.median / mk.median : null;
-    summary[id] = {
-      unit, better, ...(st ?? { n: 0 }),
-      ...(mk ? { mock_median: mk.median } : {}),
-      ...(ratio !== null ? { ratio_to_mock: round(ratio, 3) } : {}),
-      ...(isThroughputRow ? { cpu_pct_median: cpu } : {}),
-    };
-    const noMock = id.startsWith('boot') || id.startsWith('idle');
-    rows.push([
-      label, unit, fmt(st?.min, kind), fmt(st?.median, kind), fmt(st?.max, kind),
-      noMock ? '' : fmt(mk?.median, kind), noMock ? '' : fmt(ratio, 'ratio'),
-      cpuCell(cpu.blink, cpu.blinkThread), cpuCell(cpu.client, cpu.clientThread), cpuCell(cpu.mockClient, cpu.mockClientThread),
-    ]);
-  }
-  const header = ['metric', 'unit', 'min', 'median', 'max', 'mock median', 'blink/mock', 'blink CPU', 'client CPU', 'client CPU @mock'];
-  const title = `Blink benchmark: ${opts.reps} rep(s)${opts.quick ? ' QUICK' : ''}, fresh broker each rep; ` +
-    `${os.cpus().length} CPUs, broker ${brokerNode}, client librdkafka ${rdkVersion} (bench/loadgen.c)`;
+  const { text, summary } = summarize(specs, reps);
+  const cpu = os.cpus();
+  const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
+  const title = `Blink benchmark: ${opts.reps} rep(s)${opts.quick ? ' QUICK' : ''}, fresh targets each rep, order rotated; ${machine}; ` +
+    `blink ${brokerNode} \`node ${args.join(' ')}\`; client librdkafka ${rdkVersion} (bench/loadgen.c)`;
   const notes = [
     `produce: acks=1 linger.ms=5 batch.size=1000000 no compression, 1 partition; ${W.n100.toLocaleString('en-US')} x 100 B, ${W.n1k.toLocaleString('en-US')} x 1024 B. MB = 10^6 payload bytes.`,
-    `consume: the topic just produced, read from the beginning (blink); mock: a ~3 MB hot set re-read (-R, fetch.wait.max.ms=1), as it keeps only 5 MiB.`,
-    `latency: ${W.latRate} msg/s for ${W.latSecs} s, 100 B, linger.ms=0, fetch.wait.max.ms=${LAT_FETCH_WAIT_MS}; measured from the SCHEDULED send time (no coordinated omission).`,
-    `mock = librdkafka's mock broker in its own process, same client and workloads: the client ceiling. blink/mock << 1 on throughput means the client is not the limit.`,
-    `CPU = medians in % of one core over the timed window: process total (busiest single thread). A thread near 100% is the limit. 2 cores shared by broker and client.`,
+    `consume: a hot data set (${W.d100.toLocaleString('en-US')} x 100 B, ${W.d1k.toLocaleString('en-US')} x 1024 B) read from the beginning, rewinding at its end (-R), fetch.wait.max.ms=${FETCH_WAIT_MS}.`,
+    `latency: ${LATENCY_RATES.join(' and ')} msg/s for ${W.latSecs} s, 100 B, linger.ms=0, fetch.wait.max.ms=${FETCH_WAIT_MS}; from the SCHEDULED send time (no coordinated omission).`,
+    `boot: spawn → first ApiVersions answer (Apache Kafka: ApiVersions + Metadata, storage formatted before); idle RSS 1 s after ready; RSS per 1,000 conns: ${opts.conns} connections, one ApiVersions each.`,
+    `÷ X = Blink's median / X's median. CPU = Blink's medians in % of one core over the timed window: process total (busiest thread). 2 cores shared by broker and client.`,
   ];
   const finished = new Date();
   const result = {
@@ -713,16 +814,19 @@ async function main() {
     ok: failures.length === 0,
     started: started.toISOString(),
     finished: finished.toISOString(),
-    git: gitRev,
+    git: gitRev(ROOT),
     node: brokerNode,
+    start_command: `node ${args.join(' ')}`,
     librdkafka: rdkVersion,
-    cpus: os.cpus().length,
+    machine,
+    cpus: cpu.length,
     reps: opts.reps,
     quick: opts.quick,
-    workload: { ...W, sizes: [S100, S1K], producer: 'acks=1 linger.ms=5 batch.size=1000000 compression=none partitions=1', latency: { rate: W.latRate, secs: W.latSecs, linger_ms: 0, fetch_wait_max_ms: LAT_FETCH_WAIT_MS } },
+    targets: specs.map((s) => s.name),
+    workload: { ...W, sizes: [S100, S1K], producer: 'acks=1 linger.ms=5 batch.size=1000000 compression=none partitions=1', latency: { rates: LATENCY_RATES, secs: W.latSecs, linger_ms: 0, fetch_wait_max_ms: FETCH_WAIT_MS }, conns: opts.conns },
     summary,
     failures,
-    runs: { blink: blinkReps, mock: mockReps },
+    runs: reps,
   };
 
   const jsonFile = opts.json ?? path.join(RESULTS_DIR, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -738,7 +842,7 @@ async function main() {
     '',
     title,
     '',
-    table(rows, header),
+    text,
     '',
     ...notes.map((n) => `  ${n}`),
     '',

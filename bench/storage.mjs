@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Blink storage benchmark: `npm run bench:storage [-- --quick]`. See bench/README.md ("Storage").
 //
-// Three measurements, each on a FRESH broker (dist/main.js) on free loopback ports with a temporary
+// Three measurements, each on a FRESH broker (started as `npm start` does) on free loopback ports with a temporary
 // RECORD_STORAGE_PATH, driven by the same C load generator as bench/run.mjs (bench/loadgen.c):
 //   1. fetch throughput from the WAL tier: memory mode, MAX_MEMORY=64MB, a topic of N x 1 KiB
 //      (N x 1 KiB >> 64 MB, so most of it is offloaded to segment files), consumed from offset 0;
@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './lib.mjs';
+import { blinkStartCommand, freePorts } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -89,9 +89,9 @@ function httpStatus(url) {
 async function startBroker(env, reuse) {
   const [kafkaPort, restPort] = reuse ? [reuse.kafkaPort, reuse.restPort] : await freePorts(2);
   const storage = reuse?.storage ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-storage-'));
-  const nodeBin = path.join(ROOT, 'node_modules', '.bin', 'node');
+  const { nodeBin, args } = blinkStartCommand(ROOT);
   const t0 = performance.now();
-  const child = spawn(fs.existsSync(nodeBin) ? nodeBin : process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
+  const child = spawn(nodeBin, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

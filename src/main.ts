@@ -8,12 +8,14 @@
  * if that deadline passes).
  */
 import 'reflect-metadata';
+import { flushCompileCache } from 'node:module';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { ADMIN_FASTIFY_OPTIONS, configureAdminHttp } from './admin/admin-http.js';
 import { AppModule } from './app.module.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
+import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
 
@@ -61,11 +63,14 @@ async function bootstrap(): Promise<void> {
   configureAdminHttp(app);
   // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
   // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
-  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false });
+  // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
+  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false }).useGlobalInterceptors(app.get(RequestQuotaInterceptor));
   await app.listen(config.restPort, config.kafkaHostname);
   await app.get(StorageRecovery).completed();
   await app.startAllMicroservices();
   logger.log(`Blink ready: Kafka on ${config.brokerPorts.join(', ')}, REST on ${config.restPort}`);
+  // Everything boot compiled goes to the compile cache now (start.ts), not at exit, which a kill skips.
+  flushCompileCache();
 }
 
 bootstrap().catch((err: unknown) => {

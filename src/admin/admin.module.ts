@@ -9,7 +9,9 @@ import { MetricsReader } from './services/metrics-reader.js';
 import { PluginModule } from '../plugins/plugins.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { TelemetryModule } from '../telemetry/telemetry.module.js';
 import { TopicsModule } from '../topics/topics.module.js';
+import { TxnModule } from '../txn/txn.module.js';
 import { WalModule } from '../wal/wal.module.js';
 import { BrokerController } from './controllers/broker.controller.js';
 import { GroupsController } from './controllers/groups.controller.js';
@@ -38,7 +40,7 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule],
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController],
   providers: [
     RuntimeInfo,

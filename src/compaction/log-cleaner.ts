@@ -20,7 +20,7 @@ import { TopicRegistry } from '../storage/topic-registry.js';
 import { CleanerProbe } from './cleaner.probe.js';
 import { cleanableEndOffset, compactionConfigOf, dirtyStats, isOverdue, needsCleaning, type CleanerState, type CompactionConfig } from './cleaner-rules.js';
 import { PartitionCleaner, PassStopped, Stepper } from './partition-cleaner.js';
-import { NO_TRANSACTIONS, type TransactionView } from './transaction-cleaning.js';
+import { PARTITION_TRANSACTIONS, type TransactionView } from './transaction-cleaning.js';
 
 const FAILED_BACKOFF_MULTIPLE = 10;
 
@@ -51,7 +51,7 @@ export class LogCleaner implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: Clock,
     @Optional() @Inject(CLEANER_TRANSACTIONS) transactions: TransactionView<PartitionLog> | null = null,
   ) {
-    this.transactions = transactions ?? (NO_TRANSACTIONS as TransactionView<PartitionLog>);
+    this.transactions = transactions ?? PARTITION_TRANSACTIONS;
     this.cleaner = new PartitionCleaner(this.transactions);
   }
 

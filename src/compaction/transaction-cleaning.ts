@@ -1,3 +1,5 @@
+import type { PartitionLog } from '../storage/partition-log.js';
+
 /**
  * Transactions as the log cleaner sees them (Kafka's CleanedTransactionMetadata), and the seam
  * through which it learns about them.
@@ -19,11 +21,7 @@ export interface AbortedRange {
   readonly lastOffset: number;
 }
 
-/**
- * What the cleaner asks about a partition's transactions. Transactions plug in here
- * (src/txn: the last stable offset and the aborted-transactions index of each partition);
- * until they do, NO_TRANSACTIONS answers for a log without any.
- */
+/** What the cleaner asks about a partition's transactions (tests hand it their own answers). */
 export interface TransactionView<Log> {
   /** The first offset of the oldest open transaction, or null when none is open. */
   firstUnstableOffset(log: Log): number | null;
@@ -31,9 +29,10 @@ export interface TransactionView<Log> {
   abortedBetween(log: Log, fromOffset: number, toOffset: number): readonly AbortedRange[];
 }
 
-export const NO_TRANSACTIONS: TransactionView<unknown> = {
-  firstUnstableOffset: () => null,
-  abortedBetween: () => [],
+/** Transactions as each partition tracks them (storage/producer-state.ts: open transactions, aborted index). */
+export const PARTITION_TRANSACTIONS: TransactionView<PartitionLog> = {
+  firstUnstableOffset: (log) => log.producers.firstUnstableOffset ?? null,
+  abortedBetween: (log, fromOffset, toOffset) => log.producers.aborted.overlapping(fromOffset, toOffset),
 };
 
 /** The header fields of a batch the transaction tracking needs. */

@@ -49,6 +49,10 @@ export interface BlinkConfig {
   /** Defaults of the topic configs segment.bytes and segment.ms (when a segment file rolls). */
   segmentBytes: number;
   segmentMs: number;
+  /** Longest transaction.timeout.ms a transactional producer may ask for (Kafka's transaction.max.timeout.ms). */
+  transactionMaxTimeoutMs: number;
+  /** How long an idle transactional id is remembered (Kafka's transactional.id.expiration.ms). */
+  transactionalIdExpirationMs: number;
   /** Default of the topic config cleanup.policy: delete, compact or compact,delete (Kafka's log.cleanup.policy). */
   logCleanupPolicy: string;
   /** Default of min.cleanable.dirty.ratio (Kafka's log.cleaner.min.cleanable.ratio). */
@@ -60,6 +64,18 @@ export interface BlinkConfig {
    * ones in creation order); the others are summed into one `__other__` series and counted.
    */
   metricsMaxEntities: number;
+  /** Client quotas: rates are measured over this many samples (Kafka quota.window.num) … */
+  quotaWindowNum: number;
+  /** … of this long each (Kafka quota.window.size.seconds). */
+  quotaWindowSizeMs: number;
+  /** The largest metrics payload a client may push (Kafka telemetry.max.bytes, KIP-714). */
+  telemetryMaxBytes: number;
+  /** Series of pushed client metrics on /prometheus, all clients together. */
+  clientMetricsMaxSeries: number;
+  /** A Kafka connection that neither sends nor receives for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
+  /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
+  requestTimeoutMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -96,10 +112,18 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     fsync_interval: formatDuration(config.fsyncIntervalMs),
     segment_bytes: formatSize(config.segmentBytes),
     segment_ms: formatDuration(config.segmentMs),
+    transaction_max_timeout_ms: formatDuration(config.transactionMaxTimeoutMs),
+    transactional_id_expiration_ms: formatDuration(config.transactionalIdExpirationMs),
     log_cleanup_policy: config.logCleanupPolicy,
     log_cleaner_min_cleanable_ratio: config.logCleanerMinCleanableRatio,
     log_cleaner_backoff: formatDuration(config.logCleanerBackoffMs),
     metrics_max_entities: config.metricsMaxEntities,
+    quota_window_num: config.quotaWindowNum,
+    quota_window_size: formatDuration(config.quotaWindowSizeMs),
+    telemetry_max_bytes: formatSize(config.telemetryMaxBytes),
+    client_metrics_max_series: config.clientMetricsMaxSeries,
+    connections_max_idle_ms: config.connectionsMaxIdleMs,
+    request_timeout_ms: config.requestTimeoutMs,
     admin_token: config.adminToken === null ? null : REDACTED,
     settings_file: config.settingsFile,
   };

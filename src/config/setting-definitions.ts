@@ -44,12 +44,26 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's log.segment.bytes (1 GiB) and log.roll.ms (7 days) defaults.
   segment_bytes: { env: 'SEGMENT_BYTES', defaultValue: '1GB', convert: parseSize },
   segment_ms: { env: 'SEGMENT_MS', defaultValue: '7d', convert: parseDuration },
+  // Kafka's transaction.max.timeout.ms (15 min) and transactional.id.expiration.ms (7 days).
+  transaction_max_timeout_ms: { env: 'TRANSACTION_MAX_TIMEOUT_MS', defaultValue: '15m', convert: parseDuration },
+  transactional_id_expiration_ms: { env: 'TRANSACTIONAL_ID_EXPIRATION_MS', defaultValue: '7d', convert: parseDuration },
   // Kafka's log.cleanup.policy, log.cleaner.min.cleanable.ratio and log.cleaner.backoff.ms defaults.
   log_cleanup_policy: { env: 'LOG_CLEANUP_POLICY', defaultValue: 'delete', convert: (raw) => toLowerText(raw).replace(/\s+/g, '') },
   log_cleaner_min_cleanable_ratio: { env: 'LOG_CLEANER_MIN_CLEANABLE_RATIO', defaultValue: 0.5, convert: toNumber },
   log_cleaner_backoff: { env: 'LOG_CLEANER_BACKOFF', defaultValue: '15s', convert: parseDuration },
   // Per-topic and per-group Prometheus series: the first N topics and N groups (creation order).
   metrics_max_entities: { env: 'METRICS_MAX_ENTITIES', defaultValue: 100, convert: toNumber },
+  // Kafka's quota.window.num and quota.window.size.seconds: client quotas are rates over 11 x 1 s.
+  quota_window_num: { env: 'QUOTA_WINDOW_NUM', defaultValue: 11, convert: toNumber },
+  quota_window_size: { env: 'QUOTA_WINDOW_SIZE', defaultValue: '1s', convert: parseDuration },
+  // Kafka's telemetry.max.bytes: the largest metrics payload a client may push (KIP-714).
+  telemetry_max_bytes: { env: 'TELEMETRY_MAX_BYTES', defaultValue: '1MB', convert: parseSize },
+  // Series of pushed client metrics on /prometheus, all clients together; the rest are dropped and counted.
+  client_metrics_max_series: { env: 'CLIENT_METRICS_MAX_SERIES', defaultValue: 2000, convert: toNumber },
+  // Kafka's connections.max.idle.ms default (10 minutes).
+  connections_max_idle_ms: { env: 'CONNECTIONS_MAX_IDLE_MS', defaultValue: 600_000, convert: parseDuration },
+  // Kafka clients' request.timeout.ms default: a request frame that started must be whole within it.
+  request_timeout_ms: { env: 'REQUEST_TIMEOUT_MS', defaultValue: 30_000, convert: parseDuration },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
 };

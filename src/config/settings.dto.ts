@@ -42,6 +42,11 @@ const PLUGIN_MEMORY_MAX = 4096 * MIB;
 const METRICS_ENTITIES_MAX = 10_000;
 /** The cleaner looks for work at least this often (Kafka's log.cleaner.backoff.ms is 15 s). */
 const CLEANER_BACKOFF_MAX_MS = 3_600_000;
+/** Kafka's quota.window.num has no upper bound; past a few hundred samples a rate stops reacting. */
+const QUOTA_WINDOW_NUM_MAX = 1_000;
+const QUOTA_WINDOW_SIZE_MIN_MS = 100;
+const QUOTA_WINDOW_SIZE_MAX_MS = 3_600_000;
+const CLIENT_METRICS_SERIES_MAX = 100_000;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -152,6 +157,16 @@ export class SettingsDto {
   @Min(1, { message: 'must be at least 1ms' })
   segment_ms!: number;
 
+  // Kafka's transaction timeouts are INT32 milliseconds on the wire (InitProducerId).
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX}ms (Kafka transaction timeouts are 32-bit)` })
+  transaction_max_timeout_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  transactional_id_expiration_ms!: number;
+
   @Matches(/^(delete|compact|compact,delete|delete,compact)$/, { message: 'must be delete, compact or compact,delete' })
   log_cleanup_policy!: string;
 
@@ -169,6 +184,34 @@ export class SettingsDto {
   @Min(0, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })
   @Max(METRICS_ENTITIES_MAX, { message: `must be between 0 and ${METRICS_ENTITIES_MAX}` })
   metrics_max_entities!: number;
+
+  @IsInt({ message: 'must be a whole number of samples' })
+  @Min(1, { message: `must be between 1 and ${QUOTA_WINDOW_NUM_MAX}` })
+  @Max(QUOTA_WINDOW_NUM_MAX, { message: `must be between 1 and ${QUOTA_WINDOW_NUM_MAX}` })
+  quota_window_num!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(QUOTA_WINDOW_SIZE_MIN_MS, { message: `must be at least ${QUOTA_WINDOW_SIZE_MIN_MS}ms` })
+  @Max(QUOTA_WINDOW_SIZE_MAX_MS, { message: 'must be at most 1h' })
+  quota_window_size!: number;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1, { message: 'must be at least 1 byte' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX} bytes (Kafka sizes are 32-bit)` })
+  telemetry_max_bytes!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: `must be between 0 and ${CLIENT_METRICS_SERIES_MAX}` })
+  @Max(CLIENT_METRICS_SERIES_MAX, { message: `must be between 0 and ${CLIENT_METRICS_SERIES_MAX}` })
+  client_metrics_max_series!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  connections_max_idle_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be at least 1ms' })
+  request_timeout_ms!: number;
 
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })

@@ -2,6 +2,9 @@
  * Long-poll support for Fetch: a fetch that found fewer than `min_bytes` parks here until
  * enough bytes are appended to one of its partitions (woken by the append itself, no
  * polling), one of them goes away, `max_wait_ms` passes (on the Clock), or the broker shuts down.
+ * A read_committed fetch counts only bytes that became readable below the last stable offset:
+ * bytes of open transactions do not count until their transaction ends (the marker's append
+ * brings them all at once).
  * Every parked fetch has a timer, so the set is bounded by connections x wait time.
  */
 import { Injectable } from '@nestjs/common';
@@ -25,12 +28,13 @@ export class FetchParking {
     return this.parked.size;
   }
 
-  /** Resolves when `bytesNeeded` more bytes reach `logs`, or at the deadline, whichever first. */
-  park(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number): Promise<void> {
+  /** Resolves when `bytesNeeded` more bytes reach `logs` (below their last stable offset when `readCommitted`), or at the deadline. */
+  park(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number, readCommitted = false): Promise<void> {
     return new Promise((resolve) => {
       let arrived = 0;
-      const listener: AppendListener = (batch) => {
-        arrived += batch === null ? bytesNeeded : batch.buffer.length;
+      const listener: AppendListener = (batch, stableBytes) => {
+        if (batch === null) arrived += bytesNeeded;
+        else arrived += readCommitted ? stableBytes : batch.buffer.length;
         if (arrived >= bytesNeeded) entry.wake();
       };
       const timer = this.clock.schedule(Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS), () => entry.wake());

@@ -12,18 +12,27 @@
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
  * read is an inspection and counts for neither.
+ * A consumer's fetch may be refused once collected (`admit`: Kafka answers a fetch over its
+ * client's quota with an empty response): then it counts for nothing.
+ * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
+ * keeps that memory from being reused until they are written out.
  * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
  * the same reads, answered as magic 0/1 messages within the same limits.
  * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
  * brings leader epochs to check (leader-epoch.ts); a diverging epoch, like an error, answers at
  * once.
+ * Isolation (KIP-98): read_committed reads stop at each partition's last stable offset, wait
+ * only for bytes below it, and list the aborted transactions overlapping what they return;
+ * read_uncommitted reads everything up to the high watermark, aborted data included.
  */
 import { Injectable } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service.js';
+import type { MemoryPin } from '../storage/batch-memory.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import type { LegacyMagic } from '../record-format/legacy-message.js';
+import type { AbortedRange } from '../storage/aborted-transactions.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { FetchParking } from './fetch-parking.js';
 import { FetchProbe } from './fetch.probe.js';
@@ -52,8 +61,21 @@ export interface FetchSpec {
   readonly firstBatchWhole: boolean;
   /** A consumer's fetch: what it returns counts for purge_on_fetch. */
   readonly consuming: boolean;
+  /**
+   * Asked once the answer is collected, before it counts as consumed: false drops it (a
+   * client over its fetch quota gets an empty response). `parkedMs`: how long it waited.
+   */
+  readonly admit?: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
+  /**
+   * Holds back the reuse of the pooled memory of the batches returned until the caller has
+   * written them out (storage/batch-memory.ts); suspended while the fetch waits (the first
+   * read's views are dropped) and refreshed before it reads again.
+   */
+  readonly memoryPin?: MemoryPin;
   /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
   readonly messageFormat?: LegacyMagic;
+  /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
+  readonly readCommitted?: boolean;
 }
 
 export interface PartitionFetched {
@@ -62,7 +84,11 @@ export interface PartitionFetched {
   readonly missing?: 'topic' | 'partition';
   /** -1 when the partition does not exist. */
   readonly highWatermark: number;
+  /** The partition's last stable offset (-1 when the partition does not exist). */
+  readonly lastStableOffset: number;
   readonly logStartOffset: number;
+  /** read_committed: the aborted transactions overlapping the batches returned; null for read_uncommitted. */
+  readonly abortedTransactions: AbortedRange[] | null;
   /** The batches, whole; null on an error. */
   readonly records: Buffer[] | null;
   readonly bytes: number;
@@ -92,10 +118,16 @@ export class FetchService {
 
   async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
     let collected = await this.collect(spec);
+    let parkedMs = 0;
     if (!this.satisfied(spec, collected)) {
-      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs);
+      const parkedAt = performance.now();
+      spec.memoryPin?.suspend();
+      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
+      spec.memoryPin?.refresh();
+      parkedMs = performance.now() - parkedAt;
       collected = await this.collect(spec);
     }
+    if (spec.admit !== undefined && !spec.admit({ bytes: collected.bytes, parkedMs })) return collected.partitions;
     if (spec.consuming) {
       for (const { log, fetched, fromOffset } of collected.returned) {
         this.retention.fetched(log, fetched.nextOffset);
@@ -126,12 +158,13 @@ export class FetchService {
       if (unreadable !== null) return unreadable;
       const limit = Math.min(request.partitionMaxBytes, budget);
       const whole = spec.firstBatchWhole && bytes === 0;
-      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
+      const endOffset = spec.readCommitted === true ? log.lastStableOffset : Infinity;
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, endOffset, spec.memoryPin) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read, request.fetchOffset);
+      return this.answer(log, read, request.fetchOffset, spec.readCommitted === true);
     });
     const partitions = await Promise.all(reads);
     const returned = partitions.flatMap((fetched, i) => {
@@ -151,18 +184,19 @@ export class FetchService {
     const fenced = currentLeaderEpochRefusal(log, request.currentLeaderEpoch ?? -1);
     const checked = fenced ?? lastFetchedEpochCheck(log, request.lastFetchedEpoch ?? -1, request.fetchOffset);
     if (checked === null) return null;
-    if ('errorCode' in checked) return failed(checked.errorCode, checked.errorMessage, log.highWatermark, log.logStartOffset, request.fetchOffset);
+    if ('errorCode' in checked) return failed(checked.errorCode, checked.errorMessage, log.highWatermark, log.logStartOffset, request.fetchOffset, undefined, log.lastStableOffset);
     const empty = { errorCode: ErrorCode.NONE, errorMessage: null, records: [], bytes: 0, nextOffset: request.fetchOffset };
-    return { ...empty, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, divergingEpoch: checked };
+    const ends = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    return { ...empty, ...ends, abortedTransactions: null, divergingEpoch: checked };
   }
 
   private outOfRange(log: PartitionLog, offset: number): PartitionFetched | null {
     if (offset >= log.logStartOffset && offset <= log.highWatermark) return null;
     const message = `offset ${offset} is out of range: ${log.topic}-${log.partition} holds offsets ${log.logStartOffset} to ${log.highWatermark - 1} (high watermark ${log.highWatermark})`;
-    return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset);
+    return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset, undefined, log.lastStableOffset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number): Promise<PartitionFetched> {
+  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number, readCommitted: boolean): Promise<PartitionFetched> {
     const result = await read;
     if (isRefusal(result)) return failed(result.errorCode, result.errorMessage, log.highWatermark, log.logStartOffset, fetchOffset);
     const { chunks, bytes, nextOffset } = result;
@@ -170,7 +204,9 @@ export class FetchService {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       highWatermark: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
       logStartOffset: log.logStartOffset,
+      abortedTransactions: readCommitted ? (bytes > 0 ? log.producers.aborted.collect(fetchOffset, nextOffset) : []) : null,
       records: chunks,
       bytes,
       nextOffset,
@@ -178,6 +214,15 @@ export class FetchService {
   }
 }
 
-function failed(errorCode: ErrorCodeValue, errorMessage: string, highWatermark: number, logStartOffset: number, nextOffset: number, missing?: 'topic' | 'partition'): PartitionFetched {
-  return { ...refusal(errorCode, errorMessage, missing === undefined ? {} : { missing }), highWatermark, logStartOffset, records: null, bytes: 0, nextOffset };
+function failed(
+  errorCode: ErrorCodeValue,
+  errorMessage: string,
+  highWatermark: number,
+  logStartOffset: number,
+  nextOffset: number,
+  missing?: 'topic' | 'partition',
+  lastStableOffset = highWatermark,
+): PartitionFetched {
+  const why = refusal(errorCode, errorMessage, missing === undefined ? {} : { missing });
+  return { ...why, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null, bytes: 0, nextOffset };
 }

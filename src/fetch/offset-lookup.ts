@@ -8,6 +8,8 @@
  * high watermark). A ListOffsets naming a leader epoch other than ours is refused
  * (leader-epoch.ts). Look-ups by time that reach data offloaded to disk read the WAL
  * (storage/timestamp-index.ts).
+ * With read_committed isolation (ListOffsets v2+), "latest" is the last stable offset and a
+ * look-up by time finds nothing at or past it, as Kafka answers.
  */
 import { Injectable } from '@nestjs/common';
 import { LEADER_EPOCH } from '../storage/batch-appender.js';
@@ -36,29 +38,33 @@ export interface EpochEnd {
 export class OffsetLookup {
   constructor(private readonly topics: TopicsService) {}
 
-  /** ListOffsets for one partition: the offset and timestamp found, (-1, -1) when none is; `currentLeaderEpoch` < 0 is not checked. */
-  async offsetFor(topic: string, partition: number, timestamp: number, currentLeaderEpoch = -1): Promise<ListedOffset | Refusal> {
+  /**
+   * ListOffsets for one partition: the offset and timestamp found, (-1, -1) when none is;
+   * `currentLeaderEpoch` < 0 is not checked.
+   */
+  async offsetFor(topic: string, partition: number, timestamp: number, currentLeaderEpoch = -1, readCommitted = false): Promise<ListedOffset | Refusal> {
     const log = this.topics.findPartition(topic, partition);
     if (isRefusal(log)) return log;
     const fenced = currentLeaderEpochRefusal(log, currentLeaderEpoch);
     if (fenced !== null) return fenced;
-    const found = await this.lookUp(log, timestamp);
+    const found = await this.lookUp(log, timestamp, readCommitted ? log.lastStableOffset : log.highWatermark);
     return { ...found, leaderEpoch: found.offset >= 0 ? LEADER_EPOCH : -1 };
   }
 
-  private lookUp(log: PartitionLog, timestamp: number): OffsetAndTimestamp | Promise<OffsetAndTimestamp> {
+  /** The look-up itself; `fetchableEnd` is where the isolation level stops reading. */
+  private async lookUp(log: PartitionLog, timestamp: number, fetchableEnd: number): Promise<OffsetAndTimestamp> {
     switch (timestamp) {
       case ListOffsetsTimestamp.LATEST:
-        return { offset: log.highWatermark, timestamp: -1 };
+        return { offset: fetchableEnd, timestamp: -1 };
       case ListOffsetsTimestamp.EARLIEST:
       case ListOffsetsTimestamp.EARLIEST_LOCAL:
         return { offset: log.logStartOffset, timestamp: -1 };
       case ListOffsetsTimestamp.MAX_TIMESTAMP:
-        return offsetOfMaxTimestamp(log);
+        return below(fetchableEnd, await offsetOfMaxTimestamp(log));
       case ListOffsetsTimestamp.LATEST_TIERED:
         return NOT_FOUND;
       default:
-        return timestamp < 0 ? NOT_FOUND : offsetForTimestamp(log, timestamp);
+        return timestamp < 0 ? NOT_FOUND : below(fetchableEnd, await offsetForTimestamp(log, timestamp));
     }
   }
 
@@ -69,4 +75,9 @@ export class OffsetLookup {
     const known = leaderEpoch <= LEADER_EPOCH;
     return { leaderEpoch: known ? LEADER_EPOCH : -1, endOffset: known ? log.highWatermark : -1 };
   }
+}
+
+/** What a look-up by time found, unless it lies at or past what the isolation level may read. */
+function below(fetchableEnd: number, found: OffsetAndTimestamp): OffsetAndTimestamp {
+  return found.offset < fetchableEnd ? found : NOT_FOUND;
 }

@@ -538,6 +538,33 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return ErrorCode.NONE;
   }
 
+  /**
+   * The membership check of a TxnOffsetCommit (Kafka's doTxnCommitOffsets): looser than a
+   * plain commit, since producers before TxnOffsetCommit v3 send no member id or generation
+   * (KIP-447): those commit to any group; a member id or generation that is sent must match.
+   * The group is created when it does not exist, as Kafka does, if the group table has room
+   * (the per-client bound does not apply: the transaction coordinator vouched for the producer).
+   */
+  authorizeTxnCommit(identity: MemberIdentity): number {
+    const group = this.getOrCreateGroup(identity.groupId, null);
+    if (typeof group === 'number') return group;
+    if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (identity.generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;
+    if (identity.groupInstanceId !== null) {
+      const memberError = this.validateCurrentMember(group, identity.memberId, identity.groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return memberError;
+    }
+    if (identity.memberId !== UNKNOWN_MEMBER_ID && !group.hasMember(identity.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (identity.generationId >= 0 && identity.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  /** The group a committed transaction's offsets go to, created when needed (null: no room for another group). */
+  groupForOffsets(groupId: string): ConsumerGroup | null {
+    const group = this.getOrCreateGroup(groupId, null);
+    return typeof group === 'number' ? null : group;
+  }
+
   // ---- admin views -------------------------------------------------------------------------
 
   group(groupId: string): ConsumerGroup | undefined {

@@ -409,6 +409,20 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     return member.memberEpoch === current.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit for a transactional commit (TxnOffsetCommit):
+   * without a member epoch only a group without members; else a current member with its
+   * current epoch (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION).
+   */
+  authorizeTxnCommit(member: OffsetMember): number {
+    const group = this.table.modern.get(member.groupId);
+    if (group === undefined) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (member.memberEpoch < 0 && group.isEmpty) return ErrorCode.NONE;
+    const current = member.memberId === null ? undefined : group.member(member.memberId);
+    if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return member.memberEpoch === current.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
+
   /** Kafka's ConsumerGroup.validateOffsetFetch: no member id and no epoch = an admin fetch, always answered. */
   authorizeFetch(member: OffsetMember): number {
     const group = this.table.modern.get(member.groupId);

@@ -175,6 +175,23 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * A committed transaction's offsets (TxnOffsetCommit, checked when they were staged): stored
+   * now without another membership check, as Kafka applies them when the COMMIT marker reaches
+   * the offsets partition.
+   */
+  commitTransactional(groupId: string, offsets: readonly { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }[]): void {
+    if (!this.modern.hasGroup(groupId) && this.coordinator.groupForOffsets(groupId) === null) return;
+    const nowMs = this.clock.nowMs();
+    let stored = 0;
+    for (const o of offsets) {
+      if (this.topics.partition(o.topic, o.partition) === undefined) continue;
+      this.store.commit(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: nowMs, expireTimestampMs: null });
+      stored += 1;
+    }
+    this.probe.offsetsCommitted(stored);
+  }
+
+  /**
    * Which coordinator judges a commit: the consumer-protocol one for its groups, else the
    * classic one (which creates a simple group for a commit without generation). From v9 a
    * member's commit for a group that does not exist is GROUP_ID_NOT_FOUND for either protocol
@@ -187,6 +204,17 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     const unknown = this.coordinator.group(params.groupId) === undefined;
     if (unknown && params.generationId >= 0 && apiVersion >= FIRST_KIP848_COMMIT_VERSION) return ErrorCode.GROUP_ID_NOT_FOUND;
     return this.coordinator.authorizeCommit(params, params.client ?? null);
+  }
+
+  /**
+   * TxnOffsetCommit's member check, by the coordinator of the group's protocol: a classic
+   * group takes Kafka's looser transactional rule (GroupCoordinator.authorizeTxnCommit); a
+   * consumer-protocol group (Kafka's validateTransactionalOffsetCommit) takes commits without
+   * a member epoch only while it has no members, else from a current member with its epoch.
+   */
+  authorizeTxnCommit(identity: MemberIdentity): number {
+    if (!this.modern.hasGroup(identity.groupId)) return this.coordinator.authorizeTxnCommit(identity);
+    return this.modern.authorizeTxnCommit({ groupId: identity.groupId, memberId: identity.memberId, memberEpoch: identity.generationId });
   }
 
   /**

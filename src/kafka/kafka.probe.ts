@@ -3,9 +3,11 @@
  * this class touches prom-client. The seed's histograms are in microseconds (its alert rule
  * compares blink_produce_duration quantiles with 10000 = 10 ms); the same latencies are
  * exported in seconds, Prometheus's base unit, as blink_produce_duration_seconds and
- * blink_fetch_duration_seconds (same bucket bounds).
+ * blink_fetch_duration_seconds (same bucket bounds). Request counts are plain numbers here,
+ * handed to prom-client when it is scraped: a prom-client counter allocates on every
+ * increment, and this runs for every request.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { API_NAMES } from '../wire/api-names.js';
@@ -24,10 +26,14 @@ export const kafkaMetricProviders = [
   makeHistogramProvider({ name: 'blink_fetch_duration_seconds', help: 'Fetch request latency including long-poll wait, seconds', buckets: DURATION_BUCKETS_SECONDS }),
   makeCounterProvider({ name: 'blink_requests_total', help: 'Kafka requests handled, by API', labelNames: ['api'] }),
   makeGaugeProvider({ name: 'blink_connections', help: 'Open Kafka client connections' }),
+  makeCounterProvider({ name: 'blink_connections_closed_by_broker_total', help: 'Kafka connections the broker closed or refused on its own, by reason', labelNames: ['reason'] }),
 ];
 
 @Injectable()
-export class KafkaProbe {
+export class KafkaProbe implements OnModuleInit {
+  /** Requests handled per API key since the last scrape. */
+  private readonly unreported = new Map<number, number>();
+
   constructor(
     @InjectMetric('blink_produce_count') private readonly produceCount: Counter,
     @InjectMetric('blink_fetch_count') private readonly fetchCount: Counter,
@@ -37,19 +43,33 @@ export class KafkaProbe {
     @InjectMetric('blink_fetch_duration_seconds') private readonly fetchSeconds: Histogram,
     @InjectMetric('blink_requests_total') private readonly requests: Counter<'api'>,
     @InjectMetric('blink_connections') private readonly connections: Gauge,
+    @InjectMetric('blink_connections_closed_by_broker_total') private readonly closedByBroker: Counter<'reason'>,
   ) {}
 
+  onModuleInit(): void {
+    const report = (): void => this.report();
+    // Each counter is read by its own scrape; the first one read hands over everything counted.
+    for (const counter of [this.requests, this.produceCount, this.fetchCount]) Object.assign(counter, { collect: report });
+  }
+
   requestHandled(apiKey: number, durationMs: number): void {
-    this.requests.inc({ api: API_NAMES[apiKey] ?? String(apiKey) });
+    this.unreported.set(apiKey, (this.unreported.get(apiKey) ?? 0) + 1);
     if (apiKey === PRODUCE_KEY) {
-      this.produceCount.inc();
       this.produceDuration.observe(durationMs * 1000);
       this.produceSeconds.observe(durationMs / 1000);
     } else if (apiKey === FETCH_KEY) {
-      this.fetchCount.inc();
       this.fetchDuration.observe(durationMs * 1000);
       this.fetchSeconds.observe(durationMs / 1000);
     }
+  }
+
+  private report(): void {
+    for (const [apiKey, count] of this.unreported) {
+      this.requests.inc({ api: API_NAMES[apiKey] ?? String(apiKey) }, count);
+      if (apiKey === PRODUCE_KEY) this.produceCount.inc(count);
+      else if (apiKey === FETCH_KEY) this.fetchCount.inc(count);
+    }
+    this.unreported.clear();
   }
 
   connectionOpened(): void {
@@ -58,5 +78,10 @@ export class KafkaProbe {
 
   connectionClosed(): void {
     this.connections.dec();
+  }
+
+  /** A connection closed or refused by the broker: idle, a request too slow, or a connection limit. */
+  connectionClosedByBroker(reason: string): void {
+    this.closedByBroker.inc({ reason });
   }
 }

@@ -1,14 +1,16 @@
 /**
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
- * bounded wait when the memory tier is full (max_memory), then for each partition the topic
- * look-up or auto-creation, the partition check, and RecordIngest (validation of every
- * record, then the plugin chain and the append; in durable mode the answer waits for the
- * WAL). Each partition gets an outcome with its Kafka error code; nothing throws for bad input.
+ * reservation of its batches' bytes in the memory tier (max_memory; a bounded wait when the
+ * tier is full), then for each partition the topic look-up or auto-creation, the partition
+ * check, and RecordIngest (validation of every record, then the plugin chain and the append;
+ * in durable mode the answer waits for the WAL). Each partition gets an outcome with its
+ * Kafka error code; nothing throws for bad input. The reservation is given back once every
+ * partition is done.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
 import { Injectable } from '@nestjs/common';
-import { MEMORY_FULL_MESSAGE, MemoryAccountant } from '../storage/memory-accountant.js';
+import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
 import { ErrorCode } from '../wire/error-codes.js';
@@ -62,23 +64,41 @@ export class ProduceService {
   }
 
   /**
-   * Waits up to `memoryWaitMs` if the memory tier is full, checks every partition's batch
-   * (waiting while compressed ones are decompressed), then starts every partition's ingest in
-   * request order, and resolves once all are started with one promise per partition. A caller
-   * that does not await the outcomes (Kafka acks=0) still has the batches appended in the
-   * order they were produced: each append starts before the next partition's, and the next
-   * request is not read before this one's checks are done (which bounds the decompressions a
-   * producer that never waits for answers can have pending).
+   * Reserves the request's bytes in the memory tier (waiting up to `memoryWaitMs` when it is
+   * full), checks every partition's batch (waiting while compressed ones are decompressed),
+   * then starts every partition's ingest in request order, and resolves once all are started
+   * with one promise per partition. A caller that does not await the outcomes (Kafka acks=0)
+   * still has the batches appended in the order they were produced: each append starts
+   * before the next partition's, and the next request is not read before this one's checks
+   * are done (which bounds the decompressions a producer that never waits for answers can
+   * have pending).
    */
   async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
-    if (this.accountant.isFull && !(await this.accountant.waitForRoom(memoryWaitMs))) {
+    const reserved = this.accountant.reserve(requestBytes(partitions), memoryWaitMs);
+    const reservation = reserved instanceof Promise ? await reserved : reserved;
+    if (reservation === null) {
       const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
       return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
     }
+    if (partitions.length === 0) reservation.release();
     const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
-    const checks = converted.map((target) => this.checkPartition(target, nowMs));
-    const checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
-    return checked.map((check) => ('errorCode' in check ? Promise.resolve(check) : this.ingestPartition(check)));
+    let checked: PartitionChecked[];
+    try {
+      const checks = converted.map((target) => this.checkPartition(target, nowMs));
+      checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+    let pending = checked.length;
+    const done = (): void => {
+      if (--pending === 0) reservation.release();
+    };
+    return checked.map((check) => {
+      if (!('errorCode' in check)) return this.ingestPartition(check, done);
+      done();
+      return Promise.resolve(check);
+    });
   }
 
   /** The topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
@@ -94,14 +114,24 @@ export class ProduceService {
   }
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async ingestPartition({ partition, batch }: { partition: number; batch: CheckedBatch }): Promise<ProduceOutcome> {
-    const outcome = await this.ingest.ingest(batch);
-    return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : batch.log.logStartOffset };
+  private async ingestPartition({ partition, batch }: { partition: number; batch: CheckedBatch }, done: () => void): Promise<ProduceOutcome> {
+    try {
+      const outcome = await this.ingest.ingest(batch);
+      return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : batch.log.logStartOffset };
+    } finally {
+      done();
+    }
   }
 }
 
 /** A partition refused before its batch was read, or its checked batch. */
 type PartitionChecked = ProduceOutcome | { readonly partition: number; readonly batch: CheckedBatch };
+
+function requestBytes(partitions: readonly PartitionRecords[]): number {
+  let bytes = 0;
+  for (const target of partitions) bytes += target.records?.length ?? 0;
+  return bytes;
+}
 
 function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {
   return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: [], logStartOffset: -1 };

@@ -10,12 +10,20 @@
  * their answers are not awaited (acks=0): ProduceService starts them only once every batch
  * of the request is checked. A refusal (validation or a plugin) comes back as an outcome,
  * naming the refused records where Kafka does.
+ * A batch in pooled memory (storage/batch-memory.ts) is held from `ingest` until its
+ * outcome, whoever else lets go of it meanwhile (the transport, once an acks=0 request is
+ * answered). A transactional batch is first checked by the transaction coordinator (its
+ * producer must be the current one of an ongoing transaction holding the partition),
+ * synchronously right before its append, so no transaction can end between the check and
+ * the append.
  */
 import { Injectable } from '@nestjs/common';
-import { BatchAppender, type AppendOutcome, type RecordsCheck } from '../storage/batch-appender.js';
+import { BatchAppender, refused, type AppendOutcome, type RecordsCheck } from '../storage/batch-appender.js';
+import { MemoryAccountant } from '../storage/memory-accountant.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { Topic } from '../storage/topic-registry.js';
 import { PluginService, type RecordRefusal } from '../plugins/plugin.service.js';
+import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import { ProduceProbe } from './produce.probe.js';
 
 export interface IngestOutcome extends AppendOutcome {
@@ -44,6 +52,8 @@ export class RecordIngest {
     private readonly appender: BatchAppender,
     private readonly plugins: PluginService,
     private readonly probe: ProduceProbe,
+    private readonly transactions: TransactionCoordinator,
+    private readonly accountant: MemoryAccountant,
   ) {}
 
   check(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): CheckedBatch | Promise<CheckedBatch> {
@@ -58,11 +68,17 @@ export class RecordIngest {
     const { topic, log, records, nowMs, check } = checked;
     if (check.refusal !== null) return withRefusals(check.refusal);
     const batch = records as Buffer;
-    const outcome = this.plugins.active
-      ? await this.ingestThroughPlugins(checked, batch)
-      : withRefusals(await this.appender.appendValidated(topic, log, batch, nowMs));
-    if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
-    return outcome;
+    const memory = this.accountant.memory;
+    memory.retain(batch);
+    try {
+      const outcome = this.plugins.active
+        ? await this.ingestThroughPlugins(checked, batch)
+        : withRefusals(await this.appendVerified(topic, log, batch, nowMs, (verified) => this.appender.appendValidated(topic, log, verified, nowMs)));
+      if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
+      return outcome;
+    } finally {
+      memory.release(batch);
+    }
   }
 
   private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<IngestOutcome> {
@@ -72,6 +88,18 @@ export class RecordIngest {
       return { errorCode, errorMessage, recordErrors, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
     }
     if (filtered.kind === 'all-dropped') return withRefusals(this.appender.acknowledgeDropped(log, batch));
-    return withRefusals(await this.appender.appendValidated(topic, log, filtered.batch, nowMs));
+    return withRefusals(await this.appendVerified(topic, log, filtered.batch, nowMs, (batch) => this.appender.appendValidated(topic, log, batch, nowMs)));
+  }
+
+  /** The coordinator's check of a transactional batch, then `append` in the same synchronous run. */
+  private appendVerified<B extends Buffer | null>(
+    topic: Topic,
+    log: PartitionLog,
+    records: B,
+    nowMs: number,
+    append: (batch: B) => AppendOutcome | Promise<AppendOutcome>,
+  ): AppendOutcome | Promise<AppendOutcome> {
+    const refusal = this.transactions.verifyAppend(topic.name, log, records);
+    return refusal === null ? append(records) : refused(refusal.errorCode, refusal.errorMessage);
   }
 }

@@ -35,14 +35,27 @@ function readInt64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4);
 }
 
+/** A safe integer as int64, high half then low half (no BigInt: this runs for every produced batch). */
 function writeInt64(buf: Buffer, at: number, value: number): void {
-  buf.writeBigInt64BE(BigInt(value), at);
+  const high = Math.floor(value / 0x1_0000_0000);
+  buf.writeInt32BE(high, at);
+  buf.writeUInt32BE(value - high * 0x1_0000_0000, at + 4);
 }
 
 /** Total bytes of the batch starting at `at`, or -1 when fewer than 12 bytes remain. */
 export function batchSizeAt(buf: Buffer, at: number): number {
   if (buf.length - at < BATCH_LOG_OVERHEAD) return -1;
   return BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
+}
+
+/** Bytes of a batch header needed to know its offsets and size: up to lastOffsetDelta (23..27). */
+export const BATCH_OFFSETS_HEADER_BYTES = 27;
+
+/** Size and offsets of the batch at `at`, from its first 27 bytes (no CRC check), or null if fewer remain. */
+export function peekBatchOffsets(buffer: Buffer, at: number): { baseOffset: number; lastOffset: number; sizeBytes: number } | null {
+  if (buffer.length - at < BATCH_OFFSETS_HEADER_BYTES) return null;
+  const baseOffset = readInt64(buffer, at);
+  return { baseOffset, lastOffset: baseOffset + buffer.readInt32BE(at + 23), sizeBytes: BATCH_LOG_OVERHEAD + buffer.readInt32BE(at + 8) };
 }
 
 /** Magic byte of the batch (or legacy message) at `at`; both formats keep it at byte 16. */

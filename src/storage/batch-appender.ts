@@ -11,12 +11,16 @@
  * RECORDS_DECOMPRESSED_BYTES_MAX), and its decompressed records handed on to the plugins.
  * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
+ * Transactional batches are stored like any other (the transaction coordinator has checked
+ * their producer first: produce/record-ingest.ts); clients may not write control batches,
+ * which only `appendMarker` writes, for the coordinator and WriteTxnMarkers.
  */
 import { Injectable } from '@nestjs/common';
 import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import type { OpenedBatch } from '../record-format/batch-rewrite.js';
 import { clientHeaderProblem, validateRecords, type RecordError, type RecordRules, type RecordsVerdict } from '../record-format/batch-validator.js';
 import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
+import { encodeMarkerBatch, type TransactionMarker } from '../record-format/control-batch.js';
 import { crc32c } from '../record-format/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
@@ -63,7 +67,7 @@ export interface AppendOutcome {
 /** What `checkRecords` found: a refusal, or the batch's records section, opened (decompressed). */
 export type RecordsCheck = { readonly refusal: AppendOutcome; readonly opened: null } | { readonly refusal: null; readonly opened: OpenedBatch };
 
-function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome {
+export function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
 }
 
@@ -124,12 +128,8 @@ export class BatchAppender {
     const batch = new RecordBatchView(records);
     const sequenced = batch.producerId !== NO_PRODUCER_ID;
     if (sequenced) {
-      const check = log.producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastSequence);
-      if (check.kind === 'duplicate') {
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
-      }
-      if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
-      if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
+      const problem = sequenceProblem(log, batch);
+      if (problem !== null) return problem;
     }
     log.rollHeadIfDue(records.length, Number(topic.configs.get('segment.bytes')), rollAfterMs(topic.configs), nowMs);
     const baseOffset = log.logEndOffset;
@@ -163,15 +163,32 @@ export class BatchAppender {
   acknowledgeDropped(log: PartitionLog, records: Buffer): AppendOutcome {
     const batch = new RecordBatchView(records);
     if (batch.producerId !== NO_PRODUCER_ID) {
-      const check = log.producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastSequence);
-      if (check.kind === 'duplicate') {
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
-      }
-      if (check.kind === 'out-of-order') return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
-      if (check.kind === 'fenced') return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
+      const problem = sequenceProblem(log, batch);
+      if (problem !== null) return problem;
       log.producers.record(batch.producerId, batch.producerEpoch, { firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: -1, timestamp: batch.maxTimestamp });
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
+  }
+
+  /**
+   * Writes a transaction marker (a COMMIT or ABORT control batch) into the partition: for the
+   * transaction coordinator, and for WriteTxnMarkers (kafka-transactions abort). A marker
+   * older than the producer's epoch in this partition is INVALID_PRODUCER_EPOCH. The marker
+   * ends the producer's transaction here once it is visible (PartitionLog.append).
+   */
+  appendMarker(log: PartitionLog, marker: TransactionMarker, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
+    const epoch = log.producers.epochOf(marker.producerId);
+    if (epoch !== undefined && marker.producerEpoch < epoch) {
+      return refused(ErrorCode.INVALID_PRODUCER_EPOCH, `marker epoch ${marker.producerEpoch} is older than producer ${marker.producerId}'s epoch ${epoch}`);
+    }
+    const buffer = encodeMarkerBatch(marker, nowMs);
+    const baseOffset = log.logEndOffset;
+    new RecordBatchView(buffer).assignOffsets(baseOffset, LEADER_EPOCH);
+    const stored = { baseOffset, lastOffset: baseOffset, buffer, appendTimeMs: nowMs, maxTimestamp: nowMs, recordCount: 1 };
+    const outcome: AppendOutcome = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
+    if (log.isDurable) return log.appendDurably(stored, () => undefined).then(() => outcome, storageFailure);
+    log.append(stored);
+    return outcome;
   }
 
   /**
@@ -215,13 +232,31 @@ export class BatchAppender {
         `record count ${batch.recordCount} does not match last offset delta ${batch.lastOffsetDelta}`,
       );
     }
-    if ((batch.attributes & (ATTR_TRANSACTIONAL | ATTR_CONTROL)) !== 0) {
-      return refused(ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported');
+    if ((batch.attributes & ATTR_CONTROL) !== 0) return refused(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+    if ((batch.attributes & ATTR_TRANSACTIONAL) !== 0 && batch.producerId === NO_PRODUCER_ID) {
+      return refused(ErrorCode.INVALID_RECORD, 'a transactional batch must carry a producer id');
     }
     if (batch.producerId !== NO_PRODUCER_ID && batch.baseSequence < 0) {
       return refused(ErrorCode.INVALID_RECORD, `idempotent batch from producer ${batch.producerId} has no sequence`);
     }
     return null;
+  }
+}
+
+/** The idempotence and transaction checks of the producer's state in this partition; null when the batch may be appended. */
+function sequenceProblem(log: PartitionLog, batch: RecordBatchView): AppendOutcome | null {
+  const check = log.producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastSequence, batch.isTransactional);
+  switch (check.kind) {
+    case 'append':
+      return null;
+    case 'duplicate':
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
+    case 'out-of-order':
+      return refused(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, check.message);
+    case 'fenced':
+      return refused(ErrorCode.INVALID_PRODUCER_EPOCH, check.message);
+    case 'invalid-txn-state':
+      return refused(ErrorCode.INVALID_TXN_STATE, check.message);
   }
 }
 

@@ -4,6 +4,7 @@
  * provides it: wal/partition-wals.ts). Storage never imports the WAL: it knows the cold tier
  * only through these contracts, and the container hands it the implementation.
  */
+import type { ScratchMemory } from './batch-memory.js';
 import type { ProducerStateTable } from './producer-state.js';
 import type { ReadResult } from './partition-log.js';
 import type { StoredBatch } from './stored-batch.js';
@@ -23,8 +24,8 @@ export interface ColdSegmentInfo {
 
 /** The partition's segment files (implemented by the WAL: wal/partition-wal.ts). */
 export interface ColdTier {
-  /** Whole batches from the one holding `offset`, like PartitionLog.read. */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult>;
+  /** Whole batches from the one holding `offset`, like PartitionLog.read; read into `scratch` when given. */
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult>;
   /** Writes the batch after the ones appended before; `done` runs once it is written (or failed), in order. */
   append(batch: StoredBatch, done: (error: Error | null) => void): void;
   /** The log start moved: segments wholly below `offset` may be deleted. */

@@ -1,12 +1,18 @@
 /**
- * Bytes and batches held by the memory tier across all partitions. Partitions report every
- * change; metrics and the memory-pressure relief (retention/memory-pressure.ts) read the
- * totals. The limits come from `max_memory` (StorageModule builds the accountant from the
- * config). Crossing the high-water mark tells the pressure listeners once, until the relief
- * re-arms it; producers that find memory full wait in `waitForRoom` (bounded by their own
- * timeout, on the Clock) until usage drops below `maxBytes`.
+ * Bytes and batches held by the memory tier across all partitions, and the pooled memory
+ * behind them (batch-memory.ts). Partitions report every batch stored and dropped; metrics
+ * and the memory-pressure relief (retention/memory-pressure.ts) read the totals. The limits
+ * come from `max_memory` (StorageModule builds the accountant from the config). Crossing the
+ * high-water mark tells the pressure listeners once, until the relief re-arms it.
+ *
+ * `max_memory` is a bound, not a target: a produce reserves the bytes of its batches before
+ * it appends them. A reservation is granted while stored plus reserved bytes are below
+ * `maxBytes`, in the order they were asked for; otherwise it waits (bounded by the
+ * producer's own timeout, on the Clock) until relief frees enough. So however many producers
+ * there are, the tier never holds more than `maxBytes` plus one request's batches.
  */
 import type { Clock, Timer } from '../common/clock.js';
+import { BatchMemory, batchMemoryLimitsFor } from './batch-memory.js';
 
 /** Relief starts once stored bytes exceed this share of max_memory ... */
 export const HIGH_WATER_RATIO = 0.8;
@@ -29,17 +35,42 @@ export function memoryLimitsFor(maxBytes: number): MemoryLimits {
 export const MEMORY_FULL_MESSAGE =
   'the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow';
 
+/** Bytes a produce holds in the tier until its batches are appended (or refused). */
+export interface MemoryReservation {
+  /** The batches are stored or refused: their bytes now count as stored, or not at all. Idempotent. */
+  release(): void;
+}
+
+interface ReservationWaiter {
+  readonly bytes: number;
+  readonly grant: () => void;
+}
+
 export class MemoryAccountant {
   private bytes = 0;
   private batches = 0;
+  private reservedBytes = 0;
   private readonly pressureListeners = new Set<() => void>();
   private pressureSignalled = false;
-  private readonly roomWaiters = new Set<() => void>();
+  private readonly reservationWaiters: ReservationWaiter[] = [];
 
   constructor(
     private readonly limits: MemoryLimits,
     private readonly clock: Clock,
+    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes)),
   ) {}
+
+  /** A partition now holds `buffer` in memory (its pooled memory stays held until `batchDropped`). */
+  batchStored(buffer: Buffer): void {
+    this.memory.retain(buffer);
+    this.adjust(buffer.length, 1);
+  }
+
+  /** A partition no longer holds `buffer`. */
+  batchDropped(buffer: Buffer): void {
+    this.adjust(-buffer.length, -1);
+    this.memory.release(buffer);
+  }
 
   adjust(bytesDelta: number, batchesDelta: number): void {
     this.bytes += bytesDelta;
@@ -49,9 +80,63 @@ export class MemoryAccountant {
         this.pressureSignalled = true;
         for (const listener of this.pressureListeners) listener();
       }
-    } else if (this.roomWaiters.size > 0 && this.bytes < this.limits.maxBytes) {
-      for (const wake of [...this.roomWaiters]) wake();
+    } else {
+      this.grantWaiting();
     }
+  }
+
+  /**
+   * Reserves `bytes` for batches about to be appended: at once while stored plus reserved
+   * bytes are below max_memory and nobody waits before it, else after waiting in turn; null
+   * when `timeoutMs` passes first (the caller answers that memory is full).
+   */
+  reserve(bytes: number, timeoutMs: number): MemoryReservation | Promise<MemoryReservation | null> {
+    if (this.reservationWaiters.length === 0 && this.hasRoom()) return this.grant(bytes);
+    return new Promise((resolve) => {
+      const waiter: ReservationWaiter = {
+        bytes,
+        grant: () => {
+          timer.cancel();
+          resolve(this.grant(bytes));
+        },
+      };
+      const timer: Timer = this.clock.schedule(timeoutMs, () => {
+        const at = this.reservationWaiters.indexOf(waiter);
+        if (at >= 0) this.reservationWaiters.splice(at, 1);
+        resolve(null);
+        this.grantWaiting();
+      });
+      this.reservationWaiters.push(waiter);
+      if (this.pressureListeners.size > 0 && !this.pressureSignalled) {
+        this.pressureSignalled = true;
+        for (const listener of this.pressureListeners) listener();
+      }
+    });
+  }
+
+  get reserved(): number {
+    return this.reservedBytes;
+  }
+
+  private hasRoom(): boolean {
+    return this.bytes + this.reservedBytes < this.limits.maxBytes;
+  }
+
+  private grant(bytes: number): MemoryReservation {
+    this.reservedBytes += bytes;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reservedBytes -= bytes;
+        this.grantWaiting();
+      },
+    };
+  }
+
+  private grantWaiting(): void {
+    while (this.reservationWaiters.length > 0 && this.hasRoom()) (this.reservationWaiters.shift() as ReservationWaiter).grant();
   }
 
   get storedBytes(): number {
@@ -66,9 +151,9 @@ export class MemoryAccountant {
     return this.limits;
   }
 
-  /** At or over max_memory: a produce must wait for room first. */
+  /** Stored plus reserved bytes at or over max_memory: a produce waits for room first. */
   get isFull(): boolean {
-    return this.bytes >= this.limits.maxBytes;
+    return !this.hasRoom();
   }
 
   /** `listener` runs (synchronously, so it should only schedule work) when usage crosses the high-water mark. */
@@ -79,19 +164,5 @@ export class MemoryAccountant {
   /** The relief pass is over: the next crossing of the high-water mark signals again. */
   rearmPressure(): void {
     this.pressureSignalled = false;
-  }
-
-  /** Resolves true once usage is below max_memory, false after `timeoutMs`. */
-  waitForRoom(timeoutMs: number): Promise<boolean> {
-    if (!this.isFull) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        timer.cancel();
-        this.roomWaiters.delete(wake);
-        resolve(!this.isFull);
-      };
-      const timer: Timer = this.clock.schedule(timeoutMs, wake);
-      this.roomWaiters.add(wake);
-    });
   }
 }

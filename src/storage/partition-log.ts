@@ -12,6 +12,9 @@
  * - [highWatermark, logEndOffset) is assigned to durable appends still being written; it
  *   becomes visible (high watermark, fetch, parked fetches woken) once written, in order.
  *   In memory mode logEndOffset always equals highWatermark.
+ * The last stable offset (read_committed consumers read below it) is the first offset of the
+ * oldest open transaction, or the high watermark when none is open (KIP-98); the producer
+ * table tracks the open transactions and the aborted ones as their batches become visible.
  *
  * The head: the memory tier's counterpart of the WAL's active segment. It rolls by the
  * topic's segment.bytes / segment.ms as batches are appended (`rollHeadIfDue`); the log
@@ -21,18 +24,25 @@
  * - memory batches ascend: batch[i+1].baseOffset === batch[i].lastOffset + 1, except where the
  *   log cleaner removed whole batches (a gap: the offsets stay unused), and the last one ends
  *   at highWatermark - 1 (single node: appended = committed);
- * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant;
+ * - `storedBytes` is the sum of the memory batches' buffer lengths, reported to the accountant,
+ *   which holds each batch's pooled memory from `append` until the batch is dropped;
  * - the log start only moves forward; whatever lies wholly below it is dropped from memory and
  *   released from the cold tier (whole segments).
  * After a crash the memory tier is empty; the WAL recovery rebuilds the offsets (wal/).
  */
+import { markerTypeOf } from '../record-format/control-batch.js';
+import { ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, peekBatchOffsets, RecordBatchView } from '../record-format/record-batch.js';
+import type { ScratchMemory } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
 import type { StoredBatch } from './stored-batch.js';
 
-/** Notified on every batch made visible and when the partition goes away (topic deleted). */
-export type AppendListener = (batch: StoredBatch | null) => void;
+/**
+ * Notified on every batch made visible, with the bytes that became readable below the last
+ * stable offset by it (read_committed), and when the partition goes away (topic deleted: null).
+ */
+export type AppendListener = (batch: StoredBatch | null, stableBytes: number) => void;
 
 export interface ReadResult {
   readonly chunks: Buffer[];
@@ -127,6 +137,13 @@ export class PartitionLog {
     return this.head < this.batches.length ? this.batches[this.head].baseOffset : this.highWatermark;
   }
 
+  /** Where read_committed consumers stop: the oldest open transaction's first offset, or the high watermark. */
+  get lastStableOffset(): number {
+    const firstUnstable = this.producers.firstUnstableOffset;
+    if (firstUnstable === undefined) return this.highWatermark;
+    return Math.max(this.logStartOffset, Math.min(firstUnstable, this.highWatermark));
+  }
+
   /**
    * Called before a batch of `incomingBytes` takes the next offset: the head rolls (starts at
    * that offset) when it would grow past `segmentBytes` or is `segmentMs` old, as a segment does.
@@ -147,11 +164,15 @@ export class PartitionLog {
     if (batch.baseOffset !== this.highWatermark) {
       throw new Error(`append at ${batch.baseOffset} but log end is ${this.highWatermark}`);
     }
+    const stableBefore = this.lastStableOffset;
     this.batches.push(batch);
     this.highWatermark = batch.lastOffset + 1;
     if (this.logEndOffset < this.highWatermark) this.logEndOffset = this.highWatermark;
-    this.addBytes(batch.buffer.length);
-    for (const listener of this.listeners) listener(batch);
+    this.storedBytesTotal += batch.buffer.length;
+    this.accountant.batchStored(batch.buffer);
+    if (isTransactional(batch.buffer)) this.transactionalBatchAppended(batch);
+    const stableBytes = this.bytesBetween(stableBefore, this.lastStableOffset);
+    for (const listener of this.listeners) listener(batch, stableBytes);
   }
 
   /**
@@ -183,19 +204,22 @@ export class PartitionLog {
   /**
    * Whole batches from the one holding `offset`, up to `maxBytes`; the first batch is
    * always included when `includeOversizedFirst` (KIP-74: a consumer must make progress
-   * even if one batch exceeds its fetch size). Offsets below the memory tier are read from
-   * the cold tier (a promise); everything else answers synchronously.
+   * even if one batch exceeds its fetch size). Batches starting at or after `endOffset` are
+   * left out (read_committed reads stop at the last stable offset, which is always a batch
+   * boundary). Offsets below the memory tier are read from the cold tier (a promise; into
+   * `scratch` when given, else into fresh buffers); everything else answers synchronously.
    */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult | Promise<ReadResult> {
-    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst);
-    return this.readMemory(offset, maxBytes, includeOversizedFirst);
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset = Infinity, scratch?: ScratchMemory): ReadResult | Promise<ReadResult> {
+    if (offset >= endOffset) return EMPTY_READ(offset);
+    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, endOffset, scratch);
+    return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset);
   }
 
-  private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
+  private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): ReadResult {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let nextOffset = offset;
-    for (let i = this.indexOfOffset(offset); i < this.batches.length; i++) {
+    for (let i = this.indexOfOffset(offset); i < this.batches.length && this.batches[i].baseOffset < endOffset; i++) {
       const size = this.batches[i].buffer.length;
       if (bytes + size > maxBytes && !(chunks.length === 0 && includeOversizedFirst)) break;
       chunks.push(this.batches[i].buffer);
@@ -205,11 +229,11 @@ export class PartitionLog {
     return { chunks, bytes, nextOffset };
   }
 
-  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
-    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst);
+  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, scratch?: ScratchMemory): Promise<ReadResult> {
+    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst, scratch);
     // Nothing on disk at this offset (its segment was just released): continue from memory.
-    if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst);
-    return result;
+    if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst, endOffset);
+    return endOffset === Infinity ? result : cutReadAt(result, offset, endOffset);
   }
 
   /** Bytes a fetch at `offset` could return from memory now. */
@@ -316,6 +340,7 @@ export class PartitionLog {
     while (this.head < this.batches.length && this.batches[this.head].lastOffset < target) this.dropHead();
     this.compactHead();
     this.offloadedUpTo = Math.max(this.offloadedUpTo, Math.min(this.memoryStartOffset, target));
+    this.producers.aborted.dropBelow(target);
     this.coldTier?.releaseBelow(target);
     return purged;
   }
@@ -352,9 +377,28 @@ export class PartitionLog {
   deleteData(): void {
     while (this.head < this.batches.length) this.dropHead();
     this.compactHead();
-    for (const listener of this.listeners) listener(null);
+    for (const listener of this.listeners) listener(null, 0);
     this.listeners.clear();
     void this.coldTier?.deleteFiles();
+  }
+
+  private transactionalBatchAppended(batch: StoredBatch): void {
+    const view = new RecordBatchView(batch.buffer);
+    const marker = view.isControl ? markerTypeOf(view) : null;
+    if (view.isControl && marker === null) return;
+    this.producers.transactionalBatchAppended({ producerId: view.producerId, producerEpoch: view.producerEpoch, baseOffset: batch.baseOffset, marker });
+  }
+
+  /**
+   * Bytes of the memory batches in [fromOffset, toOffset): what became readable below the
+   * last stable offset. Offsets no longer in memory count as "enough" (a parked fetch wakes).
+   */
+  private bytesBetween(fromOffset: number, toOffset: number): number {
+    if (toOffset <= fromOffset) return 0;
+    if (fromOffset < this.memoryStartOffset) return Number.MAX_SAFE_INTEGER;
+    let bytes = 0;
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && this.batches[i].baseOffset < toOffset; i++) bytes += this.batches[i].buffer.length;
+    return bytes;
   }
 
   /** Index of the first memory batch with lastOffset >= offset (batches.length if none). */
@@ -373,7 +417,8 @@ export class PartitionLog {
     const batch = this.batches[this.head];
     this.batches[this.head] = undefined as unknown as StoredBatch;
     this.head++;
-    this.addBytes(-batch.buffer.length);
+    this.storedBytesTotal -= batch.buffer.length;
+    this.accountant.batchDropped(batch.buffer);
     return batch;
   }
 
@@ -386,9 +431,27 @@ export class PartitionLog {
       this.head = 0;
     }
   }
+}
 
-  private addBytes(delta: number): void {
-    this.storedBytesTotal += delta;
-    this.accountant.adjust(delta, delta > 0 ? 1 : -1);
+function isTransactional(buffer: Buffer): boolean {
+  return buffer.length >= BATCH_HEADER_BYTES && (buffer.readInt16BE(21) & ATTR_TRANSACTIONAL) !== 0;
+}
+
+/** A cold-tier read cut before the first batch at or after `endOffset` (read results hold whole batches). */
+function cutReadAt(result: ReadResult, offset: number, endOffset: number): ReadResult {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let nextOffset = offset;
+  for (const chunk of result.chunks) {
+    let at = 0;
+    while (at < chunk.length) {
+      const header = peekBatchOffsets(chunk, at);
+      if (header === null || header.baseOffset >= endOffset) return { chunks: at > 0 ? [...chunks, chunk.subarray(0, at)] : chunks, bytes: bytes + at, nextOffset };
+      at += header.sizeBytes;
+      nextOffset = header.lastOffset + 1;
+    }
+    chunks.push(chunk);
+    bytes += chunk.length;
   }
+  return { chunks, bytes, nextOffset };
 }

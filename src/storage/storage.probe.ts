@@ -32,6 +32,11 @@ export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_partition_memory_bytes', help: 'Record-batch bytes of the partition held in memory', labelNames: PARTITION_LABELS }),
   makeGaugeProvider({ name: 'blink_partition_wal_bytes', help: 'Bytes of the partition\'s WAL segment files', labelNames: PARTITION_LABELS }),
   makeGaugeProvider({ name: 'blink_metrics_aggregated_topics', help: `Topics beyond metrics_max_entities, summed into topic="${OTHER_ENTITY}"` }),
+  makeGaugeProvider({
+    name: 'blink_batch_memory_bytes',
+    help: 'Pooled memory behind the memory tier, by state: slabs (all of it), free (empty slabs kept for reuse), held_back (released, waiting for pinned readers)',
+    labelNames: ['state'],
+  }),
 ];
 
 /** A per-partition gauge: how to read it, and whether the __other__ series sums it. */
@@ -58,6 +63,7 @@ export class StorageProbe implements OnModuleInit {
     @InjectMetric('blink_partition_memory_bytes') private readonly partitionMemory: Gauge<string>,
     @InjectMetric('blink_partition_wal_bytes') private readonly partitionWal: Gauge<string>,
     @InjectMetric('blink_metrics_aggregated_topics') private readonly aggregatedTopics: Gauge,
+    @InjectMetric('blink_batch_memory_bytes') private readonly batchMemory: Gauge<'state'>,
   ) {}
 
   onModuleInit(): void {
@@ -70,6 +76,12 @@ export class StorageProbe implements OnModuleInit {
     onScrape(this.allocated, (g) => {
       const usage = process.memoryUsage();
       g.set(usage.heapUsed + usage.external);
+    });
+    onScrape(this.batchMemory, (g) => {
+      const stats = accountant.memory.stats();
+      g.set({ state: 'slabs' }, stats.slabBytes);
+      g.set({ state: 'free' }, stats.freeBytes);
+      g.set({ state: 'held_back' }, stats.heldBackBytes);
     });
     onScrape(this.aggregatedTopics, (g) => g.set(this.topicSplit().other.length));
     // Transactions add blink_partition_last_stable_offset (and open transactions) here: one more row.

@@ -11,6 +11,7 @@
  * holding one entry per partition.
  */
 import { Injectable } from '@nestjs/common';
+import { MemoryAccountant } from '../storage/memory-accountant.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
@@ -31,9 +32,14 @@ export class Offloader {
     private readonly topics: TopicRegistry,
     private readonly store: WalStore,
     private readonly probe: WalProbe,
+    private readonly accountant: MemoryAccountant,
   ) {}
 
-  /** One round: frees (or starts freeing) about `bytesWanted`; resolves with the bytes freed. */
+  /**
+   * One round: frees (or starts freeing) about `bytesWanted`; resolves with the bytes freed.
+   * The batches being written are views of pooled memory: pinned until written, in case
+   * retention drops them meanwhile.
+   */
   async relieve(bytesWanted: number): Promise<number> {
     const selected = this.selectOldest(Math.min(bytesWanted, OFFLOAD_ROUND_BYTES_MAX));
     if (this.store.durable) {
@@ -41,8 +47,13 @@ export class Offloader {
       for (const [log, batches] of selected) freed += log.evictThrough(batches[batches.length - 1].lastOffset);
       return freed;
     }
-    const freed = await Promise.all([...selected].map(([log, batches]) => this.offload(log, batches)));
-    return freed.reduce((sum, bytes) => sum + bytes, 0);
+    const pin = this.accountant.memory.pin();
+    try {
+      const freed = await Promise.all([...selected].map(([log, batches]) => this.offload(log, batches)));
+      return freed.reduce((sum, bytes) => sum + bytes, 0);
+    } finally {
+      pin.release();
+    }
   }
 
   /** Oldest memory batches not yet offloaded, grouped per partition (each group contiguous, oldest first). */

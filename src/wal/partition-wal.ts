@@ -20,23 +20,34 @@
  * reported (WalHealth) until `resume()` truncates whatever the failed write left and
  * accepts appends again. Acknowledged data is never rewritten.
  *
+ * Transactions (durable mode): sealing a segment first saves the aborted transactions whose
+ * ABORT marker lies in it as `<base>.txnindex` (JSON [{producerId, firstOffset, lastOffset,
+ * lastStableOffset}], written atomically before the segment's .index, so a sealed segment
+ * always has its entries); the .snapshot of the next segment carries each producer's open
+ * transaction (storage/producer-state.ts).
  * The log cleaner rewrites sealed segments (segment-rewrite.ts): new files, swapped in on the
  * serial chain; recovery first finishes or discards an interrupted swap.
  * After a crash (`recover`): sealed segments open from their index, the last segment is
- * scanned and its bad tail cut; high watermark = where the last valid batch ends.
+ * scanned and its bad tail cut; high watermark = where the last valid batch ends. The
+ * producer state is the last segment's snapshot with the last segment replayed on top
+ * (sequences, open transactions, markers), and the aborted transactions are the sealed
+ * segments' .txnindex entries plus those the replay finds (an unreadable .txnindex is
+ * rebuilt by replaying its segment over that segment's own snapshot).
  * Invariants: segments ascend and do not overlap; only the last one is writable; in durable
  * mode there is always a last segment (its name keeps the log end across restarts).
  */
 import { join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
+import type { AbortedTransaction } from '../storage/aborted-transactions.js';
+import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ColdSegmentInfo, ColdTier } from '../storage/cold-tier.js';
 import type { AppendedSequence } from '../storage/producer-state.js';
 import { EMPTY_READ, type ReadResult } from '../storage/partition-log.js';
+import { ProducerStateTable, type ProducerSnapshot } from '../storage/producer-state.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import type { DiskReadLimiter } from './disk-read-limiter.js';
-import { parseSegmentFileName, Segment, segmentFileName, SNAPSHOT_SUFFIX, type TailCut } from './segment.js';
-import type { ScannedBatch } from './segment-scanner.js';
+import { parseSegmentFileName, Segment, segmentFileName, SNAPSHOT_SUFFIX, TXN_INDEX_SUFFIX, type TailCut } from './segment.js';
 import { SegmentRewrite, settleRewrites } from './segment-rewrite.js';
 import type { WalFileSystem } from './wal-file-system.js';
 
@@ -62,6 +73,8 @@ export interface WalPolicy {
 export interface PartitionWalHooks {
   /** Producer state to save with a new segment (JSON), or null for none (memory mode). */
   producerSnapshot(): Buffer | null;
+  /** The aborted transactions whose marker lies in [fromOffset, toOffset), to save with a sealed segment; null for none (memory mode). */
+  abortedTransactions?(fromOffset: number, toOffset: number): readonly AbortedTransaction[] | null;
   /** A write or file operation failed: report it (WalHealth). */
   failed(error: Error, wal: PartitionWal): void;
 }
@@ -81,8 +94,8 @@ export interface RecoveredPartition {
   /** The first offset still on disk. */
   readonly firstOffset: number;
   readonly cut: TailCut | null;
-  /** Producer state: the last segment's snapshot plus the batches after it. */
-  readonly producers: Map<number, { epoch: number; batches: AppendedSequence[] }>;
+  /** Producer state: the last segment's snapshot plus the batches after it, and the aborted transactions on disk. */
+  readonly producers: ProducerStateTable;
 }
 
 interface PendingAppend {
@@ -175,13 +188,13 @@ export class PartitionWal implements ColdTier {
     this.scheduleFlush();
   }
 
-  async read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult> {
     const found = this.segmentHolding(offset);
     if (found === null) return EMPTY_READ(offset);
     const { segment, from } = found;
     segment.retain();
     try {
-      return await this.deps.limiter.run(() => segment.read(from, maxBytes, includeOversizedFirst));
+      return await this.deps.limiter.run(() => segment.read(from, maxBytes, includeOversizedFirst, scratch));
     } finally {
       await segment.release();
     }
@@ -302,29 +315,58 @@ export class PartitionWal implements ColdTier {
   }
 
   /**
-   * Opens an existing partition directory after a restart (see the file comment). Files
-   * that are not segments of this partition's layout are left alone.
+   * Opens an existing partition directory after a restart (see the file comment), filling
+   * `producers`. Files that are not segments of this partition's layout are left alone.
    */
-  static async recover(directory: string, policy: WalPolicy, hooks: PartitionWalHooks, deps: WalDependencies): Promise<RecoveredPartition> {
+  static async recover(
+    directory: string,
+    policy: WalPolicy,
+    hooks: PartitionWalHooks,
+    deps: WalDependencies,
+    producers = new ProducerStateTable(),
+  ): Promise<RecoveredPartition> {
     const wal = new PartitionWal(directory, policy, hooks, deps, () => Promise.resolve());
     const swaps = await settleRewrites(deps.fs, directory);
     if (swaps > 0) deps.log.warn(`${directory}: finished ${swaps} segment swap(s) of the log cleaner interrupted by a crash`);
     const names = await deps.fs.list(directory);
     const bases = names.map(parseSegmentFileName).filter((base): base is number => base !== null).sort((a, b) => a - b);
     const now = deps.clock.nowMs();
-    for (const base of bases.slice(0, -1)) wal.segmentList.push(await Segment.openSealed(deps.fs, directory, base, now, deps.log));
+    const aborted: AbortedTransaction[] = [];
+    for (const base of bases.slice(0, -1)) {
+      const segment = await Segment.openSealed(deps.fs, directory, base, now, deps.log);
+      wal.segmentList.push(segment);
+      aborted.push(...(await wal.sealedAbortedTransactions(segment)));
+    }
     const lastBase = bases.at(-1);
-    const snapshot = lastBase === undefined ? null : await deps.fs.readWhole(join(directory, segmentFileName(lastBase, SNAPSHOT_SUFFIX)));
-    const producers = producersFromSnapshot(snapshot);
+    producers.restore(lastBase === undefined ? [] : await readSnapshot(deps.fs, directory, lastBase));
+    producers.aborted.restore(aborted);
     let cut: TailCut | null = null;
     if (lastBase !== undefined) {
-      const recovered = await Segment.recoverLast(deps.fs, directory, lastBase, now, (batch) => recordProducer(producers, batch));
+      const recovered = await Segment.recoverLast(deps.fs, directory, lastBase, now, (batch) => producers.replay(batch.view));
       wal.segmentList.push(recovered.segment);
       cut = recovered.cut;
     }
     wal.directoryReady = true;
     wal.checkContiguity();
     return { wal, highWatermark: wal.nextOffset, firstOffset: wal.segmentList[0]?.baseOffset ?? 0, cut, producers };
+  }
+
+  /** A sealed segment's aborted transactions: its .txnindex, or rebuilt from the segment when that cannot be read. */
+  private async sealedAbortedTransactions(segment: Segment): Promise<AbortedTransaction[]> {
+    const saved = await this.deps.fs.readWhole(join(this.directory, segmentFileName(segment.baseOffset, TXN_INDEX_SUFFIX)));
+    if (saved === null) return [];
+    const parsed = parseAbortedTransactions(saved);
+    if (parsed !== null) return parsed;
+    this.deps.log.warn(`${this.directory}/${segmentFileName(segment.baseOffset, TXN_INDEX_SUFFIX)} is unreadable: rebuilding it from its segment`);
+    const replayed = new ProducerStateTable();
+    replayed.restore(await readSnapshot(this.deps.fs, this.directory, segment.baseOffset));
+    segment.retain();
+    try {
+      await segment.scan((batch) => replayed.replay(batch.view));
+    } finally {
+      await segment.release();
+    }
+    return replayed.aborted.between(segment.baseOffset, segment.nextOffset);
   }
 
   /** A new durable partition: create its directory and first segment now, so its log end is on disk. */
@@ -428,6 +470,7 @@ export class PartitionWal implements ColdTier {
         this.segmentList.pop();
         await previous.delete();
       } else if (previous.isWritable) {
+        await this.saveAbortedTransactions(previous, sync);
         await previous.seal(sync);
       }
     }
@@ -438,6 +481,13 @@ export class PartitionWal implements ColdTier {
     if (sync) await this.deps.fs.syncDirectory(this.directory);
     this.segmentList.push(segment);
     return segment;
+  }
+
+  /** Before a segment is sealed: its aborted transactions beside it, when it has any (durable mode). */
+  private async saveAbortedTransactions(segment: Segment, sync: boolean): Promise<void> {
+    const entries = this.hooks.abortedTransactions?.(segment.baseOffset, segment.nextOffset) ?? null;
+    if (entries === null || entries.length === 0) return;
+    await this.deps.fs.writeAtomically(join(this.directory, segmentFileName(segment.baseOffset, TXN_INDEX_SUFFIX)), Buffer.from(JSON.stringify(entries)), sync);
   }
 
   private async deleteSegmentsBelow(offset: number): Promise<void> {
@@ -512,30 +562,29 @@ export class PartitionWal implements ColdTier {
   }
 }
 
-/** A batch of a snapshot file: those written before timestamps were kept have none. */
-type SnapshotBatch = Omit<AppendedSequence, 'timestamp'> & { timestamp?: number };
-
-function producersFromSnapshot(snapshot: Buffer | null): RecoveredPartition['producers'] {
-  const producers: RecoveredPartition['producers'] = new Map();
-  if (snapshot === null) return producers;
+/** A segment's producer snapshot (empty when missing or torn: that only costs duplicate detection across the restart). */
+async function readSnapshot(fs: WalFileSystem, directory: string, baseOffset: number): Promise<ProducerSnapshot[]> {
+  const bytes = await fs.readWhole(join(directory, segmentFileName(baseOffset, SNAPSHOT_SUFFIX)));
+  if (bytes === null) return [];
   try {
-    const parsed = JSON.parse(snapshot.toString('utf8')) as Array<{ producerId: number; epoch: number; recent: SnapshotBatch[] }>;
-    for (const entry of parsed) {
-      producers.set(entry.producerId, { epoch: entry.epoch, batches: entry.recent.map((batch) => ({ ...batch, timestamp: batch.timestamp ?? -1 })) });
-    }
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    return Array.isArray(parsed) ? (parsed as ProducerSnapshot[]) : [];
   } catch {
-    // A torn snapshot only costs duplicate detection across the restart.
+    return [];
   }
-  return producers;
 }
 
-function recordProducer(producers: RecoveredPartition['producers'], scanned: ScannedBatch): void {
-  const batch = scanned.view;
-  if (batch.producerId < 0) return;
-  let entry = producers.get(batch.producerId);
-  if (entry === undefined || batch.producerEpoch > entry.epoch) {
-    entry = { epoch: batch.producerEpoch, batches: [] };
-    producers.set(batch.producerId, entry);
+/** A .txnindex file's entries, or null when it does not hold a well-formed list. */
+function parseAbortedTransactions(bytes: Buffer): AbortedTransaction[] | null {
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    if (!Array.isArray(parsed)) return null;
+    const wellFormed = parsed.every(
+      (entry: Partial<AbortedTransaction> | null) =>
+        entry !== null && [entry.producerId, entry.firstOffset, entry.lastOffset, entry.lastStableOffset].every((n) => Number.isSafeInteger(n)),
+    );
+    return wellFormed ? (parsed as AbortedTransaction[]) : null;
+  } catch {
+    return null;
   }
-  entry.batches.push({ firstSeq: batch.baseSequence, lastSeq: batch.lastSequence, baseOffset: batch.baseOffset, timestamp: batch.maxTimestamp });
 }

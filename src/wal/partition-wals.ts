@@ -154,13 +154,13 @@ export class PartitionWals extends ColdTierFactory implements TopicListener {
   private async recoverPartition(topic: Topic, partition: number, producers: ProducerStateTable): Promise<ColdTierState> {
     const name = partitionDirectoryName(topic.name, partition);
     const directory = join(this.config.recordStoragePath, name);
-    const recovered = await PartitionWal.recover(directory, this.policyFor(topic), this.hooksFor(producers), this.deps);
+    const recovered = await PartitionWal.recover(directory, this.policyFor(topic), this.hooksFor(producers), this.deps, producers);
     const checkpoint = await this.readLogStart(directory);
     const highWatermark = Math.max(recovered.highWatermark, recovered.wal.segmentCount === 0 ? (checkpoint ?? 0) : 0);
     const logStartOffset = Math.min(Math.max(checkpoint ?? 0, recovered.firstOffset), highWatermark);
     recovered.wal.logStartOffset = logStartOffset;
-    producers.restore([...recovered.producers].map(([producerId, entry]) => ({ producerId, epoch: entry.epoch, recent: entry.batches })));
-    for (const producerId of recovered.producers.keys()) this.producerIds.reserveThrough(producerId);
+    producers.aborted.dropBelow(logStartOffset);
+    for (const { producerId } of producers.snapshot()) this.producerIds.reserveThrough(producerId);
     this.open.set(name, { wal: recovered.wal, savedLogStart: logStartOffset });
     if (recovered.cut !== null) {
       this.cutAtRecovery++;
@@ -184,6 +184,7 @@ export class PartitionWals extends ColdTierFactory implements TopicListener {
   private hooksFor(producers: ProducerStateTable): PartitionWalHooks {
     return {
       producerSnapshot: () => (this.durable ? Buffer.from(JSON.stringify(producers.snapshot())) : null),
+      abortedTransactions: (fromOffset, toOffset) => (this.durable ? producers.aborted.between(fromOffset, toOffset) : null),
       failed: (error, wal) => this.health.reportFailure(error, wal),
     };
   }

@@ -4,13 +4,15 @@
  * holding it), one read of INDEX_INTERVAL_BYTES + maxBytes locates that batch and returns
  * it with the whole batches after it that fit; an oversized first batch (KIP-74) costs one
  * more read of exactly its size. The chunks returned are views of the read buffer: the
- * response is written from them without copying again.
+ * response is written from them without copying again. A Fetch reads into scratch memory its
+ * pin lends (storage/batch-memory.ts), so read buffers are reused rather than left to the GC.
  *
  * Bounded: a read is at most INDEX_INTERVAL_BYTES + BATCH_HEADER_BYTES + maxBytes, or one
  * batch (at most BATCH_BYTES_MAX). Only bytes below `endBytes` (what was written, and synced
  * when the policy says so) are read.
  */
 import { BATCH_HEADER_BYTES } from '../record-format/record-batch.js';
+import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ReadResult } from '../storage/partition-log.js';
 import { INDEX_INTERVAL_BYTES, type IndexPosition } from './offset-index.js';
 import { BATCH_BYTES_MAX, peekBatch } from './segment-scanner.js';
@@ -25,14 +27,16 @@ export interface SegmentRead {
   readonly endBytes: number;
   readonly maxBytes: number;
   readonly includeOversizedFirst: boolean;
+  /** Where the read buffers come from (fresh Buffers without it). */
+  readonly scratch?: ScratchMemory;
 }
 
 export class SegmentReader {
   constructor(private readonly file: WalFile) {}
 
   /** Exactly `length` bytes at `position` (throws if the file is shorter). */
-  async readExactly(position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafeSlow(length);
+  async readExactly(position: number, length: number, scratch?: ScratchMemory): Promise<Buffer> {
+    const buffer = scratch === undefined ? Buffer.allocUnsafeSlow(length) : scratch.borrow(length);
     const read = await this.file.read(buffer, position);
     if (read !== length) throw new Error(`short read: ${read} of ${length} bytes at ${position}`);
     return buffer;
@@ -42,7 +46,7 @@ export class SegmentReader {
     let position = request.from.position;
     for (let reads = 0; position < request.endBytes && reads < LOCATE_READS_MAX; reads++) {
       const length = Math.min(request.endBytes - position, INDEX_INTERVAL_BYTES + BATCH_HEADER_BYTES + request.maxBytes);
-      const buffer = await this.readExactly(position, length);
+      const buffer = await this.readExactly(position, length, request.scratch);
       let at = 0;
       let batch = peekBatch(buffer, at);
       while (batch !== null && batch.lastOffset < request.offset) {
@@ -75,7 +79,7 @@ export class SegmentReader {
 
   /** KIP-74: the first batch alone when it is larger than maxBytes (or than the first read). */
   private async oversizedFirst(request: SegmentRead, position: number): Promise<ReadResult> {
-    const header = await this.readExactly(position, BATCH_HEADER_BYTES);
+    const header = await this.readExactly(position, BATCH_HEADER_BYTES, request.scratch);
     const batch = peekBatch(header, 0);
     if (batch === null || batch.sizeBytes > BATCH_BYTES_MAX || position + batch.sizeBytes > request.endBytes) {
       throw new Error(`segment holds no whole batch at byte ${position}`);
@@ -83,7 +87,7 @@ export class SegmentReader {
     if (batch.sizeBytes > request.maxBytes && !request.includeOversizedFirst) {
       return { chunks: [], bytes: 0, nextOffset: request.offset };
     }
-    const whole = await this.readExactly(position, batch.sizeBytes);
+    const whole = await this.readExactly(position, batch.sizeBytes, request.scratch);
     return { chunks: [whole], bytes: whole.length, nextOffset: batch.lastOffset + 1 };
   }
 }

@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import type { StoredBatch } from '../storage/stored-batch.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, Segment, segmentFileName, SNAPSHOT_SUFFIX } from './segment.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, Segment, segmentFileName, SNAPSHOT_SUFFIX, TXN_INDEX_SUFFIX } from './segment.js';
 import type { WalFileSystem } from './wal-file-system.js';
 
 export const CLEANED_SUFFIX = '.log.cleaned';
@@ -132,7 +132,10 @@ async function finishSwap(fs: WalFileSystem, directory: string, names: readonly 
     const old = Number(base[1]);
     await fs.deleteFile(join(directory, segmentFileName(old, LOG_SUFFIX)));
     await fs.deleteFile(join(directory, segmentFileName(old, INDEX_SUFFIX)));
-    if (old !== swap.baseOffset || empty) await fs.deleteFile(join(directory, segmentFileName(old, SNAPSHOT_SUFFIX)));
+    if (old !== swap.baseOffset || empty) {
+      await fs.deleteFile(join(directory, segmentFileName(old, SNAPSHOT_SUFFIX)));
+      await fs.deleteFile(join(directory, segmentFileName(old, TXN_INDEX_SUFFIX)));
+    }
   }
   if (empty) await fs.deleteFile(swapPath);
   else await fs.rename(swapPath, join(directory, segmentFileName(swap.baseOffset, LOG_SUFFIX)));

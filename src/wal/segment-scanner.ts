@@ -16,8 +16,8 @@ import type { WalFile } from './wal-file-system.js';
 /** Kafka's socket.request.max.bytes: no stored batch can be larger than a request. */
 export const BATCH_BYTES_MAX = 100 * 1024 * 1024;
 export const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
-/** Bytes of a batch header needed to know its offsets and size: up to lastOffsetDelta (23..27). */
-export const BATCH_OFFSETS_HEADER_BYTES = 27;
+/** Size and offsets of the batch at `at`, from its first 27 bytes (no CRC check), or null if fewer remain. */
+export { BATCH_OFFSETS_HEADER_BYTES, peekBatchOffsets as peekBatch } from '../record-format/record-batch.js';
 
 export interface ScannedBatch {
   readonly view: RecordBatchView;
@@ -33,17 +33,6 @@ export interface ScanResult {
   readonly maxTimestamp: number;
   /** Why the scan stopped before the end of the file, or null when every byte was valid. */
   readonly problem: string | null;
-}
-
-/** Size and offsets of the batch at `at`, from its first 27 bytes (no CRC check), or null if fewer remain. */
-export function peekBatch(buffer: Buffer, at: number): { baseOffset: number; lastOffset: number; sizeBytes: number } | null {
-  if (buffer.length - at < BATCH_OFFSETS_HEADER_BYTES) return null;
-  const baseOffset = buffer.readInt32BE(at) * 0x1_0000_0000 + buffer.readUInt32BE(at + 4);
-  return {
-    baseOffset,
-    lastOffset: baseOffset + buffer.readInt32BE(at + 23),
-    sizeBytes: BATCH_LOG_OVERHEAD + buffer.readInt32BE(at + 8),
-  };
 }
 
 /** Why `batch` (whose length was already checked) is not acceptable at this point of the segment, or null. */

@@ -8,7 +8,10 @@
  *                                       sealed (see offset-index.ts);
  *   `<base offset, 20 digits>.snapshot` idempotent-producer state as of the segment's first
  *                                       offset (JSON), written when the segment is created
- *                                       by a roll (see partition-wal.ts).
+ *                                       by a roll (see partition-wal.ts);
+ *   `<base offset, 20 digits>.txnindex` the aborted transactions whose marker is in the
+ *                                       segment (JSON), written before it is sealed, only
+ *                                       when it has any (see partition-wal.ts).
  * After a crash: a sealed segment with a matching .index is opened without reading its .log;
  * any other segment is scanned batch by batch (length, magic, offset continuity, CRC-32C),
  * its torn or corrupt tail is truncated and its index rebuilt (segment-scanner.ts).
@@ -20,6 +23,7 @@
  */
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
 import { OffsetIndex, type SegmentSummary } from './offset-index.js';
@@ -32,6 +36,7 @@ const OFFSET_DIGITS = 20;
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const SNAPSHOT_SUFFIX = '.snapshot';
+export const TXN_INDEX_SUFFIX = '.txnindex';
 
 /** `00000000000000001234` + suffix: names sort in offset order, as Kafka's do. */
 export function segmentFileName(baseOffset: number, suffix: string): string {
@@ -243,6 +248,11 @@ export class Segment {
     this.writer = null;
   }
 
+  /** Every batch of the segment, checked as recovery checks them; call between retain and release. */
+  async scan(visit: (batch: ScannedBatch) => void): Promise<void> {
+    await scanSegment(this.file, this.sizeBytes, this.baseOffset, visit);
+  }
+
   /** Keeps the file open for a read that has not started yet (pair with `release`). */
   retain(): void {
     this.readers++;
@@ -254,13 +264,14 @@ export class Segment {
   }
 
   /** Whole batches from the one holding `offset` (which this segment must hold); call between retain and release. */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult> {
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult> {
     return this.reader.readBatches({
       offset,
       from: this.index.lookupOffset(offset),
       endBytes: this.sizeBytes,
       maxBytes,
       includeOversizedFirst,
+      scratch,
     });
   }
 
@@ -293,15 +304,20 @@ export class Segment {
   }
 
   /**
-   * Removes the files (the producer snapshot too, unless `keepSnapshot`: a cleaned segment that
-   * replaces this one keeps its base offset); the descriptor stays open for readers in flight.
+   * Removes the files (the producer snapshot and aborted transactions too, unless
+   * `keepSnapshot`: a cleaned segment that replaces this one keeps its base offset, and the
+   * cleaner dropped the aborted data of what it merged); the descriptor stays open for
+   * readers in flight.
    */
   async delete(keepSnapshot = false): Promise<void> {
     this.retired = true;
     this.writer = null;
     await this.fs.deleteFile(this.logPath);
     await this.fs.deleteFile(this.indexPath);
-    if (!keepSnapshot) await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, SNAPSHOT_SUFFIX)));
+    if (!keepSnapshot) {
+      await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, SNAPSHOT_SUFFIX)));
+      await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX)));
+    }
     if (this.readers === 0) await this.closeFile();
   }
 

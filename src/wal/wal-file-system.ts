@@ -18,6 +18,8 @@ import { Injectable } from '@nestjs/common';
  * data directory's layout and must not take it for a partition.
  */
 export const OFFSETS_DIRECTORY = '__consumer_offsets';
+/** The transaction coordinator's journal folder (txn/transaction-journal.ts), for the same reason. */
+export const TRANSACTIONS_DIRECTORY = '__transaction_state';
 
 /**
  * The folder of the node's own metadata (finalized feature levels and the metadata offset,
@@ -25,6 +27,9 @@ export const OFFSETS_DIRECTORY = '__consumer_offsets';
  * taken for a partition directory (those end in `-<number>`).
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
+
+/** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
+export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
 
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {

@@ -14,6 +14,9 @@
  *   `__consumer_offsets/commits.log`        committed offsets (groups/offset-commit-journal.ts);
  *   `__cluster_metadata/metadata.json`      feature levels, metadata offset
  *                                           (cluster-admin/cluster-metadata-log.ts).
+ *   `__transaction_state/`                  the transaction coordinator's journal (txn/).
+ *   `__configs/`                            client quotas and client metrics subscriptions
+ *                                           (wal/dynamic-config-file.ts).
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -22,12 +25,11 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { PartitionWals } from './partition-wals.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { CLUSTER_METADATA_DIRECTORY, OFFSETS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
+import { CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-
-/** The data directory's folders that hold no partition (topic metadata, committed offsets, the node's metadata). */
-const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, CLUSTER_METADATA_DIRECTORY]);
+/** The data directory's folders that hold no partition (topic metadata, committed offsets, transactions, the node's metadata, dynamic configs). */
+const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY]);
 
 /** What the WAL holds right now, for metrics. */
 export interface WalStats {

@@ -3,6 +3,7 @@ import { ColdTierFactory } from '../storage/cold-tier.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { WalProbe, walMetricProviders } from './wal.probe.js';
 import { DiskReadLimiter } from './disk-read-limiter.js';
+import { DynamicConfigFiles } from './dynamic-config-file.js';
 import { Offloader } from './offloader.js';
 import { PartitionWals } from './partition-wals.js';
 import { TopicCatalog } from './topic-catalog.js';
@@ -20,6 +21,7 @@ import { WalStore } from './wal-store.js';
   imports: [StorageModule],
   providers: [
     WalFileSystem,
+    DynamicConfigFiles,
     DiskReadLimiter,
     WalHealth,
     TopicCatalog,
@@ -30,6 +32,6 @@ import { WalStore } from './wal-store.js';
     WalProbe,
     ...walMetricProviders,
   ],
-  exports: [ColdTierFactory, WalStore, WalHealth, Offloader, WalFileSystem],
+  exports: [ColdTierFactory, WalStore, WalHealth, Offloader, WalFileSystem, DynamicConfigFiles],
 })
 export class WalModule {}

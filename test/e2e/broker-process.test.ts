@@ -96,6 +96,8 @@ describe('protocol edge cases on a running broker', () => {
     assert.deepEqual([answer.errorCode, answer.baseOffset], [0, 0]);
     const stored = await storedBatchHeaders(broker().kafkaPort, topic, 0);
     assert.deepEqual(stored.map((b) => b.recordCount), [1]);
+    // The bytes were read straight into pooled memory (own-buffer-reads.ts), not through Node's per-read buffers.
+    assert.doesNotMatch(`${broker().stdout()}${broker().stderr()}`, /read through 'data' events/);
   });
 
   test('ApiVersions v99 gets UNSUPPORTED_VERSION with a v0 body listing ApiVersions, and the connection stays usable', { timeout: TEST_TIMEOUT_MS }, async () => {

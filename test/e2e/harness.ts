@@ -1,11 +1,12 @@
 /**
- * E2E harness: starts the real broker process (`node dist/main.js`) on free ports and runs
+ * E2E harness: starts the real broker process (as `npm start` does) on free ports and runs
  * child processes (kcat, the Python client drivers) with a hard timeout each.
  *
  * Every wait here is bounded: readiness polling, process exit after SIGTERM, child runs.
  * A broker or child that outlives its test is killed when the test process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,18 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The broker runs on the project's Node 24 (the machine's own node may be older). */
 export const NODE_BIN = join(REPO_ROOT, 'node_modules/.bin/node');
-export const BROKER_ENTRY = join(REPO_ROOT, 'dist/main.js');
+/**
+ * The broker is started as `npm start` starts it (package.json's start script: node, its
+ * flags, dist/start.js), so the tests run the artifact every deployment runs.
+ */
+export const BROKER_COMMAND_ARGS = startScriptArgs();
+
+function startScriptArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [node, ...args] = start.trim().split(/\s+/);
+  if (node !== 'node') throw new Error(`package.json's start script does not run node directly: ${start}`);
+  return args.map((arg) => (arg.startsWith('-') ? arg : join(REPO_ROOT, arg)));
+}
 /** Client drivers are run from the source tree: tsc does not copy .py files. */
 export const CLIENTS_DIR = join(REPO_ROOT, 'test/e2e/clients');
 
@@ -189,7 +201,7 @@ export function describeRun(label: string, result: RunResult): string {
 export interface BrokerOptions {
   /** Extra environment for the broker (e.g. AUTO_CREATE_TOPICS, MESSAGE_MAX_BYTES). */
   env?: Record<string, string>;
-  /** Extra command-line arguments after dist/main.js (e.g. --settings FILE). */
+  /** Extra command-line arguments for the broker (e.g. --settings FILE). */
   args?: string[];
   /**
    * Restart on the same data and address (durable-mode tests): the broker uses this
@@ -252,7 +264,7 @@ export async function runBrokerToExit(options: BrokerOptions & { timeoutMs: numb
   const [kafkaPort, restPort] = await freePorts(2) as [number, number];
   const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
   try {
-    return await run(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
+    return await run(NODE_BIN, [...BROKER_COMMAND_ARGS, ...(options.args ?? [])], {
       env: brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env }),
       inheritEnv: false,
       timeoutMs: options.timeoutMs,
@@ -284,14 +296,14 @@ async function isReady(restUrl: string): Promise<boolean> {
 }
 
 /**
- * Starts `node dist/main.js` with BROKER_PORTS/REST_PORT on free ports and a fresh
+ * Starts the broker (BROKER_COMMAND_ARGS) with BROKER_PORTS/REST_PORT on free ports and a fresh
  * RECORD_STORAGE_PATH, and waits (≤ 15 s) until GET /health/ready answers 200.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
   const [kafkaPort, restPort] = options.reuse ? [options.reuse.kafkaPort, options.reuse.restPort] : (await freePorts(2) as [number, number]);
   const storagePath = options.reuse?.storagePath ?? (await mkdtemp(join(tmpdir(), 'blink-e2e-')));
   const env = brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env });
-  const child = spawn(NODE_BIN, [BROKER_ENTRY, ...(options.args ?? [])], {
+  const child = spawn(NODE_BIN, [...BROKER_COMMAND_ARGS, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,8 +9,9 @@
  *
  * The tools' answers also come back through kafka-get-offsets --time -2 and kafka-configs
  * --describe; here the Java client reads them back instead, to keep the JVM starts few.
- * Tools that need APIs Blink does not serve (kafka-acls, kafka-client-metrics, the
- * transaction commands other than describe-producers) are not run here.
+ * Tools that need APIs Blink does not serve (kafka-acls) are not run here; the transaction
+ * commands run in the transaction tests, kafka-client-metrics in client-telemetry.test.ts,
+ * kafka-configs for quotas in quotas.test.ts.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';

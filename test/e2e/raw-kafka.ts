@@ -18,13 +18,16 @@ export interface ApiVersionRange {
 
 /** A connected socket that collects everything it receives and remembers when it closed. */
 export class RawConnection {
-  private received = Buffer.alloc(0);
+  /** What arrived and was not taken yet, as it arrived: joined only when a whole frame is there (a 24 MiB answer comes in hundreds of chunks). */
+  private chunks: Buffer[] = [];
+  private receivedBytes = 0;
   private closedFlag = false;
   private readonly waiters = new Set<() => void>();
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
+      this.chunks.push(chunk);
+      this.receivedBytes += chunk.length;
       this.wake();
     });
     socket.on('error', () => undefined);
@@ -58,7 +61,13 @@ export class RawConnection {
 
   /** Bytes received and not yet taken by readFrame (0: no response is pending in the buffer). */
   get bufferedBytes(): number {
-    return this.received.length;
+    return this.receivedBytes;
+  }
+
+  /** The first `bytes` received (at least), in one Buffer. */
+  private head(bytes: number): Buffer {
+    if (this.chunks.length > 1 && this.chunks[0]!.length < bytes) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 
   write(bytes: Buffer): void {
@@ -77,7 +86,7 @@ export class RawConnection {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`${label}: nothing within ${timeoutMs} ms (received ${this.received.length} bytes, closed: ${this.closedFlag})`));
+        reject(new Error(`${label}: nothing within ${timeoutMs} ms (received ${this.receivedBytes} bytes, closed: ${this.closedFlag})`));
       }, timeoutMs);
       this.waiters.add(check);
     });
@@ -89,12 +98,14 @@ export class RawConnection {
 
   /** Reads one size-prefixed response frame (without its size field). */
   async readFrame(timeoutMs = 5_000): Promise<Buffer> {
-    const complete = (): boolean => this.received.length >= 4 && this.received.length >= 4 + this.received.readInt32BE(0);
+    const complete = (): boolean => this.receivedBytes >= 4 && this.receivedBytes >= 4 + this.head(4).readInt32BE(0);
     await this.waitUntil('response frame', timeoutMs, () => complete() || this.closedFlag);
-    if (!complete()) throw new Error(`connection closed before a whole frame arrived (${this.received.length} bytes)`);
-    const size = this.received.readInt32BE(0);
-    const frame = this.received.subarray(4, 4 + size);
-    this.received = this.received.subarray(4 + size);
+    if (!complete()) throw new Error(`connection closed before a whole frame arrived (${this.receivedBytes} bytes)`);
+    const size = this.head(4).readInt32BE(0);
+    const all = this.head(4 + size);
+    const frame = all.subarray(4, 4 + size);
+    this.chunks = all.length > 4 + size ? [all.subarray(4 + size)] : [];
+    this.receivedBytes -= 4 + size;
     return frame;
   }
 

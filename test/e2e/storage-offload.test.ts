@@ -4,12 +4,14 @@
  * the broker must offload the oldest batches to the WAL, and a consumer then reads every
  * message back from offset 0 (mostly from disk) and must get exactly what was acknowledged.
  *
- * Bounds asserted: the memory tier never holds more than max_memory (sampled on
- * /prometheus every 100 ms), the offload metrics move, and the broker's RSS (sampled every
- * 100 ms) never grows more than RSS_GROWTH_BOUND_BYTES (128 MiB) above its RSS when idle
- * and ready, while 190 MiB go through it: a broker that kept the data in memory would grow
- * by at least 190 MiB. (The growth measured here is ~70 MiB while producing: the 32 MiB tier
- * plus request frames, ~95 MiB while consuming from disk: read buffers awaiting GC.)
+ * Bounds asserted: the memory tier never holds more than max_memory plus one request
+ * (sampled on /prometheus every 100 ms), the offload metrics move, and the broker's RSS (sampled every
+ * 100 ms) never grows more than RSS_GROWTH_BOUND_BYTES (64 MiB) above its RSS when idle and
+ * ready, while 190 MiB go through it: a broker that kept the data in memory would grow by at
+ * least 190 MiB. What holds it: produced batches are copied once into pooled memory that is
+ * reused as the tier offloads (storage/batch-memory.ts), produces reserve their bytes before
+ * they append, so the tier holds max_memory plus one request at most, and reads from disk
+ * are bounded per fetch. The growth measured is reported as a test diagnostic.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -20,8 +22,10 @@ import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harnes
 import { createTopic, digestLines, metric, offsetsOf, rssBytes, sampleRss, storageOp } from './storage-support.js';
 
 const MAX_MEMORY_BYTES = 32 * 1024 * 1024;
+/** The producer's message.max.bytes (storage_client.py): no request is larger. */
+const REQUEST_BYTES_MAX = 1_000_000;
 const PRODUCED_BYTES = 190 * 1024 * 1024;
-const RSS_GROWTH_BOUND_BYTES = 128 * 1024 * 1024;
+const RSS_GROWTH_BOUND_BYTES = 64 * 1024 * 1024;
 const PARTITIONS = 3;
 const TEST_TIMEOUT_MS = 150_000;
 
@@ -39,7 +43,7 @@ describe('memory mode: offload to the WAL under memory pressure (MAX_MEMORY=32MB
     await rm(work, { recursive: true, force: true });
   });
 
-  test(`${PRODUCED_BYTES / 1024 / 1024} MB of mixed sizes and codecs come back byte for byte; memory and RSS stay bounded`, { timeout: TEST_TIMEOUT_MS }, async () => {
+  test(`${PRODUCED_BYTES / 1024 / 1024} MB of mixed sizes and codecs come back byte for byte; memory and RSS stay bounded`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const topic = uniqueTopic('offload');
     const producedFile = join(work, 'produced.txt');
     const consumedFile = join(work, 'consumed.txt');
@@ -88,8 +92,9 @@ describe('memory mode: offload to the WAL under memory pressure (MAX_MEMORY=32MB
     assert.equal(actual.size, expected.size, 'as many messages consumed as acknowledged');
     for (const [offset, digest] of expected) assert.equal(actual.get(offset), digest, `message at ${offset}`);
 
-    assert.ok(memoryMax > 0 && memoryMax <= MAX_MEMORY_BYTES, `memory tier peaked at ${memoryMax} bytes (max_memory ${MAX_MEMORY_BYTES})`);
+    assert.ok(memoryMax > 0 && memoryMax <= MAX_MEMORY_BYTES + REQUEST_BYTES_MAX, `memory tier peaked at ${memoryMax} bytes (max_memory ${MAX_MEMORY_BYTES} plus one request)`);
     const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
+    t.diagnostic(`RSS idle ${mib(idleRss)} MiB, peak ${mib(rssMax)} MiB (growth ${mib(rssMax - idleRss)} MiB); memory tier peak ${mib(memoryMax)} MiB`);
     assert.ok(rssMax > 0 && rssMax - idleRss < RSS_GROWTH_BOUND_BYTES, `broker RSS peaked at ${mib(rssMax)} MiB, idle ${mib(idleRss)} MiB (growth bound ${mib(RSS_GROWTH_BOUND_BYTES)} MiB)`);
     const segments = (await readdir(join(broker.storagePath, `${topic}-0`))).filter((name) => name.endsWith('.log'));
     assert.ok(segments.length >= 1 && segments.every((name) => /^\d{20}\.log$/.test(name)), `segment files: ${segments.join(', ')}`);

@@ -2,7 +2,8 @@
  * A socket for unit tests of the Kafka connection (no real sockets): the test pushes
  * request bytes in as 'data' events and reads back what the connection wrote, split into
  * response frames. It records pause/resume and destroy, and can pretend its write buffer is
- * full (`writableNeedDrain`) until `drain()`.
+ * full (`writableNeedDrain`) until `drain()`. Write callbacks run at once, or, with
+ * `holdWrites`, only at `flush()` (the kernel has not taken the bytes yet).
  */
 import { EventEmitter } from 'node:events';
 import { KafkaReader } from '../../src/wire/reader.js';
@@ -15,6 +16,8 @@ export class FakeSocket extends EventEmitter {
   readonly localPort = 9092;
   writableNeedDrain = false;
   destroyed = false;
+  holdWrites = false;
+  private readonly unflushed: Array<() => void> = [];
   private paused = false;
   private readonly written: Buffer[] = [];
 
@@ -40,9 +43,18 @@ export class FakeSocket extends EventEmitter {
 
   uncork(): void {}
 
-  write(chunk: Uint8Array | string): boolean {
+  write(chunk: Uint8Array | string, callback?: () => void): boolean {
     this.written.push(Buffer.from(chunk));
+    if (callback !== undefined) {
+      if (this.holdWrites) this.unflushed.push(callback);
+      else callback();
+    }
     return true;
+  }
+
+  /** The held writes are done: their callbacks run. */
+  flush(): void {
+    for (const callback of this.unflushed.splice(0)) callback();
   }
 
   destroy(): this {

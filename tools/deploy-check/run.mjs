@@ -18,6 +18,8 @@
  *              the chart's promises, and every rendered settings.yaml loaded by the broker's
  *              own validation and booted (Metadata advertises the chart's host name).
  *  systemd     systemd-analyze verify and security (when present), hardening directives.
+ *  Start       npm start, the image's ENTRYPOINT and the unit's ExecStart run the same
+ *              artifact with the same node flags.
  *
  * Ends with "N passed, N failed, N skipped"; exits 1 if anything failed.
  */
@@ -44,6 +46,7 @@ import { killAll, run } from './lib/proc.mjs';
 import { checkDashboard } from './lib/grafana.mjs';
 import { checkAlertRules, checkPrometheusConfig, exportedMetrics, promtoolCheck } from './lib/prometheus.mjs';
 import { Report } from './lib/report.mjs';
+import { checkStartCommands } from './lib/start-command.mjs';
 import { checkUnitDirectives, hasSystemdAnalyze, systemdAnalyze } from './lib/systemd.mjs';
 import { ensureHelm, ensureNpmTools } from './lib/toolchain.mjs';
 
@@ -134,6 +137,9 @@ async function main() {
   });
   await report.check('.dockerignore: build context has every COPY source and nothing heavy or secret', () =>
     checkBuildContext(tools, repoRoot, dockerfileText),
+  );
+  await report.check('npm start, the image ENTRYPOINT (and so Helm) and the systemd unit start the same artifact with the same node flags', () =>
+    checkStartCommands(repoRoot, facts?.entrypoint ?? null),
   );
   await report.check('emulated image build (tsc in the build stage, npm ci --omit=dev, final-stage COPYs)', async () => {
     image = await emulateImage(tools, { repoRoot, cacheDir, nodeBinary, probeSource: join(checkerDir, 'settings-probe.mjs') });

@@ -41,8 +41,17 @@ export class OverviewPartitionDto {
   @ApiProperty({ example: 0 }) partition!: number;
   @ApiProperty({ example: 0 }) logStartOffset!: number;
   @ApiProperty({ example: 120 }) highWatermark!: number;
+  @ApiProperty({ example: 118, description: 'Where read_committed consumers stop: the first offset of the oldest open transaction, else the high watermark (lag = highWatermark - lastStableOffset)' })
+  lastStableOffset!: number;
   @ApiProperty({ example: 65_536 }) memoryBytes!: number;
   @ApiProperty({ example: 0 }) walBytes!: number;
+}
+
+export class OverviewTransactionsDto {
+  @ApiProperty({ example: 2, description: 'Transactions begun and not yet ended (blink_transactions_open)' }) open!: number;
+  @ApiProperty({ example: 940, description: 'Transactions committed (blink_transactions_committed_total)' }) committed!: number;
+  @ApiProperty({ example: 12, description: 'Transactions aborted, timeouts included (blink_transactions_aborted_total)' }) aborted!: number;
+  @ApiProperty({ example: 1, description: 'Transactions the broker aborted at their timeout (blink_transactions_timed_out_total)' }) timedOut!: number;
 }
 
 export class OverviewTopicDto {
@@ -59,6 +68,26 @@ export class OverviewPluginDto {
   @ApiProperty({ type: String, nullable: true, example: null }) lastError!: string | null;
 }
 
+export class OverviewTelemetryClientDto {
+  @ApiProperty({ example: 'orders-producer' }) clientId!: string;
+  @ApiProperty({ example: 'uK9vB3kTTWqgQ0a1b2c3dA', description: 'KIP-714 client instance id, as clients print it' }) clientInstanceId!: string;
+  @ApiProperty({ example: 'apache-kafka-java' }) softwareName!: string;
+  @ApiProperty({ example: '4.1.0' }) softwareVersion!: string;
+  @ApiProperty({ example: '10.0.0.7:51234' }) sourceAddress!: string;
+  @ApiProperty({ example: 1_760_000_000_000 }) lastPushMs!: number;
+  @ApiProperty({ example: 5000 }) pushIntervalMs!: number;
+  @ApiProperty({ example: 42, description: 'Series of this client on /prometheus' }) series!: number;
+  @ApiProperty({ example: { 'request latency avg (ms)': 1.5 }, description: 'A few key metrics, when the client pushes them (largest over nodes)', type: 'object', additionalProperties: { type: 'number' } })
+  keyMetrics!: Record<string, number>;
+}
+
+export class OverviewTelemetryDto {
+  @ApiProperty({ example: 2, description: 'CLIENT_METRICS subscriptions' }) subscriptions!: number;
+  @ApiProperty({ example: 3, description: 'Clients whose pushed metrics are on /prometheus' }) clients!: number;
+  @ApiProperty({ example: 120 }) series!: number;
+  @ApiProperty({ type: [OverviewTelemetryClientDto], description: 'The clients that pushed most recently, at most 20' }) recentClients!: OverviewTelemetryClientDto[];
+}
+
 export class OverviewDto {
   @ApiProperty({ example: 1_760_000_000_000, description: 'When this snapshot was taken (ms); rates are computed from two snapshots' })
   sampledAtMs!: number;
@@ -67,6 +96,7 @@ export class OverviewDto {
   @ApiProperty({ type: OverviewCountersDto }) counters!: OverviewCountersDto;
   @ApiProperty({ type: OverviewMemoryDto }) memory!: OverviewMemoryDto;
   @ApiProperty({ type: OverviewWalDto }) wal!: OverviewWalDto;
+  @ApiProperty({ type: OverviewTransactionsDto }) transactions!: OverviewTransactionsDto;
 
   @ApiProperty({ type: [OverviewTopicDto], description: 'Topics in name order, at most the first 200' })
   topics!: OverviewTopicDto[];
@@ -79,4 +109,7 @@ export class OverviewDto {
 
   @ApiProperty({ type: [OverviewPluginDto] })
   plugins!: OverviewPluginDto[];
+
+  @ApiProperty({ type: OverviewTelemetryDto, description: 'Client telemetry (KIP-714): the clients that push metrics' })
+  telemetry!: OverviewTelemetryDto;
 }

@@ -1,8 +1,10 @@
 /**
  * The overview a plain `GET /` answers and the dashboard polls (`/api/v1/overview`): the
  * broker, request and record counters (the page turns two readings into rates), the memory
- * tier against max_memory, the WAL tier, topics with their partitions' offsets, consumer
- * groups with lag, and plugin status. Topics and groups are capped so the answer stays small
+ * tier against max_memory, the WAL tier, transactions (open, committed, aborted, timed out),
+ * topics with their partitions' offsets (the last stable offset too), consumer groups with
+ * lag, plugin status, and the clients that push telemetry (KIP-714). Topics and groups are
+ * capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -10,6 +12,7 @@ import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { MetricsReader } from './metrics-reader.js';
 import { TopicRegistry } from '../../storage/topic-registry.js';
 import { StorageRecovery } from '../../recovery/storage-recovery.js';
+import { TxnProbe } from '../../txn/txn.probe.js';
 import type { OverviewDto } from '../dto/overview.dto.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { GroupAdmin } from './group-admin.service.js';
@@ -17,9 +20,11 @@ import { walBytes } from './partition-state.js';
 import { PluginAdmin } from './plugin-admin.service.js';
 import { RuntimeInfo } from './runtime-info.js';
 import { StorageReport } from './storage-report.service.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 
 export const OVERVIEW_TOPICS_MAX = 200;
 export const OVERVIEW_GROUPS_MAX = 200;
+export const OVERVIEW_TELEMETRY_CLIENTS_MAX = 20;
 
 const COUNTERS = [
   'blink_produce_count',
@@ -47,6 +52,8 @@ export class Overview {
     private readonly runtime: RuntimeInfo,
     private readonly cluster: ClusterIdentity,
     private readonly recovery: StorageRecovery,
+    private readonly transactions: TxnProbe,
+    private readonly telemetry: ClientMetrics,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -84,12 +91,14 @@ export class Overview {
         allocatedBytes: usage.heapUsed + usage.external,
       },
       wal: this.storage.walTier(),
+      transactions: this.transactions.counts,
       topics: topics.slice(0, OVERVIEW_TOPICS_MAX).map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((log) => ({
           partition: log.partition,
           logStartOffset: log.logStartOffset,
           highWatermark: log.highWatermark,
+          lastStableOffset: log.lastStableOffset,
           memoryBytes: log.storedBytes,
           walBytes: walBytes(log),
         })),
@@ -104,6 +113,12 @@ export class Overview {
         errors: p.counters.errors,
         lastError: p.lastError,
       })),
+      telemetry: {
+        subscriptions: this.telemetry.names().length,
+        clients: this.telemetry.series.clientCount,
+        series: this.telemetry.series.seriesCount,
+        recentClients: this.telemetry.pushingClients(OVERVIEW_TELEMETRY_CLIENTS_MAX),
+      },
     };
   }
 }

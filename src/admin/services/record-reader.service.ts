@@ -10,6 +10,8 @@
  */
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import type { MemoryPin } from '../../storage/batch-memory.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { offsetForTimestamp } from '../../storage/timestamp-index.js';
 import { TopicsService } from '../../topics/topics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -33,13 +35,24 @@ export class RecordReader {
   constructor(
     private readonly topics: TopicsService,
     private readonly fetcher: FetchService,
+    private readonly accountant: MemoryAccountant,
   ) {}
 
+  /** The stored batches read are views of pooled memory: pinned until their records are decoded. */
   async read(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
+    const pin = this.accountant.memory.pin();
+    try {
+      return await this.readPinned(topic, partition, request, pin);
+    } finally {
+      pin.release();
+    }
+  }
+
+  private async readPinned(topic: string, partition: number, request: ReadRequest, pin: MemoryPin): Promise<RecordsAnswerDto> {
     const start = await this.startOffset(topic, partition, request);
     const limit = request.limit ?? FETCH_LIMIT_DEFAULT;
     const encoding = request.encoding ?? 'utf8';
-    const first = await this.readFrom(topic, partition, start, READ_BYTES_MAX, true);
+    const first = await this.readFrom(topic, partition, start, READ_BYTES_MAX, true, pin);
     if (first.errorCode !== ErrorCode.NONE) throw refusalException({ ...first, errorMessage: first.errorMessage ?? `Kafka error ${first.errorCode}` });
     const records: RecordDto[] = [];
     let budget = READ_BYTES_MAX;
@@ -51,7 +64,7 @@ export class RecordReader {
       await this.decode(fetched.records ?? [], nextOffset, limit, encoding, records);
       nextOffset = records.length >= limit ? records[records.length - 1].offset + 1 : fetched.nextOffset;
       if (records.length >= limit || nextOffset >= fetched.highWatermark || budget <= 0) break;
-      const next = await this.readFrom(topic, partition, nextOffset, budget, false);
+      const next = await this.readFrom(topic, partition, nextOffset, budget, false, pin);
       if (next.errorCode !== ErrorCode.NONE) break;
       fetched = next;
     }
@@ -77,7 +90,7 @@ export class RecordReader {
     }
   }
 
-  private async readFrom(topic: string, partition: number, fetchOffset: number, maxBytes: number, firstBatchWhole: boolean): Promise<PartitionFetched> {
+  private async readFrom(topic: string, partition: number, fetchOffset: number, maxBytes: number, firstBatchWhole: boolean, memoryPin: MemoryPin): Promise<PartitionFetched> {
     const [fetched] = await this.fetcher.fetch({
       partitions: [{ topic, partition, fetchOffset, partitionMaxBytes: maxBytes }],
       maxBytes,
@@ -85,6 +98,7 @@ export class RecordReader {
       maxWaitMs: 0,
       firstBatchWhole,
       consuming: false,
+      memoryPin,
     });
     return fetched;
   }

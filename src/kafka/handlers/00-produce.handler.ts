@@ -9,18 +9,25 @@
  * room every partition is KAFKA_STORAGE_ERROR.
  * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
  * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
+ * On the hot path: called straight from the transport; the record batches are views of the
+ * request frame in pooled memory, stored as they are (kafka-api.decorator.ts, HotPath).
  * An unknown topic, an illegal topic name or a missing partition is UNKNOWN_TOPIC_OR_PARTITION,
  * as Kafka answers Produce (it checks its metadata cache, never the name).
  * A plugin refusal is INVALID_RECORD with record_errors naming each refused record.
  * v0-2 may carry legacy message sets (magic 0/1), converted to one record batch each as
  * Kafka 3.9 does (ProduceService; a set breaking Kafka's rules gets its error code, e.g.
  * CORRUPT_MESSAGE for a bad CRC-32); v3+ carrying one is INVALID_RECORD.
+ * Quotas (QuotaEnforcement): the request's record bytes count for the client's
+ * producer_byte_rate and its handling up to the append for request_percentage (not for
+ * acks=0, as in Kafka); over either, throttle_time_ms carries the larger throttle and the
+ * connection is muted for it, acks=0 included (no response, still muted).
  * v2+: log_append_time_ms; v5+: log_start_offset; v8+: record_errors and error_message;
  * v9+: flexible; v10+: the current leader and its endpoint come with NOT_LEADER_OR_FOLLOWER
  * answers (KIP-951: never on one node, which leads every partition); v11+:
  * TRANSACTION_ABORTABLE is possible (KIP-890: only for transactional producers).
  */
 import { Controller, Logger } from '@nestjs/common';
+import { QuotaEnforcement } from '../quota-enforcement.js';
 import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
@@ -40,22 +47,35 @@ const FIRST_RECORD_BATCH_VERSION = 3;
 export class ProduceHandler {
   private readonly log = new Logger('Produce');
 
-  constructor(private readonly producer: ProduceService) {}
+  constructor(
+    private readonly producer: ProduceService,
+    private readonly enforcement: QuotaEnforcement,
+  ) {}
 
-  @KafkaApi(ProduceApi, { min: 0, max: 11 })
-  async produce({ header, body, receivedAtMs }: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+  @KafkaApi(ProduceApi, { min: 0, max: 11, hotPath: { pinsStoredBatches: false } })
+  async produce(request: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+    const { header, body, receivedAtMs } = request;
+    const startedAt = performance.now();
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
     const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;
     const partitions: PartitionRecords[] = body.topicData.flatMap((topic) =>
       topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })),
     );
     const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
+    const throttleTimeMs = this.throttle(request, partitions, performance.now() - startedAt);
     if (body.acks === 0) {
       Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
       return NO_RESPONSE;
     }
     const outcomes = await Promise.all(started);
-    return { throttleTimeMs: 0, responses: this.nest(body, (index) => answer(outcomes[index])) };
+    return { throttleTimeMs, responses: this.nest(body, (index) => answer(outcomes[index])) };
+  }
+
+  private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
+    const bytes = partitions.reduce((sum, p) => sum + (p.records?.length ?? 0), 0);
+    const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
+    const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
+    return this.enforcement.apply(request, { produce, request: requestThrottle });
   }
 
   private refuseAcks(body: ProduceRequest): ProduceResponse {

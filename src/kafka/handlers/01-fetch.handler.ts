@@ -15,7 +15,18 @@
  * (FetchService): magic 0 messages for v0-1, magic 1 for v2-3, uncompressed, headers
  * dropped, control batches skipped; a topic with message.downconversion.enable=false
  * answers UNSUPPORTED_VERSION.
- * v4+: last_stable_offset (= high watermark: no transactions), aborted_transactions (empty);
+ * Quotas (QuotaEnforcement), as Kafka applies them: a client with a consumer_byte_rate gets
+ * at most what its quota allows in one window (max_bytes capped, min_bytes with it); the
+ * response's record bytes count for consumer_byte_rate and the handling time (parked time
+ * excluded) for request_percentage; over either, the answer is an empty response (no
+ * topics, the bytes not counted, nothing consumed) with throttle_time_ms, and the connection
+ * is muted for it. One difference: an answer larger than the quota allows in a whole window
+ * (a single batch over it: KIP-74 returns the first batch whole) is sent, throttled, where
+ * Kafka would answer empty again and again and the consumer would never get past it.
+ * v4+: isolation_level: read_committed (1) reads stop at the last stable offset, and each
+ * partition lists the aborted transactions overlapping the batches returned (the consumer
+ * drops their records); read_uncommitted (0) sees everything up to the high watermark,
+ * aborted records included, with a null list; last_stable_offset is always answered;
  * v5+: log_start_offset; v7+: fetch sessions are declined (session id 0, KIP-227 allows it):
  * a full fetch is served whatever its session id, an incremental one (session epoch other
  * than 0 and -1) is FETCH_SESSION_ID_NOT_FOUND; v9+: current leader epoch checked (one
@@ -27,12 +38,15 @@
  * moves into replica_state; v16+: node endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER
  * and FENCED_LEADER_EPOCH answers to consumers (neither happens here: always empty); v17:
  * the follower's directory id (followers are refused).
+ * On the hot path: called straight from the transport, which keeps the stored batches'
+ * pooled memory pinned until the response is flushed (kafka-api.decorator.ts, HotPath).
  */
 import { Controller } from '@nestjs/common';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
+import { QuotaEnforcement } from '../quota-enforcement.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 
@@ -41,19 +55,29 @@ const FIRST_REPLICA_STATE_VERSION = 15;
 /** Session epochs of a full fetch (Kafka's FetchMetadata INITIAL_EPOCH and FINAL_EPOCH); any other is incremental. */
 const FULL_FETCH_EPOCHS = new Set([0, -1]);
 const CONSUMER_REPLICA_ID = -1;
+/** Fetch and ListOffsets isolation_level values (Kafka's IsolationLevel). */
+export const READ_COMMITTED = 1;
 
 @Controller()
 export class FetchHandler {
-  constructor(private readonly fetcher: FetchService) {}
+  constructor(
+    private readonly fetcher: FetchService,
+    private readonly enforcement: QuotaEnforcement,
+  ) {}
 
-  @KafkaApi(FetchApi, { min: 0, max: 17 })
-  async fetch({ header, body }: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  @KafkaApi(FetchApi, { min: 0, max: 17, hotPath: { pinsStoredBatches: true } })
+  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+    const { header, body, memoryPin } = request;
+    const startedAt = performance.now();
     if (!FULL_FETCH_EPOCHS.has(body.sessionEpoch)) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      const throttleTimeMs = this.enforcement.apply(request, { request: this.enforcement.handlingTime(request, performance.now() - startedAt) });
+      return { throttleTimeMs, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const replicaId = header.apiVersion >= FIRST_REPLICA_STATE_VERSION ? (body.replicaState?.replicaId ?? CONSUMER_REPLICA_ID) : body.replicaId;
-    if (replicaId >= 0) return answer(body, () => refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    if (replicaId >= 0) return answer(body, 0, () => refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
+    const quota = this.quotaGate(request, startedAt);
+    const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
     const fetched = await this.fetcher.fetch({
       partitions: body.topics.flatMap((topic) =>
         topic.partitions.map((p) => ({
@@ -65,15 +89,46 @@ export class FetchHandler {
           lastFetchedEpoch: p.lastFetchedEpoch,
         })),
       ),
-      maxBytes: body.maxBytes,
-      minBytes: body.minBytes,
+      maxBytes,
+      minBytes: Math.min(body.minBytes, maxBytes),
       maxWaitMs: body.maxWaitMs,
       firstBatchWhole: true,
       consuming: true,
+      memoryPin,
       messageFormat: legacyMagicFor(header.apiVersion),
+      readCommitted: body.isolationLevel === READ_COMMITTED,
+      admit: quota.admit,
     });
-    return answer(body, (position) => partitionData(fetched[position]!));
+    if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: [] };
+    return answer(body, quota.throttleTimeMs, (position) => partitionData(fetched[position]!));
   }
+
+  /** The fetch's quotas: its byte allowance, and the check of its answer (which applies the throttle). */
+  private quotaGate(request: KafkaRequest<FetchRequest>, startedAt: number): FetchQuotaGate {
+    const client = this.enforcement.client(request);
+    const windowBytes = this.enforcement.quotas.maxBytesInWindow('fetch', client);
+    const gate: FetchQuotaGate = {
+      windowBytes,
+      throttleTimeMs: 0,
+      admitted: true,
+      admit: ({ bytes, parkedMs }) => {
+        const fetch = this.enforcement.quotas.record('fetch', client, bytes);
+        const handling = this.enforcement.handlingTime(request, performance.now() - startedAt - parkedMs);
+        gate.throttleTimeMs = this.enforcement.apply(request, { fetch, request: handling });
+        gate.admitted = gate.throttleTimeMs === 0 || bytes > windowBytes;
+        if (!gate.admitted) this.enforcement.quotas.unrecord('fetch', client, bytes);
+        return gate.admitted;
+      },
+    };
+    return gate;
+  }
+}
+
+interface FetchQuotaGate {
+  readonly windowBytes: number;
+  throttleTimeMs: number;
+  admitted: boolean;
+  readonly admit: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
 }
 
 /** Fetch v0-1 read magic 0 messages, v2-3 magic 1 (Kafka 0.10); v4+ record batches. */
@@ -83,22 +138,22 @@ function legacyMagicFor(version: number): LegacyMagic | undefined {
 }
 
 /** The response's topics (by name and id: each version writes the one it has) and partitions in request order. */
-function answer(body: FetchRequest, partitionAnswer: (position: number) => Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
+function answer(body: FetchRequest, throttleTimeMs: number, partitionAnswer: (position: number) => Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
   let position = 0;
   const responses = body.topics.map((topic) => ({
     topic: topic.topic,
     topicId: topic.topicId,
     partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(position++) })),
   }));
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+  return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
 }
 
 function partitionData(fetched: PartitionFetched): Omit<FetchResponsePartitionData, 'partitionIndex'> {
-  const { errorCode, highWatermark, logStartOffset, records, divergingEpoch } = fetched;
-  if (errorCode !== ErrorCode.NONE) return { errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: null };
-  return { errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, divergingEpoch, abortedTransactions: [], preferredReadReplica: -1, records };
+  const { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions, records, divergingEpoch } = fetched;
+  if (errorCode !== ErrorCode.NONE) return { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null };
+  return { errorCode, highWatermark, lastStableOffset, logStartOffset, divergingEpoch, abortedTransactions, preferredReadReplica: -1, records };
 }
 
 function refused(errorCode: number): Omit<FetchResponsePartitionData, 'partitionIndex'> {
-  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null };
+  return { errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: null };
 }

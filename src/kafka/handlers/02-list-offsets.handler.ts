@@ -11,7 +11,8 @@
  * KIP-405, KIP-1005).
  * v0: old_style_offsets (the one offset found, or none); v1+: one offset and its timestamp, and
  * a partition named twice is INVALID_REQUEST (both times, as Kafka); v2+: isolation level
- * (ignored: no transactions), throttle time; v4+: current leader epoch checked (one newer
+ * (read_committed: latest = the last stable offset, and a look-up by time finds nothing at or
+ * past it), throttle time; v4+: current leader epoch checked (one newer
  * than ours, 0, is UNKNOWN_LEADER_EPOCH) and the leader epoch of the offset found (0);
  * v5+: OFFSET_NOT_AVAILABLE is possible (a leader whose high watermark lags: never here);
  * v6+: flexible.
@@ -29,6 +30,7 @@ import {
 } from '../../wire/messages/02-list-offsets.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { READ_COMMITTED } from './01-fetch.handler.js';
 
 const FIRST_SINGLE_OFFSET_VERSION = 1;
 
@@ -43,15 +45,15 @@ export class ListOffsetsHandler {
       name: topic.name,
       partitions: await Promise.all(
         topic.partitions.map((p) =>
-          duplicated.has(`${topic.name}\0${p.partitionIndex}`) ? failed(p.partitionIndex, ErrorCode.INVALID_REQUEST) : this.listPartition(topic.name, p),
+          duplicated.has(`${topic.name}\0${p.partitionIndex}`) ? failed(p.partitionIndex, ErrorCode.INVALID_REQUEST) : this.listPartition(topic.name, p, body.isolationLevel === READ_COMMITTED),
         ),
       ),
     }));
     return { throttleTimeMs: 0, topics: await Promise.all(topics) };
   }
 
-  private async listPartition(topic: string, p: ListOffsetsRequestListOffsetsPartition): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
-    const found = await this.offsets.offsetFor(topic, p.partitionIndex, p.timestamp, p.currentLeaderEpoch);
+  private async listPartition(topic: string, p: ListOffsetsRequestListOffsetsPartition, readCommitted: boolean): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
+    const found = await this.offsets.offsetFor(topic, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted);
     if (isRefusal(found)) return failed(p.partitionIndex, found.errorCode);
     return {
       partitionIndex: p.partitionIndex,

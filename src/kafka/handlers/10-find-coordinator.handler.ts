@@ -1,13 +1,12 @@
 /**
  * FindCoordinator (key 10), versions 0-6.
- * The single node coordinates every consumer group (key type 0), at the port the client
- * connected to. Transactions (key type 1) have no coordinator in Blink:
- * COORDINATOR_NOT_AVAILABLE. Share groups (key type 2, KIP-932, no stable version in 3.9)
+ * The single node coordinates every consumer group (key type 0) and every transactional id
+ * (key type 1), at the port the client connected to. Share groups (key type 2, KIP-932, no stable version in 3.9)
  * are COORDINATOR_NOT_AVAILABLE from v6, where the type exists, as Kafka 3.9 answers without
  * share groups, and INVALID_REQUEST before; another key type is INVALID_REQUEST.
  * v1+: key type, throttle time, error message; v3: flexible; v4+: a batch of keys, each
- * answered on its own (the top-level fields go); v5+: TRANSACTION_ABORTABLE is possible (no
- * transactions: never).
+ * answered on its own (the top-level fields go); v5+: TRANSACTION_ABORTABLE is possible (never
+ * answered: this node is always the coordinator).
  * Advertised even with enable_consumer_groups off (assign-only consumers commit offsets to
  * a group): librdkafka 2.0.2 enables its LZ4 and group-coordinator features only when
  * FindCoordinator v0 is in the broker's range.
@@ -47,9 +46,8 @@ export class FindCoordinatorHandler {
   private coordinator(keyType: number, version: number, localPort: number): Coordinator {
     switch (keyType) {
       case KeyType.GROUP:
-        return { errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
       case KeyType.TRANSACTION:
-        return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Blink has no transaction coordinator: transactions are not supported');
+        return { errorCode: ErrorCode.NONE, errorMessage: null, ...this.cluster.endpoint(localPort) };
       case KeyType.SHARE:
         return version >= FIRST_SHARE_VERSION
           ? none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Blink has no share-group coordinator: share groups (KIP-932) are not supported')

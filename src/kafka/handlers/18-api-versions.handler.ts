@@ -5,6 +5,8 @@
  * match Kafka's pattern (KIP-511: letters and digits, with '.' and '-' inside), else
  * INVALID_REQUEST with no API list, as Kafka answers; features (KIP-584) from
  * cluster/features.ts: the supported ranges and the finalized levels with their epoch.
+ * The client software name and version are kept on the connection: client telemetry
+ * subscriptions match on them.
  * v4 (KAFKA-17011): features whose minimum level is 0 are listed; v3 leaves them out, since
  * older clients fail to read a minimum of 0. The response header stays v0 in every version
  * (see headers.ts); versions above 4 are answered by the transport with the v0 error body.
@@ -30,11 +32,12 @@ export class ApiVersionsHandler {
   ) {}
 
   @KafkaApi(ApiVersionsApi, { min: 0, max: 4 })
-  async apiVersions({ header, body }: KafkaRequest<ApiVersionsRequest>): Promise<ApiVersionsResponse> {
+  async apiVersions({ header, body, connection }: KafkaRequest<ApiVersionsRequest>): Promise<ApiVersionsResponse> {
     const version = header.apiVersion;
     if (version >= FIRST_CLIENT_SOFTWARE_VERSION && !isValidClientSoftware(body)) {
       return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
     }
+    if (version >= FIRST_CLIENT_SOFTWARE_VERSION) connection.clientSoftware = { name: body.clientSoftwareName, version: body.clientSoftwareVersion };
     return {
       errorCode: ErrorCode.NONE,
       apiKeys: advertisedRanges(this.registry),

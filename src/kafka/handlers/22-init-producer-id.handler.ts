@@ -1,27 +1,36 @@
 /**
- * InitProducerId (key 22), versions 0-4.
- * A fresh producer id with epoch 0 on every call, as Kafka does without a transactional id
- * (idempotent producers). Transactional ids are refused with
- * TRANSACTIONAL_ID_AUTHORIZATION_FAILED: Blink has no transaction coordinator.
- * v2+: flexible; v3+: the client may send its current producer id and epoch (Kafka ignores
- * them without a transactional id, and so does Blink).
+ * InitProducerId (key 22), versions 0-5.
+ * Without a transactional id (idempotent producers): a fresh producer id at epoch 0, as Kafka
+ * answers, also when v3+ names the current id and epoch (KIP-360: the producer bumps its own
+ * epoch; when it asks the broker, it gets a new id).
+ * With a transactional id, through the TransactionCoordinator: the id's producer id with its
+ * epoch bumped, which fences every older producer of that id; an ongoing transaction is
+ * aborted first; an exhausted epoch rotates to a new producer id. transaction_timeout_ms
+ * must be 1..transaction_max_timeout_ms, else INVALID_TRANSACTION_TIMEOUT; an empty
+ * transactional id is INVALID_REQUEST.
+ * v2+: flexible; v3+: producer_id and producer_epoch, the producer's current ones (-1 for
+ * none; only one of them set is INVALID_REQUEST), for epoch-bump recovery (KIP-360);
+ * v4+: PRODUCER_FENCED (before v4: INVALID_PRODUCER_EPOCH, KIP-588).
  */
 import { Controller } from '@nestjs/common';
-import { ProducerIdAllocator } from '../../storage/producer-ids.js';
+import { TransactionCoordinator } from '../../txn/transaction-coordinator.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from '../../wire/messages/22-init-producer-id.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { fencedFor } from './transaction-errors.js';
+
+const PRODUCER_FENCED_VERSION = 4;
 
 @Controller()
 export class InitProducerIdHandler {
-  constructor(private readonly producerIds: ProducerIdAllocator) {}
+  constructor(private readonly coordinator: TransactionCoordinator) {}
 
-  @KafkaApi(InitProducerIdApi, { min: 0, max: 4 })
-  async initProducerId({ body }: KafkaRequest<InitProducerIdRequest>): Promise<InitProducerIdResponse> {
-    if (body.transactionalId !== null) {
-      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
-    }
-    return { errorCode: ErrorCode.NONE, ...this.producerIds.allocate() };
+  @KafkaApi(InitProducerIdApi, { min: 0, max: 5 })
+  async initProducerId({ header, body }: KafkaRequest<InitProducerIdRequest>): Promise<InitProducerIdResponse> {
+    if ((body.producerId < 0) !== (body.producerEpoch < 0)) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
+    const expected = body.producerId >= 0 ? { producerId: body.producerId, producerEpoch: body.producerEpoch } : null;
+    const result = await this.coordinator.initProducerId(body.transactionalId, body.transactionTimeoutMs, expected);
+    return { throttleTimeMs: 0, ...result, errorCode: fencedFor(header.apiVersion, PRODUCER_FENCED_VERSION, result.errorCode) };
   }
 }

@@ -4,12 +4,15 @@
  * named (or named with a null value) returns to its default, as Kafka's legacy API does;
  * values are checked as CreateTopics checks them (INVALID_CONFIG). Only topics (resource
  * type 2) can be altered: broker configs (type 4) are Blink's settings, fixed at boot
- * (INVALID_REQUEST). validate_only checks and changes nothing. Durable mode answers once
+ * (INVALID_REQUEST). Client metrics subscriptions (type 16, KIP-714) get exactly the configs
+ * named (ClientMetrics), with Kafka's checks. validate_only checks and changes nothing. Durable mode answers once
  * the topic metadata is on disk (else KAFKA_STORAGE_ERROR).
  * v1: no change on the wire; v2: flexible.
  */
 import { Controller } from '@nestjs/common';
 import { ConfigsService } from '../../topics/configs.service.js';
+import { CLIENT_METRICS_RESOURCE } from '../../telemetry/client-metrics-config.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { AlterConfigsApi, type AlterConfigsRequest, type AlterConfigsResponse } from '../../wire/messages/33-alter-configs.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
@@ -17,12 +20,18 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 
 @Controller()
 export class AlterConfigsHandler {
-  constructor(private readonly configs: ConfigsService) {}
+  constructor(
+    private readonly configs: ConfigsService,
+    private readonly telemetry: ClientMetrics,
+  ) {}
 
   @KafkaApi(AlterConfigsApi, { min: 0, max: 2 })
   async alterConfigs({ body }: KafkaRequest<AlterConfigsRequest>): Promise<AlterConfigsResponse> {
     const responses = body.resources.map(async ({ resourceType, resourceName, configs }) => {
-      const refused = await this.configs.replace({ resourceType, resourceName }, configs, body.validateOnly);
+      const refused =
+        resourceType === CLIENT_METRICS_RESOURCE
+          ? await this.telemetry.replace(resourceName, new Map(configs.flatMap(({ name, value }) => (value === null ? [] : [[name, value] as const]))), body.validateOnly)
+          : await this.configs.replace({ resourceType, resourceName }, configs, body.validateOnly);
       return { resourceType, resourceName, errorCode: refused?.errorCode ?? ErrorCode.NONE, errorMessage: refused?.errorMessage ?? null };
     });
     return { throttleTimeMs: 0, responses: await Promise.all(responses) };

@@ -4,13 +4,17 @@
  * back to the default), APPEND (2) and SUBTRACT (3) for list configs (cleanup.policy);
  * naming a config twice in one resource is INVALID_REQUEST, values are checked as
  * CreateTopics checks them (INVALID_CONFIG). Only topics (resource type 2) can be altered:
- * broker configs (type 4) are Blink's settings, fixed at boot (INVALID_REQUEST).
+ * broker configs (type 4) are Blink's settings, fixed at boot (INVALID_REQUEST). Client
+ * metrics subscriptions (type 16, KIP-714) are altered by ClientMetrics: metrics, interval.ms
+ * and match, with Kafka's checks; a resource whose last config is deleted is gone.
  * validate_only checks and changes nothing. Durable mode answers once the topic metadata is
  * on disk (else KAFKA_STORAGE_ERROR).
  * v1: flexible.
  */
 import { Controller } from '@nestjs/common';
 import { ConfigsService } from '../../topics/configs.service.js';
+import { CLIENT_METRICS_RESOURCE } from '../../telemetry/client-metrics-config.js';
+import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
   IncrementalAlterConfigsApi,
@@ -22,13 +26,19 @@ import type { KafkaRequest } from '../transport/kafka-request.js';
 
 @Controller()
 export class IncrementalAlterConfigsHandler {
-  constructor(private readonly configs: ConfigsService) {}
+  constructor(
+    private readonly configs: ConfigsService,
+    private readonly telemetry: ClientMetrics,
+  ) {}
 
   @KafkaApi(IncrementalAlterConfigsApi, { min: 0, max: 1 })
   async incrementalAlterConfigs({ body }: KafkaRequest<IncrementalAlterConfigsRequest>): Promise<IncrementalAlterConfigsResponse> {
     const responses = body.resources.map(async ({ resourceType, resourceName, configs }) => {
       const changes = configs.map(({ name, configOperation, value }) => ({ name, operation: configOperation, value }));
-      const refused = await this.configs.increment({ resourceType, resourceName }, changes, body.validateOnly);
+      const refused =
+        resourceType === CLIENT_METRICS_RESOURCE
+          ? await this.telemetry.increment(resourceName, changes, body.validateOnly)
+          : await this.configs.increment({ resourceType, resourceName }, changes, body.validateOnly);
       return { resourceType, resourceName, errorCode: refused?.errorCode ?? ErrorCode.NONE, errorMessage: refused?.errorMessage ?? null };
     });
     return { throttleTimeMs: 0, responses: await Promise.all(responses) };

@@ -18,6 +18,11 @@ import { DeleteTopicsHandler } from './20-delete-topics.handler.js';
 import { DeleteRecordsHandler } from './21-delete-records.handler.js';
 import { InitProducerIdHandler } from './22-init-producer-id.handler.js';
 import { OffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.handler.js';
+import { AddPartitionsToTxnHandler } from './24-add-partitions-to-txn.handler.js';
+import { AddOffsetsToTxnHandler } from './25-add-offsets-to-txn.handler.js';
+import { EndTxnHandler } from './26-end-txn.handler.js';
+import { WriteTxnMarkersHandler } from './27-write-txn-markers.handler.js';
+import { TxnOffsetCommitHandler } from './28-txn-offset-commit.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
@@ -31,12 +36,19 @@ import { ListPartitionReassignmentsHandler } from './46-list-partition-reassignm
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
 import { DescribeQuorumHandler } from './55-describe-quorum.handler.js';
 import { UpdateFeaturesHandler } from './57-update-features.handler.js';
+import { DescribeClientQuotasHandler } from './48-describe-client-quotas.handler.js';
+import { AlterClientQuotasHandler } from './49-alter-client-quotas.handler.js';
 import { DescribeClusterHandler } from './60-describe-cluster.handler.js';
 import { DescribeProducersHandler } from './61-describe-producers.handler.js';
 import { UnregisterBrokerHandler } from './64-unregister-broker.handler.js';
+import { DescribeTransactionsHandler } from './65-describe-transactions.handler.js';
+import { ListTransactionsHandler } from './66-list-transactions.handler.js';
 import { ConsumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.handler.js';
 import { ConsumerGroupDescribeHandler } from './69-consumer-group-describe.handler.js';
 import { DescribeTopicPartitionsHandler } from './75-describe-topic-partitions.handler.js';
+import { GetTelemetrySubscriptionsHandler } from './71-get-telemetry-subscriptions.handler.js';
+import { PushTelemetryHandler } from './72-push-telemetry.handler.js';
+import { ListClientMetricsResourcesHandler } from './74-list-client-metrics-resources.handler.js';
 
 export const KAFKA_HANDLERS = [
   ProduceHandler,
@@ -58,6 +70,11 @@ export const KAFKA_HANDLERS = [
   DeleteRecordsHandler,
   InitProducerIdHandler,
   OffsetForLeaderEpochHandler,
+  AddPartitionsToTxnHandler,
+  AddOffsetsToTxnHandler,
+  EndTxnHandler,
+  WriteTxnMarkersHandler,
+  TxnOffsetCommitHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
   AlterReplicaLogDirsHandler,
@@ -71,10 +88,17 @@ export const KAFKA_HANDLERS = [
   OffsetDeleteHandler,
   DescribeQuorumHandler,
   UpdateFeaturesHandler,
+  DescribeClientQuotasHandler,
+  AlterClientQuotasHandler,
   DescribeClusterHandler,
   DescribeProducersHandler,
   UnregisterBrokerHandler,
+  DescribeTransactionsHandler,
+  ListTransactionsHandler,
   ConsumerGroupHeartbeatHandler,
   ConsumerGroupDescribeHandler,
   DescribeTopicPartitionsHandler,
+  GetTelemetrySubscriptionsHandler,
+  PushTelemetryHandler,
+  ListClientMetricsResourcesHandler,
 ];

@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { KafkaApiRegistration } from './kafka-api.decorator.js';
 
 export interface RegisteredApi extends KafkaApiRegistration {
-  /** The Nest handler (guards, pipes and interceptors applied), or the refusal while its feature is off. */
-  readonly invoke: (request: unknown) => Promise<unknown>;
+  /**
+   * The Nest handler (guards, pipes and interceptors applied), the controller's method itself
+   * for a hot API, or the refusal while its feature is off.
+   */
+  readonly invoke: (request: unknown) => unknown;
   /** False while the API's feature is off: still answered (with a clear error), never advertised. */
   readonly advertised: boolean;
 }

@@ -1,73 +1,144 @@
 /**
- * Splits a TCP byte stream into Kafka frames (int32 size prefix, then that many bytes).
- * Each returned frame is its own right-sized Buffer (a socket chunk that is exactly one
- * frame is reused as is), so record batches stored from it pin no neighbouring bytes.
- * Frames larger than `maxFrameBytes`, or with a negative size, are a protocol error: the
+ * Splits a TCP byte stream into Kafka frames (int32 size prefix, then that many bytes), each
+ * assembled in one contiguous slot of the memory tier's pooled memory (BatchMemory), held
+ * once for the caller: a Produce's record batches are views of it that storage keeps without
+ * copying again, and the slot is reused once everything in it is released.
+ *
+ * Bytes arrive two ways. `push` copies bytes read elsewhere (a socket's chunk, or the
+ * transport's shared read buffer) into frames. Once a frame's size is known, the rest of it
+ * can be read straight into its slot (`directTarget`, `filledDirectly`), so the bulk of a
+ * large request is written by the kernel where it is stored. Frames larger than
+ * `maxFrameBytes`, or with a negative size, are a protocol error: `next` throws and the
  * caller closes the connection.
  */
+import type { BatchMemory } from '../../storage/batch-memory.js';
+
 export class FrameTooLargeError extends Error {}
 
 const SIZE_PREFIX_BYTES = 4;
+/** Reading the rest of a frame straight into its slot pays off from this many bytes; less goes through the shared buffer. */
+export const DIRECT_READ_MIN_BYTES = 16 * 1024;
+/** Complete frames are dropped from the head of the queue in place; it is compacted past this many. */
+const QUEUE_COMPACT_THRESHOLD = 64;
 
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
+  private frames: Buffer[] = [];
+  private head = 0;
+  /** Bytes in complete frames not yet taken, plus the received part of the frame being assembled. */
   private buffered = 0;
+  private readonly prefix = Buffer.alloc(SIZE_PREFIX_BYTES);
+  private prefixFilled = 0;
+  /** The frame being assembled and how much of it has arrived. */
+  private pending: Buffer | null = null;
+  private pendingFilled = 0;
+  private failure: FrameTooLargeError | null = null;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly memory: BatchMemory,
+    private readonly maxFrameBytes: number,
+  ) {}
 
   get bufferedBytes(): number {
     return this.buffered;
   }
 
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+  /** A frame has started (part of its size prefix or body arrived) and is not complete yet. */
+  get receivingFrame(): boolean {
+    return this.prefixFilled > 0 || this.pending !== null;
   }
 
-  /** The next complete frame body (without its size prefix), or null until one is complete. */
+  /** Copies `chunk` into frames; `chunk` can be reused as soon as this returns. */
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && this.failure === null) {
+      if (this.pending === null) {
+        at += this.readPrefix(chunk, at);
+        continue;
+      }
+      const n = chunk.copy(this.pending, this.pendingFilled, at, Math.min(chunk.length, at + this.pending.length - this.pendingFilled));
+      at += n;
+      this.filledDirectly(n);
+    }
+  }
+
+  /** Where the next read can land directly (the rest of the frame being assembled), or null. */
+  directTarget(): Buffer | null {
+    const pending = this.pending;
+    if (pending === null || pending.length - this.pendingFilled < DIRECT_READ_MIN_BYTES) return null;
+    return pending.subarray(this.pendingFilled);
+  }
+
+  /** `n` more bytes of the frame being assembled arrived (read into `directTarget`, or copied by `push`). */
+  filledDirectly(n: number): void {
+    const pending = this.pending as Buffer;
+    this.pendingFilled += n;
+    this.buffered += n;
+    if (this.pendingFilled < pending.length) return;
+    this.frames.push(pending);
+    this.pending = null;
+  }
+
+  /** The next complete frame (without its size prefix), held once for the caller, or null until one is complete. */
   next(): Buffer | null {
-    if (this.buffered < SIZE_PREFIX_BYTES) return null;
-    const size = this.peekSize();
-    if (size < 0 || size > this.maxFrameBytes) {
-      throw new FrameTooLargeError(`frame size ${size} is outside 0..${this.maxFrameBytes}`);
+    if (this.head === this.frames.length) {
+      if (this.failure !== null) throw this.failure;
+      return null;
     }
-    const total = SIZE_PREFIX_BYTES + size;
-    if (this.buffered < total) return null;
-    const first = this.chunks[0];
-    if (first.length === total) {
-      this.chunks.shift();
-      this.buffered -= total;
-      return first.subarray(SIZE_PREFIX_BYTES);
+    const frame = this.frames[this.head];
+    this.frames[this.head++] = undefined as unknown as Buffer;
+    if (this.head === this.frames.length) {
+      this.frames = [];
+      this.head = 0;
+    } else if (this.head >= QUEUE_COMPACT_THRESHOLD) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
     }
-    const frame = Buffer.allocUnsafeSlow(size);
-    this.take(SIZE_PREFIX_BYTES, null);
-    this.take(size, frame);
+    this.buffered -= frame.length;
     return frame;
   }
 
-  private peekSize(): number {
-    const first = this.chunks[0];
-    if (first.length >= SIZE_PREFIX_BYTES) return first.readInt32BE(0);
-    const prefix = Buffer.alloc(SIZE_PREFIX_BYTES);
-    let filled = 0;
-    for (const chunk of this.chunks) {
-      filled += chunk.copy(prefix, filled, 0, Math.min(chunk.length, SIZE_PREFIX_BYTES - filled));
-      if (filled === SIZE_PREFIX_BYTES) break;
-    }
-    return prefix.readInt32BE(0);
+  /** The connection is gone: gives back every frame not taken and the one being assembled. */
+  dispose(): void {
+    for (let frame = this.safeNext(); frame !== null; frame = this.safeNext()) this.memory.release(frame);
+    if (this.pending !== null) this.memory.release(this.pending);
+    this.pending = null;
+    this.buffered = 0;
   }
 
-  /** Consumes `count` bytes from the head, copying them into `target` when given. */
-  private take(count: number, target: Buffer | null): void {
-    let copied = 0;
-    while (copied < count) {
-      const chunk = this.chunks[0];
-      const n = Math.min(chunk.length, count - copied);
-      if (target !== null) chunk.copy(target, copied, 0, n);
-      copied += n;
-      if (n === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(n);
-    }
-    this.buffered -= count;
+  private safeNext(): Buffer | null {
+    return this.head === this.frames.length ? null : this.next();
   }
+
+  /** Takes size-prefix bytes from `chunk` at `at`; once the prefix is whole, opens the frame. Returns the bytes taken. */
+  private readPrefix(chunk: Buffer, at: number): number {
+    const n = chunk.copy(this.prefix, this.prefixFilled, at, Math.min(chunk.length, at + SIZE_PREFIX_BYTES - this.prefixFilled));
+    this.prefixFilled += n;
+    if (this.prefixFilled === SIZE_PREFIX_BYTES) this.openFrame(this.prefix.readInt32BE(0));
+    return n;
+  }
+
+  private openFrame(size: number): void {
+    this.prefixFilled = 0;
+    if (size < 0 || size > this.maxFrameBytes) {
+      this.failure = new FrameTooLargeError(`frame size ${size} is outside 0..${this.maxFrameBytes}`);
+      return;
+    }
+    if (size === 0) {
+      this.frames.push(Buffer.alloc(0));
+      return;
+    }
+    this.pending = this.memory.alloc(size);
+    this.pendingFilled = 0;
+  }
+}
+
+/**
+ * The frame as a Buffer of its own, outside the pooled memory: for requests whose decoded
+ * fields may be kept (group metadata, assignments), which would otherwise keep a view of
+ * memory that is reused once the frame is released.
+ */
+export function ownedFrame(frame: Buffer): Buffer {
+  const owned = Buffer.allocUnsafeSlow(frame.length);
+  frame.copy(owned);
+  return owned;
 }

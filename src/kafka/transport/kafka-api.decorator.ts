@@ -16,6 +16,25 @@ export const FEATURE_REFUSAL_ERRORS: Readonly<Record<KafkaFeature, number>> = {
   'consumer-groups': ErrorCode.GROUP_AUTHORIZATION_FAILED,
 };
 
+/**
+ * An API on the hot path (Produce, Fetch: once per produced batch, once per consumer poll):
+ * the transport calls its handler method directly, not through Nest's RPC pipeline (no
+ * guards, interceptors, pipes or exception filters run for it; the transport answers a
+ * failure itself), and decodes it in place from the frame's pooled memory: its decoded
+ * views must either be held by what keeps them (Produce's record batches: the produce path,
+ * then the partition) or not outlive the request (Fetch).
+ */
+export interface HotPath {
+  /** Fetch: the response carries stored batches by reference, so pooled memory is pinned until it is flushed. */
+  readonly pinsStoredBatches: boolean;
+}
+
+/** The controller class and method a hot API is dispatched to. */
+export interface DirectHandler {
+  readonly type: abstract new (...args: never[]) => unknown;
+  readonly method: string | symbol;
+}
+
 /** What a handler registers: the codec it speaks and the version range it serves. */
 export interface KafkaApiRegistration {
   readonly codec: ApiCodec;
@@ -25,6 +44,9 @@ export interface KafkaApiRegistration {
   readonly feature?: KafkaFeature;
   /** The answer while `feature` is off. */
   readonly refuse: (body: unknown, errorCode: number) => unknown;
+  readonly hotPath?: HotPath;
+  /** Set for a hot API once its method is decorated. */
+  direct?: DirectHandler;
 }
 
 export interface KafkaApiOptions<Request, Response> {
@@ -34,6 +56,7 @@ export interface KafkaApiOptions<Request, Response> {
   readonly feature?: KafkaFeature;
   /** Default: the API's top-level error code; APIs that report errors per item say how. */
   readonly whenDisabled?: (body: Request, errorCode: number) => Response;
+  readonly hotPath?: HotPath;
 }
 
 export const KAFKA_PATTERN_PREFIX = 'kafka.api.';
@@ -54,9 +77,9 @@ export function disabledFeature(registration: KafkaApiRegistration, config: Pick
 
 /**
  * Marks a controller method as the handler of one Kafka API for versions `min`-`max`
- * (inclusive), optionally as part of a feature the settings can switch off. The transport
- * builds the ApiVersions answer from these registrations, so what is advertised is exactly
- * what is handled.
+ * (inclusive), optionally as part of a feature the settings can switch off, optionally on the
+ * hot path (see HotPath). The transport builds the ApiVersions answer from these
+ * registrations, so what is advertised is exactly what is handled.
  */
 export function KafkaApi<Request, Response>(codec: ApiCodec<Request, Response>, options: KafkaApiOptions<Request, Response>): MethodDecorator {
   if (options.min < codec.minVersion || options.max > codec.maxVersion) {
@@ -69,6 +92,11 @@ export function KafkaApi<Request, Response>(codec: ApiCodec<Request, Response>, 
     maxVersion: options.max,
     feature: options.feature,
     refuse: (body, errorCode) => whenDisabled(body as Request, errorCode),
+    hotPath: options.hotPath,
   };
-  return MessagePattern(kafkaPattern(codec.apiKey), { kafka: registration });
+  const pattern = MessagePattern(kafkaPattern(codec.apiKey), { kafka: registration });
+  return (target, method, descriptor) => {
+    if (options.hotPath !== undefined) registration.direct = { type: target.constructor as DirectHandler['type'], method };
+    pattern(target, method, descriptor);
+  };
 }

@@ -5,12 +5,34 @@
  * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
  * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
  * most one frame plus that much); a response is not followed by the next request until the
- * socket has drained.
+ * socket has drained. Liveness: `expiry` tells the transport when the connection has had no
+ * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
+ * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
+ * client trickling bytes; time the socket spends paused by us does not count).
  *
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
  * carries on; only an acks=0 produce (Kafka closes to signal the failure) or a malformed
- * frame (bad size, header or body) closes the connection.
+ * frame (bad size, header or body) closes the connection. What a client causes is logged
+ * through the shared RateLimitedLog: one line per kind per interval, however many clients.
+ *
+ * Quota mute (ConnectionContext.muteUntil, KIP-219): a handler that throttles its client has
+ * its response sent at once; the next request is then not handled before the mute ends
+ * (its bytes are read ahead within the same bound). A close ends the wait.
+ *
+ * Memory: every frame is assembled in the memory tier's pooled memory (FrameDecoder,
+ * BatchMemory). Bytes reach it through `ownRead` (the transport points a plain TCP socket's
+ * reads at the shared read buffer, or straight at the rest of a large frame, own-buffer-reads.ts)
+ * or through 'data' events (any other socket: a copy per chunk). The connection holds each
+ * frame until its handler is done. Hot APIs decode in place: Produce's record batches stay
+ * views of the frame, which the produce path and the partition hold in turn (no copy); Fetch
+ * keeps nothing. Other APIs decode from a copy of their frame, since their decoded fields may
+ * be kept. Fetch responses carry stored batches by reference: pooled memory stays pinned
+ * until the response is flushed to the socket.
+ *
+ * The seam for TLS and SASL is the ConnectionSocket: anything that delivers plaintext chunks
+ * in order ('data') and writes Buffers can carry a connection; a SASL handshake state would
+ * sit in front of `handleFrame`.
  */
 import type { Logger } from '@nestjs/common';
 import type { Clock } from '../../common/clock.js';
@@ -19,11 +41,15 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
+import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
-import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
+import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -36,6 +62,15 @@ const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
+}
+
+/** Why the broker closes a connection on its own. */
+export type ExpiryReason = 'idle' | 'request_timeout';
+
+/** How long a connection may stay quiet, and how long a frame may take to arrive. */
+export interface ExpiryLimits {
+  readonly idleMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 export interface ConnectionObserver {
@@ -58,7 +93,7 @@ export interface ConnectionSocket {
   isPaused(): boolean;
   cork(): void;
   uncork(): void;
-  write(chunk: Buffer): boolean;
+  write(chunk: Buffer, callback?: (error?: Error | null) => void): boolean;
   destroy(): unknown;
 }
 
@@ -67,6 +102,12 @@ export class KafkaConnection {
   private busy = false;
   private closed = false;
   private inFlight: Promise<void> = Promise.resolve();
+  private mutedUntilMs = 0;
+  private readonly context: ConnectionContext;
+  /** When bytes last came in or went out. */
+  private lastActivityMs: number;
+  /** When the frame being received started arriving (or reading resumed under it); null between frames. */
+  private frameStartedMs: number | null = null;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -75,14 +116,42 @@ export class KafkaConnection {
     private readonly logger: Logger,
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
+    private readonly memory: BatchMemory,
+    /** Warnings a client causes, shared by every connection (one line per kind per interval). */
+    private readonly noise = new RateLimitedLog(logger, clock),
   ) {
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
+    this.lastActivityMs = clock.nowMs();
+    this.context = {
+      principal: ANONYMOUS_PRINCIPAL,
+      clientPort: socket.remotePort ?? 0,
+      clientSoftware: null,
+      muteUntil: (atMs) => {
+        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
+      },
+    };
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk);
+      this.onBytes();
+    });
     socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
     socket.on('close', () => {
       this.closed = true;
+      this.decoder.dispose();
     });
+  }
+
+  /**
+   * One read the socket made into `target`: `shared` (a buffer all connections read into,
+   * copied out before this returns) or the rest of the frame being assembled. Returns where
+   * the next read should go.
+   */
+  ownRead(nread: number, target: Buffer, shared: Buffer): Buffer {
+    if (target === shared) this.decoder.push(target.subarray(0, nread));
+    else this.decoder.filledDirectly(nread);
+    this.onBytes();
+    return this.decoder.directTarget() ?? shared;
   }
 
   get peer(): string {
@@ -92,6 +161,14 @@ export class KafkaConnection {
   /** Resolves once the request being handled (if any) has been answered. */
   idle(): Promise<void> {
     return this.inFlight;
+  }
+
+  /** Why the connection should be closed at `nowMs`, or null. */
+  expiry(nowMs: number, limits: ExpiryLimits): ExpiryReason | null {
+    const started = this.frameStartedMs;
+    if (started !== null && !this.socket.isPaused() && nowMs - started >= limits.requestTimeoutMs) return 'request_timeout';
+    if (this.busy) return null;
+    return nowMs - this.lastActivityMs >= limits.idleMs ? 'idle' : null;
   }
 
   destroy(): void {
@@ -104,8 +181,10 @@ export class KafkaConnection {
    * `maxBufferedBytes` of further requests wait. An idle connection always reads on, so a
    * single frame larger than the bound (up to `maxFrameBytes`) can still arrive whole.
    */
-  private onData(chunk: Buffer): void {
-    this.decoder.push(chunk);
+  private onBytes(): void {
+    this.lastActivityMs = this.clock.nowMs();
+    if (!this.decoder.receivingFrame) this.frameStartedMs = null;
+    else this.frameStartedMs ??= this.lastActivityMs;
     if (this.busy) {
       if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
       return;
@@ -113,51 +192,96 @@ export class KafkaConnection {
     this.inFlight = this.drainFrames();
   }
 
+  /** Reads again; a frame half received while paused gets its full request_timeout_ms from now. */
+  private resumeReading(): void {
+    if (this.frameStartedMs !== null) this.frameStartedMs = this.clock.nowMs();
+    this.socket.resume();
+  }
+
   private async drainFrames(): Promise<void> {
     this.busy = true;
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        await this.handleFrame(frame);
+        await this.unmuted();
+        if (!this.closed) await this.handleFrame(frame);
       }
     } catch (err) {
       this.refuse(err);
     } finally {
       this.busy = false;
-      if (this.socket.isPaused() && !this.closed) this.socket.resume();
+      if (this.socket.isPaused() && !this.closed) this.resumeReading();
     }
   }
 
-  private async handleFrame(frame: Buffer): Promise<void> {
+  /** Handles one frame (held once for this call, given back when the handler is done). */
+  private async handleFrame(pooled: Buffer): Promise<void> {
     const startedAt = performance.now();
-    const reader = new KafkaReader(frame);
-    const header = readRequestHeader(reader);
-    const api = this.registry.get(header.apiKey);
-    if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
-      await this.answerUnsupported(header, api);
-      return;
+    let frame = pooled;
+    try {
+      const headerReader = new KafkaReader(frame);
+      const header = readRequestHeader(headerReader);
+      const api = this.registry.get(header.apiKey);
+      if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
+        await this.answerUnsupported(header, api);
+        return;
+      }
+      if (api.hotPath === undefined) {
+        frame = ownedFrame(pooled);
+        this.memory.release(pooled);
+      }
+      const memoryPin = api.hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
+      const request = this.decode(api, header, new KafkaReader(frame, headerReader.offset), memoryPin);
+      await this.dispatch(api, request, memoryPin);
+      this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
+    } finally {
+      if (frame === pooled) this.memory.release(pooled);
     }
-    if (isFlexible(api.codec, header.apiVersion)) reader.skipTaggedFields();
-    const request: KafkaRequest<unknown> = {
-      header,
-      body: api.codec.decodeRequest(reader, header.apiVersion),
-      localPort: this.socket.localPort ?? 0,
-      clientHost: this.socket.remoteAddress ?? '',
-      receivedAtMs: this.clock.nowMs(),
-    };
+  }
+
+  private decode(api: RegisteredApi, header: RequestHeader, reader: KafkaReader, memoryPin: MemoryPin | undefined): KafkaRequest<unknown> {
+    try {
+      if (isFlexible(api.codec, header.apiVersion)) reader.skipTaggedFields();
+      return {
+        header,
+        body: api.codec.decodeRequest(reader, header.apiVersion),
+        localPort: this.socket.localPort ?? 0,
+        clientHost: this.socket.remoteAddress ?? '',
+        receivedAtMs: this.clock.nowMs(),
+        connection: this.context,
+        memoryPin,
+      };
+    } catch (err) {
+      memoryPin?.release();
+      throw err;
+    }
+  }
+
+  /** Runs the handler and answers; a pinned request's pin is released once its answer is flushed (or dropped). */
+  private async dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined): Promise<void> {
+    let answered = false;
     try {
       const response = await api.invoke(request);
-      if (response !== NO_RESPONSE) await this.respond(api, header, response);
+      if (response !== NO_RESPONSE) {
+        await this.respond(api, request.header, response, memoryPin);
+        answered = true;
+      }
     } catch (err) {
       await this.answerFailure(api, request, err);
+    } finally {
+      if (!answered) memoryPin?.release();
     }
-    this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
   }
 
-  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown): Promise<void> {
+  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {
     const flexibleHeader = header.apiKey !== API_VERSIONS_KEY && isFlexible(api.codec, header.apiVersion);
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
-    api.codec.encodeResponse(frame.writer, header.apiVersion, body);
-    await this.write(finishResponseFrame(frame));
+    try {
+      api.codec.encodeResponse(frame.writer, header.apiVersion, body);
+    } catch (err) {
+      memoryPin?.release();
+      throw err;
+    }
+    await this.write(finishResponseFrame(frame), memoryPin);
   }
 
   /**
@@ -213,12 +337,36 @@ export class KafkaConnection {
     await this.write(finishResponseFrame(frame));
   }
 
-  private async write(chunks: Buffer[]): Promise<void> {
-    if (this.closed) return;
-    this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+  /** Writes one response; `flushed` is released once the socket is done with its chunks (written, or the socket closed). */
+  private async write(chunks: Buffer[], flushed?: MemoryPin): Promise<void> {
+    if (this.closed) {
+      flushed?.release();
+      return;
+    }
+    // Corking gathers several chunks into one writev; a single chunk is written as it is.
+    const last = chunks.length - 1;
+    if (last > 0) this.socket.cork();
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
+    if (flushed === undefined) this.socket.write(chunks[last]);
+    else this.socket.write(chunks[last], () => flushed.release());
+    if (last > 0) this.socket.uncork();
+    this.lastActivityMs = this.clock.nowMs();
     if (this.socket.writableNeedDrain) await this.drained();
+  }
+
+  /** Resolves once the quota mute has ended, or the connection closed. */
+  private unmuted(): Promise<void> {
+    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        timer.cancel();
+        this.socket.off('close', done);
+        resolve();
+      };
+      const timer = this.clock.schedule(waitMs, done);
+      this.socket.on('close', done);
+    });
   }
 
   /** Resolves on 'drain' or 'close', removing both listeners either way. */
@@ -237,7 +385,7 @@ export class KafkaConnection {
   private refuse(err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
     if (err instanceof FrameTooLargeError || err instanceof KafkaProtocolError || err instanceof UnanswerableRequestError) {
-      this.logger.warn(`closing connection ${this.peer}: ${reason}`);
+      this.noise.warn('malformed-request', `closing connection ${this.peer}: ${reason}`);
     } else {
       this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }

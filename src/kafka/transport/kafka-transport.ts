@@ -2,11 +2,16 @@
  * KafkaTransport: a custom Nest microservice transport that speaks the Kafka wire protocol
  * on every port of `broker_ports`. It collects the @KafkaApi handlers into the ApiRegistry
  * (so ApiVersions advertises exactly what is handled) and hands each socket to a
- * KafkaConnection. close() stops accepting, answers parked fetches, waits (bounded) for
+ * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
+ * controller's method, which Nest built and wired like every other; the rest go through
+ * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
+ * connections_max_idle_ms, or that take longer than request_timeout_ms to send one frame
+ * (KafkaConnection.expiry). close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
@@ -14,24 +19,40 @@ import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
+import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
-import { disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
+import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
+import { installOwnBufferReads } from './own-buffer-reads.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 /** Kafka's socket.request.max.bytes default. */
 export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
 /** Pipelined request bytes buffered per connection before the socket is paused. */
-export const MAX_BUFFERED_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
+export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
 export const MAX_CONNECTIONS_PER_LISTENER = 10_000;
 /** How long close() waits for in-flight requests before closing sockets. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+/** How often connections are checked for expiry (connections_max_idle_ms). */
+export const EXPIRY_SWEEP_MS = 1_000;
+/**
+ * The buffer every connection's socket reads into (each read is copied out into pooled frames
+ * before the next read anywhere can happen: libuv reads one socket at a time, on this thread).
+ */
+export const SHARED_READ_BUFFER_BYTES = 64 * 1024;
+/** Logged once when sockets cannot read into the transport's own buffers (own-buffer-reads.ts). */
+export const OWN_READS_FALLBACK_WARNING = "Kafka connections read through 'data' events";
 
 @Injectable()
 export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly servers: NetServer[] = [];
   private readonly connections = new Set<KafkaConnection>();
   private readonly log = new Logger('KafkaTransport');
+  private readonly sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BUFFER_BYTES);
+  private warnedReadFallback = false;
+  private readonly noise: RateLimitedLog;
+  private expirySweep: Timer | undefined;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -40,8 +61,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly probe: KafkaProbe,
     private readonly listenerStatus: ListenerStatus,
     private readonly clock: Clock,
+    private readonly accountant: MemoryAccountant,
+    private readonly moduleRef: ModuleRef,
   ) {
     super();
+    this.noise = new RateLimitedLog(this.log, clock);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -57,6 +81,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     this.listenerStatus.closed();
+    this.expirySweep?.cancel();
     for (const server of this.servers) server.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
@@ -85,19 +110,30 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         ...registration,
         advertised: disabled === null,
         invoke:
-          disabled === null
-            ? async (request) => {
-                const result = await handler(request);
-                return isObservable(result) ? lastValueFrom(result) : result;
-              }
-            : async (request) => registration.refuse((request as KafkaRequest<unknown>).body, FEATURE_REFUSAL_ERRORS[disabled]),
+          disabled !== null
+            ? (request) => registration.refuse((request as KafkaRequest<unknown>).body, FEATURE_REFUSAL_ERRORS[disabled])
+            : registration.direct !== undefined
+              ? this.directInvoker(registration.direct)
+              : async (request) => {
+                  const result = await handler(request);
+                  return isObservable(result) ? lastValueFrom(result) : result;
+                },
       });
     }
   }
 
+  /** The controller's method, bound to the instance Nest built (no RPC pipeline, no Observable). */
+  private directInvoker(direct: DirectHandler): (request: unknown) => unknown {
+    const instance = this.moduleRef.get(direct.type, { strict: false }) as Record<string | symbol, unknown>;
+    const method = instance[direct.method];
+    if (typeof method !== 'function') throw new Error(`${direct.type.name}.${String(direct.method)} is not a method`);
+    return method.bind(instance) as (request: unknown) => unknown;
+  }
+
   private bind(port: number): Promise<NetServer> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.accept(socket));
+      // Paused until accept() has pointed the socket's reads at the transport's buffers.
+      const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
       server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
       server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
       server.listen(port, this.config.kafkaHostname, () => {
@@ -107,7 +143,25 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
-  private accept(socket: import('node:net').Socket): void {
+  /** Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow senders with a bounded warning. */
+  private closeExpired(): void {
+    const nowMs = this.clock.nowMs();
+    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs };
+    for (const connection of this.connections) {
+      const reason = connection.expiry(nowMs, limits);
+      if (reason === null) continue;
+      if (reason === 'idle') this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${limits.idleMs} ms)`);
+      else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
+      this.probe.connectionClosedByBroker(reason);
+      connection.destroy();
+    }
+  }
+
+  /**
+   * Hands the socket to a connection and starts reading: into the shared read buffer and the
+   * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
+   */
+  private accept(socket: Socket): void {
     const connection = new KafkaConnection(
       socket,
       this.registry,
@@ -115,12 +169,21 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.log,
       this.probe,
       this.clock,
+      this.accountant.memory,
+      this.noise,
     );
     this.connections.add(connection);
+    this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());
     this.probe.connectionOpened();
     socket.once('close', () => {
       this.connections.delete(connection);
       this.probe.connectionClosed();
     });
+    const shared = this.sharedReadBuffer;
+    if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
+      this.warnedReadFallback = true;
+      this.log.warn(`${OWN_READS_FALLBACK_WARNING}: this Node version lays sockets out differently, so every read allocates a buffer the garbage collector frees`);
+    }
+    socket.resume();
   }
 }

@@ -2,9 +2,11 @@
 (python3-confluent-kafka 1.7.0, librdkafka 2.0.2) and the venv of
 tools/test-deps/python.sh (confluent-kafka 2.x from PyPI, bundled librdkafka 2.16).
 
-Ops: metadata, create_topic, delete_topic, produce, consume, list_offsets,
+Ops: metadata, create_topic, delete_topic, produce, produce_for (a producer that stays a
+while: client telemetry), consume, list_offsets,
 group_member, list_groups, describe_group, committed_offsets; with 2.x also
-delete_groups and commit_offsets (see driver_common.py for the JSON protocol).
+delete_groups and commit_offsets (see driver_common.py for the JSON protocol); the
+transactional ops txn_* (confluent_txn.py).
 
 Group members subscribe() with the librdkafka assignors named in the command
 (partition.assignment.strategy: "range", "roundrobin", "cooperative-sticky"), never
@@ -24,6 +26,7 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from confluent_txn import TXN_OPS
 from driver_common import (consumed, decode_consumer_assignment, decode_headers, main, ranges_done,
                            run_member, unb64)
 
@@ -125,6 +128,20 @@ def op_produce(command):
     if remaining or errors or None in acks:
         raise RuntimeError('produce: %d undelivered, errors %r' % (remaining, errors[:10]))
     return {'acks': acks}
+
+
+def op_produce_for(command):
+    """A long-lived producer: one small message every every_ms for duration_ms (librdkafka
+    pushes client telemetry on its own meanwhile when the broker subscribes it)."""
+    producer = Producer({**base_config(command), 'client.id': command['client_id'], 'linger.ms': 5})
+    deadline = time.monotonic() + command['duration_ms'] / 1000
+    sent = 0
+    while time.monotonic() < deadline:
+        producer.produce(command['topic'], value=b'telemetry %d' % sent)
+        sent += 1
+        producer.poll(command.get('every_ms', 100) / 1000)
+    remaining = producer.flush(REQUEST_TIMEOUT_S)
+    return {'sent': sent, 'undelivered': remaining}
 
 
 def op_consume(command):
@@ -359,6 +376,7 @@ def op_committed_offsets(command):
 
 if __name__ == '__main__':
     main({
+        **TXN_OPS,
         **({'delete_groups': op_delete_groups, 'commit_offsets': op_commit_offsets} if GROUP_ADMIN_API else {}),
         'group_member': op_group_member,
         'list_groups': op_list_groups,
@@ -368,6 +386,7 @@ if __name__ == '__main__':
         'create_topic': op_create_topic,
         'delete_topic': op_delete_topic,
         'produce': op_produce,
+        'produce_for': op_produce_for,
         'consume': op_consume,
         'list_offsets': op_list_offsets,
     })

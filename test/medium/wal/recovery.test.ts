@@ -114,13 +114,16 @@ describe('WAL recovery (medium: real files)', () => {
       await wal.settled();
       assert.equal(wal.segmentCount, 2, 'the second batch rolled the segment and saved the snapshot');
       const recovered = await recover(join(dir, 't-0'));
-      assert.deepEqual(recovered.producers.get(7), {
-        epoch: 0,
-        batches: [
-          { firstSeq: 0, lastSeq: 1, baseOffset: 0, timestamp: -1 },
-          { firstSeq: 2, lastSeq: 4, baseOffset: 2, timestamp: 1_000 },
-        ],
-      });
+      assert.deepEqual(recovered.producers.snapshot(), [
+        {
+          producerId: 7,
+          epoch: 0,
+          recent: [
+            { firstSeq: 0, lastSeq: 1, baseOffset: 0, timestamp: -1 },
+            { firstSeq: 2, lastSeq: 4, baseOffset: 2, timestamp: 1_000 },
+          ],
+        },
+      ]);
       await recovered.wal.shutdown();
     });
   });

@@ -84,7 +84,7 @@ describe('WalStore (medium: real files)', () => {
         written[partition].push(Buffer.from(bytes));
       }
       const before = b.accountant.storedBytes;
-      const freed = await new Offloader(b.topics, b.store, noProbe).relieve(before / 2);
+      const freed = await new Offloader(b.topics, b.store, noProbe, b.accountant).relieve(before / 2);
       assert.ok(freed >= before / 2, `freed ${freed} of ${before}`);
       assert.equal(b.accountant.storedBytes, before - freed);
       const [p0, p1] = topic.partitions;
@@ -112,7 +112,7 @@ describe('WalStore (medium: real files)', () => {
         );
         b.appender.append(topic, log, bytes, 1_000 + i);
       }
-      await new Offloader(b.topics, b.store, noProbe).relieve(b.accountant.storedBytes / 2);
+      await new Offloader(b.topics, b.store, noProbe, b.accountant).relieve(b.accountant.storedBytes / 2);
       assert.ok(log.memoryStartOffset > 20 && log.memoryStartOffset < 100, `half offloaded (memory from ${log.memoryStartOffset})`);
       assert.deepEqual(await offsetForTimestamp(log, 10_000 + 100 * 5 + 20), { offset: 11, timestamp: 10_550 }, 'on disk: the second record of batch 5');
       assert.deepEqual(await offsetForTimestamp(log, 10_000 + 100 * 45), { offset: 90, timestamp: 14_500 }, 'in memory');
@@ -198,7 +198,7 @@ describe('WalStore (medium: real files)', () => {
         b.appender.append(topic, topic.partitions[0], bytes, 1_000 + i);
         written.push(Buffer.from(bytes));
       }
-      const offloader = new Offloader(b.topics, b.store, noProbe);
+      const offloader = new Offloader(b.topics, b.store, noProbe, b.accountant);
       fs.failing = 'ENOSPC';
       const before = b.accountant.storedBytes;
       assert.equal(await offloader.relieve(before), 0, 'nothing freed');

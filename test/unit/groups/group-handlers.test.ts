@@ -23,6 +23,7 @@ import { advertisedRanges, ApiRegistry } from '../../../src/kafka/transport/api-
 import { disabledFeature, FEATURE_REFUSAL_ERRORS } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import { encodesInEveryVersion, registration, request } from '../kafka/support.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
+import { idleTransactionCoordinator } from '../../support/transactions.js';
 
 const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
 
@@ -167,7 +168,7 @@ describe('group handlers', () => {
     );
     assert.deepEqual(committed.topics, [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }]);
     encodesInEveryVersion(registration(HANDLERS.OffsetCommit), () => committed);
-    const fetcher = new OffsetFetchHandler(h.offsets);
+    const fetcher = new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock));
     const fetched = await fetcher.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
     assert.deepEqual(fetched.topics?.[0]?.partitions?.map((p) => p.committedOffset), [5, -1]);
     encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);
@@ -182,7 +183,7 @@ describe('group handlers', () => {
     const h = harness();
     commitPartition0(h, 'g1', 4);
     commitPartition0(h, 'g2', 9);
-    const fetched = await new OffsetFetchHandler(h.offsets).offsetFetch(
+    const fetched = await new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock)).offsetFetch(
       request(8, {
         groupId: '',
         topics: [],

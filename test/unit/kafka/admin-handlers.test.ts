@@ -38,6 +38,7 @@ import { KafkaWriter } from '../../../src/wire/writer.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
+import { recordingConnection } from '../../support/connection-context.js';
 
 /** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
 const PATTERN_EXTRAS_METADATA = 'microservices:pattern_extras';
@@ -47,7 +48,7 @@ function registration(method: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0 };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
 }
 
 /** Calls `answer(version)` for every version of the registration, encodes it and decodes it back whole. */

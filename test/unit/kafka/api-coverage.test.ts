@@ -25,12 +25,6 @@ import { registrationOf } from './support.js';
  */
 const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   SaslHandshake: '0-1',
-  InitProducerId: '5',
-  AddPartitionsToTxn: '0-5',
-  AddOffsetsToTxn: '0-4',
-  EndTxn: '0-4',
-  WriteTxnMarkers: '0-1',
-  TxnOffsetCommit: '0-4',
   DescribeAcls: '0-3',
   CreateAcls: '0-3',
   DeleteAcls: '0-3',
@@ -39,15 +33,8 @@ const NOT_SERVED_YET: Readonly<Record<string, string>> = {
   RenewDelegationToken: '0-2',
   ExpireDelegationToken: '0-2',
   DescribeDelegationToken: '0-3',
-  DescribeClientQuotas: '0-1',
-  AlterClientQuotas: '0-1',
   DescribeUserScramCredentials: '0',
   AlterUserScramCredentials: '0',
-  DescribeTransactions: '0',
-  ListTransactions: '0-1',
-  GetTelemetrySubscriptions: '0',
-  PushTelemetry: '0',
-  ListClientMetricsResources: '0',
 };
 
 interface Gap {

@@ -11,6 +11,13 @@ import type { KafkaApiRegistration } from '../../../src/kafka/transport/kafka-ap
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
 import { KafkaWriter } from '../../../src/wire/writer.js';
+import { recordingConnection } from '../../support/connection-context.js';
+import { SystemClock } from '../../../src/common/clock.js';
+import type { BlinkConfig } from '../../../src/config/settings.js';
+import { QuotaEnforcement } from '../../../src/kafka/quota-enforcement.js';
+import { ClientQuotas } from '../../../src/quotas/client-quotas.service.js';
+import { DynamicConfigFiles } from '../../../src/wal/dynamic-config-file.js';
+import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
 
 /** The registration @KafkaApi left on a handler method (`Handler.prototype.method`), if any. */
 export function registrationOf(method: object): KafkaApiRegistration | undefined {
@@ -25,7 +32,7 @@ export function registration(method: object): KafkaApiRegistration {
 }
 
 export function request<Body>(apiVersion: number, body: Body, localPort = 9092): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: '127.0.0.1', receivedAtMs: 0 };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
 }
 
 /** Encodes `response` for every version in the registration's range, and decodes it back. */
@@ -37,4 +44,10 @@ export function encodesInEveryVersion(reg: KafkaApiRegistration, response: (vers
     reg.codec.decodeResponse(reader, version);
     assert.equal(reader.remaining(), 0, `${reg.codec.name} v${version} round-trips`);
   }
+}
+
+/** Quota enforcement with no quota set (memory mode: nothing is written), for handlers that take one. */
+export function unlimitedQuotas(config: BlinkConfig): QuotaEnforcement {
+  const clock = new SystemClock();
+  return new QuotaEnforcement(new ClientQuotas(config, clock, new DynamicConfigFiles(config, new WalFileSystem())), clock);
 }

@@ -20,7 +20,7 @@ import type { FetchRequest, FetchRequestFetchTopic } from '../../../src/wire/mes
 import { ZERO_UUID } from '../../../src/wire/reader.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
-import { encodesInEveryVersion, registration, request } from './support.js';
+import { encodesInEveryVersion, registration, request, unlimitedQuotas } from './support.js';
 
 const MB = 1024 * 1024;
 /** Long enough that an answer before it proves the fetch did not wait. */
@@ -63,7 +63,7 @@ async function withTopic() {
   const d = domain();
   const topic = d.registry.create('t', 2);
   await d.producer.produce([{ topic: 't', partition: 0, records: buildBatch(values(3)) }], 0, 0);
-  return { ...d, topic, fetch: new FetchHandler(d.fetcher) };
+  return { ...d, topic, fetch: new FetchHandler(d.fetcher, unlimitedQuotas(d.config)) };
 }
 
 const FETCH = registration(FetchHandler.prototype.fetch);
@@ -212,10 +212,10 @@ describe('FindCoordinator v4-6 and Produce v11', () => {
     assert.deepEqual([single.errorCode, single.nodeId, single.port], [ErrorCode.NONE, 1, 9092]);
   });
 
-  it('has no coordinator for transactions or share groups (v6+), and share groups are INVALID_REQUEST before v6', async () => {
+  it('coordinates transactional ids too; has no coordinator for share groups (v6+), and share groups are INVALID_REQUEST before v6', async () => {
     const codes = async (version: number, keyType: number) =>
       (await finder().findCoordinator(request(version, { key: '', keyType, coordinatorKeys: ['k'] }))).coordinators!.map((c) => [c.errorCode, c.nodeId]);
-    assert.deepEqual(await codes(6, 1), [[ErrorCode.COORDINATOR_NOT_AVAILABLE, -1]]);
+    assert.deepEqual(await codes(6, 1), [[ErrorCode.NONE, 1]]);
     assert.deepEqual(await codes(6, 2), [[ErrorCode.COORDINATOR_NOT_AVAILABLE, -1]]);
     assert.deepEqual(await codes(5, 2), [[ErrorCode.INVALID_REQUEST, -1]]);
     assert.deepEqual(await codes(6, 9), [[ErrorCode.INVALID_REQUEST, -1]]);
@@ -223,7 +223,7 @@ describe('FindCoordinator v4-6 and Produce v11', () => {
 
   it('produces with v11 and answers in every version', async () => {
     const d = domain();
-    const producer = new ProduceHandler(d.producer);
+    const producer = new ProduceHandler(d.producer, unlimitedQuotas(d.config));
     const body = { transactionalId: null, acks: -1, timeoutMs: 1_000, topicData: [{ name: 'auto', partitionData: [{ index: 0, records: buildBatch(values(2)) }] }] };
     const response = await producer.produce(request(11, body));
     assert.notEqual(response, undefined);

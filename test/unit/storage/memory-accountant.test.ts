@@ -1,7 +1,7 @@
-/** Unit tests of the memory accountant: limits from max_memory, pressure listeners, and bounded waits for room on a fake clock. */
+/** Unit tests of the memory accountant: limits from max_memory, pressure listeners, and reservations with bounded waits on a fake clock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
+import { MemoryAccountant, memoryLimitsFor, type MemoryReservation } from '../../../src/storage/memory-accountant.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 
 function accountant(maxBytes: number, clock = new FakeClock()): MemoryAccountant {
@@ -29,30 +29,64 @@ describe('MemoryAccountant limits', () => {
     assert.deepEqual([first, second], [2, 2]);
   });
 
-  it('is full at max_memory; a producer waiting for room is woken as soon as usage drops below it', async () => {
+  it('grants reservations while stored plus reserved bytes are below max_memory, so the tier overshoots by one request at most', () => {
+    const memory = accountant(100);
+    const first = memory.reserve(60, 1_000);
+    const second = memory.reserve(60, 1_000);
+    assert.ok(!(first instanceof Promise) && !(second instanceof Promise), 'both granted at once: 0 and 60 are below 100');
+    assert.equal(memory.reserved, 120);
+    assert.equal(memory.isFull, true);
+    assert.ok(memory.reserve(1, 1_000) instanceof Promise, 'the third waits');
+  });
+
+  it('hands room to waiting producers in the order they asked, as stored bytes are dropped or reservations given back', async () => {
     const clock = new FakeClock();
     const memory = accountant(100, clock);
     memory.adjust(100, 1);
-    assert.equal(memory.isFull, true);
-    const waiting = memory.waitForRoom(5_000);
-    assert.equal(clock.pendingTimers, 1, 'the wait is bounded by a timer');
+    const order: string[] = [];
+    const big = memory.reserve(80, 5_000) as Promise<MemoryReservation | null>;
+    const small = memory.reserve(10, 5_000) as Promise<MemoryReservation | null>;
+    void big.then(() => order.push('big'));
+    void small.then(() => order.push('small'));
+    assert.equal(clock.pendingTimers, 2, 'each wait is bounded by a timer');
     memory.adjust(-30, -1);
-    assert.equal(await waiting, true);
-    assert.equal(clock.pendingTimers, 0, 'its timer is cancelled once woken');
-    assert.equal(await memory.waitForRoom(0), true, 'no wait when there is room');
+    await settle();
+    assert.deepEqual(order, ['big'], 'the first in line first; the next waits while 70 + 80 >= 100');
+    (await big)!.release();
+    await settle();
+    assert.deepEqual(order, ['big', 'small']);
+    assert.equal(clock.pendingTimers, 0, 'the timers are cancelled once granted');
+    const reservation = (await small)!;
+    reservation.release();
+    reservation.release();
+    assert.equal(memory.reserved, 0, 'giving back twice counts once');
   });
 
-  it('gives up waiting exactly at the timeout when nothing frees memory', async () => {
+  it('gives up waiting exactly at the timeout when nothing frees memory, and the next in line moves up', async () => {
     const clock = new FakeClock();
     const memory = accountant(10, clock);
     memory.adjust(10, 1);
-    let answer: boolean | undefined;
-    void memory.waitForRoom(2_000).then((room) => (answer = room));
+    let answer: MemoryReservation | null | undefined;
+    void (memory.reserve(5, 2_000) as Promise<MemoryReservation | null>).then((r) => (answer = r));
     clock.advance(1_999);
     await settle();
     assert.equal(answer, undefined, 'still waiting 1 ms before the timeout');
     clock.advance(1);
     await settle();
-    assert.equal(answer, false);
+    assert.equal(answer, null);
+    memory.adjust(-10, -1);
+    assert.ok(!(memory.reserve(5, 0) instanceof Promise), 'nobody waits any more: granted at once');
+  });
+
+  it('holds a stored batch\'s pooled memory from batchStored until batchDropped', () => {
+    const memory = accountant(1 << 20);
+    const batch = memory.memory.alloc(1_000);
+    memory.batchStored(batch);
+    memory.memory.release(batch);
+    assert.equal(memory.memory.stats().heldBackBytes, 0);
+    assert.equal(memory.storedBytes, 1_000);
+    memory.batchDropped(batch);
+    assert.equal(memory.storedBytes, 0);
+    assert.equal(memory.memory.alloc(1_000).byteOffset, 0, 'the slab is empty again and reused from its start');
   });
 });

@@ -27,6 +27,7 @@ import { TopicEvents } from '../../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
+import { transactionStack, type TransactionStack } from '../../support/transactions.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -45,6 +46,8 @@ export interface Domain {
   readonly parking: FetchParking;
   readonly fetcher: FetchService;
   readonly offsets: OffsetLookup;
+  /** The transaction coordinator the produce step checks transactional batches with. */
+  readonly transactions: TransactionStack;
 }
 
 export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS, coldTiers: ColdTierFactory | null = null): Domain {
@@ -56,13 +59,15 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
   const gauge = (name: string) => new Gauge({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
   const counter = (name: string) => new Counter({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'));
+  const pool = new Gauge({ name: 'pool', help: 'p', labelNames: ['state'], registers: [] });
+  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'), pool);
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config);
   const topics = new TopicsService(registry, retention, cluster, config);
   const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
   const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));
-  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe);
+  const transactions = transactionStack(config, registry, clock);
+  const ingest = new RecordIngest(new BatchAppender(), plugins, produceProbe, transactions.coordinator, accountant);
   const parking = new FetchParking(clock);
   const fetchProbe = new FetchProbe(
     parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
@@ -81,5 +86,6 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     parking,
     fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),
+    transactions,
   };
 }

@@ -2,13 +2,17 @@
  * Unit tests of one Kafka connection on a fake socket (no real sockets): responses leave in
  * request order under pipelining, read-ahead pauses the socket while a request runs, a
  * failing handler is answered with UNKNOWN_SERVER_ERROR and the connection carries on,
- * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, and a
- * frame over the size limit closes the connection.
+ * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, a
+ * frame over the size limit closes the connection, and pooled memory: hot APIs decode in
+ * place from the pooled frame, others from a copy, and a Fetch pins it until flushed;
+ * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms.
  */
 import assert from 'node:assert/strict';
+import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
+import type { HotPath } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
 import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import type { ApiCodec } from '../../../src/wire/api-codec.js';
@@ -18,6 +22,7 @@ import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorRe
 import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
 import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
+import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
 
@@ -25,7 +30,7 @@ Logger.overrideLogger(false);
 
 type Invoke = (request: KafkaRequest<unknown>) => unknown;
 
-function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): RegisteredApi {
+function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
   return {
     codec,
     minVersion: min,
@@ -33,6 +38,7 @@ function served(codec: ApiCodec, min: number, max: number, invoke: Invoke): Regi
     advertised: true,
     invoke: async (request) => invoke(request as KafkaRequest<unknown>),
     refuse: (body, errorCode) => codec.errorResponse(body, errorCode),
+    hotPath,
   };
 }
 
@@ -45,8 +51,10 @@ function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, m
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, new FakeClock());
-  return { socket, connection, handled };
+  const memory = new BatchMemory(batchMemoryLimitsFor(1 << 20));
+  const clock = new FakeClock();
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory);
+  return { socket, connection, handled, memory, clock };
 }
 
 /** A promise the test settles by hand. */
@@ -113,6 +121,46 @@ describe('KafkaConnection (fake socket)', () => {
     await connection.idle();
     assert.equal(socket.isPaused(), false, 'resumed once the queued requests are answered');
     assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3, 4, 5]);
+  });
+
+  it('sends a throttled response at once, then handles no further request until the quota mute ends (KIP-219)', async () => {
+    const started: string[] = [];
+    const { socket, connection, clock } = connect([
+      served(FindCoordinatorApi, 0, 2, (request) => {
+        const key = (request.body as FindCoordinatorRequest).key;
+        started.push(key);
+        assert.equal(request.connection.principal.name, 'ANONYMOUS');
+        if (key === '1') request.connection.muteUntil(clock.nowMs() + 500);
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1], 'the throttled response is not held back');
+    assert.deepEqual(started, ['1'], 'the next request waits for the mute');
+    await clock.advanceAndSettle(499);
+    assert.deepEqual(started, ['1']);
+    await clock.advanceAndSettle(1);
+    await connection.idle();
+    assert.deepEqual(started, ['1', '2']);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2]);
+  });
+
+  it('ends a quota mute early when the connection closes', async () => {
+    const started: string[] = [];
+    const { socket, connection, clock } = connect([
+      served(FindCoordinatorApi, 0, 2, (request) => {
+        started.push((request.body as FindCoordinatorRequest).key);
+        request.connection.muteUntil(clock.nowMs() + 60_000);
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.emit('close');
+    await connection.idle();
+    assert.deepEqual(started, ['1'], 'nothing more is handled on a closed connection');
+    assert.equal(clock.pendingTimers, 0, 'the mute timer is cancelled');
   });
 
   it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
@@ -235,5 +283,114 @@ describe('KafkaConnection (fake socket)', () => {
     socket.drain();
     await connection.idle();
     assert.equal(socket.responses().length, 2);
+  });
+
+  it('hands a hot Produce its record batches as views of the pooled frame, which is given back once the handler is done', async () => {
+    let records: Buffer | null = null;
+    let pooled = false;
+    const { socket, connection, memory } = connect([
+      served(ProduceApi, 0, 9, (request) => {
+        records = (request.body as ProduceRequest).topicData[0]!.partitionData[0]!.records;
+        pooled = records !== null && memory.owns(records);
+        return NO_RESPONSE;
+      }, { pinsStoredBatches: false }),
+    ]);
+    const batch = Buffer.from('a record batch, as the producer sent it');
+    const produce: ProduceRequest = { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch }] }] };
+    socket.receive(requestFrame(ProduceApi, 7, 1, produce));
+    await connection.idle();
+    assert.deepEqual(records, batch);
+    assert.equal(pooled, true, 'a view of pooled memory, not a copy');
+    assert.equal(memory.alloc(8).byteOffset, 0, 'nothing holds the slab any more: it starts over');
+  });
+
+  it('decodes other APIs from their own copy of the frame, so what they keep is not pooled memory', async () => {
+    let key: string | undefined;
+    const { socket, connection, memory } = connect([served(FindCoordinatorApi, 0, 2, (request) => {
+      key = (request.body as FindCoordinatorRequest).key;
+      return coordinatorAnswer(request);
+    })]);
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('7')));
+    await connection.idle();
+    assert.equal(key, '7');
+    assert.equal(memory.alloc(8).byteOffset, 0, 'the pooled frame was given back before the handler ran');
+  });
+
+  it('pins pooled memory for a Fetch until its response is flushed to the socket', async () => {
+    const { socket, connection, memory } = connect([
+      served(FetchApi, 0, 12, (request) => {
+        assert.ok(request.memoryPin !== undefined, 'the handler gets the pin');
+        // Retention drops a stored batch while the response still refers to it.
+        memory.release(memory.alloc(100));
+        const response: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+        return response;
+      }, { pinsStoredBatches: true }),
+    ]);
+    socket.holdWrites = true;
+    const fetch = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
+    socket.receive(requestFrame(FetchApi, 4, 1, fetch));
+    await connection.idle();
+    assert.equal(socket.responses().length, 1);
+    assert.ok(memory.stats().heldBackBytes >= 100, 'the dropped batch (and the request frame) held back while the response is not flushed');
+    socket.flush();
+    assert.equal(memory.stats().heldBackBytes, 0);
+  });
+
+  describe('expiry', () => {
+    const LIMITS = { idleMs: 60_000, requestTimeoutMs: 5_000 };
+
+    it('expires a connection that trickles a frame byte by byte for request_timeout_ms, although it is never idle', () => {
+      const { socket, connection, clock } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+      const frame = requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('slow'));
+      let sent = 0;
+      for (; sent < frame.length - 1 && connection.expiry(clock.nowMs(), LIMITS) === null; sent++) {
+        socket.receive(frame.subarray(sent, sent + 1));
+        clock.advance(1_000);
+      }
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+      assert.equal(sent, LIMITS.requestTimeoutMs / 1_000, 'one byte a second: expired after request_timeout_ms');
+    });
+
+    it('starts the clock again for each frame, so a steady client of whole frames never expires', async () => {
+      const { socket, connection, clock } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+      for (let n = 1; n <= 10; n++) {
+        const frame = requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)));
+        socket.receive(frame.subarray(0, 10));
+        clock.advance(LIMITS.requestTimeoutMs - 1);
+        socket.receive(frame.subarray(10));
+        await connection.idle();
+        assert.equal(connection.expiry(clock.nowMs(), LIMITS), null);
+      }
+      assert.equal(coordinatorResponses(socket).length, 10);
+      clock.advance(LIMITS.idleMs);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'idle');
+    });
+
+    it('does not count the time the socket is paused by read-ahead against a frame half received', async () => {
+      const slow = deferred<void>();
+      const { socket, connection, clock } = connect(
+        [
+          served(FindCoordinatorApi, 0, 2, async (request) => {
+            if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
+            return coordinatorAnswer(request);
+          }),
+        ],
+        { maxFrameBytes: 1024, maxBufferedBytes: 64 },
+      );
+      socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+      const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+      const last = requestFrame(FindCoordinatorApi, FC_VERSION, 6, findCoordinator('6'));
+      socket.receive(Buffer.concat([more, last.subarray(0, 5)]));
+      assert.equal(socket.isPaused(), true);
+      clock.advance(10 * LIMITS.requestTimeoutMs);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'paused by the broker: not the client being slow');
+      slow.resolve();
+      await connection.idle();
+      assert.equal(socket.isPaused(), false);
+      clock.advance(LIMITS.requestTimeoutMs - 1);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'a full request_timeout_ms from the resume');
+      clock.advance(1);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+    });
   });
 });

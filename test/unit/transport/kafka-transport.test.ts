@@ -1,8 +1,10 @@
 /**
- * Unit tests of the transport's shutdown on a fake clock and a fake socket: close() waits
- * at most SHUTDOWN_GRACE_MS for a request in flight, and at once when none is.
+ * Unit tests of the transport on a fake clock and fake sockets: close() waits at most
+ * SHUTDOWN_GRACE_MS for a request in flight, and at once when none is; connections quiet for
+ * connections_max_idle_ms are closed (not while a request is in progress) and counted.
  */
 import assert from 'node:assert/strict';
+import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
@@ -10,17 +12,23 @@ import { loadSettings } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import type { KafkaProbe } from '../../../src/kafka/kafka.probe.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
-import { KafkaTransport, SHUTDOWN_GRACE_MS } from '../../../src/kafka/transport/kafka-transport.js';
+import { EXPIRY_SWEEP_MS, KafkaTransport, SHUTDOWN_GRACE_MS } from '../../../src/kafka/transport/kafka-transport.js';
 import { FindCoordinatorApi } from '../../../src/wire/messages/10-find-coordinator.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { FakeSocket, requestFrame } from '../../support/fake-socket.js';
 
 Logger.overrideLogger(false);
 
-const quietProbe = { connectionOpened: () => undefined, connectionClosed: () => undefined, requestHandled: () => undefined } as unknown as KafkaProbe;
+const closedByBroker: string[] = [];
+const quietProbe = {
+  connectionOpened: () => undefined,
+  connectionClosed: () => undefined,
+  requestHandled: () => undefined,
+  connectionClosedByBroker: (reason: string) => closedByBroker.push(reason),
+} as unknown as KafkaProbe;
 
 /** A transport with one open connection (a fake socket) whose FindCoordinator handler never answers when `hang`. */
-function transportWithConnection(hang: boolean) {
+function transportWithConnection(hang: boolean, env: Record<string, string> = {}) {
   const clock = new FakeClock();
   const registry = new ApiRegistry();
   registry.register({
@@ -31,13 +39,13 @@ function transportWithConnection(hang: boolean) {
     invoke: () => (hang ? new Promise(() => undefined) : Promise.resolve({ errorCode: 0 })),
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
-  const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
-  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock);
+  const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
+  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never);
   const socket = new FakeSocket();
   // accept() is how the listener hands over a socket; no listener is bound here.
   transport['accept'](socket as never);
   socket.receive(requestFrame(FindCoordinatorApi, 2, 1, { key: 'g', keyType: 0, coordinatorKeys: [] }));
-  return { clock, transport, socket };
+  return { clock, transport, socket, accept: (another: FakeSocket) => transport['accept'](another as never) };
 }
 
 describe('KafkaTransport.close (fake clock)', () => {
@@ -57,5 +65,37 @@ describe('KafkaTransport.close (fake clock)', () => {
     await transport.close();
     assert.equal(socket.destroyed, true);
     assert.equal(clock.pendingTimers, 0);
+  });
+});
+
+describe('KafkaTransport connection expiry (fake clock)', () => {
+  const IDLE_MS = 10_000;
+
+  it('closes a connection with no bytes in or out for connections_max_idle_ms, and counts it', async () => {
+    const { clock, transport, socket, accept } = transportWithConnection(false, { CONNECTIONS_MAX_IDLE_MS: String(IDLE_MS) });
+    await settle();
+    const quiet = new FakeSocket();
+    accept(quiet);
+    closedByBroker.length = 0;
+    clock.advance(IDLE_MS - EXPIRY_SWEEP_MS);
+    assert.deepEqual([socket.destroyed, quiet.destroyed], [false, false], 'not idle long enough yet');
+    quiet.receive(requestFrame(FindCoordinatorApi, 2, 2, { key: 'g', keyType: 0, coordinatorKeys: [] }));
+    await settle();
+    clock.advance(2 * EXPIRY_SWEEP_MS);
+    assert.deepEqual([socket.destroyed, quiet.destroyed], [true, false], 'the connection that spoke lately stays');
+    assert.deepEqual(closedByBroker, ['idle']);
+    clock.advance(IDLE_MS);
+    assert.equal(quiet.destroyed, true);
+    await transport.close();
+  });
+
+  it('keeps a connection whose request is still in progress, however long it takes', async () => {
+    const { clock, transport, socket } = transportWithConnection(true, { CONNECTIONS_MAX_IDLE_MS: String(IDLE_MS) });
+    await settle();
+    clock.advance(3 * IDLE_MS);
+    assert.equal(socket.destroyed, false);
+    void transport.close();
+    await clock.advanceAndSettle(SHUTDOWN_GRACE_MS);
+    assert.equal(socket.destroyed, true);
   });
 });

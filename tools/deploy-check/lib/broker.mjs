@@ -46,7 +46,8 @@ export async function withRunningBroker(image, { args = [], env = {} }, whileUp)
     KAFKA_HOSTNAME: '127.0.0.1',
     RECORD_STORAGE_PATH: recordsDir,
   };
-  const broker = start(image.node, ['dist/main.js', ...args], {
+  // The image's ENTRYPOINT (node, its flags, the entry script), with the project's node binary.
+  const broker = start(image.node, [...image.entrypoint.slice(1), ...args], {
     cwd: image.appDir,
     env: fullEnv,
     uid: image.uid,

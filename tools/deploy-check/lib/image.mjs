@@ -213,16 +213,17 @@ export async function emulateImage(tools, { repoRoot, cacheDir, nodeBinary, prob
     };
     const runs = (stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.text);
 
-    // build stage: its COPYs, then `npm run build` (the package's tsc -p ... script).
+    // build stage: its COPYs, then `npm run build` (the package's `tsc -p ... && node <bundler>` script).
     copyInto(buildStage);
     const buildDir = stageDirs.get(buildStage);
     if (!runs(buildStage).some((text) => /\bnpm run build\b/.test(text))) throw new Error('the build stage does not run `npm run build`');
     const buildScript = JSON.parse(readFileSync(join(buildDir, 'package.json'), 'utf8')).scripts?.build ?? '';
-    const tsconfig = /^tsc -p (\S+)$/.exec(buildScript.trim())?.[1];
+    const [, tsconfig, bundler] = /^tsc -p (\S+)(?: && node (\S+))?$/.exec(buildScript.trim()) ?? [];
     if (!tsconfig) throw new Error(`cannot emulate the build script "${buildScript}"`);
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     if (!existsSync(tsc)) throw new Error("the project's TypeScript is missing: run `npm ci` first");
     await runOk(nodeBinary, [tsc, '-p', join(buildDir, tsconfig)], { cwd: buildDir, timeoutMs: 90_000 });
+    if (bundler) await runOk(nodeBinary, [join(buildDir, bundler)], { cwd: buildDir, timeoutMs: 90_000 });
 
     // deps stage: its COPYs, then `npm ci --omit=dev` (checkDockerfileShape checks the flag).
     copyInto(depsStage);

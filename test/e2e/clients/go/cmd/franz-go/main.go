@@ -1,7 +1,8 @@
 // Command franz-go is the e2e driver for franz-go (kgo for producing and consuming, kadm
 // for administration). Ops: metadata, create_topic, delete_topic, produce, consume,
 // list_offsets, list_groups, describe_group, delete_groups, committed_offsets,
-// commit_offsets, group_member (see internal/driver for the JSON protocol).
+// commit_offsets, group_member (see internal/driver for the JSON protocol), and the
+// transaction ops txn_* (txn.go).
 //
 // franz-go negotiates every request version from the broker's ApiVersions. Its producer
 // is idempotent by default; without "idempotent" the driver disables that and retries
@@ -369,5 +370,10 @@ func main() {
 		"committed_offsets": opCommittedOffsets,
 		"commit_offsets":    opCommitOffsets,
 		"group_member":      opGroupMember,
+		"txn_run":           opTxnRun,
+		"txn_consume":       opTxnConsume,
+		"txn_copy":          opTxnCopy,
+		"txn_zombie":        opTxnZombie,
+		"txn_abandon":       opTxnAbandon,
 	})
 }

@@ -67,6 +67,19 @@ type Ack struct {
 	Offset    int64 `json:"offset"`
 }
 
+// TxnRecord is a record of the transaction ops (txn_*): UTF-8 text, an offset when consumed.
+type TxnRecord struct {
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Value     string `json:"value"`
+}
+
+// PlannedTransaction is one transaction of txn_run: its records, then commit or abort.
+type PlannedTransaction struct {
+	Commit   bool        `json:"commit"`
+	Messages []TxnRecord `json:"messages"`
+}
+
 // Command is every field any op reads; each op uses its own subset.
 type Command struct {
 	Op        string `json:"op"`
@@ -92,6 +105,17 @@ type Command struct {
 	SessionTimeoutMs    int      `json:"session_timeout_ms"`
 	HeartbeatIntervalMs int      `json:"heartbeat_interval_ms"`
 	RebalanceTimeoutMs  int      `json:"rebalance_timeout_ms"`
+
+	// Transaction ops (txn_*, see test/e2e/clients/transactional.ts)
+	TransactionalID      string               `json:"transactional_id"`
+	Transactions         []PlannedTransaction `json:"transactions"`
+	Records              []TxnRecord          `json:"records"`
+	TransactionTimeoutMs int                  `json:"transaction_timeout_ms"`
+	Count                int                  `json:"count"`
+	Isolation            string               `json:"isolation"`
+	WaitMs               int                  `json:"wait_ms"`
+	Input                string               `json:"input"`
+	Output               string               `json:"output"`
 
 	// Driver options, sent with every command by the TypeScript wrapper.
 	Version       string `json:"version"`        // sarama: the Kafka version it speaks

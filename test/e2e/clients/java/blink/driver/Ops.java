@@ -35,6 +35,18 @@ public final class Ops {
       Map.entry("alter_partition_reassignments", PartitionOps::alterPartitionReassignments),
       Map.entry("list_partition_reassignments", PartitionOps::listPartitionReassignments),
       Map.entry("describe_producers", PartitionOps::describeProducers),
+      Map.entry("txn_run", TxnOps::run),
+      Map.entry("txn_consume", TxnOps::consume),
+      Map.entry("txn_read_all", TxnOps::readAll),
+      Map.entry("txn_copy", TxnOps::copy),
+      Map.entry("txn_zombie", TxnOps::zombie),
+      Map.entry("txn_abandon", TxnOps::abandon),
+      Map.entry("alter_client_quotas", QuotaOps::alterClientQuotas),
+      Map.entry("describe_client_quotas", QuotaOps::describeClientQuotas),
+      Map.entry("produce_for", RateOps::produceFor),
+      Map.entry("consume_for", RateOps::consumeFor),
+      Map.entry("produce_slowly", RateOps::produceSlowly),
+      Map.entry("incremental_alter_configs", ConfigOps::incrementalAlterConfigs),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */

@@ -1,0 +1,18 @@
+/**
+ * Who a Kafka request comes from, as Kafka names it (KafkaPrincipal: a type and a name,
+ * written "User:alice"). Quotas and client telemetry read it from the request's connection
+ * (kafka/transport/connection-context.ts), the one place it is set: without SASL every
+ * connection is User:ANONYMOUS, as on a Kafka PLAINTEXT listener; authentication, when it
+ * comes, sets it there and nothing else changes.
+ */
+export interface KafkaPrincipal {
+  readonly principalType: string;
+  readonly name: string;
+}
+
+/** Kafka's KafkaPrincipal.ANONYMOUS: every client of an unauthenticated listener. */
+export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = { principalType: 'User', name: 'ANONYMOUS' };
+
+export function principalText(principal: KafkaPrincipal): string {
+  return `${principal.principalType}:${principal.name}`;
+}

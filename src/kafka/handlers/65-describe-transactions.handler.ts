@@ -1,0 +1,43 @@
+/**
+ * DescribeTransactions (key 65), version 0 (KIP-664, `kafka-transactions.sh describe`).
+ * Each transactional id's state from the TransactionCoordinator: state name as Kafka's
+ * ("Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort"),
+ * timeout, start time (-1 before the first transaction), producer id and epoch, and the
+ * partitions of the current transaction (a group added by AddOffsetsToTxn shows as
+ * __consumer_offsets partition 0). Unknown id: TRANSACTIONAL_ID_NOT_FOUND; empty id:
+ * INVALID_REQUEST.
+ */
+import { Controller } from '@nestjs/common';
+import { TransactionCoordinator } from '../../txn/transaction-coordinator.js';
+import {
+  DescribeTransactionsApi,
+  type DescribeTransactionsRequest,
+  type DescribeTransactionsResponse,
+} from '../../wire/messages/65-describe-transactions.js';
+import { KafkaApi } from '../transport/kafka-api.decorator.js';
+import type { KafkaRequest } from '../transport/kafka-request.js';
+
+@Controller()
+export class DescribeTransactionsHandler {
+  constructor(private readonly coordinator: TransactionCoordinator) {}
+
+  @KafkaApi(DescribeTransactionsApi, { min: 0, max: 0 })
+  async describeTransactions({ body }: KafkaRequest<DescribeTransactionsRequest>): Promise<DescribeTransactionsResponse> {
+    return {
+      throttleTimeMs: 0,
+      transactionStates: body.transactionalIds.map((id) => {
+        const txn = this.coordinator.describe(id);
+        return {
+          errorCode: txn.errorCode,
+          transactionalId: id,
+          transactionState: txn.state,
+          transactionTimeoutMs: txn.timeoutMs,
+          transactionStartTimeMs: txn.startTimeMs,
+          producerId: txn.producerId,
+          producerEpoch: txn.producerEpoch,
+          topics: txn.topics.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })),
+        };
+      }),
+    };
+  }
+}

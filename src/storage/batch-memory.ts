@@ -1,0 +1,268 @@
+/**
+ * The memory behind the memory tier's record batches: a pool of slabs that the produce path
+ * copies each batch into once, straight from the socket's chunks, and that gets back what
+ * retention, offloading and consumption drop, so a broker under steady load writes into
+ * memory it already has instead of faulting in fresh pages for every batch, and its
+ * footprint is bounded by construction.
+ *
+ * Allocation is a bump pointer in the first of the last few slabs (OPEN_SLABS) with room, so
+ * a slab holds batches appended around the same time, and a batch too big for the end of one
+ * slab still leaves that end to smaller batches; the memory tier drops batches oldest first
+ * (retention, offload), so slabs empty about in the order they filled. A slab is reused once
+ * every batch in it is released.
+ *
+ * Holds are counted per slab, for any view into it: the transport holds a request frame until
+ * its handler is done, the produce path holds each batch (a view of its frame) while it
+ * validates and appends, the partition while it stores it (`retain` and `release`). A buffer
+ * that is not a view of a slab (REST produce, plugin rebuilds) is ignored.
+ *
+ * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
+ * so memory released at epoch E is handed out again only once every pin taken at or before E
+ * is released (the transport pins each Fetch until its response is flushed; the REST face
+ * and the offloader pin while they hold views). A pin can be refreshed when its holder has
+ * dropped every view it read (a fetch going back to read after a long poll).
+ *
+ * Bounds: at most `poolBytesMax` in slabs (past it, and for batches larger than a slab, a
+ * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
+ */
+export const SLAB_BYTES = 2 * 1024 * 1024;
+/** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
+const OPEN_SLABS = 4;
+
+interface Slab {
+  readonly memory: Buffer;
+  /** Bytes handed out from the start of `memory`. */
+  used: number;
+  /** Holds on views of this slab not yet reclaimed. */
+  live: number;
+}
+
+interface PinEntry {
+  readonly epoch: number;
+  active: boolean;
+}
+
+interface Released {
+  readonly slab: Slab;
+  readonly bytes: number;
+  readonly epoch: number;
+}
+
+/** Memory for reading something that lives only as long as its holder (a read buffer for data on disk). */
+export interface ScratchMemory {
+  borrow(length: number): Buffer;
+}
+
+/**
+ * Holds back the reuse of memory released after it was taken, until released or refreshed.
+ * Lends scratch memory for as long as it holds: pooled memory given back at once, which the
+ * pin itself keeps from being reused (so only a pinned reader can borrow).
+ */
+export interface MemoryPin extends ScratchMemory {
+  /** The holder has dropped every view it read and reads none until `refresh` (a long poll): nothing is held back meanwhile. */
+  suspend(): void;
+  /** The holder keeps no view it read before: only memory released from now on is held back. */
+  refresh(): void;
+  release(): void;
+}
+
+export interface BatchMemoryLimits {
+  readonly poolBytesMax: number;
+  readonly freeBytesMax: number;
+}
+
+/**
+ * The pool for `max_memory` = `maxBytes`: the tier plus room for the requests in flight.
+ * Empty slabs are all kept for reuse (the tier refills what relief frees), so a broker that
+ * once filled its tier keeps that memory: max_memory is its budget.
+ */
+export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
+  const poolBytesMax = maxBytes + 8 * SLAB_BYTES;
+  return { poolBytesMax, freeBytesMax: poolBytesMax };
+}
+
+export interface BatchMemoryStats {
+  readonly slabBytes: number;
+  readonly freeBytes: number;
+  readonly heldBackBytes: number;
+}
+
+/** Queue entries are dropped from the head in place; the array is compacted past this many. */
+const QUEUE_COMPACT_THRESHOLD = 1024;
+
+export class BatchMemory {
+  /** Slabs still taking batches, oldest first. */
+  private readonly open: Slab[] = [];
+  private readonly free: Slab[] = [];
+  private slabs = 0;
+  private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
+  private epoch = 0;
+  private readonly pins: PinEntry[] = [];
+  private pinHead = 0;
+  private readonly released: Released[] = [];
+  private releasedHead = 0;
+
+  constructor(private readonly limits: BatchMemoryLimits) {}
+
+  /** A pooled copy of `length` bytes given as consecutive pieces (views of socket chunks). */
+  copyIn(pieces: readonly Buffer[], length: number): Buffer {
+    const target = this.alloc(length);
+    let at = 0;
+    for (const piece of pieces) at += piece.copy(target, at);
+    return target;
+  }
+
+  /** `length` bytes of pooled memory (uninitialised), held once by the caller. */
+  alloc(length: number): Buffer {
+    const slab = length <= SLAB_BYTES ? this.slabWithRoom(length) : null;
+    if (slab === null) return Buffer.allocUnsafeSlow(length);
+    const buffer = slab.memory.subarray(slab.used, slab.used + length);
+    slab.used += length;
+    slab.live++;
+    return buffer;
+  }
+
+  /** One more hold on the slab `buffer` is a view of (nothing for other buffers). */
+  retain(buffer: Buffer | null): void {
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
+    if (slab !== undefined) slab.live++;
+  }
+
+  /** Drops one hold; a slab with none left is reused, once no earlier pin can still read it. */
+  release(buffer: Buffer | null): void {
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
+    if (slab === undefined) return;
+    if (this.releasedHead === this.released.length && !this.anyPinActive()) {
+      this.dropHold(slab);
+      return;
+    }
+    this.released.push({ slab, bytes: (buffer as Buffer).length, epoch: this.epoch++ });
+    this.reclaim();
+  }
+
+  /** Whether `buffer` is a view of this pool's memory. */
+  owns(buffer: Buffer): boolean {
+    return this.slabOf.has(buffer.buffer);
+  }
+
+  pin(): MemoryPin {
+    return new Pin(this);
+  }
+
+  stats(): BatchMemoryStats {
+    let heldBack = 0;
+    for (let i = this.releasedHead; i < this.released.length; i++) heldBack += this.released[i].bytes;
+    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: heldBack };
+  }
+
+  /** @internal (Pin) */
+  addPin(): PinEntry {
+    const entry = { epoch: this.epoch, active: true };
+    this.pins.push(entry);
+    return entry;
+  }
+
+  /** The first open slab where `length` fits, else a recycled or new one (null past the pool's bound). */
+  private slabWithRoom(length: number): Slab | null {
+    for (const slab of this.open) if (slab.used + length <= SLAB_BYTES) return slab;
+    const next = this.free.pop() ?? this.newSlab();
+    if (next === null) return null;
+    if (this.open.push(next) > OPEN_SLABS) this.retire(this.open.shift() as Slab);
+    return next;
+  }
+
+  /** A slab leaves the open list: recycled at once if nothing in it is live. */
+  private retire(slab: Slab): void {
+    if (slab.live === 0) this.recycle(slab);
+  }
+
+  private newSlab(): Slab | null {
+    if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
+    this.slabs++;
+    const slab = { memory: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
+    this.slabOf.set(slab.memory.buffer, slab);
+    return slab;
+  }
+
+  /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
+  reclaim(): void {
+    const oldestPin = this.anyPinActive() ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
+    while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
+      this.dropHold(this.released[this.releasedHead++].slab);
+    }
+    this.pinHead = compact(this.pins, this.pinHead);
+    this.releasedHead = compact(this.released, this.releasedHead);
+  }
+
+  /** Skips the released pins at the head of the queue; true when one is still active. */
+  private anyPinActive(): boolean {
+    while (this.pinHead < this.pins.length && !this.pins[this.pinHead].active) this.pinHead++;
+    return this.pinHead < this.pins.length;
+  }
+
+  private dropHold(slab: Slab): void {
+    if (--slab.live > 0) return;
+    if (this.open.includes(slab)) slab.used = 0;
+    else this.recycle(slab);
+  }
+
+  private recycle(slab: Slab): void {
+    slab.used = 0;
+    if ((this.free.length + 1) * SLAB_BYTES <= this.limits.freeBytesMax) {
+      this.free.push(slab);
+    } else {
+      this.slabs--;
+      this.slabOf.delete(slab.memory.buffer);
+    }
+  }
+}
+
+class Pin implements MemoryPin {
+  private entry: PinEntry;
+  private released = false;
+
+  constructor(private readonly pool: BatchMemory) {
+    this.entry = pool.addPin();
+  }
+
+  suspend(): void {
+    this.deactivate();
+  }
+
+  refresh(): void {
+    if (this.released) return;
+    this.deactivate();
+    this.entry = this.pool.addPin();
+  }
+
+  release(): void {
+    this.released = true;
+    this.deactivate();
+  }
+
+  borrow(length: number): Buffer {
+    if (!this.entry.active) throw new Error('only an active pin lends memory');
+    const buffer = this.pool.alloc(length);
+    this.pool.release(buffer);
+    return buffer;
+  }
+
+  private deactivate(): void {
+    if (!this.entry.active) return;
+    this.entry.active = false;
+    this.pool.reclaim();
+  }
+}
+
+/** Drops the consumed head of a FIFO queue in place once it is all consumed or long; returns the new head. */
+function compact(queue: unknown[], head: number): number {
+  if (head === queue.length) {
+    queue.length = 0;
+    return 0;
+  }
+  if (head >= QUEUE_COMPACT_THRESHOLD) {
+    queue.splice(0, head);
+    return 0;
+  }
+  return head;
+}

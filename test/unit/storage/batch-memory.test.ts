@@ -1,0 +1,108 @@
+/** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BatchMemory, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
+
+function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): BatchMemory {
+  return new BatchMemory({ poolBytesMax, freeBytesMax });
+}
+
+describe('BatchMemory', () => {
+  it('copies pieces into one pooled buffer, handing out consecutive slices of a slab', () => {
+    const memory = pool();
+    const first = memory.copyIn([Buffer.from('ab'), Buffer.from('cde')], 5);
+    const second = memory.alloc(3);
+    assert.equal(first.toString(), 'abcde');
+    assert.equal(second.buffer, first.buffer, 'same slab');
+    assert.equal(second.byteOffset, first.byteOffset + 5);
+    assert.equal(memory.stats().slabBytes, SLAB_BYTES);
+  });
+
+  it('counts holds per slab, for any view into it: the slab is reused once every hold is released', () => {
+    const memory = pool();
+    const frame = memory.alloc(100);
+    const batch = frame.subarray(20, 80);
+    memory.retain(batch);
+    memory.release(frame);
+    const other = memory.alloc(10);
+    assert.equal(other.byteOffset, 100, 'the view still holds the slab: the next allocation goes after it');
+    memory.release(batch);
+    memory.release(other);
+    assert.equal(memory.alloc(10).byteOffset, 0, 'no hold left: the slab starts over');
+    assert.doesNotThrow(() => memory.release(Buffer.alloc(5)), 'a buffer of its own: ignored');
+  });
+
+  it('reuses a slab once everything in it is released (no fresh memory under steady load)', () => {
+    const memory = pool();
+    const seen = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 100; i++) {
+      const batch = memory.alloc(SLAB_BYTES / 3);
+      seen.add(batch.buffer);
+      memory.release(batch);
+    }
+    assert.equal(seen.size, 1, 'one slab served 100 batches');
+    assert.equal(memory.stats().slabBytes, SLAB_BYTES);
+  });
+
+  it('holds released memory back while a pin taken before the release is active', () => {
+    const memory = pool();
+    const batch = memory.copyIn([Buffer.from('stored bytes')], 12);
+    const pin = memory.pin();
+    memory.release(batch);
+    assert.equal(memory.stats().heldBackBytes, 12);
+    const next = memory.copyIn([Buffer.from('new')], 3);
+    assert.equal(batch.toString(), 'stored bytes', 'not overwritten while pinned');
+    assert.notEqual(next.byteOffset, batch.byteOffset);
+    pin.release();
+    assert.equal(memory.stats().heldBackBytes, 0);
+  });
+
+  it('a pin taken after a release holds nothing back; a suspended or refreshed pin stops holding back earlier releases', () => {
+    const memory = pool();
+    const before = memory.alloc(10);
+    const pin = memory.pin();
+    const after = memory.alloc(10);
+    memory.release(before);
+    const late = memory.pin();
+    assert.equal(memory.stats().heldBackBytes, 10, 'held by the earlier pin only');
+    pin.suspend();
+    assert.equal(memory.stats().heldBackBytes, 0);
+    pin.refresh();
+    memory.release(after);
+    assert.equal(memory.stats().heldBackBytes, 10, 'released after the refresh: held again');
+    pin.release();
+    late.release();
+    assert.equal(memory.stats().heldBackBytes, 0);
+  });
+
+  it('never grows past poolBytesMax: beyond it, and for batches larger than a slab, plain buffers the GC frees', () => {
+    const memory = pool(2 * SLAB_BYTES);
+    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+    const overflow = memory.alloc(100);
+    const huge = memory.alloc(SLAB_BYTES + 1);
+    assert.equal(memory.stats().slabBytes, 2 * SLAB_BYTES);
+    assert.notEqual(overflow.buffer, held[0].buffer);
+    assert.notEqual(overflow.buffer, held[1].buffer);
+    assert.equal(huge.length, SLAB_BYTES + 1);
+    memory.release(overflow);
+    memory.release(huge);
+  });
+
+  it('keeps at most freeBytesMax of empty slabs (the last four still take batches)', () => {
+    const memory = pool(8 * SLAB_BYTES, SLAB_BYTES);
+    const batches = Array.from({ length: 6 }, () => memory.alloc(SLAB_BYTES));
+    assert.equal(memory.stats().slabBytes, 6 * SLAB_BYTES);
+    for (const batch of batches) memory.release(batch);
+    assert.equal(memory.stats().freeBytes, SLAB_BYTES, 'of the two that stopped taking batches, one is kept');
+    assert.equal(memory.stats().slabBytes, 5 * SLAB_BYTES);
+  });
+
+  it('puts a batch too big for the end of the newest slab in a new one, and later small batches in that end', () => {
+    const memory = pool();
+    const first = memory.alloc(SLAB_BYTES - 1000);
+    const big = memory.alloc(5000);
+    const small = memory.alloc(500);
+    assert.notEqual(big.buffer, first.buffer);
+    assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
+  });
+});

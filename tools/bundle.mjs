@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Bundles the compiled broker (dist/main.js, from `tsc -p tsconfig.build.json`, which keeps the
+// decorator metadata Nest's injection reads; esbuild cannot emit it from TypeScript) into one
+// ES module, dist/bundle/broker.js. One file instead of about a thousand: no module resolution,
+// no package.json lookups, one compile-cache entry (src/start.ts). Run by `npm run build`.
+//
+// The WebAssembly plugin runtime starts two worker scripts from next to itself
+// (`new URL('./…-worker.js', import.meta.url)`): dist/bundle/ gets two lines each that load the
+// compiled ones in dist/plugins/, unbundled, because jco finds its own .wasm files next to its
+// modules (and workers start only when plugins are configured).
+//
+// Left outside the bundle and loaded from node_modules at run time: native addons (.node files
+// cannot be bundled) and the optional packages Nest loads only when asked for (absent here).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'dist', 'bundle');
+/** Marks the plugin's own look-ups, so they do not come back to it. */
+const OWN_LOOKUP = Symbol('optional-packages lookup');
+
+/** Native addons: loaded through their own package at run time. */
+const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi'];
+
+/** Packages Nest (and its dependencies) import only when a feature needs them; absent ones stay dynamic imports that fail as Nest expects. */
+const optionalPackages = {
+  name: 'optional-packages',
+  setup(builder) {
+    builder.onResolve({ filter: /^[@a-z]/ }, async (args) => {
+      if ((args.kind !== 'dynamic-import' && args.kind !== 'require-call') || args.pluginData === OWN_LOOKUP) return undefined;
+      const found = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: OWN_LOOKUP });
+      return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
+/**
+ * Terminus's @HealthCheck loads @nestjs/swagger through a require() of its own making
+ * (createRequire), which no bundler follows: in the bundle it would load a second copy of Nest
+ * from node_modules at boot. It gets the bundled module instead, as an unbundled run does.
+ */
+const terminusSwagger = {
+  name: 'terminus-swagger',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]terminus[\\/]dist[\\/]health-check[\\/]health-check\.decorator\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const call = "require('@nestjs/swagger')";
+      if (!source.includes(call)) throw new Error(`${args.path} no longer loads @nestjs/swagger with ${call}: check tools/bundle.mjs`);
+      return { contents: `import * as bundledSwagger from '@nestjs/swagger';\n${source.replace(call, 'bundledSwagger')}`, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Nest's logger modules build an Intl.DateTimeFormat when they load, which maps some 10 MB of
+ * ICU locale data into the process (and takes ~50 ms) at every boot, though Blink logs through
+ * pino and never formats a date with them: the formatter is built on its first use instead.
+ */
+const lazyNestDateFormat = {
+  name: 'lazy-nest-date-format',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = /const dateTimeFormatter = new Intl\.DateTimeFormat\((undefined, \{[^}]*\})\);/;
+      if (!eager.test(source)) throw new Error(`${args.path} no longer builds dateTimeFormatter as expected: check tools/bundle.mjs`);
+      const lazy = 'let builtDateTimeFormatter; const dateTimeFormatter = { format: (date) => (builtDateTimeFormatter ??= new Intl.DateTimeFormat($1)).format(date) };';
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Node's built-in modules through require(), not import: importing one as an ES module makes
+ * Node build its ES facade, which reads every export, and node:http's lazy exports then load
+ * the whole undici fetch client at boot (~100 ms) for nothing.
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (args.kind !== 'import-statement' || args.namespace === 'builtin' || !isBuiltin(name)) return undefined;
+      return { path: name, namespace: 'builtin' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
+  },
+};
+
+/**
+ * The output with every non-ASCII character as a \\uXXXX escape (esbuild leaves some in regular
+ * expressions): a single one would make V8 hold the whole 5 MB source as a two-byte string,
+ * twice the memory. The escape means the same in strings, templates, regular expressions and
+ * identifiers.
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+await rm(OUT, { recursive: true, force: true });
+await mkdir(OUT, { recursive: true });
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { broker: 'dist/main.js' },
+  outdir: OUT,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  splitting: false,
+  external: NATIVE,
+  plugins: [builtinsByRequire, optionalPackages, terminusSwagger, lazyNestDateFormat],
+  // CommonJS packages inside an ES module bundle still call require() (for Node's built-ins).
+  banner: { js: "import { createRequire as __blinkCreateRequire } from 'node:module'; const require = __blinkCreateRequire(import.meta.url);" },
+  // Nest names providers after their classes; stack traces keep readable names.
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  charset: 'ascii',
+  logLevel: 'warning',
+  write: false,
+}).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, asciiOnly(file.text)))));
+for (const worker of ['compile-worker', 'plugin-worker']) {
+  await writeFile(path.join(OUT, `${worker}.js`), `// Generated by tools/bundle.mjs: the plugin runtime starts this worker from next to the bundle.\nimport '../plugins/${worker}.js';\n`);
+}
