@@ -34,6 +34,8 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY config/settings.yaml ./config/settings.yaml
 COPY deploy/docker/healthcheck.mjs ./healthcheck.mjs
+# `docker exec <container> node bin/blink.mjs uplink cutover`: the uplink's cut-over (docs/UPLINK.md).
+COPY bin/blink.mjs ./bin/blink.mjs
 # uid/gid 1000 is the image's "node" user; numeric so that Kubernetes can verify runAsNonRoot.
 RUN mkdir -p /app/records && chown 1000:1000 /app/records
 USER 1000:1000

@@ -12,6 +12,7 @@ import { RecoveryModule } from './recovery/recovery.module.js';
 import { CompactionModule } from './compaction/compaction.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { UplinkModule } from './uplink/uplink.module.js';
 import { WalModule } from './wal/wal.module.js';
 
 /** The whole broker, built around a configuration that was validated before boot. */
@@ -32,6 +33,7 @@ export class AppModule {
         RetentionModule,
         CompactionModule,
         RecoveryModule,
+        UplinkModule,
         KafkaProtocolModule,
         HealthModule,
         AdminModule,

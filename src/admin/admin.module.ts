@@ -19,6 +19,8 @@ import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { UplinkController } from './controllers/uplink.controller.js';
+import { UplinkModule } from '../uplink/uplink.module.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { BrokerInfo } from './services/broker-info.service.js';
@@ -40,8 +42,8 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule],
-  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController],
+  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule, UplinkModule],
+  controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController, UplinkController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,

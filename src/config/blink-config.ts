@@ -1,4 +1,5 @@
 import { formatDuration, formatSize } from './units.js';
+import type { UplinkConfig } from './uplink-settings.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -78,6 +79,8 @@ export interface BlinkConfig {
   requestTimeoutMs: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
+  /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
+  uplink: UplinkConfig;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
   settingsFile: string | null;
 }
@@ -125,6 +128,29 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     connections_max_idle_ms: config.connectionsMaxIdleMs,
     request_timeout_ms: config.requestTimeoutMs,
     admin_token: config.adminToken === null ? null : REDACTED,
+    ...describeUplink(config.uplink),
     settings_file: config.settingsFile,
+  };
+}
+
+function describeUplink(uplink: UplinkConfig): Record<string, unknown> {
+  return {
+    uplink_bootstrap_servers: [...uplink.bootstrapServers],
+    uplink_topics: [...uplink.topics],
+    uplink_topic_prefix: uplink.topicPrefix,
+    uplink_client_id: uplink.clientId,
+    uplink_security_protocol: uplink.securityProtocol,
+    uplink_sasl_mechanism: uplink.sasl?.mechanism ?? null,
+    uplink_sasl_username: uplink.sasl?.username ?? null,
+    uplink_sasl_password: uplink.sasl?.password ? REDACTED : null,
+    uplink_sasl_password_file: uplink.sasl?.passwordFile ?? null,
+    uplink_ssl_ca_file: uplink.tls?.caFile ?? null,
+    uplink_ssl_certificate_file: uplink.tls?.certificateFile ?? null,
+    uplink_ssl_key_file: uplink.tls?.keyFile ?? null,
+    uplink_ssl_verify_hostname: uplink.tls?.verifyHostname ?? null,
+    uplink_batch_max_bytes: formatSize(uplink.batchMaxBytes),
+    uplink_max_in_flight: uplink.maxInFlight,
+    uplink_unmirrored: uplink.unmirrored,
+    uplink_group_sync_interval: formatDuration(uplink.groupSyncIntervalMs),
   };
 }

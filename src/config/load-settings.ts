@@ -6,6 +6,7 @@ import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
 import { SettingsDto, type SettingKey } from './settings.dto.js';
 import { InvalidSettingValue, showValue } from './units.js';
+import { toUplinkConfig, uplinkProblems } from './uplink-settings.js';
 
 export interface LoadSettingsInput {
   readonly argv: readonly string[];
@@ -42,7 +43,14 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
   const file = readSettingsFile(commandLine.settingsPath, input.cwd);
   const merged = mergeSources(file, input.env);
-  const problems = [...commandLine.problems, ...merged.problems, ...portClashProblems(merged), ...heartbeatProblems(merged), ...file.problems];
+  const problems = [
+    ...commandLine.problems,
+    ...merged.problems,
+    ...portClashProblems(merged),
+    ...heartbeatProblems(merged),
+    ...crossUplinkProblems(merged),
+    ...file.problems,
+  ];
   if (problems.length > 0) throw new SettingsError(file.label, problems);
   return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
 }
@@ -112,6 +120,12 @@ function portClashProblems({ dto, sources, rejected }: MergedSettings): string[]
   ];
 }
 
+/** The uplink's rules that join several keys, once each key is valid on its own. */
+function crossUplinkProblems({ dto, rejected }: MergedSettings): string[] {
+  if ([...rejected].some((key) => key.startsWith('uplink_'))) return [];
+  return uplinkProblems(dto);
+}
+
 function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: string): BlinkConfig {
   const config: BlinkConfig = {
     maxMemoryBytes: dto.max_memory,
@@ -151,6 +165,7 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     connectionsMaxIdleMs: dto.connections_max_idle_ms,
     requestTimeoutMs: dto.request_timeout_ms,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
+    uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };
   return Object.freeze(config);

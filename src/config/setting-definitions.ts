@@ -1,4 +1,5 @@
 import type { FsyncPolicy, LogLevel, PluginRejectMode, StorageMode } from './blink-config.js';
+import type { UplinkSaslMechanism, UplinkSecurityProtocol, UplinkUnmirroredPolicy } from './uplink-settings.js';
 import type { SettingKey, SettingsDto } from './settings.dto.js';
 import { InvalidSettingValue, parseDuration, parseSize, showValue } from './units.js';
 
@@ -66,6 +67,24 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   request_timeout_ms: { env: 'REQUEST_TIMEOUT_MS', defaultValue: 30_000, convert: parseDuration },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
+  // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.
+  uplink_bootstrap_servers: { env: 'UPLINK_BOOTSTRAP_SERVERS', defaultValue: [], convert: toTextList },
+  uplink_topics: { env: 'UPLINK_TOPICS', defaultValue: [], convert: toTextList },
+  uplink_topic_prefix: { env: 'UPLINK_TOPIC_PREFIX', defaultValue: '', convert: toText },
+  uplink_client_id: { env: 'UPLINK_CLIENT_ID', defaultValue: 'blink-uplink', convert: toText },
+  uplink_security_protocol: { env: 'UPLINK_SECURITY_PROTOCOL', defaultValue: 'PLAINTEXT', convert: (raw) => toUpperText(raw) as UplinkSecurityProtocol },
+  uplink_sasl_mechanism: { env: 'UPLINK_SASL_MECHANISM', defaultValue: 'PLAIN', convert: (raw) => toUpperText(raw) as UplinkSaslMechanism },
+  uplink_sasl_username: { env: 'UPLINK_SASL_USERNAME', defaultValue: '', convert: toText },
+  uplink_sasl_password: { env: 'UPLINK_SASL_PASSWORD', defaultValue: '', convert: toText, secret: true },
+  uplink_sasl_password_file: { env: 'UPLINK_SASL_PASSWORD_FILE', defaultValue: '', convert: toText },
+  uplink_ssl_ca_file: { env: 'UPLINK_SSL_CA_FILE', defaultValue: '', convert: toText },
+  uplink_ssl_certificate_file: { env: 'UPLINK_SSL_CERTIFICATE_FILE', defaultValue: '', convert: toText },
+  uplink_ssl_key_file: { env: 'UPLINK_SSL_KEY_FILE', defaultValue: '', convert: toText },
+  uplink_ssl_verify_hostname: { env: 'UPLINK_SSL_VERIFY_HOSTNAME', defaultValue: true, convert: toBoolean },
+  uplink_batch_max_bytes: { env: 'UPLINK_BATCH_MAX_BYTES', defaultValue: '1MB', convert: parseSize },
+  uplink_max_in_flight: { env: 'UPLINK_MAX_IN_FLIGHT', defaultValue: 8, convert: toNumber },
+  uplink_unmirrored: { env: 'UPLINK_UNMIRRORED', defaultValue: 'keep', convert: (raw) => toLowerText(raw) as UplinkUnmirroredPolicy },
+  uplink_group_sync_interval: { env: 'UPLINK_GROUP_SYNC_INTERVAL', defaultValue: '5s', convert: parseDuration },
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_DEFINITIONS) as SettingKey[];
@@ -106,16 +125,21 @@ function toText(raw: unknown): string {
   throw new InvalidSettingValue(`${showValue(raw)} is not text`);
 }
 
-/** A YAML list, or a comma list as env gives it (blank entries dropped, so PLUGIN_PATHS="" means none). */
+/** A YAML list, or a comma list as env gives it (blank entries dropped, so PLUGIN_PATHS="" means none). Patterns with commas need the YAML list. */
 function toTextList(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(toText);
   if (typeof raw === 'string') return raw.split(',').map(toText).filter((entry) => entry !== '');
-  throw new InvalidSettingValue(`${showValue(raw)} is not a list of paths`);
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list`);
 }
 
 /** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */
 function toLogLevel(raw: unknown): LogLevel {
   return toLowerText(raw) as LogLevel;
+}
+
+/** Kafka's own upper-case words (security.protocol, sasl.mechanism), in any case; the DTO checks the word. */
+function toUpperText(raw: unknown): string {
+  return toText(raw).toUpperCase();
 }
 
 /** Enumerated words (log level, storage mode, fsync policy) are case-insensitive; the DTO checks the word. */

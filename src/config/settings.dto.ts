@@ -22,6 +22,14 @@ import {
   type PluginRejectMode,
   type StorageMode,
 } from './blink-config.js';
+import {
+  UPLINK_SASL_MECHANISMS,
+  UPLINK_SECURITY_PROTOCOLS,
+  UPLINK_UNMIRRORED_POLICIES,
+  type UplinkSaslMechanism,
+  type UplinkSecurityProtocol,
+  type UplinkUnmirroredPolicy,
+} from './uplink-settings.js';
 
 const PORT_MIN = 1;
 const PORT_MAX = 65_535;
@@ -47,6 +55,11 @@ const QUOTA_WINDOW_NUM_MAX = 1_000;
 const QUOTA_WINDOW_SIZE_MIN_MS = 100;
 const QUOTA_WINDOW_SIZE_MAX_MS = 3_600_000;
 const CLIENT_METRICS_SERIES_MAX = 100_000;
+/** A batch the uplink builds must hold a few records and fit Kafka's 32-bit sizes. */
+const UPLINK_BATCH_MIN = 16 * 1024;
+const UPLINK_IN_FLIGHT_MAX = 256;
+const UPLINK_GROUP_SYNC_MIN_MS = 100;
+const UPLINK_GROUP_SYNC_MAX_MS = 3_600_000;
 
 /**
  * The merged settings under their settings.yaml names, after unit conversion
@@ -217,6 +230,68 @@ export class SettingsDto {
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })
   admin_token!: string;
+
+  // The uplink (uplink-settings.ts has the rules that join these keys).
+  @IsArray({ message: 'must be a list of host:port' })
+  @IsString({ each: true, message: 'must list host:port entries' })
+  uplink_bootstrap_servers!: string[];
+
+  @IsArray({ message: 'must be a list of topic names or patterns' })
+  @IsString({ each: true, message: 'must list topic names or patterns' })
+  @IsNotEmpty({ each: true, message: 'must not list empty patterns' })
+  uplink_topics!: string[];
+
+  @IsString({ message: 'must be text' })
+  uplink_topic_prefix!: string;
+
+  @IsString({ message: 'must be text' })
+  @IsNotEmpty({ message: 'must not be empty' })
+  uplink_client_id!: string;
+
+  @IsIn(UPLINK_SECURITY_PROTOCOLS, { message: `must be one of ${UPLINK_SECURITY_PROTOCOLS.join(', ')}` })
+  uplink_security_protocol!: UplinkSecurityProtocol;
+
+  @IsIn(UPLINK_SASL_MECHANISMS, { message: `must be one of ${UPLINK_SASL_MECHANISMS.join(', ')}` })
+  uplink_sasl_mechanism!: UplinkSaslMechanism;
+
+  @IsString({ message: 'must be text' })
+  uplink_sasl_username!: string;
+
+  @IsString({ message: 'must be text' })
+  uplink_sasl_password!: string;
+
+  @IsString({ message: 'must be a file path' })
+  uplink_sasl_password_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  uplink_ssl_ca_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  uplink_ssl_certificate_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  uplink_ssl_key_file!: string;
+
+  @IsBoolean({ message: 'must be true or false' })
+  uplink_ssl_verify_hostname!: boolean;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(UPLINK_BATCH_MIN, { message: `must be at least ${UPLINK_BATCH_MIN / 1024}KB` })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX} bytes (Kafka sizes are 32-bit)` })
+  uplink_batch_max_bytes!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: `must be between 1 and ${UPLINK_IN_FLIGHT_MAX}` })
+  @Max(UPLINK_IN_FLIGHT_MAX, { message: `must be between 1 and ${UPLINK_IN_FLIGHT_MAX}` })
+  uplink_max_in_flight!: number;
+
+  @IsIn(UPLINK_UNMIRRORED_POLICIES, { message: `must be one of ${UPLINK_UNMIRRORED_POLICIES.join(', ')}` })
+  uplink_unmirrored!: UplinkUnmirroredPolicy;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(UPLINK_GROUP_SYNC_MIN_MS, { message: `must be at least ${UPLINK_GROUP_SYNC_MIN_MS}ms` })
+  @Max(UPLINK_GROUP_SYNC_MAX_MS, { message: 'must be at most 1h' })
+  uplink_group_sync_interval!: number;
 }
 
 export type SettingKey = keyof SettingsDto;

@@ -16,3 +16,12 @@ export {
 export { loadSettings, SettingsError, type LoadSettingsInput } from './load-settings.js';
 export { SettingsModule } from './settings.module.js';
 export { DEFAULT_SETTINGS_PATH } from './settings-file.js';
+export {
+  UPLINK_SASL_MECHANISMS,
+  UPLINK_SECURITY_PROTOCOLS,
+  UPLINK_UNMIRRORED_POLICIES,
+  type UplinkConfig,
+  type UplinkSasl,
+  type UplinkTls,
+  type UplinkUnmirroredPolicy,
+} from './uplink-settings.js';

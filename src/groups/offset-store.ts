@@ -37,8 +37,8 @@ export interface OffsetStore {
   /** Every committed partition of the group. */
   list(groupId: string): CommittedPartition[];
   hasOffsets(groupId: string): boolean;
-  /** Every group holding at least one offset. */
-  groupIds(): string[];
+  /** Every group that has at least one committed offset. */
+  groupIds(): IterableIterator<string>;
   commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void;
   /** Returns whether there was an offset to delete. */
   delete(groupId: string, topic: string, partition: number): boolean;
@@ -72,8 +72,8 @@ export class MemoryOffsetStore implements OffsetStore {
     return this.groups.has(groupId);
   }
 
-  groupIds(): string[] {
-    return [...this.groups.keys()];
+  groupIds(): IterableIterator<string> {
+    return this.groups.keys();
   }
 
   commit(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {

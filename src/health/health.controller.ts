@@ -4,6 +4,8 @@
  * bound, and the write-ahead log can write (it goes down while the disk is full or the
  * directory unwritable, and comes back with it: wal-health.ts), and every configured plugin
  * is loaded (a plugin whose restart failed refuses every batch: not ready until it is back).
+ * The uplink to a Kafka cluster is reported in the readiness details but never makes Blink
+ * unready: clients are served whether the remote cluster answers or not.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
@@ -11,6 +13,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { ListenerStatus } from '../cluster/listener-status.js';
 import { PluginService } from '../plugins/plugin.service.js';
 import { StorageRecovery } from '../recovery/storage-recovery.js';
+import { UplinkService } from '../uplink/uplink.service.js';
 import { WalHealth } from '../wal/wal-health.js';
 
 /** Event-loop delay (p99 over the sampling window) above which the process is not live. */
@@ -27,6 +30,7 @@ export class HealthController implements OnModuleDestroy {
     private readonly recovery: StorageRecovery,
     private readonly walHealth: WalHealth,
     private readonly plugins: PluginService,
+    private readonly uplink: UplinkService,
   ) {
     this.loopDelay.enable();
   }
@@ -44,7 +48,7 @@ export class HealthController implements OnModuleDestroy {
   @Get(['ready', ''])
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.storage(), () => this.kafkaListeners(), () => this.pluginsLoaded()]);
+    return this.health.check([() => this.storage(), () => this.kafkaListeners(), () => this.pluginsLoaded(), () => this.uplinkDetails()]);
   }
 
   private eventLoop() {
@@ -65,6 +69,12 @@ export class HealthController implements OnModuleDestroy {
   private kafkaListeners() {
     const indicator = this.indicators.check('kafkaListeners');
     return this.listeners.isListening ? indicator.up() : indicator.down({ message: 'Kafka listeners are not bound' });
+  }
+
+  private uplinkDetails() {
+    const status = this.uplink.status();
+    const details = { state: status.state, remoteReachable: status.remoteReachable, lagRecords: status.lagRecords, stuckPartitions: status.stuck.length, cutover: status.cutover.state };
+    return this.indicators.check('uplink').up(details);
   }
 
   private pluginsLoaded() {

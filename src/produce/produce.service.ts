@@ -1,11 +1,11 @@
 /**
  * The produce step, once for both faces (Kafka Produce, REST produce): for one request, a
  * reservation of its batches' bytes in the memory tier (max_memory; a bounded wait when the
- * tier is full), then for each partition the topic look-up or auto-creation, the partition
- * check, and RecordIngest (validation of every record, then the plugin chain and the append;
- * in durable mode the answer waits for the WAL). Each partition gets an outcome with its
- * Kafka error code; nothing throws for bad input. The reservation is given back once every
- * partition is done.
+ * tier is full), then for each partition the topic look-up or auto-creation (unless the topic
+ * is closed to writes: topics/write-fence.ts), the partition check, and RecordIngest
+ * (validation of every record, then the plugin chain and the append; in durable mode the
+ * answer waits for the WAL). Each partition gets an outcome with its Kafka error code;
+ * nothing throws for bad input. The reservation is given back once every partition is done.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
@@ -13,6 +13,7 @@ import { Injectable } from '@nestjs/common';
 import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
+import { WriteFence } from '../topics/write-fence.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { MessageSetConversion, type ConvertedRecords } from './message-set-conversion.js';
 import { RecordIngest, type CheckedBatch, type IngestOutcome } from './record-ingest.js';
@@ -56,6 +57,7 @@ export class ProduceService {
     private readonly accountant: MemoryAccountant,
     private readonly ingest: RecordIngest,
     private readonly conversion: MessageSetConversion,
+    private readonly fence: WriteFence,
   ) {}
 
   /** `start`, then every partition's outcome, in request order. */
@@ -101,8 +103,10 @@ export class ProduceService {
     });
   }
 
-  /** The topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
+  /** The write fence, the topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
   private checkPartition(target: ConvertedRecords<PartitionRecords>, nowMs: number): PartitionChecked | Promise<PartitionChecked> {
+    const closed = this.fence.refusalFor(target.topic);
+    if (closed !== null) return refused(typeof target.partition === 'number' ? target.partition : -1, closed);
     const topic = this.topics.resolve(target.topic, true);
     if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
     const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);

@@ -14,6 +14,11 @@
  * the beginning again and again. DeleteRecords applies to every topic, as in Kafka.
  * Age is measured from the broker's append time, not the producer's timestamps, so a
  * producer with a skewed clock cannot make data vanish early. The timer is cleared on shutdown.
+ *
+ * Holds (RetentionHold): a component that still needs a partition's data (the uplink, before
+ * it has copied it to another cluster) names the first offset it needs; the sweep and
+ * purge_on_fetch either stop there (`keeps`) or go on and tell the hold what they removed.
+ * DeleteRecords is an explicit request and is never held.
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
@@ -26,9 +31,20 @@ import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, reten
 
 export const RETENTION_SWEEP_INTERVAL_MS = 1_000;
 
+/** Data a component still needs (see the file comment). */
+export interface RetentionHold {
+  /** The first offset of `log` still needed (Infinity: none). */
+  neededFrom(log: PartitionLog): number;
+  /** true: retention stops at `neededFrom`; false: it removes the data anyway and calls `removedNeeded`. */
+  readonly keeps: boolean;
+  /** Retention removed offsets [from, to) of `log` that the hold still needed. */
+  removedNeeded(log: PartitionLog, from: number, to: number): void;
+}
+
 @Injectable()
 export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private timer: Timer | undefined;
+  private readonly holds = new Set<RetentionHold>();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -43,6 +59,12 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.timer?.cancel();
+  }
+
+  /** Registers `hold`; returns the function that removes it. */
+  addHold(hold: RetentionHold): () => void {
+    this.holds.add(hold);
+    return () => this.holds.delete(hold);
   }
 
   /** Applies every retention rule to every partition; returns the number of records removed. */
@@ -62,7 +84,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   /** purge_on_fetch: a Fetch response carries whole batches of `log` up to `nextOffset`. */
   fetched(log: PartitionLog, nextOffset: number): void {
     log.recordFetched(nextOffset);
-    if (this.config.purgeOnFetch && !this.isCompacted(log)) this.probe.recordsPurged(log.advanceLogStart(nextOffset));
+    if (this.config.purgeOnFetch && !this.isCompacted(log)) this.probe.recordsPurged(log.advanceLogStart(this.heldStart(log, nextOffset)));
   }
 
   private isCompacted(log: PartitionLog): boolean {
@@ -87,6 +109,19 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       newStart = unit.lastOffset + 1;
       retained -= unit.sizeBytes;
     }
-    return log.advanceLogStart(newStart);
+    return log.advanceLogStart(this.heldStart(log, newStart));
+  }
+
+  /** Where retention may move the log start of `log`, wanting `wanted`, given the holds. */
+  private heldStart(log: PartitionLog, wanted: number): number {
+    let start = Math.min(wanted, log.highWatermark);
+    if (start <= log.logStartOffset || this.holds.size === 0) return start;
+    const neededFrom = (hold: RetentionHold): number => Math.max(hold.neededFrom(log), log.logStartOffset);
+    for (const hold of this.holds) if (hold.keeps) start = Math.min(start, neededFrom(hold));
+    for (const hold of this.holds) {
+      const needed = neededFrom(hold);
+      if (!hold.keeps && needed < start) hold.removedNeeded(log, needed, start);
+    }
+    return start;
   }
 }

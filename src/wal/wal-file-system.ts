@@ -31,6 +31,9 @@ export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 /** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
 export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
 
+/** The uplink's state journal's folder (uplink/uplink-journal.ts), named here for the same reason. */
+export const UPLINK_DIRECTORY = '__uplink';
+
 /** One open WAL file. Writes and reads are positional; short writes and reads are completed here. */
 export interface WalFile {
   /** Writes every byte of `buffers` at `position` (looping over short writes). */

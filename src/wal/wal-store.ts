@@ -17,6 +17,7 @@
  *   `__transaction_state/`                  the transaction coordinator's journal (txn/).
  *   `__configs/`                            client quotas and client metrics subscriptions
  *                                           (wal/dynamic-config-file.ts).
+ *   `__uplink/`                             the uplink's state (uplink/uplink-journal.ts).
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -25,11 +26,11 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { PartitionWals } from './partition-wals.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
+import { CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, UPLINK_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/** The data directory's folders that hold no partition (topic metadata, committed offsets, transactions, the node's metadata, dynamic configs). */
-const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY]);
+/** The data directory's folders that hold no partition (topic metadata, committed offsets, transactions, the node's metadata, dynamic configs, the uplink). */
+const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, UPLINK_DIRECTORY]);
 
 /** What the WAL holds right now, for metrics. */
 export interface WalStats {

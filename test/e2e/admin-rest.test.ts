@@ -294,8 +294,14 @@ describe('broker and health', () => {
 
     const ready = await rest(broker(), 'GET', '/health/ready');
     expectStatus(ready, 200, 'ready');
-    assert.deepEqual(Object.keys(ready.json.details).sort(), ['kafkaListeners', 'plugins', 'storage']);
+    assert.deepEqual(Object.keys(ready.json.details).sort(), ['kafkaListeners', 'plugins', 'storage', 'uplink']);
     assert.deepEqual(ready.json.details.plugins, { status: 'up', plugins: [] });
+    assert.deepEqual(ready.json.details.uplink, { status: 'up', state: 'off', remoteReachable: false, lagRecords: 0, stuckPartitions: 0, cutover: 'none' }, 'the uplink is off: reported, never a reason to be unready');
+    const uplink = await rest(broker(), 'GET', '/api/v1/uplink');
+    expectStatus(uplink, 200, 'uplink status');
+    assert.deepEqual([uplink.json.enabled, uplink.json.state, uplink.json.partitions], [false, 'off', 0]);
+    expectError(await rest(broker(), 'POST', '/api/v1/uplink/cutover', { json: {} }), 409, /the uplink is off: set uplink_bootstrap_servers/, 'cut-over without an uplink');
+    expectError(await rest(broker(), 'POST', '/api/v1/uplink/cutover', { json: { waitMs: -1 } }), 400, /waitMs must not be less than 0/, 'a negative wait');
     expectStatus(await rest(broker(), 'GET', '/health/live'), 200, 'live');
   });
 });

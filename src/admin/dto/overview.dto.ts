@@ -88,6 +88,18 @@ export class OverviewTelemetryDto {
   @ApiProperty({ type: [OverviewTelemetryClientDto], description: 'The clients that pushed most recently, at most 20' }) recentClients!: OverviewTelemetryClientDto[];
 }
 
+export class OverviewUplinkDto {
+  @ApiProperty({ example: false, description: 'uplink_bootstrap_servers is set (docs/UPLINK.md)' }) enabled!: boolean;
+  @ApiProperty({ enum: ['off', 'starting', 'connecting', 'mirroring', 'caught-up', 'remote-unreachable'], example: 'off' }) state!: string;
+  @ApiProperty({ example: false }) remoteReachable!: boolean;
+  @ApiProperty({ example: 0, description: 'Offsets on mirrored topics not on the remote cluster yet' }) lagRecords!: number;
+  @ApiProperty({ example: 0, description: 'Age of the oldest record not yet mirrored (s)' }) lagSeconds!: number;
+  @ApiProperty({ example: 0 }) partitions!: number;
+  @ApiProperty({ example: 0, description: 'Partitions stopped until the remote changes' }) stuckPartitions!: number;
+  @ApiProperty({ example: 0, description: 'Groups whose offsets are not on the remote yet' }) pendingGroups!: number;
+  @ApiProperty({ enum: ['none', 'draining', 'ready'], example: 'none' }) cutover!: string;
+}
+
 export class OverviewDto {
   @ApiProperty({ example: 1_760_000_000_000, description: 'When this snapshot was taken (ms); rates are computed from two snapshots' })
   sampledAtMs!: number;
@@ -112,4 +124,6 @@ export class OverviewDto {
 
   @ApiProperty({ type: OverviewTelemetryDto, description: 'Client telemetry (KIP-714): the clients that push metrics' })
   telemetry!: OverviewTelemetryDto;
+  @ApiProperty({ type: OverviewUplinkDto, description: 'The uplink to a Kafka cluster' })
+  uplink!: OverviewUplinkDto;
 }

@@ -3,7 +3,7 @@
  * produce/, fetch/): what the REST face answers where a Kafka client would read the code.
  * Bad requests are 400, a missing topic 404 (a partition number the topic does not have is
  * a bad request: 400), a name taken 409, too large 413, refused by a plugin 422, storage
- * that cannot take the change 503.
+ * that cannot take the change or a topic closed to writes (moved to another cluster) 503.
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isRefusal, type Refusal } from '../../topics/refusal.js';
@@ -23,6 +23,7 @@ const STATUS_BY_ERROR: ReadonlyMap<number, HttpStatus> = new Map([
   [ErrorCode.RECORD_LIST_TOO_LARGE, HttpStatus.PAYLOAD_TOO_LARGE],
   [ErrorCode.INVALID_RECORD, HttpStatus.UNPROCESSABLE_ENTITY],
   [ErrorCode.KAFKA_STORAGE_ERROR, HttpStatus.SERVICE_UNAVAILABLE],
+  [ErrorCode.NOT_LEADER_OR_FOLLOWER, HttpStatus.SERVICE_UNAVAILABLE],
 ]);
 
 export function httpStatusOf(refused: Refusal): HttpStatus {

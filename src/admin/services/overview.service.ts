@@ -3,8 +3,8 @@
  * broker, request and record counters (the page turns two readings into rates), the memory
  * tier against max_memory, the WAL tier, transactions (open, committed, aborted, timed out),
  * topics with their partitions' offsets (the last stable offset too), consumer groups with
- * lag, plugin status, and the clients that push telemetry (KIP-714). Topics and groups are
- * capped so the answer stays small
+ * lag, plugin status, the clients that push telemetry (KIP-714), and the uplink to a Kafka
+ * cluster. Topics and groups are capped so the answer stays small
  * on a broker with very many of them.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -21,6 +21,7 @@ import { PluginAdmin } from './plugin-admin.service.js';
 import { RuntimeInfo } from './runtime-info.js';
 import { StorageReport } from './storage-report.service.js';
 import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
+import { UplinkService } from '../../uplink/uplink.service.js';
 
 export const OVERVIEW_TOPICS_MAX = 200;
 export const OVERVIEW_GROUPS_MAX = 200;
@@ -54,6 +55,7 @@ export class Overview {
     private readonly recovery: StorageRecovery,
     private readonly transactions: TxnProbe,
     private readonly telemetry: ClientMetrics,
+    private readonly uplinkService: UplinkService,
   ) {}
 
   async snapshot(): Promise<OverviewDto> {
@@ -119,6 +121,22 @@ export class Overview {
         series: this.telemetry.series.seriesCount,
         recentClients: this.telemetry.pushingClients(OVERVIEW_TELEMETRY_CLIENTS_MAX),
       },
+      uplink: this.uplink(),
+    };
+  }
+
+  private uplink(): OverviewDto['uplink'] {
+    const status = this.uplinkService.status();
+    return {
+      enabled: status.enabled,
+      state: status.state,
+      remoteReachable: status.remoteReachable,
+      lagRecords: status.lagRecords,
+      lagSeconds: status.lagSeconds,
+      partitions: status.partitions,
+      stuckPartitions: status.stuck.length,
+      pendingGroups: status.groups.pending.length,
+      cutover: status.cutover.state,
     };
   }
 }

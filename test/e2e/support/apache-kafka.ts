@@ -45,6 +45,10 @@ export interface ApacheKafkaHandle {
   exited(): boolean;
   /** SIGTERM (a controlled shutdown), SIGKILL after 30 s; removes the data directory. */
   stop(): Promise<number | null>;
+  /** Stops the broker like `stop` but keeps its data: the cluster is down until `resume`. */
+  halt(): Promise<void>;
+  /** Starts the halted broker again on the same port and data, and waits until it answers. */
+  resume(): Promise<void>;
 }
 
 const DEFAULT_HEAP_MB = 1024;
@@ -134,7 +138,7 @@ export async function startApacheKafka(options: ApacheKafkaOptions): Promise<Apa
   }
 }
 
-/** The broker JVM, its output (last LOG_KEEP_CHARS) and a bounded stop that removes its data. */
+/** The broker JVM, its output (last LOG_KEEP_CHARS) and a bounded stop that removes its data (or keeps it: halt). */
 function spawnBroker(options: ApacheKafkaOptions, dataDir: string, propsFile: string) {
   const { cmd, args } = kafkaServerJava(options.version, options.heapMb ?? DEFAULT_HEAP_MB, [propsFile]);
   const child = spawn(cmd, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -147,29 +151,55 @@ function spawnBroker(options: ApacheKafkaOptions, dataDir: string, propsFile: st
   child.stderr.on('data', keep);
   child.once('error', (error) => keep(Buffer.from(`spawn failed: ${error.message}\n`)));
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
-  const stop = async (): Promise<number | null> => {
-    if (!exited()) {
-      child.kill('SIGTERM');
-      if (!(await waitForExit(child, STOP_GRACE_MS))) {
-        child.kill('SIGKILL');
-        await waitForExit(child, KILL_WAIT_MS);
-      }
+  const halt = async (): Promise<void> => {
+    if (exited()) return;
+    child.kill('SIGTERM');
+    if (!(await waitForExit(child, STOP_GRACE_MS))) {
+      child.kill('SIGKILL');
+      await waitForExit(child, KILL_WAIT_MS);
     }
+  };
+  const stop = async (): Promise<number | null> => {
+    await halt();
     await rm(dataDir, { recursive: true, force: true });
     return child.exitCode;
   };
-  return { pid: child.pid ?? -1, logs: () => output, exited, stop };
+  return { pid: child.pid ?? -1, logs: () => output, exited, stop, halt };
 }
 
 async function launch(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<ApacheKafkaHandle> {
   const started = Date.now();
+  let { broker, readyAt } = await spawnReady(options, port, dataDir, propsFile);
+  const resume = async (): Promise<void> => {
+    if (!broker.exited()) throw new Error('resume: the broker is running (halt it first)');
+    ({ broker } = await spawnReady(options, port, dataDir, propsFile));
+  };
+  return {
+    version: options.version,
+    bootstrap: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    bootMs: readyAt - started,
+    get pid() {
+      return broker.pid;
+    },
+    logs: () => broker.logs(),
+    exited: () => broker.exited(),
+    stop: () => broker.stop(),
+    halt: () => broker.halt(),
+    resume,
+  };
+}
+
+/** A broker process that answers (or an error after stopping it and removing its data). */
+async function spawnReady(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<{ broker: ReturnType<typeof spawnBroker>; readyAt: number }> {
   const broker = spawnBroker(options, dataDir, propsFile);
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const readyAt = await awaitReady(port, broker.exited, readyTimeoutMs, options.probeIntervalMs ?? PROBE_INTERVAL_MS).catch(async (error: Error) => {
     await broker.stop();
     throw new Error(`Apache Kafka ${options.version} did not start: ${error.message}\n--- broker output (tail) ---\n${broker.logs().slice(-8000)}`);
   });
-  return { ...broker, version: options.version, bootstrap: `127.0.0.1:${port}`, port, dataDir, bootMs: readyAt - started };
+  return { broker, readyAt };
 }
 
 /** Resolves with the time the broker first answered; rejects when it exits or the time is up. */

@@ -86,6 +86,20 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     requestTimeoutMs: 30_000,
     connectionsMaxIdleMs: 600_000,
     adminToken: null,
+    uplink: {
+      enabled: false,
+      bootstrapServers: [],
+      topics: [],
+      topicPrefix: '',
+      clientId: 'blink-uplink',
+      securityProtocol: 'PLAINTEXT',
+      sasl: null,
+      tls: null,
+      batchMaxBytes: 1024 ** 2,
+      maxInFlight: 8,
+      unmirrored: 'keep',
+      groupSyncIntervalMs: 5_000,
+    },
     settingsFile,
   };
 }
@@ -374,6 +388,23 @@ describe('loaded settings', () => {
       request_timeout_ms: 30_000,
       connections_max_idle_ms: 600_000,
       admin_token: null,
+      uplink_bootstrap_servers: [],
+      uplink_topics: [],
+      uplink_topic_prefix: '',
+      uplink_client_id: 'blink-uplink',
+      uplink_security_protocol: 'PLAINTEXT',
+      uplink_sasl_mechanism: null,
+      uplink_sasl_username: null,
+      uplink_sasl_password: null,
+      uplink_sasl_password_file: null,
+      uplink_ssl_ca_file: null,
+      uplink_ssl_certificate_file: null,
+      uplink_ssl_key_file: null,
+      uplink_ssl_verify_hostname: null,
+      uplink_batch_max_bytes: '1MB',
+      uplink_max_in_flight: 8,
+      uplink_unmirrored: 'keep',
+      uplink_group_sync_interval: '5s',
       settings_file: null,
     });
   });
@@ -397,5 +428,77 @@ describe('loaded settings', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('uplink settings', () => {
+  it('is off by default and turns on with bootstrap servers and topics from env, with its security and bounds', () => {
+    const cwd = workDir();
+    const config = load({
+      cwd,
+      env: {
+        UPLINK_BOOTSTRAP_SERVERS: 'kafka-1:9092, kafka-2:9093',
+        UPLINK_TOPICS: 'orders,events\\..*',
+        UPLINK_TOPIC_PREFIX: 'blink.',
+        UPLINK_SECURITY_PROTOCOL: 'sasl_ssl',
+        UPLINK_SASL_MECHANISM: 'scram-sha-512',
+        UPLINK_SASL_USERNAME: 'mirror',
+        UPLINK_SASL_PASSWORD_FILE: 'secrets/password',
+        UPLINK_SSL_CA_FILE: 'ca.pem',
+        UPLINK_BATCH_MAX_BYTES: '256KB',
+        UPLINK_MAX_IN_FLIGHT: '4',
+        UPLINK_UNMIRRORED: 'DROP',
+        UPLINK_GROUP_SYNC_INTERVAL: '1s',
+      },
+    });
+    assert.equal(load().uplink.enabled, false);
+    assert.deepEqual(config.uplink, {
+      enabled: true,
+      bootstrapServers: ['kafka-1:9092', 'kafka-2:9093'],
+      topics: ['orders', 'events\\..*'],
+      topicPrefix: 'blink.',
+      clientId: 'blink-uplink',
+      securityProtocol: 'SASL_SSL',
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'mirror', password: null, passwordFile: join(cwd, 'secrets/password') },
+      tls: { caFile: join(cwd, 'ca.pem'), certificateFile: null, keyFile: null, verifyHostname: true },
+      batchMaxBytes: 256 * 1024,
+      maxInFlight: 4,
+      unmirrored: 'drop',
+      groupSyncIntervalMs: 1_000,
+    });
+    assert.ok(Object.isFrozen(config.uplink) && Object.isFrozen(config.uplink.topics));
+  });
+
+  it('lists every uplink problem at once: bad servers, no topics, a bad pattern, missing SASL credentials, a certificate without its key', () => {
+    const error = rejection({
+      env: {
+        UPLINK_BOOTSTRAP_SERVERS: 'kafka-1,kafka-2:99999',
+        UPLINK_SECURITY_PROTOCOL: 'SASL_SSL',
+        UPLINK_SSL_CERTIFICATE_FILE: 'client.pem',
+      },
+    });
+    const text = error.problems.join('\n');
+    assert.match(text, /uplink_bootstrap_servers: 'kafka-1' is not host:port/);
+    assert.match(text, /uplink_bootstrap_servers: 'kafka-2:99999' is not host:port/);
+    assert.match(text, /uplink_topics: list the topics to mirror/);
+    assert.match(text, /uplink_sasl_username: needed with uplink_security_protocol SASL_SSL/);
+    assert.match(text, /set exactly one of them/);
+    assert.match(text, /a client certificate needs its key/);
+    const pattern = rejection({ env: { UPLINK_BOOTSTRAP_SERVERS: 'k:9092', UPLINK_TOPICS: 'orders,(unclosed' } });
+    assert.match(pattern.problems.join('\n'), /uplink_topics: '\(unclosed' is not a regular expression/);
+  });
+
+  it('refuses unknown protocols and out-of-range bounds, and redacts the SASL password', () => {
+    const error = rejection({ env: { UPLINK_SECURITY_PROTOCOL: 'TLS', UPLINK_MAX_IN_FLIGHT: '0', UPLINK_BATCH_MAX_BYTES: '1KB', UPLINK_UNMIRRORED: 'maybe' } });
+    const text = error.problems.join('\n');
+    assert.match(text, /uplink_security_protocol .*must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/);
+    assert.match(text, /uplink_max_in_flight .*must be between 1 and 256/);
+    assert.match(text, /uplink_batch_max_bytes .*must be at least 16KB/);
+    assert.match(text, /uplink_unmirrored .*must be one of keep, drop/);
+    const config = load({ env: { UPLINK_BOOTSTRAP_SERVERS: 'k:9092', UPLINK_TOPICS: '.*', UPLINK_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', UPLINK_SASL_USERNAME: 'u', UPLINK_SASL_PASSWORD: 'hunter2-secret' } });
+    assert.equal(config.uplink.sasl?.password, 'hunter2-secret');
+    const described = describeSettings(config);
+    assert.equal(described.uplink_sasl_password, REDACTED);
+    assert.equal(JSON.stringify(described).includes('hunter2'), false);
   });
 });

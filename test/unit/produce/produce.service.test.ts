@@ -59,6 +59,29 @@ describe('ProduceService', () => {
     assert.equal(registry.partition('t', 0)?.highWatermark, 5);
   });
 
+  it('refuses closed topics with NOT_LEADER_OR_FOLLOWER, stores nothing, does not auto-create them, and takes writes again once opened', async () => {
+    const d = withTopic();
+    d.fence.close((topic) => (topic === 't' || topic.startsWith('moved-') ? `topic ${topic} moved to the Kafka cluster` : null));
+    const records = () => buildBatch(values(1));
+    const closed = await d.producer.produce(
+      [
+        { topic: 't', partition: 0, records: records() },
+        { topic: 'moved-new', partition: 0, records: records() },
+        { topic: 'other', partition: 0, records: records() },
+      ],
+      0,
+      1_000,
+    );
+    assert.deepEqual(closed.map((o) => o.errorCode), [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NONE]);
+    assert.equal(closed[0].errorMessage, 'topic t moved to the Kafka cluster');
+    assert.equal(d.registry.partition('t', 0)?.highWatermark, 0);
+    assert.equal(d.registry.get('moved-new'), undefined, 'a closed name is not auto-created');
+    d.fence.open();
+    const [reopened] = await d.producer.produce([{ topic: 't', partition: 0, records: records() }], 0, 1_000);
+    assert.equal(reopened.errorCode, ErrorCode.NONE);
+    assert.equal(d.registry.partition('t', 0)?.highWatermark, 1);
+  });
+
   it('refuses unknown topics, illegal names and missing partitions, telling a missing topic from a missing partition', async () => {
     const { producer } = withTopic({ AUTO_CREATE_TOPICS: 'false' });
     const records = buildBatch(values(1));

@@ -26,3 +26,49 @@ describe('RetentionService sweep timer (fake clock)', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 });
+
+describe('RetentionService holds (the uplink needs data it has not copied yet)', () => {
+  function setup(purgeOnFetch = false) {
+    const clock = new FakeClock();
+    const config = loadSettings({ argv: [], env: purgeOnFetch ? { PURGE_ON_FETCH: 'true' } : {}, cwd: '/nonexistent-dir-for-tests' });
+    const topics = memoryOnlyRegistry(config, unlimitedAccountant(clock));
+    const probe = { recordsPurged: () => undefined } as unknown as StorageProbe;
+    const retention = new RetentionService(config, topics, probe, clock);
+    const log = topics.create('t', 1, new Map([['retention.ms', '1000']])).partitions[0];
+    for (let base = 0; base < 6; base += 2) {
+      log.append({ baseOffset: base, lastOffset: base + 1, buffer: Buffer.alloc(100), appendTimeMs: clock.nowMs(), maxTimestamp: 0, recordCount: 2 });
+    }
+    clock.advance(5_000);
+    return { retention, log, clock };
+  }
+
+  it('a keeping hold stops the sweep at the first offset it needs, and lets it go on once it needs less', () => {
+    const { retention, log, clock } = setup();
+    let neededFrom = 3;
+    const remove = retention.addHold({ neededFrom: () => neededFrom, keeps: true, removedNeeded: () => assert.fail('a keeping hold loses nothing') });
+    retention.sweep(clock.nowMs());
+    assert.equal(log.logStartOffset, 3, 'expired, but offsets 3.. are not copied yet');
+    neededFrom = 6;
+    retention.sweep(clock.nowMs());
+    assert.equal(log.logStartOffset, 6);
+    remove();
+  });
+
+  it('a dropping hold is told which needed offsets retention removed', () => {
+    const { retention, log, clock } = setup();
+    const removed: Array<[number, number]> = [];
+    retention.addHold({ neededFrom: () => 2, keeps: false, removedNeeded: (_log, from, to) => removed.push([from, to]) });
+    retention.sweep(clock.nowMs());
+    assert.equal(log.logStartOffset, 6);
+    assert.deepEqual(removed, [[2, 6]]);
+  });
+
+  it('holds purge_on_fetch too, but never DeleteRecords', () => {
+    const { retention, log } = setup(true);
+    retention.addHold({ neededFrom: () => 1, keeps: true, removedNeeded: () => undefined });
+    retention.fetched(log, 4);
+    assert.equal(log.logStartOffset, 1, 'purge_on_fetch waits for the hold');
+    retention.deleteRecordsBefore(log, 5);
+    assert.equal(log.logStartOffset, 5, 'DeleteRecords is an explicit request');
+  });
+});

@@ -28,6 +28,7 @@ import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { ConfigsService } from '../../../src/topics/configs.service.js';
 import { TopicsService } from '../../../src/topics/topics.service.js';
 import { transactionStack, type TransactionStack } from '../../support/transactions.js';
+import { WriteFence } from '../../../src/topics/write-fence.js';
 
 /** No plugin configured: RecordIngest goes straight to the append. */
 export const NO_PLUGINS = { active: false } as PluginService;
@@ -43,6 +44,8 @@ export interface Domain {
   readonly topics: TopicsService;
   readonly configs: ConfigsService;
   readonly producer: ProduceService;
+  /** Closes topics to produce (the uplink's cut-over). */
+  readonly fence: WriteFence;
   readonly parking: FetchParking;
   readonly fetcher: FetchService;
   readonly offsets: OffsetLookup;
@@ -73,6 +76,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     parking, storageProbe, gauge('parked'), counter('fetched_records'), counter('fetched_bytes'), counter('partition_fetched_records'), counter('partition_fetched_bytes'),
     counter('fetch_conversions'), histogram('fetch_conversion_seconds'), new Counter({ name: 'lookups', help: 'l', labelNames: ['result'], registers: [] }), gauge('cache'),
   );
+  const fence = new WriteFence();
   return {
     config,
     accountant,
@@ -82,7 +86,8 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
     retention,
     topics,
     configs: new ConfigsService(registry, cluster, config),
-    producer: new ProduceService(topics, accountant, ingest, new MessageSetConversion(produceProbe)),
+    producer: new ProduceService(topics, accountant, ingest, new MessageSetConversion(produceProbe), fence),
+    fence,
     parking,
     fetcher: new FetchService(topics, parking, retention, fetchProbe, new MessageSetDownConversion(topics, fetchProbe)),
     offsets: new OffsetLookup(topics),

@@ -1,0 +1,303 @@
+/**
+ * Durable mode: the uplink's state survives a restart, in
+ * `<record_storage_path>/__uplink/state.log`, so mirroring resumes exactly where it stopped
+ * and committed offsets keep translating after a restart.
+ *
+ * Format: records back to back, each `length u32 | CRC-32C u32 of the payload | payload`,
+ * the payload UTF-8 JSON, one of:
+ *   {"k":"m","t":topic,"p":partition,"b":blinkNext,"r":remoteNext,"id":producerId,"ep":epoch,
+ *    "sq":nextSequence,"runs":[[blinkStart,remoteStart,count],...]}   progress of a partition
+ *        (runs added since the previous record; `id` -1 when no producer id is held);
+ *   the same with "k":"s" and "o" (origin remote offset), "tb" (trimmed below): a whole
+ *        partition's state (written when the file is compacted);
+ *   {"k":"x","t":topic}          the topic is no longer mirrored (deleted in Blink);
+ *   {"k":"c","id":clusterId}     the remote cluster the state belongs to;
+ *   {"k":"f","on":bool}          produce on the mirrored topics is closed (cut-over) or open.
+ * Each record is written synchronously (in the page cache before the call returns, which
+ * survives the process being killed); fsync follows the `fsync` policy. Recovery replays the
+ * records in order and cuts a torn or corrupt tail. Bounded: past COMPACT_MIN_BYTES and
+ * COMPACT_RATIO times the size of the live state, the file is rewritten (atomically) with
+ * one "s" record per partition.
+ *
+ * Losing the last records (a failed write, fsync=never and a power cut) is safe: the
+ * uplink reconciles every partition with the remote log at start (partition-mirror.ts).
+ * Memory mode keeps the state in memory only (the data is gone after a restart anyway).
+ */
+import { join } from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock, type Timer } from '../common/clock.js';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { crc32c } from '../record-format/crc32c.js';
+import { UPLINK_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
+import { OffsetMap, type OffsetMapState, type OffsetRun } from './offset-map.js';
+
+const JOURNAL_FILE = 'state.log';
+const RECORD_HEADER_BYTES = 8;
+const RECORD_BYTES_MAX = 64 * 1024 * 1024;
+export const COMPACT_MIN_BYTES = 8 * 1024 * 1024;
+const COMPACT_RATIO = 4;
+
+/** The uplink's idempotent producer on one remote partition. */
+export interface PartitionProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly nextSequence: number;
+}
+
+/** One partition's state as saved. */
+export interface SavedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly map: OffsetMapState;
+  readonly producer: PartitionProducer | null;
+}
+
+export interface JournalState {
+  readonly clusterId: string | null;
+  readonly fenced: boolean;
+  readonly partitions: readonly SavedPartition[];
+}
+
+/** One partition's progress since its previous record. */
+export interface Progress {
+  readonly topic: string;
+  readonly partition: number;
+  readonly newRuns: readonly OffsetRun[];
+  readonly blinkNext: number;
+  readonly remoteNext: number;
+  readonly producer: PartitionProducer | null;
+}
+
+type Run = [number, number, number];
+interface PositionRecord {
+  k: 'm' | 's';
+  t: string;
+  p: number;
+  b: number;
+  r: number;
+  id: number;
+  ep: number;
+  sq: number;
+  runs: Run[];
+  o?: number | null;
+  tb?: number;
+}
+type JournalRecord = PositionRecord | { k: 'x'; t: string } | { k: 'c'; id: string } | { k: 'f'; on: boolean };
+
+function encode(payload: JournalRecord): Buffer {
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
+  record.writeUInt32BE(body.length, 0);
+  record.writeUInt32BE(crc32c(body), 4);
+  body.copy(record, RECORD_HEADER_BYTES);
+  return record;
+}
+
+const keyOf = (topic: string, partition: number): string => `${partition}:${topic}`;
+
+/** The state being rebuilt from the records (runs merged and bounded as the live map does). */
+class Replay {
+  clusterId: string | null = null;
+  fenced = false;
+  private readonly partitions = new Map<string, { topic: string; partition: number; map: OffsetMap; producer: PartitionProducer | null }>();
+
+  apply(record: JournalRecord): void {
+    if (record.k === 'c') {
+      this.clusterId = record.id;
+    } else if (record.k === 'f') {
+      this.fenced = record.on;
+    } else if (record.k === 'x') {
+      for (const [key, saved] of this.partitions) if (saved.topic === record.t) this.partitions.delete(key);
+    } else {
+      this.position(record);
+    }
+  }
+
+  private position(record: PositionRecord): void {
+    const key = keyOf(record.t, record.p);
+    const runs = record.runs.map(([blinkStart, remoteStart, count]) => ({ blinkStart, remoteStart, count }));
+    const existing = record.k === 'm' ? this.partitions.get(key)?.map : undefined;
+    let map: OffsetMap;
+    if (existing !== undefined) {
+      map = existing;
+      map.advance(runs, Math.max(record.b, map.blinkNext), record.r);
+    } else {
+      map = OffsetMap.restore({ blinkNext: record.b, remoteNext: record.r, runs, originRemote: record.o ?? runs[0]?.remoteStart ?? null, trimmedBelow: record.tb ?? 0 });
+    }
+    const producer = record.id < 0 ? null : { producerId: record.id, producerEpoch: record.ep, nextSequence: record.sq };
+    this.partitions.set(key, { topic: record.t, partition: record.p, map, producer });
+  }
+
+  state(): JournalState {
+    const partitions = [...this.partitions.values()].map(({ topic, partition, map, producer }) => ({ topic, partition, map: map.state(), producer }));
+    return { clusterId: this.clusterId, fenced: this.fenced, partitions };
+  }
+}
+
+const EMPTY: JournalState = { clusterId: null, fenced: false, partitions: [] };
+
+@Injectable()
+export class UplinkJournal implements OnApplicationShutdown {
+  private readonly log = new Logger('UplinkJournal');
+  private file: SyncAppendFile | null = null;
+  private timer: Timer | undefined;
+  private unsynced = false;
+  private failed = false;
+  /** The file size at which compaction is considered next (each look costs a pass over the live state). */
+  private nextCompactCheckBytes = COMPACT_MIN_BYTES;
+  private liveState: () => { clusterId: string | null; fenced: boolean; partitions: SavedPartition[] } = () => ({ ...EMPTY, partitions: [] });
+
+  constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+    private readonly fs: WalFileSystem,
+    private readonly clock: Clock,
+  ) {}
+
+  private get durable(): boolean {
+    return this.config.storageMode === 'durable';
+  }
+
+  private get path(): string {
+    return join(this.config.recordStoragePath, UPLINK_DIRECTORY, JOURNAL_FILE);
+  }
+
+  /** Replays the journal (durable mode; memory mode starts empty) and opens it for appends. */
+  async load(): Promise<JournalState> {
+    if (!this.durable) return EMPTY;
+    await this.fs.makeDirectory(join(this.config.recordStoragePath, UPLINK_DIRECTORY));
+    const bytes = (await this.fs.readWhole(this.path)) ?? Buffer.alloc(0);
+    const replay = new Replay();
+    const validBytes = replayRecords(bytes, (record) => replay.apply(record));
+    if (validBytes < bytes.length) {
+      this.log.warn(`${this.path}: cut ${bytes.length - validBytes} bytes of a torn or corrupt record at byte ${validBytes}`);
+      const file = await this.fs.openFile(this.path);
+      await file.truncate(validBytes);
+      await file.close();
+    }
+    this.file = this.fs.openSyncAppend(this.path);
+    if (this.config.fsyncPolicy === 'interval') this.timer = this.clock.every(this.config.fsyncIntervalMs, () => this.syncIfNeeded());
+    return replay.state();
+  }
+
+  /** What compaction writes: the uplink's whole live state. */
+  describeLiveState(provider: () => { clusterId: string | null; fenced: boolean; partitions: SavedPartition[] }): void {
+    this.liveState = provider;
+  }
+
+  progressed(progress: Progress): void {
+    const producer = progress.producer;
+    this.write({
+      k: 'm',
+      t: progress.topic,
+      p: progress.partition,
+      b: progress.blinkNext,
+      r: progress.remoteNext,
+      id: producer?.producerId ?? -1,
+      ep: producer?.producerEpoch ?? -1,
+      sq: producer?.nextSequence ?? 0,
+      runs: progress.newRuns.map((run) => [run.blinkStart, run.remoteStart, run.count]),
+    });
+  }
+
+  clusterBound(clusterId: string): void {
+    this.write({ k: 'c', id: clusterId });
+  }
+
+  fenceChanged(on: boolean): void {
+    this.write({ k: 'f', on });
+  }
+
+  topicForgotten(topic: string): void {
+    this.write({ k: 'x', t: topic });
+  }
+
+  onApplicationShutdown(): void {
+    this.timer?.cancel();
+    if (this.config.fsyncPolicy !== 'never') this.syncIfNeeded();
+    this.file?.close();
+    this.file = null;
+  }
+
+  private write(record: JournalRecord): void {
+    if (!this.durable || this.file === null) return;
+    try {
+      this.file.append(encode(record));
+      if (this.config.fsyncPolicy === 'always') this.file.sync();
+      else this.unsynced = true;
+      if (this.file.sizeBytes > this.nextCompactCheckBytes) {
+        this.compactIfWorth();
+        this.nextCompactCheckBytes = (this.file?.sizeBytes ?? 0) + COMPACT_MIN_BYTES;
+      }
+      this.failed = false;
+    } catch (error) {
+      // Mirroring goes on: a restart reconciles with the remote log (see the file comment).
+      if (!this.failed) this.log.error(`uplink state could not be written to ${this.path}: ${(error as Error).message}`);
+      this.failed = true;
+    }
+  }
+
+  private compactIfWorth(): void {
+    const live = this.liveState();
+    const records = [
+      ...(live.clusterId === null ? [] : [encode({ k: 'c', id: live.clusterId })]),
+      encode({ k: 'f', on: live.fenced }),
+      ...live.partitions.map((saved) => encode(snapshotRecord(saved))),
+    ];
+    const liveBytes = records.reduce((sum, record) => sum + record.length, 0);
+    if ((this.file?.sizeBytes ?? 0) < COMPACT_RATIO * liveBytes) return;
+    this.file?.close();
+    this.file = null;
+    try {
+      this.fs.replaceSync(this.path, Buffer.concat(records), this.config.fsyncPolicy !== 'never');
+    } finally {
+      this.file = this.fs.openSyncAppend(this.path);
+    }
+  }
+
+  private syncIfNeeded(): void {
+    if (!this.unsynced || this.file === null) return;
+    this.unsynced = false;
+    try {
+      this.file.sync();
+    } catch (error) {
+      this.log.error(`uplink state could not be synced: ${(error as Error).message}`);
+    }
+  }
+}
+
+function snapshotRecord(saved: SavedPartition): PositionRecord {
+  const { map, producer } = saved;
+  return {
+    k: 's',
+    t: saved.topic,
+    p: saved.partition,
+    b: map.blinkNext,
+    r: map.remoteNext,
+    id: producer?.producerId ?? -1,
+    ep: producer?.producerEpoch ?? -1,
+    sq: producer?.nextSequence ?? 0,
+    runs: map.runs.map((run) => [run.blinkStart, run.remoteStart, run.count]),
+    o: map.originRemote,
+    tb: map.trimmedBelow,
+  };
+}
+
+/** Calls `apply` for each whole, valid record; returns how many bytes they took. */
+function replayRecords(bytes: Buffer, apply: (record: JournalRecord) => void): number {
+  let at = 0;
+  while (bytes.length - at >= RECORD_HEADER_BYTES) {
+    const length = bytes.readUInt32BE(at);
+    if (length > RECORD_BYTES_MAX || at + RECORD_HEADER_BYTES + length > bytes.length) break;
+    const body = bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+    if (crc32c(body) !== bytes.readUInt32BE(at + 4)) break;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(body.toString('utf8')) as JournalRecord;
+    } catch {
+      break;
+    }
+    apply(record);
+    at += RECORD_HEADER_BYTES + length;
+  }
+  return at;
+}
