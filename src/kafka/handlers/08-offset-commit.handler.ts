@@ -13,6 +13,8 @@
  * epoch (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID; such a member committing below v9 gets
  * UNSUPPORTED_VERSION), and a member's commit for a group that does not exist is
  * GROUP_ID_NOT_FOUND (ILLEGAL_GENERATION below v9).
+ * A simple commit that would create a group is held to the group table's bounds: a client
+ * (client id + host) holding MAX_GROUPS_PER_CLIENT groups gets THROTTLING_QUOTA_EXCEEDED.
  */
 import { Controller } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
@@ -23,6 +25,7 @@ import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } 
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 import { authorized } from '../transport/kafka-session.js';
+import { kafkaClientHost } from './11-join-group.handler.js';
 
 @Controller()
 export class OffsetCommitHandler {
@@ -33,7 +36,7 @@ export class OffsetCommitHandler {
 
   @KafkaApi(OffsetCommitApi, { min: 0, max: 9 })
   async offsetCommit(request: KafkaRequest<OffsetCommitRequest>): Promise<OffsetCommitResponse> {
-    const { header, body } = request;
+    const { header, body, clientHost } = request;
     const refuse = (errorCode: number, topic: OffsetCommitRequest['topics'][number]) => ({
       name: topic.name,
       partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
@@ -44,6 +47,7 @@ export class OffsetCommitHandler {
     const readable = new Set(body.topics.filter((topic) => authorized(this.authorizer, request, AclOperation.READ, ResourceType.TOPIC, topic.name)));
     const committed = this.offsets.commit({
       apiVersion: header.apiVersion,
+      client: { clientId: header.clientId ?? '', clientHost: kafkaClientHost(clientHost) },
       groupId: body.groupId,
       generationId: body.generationIdOrMemberEpoch,
       memberId: body.memberId,

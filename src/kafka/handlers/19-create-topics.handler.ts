@@ -3,7 +3,10 @@
  * Authorization: Create on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED).
  * Each topic through the TopicsService: a legal name (INVALID_TOPIC_EXCEPTION),
  * TOPIC_ALREADY_EXISTS, num_partitions -1 = the `kafka_cfg_num_partitions` setting,
- * replication factor -1 or 1 (one broker), explicit assignments must name broker 1, configs
+ * replication factor -1 or 1 (one broker); explicit assignments need num_partitions and
+ * replication factor -1 (else INVALID_REQUEST) and must number partitions 0..n-1, each with
+ * exactly this broker (else INVALID_REPLICA_ASSIGNMENT); a name that collides with an
+ * existing one once '.' and '_' are unified is INVALID_TOPIC_EXCEPTION; configs
  * checked against the topic configs Blink knows (INVALID_CONFIG). A name given twice in one
  * request is INVALID_REQUEST for both. validate_only checks and creates nothing. Durable
  * mode answers once the topic metadata is on disk (else KAFKA_STORAGE_ERROR).
@@ -62,7 +65,7 @@ export class CreateTopicsHandler {
         name: request.name,
         partitionCount: request.numPartitions,
         replicationFactor: request.replicationFactor,
-        assignments: request.assignments.map((a) => a.brokerIds),
+        assignments: request.assignments.map(({ partitionIndex, brokerIds }) => ({ partitionIndex, brokerIds })),
         configs: request.configs.map((c) => [c.name, c.value] as const),
       },
       validateOnly,
