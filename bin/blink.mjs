@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `blink` command: with no command (or only --settings FILE) it starts the broker, as
- * `node dist/main.js` does; `blink uplink ...` talks to a running broker's REST admin API
- * about its uplink to a Kafka cluster (docs/UPLINK.md):
+ * `npm start` does, and `blink embedded ...` starts a throwaway broker for test suites
+ * (both in dist/cli.js; docs/TESTING.md); `blink uplink ...` talks to a running broker's
+ * REST admin API about its uplink to a Kafka cluster (docs/UPLINK.md):
  *
  *   blink uplink status                 the uplink's state, lag, stuck partitions, cut-over
  *   blink uplink cutover [--wait 60s]   close produce on the mirrored topics, drain, sync
@@ -16,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-const USAGE = 'usage: blink [--settings FILE] | blink uplink status|cutover|abort [--wait 60s] [--url URL] [--token TOKEN | --token-file FILE] [--json]';
+const USAGE = 'usage: blink [--settings FILE] | blink embedded [--settings FILE] [--set key=value]... | blink uplink status|cutover|abort [--wait 60s] [--url URL] [--token TOKEN | --token-file FILE] [--json]';
 const DEFAULT_URL = 'http://127.0.0.1:30004';
 const DEFAULT_WAIT_MS = 30_000;
 /** The HTTP answer may take the whole wait; this much more is allowed for the rest. */
@@ -25,7 +26,7 @@ const EXIT = { done: 0, failed: 1, notReady: 2 };
 
 const argv = process.argv.slice(2);
 if (argv[0] !== 'uplink') {
-  await import(new URL('../dist/main.js', import.meta.url).href);
+  await import(new URL('../dist/cli.js', import.meta.url).href);
 } else {
   process.exitCode = await uplink(argv.slice(1)).catch((error) => {
     const cause = error.cause === undefined ? '' : ` (${error.cause.code ?? error.cause.message})`;

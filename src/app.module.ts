@@ -15,19 +15,30 @@ import { StorageModule } from './storage/storage.module.js';
 import { UplinkModule } from './uplink/uplink.module.js';
 import { WalModule } from './wal/wal.module.js';
 
+/** How the application is run, beside its settings. */
+export interface AppOptions {
+  /** No log lines at all, whatever `log_level` says (an embedded broker inside a test suite). */
+  readonly silent?: boolean;
+  /**
+   * prom-client's Node.js process metrics (default true). They go in the process-wide
+   * registry once: a second broker in the same process (embedded) must not add them again.
+   */
+  readonly processMetrics?: boolean;
+}
+
 /** The whole broker, built around a configuration that was validated before boot. */
 @Module({})
 export class AppModule {
-  static forRoot(config: BlinkConfig): DynamicModule {
+  static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         SettingsModule.forRoot(config),
         CommonModule,
         LoggerModule.forRoot({
-          pinoHttp: { level: config.logLevel, autoLogging: false, base: { service: 'blink' } },
+          pinoHttp: { level: options.silent === true ? 'silent' : config.logLevel, autoLogging: false, base: { service: 'blink' } },
         }),
-        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: true }, controller: DocumentedPrometheusController }),
+        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: options.processMetrics !== false }, controller: DocumentedPrometheusController }),
         StorageModule,
         WalModule,
         RetentionModule,

@@ -7,17 +7,11 @@
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes).
  */
-import 'reflect-metadata';
 import { flushCompileCache } from 'node:module';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { ADMIN_FASTIFY_OPTIONS, configureAdminHttp } from './admin/admin-http.js';
-import { AppModule } from './app.module.js';
+import { createBlinkApp, listenBlinkApp } from './blink-app.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
-import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
-import { KafkaTransport } from './kafka/transport/kafka-transport.js';
-import { StorageRecovery } from './recovery/storage-recovery.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -52,23 +46,11 @@ function exitOnSignals(app: NestFastifyApplication, logger: Logger): void {
 
 async function bootstrap(): Promise<void> {
   const config = readSettings();
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    new FastifyAdapter(ADMIN_FASTIFY_OPTIONS),
-    { bufferLogs: true, abortOnError: false },
-  );
+  const app = await createBlinkApp(config);
   const logger = app.get(Logger);
-  app.useLogger(logger);
   exitOnSignals(app, logger);
-  configureAdminHttp(app);
-  // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
-  // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
-  // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
-  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false }).useGlobalInterceptors(app.get(RequestQuotaInterceptor));
-  await app.listen(config.restPort, config.kafkaHostname);
-  await app.get(StorageRecovery).completed();
-  await app.startAllMicroservices();
-  logger.log(`Blink ready: Kafka on ${config.brokerPorts.join(', ')}, REST on ${config.restPort}`);
+  const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
+  logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
   // Everything boot compiled goes to the compile cache now (start.ts), not at exit, which a kill skips.
   flushCompileCache();
 }

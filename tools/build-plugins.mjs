@@ -11,7 +11,7 @@
 //
 // The WIT is passed as text (`witSource`), not as a path: the wasm-tools bundled with
 // jco-transpile runs on preview2-shim, which has no file-system preopens, so a WIT path
-// fails with "No such file or directory (os error 44)" (see ../shared/notes/wasm-plugins.md).
+// fails with "No such file or directory (os error 44)".
 //
 // Usage: node tools/build-plugins.mjs [FILE.wat ...]   (default: every plugin)
 

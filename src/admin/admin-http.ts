@@ -5,8 +5,11 @@
  *
  * Order of a request: Nest's security hook (security headers; cross-origin protection that
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
+ * the Referer check for browsers that send no Origin (referer-check.ts, 403),
  * then the admin token check (401 before the body is read), Fastify's body limit (413),
- * the ValidationPipe (400 listing every problem), the handler; every failure becomes a
+ * the body's shape bounds (json-bounds.ts: depth, array length, object count; 400 before
+ * any DTO work), the ACL check under the authorizer (403, admin-acl.ts), the ValidationPipe
+ * (400 listing every problem), the handler; every failure becomes a
  * JSON `ErrorBody`. CORS stays off: no Access-Control-* headers are ever sent.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -15,9 +18,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminProbe } from './admin.probe.js';
 import { acceptsHtml } from './dashboard/accepts-html.js';
 import { DASHBOARD_HTML, sendDashboardHeaders } from './dashboard/dashboard-page.js';
+import { AdminAuthorization } from './http/admin-acl.js';
 import { AdminTokenCheck } from './http/admin-token.js';
 import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
+import { ADMIN_JSON_BOUNDS, jsonBoundsProblem } from './http/json-bounds.js';
+import { crossSiteRefererProblem } from './http/referer-check.js';
 import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
@@ -36,7 +42,10 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
 
   app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
   app.enableCsrfProtection();
+  fastify.addHook('onRequest', refererHook);
   fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('preValidation', bodyBoundsHook);
+  fastify.addHook('preHandler', aclHook(app.get(AdminAuthorization)));
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
 
   app.useGlobalPipes(adminValidationPipe());
@@ -58,6 +67,45 @@ function tokenHook(check: AdminTokenCheck) {
     }
     return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
   };
+}
+
+/** After the body is parsed (a produce names its topic there), before validation and the handler: 403 when the ACLs refuse. */
+function aclHook(authorization: AdminAuthorization) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const refusal = authorization.refusal({
+      method: request.method,
+      route: request.routeOptions.url,
+      params: request.params as Record<string, string | undefined>,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      body: request.body,
+      authorization: request.headers.authorization,
+      ip: request.ip,
+    });
+    if (refusal === null) return;
+    return reply.code(403).send(errorBody(403, refusal));
+  };
+}
+
+async function refererHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const problem = crossSiteRefererProblem({
+    method: request.method,
+    host: header('host'),
+    origin: header('origin'),
+    secFetchSite: header('sec-fetch-site'),
+    referer: header('referer'),
+  });
+  if (problem === null) return;
+  return reply.code(403).send(errorBody(403, problem));
+}
+
+async function bodyBoundsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const problem = jsonBoundsProblem(request.body, ADMIN_JSON_BOUNDS);
+  if (problem === null) return;
+  return reply.code(400).send(errorBody(400, `request body refused before validation: ${problem}`));
 }
 
 function metricsHook(probe: AdminProbe) {

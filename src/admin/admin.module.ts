@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
@@ -19,6 +20,7 @@ import { PluginsController } from './controllers/plugins.controller.js';
 import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
+import { AdminAuthorization } from './http/admin-acl.js';
 import { UplinkController } from './controllers/uplink.controller.js';
 import { UplinkModule } from '../uplink/uplink.module.js';
 import { AdminTokenCheck } from './http/admin-token.js';
@@ -42,11 +44,12 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule, UplinkModule],
+  imports: [AuthorizerModule, StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule, UplinkModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController, UplinkController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,
+    AdminAuthorization,
     HttpRouteTable,
     AdminProbe,
     ...adminMetricProviders,

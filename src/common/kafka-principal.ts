@@ -16,3 +16,9 @@ export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = { principalType: 'User', name
 export function principalText(principal: KafkaPrincipal): string {
   return `${principal.principalType}:${principal.name}`;
 }
+
+/** "User:alice" into its type and name (the name may itself contain colons, as a DN may not but a user name can). */
+export function parsePrincipal(text: string): KafkaPrincipal {
+  const colon = text.indexOf(':');
+  return { principalType: text.slice(0, colon), name: text.slice(colon + 1) };
+}

@@ -1,3 +1,4 @@
+import type { ListenerConfig } from './listeners.js';
 import { formatDuration, formatSize } from './units.js';
 import type { UplinkConfig } from './uplink-settings.js';
 
@@ -12,6 +13,38 @@ export type FsyncPolicy = (typeof FSYNC_POLICIES)[number];
 /** What a plugin's refusal does to its batch: refuse the whole batch, or store the other records. */
 export const PLUGIN_REJECT_MODES = ['reject-batch', 'drop-record'] as const;
 export type PluginRejectMode = (typeof PLUGIN_REJECT_MODES)[number];
+
+/** Kafka's ssl.client.auth: whether a TLS listener asks for, or demands, a client certificate. */
+export const SSL_CLIENT_AUTH_MODES = ['none', 'requested', 'required'] as const;
+export type SslClientAuth = (typeof SSL_CLIENT_AUTH_MODES)[number];
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+export interface SslConfig {
+  /** Absolute PEM paths; null when unset (then no listener may use SSL or SASL_SSL). */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  readonly caFile: string | null;
+  readonly clientAuth: SslClientAuth;
+  /** Kafka's ssl.principal.mapping.rules, checked at boot (common/ssl-principal-mapping.ts). */
+  readonly principalMappingRules: string;
+}
+
+export interface SaslUser {
+  readonly name: string;
+  readonly password: string;
+}
+
+export interface SaslConfig {
+  readonly enabledMechanisms: readonly SaslMechanism[];
+  /** Users provisioned at boot from sasl_users / SASL_USERS (secret: never logged). */
+  readonly users: readonly SaslUser[];
+  /** Absolute path of a directory of password files named after their users, or null. */
+  readonly usersDir: string | null;
+  /** Kafka's connections.max.reauth.ms: 0 means a session lasts as long as its connection. */
+  readonly maxReauthMs: number;
+  readonly failedAuthenticationDelayMs: number;
+}
 
 /** Injection token for the validated, frozen `BlinkConfig` (see `SettingsModule.forRoot`). */
 export const BLINK_CONFIG = Symbol('BLINK_CONFIG');
@@ -77,8 +110,30 @@ export interface BlinkConfig {
   connectionsMaxIdleMs: number;
   /** A request frame that started arriving must be whole within this long, else the connection is closed (a slowloris client). */
   requestTimeoutMs: number;
+  /** Kafka connections open at once, over every listener; more are closed at once (Kafka's max.connections). */
+  maxConnections: number;
+  /** Kafka connections open at once from one address (Kafka's max.connections.per.ip). */
+  maxConnectionsPerIp: number;
+  /** Per-address replacements of maxConnectionsPerIp (Kafka's max.connections.per.ip.overrides). */
+  maxConnectionsPerIpOverrides: Readonly<Record<string, number>>;
+  /** Request bytes all Kafka connections may hold together, read and not yet handled (Kafka's queued.max.request.bytes); beyond it they stop reading. */
+  queuedMaxRequestBytes: number;
   /** Bearer token the REST admin API requires (health probes and /prometheus excepted); null: none. */
   adminToken: string | null;
+  /** Every Kafka listener (from `listeners`, or one PLAINTEXT listener per port of `broker_ports`). */
+  listeners: ListenerConfig[];
+  /** The raw listener settings, as the operator wrote them (for describeSettings). */
+  listenerSettings: { listeners: string; advertisedListeners: string; protocolMap: string };
+  ssl: SslConfig;
+  sasl: SaslConfig;
+  /** Kafka's ACL authorizer: off = every request allowed and the ACL APIs answer SECURITY_DISABLED. */
+  authorizerEnabled: boolean;
+  /** Principals every authorization allows (Kafka's super.users). */
+  superUsers: string[];
+  /** A resource no ACL names is open to everyone (Kafka's allow.everyone.if.no.acl.found). */
+  allowEveryoneIfNoAclFound: boolean;
+  /** The principal REST admin requests carrying the admin token act as, under the authorizer. */
+  adminTokenPrincipal: string;
   /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
   uplink: UplinkConfig;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -127,7 +182,28 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     client_metrics_max_series: config.clientMetricsMaxSeries,
     connections_max_idle_ms: config.connectionsMaxIdleMs,
     request_timeout_ms: config.requestTimeoutMs,
+    max_connections: config.maxConnections,
+    max_connections_per_ip: config.maxConnectionsPerIp,
+    max_connections_per_ip_overrides: Object.entries(config.maxConnectionsPerIpOverrides).map(([address, count]) => `${address}:${count}`).join(','),
+    queued_max_request_bytes: formatSize(config.queuedMaxRequestBytes),
     admin_token: config.adminToken === null ? null : REDACTED,
+    listeners: config.listenerSettings.listeners,
+    advertised_listeners: config.listenerSettings.advertisedListeners,
+    listener_security_protocol_map: config.listenerSettings.protocolMap,
+    ssl_cert_file: config.ssl.certFile,
+    ssl_key_file: config.ssl.keyFile,
+    ssl_ca_file: config.ssl.caFile,
+    ssl_client_auth: config.ssl.clientAuth,
+    ssl_principal_mapping_rules: config.ssl.principalMappingRules,
+    sasl_enabled_mechanisms: [...config.sasl.enabledMechanisms],
+    sasl_users: config.sasl.users.length === 0 ? null : REDACTED,
+    sasl_users_dir: config.sasl.usersDir,
+    connections_max_reauth_ms: config.sasl.maxReauthMs,
+    connection_failed_authentication_delay_ms: config.sasl.failedAuthenticationDelayMs,
+    authorizer_enabled: config.authorizerEnabled,
+    super_users: [...config.superUsers],
+    allow_everyone_if_no_acl_found: config.allowEveryoneIfNoAclFound,
+    admin_token_principal: config.adminTokenPrincipal,
     ...describeUplink(config.uplink),
     settings_file: config.settingsFile,
   };

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
-import { REDACTED, type BlinkConfig } from './blink-config.js';
+import { REDACTED, type BlinkConfig, type SaslMechanism, type SaslUser } from './blink-config.js';
+import { parseListeners, type ListenerConfig } from './listeners.js';
+import { InvalidMappingRules, parsePrincipalMappingRules } from '../common/ssl-principal-mapping.js';
 import { parseCommandLine } from './command-line.js';
 import { SETTING_DEFINITIONS, SETTING_KEYS } from './setting-definitions.js';
-import { readSettingsFile, type SettingsFile } from './settings-file.js';
+import { readSettingsFile, settingsFromValues, type SettingsFile } from './settings-file.js';
 import { SettingsDto, type SettingKey } from './settings.dto.js';
 import { InvalidSettingValue, showValue } from './units.js';
 import { toUplinkConfig, uplinkProblems } from './uplink-settings.js';
@@ -12,6 +14,12 @@ export interface LoadSettingsInput {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * Values given by a program (`startBlink({...})`) under their settings.yaml names: they take
+   * the place of the YAML file (unknown keys are problems as in a file), and the default file
+   * is not read. The environment still applies unless the caller passes an empty `env`.
+   */
+  readonly values?: { readonly label: string; readonly settings: Readonly<Record<string, unknown>> };
 }
 
 /** Every problem found at boot, one per line, so an operator fixes them all in one go. */
@@ -22,7 +30,7 @@ export class SettingsError extends Error {
     sourcesLabel: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid settings (${sourcesLabel} + environment):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid settings (${sourcesLabel}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -41,18 +49,22 @@ interface MergedSettings {
  */
 export function loadSettings(input: LoadSettingsInput): BlinkConfig {
   const commandLine = parseCommandLine(input.argv);
-  const file = readSettingsFile(commandLine.settingsPath, input.cwd);
+  const file = input.values === undefined ? readSettingsFile(commandLine.settingsPath, input.cwd) : settingsFromValues(input.values.settings, input.values.label);
   const merged = mergeSources(file, input.env);
+  const { listeners, problems: listenerProblems } = listenersOf(merged);
   const problems = [
     ...commandLine.problems,
     ...merged.problems,
-    ...portClashProblems(merged),
+    ...listenerProblems,
+    ...portClashProblems(merged, listeners),
+    ...tlsProblems(merged.dto, listeners),
+    ...mappingRuleProblems(merged),
     ...heartbeatProblems(merged),
     ...crossUplinkProblems(merged),
     ...file.problems,
   ];
-  if (problems.length > 0) throw new SettingsError(file.label, problems);
-  return toBlinkConfig(merged.dto, file.absolutePath, input.cwd);
+  if (problems.length > 0) throw new SettingsError(input.values === undefined ? `${file.label} + environment` : file.label, problems);
+  return toBlinkConfig(merged.dto, listeners, file.absolutePath, input.cwd);
 }
 
 function mergeSources(file: SettingsFile, env: LoadSettingsInput['env']): MergedSettings {
@@ -111,13 +123,64 @@ function heartbeatProblems({ dto, sources, rejected }: MergedSettings): string[]
   ];
 }
 
-/** The REST listener and a Kafka listener cannot bind the same port. */
-function portClashProblems({ dto, sources, rejected }: MergedSettings): string[] {
-  if (rejected.has('rest_port') || rejected.has('broker_ports')) return [];
-  if (!dto.broker_ports.includes(dto.rest_port)) return [];
-  return [
-    `rest_port (${sources.rest_port}): ${dto.rest_port} clashes with broker_ports (${sources.broker_ports})`,
-  ];
+const LISTENER_KEYS: readonly SettingKey[] = ['listeners', 'advertised_listeners', 'listener_security_protocol_map', 'broker_ports'];
+
+function listenersOf({ dto, rejected }: MergedSettings): { listeners: ListenerConfig[]; problems: string[] } {
+  if (LISTENER_KEYS.some((key) => rejected.has(key))) return { listeners: [], problems: [] };
+  return parseListeners({
+    listeners: dto.listeners,
+    advertisedListeners: dto.advertised_listeners,
+    protocolMap: dto.listener_security_protocol_map,
+    brokerPorts: dto.broker_ports,
+    kafkaHostname: dto.kafka_hostname,
+    advertisedHostname: dto.advertised_hostname,
+  });
+}
+
+/** The REST listener and a Kafka listener cannot bind the same port (0 is not a port: the OS picks one per listener). */
+function portClashProblems({ dto, sources, rejected }: MergedSettings, listeners: readonly ListenerConfig[]): string[] {
+  if (rejected.has('rest_port') || dto.rest_port === 0 || !listeners.some((listener) => listener.port === dto.rest_port)) return [];
+  const kafkaSource = dto.listeners === '' ? `broker_ports (${sources.broker_ports})` : `listeners (${sources.listeners})`;
+  return [`rest_port (${sources.rest_port}): ${dto.rest_port} clashes with ${kafkaSource}`];
+}
+
+/** A TLS listener needs a certificate and its key; client authentication needs the CA to check against. */
+function tlsProblems(dto: SettingsDto, listeners: readonly ListenerConfig[]): string[] {
+  const tls = listeners.filter((listener) => listener.securityProtocol === 'SSL' || listener.securityProtocol === 'SASL_SSL');
+  if (tls.length === 0) return [];
+  const problems: string[] = [];
+  if (dto.ssl_cert_file === '' || dto.ssl_key_file === '') {
+    problems.push(`listeners: ${tls.map((l) => l.name).join(', ')} use TLS, which needs ssl_cert_file and ssl_key_file`);
+  }
+  if (dto.ssl_client_auth !== 'none' && dto.ssl_ca_file === '') problems.push(`ssl_client_auth: ${dto.ssl_client_auth} needs ssl_ca_file`);
+  return problems;
+}
+
+function mappingRuleProblems({ dto, rejected }: MergedSettings): string[] {
+  if (rejected.has('ssl_principal_mapping_rules')) return [];
+  try {
+    parsePrincipalMappingRules(dto.ssl_principal_mapping_rules);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidMappingRules)) throw error;
+    return [`ssl_principal_mapping_rules: ${error.message}`];
+  }
+}
+
+/** `name:password,…` into users; the DTO has already checked the form. */
+function saslUsers(text: string): SaslUser[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      return { name: entry.slice(0, colon), password: entry.slice(colon + 1) };
+    });
+}
+
+function optionalPath(cwd: string, path: string): string | null {
+  return path === '' ? null : resolve(cwd, path);
 }
 
 /** The uplink's rules that join several keys, once each key is valid on its own. */
@@ -126,11 +189,11 @@ function crossUplinkProblems({ dto, rejected }: MergedSettings): string[] {
   return uplinkProblems(dto);
 }
 
-function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: string): BlinkConfig {
+function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFile: string | null, cwd: string): BlinkConfig {
   const config: BlinkConfig = {
     maxMemoryBytes: dto.max_memory,
     retentionMs: dto.retention,
-    brokerPorts: frozen([...dto.broker_ports]),
+    brokerPorts: frozen(listeners.map((listener) => listener.port)),
     restPort: dto.rest_port,
     kafkaHostname: dto.kafka_hostname,
     advertisedHostname: dto.advertised_hostname,
@@ -164,11 +227,45 @@ function toBlinkConfig(dto: SettingsDto, settingsFile: string | null, cwd: strin
     clientMetricsMaxSeries: dto.client_metrics_max_series,
     connectionsMaxIdleMs: dto.connections_max_idle_ms,
     requestTimeoutMs: dto.request_timeout_ms,
+    maxConnections: dto.max_connections,
+    maxConnectionsPerIp: dto.max_connections_per_ip,
+    maxConnectionsPerIpOverrides: Object.freeze(parseConnectionOverrides(dto.max_connections_per_ip_overrides)),
+    queuedMaxRequestBytes: dto.queued_max_request_bytes,
     adminToken: dto.admin_token === '' ? null : dto.admin_token,
+    listeners: frozen(listeners.map((listener) => Object.freeze(listener))),
+    listenerSettings: Object.freeze({
+      listeners: dto.listeners,
+      advertisedListeners: dto.advertised_listeners,
+      protocolMap: dto.listener_security_protocol_map,
+    }),
+    ssl: Object.freeze({
+      certFile: optionalPath(cwd, dto.ssl_cert_file),
+      keyFile: optionalPath(cwd, dto.ssl_key_file),
+      caFile: optionalPath(cwd, dto.ssl_ca_file),
+      clientAuth: dto.ssl_client_auth,
+      principalMappingRules: dto.ssl_principal_mapping_rules,
+    }),
+    sasl: Object.freeze({
+      enabledMechanisms: frozen(dto.sasl_enabled_mechanisms as SaslMechanism[]),
+      users: frozen(saslUsers(dto.sasl_users)),
+      usersDir: optionalPath(cwd, dto.sasl_users_dir),
+      maxReauthMs: dto.connections_max_reauth_ms,
+      failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
+    }),
+    authorizerEnabled: dto.authorizer_enabled,
+    superUsers: frozen(dto.super_users),
+    allowEveryoneIfNoAclFound: dto.allow_everyone_if_no_acl_found,
+    adminTokenPrincipal: dto.admin_token_principal,
     uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };
   return Object.freeze(config);
+}
+
+/** "10.0.0.1:200,::1:50" as { '10.0.0.1': 200, '::1': 50 }: the count follows the last colon (IPv6 addresses have colons). */
+function parseConnectionOverrides(text: string): Record<string, number> {
+  const entries = text.split(',').filter((entry) => entry !== '');
+  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.lastIndexOf(':')), Number(entry.slice(entry.lastIndexOf(':') + 1))]));
 }
 
 function frozen<T>(items: T[]): T[] {

@@ -1,4 +1,4 @@
-import type { FsyncPolicy, LogLevel, PluginRejectMode, StorageMode } from './blink-config.js';
+import type { FsyncPolicy, LogLevel, PluginRejectMode, SslClientAuth, StorageMode } from './blink-config.js';
 import type { UplinkSaslMechanism, UplinkSecurityProtocol, UplinkUnmirroredPolicy } from './uplink-settings.js';
 import type { SettingKey, SettingsDto } from './settings.dto.js';
 import { InvalidSettingValue, parseDuration, parseSize, showValue } from './units.js';
@@ -65,8 +65,42 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   connections_max_idle_ms: { env: 'CONNECTIONS_MAX_IDLE_MS', defaultValue: 600_000, convert: parseDuration },
   // Kafka clients' request.timeout.ms default: a request frame that started must be whole within it.
   request_timeout_ms: { env: 'REQUEST_TIMEOUT_MS', defaultValue: 30_000, convert: parseDuration },
+  // Kafka's max.connections is unbounded by default; Blink keeps a bound (every connection has one).
+  max_connections: { env: 'MAX_CONNECTIONS', defaultValue: 10_000, convert: toNumber },
+  // Kafka's max.connections.per.ip (unbounded) and max.connections.per.ip.overrides defaults.
+  max_connections_per_ip: { env: 'MAX_CONNECTIONS_PER_IP', defaultValue: 2_147_483_647, convert: toNumber },
+  max_connections_per_ip_overrides: { env: 'MAX_CONNECTIONS_PER_IP_OVERRIDES', defaultValue: '', convert: (raw) => toText(raw).replace(/\s+/g, '') },
+  // Kafka's queued.max.request.bytes is unbounded (-1) by default; Blink bounds it (at least one largest frame).
+  queued_max_request_bytes: { env: 'QUEUED_MAX_REQUEST_BYTES', defaultValue: '256MB', convert: parseSize },
   // Empty: the REST admin API asks for no token.
   admin_token: { env: 'ADMIN_TOKEN', defaultValue: '', convert: toText, secret: true },
+  // Security (Kafka's names): empty `listeners` keeps broker_ports as PLAINTEXT listeners.
+  listeners: { env: 'LISTENERS', defaultValue: '', convert: toText },
+  advertised_listeners: { env: 'ADVERTISED_LISTENERS', defaultValue: '', convert: toText },
+  listener_security_protocol_map: { env: 'LISTENER_SECURITY_PROTOCOL_MAP', defaultValue: '', convert: toText },
+  ssl_cert_file: { env: 'SSL_CERT_FILE', defaultValue: '', convert: toText },
+  ssl_key_file: { env: 'SSL_KEY_FILE', defaultValue: '', convert: toText },
+  ssl_ca_file: { env: 'SSL_CA_FILE', defaultValue: '', convert: toText },
+  ssl_principal_mapping_rules: { env: 'SSL_PRINCIPAL_MAPPING_RULES', defaultValue: 'DEFAULT', convert: toText },
+  ssl_client_auth: { env: 'SSL_CLIENT_AUTH', defaultValue: 'none', convert: (raw) => toLowerText(raw) as SslClientAuth },
+  sasl_enabled_mechanisms: {
+    env: 'SASL_ENABLED_MECHANISMS',
+    defaultValue: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
+    convert: (raw) => toTextList(raw).map((mechanism) => mechanism.toUpperCase()),
+  },
+  // "name:password,name:password"; a password may not contain a comma (use sasl_users_dir for those).
+  sasl_users: { env: 'SASL_USERS', defaultValue: '', convert: toText, secret: true },
+  // A directory of files named after users holding their passwords (a mounted Kubernetes Secret).
+  sasl_users_dir: { env: 'SASL_USERS_DIR', defaultValue: '', convert: toText },
+  // Kafka's connections.max.reauth.ms (0: sessions never expire) and connection.failed.authentication.delay.ms.
+  connections_max_reauth_ms: { env: 'CONNECTIONS_MAX_REAUTH_MS', defaultValue: 0, convert: parseDuration },
+  connection_failed_authentication_delay_ms: { env: 'CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', defaultValue: 100, convert: parseDuration },
+  // Kafka's authorizer.class.name (on/off), super.users and allow.everyone.if.no.acl.found.
+  authorizer_enabled: { env: 'AUTHORIZER_ENABLED', defaultValue: false, convert: toBoolean },
+  super_users: { env: 'SUPER_USERS', defaultValue: [], convert: toPrincipalList },
+  allow_everyone_if_no_acl_found: { env: 'ALLOW_EVERYONE_IF_NO_ACL_FOUND', defaultValue: false, convert: toBoolean },
+  // The principal the REST admin acts as when a request carries the admin token.
+  admin_token_principal: { env: 'ADMIN_TOKEN_PRINCIPAL', defaultValue: 'User:admin', convert: toText },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.
   uplink_bootstrap_servers: { env: 'UPLINK_BOOTSTRAP_SERVERS', defaultValue: [], convert: toTextList },
   uplink_topics: { env: 'UPLINK_TOPICS', defaultValue: [], convert: toTextList },
@@ -130,6 +164,16 @@ function toTextList(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.map(toText);
   if (typeof raw === 'string') return raw.split(',').map(toText).filter((entry) => entry !== '');
   throw new InvalidSettingValue(`${showValue(raw)} is not a list`);
+}
+
+/**
+ * Principals as Kafka's super.users lists them: a YAML list, or one string separated by
+ * semicolons ("User:alice;User:bob"); not commas, which an mTLS principal's DN contains.
+ */
+function toPrincipalList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(toText);
+  if (typeof raw === 'string') return raw.split(';').map(toText).filter((entry) => entry !== '');
+  throw new InvalidSettingValue(`${showValue(raw)} is not a list of principals (example: "User:alice;User:bob")`);
 }
 
 /** Case-insensitive because the seed README uses LOG_LEVEL=DEBUG / INFO; `SettingsDto` checks the name. */

@@ -36,6 +36,11 @@ export function readSettingsFile(explicitPath: string | null, cwd: string): Sett
   return { label, absolutePath, ...parseSettingsYaml(text, label) };
 }
 
+/** Settings given as an object (by a program, not a file): checked like a parsed YAML file. */
+export function settingsFromValues(values: Readonly<Record<string, unknown>>, label: string): SettingsFile {
+  return { label, absolutePath: null, ...settingsFromDocument(values, label) };
+}
+
 function parseSettingsYaml(text: string, label: string): Pick<SettingsFile, 'values' | 'problems'> {
   let document: unknown;
   try {
@@ -43,6 +48,10 @@ function parseSettingsYaml(text: string, label: string): Pick<SettingsFile, 'val
   } catch (error) {
     return { values: {}, problems: [`${label} is not valid YAML: ${(error as Error).message}`] };
   }
+  return settingsFromDocument(document, label);
+}
+
+function settingsFromDocument(document: unknown, label: string): Pick<SettingsFile, 'values' | 'problems'> {
   if (document === null || document === undefined) return { values: {}, problems: [] };
   if (typeof document !== 'object' || Array.isArray(document)) {
     return { values: {}, problems: [`${label} must be a mapping of setting names to values`] };

@@ -16,7 +16,10 @@ import {
   FSYNC_POLICIES,
   LOG_LEVELS,
   PLUGIN_REJECT_MODES,
+  SASL_MECHANISMS,
+  SSL_CLIENT_AUTH_MODES,
   STORAGE_MODES,
+  type SslClientAuth,
   type FsyncPolicy,
   type LogLevel,
   type PluginRejectMode,
@@ -31,7 +34,8 @@ import {
   type UplinkUnmirroredPolicy,
 } from './uplink-settings.js';
 
-const PORT_MIN = 1;
+/** 0: the OS picks a free port (tests, embedded brokers); Metadata advertises the bound one. */
+const PORT_MIN = 0;
 const PORT_MAX = 65_535;
 const PARTITIONS_MAX = 10_000;
 /** Kafka sizes are INT32 on the wire (e.g. Produce's record-batch length). */
@@ -43,6 +47,8 @@ const PLUGIN_TIMEOUT_MAX_MS = 60_000;
 /** Kafka's group.max.session.timeout.ms: the longest session a consumer group member may have. */
 const GROUP_SESSION_TIMEOUT_MAX_MS = 1_800_000;
 const MIB = 1024 * 1024;
+/** The largest Kafka request frame read (Kafka's socket.request.max.bytes default; the transport's MAX_FRAME_BYTES). */
+export const SOCKET_REQUEST_MAX_BYTES = 100 * MIB;
 /** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
 const PLUGIN_MEMORY_MIN = 16 * MIB;
 const PLUGIN_MEMORY_MAX = 4096 * MIB;
@@ -55,6 +61,10 @@ const QUOTA_WINDOW_NUM_MAX = 1_000;
 const QUOTA_WINDOW_SIZE_MIN_MS = 100;
 const QUOTA_WINDOW_SIZE_MAX_MS = 3_600_000;
 const CLIENT_METRICS_SERIES_MAX = 100_000;
+/** A failed login waits this long before the close: long enough to slow guessing, short enough not to hold sockets. */
+const FAILED_AUTH_DELAY_MAX_MS = 10_000;
+/** A Kafka principal: `<type>:<name>` (KafkaPrincipal.fromString). */
+const PRINCIPAL = /^[^:]+:.+$/;
 /** A batch the uplink builds must hold a few records and fit Kafka's 32-bit sizes. */
 const UPLINK_BATCH_MIN = 16 * 1024;
 const UPLINK_IN_FLIGHT_MAX = 256;
@@ -226,11 +236,85 @@ export class SettingsDto {
   @Min(1, { message: 'must be at least 1ms' })
   request_timeout_ms!: number;
 
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: `must be between 1 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 1 and ${INT32_MAX}` })
+  max_connections!: number;
+
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: `must be between 0 and ${INT32_MAX}` })
+  @Max(INT32_MAX, { message: `must be between 0 and ${INT32_MAX}` })
+  max_connections_per_ip!: number;
+
+  @Matches(/^$|^[^,]+:\d+(?:,[^,]+:\d+)*$/, { message: 'must be address:count pairs separated by commas (example: 10.0.0.1:200,::1:50)' })
+  max_connections_per_ip_overrides!: string;
+
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(SOCKET_REQUEST_MAX_BYTES, { message: `must be at least ${SOCKET_REQUEST_MAX_BYTES / MIB}MB, the largest request frame (socket.request.max.bytes), or no such frame could ever be read` })
+  queued_max_request_bytes!: number;
+
   // Sent as "Authorization: Bearer <token>": one header token (RFC 6750 b64token characters).
   @IsString({ message: 'must be text' })
   @Matches(/^[A-Za-z0-9._~+/=-]*$/, { message: 'must use only letters, digits and . _ ~ + / = - (it is sent in an Authorization header)' })
   admin_token!: string;
 
+  @IsString({ message: 'must be a comma list of NAME://host:port' })
+  listeners!: string;
+
+  @IsString({ message: 'must be a comma list of NAME://host:port' })
+  advertised_listeners!: string;
+
+  @IsString({ message: 'must be a comma list of NAME:PROTOCOL' })
+  listener_security_protocol_map!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_cert_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_key_file!: string;
+
+  @IsString({ message: 'must be a file path' })
+  ssl_ca_file!: string;
+
+  @IsString({ message: 'must be Kafka mapping rules (RULE:regex/replacement/[L|U],…,DEFAULT)' })
+  ssl_principal_mapping_rules!: string;
+
+  @IsIn(SSL_CLIENT_AUTH_MODES, { message: `must be one of ${SSL_CLIENT_AUTH_MODES.join(', ')}` })
+  ssl_client_auth!: SslClientAuth;
+
+  @IsArray({ message: 'must be a list of SASL mechanisms' })
+  @IsIn(SASL_MECHANISMS, { each: true, message: `must list mechanisms among ${SASL_MECHANISMS.join(', ')}` })
+  sasl_enabled_mechanisms!: string[];
+
+  @IsString({ message: 'must be text' })
+  @Matches(/^(?:\s*[^:,\s]+:[^,]+(?:,\s*[^:,\s]+:[^,]+)*)?\s*$/, { message: 'must be a comma list of name:password' })
+  sasl_users!: string;
+
+  @IsString({ message: 'must be a directory path' })
+  sasl_users_dir!: string;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(0, { message: 'must be 0 (never) or a duration' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX}ms` })
+  connections_max_reauth_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(0, { message: 'must be at least 0ms' })
+  @Max(FAILED_AUTH_DELAY_MAX_MS, { message: `must be at most ${FAILED_AUTH_DELAY_MAX_MS / 1000}s` })
+  connection_failed_authentication_delay_ms!: number;
+
+  @IsBoolean({ message: 'must be true or false' })
+  authorizer_enabled!: boolean;
+
+  @IsArray({ message: 'must be a list of principals' })
+  @Matches(PRINCIPAL, { each: true, message: 'must list principals of the form Type:name (User:alice)' })
+  super_users!: string[];
+
+  @IsBoolean({ message: 'must be true or false' })
+  allow_everyone_if_no_acl_found!: boolean;
+
+  @Matches(PRINCIPAL, { message: 'must be a principal of the form Type:name (User:admin)' })
+  admin_token_principal!: string;
   // The uplink (uplink-settings.ts has the rules that join these keys).
   @IsArray({ message: 'must be a list of host:port' })
   @IsString({ each: true, message: 'must list host:port entries' })

@@ -5,15 +5,23 @@ export {
   LOG_LEVELS,
   PLUGIN_REJECT_MODES,
   REDACTED,
+  SASL_MECHANISMS,
+  SSL_CLIENT_AUTH_MODES,
   STORAGE_MODES,
   describeSettings,
   type BlinkConfig,
   type FsyncPolicy,
   type LogLevel,
   type PluginRejectMode,
+  type SaslConfig,
+  type SaslMechanism,
+  type SaslUser,
+  type SslClientAuth,
+  type SslConfig,
   type StorageMode,
 } from './blink-config.js';
 export { loadSettings, SettingsError, type LoadSettingsInput } from './load-settings.js';
+export type { ListenerConfig } from './listeners.js';
 export { SettingsModule } from './settings.module.js';
 export { DEFAULT_SETTINGS_PATH } from './settings-file.js';
 export {

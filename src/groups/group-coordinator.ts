@@ -42,7 +42,7 @@ import {
   MAX_MEMBERS_PER_GROUP,
   NEW_MEMBER_JOIN_TIMEOUT_MS,
 } from './group-limits.js';
-import { GroupTable } from './group-table.js';
+import { GroupTable, type GroupClient } from './group-table.js';
 import { GroupsProbe } from './groups.probe.js';
 import { OFFSET_STORE, type OffsetStore } from './offset-store.js';
 
@@ -118,11 +118,9 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     const refusal = this.refuseJoin(params);
     if (refusal !== ErrorCode.NONE) return Promise.resolve(joinError(params.memberId, refusal));
     const isNewMember = params.memberId === UNKNOWN_MEMBER_ID;
-    const group = isNewMember ? this.getOrCreateGroup(params.groupId) : this.groups.get(params.groupId);
-    if (group === undefined) {
-      const errorCode = isNewMember ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_MEMBER_ID;
-      return Promise.resolve(joinError(params.memberId, errorCode));
-    }
+    const group = isNewMember ? this.getOrCreateGroup(params.groupId, params) : (this.groups.get(params.groupId) ?? ErrorCode.UNKNOWN_MEMBER_ID);
+    if (typeof group === 'number') return Promise.resolve(joinError(params.memberId, group));
+    this.table.touch(group.groupId);
     const joining: JoinParams = { ...params, ...clampedSettings(params) };
     return new Promise((resolve) => {
       if (!this.acceptsJoiningMember(group, joining)) resolve(joinError(joining.memberId, ErrorCode.GROUP_MAX_SIZE_REACHED));
@@ -356,6 +354,7 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     group.initNextGeneration(this.clock.nowMs());
     if (group.size === 0) {
       this.log.log(`group ${group.groupId} is empty at generation ${group.generationId}`);
+      this.removeGroupIfUnused(group);
       return;
     }
     this.probe.rebalanceCompleted();
@@ -487,7 +486,9 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     const group = this.groups.get(groupId);
     const answer = (m: LeavingMember, errorCode: number) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
     if (group === undefined) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => answer(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
-    return { errorCode: ErrorCode.NONE, members: leaving.map((m) => answer(m, this.leaveOne(group, m))) };
+    const members = leaving.map((m) => answer(m, this.leaveOne(group, m)));
+    this.removeGroupIfUnused(group);
+    return { errorCode: ErrorCode.NONE, members };
   }
 
   private leaveOne(group: ConsumerGroup, { memberId, groupInstanceId, reason }: LeavingMember): number {
@@ -513,14 +514,16 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
    * only while the group has no members, and creates the group (Empty, no protocol type) if it
    * does not exist. A member's valid commit also counts as its heartbeat.
    */
-  authorizeCommit(identity: MemberIdentity): number {
+  authorizeCommit(identity: MemberIdentity, client: GroupClient | null): number {
     let group = this.groups.get(identity.groupId);
     const simple = identity.generationId < 0 && identity.memberId === UNKNOWN_MEMBER_ID && identity.groupInstanceId === null;
     if (group === undefined) {
       if (identity.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
-      group = this.getOrCreateGroup(identity.groupId);
-      if (group === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      const created = this.getOrCreateGroup(identity.groupId, client);
+      if (typeof created === 'number') return created;
+      group = created;
     }
+    this.table.touch(group.groupId);
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!simple) {
       const memberError = this.validateCurrentMember(group, identity.memberId, identity.groupInstanceId);
@@ -539,11 +542,12 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
    * The membership check of a TxnOffsetCommit (Kafka's doTxnCommitOffsets): looser than a
    * plain commit, since producers before TxnOffsetCommit v3 send no member id or generation
    * (KIP-447): those commit to any group; a member id or generation that is sent must match.
-   * The group is created when it does not exist, as Kafka does.
+   * The group is created when it does not exist, as Kafka does, if the group table has room
+   * (the per-client bound does not apply: the transaction coordinator vouched for the producer).
    */
   authorizeTxnCommit(identity: MemberIdentity): number {
-    const group = this.getOrCreateGroup(identity.groupId);
-    if (group === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const group = this.getOrCreateGroup(identity.groupId, null);
+    if (typeof group === 'number') return group;
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (identity.generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;
     if (identity.groupInstanceId !== null) {
@@ -557,7 +561,8 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
 
   /** The group a committed transaction's offsets go to, created when needed (null: no room for another group). */
   groupForOffsets(groupId: string): ConsumerGroup | null {
-    return this.getOrCreateGroup(groupId) ?? null;
+    const group = this.getOrCreateGroup(groupId, null);
+    return typeof group === 'number' ? null : group;
   }
 
   // ---- admin views -------------------------------------------------------------------------
@@ -599,7 +604,10 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return ErrorCode.NONE;
   }
 
-  /** Kafka's cleanup rule: an Empty group without offsets is dropped (unless a member id it handed out is pending). */
+  /**
+   * Kafka's cleanup rule, applied at once (Kafka waits for its next sweep): an Empty group
+   * without offsets is dropped, unless a member id it handed out is pending.
+   */
   removeGroupIfUnused(group: ConsumerGroup): boolean {
     if (group.state !== 'Empty' || group.pendingMembers.size > 0 || this.offsets.hasOffsets(group.groupId)) return false;
     if (this.groups.get(group.groupId) !== group) return false;
@@ -648,15 +656,17 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     return group.hasMember(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
-  private getOrCreateGroup(groupId: string): ConsumerGroup | undefined {
+  /** The group, or the error code that refuses to create it (the table's admission: per-client bound, full table). */
+  private getOrCreateGroup(groupId: string, client: GroupClient | null): ConsumerGroup | number {
     const existing = this.groups.get(groupId);
     if (existing !== undefined) return existing;
-    if (this.table.isFull) {
-      this.log.warn(`refusing to create group ${groupId}: ${this.table.size} groups exist`);
-      return undefined;
-    }
+    const admission = this.table.admit(client, this.clock.nowMs());
+    if (admission.evicted !== null) this.offsets.deleteGroup(admission.evicted);
+    this.probe.groupAdmission(admission);
+    if (admission.errorCode !== ErrorCode.NONE) return admission.errorCode;
     const group = new ConsumerGroup(groupId, this.clock.nowMs());
     this.groups.set(groupId, group);
+    this.table.register(groupId, client);
     this.probe.groupCountChanged(this.table.size);
     return group;
   }
@@ -666,6 +676,7 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     group.pendingMembers.clear();
     group.transitionTo('Dead', this.clock.nowMs());
     this.groups.delete(group.groupId);
+    this.table.unregister(group.groupId);
     this.probe.groupCountChanged(this.table.size);
   }
 
@@ -685,7 +696,10 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
   private addPendingMember(group: ConsumerGroup, memberId: string, sessionTimeoutMs: number): void {
     group.pendingMembers.set(
       memberId,
-      this.schedule(sessionTimeoutMs, () => this.removePendingMember(group, memberId)),
+      this.schedule(sessionTimeoutMs, () => {
+        // The id handed out was never used: a group it alone kept goes now.
+        if (this.removePendingMember(group, memberId)) this.removeGroupIfUnused(group);
+      }),
     );
   }
 

@@ -27,8 +27,19 @@ export const GROUP_INITIAL_REBALANCE_DELAY_MS = 300;
  */
 export const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
 
-/** Bound on live groups; a join or simple commit that would create one more gets COORDINATOR_NOT_AVAILABLE. */
+/**
+ * Bound on live groups (both kinds). A join or simple commit that would create one more first
+ * evicts the least recently active group without members (its committed offsets go with it);
+ * only when every group has members is it refused, COORDINATOR_NOT_AVAILABLE (group-table.ts).
+ */
 export const MAX_GROUPS = 10_000;
+/**
+ * Groups one client (Kafka client id + host; a principal once there is authentication) may
+ * have created and still hold: one more is THROTTLING_QUOTA_EXCEEDED. So one client cannot
+ * fill the table with simple commits under made-up group ids; its slots come back as its
+ * groups go (deleted, emptied without offsets, expired, evicted).
+ */
+export const MAX_GROUPS_PER_CLIENT = 1_000;
 /** Kafka group.max.size (unbounded in Kafka): members plus members awaiting their id. */
 export const MAX_MEMBERS_PER_GROUP = 1_000;
 

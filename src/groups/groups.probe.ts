@@ -7,6 +7,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
+import { ErrorCode } from '../wire/error-codes.js';
+import type { Admission } from './group-table.js';
 
 export const groupsMetricProviders = [
   makeGaugeProvider({ name: 'blink_consumer_groups', help: 'Consumer groups known to the coordinator (any state but Dead)' }),
@@ -20,6 +22,12 @@ export const groupsMetricProviders = [
   }),
   makeCounterProvider({ name: 'blink_offset_commits_total', help: 'Partition offsets committed' }),
   makeCounterProvider({ name: 'blink_offsets_expired_total', help: 'Committed offsets removed by offsets retention' }),
+  makeCounterProvider({
+    name: 'blink_group_creations_refused_total',
+    help: 'Group creations refused: a client holding its maximum of groups (client_quota), or a table whose every group has members (table_full)',
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({ name: 'blink_groups_evicted_total', help: 'Groups without members evicted, with their committed offsets, to make room in a full group table' }),
 ];
 
 @Injectable()
@@ -32,7 +40,16 @@ export class GroupsProbe {
     @InjectMetric('blink_offsets_expired_total') private readonly expired: Counter,
     @InjectMetric('blink_consumer_group_epochs_total') private readonly groupEpochs: Counter,
     @InjectMetric('blink_consumer_group_assignments_total') private readonly assignments: Counter<'assignor'>,
+    @InjectMetric('blink_group_creations_refused_total') private readonly creationsRefused: Counter<'reason'>,
+    @InjectMetric('blink_groups_evicted_total') private readonly groupsEvicted: Counter,
   ) {}
+
+  /** What the group table answered to a creation (group-table.ts `admit`). */
+  groupAdmission({ errorCode, evicted }: Admission): void {
+    if (evicted !== null) this.groupsEvicted.inc();
+    if (errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED) this.creationsRefused.inc({ reason: 'client_quota' });
+    else if (errorCode !== ErrorCode.NONE) this.creationsRefused.inc({ reason: 'table_full' });
+  }
 
   groupCountChanged(count: number): void {
     this.groups.set(count);

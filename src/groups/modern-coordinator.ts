@@ -41,8 +41,8 @@ import { ErrorCode } from '../wire/error-codes.js';
 import { compileTopicRegex, type ConsumerHeartbeat, errorAnswer, type HeartbeatAnswer, validateHeartbeat } from './consumer-heartbeat.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { GroupError } from './group-error.js';
-import { GROUP_MAX_REBALANCE_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from './group-limits.js';
-import { GroupTable } from './group-table.js';
+import { GROUP_MAX_REBALANCE_TIMEOUT_MS, MAX_GROUPS_PER_CLIENT, MAX_MEMBERS_PER_GROUP } from './group-limits.js';
+import { GroupTable, type GroupClient } from './group-table.js';
 import { GroupsProbe } from './groups.probe.js';
 import { ModernGroup, type ModernGroupState } from './modern-group.js';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH, ModernMember } from './modern-member.js';
@@ -138,7 +138,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     const existing = this.existingGroup(request.groupId, request.memberEpoch === 0);
     if (existing !== undefined) this.throwIfFull(existing, request.memberId);
     const memberId = request.memberId === '' ? randomUUID() : request.memberId;
-    const group = existing ?? this.createGroup(request.groupId);
+    const group = existing ?? this.createGroup(request.groupId, request);
     const member = request.instanceId === null ? this.dynamicMember(group, memberId, request) : this.staticMember(group, memberId, request);
     const assignedBefore = member.assignment.assigned;
     const subscriptionChanged = member.update(request, GROUP_MAX_REBALANCE_TIMEOUT_MS);
@@ -168,16 +168,27 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
       throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
     }
     if (!joining) throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${groupId} not found (memberships do not survive a restart): rejoin.`);
-    if (classic === undefined && this.table.isFull) throw new GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Too many groups.');
     return undefined;
   }
 
-  private createGroup(groupId: string): ModernGroup {
-    this.classic.releaseEmptyGroup(groupId);
+  /** A new group (replacing an empty classic one), if the group table admits one for this client. */
+  private createGroup(groupId: string, client: GroupClient): ModernGroup {
+    if (!this.classic.releaseEmptyGroup(groupId)) this.admit(client);
     const group = new ModernGroup(groupId);
     this.table.modern.set(groupId, group);
+    this.table.register(groupId, client);
     this.probe.groupCountChanged(this.table.size);
     return group;
+  }
+
+  private admit(client: GroupClient): void {
+    const admission = this.table.admit(client, this.clock.nowMs());
+    if (admission.evicted !== null) this.offsets.deleteGroup(admission.evicted);
+    this.probe.groupAdmission(admission);
+    if (admission.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED) {
+      throw new GroupError(admission.errorCode, `This client already holds ${MAX_GROUPS_PER_CLIENT} groups, the most one client may create.`);
+    }
+    if (admission.errorCode !== ErrorCode.NONE) throw new GroupError(admission.errorCode, 'Too many groups, every one of them with members.');
   }
 
   private throwIfFull(group: ModernGroup, memberId: string): void {
@@ -261,6 +272,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     member.cancelTimers();
     group.remove(member);
     this.log.log(`group ${group.groupId}: ${reason}`);
+    if (this.removeGroupIfUnused(group)) return;
     this.refreshMetadata(group);
     this.bumpGroupEpoch(group);
   }
@@ -384,6 +396,12 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
   authorizeCommit(member: OffsetMember, apiVersion: number): number {
     const group = this.table.modern.get(member.groupId);
     if (group === undefined) return ErrorCode.GROUP_ID_NOT_FOUND;
+    const errorCode = this.commitError(group, member, apiVersion);
+    if (errorCode === ErrorCode.NONE) this.table.touch(group.groupId);
+    return errorCode;
+  }
+
+  private commitError(group: ModernGroup, member: OffsetMember, apiVersion: number): number {
     if (member.memberEpoch < 0 && group.isEmpty) return ErrorCode.NONE;
     const current = member.memberId === null ? undefined : group.member(member.memberId);
     if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -461,7 +479,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
     return ErrorCode.NONE;
   }
 
-  /** Kafka's cleanup: an Empty group without committed offsets is dropped. */
+  /** Kafka's cleanup, applied at once (Kafka waits for its next sweep): an Empty group without committed offsets is dropped. */
   removeGroupIfUnused(group: ModernGroup): boolean {
     if (!group.isEmpty || this.offsets.hasOffsets(group.groupId) || this.table.modern.get(group.groupId) !== group) return false;
     this.removeGroup(group);
@@ -471,6 +489,7 @@ export class ModernGroupCoordinator implements OnApplicationShutdown {
   private removeGroup(group: ModernGroup): void {
     group.markDead();
     this.table.modern.delete(group.groupId);
+    this.table.unregister(group.groupId);
     this.probe.groupCountChanged(this.table.size);
   }
 

@@ -24,6 +24,7 @@ import { Clock, type Timer } from '../common/clock.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { GroupCoordinator, type MemberIdentity } from './group-coordinator.js';
+import type { GroupClient } from './group-table.js';
 import { OFFSET_METADATA_MAX_CHARS, OFFSETS_RETENTION_CHECK_INTERVAL_MS, OFFSETS_RETENTION_MS } from './group-limits.js';
 import { GroupsProbe } from './groups.probe.js';
 import type { ModernGroup } from './modern-group.js';
@@ -38,6 +39,8 @@ export interface CommitParams extends MemberIdentity {
   readonly retentionTimeMs: number;
   /** The OffsetCommit version; absent for the broker's own commits (REST reset, always without a member): v8's rules. */
   readonly apiVersion?: number;
+  /** Who commits (Kafka client id and host), held to MAX_GROUPS_PER_CLIENT when the commit creates a group; absent for the broker's own commits. */
+  readonly client?: GroupClient;
   readonly topics: readonly {
     readonly name: string;
     readonly partitions: readonly {
@@ -87,13 +90,17 @@ const LAST_CLASSIC_COMMIT_VERSION = 8;
 /** Named rule: a consumer-protocol group's `committed` offset of `topic` has outlived its retention at `nowMs` (Kafka expires only topics no member subscribes to). */
 export function isModernOffsetExpired(group: ModernGroup, topic: string, committed: CommittedOffset, nowMs: number): boolean {
   if (group.isSubscribedTo(topic)) return false;
-  return committed.expireTimestampMs !== null ? nowMs >= committed.expireTimestampMs : nowMs - committed.commitTimestampMs >= OFFSETS_RETENTION_MS;
+  return isExpiredSince(committed, committed.commitTimestampMs, nowMs);
+}
+
+/** `committed` has outlived its retention counted from `baseMs` (or its explicit expiry, OffsetCommit v2-4). */
+function isExpiredSince(committed: CommittedOffset, baseMs: number, nowMs: number): boolean {
+  return committed.expireTimestampMs !== null ? nowMs >= committed.expireTimestampMs : nowMs - baseMs >= OFFSETS_RETENTION_MS;
 }
 
 /** Named rule: `committed` (of `topic` in `group`) has outlived its retention at `nowMs`. */
 export function isOffsetExpired(group: ConsumerGroup, topic: string, committed: CommittedOffset, nowMs: number): boolean {
-  const expiredSince = (baseMs: number) =>
-    committed.expireTimestampMs !== null ? nowMs >= committed.expireTimestampMs : nowMs - baseMs >= OFFSETS_RETENTION_MS;
+  const expiredSince = (baseMs: number) => isExpiredSince(committed, baseMs, nowMs);
   if (group.protocolType === null) return expiredSince(committed.commitTimestampMs);
   if (group.state === 'Empty') return expiredSince(group.stateTimestampMs);
   if (group.state === 'Stable' && group.protocolType === CONSUMER_PROTOCOL_TYPE && group.subscribedTopics !== null) {
@@ -161,6 +168,9 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
       }),
     }));
     this.probe.offsetsCommitted(stored);
+    // A simple commit may have created its group: one left without offsets does not stay.
+    const group = stored === 0 ? this.coordinator.group(params.groupId) : undefined;
+    if (group !== undefined) this.coordinator.removeGroupIfUnused(group);
     return results;
   }
 
@@ -193,7 +203,7 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     if (this.modern.hasGroup(params.groupId)) return this.modern.authorizeCommit(member, apiVersion);
     const unknown = this.coordinator.group(params.groupId) === undefined;
     if (unknown && params.generationId >= 0 && apiVersion >= FIRST_KIP848_COMMIT_VERSION) return ErrorCode.GROUP_ID_NOT_FOUND;
-    return this.coordinator.authorizeCommit(params);
+    return this.coordinator.authorizeCommit(params, params.client ?? null);
   }
 
   /**
@@ -257,6 +267,11 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
     for (const group of this.modern.allGroups()) {
       removed += this.expire(group.groupId, (topic, committed) => isModernOffsetExpired(group, topic, committed, nowMs));
       this.modern.removeGroupIfUnused(group);
+    }
+    for (const groupId of this.store.groupIds()) {
+      // Offsets without a live group (restored from the journal after a restart) expire like a simple group's.
+      if (this.coordinator.group(groupId) !== undefined || this.modern.hasGroup(groupId)) continue;
+      removed += this.expire(groupId, (_, committed) => isExpiredSince(committed, committed.commitTimestampMs, nowMs));
     }
     this.probe.offsetsExpired(removed);
     return removed;

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuthenticationModule } from '../authentication/authentication.module.js';
+import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ClusterAdminModule } from '../cluster-admin/cluster-admin.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
@@ -21,7 +23,7 @@ import { KafkaTransport } from './transport/kafka-transport.js';
  * Handlers map versions and error codes; the rules live in the services they call.
  */
 @Module({
-  imports: [StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule, TxnModule, QuotasModule, TelemetryModule],
+  imports: [AuthorizerModule, StorageModule, GroupsModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, ClusterAdminModule, TxnModule, QuotasModule, TelemetryModule, AuthenticationModule],
   controllers: KAFKA_HANDLERS,
   providers: [KafkaTransport, ApiRegistry, KafkaProbe, ...kafkaMetricProviders, QuotaEnforcement, RequestQuotaInterceptor],
   exports: [KafkaTransport, KafkaProbe, RequestQuotaInterceptor],

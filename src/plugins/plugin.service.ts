@@ -188,14 +188,15 @@ export class PluginService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Runs the batch (already validated: magic 2, CRC, counts) through every plugin. The
-   * single awaited step of the produce path between validation and the append.
+   * Runs the batch (already validated: magic 2, CRC, every record) through every plugin. The
+   * single awaited step of the produce path between validation and the append. `validated`:
+   * the records section validation already decompressed, so it is not decompressed twice.
    */
-  async filter(topic: string, partition: number, batch: Buffer): Promise<PluginFilterResult> {
+  async filter(topic: string, partition: number, batch: Buffer, validated?: OpenedBatch): Promise<PluginFilterResult> {
     if (this.slots.length === 0) return { kind: 'store', batch };
     let opened: OpenedBatch;
     try {
-      opened = await openBatch(batch);
+      opened = validated ?? (await openBatch(batch));
     } catch (error) {
       if (!(error instanceof CompressionError)) throw error;
       return refused(ErrorCode.CORRUPT_MESSAGE, error.message);

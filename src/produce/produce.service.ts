@@ -3,9 +3,9 @@
  * reservation of its batches' bytes in the memory tier (max_memory; a bounded wait when the
  * tier is full), then for each partition the topic look-up or auto-creation (unless the topic
  * is closed to writes: topics/write-fence.ts), the partition check, and RecordIngest
- * (validation, the plugin chain, the append; in durable mode the answer waits for the WAL).
- * Each partition gets an outcome with its Kafka error code; nothing throws for bad input.
- * The reservation is given back once every partition is done.
+ * (validation of every record, then the plugin chain and the append; in durable mode the
+ * answer waits for the WAL). Each partition gets an outcome with its Kafka error code;
+ * nothing throws for bad input. The reservation is given back once every partition is done.
  * How long to wait for memory is the face's policy (MemoryWait): without room after it,
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
@@ -16,7 +16,7 @@ import { TopicsService } from '../topics/topics.service.js';
 import { WriteFence } from '../topics/write-fence.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { MessageSetConversion, type ConvertedRecords } from './message-set-conversion.js';
-import { RecordIngest, type IngestOutcome } from './record-ingest.js';
+import { RecordIngest, type CheckedBatch, type IngestOutcome } from './record-ingest.js';
 
 /** Longest a Kafka produce waits for memory-pressure relief when the memory tier is full. */
 export const MEMORY_WAIT_MAX_MS = 10_000;
@@ -67,10 +67,13 @@ export class ProduceService {
 
   /**
    * Reserves the request's bytes in the memory tier (waiting up to `memoryWaitMs` when it is
-   * full), then starts every partition's step in request order, and resolves once all are
-   * started with one promise per partition. A caller that does not await the outcomes (Kafka
-   * acks=0) still has the batches appended in the order they were produced: each append
-   * starts before the next partition's.
+   * full), checks every partition's batch (waiting while compressed ones are decompressed),
+   * then starts every partition's ingest in request order, and resolves once all are started
+   * with one promise per partition. A caller that does not await the outcomes (Kafka acks=0)
+   * still has the batches appended in the order they were produced: each append starts
+   * before the next partition's, and the next request is not read before this one's checks
+   * are done (which bounds the decompressions a producer that never waits for answers can
+   * have pending).
    */
   async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
     const reserved = this.accountant.reserve(requestBytes(partitions), memoryWaitMs);
@@ -81,31 +84,52 @@ export class ProduceService {
     }
     if (partitions.length === 0) reservation.release();
     const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
-    let pending = converted.length;
+    let checked: PartitionChecked[];
+    try {
+      const checks = converted.map((target) => this.checkPartition(target, nowMs));
+      checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+    let pending = checked.length;
     const done = (): void => {
       if (--pending === 0) reservation.release();
     };
-    return converted.map((target) => this.producePartition(target, nowMs, done));
+    return checked.map((check) => {
+      if (!('errorCode' in check)) return this.ingestPartition(check, done);
+      done();
+      return Promise.resolve(check);
+    });
+  }
+
+  /** The write fence, the topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
+  private checkPartition(target: ConvertedRecords<PartitionRecords>, nowMs: number): PartitionChecked | Promise<PartitionChecked> {
+    const closed = this.fence.refusalFor(target.topic);
+    if (closed !== null) return refused(typeof target.partition === 'number' ? target.partition : -1, closed);
+    const topic = this.topics.resolve(target.topic, true);
+    if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
+    const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
+    const log = this.topics.partitionOf(topic, partition);
+    if (isRefusal(log)) return refused(partition, log);
+    if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
+    const checked = this.ingest.check(topic, log, target.records, nowMs);
+    return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
   }
 
   /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async producePartition(target: ConvertedRecords<PartitionRecords>, nowMs: number, done: () => void): Promise<ProduceOutcome> {
+  private async ingestPartition({ partition, batch }: { partition: number; batch: CheckedBatch }, done: () => void): Promise<ProduceOutcome> {
     try {
-      const closed = this.fence.refusalFor(target.topic);
-      if (closed !== null) return refused(typeof target.partition === 'number' ? target.partition : -1, closed);
-      const topic = this.topics.resolve(target.topic, true);
-      if (isRefusal(topic)) return refused(typeof target.partition === 'number' ? target.partition : -1, topic);
-      const partition = typeof target.partition === 'number' ? target.partition : target.partition(topic.partitions.length);
-      const log = this.topics.partitionOf(topic, partition);
-      if (isRefusal(log)) return refused(partition, log);
-      if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
-      const outcome = await this.ingest.ingest(topic, log, target.records, nowMs);
-      return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : log.logStartOffset };
+      const outcome = await this.ingest.ingest(batch);
+      return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : batch.log.logStartOffset };
     } finally {
       done();
     }
   }
 }
+
+/** A partition refused before its batch was read, or its checked batch. */
+type PartitionChecked = ProduceOutcome | { readonly partition: number; readonly batch: CheckedBatch };
 
 function requestBytes(partitions: readonly PartitionRecords[]): number {
   let bytes = 0;

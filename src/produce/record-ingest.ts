@@ -1,18 +1,24 @@
 /**
  * The one storage step every produce path takes once a batch has reached its partition
- * (Kafka Produce and REST produce alike): validate, run the plugin chain (skipped when no
- * plugin is loaded), then append what the plugins left. Without plugins the append starts
- * before the first await (BatchAppender assigns the offsets synchronously), so batches started
- * in order are stored in order even when their answers are not awaited (acks=0). A plugin
- * refusal comes back as an outcome naming the refused records. A batch in pooled memory
- * (storage/batch-memory.ts) is held from the call until its outcome, whoever else lets go of
- * it meanwhile (the transport, once an acks=0 request is answered).
- * A transactional batch is first checked by the transaction coordinator (its producer must
- * be the current one of an ongoing transaction holding the partition), synchronously right
- * before its append, so no transaction can end between the check and the append.
+ * (Kafka Produce and REST produce alike), in two halves:
+ * - `check`: validation, every record read once (BatchAppender.validate and checkRecords);
+ *   synchronous for an uncompressed batch, a promise while a compressed one is decompressed;
+ * - `ingest`: the plugin chain (skipped when no plugin is loaded; it gets the records
+ *   `check` decompressed), then the append of what the plugins left.
+ * Without plugins `ingest` appends before its first await (BatchAppender assigns the offsets
+ * synchronously), so batches whose `ingest` starts in order are stored in order even when
+ * their answers are not awaited (acks=0): ProduceService starts them only once every batch
+ * of the request is checked. A refusal (validation or a plugin) comes back as an outcome,
+ * naming the refused records where Kafka does.
+ * A batch in pooled memory (storage/batch-memory.ts) is held from `ingest` until its
+ * outcome, whoever else lets go of it meanwhile (the transport, once an acks=0 request is
+ * answered). A transactional batch is first checked by the transaction coordinator (its
+ * producer must be the current one of an ongoing transaction holding the partition),
+ * synchronously right before its append, so no transaction can end between the check and
+ * the append.
  */
 import { Injectable } from '@nestjs/common';
-import { BatchAppender, refused, type AppendOutcome } from '../storage/batch-appender.js';
+import { BatchAppender, refused, type AppendOutcome, type RecordsCheck } from '../storage/batch-appender.js';
 import { MemoryAccountant } from '../storage/memory-accountant.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { Topic } from '../storage/topic-registry.js';
@@ -21,14 +27,23 @@ import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import { ProduceProbe } from './produce.probe.js';
 
 export interface IngestOutcome extends AppendOutcome {
-  /** Records a plugin refused (reject-batch mode); empty otherwise. */
+  /** Records refused by validation or a plugin (reject-batch mode); empty otherwise. */
   readonly recordErrors: readonly RecordRefusal[];
+}
+
+/** A batch `check` has read: where it goes, and its verdict. */
+export interface CheckedBatch {
+  readonly topic: Topic;
+  readonly log: PartitionLog;
+  readonly records: Buffer | null;
+  readonly nowMs: number;
+  readonly check: RecordsCheck;
 }
 
 const NO_REFUSALS: readonly RecordRefusal[] = [];
 
-function withoutRefusals(outcome: AppendOutcome): IngestOutcome {
-  return { ...outcome, recordErrors: NO_REFUSALS };
+function withRefusals(outcome: AppendOutcome): IngestOutcome {
+  return { ...outcome, recordErrors: outcome.recordErrors ?? NO_REFUSALS };
 }
 
 @Injectable()
@@ -41,33 +56,39 @@ export class RecordIngest {
     private readonly accountant: MemoryAccountant,
   ) {}
 
-  async ingest(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
+  check(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): CheckedBatch | Promise<CheckedBatch> {
+    const problem = this.appender.validate(topic, records);
+    if (problem !== null) return { topic, log, records, nowMs, check: { refusal: problem, opened: null } };
+    const check = this.appender.checkRecords(topic, log, records as Buffer, nowMs);
+    if (check instanceof Promise) return check.then((done) => ({ topic, log, records, nowMs, check: done }));
+    return { topic, log, records, nowMs, check };
+  }
+
+  async ingest(checked: CheckedBatch): Promise<IngestOutcome> {
+    const { topic, log, records, nowMs, check } = checked;
+    if (check.refusal !== null) return withRefusals(check.refusal);
+    const batch = records as Buffer;
     const memory = this.accountant.memory;
-    memory.retain(records);
+    memory.retain(batch);
     try {
       const outcome = this.plugins.active
-        ? await this.ingestThroughPlugins(topic, log, records, nowMs)
-        : withoutRefusals(await this.appendVerified(topic, log, records, nowMs, (batch) => this.appender.append(topic, log, batch, nowMs)));
-      if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, records?.length ?? 0);
+        ? await this.ingestThroughPlugins(checked, batch)
+        : withRefusals(await this.appendVerified(topic, log, batch, nowMs, (verified) => this.appender.appendValidated(topic, log, verified, nowMs)));
+      if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
       return outcome;
     } finally {
-      memory.release(records);
+      memory.release(batch);
     }
   }
 
-  private async ingestThroughPlugins(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): Promise<IngestOutcome> {
-    const problem = this.appender.validate(topic, records);
-    if (problem !== null) return withoutRefusals(problem);
-    const batch = records as Buffer;
-    const keys = await this.appender.keyProblem(topic, log, batch);
-    if (keys !== null) return withoutRefusals(keys);
-    const filtered = await this.plugins.filter(topic.name, log.partition, batch);
+  private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<IngestOutcome> {
+    const filtered = await this.plugins.filter(topic.name, log.partition, batch, check.opened ?? undefined);
     if (filtered.kind === 'refused') {
       const { errorCode, errorMessage, recordErrors } = filtered;
       return { errorCode, errorMessage, recordErrors, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
     }
-    if (filtered.kind === 'all-dropped') return withoutRefusals(this.appender.acknowledgeDropped(log, batch));
-    return withoutRefusals(await this.appendVerified(topic, log, filtered.batch, nowMs, (batch) => this.appender.appendValidated(topic, log, batch, nowMs)));
+    if (filtered.kind === 'all-dropped') return withRefusals(this.appender.acknowledgeDropped(log, batch));
+    return withRefusals(await this.appendVerified(topic, log, filtered.batch, nowMs, (batch) => this.appender.appendValidated(topic, log, batch, nowMs)));
   }
 
   /** The coordinator's check of a transactional batch, then `append` in the same synchronous run. */

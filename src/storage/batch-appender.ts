@@ -1,21 +1,27 @@
 /**
  * The produce path's storage step: validate one partition's record batch exactly as Kafka
- * 3.9 does for magic 2 (LogValidator), check idempotent-producer sequences, then assign the
- * offsets in place and append. The producer's bytes are stored as received; only a topic
- * set to LogAppendTime gets its attributes/maxTimestamp rewritten (and a fresh CRC-32C).
- * A compacted topic refuses records without a key (INVALID_RECORD, as Kafka's LogValidator):
- * the records are read for that, a compressed batch decompressed first (off the event loop).
- * Memory mode answers synchronously (for a compacted topic: unless the batch is compressed). Durable mode answers once the batch is in the WAL
+ * 3.9 does for magic 2 (the header here, every record in record-format/batch-validator.ts),
+ * check idempotent-producer sequences, then assign the offsets in place and append. The
+ * producer's bytes are stored as received; only the timestamps get rewritten as Kafka
+ * rewrites them (LogAppendTime topics; a CreateTime batch whose maxTimestamp is not its
+ * records' largest), with a fresh CRC-32C. A compacted topic refuses records without a key
+ * (INVALID_RECORD, as Kafka's LogValidator.validateKey), in the same pass.
+ * Records are read once: an uncompressed batch in place, synchronously; a compressed one
+ * decompressed off the event loop (at most DECOMPRESSIONS_MAX at once, each bounded by
+ * RECORDS_DECOMPRESSED_BYTES_MAX), and its decompressed records handed on to the plugins.
+ * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  * Transactional batches are stored like any other (the transaction coordinator has checked
  * their producer first: produce/record-ingest.ts); clients may not write control batches,
  * which only `appendMarker` writes, for the coordinator and WriteTxnMarkers.
  */
 import { Injectable } from '@nestjs/common';
-import { decompress } from '../record-format/compression.js';
+import { ConcurrencyLimit } from '../common/concurrency-limit.js';
+import type { OpenedBatch } from '../record-format/batch-rewrite.js';
+import { clientHeaderProblem, validateRecords, type RecordError, type RecordRules, type RecordsVerdict } from '../record-format/batch-validator.js';
+import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
 import { encodeMarkerBatch, type TransactionMarker } from '../record-format/control-batch.js';
 import { crc32c } from '../record-format/crc32c.js';
-import { parseRecords, RecordFormatError } from '../record-format/records.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import {
   ATTR_CONTROL,
@@ -34,10 +40,17 @@ import type { Topic } from './topic-registry.js';
 /** Single node: the leader epoch never changes. */
 export const LEADER_EPOCH = 0;
 const NO_PRODUCER_ID = -1;
-/** The most bytes a compressed batch of a compacted topic may decompress to for its key check (or max.message.bytes, when larger). */
-export const RECORDS_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 /** Where both record batches and legacy messages keep their magic byte. */
 const MAGIC_OFFSET = 16;
+/**
+ * The most bytes a compressed batch may decompress to (or max.message.bytes, when larger):
+ * more is a zip bomb, refused with MESSAGE_TOO_LARGE. Real batches are far below it: clients
+ * close a batch at batch.size (16 KiB in Java, 1 MB in librdkafka) before compressing it.
+ */
+export const RECORDS_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+/** Compressed batches decompressed at once (libuv's thread pool has 4 threads): bounds their memory. */
+export const DECOMPRESSIONS_MAX = 4;
+const UNCOMPRESSED = { codec: Compression.None, xerialFramed: false } as const;
 
 export interface AppendOutcome {
   readonly errorCode: ErrorCodeValue;
@@ -47,10 +60,19 @@ export interface AppendOutcome {
   readonly logAppendTimeMs: number;
   /** Records stored by this call (0 for a duplicate or an error). */
   readonly recordsAppended: number;
+  /** The records validation refused, when Kafka names them (INVALID_RECORD, INVALID_TIMESTAMP). */
+  readonly recordErrors?: readonly RecordError[];
 }
+
+/** What `checkRecords` found: a refusal, or the batch's records section, opened (decompressed). */
+export type RecordsCheck = { readonly refusal: AppendOutcome; readonly opened: null } | { readonly refusal: null; readonly opened: OpenedBatch };
 
 export function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
+}
+
+function refusedCheck(errorCode: ErrorCodeValue, errorMessage: string, recordErrors?: readonly RecordError[]): RecordsCheck {
+  return { refusal: { ...refused(errorCode, errorMessage), recordErrors }, opened: null };
 }
 
 export function storageFailure(error: unknown): AppendOutcome {
@@ -59,29 +81,41 @@ export function storageFailure(error: unknown): AppendOutcome {
 
 @Injectable()
 export class BatchAppender {
+  private readonly decompressions = new ConcurrencyLimit(DECOMPRESSIONS_MAX);
+
+  /** `validate`, `checkRecords`, then `appendValidated`: synchronous unless the batch is compressed or durable. */
   append(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
     const problem = this.validate(topic, records);
     if (problem !== null) return problem;
-    const keys = this.keyProblem(topic, log, records as Buffer);
-    if (keys === null) return this.appendValidated(topic, log, records as Buffer, nowMs);
-    if (keys instanceof Promise) return keys.then((found) => found ?? this.appendValidated(topic, log, records as Buffer, nowMs));
-    return keys;
+    const checked = this.checkRecords(topic, log, records as Buffer, nowMs);
+    const appendChecked = (check: RecordsCheck): AppendOutcome | Promise<AppendOutcome> =>
+      check.refusal ?? this.appendValidated(topic, log, records as Buffer, nowMs);
+    return checked instanceof Promise ? checked.then(appendChecked) : appendChecked(checked);
   }
 
   /**
-   * A compacted topic's rule (Kafka's LogValidator.validateKey): every record has a key.
-   * Null when the batch passes or the topic is not compacted; a promise for a compressed batch.
+   * Every record of a batch `validate` accepted, as Kafka's LogValidator reads them; then, as
+   * it does, a CreateTime batch's maxTimestamp is set to its records' largest timestamp.
+   * Synchronous for an uncompressed batch; a compressed one is decompressed first. Header
+   * rules come first: a base offset other than 0 is INVALID_RECORD, a codec Kafka does not
+   * define UNSUPPORTED_COMPRESSION_TYPE; then data that does not decompress is INVALID_RECORD,
+   * data beyond the bound MESSAGE_TOO_LARGE.
    */
-  keyProblem(topic: Topic, log: PartitionLog, records: Buffer): AppendOutcome | null | Promise<AppendOutcome | null> {
-    if (!isCompacted(topic.configs)) return null;
+  checkRecords(topic: Topic, log: PartitionLog, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
     const batch = new RecordBatchView(records);
-    const where = `${log.topic}-${log.partition}`;
-    if (batch.compression === Compression.None) return keylessRecordRefusal(records.subarray(BATCH_HEADER_BYTES), batch.recordCount, where);
+    const header = clientHeaderProblem(batch);
+    if (header !== null) return refusedCheck(header.errorCode, header.message);
+    const rules = recordRules(topic, log, nowMs);
+    if (batch.compression === Compression.None) {
+      return judged(batch, { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED }, rules);
+    }
     const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
-    return decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes).then(
-      ({ data }) => keylessRecordRefusal(data, batch.recordCount, where),
-      (error: unknown) => refused(ErrorCode.CORRUPT_MESSAGE, `the record batch does not decompress: ${(error as Error).message}`),
-    );
+    return this.decompressions
+      .run(() => decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes))
+      .then(
+        ({ data, shape }) => judged(batch, { records: data, recordCount: batch.recordCount, shape }, rules),
+        (error: unknown) => decompressionRefused(error, maxBytes),
+      );
   }
 
   /**
@@ -226,16 +260,42 @@ function sequenceProblem(log: PartitionLog, batch: RecordBatchView): AppendOutco
   }
 }
 
-/** INVALID_RECORD when a record of the section has a null key (or the section is malformed), else null. */
-function keylessRecordRefusal(section: Buffer, recordCount: number, where: string): AppendOutcome | null {
-  try {
-    const index = parseRecords(section, recordCount).findIndex((record) => record.key === null);
-    if (index < 0) return null;
-    return refused(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${where} (record ${index}).`);
-  } catch (error) {
-    if (error instanceof RecordFormatError) return refused(ErrorCode.INVALID_RECORD, `malformed records: ${error.message}`);
-    throw error;
+function recordRules(topic: Topic, log: PartitionLog, nowMs: number): RecordRules {
+  return {
+    keyRequiredIn: isCompacted(topic.configs) ? `${log.topic}-${log.partition}` : null,
+    logAppendTime: topic.configs.get('message.timestamp.type') === 'LogAppendTime',
+    beforeMaxMs: Number(topic.configs.get('message.timestamp.before.max.ms') ?? Number.POSITIVE_INFINITY),
+    afterMaxMs: Number(topic.configs.get('message.timestamp.after.max.ms') ?? Number.POSITIVE_INFINITY),
+    nowMs,
+  };
+}
+
+function judged(batch: RecordBatchView, opened: OpenedBatch, rules: RecordRules): RecordsCheck {
+  const verdict: RecordsVerdict = validateRecords(batch, opened.records, rules);
+  if (!verdict.valid) return refusedCheck(verdict.errorCode, verdict.message, verdict.recordErrors);
+  if (!rules.logAppendTime) setCreateTimeMax(batch, verdict.maxTimestamp);
+  return { refusal: null, opened };
+}
+
+function decompressionRefused(error: unknown, maxBytes: number): RecordsCheck {
+  if (error instanceof DecompressedSizeError) {
+    return refusedCheck(ErrorCode.MESSAGE_TOO_LARGE, `the record batch decompresses to more than ${maxBytes} bytes, the broker's bound against zip bombs`);
   }
+  // The CRC-32C matched, so these are the producer's own bytes: INVALID_RECORD (not retriable), as
+  // Kafka answers a compressed stream that ends early (Kafka 3.9 fails other undecodable data with
+  // UNKNOWN_SERVER_ERROR). CORRUPT_MESSAGE would make producers retry what can never succeed.
+  if (error instanceof CompressionError) return refusedCheck(ErrorCode.INVALID_RECORD, error.message);
+  throw error;
+}
+
+/** Kafka's DefaultRecordBatch.setMaxTimestamp(CREATE_TIME, max): rewritten (and re-checksummed) only when it differs. */
+function setCreateTimeMax(batch: RecordBatchView, maxTimestamp: number): void {
+  const attributes = batch.attributes;
+  if ((attributes & ATTR_TIMESTAMP_LOG_APPEND) === 0 && batch.maxTimestamp === maxTimestamp) return;
+  const buffer = batch.buffer;
+  buffer.writeInt16BE(attributes & ~ATTR_TIMESTAMP_LOG_APPEND, 21);
+  buffer.writeBigInt64BE(BigInt(maxTimestamp), 35);
+  buffer.writeUInt32BE(crc32c(buffer.subarray(21)), 17);
 }
 
 function recordSequenceOf(log: PartitionLog, batch: RecordBatchView, baseOffset: number): void {

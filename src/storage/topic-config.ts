@@ -12,7 +12,7 @@ export interface TopicConfigDefaults {
   readonly minCleanableRatio: number;
 }
 
-/** Kafka's Long.MAX_VALUE default of max.compaction.lag.ms: no bound. */
+/** Kafka's Long.MAX_VALUE default (max.compaction.lag.ms, message.timestamp.*.max.ms): no bound. */
 export const LONG_MAX = '9223372036854775807';
 /** Kafka's delete.retention.ms default: tombstones stay a day after their first cleaning. */
 export const DELETE_RETENTION_MS_DEFAULT = 86_400_000;
@@ -70,6 +70,9 @@ const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDefinition>> = {
   'retention.bytes': { validate: (v) => isLong(v) && Number(v) >= -1, type: ConfigType.Long },
   'max.message.bytes': { validate: isPositiveLong, type: ConfigType.Int },
   'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), type: ConfigType.String },
+  // KIP-937 (Kafka 3.6+): how far a CreateTime record's timestamp may lie before / after the broker's clock.
+  'message.timestamp.before.max.ms': { validate: (v) => isLong(v) && Number(v) >= 0, type: ConfigType.Long },
+  'message.timestamp.after.max.ms': { validate: (v) => isLong(v) && Number(v) >= 0, type: ConfigType.Long },
   // Kafka's floor for segment.bytes is 14 bytes; a segment of one small batch is pointless, 1 KiB is ours.
   'segment.bytes': { validate: (v) => isPositiveLong(v) && Number(v) >= 1024 && Number(v) <= 2_147_483_647, type: ConfigType.Int },
   'segment.ms': { validate: isPositiveLong, type: ConfigType.Long },
@@ -104,6 +107,8 @@ export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, 
     ['retention.bytes', '-1'],
     ['max.message.bytes', String(defaults.messageMaxBytes)],
     ['message.timestamp.type', 'CreateTime'],
+    ['message.timestamp.before.max.ms', LONG_MAX],
+    ['message.timestamp.after.max.ms', LONG_MAX],
     ['segment.bytes', String(defaults.segmentBytes)],
     ['segment.ms', String(defaults.segmentMs)],
     ['compression.type', 'producer'],

@@ -23,14 +23,20 @@ export const DELETE_UP_TO_HIGH_WATERMARK = -1;
 /** A topic to create, as CreateTopics or the REST route asks for it. */
 export interface TopicSpec {
   readonly name: string;
-  /** -1: the `kafka_cfg_num_partitions` setting. Ignored when `assignments` lists the partitions. */
+  /** -1: the `kafka_cfg_num_partitions` setting; must be -1 when `assignments` lists the partitions. */
   readonly partitionCount: number;
-  /** -1 (the broker default) or 1: there is one broker. */
+  /** -1 (the broker default) or 1: there is one broker; must be -1 with `assignments`. */
   readonly replicationFactor: number;
   /** The brokers of each partition, when the request assigns them (CreateTopics); empty otherwise. */
-  readonly assignments: readonly (readonly number[])[];
+  readonly assignments: readonly ReplicaAssignment[];
   /** Config overrides; values must be strings (Kafka's null is refused as an invalid value). */
   readonly configs: ReadonlyArray<readonly [string, unknown]>;
+}
+
+/** One partition's replicas, as CreateTopics assigns them by hand. */
+export interface ReplicaAssignment {
+  readonly partitionIndex: number;
+  readonly brokerIds: readonly number[];
 }
 
 export interface CreatedTopic {
@@ -81,9 +87,12 @@ export class TopicsService {
   /**
    * The topic, auto-created when `allowAutoCreate` and the `auto_create_topics` setting both
    * allow it (Metadata v4+ asks; Produce and REST produce always allow). An illegal name is
-   * INVALID_TOPIC_EXCEPTION.
+   * INVALID_TOPIC_EXCEPTION, and so is a name that would be auto-created colliding with an
+   * existing topic ('.' versus '_'), as Kafka's auto-creation through CreateTopics refuses it.
    */
   resolve(name: string, allowAutoCreate: boolean): Topic | Refusal {
+    const collision = allowAutoCreate && this.config.autoCreateTopics && this.topics.get(name) === undefined ? this.collisionProblem(name) : null;
+    if (collision !== null) return collision;
     const topic = this.topics.getOrAutoCreate(name, allowAutoCreate);
     if (topic !== undefined) return topic;
     const nameProblem = topicNameProblem(name);
@@ -104,7 +113,7 @@ export class TopicsService {
 
   async create(spec: TopicSpec, validateOnly: boolean): Promise<CreatedTopic | Refusal> {
     const partitionCount = spec.assignments.length > 0 ? spec.assignments.length : spec.partitionCount === -1 ? this.topics.defaultPartitions : spec.partitionCount;
-    const problem = this.creationProblem(spec, partitionCount);
+    const problem = this.creationProblem(spec, partitionCount) ?? configsProblem(spec.configs);
     if (problem !== null) return problem;
     if (validateOnly) return { partitionCount, topic: null };
     const overrides = new Map(spec.configs.map(([name, value]) => [name, value as string]));
@@ -135,8 +144,11 @@ export class TopicsService {
     return Promise.all(answers);
   }
 
-  /** CreatePartitions: the count only grows, up to MAX_PARTITIONS_PER_TOPIC. */
-  async createPartitions(name: string, count: number, validateOnly: boolean): Promise<Topic | Refusal> {
+  /**
+   * CreatePartitions: the count only grows, up to MAX_PARTITIONS_PER_TOPIC; `assignments`
+   * (null: none given) must name one replica list per new partition, as Kafka checks them.
+   */
+  async createPartitions(name: string, count: number, validateOnly: boolean, assignments: readonly (readonly number[])[] | null = null): Promise<Topic | Refusal> {
     const topic = this.find(name);
     if (isRefusal(topic)) return topic;
     if (count <= topic.partitions.length || count > MAX_PARTITIONS_PER_TOPIC) {
@@ -145,6 +157,12 @@ export class TopicsService {
         `topic '${name}' has ${topic.partitions.length} partitions; the new count must be larger and at most ${MAX_PARTITIONS_PER_TOPIC}, got ${count}`,
       );
     }
+    const additional = count - topic.partitions.length;
+    if (assignments !== null && assignments.length !== additional) {
+      return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${additional} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
+    }
+    const assignmentProblem = (assignments ?? []).map((brokerIds) => this.replicaProblem(brokerIds)).find((p) => p !== null) ?? null;
+    if (assignmentProblem !== null) return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, assignmentProblem);
     if (validateOnly) return topic;
     this.topics.addPartitions(topic, count);
     return (await this.persisted(name)) ?? topic;
@@ -166,21 +184,69 @@ export class TopicsService {
     return { lowWatermark: log.logStartOffset, purgedRecords: log.logStartOffset - before };
   }
 
-  /** The rules of CreateTopics, in Kafka's order; null when `spec` may be created. */
+  /** The rules of CreateTopics up to the configs, in Kafka 3.9's order (ReplicationControlManager); null when they pass. */
   private creationProblem(spec: TopicSpec, partitionCount: number): Refusal | null {
     const nameProblem = topicNameProblem(spec.name);
     if (nameProblem !== null) return refusal(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
     if (this.topics.get(spec.name) !== undefined) return refusal(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
-    if (spec.assignments.some((brokers) => brokers.some((id) => id !== this.cluster.nodeId))) {
-      return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `only broker ${this.cluster.nodeId} exists`);
-    }
+    const collision = this.collisionProblem(spec.name);
+    if (collision !== null) return collision;
+    if (spec.assignments.length > 0) return this.assignmentsProblem(spec);
     if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > MAX_PARTITIONS_PER_TOPIC) {
       return refusal(ErrorCode.INVALID_PARTITIONS, `number of partitions must be 1..${MAX_PARTITIONS_PER_TOPIC}, got ${partitionCount}`);
     }
     if (spec.replicationFactor !== -1 && spec.replicationFactor !== 1) {
       return refusal(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${spec.replicationFactor} larger than available brokers: 1.`);
     }
-    return configsProblem(spec.configs);
+    return null;
+  }
+
+  /**
+   * Kafka's Topic.unifyCollisionChars: '.' and '_' collide (metric names use one for the
+   * other), so no topic may be created whose name differs from an existing one only there.
+   */
+  private collisionProblem(name: string): Refusal | null {
+    if (!/[._]/.test(name)) return null;
+    const unified = name.replaceAll('.', '_');
+    for (const topic of this.topics.all()) {
+      if (topic.name !== name && topic.name.replaceAll('.', '_') === unified) {
+        return refusal(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${topic.name}`);
+      }
+    }
+    return null;
+  }
+
+  /** A manual assignment: replication factor and partition count left to it (-1), one replica list per partition 0..n-1. */
+  private assignmentsProblem(spec: TopicSpec): Refusal | null {
+    if (spec.replicationFactor !== -1) {
+      return refusal(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but replication factor was not set to -1.');
+    }
+    if (spec.partitionCount !== -1) {
+      return refusal(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions was not set to -1.');
+    }
+    const seen = new Set<number>();
+    for (const { partitionIndex, brokerIds } of spec.assignments) {
+      if (seen.has(partitionIndex)) return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${partitionIndex}`);
+      seen.add(partitionIndex);
+      const problem = this.replicaProblem(brokerIds);
+      if (problem !== null) return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
+    }
+    for (let i = 0; i < spec.assignments.length; i++) {
+      if (!seen.has(i)) return refusal(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
+    }
+    if (spec.assignments.length > MAX_PARTITIONS_PER_TOPIC) {
+      return refusal(ErrorCode.INVALID_PARTITIONS, `number of partitions must be 1..${MAX_PARTITIONS_PER_TOPIC}, got ${spec.assignments.length}`);
+    }
+    return null;
+  }
+
+  /** Kafka's validateManualPartitionAssignment on one broker: exactly [this broker] (its replication factor, 1). */
+  private replicaProblem(brokerIds: readonly number[]): string | null {
+    if (brokerIds.length === 0) return 'The manual partition assignment includes an empty replica list.';
+    const unknown = brokerIds.find((id) => id !== this.cluster.nodeId);
+    if (unknown !== undefined) return `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`;
+    if (brokerIds.length > 1) return `The manual partition assignment includes the broker ${this.cluster.nodeId} more than once.`;
+    return null;
   }
 
   /** Durable mode: null once the last change to topic `name` is on disk, KAFKA_STORAGE_ERROR if it could not be written. */

@@ -28,8 +28,22 @@ export const TRANSACTIONS_DIRECTORY = '__transaction_state';
  */
 export const CLUSTER_METADATA_DIRECTORY = '__cluster_metadata';
 
+/**
+ * The folder of the ACLs (written by authorizer/acl-store.ts through this class). Unlike the
+ * other metadata it is kept in memory mode too: who may do what must survive a restart
+ * whatever happens to the records (issue 11).
+ */
+export const ACLS_DIRECTORY = '__acls';
+
 /** Client quotas and CLIENT_METRICS subscriptions in durable mode (dynamic-config-file.ts). */
 export const DYNAMIC_CONFIGS_DIRECTORY = '__configs';
+
+/**
+ * The folder of security state (SCRAM credentials, written by
+ * authentication/scram-credential-store.ts): kept in both storage modes, since users must
+ * survive a restart even when records do not.
+ */
+export const SECURITY_DIRECTORY = '__security';
 
 /** The uplink's state journal's folder (uplink/uplink-journal.ts), named here for the same reason. */
 export const UPLINK_DIRECTORY = '__uplink';

@@ -26,11 +26,11 @@ import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { PartitionWals } from './partition-wals.js';
 import { TOPICS_DIRECTORY, TopicCatalog } from './topic-catalog.js';
-import { CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, UPLINK_DIRECTORY, WalFileSystem } from './wal-file-system.js';
+import { ACLS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, OFFSETS_DIRECTORY, SECURITY_DIRECTORY, TRANSACTIONS_DIRECTORY, UPLINK_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/** The data directory's folders that hold no partition (topic metadata, committed offsets, transactions, the node's metadata, dynamic configs, the uplink). */
-const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, UPLINK_DIRECTORY]);
+/** The data directory's folders that hold no partition (topic metadata, committed offsets, transactions, the node's metadata, dynamic configs, the uplink, security). */
+const BLINK_DIRECTORIES: ReadonlySet<string> = new Set([TOPICS_DIRECTORY, OFFSETS_DIRECTORY, TRANSACTIONS_DIRECTORY, CLUSTER_METADATA_DIRECTORY, DYNAMIC_CONFIGS_DIRECTORY, UPLINK_DIRECTORY, SECURITY_DIRECTORY]);
 
 /** What the WAL holds right now, for metrics. */
 export interface WalStats {
@@ -103,12 +103,13 @@ export class WalStore implements OnModuleInit, OnApplicationShutdown {
     return { diskBytes, batchesOnDisk, offloadedBatches, totalStoredBytes: diskBytes + memoryOnlyBytes };
   }
 
-  /** Memory mode at boot: remove what an earlier run left (only names this layout uses). */
+  /** Memory mode at boot: remove what an earlier run left (only names this layout uses; the ACLs stay). */
   async clearForMemoryMode(): Promise<number> {
     const root = this.config.recordStoragePath;
     await this.fs.makeDirectory(root);
     let removed = 0;
     for (const name of await this.fs.list(root)) {
+      if (name === SECURITY_DIRECTORY || name === ACLS_DIRECTORY) continue;
       const ours = BLINK_DIRECTORIES.has(name) || /^[a-zA-Z0-9._-]+-\d+$/.test(name) || name === '.blink-write-probe';
       if (!ours) {
         this.log.warn(`${join(root, name)} is not Blink's: left in place`);

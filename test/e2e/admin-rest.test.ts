@@ -6,6 +6,7 @@
  * clients write is read back through REST, so both faces are shown to share one log.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import kafkajs from './clients/kafkajs-lib.js';
@@ -329,11 +330,51 @@ describe('bad inputs get a JSON error saying what was wrong', () => {
     assert.deepEqual(described.json.partitions.map((p: { highWatermark: number }) => p.highWatermark), [0, 0], 'none of the refused produces stored anything');
   });
 
+  test('bodies beyond the shape bounds are 400 before validation while liveness answers; numbers are decimal only', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = uniqueTopic('shape');
+    await rest(broker(), 'POST', '/api/v1/topics', { json: { name: topic, partitions: 1 } });
+    const records = `/api/v1/topics/${topic}/records`;
+    // V8 parses deep JSON iteratively; class-transformer would recurse over it and overflow (a 500).
+    const deep = '{"records":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    expectError(await rest(broker(), 'POST', records, { raw: deep, headers: { 'content-type': 'application/json' } }), 400, /deeper than 8 levels/, 'deeply nested JSON');
+    const flood = rest(broker(), 'POST', records, { raw: `{"records":[${new Array(140_000).fill('{}').join(',')}]}`, headers: { 'content-type': 'application/json' } });
+    const started = Date.now();
+    expectStatus(await rest(broker(), 'GET', '/health/live'), 200, 'liveness during the flood');
+    expectError(await flood, 400, /has 140000 elements, more than 1000/, '140,000 empty records');
+    assert.ok(Date.now() - started < 2_000, `the flood was refused in ${Date.now() - started} ms`);
+    for (const bad of ['0x10', '%20', '', '1e3']) {
+      expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}/partitions/0/records?offset=${bad}`), 400, /offset must be an integer/, `offset=${bad}`);
+    }
+    expectStatus(await rest(broker(), 'GET', `/api/v1/topics/${topic}/partitions/0/records?offset=0`), 200, 'a decimal offset');
+    const described = await rest(broker(), 'GET', `/api/v1/topics/${topic}`);
+    assert.deepEqual(described.json.partitions.map((p: { highWatermark: number }) => p.highWatermark), [0], 'nothing refused was stored');
+  });
+
+  test('a request its client aborts mid-body is not logged as a broker error', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const port = Number(new URL(broker().restUrl).port);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('POST /api/v1/topics HTTP/1.1\r\nHost: blink\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":');
+        socket.once('data', () => reject(new Error('the broker answered a request whose body never arrived')));
+        // No signal tells that an answer will not come: the broker gets 300 ms to (wrongly) send one.
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 300);
+      });
+      socket.once('error', reject);
+    });
+    expectStatus(await rest(broker(), 'GET', '/health/live'), 200, 'the broker after the abort');
+    assert.doesNotMatch(broker().stdout() + broker().stderr(), /aborted/, 'no log line about the aborted request at warn level or above');
+  });
+
   test('a cross-site form post is refused (CSRF) and no CORS headers are sent', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('csrf');
     const forged = await rest(broker(), 'POST', '/produce', { form: { topic, value: 'forged' }, headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' } });
     expectError(forged, 403, /[Cc]ross-origin/, 'cross-site POST');
-    expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}`), 404, /does not exist/, 'the forged produce created nothing');
+    const refererOnly = await rest(broker(), 'POST', '/produce', { form: { topic, value: 'forged' }, headers: { referer: 'http://evil.example/page' } });
+    expectError(refererOnly, 403, /Referer evil\.example is not this host/, 'cross-site Referer without Origin');
+    expectError(await rest(broker(), 'GET', `/api/v1/topics/${topic}`), 404, /does not exist/, 'the forged produces created nothing');
     const preflight = await rest(broker(), 'OPTIONS', '/produce', { headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null);
   });

@@ -9,7 +9,7 @@
  *
  * The tools' answers also come back through kafka-get-offsets --time -2 and kafka-configs
  * --describe; here the Java client reads them back instead, to keep the JVM starts few.
- * Tools that need APIs Blink does not serve (kafka-acls) are not run here; the transaction
+ * kafka-acls runs in acls.test.ts (it needs a broker with the authorizer on); the transaction
  * commands run in the transaction tests, kafka-client-metrics in client-telemetry.test.ts,
  * kafka-configs for quotas in quotas.test.ts.
  */

@@ -8,67 +8,19 @@
  * id too: test/medium/wal/wal-store.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
-import { createTopic, kafkajsAdmin, offsetsOf, STORAGE_CLIENT } from './storage-support.js';
+import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { createTopic, kafkajsAdmin, offsetsOf, produceStream, readBack } from './storage-support.js';
 
 const PARTITIONS = 2;
 const MESSAGES = 12_000;
+const STREAM = { partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 200, pace_sleep_s: 0.005, timeout_s: 100 };
 const KILL_AFTER_ACKS = 3_000;
 const TEST_TIMEOUT_MS = 120_000;
 const DURABLE_ENV = { STORAGE_MODE: 'durable', FSYNC: 'always', SEGMENT_BYTES: '256KB', RETENTION: '1h' };
-
-interface StreamResult {
-  acks: Map<number, { partition: number; offset: number }>;
-  failures: string[];
-}
-
-/** Runs produce_stream; resolves once it printed "done"; calls onAck with the number of acks so far. */
-function produceStream(bootstrap: string, topic: string, onAck: (acked: number) => void): { result: Promise<StreamResult>; kill(): void } {
-  const args = { bootstrap, topic, partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 200, pace_sleep_s: 0.005, timeout_s: 100 };
-  const child = spawn('/usr/bin/python3', [STORAGE_CLIENT, 'produce_stream', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const acks: StreamResult['acks'] = new Map();
-  const failures: string[] = [];
-  const lines = createInterface({ input: child.stdout });
-  const result = new Promise<StreamResult>((resolve, reject) => {
-    let done = false;
-    lines.on('line', (line) => {
-      const [kind, a, b, c] = line.split(' ');
-      if (kind === 'ack') {
-        const i = Number(c);
-        if (acks.has(i)) failures.push(`message ${i} acknowledged twice`);
-        acks.set(i, { partition: Number(a), offset: Number(b) });
-        onAck(acks.size);
-      } else if (kind === 'fail') {
-        failures.push(line);
-      } else if (kind === 'done') {
-        done = true;
-      }
-    });
-    child.once('close', (code) => (done && code === 0 ? resolve({ acks, failures }) : reject(new Error(`produce_stream exited ${code} before "done"\n${stderr}`))));
-  });
-  return { result, kill: () => child.kill('SIGKILL') };
-}
-
-/** Every message of `topic` as [partition, offset, message number], via kcat from the beginning. */
-async function readBack(bootstrap: string, topic: string, partition: number): Promise<Array<[number, number]>> {
-  const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%o %s\n'], { timeoutMs: 60_000 });
-  assert.equal(result.code, 0, result.stderr);
-  return result.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [offset, value] = line.split(' ');
-      return [Number(offset), Number(value.split('-')[1])];
-    });
-}
 
 describe('durable mode: nothing acknowledged is lost when the broker is killed (FSYNC=always)', () => {
   let broker: BrokerHandle;
@@ -95,7 +47,7 @@ describe('durable mode: nothing acknowledged is lost when the broker is killed (
     await admin.disconnect();
 
     let killed: Promise<void> | null = null;
-    const stream = produceStream(broker.bootstrap, topic, (acked) => {
+    const stream = produceStream({ bootstrap: broker.bootstrap, topic, ...STREAM }, (acked) => {
       if (acked >= KILL_AFTER_ACKS && killed === null) killed = broker.kill();
     });
     try {

@@ -1,10 +1,14 @@
 /**
  * Shared helpers of the storage e2e tests: the confluent-kafka storage driver
- * (storage/storage_client.py), Prometheus scraping, RSS sampling and raw ListOffsets via
+ * (storage/storage_client.py) and its acks=all produce stream with the kcat read-back that
+ * checks it, Prometheus scraping, RSS sampling and raw ListOffsets via
  * kafkajs' admin.
  */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import kafkajs from './clients/kafkajs-lib.js';
 import { describeRun, REPO_ROOT, run } from './harness.js';
 
@@ -105,4 +109,54 @@ export async function readyStatus(restUrl: string): Promise<number> {
   const response = await fetch(`${restUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
   await response.arrayBuffer();
   return response.status;
+}
+
+export interface StreamResult {
+  acks: Map<number, { partition: number; offset: number }>;
+  failures: string[];
+}
+
+/**
+ * Runs storage_client.py's produce_stream (confluent-kafka, acks=all, idempotent: messages
+ * numbered 0..count-1, round-robin over the partitions); resolves once it printed "done";
+ * calls onAck with the number of acks so far. `args` are the op's fields.
+ */
+export function produceStream(args: Record<string, unknown>, onAck: (acked: number) => void): { result: Promise<StreamResult>; kill(): void } {
+  const child = spawn(PYTHON, [STORAGE_CLIENT, 'produce_stream', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const acks: StreamResult['acks'] = new Map();
+  const failures: string[] = [];
+  const lines = createInterface({ input: child.stdout });
+  const result = new Promise<StreamResult>((resolve, reject) => {
+    let done = false;
+    lines.on('line', (line) => {
+      const [kind, a, b, c] = line.split(' ');
+      if (kind === 'ack') {
+        const i = Number(c);
+        if (acks.has(i)) failures.push(`message ${i} acknowledged twice`);
+        acks.set(i, { partition: Number(a), offset: Number(b) });
+        onAck(acks.size);
+      } else if (kind === 'fail') {
+        failures.push(line);
+      } else if (kind === 'done') {
+        done = true;
+      }
+    });
+    child.once('close', (code) => (done && code === 0 ? resolve({ acks, failures }) : reject(new Error(`produce_stream exited ${code} before "done"\n${stderr}`))));
+  });
+  return { result, kill: () => child.kill('SIGKILL') };
+}
+
+/** Every message of `topic` as [partition, offset, message number], via kcat from the beginning. */
+export async function readBack(bootstrap: string, topic: string, partition: number): Promise<Array<[number, number]>> {
+  const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%o %s\n'], { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [offset, value] = line.split(' ');
+      return [Number(offset), Number(value.split('-')[1])];
+    });
 }

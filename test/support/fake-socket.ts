@@ -11,7 +11,6 @@ import { KafkaWriter } from '../../src/wire/writer.js';
 import type { ApiCodec } from '../../src/wire/api-codec.js';
 
 export class FakeSocket extends EventEmitter {
-  readonly remoteAddress = '127.0.0.1';
   readonly remotePort = 50_000;
   readonly localPort = 9092;
   writableNeedDrain = false;
@@ -20,6 +19,10 @@ export class FakeSocket extends EventEmitter {
   private readonly unflushed: Array<() => void> = [];
   private paused = false;
   private readonly written: Buffer[] = [];
+
+  constructor(readonly remoteAddress = '127.0.0.1') {
+    super();
+  }
 
   setNoDelay(): this {
     return this;

@@ -51,7 +51,8 @@ export function testTxnProbe(): TxnProbe {
 function testGroupsProbe(): GroupsProbe {
   const counter = (name: string) => new Counter({ name, help: name, registers: [] });
   const assignments = new Counter({ name: 'assignments', help: 'assignments', labelNames: ['assignor'], registers: [] });
-  return new GroupsProbe(new Gauge({ name: 'groups', help: 'groups', registers: [] }), counter('r'), counter('e'), counter('c'), counter('x'), counter('epochs'), assignments);
+  const refusedCreations = new Counter({ name: 'refused', help: 'refused', labelNames: ['reason'], registers: [] });
+  return new GroupsProbe(new Gauge({ name: 'groups', help: 'groups', registers: [] }), counter('r'), counter('e'), counter('c'), counter('x'), counter('epochs'), assignments, refusedCreations, counter('evicted'));
 }
 
 export function transactionStack(config: BlinkConfig, registry: TopicRegistry, clock: Clock, fs = new WalFileSystem()): TransactionStack {

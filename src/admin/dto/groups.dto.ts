@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
 import { GROUP_STATES, type GroupState } from '../../groups/consumer-group.js';
+import { DecimalNumber } from './decimal-number.js';
 
 export const RESET_TARGETS = ['earliest', 'latest', 'timestamp'] as const;
 export type ResetTarget = (typeof RESET_TARGETS)[number];
@@ -20,7 +20,7 @@ export class ResetOffsetsDto {
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'With to=timestamp: the first offset whose record timestamp is at or after this (ms); the high watermark where there is none' })
   @ValidateIf((dto: ResetOffsetsDto) => dto.to === 'timestamp' || dto.timestamp !== undefined)
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt({ message: 'timestamp must be a whole number of milliseconds (required with to=timestamp)' })
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)

@@ -1,11 +1,11 @@
 /**
  * Requests and answers of the routes the seed README documents (`/produce`, `/fetch`,
  * `/purge`, `/version`, `/dump`, `/allocated`). Form fields and query parameters arrive as
- * strings; `@Type(() => Number)` turns the numeric ones into numbers before validation.
+ * strings; `@DecimalNumber()` turns the numeric ones into numbers before validation.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { DecimalNumber } from './decimal-number.js';
 import { EncodingDto } from './common.dto.js';
 import { ReadRecordsQueryDto } from './records.dto.js';
 
@@ -19,7 +19,7 @@ export class ProduceFormDto extends EncodingDto {
 
   @ApiPropertyOptional({ example: 0, description: 'Partition; default: by key hash, or round-robin without a key' })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
@@ -35,7 +35,7 @@ export class ProduceFormDto extends EncodingDto {
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'CreateTime in milliseconds since the epoch; default: now' })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   @Max(SAFE_INT_MAX)
@@ -51,7 +51,7 @@ export class FetchQueryDto extends ReadRecordsQueryDto {
 
   @ApiPropertyOptional({ example: 0, default: 0 })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
@@ -66,14 +66,14 @@ export class PurgeDto {
 
   @ApiPropertyOptional({ example: 0, description: 'Only this partition of `topic`; default: all of them' })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
 
   @ApiPropertyOptional({ example: 10, description: 'Delete records below this offset; default: all (the high watermark)' })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   @Max(SAFE_INT_MAX)

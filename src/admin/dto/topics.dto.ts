@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { MAX_PARTITIONS_PER_TOPIC } from '../../storage/topic-registry.js';
 import { PartitionStateDto } from './storage.dto.js';
+import { DecimalNumber } from './decimal-number.js';
 
 const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -15,7 +15,7 @@ export class TopicParams {
 
 export class PartitionParams extends TopicParams {
   @ApiProperty({ example: 0, description: 'Partition index' })
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt({ message: 'partition must be a whole number' })
   @Min(0)
   partition!: number;
@@ -72,7 +72,7 @@ export class AddPartitionsDto {
 
 export class DeleteRecordsQueryDto {
   @ApiProperty({ example: 10, description: 'Records below this offset are deleted (the log start offset moves there); at most the high watermark' })
-  @Type(() => Number)
+  @DecimalNumber()
   @IsInt()
   @Min(0)
   @Max(SAFE_INT_MAX)

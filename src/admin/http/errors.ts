@@ -49,8 +49,17 @@ function isReport(answer: unknown): boolean {
 }
 
 /**
+ * Node's error for a request whose client closed the connection before its body arrived
+ * (http server abortIncoming): nobody is left to answer, and a client decides how often it
+ * happens, so it is logged at debug level, not as a broker error.
+ */
+function isClientAbort(exception: unknown): boolean {
+  return exception instanceof Error && (exception as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
+/**
  * Turns every failure of a REST request into an `ErrorBody` JSON answer (the health report
- * excepted, see `isReport`): Nest's HTTP exceptions, the errors Fastify raises before a
+ * excepted, see `isReport`; a request its client aborted gets no answer, see `isClientAbort`): Nest's HTTP exceptions, the errors Fastify raises before a
  * handler runs (a body over the limit is 413, a malformed JSON body 400, an unsupported
  * media type 415) and unexpected errors, which are logged and answered 500 without their
  * internals.
@@ -64,6 +73,10 @@ export class AdminExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent) return;
+    if (isClientAbort(exception)) {
+      this.log.debug(`a REST request was aborted by its client: ${(exception as Error).message}`);
+      return;
+    }
     if (exception instanceof HttpException && isReport(exception.getResponse())) {
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;

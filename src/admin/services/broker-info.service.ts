@@ -36,6 +36,7 @@ export class BrokerInfo {
 
   broker(): BrokerDto {
     const host = this.config.kafkaHostname;
+    const kafkaPorts = this.listeners.isListening ? this.listeners.boundPorts : this.config.brokerPorts;
     return {
       nodeId: this.cluster.nodeId,
       clusterId: this.cluster.clusterId,
@@ -46,7 +47,7 @@ export class BrokerInfo {
       consumerGroupsEnabled: this.config.enableConsumerGroups,
       adminTokenRequired: this.token.required,
       listeners: [
-        ...this.config.brokerPorts.map((port) => ({ protocol: 'kafka' as const, host, port, advertisedHost: this.cluster.advertisedHost, bound: this.listeners.isListening })),
+        ...kafkaPorts.map((port) => ({ protocol: 'kafka' as const, host, port, advertisedHost: this.cluster.advertisedHost, bound: this.listeners.isListening })),
         // This answer itself comes through the REST listener.
         { protocol: 'rest' as const, host, port: this.config.restPort, advertisedHost: host, bound: true },
       ],

@@ -7,6 +7,9 @@
  * (a WAL that cannot write: KAFKA_STORAGE_ERROR). A full memory tier (max_memory) first
  * waits, at most half the request's timeout_ms and MEMORY_WAIT_MAX_MS, for relief; without
  * room every partition is KAFKA_STORAGE_ERROR.
+ * Authorization (Kafka's KafkaApis): a transactional id needs Write on it (else every
+ * partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs Write (else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED and nothing of them is stored).
  * acks=0 gets no response at all, and is not held up by the WAL (its batches are still
  * stored in order); acks other than -1/0/1 is INVALID_REQUIRED_ACKS on every partition.
  * On the hot path: called straight from the transport; the record batches are views of the
@@ -27,6 +30,8 @@
  * TRANSACTION_ABORTABLE is possible (KIP-890: only for transactional producers).
  */
 import { Controller, Logger } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { QuotaEnforcement } from '../quota-enforcement.js';
 import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -38,6 +43,7 @@ import {
 } from '../../wire/messages/00-produce.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
+import { sessionOf } from '../transport/kafka-session.js';
 
 const VALID_ACKS = new Set([-1, 0, 1]);
 /** Produce v3 (Kafka 0.11) brought record batches; earlier versions carry legacy message sets. */
@@ -50,6 +56,7 @@ export class ProduceHandler {
   constructor(
     private readonly producer: ProduceService,
     private readonly enforcement: QuotaEnforcement,
+    private readonly authorizer: Authorizer,
   ) {}
 
   @KafkaApi(ProduceApi, { min: 0, max: 11, hotPath: { pinsStoredBatches: false } })
@@ -57,18 +64,37 @@ export class ProduceHandler {
     const { header, body, receivedAtMs } = request;
     const startedAt = performance.now();
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
+    const session = sessionOf(request);
+    if (body.transactionalId !== null && !this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId)) {
+      return this.refuseAll(body, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;
-    const partitions: PartitionRecords[] = body.topicData.flatMap((topic) =>
-      topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })),
-    );
+    const writable = new Set(body.topicData.map((t) => t.name).filter((name) => this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TOPIC, name)));
+    const partitions: PartitionRecords[] = body.topicData
+      .filter((topic) => writable.has(topic.name))
+      .flatMap((topic) => topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })));
     const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
     const throttleTimeMs = this.throttle(request, partitions, performance.now() - startedAt);
     if (body.acks === 0) {
       Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
       return NO_RESPONSE;
     }
-    const outcomes = await Promise.all(started);
-    return { throttleTimeMs, responses: this.nest(body, (index) => answer(outcomes[index])) };
+    const outcomes = (await Promise.all(started)).values();
+    return {
+      throttleTimeMs,
+      responses: body.topicData.map((topic) => ({
+        name: topic.name,
+        partitionResponses: topic.partitionData.map((data) =>
+          writable.has(topic.name) ? answer(outcomes.next().value!) : failed(data.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null),
+        ),
+      })),
+    };
+  }
+
+  /** Kafka answers a refused transactional id for the whole request, every partition. */
+  private refuseAll(body: ProduceRequest, errorCode: number): ProduceResponse | typeof NO_RESPONSE {
+    if (body.acks === 0) return NO_RESPONSE;
+    return { throttleTimeMs: 0, responses: this.nest(body, (index) => failed(index, errorCode, null)) };
   }
 
   private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
@@ -80,16 +106,12 @@ export class ProduceHandler {
 
   private refuseAcks(body: ProduceRequest): ProduceResponse {
     const message = `acks must be -1, 0 or 1, got ${body.acks}`;
-    return { throttleTimeMs: 0, responses: this.nest(body, (_, index) => failed(index, ErrorCode.INVALID_REQUIRED_ACKS, message)) };
+    return { throttleTimeMs: 0, responses: this.nest(body, (index) => failed(index, ErrorCode.INVALID_REQUIRED_ACKS, message)) };
   }
 
-  /** The response's topics and partitions in request order; `partitionAnswer` gets the partition's position in the flat list. */
-  private nest(body: ProduceRequest, partitionAnswer: (position: number, index: number) => ProduceResponsePartitionProduceResponse): ProduceResponse['responses'] {
-    let position = 0;
-    return body.topicData.map((topic) => ({
-      name: topic.name,
-      partitionResponses: topic.partitionData.map((data) => partitionAnswer(position++, data.index)),
-    }));
+  /** The response's topics and partitions in request order, each partition answered by `partitionAnswer`. */
+  private nest(body: ProduceRequest, partitionAnswer: (index: number) => ProduceResponsePartitionProduceResponse): ProduceResponse['responses'] {
+    return body.topicData.map((topic) => ({ name: topic.name, partitionResponses: topic.partitionData.map((data) => partitionAnswer(data.index)) }));
   }
 }
 

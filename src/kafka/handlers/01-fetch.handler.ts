@@ -9,6 +9,7 @@
  * consumers make progress. Batches offloaded to the WAL are read back from disk (at most
  * COLD_READ_BYTES_MAX per partition and fetch). With purge_on_fetch, the batches a
  * response carries whole are removed once it is built.
+ * Authorization: each topic needs Read (else its partitions are TOPIC_AUTHORIZATION_FAILED).
  * A fetch from a follower replica (replica id >= 0) is NOT_LEADER_OR_FOLLOWER on every
  * partition: a single node has no followers.
  * v0-3: clients that read only legacy message sets get the stored batches down-converted
@@ -42,6 +43,8 @@
  * pooled memory pinned until the response is flushed (kafka-api.decorator.ts, HotPath).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -49,6 +52,9 @@ import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePart
 import { QuotaEnforcement } from '../quota-enforcement.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { sessionOf } from '../transport/kafka-session.js';
+import { isRefusal } from '../../topics/refusal.js';
+import { TopicsService } from '../../topics/topics.service.js';
 
 const FIRST_TOPIC_ID_VERSION = 13;
 const FIRST_REPLICA_STATE_VERSION = 15;
@@ -63,6 +69,8 @@ export class FetchHandler {
   constructor(
     private readonly fetcher: FetchService,
     private readonly enforcement: QuotaEnforcement,
+    private readonly authorizer: Authorizer,
+    private readonly topics: TopicsService,
   ) {}
 
   @KafkaApi(FetchApi, { min: 0, max: 17, hotPath: { pinsStoredBatches: true } })
@@ -76,10 +84,11 @@ export class FetchHandler {
     const replicaId = header.apiVersion >= FIRST_REPLICA_STATE_VERSION ? (body.replicaState?.replicaId ?? CONSUMER_REPLICA_ID) : body.replicaId;
     if (replicaId >= 0) return answer(body, 0, () => refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
+    const readable = this.readableTopics(request, byId);
     const quota = this.quotaGate(request, startedAt);
     const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
     const fetched = await this.fetcher.fetch({
-      partitions: body.topics.flatMap((topic) =>
+      partitions: body.topics.filter((topic) => readable.has(topic)).flatMap((topic) =>
         topic.partitions.map((p) => ({
           topic: byId ? { id: topic.topicId } : topic.topic,
           partition: p.partition,
@@ -100,7 +109,27 @@ export class FetchHandler {
       admit: quota.admit,
     });
     if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: [] };
-    return answer(body, quota.throttleTimeMs, (position) => partitionData(fetched[position]!));
+    const answers = fetched.values();
+    return answer(body, quota.throttleTimeMs, (topic) => (readable.has(topic) ? partitionData(answers.next().value!) : refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+  }
+
+  private nameOf(topicId: string): string | null {
+    const topic = this.topics.findById(topicId);
+    return isRefusal(topic) ? null : topic.name;
+  }
+
+  /**
+   * The requested topics the caller may Read. A topic id no topic has stays in, so that the
+   * fetch answers UNKNOWN_TOPIC_ID as without an authorizer.
+   */
+  private readableTopics(request: KafkaRequest<FetchRequest>, byId: boolean): Set<FetchRequest['topics'][number]> {
+    const session = sessionOf(request);
+    return new Set(
+      request.body.topics.filter((topic) => {
+        const name = byId ? this.nameOf(topic.topicId) : topic.topic;
+        return name === null || this.authorizer.authorize(session, AclOperation.READ, ResourceType.TOPIC, name);
+      }),
+    );
   }
 
   /** The fetch's quotas: its byte allowance, and the check of its answer (which applies the throttle). */
@@ -138,12 +167,15 @@ function legacyMagicFor(version: number): LegacyMagic | undefined {
 }
 
 /** The response's topics (by name and id: each version writes the one it has) and partitions in request order. */
-function answer(body: FetchRequest, throttleTimeMs: number, partitionAnswer: (position: number) => Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
-  let position = 0;
+function answer(
+  body: FetchRequest,
+  throttleTimeMs: number,
+  partitionAnswer: (topic: FetchRequest['topics'][number]) => Omit<FetchResponsePartitionData, 'partitionIndex'>,
+): FetchResponse {
   const responses = body.topics.map((topic) => ({
     topic: topic.topic,
     topicId: topic.topicId,
-    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(position++) })),
+    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(topic) })),
   }));
   return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
 }

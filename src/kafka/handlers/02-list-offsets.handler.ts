@@ -1,5 +1,6 @@
 /**
  * ListOffsets (key 2), versions 0-9.
+ * Authorization: Describe on each topic (else TOPIC_AUTHORIZATION_FAILED).
  * Per partition, through OffsetLookup: timestamp -1 = latest (high watermark), -2 = earliest
  * (log start offset), -3 = the record with the largest timestamp, -4 = the earliest offset
  * in the local log (the log start offset: every record of a partition is on this node), -5 =
@@ -18,6 +19,8 @@
  * v6+: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { OffsetLookup } from '../../fetch/offset-lookup.js';
 import { isRefusal } from '../../topics/refusal.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -30,25 +33,35 @@ import {
 } from '../../wire/messages/02-list-offsets.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 import { READ_COMMITTED } from './01-fetch.handler.js';
 
 const FIRST_SINGLE_OFFSET_VERSION = 1;
 
 @Controller()
 export class ListOffsetsHandler {
-  constructor(private readonly offsets: OffsetLookup) {}
+  constructor(
+    private readonly offsets: OffsetLookup,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(ListOffsetsApi, { min: 0, max: 9 })
-  async listOffsets({ header, body }: KafkaRequest<ListOffsetsRequest>): Promise<ListOffsetsResponse> {
+  async listOffsets(request: KafkaRequest<ListOffsetsRequest>): Promise<ListOffsetsResponse> {
+    const { header, body } = request;
     const duplicated = header.apiVersion >= FIRST_SINGLE_OFFSET_VERSION ? duplicatedPartitions(body) : new Set<string>();
-    const topics = body.topics.map(async (topic) => ({
-      name: topic.name,
-      partitions: await Promise.all(
-        topic.partitions.map((p) =>
-          duplicated.has(`${topic.name}\0${p.partitionIndex}`) ? failed(p.partitionIndex, ErrorCode.INVALID_REQUEST) : this.listPartition(topic.name, p, body.isolationLevel === READ_COMMITTED),
+    const topics = body.topics.map(async (topic) => {
+      const describable = authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name);
+      return {
+        name: topic.name,
+        partitions: await Promise.all(
+          topic.partitions.map((p) => {
+            if (!describable) return failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            if (duplicated.has(`${topic.name}\0${p.partitionIndex}`)) return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+            return this.listPartition(topic.name, p, body.isolationLevel === READ_COMMITTED);
+          }),
         ),
-      ),
-    }));
+      };
+    });
     return { throttleTimeMs: 0, topics: await Promise.all(topics) };
   }
 

@@ -1,5 +1,6 @@
 /**
  * JoinGroup (key 11), versions 0-9.
+ * Authorization: Read on the group (else GROUP_AUTHORIZATION_FAILED).
  * Membership of classic consumer groups, delegated to the GroupCoordinator; the request may
  * park until the rebalance it belongs to completes (bounded by the group's timeouts).
  * v0: no rebalance timeout (the session timeout stands in, as in Kafka); v1+: rebalance
@@ -13,10 +14,14 @@
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';
 import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../../wire/messages/11-join-group.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 
 const FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
 const FIRST_NULLABLE_PROTOCOL_NAME_VERSION = 7;
@@ -29,10 +34,17 @@ export function kafkaClientHost(address: string): string {
 
 @Controller()
 export class JoinGroupHandler {
-  constructor(private readonly coordinator: GroupCoordinator) {}
+  constructor(
+    private readonly coordinator: GroupCoordinator,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(JoinGroupApi, { min: 0, max: 9, feature: 'consumer-groups' })
-  async joinGroup({ header, body, clientHost }: KafkaRequest<JoinGroupRequest>): Promise<JoinGroupResponse> {
+  async joinGroup(request: KafkaRequest<JoinGroupRequest>): Promise<JoinGroupResponse> {
+    const { header, body, clientHost } = request;
+    if (!authorized(this.authorizer, request, AclOperation.READ, ResourceType.GROUP, body.groupId)) {
+      return { throttleTimeMs: 0, ...JoinGroupApi.errorResponse(body, ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    }
     const result = await this.coordinator.join({
       groupId: body.groupId,
       memberId: body.memberId,

@@ -1,5 +1,6 @@
 /**
  * DescribeGroups (key 15), versions 0-5.
+ * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED for it).
  * The admin view of consumer groups, from the GroupCoordinator. State names as Kafka's
  * ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"); member metadata
  * and assignments only while Stable; an unknown group is "Dead" with error 0 (Kafka up to v5).
@@ -9,11 +10,14 @@
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { GroupCoordinator } from '../../groups/group-coordinator.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../wire/messages/15-describe-groups.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 
 /** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8), as a bitfield. */
 export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -21,7 +25,10 @@ const FIRST_AUTHORIZED_OPERATIONS_VERSION = 3;
 
 @Controller()
 export class DescribeGroupsHandler {
-  constructor(private readonly coordinator: GroupCoordinator) {}
+  constructor(
+    private readonly coordinator: GroupCoordinator,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(DescribeGroupsApi, {
     min: 0,
@@ -29,11 +36,15 @@ export class DescribeGroupsHandler {
     feature: 'consumer-groups',
     whenDisabled: (body, errorCode) => ({ groups: body.groups.map((groupId) => ({ groupId, errorCode })) }),
   })
-  async describeGroups({ header, body }: KafkaRequest<DescribeGroupsRequest>): Promise<DescribeGroupsResponse> {
+  async describeGroups(request: KafkaRequest<DescribeGroupsRequest>): Promise<DescribeGroupsResponse> {
+    const { header, body } = request;
     const withOperations = header.apiVersion >= FIRST_AUTHORIZED_OPERATIONS_VERSION && body.includeAuthorizedOperations;
     return {
       throttleTimeMs: 0,
       groups: body.groups.map((groupId) => {
+        if (!authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+          return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupState: '', protocolType: '', protocolData: '', members: [] };
+        }
         const group = this.coordinator.describe(groupId);
         return {
           errorCode: ErrorCode.NONE,

@@ -1,5 +1,6 @@
 /**
  * DeleteRecords (key 21), versions 0-2.
+ * Authorization: Delete on each topic (else TOPIC_AUTHORIZATION_FAILED).
  * Moves each partition's log start offset (-1 = to the high watermark) through the
  * TopicsService and the retention path: batches wholly below it leave memory, WAL segments
  * wholly below it are deleted, and ListOffsets earliest and Fetch follow at once. An offset
@@ -8,6 +9,8 @@
  * v1+: no change on the wire; v2: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { isRefusal } from '../../topics/refusal.js';
 import { TopicsService } from '../../topics/topics.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -19,19 +22,28 @@ import {
 } from '../../wire/messages/21-delete-records.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 
 @Controller()
 export class DeleteRecordsHandler {
-  constructor(private readonly topics: TopicsService) {}
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(DeleteRecordsApi, { min: 0, max: 2 })
-  async deleteRecords({ body }: KafkaRequest<DeleteRecordsRequest>): Promise<DeleteRecordsResponse> {
+  async deleteRecords(request: KafkaRequest<DeleteRecordsRequest>): Promise<DeleteRecordsResponse> {
     return {
       throttleTimeMs: 0,
-      topics: body.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map(({ partitionIndex, offset }) => this.deletePartition(topic.name, partitionIndex, offset)),
-      })),
+      topics: request.body.topics.map((topic) => {
+        const mayDelete = authorized(this.authorizer, request, AclOperation.DELETE, ResourceType.TOPIC, topic.name);
+        return {
+          name: topic.name,
+          partitions: topic.partitions.map(({ partitionIndex, offset }) =>
+            mayDelete ? this.deletePartition(topic.name, partitionIndex, offset) : { partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED },
+          ),
+        };
+      }),
     };
   }
 

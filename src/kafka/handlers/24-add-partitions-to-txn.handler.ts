@@ -1,5 +1,7 @@
 /**
  * AddPartitionsToTxn (key 24), versions 0-5.
+ * Authorization: Write on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and
+ * on each topic (TOPIC_AUTHORIZATION_FAILED, the other partitions OPERATION_NOT_ATTEMPTED).
  * v0-3 (producers): adds the partitions to the producer's transaction through the
  * TransactionCoordinator, which begins it if it was at rest. A partition that does not exist
  * is UNKNOWN_TOPIC_OR_PARTITION and nothing is added (the others: OPERATION_NOT_ATTEMPTED);
@@ -12,6 +14,8 @@
  * error code.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { TransactionCoordinator, type PartitionResult } from '../../txn/transaction-coordinator.js';
 import type { TopicPartition } from '../../txn/transaction.js';
 import { ErrorCode, type ErrorCodeValue } from '../../wire/error-codes.js';
@@ -25,6 +29,7 @@ import {
 } from '../../wire/messages/24-add-partitions-to-txn.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 import { fencedFor } from './transaction-errors.js';
 
 const PRODUCER_FENCED_VERSION = 2;
@@ -33,19 +38,28 @@ const TRANSACTION_ABORTABLE_VERSION = 5;
 
 @Controller()
 export class AddPartitionsToTxnHandler {
-  constructor(private readonly coordinator: TransactionCoordinator) {}
+  constructor(
+    private readonly coordinator: TransactionCoordinator,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(AddPartitionsToTxnApi, { min: 0, max: 5 })
-  async addPartitionsToTxn({ header, body }: KafkaRequest<AddPartitionsToTxnRequest>): Promise<AddPartitionsToTxnResponse> {
+  async addPartitionsToTxn(request: KafkaRequest<AddPartitionsToTxnRequest>): Promise<AddPartitionsToTxnResponse> {
+    const { header, body } = request;
     const version = header.apiVersion;
     if (version < BATCHED_VERSION) {
+      const refused = this.refusal(request, body.v3AndBelowTransactionalId, body.v3AndBelowTopics);
+      if (refused !== null) return { throttleTimeMs: 0, resultsByTopicV3AndBelow: refused };
       const results = this.coordinator.addPartitions(body.v3AndBelowTransactionalId, body.v3AndBelowProducerId, body.v3AndBelowProducerEpoch, flatten(body.v3AndBelowTopics));
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: byTopic(results, (code) => fencedFor(version, PRODUCER_FENCED_VERSION, code)) };
     }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      resultsByTransaction: body.transactions.map((txn) => ({ transactionalId: txn.transactionalId, topicResults: this.batched(txn, version) })),
+      resultsByTransaction: body.transactions.map((txn) => ({
+        transactionalId: txn.transactionalId,
+        topicResults: this.refusal(request, txn.transactionalId, txn.topics) ?? this.batched(txn, version),
+      })),
     };
   }
 
@@ -56,6 +70,26 @@ export class AddPartitionsToTxnHandler {
       : this.coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
     const abortable = (code: ErrorCodeValue) => (code === ErrorCode.TRANSACTION_ABORTABLE && version < TRANSACTION_ABORTABLE_VERSION ? ErrorCode.INVALID_TXN_STATE : code);
     return byTopic(results, abortable);
+  }
+
+  /**
+   * Kafka's checks: Write on the transactional id (else every partition is
+   * TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then Write on each topic (else its partitions are
+   * TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED); null when allowed.
+   */
+  private refusal(
+    request: KafkaRequest<unknown>,
+    transactionalId: string,
+    topics: readonly { readonly name: string; readonly partitions: readonly number[] }[],
+  ): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] | null {
+    const every = (code: (topic: string) => number) =>
+      topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: code(t.name) })) }));
+    if (!authorized(this.authorizer, request, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+      return every(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    const refused = new Set(topics.map((t) => t.name).filter((name) => !authorized(this.authorizer, request, AclOperation.WRITE, ResourceType.TOPIC, name)));
+    if (refused.size === 0) return null;
+    return every((name) => (refused.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
   }
 }
 

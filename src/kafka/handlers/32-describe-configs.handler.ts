@@ -1,5 +1,7 @@
 /**
  * DescribeConfigs (key 32), versions 0-4.
+ * Authorization: DescribeConfigs on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for the
+ * broker, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
  * Topics (resource type 2: every topic config, set on the topic or the default) and this
  * broker (type 4, name "" or "1": its settings that Kafka clients ask about, read-only),
  * from the ConfigsService; configuration_keys null = all. An unknown topic is
@@ -10,6 +12,8 @@
  * (none); v3+: config type, documentation (null); v4: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { ConfigResourceType, ConfigsService, type ConfigSource } from '../../topics/configs.service.js';
 import { isRefusal } from '../../topics/refusal.js';
 import { CLIENT_METRICS_RESOURCE, CONFIG_TYPES } from '../../telemetry/client-metrics-config.js';
@@ -24,6 +28,7 @@ import {
 } from '../../wire/messages/32-describe-configs.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { configRefusal } from '../transport/kafka-session.js';
 
 /** Kafka's DescribeConfigs config_source values. */
 const KAFKA_CONFIG_SOURCES: Readonly<Record<ConfigSource, number>> = { topic: 1, broker: 4, default: 5 };
@@ -40,15 +45,18 @@ export class DescribeConfigsHandler {
   constructor(
     private readonly configs: ConfigsService,
     private readonly telemetry: ClientMetrics,
+    private readonly authorizer: Authorizer,
   ) {}
 
   @KafkaApi(DescribeConfigsApi, { min: 0, max: 4 })
-  async describeConfigs({ body }: KafkaRequest<DescribeConfigsRequest>): Promise<DescribeConfigsResponse> {
-    return { throttleTimeMs: 0, results: body.resources.map((resource) => this.describeResource(resource)) };
+  async describeConfigs(request: KafkaRequest<DescribeConfigsRequest>): Promise<DescribeConfigsResponse> {
+    return { throttleTimeMs: 0, results: request.body.resources.map((resource) => this.describeResource(request, resource)) };
   }
 
-  private describeResource(resource: DescribeConfigsRequestDescribeConfigsResource): DescribeConfigsResponseDescribeConfigsResult {
+  private describeResource(request: KafkaRequest<unknown>, resource: DescribeConfigsRequestDescribeConfigsResource): DescribeConfigsResponseDescribeConfigsResult {
     const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+    const refused = configRefusal(this.authorizer, request, AclOperation.DESCRIBE_CONFIGS, resource);
+    if (refused !== null) return { ...base, ...refused, configs: [] };
     if (resource.resourceType === CLIENT_METRICS_RESOURCE) return this.describeClientMetrics(resource);
     const entries = this.configs.describe(resource, resource.configurationKeys);
     if (isRefusal(entries)) return { ...base, errorCode: entries.errorCode, errorMessage: entries.errorMessage, configs: [] };

@@ -1,5 +1,7 @@
 /**
  * IncrementalAlterConfigs (key 44), versions 0-1.
+ * Authorization: AlterConfigs on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for the
+ * broker, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
  * Changes only the topic configs it names, through the ConfigsService: SET (0), DELETE (1,
  * back to the default), APPEND (2) and SUBTRACT (3) for list configs (cleanup.policy);
  * naming a config twice in one resource is INVALID_REQUEST, values are checked as
@@ -12,6 +14,8 @@
  * v1: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { ConfigsService } from '../../topics/configs.service.js';
 import { CLIENT_METRICS_RESOURCE } from '../../telemetry/client-metrics-config.js';
 import { ClientMetrics } from '../../telemetry/client-metrics.service.js';
@@ -23,17 +27,22 @@ import {
 } from '../../wire/messages/44-incremental-alter-configs.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { configRefusal } from '../transport/kafka-session.js';
 
 @Controller()
 export class IncrementalAlterConfigsHandler {
   constructor(
     private readonly configs: ConfigsService,
     private readonly telemetry: ClientMetrics,
+    private readonly authorizer: Authorizer,
   ) {}
 
   @KafkaApi(IncrementalAlterConfigsApi, { min: 0, max: 1 })
-  async incrementalAlterConfigs({ body }: KafkaRequest<IncrementalAlterConfigsRequest>): Promise<IncrementalAlterConfigsResponse> {
+  async incrementalAlterConfigs(request: KafkaRequest<IncrementalAlterConfigsRequest>): Promise<IncrementalAlterConfigsResponse> {
+    const { body } = request;
     const responses = body.resources.map(async ({ resourceType, resourceName, configs }) => {
+      const denied = configRefusal(this.authorizer, request, AclOperation.ALTER_CONFIGS, { resourceType, resourceName });
+      if (denied !== null) return { resourceType, resourceName, ...denied };
       const changes = configs.map(({ name, configOperation, value }) => ({ name, operation: configOperation, value }));
       const refused =
         resourceType === CLIENT_METRICS_RESOURCE

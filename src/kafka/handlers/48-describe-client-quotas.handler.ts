@@ -1,5 +1,6 @@
 /**
  * DescribeClientQuotas (key 48), versions 0-1.
+ * Authorization: DescribeConfigs on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
  * The quotas set with AlterClientQuotas whose entity matches the filter (ClientQuotas):
  * per component, an exact user or client id (match type 0), the default (1), or any named
  * one (2); `strict` leaves out entities with parts the filter does not name. An empty
@@ -9,6 +10,8 @@
  * v1: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { entityParts } from '../../quotas/quota-entity.js';
 import { ClientQuotas } from '../../quotas/client-quotas.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -19,13 +22,20 @@ import {
 } from '../../wire/messages/48-describe-client-quotas.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { clusterRefusal } from '../transport/kafka-session.js';
 
 @Controller()
 export class DescribeClientQuotasHandler {
-  constructor(private readonly quotas: ClientQuotas) {}
+  constructor(
+    private readonly quotas: ClientQuotas,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(DescribeClientQuotasApi, { min: 0, max: 1 })
-  async describeClientQuotas({ body }: KafkaRequest<DescribeClientQuotasRequest>): Promise<DescribeClientQuotasResponse> {
+  async describeClientQuotas(request: KafkaRequest<DescribeClientQuotasRequest>): Promise<DescribeClientQuotasResponse> {
+    const refused = clusterRefusal(this.authorizer, request, AclOperation.DESCRIBE_CONFIGS, DescribeClientQuotasApi);
+    if (refused !== null) return refused;
+    const { body } = request;
     const found = this.quotas.describe(body.components, body.strict);
     if ('errorCode' in found) return { throttleTimeMs: 0, errorCode: found.errorCode, errorMessage: found.errorMessage, entries: null };
     return {

@@ -1,5 +1,6 @@
 /**
  * AlterClientQuotas (key 49), versions 0-1.
+ * Authorization: AlterConfigs on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
  * Sets or removes client quotas (ClientQuotas) for user and client-id entities, their
  * defaults (entity name null) and user + client-id pairs; keys producer_byte_rate,
  * consumer_byte_rate (whole bytes per second) and request_percentage. Each entry is checked
@@ -11,17 +12,27 @@
  * v1: flexible.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import { ClientQuotas } from '../../quotas/client-quotas.service.js';
 import { AlterClientQuotasApi, type AlterClientQuotasRequest, type AlterClientQuotasResponse } from '../../wire/messages/49-alter-client-quotas.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { clusterRefusal } from '../transport/kafka-session.js';
 
 @Controller()
 export class AlterClientQuotasHandler {
-  constructor(private readonly quotas: ClientQuotas) {}
+  constructor(
+    private readonly quotas: ClientQuotas,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(AlterClientQuotasApi, { min: 0, max: 1 })
-  async alterClientQuotas({ body }: KafkaRequest<AlterClientQuotasRequest>): Promise<AlterClientQuotasResponse> {
+  async alterClientQuotas(request: KafkaRequest<AlterClientQuotasRequest>): Promise<AlterClientQuotasResponse> {
+    const refused = clusterRefusal(this.authorizer, request, AclOperation.ALTER_CONFIGS, AlterClientQuotasApi);
+    if (refused !== null) return refused;
+    const { body } = request;
     const results = await this.quotas.alter(body.entries, body.validateOnly);
     return {
       throttleTimeMs: 0,

@@ -1,5 +1,6 @@
 /**
  * DescribeQuorum (key 55), versions 0-2 (kafka-metadata-quorum, Admin.describeMetadataQuorum).
+ * Authorization: Describe on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
  * The single-voter quorum of `__cluster_metadata-0` (QuorumService): this node the leader
  * and only voter, its log end offset the high watermark; asked for anything but that one
  * partition, every partition named is UNKNOWN_TOPIC_OR_PARTITION with Kafka's message.
@@ -8,6 +9,8 @@
  * the client connected to, as DescribeCluster gives it.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { METADATA_PARTITION, METADATA_TOPIC, QuorumService, type QuorumReplica } from '../../cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -19,6 +22,7 @@ import {
 } from '../../wire/messages/55-describe-quorum.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { clusterRefusal } from '../transport/kafka-session.js';
 
 /** Kafka's message for UNKNOWN_TOPIC_OR_PARTITION (Errors.java). */
 const NOT_HOSTED = 'This server does not host this topic-partition.';
@@ -29,10 +33,14 @@ export class DescribeQuorumHandler {
   constructor(
     private readonly quorum: QuorumService,
     private readonly cluster: ClusterIdentity,
+    private readonly authorizer: Authorizer,
   ) {}
 
   @KafkaApi(DescribeQuorumApi, { min: 0, max: 2 })
-  async describeQuorum({ body, localPort }: KafkaRequest<DescribeQuorumRequest>): Promise<DescribeQuorumResponse> {
+  async describeQuorum(request: KafkaRequest<DescribeQuorumRequest>): Promise<DescribeQuorumResponse> {
+    const refused = clusterRefusal(this.authorizer, request, AclOperation.DESCRIBE, DescribeQuorumApi);
+    if (refused !== null) return refused;
+    const { body, localPort } = request;
     const asked = body.topics.map(({ topicName, partitions }) => ({ topic: topicName, partitions: partitions.map((p) => p.partitionIndex) }));
     if (!this.quorum.isMetadataPartition(asked)) return notHosted(body);
     const state = this.quorum.describe();

@@ -1,5 +1,7 @@
 /**
  * ConsumerGroupHeartbeat (key 68), versions 0-1: the consumer-protocol (KIP-848) group
+ * Authorization: Read on the group (else GROUP_AUTHORIZATION_FAILED) and Describe on every
+ * subscribed topic (else TOPIC_AUTHORIZATION_FAILED naming them).
  * membership of clients that set `group.protocol=consumer`, through the ModernGroupCoordinator.
  * One request joins (epoch 0), heartbeats and acknowledges revocations (the partitions it still
  * owns), or leaves (epoch -1; -2 for a static member coming back); the answer carries the
@@ -11,6 +13,9 @@
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import { ModernGroupCoordinator } from '../../groups/modern-coordinator.js';
 import { toWire } from '../../groups/topic-partitions.js';
 import {
@@ -20,14 +25,21 @@ import {
 } from '../../wire/messages/68-consumer-group-heartbeat.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 import { kafkaClientHost } from './11-join-group.handler.js';
 
 @Controller()
 export class ConsumerGroupHeartbeatHandler {
-  constructor(private readonly coordinator: ModernGroupCoordinator) {}
+  constructor(
+    private readonly coordinator: ModernGroupCoordinator,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(ConsumerGroupHeartbeatApi, { min: 0, max: 1, feature: 'consumer-groups' })
-  async consumerGroupHeartbeat({ header, body, clientHost }: KafkaRequest<ConsumerGroupHeartbeatRequest>): Promise<ConsumerGroupHeartbeatResponse> {
+  async consumerGroupHeartbeat(request: KafkaRequest<ConsumerGroupHeartbeatRequest>): Promise<ConsumerGroupHeartbeatResponse> {
+    const { header, body, clientHost } = request;
+    const refusal = this.refusal(request);
+    if (refusal !== null) return { throttleTimeMs: 0, ...ConsumerGroupHeartbeatApi.errorResponse(body, refusal.errorCode), errorMessage: refusal.message };
     const answer = this.coordinator.heartbeat({
       apiVersion: header.apiVersion,
       groupId: body.groupId,
@@ -52,5 +64,14 @@ export class ConsumerGroupHeartbeatHandler {
       heartbeatIntervalMs: answer.heartbeatIntervalMs,
       assignment: answer.assignment === null ? null : { topicPartitions: toWire(answer.assignment) },
     };
+  }
+
+  /** Read on the group, and Describe on every subscribed topic (Kafka 3.9's KafkaApis), or why not. */
+  private refusal(request: KafkaRequest<ConsumerGroupHeartbeatRequest>): { errorCode: number; message: string | null } | null {
+    const { groupId, subscribedTopicNames } = request.body;
+    if (!authorized(this.authorizer, request, AclOperation.READ, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, message: null };
+    const hidden = (subscribedTopicNames ?? []).filter((name) => !authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.TOPIC, name));
+    if (hidden.length === 0) return null;
+    return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: `The client is not authorized to describe topics: ${hidden.join(', ')}` };
   }
 }

@@ -1,5 +1,6 @@
 /**
  * ConsumerGroupDescribe (key 69), version 0: the admin view of consumer-protocol (KIP-848)
+ * Authorization: Describe on each group (else GROUP_AUTHORIZATION_FAILED for it).
  * groups, from the ModernGroupCoordinator — state ("Empty", "Assigning", "Reconciling",
  * "Stable"), group and assignment epochs, the assignor, and each member with its current and
  * target assignment (topics by id and name; topics deleted since are left out). A classic
@@ -10,6 +11,9 @@
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
+import { ErrorCode } from '../../wire/error-codes.js';
 import { type DescribedModernGroup, ModernGroupCoordinator } from '../../groups/modern-coordinator.js';
 import { toWire, type TopicPartitionSet } from '../../groups/topic-partitions.js';
 import {
@@ -20,11 +24,15 @@ import {
 } from '../../wire/messages/69-consumer-group-describe.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 import { GROUP_AUTHORIZED_OPERATIONS } from './15-describe-groups.handler.js';
 
 @Controller()
 export class ConsumerGroupDescribeHandler {
-  constructor(private readonly coordinator: ModernGroupCoordinator) {}
+  constructor(
+    private readonly coordinator: ModernGroupCoordinator,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(ConsumerGroupDescribeApi, {
     min: 0,
@@ -32,11 +40,16 @@ export class ConsumerGroupDescribeHandler {
     feature: 'consumer-groups',
     whenDisabled: (body, errorCode) => ({ groups: body.groupIds.map((groupId) => ({ groupId, errorCode })) }),
   })
-  async consumerGroupDescribe({ body }: KafkaRequest<ConsumerGroupDescribeRequest>): Promise<ConsumerGroupDescribeResponse> {
+  async consumerGroupDescribe(request: KafkaRequest<ConsumerGroupDescribeRequest>): Promise<ConsumerGroupDescribeResponse> {
+    const { body } = request;
     const names = this.coordinator.topicNames();
     return {
       throttleTimeMs: 0,
-      groups: body.groupIds.map((groupId) => describedGroup(this.coordinator.describe(groupId), names, body.includeAuthorizedOperations)),
+      groups: body.groupIds.map((groupId) =>
+        authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)
+          ? describedGroup(this.coordinator.describe(groupId), names, body.includeAuthorizedOperations)
+          : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, members: [] },
+      ),
     };
   }
 }

@@ -6,8 +6,12 @@
  * an unknown topic is UNKNOWN_TOPIC_OR_PARTITION, an illegal name INVALID_TOPIC_EXCEPTION,
  * a bad cursor INVALID_REQUEST for every topic asked for. Authorized operations: every topic
  * operation (no authorizer), as Kafka fills them; the request has no flag to leave them out.
+ * Authorization: a topic the caller may not Describe is TOPIC_AUTHORIZATION_FAILED when named,
+ * and left out of an every-topic answer.
  */
 import { Controller } from '@nestjs/common';
+import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, PartitionPlacementService, type TopicPlacement } from '../../cluster-admin/partition-placement.service.js';
 import { isRefusal } from '../../topics/refusal.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -19,25 +23,32 @@ import {
 } from '../../wire/messages/75-describe-topic-partitions.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { authorized } from '../transport/kafka-session.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 @Controller()
 export class DescribeTopicPartitionsHandler {
-  constructor(private readonly placement: PartitionPlacementService) {}
+  constructor(
+    private readonly placement: PartitionPlacementService,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(DescribeTopicPartitionsApi, { min: 0, max: 0 })
-  async describeTopicPartitions({ body }: KafkaRequest<DescribeTopicPartitionsRequest>): Promise<DescribeTopicPartitionsResponse> {
-    const names = body.topics.map(({ name }) => name);
+  async describeTopicPartitions(request: KafkaRequest<DescribeTopicPartitionsRequest>): Promise<DescribeTopicPartitionsResponse> {
+    const { body } = request;
+    const describable = (name: string) => authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const asked = body.topics.map(({ name }) => name);
+    const names = asked.filter(describable);
+    const refused = asked.filter((name) => !describable(name)).map((name) => refusedTopic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+    // Every name asked for is refused: the placement must not take the empty list for "every topic".
+    if (asked.length > 0 && names.length === 0) return { throttleTimeMs: 0, topics: refused, nextCursor: null };
     const cursor = body.cursor === null ? null : { topic: body.cursor.topicName, partition: body.cursor.partitionIndex };
     const page = this.placement.describeTopicPartitions(names, cursor, body.responsePartitionLimit);
-    if (isRefusal(page)) {
-      const topics = names.map((name) => ({ errorCode: page.errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED }));
-      return { throttleTimeMs: 0, topics, nextCursor: null };
-    }
+    if (isRefusal(page)) return { throttleTimeMs: 0, topics: [...names.map((name) => refusedTopic(name, page.errorCode)), ...refused], nextCursor: null };
     return {
       throttleTimeMs: 0,
-      topics: page.topics.map(toWire),
+      topics: [...page.topics.filter((topic) => asked.length > 0 || describable(topic.name)).map(toWire), ...refused],
       nextCursor: page.nextCursor === null ? null : { topicName: page.nextCursor.topic, partitionIndex: page.nextCursor.partition },
     };
   }
@@ -62,4 +73,8 @@ function toWire(topic: TopicPlacement): DescribeTopicPartitionsResponseTopic {
       offlineReplicas: [],
     })),
   };
+}
+
+function refusedTopic(name: string, errorCode: number): DescribeTopicPartitionsResponseTopic {
+  return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
 }

@@ -12,6 +12,7 @@ import { LeaveGroupHandler } from './13-leave-group.handler.js';
 import { SyncGroupHandler } from './14-sync-group.handler.js';
 import { DescribeGroupsHandler } from './15-describe-groups.handler.js';
 import { ListGroupsHandler } from './16-list-groups.handler.js';
+import { SaslHandshakeHandler } from './17-sasl-handshake.handler.js';
 import { ApiVersionsHandler } from './18-api-versions.handler.js';
 import { CreateTopicsHandler } from './19-create-topics.handler.js';
 import { DeleteTopicsHandler } from './20-delete-topics.handler.js';
@@ -23,17 +24,22 @@ import { AddOffsetsToTxnHandler } from './25-add-offsets-to-txn.handler.js';
 import { EndTxnHandler } from './26-end-txn.handler.js';
 import { WriteTxnMarkersHandler } from './27-write-txn-markers.handler.js';
 import { TxnOffsetCommitHandler } from './28-txn-offset-commit.handler.js';
+import { DescribeAclsHandler } from './29-describe-acls.handler.js';
+import { CreateAclsHandler } from './30-create-acls.handler.js';
+import { DeleteAclsHandler } from './31-delete-acls.handler.js';
 import { DescribeConfigsHandler } from './32-describe-configs.handler.js';
 import { AlterConfigsHandler } from './33-alter-configs.handler.js';
 import { AlterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.handler.js';
 import { DescribeLogDirsHandler } from './35-describe-log-dirs.handler.js';
 import { CreatePartitionsHandler } from './37-create-partitions.handler.js';
+import { DelegationTokensHandler } from './38-create-delegation-token.handler.js';
 import { DeleteGroupsHandler } from './42-delete-groups.handler.js';
 import { ElectLeadersHandler } from './43-elect-leaders.handler.js';
 import { IncrementalAlterConfigsHandler } from './44-incremental-alter-configs.handler.js';
 import { AlterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.handler.js';
 import { ListPartitionReassignmentsHandler } from './46-list-partition-reassignments.handler.js';
 import { OffsetDeleteHandler } from './47-offset-delete.handler.js';
+import { UserScramCredentialsHandler } from './50-describe-user-scram-credentials.handler.js';
 import { DescribeQuorumHandler } from './55-describe-quorum.handler.js';
 import { UpdateFeaturesHandler } from './57-update-features.handler.js';
 import { DescribeClientQuotasHandler } from './48-describe-client-quotas.handler.js';
@@ -64,6 +70,7 @@ export const KAFKA_HANDLERS = [
   SyncGroupHandler,
   DescribeGroupsHandler,
   ListGroupsHandler,
+  SaslHandshakeHandler,
   ApiVersionsHandler,
   CreateTopicsHandler,
   DeleteTopicsHandler,
@@ -75,17 +82,22 @@ export const KAFKA_HANDLERS = [
   EndTxnHandler,
   WriteTxnMarkersHandler,
   TxnOffsetCommitHandler,
+  DescribeAclsHandler,
+  CreateAclsHandler,
+  DeleteAclsHandler,
   DescribeConfigsHandler,
   AlterConfigsHandler,
   AlterReplicaLogDirsHandler,
   DescribeLogDirsHandler,
   CreatePartitionsHandler,
+  DelegationTokensHandler,
   DeleteGroupsHandler,
   ElectLeadersHandler,
   IncrementalAlterConfigsHandler,
   AlterPartitionReassignmentsHandler,
   ListPartitionReassignmentsHandler,
   OffsetDeleteHandler,
+  UserScramCredentialsHandler,
   DescribeQuorumHandler,
   UpdateFeaturesHandler,
   DescribeClientQuotasHandler,

@@ -10,8 +10,14 @@
  * large request is written by the kernel where it is stored. Frames larger than
  * `maxFrameBytes`, or with a negative size, are a protocol error: `next` throws and the
  * caller closes the connection.
+ *
+ * A frame's declared size is taken from the shared RequestBudget before its slot is
+ * allocated; when it does not fit, the decoder waits (`waitingForBudget`: its connection
+ * stops reading) and keeps what is left of the chunk at hand (at most one read) until the
+ * budget grants the frame, then goes on and calls `onGranted`.
  */
 import type { BatchMemory } from '../../storage/batch-memory.js';
+import { type BudgetWait, RequestBudget } from './request-budget.js';
 
 export class FrameTooLargeError extends Error {}
 
@@ -32,10 +38,18 @@ export class FrameDecoder {
   private pending: Buffer | null = null;
   private pendingFilled = 0;
   private failure: FrameTooLargeError | null = null;
+  /** The declared size of a frame waiting for the budget, the wait, and the bytes read after its prefix. */
+  private awaiting: number | null = null;
+  private budgetWait: BudgetWait | null = null;
+  private stash: Buffer | null = null;
+  /** Called once a frame that waited for the budget got it (and the bytes kept meanwhile are decoded). */
+  onGranted: () => void = () => undefined;
 
   constructor(
     private readonly memory: BatchMemory,
-    private readonly maxFrameBytes: number,
+    /** Raised once a SASL connection has authenticated (Kafka's sasl.server.max.receive.size applies before). */
+    public maxFrameBytes: number,
+    private readonly budget = new RequestBudget(Number.POSITIVE_INFINITY),
   ) {}
 
   get bufferedBytes(): number {
@@ -44,13 +58,27 @@ export class FrameDecoder {
 
   /** A frame has started (part of its size prefix or body arrived) and is not complete yet. */
   get receivingFrame(): boolean {
-    return this.prefixFilled > 0 || this.pending !== null;
+    return this.prefixFilled > 0 || this.pending !== null || this.awaiting !== null;
+  }
+
+  /** A frame waits for room in the budget: the connection must not read on. */
+  get waitingForBudget(): boolean {
+    return this.awaiting !== null;
+  }
+
+  /** Complete frames not taken yet. */
+  get queuedFrames(): number {
+    return this.frames.length - this.head;
   }
 
   /** Copies `chunk` into frames; `chunk` can be reused as soon as this returns. */
   push(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length && this.failure === null) {
+      if (this.awaiting !== null) {
+        this.keep(chunk.subarray(at));
+        return;
+      }
       if (this.pending === null) {
         at += this.readPrefix(chunk, at);
         continue;
@@ -94,15 +122,43 @@ export class FrameDecoder {
       this.head = 0;
     }
     this.buffered -= frame.length;
+    this.budget.release(frame.length);
     return frame;
   }
 
   /** The connection is gone: gives back every frame not taken and the one being assembled. */
   dispose(): void {
     for (let frame = this.safeNext(); frame !== null; frame = this.safeNext()) this.memory.release(frame);
-    if (this.pending !== null) this.memory.release(this.pending);
+    if (this.pending !== null) {
+      this.memory.release(this.pending);
+      this.budget.release(this.pending.length);
+    }
+    this.budgetWait?.cancel();
     this.pending = null;
+    this.awaiting = null;
+    this.budgetWait = null;
+    this.stash = null;
     this.buffered = 0;
+  }
+
+  /** Bytes that arrived while a frame waits for the budget (the socket stops after this read). */
+  private keep(bytes: Buffer): void {
+    this.stash = this.stash === null ? Buffer.from(bytes) : Buffer.concat([this.stash, bytes]);
+  }
+
+  private granted(size: number): void {
+    this.awaiting = null;
+    this.budgetWait = null;
+    this.allocate(size);
+    const kept = this.stash;
+    this.stash = null;
+    if (kept !== null) this.push(kept);
+    this.onGranted();
+  }
+
+  private allocate(size: number): void {
+    this.pending = this.memory.alloc(size);
+    this.pendingFilled = 0;
   }
 
   private safeNext(): Buffer | null {
@@ -127,8 +183,12 @@ export class FrameDecoder {
       this.frames.push(Buffer.alloc(0));
       return;
     }
-    this.pending = this.memory.alloc(size);
-    this.pendingFilled = 0;
+    if (this.budget.tryReserve(size)) {
+      this.allocate(size);
+      return;
+    }
+    this.awaiting = size;
+    this.budgetWait = this.budget.wait(size, () => this.granted(size));
   }
 }
 

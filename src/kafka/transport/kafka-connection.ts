@@ -3,9 +3,11 @@
  * (Kafka mutes a channel while it handles a request; clients pipeline and rely on order).
  *
  * Bounds: a frame is at most `maxFrameBytes`; while a request is being handled the socket
- * is paused once `maxBufferedBytes` of further requests are waiting (so a connection holds at
- * most one frame plus that much); a response is not followed by the next request until the
- * socket has drained. Liveness: `expiry` tells the transport when the connection has had no
+ * is paused once `maxBufferedBytes` of further requests, or MAX_QUEUED_REQUESTS_PER_CONNECTION
+ * requests, are waiting (so a connection holds at most one frame plus that much, plus one
+ * read); a frame's declared size must fit in the budget every connection shares
+ * (queued_max_request_bytes, RequestBudget) before it is read, else the socket is paused until
+ * it fits; a response is not followed by the next request until the socket has drained. Liveness: `expiry` tells the transport when the connection has had no
  * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
  * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
  * client trickling bytes; time the socket spends paused by us does not count).
@@ -41,7 +43,8 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
-import { ANONYMOUS_PRINCIPAL } from '../../common/kafka-principal.js';
+import { anonymousContext, type ConnectionContext as SecurityContext } from '../../common/connection-context.js';
+import { parsePrincipal, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
@@ -50,11 +53,15 @@ import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js
 import type { ConnectionContext } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import type { RequestBudget } from './request-budget.js';
+import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
 
 const PRODUCE_KEY = 0;
+/** Pipelined requests read ahead while one is handled (Kafka reads one at a time per connection; clients pipeline a few). */
+export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
 
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
@@ -62,6 +69,8 @@ const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec
 export interface ConnectionLimits {
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
+  /** Request bytes all connections may hold together (queued_max_request_bytes); unbounded without it. */
+  readonly requestBudget?: RequestBudget;
 }
 
 /** Why the broker closes a connection on its own. */
@@ -119,11 +128,22 @@ export class KafkaConnection {
     private readonly memory: BatchMemory,
     /** Warnings a client causes, shared by every connection (one line per kind per interval). */
     private readonly noise = new RateLimitedLog(logger, clock),
+    /** Who the client is; replaced (never mutated) when the connection authenticates. */
+    private security: SecurityContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
+    /** SASL listeners: authentication in front of the handlers. */
+    private readonly gate?: SaslGate,
   ) {
-    this.decoder = new FrameDecoder(memory, limits.maxFrameBytes);
+    const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
+    this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
+    // Granted from inside another connection's call: go on once that call is over.
+    this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
+    const login = () => this.security.principal;
     this.context = {
-      principal: ANONYMOUS_PRINCIPAL,
+      // The principal of `security`, as quotas and telemetry read it: always the same login.
+      get principal(): KafkaPrincipal {
+        return parsePrincipal(login());
+      },
       clientPort: socket.remotePort ?? 0,
       clientSoftware: null,
       muteUntil: (atMs) => {
@@ -185,11 +205,19 @@ export class KafkaConnection {
     this.lastActivityMs = this.clock.nowMs();
     if (!this.decoder.receivingFrame) this.frameStartedMs = null;
     else this.frameStartedMs ??= this.lastActivityMs;
+    if (this.decoder.waitingForBudget) this.socket.pause();
     if (this.busy) {
-      if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes) this.socket.pause();
+      if (this.decoder.bufferedBytes > this.limits.maxBufferedBytes || this.decoder.queuedFrames >= MAX_QUEUED_REQUESTS_PER_CONNECTION) this.socket.pause();
       return;
     }
     this.inFlight = this.drainFrames();
+  }
+
+  /** The frame that waited for the budget has its memory: read on, and handle what is complete. */
+  private budgetGranted(): void {
+    if (this.closed) return;
+    if (!this.busy && !this.decoder.waitingForBudget) this.resumeReading();
+    this.onBytes();
   }
 
   /** Reads again; a frame half received while paused gets its full request_timeout_ms from now. */
@@ -209,7 +237,7 @@ export class KafkaConnection {
       this.refuse(err);
     } finally {
       this.busy = false;
-      if (this.socket.isPaused() && !this.closed) this.resumeReading();
+      if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
     }
   }
 
@@ -218,6 +246,11 @@ export class KafkaConnection {
     const startedAt = performance.now();
     let frame = pooled;
     try {
+      const gated = this.gate?.admit(frame, this.security);
+      if (gated !== undefined && gated.kind !== 'pass') {
+        await this.applyGate(gated);
+        return;
+      }
       const headerReader = new KafkaReader(frame);
       const header = readRequestHeader(headerReader);
       const api = this.registry.get(header.apiKey);
@@ -248,6 +281,7 @@ export class KafkaConnection {
         clientHost: this.socket.remoteAddress ?? '',
         receivedAtMs: this.clock.nowMs(),
         connection: this.context,
+        context: this.security,
         memoryPin,
       };
     } catch (err) {
@@ -270,6 +304,19 @@ export class KafkaConnection {
     } finally {
       if (!answered) memoryPin?.release();
     }
+  }
+
+  /** The gate's answer: its frames, then the new context, or (after a delay) the close. */
+  private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
+    if (outcome.kind === 'answer') await this.write(outcome.frames);
+    if (outcome.kind === 'answer' && outcome.context !== undefined) {
+      this.security = outcome.context;
+      this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
+    }
+    const close = outcome.kind === 'close' ? outcome : outcome.close;
+    if (close === undefined) return;
+    if (close.afterMs > 0) await new Promise<void>((resolve) => this.clock.schedule(close.afterMs, resolve));
+    throw new UnanswerableRequestError(close.reason);
   }
 
   private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {

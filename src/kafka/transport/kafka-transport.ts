@@ -6,7 +6,8 @@
  * controller's method, which Nest built and wired like every other; the rest go through
  * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
  * connections_max_idle_ms, or that take longer than request_timeout_ms to send one frame
- * (KafkaConnection.expiry). close() stops accepting, answers parked fetches, waits (bounded) for
+ * (KafkaConnection.expiry). A new connection over max_connections or max_connections_per_ip
+ * is closed at once (ConnectionGate), logged at most once a minute per limit, and counted. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -16,22 +17,28 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
-import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
+import { BLINK_CONFIG, type BlinkConfig, type ListenerConfig } from '../../config/settings.js';
+import { SOCKET_REQUEST_MAX_BYTES } from '../../config/settings.dto.js';
+import { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { ANONYMOUS_PRINCIPAL } from '../../common/connection-context.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
+import { clientAddress, ConnectionGate, type GateRefusal } from './connection-gate.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { KafkaConnection } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { RequestBudget } from './request-budget.js';
 import type { KafkaRequest } from './kafka-request.js';
+import { SaslGate } from './sasl-gate.js';
+import { TlsCertificates } from './tls-listener.js';
 
 /** Kafka's socket.request.max.bytes default. */
-export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
+export const MAX_FRAME_BYTES = SOCKET_REQUEST_MAX_BYTES;
 /** Pipelined request bytes buffered per connection before the socket is paused. */
 export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
-export const MAX_CONNECTIONS_PER_LISTENER = 10_000;
 /** How long close() waits for in-flight requests before closing sockets. */
 export const SHUTDOWN_GRACE_MS = 5_000;
 /** How often connections are checked for expiry (connections_max_idle_ms). */
@@ -53,6 +60,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private warnedReadFallback = false;
   private readonly noise: RateLimitedLog;
   private expirySweep: Timer | undefined;
+  private readonly gate: ConnectionGate;
+  private readonly requestBudget: RequestBudget;
+  private tls: TlsCertificates | null = null;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -63,16 +73,19 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
     private readonly moduleRef: ModuleRef,
+    private readonly credentials: ScramCredentialStore,
   ) {
     super();
     this.noise = new RateLimitedLog(this.log, clock);
+    this.gate = new ConnectionGate(config);
+    this.requestBudget = new RequestBudget(config.queuedMaxRequestBytes);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       this.registerHandlers();
-      for (const port of this.config.brokerPorts) this.servers.push(await this.bind(port));
-      this.listenerStatus.listening();
+      for (const listener of this.config.listeners) this.servers.push(await this.bind(listener));
+      this.listenerStatus.listening(this.servers.map(boundPort));
       callback();
     } catch (err) {
       callback(err);
@@ -83,6 +96,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.listenerStatus.closed();
     this.expirySweep?.cancel();
     for (const server of this.servers) server.close();
+    this.tls?.close();
     this.parking.releaseAll();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
     let grace: Timer | undefined;
@@ -130,17 +144,33 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return method.bind(instance) as (request: unknown) => unknown;
   }
 
-  private bind(port: number): Promise<NetServer> {
+  private bind(listener: ListenerConfig): Promise<NetServer> {
+    const { name, securityProtocol, host, port } = listener;
     return new Promise((resolve, reject) => {
-      // Paused until accept() has pointed the socket's reads at the transport's buffers.
-      const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
-      server.maxConnections = MAX_CONNECTIONS_PER_LISTENER;
-      server.once('error', (err) => reject(new Error(`cannot listen on ${this.config.kafkaHostname}:${port}: ${err.message}`)));
-      server.listen(port, this.config.kafkaHostname, () => {
-        this.log.log(`Kafka listener on ${this.config.kafkaHostname}:${port}`);
+      // Plain TCP: paused until accept() has pointed the socket's reads at the transport's buffers.
+      const server = securityProtocol.endsWith('SSL')
+        ? this.tlsCertificates().createServer((socket, principal) => this.accept(socket, listener, principal))
+        : createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, listener, null));
+      server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
+      server.listen(port, host, () => {
+        this.log.log(`Kafka listener ${name} (${securityProtocol}) on ${host}:${boundPort(server)}`);
         resolve(server);
       });
     });
+  }
+
+  /** A connection over a limit: closed before a byte is read, as Kafka refuses one over max.connections.per.ip. */
+  private refuse(socket: Socket, address: string, limit: GateRefusal): void {
+    const allowed = limit === 'max_connections' ? this.config.maxConnections : this.gate.limitFor(address);
+    const scope = limit === 'max_connections' ? 'the broker already has' : `${address} already has`;
+    this.noise.warn(limit, `refused a connection from ${address}: ${scope} the configured maximum of ${allowed} connections (${limit})`);
+    this.probe.connectionClosedByBroker(limit);
+    socket.destroy();
+  }
+
+  private tlsCertificates(): TlsCertificates {
+    this.tls ??= new TlsCertificates(this.config.ssl, this.log);
+    return this.tls;
   }
 
   /** Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow senders with a bounded warning. */
@@ -161,24 +191,38 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    * Hands the socket to a connection and starts reading: into the shared read buffer and the
    * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
    */
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, listener: ListenerConfig, certificatePrincipal: string | null): void {
+    const address = clientAddress(socket.remoteAddress);
+    const refused = this.gate.admit(address);
+    if (refused !== null) {
+      this.refuse(socket, address, refused);
+      return;
+    }
+    const host = socket.remoteAddress ?? '';
+    const context = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol, host };
+    const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.credentials, this.clock) : undefined;
     const connection = new KafkaConnection(
       socket,
       this.registry,
-      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION },
+      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION, requestBudget: this.requestBudget },
       this.log,
       this.probe,
       this.clock,
       this.accountant.memory,
       this.noise,
+      context,
+      gate,
     );
     this.connections.add(connection);
     this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());
     this.probe.connectionOpened();
     socket.once('close', () => {
+      this.gate.leave(address);
       this.connections.delete(connection);
       this.probe.connectionClosed();
     });
+    // TLS sockets deliver decrypted bytes through 'data' events only.
+    if (listener.securityProtocol.endsWith('SSL')) return;
     const shared = this.sharedReadBuffer;
     if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
       this.warnedReadFallback = true;
@@ -186,4 +230,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
     socket.resume();
   }
+}
+
+/** The port a listening server holds (the OS's pick when `broker_ports` lists 0). */
+function boundPort(server: NetServer): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('a Kafka listener has no TCP address');
+  return address.port;
 }

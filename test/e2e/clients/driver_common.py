@@ -68,7 +68,8 @@ def run_member(member):
 
     After the first command line, stdin carries one JSON command per line:
     {"cmd": "commit"} commits the position after the last message consumed from each
-    partition (synchronously), {"cmd": "close"} closes the consumer cleanly (LeaveGroup).
+    partition (synchronously; a refused commit is an error event of type "commit" and the
+    member goes on), {"cmd": "close"} closes the consumer cleanly (LeaveGroup).
     stdout carries one JSON event per line: started, assignment (the member's whole
     current assignment, sorted, whenever it changes), message, committed, error, closed.
 
@@ -88,7 +89,11 @@ def run_member(member):
         if command is not None:
             if command['cmd'] == 'commit':
                 offsets = dict(positions)
-                member.commit(offsets)
+                try:
+                    member.commit(offsets)
+                except Exception as error:  # a refused commit (e.g. UNKNOWN_MEMBER_ID while rejoining) is the test's to judge
+                    emit({'event': 'error', 'type': 'commit', 'message': str(error)})
+                    continue
                 emit({'event': 'committed', 'offsets': {str(p): o for p, o in offsets.items()}})
             elif command['cmd'] == 'close':
                 member.close()

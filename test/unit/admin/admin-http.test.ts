@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { BlinkConfig } from '../../../src/config/settings.js';
 import { acceptsHtml } from '../../../src/admin/dashboard/accepts-html.js';
 import { AdminTokenCheck } from '../../../src/admin/http/admin-token.js';
+import { crossSiteRefererProblem, type RequestSignals } from '../../../src/admin/http/referer-check.js';
 import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 
 const check = (adminToken: string | null) => new AdminTokenCheck({ adminToken } as BlinkConfig);
@@ -43,5 +44,22 @@ describe('HTTP route table', () => {
     table.record('POST', '/a');
     table.record('GET', '/b');
     assert.deepEqual(table.list(), [{ method: 'POST', url: '/a' }, { method: 'GET', url: '/b' }]);
+  });
+});
+
+describe('Referer check (browsers without Origin)', () => {
+  const request = (overrides: Partial<RequestSignals>): RequestSignals => ({ method: 'POST', host: 'localhost:3000', origin: undefined, secFetchSite: undefined, referer: undefined, ...overrides });
+
+  it('refuses a state change whose only browser signal is a cross-site Referer', () => {
+    assert.match(crossSiteRefererProblem(request({ referer: 'http://evil.example/page' })) ?? '', /Referer evil\.example is not this host/);
+    assert.match(crossSiteRefererProblem(request({ method: 'DELETE', referer: 'not a url' })) ?? '', /not a URL/);
+  });
+
+  it('lets through same-host Referers, safe methods, tools without Referer, and what Origin/Sec-Fetch-Site already judged', () => {
+    assert.equal(crossSiteRefererProblem(request({ referer: 'http://LOCALHOST:3000/dashboard' })), null);
+    assert.equal(crossSiteRefererProblem(request({ method: 'GET', referer: 'http://evil.example/' })), null);
+    assert.equal(crossSiteRefererProblem(request({})), null);
+    assert.equal(crossSiteRefererProblem(request({ origin: 'http://localhost:3000', referer: 'http://evil.example/' })), null);
+    assert.equal(crossSiteRefererProblem(request({ secFetchSite: 'same-origin', referer: 'http://evil.example/' })), null);
   });
 });

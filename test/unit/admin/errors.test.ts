@@ -51,6 +51,11 @@ describe('REST error answers', () => {
     assert.equal(JSON.stringify(body).includes('secret'), false);
   });
 
+  it('leave a request its client aborted unanswered (Node: ECONNRESET "aborted"), not a 500', () => {
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    assert.deepEqual(answer(aborted), { status: 0, body: undefined });
+  });
+
   it('pass a failed health check report through unchanged, details included', () => {
     const report = { status: 'error', info: {}, error: { storage: { status: 'down', message: 'recovering' } }, details: { storage: { status: 'down', message: 'recovering' } } };
     assert.deepEqual(answer(new ServiceUnavailableException(report)), { status: 503, body: report });

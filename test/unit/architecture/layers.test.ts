@@ -24,7 +24,7 @@ const LAYERS: readonly Row[] = [
   { name: 'base', folders: ['common', 'config', 'cluster'], lateral: true },
   { name: 'formats', folders: ['wire', 'record-format'], lateral: true },
   { name: 'engines', folders: ['storage', 'wal', 'plugins', 'retention', 'compaction'], lateral: true },
-  { name: 'services', folders: ['topics', 'groups', 'txn', 'cluster-admin', 'quotas', 'telemetry', 'recovery', 'produce', 'fetch', 'uplink'], lateral: true },
+  { name: 'services', folders: ['authorizer', 'topics', 'groups', 'txn', 'cluster-admin', 'quotas', 'telemetry', 'recovery', 'produce', 'fetch', 'uplink', 'authentication'], lateral: true },
   { name: 'faces', folders: ['kafka', 'admin', 'health'], lateral: false },
 ];
 

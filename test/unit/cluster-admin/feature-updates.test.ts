@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { ClusterMetadataLog } from '../../../src/cluster-admin/cluster-metadata-log.js';
 import { FeatureUpdatesService, UpgradeType } from '../../../src/cluster-admin/feature-updates.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { FinalizedFeatures, GROUP_VERSION, type FinalizedFeature } from '../../../src/cluster/features.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { TopicEvents } from '../../../src/storage/topic-events.js';
@@ -47,7 +48,7 @@ function node(storageMode: 'memory' | 'durable' = 'memory') {
   const features = new FinalizedFeatures();
   const events = new TopicEvents();
   const metadata = new ClusterMetadataLog(config, files as unknown as WalFileSystem, features, events);
-  const updates = new FeatureUpdatesService(features, metadata, new ClusterIdentity(config));
+  const updates = new FeatureUpdatesService(features, metadata, new ClusterIdentity(config, new ListenerStatus()));
   return { files, features, events, metadata, updates };
 }
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PartitionPlacementService, TOPIC_AUTHORIZED_OPERATIONS, type TopicPartitionsPage } from '../../../src/cluster-admin/partition-placement.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { replicaAssignmentProblem } from '../../../src/cluster/replica-assignment.js';
 import { isRefusal } from '../../../src/topics/refusal.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
@@ -16,7 +17,7 @@ import { domain } from '../topics/support.js';
 function placement(topics: Record<string, number>): PartitionPlacementService {
   const { registry, config } = domain();
   for (const [name, partitions] of Object.entries(topics)) registry.create(name, partitions);
-  return new PartitionPlacementService(registry, new ClusterIdentity(config));
+  return new PartitionPlacementService(registry, new ClusterIdentity(config, new ListenerStatus()));
 }
 
 /** A page as topic → partition indexes (errors as `!code`), and the next cursor. */

@@ -79,6 +79,10 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     logCleanerMinCleanableRatio: 0.5,
     logCleanerBackoffMs: 15_000,
     metricsMaxEntities: 100,
+    queuedMaxRequestBytes: 256 * 1024 ** 2,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 2_147_483_647,
+    maxConnectionsPerIpOverrides: {},
     quotaWindowNum: 11,
     quotaWindowSizeMs: 1000,
     telemetryMaxBytes: 1024 * 1024,
@@ -86,6 +90,21 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     requestTimeoutMs: 30_000,
     connectionsMaxIdleMs: 600_000,
     adminToken: null,
+    listeners: [9092, 9094].map((port) => ({
+      name: 'PLAINTEXT',
+      securityProtocol: 'PLAINTEXT',
+      host: '0.0.0.0',
+      port,
+      advertisedHost: 'localhost',
+      advertisedPort: port,
+    })),
+    listenerSettings: { listeners: '', advertisedListeners: '', protocolMap: '' },
+    ssl: { certFile: null, keyFile: null, caFile: null, clientAuth: 'none', principalMappingRules: 'DEFAULT' },
+    sasl: { enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], users: [], usersDir: null, maxReauthMs: 0, failedAuthenticationDelayMs: 100 },
+    authorizerEnabled: false,
+    superUsers: [],
+    allowEveryoneIfNoAclFound: false,
+    adminTokenPrincipal: 'User:admin',
     uplink: {
       enabled: false,
       bootstrapServers: [],
@@ -275,7 +294,7 @@ describe('loadSettings rejections', () => {
   });
 
   it('rejects ports outside 1..65535 and an empty broker port list', () => {
-    assert.match(rejection({ env: { REST_PORT: '70000' } }).message, /rest_port \(env REST_PORT\): 70000 must be a port between 1 and 65535/);
+    assert.match(rejection({ env: { REST_PORT: '70000' } }).message, /rest_port \(env REST_PORT\): 70000 must be a port between 0 and 65535/);
     assert.match(rejection({ yaml: 'broker_ports: []\n' }).message, /broker_ports \(config\/settings\.yaml\): \[\] must list at least one port/);
   });
 
@@ -320,7 +339,7 @@ describe('loadSettings rejections', () => {
   it('reports every bad key in one SettingsError', () => {
     const error = rejection({
       yaml: 'max_memory: "12XB"\nfoo: 1\nbroker_ports: [9092, 9092]\n',
-      env: { RETENTION: 'soon', REST_PORT: '0' },
+      env: { RETENTION: 'soon', REST_PORT: '-1' },
     });
     assert.equal(error.name, 'SettingsError');
     assert.equal(error.problems.length, 5, error.message);
@@ -330,7 +349,7 @@ describe('loadSettings rejections', () => {
       "  - max_memory (config/settings.yaml): '12XB' is not a size",
       "  - retention (env RETENTION): 'soon' is not a duration",
       '  - broker_ports (config/settings.yaml): [9092,9092] must not list the same port twice',
-      '  - rest_port (env REST_PORT): 0 must be a port between 1 and 65535',
+      '  - rest_port (env REST_PORT): -1 must be a port between 0 and 65535',
       "  - unknown key 'foo' in config/settings.yaml",
     ]) {
       assert.ok(lines.some((line) => line.startsWith(expected)), `missing "${expected}" in:\n${error.message}`);
@@ -381,6 +400,10 @@ describe('loaded settings', () => {
       log_cleaner_min_cleanable_ratio: 0.5,
       log_cleaner_backoff: '15s',
       metrics_max_entities: 100,
+      queued_max_request_bytes: '256MB',
+      max_connections: 10_000,
+      max_connections_per_ip: 2_147_483_647,
+      max_connections_per_ip_overrides: '',
       quota_window_num: 11,
       quota_window_size: '1s',
       telemetry_max_bytes: '1MB',
@@ -388,6 +411,23 @@ describe('loaded settings', () => {
       request_timeout_ms: 30_000,
       connections_max_idle_ms: 600_000,
       admin_token: null,
+      listeners: '',
+      advertised_listeners: '',
+      listener_security_protocol_map: '',
+      ssl_cert_file: null,
+      ssl_key_file: null,
+      ssl_ca_file: null,
+      ssl_client_auth: 'none',
+      ssl_principal_mapping_rules: 'DEFAULT',
+      sasl_enabled_mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
+      sasl_users: null,
+      sasl_users_dir: null,
+      connections_max_reauth_ms: 0,
+      connection_failed_authentication_delay_ms: 100,
+      authorizer_enabled: false,
+      super_users: [],
+      allow_everyone_if_no_acl_found: false,
+      admin_token_principal: 'User:admin',
       uplink_bootstrap_servers: [],
       uplink_topics: [],
       uplink_topic_prefix: '',
@@ -409,6 +449,13 @@ describe('loaded settings', () => {
     });
   });
 
+  it('reads max_connections_per_ip_overrides as Kafka writes them (IPv6 addresses too) and refuses another shape', () => {
+    const config = load({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1:200, ::1:50' } });
+    assert.deepEqual(config.maxConnectionsPerIpOverrides, { '10.0.0.1': 200, '::1': 50 });
+    assert.equal(describeSettings(config).max_connections_per_ip_overrides, '10.0.0.1:200,::1:50');
+    assert.match(rejection({ env: { MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.0.0.1=200' } }).message, /max_connections_per_ip_overrides \(env MAX_CONNECTIONS_PER_IP_OVERRIDES\): .* must be address:count pairs/);
+  });
+
   it('redacts admin_token when it is set, and never shows its value', () => {
     const config = load({ env: { ADMIN_TOKEN: 's3cr3t-Token_1' } });
     assert.equal(config.adminToken, 's3cr3t-Token_1');
@@ -428,6 +475,59 @@ describe('loaded settings', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('listener and security settings', () => {
+  it('parses listeners, advertised listeners and custom names from the protocol map', () => {
+    const config = load({
+      env: {
+        LISTENERS: 'PLAINTEXT://0.0.0.0:19092,external://127.0.0.1:19093,SASL_SSL://:19094',
+        ADVERTISED_LISTENERS: 'EXTERNAL://broker.example.com:29093',
+        LISTENER_SECURITY_PROTOCOL_MAP: 'EXTERNAL:SASL_PLAINTEXT',
+        SSL_CERT_FILE: 'cert.pem',
+        SSL_KEY_FILE: 'key.pem',
+        SASL_USERS: 'alice:s3cret, bob:pa:ss',
+      },
+    });
+    assert.deepEqual(
+      config.listeners.map((l) => [l.name, l.securityProtocol, l.host, l.port, l.advertisedHost, l.advertisedPort]),
+      [
+        ['PLAINTEXT', 'PLAINTEXT', '0.0.0.0', 19092, 'localhost', 19092],
+        ['EXTERNAL', 'SASL_PLAINTEXT', '127.0.0.1', 19093, 'broker.example.com', 29093],
+        ['SASL_SSL', 'SASL_SSL', '0.0.0.0', 19094, 'localhost', 19094],
+      ],
+    );
+    assert.deepEqual(config.brokerPorts, [19092, 19093, 19094]);
+    assert.deepEqual(config.sasl.users, [
+      { name: 'alice', password: 's3cret' },
+      { name: 'bob', password: 'pa:ss' },
+    ]);
+    assert.equal(JSON.stringify(describeSettings(config)).includes('s3cret'), false, 'passwords never described');
+  });
+
+  it('rejects bad listeners, unknown protocols, TLS without a certificate and a mechanism Blink lacks', () => {
+    const message = rejection({
+      env: {
+        LISTENERS: 'PLAINTEXT://:9092,CUSTOM://:9093,SSL://:9092,nonsense',
+        ADVERTISED_LISTENERS: 'OTHER://h:1',
+        SASL_ENABLED_MECHANISMS: 'GSSAPI',
+        SSL_PRINCIPAL_MAPPING_RULES: 'RULE:([/x/',
+      },
+    }).message;
+    assert.match(message, /listeners: 'nonsense' is not NAME:\/\/host:port/);
+    assert.match(message, /advertised_listeners: OTHER is not one of the listeners/);
+    assert.match(message, /listeners: each listener needs a port of its own/);
+    assert.match(message, /CUSTOM has no security protocol/);
+    assert.match(message, /SSL use TLS, which needs ssl_cert_file and ssl_key_file/);
+    assert.match(message, /ssl_principal_mapping_rules: '\(\[' is not a regular expression/);
+    assert.match(message, /sasl_enabled_mechanisms \(env SASL_ENABLED_MECHANISMS\): \["GSSAPI"\] must list mechanisms among/);
+  });
+
+  it('rejects a malformed SASL_USERS without showing it', () => {
+    const message = rejection({ env: { SASL_USERS: 'nopassword' } }).message;
+    assert.match(message, /sasl_users \(env SASL_USERS\): \[redacted\] must be a comma list of name:password/);
+    assert.equal(message.includes('nopassword'), false);
   });
 });
 

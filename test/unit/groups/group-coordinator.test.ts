@@ -212,14 +212,22 @@ describe('GroupCoordinator: the join barrier', () => {
     assert.equal(aRejoin.result.members.length, 1);
   });
 
-  it('goes Empty when the last member times out', async () => {
+  it('goes Empty when the last member times out, and away at once when nothing is committed (issue 14)', async () => {
     const h = harness();
     const joined = join(h);
     await advanceUntil(h, () => joined.answered);
     sync(h, joined.result, []);
+    h.store.commit('g', 't', 0, { offset: 5, leaderEpoch: -1, metadata: '', commitTimestampMs: 0, expireTimestampMs: null });
     h.clock.advance(SESSION_MS);
-    assert.equal(state(h), 'Empty');
+    assert.equal(state(h), 'Empty', 'a group holding offsets stays');
     assert.equal(h.coordinator.describe('g').members.length, 0);
+    const other = join(h, { groupId: 'uncommitted' });
+    await advanceUntil(h, () => other.answered);
+    assert.equal(h.coordinator.group('uncommitted')?.state, 'CompletingRebalance');
+    h.coordinator.leave('uncommitted', [{ memberId: other.result.memberId, groupInstanceId: null }]);
+    await settle();
+    assert.equal(h.coordinator.group('uncommitted'), undefined, 'a group without offsets does not linger');
+    assert.equal(h.table.size, 1);
   });
 });
 
@@ -360,7 +368,7 @@ describe('GroupCoordinator: LeaveGroup', () => {
       { memberId: b.memberId, groupInstanceId: null },
     ]);
     assert.deepEqual(left.members.map((m) => m.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE]);
-    assert.equal(state(h), 'Empty');
+    assert.equal(state(h), 'Dead', 'everyone left and nothing was committed: the group went at once');
     assert.deepEqual(h.coordinator.leave('absent', [{ memberId: 'x', groupInstanceId: null }]).members[0]?.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 

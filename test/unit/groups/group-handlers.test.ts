@@ -23,6 +23,7 @@ import { advertisedRanges, ApiRegistry } from '../../../src/kafka/transport/api-
 import { disabledFeature, FEATURE_REFUSAL_ERRORS } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import { encodesInEveryVersion, registration, request } from '../kafka/support.js';
 import { commitPartition0, harness, settle, subscription } from './support.js';
+import { OPEN_AUTHORIZER as OPEN } from '../kafka/authorizer-support.js';
 import { idleTransactionCoordinator } from '../../support/transactions.js';
 
 const FEATURE_DISABLED_ERROR = FEATURE_REFUSAL_ERRORS['consumer-groups'];
@@ -84,7 +85,7 @@ describe('group APIs and the consumer-groups feature', () => {
 describe('group handlers', () => {
   it('answers JoinGroup, SyncGroup, Heartbeat and LeaveGroup in every version', async () => {
     const h = harness();
-    const join = new JoinGroupHandler(h.coordinator);
+    const join = new JoinGroupHandler(h.coordinator, OPEN);
     const joinBody = {
       groupId: 'g',
       sessionTimeoutMs: 10_000,
@@ -105,14 +106,14 @@ describe('group handlers', () => {
     assert.equal(joined.protocolName, 'range');
     encodesInEveryVersion(registration(HANDLERS.JoinGroup), () => joined);
     const member = { groupId: 'g', generationId: 1, memberId: joined.memberId!, groupInstanceId: null };
-    const synced = await new SyncGroupHandler(h.coordinator).syncGroup(
+    const synced = await new SyncGroupHandler(h.coordinator, OPEN).syncGroup(
       request(3, { ...member, protocolType: null, protocolName: null, assignments: [{ memberId: joined.memberId!, assignment: Buffer.from('x') }] }),
     );
     assert.equal(synced.assignment?.toString(), 'x');
     encodesInEveryVersion(registration(HANDLERS.SyncGroup), () => synced);
-    const heartbeat = await new HeartbeatHandler(h.coordinator).heartbeat(request(1, member));
+    const heartbeat = await new HeartbeatHandler(h.coordinator, OPEN).heartbeat(request(1, member));
     encodesInEveryVersion(registration(HANDLERS.Heartbeat), () => heartbeat);
-    const leave = new LeaveGroupHandler(h.coordinator);
+    const leave = new LeaveGroupHandler(h.coordinator, OPEN);
     const single = await leave.leaveGroup(request(1, { groupId: 'g', memberId: 'nobody', members: [] }));
     assert.deepEqual(single, { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }, 'v0-2: the member error at top level');
     const batch = await leave.leaveGroup(request(3, { groupId: 'g', memberId: '', members: [{ memberId: joined.memberId!, groupInstanceId: null, reason: null }] }));
@@ -123,7 +124,7 @@ describe('group handlers', () => {
 
   it('answers the v0 JoinGroup with the session timeout as rebalance timeout, and a non-null protocol name on errors', async () => {
     const h = harness();
-    const controller = new JoinGroupHandler(h.coordinator);
+    const controller = new JoinGroupHandler(h.coordinator, OPEN);
     const refused = await controller.joinGroup(
       request(6, { groupId: '', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: -1, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [], reason: null }),
     );
@@ -143,20 +144,20 @@ describe('group handlers', () => {
   it('answers the admin APIs in every version', async () => {
     const h = harness();
     commitPartition0(h, 'g', 1);
-    const described = await new DescribeGroupsHandler(h.coordinator).describeGroups(request(5, { groups: ['g', 'absent'], includeAuthorizedOperations: true }));
+    const described = await new DescribeGroupsHandler(h.coordinator, OPEN).describeGroups(request(5, { groups: ['g', 'absent'], includeAuthorizedOperations: true }));
     assert.deepEqual(described.groups?.map((g) => [g.groupId, g.groupState, g.authorizedOperations]), [['g', 'Empty', 328], ['absent', 'Dead', 328]]);
     encodesInEveryVersion(registration(HANDLERS.DescribeGroups), () => described);
-    const listed = await new ListGroupsHandler(h.directory).listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
+    const listed = await new ListGroupsHandler(h.directory, OPEN).listGroups(request(4, { statesFilter: ['Empty'], typesFilter: [] }));
     assert.deepEqual(listed.groups, [{ groupId: 'g', protocolType: '', state: 'Empty', groupState: 'Empty', groupType: 'classic' }]);
     encodesInEveryVersion(registration(HANDLERS.ListGroups), () => listed);
-    const deleted = await new DeleteGroupsHandler(h.directory).deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
+    const deleted = await new DeleteGroupsHandler(h.directory, OPEN).deleteGroups(request(2, { groupsNames: ['g', 'g', 'absent'] }));
     assert.deepEqual(deleted.results, [{ groupId: 'g', errorCode: ErrorCode.NONE }, { groupId: 'absent', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
     encodesInEveryVersion(registration(HANDLERS.DeleteGroups), () => deleted);
   });
 
   it('answers the offset APIs in every version', async () => {
     const h = harness();
-    const committed = await new OffsetCommitHandler(h.offsets).offsetCommit(
+    const committed = await new OffsetCommitHandler(h.offsets, OPEN).offsetCommit(
       request(2, {
         groupId: 'g',
         generationIdOrMemberEpoch: -1,
@@ -168,13 +169,13 @@ describe('group handlers', () => {
     );
     assert.deepEqual(committed.topics, [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }]);
     encodesInEveryVersion(registration(HANDLERS.OffsetCommit), () => committed);
-    const fetcher = new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock));
+    const fetcher = new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock), OPEN);
     const fetched = await fetcher.offsetFetch(request(1, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [], requireStable: false }));
     assert.deepEqual(fetched.topics?.[0]?.partitions?.map((p) => p.committedOffset), [5, -1]);
     encodesInEveryVersion(registration(HANDLERS.OffsetFetch), () => fetched);
     const all = await fetcher.offsetFetch(request(7, { groupId: 'g', topics: null, groups: [], requireStable: true }));
     assert.equal(all.topics?.[0]?.partitions?.length, 1);
-    const deleted = await new OffsetDeleteHandler(h.offsets).offsetDelete(request(0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
+    const deleted = await new OffsetDeleteHandler(h.offsets, OPEN).offsetDelete(request(0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
     assert.equal(deleted.errorCode, ErrorCode.NONE);
     encodesInEveryVersion(registration(HANDLERS.OffsetDelete), () => deleted);
   });
@@ -183,7 +184,7 @@ describe('group handlers', () => {
     const h = harness();
     commitPartition0(h, 'g1', 4);
     commitPartition0(h, 'g2', 9);
-    const fetched = await new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock)).offsetFetch(
+    const fetched = await new OffsetFetchHandler(h.offsets, idleTransactionCoordinator(h.clock), OPEN).offsetFetch(
       request(8, {
         groupId: '',
         topics: [],
@@ -208,7 +209,7 @@ describe('group handlers', () => {
   it('answers a member commit to a missing group with GROUP_ID_NOT_FOUND from OffsetCommit v9, ILLEGAL_GENERATION before', async () => {
     const h = harness();
     const commit = (version: number) =>
-      new OffsetCommitHandler(h.offsets).offsetCommit(
+      new OffsetCommitHandler(h.offsets, OPEN).offsetCommit(
         request(version, {
           groupId: 'missing',
           generationIdOrMemberEpoch: 3,

@@ -31,6 +31,8 @@ export function testProbe(): GroupsProbe {
     counter('expired'),
     counter('group_epochs'),
     new Counter({ name: 'assignments', help: 'assignments', labelNames: ['assignor'], registers: [] }),
+    new Counter({ name: 'creations_refused', help: 'creations_refused', labelNames: ['reason'], registers: [] }),
+    counter('groups_evicted'),
   );
 }
 

@@ -14,6 +14,8 @@ import { PartitionPlacementService } from '../../../src/cluster-admin/partition-
 import { ProducerStatesService } from '../../../src/cluster-admin/producer-states.service.js';
 import { QuorumService } from '../../../src/cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
+import { anonymousContext } from '../../../src/common/connection-context.js';
 import { FinalizedFeatures, GROUP_VERSION } from '../../../src/cluster/features.js';
 import { ApiVersionsHandler } from '../../../src/kafka/handlers/18-api-versions.handler.js';
 import { AlterReplicaLogDirsHandler } from '../../../src/kafka/handlers/34-alter-replica-log-dirs.handler.js';
@@ -38,6 +40,7 @@ import { KafkaWriter } from '../../../src/wire/writer.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
+import { OPEN_AUTHORIZER as OPEN } from './authorizer-support.js';
 import { recordingConnection } from '../../support/connection-context.js';
 
 /** Where @nestjs/microservices keeps a @MessagePattern's extras (PATTERN_EXTRAS_METADATA). */
@@ -48,7 +51,7 @@ function registration(method: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection(), context: anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1') };
 }
 
 /** Calls `answer(version)` for every version of the registration, encodes it and decodes it back whole. */
@@ -69,7 +72,7 @@ async function encodesInEveryVersion(method: object, answer: (version: number) =
 /** One node with topic alpha (2 partitions, an idempotent batch in partition 0), its services and handlers' dependencies. */
 function node() {
   const { registry, topics, config, producer } = domain({ RECORD_STORAGE_PATH: '/var/blink' });
-  const cluster = new ClusterIdentity(config);
+  const cluster = new ClusterIdentity(config, new ListenerStatus());
   const features = new FinalizedFeatures();
   const metadata = new ClusterMetadataLog(config, {} as WalFileSystem, features, new TopicEvents());
   const fs = { space: async () => ({ capacityBytes: 10_000, freeBytes: 2_000 }) } as unknown as WalFileSystem;
@@ -165,7 +168,7 @@ describe('DescribeCluster endpoint types', () => {
 
 describe('DescribeQuorum', () => {
   const { quorum, cluster } = node();
-  const handler = new DescribeQuorumHandler(quorum, cluster);
+  const handler = new DescribeQuorumHandler(quorum, cluster, OPEN);
   const ask = (topics: Array<[string, number[]]>) => ({ topics: topics.map(([topicName, partitions]) => ({ topicName, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) })) });
 
   it('describes __cluster_metadata-0: one voter leading, the listener the client came in on', async () => {
@@ -191,18 +194,18 @@ describe('the other admin answers encode in every version', () => {
   const n = node();
 
   it('DescribeLogDirs and AlterReplicaLogDirs', async () => {
-    const describeHandler = new DescribeLogDirsHandler(n.logDirs);
+    const describeHandler = new DescribeLogDirsHandler(n.logDirs, OPEN);
     const decoded = await encodesInEveryVersion(DescribeLogDirsHandler.prototype.describeLogDirs, (v) => describeHandler.describeLogDirs(request(v, { topics: null })));
     assert.deepEqual((decoded.get(4) as { results: Array<{ totalBytes: number; usableBytes: number }> }).results.map((r) => [r.totalBytes, r.usableBytes]), [[10_000, 2_000]]);
     assert.deepEqual((decoded.get(3) as { results: Array<{ totalBytes: number }> }).results.map((r) => r.totalBytes), [-1], 'v0-3 have no volume size');
-    const alterHandler = new AlterReplicaLogDirsHandler(n.logDirs);
+    const alterHandler = new AlterReplicaLogDirsHandler(n.logDirs, OPEN);
     const moved = await alterHandler.alterReplicaLogDirs(request(2, { dirs: [{ path: '/var/blink', topics: [{ name: 'alpha', partitions: [0] }] }, { path: '/x', topics: [{ name: 'alpha', partitions: [1] }] }] }));
     assert.deepEqual(moved.results, [{ topicName: 'alpha', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }, { partitionIndex: 1, errorCode: ErrorCode.LOG_DIR_NOT_FOUND }] }]);
     await encodesInEveryVersion(AlterReplicaLogDirsHandler.prototype.alterReplicaLogDirs, async () => moved);
   });
 
   it('DescribeTopicPartitions, with a cursor refused for every topic', async () => {
-    const handler = new DescribeTopicPartitionsHandler(n.placement);
+    const handler = new DescribeTopicPartitionsHandler(n.placement, OPEN);
     await encodesInEveryVersion(DescribeTopicPartitionsHandler.prototype.describeTopicPartitions, () =>
       handler.describeTopicPartitions(request(0, { topics: [], responsePartitionLimit: 1, cursor: null })),
     );
@@ -211,29 +214,29 @@ describe('the other admin answers encode in every version', () => {
   });
 
   it('ElectLeaders (an unknown election type refused at both levels), reassignments, UpdateFeatures, DescribeProducers, UnregisterBroker', async () => {
-    const elect = new ElectLeadersHandler(n.placement);
+    const elect = new ElectLeadersHandler(n.placement, OPEN);
     await encodesInEveryVersion(ElectLeadersHandler.prototype.electLeaders, (v) => elect.electLeaders(request(v, { electionType: 0, topicPartitions: [{ topic: 'alpha', partitions: [0] }], timeoutMs: 1 })));
     const unknownType = await elect.electLeaders(request(1, { electionType: 9, topicPartitions: [{ topic: 'alpha', partitions: [0] }], timeoutMs: 1 }));
     assert.deepEqual([unknownType.errorCode, unknownType.replicaElectionResults![0]!.partitionResult![0]!.errorCode], [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);
     assert.equal((await elect.electLeaders(request(0, { electionType: 9, topicPartitions: null, timeoutMs: 1 }))).errorCode, ErrorCode.NONE, 'v0 has no election type: preferred');
 
-    const reassign = new AlterPartitionReassignmentsHandler(n.placement);
+    const reassign = new AlterPartitionReassignmentsHandler(n.placement, OPEN);
     await encodesInEveryVersion(AlterPartitionReassignmentsHandler.prototype.alterPartitionReassignments, () =>
       reassign.alterPartitionReassignments(request(0, { timeoutMs: 1, topics: [{ name: 'alpha', partitions: [{ partitionIndex: 0, replicas: [1, 2] }] }] })),
     );
-    const list = new ListPartitionReassignmentsHandler();
+    const list = new ListPartitionReassignmentsHandler(OPEN);
     assert.deepEqual((await list.listPartitionReassignments(request(0, { timeoutMs: 1, topics: null }))).topics, []);
 
-    const features = new UpdateFeaturesHandler(n.featureUpdates);
+    const features = new UpdateFeaturesHandler(n.featureUpdates, OPEN);
     await encodesInEveryVersion(UpdateFeaturesHandler.prototype.updateFeatures, (v) =>
       features.updateFeatures(request(v, { timeoutMs: 1, validateOnly: true, featureUpdates: [{ feature: GROUP_VERSION, maxVersionLevel: 1, allowDowngrade: false, upgradeType: 1 }] })),
     );
 
-    const producers = new DescribeProducersHandler(n.producerStates);
+    const producers = new DescribeProducersHandler(n.producerStates, OPEN);
     await encodesInEveryVersion(DescribeProducersHandler.prototype.describeProducers, () =>
       producers.describeProducers(request(0, { topics: [{ name: 'alpha', partitionIndexes: [0, 5] }, { name: 'bad name', partitionIndexes: [0] }] })),
     );
-    const unregister = new UnregisterBrokerHandler(n.quorum);
+    const unregister = new UnregisterBrokerHandler(n.quorum, OPEN);
     assert.equal((await unregister.unregisterBroker(request(0, { brokerId: 1 }))).errorCode, ErrorCode.NONE);
     assert.equal((await unregister.unregisterBroker(request(0, { brokerId: 3 }))).errorCode, ErrorCode.BROKER_ID_NOT_REGISTERED);
   });
@@ -243,7 +246,7 @@ describe('the other admin answers encode in every version', () => {
     const batch = buildBatch([{ value: Buffer.from('a'), timestampDelta: 4 }, { value: Buffer.from('b'), timestampDelta: 9 }], { producerId: 42, producerEpoch: 3, baseSequence: 0, baseTimestamp: 1_700_000_000_000 });
     const [outcome] = await producer.produce([{ topic: 'alpha', partition: 1, records: batch }], 0, 0);
     assert.equal(outcome!.errorCode, ErrorCode.NONE, JSON.stringify(outcome));
-    const answer = await new DescribeProducersHandler(producerStates).describeProducers(request(0, { topics: [{ name: 'alpha', partitionIndexes: [1] }] }));
+    const answer = await new DescribeProducersHandler(producerStates, OPEN).describeProducers(request(0, { topics: [{ name: 'alpha', partitionIndexes: [1] }] }));
     assert.deepEqual(answer.topics![0]!.partitions![0]!.activeProducers, [
       { producerId: 42, producerEpoch: 3, lastSequence: 1, lastTimestamp: 1_700_000_000_009, coordinatorEpoch: -1, currentTxnStartOffset: -1 },
     ]);

@@ -7,11 +7,13 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
+import { anonymousContext, type ConnectionContext } from '../../../src/common/connection-context.js';
 import type { KafkaApiRegistration } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
 import { KafkaWriter } from '../../../src/wire/writer.js';
 import { recordingConnection } from '../../support/connection-context.js';
+import { parsePrincipal } from '../../../src/common/kafka-principal.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import type { BlinkConfig } from '../../../src/config/settings.js';
 import { QuotaEnforcement } from '../../../src/kafka/quota-enforcement.js';
@@ -31,8 +33,13 @@ export function registration(method: object): KafkaApiRegistration {
   return found;
 }
 
-export function request<Body>(apiVersion: number, body: Body, localPort = 9092): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
+export function request<Body>(
+  apiVersion: number,
+  body: Body,
+  localPort = 9092,
+  context: ConnectionContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1'),
+): KafkaRequest<Body> {
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: context.host, receivedAtMs: 0, connection: recordingConnection(parsePrincipal(context.principal)), context };
 }
 
 /** Encodes `response` for every version in the registration's range, and decodes it back. */

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { ProduceHandler } from '../../../src/kafka/handlers/00-produce.handler.js';
 import { FetchHandler } from '../../../src/kafka/handlers/01-fetch.handler.js';
 import { ListOffsetsHandler } from '../../../src/kafka/handlers/02-list-offsets.handler.js';
@@ -21,6 +22,7 @@ import { ZERO_UUID } from '../../../src/wire/reader.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { domain } from '../topics/support.js';
 import { encodesInEveryVersion, registration, request, unlimitedQuotas } from './support.js';
+import { OPEN_AUTHORIZER as OPEN } from './authorizer-support.js';
 
 const MB = 1024 * 1024;
 /** Long enough that an answer before it proves the fetch did not wait. */
@@ -63,7 +65,7 @@ async function withTopic() {
   const d = domain();
   const topic = d.registry.create('t', 2);
   await d.producer.produce([{ topic: 't', partition: 0, records: buildBatch(values(3)) }], 0, 0);
-  return { ...d, topic, fetch: new FetchHandler(d.fetcher, unlimitedQuotas(d.config)) };
+  return { ...d, topic, fetch: new FetchHandler(d.fetcher, unlimitedQuotas(d.config), OPEN, d.topics) };
 }
 
 const FETCH = registration(FetchHandler.prototype.fetch);
@@ -133,7 +135,7 @@ describe('Fetch v13-17', () => {
 });
 
 describe('ListOffsets v8-9', () => {
-  const handler = (d: Awaited<ReturnType<typeof withTopic>>) => new ListOffsetsHandler(d.offsets);
+  const handler = (d: Awaited<ReturnType<typeof withTopic>>) => new ListOffsetsHandler(d.offsets, OPEN);
   const partition = (partitionIndex: number, timestamp: number, currentLeaderEpoch = -1) => ({ partitionIndex, timestamp, currentLeaderEpoch, maxNumOffsets: 1 });
 
   it('answers earliest local (-4) with the log start and latest tiered (-5) with nothing; a newer leader epoch is UNKNOWN_LEADER_EPOCH', async () => {
@@ -165,7 +167,7 @@ describe('CreateTopics v7 and DeleteTopics v6', () => {
 
   it('answers a created topic with its id, and zero ids for a validate_only or refused one', async () => {
     const d = domain();
-    const create = new CreateTopicsHandler(d.topics);
+    const create = new CreateTopicsHandler(d.topics, OPEN);
     const created = await create.createTopics(request(7, { topics: [creatable('made'), creatable('bad name')], timeoutMs: 1_000, validateOnly: false }));
     assert.deepEqual(created.topics!.map((t) => [t.name, t.errorCode, t.topicId]), [
       ['made', ErrorCode.NONE, d.registry.get('made')!.id],
@@ -179,7 +181,7 @@ describe('CreateTopics v7 and DeleteTopics v6', () => {
   it('deletes by id from v6 (each answer with the topic id) and by name before', async () => {
     const d = domain();
     const [one, two] = [d.registry.create('one', 1), d.registry.create('two', 1)];
-    const remove = new DeleteTopicsHandler(d.topics);
+    const remove = new DeleteTopicsHandler(d.topics, OPEN);
     const byId = await remove.deleteTopics(request(6, { topics: [{ name: null, topicId: one.id }, { name: 'two', topicId: ZERO_UUID }, { name: null, topicId: UNKNOWN_ID }], topicNames: [], timeoutMs: 1_000 }));
     assert.deepEqual(byId.responses!.map((r) => [r.name, r.topicId, r.errorCode]), [
       ['one', one.id, ErrorCode.NONE],
@@ -198,7 +200,7 @@ describe('CreateTopics v7 and DeleteTopics v6', () => {
 });
 
 describe('FindCoordinator v4-6 and Produce v11', () => {
-  const finder = () => new FindCoordinatorHandler(new ClusterIdentity(domain({ BROKER_PORTS: '9092,9094' }).config));
+  const finder = () => new FindCoordinatorHandler(new ClusterIdentity(domain({ BROKER_PORTS: '9092,9094' }).config, new ListenerStatus()), OPEN);
 
   it('answers every key of a batch (v4+) with this node for groups, at the port the client used', async () => {
     const response = await finder().findCoordinator(request(4, { key: '', keyType: 0, coordinatorKeys: ['g1', 'g2'] }, 9094));
@@ -223,7 +225,7 @@ describe('FindCoordinator v4-6 and Produce v11', () => {
 
   it('produces with v11 and answers in every version', async () => {
     const d = domain();
-    const producer = new ProduceHandler(d.producer, unlimitedQuotas(d.config));
+    const producer = new ProduceHandler(d.producer, unlimitedQuotas(d.config), OPEN);
     const body = { transactionalId: null, acks: -1, timeoutMs: 1_000, topicData: [{ name: 'auto', partitionData: [{ index: 0, records: buildBatch(values(2)) }] }] };
     const response = await producer.produce(request(11, body));
     assert.notEqual(response, undefined);

@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
@@ -65,7 +66,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const pool = new Gauge({ name: 'pool', help: 'p', labelNames: ['state'], registers: [] });
   const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'), pool);
   const retention = new RetentionService(config, registry, storageProbe, clock);
-  const cluster = new ClusterIdentity(config);
+  const cluster = new ClusterIdentity(config, new ListenerStatus());
   const topics = new TopicsService(registry, retention, cluster, config);
   const histogram = (name: string) => new Histogram({ name, help: name, registers: [] });
   const produceProbe = new ProduceProbe(storageProbe, counter('records'), counter('bytes'), counter('partition_records'), counter('partition_bytes'), counter('conversions'), histogram('conversion_seconds'));

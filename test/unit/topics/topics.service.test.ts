@@ -28,7 +28,7 @@ describe('TopicsService', () => {
     assert.equal(registry.get('orders')?.configs.get('retention.ms'), '60000');
     const byDefault = await topics.create(spec({ name: 'defaulted', partitionCount: -1 }), false);
     assert.equal(isRefusal(byDefault) ? -1 : byDefault.partitionCount, 4);
-    const assigned = await topics.create(spec({ name: 'assigned', partitionCount: -1, assignments: [[1], [1]] }), false);
+    const assigned = await topics.create(spec({ name: 'assigned', partitionCount: -1, assignments: [{ partitionIndex: 1, brokerIds: [1] }, { partitionIndex: 0, brokerIds: [1] }], replicationFactor: -1 }), false);
     assert.equal(isRefusal(assigned) ? -1 : assigned.partitionCount, 2, 'explicit assignments set the count');
   });
 
@@ -39,7 +39,6 @@ describe('TopicsService', () => {
       [{ name: 'bad name!' }, ErrorCode.INVALID_TOPIC_EXCEPTION],
       [{ name: '..' }, ErrorCode.INVALID_TOPIC_EXCEPTION],
       [{ name: 'taken' }, ErrorCode.TOPIC_ALREADY_EXISTS],
-      [{ assignments: [[2]] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT],
       [{ partitionCount: 0 }, ErrorCode.INVALID_PARTITIONS],
       [{ partitionCount: 10_001 }, ErrorCode.INVALID_PARTITIONS],
       [{ replicationFactor: 3 }, ErrorCode.INVALID_REPLICATION_FACTOR],
@@ -53,6 +52,38 @@ describe('TopicsService', () => {
     const checked = await topics.create(spec({ name: 'checked' }), true);
     assert.deepEqual(checked, { partitionCount: 3, topic: null });
     assert.equal(registry.get('checked'), undefined, 'validate_only creates nothing');
+  });
+
+  it('manual assignments as Kafka 3.9 checks them: -1 counts, partitions 0..n-1 once each, exactly this broker', async () => {
+    const { topics, registry } = domain();
+    const one = (partitionIndex: number, brokerIds: number[] = [1]) => ({ partitionIndex, brokerIds });
+    const cases: Array<[Partial<TopicSpec>, number, RegExp]> = [
+      [{ partitionCount: 3, assignments: [one(0)] }, ErrorCode.INVALID_REQUEST, /numPartitions was not set to -1/],
+      [{ partitionCount: -1, replicationFactor: 1, assignments: [one(0)] }, ErrorCode.INVALID_REQUEST, /replication factor was not set to -1/],
+      [{ partitionCount: -1, assignments: [one(0), one(2)] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /consecutive 0-based/],
+      [{ partitionCount: -1, assignments: [one(0), one(0)] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /multiple manual partition assignments for partition 0/],
+      [{ partitionCount: -1, assignments: [one(0, [])] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /empty replica list/],
+      [{ partitionCount: -1, assignments: [one(0, [2])] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /broker 2, but no such broker/],
+      [{ partitionCount: -1, assignments: [one(0, [1, 1])] }, ErrorCode.INVALID_REPLICA_ASSIGNMENT, /broker 1 more than once/],
+    ];
+    for (const [overrides, errorCode, message] of cases) {
+      const refused = (await topics.create(spec(overrides), false)) as Refusal;
+      assert.equal(refused.errorCode, errorCode, JSON.stringify(overrides));
+      assert.match(refused.errorMessage, message);
+    }
+    assert.equal(registry.get('orders'), undefined, 'no refused assignment created the topic');
+  });
+
+  it("names that collide once '.' and '_' are unified are INVALID_TOPIC_EXCEPTION, created or auto-created", async () => {
+    const { topics, registry } = domain();
+    await topics.create(spec({ name: 'col.x' }), false);
+    const refused = (await topics.create(spec({ name: 'col_x' }), false)) as Refusal;
+    assert.equal(refused.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assert.match(refused.errorMessage, /Topic 'col_x' collides with existing topic: col.x/);
+    assert.equal(codeOf(topics.resolve('col_x', true)), ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assert.equal(codeOf(topics.resolve('col_x', false)), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'a plain look-up only misses');
+    assert.equal(registry.get('col_x'), undefined);
+    assert.equal(codeOf(await topics.create(spec({ name: 'col-x' }), false)), ErrorCode.NONE, "'-' does not collide");
   });
 
   it('lists every bad config in one refusal', async () => {
@@ -132,6 +163,19 @@ describe('TopicsService', () => {
     assert.equal(registry.get('orders')?.partitions.length, 3);
     assert.equal(codeOf(await topics.createPartitions('orders', 5, false)), ErrorCode.NONE);
     assert.equal(registry.get('orders')?.partitions.length, 5);
+  });
+
+  it('CreatePartitions assignments: one per new partition, each exactly this broker (INVALID_REPLICA_ASSIGNMENT)', async () => {
+    const { topics, registry } = domain();
+    await topics.create(spec(), false);
+    const refused = (await topics.createPartitions('orders', 5, false, [[1]])) as Refusal;
+    assert.equal(refused.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    assert.match(refused.errorMessage, /add 2 additional partition\(s\), but only 1 assignment\(s\)/);
+    assert.equal(codeOf(await topics.createPartitions('orders', 4, false, [[9]])), ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    assert.equal(codeOf(await topics.createPartitions('orders', 4, false, [[]])), ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    assert.equal(registry.get('orders')?.partitions.length, 3, 'refused assignments add nothing');
+    assert.equal(codeOf(await topics.createPartitions('orders', 4, false, [[1]])), ErrorCode.NONE);
+    assert.equal(registry.get('orders')?.partitions.length, 4);
   });
 
   it('looks up partitions: a missing topic and a missing partition are both UNKNOWN_TOPIC_OR_PARTITION, told apart', async () => {

@@ -1,7 +1,12 @@
-/** Unit tests of the frame decoder: frames assembled in pooled memory from copied chunks and direct reads, size limits, owned copies. */
+/**
+ * Unit tests of the frame decoder: frames assembled in pooled memory from copied chunks and
+ * direct reads, size limits, owned copies, and the shared request budget (a frame waits for
+ * room before any memory is allocated for it).
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DIRECT_READ_MIN_BYTES, FrameDecoder, FrameTooLargeError, ownedFrame } from '../../../src/kafka/transport/frame-decoder.js';
+import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
 import { BatchMemory, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
 
 function frame(body: string | Buffer): Buffer {
@@ -83,5 +88,49 @@ describe('FrameDecoder', () => {
     const copy = ownedFrame(d.next()!);
     assert.equal(copy.toString(), 'keep me');
     assert.ok(!memory.owns(copy));
+  });
+
+  describe('with a request budget shared by two connections', () => {
+    it('makes a frame that does not fit wait, keeping the bytes read meanwhile, until the budget has room', () => {
+      const memory = new BatchMemory({ poolBytesMax: 4 * SLAB_BYTES, freeBytesMax: SLAB_BYTES });
+      const budget = new RequestBudget(100);
+      const first = new FrameDecoder(memory, 1 << 20, budget);
+      const second = new FrameDecoder(memory, 1 << 20, budget);
+      let granted = 0;
+      second.onGranted = () => granted++;
+      const big = frame(Buffer.alloc(80, 1));
+      first.push(big.subarray(0, 10));
+      assert.equal(budget.usedBytes, 80, 'the whole declared size is reserved when the size arrives');
+      const other = Buffer.concat([frame(Buffer.alloc(60, 2)), frame('next')]);
+      second.push(other.subarray(0, 30));
+      assert.equal(second.waitingForBudget, true);
+      assert.equal(second.receivingFrame, true);
+      second.push(other.subarray(30));
+      assert.equal(second.next(), null, 'nothing decoded while waiting');
+      first.push(big.subarray(10));
+      assert.equal(granted, 0, 'a complete frame still counts until it is taken');
+      assert.equal(first.next()?.length, 80);
+      assert.equal(granted, 1);
+      assert.equal(second.waitingForBudget, false);
+      assert.deepEqual(second.next(), Buffer.alloc(60, 2), 'the bytes kept while waiting were decoded');
+      assert.equal(second.next()?.toString(), 'next');
+      assert.equal(budget.usedBytes, 0);
+    });
+
+    it('gives back the reservation and the wait of a connection that closes', () => {
+      const memory = new BatchMemory({ poolBytesMax: 4 * SLAB_BYTES, freeBytesMax: SLAB_BYTES });
+      const budget = new RequestBudget(100);
+      const partial = new FrameDecoder(memory, 1 << 20, budget);
+      const waiting = new FrameDecoder(memory, 1 << 20, budget);
+      const third = new FrameDecoder(memory, 1 << 20, budget);
+      partial.push(frame(Buffer.alloc(90)).subarray(0, 50));
+      waiting.push(frame(Buffer.alloc(50)).subarray(0, 4));
+      third.push(frame(Buffer.alloc(20)).subarray(0, 4));
+      assert.deepEqual([waiting.waitingForBudget, third.waitingForBudget], [true, true], 'neither fits beside the partial frame');
+      waiting.dispose();
+      partial.dispose();
+      assert.equal(third.waitingForBudget, false);
+      assert.equal(budget.usedBytes, 20);
+    });
   });
 });

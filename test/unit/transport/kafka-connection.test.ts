@@ -5,7 +5,9 @@
  * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, a
  * frame over the size limit closes the connection, and pooled memory: hot APIs decode in
  * place from the pooled frame, others from a copy, and a Fetch pins it until flushed;
- * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms.
+ * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms;
+ * back-pressure: read-ahead bounded in requests, and a shared request budget that pauses a
+ * connection whose next frame does not fit until another connection's frame is handled.
  */
 import assert from 'node:assert/strict';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
@@ -13,7 +15,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
 import type { HotPath } from '../../../src/kafka/transport/kafka-api.decorator.js';
-import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
+import { KafkaConnection, type ConnectionLimits } from '../../../src/kafka/transport/kafka-connection.js';
 import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import type { ApiCodec } from '../../../src/wire/api-codec.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
@@ -23,7 +25,9 @@ import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
 import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
 import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import { MAX_QUEUED_REQUESTS_PER_CONNECTION } from '../../../src/kafka/transport/kafka-connection.js';
+import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
+import { FakeClock, settle } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
 
 Logger.overrideLogger(false);
@@ -46,7 +50,7 @@ const failing = (): never => {
   throw new Error('handler bug');
 };
 
-function connect(apis: RegisteredApi[], limits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }) {
+function connect(apis: RegisteredApi[], limits: ConnectionLimits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }) {
   const socket = new FakeSocket();
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
@@ -391,6 +395,51 @@ describe('KafkaConnection (fake socket)', () => {
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'a full request_timeout_ms from the resume');
       clock.advance(1);
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+    });
+  });
+
+  describe('back-pressure', () => {
+    it('pauses once MAX_QUEUED_REQUESTS_PER_CONNECTION small requests wait behind a slow one, and answers them all', async () => {
+      const slow = deferred<void>();
+      const { socket, connection } = connect([
+        served(FindCoordinatorApi, 0, 2, async (request) => {
+          if ((request.body as FindCoordinatorRequest).key === '0') await slow.promise;
+          return coordinatorAnswer(request);
+        }),
+      ]);
+      socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 0, findCoordinator('0')));
+      const count = MAX_QUEUED_REQUESTS_PER_CONNECTION + 20;
+      const small = Array.from({ length: count }, (_, i) => requestFrame(FindCoordinatorApi, FC_VERSION, i + 1, findCoordinator(String(i + 1))));
+      let sent = 0;
+      for (; sent < count && !socket.isPaused(); sent++) socket.receive(small[sent]!);
+      assert.equal(sent, MAX_QUEUED_REQUESTS_PER_CONNECTION, 'paused at the bound, though far under the byte bound');
+      slow.resolve();
+      await connection.idle();
+      assert.equal(socket.isPaused(), false);
+      socket.receive(Buffer.concat(small.slice(sent)));
+      await connection.idle();
+      assert.equal(coordinatorResponses(socket).length, count + 1);
+    });
+
+    it('pauses a connection whose next frame does not fit in the shared budget, and resumes it once another frame is handled', async () => {
+      const frameA = requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('a'.repeat(200)));
+      const frameB = requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('b'.repeat(200)));
+      const requestBudget = new RequestBudget(frameA.length + 100);
+      const limits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024, requestBudget };
+      const apis = [served(FindCoordinatorApi, 0, 2, coordinatorAnswer)];
+      const a = connect(apis, limits);
+      const b = connect(apis, limits);
+      a.socket.receive(frameA.subarray(0, 50));
+      b.socket.receive(frameB.subarray(0, 50));
+      assert.deepEqual([a.socket.isPaused(), b.socket.isPaused()], [false, true], 'b waits for room, reading nothing more');
+      a.socket.receive(frameA.subarray(50));
+      await a.connection.idle();
+      await settle();
+      assert.equal(b.socket.isPaused(), false, 'a frame handled made room: b reads on');
+      b.socket.receive(frameB.subarray(50));
+      await b.connection.idle();
+      assert.deepEqual([a, b].map(({ socket }) => coordinatorResponses(socket).map((r) => r.correlationId)), [[1], [2]]);
+      assert.equal(requestBudget.usedBytes, 0);
     });
   });
 });

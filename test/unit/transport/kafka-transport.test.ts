@@ -1,12 +1,15 @@
 /**
  * Unit tests of the transport on a fake clock and fake sockets: close() waits at most
  * SHUTDOWN_GRACE_MS for a request in flight, and at once when none is; connections quiet for
- * connections_max_idle_ms are closed (not while a request is in progress) and counted.
+ * connections_max_idle_ms are closed (not while a request is in progress) and counted; new
+ * connections over max_connections_per_ip are closed before a byte is read, logged once a
+ * minute at most, and counted.
  */
 import assert from 'node:assert/strict';
 import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
@@ -40,12 +43,12 @@ function transportWithConnection(hang: boolean, env: Record<string, string> = {}
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
-  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never);
+  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never, new ScramCredentialStore(config));
   const socket = new FakeSocket();
   // accept() is how the listener hands over a socket; no listener is bound here.
-  transport['accept'](socket as never);
+  transport['accept'](socket as never, config.listeners[0]!, null);
   socket.receive(requestFrame(FindCoordinatorApi, 2, 1, { key: 'g', keyType: 0, coordinatorKeys: [] }));
-  return { clock, transport, socket, accept: (another: FakeSocket) => transport['accept'](another as never) };
+  return { clock, transport, socket, accept: (another: FakeSocket) => transport['accept'](another as never, config.listeners[0]!, null) };
 }
 
 describe('KafkaTransport.close (fake clock)', () => {
@@ -97,5 +100,38 @@ describe('KafkaTransport connection expiry (fake clock)', () => {
     void transport.close();
     await clock.advanceAndSettle(SHUTDOWN_GRACE_MS);
     assert.equal(socket.destroyed, true);
+  });
+});
+
+describe('KafkaTransport connection limits (fake sockets)', () => {
+  it('closes new connections over max_connections_per_ip at once, with one log line per minute, and admits after a close', async () => {
+    const warnings: string[] = [];
+    const warn = Logger.prototype.warn;
+    Logger.prototype.warn = function (message: unknown) {
+      warnings.push(String(message));
+    };
+    try {
+      const { transport, socket, accept } = transportWithConnection(false, { MAX_CONNECTIONS_PER_IP: '2', MAX_CONNECTIONS_PER_IP_OVERRIDES: '10.1.1.1:0' });
+      await settle();
+      closedByBroker.length = 0;
+      const second = new FakeSocket();
+      const third = new FakeSocket();
+      const fourth = new FakeSocket();
+      const elsewhere = new FakeSocket('10.0.0.2');
+      const overridden = new FakeSocket('10.1.1.1');
+      for (const s of [second, third, fourth, elsewhere, overridden]) accept(s);
+      assert.deepEqual([second, third, fourth, elsewhere, overridden].map((s) => s.destroyed), [false, true, true, false, true]);
+      assert.deepEqual(closedByBroker, ['max_connections_per_ip', 'max_connections_per_ip', 'max_connections_per_ip']);
+      const refusals = warnings.filter((line) => line.startsWith('refused'));
+      assert.equal(refusals.length, 1, 'one line for the three refusals');
+      assert.match(refusals[0]!, /refused a connection from 127\.0\.0\.1: 127\.0\.0\.1 already has the configured maximum of 2 connections/);
+      socket.destroy();
+      const again = new FakeSocket();
+      accept(again);
+      assert.equal(again.destroyed, false, 'a slot is free again');
+      await transport.close();
+    } finally {
+      Logger.prototype.warn = warn;
+    }
   });
 });

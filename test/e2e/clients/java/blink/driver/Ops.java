@@ -47,6 +47,9 @@ public final class Ops {
       Map.entry("consume_for", RateOps::consumeFor),
       Map.entry("produce_slowly", RateOps::produceSlowly),
       Map.entry("incremental_alter_configs", ConfigOps::incrementalAlterConfigs),
+      Map.entry("create_acls", AclOps::createAcls),
+      Map.entry("describe_acls", AclOps::describeAcls),
+      Map.entry("delete_acls", AclOps::deleteAcls),
       Map.entry("version", Ops::version));
 
   /** {} → {kafka_clients: "4.4.0"}: the kafka-clients version on the classpath. */

@@ -1,0 +1,172 @@
+/**
+ * SASL in front of the handlers of a SASL_PLAINTEXT or SASL_SSL connection, as Kafka's
+ * SaslServerAuthenticator: before authentication only ApiVersions, SaslHandshake and then
+ * the mechanism's tokens pass, in either framing Kafka accepts —
+ *   - SaslHandshake v0, then raw size-prefixed tokens (kafka-python 2.0.2, old kafkajs);
+ *   - SaslHandshake v1, then SaslAuthenticate v0-2 requests carrying the tokens.
+ * Anything else before authentication closes the connection. A failed login is answered
+ * with SASL_AUTHENTICATION_FAILED and Kafka's generic message (never whether the user
+ * exists), then the connection closes after `connection_failed_authentication_delay_ms`.
+ * With `connections_max_reauth_ms`, a session ends that long after login: the client
+ * re-authenticates (KIP-368: SaslHandshake v1 again on the live connection, same principal)
+ * or its next request closes the connection.
+ */
+import type { Clock } from '../../common/clock.js';
+import type { ConnectionContext } from '../../common/connection-context.js';
+import type { SaslConfig } from '../../config/settings.js';
+import { createSaslServer, failedLoginMessage, SaslAuthenticationFailed, type SaslServer } from '../../authentication/sasl-servers.js';
+import type { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
+import { ErrorCode } from '../../wire/error-codes.js';
+import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
+import { SaslAuthenticateApi, type SaslAuthenticateRequest } from '../../wire/messages/36-sasl-authenticate.js';
+import { SaslHandshakeApi, type SaslHandshakeRequest } from '../../wire/messages/17-sasl-handshake.js';
+import { KafkaReader } from '../../wire/reader.js';
+
+/** What the connection does with a frame the gate looked at. */
+export type GateOutcome =
+  /** Not the gate's: handle the request as usual. */
+  | { readonly kind: 'pass' }
+  /** Write `frames`; then adopt `context` if given, or close after `closeAfterMs` if given. */
+  | { readonly kind: 'answer'; readonly frames: Buffer[]; readonly context?: ConnectionContext; readonly close?: { afterMs: number; reason: string } }
+  /** Close without an answer (none is possible, or Kafka gives none). */
+  | { readonly kind: 'close'; readonly afterMs: number; readonly reason: string };
+
+const PASS: GateOutcome = { kind: 'pass' };
+/** Kafka's sasl.server.max.receive.size: the largest frame an unauthenticated client may send (the connection's frame decoder enforces it). */
+export const MAX_UNAUTHENTICATED_FRAME_BYTES = 524_288;
+const FIRST_REAUTH_HANDSHAKE_VERSION = 1;
+const FIRST_SESSION_LIFETIME_VERSION = 1;
+
+type State =
+  | { readonly name: 'initial' }
+  | { readonly name: 'raw-tokens'; readonly server: SaslServer; readonly mechanism: string }
+  | { readonly name: 'authenticate'; readonly server: SaslServer; readonly mechanism: string }
+  | { readonly name: 'authenticated'; readonly expiresAtMs: number | null };
+
+export class SaslGate {
+  private state: State = { name: 'initial' };
+  private user: string | null = null;
+
+  constructor(
+    private readonly config: SaslConfig,
+    private readonly store: ScramCredentialStore,
+    private readonly clock: Clock,
+  ) {}
+
+  get authenticated(): boolean {
+    return this.user !== null && this.state.name !== 'raw-tokens';
+  }
+
+  admit(frame: Buffer, context: ConnectionContext): GateOutcome {
+    if (this.state.name === 'raw-tokens') return this.rawToken(frame, this.state.server, this.state.mechanism, context);
+    const reader = new KafkaReader(frame);
+    const header = readRequestHeader(reader);
+    switch (this.state.name) {
+      case 'initial':
+        return this.beforeHandshake(header, reader);
+      case 'authenticate':
+        return this.authenticateRequest(header, reader, this.state.server, this.state.mechanism, context);
+      case 'authenticated':
+        return this.whileAuthenticated(header, reader, this.state.expiresAtMs);
+    }
+  }
+
+  private beforeHandshake(header: RequestHeader, reader: KafkaReader): GateOutcome {
+    if (header.apiKey === API_VERSIONS_KEY) return PASS;
+    if (header.apiKey === SaslHandshakeApi.apiKey) return this.handshake(header, reader);
+    return unexpected(header, 'before SASL authentication');
+  }
+
+  private whileAuthenticated(header: RequestHeader, reader: KafkaReader, expiresAtMs: number | null): GateOutcome {
+    if (header.apiKey === SaslHandshakeApi.apiKey && header.apiVersion >= FIRST_REAUTH_HANDSHAKE_VERSION) return this.handshake(header, reader);
+    if (expiresAtMs !== null && this.clock.nowMs() >= expiresAtMs) {
+      return { kind: 'close', afterMs: 0, reason: 'its SASL session expired without re-authentication' };
+    }
+    return PASS;
+  }
+
+  private handshake(header: RequestHeader, reader: KafkaReader): GateOutcome {
+    const request = decode<SaslHandshakeRequest>(SaslHandshakeApi, header, reader);
+    if (request === null) return unexpected(header, 'in a version Blink does not serve');
+    const mechanisms = [...this.config.enabledMechanisms];
+    if (!mechanisms.includes(request.mechanism as (typeof mechanisms)[number])) {
+      const frames = encode(SaslHandshakeApi, header, { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms });
+      return { kind: 'answer', frames, close: { afterMs: 0, reason: `SASL mechanism ${request.mechanism} is not enabled` } };
+    }
+    const server = createSaslServer(request.mechanism, this.store);
+    this.state = header.apiVersion === 0 ? { name: 'raw-tokens', server, mechanism: request.mechanism } : { name: 'authenticate', server, mechanism: request.mechanism };
+    return { kind: 'answer', frames: encode(SaslHandshakeApi, header, { errorCode: ErrorCode.NONE, mechanisms }) };
+  }
+
+  private authenticateRequest(header: RequestHeader, reader: KafkaReader, server: SaslServer, mechanism: string, context: ConnectionContext): GateOutcome {
+    const request = header.apiKey === SaslAuthenticateApi.apiKey ? decode<SaslAuthenticateRequest>(SaslAuthenticateApi, header, reader) : null;
+    if (request === null) return unexpected(header, 'while a SaslAuthenticate was expected');
+    const reauthenticating = this.user !== null;
+    try {
+      const step = server.evaluate(request.authBytes);
+      if (step.user === undefined) return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, 0) };
+      if (reauthenticating && step.user !== this.user) throw new SaslAuthenticationFailed('a re-authentication may not change the principal');
+      const lifetimeMs = this.succeed(step.user);
+      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), context: this.contextFor(step.user, context) };
+    } catch (error) {
+      if (!(error instanceof SaslAuthenticationFailed)) throw error;
+      const message = failedLoginMessage(mechanism, reauthenticating);
+      const frames = this.authenticateAnswer(header, ErrorCode.SASL_AUTHENTICATION_FAILED, message, Buffer.alloc(0), 0);
+      return { kind: 'answer', frames, close: { afterMs: this.config.failedAuthenticationDelayMs, reason: `${message} (${error.message})` } };
+    }
+  }
+
+  /** v0 framing: the frame is the token itself, and so is the answer (size-prefixed, possibly empty). */
+  private rawToken(token: Buffer, server: SaslServer, mechanism: string, context: ConnectionContext): GateOutcome {
+    try {
+      const step = server.evaluate(token);
+      const frames = [sizePrefix(step.challenge.length), step.challenge];
+      if (step.user === undefined) return { kind: 'answer', frames };
+      this.succeed(step.user);
+      return { kind: 'answer', frames, context: this.contextFor(step.user, context) };
+    } catch (error) {
+      if (!(error instanceof SaslAuthenticationFailed)) throw error;
+      return { kind: 'close', afterMs: this.config.failedAuthenticationDelayMs, reason: `${failedLoginMessage(mechanism, false)} (${error.message})` };
+    }
+  }
+
+  /** Records the login; returns the session lifetime to announce (0: unlimited). */
+  private succeed(user: string): number {
+    this.user = user;
+    const lifetimeMs = this.config.maxReauthMs;
+    this.state = { name: 'authenticated', expiresAtMs: lifetimeMs > 0 ? this.clock.nowMs() + lifetimeMs : null };
+    return lifetimeMs;
+  }
+
+  private contextFor(user: string, context: ConnectionContext): ConnectionContext {
+    return { ...context, principal: `User:${user}` };
+  }
+
+  private authenticateAnswer(header: RequestHeader, errorCode: number, errorMessage: string | null, authBytes: Buffer, lifetimeMs: number): Buffer[] {
+    const sessionLifetimeMs = header.apiVersion >= FIRST_SESSION_LIFETIME_VERSION ? lifetimeMs : undefined;
+    return encode(SaslAuthenticateApi, header, { errorCode, errorMessage, authBytes, sessionLifetimeMs });
+  }
+}
+
+function unexpected(header: RequestHeader, when: string): GateOutcome {
+  return { kind: 'close', afterMs: 0, reason: `unexpected request (API key ${header.apiKey} v${header.apiVersion}) ${when}` };
+}
+
+function decode<Request>(codec: ApiCodec<Request, unknown>, header: RequestHeader, reader: KafkaReader): Request | null {
+  if (header.apiVersion < codec.minVersion || header.apiVersion > codec.maxVersion) return null;
+  if (isFlexible(codec as ApiCodec, header.apiVersion)) reader.skipTaggedFields();
+  return codec.decodeRequest(reader, header.apiVersion);
+}
+
+function encode<Response>(codec: ApiCodec<unknown, Response>, header: RequestHeader, body: Response): Buffer[] {
+  const frame = beginResponseFrame(header.correlationId, isFlexible(codec as ApiCodec, header.apiVersion));
+  codec.encodeResponse(frame.writer, header.apiVersion, body);
+  return finishResponseFrame(frame);
+}
+
+function sizePrefix(size: number): Buffer {
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(size);
+  return prefix;
+}

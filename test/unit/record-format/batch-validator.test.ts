@@ -1,0 +1,121 @@
+/**
+ * The record validator on its own (uncompressed sections, no broker): what it accepts (every
+ * field shape a producer may write), what it refuses (the uncompressed golden bad batches and
+ * every truncation of a good section), and that it reports what Kafka reports: structure
+ * errors without record_errors, offset and timestamp errors with them.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, validateRecords, type RecordsVerdict, type RecordRules } from '../../../src/record-format/batch-validator.js';
+import { RecordBatchView } from '../../../src/record-format/record-batch.js';
+import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { buildBatch, values } from '../../support/batch-builder.js';
+import { batchOf, GOLDEN_BAD_BATCHES, rawRecord, recordBody, zigzag } from '../../support/bad-batches.js';
+
+const NOW = 1_700_000_000_000;
+const CREATE_TIME: RecordRules = { keyRequiredIn: null, logAppendTime: false, beforeMaxMs: Infinity, afterMaxMs: Infinity, nowMs: NOW };
+const LOG_APPEND_TIME: RecordRules = { ...CREATE_TIME, logAppendTime: true };
+const ATTR_LOG_APPEND_TIME = 0x08;
+
+/** What the produce path decides for an uncompressed batch: header rules, then the records. */
+function judge(batch: Buffer, rules: RecordRules = CREATE_TIME): RecordsVerdict {
+  const view = new RecordBatchView(batch);
+  const header = clientHeaderProblem(view);
+  if (header !== null) return { valid: false, ...header, recordErrors: [] };
+  return validateRecords(view, batch.subarray(61), rules);
+}
+
+function refusal(verdict: RecordsVerdict): Extract<RecordsVerdict, { valid: false }> {
+  assert.equal(verdict.valid, false, 'refused');
+  return verdict as Extract<RecordsVerdict, { valid: false }>;
+}
+
+const sequential = (count: number, parts: (i: number) => Parameters<typeof recordBody>[1] = () => ({})): Buffer =>
+  Buffer.concat(Array.from({ length: count }, (_, i) => rawRecord(recordBody(i, parts(i)))));
+
+describe('validateRecords', () => {
+  it('accepts what producers write: null keys and values, headers with null values, 5-byte varints, negative and large deltas', () => {
+    const headers = Buffer.concat([zigzag(2), zigzag(1), Buffer.from('h'), zigzag(-1), zigzag(2), Buffer.from('h2'), zigzag(3), Buffer.from('abc')]);
+    const twoInFiveBytes = Buffer.from([0x84, 0x80, 0x80, 0x80, 0x00]);
+    const section = Buffer.concat([
+      rawRecord(recordBody(0, { key: Buffer.from('k'), headers })),
+      rawRecord(recordBody(1, { timestampDelta: -5 })),
+      rawRecord(Buffer.concat([Buffer.from([0]), zigzag(2 ** 40), twoInFiveBytes, zigzag(-1), zigzag(-1), zigzag(0)])),
+    ]);
+    assert.deepEqual(judge(batchOf(section, 3, { baseTimestamp: NOW })), { valid: true, maxTimestamp: NOW + 2 ** 40 });
+    assert.deepEqual(judge(buildBatch(values(100), { baseTimestamp: NOW })), { valid: true, maxTimestamp: NOW });
+  });
+
+  it('finds the largest record timestamp whatever the header claims (Kafka rewrites a CreateTime maxTimestamp)', () => {
+    const section = sequential(3, (i) => ({ timestampDelta: [5, 90, 2][i] }));
+    assert.deepEqual(judge(batchOf(section, 3, { baseTimestamp: NOW, maxTimestamp: NOW + 1 })), { valid: true, maxTimestamp: NOW + 90 });
+  });
+
+  for (const golden of GOLDEN_BAD_BATCHES) {
+    const batch = golden.build(NOW);
+    // Compressed cases, topic configs and control batches (BatchAppender.validate's header rule) are in batch-validation.test.
+    if ((batch.readInt16BE(21) & 0x27) !== 0 || golden.topicConfigs !== undefined) continue;
+    it(`refuses the golden uncompressed batch "${golden.name}" with error ${golden.errorCode}`, () => {
+      const verdict = refusal(judge(batch));
+      assert.equal(verdict.errorCode, golden.errorCode, verdict.message);
+      assert.deepEqual(verdict.recordErrors.map((e) => e.batchIndex), golden.recordErrors ?? []);
+    });
+  }
+
+  it('refuses every truncation and every extension of a good records section, never throwing', () => {
+    const section = sequential(4, (i) => ({ key: Buffer.from(`key-${i}`), headers: Buffer.concat([zigzag(1), zigzag(1), Buffer.from('h'), zigzag(2), Buffer.from('hv')]) }));
+    for (let length = 0; length < section.length; length++) {
+      const verdict = refusal(judge(batchOf(section.subarray(0, length), 4)));
+      assert.equal(verdict.errorCode, ErrorCode.INVALID_RECORD, `cut at ${length}`);
+      assert.deepEqual(verdict.recordErrors, []);
+    }
+    for (const extra of [[0], [0x7f], [0x80, 0x01]]) {
+      assert.equal(refusal(judge(batchOf(Buffer.concat([section, Buffer.from(extra)]), 4))).errorCode, ErrorCode.INVALID_RECORD);
+    }
+  });
+
+  it('names records whose offset deltas are not their index, and says how many there are as Kafka does', () => {
+    const section = Buffer.concat([rawRecord(recordBody(0)), rawRecord(recordBody(5)), rawRecord(recordBody(2)), rawRecord(recordBody(0))]);
+    const verdict = refusal(judge(batchOf(section, 4)));
+    assert.equal(verdict.errorCode, ErrorCode.INVALID_RECORD);
+    assert.deepEqual(verdict.recordErrors.map((e) => e.batchIndex), [1, 3]);
+    assert.match(verdict.message, /^One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: \[record 1: offset delta 5/);
+  });
+
+  it(`lists at most ${RECORD_ERRORS_MAX} record errors and counts them all`, () => {
+    const count = RECORD_ERRORS_MAX + 500;
+    const shifted = Buffer.concat(Array.from({ length: count }, (_, i) => rawRecord(recordBody(i + 1))));
+    const offsets = refusal(judge(batchOf(shifted, count)));
+    assert.equal(offsets.recordErrors.length, RECORD_ERRORS_MAX);
+    assert.match(offsets.message, new RegExp(`due to ${count} record errors`));
+  });
+
+  it('CreateTime: refuses timestamps outside message.timestamp.before/after.max.ms, record by record; records without a timestamp pass', () => {
+    const rules = { ...CREATE_TIME, beforeMaxMs: 1_000, afterMaxMs: 2_000 };
+    const section = sequential(4, (i) => ({ timestampDelta: [0, -1_001, 2_001, 1_999][i] }));
+    const verdict = refusal(judge(batchOf(section, 4, { baseTimestamp: NOW }), rules));
+    assert.equal(verdict.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.equal(verdict.message, 'One or more records have been rejected due to invalid timestamp');
+    assert.deepEqual(verdict.recordErrors.map((e) => e.batchIndex), [1, 2]);
+    assert.match(verdict.recordErrors[0].message, new RegExp(`timestamp ${NOW - 1_001} is out of range: it should be within \\[${NOW - 1_000}, ${NOW + 2_000}\\]`));
+    assert.deepEqual(judge(batchOf(sequential(2), 2, { baseTimestamp: NO_TIMESTAMP, maxTimestamp: NO_TIMESTAMP }), rules), { valid: true, maxTimestamp: NO_TIMESTAMP });
+  });
+
+  it('a timestamp error outranks an offset error (INVALID_TIMESTAMP, both records named)', () => {
+    const rules = { ...CREATE_TIME, afterMaxMs: 0 };
+    const section = Buffer.concat([rawRecord(recordBody(3)), rawRecord(recordBody(1, { timestampDelta: 10 }))]);
+    const verdict = refusal(judge(batchOf(section, 2, { baseTimestamp: NOW }), rules));
+    assert.equal(verdict.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.deepEqual(verdict.recordErrors.map((e) => e.batchIndex), [0, 1]);
+  });
+
+  it('LogAppendTime set by the producer: refused on a LogAppendTime topic, and on a CreateTime topic without a timestamp', () => {
+    const flagged = (maxTimestamp: number): Buffer => batchOf(sequential(2), 2, { attributes: ATTR_LOG_APPEND_TIME, baseTimestamp: NOW, maxTimestamp });
+    const onLogAppendTopic = refusal(judge(flagged(NOW), LOG_APPEND_TIME));
+    assert.equal(onLogAppendTopic.errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.deepEqual(onLogAppendTopic.recordErrors.map((e) => e.batchIndex), [0, 1]);
+    assert.equal(refusal(judge(flagged(NO_TIMESTAMP))).errorCode, ErrorCode.INVALID_TIMESTAMP);
+    assert.deepEqual(judge(flagged(NOW + 7)), { valid: true, maxTimestamp: NOW + 7 }, 'with a timestamp, every record has the batch maxTimestamp');
+    assert.deepEqual(judge(batchOf(sequential(2), 2), LOG_APPEND_TIME), { valid: true, maxTimestamp: NO_TIMESTAMP }, 'CreateTime batches on a LogAppendTime topic are fine');
+  });
+});
