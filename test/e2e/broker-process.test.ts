@@ -65,13 +65,14 @@ describe('invalid settings stop the boot', () => {
 describe('protocol edge cases on a running broker', () => {
   const broker = useBroker({ AUTO_CREATE_TOPICS: 'true', KAFKA_CFG_NUM_PARTITIONS: '3', MESSAGE_MAX_BYTES: '40MB' });
 
-  test('an API or version Blink does not serve gets UNSUPPORTED_VERSION where the response has an error code, else a close', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a SASL handshake on a PLAINTEXT listener gets ILLEGAL_SASL_STATE, as from Kafka; a version beyond Kafka 3.9 gets a close', { timeout: TEST_TIMEOUT_MS }, async () => {
     const connection = await RawConnection.open(broker().kafkaPort);
     try {
-      // SaslHandshake v0 (key 17) is not served: response header v0, body int16 error + empty mechanisms.
+      // SaslHandshake v0 (key 17) on a listener without SASL: response header v0, body int16
+      // error ILLEGAL_SASL_STATE (34) + empty mechanisms, as Kafka's KafkaApis answers it.
       connection.write(rawRequest(17, 0, 41, false, nullableStringBytes('PLAIN')));
       const sasl = await connection.readFrame();
-      assert.equal(sasl.toString('hex'), '00000029' + '0023' + '00000000');
+      assert.equal(sasl.toString('hex'), '00000029' + '0022' + '00000000');
     } finally {
       connection.close();
     }
