@@ -48,7 +48,9 @@ function tableRows(output: string, firstHeader: string): Array<Record<string, st
 describe('kafka-transactions 3.9: list, describe, find-hanging and abort an open transaction', () => {
   let topic = '';
   let transactionalId = '';
+  let startedAt = 0;
   before(async () => {
+    startedAt = Date.now();
     topic = uniqueTopic('txn-tool');
     transactionalId = `${topic}-producer`;
     await createTopic(broker(), topic, 1);
@@ -78,6 +80,9 @@ describe('kafka-transactions 3.9: list, describe, find-hanging and abort an open
 
     const open = tableRows(await tool('describe-producers', '--topic', topic, '--partition', '0'), 'ProducerId').filter((r) => r['ProducerId'] === producerId);
     assert.deepEqual(open.map((r) => r['CurrentTransactionStartOffset']), ['1'], 'the transaction starts at offset 1, after the plain record');
+    // find-hanging takes an open transaction as a candidate when its last write is older than the timeout.
+    const lastWrite = Number(open[0]!['LastTimestamp']);
+    assert.ok(lastWrite >= startedAt && lastWrite < Date.now(), `last write at ${lastWrite}, during the test`);
 
     assert.deepEqual(tableRows(await tool('find-hanging', '--broker-id', '1', '--max-transaction-timeout', '0'), 'Topic'), [],
       'open, not hanging: the coordinator still lists the partition in the transaction');
