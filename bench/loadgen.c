@@ -1,7 +1,7 @@
 /*
  * loadgen - Kafka load generator for Blink's benchmark (bench/run.mjs), on librdkafka's C API.
  *
- *   loadgen produce -b HOST:PORT -t TOPIC -n N -s BYTES [-a acks] [-l linger.ms] [-B batch.size] [-C]
+ *   loadgen produce -b HOST:PORT -t TOPIC -n N -s BYTES [-a acks] [-l linger.ms] [-B batch.size] [-K KEYS] [-C]
  *   loadgen txn     -b HOST:PORT -t TOPIC -n N -s BYTES -k RECORDS_PER_TRANSACTION [-l linger.ms] [-C]
  *   loadgen consume -b HOST:PORT -t TOPIC -n N [-R]
  *   loadgen latency -b HOST:PORT -t TOPIC -r MSGS_PER_S -d SECS -s BYTES [-w fetch.wait.max.ms] [-C]
@@ -9,6 +9,8 @@
  *
  * Common options: -T SECS hard time limit (alarm; exit 3), -X key=value (any librdkafka property,
  * applied to every client this process creates; repeatable), -p partition [0].
+ * produce -K KEYS: message i carries the key "k%08ld" of i % KEYS (a compacted topic refuses keyless
+ * records); 0 (the default) sends no key.
  *
  * Output contract (read by bench/run.mjs): stdout carries one JSON object per line. The timed window
  * of produce/consume/latency is bracketed by {"mark":"start"} and {"mark":"end"} lines (flushed as
@@ -60,6 +62,7 @@ static struct {
   int fetch_wait;
   int timeout_s;
   long per_txn; /* txn: records per transaction */
+  long keys;    /* produce: distinct keys, 0 = keyless */
   const char *x[MAX_X];
   int nx;
 } opt = {
@@ -319,10 +322,11 @@ static rd_kafka_t *new_producer(int linger) {
   return new_client(RD_KAFKA_PRODUCER, conf);
 }
 
-/* Sends one message and waits for its delivery: metadata, connection and topic are then warm. */
+/* Sends one message and waits for its delivery: metadata, connection and topic are then warm.
+ * It carries a key so that a compacted topic takes it too. */
 static void warm_up(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const void *buf, size_t len) {
   p_target = -1;
-  if (rd_kafka_produce(rkt, opt.partition, RD_KAFKA_MSG_F_COPY, (void *)buf, len, NULL, 0, NULL) == -1)
+  if (rd_kafka_produce(rkt, opt.partition, RD_KAFKA_MSG_F_COPY, (void *)buf, len, "warm-up", 7, NULL) == -1)
     fail(2, "warm-up produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
   int64_t deadline = now_ns() + 15000000000LL;
   while (p_delivered + p_failed < 1 && now_ns() < deadline) {
@@ -351,8 +355,10 @@ static int run_produce(void) {
   mark("start");
   thread_cpu_snapshot(&g_tc0);
   int64_t c0 = cpu_ns(), t0 = now_ns();
+  char key[24];
   for (long i = 0; i < opt.n; i++) {
-    while (rd_kafka_produce(rkt, opt.partition, 0, buf, opt.size, NULL, 0, NULL) == -1) {
+    int key_len = opt.keys > 0 ? snprintf(key, sizeof key, "k%08ld", i % opt.keys) : 0;
+    while (rd_kafka_produce(rkt, opt.partition, 0, buf, opt.size, key_len ? key : NULL, key_len, NULL) == -1) {
       rd_kafka_resp_err_t e = rd_kafka_last_error();
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail(2, "produce: %s", rd_kafka_err2str(e));
       rd_kafka_poll(rk, 1);
@@ -779,7 +785,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: loadgen <produce|txn|consume|latency|mock> [opts]\n"
           "  -b host:port  -t topic  -n N  -s bytes  -a acks  -l linger.ms  -B batch.size  -z codec\n"
-          "  -k records per transaction (txn)\n"
+          "  -k records per transaction (txn)  -K distinct keys (produce)\n"
           "  -p partition  -P partitions  -C (create topic first)  -R (consume: rewind at end)\n"
           "  -r rate  -d secs  -w fetch.wait.max.ms  -T time limit secs  -X key=value\n");
   printf("{\"ok\":false,\"error\":\"usage\"}\n");
@@ -791,7 +797,7 @@ int main(int argc, char **argv) {
   opt.mode = argv[1];
   optind = 2;
   int c;
-  while ((c = getopt(argc, argv, "b:t:n:s:a:l:B:z:p:P:CRr:d:w:T:X:k:")) != -1) {
+  while ((c = getopt(argc, argv, "b:t:n:s:a:l:B:z:p:P:CRr:d:w:T:X:k:K:")) != -1) {
     switch (c) {
       case 'b': opt.brokers = optarg; break;
       case 't': opt.topic = optarg; break;
@@ -810,6 +816,7 @@ int main(int argc, char **argv) {
       case 'w': opt.fetch_wait = atoi(optarg); break;
       case 'T': opt.timeout_s = atoi(optarg); break;
       case 'k': opt.per_txn = atol(optarg); break;
+      case 'K': opt.keys = atol(optarg); break;
       case 'X':
         if (opt.nx >= MAX_X) fail(64, "too many -X");
         opt.x[opt.nx++] = optarg;

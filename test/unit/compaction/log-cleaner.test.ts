@@ -4,7 +4,8 @@
  * the head untouched) in every codec; tombstones kept, stamped with a delete horizon, then
  * removed once it passes; transaction markers and aborted data as Kafka's cleaner handles
  * them (through the transaction seam); keyless records refused on a compacted topic; a
- * seeded randomized comparison with the "latest value per key" model.
+ * seeded randomized comparison with the "latest value per key" model; a pass over batches
+ * larger than a step steps once per batch (the event loop gets a turn between them).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { Logger } from '@nestjs/common';
 import { CleanerProbe } from '../../../src/compaction/cleaner.probe.js';
 import { compactionConfigOf, type CleanerState } from '../../../src/compaction/cleaner-rules.js';
 import { LogCleaner } from '../../../src/compaction/log-cleaner.js';
-import { PartitionCleaner, Stepper } from '../../../src/compaction/partition-cleaner.js';
+import { PartitionCleaner, READ_BYTES, Stepper } from '../../../src/compaction/partition-cleaner.js';
 import type { AbortedRange, TransactionView } from '../../../src/compaction/transaction-cleaning.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { ATTR_DELETE_HORIZON } from '../../../src/record-format/compacted-batch.js';
@@ -174,6 +175,27 @@ describe('log cleaner: memory tier', () => {
       if (random() < 0.4) await pass(log, topic.configs, clock.nowMs(), cleanerState);
       assertCompactedView(await readPartition(log), produced, true);
     }
+  });
+
+  it('cleans memory batches larger than a step one batch per step, so the event loop gets a turn between them', async () => {
+    const { clock, log, produce, produced, topic } = setup();
+    for (let round = 0; round < 4; round++) await produce(Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 10}`, value: `${round}`.repeat(1_000) })));
+    clock.advance(1_000);
+    await produce([{ key: 'k0', value: 'head' }]);
+    const largest = Math.max(...log.memoryBatchesBetween(0, log.highWatermark, 10).map((batch) => batch.buffer.length));
+    assert.ok(largest > READ_BYTES, `each batch (${largest} B) is larger than a step`);
+    const steps: number[] = [];
+    const stepper = new (class extends Stepper {
+      override step(bytes: number): Promise<void> {
+        steps.push(bytes);
+        return super.step(bytes);
+      }
+    })(() => false);
+    const cleaner = new PartitionCleaner({ firstUnstableOffset: () => null, abortedBetween: () => [] });
+    const stats = await cleaner.clean(log, compactionConfigOf(topic.configs), state(log), clock.nowMs(), stepper);
+    assert.ok(stats.recordsRemoved >= 3 * 300, `older values removed (${stats.recordsRemoved})`);
+    assert.ok(Math.max(...steps) <= largest, `no step covers more than one batch: ${steps.join(', ')}`);
+    assertCompactedView(await readPartition(log), produced, true);
   });
 });
 
