@@ -32,6 +32,13 @@ async function closedByBroker(restUrl: string, reason: string): Promise<number> 
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
+/** The broker's open Kafka connections (blink_connections). */
+async function openConnections(restUrl: string): Promise<number> {
+  const text = await (await fetch(`${restUrl}/prometheus`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('blink_connections '));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
 /** Resolves once `socket`'s unsent bytes stop changing for a second; returns them. */
 async function settledUnsent(connection: RawConnection): Promise<number> {
   let last = -1;
@@ -84,6 +91,8 @@ describe('connection limits', () => {
   const broker = useBroker({ MAX_CONNECTIONS_PER_IP: String(PER_IP), QUEUED_MAX_REQUEST_BYTES: '100MB' });
 
   test('connections beyond max_connections_per_ip are closed unanswered, logged once, and a slot frees on close', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // The harness's readiness check connects too: count from a broker that has seen it close.
+    await waitFor('no Kafka connection open', 10_000, async () => ((await openConnections(broker().restUrl)) === 0 ? true : undefined));
     const admitted: RawConnection[] = [];
     for (let i = 0; i < PER_IP; i++) {
       const connection = await RawConnection.open(broker().kafkaPort);
