@@ -10,7 +10,7 @@
 // modules (and workers start only when plugins are configured).
 //
 // Left outside the bundle and loaded from node_modules at run time: native addons (.node files
-// cannot be bundled) and the optional packages Nest loads only when asked for (absent here).
+// cannot be bundled), packages that read their own files (NATIVE below) and the optional packages Nest loads only when asked for (absent here).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -22,8 +22,12 @@ const OUT = path.join(ROOT, 'dist', 'bundle');
 /** Marks the plugin's own look-ups, so they do not come back to it. */
 const OWN_LOOKUP = Symbol('optional-packages lookup');
 
-/** Native addons: loaded through their own package at run time. */
-const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi'];
+/**
+ * Loaded through their own package at run time: native addons, and packages that read files
+ * next to their modules (@platformatic/wasm-utils, under the uplink's @platformatic/kafka, reads
+ * dist/native.wasm from beside itself).
+ */
+const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi', '@platformatic/wasm-utils'];
 
 /** Packages Nest (and its dependencies) import only when a feature needs them; absent ones stay dynamic imports that fail as Nest expects. */
 const optionalPackages = {

@@ -353,8 +353,8 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     }
     group.initNextGeneration(this.clock.nowMs());
     if (group.size === 0) {
+      // Kept until the offsets sweep (as Kafka's cleanup), or evicted first when the table is full.
       this.log.log(`group ${group.groupId} is empty at generation ${group.generationId}`);
-      this.removeGroupIfUnused(group);
       return;
     }
     this.probe.rebalanceCompleted();
@@ -487,7 +487,6 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
     const answer = (m: LeavingMember, errorCode: number) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
     if (group === undefined) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => answer(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
     const members = leaving.map((m) => answer(m, this.leaveOne(group, m)));
-    this.removeGroupIfUnused(group);
     return { errorCode: ErrorCode.NONE, members };
   }
 
@@ -605,8 +604,9 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * Kafka's cleanup rule, applied at once (Kafka waits for its next sweep): an Empty group
-   * without offsets is dropped, unless a member id it handed out is pending.
+   * Kafka's cleanup rule: an Empty group without offsets is dropped, unless a member id it
+   * handed out is pending. Called by the offsets sweep (as Kafka's cleanup), and at once only
+   * where nothing was ever joined (an unused member id expired, a simple commit stored nothing).
    */
   removeGroupIfUnused(group: ConsumerGroup): boolean {
     if (group.state !== 'Empty' || group.pendingMembers.size > 0 || this.offsets.hasOffsets(group.groupId)) return false;

@@ -90,10 +90,14 @@ describe('connection expiry', () => {
 describe('connection limits', () => {
   const broker = useBroker({ MAX_CONNECTIONS_PER_IP: String(PER_IP), QUEUED_MAX_REQUEST_BYTES: '100MB' });
 
-  test('connections beyond max_connections_per_ip are closed unanswered, logged once, and a slot frees on close', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('connections beyond max_connections_per_ip are closed unanswered, logged once, and a slot frees on close', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     // The harness's readiness check connects too: count from a broker that has seen it close.
     await waitFor('no Kafka connection open', 10_000, async () => ((await openConnections(broker().restUrl)) === 0 ? true : undefined));
     const admitted: RawConnection[] = [];
+    // Closed even when an assertion fails, so the next test starts with every per-IP slot free.
+    t.after(() => {
+      for (const connection of admitted) connection.close();
+    });
     for (let i = 0; i < PER_IP; i++) {
       const connection = await RawConnection.open(broker().kafkaPort);
       await served(connection, i);
@@ -105,8 +109,10 @@ describe('connection limits', () => {
       await connection.waitForClose(10_000);
       assert.equal(connection.bufferedBytes, 0, 'no answer');
     }
-    const output = `${broker().stdout()}${broker().stderr()}`;
-    assert.equal(output.match(/refused a connection from 127\.0\.0\.1/g)?.length, 1, 'one line for three refusals');
+    // The broker's log reaches its stdout pipe asynchronously: wait for the line, then count.
+    const refusals = () => `${broker().stdout()}${broker().stderr()}`.match(/refused a connection from 127\.0\.0\.1/g)?.length ?? 0;
+    await waitFor('the refusal logged', 10_000, async () => (refusals() > 0 ? true : undefined));
+    assert.equal(refusals(), 1, 'one line for three refusals');
     assert.equal(await closedByBroker(broker().restUrl, 'max_connections_per_ip'), 3);
     admitted.pop()!.close();
     const again = await waitFor('a free slot', 10_000, async () => {

@@ -107,7 +107,7 @@ describe('startBlink (medium: embedded brokers in this process)', () => {
       });
       const group = await broker.waitForGroup('billing', { members: 1, timeoutMs: 20_000 });
       assert.equal(group.state, 'Stable');
-      // Consumed and committed first: Blink drops an Empty group that has no offsets at once (Kafka at its next cleanup).
+      // Consumed (and committed) before the member leaves, so the Empty group holds offsets.
       await allConsumed;
       await consumer.disconnect();
       await broker.waitForGroup('billing', { state: 'Empty', timeoutMs: 20_000 });

@@ -212,7 +212,7 @@ describe('GroupCoordinator: the join barrier', () => {
     assert.equal(aRejoin.result.members.length, 1);
   });
 
-  it('goes Empty when the last member times out, and away at once when nothing is committed (issue 14)', async () => {
+  it('goes Empty when the last member times out; without offsets it goes at the offsets sweep, as Kafka cleans up (issue 14)', async () => {
     const h = harness();
     const joined = join(h);
     await advanceUntil(h, () => joined.answered);
@@ -226,7 +226,10 @@ describe('GroupCoordinator: the join barrier', () => {
     assert.equal(h.coordinator.group('uncommitted')?.state, 'CompletingRebalance');
     h.coordinator.leave('uncommitted', [{ memberId: other.result.memberId, groupInstanceId: null }]);
     await settle();
-    assert.equal(h.coordinator.group('uncommitted'), undefined, 'a group without offsets does not linger');
+    assert.equal(h.coordinator.group('uncommitted')?.state, 'Empty', 'listed as Empty once its member left, as Kafka shows it');
+    h.offsets.sweep();
+    assert.equal(h.coordinator.group('uncommitted'), undefined, 'a group without offsets goes at the sweep');
+    assert.equal(state(h), 'Empty', 'a group holding offsets stays');
     assert.equal(h.table.size, 1);
   });
 });
@@ -368,7 +371,7 @@ describe('GroupCoordinator: LeaveGroup', () => {
       { memberId: b.memberId, groupInstanceId: null },
     ]);
     assert.deepEqual(left.members.map((m) => m.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE]);
-    assert.equal(state(h), 'Dead', 'everyone left and nothing was committed: the group went at once');
+    assert.equal(state(h), 'Empty', 'everyone left: Empty until the offsets sweep');
     assert.deepEqual(h.coordinator.leave('absent', [{ memberId: 'x', groupInstanceId: null }]).members[0]?.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
