@@ -19,11 +19,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { type CommittedOffset, OFFSET_STORE, type OffsetChange, type OffsetStore } from './offset-store.js';
-import { crc32c } from '../record-format/crc32c.js';
+import { encodeJsonRecord, replayJsonRecords } from '../wal/json-records.js';
 import { OFFSETS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
 
 const JOURNAL_FILE = 'commits.log';
-const RECORD_HEADER_BYTES = 8;
 const RECORD_BYTES_MAX = 1024 * 1024;
 export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const COMPACT_RATIO = 4;
@@ -49,12 +48,7 @@ interface DeleteRecord {
 }
 
 function encode(payload: CommitRecord | DeleteRecord): Buffer {
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
-  record.writeUInt32BE(body.length, 0);
-  record.writeUInt32BE(crc32c(body), 4);
-  body.copy(record, RECORD_HEADER_BYTES);
-  return record;
+  return encodeJsonRecord(payload);
 }
 
 function keyOf(groupId: string, topic: string, partition: number): string {
@@ -122,22 +116,7 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
 
   /** The live offsets from a journal's bytes; returns how many bytes held whole, valid records. */
   private replay(bytes: Buffer): number {
-    let at = 0;
-    while (bytes.length - at >= RECORD_HEADER_BYTES) {
-      const length = bytes.readUInt32BE(at);
-      if (length > RECORD_BYTES_MAX || at + RECORD_HEADER_BYTES + length > bytes.length) break;
-      const body = bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
-      if (crc32c(body) !== bytes.readUInt32BE(at + 4)) break;
-      let payload: CommitRecord | DeleteRecord;
-      try {
-        payload = JSON.parse(body.toString('utf8')) as CommitRecord | DeleteRecord;
-      } catch {
-        break;
-      }
-      this.apply(payload);
-      at += RECORD_HEADER_BYTES + length;
-    }
-    return at;
+    return replayJsonRecords<CommitRecord | DeleteRecord>(bytes, RECORD_BYTES_MAX, (payload) => this.apply(payload));
   }
 
   private apply(payload: CommitRecord | DeleteRecord): void {

@@ -18,12 +18,11 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { crc32c } from '../record-format/crc32c.js';
+import { encodeJsonRecord, JSON_RECORD_HEADER_BYTES, replayJsonRecords } from '../wal/json-records.js';
 import { TRANSACTIONS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
 import type { Transaction } from './transaction.js';
 
 const JOURNAL_FILE = 'transactions.log';
-const RECORD_HEADER_BYTES = 8;
 const RECORD_BYTES_MAX = 16 * 1024 * 1024;
 export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 const COMPACT_RATIO = 4;
@@ -31,12 +30,9 @@ const COMPACT_RATIO = 4;
 type JournalRecord = { k: 't'; t: Transaction } | { k: 'd'; id: string };
 
 function encode(payload: JournalRecord): Buffer {
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  if (body.length > RECORD_BYTES_MAX) throw new Error(`a transaction state of ${body.length} bytes is larger than the journal takes (${RECORD_BYTES_MAX})`);
-  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
-  record.writeUInt32BE(body.length, 0);
-  record.writeUInt32BE(crc32c(body), 4);
-  body.copy(record, RECORD_HEADER_BYTES);
+  const record = encodeJsonRecord(payload);
+  const bodyBytes = record.length - JSON_RECORD_HEADER_BYTES;
+  if (bodyBytes > RECORD_BYTES_MAX) throw new Error(`a transaction state of ${bodyBytes} bytes is larger than the journal takes (${RECORD_BYTES_MAX})`);
   return record;
 }
 
@@ -128,25 +124,12 @@ export class TransactionJournal implements OnApplicationShutdown {
 
   /** The live states from a journal's bytes; returns how many bytes held whole, valid records. */
   private replay(bytes: Buffer): number {
-    let at = 0;
-    while (bytes.length - at >= RECORD_HEADER_BYTES) {
-      const length = bytes.readUInt32BE(at);
-      if (length > RECORD_BYTES_MAX || at + RECORD_HEADER_BYTES + length > bytes.length) break;
-      const body = bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
-      if (crc32c(body) !== bytes.readUInt32BE(at + 4)) break;
-      let payload: JournalRecord;
-      try {
-        payload = JSON.parse(body.toString('utf8')) as JournalRecord;
-      } catch {
-        break;
-      }
+    return replayJsonRecords<JournalRecord>(bytes, RECORD_BYTES_MAX, (payload, recordBytes) => {
       const id = payload.k === 'd' ? payload.id : payload.t.transactionalId;
       if (payload.k === 'd') this.live.delete(id);
       else this.live.set(id, payload.t);
-      this.setLiveBytes(id, payload.k === 'd' ? 0 : RECORD_HEADER_BYTES + length);
-      at += RECORD_HEADER_BYTES + length;
-    }
-    return at;
+      this.setLiveBytes(id, payload.k === 'd' ? 0 : recordBytes);
+    });
   }
 
   /** Rewrites the file with the live states only (the record being appended is already in it). */

@@ -27,12 +27,11 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { crc32c } from '../record-format/crc32c.js';
+import { encodeJsonRecord, replayJsonRecords } from '../wal/json-records.js';
 import { UPLINK_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
 import { OffsetMap, type OffsetMapState, type OffsetRun } from './offset-map.js';
 
 const JOURNAL_FILE = 'state.log';
-const RECORD_HEADER_BYTES = 8;
 const RECORD_BYTES_MAX = 64 * 1024 * 1024;
 export const COMPACT_MIN_BYTES = 8 * 1024 * 1024;
 const COMPACT_RATIO = 4;
@@ -85,12 +84,7 @@ interface PositionRecord {
 type JournalRecord = PositionRecord | { k: 'x'; t: string } | { k: 'c'; id: string } | { k: 'f'; on: boolean };
 
 function encode(payload: JournalRecord): Buffer {
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
-  record.writeUInt32BE(body.length, 0);
-  record.writeUInt32BE(crc32c(body), 4);
-  body.copy(record, RECORD_HEADER_BYTES);
-  return record;
+  return encodeJsonRecord(payload);
 }
 
 const keyOf = (topic: string, partition: number): string => `${partition}:${topic}`;
@@ -167,7 +161,7 @@ export class UplinkJournal implements OnApplicationShutdown {
     await this.fs.makeDirectory(join(this.config.recordStoragePath, UPLINK_DIRECTORY));
     const bytes = (await this.fs.readWhole(this.path)) ?? Buffer.alloc(0);
     const replay = new Replay();
-    const validBytes = replayRecords(bytes, (record) => replay.apply(record));
+    const validBytes = replayJsonRecords<JournalRecord>(bytes, RECORD_BYTES_MAX, (record) => replay.apply(record));
     if (validBytes < bytes.length) {
       this.log.warn(`${this.path}: cut ${bytes.length - validBytes} bytes of a torn or corrupt record at byte ${validBytes}`);
       const file = await this.fs.openFile(this.path);
@@ -282,22 +276,3 @@ function snapshotRecord(saved: SavedPartition): PositionRecord {
   };
 }
 
-/** Calls `apply` for each whole, valid record; returns how many bytes they took. */
-function replayRecords(bytes: Buffer, apply: (record: JournalRecord) => void): number {
-  let at = 0;
-  while (bytes.length - at >= RECORD_HEADER_BYTES) {
-    const length = bytes.readUInt32BE(at);
-    if (length > RECORD_BYTES_MAX || at + RECORD_HEADER_BYTES + length > bytes.length) break;
-    const body = bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
-    if (crc32c(body) !== bytes.readUInt32BE(at + 4)) break;
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(body.toString('utf8')) as JournalRecord;
-    } catch {
-      break;
-    }
-    apply(record);
-    at += RECORD_HEADER_BYTES + length;
-  }
-  return at;
-}
