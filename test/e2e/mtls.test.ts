@@ -1,0 +1,156 @@
+/**
+ * mTLS principals end to end, with certificates this test makes itself (its own CA, a server
+ * certificate for 127.0.0.1, client certificates for alice, admin and mallory): an SSL
+ * listener with `ssl_client_auth: required`, the authorizer on, and
+ * `ssl_principal_mapping_rules` that map `CN=<name>,OU=eng,O=Blink` to `<name>` (lower case)
+ * and keep any other DN as Kafka prints it (RFC 2253, CN first). The admin (a super user by
+ * its mapped name) grants ACLs through the Java Admin over mTLS; kcat (librdkafka) produces
+ * and consumes as alice and as mallory, and the ACLs on the mapped principals decide. A
+ * client without a certificate, or with one the CA did not sign, is refused.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { closeJavaDrivers, javaDriver, runJavaOp, type JavaClientDriver } from './clients/java.js';
+import { describeRun, freePorts, run, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { kafkaToolOk } from './support/kafka-tools.js';
+
+const TEST_TIMEOUT_MS = 90_000;
+const HOST = '127.0.0.1';
+/** Kafka's own example shape: the CN of an `OU=eng` certificate, lower-cased; anything else as is. */
+const MAPPING_RULES = 'RULE:^CN=([^,]+),OU=eng,O=Blink$/$1/L,DEFAULT';
+const MALLORY = 'User:CN=mallory,OU=ops,O=Blink';
+
+let dir = '';
+let sslPort = 0;
+let broker: BrokerHandle | undefined;
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+}
+
+/** A key and a certificate for `subject`, signed by the test CA (or self-signed), plus both in one PEM for Java's PEM keystore. */
+function issue(name: string, subject: string, signer: 'ca' | 'self' = 'ca', extfile?: string): void {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  if (signer === 'self') {
+    openssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subject);
+  } else {
+    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...(extfile ? ['-extfile', extfile] : []));
+  }
+  writeFileSync(join(dir, `${name}-keystore.pem`), readFileSync(join(dir, `${name}.key`), 'utf8') + readFileSync(join(dir, `${name}.pem`), 'utf8'));
+}
+
+function makeCertificates(): void {
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink mTLS e2e CA');
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:localhost,IP:${HOST}\n`);
+  issue('server', '/CN=localhost', 'ca', 'server.ext');
+  // openssl -subj lists the DN in certificate order; RFC 2253 prints it reversed: CN=alice,OU=eng,O=Blink.
+  issue('alice', '/O=Blink/OU=eng/CN=Alice');
+  issue('admin', '/O=Blink/OU=eng/CN=admin');
+  issue('mallory', '/O=Blink/OU=ops/CN=mallory');
+  issue('stranger', '/O=Blink/OU=eng/CN=stranger', 'self');
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'blink-e2e-mtls-'));
+  makeCertificates();
+  const [plaintext, ssl, rest] = (await freePorts(3)) as [number, number, number];
+  sslPort = ssl;
+  broker = await startBroker({
+    reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
+    env: {
+      LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SSL://${HOST}:${ssl}`,
+      SSL_CERT_FILE: join(dir, 'server.pem'),
+      SSL_KEY_FILE: join(dir, 'server.key'),
+      SSL_CA_FILE: join(dir, 'ca.pem'),
+      SSL_CLIENT_AUTH: 'required',
+      SSL_PRINCIPAL_MAPPING_RULES: MAPPING_RULES,
+      AUTHORIZER_ENABLED: 'true',
+      SUPER_USERS: 'User:admin',
+      AUTO_CREATE_TOPICS: 'false',
+    },
+  });
+});
+
+after(async () => {
+  await closeJavaDrivers();
+  const crashed = broker?.exited() === true;
+  await broker?.stop();
+  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Java client settings for mTLS with PEM files (Kafka's ssl.keystore.type=PEM). */
+function javaTls(name: string): Record<string, string> {
+  return {
+    'security.protocol': 'SSL',
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': join(dir, 'ca.pem'),
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': join(dir, `${name}-keystore.pem`),
+  };
+}
+
+const admin = (): JavaClientDriver => javaDriver('4', `${HOST}:${sslPort}`, javaTls('admin'));
+const grant = (principal: string, topic: string, operation: string) =>
+  runJavaOp<{ error: string | null }>('4', `${HOST}:${sslPort}`, 'create_acls', {
+    acls: [{ resource_type: 'TOPIC', name: topic, pattern: 'LITERAL', principal, host: '*', operation, permission: 'ALLOW' }],
+    client_props: javaTls('admin'),
+  });
+
+/** kcat over the SSL listener with `name`'s certificate (none: no client certificate). */
+function kcat(name: string | null, args: string[], input?: string) {
+  const settings: Record<string, string> = { 'security.protocol': 'SSL', 'ssl.ca.location': join(dir, 'ca.pem'), 'message.timeout.ms': '10000' };
+  if (name !== null) Object.assign(settings, { 'ssl.certificate.location': join(dir, `${name}.pem`), 'ssl.key.location': join(dir, `${name}.key`) });
+  const security = Object.entries(settings).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
+  return run('kcat', ['-b', `${HOST}:${sslPort}`, ...security, '-m', '10', ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
+}
+
+async function produces(name: string, topic: string): Promise<boolean> {
+  const result = await kcat(name, ['-P', '-t', topic], `from-${name}\n`);
+  if (result.code === 0 && !/fail/i.test(result.stderr)) return true;
+  assert.match(result.stderr, /Topic authorization failed/i, describeRun(`kcat -P as ${name}`, result));
+  return false;
+}
+
+describe('mTLS principals (ssl_client_auth required, ssl_principal_mapping_rules)', () => {
+  test('ACLs on the mapped principals decide: alice by her mapped name, mallory by the DN Kafka prints', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = uniqueTopic('mtls');
+    await admin().createTopic(topic, 1);
+    assert.equal(await produces('alice', topic), false, 'no ACL for alice yet');
+    assert.equal((await grant('User:alice', topic, 'WRITE')).error, null);
+    assert.equal((await grant('User:alice', topic, 'READ')).error, null);
+    assert.equal(await produces('alice', topic), true, 'CN=Alice,OU=eng,O=Blink is User:alice');
+    const consumed = await kcat('alice', ['-C', '-t', topic, '-o', 'beginning', '-c', '1', '-e', '-q']);
+    assert.equal(consumed.code, 0, describeRun('kcat -C as alice', consumed));
+    assert.equal(consumed.stdout.trim(), 'from-alice');
+
+    assert.equal(await produces('mallory', topic), false, 'alice\'s ACLs are not mallory\'s');
+    assert.equal((await grant(MALLORY, topic, 'WRITE')).error, null);
+    assert.equal(await produces('mallory', topic), true, `the DEFAULT rule keeps ${MALLORY}`);
+    const listed = await kafkaToolOk('3.9', 'kafka-acls', ['--bootstrap-server', `${HOST}:${sslPort}`, '--command-config', adminProperties(), '--list', '--topic', topic], { timeoutMs: 60_000 });
+    assert.match(listed, new RegExp(`principal=${MALLORY}, host=\\*, operation=WRITE, permissionType=ALLOW`));
+    assert.match(listed, /principal=User:alice, host=\*, operation=READ, permissionType=ALLOW/);
+  });
+
+  test('without a client certificate, or with one the CA did not sign, the handshake is refused', { timeout: TEST_TIMEOUT_MS }, async () => {
+    for (const name of [null, 'stranger']) {
+      const listed = await kcat(name, ['-L']);
+      assert.notEqual(listed.code, 0, describeRun(`kcat -L with ${name ?? 'no'} certificate`, listed));
+      assert.match(listed.stderr, /SSL|handshake|certificate|Transport/i, describeRun(`kcat -L with ${name ?? 'no'} certificate`, listed));
+    }
+    const accepted = await kcat('mallory', ['-L']);
+    assert.equal(accepted.code, 0, describeRun('kcat -L as mallory', accepted));
+  });
+});
+
+/** Kafka tool settings (a client.properties file) for the admin's certificate. */
+function adminProperties(): string {
+  const path = join(dir, 'admin.properties');
+  writeFileSync(path, `${Object.entries(javaTls('admin')).map(([key, value]) => `${key}=${value}`).join('\n')}\n`);
+  return path;
+}
