@@ -9,13 +9,13 @@
  * client without a certificate, or with one the CA did not sign, is refused.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeJavaDrivers, javaDriver, runJavaOp, type JavaClientDriver } from './clients/java.js';
 import { describeRun, freePorts, run, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { TestCertificates } from './support/certificates.js';
 import { kafkaToolOk } from './support/kafka-tools.js';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -27,46 +27,30 @@ const MALLORY = 'User:CN=mallory,OU=ops,O=Blink';
 let dir = '';
 let sslPort = 0;
 let broker: BrokerHandle | undefined;
+let certificates: TestCertificates;
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A key and a certificate for `subject`, signed by the test CA (or self-signed), plus both in one PEM for Java's PEM keystore. */
-function issue(name: string, subject: string, signer: 'ca' | 'self' = 'ca', extfile?: string): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  if (signer === 'self') {
-    openssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subject);
-  } else {
-    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...(extfile ? ['-extfile', extfile] : []));
-  }
-  writeFileSync(join(dir, `${name}-keystore.pem`), readFileSync(join(dir, `${name}.key`), 'utf8') + readFileSync(join(dir, `${name}.pem`), 'utf8'));
-}
-
-function makeCertificates(): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink mTLS e2e CA');
-  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:localhost,IP:${HOST}\n`);
-  issue('server', '/CN=localhost', 'ca', 'server.ext');
-  // openssl -subj lists the DN in certificate order; RFC 2253 prints it reversed: CN=alice,OU=eng,O=Blink.
-  issue('alice', '/O=Blink/OU=eng/CN=Alice');
-  issue('admin', '/O=Blink/OU=eng/CN=admin');
-  issue('mallory', '/O=Blink/OU=ops/CN=mallory');
-  issue('stranger', '/O=Blink/OU=eng/CN=stranger', 'self');
+function makeCertificates(): TestCertificates {
+  const certificates = new TestCertificates(dir);
+  // openssl -subj lists the DN in certificate order; RFC 2253 prints it reversed: CN=Alice,OU=eng,O=Blink.
+  certificates.issue('alice', '/O=Blink/OU=eng/CN=Alice');
+  certificates.issue('admin', '/O=Blink/OU=eng/CN=admin');
+  certificates.issue('mallory', '/O=Blink/OU=ops/CN=mallory');
+  certificates.issue('stranger', '/O=Blink/OU=eng/CN=stranger', 'self');
+  return certificates;
 }
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blink-e2e-mtls-'));
-  makeCertificates();
+  certificates = makeCertificates();
   const [plaintext, ssl, rest] = (await freePorts(3)) as [number, number, number];
   sslPort = ssl;
   broker = await startBroker({
     reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
     env: {
       LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SSL://${HOST}:${ssl}`,
-      SSL_CERT_FILE: join(dir, 'server.pem'),
-      SSL_KEY_FILE: join(dir, 'server.key'),
-      SSL_CA_FILE: join(dir, 'ca.pem'),
+      SSL_CERT_FILE: certificates.pem('server'),
+      SSL_KEY_FILE: certificates.key('server'),
+      SSL_CA_FILE: certificates.caFile,
       SSL_CLIENT_AUTH: 'required',
       SSL_PRINCIPAL_MAPPING_RULES: MAPPING_RULES,
       AUTHORIZER_ENABLED: 'true',
@@ -89,9 +73,9 @@ function javaTls(name: string): Record<string, string> {
   return {
     'security.protocol': 'SSL',
     'ssl.truststore.type': 'PEM',
-    'ssl.truststore.location': join(dir, 'ca.pem'),
+    'ssl.truststore.location': certificates.caFile,
     'ssl.keystore.type': 'PEM',
-    'ssl.keystore.location': join(dir, `${name}-keystore.pem`),
+    'ssl.keystore.location': certificates.keystore(name),
   };
 }
 
@@ -104,8 +88,8 @@ const grant = (principal: string, topic: string, operation: string) =>
 
 /** kcat over the SSL listener with `name`'s certificate (none: no client certificate). */
 function kcat(name: string | null, args: string[], input?: string) {
-  const settings: Record<string, string> = { 'security.protocol': 'SSL', 'ssl.ca.location': join(dir, 'ca.pem'), 'message.timeout.ms': '10000' };
-  if (name !== null) Object.assign(settings, { 'ssl.certificate.location': join(dir, `${name}.pem`), 'ssl.key.location': join(dir, `${name}.key`) });
+  const settings: Record<string, string> = { 'security.protocol': 'SSL', 'ssl.ca.location': certificates.caFile, 'message.timeout.ms': '10000' };
+  if (name !== null) Object.assign(settings, { 'ssl.certificate.location': certificates.pem(name), 'ssl.key.location': certificates.key(name) });
   const security = Object.entries(settings).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
   return run('kcat', ['-b', `${HOST}:${sslPort}`, ...security, '-m', '10', ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
 }
