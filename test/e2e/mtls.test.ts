@@ -86,12 +86,12 @@ const grant = (principal: string, topic: string, operation: string) =>
     client_props: javaTls('admin'),
   });
 
-/** kcat over the SSL listener with `name`'s certificate (none: no client certificate). */
-function kcat(name: string | null, args: string[], input?: string) {
+/** kcat over the SSL listener with `name`'s certificate (none: no client certificate); `-m`: how long it waits for metadata. */
+function kcat(name: string | null, args: string[], input?: string, metadataWaitS = 10) {
   const settings: Record<string, string> = { 'security.protocol': 'SSL', 'ssl.ca.location': certificates.caFile, 'message.timeout.ms': '10000' };
   if (name !== null) Object.assign(settings, { 'ssl.certificate.location': certificates.pem(name), 'ssl.key.location': certificates.key(name) });
   const security = Object.entries(settings).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
-  return run('kcat', ['-b', `${HOST}:${sslPort}`, ...security, '-m', '10', ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
+  return run('kcat', ['-b', `${HOST}:${sslPort}`, ...security, '-m', String(metadataWaitS), ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
 }
 
 async function produces(name: string, topic: string): Promise<boolean> {
@@ -123,7 +123,7 @@ describe('mTLS principals (ssl_client_auth required, ssl_principal_mapping_rules
 
   test('without a client certificate, or with one the CA did not sign, the handshake is refused', { timeout: TEST_TIMEOUT_MS }, async () => {
     for (const name of [null, 'stranger']) {
-      const listed = await kcat(name, ['-L']);
+      const listed = await kcat(name, ['-L'], undefined, 3);
       assert.notEqual(listed.code, 0, describeRun(`kcat -L with ${name ?? 'no'} certificate`, listed));
       assert.match(listed.stderr, /SSL|handshake|certificate|Transport/i, describeRun(`kcat -L with ${name ?? 'no'} certificate`, listed));
     }
