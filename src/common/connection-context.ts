@@ -21,6 +21,8 @@ export interface ConnectionContext {
   readonly securityProtocol: SecurityProtocol;
   /** The client's IP address, as ACL host patterns match it. */
   readonly host: string;
+  /** Kafka's KafkaPrincipal.tokenAuthenticated: the login used a delegation token (which may then not handle tokens). */
+  readonly tokenAuthenticated?: boolean;
 }
 
 /** The context of a connection on a listener before (or without) authentication. */

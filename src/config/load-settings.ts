@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
 import { REDACTED, type BlinkConfig, type SaslMechanism, type SaslUser } from './blink-config.js';
@@ -251,6 +252,21 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
       usersDir: optionalPath(cwd, dto.sasl_users_dir),
       maxReauthMs: dto.connections_max_reauth_ms,
       failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
+      oauthBearer: Object.freeze({
+        jwksFile: dto.sasl_oauthbearer_jwks_endpoint_url === '' ? null : fileURLToPath(dto.sasl_oauthbearer_jwks_endpoint_url),
+        expectedIssuer: dto.sasl_oauthbearer_expected_issuer === '' ? null : dto.sasl_oauthbearer_expected_issuer,
+        expectedAudience: frozen(dto.sasl_oauthbearer_expected_audience),
+        subClaimName: dto.sasl_oauthbearer_sub_claim_name,
+        scopeClaimName: dto.sasl_oauthbearer_scope_claim_name,
+        clockSkewMs: dto.sasl_oauthbearer_clock_skew_seconds * 1000,
+        unsecuredRequiredScope: frozen(dto.sasl_oauthbearer_unsecured_validator_required_scope),
+      }),
+      delegationTokens: Object.freeze({
+        secretKey: dto.delegation_token_secret_key === '' ? null : dto.delegation_token_secret_key,
+        maxLifetimeMs: dto.delegation_token_max_lifetime_ms,
+        expiryTimeMs: dto.delegation_token_expiry_time_ms,
+        expiryCheckIntervalMs: dto.delegation_token_expiry_check_interval_ms,
+      }),
     }),
     authorizerEnabled: dto.authorizer_enabled,
     superUsers: frozen(dto.super_users),
