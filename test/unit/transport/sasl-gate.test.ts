@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { DelegationTokenStore } from '../../../src/authentication/delegation-token-store.js';
+import { SaslMechanisms } from '../../../src/authentication/sasl-servers.js';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { anonymousContext } from '../../../src/common/connection-context.js';
 import { loadSettings } from '../../../src/config/settings.js';
@@ -50,7 +52,7 @@ function connect(env: Record<string, string> = {}) {
   registry.register({ codec: ApiVersionsApi, minVersion: 0, maxVersion: 3, advertised: true, invoke: async () => ({ errorCode: 0, apiKeys: [] }), refuse: () => ({}) });
   const socket = new FakeSocket();
   const context = anonymousContext('SASL_PLAINTEXT', 'SASL_PLAINTEXT', '127.0.0.1');
-  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, context, new SaslGate(config.sasl, store, clock));
+  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, context, new SaslGate(config.sasl, new SaslMechanisms(config, store, new DelegationTokenStore(config, clock), clock), clock));
   return { socket, clock, principals };
 }
 
