@@ -168,7 +168,7 @@ describe('OAUTHBEARER against a JWKS file', () => {
     await produceWith(token());
   });
 
-  test('a wrong issuer, a wrong audience and an expired token are refused', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a wrong issuer, a wrong audience and an expired token are refused (and a good one still passes after them)', { timeout: TEST_TIMEOUT_MS }, async () => {
     const now = Math.floor(Date.now() / 1000);
     for (const [label, bad] of [
       ['issuer', token({ iss: 'https://evil.test' })],
@@ -177,7 +177,7 @@ describe('OAUTHBEARER against a JWKS file', () => {
     ] as const) {
       await assert.rejects(produceWith(bad), `a token with the wrong ${label} is refused`);
     }
-    assert.match(jwksBroker!.stdout() + jwksBroker!.stderr(), /OAUTHBEARER/);
+    await produceWith(token());
   });
 });
 
@@ -204,7 +204,8 @@ describe('delegation tokens', () => {
     assert.ok(tokenId && hmac, describeRun('token row', created));
     assert.equal(owner, 'User:alice');
 
-    const described = await tokens(['--describe']);
+    // The 3.9 tool sends an empty owner list without --owner-principal, which Kafka answers with no tokens.
+    const described = await tokens(['--describe', '--owner-principal', 'User:alice']);
     assert.equal(described.code, 0, describeRun('kafka-delegation-tokens --describe', described));
     assert.deepEqual(rows(described.stdout).map((row) => row.slice(0, 3)), [[tokenId, hmac, 'User:alice']]);
 
@@ -227,7 +228,7 @@ describe('delegation tokens', () => {
 
     const expired = await tokens(['--expire', '--expiry-time-period', '-1', '--hmac', hmac!]);
     assert.equal(expired.code, 0, describeRun('kafka-delegation-tokens --expire', expired));
-    const after = await tokens(['--describe']);
+    const after = await tokens(['--describe', '--owner-principal', 'User:alice']);
     assert.deepEqual(rows(after.stdout), [], describeRun('describe after expire', after));
   });
 });

@@ -66,7 +66,8 @@ export class DelegationTokensHandler {
   async create(request: KafkaRequest<CreateDelegationTokenRequest>): Promise<CreateDelegationTokenResponse> {
     const { body, context } = request;
     const requester = context.principal;
-    const owner = body.ownerPrincipalName === null || body.ownerPrincipalName === undefined ? requester : principalOf(body.ownerPrincipalType ?? USER_TYPE, body.ownerPrincipalName);
+    // Kafka: no owner name (null, empty, or a version before 3) means the requester.
+    const owner = body.ownerPrincipalName === null || body.ownerPrincipalName === '' ? requester : principalOf(body.ownerPrincipalType ?? USER_TYPE, body.ownerPrincipalName);
     const answer = (errorCode: number, token?: DelegationToken): CreateDelegationTokenResponse => ({
       errorCode,
       ...splitPrincipal(owner),
