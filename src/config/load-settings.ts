@@ -62,6 +62,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
     ...mappingRuleProblems(merged),
     ...heartbeatProblems(merged),
     ...crossUplinkProblems(merged),
+    ...jwksUrlProblems(merged),
     ...file.problems,
   ];
   if (problems.length > 0) throw new SettingsError(input.values === undefined ? `${file.label} + environment` : file.label, problems);
@@ -182,6 +183,17 @@ function saslUsers(text: string): SaslUser[] {
 
 function optionalPath(cwd: string, path: string): string | null {
   return path === '' ? null : resolve(cwd, path);
+}
+
+/** A file: URL that names no local file (a remote host, a bad escape) is refused at boot, not when the JWKS is read. */
+function jwksUrlProblems({ dto, rejected }: MergedSettings): string[] {
+  if (rejected.has('sasl_oauthbearer_jwks_endpoint_url') || dto.sasl_oauthbearer_jwks_endpoint_url === '') return [];
+  try {
+    fileURLToPath(dto.sasl_oauthbearer_jwks_endpoint_url);
+    return [];
+  } catch (error) {
+    return [`sasl_oauthbearer_jwks_endpoint_url: ${(error as Error).message}`];
+  }
 }
 
 /** The uplink's rules that join several keys, once each key is valid on its own. */

@@ -543,6 +543,21 @@ describe('listener and security settings', () => {
     assert.match(message, /sasl_enabled_mechanisms \(env SASL_ENABLED_MECHANISMS\): \["GSSAPI"\] must list mechanisms among/);
   });
 
+  it('reads the OAUTHBEARER and delegation token settings, and refuses a JWKS URL that is not a local file: URL', () => {
+    const config = loadSettings({
+      argv: [],
+      env: { SASL_ENABLED_MECHANISMS: 'OAUTHBEARER', SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'file:///etc/blink/jwks.json', SASL_OAUTHBEARER_EXPECTED_AUDIENCE: 'a,b', DELEGATION_TOKEN_SECRET_KEY: 'k', DELEGATION_TOKEN_EXPIRY_TIME_MS: '2h' },
+      cwd: '/nonexistent-dir-for-tests',
+    });
+    assert.deepEqual([config.sasl.enabledMechanisms, config.sasl.oauthBearer.jwksFile, config.sasl.oauthBearer.expectedAudience], [['OAUTHBEARER'], '/etc/blink/jwks.json', ['a', 'b']]);
+    assert.deepEqual([config.sasl.delegationTokens.secretKey, config.sasl.delegationTokens.expiryTimeMs], ['k', 7_200_000]);
+    assert.equal(describeSettings(config)['delegation_token_secret_key'], REDACTED);
+    const https = rejection({ env: { SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'https://idp.example/jwks' } }).message;
+    assert.match(https, /sasl_oauthbearer_jwks_endpoint_url.*must be a file: URL/);
+    const remote = rejection({ env: { SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'file://idp.example/jwks.json' } }).message;
+    assert.match(remote, /sasl_oauthbearer_jwks_endpoint_url: .*host/i);
+  });
+
   it('rejects a malformed SASL_USERS without showing it', () => {
     const message = rejection({ env: { SASL_USERS: 'nopassword' } }).message;
     assert.match(message, /sasl_users \(env SASL_USERS\): \[redacted\] must be a comma list of name:password/);
