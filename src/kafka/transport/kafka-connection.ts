@@ -63,6 +63,15 @@ const PRODUCE_KEY = 0;
 /** Pipelined requests read ahead while one is handled (Kafka reads one at a time per connection; clients pipeline a few). */
 export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
 
+/**
+ * Requests a connection handles in one go before it lets the event loop run: a producer
+ * whose pipelined requests pile up (a backlog read 64 KiB at a time, up to 32 reads in a
+ * row) would otherwise hold the loop for the whole backlog, and every other connection (the
+ * consumer's fetch waiting to be read) with it. While it waits for its next turn the
+ * connection is busy, so its read-ahead bound pauses the socket.
+ */
+export const FRAMES_PER_TURN = 16;
+
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
 
@@ -231,9 +240,11 @@ export class KafkaConnection {
   private async drainFrames(): Promise<void> {
     this.busy = true;
     try {
+      let handled = 0;
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
         await this.unmuted();
         if (!this.closed) await this.handleFrame(frame);
+        if (++handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) await nextTurn();
       }
     } catch (err) {
       this.refuse(err);
@@ -463,4 +474,9 @@ export class KafkaConnection {
     }
     this.destroy();
   }
+}
+
+/** Resolves once the event loop has gone round (timers, other sockets' reads) after this turn. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
