@@ -150,10 +150,12 @@ export class KafkaConnection {
     this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
     const login = () => this.security.principal;
+    let parsed = { login: '', principal: parsePrincipal('') };
     this.context = {
-      // The principal of `security`, as quotas and telemetry read it: always the same login.
+      // The principal of `security`, as quotas and telemetry read it (every request): parsed once per login.
       get principal(): KafkaPrincipal {
-        return parsePrincipal(login());
+        if (parsed.login !== login()) parsed = { login: login(), principal: parsePrincipal(login()) };
+        return parsed.principal;
       },
       clientPort: socket.remotePort ?? 0,
       clientSoftware: null,
