@@ -244,7 +244,7 @@ export class KafkaConnection {
     try {
       let handled = 0;
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        await this.unmuted();
+        if (this.mutedUntilMs > 0) await this.unmuted();
         if (!this.closed) await this.handleFrame(frame);
         if (++handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) await nextTurn();
       }
@@ -311,8 +311,9 @@ export class KafkaConnection {
     try {
       const response = await api.invoke(request);
       if (response !== NO_RESPONSE) {
-        await this.respond(api, request.header, response, memoryPin);
+        const draining = this.respond(api, request.header, response, memoryPin);
         answered = true;
+        if (draining !== undefined) await draining;
       }
     } catch (err) {
       await this.answerFailure(api, request, err);
@@ -334,7 +335,8 @@ export class KafkaConnection {
     throw new UnanswerableRequestError(close.reason);
   }
 
-  private async respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> {
+  /** Encodes and writes the answer; a promise only when the socket must drain first (see write). */
+  private respond(api: RegisteredApi, header: RequestHeader, body: unknown, memoryPin?: MemoryPin): Promise<void> | undefined {
     const flexibleHeader = header.apiKey !== API_VERSIONS_KEY && isFlexible(api.codec, header.apiVersion);
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
     try {
@@ -343,7 +345,7 @@ export class KafkaConnection {
       memoryPin?.release();
       throw err;
     }
-    await this.write(finishResponseFrame(frame), memoryPin);
+    return this.write(finishResponseFrame(frame), memoryPin);
   }
 
   /**
@@ -406,11 +408,13 @@ export class KafkaConnection {
    * responses of pipelined requests handled in one go leave in one writev, one system call
    * and one wake-up of the client instead of one per response. Nothing waits for it: the
    * tick comes as soon as this turn has nothing left to run, before any timer or I/O.
+   * Returns a promise only when the socket's buffer is full (resolved on 'drain'): the
+   * common answer costs no promise.
    */
-  private async write(chunks: Buffer[], flushed?: MemoryPin): Promise<void> {
+  private write(chunks: Buffer[], flushed?: MemoryPin): Promise<void> | undefined {
     if (this.closed) {
       flushed?.release();
-      return;
+      return undefined;
     }
     this.corkUntilTick();
     const last = chunks.length - 1;
@@ -418,10 +422,9 @@ export class KafkaConnection {
     if (flushed === undefined) this.socket.write(chunks[last]);
     else this.socket.write(chunks[last], () => flushed.release());
     this.lastActivityMs = this.clock.nowMs();
-    if (this.socket.writableNeedDrain) {
-      this.uncork();
-      await this.drained();
-    }
+    if (!this.socket.writableNeedDrain) return undefined;
+    this.uncork();
+    return this.drained();
   }
 
   private corkUntilTick(): void {
