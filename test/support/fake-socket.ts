@@ -52,8 +52,9 @@ export class FakeSocket extends EventEmitter {
     this.corks++;
   }
 
+  /** Corked bytes of a socket destroyed before the uncork never go out. */
   uncork(): void {
-    if (this.corks === 0 || --this.corks > 0 || !this.corkedWrites) return;
+    if (this.corks === 0 || --this.corks > 0 || !this.corkedWrites || this.destroyed) return;
     this.corkedWrites = false;
     this.flushes++;
   }

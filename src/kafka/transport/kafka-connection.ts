@@ -204,8 +204,10 @@ export class KafkaConnection {
     return nowMs - this.lastActivityMs >= limits.idleMs ? 'idle' : null;
   }
 
+  /** Closes the socket; answers still gathered for one write (see write) go out first. */
   destroy(): void {
     this.closed = true;
+    this.uncork();
     this.socket.destroy();
   }
 

@@ -114,6 +114,15 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(socket.flushes, 1);
   });
 
+  it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
+    await connection.idle();
+    connection.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.flushes, 1);
+  });
+
   it('lets the event loop run after FRAMES_PER_TURN pipelined requests, so other connections are served during a backlog', async () => {
     const { socket, connection, handled } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
     const backlog = FRAMES_PER_TURN * 2 + 3;
