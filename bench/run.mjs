@@ -34,7 +34,7 @@ const RESULTS_DIR = path.join(HERE, 'results');
 const PEERS = ['mock', 'kafka-3.9', 'kafka-4'];
 
 const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|none]... [--reps N] [--quick]
-                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N]
+                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N] [--only latency]
   --peer P        a peer to run beside Blink, repeatable (default: mock). kafka = kafka-3.9 and
                   kafka-4 (Apache Kafka, single-node KRaft, default settings, 1 GiB heap; needs
                   tools/test-deps/jvm.sh and \`npx tsc -p tsconfig.json\`); none = Blink alone
@@ -44,12 +44,13 @@ const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|no
   --quick         short smoke run (100k x 100 B, 30k x 1 KiB, 2 s of latency, 200 connections)
   --json FILE     write the full result (pretty JSON) to FILE instead of bench/results/bench-<time>.json
   --timeout SECS  time limit of each load-generator run (default 120)
-  --conns N       idle connections opened for the memory-per-connection figure (default 1000)`;
+  --conns N       idle connections opened for the memory-per-connection figure (default 1000)
+  --only latency  only the end-to-end latency rows (and boot): quicker A/B runs of a latency change`;
 
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const o = { reps: null, quick: false, peers: [], json: null, timeout: 120, baseline: null, conns: null };
+  const o = { reps: null, quick: false, peers: [], json: null, timeout: 120, baseline: null, conns: null, only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -64,6 +65,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = val();
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--conns') o.conns = Number(val());
+    else if (a === '--only') o.only = val();
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -75,6 +77,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 100) die('--reps must be an integer 1..100');
   if (!Number.isInteger(o.conns) || o.conns < 10 || o.conns > 20_000) die('--conns must be an integer 10..20000');
   if (!(o.timeout > 0)) die('--timeout must be > 0');
+  if (o.only !== null && o.only !== 'latency') die('--only takes latency');
   return o;
 }
 
@@ -628,16 +631,25 @@ async function workloads(rep, name, target) {
     return seed.ok ? loadgen('consume', [...b, '-t', seedTopic, '-n', n, '-R', '-X', `fetch.wait.max.ms=${FETCH_WAIT_MS}`], s) : seed;
   };
   const w = {};
+  if (opts.only === 'latency') {
+    await latencyWorkloads(rep, name, b, t, create, s, w);
+    return w;
+  }
   record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);
   record(rep, name, 'consume_100B', await consume(t.d100, W.d100, S100, W.n100), w);
   record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
   record(rep, name, 'consume_1KiB', await consume(t.d1k, W.d1k, S1K, W.n1k), w);
+  await latencyWorkloads(rep, name, b, t, create, s, w);
+  record(rep, name, 'connections', await rssPer1kConnections(target.port, target.pid, opts.conns), w);
+  return w;
+}
+
+/** The end-to-end latency rows, one loadgen run per rate. */
+async function latencyWorkloads(rep, name, b, t, create, s, w) {
   for (const rate of LATENCY_RATES) {
     const args = [...b, '-t', t[`lat${rate}`], ...create, '-r', rate, '-d', W.latSecs, '-s', S100, '-a', '1', '-l', '0', '-w', FETCH_WAIT_MS];
     record(rep, name, `latency_${rate}`, await loadgen('latency', args, s), w);
   }
-  record(rep, name, 'connections', await rssPer1kConnections(target.port, target.pid, opts.conns), w);
-  return w;
 }
 
 async function targetRep(rep, spec) {

@@ -31,13 +31,25 @@ export class SystemClock extends Clock {
   schedule(delayMs: number, task: () => void): Timer {
     const handle = setTimeout(task, Math.max(0, delayMs));
     handle.unref();
-    return { cancel: () => clearTimeout(handle) };
+    return new NodeTimer(handle);
   }
 
   every(intervalMs: number, task: () => void): Timer {
     const handle = setInterval(task, Math.max(1, intervalMs));
     handle.unref();
-    return { cancel: () => clearInterval(handle) };
+    return new NodeTimer(handle);
+  }
+}
+
+/**
+ * A class rather than a closure: every parked fetch schedules one, and the bundle names each
+ * closure it creates (a defineProperty per call). clearTimeout also clears an interval.
+ */
+class NodeTimer implements Timer {
+  constructor(private readonly handle: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.handle);
   }
 }
 

@@ -14,6 +14,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
+import { ScrapedCount } from '../common/scrape-tallies.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PartitionTallies } from '../storage/partition-tallies.js';
 import { StorageProbe } from '../storage/storage.probe.js';
@@ -31,15 +32,22 @@ export class FetchProbe implements OnModuleInit {
     private readonly parking: FetchParking,
     private readonly storage: StorageProbe,
     @InjectMetric('blink_parked_fetches') private readonly parkedFetches: Gauge,
-    @InjectMetric('blink_fetched_records_total') private readonly fetchedRecords: Counter,
-    @InjectMetric('blink_fetched_bytes_total') private readonly fetchedBytes: Counter,
+    @InjectMetric('blink_fetched_records_total') fetchedRecords: Counter,
+    @InjectMetric('blink_fetched_bytes_total') fetchedBytes: Counter,
     @InjectMetric('blink_partition_fetched_records_total') private readonly partitionRecords: Counter<string>,
     @InjectMetric('blink_partition_fetched_bytes_total') private readonly partitionBytes: Counter<string>,
     @InjectMetric('blink_fetch_message_conversions_total') private readonly conversions: Counter,
     @InjectMetric('blink_fetch_message_conversion_seconds') private readonly conversionTime: Histogram,
     @InjectMetric('blink_fetch_conversion_cache_lookups_total') private readonly cacheLookups: Counter<'result'>,
     @InjectMetric('blink_fetch_conversion_cache_bytes') private readonly cacheBytes: Gauge,
-  ) {}
+  ) {
+    this.recordsTally = new ScrapedCount(fetchedRecords);
+    this.bytesTally = new ScrapedCount(fetchedBytes);
+  }
+
+  /** The totals, counted per batch and handed over at scrape (common/scrape-tallies.ts). */
+  private readonly recordsTally: ScrapedCount;
+  private readonly bytesTally: ScrapedCount;
 
   onModuleInit(): void {
     const parking = this.parking;
@@ -51,8 +59,8 @@ export class FetchProbe implements OnModuleInit {
   /** A consumer's fetch returned `bytes` of whole batches from `fromOffset` up to `nextOffset`. */
   partitionFetched(log: PartitionLog, fromOffset: number, nextOffset: number, bytes: number): void {
     const records = Math.max(0, nextOffset - fromOffset);
-    this.fetchedRecords.inc(records);
-    this.fetchedBytes.inc(bytes);
+    this.recordsTally.add(records);
+    this.bytesTally.add(bytes);
     this.tallies.add(log, records, bytes);
   }
 

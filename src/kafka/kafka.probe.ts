@@ -4,12 +4,14 @@
  * compares blink_produce_duration quantiles with 10000 = 10 ms); the same latencies are
  * exported in seconds, Prometheus's base unit, as blink_produce_duration_seconds and
  * blink_fetch_duration_seconds (same bucket bounds). Request counts are plain numbers here,
- * handed to prom-client when it is scraped: a prom-client counter allocates on every
- * increment, and this runs for every request.
+ * handed to prom-client when it is scraped, and so are the duration histograms' bucket
+ * counts (common/scrape-tallies.ts): prom-client allocates on every increment and
+ * observation, and this runs for every request.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { ScrapedHistogram } from '../common/scrape-tallies.js';
 import { API_NAMES } from '../wire/api-names.js';
 
 const PRODUCE_KEY = 0;
@@ -33,18 +35,28 @@ export const kafkaMetricProviders = [
 export class KafkaProbe implements OnModuleInit {
   /** Requests handled per API key since the last scrape. */
   private readonly unreported = new Map<number, number>();
+  /** The four duration histograms, tallied per request and handed over at scrape (common/scrape-tallies.ts). */
+  private readonly produceTally: ScrapedHistogram;
+  private readonly fetchTally: ScrapedHistogram;
+  private readonly produceSecondsTally: ScrapedHistogram;
+  private readonly fetchSecondsTally: ScrapedHistogram;
 
   constructor(
     @InjectMetric('blink_produce_count') private readonly produceCount: Counter,
     @InjectMetric('blink_fetch_count') private readonly fetchCount: Counter,
-    @InjectMetric('blink_produce_duration') private readonly produceDuration: Histogram,
-    @InjectMetric('blink_fetch_duration') private readonly fetchDuration: Histogram,
-    @InjectMetric('blink_produce_duration_seconds') private readonly produceSeconds: Histogram,
-    @InjectMetric('blink_fetch_duration_seconds') private readonly fetchSeconds: Histogram,
+    @InjectMetric('blink_produce_duration') produceDuration: Histogram,
+    @InjectMetric('blink_fetch_duration') fetchDuration: Histogram,
+    @InjectMetric('blink_produce_duration_seconds') produceSeconds: Histogram,
+    @InjectMetric('blink_fetch_duration_seconds') fetchSeconds: Histogram,
     @InjectMetric('blink_requests_total') private readonly requests: Counter<'api'>,
     @InjectMetric('blink_connections') private readonly connections: Gauge,
     @InjectMetric('blink_connections_closed_by_broker_total') private readonly closedByBroker: Counter<'reason'>,
-  ) {}
+  ) {
+    this.produceTally = new ScrapedHistogram(produceDuration, DURATION_BUCKETS_US);
+    this.fetchTally = new ScrapedHistogram(fetchDuration, DURATION_BUCKETS_US);
+    this.produceSecondsTally = new ScrapedHistogram(produceSeconds, DURATION_BUCKETS_SECONDS);
+    this.fetchSecondsTally = new ScrapedHistogram(fetchSeconds, DURATION_BUCKETS_SECONDS);
+  }
 
   onModuleInit(): void {
     const report = (): void => this.report();
@@ -55,11 +67,11 @@ export class KafkaProbe implements OnModuleInit {
   requestHandled(apiKey: number, durationMs: number): void {
     this.unreported.set(apiKey, (this.unreported.get(apiKey) ?? 0) + 1);
     if (apiKey === PRODUCE_KEY) {
-      this.produceDuration.observe(durationMs * 1000);
-      this.produceSeconds.observe(durationMs / 1000);
+      this.produceTally.observe(durationMs * 1000);
+      this.produceSecondsTally.observe(durationMs / 1000);
     } else if (apiKey === FETCH_KEY) {
-      this.fetchDuration.observe(durationMs * 1000);
-      this.fetchSeconds.observe(durationMs / 1000);
+      this.fetchTally.observe(durationMs * 1000);
+      this.fetchSecondsTally.observe(durationMs / 1000);
     }
   }
 

@@ -11,6 +11,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
+import { ScrapedCount } from '../common/scrape-tallies.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PartitionTallies } from '../storage/partition-tallies.js';
 import { StorageProbe } from '../storage/storage.probe.js';
@@ -41,13 +42,20 @@ export class ProduceProbe implements OnModuleInit {
 
   constructor(
     private readonly storage: StorageProbe,
-    @InjectMetric('blink_produced_records_total') private readonly producedRecords: Counter,
-    @InjectMetric('blink_produced_bytes_total') private readonly producedBytes: Counter,
+    @InjectMetric('blink_produced_records_total') producedRecords: Counter,
+    @InjectMetric('blink_produced_bytes_total') producedBytes: Counter,
     @InjectMetric('blink_partition_produced_records_total') private readonly partitionRecords: Counter<string>,
     @InjectMetric('blink_partition_produced_bytes_total') private readonly partitionBytes: Counter<string>,
     @InjectMetric('blink_produce_message_conversions_total') private readonly conversions: Counter,
     @InjectMetric('blink_produce_message_conversion_seconds') private readonly conversionTime: Histogram,
-  ) {}
+  ) {
+    this.recordsTally = new ScrapedCount(producedRecords);
+    this.bytesTally = new ScrapedCount(producedBytes);
+  }
+
+  /** The totals, counted per batch and handed over at scrape (common/scrape-tallies.ts). */
+  private readonly recordsTally: ScrapedCount;
+  private readonly bytesTally: ScrapedCount;
 
   onModuleInit(): void {
     onScrape(this.partitionRecords, (counter) => this.tallies.fill(counter, 'records', this.storage.topicSplit()));
@@ -55,8 +63,8 @@ export class ProduceProbe implements OnModuleInit {
   }
 
   batchAppended(log: PartitionLog, records: number, bytes: number): void {
-    this.producedRecords.inc(records);
-    this.producedBytes.inc(bytes);
+    this.recordsTally.add(records);
+    this.bytesTally.add(bytes);
     this.tallies.add(log, records, bytes);
   }
 

@@ -3,7 +3,8 @@
  * request bytes in as 'data' events and reads back what the connection wrote, split into
  * response frames. It records pause/resume and destroy, and can pretend its write buffer is
  * full (`writableNeedDrain`) until `drain()`. Write callbacks run at once, or, with
- * `holdWrites`, only at `flush()` (the kernel has not taken the bytes yet).
+ * `holdWrites`, only at `flush()` (the kernel has not taken the bytes yet). It counts how
+ * many times bytes went out (`flushes`: corked writes go out together at the uncork).
  */
 import { EventEmitter } from 'node:events';
 import { KafkaReader } from '../../src/wire/reader.js';
@@ -42,12 +43,26 @@ export class FakeSocket extends EventEmitter {
     return this.paused;
   }
 
-  cork(): void {}
+  /** Times bytes went out: a write while not corked, or the uncork ending a corked run of writes (one writev). */
+  flushes = 0;
+  private corks = 0;
+  private corkedWrites = false;
 
-  uncork(): void {}
+  cork(): void {
+    this.corks++;
+  }
+
+  /** Corked bytes of a socket destroyed before the uncork never go out. */
+  uncork(): void {
+    if (this.corks === 0 || --this.corks > 0 || !this.corkedWrites || this.destroyed) return;
+    this.corkedWrites = false;
+    this.flushes++;
+  }
 
   write(chunk: Uint8Array | string, callback?: () => void): boolean {
     this.written.push(Buffer.from(chunk));
+    if (this.corks > 0) this.corkedWrites = true;
+    else this.flushes++;
     if (callback !== undefined) {
       if (this.holdWrites) this.unflushed.push(callback);
       else callback();

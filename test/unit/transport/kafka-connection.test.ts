@@ -7,7 +7,9 @@
  * place from the pooled frame, others from a copy, and a Fetch pins it until flushed;
  * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms;
  * back-pressure: read-ahead bounded in requests, and a shared request budget that pauses a
- * connection whose next frame does not fit until another connection's frame is handled.
+ * connection whose next frame does not fit until another connection's frame is handled;
+ * fairness and system calls: answers of requests handled in one go leave in one write, and
+ * a backlog lets the event loop run every FRAMES_PER_TURN requests.
  */
 import assert from 'node:assert/strict';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
@@ -25,7 +27,7 @@ import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
 import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
 import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
-import { MAX_QUEUED_REQUESTS_PER_CONNECTION } from '../../../src/kafka/transport/kafka-connection.js';
+import { FRAMES_PER_TURN, MAX_QUEUED_REQUESTS_PER_CONNECTION } from '../../../src/kafka/transport/kafka-connection.js';
 import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
@@ -101,6 +103,35 @@ describe('KafkaConnection (fake socket)', () => {
     await connection.idle();
     assert.deepEqual(started, ['1', '2', '3']);
     assert.deepEqual(coordinatorResponses(socket).map((r) => [r.correlationId, r.body.nodeId]), [[101, 1], [102, 2], [103, 3]]);
+  });
+
+  it('writes the answers of pipelined requests handled in one go together, once the turn is over (one writev)', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(Buffer.concat([1, 2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await connection.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3, 4, 5]);
+    assert.equal(socket.flushes, 1);
+  });
+
+  it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
+    await connection.idle();
+    connection.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.flushes, 1);
+  });
+
+  it('lets the event loop run after FRAMES_PER_TURN pipelined requests, so other connections are served during a backlog', async () => {
+    const { socket, connection, handled } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    const backlog = FRAMES_PER_TURN * 2 + 3;
+    socket.receive(Buffer.concat(Array.from({ length: backlog }, (_, n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    let handledAtOtherTurn = -1;
+    setImmediate(() => (handledAtOtherTurn = handled.length));
+    await connection.idle();
+    assert.equal(handledAtOtherTurn, FRAMES_PER_TURN);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), Array.from({ length: backlog }, (_, n) => n));
   });
 
   it('pauses the socket once read-ahead exceeds the bound while a request runs, and resumes when it is answered', async () => {
