@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 // Bundles the compiled broker (dist/main.js, from `tsc -p tsconfig.build.json`, which keeps the
 // decorator metadata Nest's injection reads; esbuild cannot emit it from TypeScript) into one
-// ES module, dist/bundle/broker.js. One file instead of about a thousand: no module resolution,
-// no package.json lookups, one compile-cache entry (src/start.ts). Run by `npm run build`.
+// script, dist/bundle/broker.js. One file instead of about a thousand: no module resolution,
+// no package.json lookups, and one V8 code cache (src/start.ts). Run by `npm run build`.
+//
+// The bundle is CommonJS wrapped in a function expression, `(function (require, module,
+// exports, __filename, __dirname, __blinkBundleUrl) { ... })`, not an ES module: start.ts
+// compiles it with vm.Script, whose code cache can be taken AFTER the boot ran, so it holds
+// every function the boot compiled (Node's module compile cache is taken right after a
+// module is compiled: it holds the top-level code only, and V8 compiled each function again
+// at every boot). `import.meta.url` / `import.meta.dirname` become the wrapper's arguments.
 //
 // The WebAssembly plugin runtime starts two worker scripts from next to itself
 // (`new URL('./…-worker.js', import.meta.url)`): dist/bundle/ gets two lines each that load the
@@ -12,7 +19,6 @@
 // Left outside the bundle and loaded from node_modules at run time: native addons (.node files
 // cannot be bundled), packages that read their own files (NATIVE below) and the optional packages Nest loads only when asked for (absent here).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -77,23 +83,6 @@ const lazyNestDateFormat = {
 };
 
 /**
- * Node's built-in modules through require(), not import: importing one as an ES module makes
- * Node build its ES facade, which reads every export, and node:http's lazy exports then load
- * the whole undici fetch client at boot (~100 ms) for nothing.
- */
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(builder) {
-    builder.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      const name = args.path.replace(/^node:/, '');
-      if (args.kind !== 'import-statement' || args.namespace === 'builtin' || !isBuiltin(name)) return undefined;
-      return { path: name, namespace: 'builtin' };
-    });
-    builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
-  },
-};
-
-/**
  * The output with every non-ASCII character as a \\uXXXX escape (esbuild leaves some in regular
  * expressions): a single one would make V8 hold the whole 5 MB source as a two-byte string,
  * twice the memory. The escape means the same in strings, templates, regular expressions and
@@ -111,13 +100,15 @@ await build({
   outdir: OUT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [builtinsByRequire, optionalPackages, terminusSwagger, lazyNestDateFormat],
-  // CommonJS packages inside an ES module bundle still call require() (for Node's built-ins).
-  banner: { js: "import { createRequire as __blinkCreateRequire } from 'node:module'; const require = __blinkCreateRequire(import.meta.url);" },
+  plugins: [optionalPackages, terminusSwagger, lazyNestDateFormat],
+  // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
+  banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
+  footer: { js: '})' },
+  define: { 'import.meta.url': '__blinkBundleUrl', 'import.meta.dirname': '__dirname' },
   // Nest names providers after their classes; stack traces keep readable names.
   keepNames: true,
   minifyWhitespace: true,
