@@ -35,12 +35,25 @@ const OWN_LOOKUP = Symbol('optional-packages lookup');
  */
 const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi', '@platformatic/wasm-utils'];
 
-/** Packages Nest (and its dependencies) import only when a feature needs them; absent ones stay dynamic imports that fail as Nest expects. */
+/** The development packages (absent from a production install, `npm ci --omit=dev`). */
+const DEV_PACKAGES = new Set(Object.keys(JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).devDependencies ?? {}));
+
+/** The package a bare specifier names ('@scope/name/sub' → '@scope/name'). */
+function packageName(specifier) {
+  return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+}
+
+/**
+ * Packages Nest (and its dependencies) import only when a feature needs them: absent ones, and
+ * development ones (kafkajs, a devDependency for the tests, is what Nest's own Kafka transport
+ * would load: 400 KB of bundle for nothing), stay dynamic imports that fail as Nest expects.
+ */
 const optionalPackages = {
   name: 'optional-packages',
   setup(builder) {
     builder.onResolve({ filter: /^[@a-z]/ }, async (args) => {
       if ((args.kind !== 'dynamic-import' && args.kind !== 'require-call') || args.pluginData === OWN_LOOKUP) return undefined;
+      if (DEV_PACKAGES.has(packageName(args.path))) return { path: args.path, external: true };
       const found = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: OWN_LOOKUP });
       return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
     });
@@ -113,6 +126,7 @@ await build({
   keepNames: true,
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
   legalComments: 'none',
   charset: 'ascii',
   logLevel: 'warning',
