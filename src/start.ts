@@ -9,26 +9,26 @@
  * keeps: a later boot deserializes them instead of compiling each again. It is written when
  * there was none, it was taken from another bundle, or V8 refused it (another Node.js, other V8
  * flags). One file per installed bundle (named after its path, so checkouts sharing a cache
- * directory do not overwrite each other's), starting with the bundle's CRC-32: V8 itself checks
- * only the source's length.
+ * directory do not overwrite each other's), starting with the bundle's size and modification
+ * time, which every build changes: V8 itself checks only the source's length. (A CRC of the
+ * 4 MB source would load node:zlib and cost more than it saves.)
  * Node's compile cache stays on for what is loaded beside the bundle (native addons' loaders,
  * plugin workers).
  *
  * The caches live in BLINK_COMPILE_CACHE, else Node's NODE_COMPILE_CACHE, else
  * <tmpdir>/blink-compile-cache; a directory that cannot be written only costs the speed-up.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, enableCompileCache } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { crc32 } from 'node:zlib';
 
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
-/** The cache file starts with the CRC-32 of the bundle it was taken from. */
-const HEADER_BYTES = 4;
+/** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
+const HEADER_BYTES = 16;
 
 type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string, url: string) => void;
 
@@ -37,7 +37,7 @@ enableCompileCache(cacheDir);
 
 const bundleUrl = new URL('./bundle/broker.js', import.meta.url);
 const bundlePath = fileURLToPath(bundleUrl);
-const cachePath = join(cacheDir, `broker-${crc32(bundlePath).toString(16)}.v8`);
+const cachePath = join(cacheDir, `broker${bundlePath.replace(/[^A-Za-z0-9]+/g, '-')}.v8`);
 const module = { exports: {} };
 (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 
@@ -45,36 +45,43 @@ const module = { exports: {} };
 function compileBundle(): Script {
   // The bundle is ASCII (tools/bundle.mjs): read as latin1, V8 keeps it as a one-byte string.
   const source = readFileSync(bundlePath, 'latin1');
-  const sourceCrc = crc32(source);
-  const cachedData = readCache(sourceCrc);
+  const stamp = bundleStamp();
+  const cachedData = readCache(stamp);
   const script = new Script(source, {
     filename: bundlePath,
     cachedData,
     // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
     importModuleDynamically: (specifier) => import(specifier),
   });
-  if (cachedData === undefined || script.cachedDataRejected === true) (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => writeCache(script, sourceCrc));
+  if (cachedData === undefined || script.cachedDataRejected === true) (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => writeCache(script, stamp));
   return script;
 }
 
+/** The bundle's size and modification time: the header of its cache. */
+function bundleStamp(): Buffer {
+  const stat = statSync(bundlePath);
+  const stamp = Buffer.alloc(HEADER_BYTES);
+  stamp.writeDoubleBE(stat.size, 0);
+  stamp.writeDoubleBE(stat.mtimeMs, 8);
+  return stamp;
+}
+
 /** The cached code, when the file was taken from this very bundle. */
-function readCache(sourceCrc: number): Buffer | undefined {
+function readCache(stamp: Buffer): Buffer | undefined {
   try {
     const file = readFileSync(cachePath);
-    return file.length > HEADER_BYTES && file.readUInt32BE(0) === sourceCrc ? file.subarray(HEADER_BYTES) : undefined;
+    return file.length > HEADER_BYTES && file.subarray(0, HEADER_BYTES).equals(stamp) ? file.subarray(HEADER_BYTES) : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Written to a temporary name and renamed: a concurrent boot reads a whole cache or none. */
-function writeCache(compiled: Script, sourceCrc: number): void {
+function writeCache(compiled: Script, stamp: Buffer): void {
   const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
     mkdirSync(cacheDir, { recursive: true });
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.writeUInt32BE(sourceCrc, 0);
-    writeFileSync(temporary, Buffer.concat([header, compiled.createCachedData()]));
+    writeFileSync(temporary, Buffer.concat([stamp, compiled.createCachedData()]));
     renameSync(temporary, cachePath);
   } catch {
     rmSync(temporary, { force: true });
