@@ -10,13 +10,12 @@
 // Node built-ins only. Every wait is bounded (BOOT_TIMEOUT_MS); exit 1 when the broker never answers.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, freePorts } from './lib.mjs';
+import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const BOOT_TIMEOUT_MS = 30_000;
 const IDLE_RSS_DELAY_MS = 1_000;
@@ -47,17 +46,6 @@ function apiVersionsAnswered(port) {
     });
     sock.on('error', () => finish(false));
     sock.on('close', () => finish(false));
-  });
-}
-
-function httpStatus(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
   });
 }
 
