@@ -14,6 +14,8 @@ import { createBlinkApp, listenBlinkApp } from './blink-app.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Tells start.ts that the boot is over: it takes the bundle's code cache then. */
+const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
 
 function readSettings(): BlinkConfig {
   try {
@@ -51,8 +53,9 @@ async function bootstrap(): Promise<void> {
   exitOnSignals(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
-  // Everything boot compiled goes to the compile cache now (start.ts), not at exit, which a kill skips.
+  // Everything boot compiled goes to the compile caches now (start.ts), not at exit, which a kill skips.
   flushCompileCache();
+  (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,17 +1,90 @@
 /**
  * What every deployment runs (`npm start`, the Docker image, hence the Helm chart, and the
  * systemd unit): `node <heap flags> dist/start.js`, the flags as package.json's start script
- * gives them. It turns on V8's compile cache, then loads the bundled broker
- * (dist/bundle/broker.js, tools/bundle.mjs): one file where dist/main.js would load about a
- * thousand modules, and its compiled code read back from the cache instead of compiled again
- * at each boot. main.ts writes the cache once the broker is ready.
+ * gives them. It runs the bundled broker (dist/bundle/broker.js, tools/bundle.mjs): one script
+ * where dist/main.js would load about a thousand modules, compiled with a V8 code cache.
  *
- * The cache lives in BLINK_COMPILE_CACHE, else Node's NODE_COMPILE_CACHE, else
+ * The code cache is taken once the broker is ready (main.ts emits BOOT_COMPLETE_EVENT), so it
+ * holds every function the boot ran, not just the top-level code Node's module compile cache
+ * keeps: a later boot deserializes them instead of compiling each again. It is written when
+ * there was none, it was taken from another bundle, or V8 refused it (another Node.js, other V8
+ * flags). One file per installed bundle (named after its path, so checkouts sharing a cache
+ * directory do not overwrite each other's), starting with the bundle's size and modification
+ * time, which every build changes: V8 itself checks only the source's length. (A CRC of the
+ * 4 MB source would load node:zlib and cost more than it saves.)
+ * Node's compile cache stays on for what is loaded beside the bundle (native addons' loaders,
+ * plugin workers).
+ *
+ * The caches live in BLINK_COMPILE_CACHE, else Node's NODE_COMPILE_CACHE, else
  * <tmpdir>/blink-compile-cache; a directory that cannot be written only costs the speed-up.
  */
-import { enableCompileCache } from 'node:module';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, enableCompileCache } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
-enableCompileCache(process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache'));
-await import(new URL('./bundle/broker.js', import.meta.url).href);
+/** Emitted on `process` by main.ts once the broker is ready. */
+const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
+/** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
+const HEADER_BYTES = 16;
+
+type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string, url: string) => void;
+
+const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
+enableCompileCache(cacheDir);
+
+const bundleUrl = new URL('./bundle/broker.js', import.meta.url);
+const bundlePath = fileURLToPath(bundleUrl);
+const cachePath = join(cacheDir, `broker${bundlePath.replace(/[^A-Za-z0-9]+/g, '-')}.v8`);
+const module = { exports: {} };
+(compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+
+/** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
+function compileBundle(): Script {
+  // The bundle is ASCII (tools/bundle.mjs): read as latin1, V8 keeps it as a one-byte string.
+  const source = readFileSync(bundlePath, 'latin1');
+  const stamp = bundleStamp();
+  const cachedData = readCache(stamp);
+  const script = new Script(source, {
+    filename: bundlePath,
+    cachedData,
+    // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
+    importModuleDynamically: (specifier) => import(specifier),
+  });
+  if (cachedData === undefined || script.cachedDataRejected === true) (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => writeCache(script, stamp));
+  return script;
+}
+
+/** The bundle's size and modification time: the header of its cache. */
+function bundleStamp(): Buffer {
+  const stat = statSync(bundlePath);
+  const stamp = Buffer.alloc(HEADER_BYTES);
+  stamp.writeDoubleBE(stat.size, 0);
+  stamp.writeDoubleBE(stat.mtimeMs, 8);
+  return stamp;
+}
+
+/** The cached code, when the file was taken from this very bundle. */
+function readCache(stamp: Buffer): Buffer | undefined {
+  try {
+    const file = readFileSync(cachePath);
+    return file.length > HEADER_BYTES && file.subarray(0, HEADER_BYTES).equals(stamp) ? file.subarray(HEADER_BYTES) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temporary name and renamed: a concurrent boot reads a whole cache or none. */
+function writeCache(compiled: Script, stamp: Buffer): void {
+  const temporary = `${cachePath}.${process.pid}.tmp`;
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(temporary, Buffer.concat([stamp, compiled.createCachedData()]));
+    renameSync(temporary, cachePath);
+  } catch {
+    rmSync(temporary, { force: true });
+    // A read-only or full cache directory: the next boot compiles again.
+  }
+}

@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 // Bundles the compiled broker (dist/main.js, from `tsc -p tsconfig.build.json`, which keeps the
 // decorator metadata Nest's injection reads; esbuild cannot emit it from TypeScript) into one
-// ES module, dist/bundle/broker.js. One file instead of about a thousand: no module resolution,
-// no package.json lookups, one compile-cache entry (src/start.ts). Run by `npm run build`.
+// script, dist/bundle/broker.js. One file instead of about a thousand: no module resolution,
+// no package.json lookups, and one V8 code cache (src/start.ts). Run by `npm run build`.
+//
+// The bundle is CommonJS wrapped in a function expression, `(function (require, module,
+// exports, __filename, __dirname, __blinkBundleUrl) { ... })`, not an ES module: start.ts
+// compiles it with vm.Script, whose code cache can be taken AFTER the boot ran, so it holds
+// every function the boot compiled (Node's module compile cache is taken right after a
+// module is compiled: it holds the top-level code only, and V8 compiled each function again
+// at every boot). `import.meta.url` / `import.meta.dirname` become the wrapper's arguments.
 //
 // The WebAssembly plugin runtime starts two worker scripts from next to itself
 // (`new URL('./…-worker.js', import.meta.url)`): dist/bundle/ gets two lines each that load the
@@ -10,9 +17,8 @@
 // modules (and workers start only when plugins are configured).
 //
 // Left outside the bundle and loaded from node_modules at run time: native addons (.node files
-// cannot be bundled), packages that read their own files (NATIVE below) and the optional packages Nest loads only when asked for (absent here).
+// cannot be bundled), packages that read their own files (NATIVE below) and the optional packages Nest loads only when asked for (absent or development-only here).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,12 +35,25 @@ const OWN_LOOKUP = Symbol('optional-packages lookup');
  */
 const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi', '@platformatic/wasm-utils'];
 
-/** Packages Nest (and its dependencies) import only when a feature needs them; absent ones stay dynamic imports that fail as Nest expects. */
+/** The development packages (absent from a production install, `npm ci --omit=dev`). */
+const DEV_PACKAGES = new Set(Object.keys(JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).devDependencies ?? {}));
+
+/** The package a bare specifier names ('@scope/name/sub' → '@scope/name'). */
+function packageName(specifier) {
+  return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+}
+
+/**
+ * Packages Nest (and its dependencies) import only when a feature needs them: absent ones, and
+ * development ones (kafkajs, a devDependency for the tests, is what Nest's own Kafka transport
+ * would load: 400 KB of bundle for nothing), stay dynamic imports that fail as Nest expects.
+ */
 const optionalPackages = {
   name: 'optional-packages',
   setup(builder) {
     builder.onResolve({ filter: /^[@a-z]/ }, async (args) => {
       if ((args.kind !== 'dynamic-import' && args.kind !== 'require-call') || args.pluginData === OWN_LOOKUP) return undefined;
+      if (DEV_PACKAGES.has(packageName(args.path))) return { path: args.path, external: true };
       const found = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: OWN_LOOKUP });
       return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
     });
@@ -77,25 +96,8 @@ const lazyNestDateFormat = {
 };
 
 /**
- * Node's built-in modules through require(), not import: importing one as an ES module makes
- * Node build its ES facade, which reads every export, and node:http's lazy exports then load
- * the whole undici fetch client at boot (~100 ms) for nothing.
- */
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(builder) {
-    builder.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      const name = args.path.replace(/^node:/, '');
-      if (args.kind !== 'import-statement' || args.namespace === 'builtin' || !isBuiltin(name)) return undefined;
-      return { path: name, namespace: 'builtin' };
-    });
-    builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
-  },
-};
-
-/**
  * The output with every non-ASCII character as a \\uXXXX escape (esbuild leaves some in regular
- * expressions): a single one would make V8 hold the whole 5 MB source as a two-byte string,
+ * expressions): a single one would make V8 hold the whole 4 MB source as a two-byte string,
  * twice the memory. The escape means the same in strings, templates, regular expressions and
  * identifiers.
  */
@@ -111,17 +113,22 @@ await build({
   outdir: OUT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [builtinsByRequire, optionalPackages, terminusSwagger, lazyNestDateFormat],
-  // CommonJS packages inside an ES module bundle still call require() (for Node's built-ins).
-  banner: { js: "import { createRequire as __blinkCreateRequire } from 'node:module'; const require = __blinkCreateRequire(import.meta.url);" },
-  // Nest names providers after their classes; stack traces keep readable names.
+  plugins: [optionalPackages, terminusSwagger, lazyNestDateFormat],
+  // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
+  banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
+  footer: { js: '})' },
+  define: { 'import.meta.url': '__blinkBundleUrl', 'import.meta.dirname': '__dirname' },
+  // Local names are minified (2 MB less source held in memory), but every function and class
+  // keeps its .name (Nest names providers after their classes); methods, which stack traces
+  // show, keep their property names.
   keepNames: true,
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
   legalComments: 'none',
   charset: 'ascii',
   logLevel: 'warning',

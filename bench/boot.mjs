@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// One boot of the broker, as `npm start` starts it, for timing boots as whole commands:
+// `node bench/boot.mjs [DIR] [--idle]`. Spawns the Blink built in DIR (default: this checkout)
+// with the start script's flags (bench/lib.mjs), answers when the first ApiVersions v0 is
+// answered, and with --idle also waits for /health/ready and measures the broker's RSS 1 s after.
+// Prints one JSON line {boot_ms, boot_cpu_ms, ready_ms?, idle_rss_mib?} and stops the broker (SIGKILL: a
+// shutdown is not what is measured). The process's own wall time is boot + a few ms, so a
+// whole-command A/B of two checkouts compares their boots.
+//
+// Node built-ins only. Every wait is bounded (BOOT_TIMEOUT_MS); exit 1 when the broker never answers.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
+
+const BOOT_TIMEOUT_MS = 30_000;
+const IDLE_RSS_DELAY_MS = 1_000;
+/** Linux USER_HZ, the unit of /proc/<pid>/stat's times. */
+const CLK_TCK = 100;
+/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
+const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
+
+const args = process.argv.slice(2);
+const idle = args.includes('--idle');
+const dir = path.resolve(args.find((arg) => !arg.startsWith('--')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+
+/** true once a well-formed ApiVersions answer (correlation id 1, error 0) arrives; false on any failure. */
+function apiVersionsAnswered(port) {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const sock = net.connect({ host: '127.0.0.1', port });
+    const finish = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(2000, () => finish(false));
+    sock.setNoDelay(true);
+    sock.on('connect', () => sock.write(API_VERSIONS_V0));
+    sock.on('data', (data) => {
+      buf = Buffer.concat([buf, data]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) finish(buf.readInt32BE(4) === 1 && buf.readInt16BE(8) === 0);
+    });
+    sock.on('error', () => finish(false));
+    sock.on('close', () => finish(false));
+  });
+}
+
+/** Polls `probe` about every millisecond until it is true; the time since t0, or null when out of time or the broker exited. */
+async function waitFor(probe, t0, exited) {
+  while (performance.now() - t0 < BOOT_TIMEOUT_MS && !exited()) {
+    if (await probe()) return performance.now() - t0;
+    await sleep(1);
+  }
+  return null;
+}
+
+/** The broker's CPU time so far (user + system, /proc/<pid>/stat), in ms: a figure a busy machine disturbs less than wall time. */
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function rssMiB(pid) {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? null : Math.round((Number(match[1]) / 1024) * 10) / 10;
+}
+
+const { nodeBin, args: nodeArgs } = blinkStartCommand(dir);
+const [kafkaPort, restPort] = await freePorts(2);
+const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-boot-'));
+const env = { ...process.env, BROKER_PORTS: String(kafkaPort), REST_PORT: String(restPort), KAFKA_HOSTNAME: '127.0.0.1', ADVERTISED_HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn', RECORD_STORAGE_PATH: storage };
+const t0 = performance.now();
+const child = spawn(nodeBin, nodeArgs, { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+let exited = false;
+child.once('exit', () => {
+  exited = true;
+});
+const result = {};
+try {
+  result.boot_ms = await waitFor(() => apiVersionsAnswered(kafkaPort), t0, () => exited);
+  if (result.boot_ms !== null) result.boot_cpu_ms = cpuMs(child.pid);
+  if (idle && result.boot_ms !== null) {
+    result.ready_ms = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${restPort}/health/ready`)) === 200, t0, () => exited);
+    await sleep(IDLE_RSS_DELAY_MS);
+    result.idle_rss_mib = rssMiB(child.pid);
+  }
+} finally {
+  // Reaped before this process ends, so a whole-command timing counts the broker's CPU time too.
+  const reaped = new Promise((resolve) => (exited ? resolve() : child.once('exit', resolve)));
+  child.kill('SIGKILL');
+  await reaped;
+  fs.rmSync(storage, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exitCode = result.boot_ms === null ? 1 : 0;
