@@ -23,7 +23,7 @@
  *
  * Ends with "N passed, N failed, N skipped"; exits 1 if anything failed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -243,7 +243,7 @@ async function secureComposeChecks(compose, facts) {
   });
   if (profile === null) return;
   await withImage('"secure" profile boots with dev-certs.sh certificates: SASL_SSL login, HTTPS REST, HEALTHCHECK over HTTPS', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'blink-dev-certs-'));
+    const work = traversableTempDir('blink-dev-certs-');
     try {
       const certs = await devCertificates(repoRoot, work, { hosts: profile.hosts, password: 'admin-secret' });
       const environment = Object.fromEntries(
@@ -453,7 +453,7 @@ async function helmChecks(tools, nodeBinary) {
  * serve REST over HTTPS with rest_ssl_enabled (the readiness wait goes through it).
  */
 async function bootSecured(tools, { parts, settings, file }) {
-  const work = mkdtempSync(join(tmpdir(), 'blink-secrets-'));
+  const work = traversableTempDir('blink-secrets-');
   try {
     const certificate = parts.of('Certificate')[0];
     const hosts = certificate ? [...certificate.spec.dnsNames, ...(certificate.spec.ipAddresses ?? [])] : [settings.advertised_hostname];
@@ -483,6 +483,13 @@ async function bootSecured(tools, { parts, settings, file }) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A temporary directory the image's user may enter (mkdtemp makes it 0700 for whoever runs the check). */
+function traversableTempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 /** The security protocol of one `NAME://host:port` listener (its name, or listener_security_protocol_map). */

@@ -17,6 +17,7 @@ const SASL_AUTHENTICATE = 36;
 
 /** Runs dev-certs.sh into a fresh directory under `parent`: { dir, ca, cert, key, users, user, password }. */
 export async function devCertificates(repoRoot, parent, { hosts, password = 'deploy-check-secret' }) {
+  // dev-certs.sh hands the directory to uid 1000 (the image's user) when run as root.
   const dir = mkdtempSync(join(parent, 'certs-'));
   await runOk('sh', [join(repoRoot, 'deploy/docker/dev-certs.sh'), dir], {
     env: { PATH: process.env.PATH, BLINK_CERT_HOSTS: hosts.join(' '), BLINK_ADMIN_PASSWORD: password },
