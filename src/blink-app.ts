@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { ADMIN_FASTIFY_OPTIONS, configureAdminHttp } from './admin/admin-http.js';
+import { adminFastifyOptions, configureAdminHttp } from './admin/admin-http.js';
 import { AppModule, type AppOptions } from './app.module.js';
 import { ListenerStatus } from './cluster/listener-status.js';
 import type { BlinkConfig } from './config/settings.js';
@@ -26,7 +26,7 @@ export interface BoundPorts {
 
 /** Builds the application and its REST configuration; nothing is bound yet. */
 export async function createBlinkApp(config: BlinkConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), new FastifyAdapter(ADMIN_FASTIFY_OPTIONS), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
     bufferLogs: true,
     abortOnError: false,
   });

@@ -6,12 +6,15 @@
  * Order of a request: Nest's security hook (security headers; cross-origin protection that
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
  * the Referer check for browsers that send no Origin (referer-check.ts, 403),
- * then the admin token check (401 before the body is read), Fastify's body limit (413),
+ * then authentication (admin token or, under the authorizer, HTTP Basic with a SASL user:
+ * 401 before the body is read, admin-authentication.ts), Fastify's body limit (413),
  * the body's shape bounds (json-bounds.ts: depth, array length, object count; 400 before
  * any DTO work), the ACL check under the authorizer (403, admin-acl.ts), the ValidationPipe
  * (400 listing every problem), the handler; every failure becomes a
  * JSON `ErrorBody`. CORS stays off: no Access-Control-* headers are ever sent.
  */
+import type { Server as TlsServer } from 'node:tls';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -19,16 +22,25 @@ import { AdminProbe } from './admin.probe.js';
 import { acceptsHtml } from './dashboard/accepts-html.js';
 import { DASHBOARD_HTML, sendDashboardHeaders } from './dashboard/dashboard-page.js';
 import { AdminAuthorization } from './http/admin-acl.js';
-import { AdminTokenCheck } from './http/admin-token.js';
+import { AdminAuthentication } from './http/admin-authentication.js';
 import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
 import { ADMIN_JSON_BOUNDS, jsonBoundsProblem } from './http/json-bounds.js';
 import { crossSiteRefererProblem } from './http/referer-check.js';
 import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
+import { reloadRestCertificate, restTlsOptions } from './http/rest-tls.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
+import { ANONYMOUS_PRINCIPAL, principalText } from '../common/kafka-principal.js';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 
-export { ADMIN_FASTIFY_OPTIONS };
+/** The Fastify options of the REST listener: limits, and HTTPS with `rest_ssl_enabled` (read at boot). */
+export function adminFastifyOptions(config: BlinkConfig) {
+  return config.restSslEnabled ? { ...ADMIN_FASTIFY_OPTIONS, https: restTlsOptions(config.ssl) } : ADMIN_FASTIFY_OPTIONS;
+}
+
+/** The principal each request authenticated as, from the authentication hook to the ACL hook. */
+const principals = new WeakMap<FastifyRequest, string>();
 
 /** The dashboard's route: a browser without the token still gets the page (which asks for it), with status 401. */
 const DASHBOARD_ROUTE = '/';
@@ -43,11 +55,13 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
   app.enableCsrfProtection();
   fastify.addHook('onRequest', refererHook);
-  fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('onRequest', authenticationHook(app.get(AdminAuthentication)));
   fastify.addHook('onRequest', methodHook(routes));
   fastify.addHook('preValidation', bodyBoundsHook);
   fastify.addHook('preHandler', aclHook(app.get(AdminAuthorization)));
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
+
+  watchCertificate(app);
 
   app.useGlobalPipes(adminValidationPipe());
   app.useGlobalFilters(new AdminExceptionFilter(ADMIN_BODY_LIMIT_BYTES));
@@ -57,16 +71,34 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml', customSiteTitle: 'Blink admin API' });
 }
 
-function tokenHook(check: AdminTokenCheck) {
+/** With rest_ssl_enabled, a renewed certificate reaches new HTTPS handshakes without a restart. */
+function watchCertificate(app: NestFastifyApplication): void {
+  const config = app.get<BlinkConfig>(BLINK_CONFIG);
+  if (!config.restSslEnabled) return;
+  const fastify = app.getHttpAdapter().getInstance();
+  // adminFastifyOptions gave the adapter https options, so its server is an https.Server (a tls.Server).
+  const server = fastify.server as unknown as TlsServer;
+  const stop = reloadRestCertificate(server, config.ssl, new Logger('RestTls'));
+  fastify.addHook('onClose', async () => stop());
+}
+
+function authenticationHook(authentication: AdminAuthentication) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const route = request.routeOptions.url;
-    if (check.allows(route, request.headers.authorization)) return;
-    void reply.code(401).header('www-authenticate', 'Bearer realm="blink"');
+    const identity = authentication.authenticate({ route, authorization: request.headers.authorization, secure: request.protocol === 'https' });
+    if ('principal' in identity) {
+      principals.set(request, identity.principal);
+      return;
+    }
+    void reply.code(401);
     if (route === DASHBOARD_ROUTE && request.method === 'GET' && acceptsHtml(request.headers.accept)) {
+      // Bearer only: a Basic challenge would make the browser prompt before the page that asks for the token.
+      void reply.header('www-authenticate', identity.challenges[0]);
       sendDashboardHeaders(reply);
       return reply.send(DASHBOARD_HTML);
     }
-    return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
+    void reply.header('www-authenticate', [...identity.challenges]);
+    return reply.send(errorBody(401, identity.refusal));
   };
 }
 
@@ -94,7 +126,7 @@ function aclHook(authorization: AdminAuthorization) {
       params: request.params as Record<string, string | undefined>,
       query: (request.query ?? {}) as Record<string, unknown>,
       body: request.body,
-      authorization: request.headers.authorization,
+      principal: principals.get(request) ?? principalText(ANONYMOUS_PRINCIPAL),
       ip: request.ip,
     });
     if (refusal === null) return;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthenticationModule } from '../authentication/authentication.module.js';
 import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ClusterModule } from '../cluster/cluster.module.js';
 import { FetchModule } from '../fetch/fetch.module.js';
@@ -21,6 +22,7 @@ import { SeedController } from './controllers/seed.controller.js';
 import { TopicsController } from './controllers/topics.controller.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { AdminAuthorization } from './http/admin-acl.js';
+import { AdminAuthentication } from './http/admin-authentication.js';
 import { UplinkController } from './controllers/uplink.controller.js';
 import { UplinkModule } from '../uplink/uplink.module.js';
 import { AdminTokenCheck } from './http/admin-token.js';
@@ -44,11 +46,12 @@ import { TopicAdmin } from './services/topic-admin.service.js';
  * services here, which use what the other modules export.
  */
 @Module({
-  imports: [AuthorizerModule, StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule, UplinkModule],
+  imports: [AuthenticationModule, AuthorizerModule, StorageModule, WalModule, RetentionModule, GroupsModule, PluginModule, ClusterModule, TopicsModule, ProduceModule, FetchModule, RecoveryModule, TxnModule, TelemetryModule, UplinkModule],
   controllers: [SeedController, TopicsController, GroupsController, PluginsController, BrokerController, DashboardController, UplinkController],
   providers: [
     RuntimeInfo,
     AdminTokenCheck,
+    AdminAuthentication,
     AdminAuthorization,
     HttpRouteTable,
     AdminProbe,

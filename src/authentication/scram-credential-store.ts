@@ -115,11 +115,15 @@ export class ScramCredentialStore implements OnModuleInit {
     return credentials;
   }
 
-  /** One user per file, named after the user, holding the password (a trailing newline is not part of it). */
+  /**
+   * One user per file, named after the user, holding the password (a trailing newline is not
+   * part of it). A mounted Kubernetes Secret's files are symbolic links (into its `..data`
+   * directory), as are links made into a systemd credentials directory: those count too.
+   */
   private async usersFromDirectory(): Promise<SaslUser[]> {
     const dir = this.config.sasl.usersDir;
     if (dir === null) return [];
-    const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
+    const names = (await readdir(dir, { withFileTypes: true })).filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => e.name);
     return Promise.all(names.map(async (name) => ({ name, password: (await readFile(join(dir, name), 'utf8')).replace(/\r?\n$/, '') })));
   }
 

@@ -160,6 +160,10 @@ export interface BlinkConfig {
   allowEveryoneIfNoAclFound: boolean;
   /** The principal REST admin requests carrying the admin token act as, under the authorizer. */
   adminTokenPrincipal: string;
+  /** The REST port serves HTTPS with the `ssl` certificate (reloaded like the Kafka listeners'). */
+  restSslEnabled: boolean;
+  /** HTTP Basic is accepted on a REST port without TLS (else it is refused with 401). */
+  restAllowBasicOverHttp: boolean;
   /** The uplink to an Apache Kafka cluster (docs/UPLINK.md); `enabled` is false by default. */
   uplink: UplinkConfig;
   /** Absolute path of the YAML file that was read, or null when only defaults and env were used. */
@@ -241,6 +245,8 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     super_users: [...config.superUsers],
     allow_everyone_if_no_acl_found: config.allowEveryoneIfNoAclFound,
     admin_token_principal: config.adminTokenPrincipal,
+    rest_ssl_enabled: config.restSslEnabled,
+    rest_allow_basic_over_http: config.restAllowBasicOverHttp,
     ...describeUplink(config.uplink),
     settings_file: config.settingsFile,
   };

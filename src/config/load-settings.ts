@@ -149,9 +149,11 @@ function portClashProblems({ dto, sources, rejected }: MergedSettings, listeners
 /** A TLS listener needs a certificate and its key; client authentication needs the CA to check against. */
 function tlsProblems(dto: SettingsDto, listeners: readonly ListenerConfig[]): string[] {
   const tls = listeners.filter((listener) => listener.securityProtocol === 'SSL' || listener.securityProtocol === 'SASL_SSL');
-  if (tls.length === 0) return [];
   const problems: string[] = [];
-  if (dto.ssl_cert_file === '' || dto.ssl_key_file === '') {
+  const noCertificate = dto.ssl_cert_file === '' || dto.ssl_key_file === '';
+  if (dto.rest_ssl_enabled && noCertificate) problems.push('rest_ssl_enabled: HTTPS on the REST port needs ssl_cert_file and ssl_key_file');
+  if (tls.length === 0) return problems;
+  if (noCertificate) {
     problems.push(`listeners: ${tls.map((l) => l.name).join(', ')} use TLS, which needs ssl_cert_file and ssl_key_file`);
   }
   if (dto.ssl_client_auth !== 'none' && dto.ssl_ca_file === '') problems.push(`ssl_client_auth: ${dto.ssl_client_auth} needs ssl_ca_file`);
@@ -284,6 +286,8 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
     superUsers: frozen(dto.super_users),
     allowEveryoneIfNoAclFound: dto.allow_everyone_if_no_acl_found,
     adminTokenPrincipal: dto.admin_token_principal,
+    restSslEnabled: dto.rest_ssl_enabled,
+    restAllowBasicOverHttp: dto.rest_allow_basic_over_http,
     uplink: toUplinkConfig(dto, cwd),
     settingsFile,
   };

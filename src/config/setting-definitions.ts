@@ -116,6 +116,10 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   allow_everyone_if_no_acl_found: { env: 'ALLOW_EVERYONE_IF_NO_ACL_FOUND', defaultValue: false, convert: toBoolean },
   // The principal the REST admin acts as when a request carries the admin token.
   admin_token_principal: { env: 'ADMIN_TOKEN_PRINCIPAL', defaultValue: 'User:admin', convert: toText },
+  // The REST port over HTTPS with the Kafka listeners' certificate (ssl_cert_file, ssl_key_file).
+  rest_ssl_enabled: { env: 'REST_SSL_ENABLED', defaultValue: false, convert: toBoolean },
+  // HTTP Basic (SASL users) on a REST port without TLS: the password crosses the network in clear.
+  rest_allow_basic_over_http: { env: 'REST_ALLOW_BASIC_OVER_HTTP', defaultValue: false, convert: toBoolean },
   // The uplink (docs/UPLINK.md): off while no bootstrap server is listed.
   uplink_bootstrap_servers: { env: 'UPLINK_BOOTSTRAP_SERVERS', defaultValue: [], convert: toTextList },
   uplink_topics: { env: 'UPLINK_TOPICS', defaultValue: [], convert: toTextList },

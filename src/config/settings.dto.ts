@@ -361,6 +361,12 @@ export class SettingsDto {
 
   @Matches(PRINCIPAL, { message: 'must be a principal of the form Type:name (User:admin)' })
   admin_token_principal!: string;
+
+  @IsBoolean({ message: 'must be true or false' })
+  rest_ssl_enabled!: boolean;
+
+  @IsBoolean({ message: 'must be true or false' })
+  rest_allow_basic_over_http!: boolean;
   // The uplink (uplink-settings.ts has the rules that join these keys).
   @IsArray({ message: 'must be a list of host:port' })
   @IsString({ each: true, message: 'must list host:port entries' })

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -211,6 +212,8 @@ export interface BrokerOptions {
   reuse?: { storagePath: string; kafkaPort: number; restPort: number };
   /** How long to wait for /health/ready (default 15 s; a recovery of much data may need more). */
   readyTimeoutMs?: number;
+  /** The REST port serves HTTPS (REST_SSL_ENABLED) with a certificate for 127.0.0.1 from this CA. */
+  restCa?: Buffer;
 }
 
 export interface BrokerHandle {
@@ -289,10 +292,24 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function isReady(restUrl: string): Promise<boolean> {
+async function isReady(restUrl: string, restCa: Buffer | undefined): Promise<boolean> {
+  if (restCa !== undefined) return (await httpsStatus(`${restUrl}/health/ready`, restCa)) === 200;
   const response = await fetch(`${restUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
   await response.arrayBuffer();
   return response.status === 200;
+}
+
+/** The status of a GET over HTTPS checked against `ca` (fetch takes no CA). */
+function httpsStatus(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolveStatus, reject) => {
+    const request = httpsRequest(url, { ca, timeout: 1_000 }, (response) => {
+      response.resume();
+      resolveStatus(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 /**
@@ -317,7 +334,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   child.once('error', (error) => {
     spawnFailure = error;
   });
-  const restUrl = `http://127.0.0.1:${restPort}`;
+  const restUrl = `${options.restCa === undefined ? 'http' : 'https'}://127.0.0.1:${restPort}`;
 
   const handle: BrokerHandle = {
     pid: child.pid ?? -1,
@@ -346,12 +363,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     },
   };
 
-  await awaitReadiness(handle, () => spawnFailure, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  await awaitReadiness(handle, () => spawnFailure, options.readyTimeoutMs ?? READY_TIMEOUT_MS, options.restCa);
   return handle;
 }
 
 /** Polls GET /health/ready (≤ 15 s); on failure stops the broker and throws with its output. */
-async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | undefined, timeoutMs: number): Promise<void> {
+async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | undefined, timeoutMs: number, restCa: Buffer | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const output = (): string => `--- stderr ---\n${handle.stderr()}\n--- stdout ---\n${handle.stdout()}`;
   while (Date.now() < deadline) {
@@ -364,7 +381,7 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
       const code = await handle.stop();
       throw new Error(`broker exited before it was ready (exit code ${code})\n${output()}`);
     }
-    if (await isReady(handle.restUrl).catch(() => false)) return;
+    if (await isReady(handle.restUrl, restCa).catch(() => false)) return;
     await sleep(READY_POLL_MS);
   }
   const code = await handle.stop();

@@ -23,14 +23,16 @@
  *
  * Ends with "N passed, N failed, N skipped"; exits 1 if anything failed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withRunningBroker, kafkaMetadataBrokers, probeSettings } from './lib/broker.mjs';
-import { checkComposeContents, checkComposeSchema, loadCompose, serviceEnvironment } from './lib/compose.mjs';
+import { freeKafkaPorts, withRunningBroker, kafkaMetadataBrokers, probeSettings } from './lib/broker.mjs';
+import { checkComposeContents, checkComposeSchema, checkSecureProfile, loadCompose, serviceEnvironment } from './lib/compose.mjs';
 import {
   anatomy,
   checkPromises,
+  checkSecurityPromises,
   expectRefusal,
   helmEnv,
   helmLint,
@@ -38,6 +40,8 @@ import {
   helmTemplate,
   mergeValues,
   readYaml,
+  SECRET_PATH_SETTINGS,
+  secretMountOf,
   validateFieldsWithTsc,
   validateWithModels,
 } from './lib/helm.mjs';
@@ -46,8 +50,9 @@ import { killAll, run } from './lib/proc.mjs';
 import { checkDashboard } from './lib/grafana.mjs';
 import { checkAlertRules, checkPrometheusConfig, exportedMetrics, promtoolCheck } from './lib/prometheus.mjs';
 import { Report } from './lib/report.mjs';
+import { devCertificates, relistenOn, secretMount, tlsKafkaLogin, userFiles } from './lib/security.mjs';
 import { checkStartCommands } from './lib/start-command.mjs';
-import { checkUnitDirectives, hasSystemdAnalyze, systemdAnalyze } from './lib/systemd.mjs';
+import { checkCredentialDropIn, checkUnitDirectives, hasSystemdAnalyze, systemdAnalyze } from './lib/systemd.mjs';
 import { ensureHelm, ensureNpmTools } from './lib/toolchain.mjs';
 
 const DEADLINE_MS = 115_000;
@@ -161,6 +166,7 @@ async function main() {
   }
   section('systemd');
   await report.check('deploy/systemd/blink.service: hardening and graceful stop directives', () => checkUnitDirectives(repoRoot));
+  await report.check('deploy/systemd/blink-security.conf: TLS key and SASL users from credentials ($CREDENTIALS_DIRECTORY), ExecStartPre run', () => checkCredentialDropIn(repoRoot));
   if (await hasSystemdAnalyze()) {
     await report.check('systemd-analyze verify + security --offline', () => systemdAnalyze(repoRoot, nodeBinary));
   } else {
@@ -184,7 +190,7 @@ async function composeChecks(tools, facts) {
   });
   // `config` parses, interpolates and validates without a Docker engine: the Compose plugin
   // (docker compose) if this machine has it, else Debian's docker-compose 1.29.
-  const composeArgs = ['-f', join(repoRoot, 'docker-compose.yml'), '--profile', 'prometheus', 'config', '--quiet'];
+  const composeArgs = ['-f', join(repoRoot, 'docker-compose.yml'), '--profile', 'prometheus', '--profile', 'secure', 'config', '--quiet'];
   const plugin = await run('docker', ['compose', 'version'], { timeoutMs: 10_000 }).catch(() => null);
   const standalone = plugin?.code === 0 ? null : await run('docker-compose', ['version'], { timeoutMs: 10_000 }).catch(() => null);
   const composeCli = plugin?.code === 0 ? ['docker', ['compose', ...composeArgs]] : standalone?.code === 0 ? ['docker-compose', composeArgs] : null;
@@ -221,14 +227,50 @@ async function composeChecks(tools, facts) {
     }
     return `stopped in ${shutdownMs} ms; health check fails once it is down`;
   });
+  await secureComposeChecks(compose, facts);
 }
 
-/** The image's HEALTHCHECK command, run in the image layout against `restPort`. */
-function runHealthcheck(restPort) {
+/**
+ * The "secure" profile booted: dev-certs.sh run here as the dev-certs service would, its
+ * directory in place of the service's mount, blink-secure's environment: ApiVersions and a
+ * SASL login as "admin" over TLS verified for localhost, REST over HTTPS, the HEALTHCHECK.
+ */
+async function secureComposeChecks(compose, facts) {
+  let profile = null;
+  await report.check('docker-compose.yml "secure" profile: SASL_SSL listener, dev-certs one-shot service, read-only certificate mount', () => {
+    if (!facts) throw new Error('the Dockerfile could not be read (see above)');
+    profile = checkSecureProfile(compose, { repoRoot, image: facts });
+  });
+  if (profile === null) return;
+  await withImage('"secure" profile boots with dev-certs.sh certificates: SASL_SSL login, HTTPS REST, HEALTHCHECK over HTTPS', async () => {
+    const work = traversableTempDir('blink-dev-certs-');
+    try {
+      const certs = await devCertificates(repoRoot, work, { hosts: profile.hosts, password: 'admin-secret' });
+      const environment = Object.fromEntries(
+        Object.entries({ ...facts.env, ...profile.environment }).map(([name, value]) => [name, value.startsWith(`${profile.certsTarget}/`) ? join(certs.dir, value.slice(profile.certsTarget.length + 1)) : value]),
+      );
+      const kafkaPorts = await freeKafkaPorts();
+      environment.LISTENERS = relistenOn(environment.LISTENERS, kafkaPorts);
+      const servername = environment.ADVERTISED_HOSTNAME;
+      const { value, shutdownMs } = await withRunningBroker(image, { env: environment, kafkaPorts, restCa: certs.ca, restServername: servername }, async ({ restPort }) => {
+        const login = await tlsKafkaLogin(kafkaPorts[0], { ca: certs.ca, servername, login: { user: certs.user, password: certs.password } });
+        const health = await runHealthcheck(restPort, true);
+        if (health.code !== 0) throw new Error(`HEALTHCHECK over HTTPS exited ${health.code}: ${health.stderr.trim()}`);
+        return login;
+      });
+      return `${value}, REST over HTTPS, HEALTHCHECK ok, stopped in ${shutdownMs} ms`;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
+
+/** The image's HEALTHCHECK command, run in the image layout against `restPort` (HTTPS with restSsl). */
+function runHealthcheck(restPort, restSsl = false) {
   const [command, ...args] = image.healthcheck;
   return run(command === 'node' ? image.node : command, args, {
     cwd: image.appDir,
-    env: { PATH: process.env.PATH, REST_PORT: String(restPort) },
+    env: { PATH: process.env.PATH, REST_PORT: String(restPort), ...(restSsl ? { REST_SSL_ENABLED: 'true' } : {}) },
     timeoutMs: 10_000,
   });
 }
@@ -327,6 +369,12 @@ async function helmChecks(tools, nodeBinary) {
     { what: 'an unknown advertise mode', args: ['--set', 'kafka.advertise=node'], mentions: 'advertise' },
     { what: 'the REST port among the Kafka ports', args: ['--set', 'rest.port=9092'], mentions: 'rest.port 9092' },
     { what: 'external access without an advertised name', args: ['--set', 'externalService.enabled=true'], mentions: 'kafka.advertisedHostname' },
+    { what: 'a SASL_SSL port without TLS', args: ['--set', 'kafka.securityProtocols.9092=SASL_SSL'], mentions: 'needs tls.enabled' },
+    { what: 'a security protocol for a port that is not a Kafka port', args: ['--set', 'kafka.securityProtocols.9093=SSL'], mentions: 'port 9093' },
+    { what: 'TLS with no certificate source', args: ['--set', 'tls.enabled=true'], mentions: 'tls.existingSecret' },
+    { what: 'cert-manager without an issuer', args: ['--set', 'tls.enabled=true', '--set', 'tls.certManager.enabled=true'], mentions: 'issuerRef.name' },
+    { what: 'a certificate path the chart derives from tls.*', args: ['--set', 'tls.enabled=true', '--set', 'tls.existingSecret=s', '--set', 'settings.ssl_cert_file=/x'], mentions: 'settings.ssl_cert_file' },
+    { what: 'an unknown security protocol', args: ['--set', 'kafka.securityProtocols.9092=TLS'], mentions: 'securityProtocols' },
   ];
   for (const refusal of refusals) {
     await report.check(`chart refuses ${refusal.what}`, () => expectRefusal(tools.helm, chartDir, env, refusal));
@@ -373,6 +421,15 @@ async function helmChecks(tools, nodeBinary) {
       return `max_memory ${config.maxMemoryBytes} B, advertised ${config.advertisedHostname}`;
     });
     await report.check(`chart promises (${scenario.name})`, () => checkPromises(parts, { settings, config, values: scenario.values, alerts, dashboard }));
+    await report.check(`chart security promises: listeners, Secret mounts, Certificate, probe scheme (${scenario.name})`, () =>
+      checkSecurityPromises(parts, { settings, values: scenario.values }),
+    );
+    if (settings.ssl_cert_file) {
+      await withImage(`broker boots with the rendered TLS and SASL files: ApiVersions and a SASL login over TLS (${scenario.name})`, () =>
+        bootSecured(tools, { parts, settings, file }),
+      );
+      continue;
+    }
     await withImage(`broker boots with the rendered settings.yaml, Metadata advertises its host (${scenario.name})`, async () => {
       const { value: brokers, shutdownMs } = await withRunningBroker(image, { args: ['--settings', file] }, ({ kafkaPort }) =>
         kafkaMetadataBrokers(kafkaPort).then((list) => ({ list, kafkaPort })),
@@ -385,6 +442,60 @@ async function helmChecks(tools, nodeBinary) {
     });
   }
   report.note(`rendered manifests and settings: ${relative(repoRoot, renderedDir)}/`);
+}
+
+/**
+ * A scenario with TLS: dev-certs.sh makes a certificate for the names the chart's Certificate
+ * lists (else the advertised host), laid out as the pod's Secret mounts; the rendered
+ * settings.yaml, with its paths moved onto those mounts and its listeners onto free ports,
+ * boots the broker, which must answer ApiVersions over TLS (verified for the advertised host),
+ * accept a SASL PLAIN login of a user from the users Secret on the first SASL_SSL port, and
+ * serve REST over HTTPS with rest_ssl_enabled (the readiness wait goes through it).
+ */
+async function bootSecured(tools, { parts, settings, file }) {
+  const work = traversableTempDir('blink-secrets-');
+  try {
+    const certificate = parts.of('Certificate')[0];
+    const hosts = certificate ? [...certificate.spec.dnsNames, ...(certificate.spec.ipAddresses ?? [])] : [settings.advertised_hostname];
+    const certs = await devCertificates(repoRoot, work, { hosts });
+    const owner = image.uid === undefined ? undefined : { uid: image.uid, gid: image.gid };
+    const local = { ...settings };
+    for (const key of SECRET_PATH_SETTINGS.filter((candidate) => settings[candidate])) {
+      const { volume, relative } = secretMountOf(parts, settings[key]);
+      const mountDir = join(work, 'mounts', volume.name);
+      if (!existsSync(mountDir)) secretMount(mountDir, key === 'sasl_users_dir' ? userFiles(certs.usersDir) : certs.files, owner);
+      local[key] = relative === '' ? mountDir : join(mountDir, relative);
+    }
+    const kafkaPorts = await freeKafkaPorts();
+    const listeners = String(settings.listeners ?? '').split(',');
+    if (settings.listeners) local.listeners = relistenOn(settings.listeners, kafkaPorts);
+    const localFile = file.replace(/\.yaml$/, '-local.yaml');
+    writeFileSync(localFile, tools.yaml.stringify(local));
+    const tlsIndex = listeners.findIndex((listener) => protocolOf(settings, listener).endsWith('SSL'));
+    if (tlsIndex < 0) throw new Error('ssl_cert_file is set but no listener uses TLS');
+    const sasl = protocolOf(settings, listeners[tlsIndex]).startsWith('SASL') && [settings.sasl_enabled_mechanisms ?? []].flat().includes('PLAIN');
+    const login = sasl && settings.sasl_users_dir ? { user: certs.user, password: certs.password } : undefined;
+    const rest = settings.rest_ssl_enabled ? { restCa: certs.ca, restServername: settings.advertised_hostname } : {};
+    const { value, shutdownMs } = await withRunningBroker(image, { args: ['--settings', localFile], kafkaPorts, ...rest }, () =>
+      tlsKafkaLogin(kafkaPorts[tlsIndex], { ca: certs.ca, servername: settings.advertised_hostname, login }),
+    );
+    return `${value}${settings.rest_ssl_enabled ? ', REST over HTTPS' : ''}, stopped in ${shutdownMs} ms`;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A temporary directory the image's user may enter (mkdtemp makes it 0700 for whoever runs the check). */
+function traversableTempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** The security protocol of one `NAME://host:port` listener (its name, or listener_security_protocol_map). */
+function protocolOf(settings, listener) {
+  const name = /^(\w+):\/\//.exec(listener)?.[1] ?? '';
+  return new RegExp(`(^|,)${name}:(\\w+)`).exec(settings.listener_security_protocol_map ?? '')?.[2] ?? name;
 }
 
 try {

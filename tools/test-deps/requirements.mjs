@@ -95,11 +95,11 @@ export function requirements({ run, repoRoot }) {
       fix: 'sudo npm run test:e2e   # as root with CAP_SYS_ADMIN (in a container: --privileged or --cap-add SYS_ADMIN)',
     },
     {
-      name: 'docker-compose and systemd-analyze',
+      name: 'docker-compose, systemd-analyze and openssl',
       suites: ['deploy'],
-      usedBy: 'check:deploy (docker compose config, systemd-analyze verify)',
-      probe: commands('docker-compose', 'systemd-analyze'),
-      apt: ['docker-compose', 'systemd'],
+      usedBy: 'check:deploy (docker compose config, systemd-analyze verify, the throwaway certificates of deploy/docker/dev-certs.sh)',
+      probe: commands('docker-compose', 'systemd-analyze', 'openssl'),
+      apt: ['docker-compose', 'systemd', 'openssl'],
     },
     {
       name: 'JVM clients (tools/test-deps/jvm.sh)',

@@ -96,6 +96,20 @@ on the files this chart renders).
 {{- end }}
 {{- end }}
 {{- $_ := set $settings "broker_ports" .Values.kafka.ports }}
+{{- if eq (include "blink.kafkaSecured" .) "true" }}
+{{- $_ := set $settings "listeners" (include "blink.listeners" .) }}
+{{- $_ := set $settings "listener_security_protocol_map" (include "blink.listenerProtocolMap" .) }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+{{- $_ := set $settings "ssl_cert_file" (printf "%s/tls.crt" (include "blink.tlsMountPath" .)) }}
+{{- $_ := set $settings "ssl_key_file" (printf "%s/tls.key" (include "blink.tlsMountPath" .)) }}
+{{- if .Values.tls.clientCa }}
+{{- $_ := set $settings "ssl_ca_file" (printf "%s/ca.crt" (include "blink.tlsMountPath" .)) }}
+{{- end }}
+{{- end }}
+{{- if .Values.sasl.usersSecret }}
+{{- $_ := set $settings "sasl_users_dir" (trimSuffix "/" .Values.sasl.mountPath) }}
+{{- end }}
 {{- $_ := set $settings "rest_port" .Values.rest.port }}
 {{- $_ := set $settings "kafka_hostname" "0.0.0.0" }}
 {{- $_ := set $settings "advertised_hostname" (include "blink.advertisedHostname" .) }}
@@ -157,8 +171,91 @@ number of bytes, or a decimal with B, KB/KiB, MB/MiB, GB/GiB, TB/TiB (all powers
   protocol: TCP
 {{- end }}
 
+{{/* The security protocol of Kafka port `.port` (kafka.securityProtocols, default PLAINTEXT). */}}
+{{- define "blink.portProtocol" -}}
+{{- get .root.Values.kafka.securityProtocols (toString (int .port)) | default "PLAINTEXT" }}
+{{- end }}
+
+{{/* "true" when a Kafka port is not PLAINTEXT: the chart then renders listeners instead of relying on broker_ports. */}}
+{{- define "blink.kafkaSecured" -}}
+{{- $secured := false }}
+{{- range .Values.kafka.ports }}
+{{- if ne (include "blink.portProtocol" (dict "root" $ "port" .)) "PLAINTEXT" }}{{ $secured = true }}{{ end }}
+{{- end }}
+{{- $secured }}
+{{- end }}
+
+{{/* One listener per Kafka port, named <PROTOCOL>_<port>, bound on every interface. */}}
+{{- define "blink.listeners" -}}
+{{- $listeners := list }}
+{{- range .Values.kafka.ports }}
+{{- $listeners = append $listeners (printf "%s_%d://:%d" (include "blink.portProtocol" (dict "root" $ "port" .)) (int .) (int .)) }}
+{{- end }}
+{{- join "," $listeners }}
+{{- end }}
+
+{{- define "blink.listenerProtocolMap" -}}
+{{- $pairs := list }}
+{{- range .Values.kafka.ports }}
+{{- $protocol := include "blink.portProtocol" (dict "root" $ "port" .) }}
+{{- $pairs = append $pairs (printf "%s_%d:%s" $protocol (int .) $protocol) }}
+{{- end }}
+{{- join "," $pairs }}
+{{- end }}
+
+{{- define "blink.tlsMountPath" -}}
+{{- trimSuffix "/" .Values.tls.mountPath }}
+{{- end }}
+
+{{/* The Secret holding tls.crt and tls.key: the existing one, or the one cert-manager fills. */}}
+{{- define "blink.tlsSecretName" -}}
+{{- .Values.tls.existingSecret | default (printf "%s-tls" (include "blink.fullname" .)) }}
+{{- end }}
+
+{{/* HTTP or HTTPS on the REST port (settings.rest_ssl_enabled). */}}
+{{- define "blink.restScheme" -}}
+{{- if .Values.settings.rest_ssl_enabled }}HTTPS{{ else }}HTTP{{ end }}
+{{- end }}
+
+{{/* Security values that contradict each other or the settings the chart derives from them. */}}
+{{- define "blink.validateSecurity" -}}
+{{- $ports := list }}
+{{- range .Values.kafka.ports }}{{ $ports = append $ports (toString (int .)) }}{{ end }}
+{{- range $port, $protocol := .Values.kafka.securityProtocols }}
+{{- if not (has $port $ports) }}
+{{- fail (printf "kafka.securityProtocols names port %s, which is not one of kafka.ports" $port) }}
+{{- end }}
+{{- if and (has $protocol (list "SSL" "SASL_SSL")) (not $.Values.tls.enabled) (not $.Values.settings.ssl_cert_file) }}
+{{- fail (printf "kafka.securityProtocols: port %s is %s, which needs tls.enabled (or settings.ssl_cert_file on a volume of your own)" $port $protocol) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.settings.listeners (eq (include "blink.kafkaSecured" .) "true") }}
+{{- fail "settings.listeners and kafka.securityProtocols both set the listeners: use one of them" }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+{{- if eq (not .Values.tls.existingSecret) (not .Values.tls.certManager.enabled) }}
+{{- fail "tls.enabled needs exactly one of tls.existingSecret (a kubernetes.io/tls Secret) and tls.certManager.enabled" }}
+{{- end }}
+{{- if and .Values.tls.certManager.enabled (not .Values.tls.certManager.issuerRef.name) }}
+{{- fail "tls.certManager.enabled needs tls.certManager.issuerRef.name (an Issuer or ClusterIssuer of cert-manager)" }}
+{{- end }}
+{{- range list "ssl_cert_file" "ssl_key_file" "ssl_ca_file" }}
+{{- if index $.Values.settings . }}
+{{- fail (printf "settings.%s is derived from tls.* when tls.enabled is true: leave it unset" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and .Values.settings.rest_ssl_enabled (not .Values.tls.enabled) (not .Values.settings.ssl_cert_file) }}
+{{- fail "settings.rest_ssl_enabled needs tls.enabled (or settings.ssl_cert_file on a volume of your own)" }}
+{{- end }}
+{{- if and .Values.sasl.usersSecret .Values.settings.sasl_users_dir }}
+{{- fail "settings.sasl_users_dir is derived from sasl.usersSecret: leave it unset" }}
+{{- end }}
+{{- end }}
+
 {{/* Checks that values.schema.json cannot express. */}}
 {{- define "blink.validate" -}}
+{{- include "blink.validateSecurity" . }}
 {{- range .Values.kafka.ports }}
 {{- if eq (int .) (int $.Values.rest.port) }}
 {{- fail (printf "rest.port %d must not be one of kafka.ports" (int $.Values.rest.port)) }}

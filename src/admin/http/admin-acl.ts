@@ -1,9 +1,9 @@
 /**
  * The REST admin under the authorizer: with `authorizer_enabled`, every route that reads or
  * changes data is checked against the same ACLs as the Kafka APIs, so the REST port is no
- * back door. The caller is `admin_token_principal` when it presents the admin token, else
- * User:ANONYMOUS (the token check itself runs first: with a token configured, a request
- * without it never gets here); its host is the client's address.
+ * back door. The caller is who admin-authentication.ts found (the admin token's
+ * `admin_token_principal`, a SASL user through HTTP Basic, else User:ANONYMOUS; that check
+ * runs first, so a refused credential never gets here); its host is the client's address.
  *
  * Each route needs what the matching Kafka API needs (Write to produce, Read to fetch,
  * Create / Delete / Alter on a topic, Describe / Delete / Read on a group); listings and
@@ -13,12 +13,10 @@
  * never open by omission. Probes, metrics, the dashboard's files and the API documents carry
  * no data and are not checked.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { ANONYMOUS_PRINCIPAL, principalText } from '../../common/kafka-principal.js';
-import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
-import { AdminTokenCheck, TOKEN_EXEMPT_ROUTES } from './admin-token.js';
+import { TOKEN_EXEMPT_ROUTES } from './admin-token.js';
 
 /** What a route asks of the authorizer. */
 interface RouteRule {
@@ -35,7 +33,8 @@ export interface RestRequest {
   readonly params: Record<string, string | undefined>;
   readonly query: Record<string, unknown>;
   readonly body: unknown;
-  readonly authorization: string | undefined;
+  /** The principal the request authenticated as (admin-authentication.ts). */
+  readonly principal: string;
   readonly ip: string;
 }
 
@@ -85,16 +84,12 @@ export function ruleFor(request: RestRequest): RouteRule {
 
 @Injectable()
 export class AdminAuthorization {
-  constructor(
-    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
-    private readonly authorizer: Authorizer,
-    private readonly token: AdminTokenCheck,
-  ) {}
+  constructor(private readonly authorizer: Authorizer) {}
 
   /** Null when the request may proceed, else why not (the 403 message). */
   refusal(request: RestRequest): string | null {
     if (!this.authorizer.enabled || unchecked(request.route)) return null;
-    const principal = this.token.required && this.token.allows(undefined, request.authorization) ? this.config.adminTokenPrincipal : principalText(ANONYMOUS_PRINCIPAL);
+    const { principal } = request;
     const rule = ruleFor(request);
     const named = rule.name === undefined ? 'kafka-cluster' : rule.name(request);
     // A request that names no resource is left to validation (400), which runs next.

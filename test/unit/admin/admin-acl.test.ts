@@ -1,26 +1,21 @@
 /**
- * The REST admin under the authorizer (admin-acl.ts): which principal a request acts as
- * (the admin token's principal, else User:ANONYMOUS), which ACL each route needs, broker-wide
+ * The REST admin under the authorizer (admin-acl.ts): the authenticated principal's ACLs
+ * (admin-authentication.test.ts finds the principal), which ACL each route needs, broker-wide
  * rules for routes the table does not name, unchecked probes and documents, and nothing
  * checked while the authorizer is off.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AdminAuthorization, type RestRequest } from '../../../src/admin/http/admin-acl.js';
-import { AdminTokenCheck } from '../../../src/admin/http/admin-token.js';
-import type { BlinkConfig } from '../../../src/config/settings.js';
 import { AclOperation as Op, anonymousAcl, authorizerFor, ResourceType as R } from '../kafka/authorizer-support.js';
 
-const TOKEN = 'secret-token';
-
 function rest(over: Partial<RestRequest>): RestRequest {
-  return { method: 'GET', route: '/api/v1/topics/:topic', params: { topic: 'orders' }, query: {}, body: undefined, authorization: undefined, ip: '127.0.0.1', ...over };
+  return { method: 'GET', route: '/api/v1/topics/:topic', params: { topic: 'orders' }, query: {}, body: undefined, principal: 'User:ANONYMOUS', ip: '127.0.0.1', ...over };
 }
 
-async function setUp(options: { enabled?: boolean; token?: boolean } = {}) {
+async function setUp(options: { enabled?: boolean } = {}) {
   const { authorizer, store } = authorizerFor({ enabled: options.enabled ?? true });
-  const config = { adminToken: options.token ? TOKEN : null, adminTokenPrincipal: 'User:ops' } as BlinkConfig;
-  return { store, check: new AdminAuthorization(config, authorizer, new AdminTokenCheck(config)) };
+  return { store, check: new AdminAuthorization(authorizer) };
 }
 
 describe('REST admin authorization', () => {
@@ -46,12 +41,12 @@ describe('REST admin authorization', () => {
     assert.notEqual(check.refusal(rest({ route: '/fetch', params: {}, query: { topic: 'orders' } })), null, 'Write does not grant Read');
   });
 
-  it('acts as admin_token_principal when the token is presented', async () => {
-    const { check, store } = await setUp({ token: true });
+  it('checks the ACLs of the principal the request authenticated as', async () => {
+    const { check, store } = await setUp();
     await store.add([{ ...anonymousAcl(R.GROUP, 'billing', Op.DELETE), principal: 'User:ops' }]);
-    const remove = rest({ method: 'DELETE', route: '/api/v1/groups/:groupId', params: { groupId: 'billing' }, authorization: `Bearer ${TOKEN}` });
+    const remove = rest({ method: 'DELETE', route: '/api/v1/groups/:groupId', params: { groupId: 'billing' }, principal: 'User:ops' });
     assert.equal(check.refusal(remove), null);
-    assert.match(check.refusal({ ...remove, authorization: undefined }) ?? '', /User:ANONYMOUS/);
+    assert.match(check.refusal({ ...remove, principal: 'User:ANONYMOUS' }) ?? '', /User:ANONYMOUS is not authorized for DELETE on GROUP 'billing'/);
   });
 
   it('treats other routes as broker-wide and leaves probes and documents alone', async () => {

@@ -113,6 +113,8 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     superUsers: [],
     allowEveryoneIfNoAclFound: false,
     adminTokenPrincipal: 'User:admin',
+    restSslEnabled: false,
+    restAllowBasicOverHttp: false,
     uplink: {
       enabled: false,
       bootstrapServers: [],
@@ -447,6 +449,8 @@ describe('loaded settings', () => {
       super_users: [],
       allow_everyone_if_no_acl_found: false,
       admin_token_principal: 'User:admin',
+      rest_ssl_enabled: false,
+      rest_allow_basic_over_http: false,
       uplink_bootstrap_servers: [],
       uplink_topics: [],
       uplink_topic_prefix: '',

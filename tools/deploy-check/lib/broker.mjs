@@ -5,6 +5,7 @@
  * a clean exit 0 within the broker's 10 s shutdown deadline.
  */
 import { chownSync, mkdtempSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, run, sleep, start } from './proc.mjs';
@@ -27,13 +28,19 @@ export async function probeSettings(image, settingsFile, env = {}) {
   }
 }
 
+/** Two free ports for the Kafka listeners. */
+export async function freeKafkaPorts() {
+  return [await freePort(), await freePort()];
+}
+
 /**
- * Boots the broker with `args` and `env` (ports are replaced by free ones), runs `whileUp`
- * with { restPort, kafkaPort, get }, then stops it with SIGTERM. Returns what whileUp returned
- * plus the shutdown time.
+ * Boots the broker with `args` and `env` (ports are replaced by free ones, or `kafkaPorts`),
+ * runs `whileUp` with { restPort, kafkaPort, get }, then stops it with SIGTERM. Returns what
+ * whileUp returned plus the shutdown time. With `restCa` the REST port is HTTPS, checked
+ * against that CA for the name `restServername`.
  */
-export async function withRunningBroker(image, { args = [], env = {} }, whileUp) {
-  const kafkaPorts = [await freePort(), await freePort()];
+export async function withRunningBroker(image, { args = [], env = {}, kafkaPorts: chosenPorts, restCa, restServername }, whileUp) {
+  const kafkaPorts = chosenPorts ?? (await freeKafkaPorts());
   const restPort = await freePort();
   // A fresh WAL directory per boot, owned by the image's user, inside the image's volume.
   const recordsDir = mkdtempSync(join(image.recordsDir, 'boot-'));
@@ -53,7 +60,7 @@ export async function withRunningBroker(image, { args = [], env = {} }, whileUp)
     uid: image.uid,
     gid: image.gid,
   });
-  const get = (path) => httpGet(`http://127.0.0.1:${restPort}${path}`);
+  const get = restCa ? (path) => httpsGet(restPort, path, { ca: restCa, servername: restServername }) : (path) => httpGet(`http://127.0.0.1:${restPort}${path}`);
   try {
     await waitUntilReady(broker, get);
     const value = await whileUp({ restPort, kafkaPort: kafkaPorts[0], get, env: fullEnv });
@@ -88,6 +95,20 @@ async function waitUntilReady(broker, get) {
 async function httpGet(url) {
   const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   return { status: response.status, body: await response.text() };
+}
+
+/** GET over HTTPS, the certificate checked against `ca` for `servername` (fetch takes no CA). */
+function httpsGet(port, path, { ca, servername }) {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest({ host: '127.0.0.1', port, path, ca, servername, timeout: HTTP_TIMEOUT_MS }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${path} timed out`)));
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 /**

@@ -99,3 +99,42 @@ export function checkComposeContents(compose, { repoRoot, image }) {
   expect.done();
   return `environment ${Object.keys(environment).join(', ')}`;
 }
+
+/**
+ * The "secure" profile: a broker with a SASL_SSL listener whose certificate, key and users
+ * come read-only from the directory the one-shot dev-certs service fills with
+ * deploy/docker/dev-certs.sh, started only once that service has succeeded. Returns
+ * { environment, certsTarget, hosts }: the broker's environment, where it mounts the
+ * certificates, and the names dev-certs.sh certifies.
+ */
+export function checkSecureProfile(compose, { repoRoot, image }) {
+  const expect = Report.problems();
+  const secure = compose.services?.['blink-secure'];
+  const certs = compose.services?.['dev-certs'];
+  if (!secure || !certs) throw new Error('the "secure" profile needs the services blink-secure and dev-certs');
+  expect(secure.profiles?.includes('secure') && certs.profiles?.includes('secure'), 'blink-secure and dev-certs must be in the "secure" profile');
+  const environment = serviceEnvironment(secure);
+  expect(/(^|,)SASL_SSL:\/\//.test(environment.LISTENERS ?? ''), `blink-secure: LISTENERS ${environment.LISTENERS} has no SASL_SSL listener`);
+  const mounts = (volumes = []) => volumes.map((volume) => (typeof volume === 'string' ? volume.split(':') : [volume.source, volume.target, volume.read_only ? 'ro' : '']));
+  const script = mounts(certs.volumes).find(([source]) => source === './deploy/docker/dev-certs.sh');
+  expect(script && existsSync(join(repoRoot, script[0])), 'dev-certs: deploy/docker/dev-certs.sh is not mounted');
+  const outputTarget = certs.command?.at(-1);
+  const output = mounts(certs.volumes).find(([, target]) => target === outputTarget);
+  expect(output, `dev-certs: its output directory ${outputTarget} is not a mounted volume`);
+  const certsMount = mounts(secure.volumes).find(([source]) => source === output?.[0]);
+  expect(certsMount?.[2] === 'ro', `blink-secure: ${output?.[0]} (the certificates) is not mounted read-only`);
+  for (const name of ['SSL_CERT_FILE', 'SSL_KEY_FILE', 'SASL_USERS_DIR']) {
+    expect(certsMount && environment[name]?.startsWith(`${certsMount[1]}/`), `blink-secure: ${name} ${environment[name]} is not on the dev-certs mount`);
+  }
+  expect(secure.depends_on?.['dev-certs']?.condition === 'service_completed_successfully', 'blink-secure must depend on dev-certs with condition service_completed_successfully');
+  expect(JSON.stringify(secure.healthcheck?.test?.slice(1)) === JSON.stringify(image.healthcheck), 'blink-secure: healthcheck differs from the image\'s HEALTHCHECK');
+  for (const port of containerPorts(secure.ports)) expect(!containerPorts(compose.services.blink?.ports).some((other) => hostPort(secure.ports, port) === hostPort(compose.services.blink.ports, other)), `blink-secure: host port of ${port} clashes with the blink service`);
+  expect.done();
+  return { environment, certsTarget: certsMount[1], hosts: String(serviceEnvironment(certs).BLINK_CERT_HOSTS ?? '').split(/\s+/).filter(Boolean) };
+}
+
+/** The host port a `ports` entry publishes container port `port` on. */
+function hostPort(ports = [], port) {
+  const entry = ports.find((candidate) => containerPorts([candidate])[0] === port);
+  return typeof entry === 'object' ? String(entry.published) : String(entry).split(':').at(-2);
+}

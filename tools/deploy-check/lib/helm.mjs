@@ -62,6 +62,7 @@ export async function expectRefusal(helm, chartDir, env, { args, mentions }) {
 function modelModule(object) {
   const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : [null, object.apiVersion];
   if (group === 'monitoring.coreos.com') return `@kubernetes-models/prometheus-operator/${group}/${version}/${object.kind}`;
+  if (group === 'cert-manager.io') return `@kubernetes-models/cert-manager/${group}/${version}/${object.kind}`;
   return group ? `kubernetes-models/${group}/${version}/${object.kind}` : `kubernetes-models/${version}/${object.kind}`;
 }
 
@@ -303,6 +304,61 @@ export function checkPromises(parts, { settings, config, values, alerts, dashboa
     for (const rule of policy.spec.ingress ?? []) {
       expect(rule.from?.length > 0, `${describe(policy)}: an ingress rule without "from" admits everyone`);
     }
+  }
+  expect.done();
+}
+
+/** Settings the chart points at files of mounted Secrets. */
+export const SECRET_PATH_SETTINGS = ['ssl_cert_file', 'ssl_key_file', 'ssl_ca_file', 'sasl_users_dir'];
+
+/**
+ * The Secret volume mounted where a settings path lies: { mount, volume, relative } (relative:
+ * the path inside the mount, '' for the mount itself), or undefined.
+ */
+export function secretMountOf(parts, path) {
+  const mount = (parts.container.volumeMounts ?? []).find((candidate) => path === candidate.mountPath || path.startsWith(`${candidate.mountPath.replace(/\/$/, '')}/`));
+  const volume = parts.podSpec.volumes?.find((candidate) => candidate.name === mount?.name);
+  if (!mount || !volume?.secret) return undefined;
+  return { mount, volume, relative: path.slice(mount.mountPath.replace(/\/$/, '').length + 1) };
+}
+
+/**
+ * The security promises of one rendered scenario: listeners on exactly kafka.ports with their
+ * protocols, certificate and users files on read-only Secret mounts (the Certificate's Secret
+ * when cert-manager issues it, covering the advertised host), HTTPS probes with rest_ssl_enabled.
+ */
+export function checkSecurityPromises(parts, { settings, values }) {
+  const expect = Report.problems();
+  const protocols = values.kafka.securityProtocols ?? {};
+  const secured = values.kafka.ports.some((port) => (protocols[String(port)] ?? 'PLAINTEXT') !== 'PLAINTEXT');
+  if (secured) {
+    const listeners = String(settings.listeners ?? '').split(',');
+    const ports = listeners.map((listener) => Number(/:(\d+)$/.exec(listener)?.[1]));
+    expect(JSON.stringify(ports) === JSON.stringify(values.kafka.ports), `listeners ${settings.listeners} do not bind exactly kafka.ports ${values.kafka.ports}`);
+    for (const port of values.kafka.ports) {
+      const name = /^(\w+):\/\//.exec(listeners[values.kafka.ports.indexOf(port)] ?? '')?.[1];
+      const mapped = new RegExp(`(^|,)${name}:(\\w+)`).exec(settings.listener_security_protocol_map ?? '')?.[2];
+      expect(mapped === (protocols[String(port)] ?? 'PLAINTEXT'), `port ${port}: listener ${name} maps to ${mapped}, values say ${protocols[String(port)] ?? 'PLAINTEXT'}`);
+    }
+  } else {
+    expect(settings.listeners === undefined, 'every port is PLAINTEXT, yet listeners is rendered (broker_ports alone keeps the default rendering)');
+  }
+  for (const key of SECRET_PATH_SETTINGS.filter((candidate) => settings[candidate])) {
+    const found = secretMountOf(parts, settings[key]);
+    expect(found, `${key} ${settings[key]} is not on a mounted Secret`);
+    expect(!found || found.mount.readOnly, `${key}: the Secret mount ${found?.mount.mountPath} is writable`);
+  }
+  const certificates = parts.of('Certificate');
+  expect(certificates.length === (values.tls.enabled && values.tls.certManager.enabled ? 1 : 0), `Certificate: ${certificates.length} rendered`);
+  for (const certificate of certificates) {
+    const tlsSecret = settings.ssl_cert_file && secretMountOf(parts, settings.ssl_cert_file)?.volume.secret.secretName;
+    expect(certificate.spec.secretName === tlsSecret, `Certificate fills ${certificate.spec.secretName}, the pod mounts ${tlsSecret}`);
+    const names = [...(certificate.spec.dnsNames ?? []), ...(certificate.spec.ipAddresses ?? [])];
+    expect(names.includes(settings.advertised_hostname), `Certificate does not name the advertised host ${settings.advertised_hostname}`);
+  }
+  const scheme = settings.rest_ssl_enabled ? 'HTTPS' : undefined;
+  for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+    expect(parts.container[probe]?.httpGet?.scheme === scheme, `${probe} scheme ${parts.container[probe]?.httpGet?.scheme}, expected ${scheme ?? 'none (HTTP)'}`);
   }
   expect.done();
 }
