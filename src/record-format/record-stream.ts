@@ -36,6 +36,21 @@ function scratch(): Buffer {
   return window;
 }
 
+/** ES2024's ArrayBuffer.prototype.transfer (Node 22+), which the project's TypeScript lib predates. */
+type Detachable = ArrayBuffer & { transfer(length: number): ArrayBuffer };
+
+/**
+ * node:zlib writes its output into buffers of ZLIB_CHUNK_BYTES, one after the other, and
+ * emits views of them; the view that ends a buffer is its last, and zlib has moved on to a new
+ * buffer by then. Once read, that buffer's memory is given back at once (detached) rather
+ * than left to the garbage collector, which lets tens of megabytes of them pile up outside
+ * the heap under a steady produce load before it runs.
+ */
+function releaseFilled(chunk: Buffer): void {
+  const memory = chunk.buffer;
+  if (memory.byteLength === ZLIB_CHUNK_BYTES && chunk.byteOffset + chunk.length === ZLIB_CHUNK_BYTES && memory instanceof ArrayBuffer) (memory as Detachable).transfer(0);
+}
+
 function zlibChunks(stream: Gunzip | ZstdDecompress, data: Buffer, maxBytes: number, sink: ChunkSink): Promise<void> {
   return new Promise((resolve, reject) => {
     let total = 0;
@@ -46,7 +61,9 @@ function zlibChunks(stream: Gunzip | ZstdDecompress, data: Buffer, maxBytes: num
       } else if (!sink(chunk)) {
         stream.destroy();
         resolve();
+        return;
       }
+      releaseFilled(chunk);
     });
     stream.once('end', resolve);
     stream.once('error', reject);
