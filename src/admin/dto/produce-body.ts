@@ -63,9 +63,10 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkFields(object: JsonObject, allowed: ReadonlySet<string>, path: string, problems: Problems): void {
+/** Unknown properties; `prefix` gives the object's path (built only for a problem). */
+function checkFields(object: JsonObject, allowed: ReadonlySet<string>, prefix: () => string, problems: Problems): void {
   for (const name in object) {
-    if (Object.hasOwn(object, name) && !allowed.has(name)) problems.add(`property ${path}${name} should not exist`);
+    if (Object.hasOwn(object, name) && !allowed.has(name)) problems.add(`property ${prefix()}${name} should not exist`);
   }
 }
 
@@ -89,23 +90,26 @@ function checkArray(value: unknown, path: string, min: number, max: number, prob
   return false;
 }
 
-function checkHeader(header: unknown, path: string, problems: Problems): void {
-  if (!isObject(header)) return problems.add(`${path} must be an object`);
-  checkFields(header, HEADER_FIELDS, `${path}.`, problems);
-  if (typeof header.key !== 'string') problems.add(`${path}.key must be a string`);
-  else if (header.key === '') problems.add(`${path}.key should not be empty`);
-  if (header.value !== null && typeof header.value !== 'string') problems.add(`${path}.value must be a string or null`);
+/** A header's problems; its path is only spelled out for a problem (this runs for every header of the body). */
+function checkHeader(header: unknown, record: number, index: number, problems: Problems): void {
+  const path = (): string => `records.${record}.headers.${index}`;
+  if (!isObject(header)) return problems.add(`${path()} must be an object`);
+  checkFields(header, HEADER_FIELDS, () => `${path()}.`, problems);
+  if (typeof header.key !== 'string') problems.add(`${path()}.key must be a string`);
+  else if (header.key === '') problems.add(`${path()}.key should not be empty`);
+  if (header.value !== null && typeof header.value !== 'string') problems.add(`${path()}.value must be a string or null`);
 }
 
-function checkRecord(record: unknown, path: string, problems: Problems): void {
+function checkRecord(record: unknown, index: number, problems: Problems): void {
+  const path = `records.${index}`;
   if (!isObject(record)) return problems.add(`${path} must be an object`);
-  checkFields(record, RECORD_FIELDS, `${path}.`, problems);
+  checkFields(record, RECORD_FIELDS, () => `${path}.`, problems);
   checkNullableString(record.key, `${path}.key`, problems);
   checkNullableString(record.value, `${path}.value`, problems);
   if (record.timestamp !== undefined && record.timestamp !== null) checkCount(record.timestamp, `${path}.timestamp`, Number.MAX_SAFE_INTEGER, problems);
   const headers = record.headers;
   if (headers === undefined || headers === null || !checkArray(headers, `${path}.headers`, 0, RECORD_HEADERS_MAX, problems)) return;
-  for (let i = 0; i < headers.length && !problems.full; i++) checkHeader(headers[i], `${path}.headers.${i}`, problems);
+  for (let i = 0; i < headers.length && !problems.full; i++) checkHeader(headers[i], index, i, problems);
 }
 
 /** `partition` as DecimalNumber reads it: a JSON number, or a string of decimal digits. */
@@ -117,7 +121,7 @@ function partitionOf(value: unknown): unknown {
 export function validateProduceBody(body: unknown): { readonly body: ProduceBody } | { readonly problems: readonly string[] } {
   const problems = new Problems();
   if (!isObject(body)) return { problems: ['the request body must be a JSON object'] };
-  checkFields(body, BODY_FIELDS, '', problems);
+  checkFields(body, BODY_FIELDS, () => '', problems);
   if (body.encoding !== undefined && body.encoding !== null && !(ENCODINGS as readonly unknown[]).includes(body.encoding)) {
     problems.add(`encoding must be one of ${ENCODINGS.join(', ')}`);
   }
@@ -125,7 +129,7 @@ export function validateProduceBody(body: unknown): { readonly body: ProduceBody
   if (partition !== undefined && partition !== null) checkCount(partition, 'partition', Number.MAX_SAFE_INTEGER, problems);
   const records = body.records;
   if (checkArray(records, 'records', 1, PRODUCE_RECORDS_MAX, problems)) {
-    for (let i = 0; i < records.length && !problems.full; i++) checkRecord(records[i], `records.${i}`, problems);
+    for (let i = 0; i < records.length && !problems.full; i++) checkRecord(records[i], i, problems);
   }
   if (problems.listed.length > 0) return { problems: problems.listed };
   return { body: { ...body, partition: partition ?? undefined, encoding: (body.encoding ?? undefined) as Encoding | undefined } as ProduceBody };
