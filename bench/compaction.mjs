@@ -22,18 +22,15 @@
 // stdout), also written to bench/results/compaction-<time>.json.
 // Node built-ins only; every child process and every wait has a time limit.
 
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, freePorts } from './lib.mjs';
+import { benchArgs, buildLoadgen, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const LOADGEN_SRC = path.join(HERE, 'loadgen.c');
-const LOADGEN = path.join(HERE, '.build', 'loadgen');
 const RESULTS_DIR = path.join(HERE, 'results');
 const USAGE = `usage: node bench/compaction.mjs [--reps N] [--quick] [--durable] [--timeout SECS]
   --reps N         repetitions, each on a fresh broker (default 3; --quick: 1)
@@ -41,30 +38,7 @@ const USAGE = `usage: node bench/compaction.mjs [--reps N] [--quick] [--durable]
   --durable        STORAGE_MODE=durable (fsync interval) instead of memory mode
   --timeout SECS   time limit of each load-generator run and of the cleaning (default 180)`;
 
-const opts = { reps: null, quick: false, durable: false, timeout: 180 };
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a === '--quick') opts.quick = true;
-  else if (a === '--durable') opts.durable = true;
-  else if (a === '--reps') opts.reps = Number(process.argv[++i]);
-  else if (a === '--timeout') opts.timeout = Number(process.argv[++i]);
-  else if (a === '-h' || a === '--help') {
-    console.log(USAGE);
-    process.exit(0);
-  } else {
-    process.stderr.write(`bench: unknown argument ${a}\n${USAGE}\n`);
-    process.exit(64);
-  }
-}
-opts.reps ??= opts.quick ? 1 : 3;
-if (!Number.isInteger(opts.reps) || opts.reps < 1 || opts.reps > 50) {
-  process.stderr.write('bench: --reps must be 1..50\n');
-  process.exit(64);
-}
-if (!Number.isFinite(opts.timeout) || opts.timeout < 10) {
-  process.stderr.write('bench: --timeout must be at least 10\n');
-  process.exit(64);
-}
+const opts = benchArgs(USAGE, { reps: null, quick: false, durable: false, timeout: 180 }, { flags: ['quick', 'durable'], numbers: ['reps', 'timeout'] });
 const N = opts.quick ? 300_000 : 1_000_000;
 const KEYS = 10_000;
 const SIZE = 100;
@@ -75,25 +49,10 @@ const COMPACTED_CONFIGS = {
   'min.cleanable.dirty.ratio': '0.01',
   'min.compaction.lag.ms': '3600000',
 };
-const READY_TIMEOUT_MS = 60_000;
 // A scrape waits out an event-loop stall of the broker (the bench is there to show them, not to fail on them).
 const HTTP_TIMEOUT_MS = 60_000;
 const CLEANER_METRICS = ['blink_log_cleaner_passes', 'blink_log_cleaner_bytes_read', 'blink_log_cleaner_bytes_removed', 'blink_log_cleaner_records_removed', 'blink_log_cleaner_seconds', 'blink_log_cleaner_failures'];
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function buildLoadgen() {
-  if (fs.existsSync(LOADGEN) && fs.statSync(LOADGEN).mtimeMs >= fs.statSync(LOADGEN_SRC).mtimeMs) return;
-  fs.mkdirSync(path.dirname(LOADGEN), { recursive: true });
-  log('building bench/.build/loadgen');
-  const cmd = `cc -O2 -g -Wall -Wextra -std=gnu11 $(pkg-config --cflags rdkafka) -o '${LOADGEN}.tmp' '${LOADGEN_SRC}' $(pkg-config --libs rdkafka) -lpthread`;
-  execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
-  fs.renameSync(`${LOADGEN}.tmp`, LOADGEN);
-}
 
 /** One HTTP request to the broker's REST port; resolves { status, body } (status 0: no answer). */
 async function http(url, method = 'GET', body = undefined) {
@@ -110,54 +69,12 @@ async function http(url, method = 'GET', body = undefined) {
   }
 }
 
-async function startBroker() {
-  const [kafkaPort, restPort] = await freePorts(2);
-  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-compaction-'));
-  const { nodeBin, args } = blinkStartCommand(ROOT);
-  const child = spawn(nodeBin, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      BROKER_PORTS: String(kafkaPort),
-      REST_PORT: String(restPort),
-      KAFKA_HOSTNAME: '127.0.0.1',
-      ADVERTISED_HOSTNAME: '127.0.0.1',
-      RECORD_STORAGE_PATH: storage,
-      LOG_LEVEL: 'warn',
-      MAX_MEMORY: '4GB',
-      RETENTION: '1h',
-      LOG_CLEANER_BACKOFF: '100ms',
-      STORAGE_MODE: opts.durable ? 'durable' : 'memory',
-    },
+/** A fresh broker for one repetition (its cleaner wakes every 100 ms). */
+const startBroker = () =>
+  startBlink({
+    root: ROOT,
+    env: { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h', LOG_CLEANER_BACKOFF: '100ms', STORAGE_MODE: opts.durable ? 'durable' : 'memory' },
   });
-  live.add(child);
-  let output = '';
-  const keep = (d) => (output = (output + d).slice(-100_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    live.delete(child);
-  });
-  const rest = `http://127.0.0.1:${restPort}`;
-  const t0 = performance.now();
-  while (!exited && performance.now() - t0 < READY_TIMEOUT_MS) {
-    if ((await http(`${rest}/health/ready`)).status === 200) return { child, storage, rest, bootstrap: `127.0.0.1:${kafkaPort}` };
-    await sleep(10);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`broker not ready: ${output.slice(-2000)}`);
-}
-
-async function stopBroker(broker) {
-  const gone = new Promise((res) => (broker.child.exitCode !== null || broker.child.signalCode !== null ? res() : broker.child.once('exit', res)));
-  broker.child.kill('SIGTERM');
-  await Promise.race([gone, sleep(15_000).then(() => broker.child.kill('SIGKILL'))]);
-  await gone;
-  fs.rmSync(broker.storage, { recursive: true, force: true });
-}
 
 async function rest(broker, method, route, body) {
   const answer = await http(`${broker.rest}${route}`, method, body);
@@ -195,31 +112,7 @@ async function awaitCleaned(broker, topic, before) {
   throw new Error(`the cleaner did not finish within ${opts.timeout} s`);
 }
 
-/** Runs loadgen; resolves with its last JSON line (throws unless ok). */
-function loadgen(mode, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(LOADGEN, [mode, ...args.map(String), '-T', String(opts.timeout)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (opts.timeout + 15) * 1000);
-    child.once('close', () => {
-      clearTimeout(timer);
-      live.delete(child);
-      const last = stdout.trim().split('\n').at(-1);
-      try {
-        const result = JSON.parse(last);
-        if (result.ok) return resolve(result);
-      } catch {
-        /* reported below */
-      }
-      reject(new Error(`loadgen ${mode} failed: ${last} ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
-}
-
+const loadgen = (mode, args) => runLoadgen(mode, args, opts.timeout);
 const latencyRun = (broker, topic) => loadgen('latency', ['-b', broker.bootstrap, '-t', topic, '-C', '-r', LATENCY.rate, '-d', LATENCY.secs, '-s', SIZE]);
 
 async function repetition(rep) {
@@ -250,20 +143,14 @@ async function repetition(rep) {
     log(`rep ${rep + 1}: cleaner idle again: p99 ${idleAfter.p99_us.toFixed(0)} us (cleaner ${idleAfterCleaner.seconds.toFixed(2)} s busy)`);
     return { written, idle: [idle, idleAfter], idleCleaner: [idleCleaner, idleAfterCleaner], cleaning, busyShare, cleaned, mbPerS };
   } finally {
-    await stopBroker(broker);
+    await stopBlink(broker);
   }
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const spread = (values) => ({ min: Math.min(...values), median: median(values), max: Math.max(...values) });
 
 async function main() {
-  buildLoadgen();
+  buildLoadgen(log);
   const loadBefore = os.loadavg();
   const runs = [];
   for (let rep = 0; rep < opts.reps; rep++) runs.push(await repetition(rep));

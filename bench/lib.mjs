@@ -1,7 +1,12 @@
 // Helpers shared by the bench scripts (Node built-ins only).
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 /** Free loopback TCP ports (held open together so they are distinct). */
 export async function freePorts(count) {
@@ -35,4 +40,151 @@ export function blinkStartCommand(dir) {
   const entry = args.find((arg) => !arg.startsWith('-'));
   if (entry === undefined || !fs.existsSync(path.join(dir, entry))) throw new Error(`${path.join(dir, entry ?? 'dist')} not found: build it first (\`npm run build\`)`);
   return { nodeBin, args };
+}
+
+// ---- A broker per run, the C load generator, medians (compaction, storage, transactions) ----
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const LOADGEN_SRC = path.join(HERE, 'loadgen.c');
+export const LOADGEN = path.join(HERE, '.build', 'loadgen');
+
+/** Children still running when this process exits are killed with it. */
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Compiles bench/loadgen.c (librdkafka) into bench/.build/loadgen unless it is up to date. */
+export function buildLoadgen(log) {
+  if (fs.existsSync(LOADGEN) && fs.statSync(LOADGEN).mtimeMs >= fs.statSync(LOADGEN_SRC).mtimeMs) return;
+  fs.mkdirSync(path.dirname(LOADGEN), { recursive: true });
+  log('building bench/.build/loadgen');
+  const cmd = `cc -O2 -g -Wall -Wextra -std=gnu11 $(pkg-config --cflags rdkafka) -o '${LOADGEN}.tmp' '${LOADGEN_SRC}' $(pkg-config --libs rdkafka) -lpthread`;
+  execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+  fs.renameSync(`${LOADGEN}.tmp`, LOADGEN);
+}
+
+/** Runs the load generator for at most `timeoutSecs`; resolves with its last JSON line (rejects unless ok). */
+export function runLoadgen(mode, args, timeoutSecs) {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(LOADGEN, [mode, ...args.map(String), '-T', String(timeoutSecs)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (timeoutSecs + 15) * 1000);
+    child.once('close', () => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').at(-1);
+      try {
+        const result = JSON.parse(last);
+        if (result.ok) return resolve(result);
+      } catch {
+        // not JSON: reported below
+      }
+      reject(new Error(`loadgen ${mode} failed: ${last} ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+/** The HTTP status of a GET (0: no answer within `timeoutMs`). */
+export function httpStatus(url, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * Starts the broker of checkout `root` as `npm start` does, on free loopback ports (or those of
+ * `reuse`, a broker stopped with keepData, for a restart) with a temporary data directory and
+ * `env` on top; resolves once /health/ready answers 200.
+ */
+export async function startBlink({ root, env = {}, reuse = null, readyTimeoutMs = 60_000 }) {
+  const [kafkaPort, restPort] = reuse ? [reuse.kafkaPort, reuse.restPort] : await freePorts(2);
+  const storage = reuse?.storage ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-'));
+  const { nodeBin, args } = blinkStartCommand(root);
+  const t0 = performance.now();
+  const child = track(
+    spawn(nodeBin, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        BROKER_PORTS: String(kafkaPort),
+        REST_PORT: String(restPort),
+        KAFKA_HOSTNAME: '127.0.0.1',
+        ADVERTISED_HOSTNAME: '127.0.0.1',
+        RECORD_STORAGE_PATH: storage,
+        ...env,
+      },
+    }),
+  );
+  let output = '';
+  const keep = (d) => (output = (output + d).slice(-200_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const rest = `http://127.0.0.1:${restPort}`;
+  while (child.exitCode === null && child.signalCode === null && performance.now() - t0 < readyTimeoutMs) {
+    if ((await httpStatus(`${rest}/health/ready`)) === 200) {
+      return { child, kafkaPort, restPort, storage, rest, bootstrap: `127.0.0.1:${kafkaPort}`, readyMs: performance.now() - t0, output: () => output };
+    }
+    await sleep(5);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`broker not ready: ${output.slice(-2000)}`);
+}
+
+/** Stops a broker (SIGKILL after 15 s) and removes its data directory unless `keepData`. */
+export async function stopBlink(broker, { signal = 'SIGTERM', keepData = false } = {}) {
+  const gone = new Promise((res) => (broker.child.exitCode !== null || broker.child.signalCode !== null ? res() : broker.child.once('exit', res)));
+  broker.child.kill(signal);
+  await Promise.race([gone, sleep(15_000).then(() => broker.child.kill('SIGKILL'))]);
+  await gone;
+  if (!keepData) fs.rmSync(broker.storage, { recursive: true, force: true });
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** This process's `--name` flags and `--name value` options over `defaults` (exits 64 with `usage` on anything else, 0 on --help). */
+export function benchArgs(usage, defaults, { flags = [], numbers = [], strings = [] }) {
+  const opts = { ...defaults };
+  const refuse = (message) => {
+    process.stderr.write(`bench: ${message}\n${usage}\n`);
+    process.exit(64);
+  };
+  for (let i = 2; i < process.argv.length; i++) {
+    const arg = process.argv[i];
+    const name = arg.slice(2);
+    if (arg === '-h' || arg === '--help') {
+      console.log(usage);
+      process.exit(0);
+    } else if (!arg.startsWith('--')) refuse(`unknown argument ${arg}`);
+    else if (flags.includes(name)) opts[name] = true;
+    else if (numbers.includes(name) || strings.includes(name)) {
+      const value = process.argv[++i];
+      if (value === undefined) refuse(`${arg} needs a value`);
+      opts[name] = numbers.includes(name) ? Number(value) : value;
+    } else refuse(`unknown argument ${arg}`);
+  }
+  if (opts.reps !== undefined) {
+    opts.reps ??= opts.quick ? 1 : 3;
+    if (!Number.isInteger(opts.reps) || opts.reps < 1 || opts.reps > 50) refuse('--reps must be 1..50');
+  }
+  if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout < 10)) refuse('--timeout must be at least 10');
+  return opts;
 }

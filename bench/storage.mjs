@@ -16,19 +16,17 @@
 // Prints a table, then ONE JSON line (last line of stdout); the JSON also goes to
 // bench/results/storage-<time>.json. Node built-ins only; every child and wait is bounded.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, freePorts } from './lib.mjs';
+import { benchArgs, buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const LOADGEN_SRC = path.join(HERE, 'loadgen.c');
-const LOADGEN = path.join(HERE, '.build', 'loadgen');
 const RESULTS_DIR = path.join(HERE, 'results');
 const USAGE = `usage: node bench/storage.mjs [--quick] [--only fetch|produce|recovery] [--cold] [--timeout SECS]
   --quick          small workloads (a smoke run; its figures are not worth quoting)
@@ -36,21 +34,7 @@ const USAGE = `usage: node bench/storage.mjs [--quick] [--only fetch|produce|rec
   --only NAME      run one of the three measurements
   --timeout SECS   time limit of each load-generator run (default 300)`;
 
-const opts = { quick: false, only: null, timeout: 300, cold: false };
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a === '--quick') opts.quick = true;
-  else if (a === '--only') opts.only = process.argv[++i];
-  else if (a === '--cold') opts.cold = true;
-  else if (a === '--timeout') opts.timeout = Number(process.argv[++i]);
-  else if (a === '-h' || a === '--help') {
-    console.log(USAGE);
-    process.exit(0);
-  } else {
-    process.stderr.write(`bench: unknown argument ${a}\n${USAGE}\n`);
-    process.exit(64);
-  }
-}
+const opts = benchArgs(USAGE, { quick: false, only: null, timeout: 300, cold: false }, { flags: ['quick', 'cold'], numbers: ['timeout'], strings: ['only'] });
 const MSG = 1024;
 const W = opts.quick
   ? { fetchN: 150_000, produceN: 50_000, recoveryBytes: 128 * 1024 * 1024 }
@@ -59,105 +43,10 @@ const PRODUCER = ['-a', '-1', '-l', '5', '-B', '1000000', '-z', 'none'];
 const READY_TIMEOUT_MS = 120_000;
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function buildLoadgen() {
-  if (fs.existsSync(LOADGEN) && fs.statSync(LOADGEN).mtimeMs >= fs.statSync(LOADGEN_SRC).mtimeMs) return;
-  fs.mkdirSync(path.dirname(LOADGEN), { recursive: true });
-  log('building bench/.build/loadgen');
-  const cmd = `cc -O2 -g -Wall -Wextra -std=gnu11 $(pkg-config --cflags rdkafka) -o '${LOADGEN}.tmp' '${LOADGEN_SRC}' $(pkg-config --libs rdkafka) -lpthread`;
-  execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
-  fs.renameSync(`${LOADGEN}.tmp`, LOADGEN);
-}
-
-
-function httpStatus(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
-}
-
 /** Starts (or restarts, with `reuse`) a broker; resolves once /health/ready is 200, with the time that took. */
-async function startBroker(env, reuse) {
-  const [kafkaPort, restPort] = reuse ? [reuse.kafkaPort, reuse.restPort] : await freePorts(2);
-  const storage = reuse?.storage ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-storage-'));
-  const { nodeBin, args } = blinkStartCommand(ROOT);
-  const t0 = performance.now();
-  const child = spawn(nodeBin, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      BROKER_PORTS: String(kafkaPort),
-      REST_PORT: String(restPort),
-      KAFKA_HOSTNAME: '127.0.0.1',
-      ADVERTISED_HOSTNAME: '127.0.0.1',
-      RECORD_STORAGE_PATH: storage,
-      LOG_LEVEL: 'info',
-      RETENTION: '1d',
-      ...env,
-    },
-  });
-  live.add(child);
-  let output = '';
-  const keep = (d) => (output = (output + d).slice(-200_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    live.delete(child);
-  });
-  while (!exited && performance.now() - t0 < READY_TIMEOUT_MS) {
-    if ((await httpStatus(`http://127.0.0.1:${restPort}/health/ready`)) === 200) {
-      return { child, kafkaPort, restPort, storage, readyMs: performance.now() - t0, output: () => output, bootstrap: `127.0.0.1:${kafkaPort}` };
-    }
-    await sleep(5);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`broker not ready: ${output.slice(-2000)}`);
-}
-
-async function stopBroker(broker, { signal = 'SIGTERM', keepData = false } = {}) {
-  const gone = new Promise((res) => (broker.child.exitCode !== null || broker.child.signalCode !== null ? res() : broker.child.once('exit', res)));
-  broker.child.kill(signal);
-  await Promise.race([gone, sleep(15_000).then(() => broker.child.kill('SIGKILL'))]);
-  await gone;
-  if (!keepData) fs.rmSync(broker.storage, { recursive: true, force: true });
-}
-
-/** Runs loadgen; resolves with its last JSON line (throws unless ok). */
-function loadgen(mode, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(LOADGEN, [mode, ...args.map(String), '-T', String(opts.timeout)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (opts.timeout + 15) * 1000);
-    child.once('close', () => {
-      clearTimeout(timer);
-      live.delete(child);
-      const last = stdout.trim().split('\n').at(-1);
-      try {
-        const result = JSON.parse(last);
-        if (result.ok) return resolve(result);
-      } catch {
-        /* fall through */
-      }
-      reject(new Error(`loadgen ${mode} failed: ${last} ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
-}
+const startBroker = (env, reuse) => startBlink({ root: ROOT, env: { LOG_LEVEL: 'info', RETENTION: '1d', ...env }, reuse, readyTimeoutMs: READY_TIMEOUT_MS });
+const stopBroker = stopBlink;
+const loadgen = (mode, args) => runLoadgen(mode, args, opts.timeout);
 
 async function metrics(broker) {
   return new Promise((resolve) => {
@@ -226,7 +115,7 @@ async function recovery() {
   }
 }
 
-buildLoadgen();
+buildLoadgen(log);
 const started = new Date();
 const steps = { fetch: fetchFromWal, produce: durableProduce, recovery };
 for (const [name, step] of Object.entries(steps)) {

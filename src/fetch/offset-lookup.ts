@@ -13,6 +13,9 @@
  */
 import { Injectable } from '@nestjs/common';
 import { LEADER_EPOCH } from '../storage/batch-appender.js';
+
+/** A request that names no leader epoch (Kafka's UNDEFINED_EPOCH). */
+const UNDEFINED_EPOCH = -1;
 import type { PartitionLog } from '../storage/partition-log.js';
 import { NOT_FOUND, offsetForTimestamp, offsetOfMaxTimestamp, type OffsetAndTimestamp } from '../storage/timestamp-index.js';
 import { isRefusal, type Refusal } from '../topics/refusal.js';
@@ -72,8 +75,11 @@ export class OffsetLookup {
   epochEnd(topic: string, partition: number, leaderEpoch: number): EpochEnd | Refusal {
     const log = this.topics.findPartition(topic, partition);
     if (isRefusal(log)) return log;
-    const known = leaderEpoch <= LEADER_EPOCH;
-    return { leaderEpoch: known ? LEADER_EPOCH : -1, endOffset: known ? log.highWatermark : -1 };
+    // As Kafka's leader-epoch cache: no epoch asked (-1), or one after the only epoch, is
+    // unknown; the only epoch ends at the log end; an earlier one ends where it starts.
+    if (leaderEpoch === UNDEFINED_EPOCH || leaderEpoch > LEADER_EPOCH) return { leaderEpoch: -1, endOffset: -1 };
+    if (leaderEpoch < LEADER_EPOCH) return { leaderEpoch, endOffset: log.logStartOffset };
+    return { leaderEpoch: LEADER_EPOCH, endOffset: log.highWatermark };
   }
 }
 

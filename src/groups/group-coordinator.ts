@@ -541,11 +541,11 @@ export class GroupCoordinator implements BeforeApplicationShutdown, OnApplicatio
    * The membership check of a TxnOffsetCommit (Kafka's doTxnCommitOffsets): looser than a
    * plain commit, since producers before TxnOffsetCommit v3 send no member id or generation
    * (KIP-447): those commit to any group; a member id or generation that is sent must match.
-   * The group is created when it does not exist, as Kafka does, if the group table has room
-   * (the per-client bound does not apply: the transaction coordinator vouched for the producer).
+   * The group is created when it does not exist, as Kafka does, if the group table admits it
+   * for this client (the per-client bound holds here too: any producer may start a transaction).
    */
-  authorizeTxnCommit(identity: MemberIdentity): number {
-    const group = this.getOrCreateGroup(identity.groupId, null);
+  authorizeTxnCommit(identity: MemberIdentity, client: GroupClient | null): number {
+    const group = this.getOrCreateGroup(identity.groupId, client);
     if (typeof group === 'number') return group;
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (identity.generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;

@@ -16,11 +16,11 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Clock, type Timer } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { type CommittedOffset, OFFSET_STORE, type OffsetChange, type OffsetStore } from './offset-store.js';
-import { encodeJsonRecord, replayJsonRecords } from '../wal/json-records.js';
-import { OFFSETS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
+import { JsonJournal } from '../wal/json-journal.js';
+import { OFFSETS_DIRECTORY, WalFileSystem } from '../wal/wal-file-system.js';
 
 const JOURNAL_FILE = 'commits.log';
 const RECORD_BYTES_MAX = 1024 * 1024;
@@ -46,10 +46,7 @@ interface DeleteRecord {
   t: string;
   p: number;
 }
-
-function encode(payload: CommitRecord | DeleteRecord): Buffer {
-  return encodeJsonRecord(payload);
-}
+type JournalRecord = CommitRecord | DeleteRecord;
 
 function keyOf(groupId: string, topic: string, partition: number): string {
   return JSON.stringify([groupId, topic, partition]);
@@ -58,68 +55,39 @@ function keyOf(groupId: string, topic: string, partition: number): string {
 @Injectable()
 export class OffsetCommitJournal implements OnApplicationShutdown {
   private readonly log = new Logger('OffsetCommitJournal');
-  private file: SyncAppendFile | null = null;
-  private started = false;
+  private readonly journal: JsonJournal<JournalRecord>;
   private readonly live: Live = new Map();
   private unsubscribe: (() => void) | null = null;
-  private timer: Timer | undefined;
-  private unsynced = false;
   private failed = false;
 
   constructor(
-    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
-    private readonly fs: WalFileSystem,
+    @Inject(BLINK_CONFIG) config: BlinkConfig,
+    fs: WalFileSystem,
     @Inject(OFFSET_STORE) private readonly store: OffsetStore,
-    private readonly clock: Clock,
-  ) {}
-
-  private get directory(): string {
-    return join(this.config.recordStoragePath, OFFSETS_DIRECTORY);
-  }
-
-  private get path(): string {
-    return join(this.directory, JOURNAL_FILE);
+    clock: Clock,
+  ) {
+    const path = join(config.recordStoragePath, OFFSETS_DIRECTORY, JOURNAL_FILE);
+    const options = { path, maxRecordBytes: RECORD_BYTES_MAX, fsyncPolicy: config.fsyncPolicy, fsyncIntervalMs: config.fsyncIntervalMs, what: 'committed offsets' };
+    this.journal = new JsonJournal(options, fs, clock, this.log);
   }
 
   /** Replays the journal into the offset store, then records every later change. Returns the offsets restored. */
   async recover(): Promise<number> {
-    await this.fs.makeDirectory(this.directory);
-    const bytes = (await this.fs.readWhole(this.path)) ?? Buffer.alloc(0);
-    const validBytes = this.replay(bytes);
-    if (validBytes < bytes.length) {
-      this.log.warn(`${this.path}: cut ${bytes.length - validBytes} bytes of a torn or corrupt record at byte ${validBytes}`);
-      const file = await this.fs.openFile(this.path);
-      await file.truncate(validBytes);
-      await file.close();
-    }
+    await this.journal.open((record) => this.apply(record));
     for (const entry of this.live.values()) {
       const { groupId, topic, partition, ...committed } = entry;
       this.store.commit(groupId, topic, partition, committed);
     }
-    this.file = this.fs.openSyncAppend(this.path);
-    this.started = true;
     this.unsubscribe = this.store.onChange((change) => this.record(change));
-    if (this.config.fsyncPolicy === 'interval') {
-      this.timer = this.clock.every(this.config.fsyncIntervalMs, () => this.syncIfNeeded());
-    }
     return this.live.size;
   }
 
   onApplicationShutdown(): void {
-    this.timer?.cancel();
-    this.started = false;
     this.unsubscribe?.();
-    if (this.config.fsyncPolicy !== 'never') this.syncIfNeeded();
-    this.file?.close();
-    this.file = null;
+    this.journal.close();
   }
 
-  /** The live offsets from a journal's bytes; returns how many bytes held whole, valid records. */
-  private replay(bytes: Buffer): number {
-    return replayJsonRecords<CommitRecord | DeleteRecord>(bytes, RECORD_BYTES_MAX, (payload) => this.apply(payload));
-  }
-
-  private apply(payload: CommitRecord | DeleteRecord): void {
+  private apply(payload: JournalRecord): void {
     const key = keyOf(payload.g, payload.t, payload.p);
     if (payload.k === 'd') {
       this.live.delete(key);
@@ -138,7 +106,7 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
   }
 
   private record(change: OffsetChange): void {
-    const payload: CommitRecord | DeleteRecord =
+    const payload: JournalRecord =
       change.kind === 'delete'
         ? { k: 'd', g: change.groupId, t: change.topic, p: change.partition }
         : {
@@ -153,41 +121,32 @@ export class OffsetCommitJournal implements OnApplicationShutdown {
             x: change.committed.expireTimestampMs,
           };
     this.apply(payload);
-    if (!this.started) return;
+    if (!this.journal.isOpen) return;
     try {
-      this.file ??= this.fs.openSyncAppend(this.path);
-      this.file.append(encode(payload));
-      if (this.config.fsyncPolicy === 'always') this.file.sync();
-      else this.unsynced = true;
-      if (this.file.sizeBytes > COMPACT_MIN_BYTES && this.file.sizeBytes > COMPACT_RATIO * this.live.size * 128) this.compact();
+      this.journal.append(payload);
+      const size = this.journal.sizeBytes;
+      if (size > COMPACT_MIN_BYTES && size > COMPACT_RATIO * this.live.size * 128) this.compact();
       this.failed = false;
     } catch (error) {
       // The offset store already holds the commit; only its durability is at stake, and the client cannot be told.
-      if (!this.failed) this.log.error(`committed offsets could not be written to ${this.path}: ${(error as Error).message}`);
+      if (!this.failed) this.log.error(`committed offsets could not be written to ${this.journal.path}: ${(error as Error).message}`);
       this.failed = true;
     }
   }
 
   private compact(): void {
-    const records = [...this.live.values()].map((entry) =>
-      encode({ k: 'c', g: entry.groupId, t: entry.topic, p: entry.partition, o: entry.offset, e: entry.leaderEpoch, m: entry.metadata, ts: entry.commitTimestampMs, x: entry.expireTimestampMs }),
+    this.journal.rewrite(
+      [...this.live.values()].map((entry) => ({
+        k: 'c',
+        g: entry.groupId,
+        t: entry.topic,
+        p: entry.partition,
+        o: entry.offset,
+        e: entry.leaderEpoch,
+        m: entry.metadata,
+        ts: entry.commitTimestampMs,
+        x: entry.expireTimestampMs,
+      })),
     );
-    this.file?.close();
-    this.file = null;
-    try {
-      this.fs.replaceSync(this.path, Buffer.concat(records), this.config.fsyncPolicy !== 'never');
-    } finally {
-      this.file = this.fs.openSyncAppend(this.path);
-    }
-  }
-
-  private syncIfNeeded(): void {
-    if (!this.unsynced || this.file === null) return;
-    this.unsynced = false;
-    try {
-      this.file.sync();
-    } catch (error) {
-      this.log.error(`committed offsets could not be synced: ${(error as Error).message}`);
-    }
   }
 }

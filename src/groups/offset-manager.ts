@@ -212,8 +212,8 @@ export class OffsetManager implements OnModuleInit, OnApplicationShutdown {
    * consumer-protocol group (Kafka's validateTransactionalOffsetCommit) takes commits without
    * a member epoch only while it has no members, else from a current member with its epoch.
    */
-  authorizeTxnCommit(identity: MemberIdentity): number {
-    if (!this.modern.hasGroup(identity.groupId)) return this.coordinator.authorizeTxnCommit(identity);
+  authorizeTxnCommit(identity: MemberIdentity, client: GroupClient | null): number {
+    if (!this.modern.hasGroup(identity.groupId)) return this.coordinator.authorizeTxnCommit(identity, client);
     return this.modern.authorizeTxnCommit({ groupId: identity.groupId, memberId: identity.memberId, memberEpoch: identity.generationId });
   }
 

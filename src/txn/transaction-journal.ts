@@ -16,10 +16,10 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Clock, type Timer } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { encodeJsonRecord, JSON_RECORD_HEADER_BYTES, replayJsonRecords } from '../wal/json-records.js';
-import { TRANSACTIONS_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
+import { JsonJournal } from '../wal/json-journal.js';
+import { TRANSACTIONS_DIRECTORY, WalFileSystem } from '../wal/wal-file-system.js';
 import type { Transaction } from './transaction.js';
 
 const JOURNAL_FILE = 'transactions.log';
@@ -29,47 +29,29 @@ const COMPACT_RATIO = 4;
 
 type JournalRecord = { k: 't'; t: Transaction } | { k: 'd'; id: string };
 
-function encode(payload: JournalRecord): Buffer {
-  const record = encodeJsonRecord(payload);
-  const bodyBytes = record.length - JSON_RECORD_HEADER_BYTES;
-  if (bodyBytes > RECORD_BYTES_MAX) throw new Error(`a transaction state of ${bodyBytes} bytes is larger than the journal takes (${RECORD_BYTES_MAX})`);
-  return record;
-}
-
 @Injectable()
 export class TransactionJournal implements OnApplicationShutdown {
   private readonly log = new Logger('TransactionJournal');
-  private file: SyncAppendFile | null = null;
+  private readonly journal: JsonJournal<JournalRecord>;
   private readonly live = new Map<string, Transaction>();
   /** Bytes of each live id's last record, and their sum: what a compacted journal would take. */
   private readonly liveRecordBytes = new Map<string, number>();
   private liveBytes = 0;
-  private timer: Timer | undefined;
-  private unsynced = false;
 
-  constructor(
-    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
-    private readonly fs: WalFileSystem,
-    private readonly clock: Clock,
-  ) {}
-
-  private get path(): string {
-    return join(this.config.recordStoragePath, TRANSACTIONS_DIRECTORY, JOURNAL_FILE);
+  constructor(@Inject(BLINK_CONFIG) config: BlinkConfig, fs: WalFileSystem, clock: Clock) {
+    const path = join(config.recordStoragePath, TRANSACTIONS_DIRECTORY, JOURNAL_FILE);
+    const options = { path, maxRecordBytes: RECORD_BYTES_MAX, fsyncPolicy: config.fsyncPolicy, fsyncIntervalMs: config.fsyncIntervalMs, what: 'transaction state' };
+    this.journal = new JsonJournal(options, fs, clock, this.log);
   }
 
   /** Durable mode at boot: the states on disk (last one per id), then every later change is recorded. */
   async recover(): Promise<Transaction[]> {
-    await this.fs.makeDirectory(join(this.config.recordStoragePath, TRANSACTIONS_DIRECTORY));
-    const bytes = (await this.fs.readWhole(this.path)) ?? Buffer.alloc(0);
-    const validBytes = this.replay(bytes);
-    if (validBytes < bytes.length) {
-      this.log.warn(`${this.path}: cut ${bytes.length - validBytes} bytes of a torn or corrupt record at byte ${validBytes}`);
-      const file = await this.fs.openFile(this.path);
-      await file.truncate(validBytes);
-      await file.close();
-    }
-    this.file = this.fs.openSyncAppend(this.path);
-    if (this.config.fsyncPolicy === 'interval') this.timer = this.clock.every(this.config.fsyncIntervalMs, () => this.syncIfNeeded());
+    await this.journal.open((payload, recordBytes) => {
+      const id = payload.k === 'd' ? payload.id : payload.t.transactionalId;
+      if (payload.k === 'd') this.live.delete(id);
+      else this.live.set(id, payload.t);
+      this.setLiveBytes(id, payload.k === 'd' ? 0 : recordBytes);
+    });
     return [...this.live.values()];
   }
 
@@ -99,58 +81,23 @@ export class TransactionJournal implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.timer?.cancel();
-    if (this.config.fsyncPolicy !== 'never') this.syncIfNeeded();
-    this.file?.close();
-    this.file = null;
+    this.journal.close();
   }
 
   /** Appends one record (nothing in memory mode, before `recover`); returns its size. */
   private append(payload: JournalRecord): number {
-    if (this.file === null) return 0;
-    const record = encode(payload);
-    this.file.append(record);
-    if (this.config.fsyncPolicy === 'always') this.file.sync();
-    else this.unsynced = true;
-    if (this.file.sizeBytes > COMPACT_MIN_BYTES && this.file.sizeBytes > COMPACT_RATIO * (this.liveBytes + record.length)) this.compact();
-    return record.length;
+    const bytes = this.journal.append(payload);
+    const size = this.journal.sizeBytes;
+    if (size > COMPACT_MIN_BYTES && size > COMPACT_RATIO * (this.liveBytes + bytes)) {
+      // Rewrites the file with the live states only (the record being appended is already in it).
+      this.journal.rewrite([...this.live.values()].map((txn) => ({ k: 't', t: txn })));
+    }
+    return bytes;
   }
 
   private setLiveBytes(transactionalId: string, bytes: number): void {
     this.liveBytes += bytes - (this.liveRecordBytes.get(transactionalId) ?? 0);
     if (bytes > 0) this.liveRecordBytes.set(transactionalId, bytes);
     else this.liveRecordBytes.delete(transactionalId);
-  }
-
-  /** The live states from a journal's bytes; returns how many bytes held whole, valid records. */
-  private replay(bytes: Buffer): number {
-    return replayJsonRecords<JournalRecord>(bytes, RECORD_BYTES_MAX, (payload, recordBytes) => {
-      const id = payload.k === 'd' ? payload.id : payload.t.transactionalId;
-      if (payload.k === 'd') this.live.delete(id);
-      else this.live.set(id, payload.t);
-      this.setLiveBytes(id, payload.k === 'd' ? 0 : recordBytes);
-    });
-  }
-
-  /** Rewrites the file with the live states only (the record being appended is already in it). */
-  private compact(): void {
-    const data = Buffer.concat([...this.live.values()].map((txn) => encode({ k: 't', t: txn })));
-    this.file?.close();
-    this.file = null;
-    try {
-      this.fs.replaceSync(this.path, data, this.config.fsyncPolicy !== 'never');
-    } finally {
-      this.file = this.fs.openSyncAppend(this.path);
-    }
-  }
-
-  private syncIfNeeded(): void {
-    if (!this.unsynced || this.file === null) return;
-    this.unsynced = false;
-    try {
-      this.file.sync();
-    } catch (error) {
-      this.log.error(`the transaction journal could not be synced: ${(error as Error).message}`);
-    }
   }
 }

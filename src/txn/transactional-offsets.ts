@@ -16,6 +16,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import type { MemberIdentity } from '../groups/group-coordinator.js';
 import { OFFSET_METADATA_MAX_CHARS } from '../groups/group-limits.js';
+import type { GroupClient } from '../groups/group-table.js';
 import { OffsetManager } from '../groups/offset-manager.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
@@ -23,6 +24,8 @@ import { isCompleting, stageOffsets, type PendingOffset, type Transaction } from
 import { TransactionStore } from './transaction-store.js';
 
 export interface TxnOffsetCommitParams extends MemberIdentity {
+  /** Who commits (Kafka client id and host), held to the group table's per-client bound when the commit creates a group. */
+  readonly client?: GroupClient;
   readonly transactionalId: string;
   readonly producerId: number;
   readonly producerEpoch: number;
@@ -82,7 +85,7 @@ export class TransactionalOffsets {
     if (txn.producerEpoch !== params.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (isCompleting(txn)) return ErrorCode.CONCURRENT_TRANSACTIONS;
     if (txn.state !== 'Ongoing' || !txn.groups.includes(params.groupId)) return ErrorCode.INVALID_TXN_STATE;
-    return this.groups.authorizeTxnCommit(params) as ErrorCodeValue;
+    return this.groups.authorizeTxnCommit(params, params.client ?? null) as ErrorCodeValue;
   }
 
   private stage(txn: Transaction, offsets: readonly PendingOffset[]): ErrorCodeValue {

@@ -25,10 +25,10 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Clock, type Timer } from '../common/clock.js';
+import { Clock } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { encodeJsonRecord, replayJsonRecords } from '../wal/json-records.js';
-import { UPLINK_DIRECTORY, WalFileSystem, type SyncAppendFile } from '../wal/wal-file-system.js';
+import { JsonJournal } from '../wal/json-journal.js';
+import { UPLINK_DIRECTORY, WalFileSystem } from '../wal/wal-file-system.js';
 import { OffsetMap, type OffsetMapState, type OffsetRun } from './offset-map.js';
 
 const JOURNAL_FILE = 'state.log';
@@ -83,10 +83,6 @@ interface PositionRecord {
 }
 type JournalRecord = PositionRecord | { k: 'x'; t: string } | { k: 'c'; id: string } | { k: 'f'; on: boolean };
 
-function encode(payload: JournalRecord): Buffer {
-  return encodeJsonRecord(payload);
-}
-
 const keyOf = (topic: string, partition: number): string => `${partition}:${topic}`;
 
 /** The state being rebuilt from the records (runs merged and bounded as the live map does). */
@@ -133,43 +129,25 @@ const EMPTY: JournalState = { clusterId: null, fenced: false, partitions: [] };
 @Injectable()
 export class UplinkJournal implements OnApplicationShutdown {
   private readonly log = new Logger('UplinkJournal');
-  private file: SyncAppendFile | null = null;
-  private timer: Timer | undefined;
-  private unsynced = false;
+  private readonly journal: JsonJournal<JournalRecord>;
+  private readonly durable: boolean;
   private failed = false;
   /** The file size at which compaction is considered next (each look costs a pass over the live state). */
   private nextCompactCheckBytes = COMPACT_MIN_BYTES;
   private liveState: () => { clusterId: string | null; fenced: boolean; partitions: SavedPartition[] } = () => ({ ...EMPTY, partitions: [] });
 
-  constructor(
-    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
-    private readonly fs: WalFileSystem,
-    private readonly clock: Clock,
-  ) {}
-
-  private get durable(): boolean {
-    return this.config.storageMode === 'durable';
-  }
-
-  private get path(): string {
-    return join(this.config.recordStoragePath, UPLINK_DIRECTORY, JOURNAL_FILE);
+  constructor(@Inject(BLINK_CONFIG) config: BlinkConfig, fs: WalFileSystem, clock: Clock) {
+    this.durable = config.storageMode === 'durable';
+    const path = join(config.recordStoragePath, UPLINK_DIRECTORY, JOURNAL_FILE);
+    const options = { path, maxRecordBytes: RECORD_BYTES_MAX, fsyncPolicy: config.fsyncPolicy, fsyncIntervalMs: config.fsyncIntervalMs, what: 'uplink state' };
+    this.journal = new JsonJournal(options, fs, clock, this.log);
   }
 
   /** Replays the journal (durable mode; memory mode starts empty) and opens it for appends. */
   async load(): Promise<JournalState> {
     if (!this.durable) return EMPTY;
-    await this.fs.makeDirectory(join(this.config.recordStoragePath, UPLINK_DIRECTORY));
-    const bytes = (await this.fs.readWhole(this.path)) ?? Buffer.alloc(0);
     const replay = new Replay();
-    const validBytes = replayJsonRecords<JournalRecord>(bytes, RECORD_BYTES_MAX, (record) => replay.apply(record));
-    if (validBytes < bytes.length) {
-      this.log.warn(`${this.path}: cut ${bytes.length - validBytes} bytes of a torn or corrupt record at byte ${validBytes}`);
-      const file = await this.fs.openFile(this.path);
-      await file.truncate(validBytes);
-      await file.close();
-    }
-    this.file = this.fs.openSyncAppend(this.path);
-    if (this.config.fsyncPolicy === 'interval') this.timer = this.clock.every(this.config.fsyncIntervalMs, () => this.syncIfNeeded());
+    await this.journal.open((record) => replay.apply(record));
     return replay.state();
   }
 
@@ -206,56 +184,33 @@ export class UplinkJournal implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.timer?.cancel();
-    if (this.config.fsyncPolicy !== 'never') this.syncIfNeeded();
-    this.file?.close();
-    this.file = null;
+    this.journal.close();
   }
 
   private write(record: JournalRecord): void {
-    if (!this.durable || this.file === null) return;
+    if (!this.journal.isOpen) return;
     try {
-      this.file.append(encode(record));
-      if (this.config.fsyncPolicy === 'always') this.file.sync();
-      else this.unsynced = true;
-      if (this.file.sizeBytes > this.nextCompactCheckBytes) {
+      this.journal.append(record);
+      if (this.journal.sizeBytes > this.nextCompactCheckBytes) {
         this.compactIfWorth();
-        this.nextCompactCheckBytes = (this.file?.sizeBytes ?? 0) + COMPACT_MIN_BYTES;
+        this.nextCompactCheckBytes = this.journal.sizeBytes + COMPACT_MIN_BYTES;
       }
       this.failed = false;
     } catch (error) {
       // Mirroring goes on: a restart reconciles with the remote log (see the file comment).
-      if (!this.failed) this.log.error(`uplink state could not be written to ${this.path}: ${(error as Error).message}`);
+      if (!this.failed) this.log.error(`uplink state could not be written to ${this.journal.path}: ${(error as Error).message}`);
       this.failed = true;
     }
   }
 
   private compactIfWorth(): void {
     const live = this.liveState();
-    const records = [
-      ...(live.clusterId === null ? [] : [encode({ k: 'c', id: live.clusterId })]),
-      encode({ k: 'f', on: live.fenced }),
-      ...live.partitions.map((saved) => encode(snapshotRecord(saved))),
+    const records: JournalRecord[] = [
+      ...(live.clusterId === null ? [] : [{ k: 'c' as const, id: live.clusterId }]),
+      { k: 'f', on: live.fenced },
+      ...live.partitions.map((saved) => snapshotRecord(saved)),
     ];
-    const liveBytes = records.reduce((sum, record) => sum + record.length, 0);
-    if ((this.file?.sizeBytes ?? 0) < COMPACT_RATIO * liveBytes) return;
-    this.file?.close();
-    this.file = null;
-    try {
-      this.fs.replaceSync(this.path, Buffer.concat(records), this.config.fsyncPolicy !== 'never');
-    } finally {
-      this.file = this.fs.openSyncAppend(this.path);
-    }
-  }
-
-  private syncIfNeeded(): void {
-    if (!this.unsynced || this.file === null) return;
-    this.unsynced = false;
-    try {
-      this.file.sync();
-    } catch (error) {
-      this.log.error(`uplink state could not be synced: ${(error as Error).message}`);
-    }
+    this.journal.rewrite(records, COMPACT_RATIO);
   }
 }
 

@@ -9,7 +9,9 @@
  * It accepts exactly what ProduceRecordsDto describes (records.dto.ts, which stays the
  * OpenAPI description of the body), with the messages class-validator gave, each naming
  * the field's path (`records.3.headers.0.key must be a string`): unknown properties are
- * refused, `partition` may be a decimal string (a form field, as DecimalNumber reads it).
+ * refused, `partition` may be a decimal string (a form field, as DecimalNumber reads it),
+ * an optional field may be left out but is null only where the document says it is nullable
+ * (a record's key and value, a header's value), as OptionalNotNull has it for the DTOs.
  * The JSON shape bounds (http/json-bounds.ts: depth, array length, object count) have
  * already been checked when it runs.
  */
@@ -106,9 +108,9 @@ function checkRecord(record: unknown, index: number, problems: Problems): void {
   checkFields(record, RECORD_FIELDS, () => `${path}.`, problems);
   checkNullableString(record.key, `${path}.key`, problems);
   checkNullableString(record.value, `${path}.value`, problems);
-  if (record.timestamp !== undefined && record.timestamp !== null) checkCount(record.timestamp, `${path}.timestamp`, Number.MAX_SAFE_INTEGER, problems);
+  if (record.timestamp !== undefined) checkCount(record.timestamp, `${path}.timestamp`, Number.MAX_SAFE_INTEGER, problems);
   const headers = record.headers;
-  if (headers === undefined || headers === null || !checkArray(headers, `${path}.headers`, 0, RECORD_HEADERS_MAX, problems)) return;
+  if (headers === undefined || !checkArray(headers, `${path}.headers`, 0, RECORD_HEADERS_MAX, problems)) return;
   for (let i = 0; i < headers.length && !problems.full; i++) checkHeader(headers[i], index, i, problems);
 }
 
@@ -120,19 +122,18 @@ function partitionOf(value: unknown): unknown {
 /** The body itself, or its problems (the first PROBLEMS_MAX: validation stops there). */
 export function validateProduceBody(body: unknown): { readonly body: ProduceBody } | { readonly problems: readonly string[] } {
   const problems = new Problems();
-  if (!isObject(body)) return { problems: ['the request body must be a JSON object'] };
+  if (body === undefined) return { problems: ['this route needs a JSON body (send {} for an empty one)'] };
+  if (!isObject(body)) return { problems: ['the body must be a JSON object'] };
   checkFields(body, BODY_FIELDS, () => '', problems);
-  if (body.encoding !== undefined && body.encoding !== null && !(ENCODINGS as readonly unknown[]).includes(body.encoding)) {
-    problems.add(`encoding must be one of ${ENCODINGS.join(', ')}`);
-  }
+  if (body.encoding !== undefined && !(ENCODINGS as readonly unknown[]).includes(body.encoding)) problems.add(`encoding must be one of ${ENCODINGS.join(', ')}`);
   const partition = partitionOf(body.partition);
-  if (partition !== undefined && partition !== null) checkCount(partition, 'partition', Number.MAX_SAFE_INTEGER, problems);
+  if (partition !== undefined) checkCount(partition, 'partition', Number.MAX_SAFE_INTEGER, problems);
   const records = body.records;
   if (checkArray(records, 'records', 1, PRODUCE_RECORDS_MAX, problems)) {
     for (let i = 0; i < records.length && !problems.full; i++) checkRecord(records[i], i, problems);
   }
   if (problems.listed.length > 0) return { problems: problems.listed };
-  return { body: { ...body, partition: partition ?? undefined, encoding: (body.encoding ?? undefined) as Encoding | undefined } as ProduceBody };
+  return { body: { ...body, partition } as ProduceBody };
 }
 
 /** `validateProduceBody` as the produce route's body pipe: the body, or a 400 listing its problems. */

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from './field-rules.js';
 import { DecimalNumber } from './decimal-number.js';
 import { EncodingDto } from './common.dto.js';
 
@@ -50,7 +51,7 @@ export class ProduceRecordsDto extends EncodingDto {
 
 export class ReadRecordsQueryDto extends EncodingDto {
   @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset (or where `timestamp` points)' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -58,7 +59,7 @@ export class ReadRecordsQueryDto extends EncodingDto {
   offset?: number;
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'Instead of `offset`: start at the first record whose timestamp is at or after this (ms since the epoch), as ListOffsets by time; at the high watermark when there is none' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -66,7 +67,7 @@ export class ReadRecordsQueryDto extends EncodingDto {
   timestamp?: number;
 
   @ApiPropertyOptional({ example: FETCH_LIMIT_DEFAULT, default: FETCH_LIMIT_DEFAULT, description: `Most records to return (1..${FETCH_LIMIT_MAX})` })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(1)

@@ -21,6 +21,7 @@ import { TxnOffsetCommitApi, type TxnOffsetCommitRequest, type TxnOffsetCommitRe
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 import { authorized } from '../transport/kafka-session.js';
+import { kafkaClientHost } from './11-join-group.handler.js';
 
 @Controller()
 export class TxnOffsetCommitHandler {
@@ -41,6 +42,7 @@ export class TxnOffsetCommitHandler {
     const readable = new Set(body.topics.filter((topic) => authorized(this.authorizer, request, AclOperation.READ, ResourceType.TOPIC, topic.name)));
     const refused = TxnOffsetCommitApi.errorResponse({ ...body, topics: body.topics.filter((topic) => !readable.has(topic)) }, ErrorCode.TOPIC_AUTHORIZATION_FAILED).topics ?? [];
     const committed = this.offsets.commit({
+      client: { clientId: request.header.clientId ?? '', clientHost: kafkaClientHost(request.clientHost) },
       transactionalId: body.transactionalId,
       groupId: body.groupId,
       producerId: body.producerId,

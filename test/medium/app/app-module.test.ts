@@ -10,14 +10,9 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { register } from 'prom-client';
-import { AppModule } from '../../../src/app.module.js';
-import { Clock, SystemClock, type Timer } from '../../../src/common/clock.js';
-import { loadSettings } from '../../../src/config/settings.js';
+import { Clock } from '../../../src/common/clock.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import { KafkaTransport } from '../../../src/kafka/transport/kafka-transport.js';
-import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
 import { MemoryPressure } from '../../../src/retention/memory-pressure.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
 import { ColdTierFactory } from '../../../src/storage/cold-tier.js';
@@ -25,77 +20,12 @@ import { HIGH_WATER_RATIO, LOW_WATER_RATIO, MemoryAccountant } from '../../../sr
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { PartitionWals } from '../../../src/wal/partition-wals.js';
 import { WalStore } from '../../../src/wal/wal-store.js';
+import { activeResources, closeAndCheck, compileApp, CountingClock } from '../../support/app-harness.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
 Logger.overrideLogger(false);
 
-/** The real clock, counting the timers that are scheduled and neither fired nor cancelled. */
-class CountingClock extends SystemClock {
-  readonly live = new Set<Timer>();
-
-  override schedule(delayMs: number, task: () => void): Timer {
-    const timer: Timer = super.schedule(delayMs, () => {
-      this.live.delete(tracked);
-      task();
-    });
-    const tracked = this.track(timer);
-    return tracked;
-  }
-
-  override every(intervalMs: number, task: () => void): Timer {
-    return this.track(super.every(intervalMs, task));
-  }
-
-  private track(timer: Timer): Timer {
-    const tracked: Timer = {
-      cancel: () => {
-        this.live.delete(tracked);
-        timer.cancel();
-      },
-    };
-    this.live.add(tracked);
-    return tracked;
-  }
-}
-
-async function compile(dir: string, env: Record<string, string>, clock: Clock): Promise<TestingModule> {
-  const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, LOG_LEVEL: 'error', MAX_MEMORY: '64MB', ...env }, cwd: dir });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-    .overrideProvider(Clock)
-    .useValue(clock)
-    .compile();
-  await moduleRef.init();
-  await moduleRef.get(StorageRecovery).completed();
-  return moduleRef;
-}
-
-/** Resource kinds and how many of each keep the event loop alive. */
-function activeResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
-}
-
-const SETTLE_MS_MAX = 2_000;
-
-/**
- * Waits (bounded) until no resource kind is above its count before the application
- * started: a file close or an immediate queued by the last shutdown step may still be in
- * flight when close() resolves, but a timer, socket or file left open stays and fails.
- */
-async function assertNoNewResources(before: Map<string, number>): Promise<void> {
-  const added = (): Array<[string, number]> => [...activeResources()].filter(([kind, count]) => count > (before.get(kind) ?? 0));
-  const deadline = Date.now() + SETTLE_MS_MAX;
-  while (added().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.deepEqual(added(), [], `active resources left after close: ${JSON.stringify(Object.fromEntries(activeResources()))}`);
-}
-
-async function closeAndCheck(moduleRef: TestingModule, clock: CountingClock, before: Map<string, number>): Promise<void> {
-  await moduleRef.close();
-  register.clear();
-  assert.equal(clock.live.size, 0, 'every timer started on the Clock is cancelled by the shutdown');
-  await assertNoNewResources(before);
-}
+const compile = (dir: string, env: Record<string, string>, clock: CountingClock) => compileApp(dir, { MAX_MEMORY: '64MB', ...env }, clock);
 
 describe('AppModule (medium: the whole container on a temporary directory)', () => {
   it('memory mode: resolves the providers, wires the cold tier and the limits, and shuts down clean', async () => {

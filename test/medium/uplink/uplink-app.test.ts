@@ -10,52 +10,19 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
-import { AppModule } from '../../../src/app.module.js';
-import { Clock, SystemClock, type Timer } from '../../../src/common/clock.js';
-import { loadSettings } from '../../../src/config/settings.js';
 import { ProduceService } from '../../../src/produce/produce.service.js';
-import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { UplinkService } from '../../../src/uplink/uplink.service.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
+import { activeResources, closeAndCheck, compileApp, CountingClock } from '../../support/app-harness.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 import { createServer } from 'node:net';
 
 Logger.overrideLogger(false);
-
-/** The real clock, counting the timers that are neither fired nor cancelled. */
-class CountingClock extends SystemClock {
-  readonly live = new Set<Timer>();
-
-  override schedule(delayMs: number, task: () => void): Timer {
-    const tracked = this.track(
-      super.schedule(delayMs, () => {
-        this.live.delete(tracked);
-        task();
-      }),
-    );
-    return tracked;
-  }
-
-  override every(intervalMs: number, task: () => void): Timer {
-    return this.track(super.every(intervalMs, task));
-  }
-
-  private track(timer: Timer): Timer {
-    const tracked: Timer = {
-      cancel: () => {
-        this.live.delete(tracked);
-        timer.cancel();
-      },
-    };
-    this.live.add(tracked);
-    return tracked;
-  }
-}
 
 /** A port nothing listens on: the kernel's pick for port 0, released at once. */
 function freePort(): Promise<number> {
@@ -69,37 +36,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function compile(dir: string, remotePort: number, env: Record<string, string>, clock: Clock): Promise<TestingModule> {
-  const config = loadSettings({
-    argv: [],
-    env: { RECORD_STORAGE_PATH: dir, LOG_LEVEL: 'error', UPLINK_BOOTSTRAP_SERVERS: `127.0.0.1:${remotePort}`, UPLINK_TOPICS: 'mirrored.*', ...env },
-    cwd: dir,
-  });
-  const app = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).overrideProvider(Clock).useValue(clock).compile();
-  await app.init();
-  await app.get(StorageRecovery).completed();
-  return app;
-}
-
-/** Resource kinds (timers, sockets, files) and how many of each keep the event loop alive. */
-function activeResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
-}
-
-const SETTLE_MS_MAX = 2_000;
-
-async function close(app: TestingModule, clock: CountingClock, before: Map<string, number>): Promise<void> {
-  await app.close();
-  register.clear();
-  assert.equal(clock.live.size, 0, 'every timer started on the Clock is cancelled by the shutdown');
-  // A socket close or file close may still be in flight when close() resolves: bounded wait.
-  const added = (): Array<[string, number]> => [...activeResources()].filter(([kind, count]) => count > (before.get(kind) ?? 0));
-  const deadline = Date.now() + SETTLE_MS_MAX;
-  while (added().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.deepEqual(added(), [], `active resources left after close: ${JSON.stringify(Object.fromEntries(activeResources()))}`);
-}
+const compile = (dir: string, remotePort: number, env: Record<string, string>, clock: CountingClock) =>
+  compileApp(dir, { UPLINK_BOOTSTRAP_SERVERS: `127.0.0.1:${remotePort}`, UPLINK_TOPICS: 'mirrored.*', ...env }, clock);
+const close = closeAndCheck;
 
 /** One batch of `count` records appended to partition 0 (as a producer would send it). */
 async function produce(app: TestingModule, topic: string, count = 3) {

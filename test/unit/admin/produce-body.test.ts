@@ -24,9 +24,9 @@ function largestBody(): unknown {
 }
 
 describe('REST produce body validation', () => {
-  it('accepts every shape the API describes: optional and null fields, headers without value, a decimal string partition', () => {
-    const body = { records: [{}, { key: null, value: null, headers: null, timestamp: null }, { key: 'k', value: 'v', headers: [{ key: 'h', value: null }], timestamp: 0 }] };
-    assert.deepEqual(validateProduceBody(body), { body: { records: body.records, partition: undefined, encoding: undefined } });
+  it('accepts every shape the API describes: optional fields left out, null keys, values and header values, a decimal string partition', () => {
+    const body = { records: [{}, { key: null, value: null }, { key: 'k', value: 'v', headers: [{ key: 'h', value: null }], timestamp: 0 }] };
+    assert.deepEqual(validateProduceBody(body), { body: { records: body.records, partition: undefined } });
     const verdict = validateProduceBody({ partition: '3', encoding: 'base64', records: [{ value: 'AA==' }] });
     assert.ok('body' in verdict);
     assert.equal(verdict.body.partition, 3);
@@ -41,7 +41,13 @@ describe('REST produce body validation', () => {
 
   it('refuses each bad field with its path and the message class-validator gave', () => {
     const cases: ReadonlyArray<[unknown, string]> = [
-      [[], 'the request body must be a JSON object'],
+      [undefined, 'this route needs a JSON body (send {} for an empty one)'],
+      [[], 'the body must be a JSON object'],
+      [null, 'the body must be a JSON object'],
+      [{ records: [{}], encoding: null }, 'encoding must be one of utf8, base64'],
+      [{ records: [{}], partition: null }, 'partition must be an integer number'],
+      [{ records: [{ timestamp: null }] }, 'records.0.timestamp must be an integer number'],
+      [{ records: [{ headers: null }] }, 'records.0.headers must be an array'],
       [{ records: [{}], color: 'blue' }, 'property color should not exist'],
       [{ records: [{}], encoding: 'hex' }, 'encoding must be one of utf8, base64'],
       [{ records: [{}], partition: -1 }, 'partition must not be less than 0'],

@@ -45,6 +45,8 @@ describe('OffsetLookup', () => {
     assert.equal(((await offsets.offsetFor('t', 1, -1)) as { errorCode?: number }).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.deepEqual(offsets.epochEnd('t', 0, 0), { leaderEpoch: 0, endOffset: 6 });
     assert.deepEqual(offsets.epochEnd('t', 0, 3), { leaderEpoch: -1, endOffset: -1 });
+    assert.deepEqual(offsets.epochEnd('t', 0, -1), { leaderEpoch: -1, endOffset: -1 }, 'no epoch asked: unknown, as Kafka');
+    assert.deepEqual(offsets.epochEnd('t', 0, -2), { leaderEpoch: -2, endOffset: 1 }, 'an epoch before the first ends where the first starts (the log start offset)');
     assert.equal((offsets.epochEnd('absent', 0, 0) as { errorCode?: number }).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });

@@ -50,6 +50,16 @@ describe('group table growth (issue 14, item 2)', () => {
     assert.equal(fine.result.errorCode, ErrorCode.NONE, 'the same client id from another host is another client');
   });
 
+  it('a transactional offset commit that would create a group is held to the same bound', () => {
+    const h = harness();
+    for (let i = 0; i < MAX_GROUPS_PER_CLIENT; i++) simpleCommit(h, `g-${i}`, 'producer');
+    const identity = { groupId: 'txn-group', memberId: '', groupInstanceId: null, generationId: -1 };
+    assert.equal(h.offsets.authorizeTxnCommit(identity, { clientId: 'producer', clientHost: '/10.0.0.1' }), ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+    assert.equal(h.coordinator.group('txn-group'), undefined, 'the refused group was not created');
+    assert.equal(h.offsets.authorizeTxnCommit(identity, { clientId: 'other-producer', clientHost: '/10.0.0.1' }), ErrorCode.NONE);
+    assert.notEqual(h.coordinator.group('txn-group'), undefined, 'another client creates it');
+  });
+
   it(`a full table (${MAX_GROUPS} groups) evicts the least recently active memberless group, offsets and all, for a new consumer group`, async () => {
     const h = harness();
     const clients = MAX_GROUPS / MAX_GROUPS_PER_CLIENT;
