@@ -29,11 +29,11 @@ export type ChunkSink = (chunk: Uint8Array) => boolean;
 const ZLIB_CHUNK_BYTES = 64 * 1024;
 
 /** The scratch window of the JavaScript decoders, allocated once on first use (its pages only as touched). */
-let window: Buffer | null = null;
+let scratchWindow: Buffer | null = null;
 
 function scratch(): Buffer {
-  window ??= Buffer.allocUnsafeSlow(LZ4_WINDOW_BYTES);
-  return window;
+  scratchWindow ??= Buffer.allocUnsafeSlow(LZ4_WINDOW_BYTES);
+  return scratchWindow;
 }
 
 /** ES2024's ArrayBuffer.prototype.transfer (Node 22+), which the project's TypeScript lib predates. */
@@ -71,7 +71,7 @@ function zlibChunks(stream: Gunzip | ZstdDecompress, data: Buffer, maxBytes: num
   });
 }
 
-/** One raw snappy block through the scratch window (a block larger than the window gets its own buffer); false when the sink stopped. */
+/** One raw snappy block through the scratch window (a block larger than the window gets its own buffer): its length, or null when the sink stopped. */
 function snappyBlock(block: Uint8Array, maxBytes: number, sink: ChunkSink): number | null {
   const { length } = snappyDeclaredLength(block);
   if (length > maxBytes) throw tooLarge(maxBytes);
