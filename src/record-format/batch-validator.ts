@@ -2,7 +2,8 @@
  * Kafka's LogValidator for the records of a produced magic-2 batch (Kafka 3.9: DefaultRecord
  * .readFrom, DefaultRecordBatch's record iterators, LogValidator.validateRecord), so that no
  * batch a consumer cannot read is ever stored. Pure and synchronous: the caller hands over the
- * records section, decompressed when the batch is compressed (compression.ts, with a bound).
+ * records section in chunks of any size, as a compressed batch is decompressed
+ * (record-stream.ts, with a bound), so no decompressed copy of a batch is ever whole.
  *
  * One pass over the section, no allocation per record (the produce hot path runs it on every
  * batch while its bytes are still in cache). What is checked, with Kafka's answer:
@@ -70,59 +71,184 @@ export function clientHeaderProblem(batch: RecordBatchView): { readonly errorCod
   return null;
 }
 
-/**
- * Reads a records section the way Kafka's ByteUtils does; every read is bounded by `end`
- * (the current record's end, or the section's while a length prefix is read).
- */
-class RecordScanner {
-  pos = 0;
-  end: number;
+/** Where the reader is in the current record; each varint step reads one field. */
+const enum Step {
+  Length,
+  Attributes,
+  TimestampDelta,
+  OffsetDelta,
+  KeyLength,
+  ValueLength,
+  HeaderCount,
+  HeaderKeyLength,
+  HeaderValueLength,
+  /** Skipping a key, value or header's bytes; `afterSkip` says what comes next. */
+  Skip,
+  /** A header's value was skipped: the next header, or the end of the record. */
+  HeaderDone,
+}
 
-  constructor(readonly bytes: Uint8Array) {
-    this.end = bytes.length;
+/** What each field is called in a refusal (indexed by Step). */
+const FIELD_NAMES = ['the record length', 'the attributes', 'the timestamp delta', 'the offset delta', 'the key length', 'the value length', 'the header count', 'a header key length', 'a header value length'];
+
+/**
+ * Reads a records section the way Kafka's ByteUtils does, in chunks of any size (a
+ * decompressor's output as it comes): a state machine over the fields of one record at a
+ * time, so nothing is buffered and no record is ever whole in memory. Every field read is
+ * bounded by the record's length prefix; varints resume across chunks.
+ */
+class RecordReader {
+  step = Step.Length;
+  /** Records completely read. */
+  index = 0;
+  private afterSkip = Step.Length;
+  private skipLeft = 0;
+  /** Bytes of the current record's body not yet read, and its declared length. */
+  private recordLeft = 0;
+  private recordLength = 0;
+  private headersLeft = 0;
+  /** The varint being read: Java int32 bits, or a varlong's magnitude (exact within 2^53). */
+  private varint32 = 0;
+  private varlong = 0;
+  private varScale = 1;
+  private varShift = 0;
+
+  constructor(
+    private readonly check: RecordCheck,
+    private readonly recordCount: number,
+    private readonly recordDone: (index: number) => void,
+  ) {}
+
+  /** Between records (nothing of the next one read yet). */
+  get atRecordBoundary(): boolean {
+    return this.step === Step.Length && this.varShift === 0;
   }
 
-  /** Zigzag int32: at most 5 bytes, the fifth's high bits wrap as in Java. */
-  varint(what: string): number {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (this.pos >= this.end) throw new RecordFormatError(`${what} runs past the end of the record`);
-      const byte = this.bytes[this.pos++];
-      if ((byte & 0x80) === 0) {
-        value |= byte << shift;
-        return (value >>> 1) ^ -(value & 1);
+  /** Reads `chunk`; false when bytes follow the last declared record. Throws RecordFormatError on malformed records. */
+  read(chunk: Uint8Array): boolean {
+    const length = chunk.length;
+    let at = 0;
+    while (at < length) {
+      if (this.step === Step.Skip) {
+        const skipped = Math.min(this.skipLeft, length - at);
+        at += skipped;
+        this.skipLeft -= skipped;
+        this.recordLeft -= skipped;
+        if (this.skipLeft === 0) this.advance(this.afterSkip);
+        continue;
       }
-      value |= (byte & 0x7f) << shift;
-      if (shift >= INT32_VARINT_LAST_SHIFT) throw new RecordFormatError(`${what} is a varint longer than 5 bytes`);
+      if (this.step === Step.Length) {
+        if (this.varShift === 0 && this.index >= this.recordCount) return false;
+      } else {
+        if (this.recordLeft === 0) throw new RecordFormatError(`${FIELD_NAMES[this.step]} runs past the end of the record`);
+        this.recordLeft--;
+      }
+      const byte = chunk[at++];
+      if (this.step === Step.Attributes) this.step = Step.TimestampDelta;
+      else if (this.step === Step.TimestampDelta ? this.varlongByte(byte) : this.varintByte(byte)) this.fieldRead();
     }
+    return true;
+  }
+
+  /** Zigzag int32: at most 5 bytes, the fifth's high bits wrap as in Java. True once complete (in `varint32`). */
+  private varintByte(byte: number): boolean {
+    if ((byte & 0x80) === 0) {
+      const raw = this.varint32 | (byte << this.varShift);
+      this.varint32 = (raw >>> 1) ^ -(raw & 1);
+      this.varShift = 0;
+      return true;
+    }
+    this.varint32 |= (byte & 0x7f) << this.varShift;
+    if (this.varShift >= INT32_VARINT_LAST_SHIFT) throw new RecordFormatError(`${FIELD_NAMES[this.step]} is a varint longer than 5 bytes`);
+    this.varShift += 7;
+    return false;
   }
 
   /** Zigzag int64 as a JS number (exact within ±2^53, which covers any real timestamp delta). */
-  varlong(what: string): number {
-    let raw = 0;
-    let scale = 1;
-    for (let shift = 0; ; shift += 7) {
-      if (this.pos >= this.end) throw new RecordFormatError(`${what} runs past the end of the record`);
-      const byte = this.bytes[this.pos++];
-      raw += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-      scale *= 128;
-      if (shift >= INT64_VARINT_LAST_SHIFT) throw new RecordFormatError(`${what} is a varint longer than 10 bytes`);
+  private varlongByte(byte: number): boolean {
+    this.varlong += (byte & 0x7f) * this.varScale;
+    if ((byte & 0x80) === 0) {
+      const raw = this.varlong;
+      this.check.timestampDelta = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+      this.varlong = 0;
+      this.varScale = 1;
+      this.varShift = 0;
+      return true;
+    }
+    if (this.varShift >= INT64_VARINT_LAST_SHIFT) throw new RecordFormatError(`${FIELD_NAMES[this.step]} is a varint longer than 10 bytes`);
+    this.varScale *= 128;
+    this.varShift += 7;
+    return false;
+  }
+
+  /** A varint field is complete: check it and move on. */
+  private fieldRead(): void {
+    const value = this.varint32;
+    this.varint32 = 0;
+    switch (this.step) {
+      case Step.Length:
+        if (value < 0) throw new RecordFormatError(`invalid record size ${value}`);
+        this.recordLength = this.recordLeft = value;
+        this.step = Step.Attributes;
+        return;
+      case Step.TimestampDelta:
+        this.step = Step.OffsetDelta;
+        return;
+      case Step.OffsetDelta:
+        this.check.offsetDelta = value;
+        this.step = Step.KeyLength;
+        return;
+      case Step.KeyLength:
+        this.check.keyIsNull = value === -1;
+        return this.skip(value, 'key', Step.ValueLength);
+      case Step.ValueLength:
+        return this.skip(value, 'value', Step.HeaderCount);
+      case Step.HeaderCount:
+        if (value < 0) throw new RecordFormatError(`invalid number of record headers ${value}`);
+        if (value > this.recordLeft) throw new RecordFormatError(`${value} headers do not fit the ${this.recordLeft} bytes left`);
+        this.headersLeft = value;
+        return this.nextHeader();
+      case Step.HeaderKeyLength:
+        if (value < 0) throw new RecordFormatError(`header key length ${value} is invalid`);
+        return this.skip(value, 'header key', Step.HeaderValueLength);
+      case Step.HeaderValueLength:
+        return this.skip(value, 'header value', Step.HeaderDone);
     }
   }
 
-  /** Skips a length-prefixed field and returns its length: -1 is null, any other negative length is malformed. */
-  skipNullable(what: string): number {
-    const length = this.varint(what);
-    if (length === -1) return length;
-    if (length < -1 || length > this.end - this.pos) throw new RecordFormatError(`${what} length ${length} does not fit the record`);
-    this.pos += length;
-    return length;
+  /** A length-prefixed field's bytes: -1 is null, any other negative length is malformed. */
+  private skip(length: number, what: string, next: Step): void {
+    if (length < -1 || length > this.recordLeft) throw new RecordFormatError(`${what} length ${length} does not fit the record`);
+    if (length <= 0) return this.advance(next);
+    this.skipLeft = length;
+    this.afterSkip = next;
+    this.step = Step.Skip;
+  }
+
+  private advance(next: Step): void {
+    if (next !== Step.HeaderDone) {
+      this.step = next;
+      return;
+    }
+    this.headersLeft--;
+    this.nextHeader();
+  }
+
+  private nextHeader(): void {
+    if (this.headersLeft > 0) {
+      this.step = Step.HeaderKeyLength;
+      return;
+    }
+    if (this.recordLeft !== 0) {
+      throw new RecordFormatError(`invalid record size: expected to read ${this.recordLength} bytes in record payload, but instead read ${this.recordLength - this.recordLeft}`);
+    }
+    this.recordDone(this.index);
+    this.index++;
+    this.step = Step.Length;
   }
 }
 
 interface RecordCheck {
-  readonly scanner: RecordScanner;
   readonly rules: RecordRules;
   /** The batch header's timestamp fields, read once. */
   readonly batchLogAppendTime: boolean;
@@ -136,40 +262,6 @@ interface RecordCheck {
   timestampDelta: number;
   offsetDelta: number;
   keyIsNull: boolean;
-}
-
-/** One record's fields, bounded by its length prefix, into `check`. Labels are constants: this runs per record. */
-function readRecord(check: RecordCheck): void {
-  const scanner = check.scanner;
-  scanner.end = scanner.bytes.length;
-  const length = scanner.varint('the record length');
-  const bodyStart = scanner.pos;
-  if (length < 0 || length > scanner.end - bodyStart) {
-    throw new RecordFormatError(`invalid record size ${length}, the records section has ${scanner.end - bodyStart} bytes left`);
-  }
-  scanner.end = bodyStart + length;
-  if (scanner.pos >= scanner.end) throw new RecordFormatError('the attributes run past the end of the record');
-  scanner.pos++;
-  check.timestampDelta = scanner.varlong('the timestamp delta');
-  check.offsetDelta = scanner.varint('the offset delta');
-  check.keyIsNull = scanner.skipNullable('key') === -1;
-  scanner.skipNullable('value');
-  skipHeaders(scanner);
-  if (scanner.pos !== scanner.end) {
-    throw new RecordFormatError(`invalid record size: expected to read ${length} bytes in record payload, but instead read ${scanner.pos - bodyStart}`);
-  }
-}
-
-function skipHeaders(scanner: RecordScanner): void {
-  const count = scanner.varint('the header count');
-  if (count < 0) throw new RecordFormatError(`invalid number of record headers ${count}`);
-  if (count > scanner.end - scanner.pos) throw new RecordFormatError(`${count} headers do not fit the ${scanner.end - scanner.pos} bytes left`);
-  for (let h = 0; h < count; h++) {
-    const keyLength = scanner.varint('a header key length');
-    if (keyLength < 0 || keyLength > scanner.end - scanner.pos) throw new RecordFormatError(`header key length ${keyLength} is invalid`);
-    scanner.pos += keyLength;
-    scanner.skipNullable('header value');
-  }
 }
 
 function refuseRecord(check: RecordCheck, batchIndex: number, message: string, aboutTimestamp: boolean): void {
@@ -211,44 +303,73 @@ function structureRefused(message: string): RecordsVerdict {
   return { valid: false, errorCode: ErrorCode.INVALID_RECORD, message, recordErrors: [] };
 }
 
+/** The rules every record read must pass (LogValidator's per-record checks). */
+function judgeRecord(check: RecordCheck, index: number): void {
+  if (check.offsetDelta !== index) refuseRecord(check, index, `offset delta ${check.offsetDelta}: offsets inside a batch must be consecutive from 0`, false);
+  checkTimestamp(check, index);
+  if (check.keyIsNull && check.rules.keyRequiredIn !== null) {
+    refuseRecord(check, index, `Compacted topic cannot accept message without key in topic partition ${check.rules.keyRequiredIn}.`, false);
+  }
+}
+
 /**
- * Every record of `batch`, read from `section` (its records section, decompressed): the
- * verdict and, when valid, the largest timestamp (which Kafka writes into a CreateTime
- * batch's maxTimestamp).
+ * Every record of `batch`, read from its records section (decompressed) in chunks as they
+ * come (`push`), then the verdict (`finish`) and, when valid, the largest timestamp (which
+ * Kafka writes into a CreateTime batch's maxTimestamp). Holds no chunk: memory stays the same
+ * whatever the batch's size.
  */
-export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
-  const check: RecordCheck = {
-    scanner: new RecordScanner(section),
-    rules,
-    batchLogAppendTime: (batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0,
-    baseTimestamp: batch.baseTimestamp,
-    batchMaxTimestamp: batch.maxTimestamp,
-    errors: [],
-    recordErrorCount: 0,
-    timestampRefused: false,
-    maxTimestamp: NO_TIMESTAMP,
-    timestampDelta: 0,
-    offsetDelta: 0,
-    keyIsNull: false,
-  };
-  const count = batch.recordCount;
-  let index = 0;
-  try {
-    for (; index < count; index++) {
-      if (check.scanner.pos >= section.length) return structureRefused(`incorrect declared batch size: ${count} records declared, the records end after ${index}`);
-      readRecord(check);
-      if (check.offsetDelta !== index) refuseRecord(check, index, `offset delta ${check.offsetDelta}: offsets inside a batch must be consecutive from 0`, false);
-      checkTimestamp(check, index);
-      if (check.keyIsNull && rules.keyRequiredIn !== null) {
-        refuseRecord(check, index, `Compacted topic cannot accept message without key in topic partition ${rules.keyRequiredIn}.`, false);
-      }
+export class RecordsValidator {
+  private readonly check: RecordCheck;
+  private readonly reader: RecordReader;
+  private refusal: RecordsVerdict | null = null;
+
+  constructor(
+    batch: RecordBatchView,
+    rules: RecordRules,
+    private readonly recordCount = batch.recordCount,
+  ) {
+    this.check = {
+      rules,
+      batchLogAppendTime: (batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0,
+      baseTimestamp: batch.baseTimestamp,
+      batchMaxTimestamp: batch.maxTimestamp,
+      errors: [],
+      recordErrorCount: 0,
+      timestampRefused: false,
+      maxTimestamp: NO_TIMESTAMP,
+      timestampDelta: 0,
+      offsetDelta: 0,
+      keyIsNull: false,
+    };
+    this.reader = new RecordReader(this.check, recordCount, (index) => judgeRecord(this.check, index));
+  }
+
+  /** Reads the next bytes of the section; false once the batch is refused (the rest need not be read). */
+  push(chunk: Uint8Array): boolean {
+    if (this.refusal !== null) return false;
+    try {
+      if (!this.reader.read(chunk)) this.refusal = structureRefused(`incorrect declared batch size: bytes remain after the ${this.recordCount} declared records`);
+    } catch (error) {
+      if (!(error instanceof RecordFormatError)) throw error;
+      this.refusal = structureRefused(`invalid record structure in record ${this.reader.index}: ${error.message}`);
     }
-  } catch (error) {
-    if (error instanceof RecordFormatError) return structureRefused(`invalid record structure in record ${index}: ${error.message}`);
-    throw error;
+    return this.refusal === null;
   }
-  if (check.scanner.pos !== section.length) {
-    return structureRefused(`incorrect declared batch size: ${section.length - check.scanner.pos} bytes remain after the ${count} declared records`);
+
+  /** The verdict once the whole section was pushed. */
+  finish(): RecordsVerdict {
+    if (this.refusal !== null) return this.refusal;
+    if (!this.reader.atRecordBoundary) return structureRefused(`invalid record structure in record ${this.reader.index}: the records section ends inside it`);
+    if (this.reader.index < this.recordCount) {
+      return structureRefused(`incorrect declared batch size: ${this.recordCount} records declared, the records end after ${this.reader.index}`);
+    }
+    return verdictOf(this.check);
   }
-  return verdictOf(check);
+}
+
+/** `RecordsValidator` over a whole records section (uncompressed, or decompressed at once). */
+export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
+  const validator = new RecordsValidator(batch, rules);
+  validator.push(section);
+  return validator.finish();
 }

@@ -21,6 +21,7 @@ import { compressFrame, decompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 import { LZ4_BLOCK_BYTES_MAX, lz4DecompressedBound } from './lz4-frame.js';
 import { Compression } from './record-batch.js';
+import { snappyDeclaredLength } from './snappy-block.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -28,7 +29,7 @@ const zstdCompressAsync = promisify(zstdCompress);
 const zstdDecompressAsync = promisify(zstdDecompress);
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
-const XERIAL_HEADER_BYTES = 16;
+export const XERIAL_HEADER_BYTES = 16;
 const XERIAL_VERSION = 1;
 const XERIAL_MIN_COMPATIBLE_VERSION = 1;
 /** The Java client's SnappyOutputStream block size. */
@@ -55,18 +56,12 @@ function zlibLimit(maxBytes: number): { maxOutputLength?: number } {
   return Number.isFinite(maxBytes) ? { maxOutputLength: Math.max(1, maxBytes) } : {};
 }
 
-/** A raw snappy block starts with its uncompressed length (an unsigned varint). */
-function snappyDeclaredBytes(block: Buffer): number {
-  let value = 0;
-  for (let i = 0, scale = 1; i < 5 && i < block.length; i++, scale *= 128) {
-    value += (block[i] & 0x7f) * scale;
-    if ((block[i] & 0x80) === 0) return value;
-  }
-  throw new CompressionError('snappy block length is malformed');
+export function tooLarge(maxBytes: number): DecompressedSizeError {
+  return new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
 }
 
 function checkBound(bytes: number, maxBytes: number): void {
-  if (bytes > maxBytes) throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
+  if (bytes > maxBytes) throw tooLarge(maxBytes);
 }
 
 export function isXerialFramed(data: Buffer): boolean {
@@ -74,7 +69,7 @@ export function isXerialFramed(data: Buffer): boolean {
 }
 
 async function snappyBlock(data: Buffer, maxBytes: number): Promise<Buffer> {
-  checkBound(snappyDeclaredBytes(data), maxBytes);
+  checkBound(snappyDeclaredLength(data).length, maxBytes);
   return (await snappyUncompress(data, { asBuffer: true })) as Buffer;
 }
 
@@ -97,7 +92,7 @@ async function unframeXerial(data: Buffer, maxBytes: number): Promise<Buffer> {
 
 /** The frame's bound may overstate its last block: up to one block more is decompressed, then checked. */
 async function lz4Frame(data: Buffer, maxBytes: number): Promise<Buffer> {
-  if (lz4DecompressedBound(data) > maxBytes + LZ4_BLOCK_BYTES_MAX) throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
+  if (lz4DecompressedBound(data) > maxBytes + LZ4_BLOCK_BYTES_MAX) throw tooLarge(maxBytes);
   return decompressFrame(data);
 }
 
@@ -143,7 +138,7 @@ export async function decompress(codec: Compression, data: Buffer, maxBytes = Nu
     return result;
   } catch (error) {
     if (error instanceof CompressionError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DecompressedSizeError(`data decompresses to more than ${maxBytes} bytes`);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBytes);
     throw new CompressionError(`records do not decompress with codec ${codec}: ${(error as Error).message}`);
   }
 }

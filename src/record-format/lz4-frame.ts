@@ -17,14 +17,17 @@
  */
 
 const MAGIC_BYTES = 4;
-const FLG_CONTENT_SIZE = 0x08;
-const FLG_DICTIONARY_ID = 0x01;
-const FLG_BLOCK_CHECKSUM = 0x10;
-const BLOCK_UNCOMPRESSED = 0x8000_0000;
+export const LZ4_FRAME_MAGIC = 0x184d_2204;
+export const FLG_CONTENT_SIZE = 0x08;
+export const FLG_DICTIONARY_ID = 0x01;
+export const FLG_BLOCK_CHECKSUM = 0x10;
+export const FLG_CONTENT_CHECKSUM = 0x04;
+export const FLG_BLOCK_INDEPENDENT = 0x20;
+export const BLOCK_UNCOMPRESSED = 0x8000_0000;
 /** The largest block the format allows (block size id 7). */
 export const LZ4_BLOCK_BYTES_MAX = 4 * 1024 * 1024;
 /** BD bits 4-6 → the largest block: 4 = 64 KiB, 5 = 256 KiB, 6 = 1 MiB, 7 = 4 MiB. */
-const BLOCK_BYTES_MAX_BY_ID: Readonly<Record<number, number>> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: LZ4_BLOCK_BYTES_MAX };
+export const BLOCK_BYTES_MAX_BY_ID: Readonly<Record<number, number>> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: LZ4_BLOCK_BYTES_MAX };
 /** LZ4's best case: one 4-byte match token expands to at most 255 bytes per input byte (and a block at most). */
 const LZ4_EXPANSION_MAX = 255;
 
@@ -62,16 +65,11 @@ export function xxh32(data: Uint8Array): number {
   } else {
     hash = P5;
   }
-  hash = (hash + view.length) >>> 0;
-  for (; at + 4 <= view.length; at += 4) hash = Math.imul(rotl((hash + Math.imul(view.readUInt32LE(at), P3)) >>> 0, 17), P4) >>> 0;
-  for (; at < view.length; at++) hash = Math.imul(rotl((hash + Math.imul(view[at], P5)) >>> 0, 11), P1) >>> 0;
-  hash = Math.imul(hash ^ (hash >>> 15), P2) >>> 0;
-  hash = Math.imul(hash ^ (hash >>> 13), P3) >>> 0;
-  return (hash ^ (hash >>> 16)) >>> 0;
+  return finishXxh32((hash + view.length) >>> 0, view.subarray(at));
 }
 
 /** Bytes of the frame descriptor (FLG, BD and the optional fields), or -1 when the frame is too short. */
-function descriptorBytes(frame: Buffer): number {
+export function descriptorBytes(frame: Buffer): number {
   if (frame.length < MAGIC_BYTES + 3) return -1;
   const flg = frame[MAGIC_BYTES];
   const bytes = 2 + ((flg & FLG_CONTENT_SIZE) !== 0 ? 8 : 0) + ((flg & FLG_DICTIONARY_ID) !== 0 ? 4 : 0);
@@ -109,4 +107,61 @@ export function lz4DecompressedBound(frame: Buffer): number {
     at += 4 + size + checksumBytes;
   }
   return bound;
+}
+
+export class Lz4FormatError extends Error {
+  override readonly name = 'Lz4FormatError';
+}
+
+/** XXH32 (seed 0) over data that comes in pieces: the LZ4 frame's content checksum. */
+export class Xxh32Stream {
+  private v1 = (P1 + P2) >>> 0;
+  private v2 = P2;
+  private v3 = 0;
+  private v4 = (0 - P1) >>> 0;
+  private total = 0;
+  /** Up to 15 bytes not yet part of a 16-byte stripe. */
+  private readonly pending = Buffer.alloc(16);
+  private pendingBytes = 0;
+
+  update(data: Uint8Array): void {
+    this.total += data.length;
+    let at = 0;
+    if (this.pendingBytes > 0) {
+      const taken = Math.min(16 - this.pendingBytes, data.length);
+      this.pending.set(data.subarray(0, taken), this.pendingBytes);
+      this.pendingBytes += taken;
+      at = taken;
+      if (this.pendingBytes < 16) return;
+      this.stripe(this.pending, 0);
+      this.pendingBytes = 0;
+    }
+    const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    for (; at + 16 <= view.length; at += 16) this.stripe(view, at);
+    this.pending.set(data.subarray(at), 0);
+    this.pendingBytes = data.length - at;
+  }
+
+  digest(): number {
+    const head = this.total >= 16 ? (rotl(this.v1, 1) + rotl(this.v2, 7) + rotl(this.v3, 12) + rotl(this.v4, 18)) >>> 0 : P5;
+    return finishXxh32((head + this.total) >>> 0, this.pending.subarray(0, this.pendingBytes));
+  }
+
+  private stripe(view: Buffer, at: number): void {
+    this.v1 = round(this.v1, view.readUInt32LE(at));
+    this.v2 = round(this.v2, view.readUInt32LE(at + 4));
+    this.v3 = round(this.v3, view.readUInt32LE(at + 8));
+    this.v4 = round(this.v4, view.readUInt32LE(at + 12));
+  }
+}
+
+/** XXH32's tail (the bytes after the last stripe) and avalanche. */
+function finishXxh32(start: number, tail: Buffer): number {
+  let hash = start;
+  let at = 0;
+  for (; at + 4 <= tail.length; at += 4) hash = Math.imul(rotl((hash + Math.imul(tail.readUInt32LE(at), P3)) >>> 0, 17), P4) >>> 0;
+  for (; at < tail.length; at++) hash = Math.imul(rotl((hash + Math.imul(tail[at], P5)) >>> 0, 11), P1) >>> 0;
+  hash = Math.imul(hash ^ (hash >>> 15), P2) >>> 0;
+  hash = Math.imul(hash ^ (hash >>> 13), P3) >>> 0;
+  return (hash ^ (hash >>> 16)) >>> 0;
 }

@@ -6,9 +6,10 @@
  * rewrites them (LogAppendTime topics; a CreateTime batch whose maxTimestamp is not its
  * records' largest), with a fresh CRC-32C. A compacted topic refuses records without a key
  * (INVALID_RECORD, as Kafka's LogValidator.validateKey), in the same pass.
- * Records are read once: an uncompressed batch in place, synchronously; a compressed one
- * decompressed off the event loop (at most DECOMPRESSIONS_MAX at once, each bounded by
- * RECORDS_DECOMPRESSED_BYTES_MAX), and its decompressed records handed on to the plugins.
+ * Records are read once: an uncompressed batch in place, synchronously; a compressed one as
+ * it decompresses, piece by piece (record-format/record-stream.ts: no decompressed copy of the
+ * batch is ever whole; at most DECOMPRESSIONS_MAX at once, each bounded by
+ * RECORDS_DECOMPRESSED_BYTES_MAX).
  * Memory mode answers synchronously. Durable mode answers once the batch is in the WAL
  * (a promise); a WAL that cannot write answers KAFKA_STORAGE_ERROR and stores nothing.
  * Transactional batches are stored like any other (the transaction coordinator has checked
@@ -18,8 +19,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 import type { OpenedBatch } from '../record-format/batch-rewrite.js';
-import { clientHeaderProblem, validateRecords, type RecordError, type RecordRules, type RecordsVerdict } from '../record-format/batch-validator.js';
-import { CompressionError, decompress, DecompressedSizeError } from '../record-format/compression.js';
+import { clientHeaderProblem, RecordsValidator, validateRecords, type RecordError, type RecordRules, type RecordsVerdict } from '../record-format/batch-validator.js';
+import { CompressionError, DecompressedSizeError } from '../record-format/compression.js';
 import { encodeMarkerBatch, type TransactionMarker } from '../record-format/control-batch.js';
 import { crc32c } from '../record-format/crc32c.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
@@ -33,6 +34,7 @@ import {
   magicAt,
   RecordBatchView,
 } from '../record-format/record-batch.js';
+import { decompressChunks } from '../record-format/record-stream.js';
 import type { PartitionLog } from './partition-log.js';
 import { isCompacted, rollAfterMs } from './topic-config.js';
 import type { Topic } from './topic-registry.js';
@@ -64,8 +66,12 @@ export interface AppendOutcome {
   readonly recordErrors?: readonly RecordError[];
 }
 
-/** What `checkRecords` found: a refusal, or the batch's records section, opened (decompressed). */
-export type RecordsCheck = { readonly refusal: AppendOutcome; readonly opened: null } | { readonly refusal: null; readonly opened: OpenedBatch };
+/**
+ * What `checkRecords` found: a refusal, or the batch's records section when it is at hand
+ * (uncompressed: a view of the batch); a compressed batch was validated as it decompressed,
+ * so the plugins open it themselves (plugin.service.ts).
+ */
+export type RecordsCheck = { readonly refusal: AppendOutcome; readonly opened: null } | { readonly refusal: null; readonly opened: OpenedBatch | null };
 
 export function refused(errorCode: ErrorCodeValue, errorMessage: string): AppendOutcome {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
@@ -107,13 +113,15 @@ export class BatchAppender {
     if (header !== null) return refusedCheck(header.errorCode, header.message);
     const rules = recordRules(topic, log, nowMs);
     if (batch.compression === Compression.None) {
-      return judged(batch, { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED }, rules);
+      const opened = { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED };
+      return judged(batch, validateRecords(batch, opened.records, rules), rules, opened);
     }
     const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
+    const validator = new RecordsValidator(batch, rules);
     return this.decompressions
-      .run(() => decompress(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes))
+      .run(() => decompressChunks(batch.compression, records.subarray(BATCH_HEADER_BYTES), maxBytes, (chunk) => validator.push(chunk)))
       .then(
-        ({ data, shape }) => judged(batch, { records: data, recordCount: batch.recordCount, shape }, rules),
+        () => judged(batch, validator.finish(), rules, null),
         (error: unknown) => decompressionRefused(error, maxBytes),
       );
   }
@@ -270,8 +278,8 @@ function recordRules(topic: Topic, log: PartitionLog, nowMs: number): RecordRule
   };
 }
 
-function judged(batch: RecordBatchView, opened: OpenedBatch, rules: RecordRules): RecordsCheck {
-  const verdict: RecordsVerdict = validateRecords(batch, opened.records, rules);
+/** The verdict on a batch's records; `opened`: its records section when at hand (uncompressed) for the plugins. */
+function judged(batch: RecordBatchView, verdict: RecordsVerdict, rules: RecordRules, opened: OpenedBatch | null): RecordsCheck {
   if (!verdict.valid) return refusedCheck(verdict.errorCode, verdict.message, verdict.recordErrors);
   if (!rules.logAppendTime) setCreateTimeMax(batch, verdict.maxTimestamp);
   return { refusal: null, opened };

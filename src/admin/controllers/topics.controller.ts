@@ -1,6 +1,7 @@
 /** Topics and their records under /api/v1/topics (TopicAdmin, RecordProducer, RecordReader). */
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ProduceBodyPipe, type ProduceBody } from '../dto/produce-body.js';
 import { ProducedDto, ProduceRecordsDto, ReadRecordsQueryDto, RecordsAnswerDto } from '../dto/records.dto.js';
 import { AddPartitionsDto, AlterTopicConfigsDto, CreateTopicDto, DeletedRecordsDto, DeletedTopicDto, DeleteRecordsQueryDto, PartitionParams, TopicDetailDto, TopicParams, TopicSummaryDto } from '../dto/topics.dto.js';
 import { ApiProtected } from '../http/api-docs.js';
@@ -80,7 +81,7 @@ export class TopicsController {
   })
   @ApiCreatedResponse({ type: ProducedDto })
   @ApiProtected(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.UNSUPPORTED_MEDIA_TYPE)
-  produce(@Param() params: TopicParams, @Body() request: ProduceRecordsDto): Promise<ProducedDto> {
+  produce(@Param() params: TopicParams, @Body(ProduceBodyPipe) request: ProduceBody): Promise<ProducedDto> {
     return this.producer.produce(params.topic, request.partition, request.records, request.encoding);
   }
 

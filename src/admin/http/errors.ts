@@ -48,11 +48,13 @@ export function adminValidationPipe(): ValidationPipe {
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
-    exceptionFactory: (errors) => {
-      const details = describeValidation(errors);
-      return new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, `invalid request: ${details.join('; ')}`, details));
-    },
+    exceptionFactory: (errors) => validationFailure(describeValidation(errors)),
   });
+}
+
+/** The 400 of a request that failed validation: every problem, in the message and in `details`. */
+export function validationFailure(details: readonly string[]): BadRequestException {
+  return new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, `invalid request: ${details.join('; ')}`, details));
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, validateRecords, type RecordsVerdict, type RecordRules } from '../../../src/record-format/batch-validator.js';
+import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, RecordsValidator, validateRecords, type RecordsVerdict, type RecordRules } from '../../../src/record-format/batch-validator.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
@@ -117,5 +117,41 @@ describe('validateRecords', () => {
     assert.equal(refusal(judge(flagged(NO_TIMESTAMP))).errorCode, ErrorCode.INVALID_TIMESTAMP);
     assert.deepEqual(judge(flagged(NOW + 7)), { valid: true, maxTimestamp: NOW + 7 }, 'with a timestamp, every record has the batch maxTimestamp');
     assert.deepEqual(judge(batchOf(sequential(2), 2), LOG_APPEND_TIME), { valid: true, maxTimestamp: NO_TIMESTAMP }, 'CreateTime batches on a LogAppendTime topic are fine');
+  });
+});
+
+describe('RecordsValidator (the section in pieces, as it decompresses)', () => {
+  /** The verdict on `batch`'s records pushed in pieces cut at `cuts`. */
+  function inPieces(batch: Buffer, cuts: readonly number[], rules: RecordRules = CREATE_TIME): RecordsVerdict {
+    const view = new RecordBatchView(batch);
+    const section = batch.subarray(61);
+    const validator = new RecordsValidator(view, rules);
+    let from = 0;
+    for (const cut of [...cuts, section.length]) {
+      validator.push(section.subarray(from, cut));
+      from = cut;
+    }
+    return validator.finish();
+  }
+
+  it('reaches the verdict of the whole section wherever the section is cut, and byte by byte', () => {
+    const headers = Buffer.concat([zigzag(1), zigzag(2), Buffer.from('hk'), zigzag(3), Buffer.from('hv!')]);
+    const good = batchOf(sequential(3, (i) => ({ key: Buffer.from(`key-${i}`), timestampDelta: 2 ** 35 + i, headers })), 3, { baseTimestamp: NOW });
+    const offsets = batchOf(Buffer.concat([rawRecord(recordBody(0)), rawRecord(recordBody(4)), rawRecord(recordBody(2))]), 3);
+    const goldens = GOLDEN_BAD_BATCHES.map((golden) => golden.build(NOW)).filter((batch) => (batch.readInt16BE(21) & 0x27) === 0);
+    for (const batch of [good, offsets, ...goldens]) {
+      const whole = validateRecords(new RecordBatchView(batch), batch.subarray(61), CREATE_TIME);
+      const length = batch.length - 61;
+      for (let cut = 0; cut <= length; cut++) assert.deepEqual(inPieces(batch, [cut]), whole, `cut at ${cut}`);
+      assert.deepEqual(inPieces(batch, Array.from({ length }, (_, i) => i)), whole, 'byte by byte');
+    }
+  });
+
+  it('stops taking pieces once the batch is refused for its structure', () => {
+    const section = Buffer.concat([sequential(2), Buffer.from([0])]);
+    const validator = new RecordsValidator(new RecordBatchView(batchOf(section, 2)), CREATE_TIME);
+    assert.equal(validator.push(section), false);
+    assert.equal(validator.push(Buffer.from([1, 2, 3])), false);
+    assert.equal(refusal(validator.finish()).errorCode, ErrorCode.INVALID_RECORD);
   });
 });
