@@ -31,6 +31,8 @@ export const SHARED_BYTES = SHARED_INPUT_AT + INPUT_BYTES_MAX;
  */
 const BATCH_INPUTS_MIN = 8;
 const BATCH_INPUTS_MAX = 1_024;
+/** How many of the latest corpus entries are favoured as parents. */
+const RECENT_ENTRIES = 8;
 /** How often the worker reports its counters. */
 const PROGRESS_EVERY_MS = 1_000;
 
@@ -105,13 +107,11 @@ export class FuzzEngine {
     this.startedAt = performance.now();
     const deadline = this.startedAt + this.options.seconds * 1_000;
     let reportAt = this.startedAt + PROGRESS_EVERY_MS;
-    for (const input of loadCorpus(this.options.corpusDir, seeds)) {
-      if (!(await this.execute(input)) && this.options.stopAtFinding) return this.stats();
-      this.coverage.takeNew(true);
-      this.corpus.push(input);
-    }
+    this.corpus.push(...loadCorpus(this.options.corpusDir, seeds));
+    if (!(await this.executeAll(this.corpus)) && this.options.stopAtFinding) return this.stats();
+    this.coverage.takeNew(true);
     while (performance.now() < deadline) {
-      const batch = Array.from({ length: this.batchInputs }, () => this.mutator.mutate(this.mutator.pick(this.corpus), this.mutator.pick(this.corpus)));
+      const batch = Array.from({ length: this.batchInputs }, () => this.mutator.mutate(this.parent(), this.mutator.pick(this.corpus)));
       if (!(await this.runBatch(batch)) && this.options.stopAtFinding) break;
       if (performance.now() >= reportAt) {
         this.events.progress(this.stats());
@@ -119,6 +119,12 @@ export class FuzzEngine {
       }
     }
     return this.stats();
+  }
+
+  /** The entry to mutate: half the time one of the latest kept, which reached the newest code. */
+  private parent(): Buffer {
+    if (this.mutator.int(2) === 0) return this.mutator.pick(this.corpus);
+    return this.corpus[this.corpus.length - 1 - this.mutator.int(Math.min(RECENT_ENTRIES, this.corpus.length))];
   }
 
   stats(): FuzzStats {

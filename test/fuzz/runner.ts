@@ -48,6 +48,7 @@ export function runFuzzer(target: string, options: EngineOptions, onProgress: (s
         return;
       }
       if (Date.now() - watched.since <= options.hangMs) return;
+      clearInterval(watchdog);
       findings.push({ kind: 'hang', message: `one input ran longer than ${options.hangMs} ms; the worker was stopped`, input: runningInput() });
       void worker.terminate();
     }, WATCH_EVERY_MS);

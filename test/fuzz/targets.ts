@@ -44,7 +44,6 @@ export class OracleError extends Error {
   override readonly name = 'OracleError';
 }
 
-const FORMAT_SCRIPTS = ['/src/wire/', '/src/record-format/'];
 /** Decompression bound while fuzzing: small, so a crafted bomb costs little; the broker's is larger. */
 const FUZZ_DECOMPRESSED_BYTES_MAX = 1024 * 1024;
 /** Rules that accept any timestamp and key: only structure is judged. */
@@ -119,9 +118,9 @@ async function upConvert(input: Buffer): Promise<void> {
 }
 
 export const TARGETS: readonly FuzzTarget[] = [
-  { name: 'request', scripts: FORMAT_SCRIPTS, run: decodeRequest },
-  { name: 'batch', scripts: FORMAT_SCRIPTS, run: validateBatch },
-  { name: 'legacy', scripts: FORMAT_SCRIPTS, run: upConvert },
+  { name: 'request', scripts: ['/src/wire/'], run: decodeRequest },
+  { name: 'batch', scripts: ['/src/record-format/'], run: validateBatch },
+  { name: 'legacy', scripts: ['/src/record-format/'], run: upConvert },
   plantedCrash,
   plantedHang,
 ];
