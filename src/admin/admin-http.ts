@@ -44,6 +44,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   app.enableCsrfProtection();
   fastify.addHook('onRequest', refererHook);
   fastify.addHook('onRequest', tokenHook(app.get(AdminTokenCheck)));
+  fastify.addHook('onRequest', methodHook(routes));
   fastify.addHook('preValidation', bodyBoundsHook);
   fastify.addHook('preHandler', aclHook(app.get(AdminAuthorization)));
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));
@@ -66,6 +67,21 @@ function tokenHook(check: AdminTokenCheck) {
       return reply.send(DASHBOARD_HTML);
     }
     return reply.send(errorBody(401, 'this broker requires "Authorization: Bearer <admin_token>" (missing or wrong token)'));
+  };
+}
+
+/**
+ * A request no route takes: when its path is served with other methods, 405 with the Allow
+ * header (RFC 9110) instead of Fastify's 404 — also for methods Fastify would refuse with
+ * 400 before routing (QUERY without a body type).
+ */
+function methodHook(routes: HttpRouteTable) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.routeOptions.url !== undefined) return;
+    const allowed = routes.allowedMethods(request.url.split('?', 1)[0] ?? '/');
+    if (allowed.length === 0) return;
+    void reply.code(405).header('allow', allowed.join(', '));
+    return reply.send(errorBody(405, `${request.method} is not served on this path; it takes ${allowed.join(', ')}`));
   };
 }
 

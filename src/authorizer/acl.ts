@@ -47,6 +47,40 @@ export const PermissionType = {
   ALLOW: 3,
 } as const;
 
+/**
+ * The operations each resource type supports (Kafka's AclEntry.supportedOperations): what an
+ * "authorized operations" field of Metadata, DescribeGroups, DescribeCluster or
+ * DescribeTopicPartitions is computed over.
+ */
+export const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly number[]>> = {
+  [ResourceType.TOPIC]: [
+    AclOperation.READ,
+    AclOperation.WRITE,
+    AclOperation.CREATE,
+    AclOperation.DESCRIBE,
+    AclOperation.DELETE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+  ],
+  [ResourceType.GROUP]: [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE],
+  [ResourceType.CLUSTER]: [
+    AclOperation.CREATE,
+    AclOperation.CLUSTER_ACTION,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+    AclOperation.IDEMPOTENT_WRITE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE,
+  ],
+  [ResourceType.TRANSACTIONAL_ID]: [AclOperation.DESCRIBE, AclOperation.WRITE],
+  [ResourceType.DELEGATION_TOKEN]: [AclOperation.DESCRIBE],
+  [ResourceType.USER]: [AclOperation.CREATE_TOKENS, AclOperation.DESCRIBE_TOKENS],
+};
+
+/** Kafka's "not computed" value of an authorized-operations field (INT32_MIN: the client did not ask). */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
 /** The resource name that matches every name of its type (Kafka's ResourcePattern.WILDCARD_RESOURCE). */
 export const WILDCARD_RESOURCE = '*';
 /** The principal and host of an ACL that apply to everyone, everywhere. */

@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-import { CLUSTER_NAME, ResourceType } from './acl.js';
+import { CLUSTER_NAME, ResourceType, SUPPORTED_OPERATIONS } from './acl.js';
 import { type AuthorizerPolicy, decide, decideForAnyResource, type Session } from './acl-decision.js';
 import { AclStore } from './acl-store.js';
 
@@ -36,6 +36,17 @@ export class Authorizer {
   /** The one CLUSTER resource (`kafka-cluster`). */
   authorizeCluster(session: Session, operation: number): boolean {
     return this.authorize(session, operation, ResourceType.CLUSTER, CLUSTER_NAME);
+  }
+
+  /**
+   * The operations of its type `session` may perform on the resource, as a bitfield of
+   * operation codes (bit n set: operation n allowed), as Kafka's AuthHelper.authorizedOperations
+   * computes it: every supported operation while the authorizer is off.
+   */
+  authorizedOperations(session: Session, resourceType: number, resourceName: string): number {
+    return (SUPPORTED_OPERATIONS[resourceType] ?? [])
+      .filter((operation) => this.authorize(session, operation, resourceType, resourceName))
+      .reduce((bits, operation) => bits | (1 << operation), 0);
   }
 
   /** May `session` perform `operation` on some resource of the type (KIP-679)? */

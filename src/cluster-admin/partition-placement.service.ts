@@ -23,16 +23,6 @@ import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
 export const RESPONSE_PARTITION_LIMIT_MAX = 2000;
 
-/**
- * Every operation Kafka defines for a topic (AclOperation READ, WRITE, CREATE, DELETE, ALTER,
- * DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS) as a bitfield: with no authorizer, all are
- * allowed, which is what Kafka reports.
- */
-export const TOPIC_AUTHORIZED_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, operation) => bits | (1 << operation), 0);
-
-/** Kafka's "not computed" value of an authorized-operations field. */
-export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-
 export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
 
 export interface PartitionPlacement {
@@ -48,7 +38,6 @@ export interface TopicPlacement {
   readonly errorCode: ErrorCodeValue;
   readonly topicId: string | null;
   readonly partitions: readonly PartitionPlacement[];
-  readonly authorizedOperations: number;
 }
 
 export interface PartitionCursor {
@@ -134,7 +123,7 @@ export class PartitionPlacementService {
       }
       const first = cursor !== null && name === cursor.topic ? cursor.partition : 0;
       const partitions = this.placements(topic, first, remaining);
-      topics.push({ name, errorCode: ErrorCode.NONE, topicId: topic.id, partitions, authorizedOperations: TOPIC_AUTHORIZED_OPERATIONS });
+      topics.push({ name, errorCode: ErrorCode.NONE, topicId: topic.id, partitions });
       const next = first + partitions.length;
       if (next < topic.partitions.length) return { topics, nextCursor: { topic: name, partition: next } };
       remaining -= partitions.length;
@@ -159,7 +148,6 @@ export class PartitionPlacementService {
       errorCode: invalid ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       topicId: null,
       partitions: [],
-      authorizedOperations: invalid ? AUTHORIZED_OPERATIONS_OMITTED : TOPIC_AUTHORIZED_OPERATIONS,
     };
   }
 

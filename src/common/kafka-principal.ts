@@ -1,9 +1,9 @@
 /**
  * Who a Kafka request comes from, as Kafka names it (KafkaPrincipal: a type and a name,
- * written "User:alice"). Quotas and client telemetry read it from the request's connection
- * (kafka/transport/connection-context.ts), the one place it is set: without SASL every
- * connection is User:ANONYMOUS, as on a Kafka PLAINTEXT listener; authentication, when it
- * comes, sets it there and nothing else changes.
+ * written "User:alice"). The authorizer, quotas and client telemetry read it from the request's connection
+ * (kafka/transport/connection-context.ts), the one place it is kept: User:ANONYMOUS on a
+ * listener without authentication, as on Kafka's PLAINTEXT listener; the mapped DN of a client
+ * certificate; the SASL login once the connection has authenticated.
  */
 export interface KafkaPrincipal {
   readonly principalType: string;
@@ -15,10 +15,4 @@ export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = { principalType: 'User', name
 
 export function principalText(principal: KafkaPrincipal): string {
   return `${principal.principalType}:${principal.name}`;
-}
-
-/** "User:alice" into its type and name (the name may itself contain colons, as a DN may not but a user name can). */
-export function parsePrincipal(text: string): KafkaPrincipal {
-  const colon = text.indexOf(':');
-  return { principalType: text.slice(0, colon), name: text.slice(colon + 1) };
 }

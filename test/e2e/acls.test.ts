@@ -1,7 +1,8 @@
 /**
  * ACLs against a real broker process with the authorizer on, through the Java Admin client
  * (createAcls, describeAcls, deleteAcls) and Kafka's kafka-acls tool (3.9), and their effect
- * on real clients. Until SASL users exist every client is User:ANONYMOUS, so the broker runs
+ * on real clients, all of them User:ANONYMOUS on a PLAINTEXT listener (acls-sasl.test.ts does
+ * the same for SASL users, mtls.test.ts for certificate principals), so the broker runs
  * with allow_everyone_if_no_acl_found: a resource no ACL names is open, and naming one in an
  * ACL (for someone else) closes it to ANONYMOUS — the denied principal — until an ACL allows
  * it; a prefixed DENY then wins over that allow. A second broker with the authorizer off

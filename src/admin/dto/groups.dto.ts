@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { OptionalNotNull } from './field-rules.js';
 import { GROUP_STATES, type GroupState } from '../../groups/consumer-group.js';
 import { DecimalNumber } from './decimal-number.js';
 
@@ -27,7 +28,7 @@ export class ResetOffsetsDto {
   timestamp?: number;
 
   @ApiPropertyOptional({ type: [String], example: ['orders'], description: 'Topics to reset (every partition of each); default: every topic the group has committed offsets for' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(1_000)
   @IsString({ each: true })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { OptionalNotNull } from './field-rules.js';
 import { DecimalNumber } from './decimal-number.js';
 import { EncodingDto } from './common.dto.js';
 
@@ -36,7 +37,7 @@ export class NewRecordDto {
   value?: string | null;
 
   @ApiPropertyOptional({ type: [RecordHeaderDto], description: 'Record headers, in order (a name may repeat)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(1_000)
   @ValidateNested({ each: true })
@@ -44,7 +45,7 @@ export class NewRecordDto {
   headers?: RecordHeaderDto[];
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'CreateTime in milliseconds since the epoch; default: now' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(SAFE_INT_MAX)
@@ -53,7 +54,7 @@ export class NewRecordDto {
 
 export class ProduceRecordsDto extends EncodingDto {
   @ApiPropertyOptional({ example: 0, description: 'Target partition; default: by key hash (murmur2, as the Java client) or round-robin for records without a key' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -70,7 +71,7 @@ export class ProduceRecordsDto extends EncodingDto {
 
 export class ReadRecordsQueryDto extends EncodingDto {
   @ApiPropertyOptional({ example: 0, description: 'First offset to return; default: the log start offset (or where `timestamp` points)' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -78,7 +79,7 @@ export class ReadRecordsQueryDto extends EncodingDto {
   offset?: number;
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'Instead of `offset`: start at the first record whose timestamp is at or after this (ms since the epoch), as ListOffsets by time; at the high watermark when there is none' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -86,7 +87,7 @@ export class ReadRecordsQueryDto extends EncodingDto {
   timestamp?: number;
 
   @ApiPropertyOptional({ example: FETCH_LIMIT_DEFAULT, default: FETCH_LIMIT_DEFAULT, description: `Most records to return (1..${FETCH_LIMIT_MAX})` })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(1)

@@ -4,9 +4,10 @@
  * strings; `@DecimalNumber()` turns the numeric ones into numbers before validation.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { OptionalNotNull } from './field-rules.js';
 import { DecimalNumber } from './decimal-number.js';
-import { EncodingDto } from './common.dto.js';
+import { EncodingDto, OptionalBody } from './common.dto.js';
 import { ReadRecordsQueryDto } from './records.dto.js';
 
 const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
@@ -18,14 +19,14 @@ export class ProduceFormDto extends EncodingDto {
   topic!: string;
 
   @ApiPropertyOptional({ example: 0, description: 'Partition; default: by key hash, or round-robin without a key' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
 
   @ApiPropertyOptional({ example: 'user-42', description: 'Record key' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   key?: string;
 
@@ -34,7 +35,7 @@ export class ProduceFormDto extends EncodingDto {
   value!: string;
 
   @ApiPropertyOptional({ example: 1_760_000_000_000, description: 'CreateTime in milliseconds since the epoch; default: now' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
@@ -50,29 +51,30 @@ export class FetchQueryDto extends ReadRecordsQueryDto {
   topic!: string;
 
   @ApiPropertyOptional({ example: 0, default: 0 })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
 }
 
+@OptionalBody()
 export class PurgeDto {
   @ApiPropertyOptional({ example: 'test', description: 'Delete records of this topic (DeleteRecords); without it, run the retention sweep now' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @IsNotEmpty()
   topic?: string;
 
   @ApiPropertyOptional({ example: 0, description: 'Only this partition of `topic`; default: all of them' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)
   partition?: number;
 
   @ApiPropertyOptional({ example: 10, description: 'Delete records below this offset; default: all (the high watermark)' })
-  @IsOptional()
+  @OptionalNotNull()
   @DecimalNumber()
   @IsInt()
   @Min(0)

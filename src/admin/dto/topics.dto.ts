@@ -1,10 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { MAX_PARTITIONS_PER_TOPIC } from '../../storage/topic-registry.js';
 import { PartitionStateDto } from './storage.dto.js';
 import { DecimalNumber } from './decimal-number.js';
+import { IsStringMap, OptionalNotNull } from './field-rules.js';
 
 const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
+/** More config names than a topic has (about 40): a bound, not a limit anyone meets. */
+const CONFIG_NAMES_MAX = 1000;
 
 export class TopicParams {
   @ApiProperty({ example: 'orders', description: 'Topic name' })
@@ -28,7 +31,7 @@ export class CreateTopicDto {
   name!: string;
 
   @ApiPropertyOptional({ example: 3, description: `1..${MAX_PARTITIONS_PER_TOPIC}; default: kafka_cfg_num_partitions` })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(MAX_PARTITIONS_PER_TOPIC)
@@ -40,8 +43,8 @@ export class CreateTopicDto {
     example: { 'retention.ms': '60000', 'message.timestamp.type': 'LogAppendTime' },
     description: 'Topic configs (the names DescribeConfigs lists); values as strings',
   })
-  @IsOptional()
-  @IsObject()
+  @OptionalNotNull()
+  @IsStringMap()
   configs?: Record<string, string>;
 }
 
@@ -52,12 +55,14 @@ export class AlterTopicConfigsDto {
     example: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' },
     description: 'Configs to set on the topic (IncrementalAlterConfigs SET); values as strings',
   })
-  @IsOptional()
-  @IsObject()
+  @OptionalNotNull()
+  @IsStringMap()
   set?: Record<string, string>;
 
   @ApiPropertyOptional({ example: ['retention.ms'], description: 'Configs to return to their default (IncrementalAlterConfigs DELETE)' })
-  @IsOptional()
+  @OptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(CONFIG_NAMES_MAX)
   @IsString({ each: true })
   delete?: string[];
 }

@@ -1,14 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from './field-rules.js';
+import { OptionalBody } from './common.dto.js';
 
 /** The longest a cut-over request waits for the uplink to drain before it answers. */
 export const CUTOVER_WAIT_MAX_MS = 600_000;
 export const CUTOVER_WAIT_DEFAULT_MS = 30_000;
 
+@OptionalBody()
 export class CutoverRequestDto {
   @ApiPropertyOptional({ example: 30_000, description: `How long to wait for "ready to switch" before answering (ms, default ${CUTOVER_WAIT_DEFAULT_MS}, at most ${CUTOVER_WAIT_MAX_MS}); the cut-over goes on either way` })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt({ message: 'waitMs must be a whole number of milliseconds' })
   @Min(0)

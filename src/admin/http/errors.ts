@@ -1,6 +1,7 @@
-import { type ArgumentsHost, BadRequestException, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, type ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type ArgumentsHost, BadRequestException, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger, type ValidationError, ValidationPipe } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { isOptionalBody } from '../dto/common.dto.js';
 
 /** Every REST error answer: the status, its name, what was wrong, and (validation) each problem. */
 export interface ErrorBody {
@@ -26,10 +27,24 @@ function describeValidation(errors: readonly ValidationError[], prefix = ''): st
 /**
  * The ValidationPipe of the REST face: DTOs are transformed (query and form strings become
  * numbers where the DTO says so), unknown properties are refused, and every problem is
- * listed in one 400 answer.
+ * listed in one 400 answer. A route that takes a body DTO refuses a request without a body
+ * (the OpenAPI document says the body is required; an empty object is a body).
  */
+class AdminValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const bodyDto = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
+    if (bodyDto && value === undefined && !isOptionalBody(metadata.metatype)) {
+      throw new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, 'this route needs a JSON body (send {} for an empty one)'));
+    }
+    if (bodyDto && (value === null || typeof value !== 'object' || Array.isArray(value)) && value !== undefined) {
+      throw new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, 'the body must be a JSON object'));
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function adminValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AdminValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -11,12 +11,14 @@
  * v0: an empty topic list means all topics; v1+: null = all, empty = none; v1+: controller
  * id, rack; v2+: cluster id; v3+: throttle time; v4+: allow_auto_topic_creation (v0-3:
  * auto-creation allowed); v5+: offline replicas (none); v7+: leader epoch (always 0);
- * v8+: authorized operations (not computed, no authorizer: Kafka's "omitted" INT32_MIN);
+ * v8+: authorized operations when asked (include_*_authorized_operations): the operations
+ * the caller may perform on each topic it may describe, and (v8-10) on the cluster, as
+ * Kafka's AuthHelper computes them; not asked, or a refused topic: Kafka's INT32_MIN;
  * v9+: flexible; v10+: topic ids (stable, non-zero); v12: a topic may be asked for by id
  * only (UNKNOWN_TOPIC_ID when no topic has it).
  */
 import { Controller, Inject } from '@nestjs/common';
-import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../../config/settings.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
@@ -45,19 +47,28 @@ export class MetadataHandler {
   async metadata(request: KafkaRequest<MetadataRequest>): Promise<MetadataResponse> {
     const { header, body, localPort } = request;
     const allTopics = body.topics === null || (header.apiVersion === 0 && body.topics.length === 0);
-    const topics = allTopics
+    const described = allTopics
       ? this.topics
           .all()
           .filter((t) => this.may(request, AclOperation.DESCRIBE, t.name))
           .map((t) => this.describeTopic(t))
       : body.topics!.map((requested) => this.lookUp(request, requested.name, requested.topicId));
+    const topics = body.includeTopicAuthorizedOperations ? described.map((topic) => this.withOperations(request, topic)) : described;
     return {
       throttleTimeMs: 0,
       brokers: [{ ...this.cluster.endpoint(localPort), rack: null }],
       clusterId: this.cluster.clusterId,
       controllerId: this.cluster.nodeId,
       topics,
+      ...(body.includeClusterAuthorizedOperations ? { clusterAuthorizedOperations: this.authorizer.authorizedOperations(sessionOf(request), ResourceType.CLUSTER, CLUSTER_NAME) } : {}),
     };
+  }
+
+  /** Kafka fills the field for the topics the caller may describe (found or not), never for a refused one. */
+  private withOperations(request: KafkaRequest<unknown>, topic: MetadataResponseTopic): MetadataResponseTopic {
+    const { name, errorCode } = topic;
+    if (name === null || name === undefined || errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED) return topic;
+    return { ...topic, topicAuthorizedOperations: this.authorizer.authorizedOperations(sessionOf(request), ResourceType.TOPIC, name) };
   }
 
   private may(request: KafkaRequest<unknown>, operation: number, topic: string): boolean {

@@ -4,8 +4,8 @@
  * The admin view of consumer groups, from the GroupCoordinator. State names as Kafka's
  * ("Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"); member metadata
  * and assignments only while Stable; an unknown group is "Dead" with error 0 (Kafka up to v5).
- * v1+: throttle time; v3+: authorized operations when asked (no authorizer: everything a
- * group supports); v4+: group instance ids; v5: flexible.
+ * v1+: throttle time; v3+: authorized operations when asked (the group operations the caller
+ * may perform, Authorizer.authorizedOperations); v4+: group instance ids; v5: flexible.
  * With enable_consumer_groups off it is not advertised and each group is refused with
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
@@ -17,10 +17,8 @@ import { ErrorCode } from '../../wire/error-codes.js';
 import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../wire/messages/15-describe-groups.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 
-/** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8), as a bitfield. */
-export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const FIRST_AUTHORIZED_OPERATIONS_VERSION = 3;
 
 @Controller()
@@ -53,7 +51,7 @@ export class DescribeGroupsHandler {
           protocolType: group.protocolType,
           protocolData: group.protocolData,
           members: group.members.map((m) => ({ ...m, memberMetadata: m.metadata, memberAssignment: m.assignment })),
-          ...(withOperations ? { authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : {}),
+          ...(withOperations ? { authorizedOperations: this.authorizer.authorizedOperations(sessionOf(request), ResourceType.GROUP, groupId) } : {}),
         };
       }),
     };

@@ -6,28 +6,28 @@
  * and tools get a clear answer instead of an unsupported-version error.
  */
 import { Controller } from '@nestjs/common';
-import type { ConnectionContext } from '../../common/connection-context.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { CreateDelegationTokenApi, type CreateDelegationTokenResponse } from '../../wire/messages/38-create-delegation-token.js';
 import { RenewDelegationTokenApi, type RenewDelegationTokenResponse } from '../../wire/messages/39-renew-delegation-token.js';
 import { ExpireDelegationTokenApi, type ExpireDelegationTokenResponse } from '../../wire/messages/40-expire-delegation-token.js';
 import { DescribeDelegationTokenApi, type DescribeDelegationTokenResponse } from '../../wire/messages/41-describe-delegation-token.js';
+import type { ConnectionContext } from '../transport/connection-context.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
 
 /** Kafka's KafkaApis.allowTokenRequests: only a SASL login (not a token login) may handle tokens. */
-function refusal(context: ConnectionContext): number {
-  const sasl = context.securityProtocol === 'SASL_PLAINTEXT' || context.securityProtocol === 'SASL_SSL';
+function refusal(connection: ConnectionContext): number {
+  const sasl = connection.securityProtocol === 'SASL_PLAINTEXT' || connection.securityProtocol === 'SASL_SSL';
   return sasl ? ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED : ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED;
 }
 
 @Controller()
 export class DelegationTokensHandler {
   @KafkaApi(CreateDelegationTokenApi, { min: 0, max: 3 })
-  async create({ context }: KafkaRequest<unknown>): Promise<CreateDelegationTokenResponse> {
-    const [principalType = 'User', principalName = ''] = splitPrincipal(context.principal);
+  async create({ connection }: KafkaRequest<unknown>): Promise<CreateDelegationTokenResponse> {
+    const { principalType, name: principalName } = connection.principal;
     return {
-      errorCode: refusal(context),
+      errorCode: refusal(connection),
       principalType,
       principalName,
       tokenRequesterPrincipalType: principalType,
@@ -42,22 +42,17 @@ export class DelegationTokensHandler {
   }
 
   @KafkaApi(RenewDelegationTokenApi, { min: 0, max: 2 })
-  async renew({ context }: KafkaRequest<unknown>): Promise<RenewDelegationTokenResponse> {
-    return { errorCode: refusal(context), expiryTimestampMs: -1, throttleTimeMs: 0 };
+  async renew({ connection }: KafkaRequest<unknown>): Promise<RenewDelegationTokenResponse> {
+    return { errorCode: refusal(connection), expiryTimestampMs: -1, throttleTimeMs: 0 };
   }
 
   @KafkaApi(ExpireDelegationTokenApi, { min: 0, max: 2 })
-  async expire({ context }: KafkaRequest<unknown>): Promise<ExpireDelegationTokenResponse> {
-    return { errorCode: refusal(context), expiryTimestampMs: -1, throttleTimeMs: 0 };
+  async expire({ connection }: KafkaRequest<unknown>): Promise<ExpireDelegationTokenResponse> {
+    return { errorCode: refusal(connection), expiryTimestampMs: -1, throttleTimeMs: 0 };
   }
 
   @KafkaApi(DescribeDelegationTokenApi, { min: 0, max: 3 })
-  async describe({ context }: KafkaRequest<unknown>): Promise<DescribeDelegationTokenResponse> {
-    return { errorCode: refusal(context), tokens: [], throttleTimeMs: 0 };
+  async describe({ connection }: KafkaRequest<unknown>): Promise<DescribeDelegationTokenResponse> {
+    return { errorCode: refusal(connection), tokens: [], throttleTimeMs: 0 };
   }
-}
-
-function splitPrincipal(principal: string): [string, string] {
-  const colon = principal.indexOf(':');
-  return [principal.slice(0, colon), principal.slice(colon + 1)];
 }

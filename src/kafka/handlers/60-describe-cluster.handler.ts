@@ -1,30 +1,35 @@
 /**
  * DescribeCluster (key 60), versions 0-1.
  * The cluster as the admin client sees it: this one broker, which is also the controller,
- * at the port the client connected to. Authorized operations when asked: with no authorizer,
- * every operation a cluster supports, as Kafka reports. v1+: endpoint type: 1 (brokers) is served; 2
+ * at the port the client connected to. Authorized operations when asked: the cluster
+ * operations the caller may perform (Authorizer.authorizedOperations), else Kafka's INT32_MIN. v1+: endpoint type: 1 (brokers) is served; 2
  * (controllers) is MISMATCHED_ENDPOINT_TYPE and any other UNSUPPORTED_ENDPOINT_TYPE, with
  * Kafka's messages, as a Kafka broker listener answers (clients ask for controllers only
  * through `bootstrap.controllers`, which names controller listeners).
  */
 import { Controller } from '@nestjs/common';
+import { ResourceType, CLUSTER_NAME } from '../../authorizer/acl.js';
+import { Authorizer } from '../../authorizer/authorizer.js';
 import { ClusterIdentity } from '../../cluster/cluster-identity.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from '../../wire/messages/60-describe-cluster.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
+import { sessionOf } from '../transport/kafka-session.js';
 
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
-/** Kafka's AclOperation codes a cluster supports: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
-const CLUSTER_AUTHORIZED_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, operation) => bits | (1 << operation), 0);
 const FIRST_ENDPOINT_TYPE_VERSION = 1;
 
 @Controller()
 export class DescribeClusterHandler {
-  constructor(private readonly cluster: ClusterIdentity) {}
+  constructor(
+    private readonly cluster: ClusterIdentity,
+    private readonly authorizer: Authorizer,
+  ) {}
 
   @KafkaApi(DescribeClusterApi, { min: 0, max: 1 })
-  async describeCluster({ header, body, localPort }: KafkaRequest<DescribeClusterRequest>): Promise<DescribeClusterResponse> {
+  async describeCluster(request: KafkaRequest<DescribeClusterRequest>): Promise<DescribeClusterResponse> {
+    const { header, body, localPort } = request;
     if (header.apiVersion >= FIRST_ENDPOINT_TYPE_VERSION && body.endpointType !== EndpointType.BROKER) return refuseEndpointType(body.endpointType);
     const { nodeId, host, port } = this.cluster.endpoint(localPort);
     return {
@@ -32,7 +37,9 @@ export class DescribeClusterHandler {
       clusterId: this.cluster.clusterId,
       controllerId: nodeId,
       brokers: [{ brokerId: nodeId, host, port, rack: null }],
-      ...(body.includeClusterAuthorizedOperations ? { clusterAuthorizedOperations: CLUSTER_AUTHORIZED_OPERATIONS } : {}),
+      ...(body.includeClusterAuthorizedOperations
+        ? { clusterAuthorizedOperations: this.authorizer.authorizedOperations(sessionOf(request), ResourceType.CLUSTER, CLUSTER_NAME) }
+        : {}),
     };
   }
 }

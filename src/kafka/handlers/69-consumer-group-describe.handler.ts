@@ -5,8 +5,8 @@
  * "Stable"), group and assignment epochs, the assignor, and each member with its current and
  * target assignment (topics by id and name; topics deleted since are left out). A classic
  * group or an unknown id is GROUP_ID_NOT_FOUND (the admin client then asks DescribeGroups, as
- * with Kafka 3.9); an empty id INVALID_GROUP_ID. Authorized operations when asked (no
- * authorizer: everything a group supports).
+ * with Kafka 3.9); an empty id INVALID_GROUP_ID. Authorized operations when asked: the group
+ * operations the caller may perform (Authorizer.authorizedOperations).
  * With enable_consumer_groups off it is not advertised and each group is refused with
  * GROUP_AUTHORIZATION_FAILED (see FEATURE_REFUSAL_ERRORS).
  */
@@ -24,8 +24,7 @@ import {
 } from '../../wire/messages/69-consumer-group-describe.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
-import { GROUP_AUTHORIZED_OPERATIONS } from './15-describe-groups.handler.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 
 @Controller()
 export class ConsumerGroupDescribeHandler {
@@ -47,14 +46,14 @@ export class ConsumerGroupDescribeHandler {
       throttleTimeMs: 0,
       groups: body.groupIds.map((groupId) =>
         authorized(this.authorizer, request, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)
-          ? describedGroup(this.coordinator.describe(groupId), names, body.includeAuthorizedOperations)
+          ? describedGroup(this.coordinator.describe(groupId), names, body.includeAuthorizedOperations ? this.authorizer.authorizedOperations(sessionOf(request), ResourceType.GROUP, groupId) : null)
           : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, members: [] },
       ),
     };
   }
 }
 
-function describedGroup(group: DescribedModernGroup, names: ReadonlyMap<string, string>, withOperations: boolean): ConsumerGroupDescribeResponseDescribedGroup {
+function describedGroup(group: DescribedModernGroup, names: ReadonlyMap<string, string>, operations: number | null): ConsumerGroupDescribeResponseDescribedGroup {
   return {
     errorCode: group.errorCode,
     errorMessage: group.errorMessage,
@@ -75,7 +74,7 @@ function describedGroup(group: DescribedModernGroup, names: ReadonlyMap<string, 
       assignment: { topicPartitions: named(m.assignment, names) },
       targetAssignment: { topicPartitions: named(m.targetAssignment, names) },
     })),
-    ...(withOperations && group.errorCode === 0 ? { authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : {}),
+    ...(operations !== null && group.errorCode === 0 ? { authorizedOperations: operations } : {}),
   };
 }
 

@@ -4,15 +4,17 @@
  * whole ISR, no eligible leader replicas (PartitionPlacementService). Topics come sorted by
  * name (none named = every topic), paginated by the response partition limit and a cursor;
  * an unknown topic is UNKNOWN_TOPIC_OR_PARTITION, an illegal name INVALID_TOPIC_EXCEPTION,
- * a bad cursor INVALID_REQUEST for every topic asked for. Authorized operations: every topic
- * operation (no authorizer), as Kafka fills them; the request has no flag to leave them out.
+ * a bad cursor INVALID_REQUEST for every topic asked for. Authorized operations: the topic
+ * operations the caller may perform (Authorizer.authorizedOperations), filled for every topic
+ * it may describe, as Kafka does (the request has no flag to leave them out); an illegal name
+ * and a refused topic carry Kafka's "omitted" INT32_MIN.
  * Authorization: a topic the caller may not Describe is TOPIC_AUTHORIZATION_FAILED when named,
  * and left out of an every-topic answer.
  */
 import { Controller } from '@nestjs/common';
-import { AclOperation, ResourceType } from '../../authorizer/acl.js';
+import { AclOperation, AUTHORIZED_OPERATIONS_OMITTED, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { AUTHORIZED_OPERATIONS_OMITTED, PartitionPlacementService, type TopicPlacement } from '../../cluster-admin/partition-placement.service.js';
+import { PartitionPlacementService, type TopicPlacement } from '../../cluster-admin/partition-placement.service.js';
 import { isRefusal } from '../../topics/refusal.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
@@ -23,7 +25,7 @@ import {
 } from '../../wire/messages/75-describe-topic-partitions.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
-import { authorized } from '../transport/kafka-session.js';
+import { authorized, sessionOf } from '../transport/kafka-session.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -48,19 +50,24 @@ export class DescribeTopicPartitionsHandler {
     if (isRefusal(page)) return { throttleTimeMs: 0, topics: [...names.map((name) => refusedTopic(name, page.errorCode)), ...refused], nextCursor: null };
     return {
       throttleTimeMs: 0,
-      topics: [...page.topics.filter((topic) => asked.length > 0 || describable(topic.name)).map(toWire), ...refused],
+      topics: [...page.topics.filter((topic) => asked.length > 0 || describable(topic.name)).map((topic) => toWire(topic, this.operations(request, topic))), ...refused],
       nextCursor: page.nextCursor === null ? null : { topicName: page.nextCursor.topic, partitionIndex: page.nextCursor.partition },
     };
   }
+
+  private operations(request: KafkaRequest<unknown>, topic: TopicPlacement): number {
+    if (topic.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION) return AUTHORIZED_OPERATIONS_OMITTED;
+    return this.authorizer.authorizedOperations(sessionOf(request), ResourceType.TOPIC, topic.name);
+  }
 }
 
-function toWire(topic: TopicPlacement): DescribeTopicPartitionsResponseTopic {
+function toWire(topic: TopicPlacement, topicAuthorizedOperations: number): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: topic.errorCode,
     name: topic.name,
     topicId: topic.topicId ?? ZERO_UUID,
     isInternal: false,
-    topicAuthorizedOperations: topic.authorizedOperations,
+    topicAuthorizedOperations,
     partitions: topic.partitions.map((p) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: p.partition,

@@ -43,14 +43,13 @@ import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestH
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ApiVersionsApi } from '../../wire/messages/18-api-versions.js';
 import { ALL_APIS } from '../../wire/messages/index.js';
-import { anonymousContext, type ConnectionContext as SecurityContext } from '../../common/connection-context.js';
-import { parsePrincipal, type KafkaPrincipal } from '../../common/kafka-principal.js';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProtocolError } from '../../wire/errors.js';
 import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
-import type { ConnectionContext } from './connection-context.js';
+import type { ConnectionContext, ConnectionIdentity } from './connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
@@ -113,6 +112,8 @@ export class KafkaConnection {
   private inFlight: Promise<void> = Promise.resolve();
   private mutedUntilMs = 0;
   private readonly context: ConnectionContext;
+  /** The one record of who the client is (read through `context.principal`). */
+  private principal: KafkaPrincipal;
   /** When bytes last came in or went out. */
   private lastActivityMs: number;
   /** When the frame being received started arriving (or reading resumed under it); null between frames. */
@@ -128,8 +129,8 @@ export class KafkaConnection {
     private readonly memory: BatchMemory,
     /** Warnings a client causes, shared by every connection (one line per kind per interval). */
     private readonly noise = new RateLimitedLog(logger, clock),
-    /** Who the client is; replaced (never mutated) when the connection authenticates. */
-    private security: SecurityContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', socket.remoteAddress ?? ''),
+    /** Who the client is when the connection is accepted; the principal changes when it authenticates. */
+    identity: ConnectionIdentity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' },
     /** SASL listeners: authentication in front of the handlers. */
     private readonly gate?: SaslGate,
   ) {
@@ -138,12 +139,14 @@ export class KafkaConnection {
     // Granted from inside another connection's call: go on once that call is over.
     this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
-    const login = () => this.security.principal;
+    this.principal = identity.principal;
+    const principal = () => this.principal;
     this.context = {
-      // The principal of `security`, as quotas and telemetry read it: always the same login.
       get principal(): KafkaPrincipal {
-        return parsePrincipal(login());
+        return principal();
       },
+      listenerName: identity.listenerName,
+      securityProtocol: identity.securityProtocol,
       clientPort: socket.remotePort ?? 0,
       clientSoftware: null,
       muteUntil: (atMs) => {
@@ -246,7 +249,7 @@ export class KafkaConnection {
     const startedAt = performance.now();
     let frame = pooled;
     try {
-      const gated = this.gate?.admit(frame, this.security);
+      const gated = this.gate?.admit(frame);
       if (gated !== undefined && gated.kind !== 'pass') {
         await this.applyGate(gated);
         return;
@@ -281,7 +284,6 @@ export class KafkaConnection {
         clientHost: this.socket.remoteAddress ?? '',
         receivedAtMs: this.clock.nowMs(),
         connection: this.context,
-        context: this.security,
         memoryPin,
       };
     } catch (err) {
@@ -306,11 +308,11 @@ export class KafkaConnection {
     }
   }
 
-  /** The gate's answer: its frames, then the new context, or (after a delay) the close. */
+  /** The gate's answer: its frames, then the authenticated principal, or (after a delay) the close. */
   private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
     if (outcome.kind === 'answer') await this.write(outcome.frames);
-    if (outcome.kind === 'answer' && outcome.context !== undefined) {
-      this.security = outcome.context;
+    if (outcome.kind === 'answer' && outcome.principal !== undefined) {
+      this.principal = outcome.principal;
       this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
     }
     const close = outcome.kind === 'close' ? outcome : outcome.close;

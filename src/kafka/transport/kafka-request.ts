@@ -1,4 +1,3 @@
-import type { ConnectionContext as SecurityContext } from '../../common/connection-context.js';
 import type { MemoryPin } from '../../storage/batch-memory.js';
 import type { RequestHeader } from '../../wire/headers.js';
 import type { ConnectionContext } from './connection-context.js';
@@ -12,14 +11,11 @@ export interface KafkaRequest<Body> {
   /** The client's IP address (DescribeGroups reports it per member). */
   readonly clientHost: string;
   readonly receivedAtMs: number;
-  /** The connection it came on: principal, client software, and the quota mute (connection-context.ts). */
-  readonly connection: ConnectionContext;
   /**
-   * Who sent it, for authorization: principal (`User:alice`), listener, security protocol and
-   * host, as they stand when the request arrives. `connection.principal` is the same login
-   * in KafkaPrincipal form (quotas and telemetry read that one).
+   * The connection it came on: who sent it (the principal the authorizer, quotas and
+   * telemetry read), its listener, client software, and the quota mute (connection-context.ts).
    */
-  readonly context: SecurityContext;
+  readonly connection: ConnectionContext;
   /**
    * APIs with `hotPath.pinsStoredBatches`: holds back the reuse of pooled memory until the
    * response is flushed. A handler that dropped every batch view it read (to wait, then read

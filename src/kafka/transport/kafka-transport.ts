@@ -20,7 +20,7 @@ import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig, type ListenerConfig } from '../../config/settings.js';
 import { SOCKET_REQUEST_MAX_BYTES } from '../../config/settings.dto.js';
 import { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
-import { ANONYMOUS_PRINCIPAL } from '../../common/connection-context.js';
+import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
 import { MemoryAccountant } from '../../storage/memory-accountant.js';
@@ -191,15 +191,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    * Hands the socket to a connection and starts reading: into the shared read buffer and the
    * frames' pooled memory when Node lets us (own-buffer-reads.ts), else through 'data' events.
    */
-  private accept(socket: Socket, listener: ListenerConfig, certificatePrincipal: string | null): void {
+  private accept(socket: Socket, listener: ListenerConfig, certificatePrincipal: KafkaPrincipal | null): void {
     const address = clientAddress(socket.remoteAddress);
     const refused = this.gate.admit(address);
     if (refused !== null) {
       this.refuse(socket, address, refused);
       return;
     }
-    const host = socket.remoteAddress ?? '';
-    const context = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol, host };
+    const identity = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol };
     const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.credentials, this.clock) : undefined;
     const connection = new KafkaConnection(
       socket,
@@ -210,7 +209,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.clock,
       this.accountant.memory,
       this.noise,
-      context,
+      identity,
       gate,
     );
     this.connections.add(connection);

@@ -12,7 +12,7 @@
  * or its next request closes the connection.
  */
 import type { Clock } from '../../common/clock.js';
-import type { ConnectionContext } from '../../common/connection-context.js';
+import type { KafkaPrincipal } from '../../common/kafka-principal.js';
 import type { SaslConfig } from '../../config/settings.js';
 import { createSaslServer, failedLoginMessage, SaslAuthenticationFailed, type SaslServer } from '../../authentication/sasl-servers.js';
 import type { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
@@ -27,8 +27,8 @@ import { KafkaReader } from '../../wire/reader.js';
 export type GateOutcome =
   /** Not the gate's: handle the request as usual. */
   | { readonly kind: 'pass' }
-  /** Write `frames`; then adopt `context` if given, or close after `closeAfterMs` if given. */
-  | { readonly kind: 'answer'; readonly frames: Buffer[]; readonly context?: ConnectionContext; readonly close?: { afterMs: number; reason: string } }
+  /** Write `frames`; then adopt `principal` (a login) if given, or close after `closeAfterMs` if given. */
+  | { readonly kind: 'answer'; readonly frames: Buffer[]; readonly principal?: KafkaPrincipal; readonly close?: { afterMs: number; reason: string } }
   /** Close without an answer (none is possible, or Kafka gives none). */
   | { readonly kind: 'close'; readonly afterMs: number; readonly reason: string };
 
@@ -58,15 +58,15 @@ export class SaslGate {
     return this.user !== null && this.state.name !== 'raw-tokens';
   }
 
-  admit(frame: Buffer, context: ConnectionContext): GateOutcome {
-    if (this.state.name === 'raw-tokens') return this.rawToken(frame, this.state.server, this.state.mechanism, context);
+  admit(frame: Buffer): GateOutcome {
+    if (this.state.name === 'raw-tokens') return this.rawToken(frame, this.state.server, this.state.mechanism);
     const reader = new KafkaReader(frame);
     const header = readRequestHeader(reader);
     switch (this.state.name) {
       case 'initial':
         return this.beforeHandshake(header, reader);
       case 'authenticate':
-        return this.authenticateRequest(header, reader, this.state.server, this.state.mechanism, context);
+        return this.authenticateRequest(header, reader, this.state.server, this.state.mechanism);
       case 'authenticated':
         return this.whileAuthenticated(header, reader, this.state.expiresAtMs);
     }
@@ -99,7 +99,7 @@ export class SaslGate {
     return { kind: 'answer', frames: encode(SaslHandshakeApi, header, { errorCode: ErrorCode.NONE, mechanisms }) };
   }
 
-  private authenticateRequest(header: RequestHeader, reader: KafkaReader, server: SaslServer, mechanism: string, context: ConnectionContext): GateOutcome {
+  private authenticateRequest(header: RequestHeader, reader: KafkaReader, server: SaslServer, mechanism: string): GateOutcome {
     const request = header.apiKey === SaslAuthenticateApi.apiKey ? decode<SaslAuthenticateRequest>(SaslAuthenticateApi, header, reader) : null;
     if (request === null) return unexpected(header, 'while a SaslAuthenticate was expected');
     const reauthenticating = this.user !== null;
@@ -108,7 +108,7 @@ export class SaslGate {
       if (step.user === undefined) return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, 0) };
       if (reauthenticating && step.user !== this.user) throw new SaslAuthenticationFailed('a re-authentication may not change the principal');
       const lifetimeMs = this.succeed(step.user);
-      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), context: this.contextFor(step.user, context) };
+      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), principal: userPrincipal(step.user) };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       const message = failedLoginMessage(mechanism, reauthenticating);
@@ -118,13 +118,13 @@ export class SaslGate {
   }
 
   /** v0 framing: the frame is the token itself, and so is the answer (size-prefixed, possibly empty). */
-  private rawToken(token: Buffer, server: SaslServer, mechanism: string, context: ConnectionContext): GateOutcome {
+  private rawToken(token: Buffer, server: SaslServer, mechanism: string): GateOutcome {
     try {
       const step = server.evaluate(token);
       const frames = [sizePrefix(step.challenge.length), step.challenge];
       if (step.user === undefined) return { kind: 'answer', frames };
       this.succeed(step.user);
-      return { kind: 'answer', frames, context: this.contextFor(step.user, context) };
+      return { kind: 'answer', frames, principal: userPrincipal(step.user) };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       return { kind: 'close', afterMs: this.config.failedAuthenticationDelayMs, reason: `${failedLoginMessage(mechanism, false)} (${error.message})` };
@@ -139,14 +139,14 @@ export class SaslGate {
     return lifetimeMs;
   }
 
-  private contextFor(user: string, context: ConnectionContext): ConnectionContext {
-    return { ...context, principal: `User:${user}` };
-  }
-
   private authenticateAnswer(header: RequestHeader, errorCode: number, errorMessage: string | null, authBytes: Buffer, lifetimeMs: number): Buffer[] {
     const sessionLifetimeMs = header.apiVersion >= FIRST_SESSION_LIFETIME_VERSION ? lifetimeMs : undefined;
     return encode(SaslAuthenticateApi, header, { errorCode, errorMessage, authBytes, sessionLifetimeMs });
   }
+}
+
+function userPrincipal(name: string): KafkaPrincipal {
+  return { principalType: 'User', name };
 }
 
 function unexpected(header: RequestHeader, when: string): GateOutcome {

@@ -10,6 +10,7 @@ import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '@nestjs/common';
 import { createServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { SslConfig } from '../../config/settings.js';
+import type { KafkaPrincipal } from '../../common/kafka-principal.js';
 import { mapPrincipalName, parsePrincipalMappingRules, type PrincipalRule } from '../../common/ssl-principal-mapping.js';
 
 /** How often the certificate files are checked for changes (a Kubernetes Secret update takes about a minute anyway). */
@@ -30,7 +31,7 @@ export class TlsCertificates {
   }
 
   /** A TLS server whose handshakes end in `onSecure` with the socket and its certificate principal (null without one). */
-  createServer(onSecure: (socket: TLSSocket, certificatePrincipal: string | null) => void): TlsServer {
+  createServer(onSecure: (socket: TLSSocket, certificatePrincipal: KafkaPrincipal | null) => void): TlsServer {
     const clientAuth = this.ssl.clientAuth;
     const server = createServer({ ...this.options, minVersion: 'TLSv1.2', requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required' }, (socket) => {
       const principal = certificatePrincipal(socket, this.rules);
@@ -83,12 +84,12 @@ export class TlsCertificates {
  * `User:<name>` of a trusted client certificate, the name mapped from its RFC 2253 DN by the
  * rules; null without a certificate; undefined for an untrusted one or a DN no rule maps.
  */
-function certificatePrincipal(socket: TLSSocket, rules: readonly PrincipalRule[]): string | null | undefined {
+function certificatePrincipal(socket: TLSSocket, rules: readonly PrincipalRule[]): KafkaPrincipal | null | undefined {
   const certificate = socket.getPeerX509Certificate();
   if (certificate === undefined) return null;
   if (!socket.authorized) return undefined;
   const name = mapPrincipalName(rules, rfc2253(certificate.subject));
-  return name === null ? undefined : `User:${name}`;
+  return name === null ? undefined : { principalType: 'User', name };
 }
 
 /**

@@ -25,6 +25,17 @@ export interface GoDriverOptions {
   version?: string;
   /** franz-go group members only: 'classic' (JoinGroup/SyncGroup) or 'consumer' (KIP-848). */
   groupProtocol?: 'classic' | 'consumer';
+  /** franz-go only: a secured listener (TLS trusting `caPem`, a SASL login). */
+  security?: GoSecurity;
+}
+
+export interface GoSecurity {
+  protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  mechanism?: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username?: string;
+  password?: string;
+  /** The CA certificates to trust, PEM text (SSL and SASL_SSL). */
+  caPem?: string;
 }
 
 export const GO_BIN_DIR = join(REPO_ROOT, '.cache/go/bin');
@@ -50,7 +61,12 @@ export function goDriverFields(options: GoDriverOptions): Record<string, unknown
   return {
     ...(options.version !== undefined && { version: options.version }),
     ...(options.groupProtocol !== undefined && { group_protocol: options.groupProtocol }),
+    ...(options.security !== undefined && { security: goSecurity(options.security) }),
   };
+}
+
+function goSecurity({ protocol, mechanism, username, password, caPem }: GoSecurity): Record<string, unknown> {
+  return { protocol, mechanism, username, password, ca_pem: caPem };
 }
 
 function driverProcess(client: GoClient, options: GoDriverOptions): DriverProcess {

@@ -207,8 +207,9 @@ const ALL_OPS: readonly OptionalOp[] = [
   'create_topic', 'delete_topic', 'consume', 'list_groups', 'describe_group', 'delete_groups', 'committed_offsets', 'commit_offsets',
 ];
 
-export function javaDriver(version: JavaClientVersion, bootstrap: string): JavaClientDriver {
-  const call: OpCall = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJavaOp<T>(version, bootstrap, op, args);
+/** `clientProps`: Java client settings every op's clients get (security.protocol, sasl.jaas.config …). */
+export function javaDriver(version: JavaClientVersion, bootstrap: string, clientProps: Readonly<Record<string, string>> = {}): JavaClientDriver {
+  const call: OpCall = <T>(op: string, args: Record<string, unknown>): Promise<T> => runJavaOp<T>(version, bootstrap, op, { ...args, client_props: clientProps });
   const name = `java-${version}`;
   // Every optional op is listed, so every optional method is there.
   const common = driverOverCalls({ name, label: name, codecs: ['gzip', 'snappy', 'lz4', 'zstd'], idempotence: true, ops: ALL_OPS }, call) as Required<ClientDriver>;

@@ -42,13 +42,16 @@ export interface PlatformaticFlavour {
   kafka: PlatformaticModule;
   /** Let the producer's Metadata request create missing topics (default: false). */
   autocreateTopics?: boolean;
+  /** How a secured listener is reached: its `tls` and `sasl` client options, as a user passes them. */
+  security?: Pick<platformatic2.BaseOptions, 'tls' | 'sasl'>;
 }
 
 export const PLATFORMATIC_2: PlatformaticFlavour = { name: 'platformatic', kafka: platformatic2 };
 
-function baseOptions(bootstrap: string, name: string, role: string) {
+function baseOptions(bootstrap: string, flavour: PlatformaticFlavour, role: string) {
   return {
-    clientId: `e2e-${name}-${role}`,
+    ...flavour.security,
+    clientId: `e2e-${flavour.name}-${role}`,
     bootstrapBrokers: [bootstrap],
     timeout: REQUEST_TIMEOUT_MS,
     connectTimeout: 5_000,
@@ -171,10 +174,10 @@ function deleteGroupsErrorCodes(error: unknown): Map<string, number> | undefined
 
 export function platformaticDriver(bootstrap: string, flavour: PlatformaticFlavour = PLATFORMATIC_2): ClientDriver {
   const { Admin, Consumer, ProduceAcks, Producer } = flavour.kafka;
-  const admin = () => new Admin(baseOptions(bootstrap, flavour.name, 'admin'));
+  const admin = () => new Admin(baseOptions(bootstrap, flavour, 'admin'));
   const consumer = () =>
     new Consumer({
-      ...baseOptions(bootstrap, flavour.name, 'consumer'),
+      ...baseOptions(bootstrap, flavour, 'consumer'),
       // Required by the constructor; fetch() never joins or commits to this group.
       groupId: `e2e-unused-${randomUUID()}`,
     });
@@ -211,7 +214,7 @@ export function platformaticDriver(bootstrap: string, flavour: PlatformaticFlavo
 
     async produce(topic: string, messages: readonly TestMessage[], options: ProduceOptions = {}): Promise<Ack[]> {
       const producer = new Producer({
-        ...baseOptions(bootstrap, flavour.name, 'producer'),
+        ...baseOptions(bootstrap, flavour, 'producer'),
         idempotent: options.idempotent ?? false,
         // Without idempotence a retried batch could be written twice: the test must see that.
         ...(options.idempotent ? {} : { retries: 0 }),

@@ -4,7 +4,8 @@
  * User:alice with no ACL beyond the row's `base`: the API must answer the row's
  * authorization error; once the row's `grant` is added the same request must get past it.
  * Then what the table cannot say: Metadata leaving out topics alice may not Describe,
- * auto-creation needing Create, ListGroups filtering, deny winning and super users.
+ * auto-creation needing Create, ListGroups filtering, deny winning, super users, and the
+ * "authorized operations" fields computed from alice's ACLs.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -227,6 +228,28 @@ describe('Kafka APIs under the authorizer (User:alice, no ACL but the row\'s)', 
     assert.deepEqual(await names(), ['team-a']);
     await store().add([cluster(Op.DESCRIBE)]);
     assert.deepEqual(await names(), ['team-a', 'team-b']);
+  });
+
+  it('the authorized operations of Metadata, DescribeTopicPartitions, DescribeGroups and DescribeCluster follow alice\'s ACLs', async () => {
+    await clearAcls();
+    await store().add([topic(Op.READ), topic(Op.ALTER_CONFIGS), group(Op.DELETE), cluster(Op.IDEMPOTENT_WRITE)]);
+    const bits = (...operations: number[]) => operations.reduce((field, operation) => field | (1 << operation), 0);
+    const topicOperations = bits(Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS);
+    const asked = { topics: [{ name: 'orders', topicId: ZERO_UUID }, { name: 'hidden', topicId: ZERO_UUID }], allowAutoTopicCreation: false };
+    const described = await call(metadata, { ...asked, includeTopicAuthorizedOperations: true });
+    assert.deepEqual(described.topics.map((t: { topicAuthorizedOperations?: number }) => t.topicAuthorizedOperations), [topicOperations, undefined], 'a refused topic keeps INT32_MIN');
+    assert.equal((await call(metadata, { ...asked, includeTopicAuthorizedOperations: false })).topics[0].topicAuthorizedOperations, undefined, 'not asked');
+    const v10 = await call({ ...metadata, version: 10 }, { ...asked, includeTopicAuthorizedOperations: false, includeClusterAuthorizedOperations: true });
+    assert.equal(v10.clusterAuthorizedOperations, bits(Op.IDEMPOTENT_WRITE));
+    const partitions = await call({ handler: h('DescribeTopicPartitionsHandler'), method: 'describeTopicPartitions', version: 0 }, { topics: [{ name: 'orders' }], responsePartitionLimit: 100, cursor: null });
+    assert.equal(partitions.topics[0].topicAuthorizedOperations, topicOperations);
+    const groups = await call({ handler: h('DescribeGroupsHandler'), method: 'describeGroups', version: 5 }, { groups: ['g'], includeAuthorizedOperations: true });
+    assert.equal(groups.groups[0].authorizedOperations, bits(Op.DESCRIBE, Op.DELETE), 'Delete implies Describe');
+    const clusterAnswer = await call({ handler: h('DescribeClusterHandler'), method: 'describeCluster', version: 1 }, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    assert.equal(clusterAnswer.clusterAuthorizedOperations, bits(Op.IDEMPOTENT_WRITE));
+    const root: KafkaPrincipal = { principalType: 'User', name: 'root' };
+    const rootView = await call(metadata, { ...asked, includeTopicAuthorizedOperations: true }, root);
+    assert.equal(rootView.topics[1].topicAuthorizedOperations, 3576, 'a super user may do every topic operation (Kafka\'s value: READ..ALTER_CONFIGS)');
   });
 
   it('a deny wins over an allow; a super user needs no ACL', async () => {

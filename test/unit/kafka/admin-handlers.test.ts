@@ -15,7 +15,6 @@ import { ProducerStatesService } from '../../../src/cluster-admin/producer-state
 import { QuorumService } from '../../../src/cluster-admin/quorum.service.js';
 import { ClusterIdentity } from '../../../src/cluster/cluster-identity.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
-import { anonymousContext } from '../../../src/common/connection-context.js';
 import { FinalizedFeatures, GROUP_VERSION } from '../../../src/cluster/features.js';
 import { ApiVersionsHandler } from '../../../src/kafka/handlers/18-api-versions.handler.js';
 import { AlterReplicaLogDirsHandler } from '../../../src/kafka/handlers/34-alter-replica-log-dirs.handler.js';
@@ -51,7 +50,7 @@ function registration(method: object): KafkaApiRegistration {
 }
 
 function request<Body>(apiVersion: number, body: Body): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection(), context: anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1') };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test' }, body, localPort: 9092, clientHost: '127.0.0.1', receivedAtMs: 0, connection: recordingConnection() };
 }
 
 /** Calls `answer(version)` for every version of the registration, encodes it and decodes it back whole. */
@@ -149,7 +148,7 @@ describe('ApiVersions', () => {
 });
 
 describe('DescribeCluster endpoint types', () => {
-  const handler = new DescribeClusterHandler(node().cluster);
+  const handler = new DescribeClusterHandler(node().cluster, OPEN);
   const body = (endpointType: number, includeClusterAuthorizedOperations = false) => ({ includeClusterAuthorizedOperations, endpointType });
 
   it('v1: brokers are served, controllers MISMATCHED_ENDPOINT_TYPE, others UNSUPPORTED_ENDPOINT_TYPE; v0 has no type', async () => {

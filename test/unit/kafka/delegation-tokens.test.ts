@@ -1,14 +1,14 @@
 /** Delegation token APIs without token auth: refused as Kafka refuses them, by listener security protocol. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anonymousContext } from '../../../src/common/connection-context.js';
 import { DelegationTokensHandler } from '../../../src/kafka/handlers/38-create-delegation-token.handler.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
+import { recordingConnection } from '../../support/connection-context.js';
 import { request } from './support.js';
 
 const handler = new DelegationTokensHandler();
-const plaintext = anonymousContext('PLAINTEXT', 'PLAINTEXT', '10.0.0.1');
-const sasl = { ...anonymousContext('SASL_SSL', 'SASL_SSL', '10.0.0.1'), principal: 'User:alice' };
+const plaintext = recordingConnection();
+const sasl = recordingConnection({ principalType: 'User', name: 'alice' }, null, 'SASL_SSL');
 
 describe('delegation token APIs (token auth disabled)', () => {
   it('answers DELEGATION_TOKEN_REQUEST_NOT_ALLOWED off SASL and DELEGATION_TOKEN_AUTH_DISABLED on SASL', async () => {

@@ -7,13 +7,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
-import { anonymousContext, type ConnectionContext } from '../../../src/common/connection-context.js';
 import type { KafkaApiRegistration } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { KafkaReader } from '../../../src/wire/reader.js';
 import { KafkaWriter } from '../../../src/wire/writer.js';
 import { recordingConnection } from '../../support/connection-context.js';
-import { parsePrincipal } from '../../../src/common/kafka-principal.js';
+import type { ConnectionContext } from '../../../src/kafka/transport/connection-context.js';
 import { SystemClock } from '../../../src/common/clock.js';
 import type { BlinkConfig } from '../../../src/config/settings.js';
 import { QuotaEnforcement } from '../../../src/kafka/quota-enforcement.js';
@@ -37,9 +36,9 @@ export function request<Body>(
   apiVersion: number,
   body: Body,
   localPort = 9092,
-  context: ConnectionContext = anonymousContext('PLAINTEXT', 'PLAINTEXT', '127.0.0.1'),
+  connection: ConnectionContext = recordingConnection(),
 ): KafkaRequest<Body> {
-  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: context.host, receivedAtMs: 0, connection: recordingConnection(parsePrincipal(context.principal)), context };
+  return { header: { apiKey: 0, apiVersion, correlationId: 1, clientId: 'test-client' }, body, localPort, clientHost: '127.0.0.1', receivedAtMs: 0, connection };
 }
 
 /** Encodes `response` for every version in the registration's range, and decodes it back. */

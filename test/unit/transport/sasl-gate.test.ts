@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
-import { anonymousContext } from '../../../src/common/connection-context.js';
+import { ANONYMOUS_PRINCIPAL, principalText } from '../../../src/common/kafka-principal.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
@@ -42,15 +42,15 @@ function connect(env: Record<string, string> = {}) {
     maxVersion: 2,
     advertised: true,
     invoke: async (request) => {
-      principals.push((request as KafkaRequest<unknown>).context.principal);
+      principals.push(principalText((request as KafkaRequest<unknown>).connection.principal));
       return { errorCode: 0 };
     },
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   registry.register({ codec: ApiVersionsApi, minVersion: 0, maxVersion: 3, advertised: true, invoke: async () => ({ errorCode: 0, apiKeys: [] }), refuse: () => ({}) });
   const socket = new FakeSocket();
-  const context = anonymousContext('SASL_PLAINTEXT', 'SASL_PLAINTEXT', '127.0.0.1');
-  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, context, new SaslGate(config.sasl, store, clock));
+  const identity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' } as const;
+  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, identity, new SaslGate(config.sasl, store, clock));
   return { socket, clock, principals };
 }
 

@@ -12,15 +12,21 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"blink.e2e/goclients/internal/driver"
 )
@@ -36,12 +42,42 @@ var codecs = map[string]kgo.CompressionCodec{
 }
 
 func baseOptions(cmd *driver.Command, clientID string) []kgo.Opt {
-	return []kgo.Opt{
+	return append([]kgo.Opt{
 		kgo.SeedBrokers(cmd.Bootstrap),
 		kgo.ClientID(clientID),
 		kgo.DialTimeout(5 * time.Second),
 		kgo.RequestRetries(2),
 		kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelWarn, nil)),
+	}, securityOptions(cmd.Security)...)
+}
+
+// securityOptions are TLS (trusting the given CA; kgo checks the broker's host against the
+// certificate) and a SASL login, as a franz-go user configures a secured listener.
+func securityOptions(security *driver.Security) []kgo.Opt {
+	if security == nil {
+		return nil
+	}
+	opts := []kgo.Opt{}
+	if strings.HasSuffix(security.Protocol, "SSL") {
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM([]byte(security.CaPem))
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}))
+	}
+	if strings.HasPrefix(security.Protocol, "SASL") {
+		opts = append(opts, kgo.SASL(saslMechanism(security)))
+	}
+	return opts
+}
+
+func saslMechanism(security *driver.Security) sasl.Mechanism {
+	login := scram.Auth{User: security.Username, Pass: security.Password}
+	switch security.Mechanism {
+	case "SCRAM-SHA-256":
+		return login.AsSha256Mechanism()
+	case "SCRAM-SHA-512":
+		return login.AsSha512Mechanism()
+	default:
+		return plain.Auth{User: security.Username, Pass: security.Password}.AsMechanism()
 	}
 }
 

@@ -118,8 +118,19 @@ type Command struct {
 	Output               string               `json:"output"`
 
 	// Driver options, sent with every command by the TypeScript wrapper.
-	Version       string `json:"version"`        // sarama: the Kafka version it speaks
-	GroupProtocol string `json:"group_protocol"` // franz-go: "classic" or "consumer" (KIP-848)
+	Version       string    `json:"version"`        // sarama: the Kafka version it speaks
+	GroupProtocol string    `json:"group_protocol"` // franz-go: "classic" or "consumer" (KIP-848)
+	Security      *Security `json:"security"`       // franz-go: a secured listener (nil: PLAINTEXT)
+}
+
+// Security is how a client reaches a secured listener: Kafka's security.protocol, and
+// the SASL login and the CA certificates (PEM text) the protocol needs.
+type Security struct {
+	Protocol  string `json:"protocol"` // SSL, SASL_PLAINTEXT or SASL_SSL
+	Mechanism string `json:"mechanism"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+	CaPem     string `json:"ca_pem"`
 }
 
 // CompressionName is the codec asked for, "none" when absent.

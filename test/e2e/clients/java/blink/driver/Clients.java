@@ -18,7 +18,11 @@ public final class Clients {
 
   private Clients() {}
 
-  /** Settings every client gets: the bootstrap address, a client id and bounded timeouts. */
+  /**
+   * Settings every client gets: the bootstrap address, a client id and bounded timeouts, plus
+   * the command's `client_props` ({"security.protocol": "SASL_SSL", ...}: how a secured
+   * listener is reached, as a user would write them in a client.properties file).
+   */
   public static Properties base(Command command, String clientId) {
     Properties props = new Properties();
     props.put("bootstrap.servers", command.bootstrap());
@@ -26,6 +30,7 @@ public final class Clients {
     props.put("request.timeout.ms", Integer.toString(REQUEST_TIMEOUT_MS));
     props.put("default.api.timeout.ms", Long.toString(command.timeoutMs()));
     props.put("reconnect.backoff.max.ms", "1000");
+    command.node().path("client_props").fields().forEachRemaining((entry) -> props.put(entry.getKey(), entry.getValue().asText()));
     return props;
   }
 

@@ -1,0 +1,119 @@
+/**
+ * The security client matrix the other security e2e files leave open: franz-go and
+ * @platformatic/kafka over SSL, SASL_PLAINTEXT and SASL_SSL with PLAIN, SCRAM-SHA-256 and
+ * SCRAM-SHA-512 (both support every combination), and the Java client with PLAIN and
+ * SCRAM-SHA-256 (security.test.ts has its SCRAM-SHA-512, acls-sasl.test.ts and mtls.test.ts
+ * its SASL_PLAINTEXT and SSL). One broker with the three secured listeners and a user from
+ * SASL_USERS, certificates from the test's own CA; each case creates a topic, produces and
+ * consumes it back over the listener.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ClientDriver } from './clients/driver.js';
+import { goDriver, type GoSecurity } from './clients/go.js';
+import { closeJavaDrivers, javaDriver } from './clients/java.js';
+import { PLATFORMATIC_2, platformaticDriver } from './clients/platformatic.js';
+import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { makeMessages } from './records.js';
+import { TestCertificates } from './support/certificates.js';
+
+const TEST_TIMEOUT_MS = 60_000;
+const HOST = '127.0.0.1';
+const USER = 'carol';
+const PASSWORD = 'carol-Secret-3';
+
+type Protocol = 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+type Mechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+interface Case {
+  readonly protocol: Protocol;
+  readonly mechanism?: Mechanism;
+}
+
+const EVERY_CASE: readonly Case[] = [
+  { protocol: 'SSL' },
+  ...(['SASL_PLAINTEXT', 'SASL_SSL'] as const).flatMap((protocol) => (['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const).map((mechanism) => ({ protocol, mechanism }))),
+];
+
+let dir = '';
+let certificates: TestCertificates;
+let ports: Record<Protocol, number>;
+let broker: BrokerHandle | undefined;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'blink-e2e-security-clients-'));
+  certificates = new TestCertificates(dir);
+  const [plaintext, ssl, saslPlaintext, saslSsl, rest] = (await freePorts(5)) as [number, number, number, number, number];
+  ports = { SSL: ssl, SASL_PLAINTEXT: saslPlaintext, SASL_SSL: saslSsl };
+  broker = await startBroker({
+    reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
+    env: {
+      LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SSL://${HOST}:${ssl},SASL_PLAINTEXT://${HOST}:${saslPlaintext},SASL_SSL://${HOST}:${saslSsl}`,
+      SSL_CERT_FILE: certificates.pem('server'),
+      SSL_KEY_FILE: certificates.key('server'),
+      SSL_CA_FILE: certificates.caFile,
+      SASL_ENABLED_MECHANISMS: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      SASL_USERS: `${USER}:${PASSWORD}`,
+    },
+  });
+});
+
+after(async () => {
+  await closeJavaDrivers();
+  const crashed = broker?.exited() === true;
+  await broker?.stop();
+  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const label = ({ protocol, mechanism }: Case) => (mechanism === undefined ? protocol : `${protocol} with ${mechanism}`);
+const bootstrap = ({ protocol }: Case) => `${HOST}:${ports[protocol]}`;
+
+/** Creates a topic, produces three messages and consumes them back, all over the case's listener. */
+async function roundTrip(driver: ClientDriver, tag: string): Promise<void> {
+  const topic = uniqueTopic(tag);
+  assert.ok(driver.createTopic && driver.consume, `${driver.name} creates topics and consumes`);
+  await driver.createTopic(topic, 1);
+  const messages = makeMessages(driver, { tag: topic, count: 3, partitions: 1 });
+  const acks = await driver.produce(topic, messages);
+  assert.deepEqual(acks.map((ack) => ack.offset), [0, 1, 2]);
+  const consumed = await driver.consume(topic, [{ partition: 0, start: 0, end: 3 }]);
+  assert.deepEqual(consumed.map((message) => message.value?.toString('hex')), messages.map((message) => message.value.toString('hex')));
+}
+
+function franzGo(c: Case): ClientDriver {
+  const security: GoSecurity = { protocol: c.protocol, ...(c.mechanism && { mechanism: c.mechanism, username: USER, password: PASSWORD }) };
+  if (c.protocol !== 'SASL_PLAINTEXT') security.caPem = readFileSync(certificates.caFile, 'utf8');
+  return goDriver('franz-go', bootstrap(c), { security });
+}
+
+function platformatic(c: Case): ClientDriver {
+  const tls = c.protocol === 'SASL_PLAINTEXT' ? {} : { tls: { ca: readFileSync(certificates.caFile, 'utf8') } };
+  const sasl = c.mechanism === undefined ? {} : { sasl: { mechanism: c.mechanism, username: USER, password: PASSWORD } };
+  return platformaticDriver(bootstrap(c), { ...PLATFORMATIC_2, security: { ...tls, ...sasl } });
+}
+
+function java(c: Case & { mechanism: Mechanism }): ClientDriver {
+  const module = c.mechanism === 'PLAIN' ? 'org.apache.kafka.common.security.plain.PlainLoginModule' : 'org.apache.kafka.common.security.scram.ScramLoginModule';
+  return javaDriver('4', bootstrap(c), {
+    'security.protocol': c.protocol,
+    'sasl.mechanism': c.mechanism,
+    'sasl.jaas.config': `${module} required username="${USER}" password="${PASSWORD}";`,
+    ...(c.protocol === 'SASL_SSL' && { 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': certificates.caFile }),
+  });
+}
+
+describe('franz-go', () => {
+  for (const c of EVERY_CASE) test(label(c), { timeout: TEST_TIMEOUT_MS }, () => roundTrip(franzGo(c), 'franz-sec'));
+});
+
+describe('@platformatic/kafka 2.x', () => {
+  for (const c of EVERY_CASE) test(label(c), { timeout: TEST_TIMEOUT_MS }, () => roundTrip(platformatic(c), 'plt-sec'));
+});
+
+describe('Java client 4.x', () => {
+  test('SASL_SSL with PLAIN', { timeout: TEST_TIMEOUT_MS }, () => roundTrip(java({ protocol: 'SASL_SSL', mechanism: 'PLAIN' }), 'java-plain'));
+  test('SASL_PLAINTEXT with SCRAM-SHA-256', { timeout: TEST_TIMEOUT_MS }, () => roundTrip(java({ protocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256' }), 'java-scram256'));
+});
