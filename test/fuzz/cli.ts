@@ -5,7 +5,8 @@
  * blocks covered and corpus size every second, then the covered blocks per file; saves each
  * finding's input to the crashes folder (default .fuzz/crashes/<target>/) and, with
  * --save-corpus, every newly kept input to the committed corpus (test/fuzz/corpus/<target>/).
- * --write-seeds rewrites the committed seed corpus (test/fuzz/seeds.ts). Exits 1 on findings.
+ * --write-seeds (re)writes the seeds of test/fuzz/seeds.ts into the committed corpus, beside the
+ * regression inputs kept there (a finding, once fixed, stays in the corpus). Exits 1 on findings.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +33,6 @@ const targets = args.target ?? FORMAT_TARGETS;
 function writeSeeds(): void {
   for (const target of FORMAT_TARGETS) {
     const dir = corpusDirOf(target);
-    fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const seeds = seedsOf(target);
     for (const seed of seeds) fs.writeFileSync(path.join(dir, `${seed.name}.bin`), seed.bytes);

@@ -72,7 +72,7 @@ function signature(error: unknown): string {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   const lines = text.split('\n');
   const frame = lines.find((line) => line.trimStart().startsWith('at ')) ?? '';
-  return `${lines[0]} ${frame.trim()}`;
+  return `${lines[0].replace(/\d+/g, 'N')} ${frame.trim()}`;
 }
 
 function loadCorpus(dir: string, fallback: readonly Buffer[]): Buffer[] {
