@@ -1,37 +1,55 @@
 /**
- * The server side of each SASL mechanism, as a small state machine per login: a token in, a
- * challenge out, and at the end the authenticated user. Framing (SaslHandshake v0 raw tokens
- * or SaslAuthenticate) is the transport's business; these only see tokens. A failure throws
- * SaslAuthenticationFailed whose message never says whether the user exists.
+ * The server side of each SASL mechanism Blink serves, one fresh SaslServer per login:
+ * PLAIN and SCRAM against the SCRAM credentials (SCRAM with `tokenauth=true` against the
+ * delegation tokens), OAUTHBEARER against the validator the settings choose (oauthbearer.ts).
+ * Framing (SaslHandshake v0 raw tokens or SaslAuthenticate) is the transport's business;
+ * these only see tokens.
  */
 import { randomBytes } from 'node:crypto';
-import type { ScramCredentialStore } from './scram-credential-store.js';
+import { readFile } from 'node:fs/promises';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
+import { DelegationTokenStore } from './delegation-token-store.js';
+import { JwksTokenValidator, OAuthBearerServer, parseJwks, UnsecuredTokenValidator, type TokenValidator } from './oauthbearer.js';
+import { SaslAuthenticationFailed, type SaslServer, type SaslStep } from './sasl-server.js';
+import { ScramCredentialStore } from './scram-credential-store.js';
 import { parseClientFirst, SCRAM_MECHANISM_HASHES, ScramFormatError, serverFirst, verifyClientFinal, type ClientFirst, type ScramCredential } from './scram.js';
 
-export class SaslAuthenticationFailed extends Error {}
+@Injectable()
+export class SaslMechanisms implements OnModuleInit {
+  private readonly log = new Logger('SaslMechanisms');
+  private tokenValidator: TokenValidator;
 
-export interface SaslStep {
-  /** What to send back (may be empty). */
-  readonly challenge: Buffer;
-  /** Set once the exchange is complete: the authenticated user name. */
-  readonly user?: string;
-}
+  constructor(
+    @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
+    private readonly store: ScramCredentialStore,
+    private readonly tokens: DelegationTokenStore,
+    private readonly clock: Clock,
+  ) {
+    this.tokenValidator = new UnsecuredTokenValidator(config.sasl.oauthBearer);
+  }
 
-export interface SaslServer {
-  evaluate(token: Buffer): SaslStep;
-}
+  /** Reads the JWKS file once at boot (a new key set needs a restart); warns when OAUTHBEARER runs unsecured. */
+  async onModuleInit(): Promise<void> {
+    const oauth = this.config.sasl.oauthBearer;
+    if (!this.config.sasl.enabledMechanisms.includes('OAUTHBEARER')) return;
+    if (oauth.jwksFile === null) {
+      this.log.warn('OAUTHBEARER takes unsecured tokens (alg none): set sasl_oauthbearer_jwks_endpoint_url outside development');
+      return;
+    }
+    const keys = parseJwks(await readFile(oauth.jwksFile, 'utf8'));
+    if (keys.length === 0) throw new Error(`sasl_oauthbearer_jwks_endpoint_url: ${oauth.jwksFile} holds no signing key`);
+    this.tokenValidator = new JwksTokenValidator(oauth, keys);
+    this.log.log(`OAUTHBEARER tokens are checked against ${keys.length} key(s) of ${oauth.jwksFile}`);
+  }
 
-/** Kafka's message for a failed login, whatever the cause (SaslServerAuthenticator). */
-export function failedLoginMessage(mechanism: string, reauthenticating: boolean): string {
-  const phase = reauthenticating ? 're-authentication' : 'authentication';
-  return `Authentication failed during ${phase} due to invalid credentials with SASL mechanism ${mechanism}`;
-}
-
-export function createSaslServer(mechanism: string, store: ScramCredentialStore): SaslServer {
-  if (mechanism === 'PLAIN') return new PlainServer(store);
-  const hash = SCRAM_MECHANISM_HASHES[mechanism];
-  if (hash !== undefined) return new ScramServer(mechanism, store);
-  throw new Error(`no SASL server for ${mechanism}`);
+  serverFor(mechanism: string): SaslServer {
+    if (mechanism === 'PLAIN') return new PlainServer(this.store);
+    if (mechanism === 'OAUTHBEARER') return new OAuthBearerServer(this.tokenValidator, () => this.clock.nowMs());
+    if (SCRAM_MECHANISM_HASHES[mechanism] !== undefined) return new ScramServer(mechanism, this.store, this.tokens);
+    throw new Error(`no SASL server for ${mechanism}`);
+  }
 }
 
 /** RFC 4616: `[authzid] NUL authcid NUL passwd`; as Kafka, an authzid other than the user is refused. */
@@ -49,16 +67,28 @@ class PlainServer implements SaslServer {
   }
 }
 
-/** RFC 5802 server: client-first → server-first, client-final → server-final. */
+/** Who a SCRAM exchange authenticates once the proof checks out. */
+interface ScramSubject {
+  readonly user: string;
+  readonly tokenAuthenticated: boolean;
+  readonly expiresAtMs?: number;
+}
+
+/**
+ * RFC 5802 server: client-first → server-first, client-final → server-final. With the
+ * `tokenauth=true` extension the user name is a delegation token id and the login is its
+ * owner's, for as long as the token lives (Kafka's ScramSaslServer).
+ */
 class ScramServer implements SaslServer {
   private first: ClientFirst | null = null;
   private serverFirstMessage = '';
   private credential: ScramCredential | null = null;
-  private known = false;
+  private subject: ScramSubject | null = null;
 
   constructor(
     private readonly mechanism: string,
     private readonly store: ScramCredentialStore,
+    private readonly tokens: DelegationTokenStore,
   ) {}
 
   evaluate(token: Buffer): SaslStep {
@@ -72,18 +102,32 @@ class ScramServer implements SaslServer {
 
   private receiveClientFirst(message: string): SaslStep {
     const first = parseClientFirst(message);
-    if (first.extensions.get('tokenauth') === 'true') throw new SaslAuthenticationFailed('delegation tokens are not enabled');
-    const { credential, known } = this.store.credentialOrDecoy(first.user, this.mechanism);
+    const tokenAuth = first.extensions.get('tokenauth') === 'true';
+    const { credential, subject } = tokenAuth ? this.tokenCredential(first.user) : this.userCredential(first.user);
     this.first = first;
     this.credential = credential;
-    this.known = known;
+    this.subject = subject;
     this.serverFirstMessage = serverFirst(first.clientNonce, randomBytes(18).toString('base64'), credential);
     return { challenge: Buffer.from(this.serverFirstMessage) };
   }
 
+  private userCredential(user: string): { credential: ScramCredential; subject: ScramSubject | null } {
+    const { credential, known } = this.store.credentialOrDecoy(user, this.mechanism);
+    return { credential, subject: known ? { user, tokenAuthenticated: false } : null };
+  }
+
+  /** An unknown or expired token runs the exchange to its end against a decoy, like an unknown user. */
+  private tokenCredential(tokenId: string): { credential: ScramCredential; subject: ScramSubject | null } {
+    const token = this.tokens.scramCredential(tokenId, this.mechanism);
+    if (token === undefined) return { credential: this.store.credentialOrDecoy(`\0token\0${tokenId}`, this.mechanism).credential, subject: null };
+    const owner = token.owner.slice(token.owner.indexOf(':') + 1);
+    return { credential: token.credential, subject: { user: owner, tokenAuthenticated: true, expiresAtMs: token.expiresAtMs } };
+  }
+
   private receiveClientFinal(message: string): SaslStep {
     const verifier = verifyClientFinal(SCRAM_MECHANISM_HASHES[this.mechanism]!, this.credential!, this.first!, this.serverFirstMessage, message);
-    if (verifier === null || !this.known) throw new SaslAuthenticationFailed('invalid credentials');
-    return { challenge: Buffer.from(verifier), user: this.first!.user };
+    if (verifier === null || this.subject === null) throw new SaslAuthenticationFailed('invalid credentials');
+    const { user, tokenAuthenticated, expiresAtMs } = this.subject;
+    return { challenge: Buffer.from(verifier), user, tokenAuthenticated, ...(expiresAtMs === undefined ? {} : { credentialExpiresAtMs: expiresAtMs }) };
   }
 }

@@ -4,17 +4,17 @@
  * `SASL_USERS` / `sasl_users_dir` are (re)created at boot for every SCRAM mechanism Blink
  * knows; AlterUserScramCredentials adds and removes others.
  *
- * On disk, in both storage modes (memory mode keeps this folder when it clears the data
- * directory): `<record_storage_path>/__security/scram-credentials.json`, replaced atomically
+ * On disk, in both storage modes: `<record_storage_path>/__security/scram-credentials.json`
+ * (security-file.ts: replaced atomically)
  *   {"version":1,"users":{"alice":{"SCRAM-SHA-256":{"salt":"…","storedKey":"…","serverKey":"…","iterations":4096}}}}
  * A change is answered only once the file holds it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BLINK_CONFIG, type BlinkConfig, type SaslUser } from '../config/settings.js';
-import { SECURITY_DIRECTORY } from '../wal/wal-file-system.js';
+import { SecurityFile } from './security-file.js';
 import { credentialFromPassword, passwordMatches, SCRAM_MECHANISM_HASHES, SCRAM_MIN_ITERATIONS, type ScramCredential } from './scram.js';
 
 const FILE_NAME = 'scram-credentials.json';
@@ -42,9 +42,11 @@ export class ScramCredentialStore implements OnModuleInit {
   private readonly users = new Map<string, UserCredentials>();
   /** Keyed per process so that a made-up credential for an unknown user is stable but unguessable. */
   private readonly decoySecret = randomBytes(32);
-  private chain: Promise<void> = Promise.resolve();
+  private readonly file: SecurityFile;
 
-  constructor(@Inject(BLINK_CONFIG) private readonly config: BlinkConfig) {}
+  constructor(@Inject(BLINK_CONFIG) private readonly config: BlinkConfig) {
+    this.file = new SecurityFile(config.recordStoragePath, FILE_NAME, FILE_VERSION);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.load();
@@ -121,38 +123,17 @@ export class ScramCredentialStore implements OnModuleInit {
     return Promise.all(names.map(async (name) => ({ name, password: (await readFile(join(dir, name), 'utf8')).replace(/\r?\n$/, '') })));
   }
 
-  private get directory(): string {
-    return join(this.config.recordStoragePath, SECURITY_DIRECTORY);
-  }
-
   private async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(this.directory, FILE_NAME), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const file = JSON.parse(text) as { version: number; users: Record<string, Record<string, StoredCredential>> };
-    if (file.version !== FILE_VERSION) throw new Error(`${FILE_NAME}: version ${file.version} is not one this build reads`);
-    for (const [user, mechanisms] of Object.entries(file.users)) {
+    const file = await this.file.load<{ users: Record<string, Record<string, StoredCredential>> }>();
+    for (const [user, mechanisms] of Object.entries(file?.users ?? {})) {
       for (const [mechanism, stored] of Object.entries(mechanisms)) this.userCredentials(user).set(mechanism, fromStored(stored));
     }
   }
 
-  /** Writes go one at a time, each the whole file, through a temporary file and a rename. */
   private save(): Promise<void> {
     const users: Record<string, Record<string, StoredCredential>> = {};
     for (const [user, credentials] of this.users) users[user] = Object.fromEntries([...credentials].map(([m, c]) => [m, toStored(c)]));
-    const text = JSON.stringify({ version: FILE_VERSION, users });
-    const write = async () => {
-      await mkdir(this.directory, { recursive: true });
-      const path = join(this.directory, FILE_NAME);
-      await writeFile(`${path}.tmp`, text, { mode: 0o600 });
-      await rename(`${path}.tmp`, path);
-    };
-    this.chain = this.chain.then(write, write);
-    return this.chain;
+    return this.file.save({ users });
   }
 }
 

@@ -8,6 +8,8 @@
 export interface KafkaPrincipal {
   readonly principalType: string;
   readonly name: string;
+  /** Kafka's KafkaPrincipal.tokenAuthenticated: the login used a delegation token (which may then not handle tokens). */
+  readonly tokenAuthenticated?: boolean;
 }
 
 /** Kafka's KafkaPrincipal.ANONYMOUS: every client of an unauthenticated listener. */

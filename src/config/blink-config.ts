@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { ListenerConfig } from './listeners.js';
 import { formatDuration, formatSize } from './units.js';
 import type { UplinkConfig } from './uplink-settings.js';
@@ -17,7 +18,7 @@ export type PluginRejectMode = (typeof PLUGIN_REJECT_MODES)[number];
 /** Kafka's ssl.client.auth: whether a TLS listener asks for, or demands, a client certificate. */
 export const SSL_CLIENT_AUTH_MODES = ['none', 'requested', 'required'] as const;
 export type SslClientAuth = (typeof SSL_CLIENT_AUTH_MODES)[number];
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 export interface SslConfig {
@@ -44,6 +45,31 @@ export interface SaslConfig {
   /** Kafka's connections.max.reauth.ms: 0 means a session lasts as long as its connection. */
   readonly maxReauthMs: number;
   readonly failedAuthenticationDelayMs: number;
+  readonly oauthBearer: OAuthBearerConfig;
+  readonly delegationTokens: DelegationTokenConfig;
+}
+
+/** Kafka's sasl.oauthbearer.* settings for the server side of OAUTHBEARER. */
+export interface OAuthBearerConfig {
+  /** Absolute path of the JWKS file (from a file: URL); null: Kafka's unsecured validator (alg none). */
+  readonly jwksFile: string | null;
+  readonly expectedIssuer: string | null;
+  /** The token's `aud` must name one of these (none listed: not checked). */
+  readonly expectedAudience: readonly string[];
+  readonly subClaimName: string;
+  readonly scopeClaimName: string;
+  readonly clockSkewMs: number;
+  /** Unsecured validator only: scopes every token must carry. */
+  readonly unsecuredRequiredScope: readonly string[];
+}
+
+/** Kafka's delegation.token.* settings. */
+export interface DelegationTokenConfig {
+  /** Null: token authentication is off (the APIs answer DELEGATION_TOKEN_AUTH_DISABLED). Secret: never logged. */
+  readonly secretKey: string | null;
+  readonly maxLifetimeMs: number;
+  readonly expiryTimeMs: number;
+  readonly expiryCheckIntervalMs: number;
 }
 
 /** Injection token for the validated, frozen `BlinkConfig` (see `SettingsModule.forRoot`). */
@@ -200,6 +226,17 @@ export function describeSettings(config: BlinkConfig): Record<string, unknown> {
     sasl_users_dir: config.sasl.usersDir,
     connections_max_reauth_ms: config.sasl.maxReauthMs,
     connection_failed_authentication_delay_ms: config.sasl.failedAuthenticationDelayMs,
+    sasl_oauthbearer_jwks_endpoint_url: config.sasl.oauthBearer.jwksFile === null ? null : pathToFileURL(config.sasl.oauthBearer.jwksFile).href,
+    sasl_oauthbearer_expected_issuer: config.sasl.oauthBearer.expectedIssuer,
+    sasl_oauthbearer_expected_audience: [...config.sasl.oauthBearer.expectedAudience],
+    sasl_oauthbearer_sub_claim_name: config.sasl.oauthBearer.subClaimName,
+    sasl_oauthbearer_scope_claim_name: config.sasl.oauthBearer.scopeClaimName,
+    sasl_oauthbearer_clock_skew_seconds: config.sasl.oauthBearer.clockSkewMs / 1000,
+    sasl_oauthbearer_unsecured_validator_required_scope: [...config.sasl.oauthBearer.unsecuredRequiredScope],
+    delegation_token_secret_key: config.sasl.delegationTokens.secretKey === null ? null : REDACTED,
+    delegation_token_max_lifetime_ms: config.sasl.delegationTokens.maxLifetimeMs,
+    delegation_token_expiry_time_ms: config.sasl.delegationTokens.expiryTimeMs,
+    delegation_token_expiry_check_interval_ms: config.sasl.delegationTokens.expiryCheckIntervalMs,
     authorizer_enabled: config.authorizerEnabled,
     super_users: [...config.superUsers],
     allow_everyone_if_no_acl_found: config.allowEveryoneIfNoAclFound,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { validateSync } from 'class-validator';
 import { REDACTED, type BlinkConfig, type SaslMechanism, type SaslUser } from './blink-config.js';
@@ -61,6 +62,7 @@ export function loadSettings(input: LoadSettingsInput): BlinkConfig {
     ...mappingRuleProblems(merged),
     ...heartbeatProblems(merged),
     ...crossUplinkProblems(merged),
+    ...jwksUrlProblems(merged),
     ...file.problems,
   ];
   if (problems.length > 0) throw new SettingsError(input.values === undefined ? `${file.label} + environment` : file.label, problems);
@@ -183,6 +185,17 @@ function optionalPath(cwd: string, path: string): string | null {
   return path === '' ? null : resolve(cwd, path);
 }
 
+/** A file: URL that names no local file (a remote host, a bad escape) is refused at boot, not when the JWKS is read. */
+function jwksUrlProblems({ dto, rejected }: MergedSettings): string[] {
+  if (rejected.has('sasl_oauthbearer_jwks_endpoint_url') || dto.sasl_oauthbearer_jwks_endpoint_url === '') return [];
+  try {
+    fileURLToPath(dto.sasl_oauthbearer_jwks_endpoint_url);
+    return [];
+  } catch (error) {
+    return [`sasl_oauthbearer_jwks_endpoint_url: ${(error as Error).message}`];
+  }
+}
+
 /** The uplink's rules that join several keys, once each key is valid on its own. */
 function crossUplinkProblems({ dto, rejected }: MergedSettings): string[] {
   if ([...rejected].some((key) => key.startsWith('uplink_'))) return [];
@@ -251,6 +264,21 @@ function toBlinkConfig(dto: SettingsDto, listeners: ListenerConfig[], settingsFi
       usersDir: optionalPath(cwd, dto.sasl_users_dir),
       maxReauthMs: dto.connections_max_reauth_ms,
       failedAuthenticationDelayMs: dto.connection_failed_authentication_delay_ms,
+      oauthBearer: Object.freeze({
+        jwksFile: dto.sasl_oauthbearer_jwks_endpoint_url === '' ? null : fileURLToPath(dto.sasl_oauthbearer_jwks_endpoint_url),
+        expectedIssuer: dto.sasl_oauthbearer_expected_issuer === '' ? null : dto.sasl_oauthbearer_expected_issuer,
+        expectedAudience: frozen(dto.sasl_oauthbearer_expected_audience),
+        subClaimName: dto.sasl_oauthbearer_sub_claim_name,
+        scopeClaimName: dto.sasl_oauthbearer_scope_claim_name,
+        clockSkewMs: dto.sasl_oauthbearer_clock_skew_seconds * 1000,
+        unsecuredRequiredScope: frozen(dto.sasl_oauthbearer_unsecured_validator_required_scope),
+      }),
+      delegationTokens: Object.freeze({
+        secretKey: dto.delegation_token_secret_key === '' ? null : dto.delegation_token_secret_key,
+        maxLifetimeMs: dto.delegation_token_max_lifetime_ms,
+        expiryTimeMs: dto.delegation_token_expiry_time_ms,
+        expiryCheckIntervalMs: dto.delegation_token_expiry_check_interval_ms,
+      }),
     }),
     authorizerEnabled: dto.authorizer_enabled,
     superUsers: frozen(dto.super_users),

@@ -95,6 +95,21 @@ export const SETTING_DEFINITIONS: { readonly [K in SettingKey]: SettingDefinitio
   // Kafka's connections.max.reauth.ms (0: sessions never expire) and connection.failed.authentication.delay.ms.
   connections_max_reauth_ms: { env: 'CONNECTIONS_MAX_REAUTH_MS', defaultValue: 0, convert: parseDuration },
   connection_failed_authentication_delay_ms: { env: 'CONNECTION_FAILED_AUTHENTICATION_DELAY_MS', defaultValue: 100, convert: parseDuration },
+  // OAUTHBEARER (Kafka's sasl.oauthbearer.*): with a JWKS file, tokens are checked against its keys,
+  // the issuer and the audience; without one, Kafka's unsecured validator (development only).
+  sasl_oauthbearer_jwks_endpoint_url: { env: 'SASL_OAUTHBEARER_JWKS_ENDPOINT_URL', defaultValue: '', convert: toText },
+  sasl_oauthbearer_expected_issuer: { env: 'SASL_OAUTHBEARER_EXPECTED_ISSUER', defaultValue: '', convert: toText },
+  sasl_oauthbearer_expected_audience: { env: 'SASL_OAUTHBEARER_EXPECTED_AUDIENCE', defaultValue: [], convert: toTextList },
+  sasl_oauthbearer_sub_claim_name: { env: 'SASL_OAUTHBEARER_SUB_CLAIM_NAME', defaultValue: 'sub', convert: toText },
+  sasl_oauthbearer_scope_claim_name: { env: 'SASL_OAUTHBEARER_SCOPE_CLAIM_NAME', defaultValue: 'scope', convert: toText },
+  sasl_oauthbearer_clock_skew_seconds: { env: 'SASL_OAUTHBEARER_CLOCK_SKEW_SECONDS', defaultValue: 30, convert: toNumber },
+  // Kafka's unsecuredValidatorRequiredScope JAAS option: scopes every unsecured token must carry.
+  sasl_oauthbearer_unsecured_validator_required_scope: { env: 'SASL_OAUTHBEARER_UNSECURED_VALIDATOR_REQUIRED_SCOPE', defaultValue: [], convert: toTextList },
+  // Kafka's delegation.token.*: tokens are served once a secret key is set (it signs every token's HMAC).
+  delegation_token_secret_key: { env: 'DELEGATION_TOKEN_SECRET_KEY', defaultValue: '', convert: toText, secret: true },
+  delegation_token_max_lifetime_ms: { env: 'DELEGATION_TOKEN_MAX_LIFETIME_MS', defaultValue: '7d', convert: parseDuration },
+  delegation_token_expiry_time_ms: { env: 'DELEGATION_TOKEN_EXPIRY_TIME_MS', defaultValue: '1d', convert: parseDuration },
+  delegation_token_expiry_check_interval_ms: { env: 'DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS', defaultValue: '1h', convert: parseDuration },
   // Kafka's authorizer.class.name (on/off), super.users and allow.everyone.if.no.acl.found.
   authorizer_enabled: { env: 'AUTHORIZER_ENABLED', defaultValue: false, convert: toBoolean },
   super_users: { env: 'SUPER_USERS', defaultValue: [], convert: toPrincipalList },

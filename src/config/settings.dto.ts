@@ -47,6 +47,8 @@ const PLUGIN_TIMEOUT_MAX_MS = 60_000;
 /** Kafka's group.max.session.timeout.ms: the longest session a consumer group member may have. */
 const GROUP_SESSION_TIMEOUT_MAX_MS = 1_800_000;
 const MIB = 1024 * 1024;
+/** Kafka's sasl.oauthbearer.clock.skew.seconds has no bound; a skew past an hour would hide expired tokens. */
+const OAUTHBEARER_CLOCK_SKEW_MAX_SECONDS = 3600;
 /** The largest Kafka request frame read (Kafka's socket.request.max.bytes default; the transport's MAX_FRAME_BYTES). */
 export const SOCKET_REQUEST_MAX_BYTES = 100 * MIB;
 /** A plugin worker needs some JavaScript heap of its own; wasm32 memory ends at 4 GiB. */
@@ -302,6 +304,50 @@ export class SettingsDto {
   @Min(0, { message: 'must be at least 0ms' })
   @Max(FAILED_AUTH_DELAY_MAX_MS, { message: `must be at most ${FAILED_AUTH_DELAY_MAX_MS / 1000}s` })
   connection_failed_authentication_delay_ms!: number;
+
+  @IsString({ message: 'must be a file: URL' })
+  @Matches(/^(?:file:.+)?$/, { message: 'must be a file: URL of a JWKS document (Blink reads the keys from a file)' })
+  sasl_oauthbearer_jwks_endpoint_url!: string;
+
+  @IsString({ message: 'must be text' })
+  sasl_oauthbearer_expected_issuer!: string;
+
+  @IsArray({ message: 'must be a list of audiences' })
+  @IsString({ each: true, message: 'must list audiences' })
+  sasl_oauthbearer_expected_audience!: string[];
+
+  @IsString({ message: 'must be a claim name' })
+  @IsNotEmpty({ message: 'must be a claim name' })
+  sasl_oauthbearer_sub_claim_name!: string;
+
+  @IsString({ message: 'must be a claim name' })
+  @IsNotEmpty({ message: 'must be a claim name' })
+  sasl_oauthbearer_scope_claim_name!: string;
+
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(OAUTHBEARER_CLOCK_SKEW_MAX_SECONDS, { message: `must be at most ${OAUTHBEARER_CLOCK_SKEW_MAX_SECONDS}` })
+  sasl_oauthbearer_clock_skew_seconds!: number;
+
+  @IsArray({ message: 'must be a list of scopes' })
+  @IsString({ each: true, message: 'must list scopes' })
+  sasl_oauthbearer_unsecured_validator_required_scope!: string[];
+
+  @IsString({ message: 'must be text' })
+  delegation_token_secret_key!: string;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be a positive duration' })
+  delegation_token_max_lifetime_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1, { message: 'must be a positive duration' })
+  delegation_token_expiry_time_ms!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1000, { message: 'must be at least 1s' })
+  @Max(INT32_MAX, { message: `must be at most ${INT32_MAX}ms` })
+  delegation_token_expiry_check_interval_ms!: number;
 
   @IsBoolean({ message: 'must be true or false' })
   authorizer_enabled!: boolean;

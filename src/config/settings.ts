@@ -13,6 +13,8 @@ export {
   type FsyncPolicy,
   type LogLevel,
   type PluginRejectMode,
+  type DelegationTokenConfig,
+  type OAuthBearerConfig,
   type SaslConfig,
   type SaslMechanism,
   type SaslUser,

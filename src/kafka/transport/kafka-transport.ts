@@ -19,7 +19,7 @@ import { Clock, type Timer } from '../../common/clock.js';
 import { ListenerStatus } from '../../cluster/listener-status.js';
 import { BLINK_CONFIG, type BlinkConfig, type ListenerConfig } from '../../config/settings.js';
 import { SOCKET_REQUEST_MAX_BYTES } from '../../config/settings.dto.js';
-import { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { SaslMechanisms } from '../../authentication/sasl-servers.js';
 import { ANONYMOUS_PRINCIPAL, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { KafkaProbe } from '../kafka.probe.js';
 import { FetchParking } from '../../fetch/fetch-parking.js';
@@ -73,7 +73,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
     private readonly moduleRef: ModuleRef,
-    private readonly credentials: ScramCredentialStore,
+    private readonly mechanisms: SaslMechanisms,
   ) {
     super();
     this.noise = new RateLimitedLog(this.log, clock);
@@ -199,7 +199,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return;
     }
     const identity = { principal: certificatePrincipal ?? ANONYMOUS_PRINCIPAL, listenerName: listener.name, securityProtocol: listener.securityProtocol };
-    const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.credentials, this.clock) : undefined;
+    const gate = listener.securityProtocol.startsWith('SASL') ? new SaslGate(this.config.sasl, this.mechanisms, this.clock) : undefined;
     const connection = new KafkaConnection(
       socket,
       this.registry,

@@ -14,8 +14,8 @@
 import type { Clock } from '../../common/clock.js';
 import type { KafkaPrincipal } from '../../common/kafka-principal.js';
 import type { SaslConfig } from '../../config/settings.js';
-import { createSaslServer, failedLoginMessage, SaslAuthenticationFailed, type SaslServer } from '../../authentication/sasl-servers.js';
-import type { ScramCredentialStore } from '../../authentication/scram-credential-store.js';
+import { failedLoginMessage, SaslAuthenticationFailed, type SaslServer, type SaslStep } from '../../authentication/sasl-server.js';
+import type { SaslMechanisms } from '../../authentication/sasl-servers.js';
 import { type ApiCodec, isFlexible } from '../../wire/api-codec.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { API_VERSIONS_KEY, beginResponseFrame, finishResponseFrame, readRequestHeader, type RequestHeader } from '../../wire/headers.js';
@@ -50,7 +50,7 @@ export class SaslGate {
 
   constructor(
     private readonly config: SaslConfig,
-    private readonly store: ScramCredentialStore,
+    private readonly mechanisms: SaslMechanisms,
     private readonly clock: Clock,
   ) {}
 
@@ -94,7 +94,7 @@ export class SaslGate {
       const frames = encode(SaslHandshakeApi, header, { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms });
       return { kind: 'answer', frames, close: { afterMs: 0, reason: `SASL mechanism ${request.mechanism} is not enabled` } };
     }
-    const server = createSaslServer(request.mechanism, this.store);
+    const server = this.mechanisms.serverFor(request.mechanism);
     this.state = header.apiVersion === 0 ? { name: 'raw-tokens', server, mechanism: request.mechanism } : { name: 'authenticate', server, mechanism: request.mechanism };
     return { kind: 'answer', frames: encode(SaslHandshakeApi, header, { errorCode: ErrorCode.NONE, mechanisms }) };
   }
@@ -107,8 +107,8 @@ export class SaslGate {
       const step = server.evaluate(request.authBytes);
       if (step.user === undefined) return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, 0) };
       if (reauthenticating && step.user !== this.user) throw new SaslAuthenticationFailed('a re-authentication may not change the principal');
-      const lifetimeMs = this.succeed(step.user);
-      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), principal: userPrincipal(step.user) };
+      const lifetimeMs = this.succeed(step.user, step);
+      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), principal: userPrincipal(step.user, step.tokenAuthenticated === true) };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       const message = failedLoginMessage(mechanism, reauthenticating);
@@ -123,19 +123,30 @@ export class SaslGate {
       const step = server.evaluate(token);
       const frames = [sizePrefix(step.challenge.length), step.challenge];
       if (step.user === undefined) return { kind: 'answer', frames };
-      this.succeed(step.user);
-      return { kind: 'answer', frames, principal: userPrincipal(step.user) };
+      this.succeed(step.user, step);
+      return { kind: 'answer', frames, principal: userPrincipal(step.user, step.tokenAuthenticated === true) };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       return { kind: 'close', afterMs: this.config.failedAuthenticationDelayMs, reason: `${failedLoginMessage(mechanism, false)} (${error.message})` };
     }
   }
 
-  /** Records the login; returns the session lifetime to announce (0: unlimited). */
-  private succeed(user: string): number {
+  /**
+   * Records the login; returns the session lifetime to announce (0: unlimited). As Kafka's
+   * SaslServerAuthenticator: the sooner of `connections_max_reauth_ms` and the credential's
+   * own expiry (an OAuth token's exp, a delegation token's expiry), whichever are set.
+   */
+  private succeed(user: string, step: SaslStep): number {
     this.user = user;
-    const lifetimeMs = this.config.maxReauthMs;
-    this.state = { name: 'authenticated', expiresAtMs: lifetimeMs > 0 ? this.clock.nowMs() + lifetimeMs : null };
+    const now = this.clock.nowMs();
+    const limits = [this.config.maxReauthMs > 0 ? this.config.maxReauthMs : null, step.credentialExpiresAtMs === undefined ? null : step.credentialExpiresAtMs - now];
+    const set = limits.filter((limit): limit is number => limit !== null);
+    if (set.length === 0) {
+      this.state = { name: 'authenticated', expiresAtMs: null };
+      return 0;
+    }
+    const lifetimeMs = Math.max(0, Math.min(...set));
+    this.state = { name: 'authenticated', expiresAtMs: now + lifetimeMs };
     return lifetimeMs;
   }
 
@@ -145,8 +156,9 @@ export class SaslGate {
   }
 }
 
-function userPrincipal(name: string): KafkaPrincipal {
-  return { principalType: 'User', name };
+/** The principal a login gives: the SASL user, marked when the login used a delegation token. */
+function userPrincipal(name: string, tokenAuthenticated: boolean): KafkaPrincipal {
+  return tokenAuthenticated ? { principalType: 'User', name, tokenAuthenticated } : { principalType: 'User', name };
 }
 
 function unexpected(header: RequestHeader, when: string): GateOutcome {

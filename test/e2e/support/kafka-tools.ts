@@ -20,7 +20,8 @@ export type KafkaTool =
   | 'kafka-transactions'
   | 'kafka-producer-perf-test'
   | 'kafka-consumer-perf-test'
-  | 'kafka-storage';
+  | 'kafka-storage'
+  | 'kafka-delegation-tokens';
 
 const TOOLS = 'org.apache.kafka.tools';
 
@@ -38,6 +39,7 @@ const SHARED: Record<Exclude<KafkaTool, 'kafka-configs' | 'kafka-acls'>, string>
   'kafka-producer-perf-test': `${TOOLS}.ProducerPerformance`,
   'kafka-consumer-perf-test': `${TOOLS}.ConsumerPerformance`,
   'kafka-storage': 'kafka.tools.StorageTool',
+  'kafka-delegation-tokens': `${TOOLS}.DelegationTokenCommand`,
 };
 
 export const KAFKA_TOOL_CLASSES: Readonly<Record<KafkaVersion, Readonly<Record<KafkaTool, string>>>> = {

@@ -100,7 +100,15 @@ function defaultsIn(cwd: string, settingsFile: string | null): BlinkConfig {
     })),
     listenerSettings: { listeners: '', advertisedListeners: '', protocolMap: '' },
     ssl: { certFile: null, keyFile: null, caFile: null, clientAuth: 'none', principalMappingRules: 'DEFAULT' },
-    sasl: { enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], users: [], usersDir: null, maxReauthMs: 0, failedAuthenticationDelayMs: 100 },
+    sasl: {
+      enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'],
+      users: [],
+      usersDir: null,
+      maxReauthMs: 0,
+      failedAuthenticationDelayMs: 100,
+      oauthBearer: { jwksFile: null, expectedIssuer: null, expectedAudience: [], subClaimName: 'sub', scopeClaimName: 'scope', clockSkewMs: 30_000, unsecuredRequiredScope: [] },
+      delegationTokens: { secretKey: null, maxLifetimeMs: 604_800_000, expiryTimeMs: 86_400_000, expiryCheckIntervalMs: 3_600_000 },
+    },
     authorizerEnabled: false,
     superUsers: [],
     allowEveryoneIfNoAclFound: false,
@@ -424,6 +432,17 @@ describe('loaded settings', () => {
       sasl_users_dir: null,
       connections_max_reauth_ms: 0,
       connection_failed_authentication_delay_ms: 100,
+      sasl_oauthbearer_jwks_endpoint_url: null,
+      sasl_oauthbearer_expected_issuer: null,
+      sasl_oauthbearer_expected_audience: [],
+      sasl_oauthbearer_sub_claim_name: 'sub',
+      sasl_oauthbearer_scope_claim_name: 'scope',
+      sasl_oauthbearer_clock_skew_seconds: 30,
+      sasl_oauthbearer_unsecured_validator_required_scope: [],
+      delegation_token_secret_key: null,
+      delegation_token_max_lifetime_ms: 604800000,
+      delegation_token_expiry_time_ms: 86400000,
+      delegation_token_expiry_check_interval_ms: 3600000,
       authorizer_enabled: false,
       super_users: [],
       allow_everyone_if_no_acl_found: false,
@@ -522,6 +541,21 @@ describe('listener and security settings', () => {
     assert.match(message, /SSL use TLS, which needs ssl_cert_file and ssl_key_file/);
     assert.match(message, /ssl_principal_mapping_rules: '\(\[' is not a regular expression/);
     assert.match(message, /sasl_enabled_mechanisms \(env SASL_ENABLED_MECHANISMS\): \["GSSAPI"\] must list mechanisms among/);
+  });
+
+  it('reads the OAUTHBEARER and delegation token settings, and refuses a JWKS URL that is not a local file: URL', () => {
+    const config = loadSettings({
+      argv: [],
+      env: { SASL_ENABLED_MECHANISMS: 'OAUTHBEARER', SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'file:///etc/blink/jwks.json', SASL_OAUTHBEARER_EXPECTED_AUDIENCE: 'a,b', DELEGATION_TOKEN_SECRET_KEY: 'k', DELEGATION_TOKEN_EXPIRY_TIME_MS: '2h' },
+      cwd: '/nonexistent-dir-for-tests',
+    });
+    assert.deepEqual([config.sasl.enabledMechanisms, config.sasl.oauthBearer.jwksFile, config.sasl.oauthBearer.expectedAudience], [['OAUTHBEARER'], '/etc/blink/jwks.json', ['a', 'b']]);
+    assert.deepEqual([config.sasl.delegationTokens.secretKey, config.sasl.delegationTokens.expiryTimeMs], ['k', 7_200_000]);
+    assert.equal(describeSettings(config)['delegation_token_secret_key'], REDACTED);
+    const https = rejection({ env: { SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'https://idp.example/jwks' } }).message;
+    assert.match(https, /sasl_oauthbearer_jwks_endpoint_url.*must be a file: URL/);
+    const remote = rejection({ env: { SASL_OAUTHBEARER_JWKS_ENDPOINT_URL: 'file://idp.example/jwks.json' } }).message;
+    assert.match(remote, /sasl_oauthbearer_jwks_endpoint_url: .*host/i);
   });
 
   it('rejects a malformed SASL_USERS without showing it', () => {

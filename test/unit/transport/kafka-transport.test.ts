@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { DelegationTokenStore } from '../../../src/authentication/delegation-token-store.js';
+import { SaslMechanisms } from '../../../src/authentication/sasl-servers.js';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { loadSettings } from '../../../src/config/settings.js';
@@ -43,7 +45,7 @@ function transportWithConnection(hang: boolean, env: Record<string, string> = {}
     refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
   });
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
-  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never, new ScramCredentialStore(config));
+  const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never, new SaslMechanisms(config, new ScramCredentialStore(config), new DelegationTokenStore(config, clock), clock));
   const socket = new FakeSocket();
   // accept() is how the listener hands over a socket; no listener is bound here.
   transport['accept'](socket as never, config.listeners[0]!, null);

@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { DelegationTokenStore } from '../../../src/authentication/delegation-token-store.js';
+import { SaslMechanisms } from '../../../src/authentication/sasl-servers.js';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { ANONYMOUS_PRINCIPAL, principalText } from '../../../src/common/kafka-principal.js';
 import { loadSettings } from '../../../src/config/settings.js';
@@ -50,7 +52,8 @@ function connect(env: Record<string, string> = {}) {
   registry.register({ codec: ApiVersionsApi, minVersion: 0, maxVersion: 3, advertised: true, invoke: async () => ({ errorCode: 0, apiKeys: [] }), refuse: () => ({}) });
   const socket = new FakeSocket();
   const identity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' } as const;
-  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, identity, new SaslGate(config.sasl, store, clock));
+  const mechanisms = new SaslMechanisms(config, store, new DelegationTokenStore(config, clock), clock);
+  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, identity, new SaslGate(config.sasl, mechanisms, clock));
   return { socket, clock, principals };
 }
 
@@ -175,5 +178,46 @@ describe('SaslGate, bounds', () => {
     after.socket.receive(tooLarge);
     await settle();
     assert.equal(after.socket.destroyed, false, 'the authenticated connection waits for the rest of the frame');
+  });
+});
+
+describe('SaslGate, OAUTHBEARER', () => {
+  const jwt = (claims: object) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+  const bearer = (token: string) => Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`);
+
+  async function oauthLogin(socket: FakeSocket, token: string, correlationId = 1) {
+    socket.receive(requestFrame(SaslHandshakeApi, 1, correlationId, { mechanism: 'OAUTHBEARER' }));
+    socket.receive(requestFrame(SaslAuthenticateApi, 2, correlationId + 1, { authBytes: bearer(token) }));
+    await settle();
+    return readResponse(socket.responses().at(-1)!, SaslAuthenticateApi, 2, true).body;
+  }
+
+  it('takes the session lifetime from the token exp when it comes before connections_max_reauth_ms', async () => {
+    const { socket, clock, principals } = connect({ SASL_ENABLED_MECHANISMS: 'OAUTHBEARER', CONNECTIONS_MAX_REAUTH_MS: '1h' });
+    const exp = Math.floor(clock.nowMs() / 1000) + 60;
+    const authenticate = await oauthLogin(socket, jwt({ sub: 'carol', exp }));
+    assert.equal(authenticate.errorCode, ErrorCode.NONE);
+    assert.equal(authenticate.sessionLifetimeMs, exp * 1000 - clock.nowMs());
+    socket.receive(findCoordinator(3));
+    await settle();
+    assert.deepEqual(principals, ['User:carol']);
+    await clock.advanceAndSettle(60_000);
+    socket.receive(findCoordinator(4));
+    await settle();
+    assert.equal(socket.destroyed, true, 'the session ended with the token');
+  });
+
+  it('answers a bad token with the invalid_token challenge, then SASL_AUTHENTICATION_FAILED, then closes after the delay', async () => {
+    const { socket, clock } = connect({ SASL_ENABLED_MECHANISMS: 'OAUTHBEARER' });
+    const expired = await oauthLogin(socket, jwt({ sub: 'carol', exp: Math.floor(clock.nowMs() / 1000) - 3600 }));
+    assert.equal(expired.errorCode, ErrorCode.NONE);
+    assert.deepEqual(JSON.parse(String(expired.authBytes)), { status: 'invalid_token' });
+    socket.receive(requestFrame(SaslAuthenticateApi, 2, 3, { authBytes: Buffer.from([1]) }));
+    await settle();
+    const failed = readResponse(socket.responses().at(-1)!, SaslAuthenticateApi, 2, true).body;
+    assert.equal(failed.errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+    assert.equal(failed.errorMessage, 'Authentication failed during authentication due to invalid credentials with SASL mechanism OAUTHBEARER');
+    await clock.advanceAndSettle(DELAY_MS);
+    assert.equal(socket.destroyed, true);
   });
 });
