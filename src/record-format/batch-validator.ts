@@ -9,7 +9,7 @@
  * batch while its bytes are still in cache). What is checked, with Kafka's answer:
  * - structure, INVALID_RECORD: every record's length prefix fits the section and matches the
  *   bytes its fields take; varints are at most 5 bytes (varlongs 10), as Kafka's ByteUtils
- *   reads them; key and value lengths are -1 (null) or fit the record; header counts are not
+ *   reads them, and fit 32 bits; key and value lengths are -1 (null) or fit the record; header counts are not
  *   negative and not larger than the bytes left; header keys are not null; exactly
  *   `recordCount` records and no byte after the last one;
  * - offsets, INVALID_RECORD with record_errors: record i has offset delta i. Kafka rebuilds a
@@ -35,6 +35,8 @@ export const RECORD_ERRORS_MAX = 1_000;
 /** The timestamp a record has when its producer set none (Kafka's RecordBatch.NO_TIMESTAMP). */
 export const NO_TIMESTAMP = -1;
 const INT32_VARINT_LAST_SHIFT = 28;
+/** The fifth byte of an int32 varint carries its top 4 bits. */
+const INT32_VARINT_LAST_BYTE_MAX = 0x0f;
 const INT64_VARINT_LAST_SHIFT = 63;
 
 /** The topic's rules for its records, and the time timestamps are checked against. */
@@ -150,9 +152,17 @@ class RecordReader {
     return true;
   }
 
-  /** Zigzag int32: at most 5 bytes, the fifth's high bits wrap as in Java. True once complete (in `varint32`). */
+  /**
+   * Zigzag int32: at most 5 bytes. True once complete (in `varint32`). Java's ByteUtils lets a
+   * fifth byte's bits beyond 32 wrap away, but librdkafka and Blink's own reader (records.ts)
+   * read them: such a record would be accepted here and unreadable there (a poison batch), so
+   * a fifth byte above 0x0f is refused.
+   */
   private varintByte(byte: number): boolean {
     if ((byte & 0x80) === 0) {
+      if (this.varShift === INT32_VARINT_LAST_SHIFT && byte > INT32_VARINT_LAST_BYTE_MAX) {
+        throw new RecordFormatError(`${FIELD_NAMES[this.step]} is a varint beyond 32 bits`);
+      }
       const raw = this.varint32 | (byte << this.varShift);
       this.varint32 = (raw >>> 1) ^ -(raw & 1);
       this.varShift = 0;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientHeaderProblem, NO_TIMESTAMP, RECORD_ERRORS_MAX, RecordsValidator, validateRecords, type RecordsVerdict, type RecordRules } from '../../../src/record-format/batch-validator.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
+import { parseRecords } from '../../../src/record-format/records.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { buildBatch, values } from '../../support/batch-builder.js';
 import { batchOf, GOLDEN_BAD_BATCHES, rawRecord, recordBody, zigzag } from '../../support/bad-batches.js';
@@ -72,6 +73,16 @@ describe('validateRecords', () => {
     for (const extra of [[0], [0x7f], [0x80, 0x01]]) {
       assert.equal(refusal(judge(batchOf(Buffer.concat([section, Buffer.from(extra)]), 4))).errorCode, ErrorCode.INVALID_RECORD);
     }
+  });
+
+  it('refuses a varint whose fifth byte goes beyond 32 bits, which the readers would not read as the validator did (found by the fuzzer)', () => {
+    const body = recordBody(1);
+    /** Record 1's length as a 5-byte varint whose fifth byte is `last` (Java drops bits beyond 32, librdkafka does not). */
+    const section = (last: number): Buffer => Buffer.concat([rawRecord(recordBody(0)), Buffer.from([0x80 | (body.length * 2), 0x80, 0x80, 0x80, last]), body]);
+    assert.match(refusal(judge(batchOf(section(0x20), 2))).message, /beyond 32 bits/);
+    const fitting = section(0x00);
+    assert.equal(judge(batchOf(fitting, 2)).valid, true, 'a fifth byte within 32 bits is still read');
+    assert.equal(parseRecords(fitting, 2).length, 2);
   });
 
   it('names records whose offset deltas are not their index, and says how many there are as Kafka does', () => {
