@@ -7,6 +7,7 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -35,7 +36,12 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
   // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
   // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
-  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false }).useGlobalInterceptors(app.get(RequestQuotaInterceptor));
+  // It must be registered before the microservice sets up its handlers, which connectMicroservice
+  // does at once unless deferred (the interceptor was silently left out); the deferred set-up
+  // runs at startAllMicroservices, and must not run the modules' init hooks a second time.
+  const kafka = app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false, deferInitialization: true });
+  (kafka as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
+  kafka.useGlobalInterceptors(app.get(RequestQuotaInterceptor));
   return app;
 }
 
