@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { scrape, series } from './admin-support.js';
 import { closeJavaDrivers, javaDriver, runJavaOp } from './clients/java.js';
 import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { RawConnection, rawRequest } from './raw-kafka.js';
 import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -89,6 +90,26 @@ function kafkaConfigs(args: readonly string[]): Promise<string> {
 }
 
 describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
+  test('request_percentage: a client over its request-time quota gets throttle_time_ms on any API (the Kafka face interceptor)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // rawRequest's client id; 0.01 % of one thread is microseconds per window: a few Metadata requests exceed it.
+    await kafkaConfigs(['--alter', '--entity-type', 'clients', '--entity-name', 'blink-e2e-raw', '--add-config', 'request_percentage=0.01']);
+    const connection = await RawConnection.open(broker.kafkaPort);
+    try {
+      let throttleMs = 0;
+      let requests = 0;
+      // Metadata v4 for every topic without auto-creation; its answer starts with throttle_time_ms after the correlation id.
+      const body = Buffer.from([0xff, 0xff, 0xff, 0xff, 0]);
+      while (throttleMs === 0 && requests < 500) {
+        connection.write(rawRequest(3, 4, ++requests, false, body));
+        throttleMs = (await connection.readFrame()).readInt32BE(4);
+      }
+      assert.ok(throttleMs > 0, `no Metadata answer carried throttle_time_ms in ${requests} requests`);
+    } finally {
+      connection.close();
+      await kafkaConfigs(['--alter', '--entity-type', 'clients', '--entity-name', 'blink-e2e-raw', '--delete-config', 'request_percentage']);
+    }
+  });
+
   test('Java Admin: alterClientQuotas and describeClientQuotas at every entity level, with filters, validate_only and errors', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { results } = await alter([
       { entity: { user: 'alice' }, ops: [{ key: 'producer_byte_rate', value: 1024 }, { key: 'consumer_byte_rate', value: 2048 }] },
