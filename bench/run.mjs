@@ -23,7 +23,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startApacheKafka } from './apache-kafka.mjs';
-import { blinkStartCommand, freePorts } from './lib.mjs';
+import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -319,17 +319,6 @@ async function firstApiVersions(port, t0, exited) {
     if (wait > 0) await sleep(wait);
   }
   return null;
-}
-
-function httpStatus(url, timeoutMs) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
 }
 
 /**

@@ -7,6 +7,7 @@
  * values that break decoders (-1, 0, off by one, exactly the bytes left, past them, the
  * type's maximum), and varints are re-encoded overlong. Seeded, so a run replays.
  */
+import { seededRandom } from '../support/seeded-random.js';
 
 /** Largest input a mutation produces: decoders see every byte of it, so it bounds the cost of one execution. */
 export const INPUT_BYTES_MAX = 8_192;
@@ -15,17 +16,6 @@ const INTERESTING_8 = [-128, -1, 0, 1, 16, 32, 64, 100, 127];
 const INTERESTING_16 = [-32768, -129, -1, 0, 1, 128, 255, 256, 512, 1000, 1024, 4096, 32767];
 const INTERESTING_32 = [-2147483648, -100663046, -32769, -2, -1, 0, 1, 32768, 65535, 65536, 100663045, 0x7ffffff0, 2147483647];
 
-/** mulberry32: a small, fast, seedable generator (Math.random cannot be replayed). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Zigzag (signed) or plain unsigned varint bytes of `value`, optionally padded to `width` bytes (overlong). */
 export function varintBytes(value: number, zigzag: boolean, width = 0): number[] {
@@ -179,3 +169,5 @@ export class Mutator {
     return Buffer.concat([input.subarray(0, this.int(input.length + 1)), other.subarray(this.int(other.length))]);
   }
 }
+
+export { seededRandom };

@@ -9,6 +9,7 @@ import { parseRecords } from '../../src/record-format/records.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
 import { buildBatch, type BatchOptions } from './batch-builder.js';
 import { compressBatch, decompressedRecords, type TestCodec } from './compressed-batch.js';
+import { seededRandom } from './seeded-random.js';
 
 export interface KeyedValue {
   readonly key: string | null;
@@ -106,14 +107,4 @@ export function assertCompactedView(read: readonly ReadRecord[], produced: Reado
   }
 }
 
-/** A small seeded generator (mulberry32), so a failing randomized test can be replayed from its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };

@@ -14,6 +14,7 @@ import { isFlexible } from '../../src/wire/api-codec.js';
 import type { MessageCodec } from '../../src/wire/messages/message-codec.js';
 import { KafkaWriter } from '../../src/wire/writer.js';
 import { buildBatch, values } from './batch-builder.js';
+import { seededRandom } from './seeded-random.js';
 
 /** The spec digest written by the codec generator; this file runs from dist-test/test/support. */
 const DIGEST_FILE = new URL('../../../test/unit/wire/kafka-spec-digest.json', import.meta.url);
@@ -46,17 +47,6 @@ const LATER_FIELDS: Readonly<Record<string, readonly SpecField[]>> = {
   ConsumerGroupHeartbeat: [{ name: 'SubscribedTopicRegex', type: 'string', versions: '1+', nullableVersions: '1+' }],
 };
 
-/** mulberry32: a small, fast, seedable generator (Math.random cannot be replayed). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class FrameFuzzer {
   private correlationId = 0;
@@ -186,3 +176,5 @@ function resized(frame: Buffer): Buffer {
   frame.writeInt32BE(frame.length - 4, 0);
   return frame;
 }
+
+export { seededRandom };
