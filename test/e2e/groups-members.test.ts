@@ -33,6 +33,7 @@ import {
   GroupFixture,
   partitionsOf,
   TIMING,
+  settleAssignment,
   waitForAssignment,
   waitForSplit,
   type MemberKind,
@@ -81,6 +82,7 @@ describe('consumer groups with real clients', { concurrency: true }, () => {
           assert.ok(handedOver - leaving < LEAVE_HANDOVER_MAX_MS,
             `member b got every partition ${handedOver - leaving} ms after member a closed; a LeaveGroup should trigger the rebalance at once (< ${LEAVE_HANDOVER_MAX_MS} ms)\n${f.describe()}`);
 
+          await settleAssignment(b, ALL_PARTITIONS, 'after member a left');
           const second = await f.produce(2);
           // b resumes a's partitions at the committed offset 3: nothing of the first batch again.
           await expectConsumed(b, [{ batch: first, partitions: bParts }, { batch: second }], 'second batch, member b alone');
@@ -116,6 +118,7 @@ describe('consumer groups with real clients', { concurrency: true }, () => {
             `(between ${EVICTION_MIN_MS} and ${EVICTION_MAX_MS} ms)\n${f.describe()}`);
           assert.deepEqual(partitionsOf(a), [0, 1, 2]);
 
+          await settleAssignment(a, ALL_PARTITIONS, 'after the late member was SIGKILLed');
           const third = await f.produce(2);
           // The killed member's partitions resume at its committed offset 5.
           await expectConsumed(a, [{ batch: first }, { batch: second, partitions: aParts }, { batch: third }], 'third batch, survivor');

@@ -168,6 +168,18 @@ export async function waitForAssignment(member: GroupMember, partitions: readonl
 }
 
 /**
+ * After a rebalance, before the test produces: a member may still have a fetch in flight under
+ * its previous assignment, answered within the fetch max wait (<= 500 ms for every client
+ * here), and a client may hand over what it returns and then resume the same partitions from
+ * the committed offsets under the new one (@platformatic/kafka did: duplicates the test would
+ * blame on the broker). Waits SETTLE_MS for those, and checks that the assignment held.
+ */
+export async function settleAssignment(member: GroupMember, partitions: readonly number[], what: string): Promise<void> {
+  await sleep(SETTLE_MS);
+  assert.ok(sameSet(member.assignment, partitions), `${what}: the assignment changed within ${SETTLE_MS} ms\n${member.describe()}`);
+}
+
+/**
  * Waits until every member has a non-empty assignment and together they own every
  * partition exactly once; resolves with each member's partitions.
  */
