@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { parsePrincipalText } from '../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { DelegationTokenStore } from './delegation-token-store.js';
 import { JwksTokenValidator, OAuthBearerServer, parseJwks, UnsecuredTokenValidator, type TokenValidator } from './oauthbearer.js';
@@ -120,7 +121,7 @@ class ScramServer implements SaslServer {
   private tokenCredential(tokenId: string): { credential: ScramCredential; subject: ScramSubject | null } {
     const token = this.tokens.scramCredential(tokenId, this.mechanism);
     if (token === undefined) return { credential: this.store.credentialOrDecoy(`\0token\0${tokenId}`, this.mechanism).credential, subject: null };
-    const owner = token.owner.slice(token.owner.indexOf(':') + 1);
+    const owner = parsePrincipalText(token.owner).name;
     return { credential: token.credential, subject: { user: owner, tokenAuthenticated: true, expiresAtMs: token.expiresAtMs } };
   }
 

@@ -18,3 +18,9 @@ export const ANONYMOUS_PRINCIPAL: KafkaPrincipal = { principalType: 'User', name
 export function principalText(principal: KafkaPrincipal): string {
   return `${principal.principalType}:${principal.name}`;
 }
+
+/** `Type:name` back into a principal (the text principalText writes; the name may hold colons). */
+export function parsePrincipalText(text: string): KafkaPrincipal {
+  const colon = text.indexOf(':');
+  return { principalType: text.slice(0, colon), name: text.slice(colon + 1) };
+}

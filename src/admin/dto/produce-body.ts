@@ -16,7 +16,7 @@
  * already been checked when it runs.
  */
 import { type ArgumentMetadata, BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
-import { validationFailure } from '../http/errors.js';
+import { bodyShapeProblem, validationFailure } from '../http/errors.js';
 import { ENCODINGS, type Encoding } from './common.dto.js';
 import { PRODUCE_RECORDS_MAX, RECORD_HEADERS_MAX } from './records.dto.js';
 
@@ -122,8 +122,8 @@ function partitionOf(value: unknown): unknown {
 /** The body itself, or its problems (the first PROBLEMS_MAX: validation stops there). */
 export function validateProduceBody(body: unknown): { readonly body: ProduceBody } | { readonly problems: readonly string[] } {
   const problems = new Problems();
-  if (body === undefined) return { problems: ['this route needs a JSON body (send {} for an empty one)'] };
-  if (!isObject(body)) return { problems: ['the body must be a JSON object'] };
+  const shape = bodyShapeProblem(body, false);
+  if (shape !== null || !isObject(body)) return { problems: [shape ?? 'the body must be a JSON object'] };
   checkFields(body, BODY_FIELDS, () => '', problems);
   if (body.encoding !== undefined && !(ENCODINGS as readonly unknown[]).includes(body.encoding)) problems.add(`encoding must be one of ${ENCODINGS.join(', ')}`);
   const partition = partitionOf(body.partition);

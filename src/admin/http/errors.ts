@@ -30,14 +30,17 @@ function describeValidation(errors: readonly ValidationError[], prefix = ''): st
  * listed in one 400 answer. A route that takes a body DTO refuses a request without a body
  * (the OpenAPI document says the body is required; an empty object is a body).
  */
+/** Why a route's body cannot be taken at all (missing where required, or not a JSON object), or null. */
+export function bodyShapeProblem(value: unknown, optional: boolean): string | null {
+  if (value === undefined) return optional ? null : 'this route needs a JSON body (send {} for an empty one)';
+  return value === null || typeof value !== 'object' || Array.isArray(value) ? 'the body must be a JSON object' : null;
+}
+
 class AdminValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const bodyDto = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
-    if (bodyDto && value === undefined && !isOptionalBody(metadata.metatype)) {
-      throw new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, 'this route needs a JSON body (send {} for an empty one)'));
-    }
-    if (bodyDto && (value === null || typeof value !== 'object' || Array.isArray(value)) && value !== undefined) {
-      throw new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, 'the body must be a JSON object'));
+    if (metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object) {
+      const problem = bodyShapeProblem(value, isOptionalBody(metadata.metatype));
+      if (problem !== null) throw new BadRequestException(errorBody(HttpStatus.BAD_REQUEST, problem));
     }
     return super.transform(value, metadata);
   }

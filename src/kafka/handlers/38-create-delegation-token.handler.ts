@@ -15,7 +15,7 @@ import { Controller } from '@nestjs/common';
 import { DelegationTokenStore, DelegationTokenStoreFull, type DelegationToken } from '../../authentication/delegation-token-store.js';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { principalText } from '../../common/kafka-principal.js';
+import { parsePrincipalText, principalText } from '../../common/kafka-principal.js';
 import { Clock } from '../../common/clock.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import { CreateDelegationTokenApi, type CreateDelegationTokenRequest, type CreateDelegationTokenResponse } from '../../wire/messages/38-create-delegation-token.js';
@@ -41,13 +41,14 @@ function refusal(connection: ConnectionContext, tokens: DelegationTokenStore): n
   return tokens.enabled ? ErrorCode.NONE : ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED;
 }
 
-function principalOf(type: string, name: string): string {
-  return `${type}:${name}`;
+function principalOf(principalType: string, name: string): string {
+  return principalText({ principalType, name });
 }
 
+/** A stored `Type:name` as the token APIs' answers spell it. */
 function splitPrincipal(principal: string): { principalType: string; principalName: string } {
-  const colon = principal.indexOf(':');
-  return { principalType: principal.slice(0, colon), principalName: principal.slice(colon + 1) };
+  const { principalType, name } = parsePrincipalText(principal);
+  return { principalType, principalName: name };
 }
 
 /** Kafka's TokenInformation.ownerOrRenewer: who may renew, expire and always see a token. */
