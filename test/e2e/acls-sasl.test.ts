@@ -9,26 +9,25 @@
  * authorized operations the Java Admin's describeTopics reports for her.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeJavaDrivers, javaDriver, runJavaOp, type JavaClientDriver } from './clients/java.js';
 import { transactionalOverCalls } from './clients/transactional.js';
-import { describeRun, freePorts, run, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { describeRun, run, uniqueTopic } from './harness.js';
 import { makeMessages } from './records.js';
 import { kafkaToolOk } from './support/kafka-tools.js';
+import { startListenersBroker, type ListenersBroker } from './support/listeners-broker.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const TOOL_TIMEOUT_MS = 60_000;
-const HOST = '127.0.0.1';
 const ADMIN = { user: 'admin', password: 'admin-Secret-1' };
 const ALICE = { user: 'alice', password: 'alice-Secret-2' };
 const NOT_AUTHORIZED = /AuthorizationException|not authorized/i;
 
 let dir = '';
-let saslPort = 0;
-let broker: BrokerHandle | undefined;
+let broker: ListenersBroker | undefined;
 
 /** Java client settings for a SCRAM login over SASL_PLAINTEXT. */
 function scramProps(login: { user: string; password: string }, mechanism = 'SCRAM-SHA-512'): Record<string, string> {
@@ -39,7 +38,7 @@ function scramProps(login: { user: string; password: string }, mechanism = 'SCRA
   };
 }
 
-const bootstrap = () => `${HOST}:${saslPort}`;
+const bootstrap = () => broker!.bootstrap('SASL_PLAINTEXT');
 const admin = (): JavaClientDriver => javaDriver('4', bootstrap(), scramProps(ADMIN));
 const alice = (): JavaClientDriver => javaDriver('4', bootstrap(), scramProps(ALICE));
 /** Kafka's kafka-acls, logged in as the super user. */
@@ -66,18 +65,12 @@ async function failureOf(action: () => Promise<unknown>): Promise<string | null>
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blink-e2e-acls-sasl-'));
-  const [plaintext, sasl, rest] = (await freePorts(3)) as [number, number, number];
-  saslPort = sasl;
-  broker = await startBroker({
-    reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
-    env: {
-      LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SASL_PLAINTEXT://${HOST}:${sasl}`,
-      SASL_ENABLED_MECHANISMS: 'SCRAM-SHA-256,SCRAM-SHA-512',
-      SASL_USERS: `${ADMIN.user}:${ADMIN.password}`,
-      AUTHORIZER_ENABLED: 'true',
-      SUPER_USERS: `User:${ADMIN.user}`,
-      AUTO_CREATE_TOPICS: 'false',
-    },
+  broker = await startListenersBroker(dir, ['SASL_PLAINTEXT'], {
+    SASL_ENABLED_MECHANISMS: 'SCRAM-SHA-256,SCRAM-SHA-512',
+    SASL_USERS: `${ADMIN.user}:${ADMIN.password}`,
+    AUTHORIZER_ENABLED: 'true',
+    SUPER_USERS: `User:${ADMIN.user}`,
+    AUTO_CREATE_TOPICS: 'false',
   });
   const properties = Object.entries(scramProps(ADMIN)).map(([key, value]) => `${key}=${value}`);
   writeFileSync(join(dir, 'admin.properties'), `${properties.join('\n')}\n`);
@@ -90,10 +83,7 @@ before(async () => {
 
 after(async () => {
   await closeJavaDrivers();
-  const crashed = broker?.exited() === true;
   await broker?.stop();
-  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('ACLs for SASL users (kafka-configs, kafka-acls, Java client, kcat)', () => {

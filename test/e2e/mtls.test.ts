@@ -9,24 +9,24 @@
  * client without a certificate, or with one the CA did not sign, is refused.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeJavaDrivers, javaDriver, runJavaOp, type JavaClientDriver } from './clients/java.js';
-import { describeRun, freePorts, run, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { describeRun, run, uniqueTopic } from './harness.js';
 import { TestCertificates } from './support/certificates.js';
 import { kafkaToolOk } from './support/kafka-tools.js';
+import { startListenersBroker, type ListenersBroker } from './support/listeners-broker.js';
 
 const TEST_TIMEOUT_MS = 90_000;
-const HOST = '127.0.0.1';
 /** Kafka's own example shape: the CN of an `OU=eng` certificate, lower-cased; anything else as is. */
 const MAPPING_RULES = 'RULE:^CN=([^,]+),OU=eng,O=Blink$/$1/L,DEFAULT';
 const MALLORY = 'User:CN=mallory,OU=ops,O=Blink';
 
 let dir = '';
-let sslPort = 0;
-let broker: BrokerHandle | undefined;
+let broker: ListenersBroker | undefined;
+const sslBootstrap = (): string => broker!.bootstrap('SSL');
 let certificates: TestCertificates;
 
 function makeCertificates(): TestCertificates {
@@ -42,30 +42,21 @@ function makeCertificates(): TestCertificates {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blink-e2e-mtls-'));
   certificates = makeCertificates();
-  const [plaintext, ssl, rest] = (await freePorts(3)) as [number, number, number];
-  sslPort = ssl;
-  broker = await startBroker({
-    reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
-    env: {
-      LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SSL://${HOST}:${ssl}`,
-      SSL_CERT_FILE: certificates.pem('server'),
-      SSL_KEY_FILE: certificates.key('server'),
-      SSL_CA_FILE: certificates.caFile,
-      SSL_CLIENT_AUTH: 'required',
-      SSL_PRINCIPAL_MAPPING_RULES: MAPPING_RULES,
-      AUTHORIZER_ENABLED: 'true',
-      SUPER_USERS: 'User:admin',
-      AUTO_CREATE_TOPICS: 'false',
-    },
+  broker = await startListenersBroker(dir, ['SSL'], {
+    SSL_CERT_FILE: certificates.pem('server'),
+    SSL_KEY_FILE: certificates.key('server'),
+    SSL_CA_FILE: certificates.caFile,
+    SSL_CLIENT_AUTH: 'required',
+    SSL_PRINCIPAL_MAPPING_RULES: MAPPING_RULES,
+    AUTHORIZER_ENABLED: 'true',
+    SUPER_USERS: 'User:admin',
+    AUTO_CREATE_TOPICS: 'false',
   });
 });
 
 after(async () => {
   await closeJavaDrivers();
-  const crashed = broker?.exited() === true;
   await broker?.stop();
-  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Java client settings for mTLS with PEM files (Kafka's ssl.keystore.type=PEM). */
@@ -79,9 +70,9 @@ function javaTls(name: string): Record<string, string> {
   };
 }
 
-const admin = (): JavaClientDriver => javaDriver('4', `${HOST}:${sslPort}`, javaTls('admin'));
+const admin = (): JavaClientDriver => javaDriver('4', sslBootstrap(), javaTls('admin'));
 const grant = (principal: string, topic: string, operation: string) =>
-  runJavaOp<{ error: string | null }>('4', `${HOST}:${sslPort}`, 'create_acls', {
+  runJavaOp<{ error: string | null }>('4', sslBootstrap(), 'create_acls', {
     acls: [{ resource_type: 'TOPIC', name: topic, pattern: 'LITERAL', principal, host: '*', operation, permission: 'ALLOW' }],
     client_props: javaTls('admin'),
   });
@@ -91,7 +82,7 @@ function kcat(name: string | null, args: string[], input?: string, metadataWaitS
   const settings: Record<string, string> = { 'security.protocol': 'SSL', 'ssl.ca.location': certificates.caFile, 'message.timeout.ms': '10000' };
   if (name !== null) Object.assign(settings, { 'ssl.certificate.location': certificates.pem(name), 'ssl.key.location': certificates.key(name) });
   const security = Object.entries(settings).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
-  return run('kcat', ['-b', `${HOST}:${sslPort}`, ...security, '-m', String(metadataWaitS), ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
+  return run('kcat', ['-b', sslBootstrap(), ...security, '-m', String(metadataWaitS), ...args], { timeoutMs: 30_000, ...(input === undefined ? {} : { input }) });
 }
 
 async function produces(name: string, topic: string): Promise<boolean> {
@@ -116,7 +107,7 @@ describe('mTLS principals (ssl_client_auth required, ssl_principal_mapping_rules
     assert.equal(await produces('mallory', topic), false, 'alice\'s ACLs are not mallory\'s');
     assert.equal((await grant(MALLORY, topic, 'WRITE')).error, null);
     assert.equal(await produces('mallory', topic), true, `the DEFAULT rule keeps ${MALLORY}`);
-    const listed = await kafkaToolOk('3.9', 'kafka-acls', ['--bootstrap-server', `${HOST}:${sslPort}`, '--command-config', adminProperties(), '--list', '--topic', topic], { timeoutMs: 60_000 });
+    const listed = await kafkaToolOk('3.9', 'kafka-acls', ['--bootstrap-server', sslBootstrap(), '--command-config', adminProperties(), '--list', '--topic', topic], { timeoutMs: 60_000 });
     assert.match(listed, new RegExp(`principal=${MALLORY}, host=\\*, operation=WRITE, permissionType=ALLOW`));
     assert.match(listed, /principal=User:alice, host=\*, operation=READ, permissionType=ALLOW/);
   });

@@ -8,7 +8,7 @@
  * consumes it back over the listener.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,12 +16,12 @@ import type { ClientDriver } from './clients/driver.js';
 import { goDriver, type GoSecurity } from './clients/go.js';
 import { closeJavaDrivers, javaDriver } from './clients/java.js';
 import { PLATFORMATIC_2, platformaticDriver } from './clients/platformatic.js';
-import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { uniqueTopic } from './harness.js';
 import { makeMessages } from './records.js';
 import { TestCertificates } from './support/certificates.js';
+import { startListenersBroker, type ListenersBroker } from './support/listeners-broker.js';
 
 const TEST_TIMEOUT_MS = 60_000;
-const HOST = '127.0.0.1';
 const USER = 'carol';
 const PASSWORD = 'carol-Secret-3';
 
@@ -39,37 +39,27 @@ const EVERY_CASE: readonly Case[] = [
 
 let dir = '';
 let certificates: TestCertificates;
-let ports: Record<Protocol, number>;
-let broker: BrokerHandle | undefined;
+let broker: ListenersBroker | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blink-e2e-security-clients-'));
   certificates = new TestCertificates(dir);
-  const [plaintext, ssl, saslPlaintext, saslSsl, rest] = (await freePorts(5)) as [number, number, number, number, number];
-  ports = { SSL: ssl, SASL_PLAINTEXT: saslPlaintext, SASL_SSL: saslSsl };
-  broker = await startBroker({
-    reuse: { storagePath: join(dir, 'data'), kafkaPort: plaintext, restPort: rest },
-    env: {
-      LISTENERS: `PLAINTEXT://${HOST}:${plaintext},SSL://${HOST}:${ssl},SASL_PLAINTEXT://${HOST}:${saslPlaintext},SASL_SSL://${HOST}:${saslSsl}`,
-      SSL_CERT_FILE: certificates.pem('server'),
-      SSL_KEY_FILE: certificates.key('server'),
-      SSL_CA_FILE: certificates.caFile,
-      SASL_ENABLED_MECHANISMS: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-      SASL_USERS: `${USER}:${PASSWORD}`,
-    },
+  broker = await startListenersBroker(dir, ['SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], {
+    SSL_CERT_FILE: certificates.pem('server'),
+    SSL_KEY_FILE: certificates.key('server'),
+    SSL_CA_FILE: certificates.caFile,
+    SASL_ENABLED_MECHANISMS: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    SASL_USERS: `${USER}:${PASSWORD}`,
   });
 });
 
 after(async () => {
   await closeJavaDrivers();
-  const crashed = broker?.exited() === true;
   await broker?.stop();
-  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const label = ({ protocol, mechanism }: Case) => (mechanism === undefined ? protocol : `${protocol} with ${mechanism}`);
-const bootstrap = ({ protocol }: Case) => `${HOST}:${ports[protocol]}`;
+const bootstrap = ({ protocol }: Case) => broker!.bootstrap(protocol);
 
 /** Creates a topic, produces three messages and consumes them back, all over the case's listener. */
 async function roundTrip(driver: ClientDriver, tag: string): Promise<void> {
