@@ -54,8 +54,13 @@ async function bootstrap(): Promise<void> {
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
   // Everything boot compiled goes to the compile caches now (start.ts), not at exit, which a kill skips.
-  flushCompileCache();
-  (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  // Neither may stop a broker that is up: a cache that cannot be written only costs the next boot its speed-up.
+  try {
+    flushCompileCache();
+    (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  } catch (err) {
+    logger.warn(`compile cache not written: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 bootstrap().catch((err: unknown) => {

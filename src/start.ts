@@ -76,7 +76,11 @@ function readCache(stamp: Buffer): Buffer | undefined {
   }
 }
 
-/** Written to a temporary name and renamed: a concurrent boot reads a whole cache or none. */
+/**
+ * Written to a temporary name and renamed: a concurrent boot reads a whole cache or none.
+ * Nothing here may throw: it runs inside main.ts's boot, and a cache path that is not a
+ * writable directory (a regular file: ENOTDIR, read-only, full) only costs the speed-up.
+ */
 function writeCache(compiled: Script, stamp: Buffer): void {
   const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
@@ -84,7 +88,10 @@ function writeCache(compiled: Script, stamp: Buffer): void {
     writeFileSync(temporary, Buffer.concat([stamp, compiled.createCachedData()]));
     renameSync(temporary, cachePath);
   } catch {
-    rmSync(temporary, { force: true });
-    // A read-only or full cache directory: the next boot compiles again.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Not there to remove (the cache path is no directory): the next boot compiles again.
+    }
   }
 }
