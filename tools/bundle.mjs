@@ -110,11 +110,15 @@ function asciiOnly(text) {
  * Modules most boots never use, yet evaluated at boot because a module imports them at its
  * top: each becomes a stand-in that loads the real module on its first use (a property read,
  * a call through it). Node built-ins the broker reaches only when configured so (TLS and SASL
- * listeners, HTTPS REST, plugins' worker threads, the uplink's DNS) or never (Fastify's
- * HTTP/2, prom-client's cluster aggregation), and class-validator's phone-number metadata
- * (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone number), and
- * the snappy and lz4 codecs (native addons, 15-35 ms to load: a boot meets no compressed batch).
- * None is on the produce or fetch path: a stand-in adds a trap to every property read.
+ * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
+ * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
+ * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
+ * number), and the snappy and lz4 codecs (native addons, 15-35 ms to load; a boot meets no
+ * compressed batch). A stand-in adds a trap to every property read: of these only the codecs
+ * are on the produce and fetch paths, once per compressed batch, beside the codec's own work.
+ * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
+ * is loaded then, as before. BLINK_BUNDLE_SOURCEMAP=1 also writes broker.js.map, to read a
+ * boot's CPU profile (--cpu-prof) by package.
  * Their property names are taken here, from the same Node.js major (package.json engines),
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
