@@ -39,7 +39,21 @@ const bundleUrl = new URL('./bundle/broker.js', import.meta.url);
 const bundlePath = fileURLToPath(bundleUrl);
 const cachePath = join(cacheDir, `broker${bundlePath.replace(/[^A-Za-z0-9]+/g, '-')}.v8`);
 const module = { exports: {} };
-(compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+// A signal while the bundle is read and evaluated (a few hundred ms, before main.ts has its
+// handlers): nothing is bound yet, so exit 0 as main.ts does during the rest of the boot,
+// rather than die of the signal. main.ts installs its own handlers as the bundle's last step.
+const exitEarly = (signal: NodeJS.Signals): never => {
+  process.stderr.write(`${signal} received during the boot: exiting\n`);
+  process.exit(0);
+};
+process.once('SIGTERM', exitEarly);
+process.once('SIGINT', exitEarly);
+try {
+  (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+} finally {
+  process.off('SIGTERM', exitEarly);
+  process.off('SIGINT', exitEarly);
+}
 
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
 function compileBundle(): Script {
