@@ -5,7 +5,8 @@
  * read back; memory mode: the data directory is cleared; a failure stops the boot), then
  * bind the Kafka listeners, so no client sees a half-recovered log. SIGTERM/SIGINT: stop
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
- * if that deadline passes).
+ * if that deadline passes; a watchdog thread kills the process should even that not happen).
+ * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).
  */
 import { flushCompileCache } from 'node:module';
 import { Worker } from 'node:worker_threads';
