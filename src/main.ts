@@ -5,15 +5,19 @@
  * read back; memory mode: the data directory is cleared; a failure stops the boot), then
  * bind the Kafka listeners, so no client sees a half-recovered log. SIGTERM/SIGINT: stop
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
- * if that deadline passes).
+ * if that deadline passes; a watchdog thread kills the process should even that not happen).
+ * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).
  */
 import { flushCompileCache } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { createBlinkApp, listenBlinkApp } from './blink-app.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/** How long after the deadline the watchdog thread kills the process, if it is still there. */
+const SHUTDOWN_WATCHDOG_GRACE_MS = 1_000;
 /** Tells start.ts that the boot is over: it takes the bundle's code cache then. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
 
@@ -27,13 +31,43 @@ function readSettings(): BlinkConfig {
   }
 }
 
-function exitOnSignals(app: NestFastifyApplication, logger: Logger): void {
+/**
+ * The last resort behind the deadline: a thread of its own that kills the process
+ * (SIGKILL) SHUTDOWN_WATCHDOG_GRACE_MS after the deadline, should the main thread be unable to
+ * run the deadline's timer (stuck in synchronous code) or process.exit hang. Started on the
+ * first signal only; it blocks in Atomics.wait, so it costs no CPU and never holds the exit up.
+ */
+function startShutdownWatchdog(): void {
+  const code = `const { workerData } = require('node:worker_threads');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms);
+process.kill(workerData.pid, 'SIGKILL');`;
+  try {
+    new Worker(code, { eval: true, workerData: { ms: SHUTDOWN_DEADLINE_MS + SHUTDOWN_WATCHDOG_GRACE_MS, pid: process.pid }, env: {}, stdout: true, stderr: true }).unref();
+  } catch {
+    // No thread to spare: the deadline's timer is still there.
+  }
+}
+
+/**
+ * SIGTERM/SIGINT: before the application exists there is nothing to drain (no port is bound):
+ * exit 0 at once. After: close it (in-flight and parked requests answered), exit 0, or 1 when
+ * that fails or SHUTDOWN_DEADLINE_MS passes. Installed before anything else is built, so no
+ * signal meets Node's default action (death by signal) during the boot.
+ */
+function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger): void } {
+  let running: { app: NestFastifyApplication; logger: Logger } | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    logger.log(`${signal} received: shutting down`);
+    if (running === null) {
+      process.stderr.write(`${signal} received during the boot: exiting\n`);
+      process.exit(0);
+    }
+    const { app, logger } = running;
+    startShutdownWatchdog();
     setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms`);
+      process.stderr.write(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms\n`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    logger.log(`${signal} received: shutting down`);
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -44,18 +78,29 @@ function exitOnSignals(app: NestFastifyApplication, logger: Logger): void {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  return {
+    attach(app, logger) {
+      running = { app, logger };
+    },
+  };
 }
 
 async function bootstrap(): Promise<void> {
+  const signals = exitOnSignals();
   const config = readSettings();
   const app = await createBlinkApp(config);
   const logger = app.get(Logger);
-  exitOnSignals(app, logger);
+  signals.attach(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
   // Everything boot compiled goes to the compile caches now (start.ts), not at exit, which a kill skips.
-  flushCompileCache();
-  (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  // Neither may stop a broker that is up: a cache that cannot be written only costs the next boot its speed-up.
+  try {
+    flushCompileCache();
+    (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  } catch (err) {
+    logger.warn(`compile cache not written: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 bootstrap().catch((err: unknown) => {

@@ -39,7 +39,21 @@ const bundleUrl = new URL('./bundle/broker.js', import.meta.url);
 const bundlePath = fileURLToPath(bundleUrl);
 const cachePath = join(cacheDir, `broker${bundlePath.replace(/[^A-Za-z0-9]+/g, '-')}.v8`);
 const module = { exports: {} };
-(compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+// A signal while the bundle is read and evaluated (a few hundred ms, before main.ts has its
+// handlers): nothing is bound yet, so exit 0 as main.ts does during the rest of the boot,
+// rather than die of the signal. main.ts installs its own handlers as the bundle's last step.
+const exitEarly = (signal: NodeJS.Signals): never => {
+  process.stderr.write(`${signal} received during the boot: exiting\n`);
+  process.exit(0);
+};
+process.once('SIGTERM', exitEarly);
+process.once('SIGINT', exitEarly);
+try {
+  (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+} finally {
+  process.off('SIGTERM', exitEarly);
+  process.off('SIGINT', exitEarly);
+}
 
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
 function compileBundle(): Script {
@@ -76,7 +90,11 @@ function readCache(stamp: Buffer): Buffer | undefined {
   }
 }
 
-/** Written to a temporary name and renamed: a concurrent boot reads a whole cache or none. */
+/**
+ * Written to a temporary name and renamed: a concurrent boot reads a whole cache or none.
+ * Nothing here may throw: it runs inside main.ts's boot, and a cache path that is not a
+ * writable directory (a regular file: ENOTDIR, read-only, full) only costs the speed-up.
+ */
 function writeCache(compiled: Script, stamp: Buffer): void {
   const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
@@ -84,7 +102,10 @@ function writeCache(compiled: Script, stamp: Buffer): void {
     writeFileSync(temporary, Buffer.concat([stamp, compiled.createCachedData()]));
     renameSync(temporary, cachePath);
   } catch {
-    rmSync(temporary, { force: true });
-    // A read-only or full cache directory: the next boot compiles again.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Not there to remove (the cache path is no directory): the next boot compiles again.
+    }
   }
 }

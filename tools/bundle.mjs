@@ -20,6 +20,7 @@
 // cannot be bundled), packages that read their own files (NATIVE below) and the optional packages Nest loads only when asked for (absent or development-only here).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -105,6 +106,71 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Modules most boots never use, yet evaluated at boot because a module imports them at its
+ * top: each becomes a stand-in that loads the real module on its first use (a property read,
+ * a call through it). Node built-ins the broker reaches only when configured so (TLS and SASL
+ * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
+ * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
+ * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
+ * number), and the snappy and lz4 codecs (native addons, 15-35 ms to load; a boot meets no
+ * compressed batch). A stand-in adds a trap to every property read: of these only the codecs
+ * are on the produce and fetch paths, once per compressed batch, beside the codec's own work.
+ * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
+ * is loaded then, as before. BLINK_BUNDLE_SOURCEMAP=1 also writes broker.js.map, to read a
+ * boot's CPU profile (--cpu-prof) by package.
+ * Their property names are taken here, from the same Node.js major (package.json engines),
+ * so that esbuild's ES-module wrapper can copy them without loading the module.
+ */
+const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
+const LAZY_PACKAGES = ['libphonenumber-js/max', 'snappy', 'lz4-napi'];
+const requireHere = createRequire(import.meta.url);
+/** The stand-in module for `specifier`, whose exports at build time were `real`. */
+function standIn(specifier, real) {
+  return `module.exports = __blinkLazy(() => require(${JSON.stringify(specifier)}), ${JSON.stringify(Object.getOwnPropertyNames(real))}, ${typeof real === 'function'});`;
+}
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(builder) {
+    const builtins = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    builder.onResolve({ filter: builtins }, (args) =>
+      // The stand-in's own require() is of the real module.
+      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: standIn(`node:${args.path}`, requireHere(`node:${args.path}`)), loader: 'js' }));
+    const packages = new RegExp(`^(${LAZY_PACKAGES.map((name) => name.replace(/[/\-.]/g, '\\$&')).join('|')})$`);
+    builder.onResolve({ filter: packages }, (args) => {
+      if (args.pluginData === OWN_LOOKUP) return undefined;
+      return { path: args.path, namespace: 'lazy-package', pluginData: { resolveDir: args.resolveDir } };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+      contents: standIn(args.path, createRequire(path.join(args.pluginData.resolveDir, 'index.js'))(args.path)),
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+      pluginData: OWN_LOOKUP,
+    }));
+  },
+};
+
+/**
+ * The stand-in (lazy-modules above): a Proxy over an empty object whose traps load the module.
+ * Before the load, the names it reports are the build's list, and no prototype is asked of the
+ * module (esbuild's wrapper asks for one and for __esModule, which Node's modules do not set).
+ * A module that is a function gets a function stand-in (an arrow function: it has no own
+ * 'prototype' the traps would have to report as it is), which calls through.
+ */
+const LAZY_HELPER = `function __blinkLazy(load, names, callable) { let loaded; const real = () => (loaded ??= load()); return new Proxy(callable ? () => {} : {}, {
+  apply: (_, self, args) => Reflect.apply(real(), self, args),
+  get: (_, key) => (key === '__esModule' && loaded === undefined ? undefined : Reflect.get(real(), key)),
+  set: (_, key, value) => Reflect.set(real(), key, value),
+  has: (_, key) => key in real(),
+  deleteProperty: (_, key) => Reflect.deleteProperty(real(), key),
+  defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+  ownKeys: () => (loaded === undefined ? [...names] : Reflect.ownKeys(loaded)),
+  getOwnPropertyDescriptor: (_, key) => { if (loaded === undefined) return undefined; const own = Reflect.getOwnPropertyDescriptor(loaded, key); return own && { ...own, configurable: true }; },
+  getPrototypeOf: () => (loaded === undefined ? Object.prototype : Reflect.getPrototypeOf(loaded)),
+}); }`;
+
 await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 await build({
@@ -117,10 +183,11 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [optionalPackages, terminusSwagger, lazyNestDateFormat],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
-  footer: { js: '})' },
+  // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
+  footer: { js: `${LAZY_HELPER.replace(/\n\s*/g, ' ')}\n})` },
   define: { 'import.meta.url': '__blinkBundleUrl', 'import.meta.dirname': '__dirname' },
   // Local names are minified (2 MB less source held in memory), but every function and class
   // keeps its .name (Nest names providers after their classes); methods, which stack traces
@@ -133,6 +200,7 @@ await build({
   charset: 'ascii',
   logLevel: 'warning',
   write: false,
+  sourcemap: process.env.BLINK_BUNDLE_SOURCEMAP === '1' ? 'external' : false,
 }).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, asciiOnly(file.text)))));
 for (const worker of ['compile-worker', 'plugin-worker']) {
   await writeFile(path.join(OUT, `${worker}.js`), `// Generated by tools/bundle.mjs: the plugin runtime starts this worker from next to the bundle.\nimport '../plugins/${worker}.js';\n`);

@@ -3,7 +3,7 @@
  * version, garbage frames, the Prometheus route, and SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -181,6 +181,37 @@ describe('protocol edge cases on a running broker', () => {
     assert.ok(sample('blink_in_memory_queue_size_bytes') > 0, 'blink_in_memory_queue_size_bytes holds the stored batches');
     assert.match(text, /^# TYPE blink_produce_duration /m);
     assert.match(text, /^# TYPE blink_fetch_duration /m);
+  });
+});
+
+describe('code cache', () => {
+  test('a code-cache path that is a regular file only costs the speed-up: the broker boots, answers, and exits 0 on SIGTERM', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-cache-file-'));
+    const cacheFile = join(dir, 'not-a-directory');
+    await writeFile(cacheFile, 'x');
+    try {
+      const broker = await startBroker({ env: { BLINK_COMPILE_CACHE: cacheFile, LOG_LEVEL: 'info' } });
+      try {
+        // The cache is written once the boot is over (after the "Blink ready" line): that write failing must not stop the broker.
+        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+        const connection = await RawConnection.open(broker.kafkaPort);
+        try {
+          connection.write(apiVersionsRequest(0, 41));
+          const answer = parseApiVersionsV0(await connection.readFrame());
+          assert.equal(answer.correlationId, 41);
+          assert.equal(answer.errorCode, 0);
+        } finally {
+          connection.close();
+        }
+        assert.equal(broker.exited(), false, `the broker exited\n--- stderr ---\n${broker.stderr()}`);
+        assert.equal(await broker.stop(), 0, `exit code after SIGTERM\n--- stderr ---\n${broker.stderr()}`);
+        assert.equal(await readFile(cacheFile, 'utf8'), 'x', 'the regular file is left as it was');
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
