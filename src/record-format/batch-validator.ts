@@ -377,9 +377,98 @@ export class RecordsValidator {
   }
 }
 
-/** `RecordsValidator` over a whole records section (uncompressed, or decompressed at once). */
+/**
+ * `RecordsValidator` over a whole records section (uncompressed, or decompressed at once).
+ * A batch that passes every rule is read by `acceptWhole`, a straight loop over the section
+ * (no state kept across chunks); anything else (a refusal, or a case it leaves out) is read
+ * again by the RecordsValidator, which words the refusal.
+ */
 export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
+  const accepted = acceptWhole(batch, section, rules);
+  if (accepted !== null) return accepted;
   const validator = new RecordsValidator(batch, rules);
   validator.push(section);
   return validator.finish();
+}
+
+/** Where `wholeVarint`/`wholeVarlong` read next in the section `acceptWhole` is reading (module state: no object per call). */
+let at = 0;
+
+/**
+ * The verdict of a batch that passes every rule RecordsValidator applies, read in one loop;
+ * null when any rule fails or the batch is one it leaves to RecordsValidator (a batch claiming
+ * LogAppendTime). It accepts exactly what RecordsValidator accepts, with the same maxTimestamp.
+ */
+function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict | null {
+  if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return null;
+  const count = batch.recordCount;
+  const end = section.length;
+  const baseTimestamp = batch.baseTimestamp;
+  const checkTimestamps = !rules.logAppendTime;
+  const keyRequired = rules.keyRequiredIn !== null;
+  let maxTimestamp = NO_TIMESTAMP;
+  at = 0;
+  for (let index = 0; index < count; index++) {
+    const length = wholeVarint(section, end);
+    if (!(length >= 0) || length > end - at) return null;
+    const recordEnd = at + length;
+    if (at >= recordEnd) return null;
+    at++; // attributes
+    const timestampDelta = wholeVarlong(section, recordEnd);
+    if (Number.isNaN(timestampDelta) || wholeVarint(section, recordEnd) !== index) return null;
+    const keyLength = wholeVarint(section, recordEnd);
+    if (!(keyLength >= -1) || keyLength > recordEnd - at || (keyLength === -1 && keyRequired)) return null;
+    if (keyLength > 0) at += keyLength;
+    const valueLength = wholeVarint(section, recordEnd);
+    if (!(valueLength >= -1) || valueLength > recordEnd - at) return null;
+    if (valueLength > 0) at += valueLength;
+    let headers = wholeVarint(section, recordEnd);
+    if (!(headers >= 0) || headers > recordEnd - at) return null;
+    for (; headers > 0; headers--) {
+      const headerKeyLength = wholeVarint(section, recordEnd);
+      if (!(headerKeyLength >= 0) || headerKeyLength > recordEnd - at) return null;
+      at += headerKeyLength;
+      const headerValueLength = wholeVarint(section, recordEnd);
+      if (!(headerValueLength >= -1) || headerValueLength > recordEnd - at) return null;
+      if (headerValueLength > 0) at += headerValueLength;
+    }
+    if (at !== recordEnd) return null;
+    const timestamp = baseTimestamp + timestampDelta;
+    if (checkTimestamps && timestamp !== NO_TIMESTAMP) {
+      if (rules.nowMs - timestamp > rules.beforeMaxMs || timestamp - rules.nowMs > rules.afterMaxMs) return null;
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    }
+  }
+  if (at !== end) return null;
+  return { valid: true, maxTimestamp };
+}
+
+/** A zigzag int32 varint (as RecordReader.varintByte reads it) ending before `limit`; NaN when malformed or past it. */
+function wholeVarint(section: Uint8Array, limit: number): number {
+  let raw = 0;
+  for (let shift = 0; shift <= INT32_VARINT_LAST_SHIFT; shift += 7) {
+    if (at >= limit) return NaN;
+    const byte = section[at++];
+    if ((byte & 0x80) === 0) {
+      if (shift === INT32_VARINT_LAST_SHIFT && byte > INT32_VARINT_LAST_BYTE_MAX) return NaN;
+      raw |= byte << shift;
+      return (raw >>> 1) ^ -(raw & 1);
+    }
+    raw |= (byte & 0x7f) << shift;
+  }
+  return NaN;
+}
+
+/** A zigzag int64 varint as a JS number (as RecordReader.varlongByte reads it) ending before `limit`; NaN when malformed or past it. */
+function wholeVarlong(section: Uint8Array, limit: number): number {
+  let raw = 0;
+  let scale = 1;
+  for (let shift = 0; shift <= INT64_VARINT_LAST_SHIFT; shift += 7) {
+    if (at >= limit) return NaN;
+    const byte = section[at++];
+    raw += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+    scale *= 128;
+  }
+  return NaN;
 }
