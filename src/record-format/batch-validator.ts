@@ -398,6 +398,7 @@ let at = 0;
  * The verdict of a batch that passes every rule RecordsValidator applies, read in one loop;
  * null when any rule fails or the batch is one it leaves to RecordsValidator (a batch claiming
  * LogAppendTime). It accepts exactly what RecordsValidator accepts, with the same maxTimestamp.
+ * Varints of one or two bytes (most fields of most records) are read inline.
  */
 function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict | null {
   if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return null;
@@ -405,23 +406,61 @@ function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordR
   const end = section.length;
   const baseTimestamp = batch.baseTimestamp;
   const checkTimestamps = !rules.logAppendTime;
+  const { nowMs, beforeMaxMs, afterMaxMs } = rules;
   const keyRequired = rules.keyRequiredIn !== null;
   let maxTimestamp = NO_TIMESTAMP;
-  at = 0;
+  let pos = 0;
+  let raw = 0;
+  let value = 0;
   for (let index = 0; index < count; index++) {
-    const length = wholeVarint(section, end);
-    if (!(length >= 0) || length > end - at) return null;
-    const recordEnd = at + length;
-    if (at >= recordEnd) return null;
-    at++; // attributes
-    const timestampDelta = wholeVarlong(section, recordEnd);
-    if (Number.isNaN(timestampDelta) || wholeVarint(section, recordEnd) !== index) return null;
-    const keyLength = wholeVarint(section, recordEnd);
-    if (!(keyLength >= -1) || keyLength > recordEnd - at || (keyLength === -1 && keyRequired)) return null;
-    if (keyLength > 0) at += keyLength;
-    const valueLength = wholeVarint(section, recordEnd);
-    if (!(valueLength >= -1) || valueLength > recordEnd - at) return null;
-    if (valueLength > 0) at += valueLength;
+    // The record's length: bounded by the section, not by a record.
+    if (pos + 1 < end && (raw = section[pos]) < 0x80) {
+      pos++;
+    } else if (pos + 2 < end && (section[pos + 1] & 0x80) === 0) {
+      raw = (raw & 0x7f) | (section[pos + 1] << 7);
+      pos += 2;
+    } else {
+      at = pos;
+      raw = wholeVarintRaw(section, end);
+      pos = at;
+      if (Number.isNaN(raw)) return null;
+    }
+    const length = (raw >>> 1) ^ -(raw & 1);
+    if (length <= 0 || length > end - pos) return null;
+    const recordEnd = pos + length;
+    pos++; // attributes
+    let timestampDelta: number;
+    if (pos < recordEnd && (raw = section[pos]) < 0x80) {
+      timestampDelta = (raw >>> 1) ^ -(raw & 1);
+      pos++;
+    } else {
+      at = pos;
+      timestampDelta = wholeVarlong(section, recordEnd);
+      pos = at;
+      if (Number.isNaN(timestampDelta)) return null;
+    }
+    for (let field = 0; field < 3; field++) {
+      // offset delta, key length, value length
+      if (pos < recordEnd && (raw = section[pos]) < 0x80) {
+        pos++;
+      } else if (pos + 1 < recordEnd && (section[pos + 1] & 0x80) === 0) {
+        raw = (raw & 0x7f) | (section[pos + 1] << 7);
+        pos += 2;
+      } else {
+        at = pos;
+        raw = wholeVarintRaw(section, recordEnd);
+        pos = at;
+        if (Number.isNaN(raw)) return null;
+      }
+      value = (raw >>> 1) ^ -(raw & 1);
+      if (field === 0) {
+        if (value !== index) return null;
+      } else {
+        if (value < -1 || value > recordEnd - pos || (value === -1 && field === 1 && keyRequired)) return null;
+        if (value > 0) pos += value;
+      }
+    }
+    at = pos;
     let headers = wholeVarint(section, recordEnd);
     if (!(headers >= 0) || headers > recordEnd - at) return null;
     for (; headers > 0; headers--) {
@@ -432,27 +471,33 @@ function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordR
       if (!(headerValueLength >= -1) || headerValueLength > recordEnd - at) return null;
       if (headerValueLength > 0) at += headerValueLength;
     }
-    if (at !== recordEnd) return null;
+    pos = at;
+    if (pos !== recordEnd) return null;
     const timestamp = baseTimestamp + timestampDelta;
     if (checkTimestamps && timestamp !== NO_TIMESTAMP) {
-      if (rules.nowMs - timestamp > rules.beforeMaxMs || timestamp - rules.nowMs > rules.afterMaxMs) return null;
+      if (nowMs - timestamp > beforeMaxMs || timestamp - nowMs > afterMaxMs) return null;
       if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     }
   }
-  if (at !== end) return null;
+  if (pos !== end) return null;
   return { valid: true, maxTimestamp };
 }
 
 /** A zigzag int32 varint (as RecordReader.varintByte reads it) ending before `limit`; NaN when malformed or past it. */
 function wholeVarint(section: Uint8Array, limit: number): number {
+  const raw = wholeVarintRaw(section, limit);
+  return Number.isNaN(raw) ? NaN : (raw >>> 1) ^ -(raw & 1);
+}
+
+/** The bits of an int32 varint before zigzag decoding (at most 5 bytes, the fifth at most 0x0f); NaN when malformed or past `limit`. */
+function wholeVarintRaw(section: Uint8Array, limit: number): number {
   let raw = 0;
   for (let shift = 0; shift <= INT32_VARINT_LAST_SHIFT; shift += 7) {
     if (at >= limit) return NaN;
     const byte = section[at++];
     if ((byte & 0x80) === 0) {
       if (shift === INT32_VARINT_LAST_SHIFT && byte > INT32_VARINT_LAST_BYTE_MAX) return NaN;
-      raw |= byte << shift;
-      return (raw >>> 1) ^ -(raw & 1);
+      return raw | (byte << shift);
     }
     raw |= (byte & 0x7f) << shift;
   }
