@@ -101,9 +101,10 @@ export interface PartitionFetched {
 interface Collected {
   readonly partitions: PartitionFetched[];
   readonly bytes: number;
+  /** Each partition's log, in request order (null: it does not exist). */
+  readonly logs: ReadonlyArray<PartitionLog | null>;
   /** The partitions that exist (what a parked fetch listens to). */
-  readonly logs: PartitionLog[];
-  readonly returned: Array<{ log: PartitionLog; fetched: PartitionFetched; fromOffset: number }>;
+  readonly existing: readonly PartitionLog[];
 }
 
 @Injectable()
@@ -116,22 +117,42 @@ export class FetchService {
     private readonly downConversion: MessageSetDownConversion,
   ) {}
 
-  async fetch(spec: FetchSpec): Promise<PartitionFetched[]> {
-    let collected = await this.collect(spec);
-    let parkedMs = 0;
-    if (!this.satisfied(spec, collected)) {
-      const parkedAt = performance.now();
-      spec.memoryPin?.suspend();
-      await this.parking.park(collected.logs, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
-      spec.memoryPin?.refresh();
-      parkedMs = performance.now() - parkedAt;
-      collected = await this.collect(spec);
-    }
+  /**
+   * Every partition's answer, in request order: in this turn when the first read is enough
+   * (min_bytes reached, an error, no wait asked for) and came from the memory tier; a promise
+   * when it parks (long poll) or reads the cold tier.
+   */
+  fetch(spec: FetchSpec): PartitionFetched[] | Promise<PartitionFetched[]> {
+    const collected = this.collect(spec);
+    if (collected instanceof Promise) return collected.then((first) => this.afterFirstRead(spec, first));
+    return this.afterFirstRead(spec, collected);
+  }
+
+  private afterFirstRead(spec: FetchSpec, collected: Collected): PartitionFetched[] | Promise<PartitionFetched[]> {
+    return this.satisfied(spec, collected) ? this.finish(spec, collected, 0) : this.parkThenRead(spec, collected);
+  }
+
+  /** Too few bytes: wait for appends (or max_wait_ms), then read again and answer whatever is there. */
+  private async parkThenRead(spec: FetchSpec, collected: Collected): Promise<PartitionFetched[]> {
+    const parkedAt = performance.now();
+    spec.memoryPin?.suspend();
+    await this.parking.park(collected.existing, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
+    spec.memoryPin?.refresh();
+    const parkedMs = performance.now() - parkedAt;
+    return this.finish(spec, await this.collect(spec), parkedMs);
+  }
+
+  /** The admission (quota), then what the answer counts for (purge_on_fetch, metrics). */
+  private finish(spec: FetchSpec, collected: Collected, parkedMs: number): PartitionFetched[] {
     if (spec.admit !== undefined && !spec.admit({ bytes: collected.bytes, parkedMs })) return collected.partitions;
     if (spec.consuming) {
-      for (const { log, fetched, fromOffset } of collected.returned) {
+      const { partitions, logs } = collected;
+      for (let i = 0; i < partitions.length; i++) {
+        const log = logs[i];
+        const fetched = partitions[i];
+        if (log === null || fetched.bytes === 0) continue;
         this.retention.fetched(log, fetched.nextOffset);
-        this.probe.partitionFetched(log, fromOffset, fetched.nextOffset, fetched.bytes);
+        this.probe.partitionFetched(log, spec.partitions[i].fetchOffset, fetched.nextOffset, fetched.bytes);
       }
     }
     return collected.partitions;
@@ -139,23 +160,32 @@ export class FetchService {
 
   /** Answer now: enough bytes, an error or a diverging epoch to report, no wait asked for, or nothing to wait on. */
   private satisfied(spec: FetchSpec, collected: Collected): boolean {
-    const hasError = collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined);
-    return collected.bytes >= spec.minBytes || hasError || spec.maxWaitMs <= 0 || collected.logs.length === 0;
+    if (collected.bytes >= spec.minBytes || spec.maxWaitMs <= 0 || collected.existing.length === 0) return true;
+    return collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined);
   }
 
-  private async collect(spec: FetchSpec): Promise<Collected> {
+  /** One read of every partition: in this turn unless one reads the cold tier. */
+  private collect(spec: FetchSpec): Collected | Promise<Collected> {
+    const requests = spec.partitions;
     let budget = spec.maxBytes;
     let bytes = 0;
-    const logs: Array<PartitionLog | null> = [];
-    const reads = spec.partitions.map((request) => {
+    let waiting = false;
+    const logs = new Array<PartitionLog | null>(requests.length);
+    const reads = new Array<PartitionFetched | Promise<PartitionFetched>>(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i];
       const log = this.findPartition(request);
       if (isRefusal(log)) {
-        logs.push(null);
-        return failed(log.errorCode, log.errorMessage, -1, -1, request.fetchOffset, log.missing);
+        logs[i] = null;
+        reads[i] = failed(log.errorCode, log.errorMessage, -1, -1, request.fetchOffset, log.missing);
+        continue;
       }
-      logs.push(log);
+      logs[i] = log;
       const unreadable = this.epochProblem(log, request) ?? this.outOfRange(log, request.fetchOffset);
-      if (unreadable !== null) return unreadable;
+      if (unreadable !== null) {
+        reads[i] = unreadable;
+        continue;
+      }
       const limit = Math.min(request.partitionMaxBytes, budget);
       const whole = spec.firstBatchWhole && bytes === 0;
       const endOffset = spec.readCommitted === true ? log.lastStableOffset : Infinity;
@@ -164,15 +194,12 @@ export class FetchService {
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;
       budget = Math.max(0, budget - taken);
-      return this.answer(log, read, request.fetchOffset, spec.readCommitted === true);
-    });
-    const partitions = await Promise.all(reads);
-    const returned = partitions.flatMap((fetched, i) => {
-      const log = logs[i];
-      return log !== null && fetched.bytes > 0 ? [{ log, fetched, fromOffset: spec.partitions[i].fetchOffset }] : [];
-    });
-    const existing = logs.filter((log) => log !== null);
-    return { partitions, bytes: partitions.reduce((sum, p) => sum + p.bytes, 0), logs: existing, returned };
+      const answered = read instanceof Promise ? this.answerLater(log, read, request.fetchOffset, spec.readCommitted === true) : this.answer(log, read, request.fetchOffset, spec.readCommitted === true);
+      if (answered instanceof Promise) waiting = true;
+      reads[i] = answered;
+    }
+    if (waiting) return Promise.all(reads).then((partitions) => collected(logs, partitions));
+    return collected(logs, reads as PartitionFetched[]);
   }
 
   private findPartition({ topic, partition }: PartitionFetchRequest): PartitionLog | Refusal {
@@ -196,8 +223,11 @@ export class FetchService {
     return failed(ErrorCode.OFFSET_OUT_OF_RANGE, message, log.highWatermark, log.logStartOffset, offset, undefined, log.lastStableOffset);
   }
 
-  private async answer(log: PartitionLog, read: ReadResult | Promise<ReadResult | Refusal>, fetchOffset: number, readCommitted: boolean): Promise<PartitionFetched> {
-    const result = await read;
+  private async answerLater(log: PartitionLog, read: Promise<ReadResult | Refusal>, fetchOffset: number, readCommitted: boolean): Promise<PartitionFetched> {
+    return this.answer(log, await read, fetchOffset, readCommitted);
+  }
+
+  private answer(log: PartitionLog, result: ReadResult | Refusal, fetchOffset: number, readCommitted: boolean): PartitionFetched {
     if (isRefusal(result)) return failed(result.errorCode, result.errorMessage, log.highWatermark, log.logStartOffset, fetchOffset);
     const { chunks, bytes, nextOffset } = result;
     return {
@@ -212,6 +242,16 @@ export class FetchService {
       nextOffset,
     };
   }
+}
+
+function collected(logs: Array<PartitionLog | null>, partitions: PartitionFetched[]): Collected {
+  let bytes = 0;
+  let existing = 0;
+  for (let i = 0; i < partitions.length; i++) {
+    bytes += partitions[i].bytes;
+    if (logs[i] !== null) existing++;
+  }
+  return { partitions, bytes, logs, existing: existing === logs.length ? (logs as PartitionLog[]) : logs.filter((log) => log !== null) };
 }
 
 function failed(

@@ -62,42 +62,91 @@ export class ProduceService {
 
   /** `start`, then every partition's outcome, in request order. */
   async produce(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<ProduceOutcome[]> {
-    return Promise.all(await this.start(partitions, memoryWaitMs, nowMs));
+    const started = this.start(partitions, memoryWaitMs, nowMs);
+    return Promise.all(started instanceof Promise ? await started : started);
   }
 
   /**
    * Reserves the request's bytes in the memory tier (waiting up to `memoryWaitMs` when it is
    * full), checks every partition's batch (waiting while compressed ones are decompressed),
-   * then starts every partition's ingest in request order, and resolves once all are started
-   * with one promise per partition. A caller that does not await the outcomes (Kafka acks=0)
-   * still has the batches appended in the order they were produced: each append starts
-   * before the next partition's, and the next request is not read before this one's checks
-   * are done (which bounds the decompressions a producer that never waits for answers can
-   * have pending).
+   * then starts every partition's ingest in request order, and returns once all are started
+   * with one outcome per partition: the outcome itself where the append did not wait (memory
+   * mode, no plugin), else its promise. Nothing that has to wait (the reservation, a legacy
+   * conversion, a decompression): the whole answer in this turn, no promise made. A caller
+   * that does not await the outcomes (Kafka acks=0) still has the batches appended in the
+   * order they were produced: each append starts before the next partition's, and the next
+   * request is not read before this one's checks are done (which bounds the decompressions a
+   * producer that never waits for answers can have pending).
    */
-  async start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Promise<Array<Promise<ProduceOutcome>>> {
+  start(partitions: readonly PartitionRecords[], memoryWaitMs: number, nowMs: number): Started | Promise<Started> {
     const reserved = this.accountant.reserve(requestBytes(partitions), memoryWaitMs);
-    const reservation = reserved instanceof Promise ? await reserved : reserved;
-    if (reservation === null) {
-      const memoryFull = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
-      return partitions.map((target) => Promise.resolve(refused(typeof target.partition === 'number' ? target.partition : -1, memoryFull)));
+    if (reserved instanceof Promise || this.conversion.needed(partitions)) return this.startLater(partitions, reserved, nowMs);
+    if (reserved === null) return memoryFull(partitions);
+    if (partitions.length === 0) {
+      reserved.release();
+      return [];
     }
+    const checks = new Array<PartitionChecked | Promise<PartitionChecked>>(partitions.length);
+    let waiting = false;
+    try {
+      for (let i = 0; i < partitions.length; i++) {
+        const check = this.checkPartition(partitions[i], nowMs);
+        checks[i] = check;
+        if (check instanceof Promise) waiting = true;
+      }
+    } catch (error) {
+      reserved.release();
+      throw error;
+    }
+    return waiting ? this.ingestChecked(reserved, checks) : this.ingestAll(reserved, checks as PartitionChecked[]);
+  }
+
+  /** `start` when the reservation or a legacy conversion waits. */
+  private async startLater(
+    partitions: readonly PartitionRecords[],
+    reserved: MemoryReservation | null | Promise<MemoryReservation | null>,
+    nowMs: number,
+  ): Promise<Started> {
+    const reservation = reserved instanceof Promise ? await reserved : reserved;
+    if (reservation === null) return memoryFull(partitions);
     if (partitions.length === 0) reservation.release();
     const converted = this.conversion.needed(partitions) ? await this.conversion.convert(partitions) : partitions;
-    let checked: PartitionChecked[];
+    let checks: Array<PartitionChecked | Promise<PartitionChecked>>;
     try {
-      const checks = converted.map((target) => this.checkPartition(target, nowMs));
-      checked = checks.some((check) => check instanceof Promise) ? await Promise.all(checks) : (checks as PartitionChecked[]);
+      checks = converted.map((target) => this.checkPartition(target, nowMs));
     } catch (error) {
       reservation.release();
       throw error;
     }
+    return this.ingestChecked(reservation, checks);
+  }
+
+  /** Once every check is done (a compressed batch decompressed), `ingestAll`. */
+  private async ingestChecked(reservation: MemoryReservation, checks: Array<PartitionChecked | Promise<PartitionChecked>>): Promise<Started> {
+    let checked: PartitionChecked[];
+    try {
+      checked = await Promise.all(checks);
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+    return this.ingestAll(reservation, checked);
+  }
+
+  /** Starts every checked partition's ingest in request order; the reservation goes back once all are done. */
+  private ingestAll(reservation: MemoryReservation, checked: readonly PartitionChecked[]): Started {
     const countdown = new Countdown(checked.length, reservation);
-    return checked.map((check) => {
-      if (!('errorCode' in check)) return this.ingestPartition(check, countdown);
-      countdown.done();
-      return Promise.resolve(check);
-    });
+    const outcomes = new Array<ProduceOutcome | Promise<ProduceOutcome>>(checked.length);
+    for (let i = 0; i < checked.length; i++) {
+      const check = checked[i];
+      if ('errorCode' in check) {
+        countdown.done();
+        outcomes[i] = check;
+      } else {
+        outcomes[i] = this.ingestPartition(check.partition, check.batch, countdown);
+      }
+    }
+    return outcomes;
   }
 
   /** The write fence, the topic look-up (or auto-creation), the partition, then the batch's check: a refusal, or the checked batch. */
@@ -114,15 +163,42 @@ export class ProduceService {
     return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
   }
 
-  /** Runs synchronously up to the append (an async function runs until its first await). */
-  private async ingestPartition({ partition, batch }: { partition: number; batch: CheckedBatch }, countdown: Countdown): Promise<ProduceOutcome> {
+  /** The partition's ingest (RecordIngest): its outcome, or a promise of it when the append waits. */
+  private ingestPartition(partition: number, batch: CheckedBatch, countdown: Countdown): ProduceOutcome | Promise<ProduceOutcome> {
+    let ingested: IngestOutcome | Promise<IngestOutcome>;
     try {
-      const outcome = await this.ingest.ingest(batch);
-      return { ...outcome, partition, logStartOffset: outcome.recordErrors.length > 0 ? -1 : batch.log.logStartOffset };
+      ingested = this.ingest.ingest(batch);
+    } catch (error) {
+      // As a rejected outcome, not a throw: the partitions after it still start (and count down).
+      countdown.done();
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (ingested instanceof Promise) return this.ingestedLater(partition, batch, countdown, ingested);
+    countdown.done();
+    return produced(ingested, partition, batch);
+  }
+
+  private async ingestedLater(partition: number, batch: CheckedBatch, countdown: Countdown, ingested: Promise<IngestOutcome>): Promise<ProduceOutcome> {
+    try {
+      return produced(await ingested, partition, batch);
     } finally {
       countdown.done();
     }
   }
+}
+
+/** Every partition's outcome in request order: the outcome itself, or its promise where the append waits. */
+export type Started = Array<ProduceOutcome | Promise<ProduceOutcome>>;
+
+function produced(outcome: IngestOutcome, partition: number, batch: CheckedBatch): ProduceOutcome {
+  const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors } = outcome;
+  const logStartOffset = recordErrors.length > 0 ? -1 : batch.log.logStartOffset;
+  return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition, logStartOffset };
+}
+
+function memoryFull(partitions: readonly PartitionRecords[]): Started {
+  const full = refusal(ErrorCode.KAFKA_STORAGE_ERROR, MEMORY_FULL_MESSAGE);
+  return partitions.map((target) => refused(typeof target.partition === 'number' ? target.partition : -1, full));
 }
 
 /**

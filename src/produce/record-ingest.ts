@@ -64,21 +64,35 @@ export class RecordIngest {
     return { topic, log, records, nowMs, check };
   }
 
-  async ingest(checked: CheckedBatch): Promise<IngestOutcome> {
+  /**
+   * The append of a checked batch (through the plugins when any is loaded): the outcome itself
+   * when nothing waits (no plugin, memory mode), else a promise; the batch is held until then.
+   */
+  ingest(checked: CheckedBatch): IngestOutcome | Promise<IngestOutcome> {
     const { topic, log, records, nowMs, check } = checked;
     if (check.refusal !== null) return withRefusals(check.refusal);
     const batch = records as Buffer;
+    if (this.plugins.active) return this.ingestLater(log, batch, this.ingestThroughPlugins(checked, batch));
+    const refusal = this.transactions.verifyAppend(topic.name, log, batch);
+    const appended = refusal === null ? this.appender.appendValidated(topic, log, batch, nowMs) : refused(refusal.errorCode, refusal.errorMessage);
+    if (appended instanceof Promise) return this.ingestLater(log, batch, appended);
+    return this.appended(log, batch, appended);
+  }
+
+  /** Holds `batch` (from this call on: an async function runs until its first await) until `pending` is over. */
+  private async ingestLater(log: PartitionLog, batch: Buffer, pending: Promise<AppendOutcome | IngestOutcome>): Promise<IngestOutcome> {
     const memory = this.accountant.memory;
     memory.retain(batch);
     try {
-      const outcome = this.plugins.active
-        ? await this.ingestThroughPlugins(checked, batch)
-        : withRefusals(await this.appendVerified(topic, log, batch, nowMs, (verified) => this.appender.appendValidated(topic, log, verified, nowMs)));
-      if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
-      return outcome;
+      return this.appended(log, batch, await pending);
     } finally {
       memory.release(batch);
     }
+  }
+
+  private appended(log: PartitionLog, batch: Buffer, outcome: AppendOutcome): IngestOutcome {
+    if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
+    return withRefusals(outcome);
   }
 
   private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<IngestOutcome> {

@@ -377,9 +377,143 @@ export class RecordsValidator {
   }
 }
 
-/** `RecordsValidator` over a whole records section (uncompressed, or decompressed at once). */
+/**
+ * `RecordsValidator` over a whole records section (uncompressed, or decompressed at once).
+ * A batch that passes every rule is read by `acceptWhole`, a straight loop over the section
+ * (no state kept across chunks); anything else (a refusal, or a case it leaves out) is read
+ * again by the RecordsValidator, which words the refusal.
+ */
 export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
+  const accepted = acceptWhole(batch, section, rules);
+  if (accepted !== null) return accepted;
   const validator = new RecordsValidator(batch, rules);
   validator.push(section);
   return validator.finish();
+}
+
+/** Where `wholeVarint`/`wholeVarlong` read next in the section `acceptWhole` is reading (module state: no object per call). */
+let at = 0;
+
+/**
+ * The verdict of a batch that passes every rule RecordsValidator applies, read in one loop;
+ * null when any rule fails or the batch is one it leaves to RecordsValidator (a batch claiming
+ * LogAppendTime). It accepts exactly what RecordsValidator accepts, with the same maxTimestamp.
+ * Varints of one or two bytes (most fields of most records) are read inline.
+ */
+function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict | null {
+  if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return null;
+  const count = batch.recordCount;
+  const end = section.length;
+  const baseTimestamp = batch.baseTimestamp;
+  const checkTimestamps = !rules.logAppendTime;
+  const { nowMs, beforeMaxMs, afterMaxMs } = rules;
+  const keyRequired = rules.keyRequiredIn !== null;
+  let maxTimestamp = NO_TIMESTAMP;
+  let pos = 0;
+  let raw = 0;
+  let value = 0;
+  for (let index = 0; index < count; index++) {
+    // The record's length: bounded by the section, not by a record.
+    if (pos + 1 < end && (raw = section[pos]) < 0x80) {
+      pos++;
+    } else if (pos + 2 < end && (section[pos + 1] & 0x80) === 0) {
+      raw = (raw & 0x7f) | (section[pos + 1] << 7);
+      pos += 2;
+    } else {
+      at = pos;
+      raw = wholeVarintRaw(section, end);
+      pos = at;
+      if (Number.isNaN(raw)) return null;
+    }
+    const length = (raw >>> 1) ^ -(raw & 1);
+    if (length <= 0 || length > end - pos) return null;
+    const recordEnd = pos + length;
+    pos++; // attributes
+    let timestampDelta: number;
+    if (pos < recordEnd && (raw = section[pos]) < 0x80) {
+      timestampDelta = (raw >>> 1) ^ -(raw & 1);
+      pos++;
+    } else {
+      at = pos;
+      timestampDelta = wholeVarlong(section, recordEnd);
+      pos = at;
+      if (Number.isNaN(timestampDelta)) return null;
+    }
+    for (let field = 0; field < 3; field++) {
+      // offset delta, key length, value length
+      if (pos < recordEnd && (raw = section[pos]) < 0x80) {
+        pos++;
+      } else if (pos + 1 < recordEnd && (section[pos + 1] & 0x80) === 0) {
+        raw = (raw & 0x7f) | (section[pos + 1] << 7);
+        pos += 2;
+      } else {
+        at = pos;
+        raw = wholeVarintRaw(section, recordEnd);
+        pos = at;
+        if (Number.isNaN(raw)) return null;
+      }
+      value = (raw >>> 1) ^ -(raw & 1);
+      if (field === 0) {
+        if (value !== index) return null;
+      } else {
+        if (value < -1 || value > recordEnd - pos || (value === -1 && field === 1 && keyRequired)) return null;
+        if (value > 0) pos += value;
+      }
+    }
+    at = pos;
+    let headers = wholeVarint(section, recordEnd);
+    if (!(headers >= 0) || headers > recordEnd - at) return null;
+    for (; headers > 0; headers--) {
+      const headerKeyLength = wholeVarint(section, recordEnd);
+      if (!(headerKeyLength >= 0) || headerKeyLength > recordEnd - at) return null;
+      at += headerKeyLength;
+      const headerValueLength = wholeVarint(section, recordEnd);
+      if (!(headerValueLength >= -1) || headerValueLength > recordEnd - at) return null;
+      if (headerValueLength > 0) at += headerValueLength;
+    }
+    pos = at;
+    if (pos !== recordEnd) return null;
+    const timestamp = baseTimestamp + timestampDelta;
+    if (checkTimestamps && timestamp !== NO_TIMESTAMP) {
+      if (nowMs - timestamp > beforeMaxMs || timestamp - nowMs > afterMaxMs) return null;
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    }
+  }
+  if (pos !== end) return null;
+  return { valid: true, maxTimestamp };
+}
+
+/** A zigzag int32 varint (as RecordReader.varintByte reads it) ending before `limit`; NaN when malformed or past it. */
+function wholeVarint(section: Uint8Array, limit: number): number {
+  const raw = wholeVarintRaw(section, limit);
+  return Number.isNaN(raw) ? NaN : (raw >>> 1) ^ -(raw & 1);
+}
+
+/** The bits of an int32 varint before zigzag decoding (at most 5 bytes, the fifth at most 0x0f); NaN when malformed or past `limit`. */
+function wholeVarintRaw(section: Uint8Array, limit: number): number {
+  let raw = 0;
+  for (let shift = 0; shift <= INT32_VARINT_LAST_SHIFT; shift += 7) {
+    if (at >= limit) return NaN;
+    const byte = section[at++];
+    if ((byte & 0x80) === 0) {
+      if (shift === INT32_VARINT_LAST_SHIFT && byte > INT32_VARINT_LAST_BYTE_MAX) return NaN;
+      return raw | (byte << shift);
+    }
+    raw |= (byte & 0x7f) << shift;
+  }
+  return NaN;
+}
+
+/** A zigzag int64 varint as a JS number (as RecordReader.varlongByte reads it) ending before `limit`; NaN when malformed or past it. */
+function wholeVarlong(section: Uint8Array, limit: number): number {
+  let raw = 0;
+  let scale = 1;
+  for (let shift = 0; shift <= INT64_VARINT_LAST_SHIFT; shift += 7) {
+    if (at >= limit) return NaN;
+    const byte = section[at++];
+    raw += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+    scale *= 128;
+  }
+  return NaN;
 }

@@ -33,13 +33,15 @@ import { Controller, Logger } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
 import { QuotaEnforcement } from '../quota-enforcement.js';
-import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome } from '../../produce/produce.service.js';
+import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome, type Started } from '../../produce/produce.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
   ProduceApi,
   type ProduceRequest,
   type ProduceResponse,
+  type ProduceResponseBatchIndexAndErrorMessage,
   type ProduceResponsePartitionProduceResponse,
+  type ProduceResponseTopicProduceResponse,
 } from '../../wire/messages/00-produce.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import { NO_RESPONSE, type KafkaRequest } from '../transport/kafka-request.js';
@@ -59,8 +61,13 @@ export class ProduceHandler {
     private readonly authorizer: Authorizer,
   ) {}
 
+  /**
+   * The answer itself when nothing waits (memory reserved at once, batches checked and
+   * appended in this turn); a promise otherwise. Every partition is walked in plain loops
+   * into arrays of its exact size: no per-partition closure or promise on the way.
+   */
   @KafkaApi(ProduceApi, { min: 0, max: 11, hotPath: { pinsStoredBatches: false } })
-  async produce(request: KafkaRequest<ProduceRequest>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+  produce(request: KafkaRequest<ProduceRequest>): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
     const { header, body, receivedAtMs } = request;
     const startedAt = performance.now();
     if (!VALID_ACKS.has(body.acks)) return this.refuseAcks(body);
@@ -69,26 +76,42 @@ export class ProduceHandler {
       return this.refuseAll(body, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
     const legacyFormat = header.apiVersion < FIRST_RECORD_BATCH_VERSION;
-    const writable = new Set(body.topicData.map((t) => t.name).filter((name) => this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TOPIC, name)));
-    const partitions: PartitionRecords[] = body.topicData
-      .filter((topic) => writable.has(topic.name))
-      .flatMap((topic) => topic.partitionData.map((data) => ({ topic: topic.name, partition: data.index, records: data.records, legacyFormat })));
-    const started = await this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
+    const topics = body.topicData;
+    const writable = new Array<boolean>(topics.length);
+    let count = 0;
+    for (let t = 0; t < topics.length; t++) {
+      writable[t] = this.authorizer.authorize(session, AclOperation.WRITE, ResourceType.TOPIC, topics[t].name);
+      if (writable[t]) count += topics[t].partitionData.length;
+    }
+    const partitions = new Array<PartitionRecords>(count);
+    let next = 0;
+    for (let t = 0; t < topics.length; t++) {
+      if (!writable[t]) continue;
+      const { name, partitionData } = topics[t];
+      for (const data of partitionData) partitions[next++] = { topic: name, partition: data.index, records: data.records, legacyFormat };
+    }
+    const started = this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
+    if (started instanceof Promise) return started.then((outcomes) => this.answer(request, writable, partitions, outcomes, startedAt));
+    return this.answer(request, writable, partitions, started, startedAt);
+  }
+
+  /** Once every partition is started: the throttle, then the response (once every outcome is in) or none (acks=0). */
+  private answer(
+    request: KafkaRequest<ProduceRequest>,
+    writable: readonly boolean[],
+    partitions: readonly PartitionRecords[],
+    started: Started,
+    startedAt: number,
+  ): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
     const throttleTimeMs = this.throttle(request, partitions, performance.now() - startedAt);
-    if (body.acks === 0) {
-      Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
+    let waiting = false;
+    for (const outcome of started) if (outcome instanceof Promise) waiting = true;
+    if (request.body.acks === 0) {
+      if (waiting) Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
       return NO_RESPONSE;
     }
-    const outcomes = (await Promise.all(started)).values();
-    return {
-      throttleTimeMs,
-      responses: body.topicData.map((topic) => ({
-        name: topic.name,
-        partitionResponses: topic.partitionData.map((data) =>
-          writable.has(topic.name) ? answer(outcomes.next().value!) : failed(data.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null),
-        ),
-      })),
-    };
+    if (waiting) return Promise.all(started).then((outcomes) => respond(request.body, writable, outcomes, throttleTimeMs));
+    return respond(request.body, writable, started as ProduceOutcome[], throttleTimeMs);
   }
 
   /** Kafka answers a refused transactional id for the whole request, every partition. */
@@ -98,7 +121,8 @@ export class ProduceHandler {
   }
 
   private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
-    const bytes = partitions.reduce((sum, p) => sum + (p.records?.length ?? 0), 0);
+    let bytes = 0;
+    for (const p of partitions) bytes += p.records?.length ?? 0;
     const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
     const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
     return this.enforcement.apply(request, { produce, request: requestThrottle });
@@ -115,6 +139,25 @@ export class ProduceHandler {
   }
 }
 
+/** The response: the writable topics' partitions answered by their outcomes, in request order, the others refused. */
+function respond(body: ProduceRequest, writable: readonly boolean[], outcomes: readonly ProduceOutcome[], throttleTimeMs: number): ProduceResponse {
+  const topics = body.topicData;
+  const responses = new Array<ProduceResponseTopicProduceResponse>(topics.length);
+  let next = 0;
+  for (let t = 0; t < topics.length; t++) {
+    const { name, partitionData } = topics[t];
+    const partitionResponses = new Array<ProduceResponsePartitionProduceResponse>(partitionData.length);
+    for (let p = 0; p < partitionData.length; p++) {
+      partitionResponses[p] = writable[t] ? answer(outcomes[next++]) : failed(partitionData[p].index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
+    }
+    responses[t] = { name, partitionResponses };
+  }
+  return { throttleTimeMs, responses };
+}
+
+/** Shared by every answer without record errors (the encoder only reads it). */
+const NO_RECORD_ERRORS = Object.freeze([]) as unknown as ProduceResponseBatchIndexAndErrorMessage[];
+
 function answer(outcome: ProduceOutcome): ProduceResponsePartitionProduceResponse {
   // An illegal name never reaches Kafka's log layer: its Produce answers UNKNOWN_TOPIC_OR_PARTITION.
   if (outcome.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION) return failed(outcome.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, outcome.errorMessage);
@@ -125,7 +168,7 @@ function answer(outcome: ProduceOutcome): ProduceResponsePartitionProduceRespons
     baseOffset: outcome.baseOffset,
     logAppendTimeMs: outcome.logAppendTimeMs,
     logStartOffset: outcome.logStartOffset,
-    recordErrors: outcome.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })),
+    recordErrors: outcome.recordErrors.length === 0 ? NO_RECORD_ERRORS : outcome.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })),
   };
 }
 

@@ -45,10 +45,16 @@
 import { Controller } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { FetchService, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { FetchService, type PartitionFetchRequest, type PartitionFetched } from '../../fetch/fetch.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
-import { FetchApi, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '../../wire/messages/01-fetch.js';
+import {
+  FetchApi,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+} from '../../wire/messages/01-fetch.js';
 import { QuotaEnforcement } from '../quota-enforcement.js';
 import { KafkaApi } from '../transport/kafka-api.decorator.js';
 import type { KafkaRequest } from '../transport/kafka-request.js';
@@ -73,8 +79,9 @@ export class FetchHandler {
     private readonly topics: TopicsService,
   ) {}
 
+  /** The answer itself when the fetch is answered from the memory tier without waiting; a promise when it parks or reads the cold tier. */
   @KafkaApi(FetchApi, { min: 0, max: 17, hotPath: { pinsStoredBatches: true } })
-  async fetch(request: KafkaRequest<FetchRequest>): Promise<FetchResponse> {
+  fetch(request: KafkaRequest<FetchRequest>): FetchResponse | Promise<FetchResponse> {
     const { header, body, memoryPin } = request;
     const startedAt = performance.now();
     if (!FULL_FETCH_EPOCHS.has(body.sessionEpoch)) {
@@ -82,22 +89,32 @@ export class FetchHandler {
       return { throttleTimeMs, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const replicaId = header.apiVersion >= FIRST_REPLICA_STATE_VERSION ? (body.replicaState?.replicaId ?? CONSUMER_REPLICA_ID) : body.replicaId;
-    if (replicaId >= 0) return answer(body, 0, () => refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    if (replicaId >= 0) return answerAll(body, refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
     const readable = this.readableTopics(request, byId);
     const quota = this.quotaGate(request, startedAt);
     const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
-    const fetched = await this.fetcher.fetch({
-      partitions: body.topics.filter((topic) => readable.has(topic)).flatMap((topic) =>
-        topic.partitions.map((p) => ({
-          topic: byId ? { id: topic.topicId } : topic.topic,
+    const topics = body.topics;
+    let count = 0;
+    for (let t = 0; t < topics.length; t++) if (readable[t]) count += topics[t].partitions.length;
+    const partitions = new Array<PartitionFetchRequest>(count);
+    let next = 0;
+    for (let t = 0; t < topics.length; t++) {
+      if (!readable[t]) continue;
+      const topic = byId ? { id: topics[t].topicId } : topics[t].topic;
+      for (const p of topics[t].partitions) {
+        partitions[next++] = {
+          topic,
           partition: p.partition,
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
           currentLeaderEpoch: p.currentLeaderEpoch,
           lastFetchedEpoch: p.lastFetchedEpoch,
-        })),
-      ),
+        };
+      }
+    }
+    const fetched = this.fetcher.fetch({
+      partitions,
       maxBytes,
       minBytes: Math.min(body.minBytes, maxBytes),
       maxWaitMs: body.maxWaitMs,
@@ -108,9 +125,8 @@ export class FetchHandler {
       readCommitted: body.isolationLevel === READ_COMMITTED,
       admit: quota.admit,
     });
-    if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: [] };
-    const answers = fetched.values();
-    return answer(body, quota.throttleTimeMs, (topic) => (readable.has(topic) ? partitionData(answers.next().value!) : refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+    if (fetched instanceof Promise) return fetched.then((answers) => respond(body, readable, quota, answers));
+    return respond(body, readable, quota, fetched);
   }
 
   private nameOf(topicId: string): string | null {
@@ -119,17 +135,18 @@ export class FetchHandler {
   }
 
   /**
-   * The requested topics the caller may Read. A topic id no topic has stays in, so that the
-   * fetch answers UNKNOWN_TOPIC_ID as without an authorizer.
+   * Whether the caller may Read each requested topic, by its index. A topic id no topic has
+   * counts as readable, so that the fetch answers UNKNOWN_TOPIC_ID as without an authorizer.
    */
-  private readableTopics(request: KafkaRequest<FetchRequest>, byId: boolean): Set<FetchRequest['topics'][number]> {
+  private readableTopics(request: KafkaRequest<FetchRequest>, byId: boolean): boolean[] {
     const session = sessionOf(request);
-    return new Set(
-      request.body.topics.filter((topic) => {
-        const name = byId ? this.nameOf(topic.topicId) : topic.topic;
-        return name === null || this.authorizer.authorize(session, AclOperation.READ, ResourceType.TOPIC, name);
-      }),
-    );
+    const topics = request.body.topics;
+    const readable = new Array<boolean>(topics.length);
+    for (let t = 0; t < topics.length; t++) {
+      const name = byId ? this.nameOf(topics[t].topicId) : topics[t].topic;
+      readable[t] = name === null || this.authorizer.authorize(session, AclOperation.READ, ResourceType.TOPIC, name);
+    }
+    return readable;
   }
 
   /** The fetch's quotas: its byte allowance, and the check of its answer (which applies the throttle). */
@@ -166,24 +183,38 @@ function legacyMagicFor(version: number): LegacyMagic | undefined {
   return version <= 3 ? 1 : undefined;
 }
 
-/** The response's topics (by name and id: each version writes the one it has) and partitions in request order. */
-function answer(
-  body: FetchRequest,
-  throttleTimeMs: number,
-  partitionAnswer: (topic: FetchRequest['topics'][number]) => Omit<FetchResponsePartitionData, 'partitionIndex'>,
-): FetchResponse {
+/** The response once fetched: empty when the quota refused it, else each readable topic's partitions answered in request order, the others refused. */
+function respond(body: FetchRequest, readable: readonly boolean[], quota: FetchQuotaGate, fetched: readonly PartitionFetched[]): FetchResponse {
+  if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: [] };
+  const topics = body.topics;
+  const responses = new Array<FetchResponseFetchableTopicResponse>(topics.length);
+  let next = 0;
+  for (let t = 0; t < topics.length; t++) {
+    const { topic, topicId, partitions: requested } = topics[t];
+    const partitions = new Array<FetchResponsePartitionData>(requested.length);
+    for (let p = 0; p < requested.length; p++) {
+      const index = requested[p].partition;
+      partitions[p] = readable[t] ? partitionData(index, fetched[next++]) : { partitionIndex: index, ...refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED) };
+    }
+    responses[t] = { topic, topicId, partitions };
+  }
+  return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+}
+
+/** Every partition of the request answered alike. */
+function answerAll(body: FetchRequest, partitionAnswer: Omit<FetchResponsePartitionData, 'partitionIndex'>): FetchResponse {
   const responses = body.topics.map((topic) => ({
     topic: topic.topic,
     topicId: topic.topicId,
-    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer(topic) })),
+    partitions: topic.partitions.map((p) => ({ partitionIndex: p.partition, ...partitionAnswer })),
   }));
-  return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
 }
 
-function partitionData(fetched: PartitionFetched): Omit<FetchResponsePartitionData, 'partitionIndex'> {
+function partitionData(partitionIndex: number, fetched: PartitionFetched): FetchResponsePartitionData {
   const { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions, records, divergingEpoch } = fetched;
-  if (errorCode !== ErrorCode.NONE) return { errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null };
-  return { errorCode, highWatermark, lastStableOffset, logStartOffset, divergingEpoch, abortedTransactions, preferredReadReplica: -1, records };
+  if (errorCode !== ErrorCode.NONE) return { partitionIndex, errorCode, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null };
+  return { partitionIndex, errorCode, highWatermark, lastStableOffset, logStartOffset, divergingEpoch, abortedTransactions, preferredReadReplica: -1, records };
 }
 
 function refused(errorCode: number): Omit<FetchResponsePartitionData, 'partitionIndex'> {

@@ -71,6 +71,9 @@ export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
  */
 export const FRAMES_PER_TURN = 16;
 
+/** What `idle()` returns while no request waits (one promise for every connection). */
+const IDLE: Promise<void> = Promise.resolve();
+
 /** Every API the generated codecs know, served or not, for answering what we do not serve. */
 const CODECS_BY_KEY: ReadonlyMap<number, ApiCodec> = new Map(ALL_APIS.map((codec) => [codec.apiKey, codec]));
 
@@ -120,7 +123,7 @@ export class KafkaConnection {
   private closed = false;
   /** Responses are being gathered for one writev (see write). */
   private corked = false;
-  private inFlight: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void> = IDLE;
   private mutedUntilMs = 0;
   private readonly context: ConnectionContext;
   /** The one record of who the client is (read through `context.principal`). */
@@ -242,11 +245,40 @@ export class KafkaConnection {
     this.socket.resume();
   }
 
-  private async drainFrames(): Promise<void> {
+  /**
+   * Handles the frames that are complete, in order. Synchronous while every request is
+   * answered in the same turn (the handler returned its answer, not a promise, and the socket
+   * did not ask to drain): no promise is made. At the first request that waits (a handler's
+   * promise, a drain, a quota mute, a yield after FRAMES_PER_TURN), the rest goes on in
+   * `drainLater`, under the same one-at-a-time rule.
+   */
+  private drainFrames(): Promise<void> {
     this.busy = true;
     try {
       let handled = 0;
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
+        if (this.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, handled);
+        const pending = this.handleFrame(frame);
+        ++handled;
+        if (pending !== undefined) return this.drainLater(pending, null, handled);
+        if (handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) return this.drainLater(nextTurn(), null, handled);
+      }
+    } catch (err) {
+      this.refuse(err);
+    }
+    this.doneDraining();
+    return IDLE;
+  }
+
+  /** `drainFrames` once `pending` is over: `frame` first (already taken from the decoder), then the rest. */
+  private async drainLater(pending: Promise<void>, frame: Buffer | null, handled: number): Promise<void> {
+    try {
+      await pending;
+      if (frame !== null && !this.closed) {
+        await this.handleFrame(frame);
+        ++handled;
+      }
+      for (frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
         if (this.mutedUntilMs > 0) await this.unmuted();
         if (!this.closed) await this.handleFrame(frame);
         if (++handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) await nextTurn();
@@ -254,39 +286,58 @@ export class KafkaConnection {
     } catch (err) {
       this.refuse(err);
     } finally {
-      this.busy = false;
-      if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
+      this.doneDraining();
     }
   }
 
-  /** Handles one frame (held once for this call, given back when the handler is done). */
-  private async handleFrame(pooled: Buffer): Promise<void> {
-    const startedAt = performance.now();
-    let frame = pooled;
+  /** Nothing left to handle: read on (unless the frame being received waits for the budget). */
+  private doneDraining(): void {
+    this.busy = false;
+    if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
+  }
+
+  /**
+   * Handles one frame (held once for this call, given back when the handler is done); a
+   * promise only when the answer is not out in this turn.
+   */
+  private handleFrame(pooled: Buffer): Promise<void> | undefined {
+    let holding = true;
+    let pending: Promise<void> | undefined;
     try {
-      const gated = this.gate?.admit(frame);
+      const startedAt = performance.now();
+      const gated = this.gate?.admit(pooled);
       if (gated !== undefined && gated.kind !== 'pass') {
-        await this.applyGate(gated);
-        return;
+        pending = this.applyGate(gated);
+      } else {
+        const headerReader = new KafkaReader(pooled);
+        const header = readRequestHeader(headerReader);
+        const api = this.registry.get(header.apiKey);
+        if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
+          pending = this.answerUnsupported(header, api);
+        } else {
+          let frame = pooled;
+          if (api.hotPath === undefined) {
+            frame = ownedFrame(pooled);
+            holding = false;
+            this.memory.release(pooled);
+          }
+          const memoryPin = api.hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
+          const request = this.decode(api, header, new KafkaReader(frame, headerReader.offset), memoryPin);
+          const answered = this.dispatch(api, request, memoryPin);
+          if (answered === undefined) this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
+          else pending = answered.then(() => this.observer.requestHandled(header.apiKey, performance.now() - startedAt));
+        }
       }
-      const headerReader = new KafkaReader(frame);
-      const header = readRequestHeader(headerReader);
-      const api = this.registry.get(header.apiKey);
-      if (api === undefined || header.apiVersion < api.minVersion || header.apiVersion > api.maxVersion) {
-        await this.answerUnsupported(header, api);
-        return;
-      }
-      if (api.hotPath === undefined) {
-        frame = ownedFrame(pooled);
-        this.memory.release(pooled);
-      }
-      const memoryPin = api.hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
-      const request = this.decode(api, header, new KafkaReader(frame, headerReader.offset), memoryPin);
-      await this.dispatch(api, request, memoryPin);
-      this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
-    } finally {
-      if (frame === pooled) this.memory.release(pooled);
+    } catch (err) {
+      if (holding) this.memory.release(pooled);
+      throw err;
     }
+    if (!holding) return pending;
+    if (pending === undefined) {
+      this.memory.release(pooled);
+      return undefined;
+    }
+    return pending.finally(() => this.memory.release(pooled));
   }
 
   private decode(api: RegisteredApi, header: RequestHeader, reader: KafkaReader, memoryPin: MemoryPin | undefined): KafkaRequest<unknown> {
@@ -307,20 +358,44 @@ export class KafkaConnection {
     }
   }
 
-  /** Runs the handler and answers; a pinned request's pin is released once its answer is flushed (or dropped). */
-  private async dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined): Promise<void> {
-    let answered = false;
+  /**
+   * Runs the handler and answers: in this turn when it returned its answer (a promise only if
+   * the socket must drain), after it when it returned a promise. A pinned request's pin is
+   * released once its answer is flushed (or at once when there is none, or it failed).
+   */
+  private dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined): Promise<void> | undefined {
+    let response: unknown;
     try {
-      const response = await api.invoke(request);
-      if (response !== NO_RESPONSE) {
-        const draining = this.respond(api, request.header, response, memoryPin);
-        answered = true;
-        if (draining !== undefined) await draining;
-      }
+      response = api.invoke(request);
     } catch (err) {
-      await this.answerFailure(api, request, err);
-    } finally {
-      if (!answered) memoryPin?.release();
+      memoryPin?.release();
+      return this.answerFailure(api, request, err);
+    }
+    return response instanceof Promise ? this.answerLater(api, request, memoryPin, response) : this.answer(api, request, memoryPin, response);
+  }
+
+  private async answerLater(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined, pending: Promise<unknown>): Promise<void> {
+    let response: unknown;
+    try {
+      response = await pending;
+    } catch (err) {
+      memoryPin?.release();
+      return this.answerFailure(api, request, err);
+    }
+    return this.answer(api, request, memoryPin, response);
+  }
+
+  /** The handler's answer written (its pin handed to the write), or the failure answer if it cannot be encoded. */
+  private answer(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined, response: unknown): Promise<void> | undefined {
+    if (response === NO_RESPONSE) {
+      memoryPin?.release();
+      return undefined;
+    }
+    try {
+      return this.respond(api, request.header, response, memoryPin);
+    } catch (err) {
+      memoryPin?.release();
+      return this.answerFailure(api, request, err);
     }
   }
 
@@ -357,7 +432,7 @@ export class KafkaConnection {
    * exception filter has already logged a handler's error with its stack, so only an error
    * raised outside it (encoding) is logged with its stack here.
    */
-  private async answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> {
+  private answerFailure(api: RegisteredApi, request: KafkaRequest<unknown>, err: unknown): Promise<void> | undefined {
     const { header } = request;
     const what = `${api.codec.name} v${header.apiVersion} from ${this.peer}`;
     const reason = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err);
@@ -367,7 +442,7 @@ export class KafkaConnection {
     }
     if (err instanceof Error) this.logger.error(`${what} failed, answered with UNKNOWN_SERVER_ERROR: ${reason}`, err.stack);
     else this.logger.warn(`${what} answered with UNKNOWN_SERVER_ERROR: ${reason}`);
-    await this.respond(api, header, api.codec.errorResponse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
+    return this.respond(api, header, api.codec.errorResponse(request.body, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   /**

@@ -107,6 +107,7 @@ describe('Fetch isolation', () => {
     const s = await setup();
     s.begin();
     const parked = s.fetcher.fetch(spec(0, true, { minBytes: 1, maxWaitMs: LONG_WAIT_MS }));
+    assert.ok(parked instanceof Promise, 'a fetch that parks answers later');
     let answered = false;
     void parked.then(() => (answered = true));
     await s.produce(true);

@@ -62,6 +62,19 @@ function recoveringOnto(cold: ColdTier, highWatermark: number): ColdTierFactory 
 }
 
 describe('FetchService', () => {
+  it('answers in the call itself from the memory tier when min_bytes is met or max_wait is 0, and with a promise when it parks', async () => {
+    const { fetcher, sizes } = await withData(2);
+    const now = fetcher.fetch(spec([partition('t', 0, 0)], { minBytes: 1, maxWaitMs: LONG_WAIT_MS }));
+    assert.ok(Array.isArray(now), 'min_bytes met: the answer, not a promise');
+    assert.equal(now[0].bytes, sizes[0] + sizes[1]);
+    const empty = fetcher.fetch(spec([partition('t', 1, 0)], { minBytes: 1, maxWaitMs: 0 }));
+    assert.ok(Array.isArray(empty), 'max_wait 0: answered at once, empty');
+    assert.equal(empty[0].bytes, 0);
+    const parked = fetcher.fetch(spec([partition('t', 1, 0)], { minBytes: 1, maxWaitMs: 20 }));
+    assert.ok(parked instanceof Promise, 'too few bytes: it waits');
+    assert.equal((await parked)[0].bytes, 0);
+  });
+
   it('returns whole batches from the one holding the fetch offset, with the partition offsets', async () => {
     const { fetcher, sizes } = await withData(3);
     const [fetched] = await fetcher.fetch(spec([partition('t', 0, 3)]));

@@ -183,6 +183,28 @@ describe('ProduceService', () => {
     assert.deepEqual([(await first[0]).baseOffset, (await second[0]).baseOffset], [0, 2]);
   });
 
+  it('start: answers in the call itself when nothing waits (memory reserved at once, uncompressed batches, memory mode), and with a promise once the reservation waits', async () => {
+    const d = withTopic();
+    const started = d.producer.start(
+      [
+        { topic: 't', partition: 0, records: buildBatch(values(2)) },
+        { topic: 't', partition: 1, records: null },
+      ],
+      0,
+      0,
+    );
+    assert.ok(Array.isArray(started), 'the outcomes, not a promise');
+    assert.deepEqual(started.map((o) => (o instanceof Promise ? 'promise' : [o.errorCode, o.baseOffset])), [
+      [ErrorCode.NONE, 0],
+      [ErrorCode.INVALID_RECORD, -1],
+    ]);
+    limitMemory(d, 0);
+    const waiting = d.producer.start([{ topic: 't', partition: 0, records: buildBatch(values(1)) }], 10, 0);
+    assert.ok(waiting instanceof Promise, 'a full memory tier makes it wait');
+    const [full] = await waiting;
+    assert.equal((await full).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+  });
+
   describe('legacy message sets (Kafka Produce v0-2)', () => {
     const three = values(3).map(({ key, value }, i) => ({ key: key ?? null, value, timestamp: 1_700_000_000_000 + i }));
 

@@ -48,6 +48,11 @@ function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPa
   };
 }
 
+/** A handler that answers in the call itself (a value, not a promise), as Produce and Fetch do when nothing waits. */
+function servedNow(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
+  return { ...served(codec, min, max, invoke, hotPath), invoke: (request) => invoke(request as KafkaRequest<unknown>) };
+}
+
 const failing = (): never => {
   throw new Error('handler bug');
 };
@@ -196,6 +201,47 @@ describe('KafkaConnection (fake socket)', () => {
     await connection.idle();
     assert.deepEqual(started, ['1'], 'nothing more is handled on a closed connection');
     assert.equal(clock.pendingTimers, 0, 'the mute timer is cancelled');
+  });
+
+  it('handles requests whose handler returns its answer within the call that received them (no turn of the event loop), in order', async () => {
+    const { socket, connection, handled } = connect([servedNow(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    socket.receive(Buffer.concat([1, 2, 3].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    assert.deepEqual(handled, [FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey], 'all three handled before receive() returned');
+    await connection.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(coordinatorResponses(socket).map((r) => [r.correlationId, r.body.nodeId]), [[1, 1], [2, 2], [3, 3]]);
+    assert.equal(socket.flushes, 1, 'the answers still leave in one write');
+  });
+
+  it('keeps request order when handlers that answer at once and handlers that wait are mixed', async () => {
+    const slow = deferred<void>();
+    const started: string[] = [];
+    const { socket, connection } = connect([
+      servedNow(FindCoordinatorApi, 0, 2, (request) => {
+        const key = (request.body as FindCoordinatorRequest).key;
+        started.push(key);
+        return key === '2' ? slow.promise.then(() => coordinatorAnswer(request)) : coordinatorAnswer(request);
+      }),
+    ]);
+    socket.receive(Buffer.concat([1, 2, 3].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n))))));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(started, ['1', '2'], 'the request after one that waits is not handled before it is answered');
+    slow.resolve();
+    await connection.idle();
+    assert.deepEqual(started, ['1', '2', '3']);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3]);
+  });
+
+  it('answers a handler that throws in the call itself with UNKNOWN_SERVER_ERROR and serves the next request', async () => {
+    const { socket, connection } = connect([
+      servedNow(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
+    ]);
+    socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
+    await connection.idle();
+    const [failed, next] = coordinatorResponses(socket);
+    assert.deepEqual([failed.correlationId, failed.body.errorCode], [1, ErrorCode.UNKNOWN_SERVER_ERROR]);
+    assert.deepEqual([next.correlationId, next.body.errorCode, next.body.nodeId], [2, 0, 7]);
+    assert.equal(socket.destroyed, false);
   });
 
   it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
