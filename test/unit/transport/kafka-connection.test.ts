@@ -114,6 +114,30 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(socket.flushes, 1);
   });
 
+  it('sends the answer to the last request received at once, without waiting for the tick (nothing gathered behind it)', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    let flushesAtTick = -1;
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
+    await connection.idle();
+    const flushesWhenAnswered = socket.flushes;
+    process.nextTick(() => (flushesAtTick = socket.flushes));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushesWhenAnswered, 1, 'the answer left before the continuations of its turn were over');
+    assert.equal(flushesAtTick, 1);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [7]);
+  });
+
+  it('holds a Produce answer until the end of the event-loop turn (the fetches its append woke answer first), then sends it', async () => {
+    const { socket, connection } = connect([served(ProduceApi, 0, 9, () => ({ responses: [], throttleTimeMs: 0 }))]);
+    socket.receive(requestFrame(ProduceApi, 9, 11, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+    await connection.idle();
+    await new Promise((resolve) => process.nextTick(resolve));
+    assert.equal(socket.flushes, 0, 'not sent within the turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(socket.flushes, 1);
+    assert.equal(readResponse(socket.responses()[0], ProduceApi, 9, true).correlationId, 11);
+  });
+
   it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
     const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
     socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
