@@ -412,11 +412,12 @@ export class KafkaConnection {
    * stays corked until the current run of callbacks and promise continuations is over
    * (process.nextTick runs after them), so the answers handled in one go leave in one
    * writev: one system call and one wake-up of the client instead of one per answer.
-   * A Produce answer is the exception: it waits for the end of this event-loop turn
-   * (setImmediate), because its append may have woken parked fetches whose answers are
-   * still on their way through promise continuations. On loopback a write costs some 30 µs
-   * of the writer's time (the kernel delivers to the reader within the call), which the
-   * consumer would otherwise wait behind: the producer's acknowledgement is not on the
+   * A Produce answer is the exception: it always waits for the tick, because its append may
+   * have woken parked fetches whose answers are still on their way through promise
+   * continuations of this turn (they run before the tick: the answer is written from one
+   * too, dispatch awaits the handler). On loopback a write costs some 30 µs of the writer's
+   * time (the kernel delivers to the reader within the call, and may switch to it), which
+   * the consumer would otherwise wait behind: the producer's acknowledgement is not on the
    * end-to-end path, the consumer's answer is.
    * Returns a promise only when the socket's buffer is full (resolved on 'drain'): the
    * common answer costs no promise.
@@ -426,7 +427,7 @@ export class KafkaConnection {
       flushed?.release();
       return undefined;
     }
-    this.cork(answersProduce);
+    this.corkUntilTick();
     const last = chunks.length - 1;
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
     if (flushed === undefined) this.socket.write(chunks[last]);
@@ -438,13 +439,11 @@ export class KafkaConnection {
     return this.drained();
   }
 
-  /** Corks the socket (once) until the tick, or until the end of this event-loop turn. */
-  private cork(untilTurnEnds: boolean): void {
+  private corkUntilTick(): void {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    if (untilTurnEnds) setImmediate(this.uncorkSoon);
-    else process.nextTick(this.uncorkSoon);
+    process.nextTick(this.uncorkSoon);
   }
 
   private readonly uncorkSoon = (): void => this.uncork();

@@ -127,15 +127,43 @@ describe('KafkaConnection (fake socket)', () => {
     assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [7]);
   });
 
-  it('holds a Produce answer until the end of the event-loop turn (the fetches its append woke answer first), then sends it', async () => {
-    const { socket, connection } = connect([served(ProduceApi, 0, 9, () => ({ responses: [], throttleTimeMs: 0 }))]);
-    socket.receive(requestFrame(ProduceApi, 9, 11, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
-    await connection.idle();
-    await new Promise((resolve) => process.nextTick(resolve));
-    assert.equal(socket.flushes, 0, 'not sent within the turn');
+  it('sends a Produce answer only at the tick, after the answers that continuations of its turn wrote (the fetches its append woke)', async () => {
+    const woken = deferred<void>();
+    const fetcher = connect([
+      served(FindCoordinatorApi, 0, 2, async (request) => {
+        await woken.promise;
+        await null;
+        await null;
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    const producer = connect([
+      served(ProduceApi, 0, 9, () => {
+        woken.resolve();
+        return { responses: [], throttleTimeMs: 0 };
+      }),
+    ]);
+    const flushed: string[] = [];
+    for (const [name, socket] of [['fetch', fetcher.socket], ['produce', producer.socket]] as const) {
+      const uncork = socket.uncork.bind(socket);
+      const write = socket.write.bind(socket);
+      const noting = <T>(call: () => T): T => {
+        const before = socket.flushes;
+        const result = call();
+        if (socket.flushes > before) flushed.push(name);
+        return result;
+      };
+      socket.uncork = () => noting(uncork);
+      socket.write = (chunk, callback) => noting(() => write(chunk, callback));
+    }
+    fetcher.socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(socket.flushes, 1);
-    assert.equal(readResponse(socket.responses()[0], ProduceApi, 9, true).correlationId, 11);
+    producer.socket.receive(requestFrame(ProduceApi, 9, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+    await Promise.all([fetcher.connection.idle(), producer.connection.idle()]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(flushed, ['fetch', 'produce']);
+    assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
+    assert.deepEqual(coordinatorResponses(fetcher.socket).map((r) => r.correlationId), [1]);
   });
 
   it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
