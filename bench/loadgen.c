@@ -18,6 +18,11 @@
  * line is always the result: {"ok":true,...} with exit 0, or {"ok":false,"error":...} with exit 2
  * (client/broker error, lost or short data), 3 (time limit) or 64 (usage).
  *
+ * latency with LAT_DUMP=FILE in the environment also writes one line per message to FILE after the
+ * run: "SEQ SCHEDULED_NS RECEIVED_NS" (CLOCK_MONOTONIC, the clock of process.hrtime on the same
+ * machine, so a broker that stamps the same messages can be joined with it by sequence number; the
+ * payload starts with the magic "BLNKLAT1" (u64 LE), then seq and scheduled time, u64/i64 LE).
+ *
  * MB = 10^6 payload bytes. Times come from CLOCK_MONOTONIC. Client CPU is getrusage() over the timed
  * window (all threads of this process, librdkafka's included), in % of one core.
  */
@@ -688,6 +693,8 @@ static int run_latency(void) {
 
   int64_t *lat = malloc(sizeof *lat * lp.total);
   char *seen = calloc(lp.total, 1);
+  const char *dump = getenv("LAT_DUMP"); /* per-message receive times (seq sched_ns recv_ns), for tracing */
+  int64_t *recv_at = dump ? calloc(lp.total, sizeof *recv_at) : NULL;
   long got = 0, dups = 0, foreign = 0;
   mark("start");
   int64_t c0 = cpu_ns();
@@ -710,6 +717,7 @@ static int run_latency(void) {
           dups++;
         } else {
           seen[pl.seq] = 1;
+          if (recv_at) recv_at[pl.seq] = now;
           lat[got++] = now - pl.sched_ns;
         }
       } else if (pl.magic != SYNC_MAGIC) {
@@ -724,6 +732,14 @@ static int run_latency(void) {
   pthread_join(th, NULL);
   if (p_failed) fail(2, "%ld of %ld deliveries failed: %s", p_failed, lp.total, p_err);
   if (got < lp.total) fail(2, "lost: received %ld of %ld messages", got, lp.total);
+  if (recv_at) {
+    FILE *f = fopen(dump, "w");
+    if (f) {
+      for (long i = 0; i < lp.total; i++) fprintf(f, "%ld %lld %lld\n", i, (long long)(lp.t0 + i * lp.period_ns), (long long)recv_at[i]);
+      fclose(f);
+    }
+    free(recv_at);
+  }
   qsort(lat, got, sizeof *lat, cmp_i64);
   double sum = 0;
   for (long i = 0; i < got; i++) sum += lat[i];

@@ -422,7 +422,7 @@ export class KafkaConnection {
       memoryPin?.release();
       throw err;
     }
-    return this.write(finishResponseFrame(frame), memoryPin);
+    return this.write(finishResponseFrame(frame), memoryPin, header.apiKey === PRODUCE_KEY);
   }
 
   /**
@@ -480,15 +480,24 @@ export class KafkaConnection {
 
   /**
    * Writes one response; `flushed` is released once the socket is done with its chunks
-   * (written, or the socket closed). The socket stays corked until the current run of
-   * callbacks and promise continuations is over (process.nextTick runs after them): the
-   * responses of pipelined requests handled in one go leave in one writev, one system call
-   * and one wake-up of the client instead of one per response. Nothing waits for it: the
-   * tick comes as soon as this turn has nothing left to run, before any timer or I/O.
+   * (written, or the socket closed). A response's chunks always leave in one writev. When
+   * the connection has no further request already received, the answer leaves at once,
+   * with any gathered before it: waiting for a later point would make the client wait for
+   * whatever else runs meanwhile. While further requests are queued (pipelined), the socket
+   * stays corked until the current run of callbacks and promise continuations is over
+   * (process.nextTick runs after them), so the answers handled in one go leave in one
+   * writev: one system call and one wake-up of the client instead of one per answer.
+   * A Produce answer is the exception: it always waits for the tick, because its append may
+   * have woken parked fetches whose answers are still on their way through promise
+   * continuations of this turn (they run before the tick: the answer is written from one
+   * too, dispatch awaits the handler). On loopback a write costs some 30 µs of the writer's
+   * time (the kernel delivers to the reader within the call, and may switch to it), which
+   * the consumer would otherwise wait behind: the producer's acknowledgement is not on the
+   * end-to-end path, the consumer's answer is.
    * Returns a promise only when the socket's buffer is full (resolved on 'drain'): the
    * common answer costs no promise.
    */
-  private write(chunks: Buffer[], flushed?: MemoryPin): Promise<void> | undefined {
+  private write(chunks: Buffer[], flushed?: MemoryPin, answersProduce = false): Promise<void> | undefined {
     if (this.closed) {
       flushed?.release();
       return undefined;
@@ -499,6 +508,7 @@ export class KafkaConnection {
     if (flushed === undefined) this.socket.write(chunks[last]);
     else this.socket.write(chunks[last], () => flushed.release());
     this.lastActivityMs = this.clock.nowMs();
+    if (this.decoder.queuedFrames === 0 && !answersProduce) this.uncork();
     if (!this.socket.writableNeedDrain) return undefined;
     this.uncork();
     return this.drained();

@@ -119,6 +119,58 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(socket.flushes, 1);
   });
 
+  it('sends the answer to the last request received at once, without waiting for the tick (nothing gathered behind it)', async () => {
+    const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
+    let flushesAtTick = -1;
+    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
+    await connection.idle();
+    const flushesWhenAnswered = socket.flushes;
+    process.nextTick(() => (flushesAtTick = socket.flushes));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushesWhenAnswered, 1, 'the answer left before the continuations of its turn were over');
+    assert.equal(flushesAtTick, 1);
+    assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [7]);
+  });
+
+  it('sends a Produce answer only at the tick, after the answers that continuations of its turn wrote (the fetches its append woke)', async () => {
+    const woken = deferred<void>();
+    const fetcher = connect([
+      served(FindCoordinatorApi, 0, 2, async (request) => {
+        await woken.promise;
+        await null;
+        await null;
+        return coordinatorAnswer(request);
+      }),
+    ]);
+    const producer = connect([
+      served(ProduceApi, 0, 9, () => {
+        woken.resolve();
+        return { responses: [], throttleTimeMs: 0 };
+      }),
+    ]);
+    const flushed: string[] = [];
+    for (const [name, socket] of [['fetch', fetcher.socket], ['produce', producer.socket]] as const) {
+      const uncork = socket.uncork.bind(socket);
+      const write = socket.write.bind(socket);
+      const noting = <T>(call: () => T): T => {
+        const before = socket.flushes;
+        const result = call();
+        if (socket.flushes > before) flushed.push(name);
+        return result;
+      };
+      socket.uncork = () => noting(uncork);
+      socket.write = (chunk, callback) => noting(() => write(chunk, callback));
+    }
+    fetcher.socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+    await new Promise((resolve) => setImmediate(resolve));
+    producer.socket.receive(requestFrame(ProduceApi, 9, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+    await Promise.all([fetcher.connection.idle(), producer.connection.idle()]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(flushed, ['fetch', 'produce']);
+    assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
+    assert.deepEqual(coordinatorResponses(fetcher.socket).map((r) => r.correlationId), [1]);
+  });
+
   it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
     const { socket, connection } = connect([served(FindCoordinatorApi, 0, 2, coordinatorAnswer)]);
     socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 7, findCoordinator('1')));
