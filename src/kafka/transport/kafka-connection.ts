@@ -123,6 +123,8 @@ export class KafkaConnection {
   private closed = false;
   /** Responses are being gathered for one writev (see write). */
   private corked = false;
+  /** A Produce answer is corked until the check phase (setImmediate; see write). */
+  private heldForWakes = false;
   private inFlight: Promise<void> = IDLE;
   private mutedUntilMs = 0;
   private readonly context: ConnectionContext;
@@ -487,13 +489,14 @@ export class KafkaConnection {
    * stays corked until the current run of callbacks and promise continuations is over
    * (process.nextTick runs after them), so the answers handled in one go leave in one
    * writev: one system call and one wake-up of the client instead of one per answer.
-   * A Produce answer is the exception: it always waits for the tick, because its append may
-   * have woken parked fetches whose answers are still on their way through promise
-   * continuations of this turn (they run before the tick: the answer is written from one
-   * too, dispatch awaits the handler). On loopback a write costs some 30 µs of the writer's
-   * time (the kernel delivers to the reader within the call, and may switch to it), which
-   * the consumer would otherwise wait behind: the producer's acknowledgement is not on the
-   * end-to-end path, the consumer's answer is.
+   * A Produce answer is the exception: it waits until the event loop's check phase
+   * (setImmediate), because its append may have woken parked fetches whose answers are still
+   * on their way through promise continuations, and a Produce answered within the socket's
+   * read callback would otherwise leave first (process.nextTick runs before continuations
+   * there). On loopback a write costs some 30 µs of the writer's time (the kernel delivers to
+   * the reader within the call, and may switch to it), which the consumer would otherwise
+   * wait behind: the producer's acknowledgement is not on the end-to-end path, the
+   * consumer's answer is.
    * Returns a promise only when the socket's buffer is full (resolved on 'drain'): the
    * common answer costs no promise.
    */
@@ -508,7 +511,8 @@ export class KafkaConnection {
     if (flushed === undefined) this.socket.write(chunks[last]);
     else this.socket.write(chunks[last], () => flushed.release());
     this.lastActivityMs = this.clock.nowMs();
-    if (this.decoder.queuedFrames === 0 && !answersProduce) this.uncork();
+    if (answersProduce) this.holdUntilCheckPhase();
+    else if (this.decoder.queuedFrames === 0) this.uncork();
     if (!this.socket.writableNeedDrain) return undefined;
     this.uncork();
     return this.drained();
@@ -521,7 +525,21 @@ export class KafkaConnection {
     process.nextTick(this.uncorkSoon);
   }
 
-  private readonly uncorkSoon = (): void => this.uncork();
+  /** Keeps the socket corked past the tick, until the check phase of this loop iteration (see write). */
+  private holdUntilCheckPhase(): void {
+    if (this.heldForWakes) return;
+    this.heldForWakes = true;
+    setImmediate(this.releaseHold);
+  }
+
+  private readonly releaseHold = (): void => {
+    this.heldForWakes = false;
+    this.uncork();
+  };
+
+  private readonly uncorkSoon = (): void => {
+    if (!this.heldForWakes) this.uncork();
+  };
 
   private uncork(): void {
     if (!this.corked) return;

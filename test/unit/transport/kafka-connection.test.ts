@@ -132,7 +132,7 @@ describe('KafkaConnection (fake socket)', () => {
     assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [7]);
   });
 
-  it('sends a Produce answer only at the tick, after the answers that continuations of its turn wrote (the fetches its append woke)', async () => {
+  it('sends a Produce answered within the read callback only at the check phase, after the answers that continuations wrote (the fetches its append woke)', async () => {
     const woken = deferred<void>();
     const fetcher = connect([
       served(FindCoordinatorApi, 0, 2, async (request) => {
@@ -143,7 +143,7 @@ describe('KafkaConnection (fake socket)', () => {
       }),
     ]);
     const producer = connect([
-      served(ProduceApi, 0, 9, () => {
+      servedNow(ProduceApi, 0, 9, () => {
         woken.resolve();
         return { responses: [], throttleTimeMs: 0 };
       }),
@@ -163,7 +163,14 @@ describe('KafkaConnection (fake socket)', () => {
     }
     fetcher.socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
     await new Promise((resolve) => setImmediate(resolve));
-    producer.socket.receive(requestFrame(ProduceApi, 9, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+    // From a callback of its own, as a socket's data arrives: the ticks it schedules run before
+    // any promise continuation (inside a continuation, they would run after them all).
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        producer.socket.receive(requestFrame(ProduceApi, 9, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+        resolve();
+      }),
+    );
     await Promise.all([fetcher.connection.idle(), producer.connection.idle()]);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(flushed, ['fetch', 'produce']);
