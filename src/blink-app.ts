@@ -7,8 +7,8 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestMicroservice } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { adminFastifyOptions, configureAdminHttp } from './admin/admin-http.js';
@@ -38,9 +38,13 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
   // It must be registered before the microservice sets up its handlers, which connectMicroservice
   // does at once unless deferred (the interceptor was silently left out); the deferred set-up
-  // runs at startAllMicroservices, and must not run the modules' init hooks a second time.
-  const kafka = app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false, deferInitialization: true });
-  (kafka as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
+  // runs at startAllMicroservices, and must not run the modules' init hooks a second time
+  // (app.listen runs them). Nest 12 has no option for that: connectMicroservice's interface
+  // type hides setIsInitHookCalled, a public method of the NestMicroservice class it returns
+  // (what it calls itself when not deferring). test/medium/app/blink-app-hooks.test.ts
+  // fails if the hooks run twice.
+  const kafka = app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
+  kafka.setIsInitHookCalled(true);
   kafka.useGlobalInterceptors(app.get(RequestQuotaInterceptor));
   return app;
 }

@@ -14,82 +14,56 @@
  * that is not enabled, a request before authentication.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import kafkajs from './clients/kafkajs-lib.js';
-import { describeRun, freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { describeRun, run, uniqueTopic, waitFor } from './harness.js';
 import { VENV_PYTHON } from './clients/python.js';
 import { apiVersionsRequest, RawConnection } from './raw-kafka.js';
+import { TestCertificates } from './support/certificates.js';
 import { runKafkaTool } from './support/kafka-tools.js';
+import { LISTENER_HOST as HOST, startListenersBroker, type ListenersBroker } from './support/listeners-broker.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const TOOL_TIMEOUT_MS = 45_000;
 const USER = 'alice';
 const PASSWORD = 'alice-Secret-1';
-const HOST = '127.0.0.1';
-
-interface Ports {
-  plaintext: number;
-  ssl: number;
-  saslPlaintext: number;
-  saslSsl: number;
-  rest: number;
-}
+type SecureProtocol = 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 
 let dir = '';
-let ports: Ports;
-let broker: BrokerHandle | undefined;
+let certificates: TestCertificates;
+let broker: ListenersBroker | undefined;
 
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, as PEM files in `dir`. */
-function makeCertificates(): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink e2e CA');
-  writeFileSync(join(dir, 'server.ext'), `subjectAltName=DNS:localhost,IP:${HOST}\n`);
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
-  openssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/C=DE/O=Blink/CN=e2e-client');
-  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
-}
-
-async function startSecureBroker(): Promise<BrokerHandle> {
-  return startBroker({
-    reuse: { storagePath: join(dir, 'data'), kafkaPort: ports.plaintext, restPort: ports.rest },
-    env: {
-      LISTENERS: `PLAINTEXT://${HOST}:${ports.plaintext},SSL://${HOST}:${ports.ssl},SASL_PLAINTEXT://${HOST}:${ports.saslPlaintext},SASL_SSL://${HOST}:${ports.saslSsl}`,
-      SSL_CERT_FILE: join(dir, 'server.pem'),
-      SSL_KEY_FILE: join(dir, 'server.key'),
-      SSL_CA_FILE: join(dir, 'ca.pem'),
-      SSL_CLIENT_AUTH: 'requested',
-      SASL_ENABLED_MECHANISMS: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
-      SASL_USERS: `${USER}:${PASSWORD}`,
-    },
-  });
+/** The port of the listener with this protocol; PLAINTEXT is the harness's Kafka port. */
+function portOf(protocol: 'PLAINTEXT' | SecureProtocol): number {
+  return protocol === 'PLAINTEXT' ? broker!.handle.kafkaPort : Number(broker!.bootstrap(protocol).split(':')[1]);
 }
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blink-e2e-security-'));
-  makeCertificates();
-  const [plaintext, ssl, saslPlaintext, saslSsl, rest] = (await freePorts(5)) as [number, number, number, number, number];
-  ports = { plaintext, ssl, saslPlaintext, saslSsl, rest };
-  broker = await startSecureBroker();
+  certificates = new TestCertificates(dir);
+  certificates.issue('client', '/C=DE/O=Blink/CN=e2e-client');
+  broker = await startListenersBroker(dir, ['SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], {
+    SSL_CERT_FILE: certificates.pem('server'),
+    SSL_KEY_FILE: certificates.key('server'),
+    SSL_CA_FILE: certificates.caFile,
+    SSL_CLIENT_AUTH: 'requested',
+    SASL_ENABLED_MECHANISMS: 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    SASL_USERS: `${USER}:${PASSWORD}`,
+  });
 });
 
 after(async () => {
-  const crashed = broker?.exited() === true;
   await broker?.stop();
-  if (crashed) console.error(`--- broker stderr ---\n${broker?.stderr().slice(-8000)}`);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** librdkafka settings for a listener. */
-function kcatSecurity(protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL', mechanism = 'PLAIN', user = USER, password = PASSWORD): string[] {
+function kcatSecurity(protocol: SecureProtocol, mechanism = 'PLAIN', user = USER, password = PASSWORD): string[] {
   const settings: Record<string, string> = { 'security.protocol': protocol };
-  if (protocol !== 'SASL_PLAINTEXT') settings['ssl.ca.location'] = join(dir, 'ca.pem');
+  if (protocol !== 'SASL_PLAINTEXT') settings['ssl.ca.location'] = certificates.caFile;
   if (protocol !== 'SSL') Object.assign(settings, { 'sasl.mechanisms': mechanism, 'sasl.username': user, 'sasl.password': password });
   return Object.entries(settings).flatMap(([key, value]) => ['-X', `${key}=${value}`]);
 }
@@ -111,10 +85,10 @@ async function kcatRoundTrip(port: number, security: string[], label: string): P
 describe('listeners', () => {
   test('Metadata advertises the listener each request came in on', { timeout: TEST_TIMEOUT_MS }, async () => {
     for (const [port, security] of [
-      [ports.plaintext, []],
-      [ports.ssl, kcatSecurity('SSL')],
-      [ports.saslPlaintext, kcatSecurity('SASL_PLAINTEXT')],
-      [ports.saslSsl, kcatSecurity('SASL_SSL', 'SCRAM-SHA-256')],
+      [portOf('PLAINTEXT'), []],
+      [portOf('SSL'), kcatSecurity('SSL')],
+      [portOf('SASL_PLAINTEXT'), kcatSecurity('SASL_PLAINTEXT')],
+      [portOf('SASL_SSL'), kcatSecurity('SASL_SSL', 'SCRAM-SHA-256')],
     ] as const) {
       const listed = await kcat(port, [...security], ['-L', '-J']);
       assert.equal(listed.code, 0, describeRun(`kcat -L on ${port}`, listed));
@@ -125,15 +99,15 @@ describe('listeners', () => {
 });
 
 describe('kcat (librdkafka)', () => {
-  test('SSL', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(ports.ssl, kcatSecurity('SSL'), 'kcat-ssl'));
-  test('SASL_PLAINTEXT with PLAIN', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(ports.saslPlaintext, kcatSecurity('SASL_PLAINTEXT', 'PLAIN'), 'kcat-plain'));
+  test('SSL', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(portOf('SSL'), kcatSecurity('SSL'), 'kcat-ssl'));
+  test('SASL_PLAINTEXT with PLAIN', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(portOf('SASL_PLAINTEXT'), kcatSecurity('SASL_PLAINTEXT', 'PLAIN'), 'kcat-plain'));
   // librdkafka 2.0.2 repeats the client nonce in its client-final message: accepted, as Kafka accepts it.
-  test('SASL_SSL with SCRAM-SHA-512', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(ports.saslSsl, kcatSecurity('SASL_SSL', 'SCRAM-SHA-512'), 'kcat-scram'));
+  test('SASL_SSL with SCRAM-SHA-512', { timeout: TEST_TIMEOUT_MS }, () => kcatRoundTrip(portOf('SASL_SSL'), kcatSecurity('SASL_SSL', 'SCRAM-SHA-512'), 'kcat-scram'));
 
   test('a wrong password and an unknown user fail alike, with Kafka\'s generic message', { timeout: TEST_TIMEOUT_MS }, async () => {
     const failures = [];
     for (const [user, password] of [[USER, 'wrong-password'], ['nobody', PASSWORD]] as const) {
-      const result = await run('kcat', ['-b', `${HOST}:${ports.saslSsl}`, ...kcatSecurity('SASL_SSL', 'SCRAM-SHA-256', user, password), '-m', '3', '-L'], { timeoutMs: 30_000 });
+      const result = await run('kcat', ['-b', broker!.bootstrap('SASL_SSL'), ...kcatSecurity('SASL_SSL', 'SCRAM-SHA-256', user, password), '-m', '3', '-L'], { timeoutMs: 30_000 });
       assert.notEqual(result.code, 0, describeRun(`kcat -L as ${user}`, result));
       const message = /Authentication failed[^\n(]*/.exec(result.stderr)?.[0];
       assert.ok(message, describeRun(`kcat -L as ${user}`, result));
@@ -161,8 +135,7 @@ c.close()
 `;
   for (const [protocol, mechanism] of [['SASL_SSL', 'SCRAM-SHA-256'], ['SASL_PLAINTEXT', 'PLAIN']] as const) {
     test(`${protocol} with ${mechanism}`, { timeout: TEST_TIMEOUT_MS }, async () => {
-      const port = protocol === 'SASL_SSL' ? ports.saslSsl : ports.saslPlaintext;
-      const args = { bootstrap: `${HOST}:${port}`, protocol, mechanism, user: USER, password: PASSWORD, topic: uniqueTopic('py-sasl'), cafile: protocol === 'SASL_SSL' ? join(dir, 'ca.pem') : null };
+      const args = { bootstrap: broker!.bootstrap(protocol), protocol, mechanism, user: USER, password: PASSWORD, topic: uniqueTopic('py-sasl'), cafile: protocol === 'SASL_SSL' ? certificates.caFile : null };
       const result = await run('/usr/bin/python3', ['-c', script, JSON.stringify(args)], { timeoutMs: 50_000 });
       assert.equal(result.code, 0, describeRun('kafka-python', result));
       assert.deepEqual(JSON.parse(result.stdout.trim()), [`hello-${mechanism}`]);
@@ -187,8 +160,8 @@ describe('kafkajs (SaslHandshake v1 + SaslAuthenticate)', () => {
 
   test('SASL_SSL with SCRAM-SHA-512', { timeout: TEST_TIMEOUT_MS }, async () => {
     const highs = await roundTrip({
-      brokers: [`${HOST}:${ports.saslSsl}`],
-      ssl: { ca: [readFileSync(join(dir, 'ca.pem'), 'utf8')] },
+      brokers: [broker!.bootstrap('SASL_SSL')],
+      ssl: { ca: [readFileSync(certificates.caFile, 'utf8')] },
       sasl: { mechanism: 'scram-sha-512', username: USER, password: PASSWORD },
     });
     assert.deepEqual(highs, ['1']);
@@ -196,8 +169,8 @@ describe('kafkajs (SaslHandshake v1 + SaslAuthenticate)', () => {
 
   test('SSL with a client certificate', { timeout: TEST_TIMEOUT_MS }, async () => {
     const highs = await roundTrip({
-      brokers: [`${HOST}:${ports.ssl}`],
-      ssl: { ca: [readFileSync(join(dir, 'ca.pem'), 'utf8')], cert: readFileSync(join(dir, 'client.pem'), 'utf8'), key: readFileSync(join(dir, 'client.key'), 'utf8') },
+      brokers: [broker!.bootstrap('SSL')],
+      ssl: { ca: [readFileSync(certificates.caFile, 'utf8')], cert: readFileSync(certificates.pem('client'), 'utf8'), key: readFileSync(certificates.key('client'), 'utf8') },
     });
     assert.deepEqual(highs, ['1']);
   });
@@ -213,16 +186,16 @@ admin = AdminClient({'bootstrap.servers': a['bootstrap'], 'security.protocol': '
                      'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': a['user'], 'sasl.password': a['password']})
 print(json.dumps([[b.host, b.port] for b in admin.list_topics(timeout=15).brokers.values()]))
 `;
-    const args = { bootstrap: `${HOST}:${ports.saslSsl}`, ca: join(dir, 'ca.pem'), user: USER, password: PASSWORD };
+    const args = { bootstrap: broker!.bootstrap('SASL_SSL'), ca: certificates.caFile, user: USER, password: PASSWORD };
     const result = await run(VENV_PYTHON, ['-c', script, JSON.stringify(args)], { timeoutMs: 40_000 });
     assert.equal(result.code, 0, describeRun('confluent-kafka-2', result));
-    assert.deepEqual(JSON.parse(result.stdout.trim()), [[HOST, ports.saslSsl]]);
+    assert.deepEqual(JSON.parse(result.stdout.trim()), [[HOST, portOf('SASL_SSL')]]);
   });
 });
 
 describe('refusals before authentication', () => {
   test('a mechanism that is not enabled is refused with the enabled list', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const connection = await RawConnection.open(ports.saslPlaintext);
+    const connection = await RawConnection.open(portOf('SASL_PLAINTEXT'));
     try {
       connection.write(saslHandshakeV1(7, 'OAUTHBEARER'));
       const frame = await connection.readFrame();
@@ -236,7 +209,7 @@ describe('refusals before authentication', () => {
   });
 
   test('ApiVersions is answered, any other request closes the connection', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const connection = await RawConnection.open(ports.saslPlaintext);
+    const connection = await RawConnection.open(portOf('SASL_PLAINTEXT'));
     try {
       connection.write(apiVersionsRequest(0, 1));
       assert.equal((await connection.readFrame()).readInt32BE(0), 1);
@@ -251,12 +224,11 @@ describe('refusals before authentication', () => {
 
 describe('SCRAM users from kafka-configs (Java)', () => {
   test('created with kafka-configs, used by the Java producer over SASL_SSL, kept across a restart', { timeout: 110_000 }, async () => {
-    const bootstrap = `${HOST}:${ports.plaintext}`;
+    const bootstrap = `${HOST}:${portOf('PLAINTEXT')}`;
     const alter = await runKafkaTool('3.9', 'kafka-configs', ['--bootstrap-server', bootstrap, '--alter', '--add-config', 'SCRAM-SHA-512=[iterations=8192,password=bob-Secret-2]', '--entity-type', 'users', '--entity-name', 'bob'], { timeoutMs: TOOL_TIMEOUT_MS });
     assert.equal(alter.code, 0, describeRun('kafka-configs --alter', alter));
 
-    await broker?.stop();
-    broker = await startSecureBroker();
+    await broker!.restart();
 
     const properties = join(dir, 'bob.properties');
     writeFileSync(properties, [
@@ -264,17 +236,17 @@ describe('SCRAM users from kafka-configs (Java)', () => {
       'sasl.mechanism=SCRAM-SHA-512',
       'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-Secret-2";',
       'ssl.truststore.type=PEM',
-      `ssl.truststore.location=${join(dir, 'ca.pem')}`,
+      `ssl.truststore.location=${certificates.caFile}`,
       '',
     ].join('\n'));
     const topic = uniqueTopic('java-scram');
     const produced = await runKafkaTool('3.9', 'kafka-producer-perf-test', [
       '--topic', topic, '--num-records', '200', '--record-size', '100', '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${HOST}:${ports.saslSsl}`, 'acks=1', '--producer.config', properties,
+      '--producer-props', `bootstrap.servers=${broker!.bootstrap('SASL_SSL')}`, 'acks=1', '--producer.config', properties,
     ], { timeoutMs: TOOL_TIMEOUT_MS });
     assert.equal(produced.code, 0, describeRun('kafka-producer-perf-test as bob', produced));
     assert.match(produced.stdout, /200 records sent/);
-    const offsets = await kcat(ports.plaintext, [], ['-Q', '-t', `${topic}:0:-1`]);
+    const offsets = await kcat(portOf('PLAINTEXT'), [], ['-Q', '-t', `${topic}:0:-1`]);
     assert.match(offsets.stdout, /offset 200\b/, describeRun('kcat -Q', offsets));
   });
 });
@@ -282,20 +254,18 @@ describe('SCRAM users from kafka-configs (Java)', () => {
 describe('TLS certificate reload', () => {
   test('a renewed certificate is served to new connections without a restart', { timeout: TEST_TIMEOUT_MS }, async () => {
     assert.equal(await serverCertificateCn(), 'localhost');
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'renewed.key', '-out', 'renewed.csr', '-subj', '/CN=renewed');
-    openssl('x509', '-req', '-in', 'renewed.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'renewed.pem', '-days', '2', '-extfile', 'server.ext');
-    renameSync(join(dir, 'renewed.key'), join(dir, 'server.key'));
-    renameSync(join(dir, 'renewed.pem'), join(dir, 'server.pem'));
+    certificates.issue('renewed', '/CN=renewed', 'ca', 'server.ext');
+    renameSync(certificates.key('renewed'), certificates.key('server'));
+    renameSync(certificates.pem('renewed'), certificates.pem('server'));
     await waitFor('the renewed certificate', 20_000, async () => ((await serverCertificateCn()) === 'renewed' ? true : undefined), 250);
-    await kcatRoundTrip(ports.saslSsl, kcatSecurity('SASL_SSL', 'PLAIN'), 'kcat-renewed');
+    await kcatRoundTrip(portOf('SASL_SSL'), kcatSecurity('SASL_SSL', 'PLAIN'), 'kcat-renewed');
   });
 });
 
 /** The CN of the certificate the SSL listener presents to a new connection (checked against the test CA). */
 function serverCertificateCn(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: HOST, port: ports.ssl, ca: readFileSync(join(dir, 'ca.pem')) }, () => {
+    const socket = tlsConnect({ host: HOST, port: portOf('SSL'), ca: readFileSync(certificates.caFile) }, () => {
       const cn = socket.getPeerCertificate().subject.CN;
       socket.destroy();
       resolve(Array.isArray(cn) ? cn.join(',') : String(cn));

@@ -1,0 +1,74 @@
+/**
+ * Medium test of src/blink-app.ts (the real application as main.ts and embed.ts build it, on
+ * loopback ports the OS picks and a temporary directory): the Kafka microservice is connected
+ * with deferred initialisation (so its global interceptor is registered before its handlers),
+ * and its deferred set-up at startAllMicroservices must not run the modules' lifecycle hooks
+ * a second time — every provider's onModuleInit and onApplicationBootstrap runs exactly once.
+ */
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ModulesContainer } from '@nestjs/core';
+import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
+import { loadSettings } from '../../../src/config/settings.js';
+import { withTempDir } from '../../support/wal-fixtures.js';
+
+const HOOKS = ['onModuleInit', 'onApplicationBootstrap'] as const;
+
+/**
+ * Wraps every hook of every provider, controller and injectable instance of the application
+ * (each instance once, as Nest calls them: aliases are the same instance) with a counter that
+ * calls through; the counts are keyed `<token>.<hook>`.
+ */
+function countHooks(app: NestFastifyApplication): Map<string, number> {
+  const counts = new Map<string, number>();
+  const wrapped = new Set<object>();
+  for (const module of app.get(ModulesContainer, { strict: false }).values()) {
+    const wrappers = [...module.getNonAliasProviders().map(([, wrapper]) => wrapper), ...module.controllers.values(), ...module.injectables.values()];
+    for (const wrapper of wrappers) {
+      const instance = wrapper.instance as Record<string, unknown> | null | undefined;
+      if (instance === null || typeof instance !== 'object' || wrapped.has(instance)) continue;
+      wrapped.add(instance);
+      for (const hook of HOOKS) {
+        const original = instance[hook];
+        if (typeof original !== 'function') continue;
+        const key = `${String(wrapper.name)}.${hook}`;
+        counts.set(key, 0);
+        instance[hook] = function counted(this: unknown, ...args: unknown[]): unknown {
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        };
+      }
+    }
+  }
+  return counts;
+}
+
+describe('createBlinkApp + listenBlinkApp (medium: the real application on loopback)', () => {
+  it('runs every onModuleInit and onApplicationBootstrap once, though the Kafka microservice initialises later', async () => {
+    await withTempDir(async (dir) => {
+      const config = loadSettings({
+        argv: [],
+        env: {},
+        cwd: dir,
+        values: {
+          label: 'blink-app-hooks test',
+          settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
+        },
+      });
+      const app = await createBlinkApp(config, { silent: true });
+      try {
+        const counts = countHooks(app);
+        assert.ok(counts.has('StorageRecovery.onApplicationBootstrap'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
+        assert.ok(counts.has('TransactionSweeper.onModuleInit'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
+        const ports = await listenBlinkApp(app, config);
+        assert.equal(ports.kafkaPorts.length, 1, 'the Kafka listener is bound: the microservice has started');
+        const notOnce = [...counts].filter(([, count]) => count !== 1);
+        assert.deepEqual(notOnce, [], 'every lifecycle hook ran exactly once');
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
