@@ -19,8 +19,9 @@
  * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
  * so memory released at epoch E is handed out again only once every pin taken at or before E
  * is released (the transport pins each Fetch until its response is flushed; the REST face
- * and the offloader pin while they hold views). A pin can be refreshed when its holder has
- * dropped every view it read (a fetch going back to read after a long poll).
+ * pins while it holds views; the offloader retains just the batches it writes). A pin can be
+ * refreshed when its holder has dropped every view it read (a fetch going back to read after
+ * a long poll).
  *
  * Slabs are cut from a few large regions (REGION_SLABS slabs each, one Buffer), not allocated
  * one Buffer each: glibc serves allocations of 32 MiB and more with mmap, whose pages become
