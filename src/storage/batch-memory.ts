@@ -23,27 +23,12 @@
  * refreshed when its holder has dropped every view it read (a fetch going back to read after
  * a long poll).
  *
- * Slabs are cut from a few large regions (REGION_SLABS slabs each, one Buffer), not allocated
- * one Buffer each: glibc serves allocations of 32 MiB and more with mmap, whose pages become
- * resident only once written, while 2 MiB slabs came from the brk heap, interleaved with
- * short-lived buffers whose freed holes stayed resident behind them (storage-offload e2e: the
- * heap grew ~10 MiB past the slabs). A region is reserved when no cut slab is left, and only
- * as large as the pool may still grow.
- *
  * Bounds: at most `poolBytesMax` in slabs (past it, and for batches larger than a slab, a
- * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept
- * for reuse (one past it goes back to its region, cut again before any new region).
+ * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
  */
 export const SLAB_BYTES = 2 * 1024 * 1024;
-/** Slabs per region: 64 MiB, past glibc's largest mmap threshold (32 MiB). */
-export const REGION_SLABS = 32;
 /** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
 const OPEN_SLABS = 4;
-
-/** One large allocation that slabs are cut from. */
-interface Region {
-  readonly slabs: readonly Slab[];
-}
 
 interface Slab {
   readonly memory: Buffer;
@@ -118,11 +103,8 @@ export class BatchMemory {
   /** Slabs still taking batches, oldest first. */
   private readonly open: Slab[] = [];
   private readonly free: Slab[] = [];
-  /** Slabs of the regions not handed out (or given back past freeBytesMax), last first. */
-  private readonly uncut: Slab[] = [];
   private slabs = 0;
-  private regionSlabs = 0;
-  private readonly regionOf = new WeakMap<ArrayBufferLike, Region>();
+  private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
   private epoch = 0;
   private readonly pins: PinEntry[] = [];
   private pinHead = 0;
@@ -151,13 +133,13 @@ export class BatchMemory {
 
   /** One more hold on the slab `buffer` is a view of (nothing for other buffers). */
   retain(buffer: Buffer | null): void {
-    const slab = this.slabOf(buffer);
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
     if (slab !== undefined) slab.live++;
   }
 
   /** Drops one hold; a slab with none left is reused, once no earlier pin can still read it. */
   release(buffer: Buffer | null): void {
-    const slab = this.slabOf(buffer);
+    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
     if (slab === undefined) return;
     if (this.releasedHead === this.released.length && !this.anyPinActive()) {
       this.dropHold(slab);
@@ -169,13 +151,7 @@ export class BatchMemory {
 
   /** Whether `buffer` is a view of this pool's memory. */
   owns(buffer: Buffer): boolean {
-    return this.regionOf.has(buffer.buffer);
-  }
-
-  /** The slab `buffer` is a view of (a view never spans two slabs), or undefined. */
-  private slabOf(buffer: Buffer | null): Slab | undefined {
-    if (buffer === null) return undefined;
-    return this.regionOf.get(buffer.buffer)?.slabs[Math.floor(buffer.byteOffset / SLAB_BYTES)];
+    return this.slabOf.has(buffer.buffer);
   }
 
   pin(): MemoryPin {
@@ -211,19 +187,10 @@ export class BatchMemory {
 
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
-    if (this.uncut.length === 0) this.reserveRegion();
     this.slabs++;
-    return this.uncut.pop() as Slab;
-  }
-
-  /** A new region, as large as the pool may still grow (at most REGION_SLABS); its slabs go to `uncut`, first slab last. */
-  private reserveRegion(): void {
-    const count = Math.min(REGION_SLABS, Math.floor(this.limits.poolBytesMax / SLAB_BYTES) - this.regionSlabs);
-    const memory = Buffer.allocUnsafeSlow(count * SLAB_BYTES);
-    const slabs = Array.from({ length: count }, (_, i) => ({ memory: memory.subarray(i * SLAB_BYTES, (i + 1) * SLAB_BYTES), used: 0, live: 0 }));
-    this.regionOf.set(memory.buffer, { slabs });
-    this.regionSlabs += count;
-    for (let i = count - 1; i >= 0; i--) this.uncut.push(slabs[i]);
+    const slab = { memory: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
+    this.slabOf.set(slab.memory.buffer, slab);
+    return slab;
   }
 
   /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
@@ -254,7 +221,7 @@ export class BatchMemory {
       this.free.push(slab);
     } else {
       this.slabs--;
-      this.uncut.push(slab);
+      this.slabOf.delete(slab.memory.buffer);
     }
   }
 }
