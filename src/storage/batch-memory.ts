@@ -19,8 +19,9 @@
  * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
  * so memory released at epoch E is handed out again only once every pin taken at or before E
  * is released (the transport pins each Fetch until its response is flushed; the REST face
- * and the offloader pin while they hold views). A pin can be refreshed when its holder has
- * dropped every view it read (a fetch going back to read after a long poll).
+ * pins while it holds views; the offloader retains just the batches it writes). A pin can be
+ * refreshed when its holder has dropped every view it read (a fetch going back to read after
+ * a long poll).
  *
  * Bounds: at most `poolBytesMax` in slabs (past it, and for batches larger than a slab, a
  * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
@@ -66,18 +67,26 @@ export interface MemoryPin extends ScratchMemory {
   release(): void;
 }
 
+/**
+ * Slabs past max_memory: a full tier (storage-offload e2e, max_memory 32 MB) fills its slabs
+ * to ~90%, and a connection holds up to three requests (transport); past them, the rare
+ * request gets a plain buffer. 8 let the pool reach 44-48 MiB there, 4 cap it at 40.
+ */
+export const IN_FLIGHT_SLABS = 4;
+
 export interface BatchMemoryLimits {
   readonly poolBytesMax: number;
   readonly freeBytesMax: number;
 }
 
 /**
- * The pool for `max_memory` = `maxBytes`: the tier plus room for the requests in flight.
- * Empty slabs are all kept for reuse (the tier refills what relief frees), so a broker that
- * once filled its tier keeps that memory: max_memory is its budget.
+ * The pool for `max_memory` = `maxBytes`: the tier plus IN_FLIGHT_SLABS for the requests in
+ * flight and the slab ends the tier leaves unused. Empty slabs are all kept for reuse (the
+ * tier refills what relief frees), so a broker that once filled its tier keeps that memory:
+ * max_memory is its budget.
  */
 export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
-  const poolBytesMax = maxBytes + 8 * SLAB_BYTES;
+  const poolBytesMax = maxBytes + IN_FLIGHT_SLABS * SLAB_BYTES;
   return { poolBytesMax, freeBytesMax: poolBytesMax };
 }
 

@@ -9,7 +9,8 @@
  * 100 ms) never grows more than RSS_GROWTH_BOUND_BYTES (64 MiB) above its RSS when idle and
  * ready, while 190 MiB go through it: a broker that kept the data in memory would grow by at
  * least 190 MiB. What holds it: produced batches are copied once into pooled memory that is
- * reused as the tier offloads (storage/batch-memory.ts), produces reserve their bytes before
+ * reused as the tier offloads (storage/batch-memory.ts: at most max_memory plus 4 slabs; the
+ * offloader holds only the batches it is writing), produces reserve their bytes before
  * they append, so the tier holds max_memory plus one request at most, and reads from disk
  * are bounded per fetch, and compressed batches are validated while they decompress, piece by
  * piece, never whole (record-format/record-stream.ts). The growth measured is reported as a

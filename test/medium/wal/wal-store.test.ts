@@ -99,6 +99,30 @@ describe('WalStore (medium: real files)', () => {
     });
   });
 
+  it('a pooled batch that leaves memory while the offloader writes it is not reused before it is written', async () => {
+    await withTempDir(async (dir) => {
+      const b = broker(dir, { STORAGE_MODE: 'memory' });
+      const topic = b.topics.create('pooled', 1);
+      const log = topic.partitions[0];
+      const original = batchOf('p', 4, 1_000);
+      const pooled = b.accountant.memory.copyIn([original], original.length);
+      assert.ok(b.accountant.memory.owns(pooled));
+      assert.ok(!(b.appender.append(topic, log, pooled, 1_000) instanceof Promise));
+      const stored = Buffer.from(pooled);
+      b.accountant.memory.release(pooled);
+      const relieved = new Offloader(b.topics, b.store, noProbe, b.accountant).relieve(original.length);
+      // The write is queued: the batch leaves memory meanwhile (as retention would drop it), and
+      // new pooled memory is written at once, in the slab the batch came from.
+      log.evictThrough(log.highWatermark - 1);
+      const scribble = b.accountant.memory.alloc(original.length);
+      scribble.fill(0xff);
+      await relieved;
+      assert.ok((await readAll(log)).equals(stored), 'the WAL holds the batch as it was stored');
+      b.accountant.memory.release(scribble);
+      await b.store.onApplicationShutdown();
+    });
+  });
+
   it('ListOffsets by time finds records in offloaded batches (through the segment time index) and in memory', async () => {
     await withTempDir(async (dir) => {
       const b = broker(dir, { STORAGE_MODE: 'memory' });
