@@ -50,4 +50,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=3 CMD ["nod
 # The same command as package.json's start script (npm run check:deploy compares them): the
 # bundled broker (dist/start.js) with the young-generation size chosen by measurement
 # (README: Performance). V8's compile cache goes to /tmp/blink-compile-cache.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--min-semi-space-size=2", "dist/start.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/start.js"]
