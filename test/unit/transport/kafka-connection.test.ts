@@ -260,30 +260,23 @@ describe('KafkaConnection (fake socket)', () => {
     assert.deepEqual(coordinatorResponses(socket).map((r) => r.correlationId), [1, 2, 3]);
   });
 
-  it('answers a handler that throws in the call itself with UNKNOWN_SERVER_ERROR and serves the next request', async () => {
-    const { socket, connection } = connect([
-      servedNow(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
-    ]);
-    socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
-    await connection.idle();
-    const [failed, next] = coordinatorResponses(socket);
-    assert.deepEqual([failed.correlationId, failed.body.errorCode], [1, ErrorCode.UNKNOWN_SERVER_ERROR]);
-    assert.deepEqual([next.correlationId, next.body.errorCode, next.body.nodeId], [2, 0, 7]);
-    assert.equal(socket.destroyed, false);
-  });
-
-  it('answers a failing handler with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request', async () => {
-    const { socket, connection, handled } = connect([
-      served(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
-    ]);
-    socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
-    await connection.idle();
-    const [failed, next] = coordinatorResponses(socket);
-    assert.deepEqual([failed.correlationId, failed.body.errorCode], [1, ErrorCode.UNKNOWN_SERVER_ERROR]);
-    assert.deepEqual([next.correlationId, next.body.errorCode, next.body.nodeId], [2, 0, 7]);
-    assert.equal(socket.destroyed, false);
-    assert.deepEqual(handled, [FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey]);
-  });
+  for (const [how, serve] of [
+    ['whose promise rejects', served],
+    ['that throws in the call itself', servedNow],
+  ] as const) {
+    it(`answers a handler ${how} with UNKNOWN_SERVER_ERROR in the top-level error code and serves the next request`, async () => {
+      const { socket, connection, handled } = connect([
+        serve(FindCoordinatorApi, 0, 2, (request) => ((request.body as FindCoordinatorRequest).key === 'bad' ? failing() : coordinatorAnswer(request))),
+      ]);
+      socket.receive(Buffer.concat([requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('bad')), requestFrame(FindCoordinatorApi, FC_VERSION, 2, findCoordinator('7'))]));
+      await connection.idle();
+      const [failed, next] = coordinatorResponses(socket);
+      assert.deepEqual([failed.correlationId, failed.body.errorCode], [1, ErrorCode.UNKNOWN_SERVER_ERROR]);
+      assert.deepEqual([next.correlationId, next.body.errorCode, next.body.nodeId], [2, 0, 7]);
+      assert.equal(socket.destroyed, false);
+      assert.deepEqual(handled, [FindCoordinatorApi.apiKey, FindCoordinatorApi.apiKey]);
+    });
+  }
 
   it('puts UNKNOWN_SERVER_ERROR in every group when the response has no top-level error code', async () => {
     // Nest's exception filter hands the transport this object instead of the handler's error.
