@@ -73,14 +73,13 @@ export class RecordIngest {
     if (check.refusal !== null) return withRefusals(check.refusal);
     const batch = records as Buffer;
     if (this.plugins.active) return this.ingestLater(log, batch, this.ingestThroughPlugins(checked, batch));
-    const refusal = this.transactions.verifyAppend(topic.name, log, batch);
-    const appended = refusal === null ? this.appender.appendValidated(topic, log, batch, nowMs) : refused(refusal.errorCode, refusal.errorMessage);
+    const appended = this.appendVerified(topic, log, batch, nowMs);
     if (appended instanceof Promise) return this.ingestLater(log, batch, appended);
     return this.appended(log, batch, appended);
   }
 
   /** Holds `batch` (from this call on: an async function runs until its first await) until `pending` is over. */
-  private async ingestLater(log: PartitionLog, batch: Buffer, pending: Promise<AppendOutcome | IngestOutcome>): Promise<IngestOutcome> {
+  private async ingestLater(log: PartitionLog, batch: Buffer, pending: Promise<AppendOutcome>): Promise<IngestOutcome> {
     const memory = this.accountant.memory;
     memory.retain(batch);
     try {
@@ -95,25 +94,19 @@ export class RecordIngest {
     return withRefusals(outcome);
   }
 
-  private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<IngestOutcome> {
+  private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<AppendOutcome> {
     const filtered = await this.plugins.filter(topic.name, log.partition, batch, check.opened ?? undefined);
     if (filtered.kind === 'refused') {
       const { errorCode, errorMessage, recordErrors } = filtered;
       return { errorCode, errorMessage, recordErrors, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0 };
     }
-    if (filtered.kind === 'all-dropped') return withRefusals(this.appender.acknowledgeDropped(log, batch));
-    return withRefusals(await this.appendVerified(topic, log, filtered.batch, nowMs, (batch) => this.appender.appendValidated(topic, log, batch, nowMs)));
+    if (filtered.kind === 'all-dropped') return this.appender.acknowledgeDropped(log, batch);
+    return this.appendVerified(topic, log, filtered.batch, nowMs);
   }
 
-  /** The coordinator's check of a transactional batch, then `append` in the same synchronous run. */
-  private appendVerified<B extends Buffer | null>(
-    topic: Topic,
-    log: PartitionLog,
-    records: B,
-    nowMs: number,
-    append: (batch: B) => AppendOutcome | Promise<AppendOutcome>,
-  ): AppendOutcome | Promise<AppendOutcome> {
-    const refusal = this.transactions.verifyAppend(topic.name, log, records);
-    return refusal === null ? append(records) : refused(refusal.errorCode, refusal.errorMessage);
+  /** The coordinator's check of a transactional batch, then the append in the same synchronous run. */
+  private appendVerified(topic: Topic, log: PartitionLog, batch: Buffer, nowMs: number): AppendOutcome | Promise<AppendOutcome> {
+    const refusal = this.transactions.verifyAppend(topic.name, log, batch);
+    return refusal === null ? this.appender.appendValidated(topic, log, batch, nowMs) : refused(refusal.errorCode, refusal.errorMessage);
   }
 }
