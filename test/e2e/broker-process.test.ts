@@ -216,6 +216,18 @@ describe('code cache', () => {
 });
 
 describe('shutdown', () => {
+  // Spawn to ready takes some 0.3-1 s here: these land while the bundle is evaluated, while Nest
+  // builds the application, and around the binding of the ports. A signal there used to meet
+  // Node's default action (death by the signal, exit 143).
+  for (const afterMs of [60, 200, 450]) {
+    test(`a SIGTERM ${afterMs} ms after the spawn, during the boot, exits 0`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      const result = await runBrokerToExit({ signal: { name: 'SIGTERM', afterMs }, timeoutMs: SIGTERM_EXIT_MS });
+      assert.equal(result.timedOut, false, describeRun('boot interrupted by SIGTERM', result));
+      assert.equal(result.signal, null, describeRun('boot interrupted by SIGTERM', result));
+      assert.equal(result.code, 0, describeRun('boot interrupted by SIGTERM', result));
+    });
+  }
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal} answers a parked fetch, then exits 0 within 10 s`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const broker = await startBroker();

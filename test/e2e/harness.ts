@@ -145,6 +145,8 @@ export interface RunOptions {
   /** false: the child gets only `env` (default: this process's environment plus `env`). */
   inheritEnv?: boolean;
   cwd?: string;
+  /** Sends this signal `afterMs` after the spawn (if the child is still running). */
+  signal?: { name: NodeJS.Signals; afterMs: number };
 }
 
 export interface RunResult {
@@ -171,6 +173,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions): 
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
+    const signalTimer = options.signal && setTimeout(() => child.kill(options.signal!.name), options.signal.afterMs);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('error', (error) => {
@@ -179,6 +182,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions): 
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(signalTimer);
       resolveRun({
         code,
         signal,
@@ -263,7 +267,7 @@ function defaultBrokerSettings(kafkaPort: number, restPort: number, storagePath:
  * Runs the broker expecting it to exit by itself (e.g. refused settings), with the
  * default settings on free ports plus `env`; killed after `timeoutMs`.
  */
-export async function runBrokerToExit(options: BrokerOptions & { timeoutMs: number }): Promise<RunResult> {
+export async function runBrokerToExit(options: BrokerOptions & Pick<RunOptions, 'timeoutMs' | 'signal'>): Promise<RunResult> {
   const [kafkaPort, restPort] = await freePorts(2) as [number, number];
   const storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-'));
   try {
@@ -271,6 +275,7 @@ export async function runBrokerToExit(options: BrokerOptions & { timeoutMs: numb
       env: brokerEnvironment({ ...defaultBrokerSettings(kafkaPort, restPort, storagePath), ...options.env }),
       inheritEnv: false,
       timeoutMs: options.timeoutMs,
+      signal: options.signal,
     });
   } finally {
     await rm(storagePath, { recursive: true, force: true });
