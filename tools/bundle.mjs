@@ -113,9 +113,8 @@ function asciiOnly(text) {
  * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
  * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
- * number), and the snappy and lz4 codecs (native addons, 15-35 ms to load; a boot meets no
- * compressed batch). A stand-in adds a trap to every property read: of these only the codecs
- * are on the produce and fetch paths, once per compressed batch, beside the codec's own work.
+ * number). A stand-in adds a trap to every property read: none of these is on the produce or
+ * fetch path (the snappy and lz4 codecs load themselves on first use: record-format/compression.ts).
  * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
  * is loaded then, as before. BLINK_BUNDLE_SOURCEMAP=1 also writes broker.js.map, to read a
  * boot's CPU profile (--cpu-prof) by package.
@@ -123,7 +122,7 @@ function asciiOnly(text) {
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
 const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
-const LAZY_PACKAGES = ['libphonenumber-js/max', 'snappy', 'lz4-napi'];
+const LAZY_PACKAGES = ['libphonenumber-js/max'];
 const requireHere = createRequire(import.meta.url);
 /** The stand-in module for `specifier`, whose exports at build time were `real`. */
 function standIn(specifier, real) {

@@ -14,11 +14,13 @@
  * zlib stops at `maxOutputLength`, snappy and LZ4 declare their sizes before their data, so
  * an oversized input is refused with `DecompressedSizeError` before its output is allocated
  * (LZ4: beyond one block of slack, see lz4-frame.ts).
+ *
+ * The snappy and lz4 addons are loaded on first use (15-35 ms each; most boots meet no
+ * batch that needs them): `snappy()` and `lz4()`.
  */
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { gunzip, gzip, zstdCompress, zstdDecompress } from 'node:zlib';
-import { compressFrame, decompressFrame } from 'lz4-napi';
-import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 import { LZ4_BLOCK_BYTES_MAX, lz4DecompressedBound } from './lz4-frame.js';
 import { Compression } from './record-batch.js';
 import { snappyDeclaredLength } from './snappy-block.js';
@@ -27,6 +29,12 @@ const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 const zstdCompressAsync = promisify(zstdCompress);
 const zstdDecompressAsync = promisify(zstdDecompress);
+
+const requireCodec = createRequire(import.meta.url);
+let snappyCodec: typeof import('snappy') | undefined;
+let lz4Codec: typeof import('lz4-napi') | undefined;
+const snappy = (): typeof import('snappy') => (snappyCodec ??= requireCodec('snappy') as typeof import('snappy'));
+const lz4 = (): typeof import('lz4-napi') => (lz4Codec ??= requireCodec('lz4-napi') as typeof import('lz4-napi'));
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 export const XERIAL_HEADER_BYTES = 16;
@@ -70,7 +78,7 @@ export function isXerialFramed(data: Buffer): boolean {
 
 async function snappyBlock(data: Buffer, maxBytes: number): Promise<Buffer> {
   checkBound(snappyDeclaredLength(data).length, maxBytes);
-  return (await snappyUncompress(data, { asBuffer: true })) as Buffer;
+  return (await snappy().uncompress(data, { asBuffer: true })) as Buffer;
 }
 
 async function unframeXerial(data: Buffer, maxBytes: number): Promise<Buffer> {
@@ -93,7 +101,7 @@ async function unframeXerial(data: Buffer, maxBytes: number): Promise<Buffer> {
 /** The frame's bound may overstate its last block: up to one block more is decompressed, then checked. */
 async function lz4Frame(data: Buffer, maxBytes: number): Promise<Buffer> {
   if (lz4DecompressedBound(data) > maxBytes + LZ4_BLOCK_BYTES_MAX) throw tooLarge(maxBytes);
-  return decompressFrame(data);
+  return lz4().decompressFrame(data);
 }
 
 async function frameXerial(data: Buffer): Promise<Buffer> {
@@ -103,7 +111,7 @@ async function frameXerial(data: Buffer): Promise<Buffer> {
   header.writeInt32BE(XERIAL_MIN_COMPATIBLE_VERSION, 12);
   const parts: Buffer[] = [header];
   for (let at = 0; at < data.length; at += XERIAL_BLOCK_BYTES) {
-    const block = await snappyCompress(data.subarray(at, at + XERIAL_BLOCK_BYTES));
+    const block = await snappy().compress(data.subarray(at, at + XERIAL_BLOCK_BYTES));
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
@@ -150,9 +158,9 @@ export async function compress(shape: CompressionShape, data: Buffer): Promise<B
     case Compression.Gzip:
       return gzipAsync(data);
     case Compression.Snappy:
-      return shape.xerialFramed ? frameXerial(data) : snappyCompress(data);
+      return shape.xerialFramed ? frameXerial(data) : snappy().compress(data);
     case Compression.Lz4:
-      return compressFrame(data);
+      return lz4().compressFrame(data);
     case Compression.Zstd:
       return zstdCompressAsync(data);
     default:
