@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { KeyedOrder } from '../common/keyed-order.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { DYNAMIC_CONFIGS_DIRECTORY, WalFileSystem } from './wal-file-system.js';
 
@@ -26,7 +27,7 @@ interface DynamicConfigDocument {
 
 @Injectable()
 export class DynamicConfigFiles {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly order = new KeyedOrder();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -41,20 +42,10 @@ export class DynamicConfigFiles {
   save(name: string, entries: readonly unknown[]): Promise<void> {
     const path = this.pathOf(name);
     const bytes = Buffer.from(JSON.stringify({ version: FILE_VERSION, entries: [...entries] } satisfies DynamicConfigDocument));
-    const write = async () => {
+    return this.order.run(name, async () => {
       await this.fs.makeDirectory(this.directory);
       await this.fs.writeAtomically(path, bytes, this.config.fsyncPolicy !== 'never');
-    };
-    const result = (this.chains.get(name) ?? Promise.resolve()).then(write, write);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(name, settled);
-    void settled.then(() => {
-      if (this.chains.get(name) === settled) this.chains.delete(name);
     });
-    return result;
   }
 
   /** The entries saved under `name`, [] when there is no such file. */

@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { KeyedOrder } from '../common/keyed-order.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import type { TopicDescription } from '../storage/topic-registry.js';
 import { WalFileSystem } from './wal-file-system.js';
@@ -29,7 +30,7 @@ interface TopicMetadataFile {
 
 @Injectable()
 export class TopicCatalog {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly order = new KeyedOrder();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -48,14 +49,14 @@ export class TopicCatalog {
       partitions: topic.partitionCount,
       overrides: Object.fromEntries(topic.overrides),
     };
-    return this.inOrder(topic.name, async () => {
+    return this.order.run(topic.name, async () => {
       await this.fs.makeDirectory(this.directory);
       await this.fs.writeAtomically(join(this.directory, topic.name + SUFFIX), Buffer.from(JSON.stringify(file)), this.config.fsyncPolicy !== 'never');
     });
   }
 
   remove(name: string): Promise<void> {
-    return this.inOrder(name, async () => {
+    return this.order.run(name, async () => {
       await this.fs.deleteFile(join(this.directory, name + SUFFIX));
       if (this.config.fsyncPolicy !== 'never') await this.fs.syncDirectory(this.directory);
     });
@@ -71,19 +72,6 @@ export class TopicCatalog {
       topics.push(parseMetadata(bytes, join(this.directory, fileName)));
     }
     return topics;
-  }
-
-  private inOrder(name: string, operation: () => Promise<void>): Promise<void> {
-    const result = (this.chains.get(name) ?? Promise.resolve()).then(operation, operation);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(name, settled);
-    void settled.then(() => {
-      if (this.chains.get(name) === settled) this.chains.delete(name);
-    });
-    return result;
   }
 }
 
