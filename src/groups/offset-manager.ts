@@ -41,14 +41,17 @@ export interface CommitParams extends MemberIdentity {
   readonly apiVersion?: number;
   /** Who commits (Kafka client id and host), held to MAX_GROUPS_PER_CLIENT when the commit creates a group; absent for the broker's own commits. */
   readonly client?: GroupClient;
-  readonly topics: readonly {
-    readonly name: string;
-    readonly partitions: readonly {
-      readonly partitionIndex: number;
-      readonly committedOffset: number;
-      readonly committedLeaderEpoch: number;
-      readonly committedMetadata: string | null;
-    }[];
+  readonly topics: readonly CommittedTopic[];
+}
+
+/** One topic's offsets in an OffsetCommit or TxnOffsetCommit request. */
+export interface CommittedTopic {
+  readonly name: string;
+  readonly partitions: readonly {
+    readonly partitionIndex: number;
+    readonly committedOffset: number;
+    readonly committedLeaderEpoch: number;
+    readonly committedMetadata: string | null;
   }[];
 }
 

@@ -17,7 +17,7 @@ import { Clock } from '../common/clock.js';
 import type { MemberIdentity } from '../groups/group-coordinator.js';
 import { OFFSET_METADATA_MAX_CHARS } from '../groups/group-limits.js';
 import type { GroupClient } from '../groups/group-table.js';
-import { OffsetManager } from '../groups/offset-manager.js';
+import { OffsetManager, type CommittedTopic } from '../groups/offset-manager.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
 import { isCompleting, stageOffsets, type PendingOffset, type Transaction } from './transaction.js';
@@ -29,15 +29,7 @@ export interface TxnOffsetCommitParams extends MemberIdentity {
   readonly transactionalId: string;
   readonly producerId: number;
   readonly producerEpoch: number;
-  readonly topics: readonly {
-    readonly name: string;
-    readonly partitions: readonly {
-      readonly partitionIndex: number;
-      readonly committedOffset: number;
-      readonly committedLeaderEpoch: number;
-      readonly committedMetadata: string | null;
-    }[];
-  }[];
+  readonly topics: readonly CommittedTopic[];
 }
 
 export interface TxnOffsetCommitResult {
