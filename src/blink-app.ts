@@ -1,12 +1,17 @@
 /**
  * The broker as one Nest application, built and started the same way by the server
- * (main.ts) and by an embedded broker (embed.ts): create the app, bind the REST port
- * (probes answer while storage recovers), wait for storage recovery, then bind the Kafka
- * listeners, so no client sees a half-recovered log. Ports of 0 are the OS's pick; the
- * bound ones are returned (and advertised by Metadata through ListenerStatus).
+ * (main.ts) and by an embedded broker (embed.ts): create the app, run the modules' init hooks
+ * (storage recovery starts in one), bind the Kafka listeners once storage is recovered, so no
+ * client sees a half-recovered log, and the REST port once they are bound, or
+ * REST_WAITS_FOR_RECOVERY_MS after the hooks if recovery takes longer (its probes answer
+ * while a long recovery runs: /health/ready is down until it is done). A boot with little to
+ * recover so answers Kafka clients before Fastify's start (its plugins, its port). Ports of 0
+ * are the OS's pick; the bound ones are returned (and advertised by Metadata through
+ * ListenerStatus).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -18,6 +23,9 @@ import type { BlinkConfig } from './config/settings.js';
 import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
+
+/** How long the REST port waits for storage recovery and the Kafka listeners before it binds anyway. */
+const REST_WAITS_FOR_RECOVERY_MS = 100;
 
 /** The ports a started broker holds. */
 export interface BoundPorts {
@@ -49,11 +57,24 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   return app;
 }
 
-/** REST first, then storage recovery, then the Kafka listeners; resolves with the bound ports. */
+/**
+ * Init hooks, then the Kafka listeners (after storage recovery) and the REST port (after the
+ * listeners, or REST_WAITS_FOR_RECOVERY_MS); resolves with the bound ports. Both sides settle
+ * before it resolves or rejects (with the first failure, Kafka's first): a failure on one side
+ * never leaves the other still starting behind the caller's close.
+ */
 export async function listenBlinkApp(app: NestFastifyApplication, config: BlinkConfig): Promise<BoundPorts> {
-  await app.listen(config.restPort, config.kafkaHostname);
-  await app.get(StorageRecovery).completed();
-  await app.startAllMicroservices();
+  await app.init();
+  const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
+  // app.listen skips the init it has already had.
+  const rest = restTurn(kafka).then(() => app.listen(config.restPort, config.kafkaHostname));
+  for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
   return { kafkaPorts: app.get(ListenerStatus).boundPorts, restPort };
+}
+
+/** Settles when the Kafka side does, or fulfils REST_WAITS_FOR_RECOVERY_MS after the call if that is sooner; the timer goes with it. */
+function restTurn(kafka: Promise<unknown>): Promise<unknown> {
+  const timer = new AbortController();
+  return Promise.race([kafka, delay(REST_WAITS_FOR_RECOVERY_MS, undefined, { signal: timer.signal })]).finally(() => timer.abort());
 }

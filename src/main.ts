@@ -1,9 +1,10 @@
 /**
  * Boot: validate the settings (a bad one stops here with one message), build the Nest
- * application, bind the REST port (probes answer while storage recovers: /health/ready is
- * down until everything below is done), wait for storage recovery (durable mode: the WAL is
- * read back; memory mode: the data directory is cleared; a failure stops the boot), then
- * bind the Kafka listeners, so no client sees a half-recovered log. SIGTERM/SIGINT: stop
+ * application, wait for storage recovery (durable mode: the WAL is read back; memory mode:
+ * the data directory is cleared; a failure stops the boot), then bind the Kafka listeners, so
+ * no client sees a half-recovered log, and the REST port (bound during a recovery that takes
+ * longer than a moment, so that probes answer: /health/ready is down until everything is
+ * done; blink-app.ts). SIGTERM/SIGINT: stop
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes; a watchdog thread kills the process should even that not happen).
  * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).

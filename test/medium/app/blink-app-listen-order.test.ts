@@ -1,0 +1,94 @@
+/**
+ * Medium test of listenBlinkApp's order (src/blink-app.ts, the real application on loopback
+ * ports the OS picks): the Kafka listeners are bound before the REST port when storage
+ * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start), and the
+ * REST port is bound while a long recovery runs, its readiness probe down, the Kafka
+ * listeners not yet bound.
+ */
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { register } from 'prom-client';
+import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
+import { ListenerStatus } from '../../../src/cluster/listener-status.js';
+import { type BlinkConfig, loadSettings } from '../../../src/config/settings.js';
+import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
+import { withTempDir } from '../../support/wal-fixtures.js';
+
+function memoryConfig(dir: string): BlinkConfig {
+  return loadSettings({
+    argv: [],
+    env: {},
+    cwd: dir,
+    values: {
+      label: 'blink-app-listen-order test',
+      settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
+    },
+  });
+}
+
+async function withApp(body: (app: NestFastifyApplication, config: BlinkConfig) => Promise<void>): Promise<void> {
+  await withTempDir(async (dir) => {
+    const config = memoryConfig(dir);
+    // Two brokers in one process (one per case): prom-client's process metrics go in its process-wide registry once.
+    const app = await createBlinkApp(config, { silent: true, processMetrics: register.getSingleMetric('process_cpu_user_seconds_total') === undefined });
+    try {
+      await body(app, config);
+    } finally {
+      await app.close();
+    }
+  });
+}
+
+async function readinessStatus(server: Server): Promise<number> {
+  const { port } = server.address() as AddressInfo;
+  const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('listenBlinkApp (medium: the real application on loopback)', () => {
+  it('binds the Kafka listeners before the REST port when storage recovery is quick', async () => {
+    await withApp(async (app, config) => {
+      const server = app.getHttpServer() as Server;
+      const listeners = app.get(ListenerStatus);
+      const kafkaBoundWhenRestListened = once(server, 'listening').then(() => listeners.isListening);
+      const ports = await listenBlinkApp(app, config);
+      assert.equal(await kafkaBoundWhenRestListened, true, 'the Kafka listeners were bound when the REST port started listening');
+      assert.equal(ports.kafkaPorts.length, 1);
+      assert.equal(await readinessStatus(server), 200);
+    });
+  });
+
+  it('binds the REST port during a long storage recovery (probe down, Kafka not bound), and the Kafka listeners once it is done', async () => {
+    await withApp(async (app, config) => {
+      const recovery = app.get(StorageRecovery);
+      const recover = recovery.completed.bind(recovery);
+      let finishRecovery!: () => void;
+      const recoveryMayFinish = new Promise<void>((resolve) => {
+        finishRecovery = resolve;
+      });
+      // The recovery the init hooks start (and listenBlinkApp waits for) lasts until the test lets it finish.
+      let held: Promise<void> | undefined;
+      recovery.completed = () => (held ??= recoveryMayFinish.then(recover));
+      const server = app.getHttpServer() as Server;
+      // Bounded: a REST port that waited for the recovery would never listen here.
+      const listening = once(server, 'listening', { signal: AbortSignal.timeout(10_000) });
+      const started = listenBlinkApp(app, config);
+      try {
+        await listening;
+        assert.equal(app.get(ListenerStatus).isListening, false, 'no Kafka listener before storage is recovered');
+        assert.equal(await readinessStatus(server), 503, 'not ready while storage recovers');
+      } finally {
+        finishRecovery();
+      }
+      const ports = await started;
+      assert.equal(ports.kafkaPorts.length, 1);
+      assert.equal(await readinessStatus(server), 200);
+    });
+  });
+});
