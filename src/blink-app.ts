@@ -59,22 +59,22 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
 
 /**
  * Init hooks, then the Kafka listeners (after storage recovery) and the REST port (after the
- * listeners, or REST_WAITS_FOR_RECOVERY_MS); resolves with the bound ports. Both sides settle
+ * listeners, or `restWaitsMs`: tests set it); resolves with the bound ports. Both sides settle
  * before it resolves or rejects (with the first failure, Kafka's first): a failure on one side
  * never leaves the other still starting behind the caller's close.
  */
-export async function listenBlinkApp(app: NestFastifyApplication, config: BlinkConfig): Promise<BoundPorts> {
+export async function listenBlinkApp(app: NestFastifyApplication, config: BlinkConfig, restWaitsMs = REST_WAITS_FOR_RECOVERY_MS): Promise<BoundPorts> {
   await app.init();
   const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
   // app.listen skips the init it has already had.
-  const rest = restTurn(kafka).then(() => app.listen(config.restPort, config.kafkaHostname));
+  const rest = restTurn(kafka, restWaitsMs).then(() => app.listen(config.restPort, config.kafkaHostname));
   for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
   return { kafkaPorts: app.get(ListenerStatus).boundPorts, restPort };
 }
 
-/** Settles when the Kafka side does, or fulfils REST_WAITS_FOR_RECOVERY_MS after the call if that is sooner; the timer goes with it. */
-function restTurn(kafka: Promise<unknown>): Promise<unknown> {
+/** Settles when the Kafka side does, or fulfils `waitMs` after the call if that is sooner; the timer goes with it. */
+function restTurn(kafka: Promise<unknown>, waitMs: number): Promise<unknown> {
   const timer = new AbortController();
-  return Promise.race([kafka, delay(REST_WAITS_FOR_RECOVERY_MS, undefined, { signal: timer.signal })]).finally(() => timer.abort());
+  return Promise.race([kafka, delay(waitMs, undefined, { signal: timer.signal })]).finally(() => timer.abort());
 }

@@ -57,7 +57,8 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       const server = app.getHttpServer() as Server;
       const listeners = app.get(ListenerStatus);
       const kafkaBoundWhenRestListened = once(server, 'listening').then(() => listeners.isListening);
-      const ports = await listenBlinkApp(app, config);
+      // A loaded machine may take longer than the server's 100 ms to recover an empty memory tier: here REST waits up to 30 s.
+      const ports = await listenBlinkApp(app, config, 30_000);
       assert.equal(await kafkaBoundWhenRestListened, true, 'the Kafka listeners were bound when the REST port started listening');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
