@@ -3,7 +3,7 @@
 // `node bench/boot.mjs [DIR] [--idle]`. Spawns the Blink built in DIR (default: this checkout)
 // with the start script's flags (bench/lib.mjs), answers when the first ApiVersions v0 is
 // answered, and with --idle also waits for /health/ready and measures the broker's RSS 1 s after.
-// Prints one JSON line {boot_ms, boot_cpu_ms, ready_ms?, idle_rss_mib?} and stops the broker (SIGKILL: a
+// Prints one JSON line {boot_ms, boot_cpu_ms, ready_ms?, idle_rss_mib?, idle_anon_mib?, idle_file_mib?} and stops the broker (SIGKILL: a
 // shutdown is not what is measured). The process's own wall time is boot + a few ms, so a
 // whole-command A/B of two checkouts compares their boots.
 //
@@ -64,8 +64,9 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-function rssMiB(pid) {
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A /proc/<pid>/status figure (VmRSS, RssAnon: heap, malloc; RssFile: the node binary's and libraries' pages) in MiB. */
+function statusMiB(status, field) {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
   return match === null ? null : Math.round((Number(match[1]) / 1024) * 10) / 10;
 }
 
@@ -86,7 +87,10 @@ try {
   if (idle && result.boot_ms !== null) {
     result.ready_ms = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${restPort}/health/ready`)) === 200, t0, () => exited);
     await sleep(IDLE_RSS_DELAY_MS);
-    result.idle_rss_mib = rssMiB(child.pid);
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    result.idle_rss_mib = statusMiB(status, 'VmRSS');
+    result.idle_anon_mib = statusMiB(status, 'RssAnon');
+    result.idle_file_mib = statusMiB(status, 'RssFile');
   }
 } finally {
   // Reaped before this process ends, so a whole-command timing counts the broker's CPU time too.

@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { createBlinkApp, listenBlinkApp } from './blink-app.js';
+import { trimWhenIdle } from './common/idle-trim.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -102,6 +103,7 @@ async function bootstrap(): Promise<void> {
   } catch (err) {
     logger.warn(`compile cache not written: ${err instanceof Error ? err.message : String(err)}`);
   }
+  void trimWhenIdle();
 }
 
 bootstrap().catch((err: unknown) => {
