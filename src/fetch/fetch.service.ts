@@ -12,7 +12,7 @@
  * A consumer's fetch (Kafka) then counts for purge_on_fetch: the batches it returned whole
  * may go at once (RetentionService.fetched), and for the fetched-records metrics. The REST
  * read is an inspection and counts for neither.
- * A consumer's fetch may be refused once collected (`admit`: Kafka answers a fetch over its
+ * A consumer's fetch may be refused once collected (`admission`: Kafka answers a fetch over its
  * client's quota with an empty response): then it counts for nothing.
  * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
  * keeps that memory from being reused until they are written out.
@@ -65,7 +65,7 @@ export interface FetchSpec {
    * Asked once the answer is collected, before it counts as consumed: false drops it (a
    * client over its fetch quota gets an empty response). `parkedMs`: how long it waited.
    */
-  readonly admit?: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
+  readonly admission?: FetchAdmission;
   /**
    * Holds back the reuse of the pooled memory of the batches returned until the caller has
    * written them out (storage/batch-memory.ts); suspended while the fetch waits (the first
@@ -76,6 +76,15 @@ export interface FetchSpec {
   readonly messageFormat?: LegacyMagic;
   /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
   readonly readCommitted?: boolean;
+}
+
+/**
+ * The check of a collected answer (the Kafka face's quotas). An object with a method, not a
+ * closure: one is made per fetch, and the bundle names every closure it creates (a
+ * defineProperty per call).
+ */
+export interface FetchAdmission {
+  admit(bytes: number, parkedMs: number): boolean;
 }
 
 export interface PartitionFetched {
@@ -144,7 +153,7 @@ export class FetchService {
 
   /** The admission (quota), then what the answer counts for (purge_on_fetch, metrics). */
   private finish(spec: FetchSpec, collected: Collected, parkedMs: number): PartitionFetched[] {
-    if (spec.admit !== undefined && !spec.admit({ bytes: collected.bytes, parkedMs })) return collected.partitions;
+    if (spec.admission !== undefined && !spec.admission.admit(collected.bytes, parkedMs)) return collected.partitions;
     if (spec.consuming) {
       const { partitions, logs } = collected;
       for (let i = 0; i < partitions.length; i++) {

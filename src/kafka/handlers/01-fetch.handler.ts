@@ -45,7 +45,8 @@
 import { Controller } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { FetchService, type PartitionFetchRequest, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { FetchService, type FetchAdmission, type PartitionFetchRequest, type PartitionFetched } from '../../fetch/fetch.service.js';
+import type { QuotaClient } from '../../quotas/client-quotas.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
@@ -92,7 +93,7 @@ export class FetchHandler {
     if (replicaId >= 0) return answerAll(body, refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
     const readable = this.readableTopics(request, byId);
-    const quota = this.quotaGate(request, startedAt);
+    const quota = new FetchQuotaGate(this.enforcement, request, startedAt);
     const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
     const topics = body.topics;
     let count = 0;
@@ -123,7 +124,7 @@ export class FetchHandler {
       memoryPin,
       messageFormat: legacyMagicFor(header.apiVersion),
       readCommitted: body.isolationLevel === READ_COMMITTED,
-      admit: quota.admit,
+      admission: quota,
     });
     if (fetched instanceof Promise) return fetched.then((answers) => respond(body, readable, quota, answers));
     return respond(body, readable, quota, fetched);
@@ -148,33 +149,36 @@ export class FetchHandler {
     }
     return readable;
   }
-
-  /** The fetch's quotas: its byte allowance, and the check of its answer (which applies the throttle). */
-  private quotaGate(request: KafkaRequest<FetchRequest>, startedAt: number): FetchQuotaGate {
-    const client = this.enforcement.client(request);
-    const windowBytes = this.enforcement.quotas.maxBytesInWindow('fetch', client);
-    const gate: FetchQuotaGate = {
-      windowBytes,
-      throttleTimeMs: 0,
-      admitted: true,
-      admit: ({ bytes, parkedMs }) => {
-        const fetch = this.enforcement.quotas.record('fetch', client, bytes);
-        const handling = this.enforcement.handlingTime(request, performance.now() - startedAt - parkedMs);
-        gate.throttleTimeMs = this.enforcement.apply(request, { fetch, request: handling });
-        gate.admitted = gate.throttleTimeMs === 0 || bytes > windowBytes;
-        if (!gate.admitted) this.enforcement.quotas.unrecord('fetch', client, bytes);
-        return gate.admitted;
-      },
-    };
-    return gate;
-  }
 }
 
-interface FetchQuotaGate {
+/**
+ * The fetch's quotas: its byte allowance (`windowBytes`), and the check of its answer, which
+ * applies the throttle (`admit`, asked by the FetchService once the answer is collected).
+ */
+class FetchQuotaGate implements FetchAdmission {
   readonly windowBytes: number;
-  throttleTimeMs: number;
-  admitted: boolean;
-  readonly admit: (collected: { readonly bytes: number; readonly parkedMs: number }) => boolean;
+  throttleTimeMs = 0;
+  admitted = true;
+  private readonly client: QuotaClient;
+
+  constructor(
+    private readonly enforcement: QuotaEnforcement,
+    private readonly request: KafkaRequest<FetchRequest>,
+    private readonly startedAt: number,
+  ) {
+    this.client = enforcement.client(request);
+    this.windowBytes = enforcement.quotas.maxBytesInWindow('fetch', this.client);
+  }
+
+  admit(bytes: number, parkedMs: number): boolean {
+    const { enforcement, client } = this;
+    const fetch = enforcement.quotas.record('fetch', client, bytes);
+    const handling = enforcement.handlingTime(this.request, performance.now() - this.startedAt - parkedMs);
+    this.throttleTimeMs = enforcement.apply(this.request, { fetch, request: handling });
+    this.admitted = this.throttleTimeMs === 0 || bytes > this.windowBytes;
+    if (!this.admitted) enforcement.quotas.unrecord('fetch', client, bytes);
+    return this.admitted;
+  }
 }
 
 /** Fetch v0-1 read magic 0 messages, v2-3 magic 1 (Kafka 0.10); v4+ record batches. */
