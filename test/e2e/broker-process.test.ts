@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 
 import { kcatDriver } from './clients/kcat.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches } from './harness.js';
+import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches, withTimeout } from './harness.js';
 import {
   API_VERSIONS_KEY,
   RawConnection,
@@ -229,6 +229,37 @@ describe('shutdown', () => {
     });
   }
 
+  // The last resort behind the 10 s deadline (main.ts): a main thread that cannot run even the
+  // deadline's timer. Node's inspector stops it for good: a breakpoint on process.exit, which
+  // the shutdown calls once the application is closed, pauses the main thread until a
+  // debugger resumes it (none does). The watchdog thread, started by the signal handler before
+  // that, kills the process 1 s after the deadline.
+  test('SIGTERM to a broker whose main thread then stops: the watchdog thread kills it 1 s after the 10 s deadline', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const broker = await startBroker({ env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
+    let inspector: WebSocket | undefined;
+    try {
+      const url = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(broker.stderr())?.[0];
+      assert.ok(url !== undefined, `the inspector's address on stderr\n${broker.stderr()}`);
+      inspector = await openInspector(url);
+      const exitFunction = (await inspect(inspector, 'Runtime.evaluate', { expression: 'process.exit' })) as { result: { objectId: string } };
+      await inspect(inspector, 'Debugger.enable', {});
+      await inspect(inspector, 'Debugger.setBreakpointOnFunctionCall', { objectId: exitFunction.result.objectId });
+      const paused = new Promise<void>((resolve) => inspector!.addEventListener('message', (event) => {
+        if ((JSON.parse(String(event.data)) as { method?: string }).method === 'Debugger.paused') resolve();
+      }));
+      const started = Date.now();
+      process.kill(broker.pid, 'SIGTERM');
+      await withTimeout(paused, SIGTERM_EXIT_MS, 'the main thread paused in process.exit');
+      await waitFor('broker exit', SIGTERM_EXIT_MS + 5_000, async () => (broker.exited() ? true : undefined));
+      const elapsed = Date.now() - started;
+      assert.equal(broker.exitSignal(), 'SIGKILL', `killed by the watchdog\n--- stderr ---\n${broker.stderr()}`);
+      assert.ok(elapsed >= SIGTERM_EXIT_MS, `killed ${elapsed} ms after SIGTERM: not before the deadline`);
+    } finally {
+      inspector?.close();
+      await broker.stop();
+    }
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal} answers a parked fetch, then exits 0 within 10 s`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const broker = await startBroker();
@@ -262,3 +293,31 @@ describe('shutdown', () => {
     });
   }
 });
+
+/** A DevTools-protocol session with the broker's inspector at `url`. */
+async function openInspector(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url);
+  await withTimeout(new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new Error(`no inspector session at ${url}`)), { once: true });
+  }), 5_000, 'the inspector session');
+  return socket;
+}
+
+let inspectorRequests = 0;
+/** Sends one DevTools-protocol request and resolves with its result (an error answer rejects). */
+function inspect(socket: WebSocket, method: string, params: object): Promise<unknown> {
+  const id = ++inspectorRequests;
+  const answer = new Promise<unknown>((resolve, reject) => {
+    const onMessage = (event: MessageEvent): void => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+      if (message.id !== id) return;
+      socket.removeEventListener('message', onMessage);
+      if (message.error !== undefined) reject(new Error(`${method}: ${message.error.message}`));
+      else resolve(message.result);
+    };
+    socket.addEventListener('message', onMessage);
+  });
+  socket.send(JSON.stringify({ id, method, params }));
+  return withTimeout(answer, 5_000, method);
+}

@@ -232,6 +232,8 @@ export interface BrokerHandle {
   stderr(): string;
   /** Has the process exited (on its own or after stop())? */
   exited(): boolean;
+  /** The signal that ended the process, null while it runs or when it exited by itself. */
+  exitSignal(): NodeJS.Signals | null;
   /** SIGTERM, wait up to 10 s, then SIGKILL; resolves with the exit code (null if killed by a signal). */
   stop(): Promise<number | null>;
   /** SIGKILL (a crash: no shutdown hook runs) and wait for the process to be gone; keeps the data. */
@@ -351,6 +353,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     stdout: () => stdout.toString(),
     stderr: () => stderr.toString(),
     exited: () => child.exitCode !== null || child.signalCode !== null,
+    exitSignal: () => child.signalCode,
     async stop() {
       if (!handle.exited()) {
         child.kill('SIGTERM');
