@@ -18,6 +18,16 @@ describe('BatchMemory', () => {
     assert.equal(memory.stats().slabBytes, SLAB_BYTES);
   });
 
+  it("keeps slabs out of V8's external memory, whose growth starts full GCs for garbage the pool never makes", () => {
+    const memory = pool(40 * SLAB_BYTES, 0);
+    const before = process.memoryUsage().external;
+    const batches = Array.from({ length: 32 }, () => memory.alloc(SLAB_BYTES));
+    const grown = process.memoryUsage().external - before;
+    assert.equal(memory.stats().slabBytes, 32 * SLAB_BYTES);
+    assert.ok(grown < SLAB_BYTES, `32 slabs grew V8's external memory by ${grown} bytes`);
+    for (const batch of batches) memory.release(batch);
+  });
+
   it('counts holds per slab, for any view into it: the slab is reused once every hold is released', () => {
     const memory = pool();
     const frame = memory.alloc(100);
