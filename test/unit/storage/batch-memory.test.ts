@@ -1,7 +1,7 @@
 /** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchMemory, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
+import { BatchMemory, prefaultFromDevZero, SLAB_BYTES, SPARE_SLABS } from '../../../src/storage/batch-memory.js';
 
 function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): BatchMemory {
   return new BatchMemory({ poolBytesMax, freeBytesMax });
@@ -114,5 +114,28 @@ describe('BatchMemory', () => {
     const small = memory.alloc(500);
     assert.notEqual(big.buffer, first.buffer);
     assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
+  });
+  it('prepares SPARE_SLABS fresh slabs when one opens, within the bound, and hands each out only once its prefault is done', () => {
+    const pending: Array<{ memory: Buffer; done: () => void }> = [];
+    const bound = (2 + SPARE_SLABS) * SLAB_BYTES;
+    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
+    const first = memory.alloc(SLAB_BYTES);
+    assert.equal(pending.length, SPARE_SLABS, 'opening the first slab starts the spares');
+    assert.equal(memory.stats().slabBytes, (1 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
+    assert.equal(memory.stats().freeBytes, 0, 'not handed out while being prepared');
+    const fresh = memory.alloc(SLAB_BYTES);
+    assert.ok(pending.every((p) => p.memory.buffer !== fresh.buffer), 'a slab in preparation is never handed out');
+    assert.equal(memory.stats().slabBytes, bound, 'the bound stops further spares');
+    pending[0].done();
+    const spare = memory.alloc(SLAB_BYTES);
+    assert.equal(spare.buffer, pending[0].memory.buffer, 'a prepared spare is handed out');
+    assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the other spares are still being prepared): a plain buffer');
+    for (const buffer of [first, fresh, spare]) memory.release(buffer);
+  });
+
+  it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
+    const slab = Buffer.from(new SharedArrayBuffer(SLAB_BYTES)).fill(7);
+    await new Promise<void>((resolve) => prefaultFromDevZero(slab, resolve));
+    assert.equal(slab.indexOf(7), -1);
   });
 });
