@@ -36,17 +36,21 @@
  * Fresh slabs are faulted in ahead of use, off the event loop (`SlabPrefault`): the first
  * write to each 4 KiB page of fresh memory costs a page fault, which for a produce landed in
  * the socket read that fills the frame (a third of the broker's CPU samples at 1 KiB). When a
- * slab opens, the pool tops up SPARE_SLABS free or in preparation: read from /dev/zero on
- * libuv's thread pool, so the kernel faults their pages in on another core, and handed out
- * (through the free list) only once that read is done. Nothing else touches a spare slab.
- * With 2 spares the event loop still took half of the faults of a 300 MB produce, with 8 a
- * quarter (perf stat --per-thread).
+ * slab opens in a pool that has grown past its first one, the pool tops up SPARE_SLABS free
+ * or in preparation: read from /dev/zero on libuv's thread pool, so the kernel faults their
+ * pages in on another core, and handed out (through the free list) only once that read is
+ * done. Nothing else touches a spare slab. With 2 spares the event loop still took half of the
+ * faults of a 300 MB produce, with 8 a quarter (perf stat --per-thread). An idle broker's first
+ * slab (the frames of a few small requests) starts none: the spares would be 16 MiB of
+ * resident memory for nothing.
  */
 import { openSync, read } from 'node:fs';
 
 export const SLAB_BYTES = 2 * 1024 * 1024;
 /** Fresh slabs kept in preparation ahead of use (they count in the pool's bound like any slab). */
 export const SPARE_SLABS = 8;
+/** Spares are prepared once the pool holds this many slabs. */
+const SPARES_FROM_SLABS = 2;
 
 /** Faults `memory`'s pages in off the event loop (its content is then undefined), then calls `done` once. */
 export type SlabPrefault = (memory: Buffer, done: () => void) => void;
@@ -225,10 +229,10 @@ export class BatchMemory {
     return next;
   }
 
-  /** Starts preparing fresh slabs until SPARE_SLABS are free or on the way (within the pool's bound). */
+  /** Once the pool has grown past its first slab: starts preparing fresh slabs until SPARE_SLABS are free or on the way (within the bound). */
   private prepareSpares(): void {
     const prefault = this.prefault;
-    if (prefault === null) return;
+    if (prefault === null || this.slabs < SPARES_FROM_SLABS) return;
     while (this.free.length + this.preparing < SPARE_SLABS) {
       const slab = this.newSlab();
       if (slab === null) return;

@@ -115,13 +115,15 @@ describe('BatchMemory', () => {
     assert.notEqual(big.buffer, first.buffer);
     assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
   });
-  it('prepares SPARE_SLABS fresh slabs when one opens, within the bound, and hands each out only once its prefault is done', () => {
+  it('prepares SPARE_SLABS fresh slabs once the pool grows past its first slab, within the bound, handing each out only once its prefault is done', () => {
     const pending: Array<{ memory: Buffer; done: () => void }> = [];
-    const bound = (2 + SPARE_SLABS) * SLAB_BYTES;
+    const bound = (3 + SPARE_SLABS) * SLAB_BYTES;
     const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
     const first = memory.alloc(SLAB_BYTES);
-    assert.equal(pending.length, SPARE_SLABS, 'opening the first slab starts the spares');
-    assert.equal(memory.stats().slabBytes, (1 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
+    assert.equal(pending.length, 0, 'an idle broker\'s first slab starts no spares');
+    const second = memory.alloc(SLAB_BYTES);
+    assert.equal(pending.length, SPARE_SLABS, 'the second slab starts them');
+    assert.equal(memory.stats().slabBytes, (2 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
     assert.equal(memory.stats().freeBytes, 0, 'not handed out while being prepared');
     const fresh = memory.alloc(SLAB_BYTES);
     assert.ok(pending.every((p) => p.memory.buffer !== fresh.buffer), 'a slab in preparation is never handed out');
@@ -130,7 +132,7 @@ describe('BatchMemory', () => {
     const spare = memory.alloc(SLAB_BYTES);
     assert.equal(spare.buffer, pending[0].memory.buffer, 'a prepared spare is handed out');
     assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the other spares are still being prepared): a plain buffer');
-    for (const buffer of [first, fresh, spare]) memory.release(buffer);
+    for (const buffer of [first, second, fresh, spare]) memory.release(buffer);
   });
 
   it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
