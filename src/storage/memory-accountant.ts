@@ -12,7 +12,7 @@
  * there are, the tier never holds more than `maxBytes` plus one request's batches.
  */
 import type { Clock, Timer } from '../common/clock.js';
-import { BatchMemory, batchMemoryLimitsFor } from './batch-memory.js';
+import { BatchMemory, batchMemoryLimitsFor, prefaultFromDevZero } from './batch-memory.js';
 
 /** Relief starts once stored bytes exceed this share of max_memory ... */
 export const HIGH_WATER_RATIO = 0.8;
@@ -57,7 +57,7 @@ export class MemoryAccountant {
   constructor(
     private readonly limits: MemoryLimits,
     private readonly clock: Clock,
-    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes)),
+    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes), prefaultFromDevZero),
   ) {}
 
   /** A partition now holds `buffer` in memory (its pooled memory stays held until `batchDropped`). */

@@ -1,7 +1,7 @@
 /** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchMemory, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
+import { BatchMemory, prefaultFromDevZero, SLAB_BYTES, SPARE_SLABS } from '../../../src/storage/batch-memory.js';
 
 function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): BatchMemory {
   return new BatchMemory({ poolBytesMax, freeBytesMax });
@@ -16,6 +16,16 @@ describe('BatchMemory', () => {
     assert.equal(second.buffer, first.buffer, 'same slab');
     assert.equal(second.byteOffset, first.byteOffset + 5);
     assert.equal(memory.stats().slabBytes, SLAB_BYTES);
+  });
+
+  it("keeps slabs out of V8's external memory, whose growth starts full GCs for garbage the pool never makes", () => {
+    const memory = pool(40 * SLAB_BYTES, 0);
+    const before = process.memoryUsage().external;
+    const batches = Array.from({ length: 32 }, () => memory.alloc(SLAB_BYTES));
+    const grown = process.memoryUsage().external - before;
+    assert.equal(memory.stats().slabBytes, 32 * SLAB_BYTES);
+    assert.ok(grown < SLAB_BYTES, `32 slabs grew V8's external memory by ${grown} bytes`);
+    for (const batch of batches) memory.release(batch);
   });
 
   it('counts holds per slab, for any view into it: the slab is reused once every hold is released', () => {
@@ -104,5 +114,30 @@ describe('BatchMemory', () => {
     const small = memory.alloc(500);
     assert.notEqual(big.buffer, first.buffer);
     assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
+  });
+  it('prepares SPARE_SLABS fresh slabs once the pool grows past its first slab, within the bound, handing each out only once its prefault is done', () => {
+    const pending: Array<{ memory: Buffer; done: () => void }> = [];
+    const bound = (3 + SPARE_SLABS) * SLAB_BYTES;
+    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
+    const first = memory.alloc(SLAB_BYTES);
+    assert.equal(pending.length, 0, 'an idle broker\'s first slab starts no spares');
+    const second = memory.alloc(SLAB_BYTES);
+    assert.equal(pending.length, SPARE_SLABS, 'the second slab starts them');
+    assert.equal(memory.stats().slabBytes, (2 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
+    assert.equal(memory.stats().freeBytes, 0, 'not handed out while being prepared');
+    const fresh = memory.alloc(SLAB_BYTES);
+    assert.ok(pending.every((p) => p.memory.buffer !== fresh.buffer), 'a slab in preparation is never handed out');
+    assert.equal(memory.stats().slabBytes, bound, 'the bound stops further spares');
+    pending[0].done();
+    const spare = memory.alloc(SLAB_BYTES);
+    assert.equal(spare.buffer, pending[0].memory.buffer, 'a prepared spare is handed out');
+    assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the other spares are still being prepared): a plain buffer');
+    for (const buffer of [first, second, fresh, spare]) memory.release(buffer);
+  });
+
+  it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
+    const slab = Buffer.from(new SharedArrayBuffer(SLAB_BYTES)).fill(7);
+    await new Promise<void>((resolve) => prefaultFromDevZero(slab, resolve));
+    assert.equal(slab.indexOf(7), -1);
   });
 });
