@@ -113,7 +113,10 @@ function asciiOnly(text) {
  * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
  * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
- * number). A stand-in adds a trap to every property read: none of these is on the produce or
+ * number), and validator.js, which class-validator loads whole at its top (its index for
+ * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
+ * locale tables, ~3 ms of every boot) while Blink's DTOs use a few of them on REST requests.
+ * A stand-in adds a trap to every property read: none of these is on the produce or
  * fetch path (the snappy and lz4 codecs load themselves on first use: record-format/compression.ts).
  * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
  * is loaded then, as before. BLINK_BUNDLE_SOURCEMAP=1 also writes broker.js.map, to read a
@@ -122,7 +125,8 @@ function asciiOnly(text) {
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
 const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
-const LAZY_PACKAGES = ['libphonenumber-js/max'];
+/** Package specifiers, as regular expressions. */
+const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+'];
 const requireHere = createRequire(import.meta.url);
 /** The stand-in module for `specifier`, whose exports at build time were `real`. */
 function standIn(specifier, real) {
@@ -137,7 +141,7 @@ const lazyModules = {
       args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: standIn(`node:${args.path}`, requireHere(`node:${args.path}`)), loader: 'js' }));
-    const packages = new RegExp(`^(${LAZY_PACKAGES.map((name) => name.replace(/[/\-.]/g, '\\$&')).join('|')})$`);
+    const packages = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
     builder.onResolve({ filter: packages }, (args) => {
       if (args.pluginData === OWN_LOOKUP) return undefined;
       return { path: args.path, namespace: 'lazy-package', pluginData: { resolveDir: args.resolveDir } };
