@@ -4,9 +4,10 @@
  * gives them. It runs the bundled broker (dist/bundle/broker.js, tools/bundle.mjs): one script
  * where dist/main.js would load about a thousand modules, compiled with a V8 code cache.
  *
- * The code cache is taken once the broker is ready (main.ts emits BOOT_COMPLETE_EVENT), so it
- * holds every function the boot ran, not just the top-level code Node's module compile cache
- * keeps: a later boot deserializes them instead of compiling each again. It is written when
+ * The code cache is taken once the broker is ready (main.ts emits BOOT_COMPLETE_EVENT), and
+ * again shortly after (CACHE_AFTER_BOOT_MS), so it holds every function the boot and the first
+ * requests ran, not just the top-level code Node's module compile cache keeps: a later boot
+ * deserializes them instead of compiling each again. It is written when
  * there was none, it was taken from another bundle, or V8 refused it (another Node.js, other V8
  * flags). One file per installed bundle (named after its path, so checkouts sharing a cache
  * directory do not overwrite each other's), starting with the bundle's size and modification
@@ -27,6 +28,15 @@ import { Script } from 'node:vm';
 
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
+/**
+ * The code cache is taken when the boot completes (a broker killed right after its boot still
+ * leaves one), and again this long after: the first requests of clients that were waiting for
+ * the broker (ApiVersions, Metadata, …: the connection, codec and handler code) are compiled
+ * by then and go in it too, so a later boot answers them without compiling (the first
+ * ApiVersions took 6-9 ms more without). Before main.ts's idle trim (250 ms of idle at the
+ * soonest), whose collections flush the bytecode of functions not run since the boot.
+ */
+const CACHE_AFTER_BOOT_MS = 150;
 /** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
 const HEADER_BYTES = 16;
 
@@ -67,7 +77,12 @@ function compileBundle(): Script {
     // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
     importModuleDynamically: (specifier) => import(specifier),
   });
-  if (cachedData === undefined || script.cachedDataRejected === true) (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => writeCache(script, stamp));
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
+      writeCache(script, stamp);
+      setTimeout(() => writeCache(script, stamp), CACHE_AFTER_BOOT_MS).unref();
+    });
+  }
   return script;
 }
 

@@ -97,6 +97,24 @@ const lazyNestDateFormat = {
 };
 
 /**
+ * Nest's injector asks isDebugMode() at every step of a provider's look-up through the module
+ * imports, and it reads process.env.NEST_DEBUG each time (a call into Node's environment):
+ * ~4,500 reads per boot, ~1.5 ms. Read once, when the module loads (NEST_DEBUG is for the
+ * command line).
+ */
+const nestDebugModeOnce = {
+  name: 'nest-debug-mode-once',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]core[\\/]injector[\\/]helpers[\\/]is-debug-mode\.util\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const perCall = 'return !!process.env.NEST_DEBUG;';
+      if (!source.includes(perCall)) throw new Error(`${args.path} no longer reads NEST_DEBUG as expected: check tools/bundle.mjs`);
+      return { contents: `const nestDebug = !!process.env.NEST_DEBUG;\n${source.replace(perCall, 'return nestDebug;')}`, loader: 'js' };
+    });
+  },
+};
+
+/**
  * The output with every non-ASCII character as a \\uXXXX escape (esbuild leaves some in regular
  * expressions): a single one would make V8 hold the whole 4 MB source as a two-byte string,
  * twice the memory. The escape means the same in strings, templates, regular expressions and
@@ -113,7 +131,10 @@ function asciiOnly(text) {
  * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
  * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
- * number). A stand-in adds a trap to every property read: none of these is on the produce or
+ * number), and validator.js, which class-validator loads whole at its top (its index for
+ * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
+ * locale tables, ~3 ms of every boot) while Blink's DTOs use a few of them on REST requests.
+ * A stand-in adds a trap to every property read: none of these is on the produce or
  * fetch path (the snappy and lz4 codecs load themselves on first use: record-format/compression.ts).
  * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
  * is loaded then, as before. BLINK_BUNDLE_SOURCEMAP=1 also writes broker.js.map, to read a
@@ -122,7 +143,8 @@ function asciiOnly(text) {
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
 const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
-const LAZY_PACKAGES = ['libphonenumber-js/max'];
+/** Package specifiers, as regular expressions. */
+const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+'];
 const requireHere = createRequire(import.meta.url);
 /** The stand-in module for `specifier`, whose exports at build time were `real`. */
 function standIn(specifier, real) {
@@ -137,7 +159,7 @@ const lazyModules = {
       args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: standIn(`node:${args.path}`, requireHere(`node:${args.path}`)), loader: 'js' }));
-    const packages = new RegExp(`^(${LAZY_PACKAGES.map((name) => name.replace(/[/\-.]/g, '\\$&')).join('|')})$`);
+    const packages = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
     builder.onResolve({ filter: packages }, (args) => {
       if (args.pluginData === OWN_LOOKUP) return undefined;
       return { path: args.path, namespace: 'lazy-package', pluginData: { resolveDir: args.resolveDir } };
@@ -170,6 +192,43 @@ const LAZY_HELPER = `function __blinkLazy(load, names, callable) { let loaded; c
   getPrototypeOf: () => (loaded === undefined ? Object.prototype : Reflect.getPrototypeOf(loaded)),
 }); }`;
 
+/**
+ * esbuild's __toESM helper: what an ES module of the bundle gets for `import … from` a CommonJS
+ * package (class-validator, rxjs, iterare, …): a new object with one getter per export of the
+ * package, made again at every importing module. The broker's modules so copy some 11,700
+ * exports at every boot (150 imports; class-validator alone 30 times), 5-10 ms of the bundle's
+ * evaluation and their garbage. The helper is swapped for sharedEsmNamespace (LAZY_HELPER's
+ * neighbour in the footer), the same object built the same way but once per package and mode,
+ * made again only if the package's exports changed in number since (a package still loading
+ * when first imported, in an import cycle). The replacement has the helper's length, padded
+ * with spaces, so the source map (BLINK_BUNDLE_SOURCEMAP=1) still lines up.
+ */
+const TO_ESM_HELPER = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?[\w$]+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\)/g;
+const SHARED_ESM_HELPER = `function sharedEsmNamespace(mod, nodeMode) {
+  const make = () => { const ns = mod != null ? Object.create(Object.getPrototypeOf(mod)) : {}; if (nodeMode || !mod || !mod.__esModule) Object.defineProperty(ns, 'default', { value: mod, enumerable: true });
+    if ((mod && typeof mod === 'object') || typeof mod === 'function') for (const key of Object.getOwnPropertyNames(mod)) if (!Object.prototype.hasOwnProperty.call(ns, key)) { const own = Object.getOwnPropertyDescriptor(mod, key); Object.defineProperty(ns, key, { get: () => mod[key], enumerable: !own || own.enumerable }); }
+    return ns; };
+  if ((typeof mod !== 'object' || mod === null) && typeof mod !== 'function') return make();
+  const cache = (sharedEsmNamespace.cache ??= [new WeakMap(), new WeakMap()])[nodeMode ? 1 : 0];
+  const names = Object.getOwnPropertyNames(mod).length;
+  const known = cache.get(mod);
+  if (known !== undefined && known.names === names) return known.ns;
+  const ns = make();
+  cache.set(mod, { names, ns });
+  return ns;
+}`;
+/** The bundle with esbuild's __toESM replaced by a call to sharedEsmNamespace, at the same length. */
+function sharedEsmNamespaces(text) {
+  let found = 0;
+  const out = text.replace(TO_ESM_HELPER, (helper, name, mod, nodeMode) => {
+    found++;
+    const call = `var ${name}=(${mod},${nodeMode})=>sharedEsmNamespace(${mod},${nodeMode})`;
+    return call.padEnd(helper.length, ' ');
+  });
+  if (found !== 1) throw new Error(`esbuild's __toESM helper found ${found} times in the bundle (expected once): check tools/bundle.mjs`);
+  return out;
+}
+
 await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 await build({
@@ -182,11 +241,11 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
-  footer: { js: `${LAZY_HELPER.replace(/\n\s*/g, ' ')}\n})` },
+  footer: { js: `${LAZY_HELPER.replace(/\n\s*/g, ' ')} ${SHARED_ESM_HELPER.replace(/\n\s*/g, ' ')}\n})` },
   define: { 'import.meta.url': '__blinkBundleUrl', 'import.meta.dirname': '__dirname' },
   // Local names are minified (2 MB less source held in memory), but every function and class
   // keeps its .name (Nest names providers after their classes); methods, which stack traces
@@ -200,7 +259,7 @@ await build({
   logLevel: 'warning',
   write: false,
   sourcemap: process.env.BLINK_BUNDLE_SOURCEMAP === '1' ? 'external' : false,
-}).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, asciiOnly(file.text)))));
+}).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, file.path.endsWith('.js') ? sharedEsmNamespaces(asciiOnly(file.text)) : asciiOnly(file.text)))));
 for (const worker of ['compile-worker', 'plugin-worker']) {
   await writeFile(path.join(OUT, `${worker}.js`), `// Generated by tools/bundle.mjs: the plugin runtime starts this worker from next to the bundle.\nimport '../plugins/${worker}.js';\n`);
 }
