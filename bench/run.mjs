@@ -33,7 +33,7 @@ const RESULTS_DIR = path.join(HERE, 'results');
 const PEERS = ['mock', 'kafka-3.9', 'kafka-4'];
 
 const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|none]... [--reps N] [--quick]
-                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N] [--only latency]
+                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N] [--only latency|produce]
   --peer P        a peer to run beside Blink, repeatable (default: mock). kafka = kafka-3.9 and
                   kafka-4 (Apache Kafka, single-node KRaft, default settings, 1 GiB heap; needs
                   tools/test-deps/jvm.sh and \`npx tsc -p tsconfig.json\`); none = Blink alone
@@ -44,7 +44,8 @@ const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|no
   --json FILE     write the full result (pretty JSON) to FILE instead of bench/results/bench-<time>.json
   --timeout SECS  time limit of each load-generator run (default 120)
   --conns N       idle connections opened for the memory-per-connection figure (default 1000)
-  --only latency  only the end-to-end latency rows (and boot): quicker A/B runs of a latency change`;
+  --only latency  only the end-to-end latency rows (and boot): quicker A/B runs of a latency change
+  --only produce  only the two produce rows (and boot): quicker A/B runs of a produce-path change`;
 
 // ------------------------------------------------------------------ options
 
@@ -76,7 +77,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 100) die('--reps must be an integer 1..100');
   if (!Number.isInteger(o.conns) || o.conns < 10 || o.conns > 20_000) die('--conns must be an integer 10..20000');
   if (!(o.timeout > 0)) die('--timeout must be > 0');
-  if (o.only !== null && o.only !== 'latency') die('--only takes latency');
+  if (o.only !== null && o.only !== 'latency' && o.only !== 'produce') die('--only takes latency or produce');
   return o;
 }
 
@@ -621,6 +622,11 @@ async function workloads(rep, name, target) {
   const w = {};
   if (opts.only === 'latency') {
     await latencyWorkloads(rep, name, b, t, create, s, w);
+    return w;
+  }
+  if (opts.only === 'produce') {
+    record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);
+    record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
     return w;
   }
   record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);

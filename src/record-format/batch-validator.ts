@@ -460,19 +460,13 @@ function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordR
         if (value > 0) pos += value;
       }
     }
-    at = pos;
-    let headers = wholeVarint(section, recordEnd);
-    if (!(headers >= 0) || headers > recordEnd - at) return null;
-    for (; headers > 0; headers--) {
-      const headerKeyLength = wholeVarint(section, recordEnd);
-      if (!(headerKeyLength >= 0) || headerKeyLength > recordEnd - at) return null;
-      at += headerKeyLength;
-      const headerValueLength = wholeVarint(section, recordEnd);
-      if (!(headerValueLength >= -1) || headerValueLength > recordEnd - at) return null;
-      if (headerValueLength > 0) at += headerValueLength;
+    // The header count: most records have none (one zero byte).
+    if (pos === recordEnd - 1 && section[pos] === 0) {
+      pos = recordEnd;
+    } else {
+      pos = acceptHeaders(section, pos, recordEnd);
+      if (pos !== recordEnd) return null;
     }
-    pos = at;
-    if (pos !== recordEnd) return null;
     const timestamp = baseTimestamp + timestampDelta;
     if (checkTimestamps && timestamp !== NO_TIMESTAMP) {
       if (nowMs - timestamp > beforeMaxMs || timestamp - nowMs > afterMaxMs) return null;
@@ -481,6 +475,22 @@ function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordR
   }
   if (pos !== end) return null;
   return { valid: true, maxTimestamp };
+}
+
+/** The headers of a record from `pos` (their count first) within `recordEnd`: where they end, or -1 when malformed. */
+function acceptHeaders(section: Uint8Array, pos: number, recordEnd: number): number {
+  at = pos;
+  let headers = wholeVarint(section, recordEnd);
+  if (!(headers >= 0) || headers > recordEnd - at) return -1;
+  for (; headers > 0; headers--) {
+    const headerKeyLength = wholeVarint(section, recordEnd);
+    if (!(headerKeyLength >= 0) || headerKeyLength > recordEnd - at) return -1;
+    at += headerKeyLength;
+    const headerValueLength = wholeVarint(section, recordEnd);
+    if (!(headerValueLength >= -1) || headerValueLength > recordEnd - at) return -1;
+    if (headerValueLength > 0) at += headerValueLength;
+  }
+  return at;
 }
 
 /** A zigzag int32 varint (as RecordReader.varintByte reads it) ending before `limit`; NaN when malformed or past it. */

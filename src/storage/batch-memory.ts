@@ -36,19 +36,32 @@
  * Fresh slabs are faulted in ahead of use, off the event loop (`SlabPrefault`): the first
  * write to each 4 KiB page of fresh memory costs a page fault, which for a produce landed in
  * the socket read that fills the frame (a third of the broker's CPU samples at 1 KiB). When a
- * slab opens in a pool that has grown past its first one, the pool tops up SPARE_SLABS free
- * or in preparation: read from /dev/zero on libuv's thread pool, so the kernel faults their
- * pages in on another core, and handed out (through the free list) only once that read is
- * done. Nothing else touches a spare slab. With 2 spares the event loop still took half of the
- * faults of a 300 MB produce, with 8 a quarter (perf stat --per-thread). An idle broker's first
- * slab (the frames of a few small requests) starts none: the spares would be 16 MiB of
- * resident memory for nothing.
+ * slab opens in a pool that has grown past its first one, the pool tops up its spares (free
+ * or in preparation) to the spare target: read from /dev/zero on libuv's thread pool, so the
+ * kernel faults their pages in on another core, and handed out (through the free list) only
+ * once that read is done. Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
+ * reads are queued at once (each one done starts the next). The target starts at SPARE_SLABS and doubles, up to
+ * SPARE_SLABS_MAX, each time a slab must open fresh while spares are still being prepared
+ * (demand outran them). With a fixed 8 a fresh broker still opened a third to half of the
+ * slabs of a 300 MB produce unprepared, faulting them in on the event loop: 26,000-31,000
+ * minor faults on the main thread for 300 MB at 1 KiB (73,000 pages), 5,600-15,700 with this
+ * (issue 13, medians of 4-5 fresh brokers, bench/README.md). An idle broker's first
+ * slab (the frames of a few small requests) starts none: the spares would be resident memory
+ * for nothing.
  */
 import { openSync, read } from 'node:fs';
 
 export const SLAB_BYTES = 2 * 1024 * 1024;
-/** Fresh slabs kept in preparation ahead of use (they count in the pool's bound like any slab). */
+/** Fresh slabs kept in preparation ahead of use at first (they count in the pool's bound like any slab). */
 export const SPARE_SLABS = 8;
+/** What the spare target grows to while slabs are taken faster than they are prepared (64 MiB). */
+export const SPARE_SLABS_MAX = 32;
+/**
+ * Prefault reads queued on libuv's thread pool at once: its default size. More would only wait
+ * behind each other, ahead of the WAL's writes (2 starved the prefault on a loaded machine:
+ * more faults stayed on the event loop than with the fixed 8 at once).
+ */
+export const PREFAULTS_IN_FLIGHT = 4;
 /** Spares are prepared once the pool holds this many slabs. */
 const SPARES_FROM_SLABS = 2;
 
@@ -154,6 +167,8 @@ export class BatchMemory {
   private releasedHead = 0;
   /** Spare slabs being prefaulted. */
   private preparing = 0;
+  /** Spares (free or being prefaulted) the pool tops up to; grows while demand outruns them. */
+  private spareTarget = SPARE_SLABS;
 
   constructor(
     private readonly limits: BatchMemoryLimits,
@@ -222,24 +237,35 @@ export class BatchMemory {
   /** The first open slab where `length` fits, else a recycled or new one (null past the pool's bound). */
   private slabWithRoom(length: number): Slab | null {
     for (const slab of this.open) if (slab.used + length <= SLAB_BYTES) return slab;
-    const next = this.free.pop() ?? this.newSlab();
-    if (next === null) return null;
+    let next = this.free.pop() ?? null;
+    if (next === null) {
+      // Spares on their way, none ready: taken faster than prepared.
+      if (this.preparing > 0) this.spareTarget = Math.min(SPARE_SLABS_MAX, this.spareTarget * 2);
+      next = this.newSlab();
+      if (next === null) return null;
+    }
     if (this.open.push(next) > OPEN_SLABS) this.retire(this.open.shift() as Slab);
     this.prepareSpares();
     return next;
   }
 
-  /** Once the pool has grown past its first slab: starts preparing fresh slabs until SPARE_SLABS are free or on the way (within the bound). */
+  /**
+   * Once the pool has grown past its first slab: prepares fresh slabs, PREFAULTS_IN_FLIGHT at
+   * a time, until the spare target is free or on the way (within the bound, and no more than
+   * the free list keeps).
+   */
   private prepareSpares(): void {
     const prefault = this.prefault;
     if (prefault === null || this.slabs < SPARES_FROM_SLABS) return;
-    while (this.free.length + this.preparing < SPARE_SLABS) {
+    const target = Math.min(this.spareTarget, Math.floor(this.limits.freeBytesMax / SLAB_BYTES));
+    while (this.free.length + this.preparing < target && this.preparing < PREFAULTS_IN_FLIGHT) {
       const slab = this.newSlab();
       if (slab === null) return;
       this.preparing++;
       prefault(slab.memory, () => {
         this.preparing--;
         this.recycle(slab);
+        this.prepareSpares();
       });
     }
   }

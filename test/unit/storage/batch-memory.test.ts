@@ -1,7 +1,7 @@
 /** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchMemory, prefaultFromDevZero, SLAB_BYTES, SPARE_SLABS } from '../../../src/storage/batch-memory.js';
+import { BatchMemory, PREFAULTS_IN_FLIGHT, prefaultFromDevZero, SLAB_BYTES, SPARE_SLABS, SPARE_SLABS_MAX } from '../../../src/storage/batch-memory.js';
 
 function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): BatchMemory {
   return new BatchMemory({ poolBytesMax, freeBytesMax });
@@ -115,24 +115,53 @@ describe('BatchMemory', () => {
     assert.notEqual(big.buffer, first.buffer);
     assert.equal(small.buffer, first.buffer, 'the first slab still had 1000 bytes');
   });
-  it('prepares SPARE_SLABS fresh slabs once the pool grows past its first slab, within the bound, handing each out only once its prefault is done', () => {
+  it('prepares spare slabs once the pool grows past its first slab, PREFAULTS_IN_FLIGHT at a time up to SPARE_SLABS, within the bound, handing each out only once its prefault is done', () => {
     const pending: Array<{ memory: Buffer; done: () => void }> = [];
     const bound = (3 + SPARE_SLABS) * SLAB_BYTES;
     const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
     const first = memory.alloc(SLAB_BYTES);
     assert.equal(pending.length, 0, 'an idle broker\'s first slab starts no spares');
     const second = memory.alloc(SLAB_BYTES);
-    assert.equal(pending.length, SPARE_SLABS, 'the second slab starts them');
-    assert.equal(memory.stats().slabBytes, (2 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
+    assert.equal(pending.length, PREFAULTS_IN_FLIGHT, 'the second slab starts them, a few at a time');
     assert.equal(memory.stats().freeBytes, 0, 'not handed out while being prepared');
-    const fresh = memory.alloc(SLAB_BYTES);
-    assert.ok(pending.every((p) => p.memory.buffer !== fresh.buffer), 'a slab in preparation is never handed out');
-    assert.equal(memory.stats().slabBytes, bound, 'the bound stops further spares');
-    pending[0].done();
+    for (let i = 0; i < SPARE_SLABS; i++) pending[i].done();
+    assert.equal(pending.length, SPARE_SLABS, 'each one done starts the next, up to SPARE_SLABS');
+    assert.equal(memory.stats().slabBytes, (2 + SPARE_SLABS) * SLAB_BYTES, 'spares count in the bound');
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES);
     const spare = memory.alloc(SLAB_BYTES);
-    assert.equal(spare.buffer, pending[0].memory.buffer, 'a prepared spare is handed out');
-    assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the other spares are still being prepared): a plain buffer');
-    for (const buffer of [first, second, fresh, spare]) memory.release(buffer);
+    assert.equal(spare.buffer, pending[SPARE_SLABS - 1].memory.buffer, 'a prepared spare is handed out');
+    assert.equal(pending.length, SPARE_SLABS + 1, 'and replaced');
+    assert.equal(memory.stats().slabBytes, bound, 'the bound stops further spares');
+    const inPreparation = pending[SPARE_SLABS].memory.buffer;
+    const rest: Buffer[] = [];
+    for (let i = 0; i < SPARE_SLABS - 1; i++) rest.push(memory.alloc(SLAB_BYTES));
+    assert.ok(rest.every((b) => memory.owns(b) && b.buffer !== inPreparation), 'the prepared spares are handed out, the one being prepared never');
+    assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the last spare is still being prepared): a plain buffer');
+    for (const buffer of [first, second, spare, ...rest]) memory.release(buffer);
+  });
+
+  it('raises the spare target towards SPARE_SLABS_MAX while slabs are taken faster than they are prepared', () => {
+    const pending: Array<{ memory: Buffer; done: () => void }> = [];
+    const bound = 4 * SPARE_SLABS_MAX * SLAB_BYTES;
+    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
+    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+    let finished = 0;
+    const finishAll = () => {
+      while (finished < pending.length) pending[finished++].done();
+    };
+    finishAll();
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'at first SPARE_SLABS');
+    // Take every spare, then one more while the replacements are still being prepared: a miss.
+    for (let i = 0; i <= SPARE_SLABS; i++) held.push(memory.alloc(SLAB_BYTES));
+    finishAll();
+    assert.equal(memory.stats().freeBytes, 2 * SPARE_SLABS * SLAB_BYTES, 'doubled after a miss');
+    for (let round = 0; round < 2; round++) {
+      const free = memory.stats().freeBytes / SLAB_BYTES;
+      for (let i = 0; i <= free; i++) held.push(memory.alloc(SLAB_BYTES));
+      finishAll();
+    }
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'never past SPARE_SLABS_MAX');
+    for (const buffer of held) memory.release(buffer);
   });
 
   it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
