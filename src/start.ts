@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { holdTiersUntil } from './common/boot-tiers.js';
 
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
@@ -49,7 +50,10 @@ const exitEarly = (signal: NodeJS.Signals): never => {
 process.once('SIGTERM', exitEarly);
 process.once('SIGINT', exitEarly);
 try {
-  (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+  const script = compileBundle();
+  // The boot's code runs once: V8's compiling tiers wait for its end (common/boot-tiers.ts).
+  holdTiersUntil(process, BOOT_COMPLETE_EVENT);
+  (script.runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 } finally {
   process.off('SIGTERM', exitEarly);
   process.off('SIGINT', exitEarly);
