@@ -23,8 +23,8 @@ import { createRequire, enableCompileCache } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import { holdTiersUntil } from './common/boot-tiers.js';
 
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
@@ -33,6 +33,13 @@ const HEADER_BYTES = 16;
 
 type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string, url: string) => void;
 
+/** V8's tiers above the interpreter, off during the boot (holdCompilingTiers). */
+const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
+/** Command-line flags about those tiers (--no-opt is TurboFan's older name), which the boot leaves alone. */
+const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
+
+// First: a few hundred calls of a function (Node's path helpers, say) make V8 compile it.
+holdCompilingTiers();
 const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
 enableCompileCache(cacheDir);
 
@@ -50,13 +57,33 @@ const exitEarly = (signal: NodeJS.Signals): never => {
 process.once('SIGTERM', exitEarly);
 process.once('SIGINT', exitEarly);
 try {
-  const script = compileBundle();
-  // The boot's code runs once: V8's compiling tiers wait for its end (common/boot-tiers.ts).
-  holdTiersUntil(process, BOOT_COMPLETE_EVENT);
-  (script.runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
+  (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 } finally {
   process.off('SIGTERM', exitEarly);
   process.off('SIGINT', exitEarly);
+}
+
+/**
+ * V8's compiling tiers (Sparkplug, Maglev, TurboFan) stay off while the broker boots: the boot's
+ * code runs once (module evaluation, Nest's scan and injection, route registration, settings),
+ * so machine code for it is work for nothing, and the memory it leaves stays. With them on, V8
+ * compiled some 60 boot functions on its worker threads, pulling ~6 MiB of the compilers' own
+ * code (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's
+ * RSS (bench/README.md "Boot and idle memory": idle RSS -12 MiB, boot CPU not higher). They
+ * come back on in the turn after BOOT_COMPLETE_EVENT, so the produce and fetch paths tier up
+ * under their first load as before. The event's listeners (the code cache writers, here and
+ * in main.ts) still run with them off: V8 checks a code cache against a hash of its flags, so
+ * the caches are read and written under the same flags. Nothing is switched when the command
+ * line or NODE_OPTIONS sets such a flag: switching back would override it.
+ */
+function holdCompilingTiers(): void {
+  if (TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'))) return;
+  for (const tier of COMPILING_TIERS) setFlagsFromString(`--no-${tier}`);
+  (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
+    setImmediate(() => {
+      for (const tier of COMPILING_TIERS) setFlagsFromString(`--${tier}`);
+    });
+  });
 }
 
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
