@@ -24,6 +24,7 @@ import { createRequire, enableCompileCache } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** Emitted on `process` by main.ts once the broker is ready. */
@@ -42,6 +43,13 @@ const HEADER_BYTES = 16;
 
 type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string, url: string) => void;
 
+/** V8's tiers above the interpreter, off during the boot (holdCompilingTiers). */
+const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
+/** Command-line flags about those tiers (--no-opt is TurboFan's older name), which the boot leaves alone. */
+const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
+
+// First: a few hundred calls of a function (Node's path helpers, say) make V8 compile it.
+const releaseTiers = holdCompilingTiers();
 const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
 enableCompileCache(cacheDir);
 
@@ -65,6 +73,31 @@ try {
   process.off('SIGINT', exitEarly);
 }
 
+/**
+ * V8's compiling tiers (Sparkplug, Maglev, TurboFan) stay off while the broker boots: the boot's
+ * code runs once (module evaluation, Nest's scan and injection, route registration, settings),
+ * so machine code for it is work for nothing, and the memory it leaves stays. With them on, V8
+ * compiled some 60 boot functions on its worker threads, pulling ~6 MiB of the compilers' own
+ * code (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's
+ * RSS (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher;
+ * the first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is
+ * worth most of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back). The returned
+ * function switches them back on: in the turn after BOOT_COMPLETE_EVENT, so the produce and
+ * fetch paths tier up under their first load as before, or, on a boot that writes the code
+ * cache, after its last write (compileBundle). V8 checks a code cache against a hash of its
+ * flags, so every cache (this one, and Node's, flushed by main.ts on the same event) must be
+ * written under the flags the next boot reads it with: a cache written with the tiers on would
+ * be refused and written again at every boot. Nothing is switched when the command line or
+ * NODE_OPTIONS sets such a flag: switching back would override it.
+ */
+function holdCompilingTiers(): () => void {
+  if (TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'))) return () => {};
+  for (const tier of COMPILING_TIERS) setFlagsFromString(`--no-${tier}`);
+  return () => {
+    for (const tier of COMPILING_TIERS) setFlagsFromString(`--${tier}`);
+  };
+}
+
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
 function compileBundle(): Script {
   // The bundle is ASCII (tools/bundle.mjs): read as latin1, V8 keeps it as a one-byte string.
@@ -77,12 +110,18 @@ function compileBundle(): Script {
     // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
     importModuleDynamically: (specifier) => import(specifier),
   });
-  if (cachedData === undefined || script.cachedDataRejected === true) {
-    (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
+  const writes = cachedData === undefined || script.cachedDataRejected === true;
+  (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
+    if (!writes) {
+      setImmediate(releaseTiers);
+      return;
+    }
+    writeCache(script, stamp);
+    setTimeout(() => {
       writeCache(script, stamp);
-      setTimeout(() => writeCache(script, stamp), CACHE_AFTER_BOOT_MS).unref();
-    });
-  }
+      releaseTiers();
+    }, CACHE_AFTER_BOOT_MS).unref();
+  });
   return script;
 }
 

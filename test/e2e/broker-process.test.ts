@@ -215,6 +215,45 @@ describe('code cache', () => {
   });
 });
 
+describe('compiling tiers during the boot', () => {
+  // start.ts keeps V8's Sparkplug, Maglev and TurboFan off until the boot is over (the boot's code
+  // runs once; compiling it only left the compilers' memory in an idle broker), and on after it.
+  // --trace-opt logs each compile to stdout: set by a module NODE_OPTIONS imports first (V8 flags
+  // are not allowed in NODE_OPTIONS; start.ts sees no tier flag there), with a code cache directory
+  // of its own, as the flag changes the caches' flag hash.
+  test('nothing is compiled above the interpreter before the ready line; requests after it are', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
+    const traceOpt = join(cacheDir, 'trace-opt.mjs');
+    await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\n");
+    const compiled = /^\[completed (?:compiling|optimizing) /m;
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: `--import ${traceOpt}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
+      try {
+        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+        const boot = broker.stdout().slice(0, broker.stdout().indexOf('Blink ready'));
+        assert.doesNotMatch(boot, compiled, 'compiled during the boot');
+        const connection = await RawConnection.open(broker.kafkaPort);
+        try {
+          // ApiVersions until the broker's request path is hot enough to be compiled (a few thousand).
+          await waitFor('a compile after the boot', 20_000, async () => {
+            for (let i = 0; i < 200; i++) {
+              connection.write(apiVersionsRequest(0, i));
+              await connection.readFrame();
+            }
+            return compiled.test(broker.stdout().slice(broker.stdout().indexOf('Blink ready'))) ? true : undefined;
+          });
+        } finally {
+          connection.close();
+        }
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('shutdown', () => {
   // Spawn to ready takes some 0.3-1 s here: these land while the bundle is evaluated, while Nest
   // builds the application, and around the binding of the ports. A signal there used to meet
