@@ -33,7 +33,7 @@ const RESULTS_DIR = path.join(HERE, 'results');
 const PEERS = ['mock', 'kafka-3.9', 'kafka-4'];
 
 const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|none]... [--reps N] [--quick]
-                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N] [--only latency|produce]
+                         [--baseline DIR] [--json FILE] [--timeout SECS] [--conns N] [--only latency|produce|throughput]
   --peer P        a peer to run beside Blink, repeatable (default: mock). kafka = kafka-3.9 and
                   kafka-4 (Apache Kafka, single-node KRaft, default settings, 1 GiB heap; needs
                   tools/test-deps/jvm.sh and \`npx tsc -p tsconfig.json\`); none = Blink alone
@@ -45,7 +45,8 @@ const USAGE = `usage: node bench/run.mjs [--peer mock|kafka|kafka-3.9|kafka-4|no
   --timeout SECS  time limit of each load-generator run (default 120)
   --conns N       idle connections opened for the memory-per-connection figure (default 1000)
   --only latency  only the end-to-end latency rows (and boot): quicker A/B runs of a latency change
-  --only produce  only the two produce rows (and boot): quicker A/B runs of a produce-path change`;
+  --only produce  only the two produce rows (and boot): quicker A/B runs of a produce-path change
+  --only throughput  the four produce and consume rows (and boot), in the full run's order`;
 
 // ------------------------------------------------------------------ options
 
@@ -77,7 +78,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 100) die('--reps must be an integer 1..100');
   if (!Number.isInteger(o.conns) || o.conns < 10 || o.conns > 20_000) die('--conns must be an integer 10..20000');
   if (!(o.timeout > 0)) die('--timeout must be > 0');
-  if (o.only !== null && o.only !== 'latency' && o.only !== 'produce') die('--only takes latency or produce');
+  if (o.only !== null && !['latency', 'produce', 'throughput'].includes(o.only)) die('--only takes latency, produce or throughput');
   return o;
 }
 
@@ -633,6 +634,7 @@ async function workloads(rep, name, target) {
   record(rep, name, 'consume_100B', await consume(t.d100, W.d100, S100, W.n100), w);
   record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
   record(rep, name, 'consume_1KiB', await consume(t.d1k, W.d1k, S1K, W.n1k), w);
+  if (opts.only === 'throughput') return w;
   await latencyWorkloads(rep, name, b, t, create, s, w);
   record(rep, name, 'connections', await rssPer1kConnections(target.port, target.pid, opts.conns), w);
   return w;
