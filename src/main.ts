@@ -99,9 +99,14 @@ async function bootstrap(): Promise<void> {
   // Neither may stop a broker that is up: a cache that cannot be written only costs the next boot its speed-up.
   try {
     flushCompileCache();
-    (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
   } catch (err) {
     logger.warn(`compile cache not written: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // Emitted whatever the flush did: start.ts also switches V8's optimizing tiers back on here.
+  try {
+    (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  } catch (err) {
+    logger.warn(`after the boot: ${err instanceof Error ? err.message : String(err)}`);
   }
   void trimWhenIdle();
 }

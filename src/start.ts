@@ -75,22 +75,22 @@ try {
 
 /**
  * V8's compiling tiers (Sparkplug, Maglev, TurboFan) stay off while the broker boots: the boot's
- * code runs once (module evaluation, Nest's scan and injection, route registration, settings),
- * so machine code for it is work for nothing, and the memory it leaves stays. With them on, V8
- * compiled some 60 boot functions on its worker threads, pulling ~6 MiB of the compilers' own
- * code (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's
- * RSS (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher;
- * the first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is
- * worth most of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back). The returned
- * function switches them back on: in the turn after BOOT_COMPLETE_EVENT, or, on a boot that
- * writes the code cache, after its last write (compileBundle). The produce and fetch paths then
- * tier up under load, but functions the boot already ran (Node's streams and events, say) need
- * longer to: in a 0.3 s produce right after the boot V8 made 92 Maglev and 6 TurboFan compiles
- * (265 and 32 without the hold) and the bench's short produce rows read 0.90-0.95x; after some
- * 6 s of load the counts and the throughput are the same either way (bench/README.md). V8 checks a code cache against a hash of its
- * flags, so every cache (this one, and Node's, flushed by main.ts on the same event) must be
- * written under the flags the next boot reads it with: a cache written with the tiers on would
- * be refused and written again at every boot. Nothing is switched when the command line or
+ * code runs once (module evaluation, Nest's scan and injection, route registration, settings), so
+ * machine code for it is work for nothing, and the memory it leaves stays. With them on, V8
+ * compiled some 60 boot functions on its worker threads, pulling ~6 MiB of the compilers' own code
+ * (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's RSS
+ * (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the
+ * first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is worth most
+ * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back). The returned function switches
+ * them back on: in the turn after BOOT_COMPLETE_EVENT, or, on a boot that writes the code cache,
+ * after its last write (compileBundle). The produce and fetch paths then tier up under load, but
+ * functions the boot already ran (Node's streams and events, say) need longer to: in a 0.3 s
+ * produce right after the boot V8 made 92 Maglev and 6 TurboFan compiles (265 and 32 without the
+ * hold) and the bench's short produce rows read 0.90-0.95x; after some 6 s of load the counts and
+ * the throughput are the same either way (bench/README.md). V8 checks a code cache against a hash
+ * of its flags, so every cache (this one, and Node's, flushed by main.ts on the same event) must be
+ * written under the flags the next boot reads it with: a cache written with the tiers on would be
+ * refused and written again at every boot. Nothing is switched when the command line or
  * NODE_OPTIONS sets such a flag: switching back would override it.
  */
 function holdCompilingTiers(): () => void {
