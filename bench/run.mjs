@@ -614,7 +614,8 @@ async function workloads(rep, name, target) {
   const b = ['-b', target.bootstrap];
   const create = target.createsTopics ? ['-C'] : [];
   const s = { samplePid: target.pid };
-  const produce = (topic, n, size) => loadgen('produce', [...b, '-t', topic, ...create, '-n', n, '-s', size, ...PRODUCER]);
+  /** `sample`: the broker's CPU sampled over the run (the timed rows; not a consume row's seed). */
+  const produce = (topic, n, size, sample) => loadgen('produce', [...b, '-t', topic, ...create, '-n', n, '-s', size, ...PRODUCER], sample);
   // A small hot data set, re-read from the beginning (-R): the mock keeps at most 5 MiB per partition.
   const consume = async (seedTopic, seedN, size, n) => {
     const seed = await produce(seedTopic, seedN, size);
@@ -625,14 +626,11 @@ async function workloads(rep, name, target) {
     await latencyWorkloads(rep, name, b, t, create, s, w);
     return w;
   }
-  if (opts.only === 'produce') {
-    record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);
-    record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
-    return w;
-  }
-  record(rep, name, 'produce_100B', await loadgen('produce', [...b, '-t', t.p100, ...create, '-n', W.n100, '-s', S100, ...PRODUCER], s), w);
-  record(rep, name, 'consume_100B', await consume(t.d100, W.d100, S100, W.n100), w);
-  record(rep, name, 'produce_1KiB', await loadgen('produce', [...b, '-t', t.p1k, ...create, '-n', W.n1k, '-s', S1K, ...PRODUCER], s), w);
+  const consumes = opts.only !== 'produce';
+  record(rep, name, 'produce_100B', await produce(t.p100, W.n100, S100, s), w);
+  if (consumes) record(rep, name, 'consume_100B', await consume(t.d100, W.d100, S100, W.n100), w);
+  record(rep, name, 'produce_1KiB', await produce(t.p1k, W.n1k, S1K, s), w);
+  if (!consumes) return w;
   record(rep, name, 'consume_1KiB', await consume(t.d1k, W.d1k, S1K, W.n1k), w);
   if (opts.only === 'throughput') return w;
   await latencyWorkloads(rep, name, b, t, create, s, w);
