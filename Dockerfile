@@ -16,7 +16,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY tools/bundle.mjs ./tools/bundle.mjs
+COPY tools/bundle.mjs tools/reflect-metadata.cjs ./tools/
 RUN npm run build
 
 # ---- production dependencies only (none of them has an install script) ----

@@ -115,6 +115,24 @@ const nestDebugModeOnce = {
 };
 
 /**
+ * `import 'reflect-metadata'` (Nest, Swagger, the broker's own modules) gets
+ * tools/reflect-metadata.cjs: the same API on the global Reflect, without the polyfill's
+ * provider registry, which every metadata read went through (that file says why and what it
+ * saved).
+ */
+const leanReflectMetadata = {
+  name: 'lean-reflect-metadata',
+  setup(builder) {
+    builder.onResolve({ filter: /^reflect-metadata$/ }, () => ({ path: 'reflect-metadata', namespace: 'lean-reflect-metadata' }));
+    builder.onLoad({ filter: /.*/, namespace: 'lean-reflect-metadata' }, () => ({
+      contents: "require('./tools/reflect-metadata.cjs').install(Reflect);",
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
+  },
+};
+
+/**
  * The output with every non-ASCII character as a \\uXXXX escape (esbuild leaves some in regular
  * expressions): a single one would make V8 hold the whole 4 MB source as a two-byte string,
  * twice the memory. The escape means the same in strings, templates, regular expressions and
@@ -241,7 +259,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, leanReflectMetadata],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
