@@ -542,8 +542,11 @@ static int run_consume(void) {
     }
     if (count < opt.n && eofs == parts) {
       if (!opt.rewind) fail(2, "short: topic has %ld messages, wanted %ld", count, opt.n);
-      /* re-read the (hot) data set from the beginning */
-      rd_kafka_error_t *se = rd_kafka_seek_partitions(rk, start, 10000);
+      /* re-read the (hot) data set from the beginning. No timeout (-1; -T bounds the run):
+       * librdkafka up to 2.0.x (Debian's 2.0.2) reads this one as microseconds (fixed in 2.1.0,
+       * librdkafka PR 4230), so 10000 gave up after 10 ms, which a loaded machine misses: "Timed
+       * out waiting for 1 remaining partition seek(s)" failed consume rows on every target */
+      rd_kafka_error_t *se = rd_kafka_seek_partitions(rk, start, -1);
       if (se) fail(2, "seek: %s", rd_kafka_error_string(se));
       memset(at_eof, 0, parts);
       eofs = 0;
