@@ -31,12 +31,7 @@
  * for about every 64 MiB it grows by, which the pool makes no garbage for. Receiving 300 MB
  * of produce into plain-ArrayBuffer slabs ran 7 such GCs, and their concurrent marking was
  * ~40 % of the broker's CPU samples (perf, produce 1 KiB); a SharedArrayBuffer's memory is
- * not counted per isolate, so the slabs start none. The pool bounds them itself. It is a
- * growable one (that never grows) so that its memory is a mapping of its own: V8 maps a growable
- * buffer's pages itself and unmaps them when it is freed, where a fixed-size one is malloc'd,
- * and glibc serves 2 MiB from its heap (and keeps it when freed) once its mmap threshold has
- * risen past that, which the boot's larger buffers do: a let-go slab then returned nothing
- * (a real broker after a burst and its decay: RSS 472 -> 470 MiB, with growable slabs -> 423).
+ * not counted per isolate, so the slabs start none. The pool bounds them itself.
  *
  * Fresh slabs are faulted in ahead of use, off the event loop (`SlabPrefault`): the first
  * write to each 4 KiB page of fresh memory costs a page fault, which for a produce landed in
@@ -54,13 +49,19 @@
  * broker's first slab (the frames of a few small requests) starts none: the spares would be
  * resident memory for nothing.
  *
- * Demand that stops gives the memory back: once SPARE_DECAY_MS to 2 x SPARE_DECAY_MS have
- * passed with no slab taken (one unref'd timer on the Clock, armed by a take once the pool
- * holds more than SPARE_SLABS: a smaller one has nothing to let go), the target falls
- * back to SPARE_SLABS and the empty slabs past it are let go (the oldest first), with whatever
- * relief emptied: an idle broker after a burst keeps SPARE_SLABS empty slabs, not up to
- * SPARE_SLABS_MAX (or the tier's whole budget). A let-go slab's memory returns to the system
- * when the garbage collector frees its SharedArrayBuffer, which `onLetGo` asks for.
+ * Demand that stops gives memory back: once SPARE_DECAY_MS to 2 x SPARE_DECAY_MS have passed
+ * with no slab taken (one unref'd timer on the Clock, armed by a take once the pool holds more
+ * than SPARE_SLABS: a smaller one has nothing to let go), the target falls back to SPARE_SLABS
+ * and the empty slabs past it are let go, with whatever relief emptied: an idle broker after a
+ * burst keeps SPARE_SLABS empty slabs, not up to SPARE_SLABS_MAX (or the tier's whole budget).
+ * A let-go slab's SharedArrayBuffer is freed by the garbage collector, which `onLetGo` asks for;
+ * how much of it the system gets back is glibc's call: a slab is malloc'd, and once glibc's mmap
+ * threshold has risen past 2 MiB (freeing any larger malloc'd buffer raises it for good, and in
+ * a booted broker it has) slabs come from its heap, which it shrinks from the top only. So the newest slabs
+ * (highest in the heap) go first. A real broker after a 300 MB burst, then idle: RSS -27 MiB of
+ * the 48 let go (all 48 under MALLOC_MMAP_THRESHOLD_=131072); growable SharedArrayBuffers, which
+ * V8 maps itself, gave all 48 back but cost the JavaScript that reads them 20-40 % more CPU
+ * (produce and consume rows, bench/README.md).
  */
 import { openSync, read } from 'node:fs';
 import type { Clock, Timer } from '../common/clock.js';
@@ -102,9 +103,6 @@ export const prefaultFromDevZero: SlabPrefault = (memory, done) => {
   if (devZero === null) done();
   else read(devZero, memory, 0, memory.length, null, () => done());
 };
-/** The SharedArrayBuffer constructor with ES2024's options (the project's lib is ES2023). */
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => SharedArrayBuffer;
-
 /** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
 const OPEN_SLABS = 4;
 
@@ -114,6 +112,8 @@ interface Slab {
   used: number;
   /** Holds on views of this slab not yet reclaimed. */
   live: number;
+  /** Creation order: the newest are let go first. */
+  readonly serial: number;
 }
 
 interface PinEntry {
@@ -182,6 +182,7 @@ export class BatchMemory {
   private readonly open: Slab[] = [];
   private readonly free: Slab[] = [];
   private slabs = 0;
+  private slabsCreated = 0;
   private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
   private epoch = 0;
   private readonly pins: PinEntry[] = [];
@@ -297,7 +298,8 @@ export class BatchMemory {
     this.spareTarget = SPARE_SLABS;
     const surplus = this.free.length - SPARE_SLABS;
     if (surplus <= 0) return;
-    for (const slab of this.free.splice(0, surplus)) this.letGo(slab);
+    this.free.sort((a, b) => a.serial - b.serial);
+    for (const slab of this.free.splice(SPARE_SLABS)) this.letGo(slab);
     this.onLetGo?.();
   }
 
@@ -330,7 +332,7 @@ export class BatchMemory {
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
     this.slabs++;
-    const slab = { memory: Buffer.from(new GrowableSharedArrayBuffer(SLAB_BYTES, { maxByteLength: SLAB_BYTES })), used: 0, live: 0 };
+    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), used: 0, live: 0, serial: this.slabsCreated++ };
     this.slabOf.set(slab.memory.buffer, slab);
     return slab;
   }
