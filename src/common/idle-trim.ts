@@ -102,12 +102,12 @@ function whenIdle(schedule: TrimSchedule, collect: () => void): Promise<boolean>
   });
 }
 
-/** V8's `gc` once taken (each exposeGc makes a context). */
-let gc: GcFunction | undefined;
-
-/** `collections` full collections of `flavor`; nothing when `gc` cannot be had. */
+/**
+ * `collections` full collections of `flavor`; nothing when `gc` cannot be had. `gc` is not
+ * kept: it would keep the context it came from (idle RSS +0.3 MiB).
+ */
 function collectAllGarbage(collections: number, flavor: 'regular' | 'last-resort'): void {
-  gc ??= (globalThis as { gc?: GcFunction }).gc ?? exposeGc();
+  const gc = (globalThis as { gc?: GcFunction }).gc ?? exposeGc();
   for (let i = 0; gc !== undefined && i < collections; i++) gc({ type: 'major', execution: 'sync', flavor });
 }
 

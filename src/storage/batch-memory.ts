@@ -58,8 +58,8 @@
  * how much of it the system gets back is glibc's call: a slab is malloc'd, and once glibc's mmap
  * threshold has risen past 2 MiB (freeing any larger malloc'd buffer raises it for good, and in
  * a booted broker it has) slabs come from its heap, which it shrinks from the top only. So the newest slabs
- * (highest in the heap) go first. A real broker after a 300 MB burst, then idle: RSS -27 MiB of
- * the 48 let go (all 48 under MALLOC_MMAP_THRESHOLD_=131072); growable SharedArrayBuffers, which
+ * (highest in the heap) go first. A real broker after a 300 MB burst, then idle: RSS -12 to
+ * -36 MiB of the 48 let go (all 48 under MALLOC_MMAP_THRESHOLD_=131072); growable SharedArrayBuffers, which
  * V8 maps itself, gave all 48 back but cost the JavaScript that reads them 20-40 % more CPU
  * (produce and consume rows, bench/README.md).
  */
