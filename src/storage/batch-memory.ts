@@ -40,16 +40,31 @@
  * or in preparation) to the spare target: read from /dev/zero on libuv's thread pool, so the
  * kernel faults their pages in on another core, and handed out (through the free list) only
  * once that read is done. Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
- * reads are queued at once (each one done starts the next). The target starts at SPARE_SLABS and doubles, up to
- * SPARE_SLABS_MAX, each time a slab must open fresh while spares are still being prepared
- * (demand outran them). With a fixed 8 a fresh broker still opened a third to half of the
- * slabs of a 300 MB produce unprepared, faulting them in on the event loop: 26,000-31,000
- * minor faults on the main thread for 300 MB at 1 KiB (73,000 pages), 5,600-15,700 with this
- * (issue 13, medians of 4-5 fresh brokers, bench/README.md). An idle broker's first
- * slab (the frames of a few small requests) starts none: the spares would be resident memory
- * for nothing.
+ * reads are queued at once (each one done starts the next). The target starts at
+ * SPARE_SLABS and doubles, up to SPARE_SLABS_MAX, each time a slab must open fresh while spares
+ * are still being prepared (demand outran them). With a fixed 8 a fresh broker still opened a
+ * third to half of the slabs of a 300 MB produce unprepared, faulting them in on the event
+ * loop: 26,000-31,000 minor faults on the main thread for 300 MB at 1 KiB (73,000 pages),
+ * 5,600-15,700 with this (issue 13, medians of 4-5 fresh brokers, bench/README.md). An idle
+ * broker's first slab (the frames of a few small requests) starts none: the spares would be
+ * resident memory for nothing.
+ *
+ * Demand that stops gives memory back: once SPARE_DECAY_MS to 2 x SPARE_DECAY_MS have passed
+ * with no slab taken (one unref'd timer on the Clock, armed by a take once the pool holds more
+ * than SPARE_SLABS: a smaller one has nothing to let go), the target falls back to SPARE_SLABS
+ * and the empty slabs past it are let go, with whatever relief emptied: an idle broker after a
+ * burst keeps SPARE_SLABS empty slabs, not up to SPARE_SLABS_MAX (or the tier's whole budget).
+ * A let-go slab's SharedArrayBuffer is freed by the garbage collector, which `onLetGo` asks for;
+ * how much of it the system gets back is glibc's call: a slab is malloc'd, and once glibc's mmap
+ * threshold has risen past 2 MiB (freeing any larger malloc'd buffer raises it for good, and in
+ * a booted broker it has) slabs come from its heap, which it shrinks from the top only. So the newest slabs
+ * (highest in the heap) go first. A real broker after a 300 MB burst, then idle: RSS -12 to
+ * -36 MiB of the 48 let go (all 48 under MALLOC_MMAP_THRESHOLD_=131072); growable SharedArrayBuffers, which
+ * V8 maps itself, gave all 48 back but cost the JavaScript that reads them 20-40 % more CPU
+ * (produce and consume rows, bench/README.md).
  */
 import { openSync, read } from 'node:fs';
+import type { Clock, Timer } from '../common/clock.js';
 
 export const SLAB_BYTES = 2 * 1024 * 1024;
 /** Fresh slabs kept in preparation ahead of use at first (they count in the pool's bound like any slab). */
@@ -62,6 +77,12 @@ export const SPARE_SLABS_MAX = 32;
  * more faults stayed on the event loop than with the fixed 8 at once).
  */
 export const PREFAULTS_IN_FLIGHT = 4;
+/**
+ * No slab taken for this long (up to twice this: the timer looks once per period) and the spare
+ * target falls back to SPARE_SLABS, letting go of the empty slabs past it. Long beside the gaps
+ * within a load (the bench's rows follow each other within a second).
+ */
+export const SPARE_DECAY_MS = 10_000;
 /** Spares are prepared once the pool holds this many slabs. */
 const SPARES_FROM_SLABS = 2;
 
@@ -91,6 +112,8 @@ interface Slab {
   used: number;
   /** Holds on views of this slab not yet reclaimed. */
   live: number;
+  /** Creation order: the newest are let go first. */
+  readonly serial: number;
 }
 
 interface PinEntry {
@@ -136,9 +159,9 @@ export interface BatchMemoryLimits {
 
 /**
  * The pool for `max_memory` = `maxBytes`: the tier plus IN_FLIGHT_SLABS for the requests in
- * flight and the slab ends the tier leaves unused. Empty slabs are all kept for reuse (the
- * tier refills what relief frees), so a broker that once filled its tier keeps that memory:
- * max_memory is its budget.
+ * flight and the slab ends the tier leaves unused. Empty slabs are all kept for reuse while
+ * slabs are being taken (the tier refills what relief frees): max_memory is the budget of a
+ * broker under load; once no slab has been taken for SPARE_DECAY_MS, all but SPARE_SLABS go.
  */
 export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
   const poolBytesMax = maxBytes + IN_FLIGHT_SLABS * SLAB_BYTES;
@@ -159,6 +182,7 @@ export class BatchMemory {
   private readonly open: Slab[] = [];
   private readonly free: Slab[] = [];
   private slabs = 0;
+  private slabsCreated = 0;
   private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
   private epoch = 0;
   private readonly pins: PinEntry[] = [];
@@ -169,11 +193,18 @@ export class BatchMemory {
   private preparing = 0;
   /** Spares (free or being prefaulted) the pool tops up to; grows while demand outruns them. */
   private spareTarget = SPARE_SLABS;
+  /** Slabs taken (opened for batches) since the decay timer was armed. */
+  private taken = 0;
+  private decayTimer: Timer | null = null;
 
   constructor(
     private readonly limits: BatchMemoryLimits,
     /** Prepares spare slabs ahead of use; none: fresh slabs are faulted in where they are first written. */
     private readonly prefault: SlabPrefault | null = null,
+    /** Times the decay of the spare target; none: empty slabs are kept up to the limits. */
+    private readonly clock: Clock | null = null,
+    /** Called after slabs were let go (their memory is freed with their SharedArrayBuffers). */
+    private readonly onLetGo: (() => void) | null = null,
   ) {}
 
   /** A pooled copy of `length` bytes given as consecutive pieces (views of socket chunks). */
@@ -245,8 +276,31 @@ export class BatchMemory {
       if (next === null) return null;
     }
     if (this.open.push(next) > OPEN_SLABS) this.retire(this.open.shift() as Slab);
+    this.taken++;
+    if (this.decayTimer === null && this.slabs > SPARE_SLABS) this.armDecay();
     this.prepareSpares();
     return next;
+  }
+
+  private armDecay(): void {
+    if (this.clock === null) return;
+    this.taken = 0;
+    this.decayTimer = this.clock.schedule(SPARE_DECAY_MS, () => this.decay());
+  }
+
+  /** A period with no slab taken: the target falls back and the empty slabs past it are let go; else another period. */
+  private decay(): void {
+    this.decayTimer = null;
+    if (this.taken > 0) {
+      this.armDecay();
+      return;
+    }
+    this.spareTarget = SPARE_SLABS;
+    const surplus = this.free.length - SPARE_SLABS;
+    if (surplus <= 0) return;
+    this.free.sort((a, b) => a.serial - b.serial);
+    for (const slab of this.free.splice(SPARE_SLABS)) this.letGo(slab);
+    this.onLetGo?.();
   }
 
   /**
@@ -278,7 +332,7 @@ export class BatchMemory {
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
     this.slabs++;
-    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), used: 0, live: 0 };
+    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), used: 0, live: 0, serial: this.slabsCreated++ };
     this.slabOf.set(slab.memory.buffer, slab);
     return slab;
   }
@@ -307,12 +361,14 @@ export class BatchMemory {
 
   private recycle(slab: Slab): void {
     slab.used = 0;
-    if ((this.free.length + 1) * SLAB_BYTES <= this.limits.freeBytesMax) {
-      this.free.push(slab);
-    } else {
-      this.slabs--;
-      this.slabOf.delete(slab.memory.buffer);
-    }
+    if ((this.free.length + 1) * SLAB_BYTES <= this.limits.freeBytesMax) this.free.push(slab);
+    else this.letGo(slab);
+  }
+
+  /** Out of the pool: its memory goes with its SharedArrayBuffer (nothing in the pool refers to it). */
+  private letGo(slab: Slab): void {
+    this.slabs--;
+    this.slabOf.delete(slab.memory.buffer);
   }
 }
 

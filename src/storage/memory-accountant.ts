@@ -12,6 +12,7 @@
  * there are, the tier never holds more than `maxBytes` plus one request's batches.
  */
 import type { Clock, Timer } from '../common/clock.js';
+import { collectWhenIdle } from '../common/idle-trim.js';
 import { BatchMemory, batchMemoryLimitsFor, prefaultFromDevZero } from './batch-memory.js';
 
 /** Relief starts once stored bytes exceed this share of max_memory ... */
@@ -57,7 +58,7 @@ export class MemoryAccountant {
   constructor(
     private readonly limits: MemoryLimits,
     private readonly clock: Clock,
-    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes), prefaultFromDevZero),
+    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes), prefaultFromDevZero, clock, () => void collectWhenIdle()),
   ) {}
 
   /** A partition now holds `buffer` in memory (its pooled memory stays held until `batchDropped`). */

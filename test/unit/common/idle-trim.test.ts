@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { constants, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
-import { trimWhenIdle } from '../../../src/common/idle-trim.js';
+import { collectWhenIdle, trimWhenIdle } from '../../../src/common/idle-trim.js';
 
 /** The start times of the full collections from now on; `atLeast(n)` settles once n were seen. */
 function majorCollections(): { startTimes: number[]; atLeast(n: number): Promise<void>; stop(): void } {
@@ -34,6 +34,13 @@ function keepBusy(done: Promise<unknown>): void {
   spin();
 }
 
+// First in the file: the process has not called trimWhenIdle yet.
+describe('collectWhenIdle before trimWhenIdle', () => {
+  it('collects nothing: only the server process (which trims after its boot) collects for memory let go', async () => {
+    assert.equal(await collectWhenIdle({ delayMs: 20, attempts: 2 }), false);
+  });
+});
+
 describe('trimWhenIdle', () => {
   it('runs full collections (two, several rounds each) in an idle window; gc stays unexposed, V8 flags as they were', { timeout: 10_000 }, async () => {
     const gcs = majorCollections();
@@ -55,5 +62,23 @@ describe('trimWhenIdle', () => {
     const trimmed = trimWhenIdle({ delayMs: 20, attempts: 3 });
     keepBusy(trimmed);
     assert.equal(await trimmed, false);
+  });
+});
+
+describe('collectWhenIdle after trimWhenIdle', () => {
+  it('runs a full collection in an idle window, one at a time', { timeout: 10_000 }, async () => {
+    await trimWhenIdle({ delayMs: 20, attempts: 5 });
+    const gcs = majorCollections();
+    try {
+      const from = performance.now();
+      const first = collectWhenIdle({ delayMs: 20, attempts: 5 });
+      assert.equal(await collectWhenIdle({ delayMs: 20, attempts: 5 }), false, 'a second call while one waits joins it');
+      assert.equal(await first, true);
+      await gcs.atLeast(1);
+      assert.ok(gcs.startTimes.some((start) => start >= from), `full collections at ${gcs.startTimes.join(', ')}, asked at ${from}`);
+    } finally {
+      gcs.stop();
+    }
+    assert.equal(await collectWhenIdle({ delayMs: 20, attempts: 5 }), true, 'and again once it ran');
   });
 });

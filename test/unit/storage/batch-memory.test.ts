@@ -1,7 +1,8 @@
 /** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchMemory, PREFAULTS_IN_FLIGHT, prefaultFromDevZero, SLAB_BYTES, SPARE_SLABS, SPARE_SLABS_MAX } from '../../../src/storage/batch-memory.js';
+import { BatchMemory, PREFAULTS_IN_FLIGHT, prefaultFromDevZero, SLAB_BYTES, SPARE_DECAY_MS, SPARE_SLABS, SPARE_SLABS_MAX } from '../../../src/storage/batch-memory.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): BatchMemory {
   return new BatchMemory({ poolBytesMax, freeBytesMax });
@@ -162,6 +163,49 @@ describe('BatchMemory', () => {
     }
     assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'never past SPARE_SLABS_MAX');
     for (const buffer of held) memory.release(buffer);
+  });
+
+  it('lets the spare target fall back to SPARE_SLABS, and the empty slabs past it go, once no slab was taken for SPARE_DECAY_MS', () => {
+    const pending: Array<() => void> = [];
+    const bound = 4 * SPARE_SLABS_MAX * SLAB_BYTES;
+    const clock = new FakeClock();
+    let letGo = 0;
+    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (_slab, done) => pending.push(done), clock, () => letGo++);
+    const finishAll = () => {
+      while (pending.length > 0) (pending.shift() as () => void)();
+    };
+    // A burst: slabs taken faster than the spares are prepared, until the target is at its most.
+    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+    finishAll();
+    for (let round = 0; round < 3; round++) {
+      const free = memory.stats().freeBytes / SLAB_BYTES;
+      for (let i = 0; i <= free; i++) held.push(memory.alloc(SLAB_BYTES));
+      finishAll();
+    }
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'the burst raised the target to SPARE_SLABS_MAX');
+    // Its batches dropped (retention, relief): all but the four open slabs are empty too.
+    for (const buffer of held) memory.release(buffer);
+    const emptied = memory.stats().freeBytes;
+    assert.ok(emptied > SPARE_SLABS_MAX * SLAB_BYTES);
+    // A slow trickle that takes a slab every period keeps everything (the four open slabs fill first).
+    for (let i = 0; i < 3; i++) {
+      clock.advance(SPARE_DECAY_MS - 1);
+      const trickle = Array.from({ length: 5 }, () => memory.alloc(SLAB_BYTES));
+      for (const buffer of trickle) memory.release(buffer);
+      finishAll();
+    }
+    assert.equal(letGo, 0, 'nothing let go while slabs are taken');
+    assert.ok(memory.stats().freeBytes >= emptied - SLAB_BYTES);
+    clock.advance(2 * SPARE_DECAY_MS);
+    assert.equal(letGo, 1, 'told once');
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'SPARE_SLABS empty slabs kept');
+    assert.equal(memory.stats().slabBytes, (SPARE_SLABS + 4) * SLAB_BYTES, 'the rest left the pool (the four open slabs stay)');
+    assert.equal(clock.pendingTimers, 0, 'no timer left once idle');
+    // The next burst starts from SPARE_SLABS again.
+    const again = Array.from({ length: SPARE_SLABS + 4 }, () => memory.alloc(SLAB_BYTES));
+    finishAll();
+    assert.ok(memory.stats().freeBytes <= 2 * SPARE_SLABS * SLAB_BYTES, 'grown from SPARE_SLABS, not from SPARE_SLABS_MAX');
+    for (const buffer of again) memory.release(buffer);
   });
 
   it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
