@@ -63,7 +63,7 @@ async function runOp(op, args, onTick) {
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-  const done = new Promise((resolve) => child.once('exit', resolve));
+  const done = new Promise((resolve) => child.once('close', resolve));
   let code;
   while ((code = await Promise.race([done, sleep(100).then(() => undefined)])) === undefined) onTick();
   if (code !== 0) throw new Error(`storage_client ${op} exited ${code}: ${err}`);
