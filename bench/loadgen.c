@@ -19,8 +19,9 @@
  * (client/broker error, lost or short data), 3 (time limit) or 64 (usage).
  *
  * latency with LAT_DUMP=FILE in the environment also writes one line per message to FILE after the
- * run: "SEQ SCHEDULED_NS RECEIVED_NS" (CLOCK_MONOTONIC, the clock of process.hrtime on the same
- * machine, so a broker that stamps the same messages can be joined with it by sequence number; the
+ * run: "SEQ SCHEDULED_NS RECEIVED_NS SENT_NS" (SENT: when the producer thread handed it to librdkafka;
+ * all CLOCK_MONOTONIC, the clock of process.hrtime on the same machine, so a broker that stamps
+ * the same messages can be joined with it by sequence number; the
  * payload starts with the magic "BLNKLAT1" (u64 LE), then seq and scheduled time, u64/i64 LE).
  *
  * MB = 10^6 payload bytes. Times come from CLOCK_MONOTONIC. Client CPU is getrusage() over the timed
@@ -588,6 +589,7 @@ static struct {
   long total;
   int64_t t0, period_ns;
   int64_t max_lag_ns; /* worst lateness of the producer thread against its schedule */
+  int64_t *sent_at;   /* LAT_DUMP: when each message was handed to librdkafka (NULL otherwise) */
   volatile int done;
 } lp;
 
@@ -600,8 +602,9 @@ static void *lat_producer(void *arg) {
     struct timespec ts = {pl.sched_ns / 1000000000LL, pl.sched_ns % 1000000000LL};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
     }
-    int64_t lag = now_ns() - pl.sched_ns;
+    int64_t sent = now_ns(), lag = sent - pl.sched_ns;
     if (lag > lp.max_lag_ns) lp.max_lag_ns = lag;
+    if (lp.sent_at) lp.sent_at[i] = sent;
     memcpy(buf, &pl, sizeof pl);
     while (rd_kafka_produce(lp.rkt, opt.partition, RD_KAFKA_MSG_F_COPY, buf, opt.size, NULL, 0, NULL) == -1) {
       rd_kafka_resp_err_t e = rd_kafka_last_error();
@@ -696,8 +699,9 @@ static int run_latency(void) {
 
   int64_t *lat = malloc(sizeof *lat * lp.total);
   char *seen = calloc(lp.total, 1);
-  const char *dump = getenv("LAT_DUMP"); /* per-message receive times (seq sched_ns recv_ns), for tracing */
+  const char *dump = getenv("LAT_DUMP"); /* per-message receive times (seq sched_ns recv_ns sent_ns), for tracing */
   int64_t *recv_at = dump ? calloc(lp.total, sizeof *recv_at) : NULL;
+  lp.sent_at = dump ? calloc(lp.total, sizeof *lp.sent_at) : NULL;
   long got = 0, dups = 0, foreign = 0;
   mark("start");
   int64_t c0 = cpu_ns();
@@ -738,10 +742,13 @@ static int run_latency(void) {
   if (recv_at) {
     FILE *f = fopen(dump, "w");
     if (f) {
-      for (long i = 0; i < lp.total; i++) fprintf(f, "%ld %lld %lld\n", i, (long long)(lp.t0 + i * lp.period_ns), (long long)recv_at[i]);
+      for (long i = 0; i < lp.total; i++)
+        fprintf(f, "%ld %lld %lld %lld\n", i, (long long)(lp.t0 + i * lp.period_ns), (long long)recv_at[i], (long long)lp.sent_at[i]);
       fclose(f);
     }
     free(recv_at);
+    free(lp.sent_at);
+    lp.sent_at = NULL;
   }
   qsort(lat, got, sizeof *lat, cmp_i64);
   double sum = 0;

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// How much of the end-to-end latency tail lines up with the broker's GC pauses (issue 13).
+// Starts the Blink of a checkout as `npm start` does (plus bench/latency-gc-preload.cjs through
+// NODE_OPTIONS), waits 1 s after ready as bench/run.mjs does, runs the latency rows of
+// bench/run.mjs (`loadgen latency`, 100 B, linger.ms=0, acks=1, fetch.wait.max.ms=1) with
+// LAT_DUMP, stops the broker and prints per rate: the percentiles, V8's GCs in the run's window
+// by kind (count, total and longest pause), and the messages at or above the p99 grouped into
+// episodes (late messages scheduled < 5 ms apart), with how many of them fall in an episode that a
+// GC pause overlaps, and how many left the producer thread (librdkafka's produce call) already
+// half their latency late: the client's side, not the broker's. One broker, one run per rate:
+// repeat it, the machine is shared.
+//
+//   node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const key = argv[i].replace(/^--/, '');
+  if (!(key in opt) || argv[i + 1] === undefined) {
+    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]');
+    process.exit(64);
+  }
+  opt[key] = argv[++i];
+}
+const KIND = { 1: 'scavenge', 2: 'minor-ms', 4: 'mark-compact', 8: 'incremental', 16: 'weak-cb' };
+const work = opt.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-latency-gc-'));
+fs.mkdirSync(work, { recursive: true });
+buildLoadgen(console.error);
+
+const gcFile = path.join(work, 'gc.json');
+const broker = await startBlink({
+  root: path.resolve(opt.dir),
+  env: { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h', LATENCY_GC_OUT: gcFile, NODE_OPTIONS: `--require ${path.join(HERE, 'latency-gc-preload.cjs')}` },
+});
+await sleep(1000);
+const dumps = [];
+try {
+  for (const rate of opt.rates.split(',').map(Number)) {
+    const dump = path.join(work, `lat${rate}.txt`);
+    process.env.LAT_DUMP = dump;
+    const r = await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${rate}`, '-C', '-r', rate, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
+    dumps.push({ rate, dump, sendLagMaxUs: r.send_lag_max_us });
+  }
+} finally {
+  delete process.env.LAT_DUMP;
+  await stopBlink(broker);
+}
+const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
+for (const { rate, dump, sendLagMaxUs } of dumps) report(rate, dump, sendLagMaxUs);
+if (opt.keep === null) fs.rmSync(work, { recursive: true, force: true });
+
+function report(rate, dump, sendLagMaxUs) {
+  const rows = fs.readFileSync(dump, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number)); // seq scheduled received sent
+  const sorted = rows.map(([, s, r]) => r - s).sort((a, b) => a - b);
+  const pct = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const us = (ns) => Math.round(ns / 1e3).toLocaleString('en-US');
+  const from = rows[0][1];
+  const to = Math.max(...rows.map(([, , r]) => r));
+  const inWindow = gcs.filter(([start]) => start >= from && start <= to);
+  console.log(`@${rate}/s: p50 ${us(pct(0.5))} p99 ${us(pct(0.99))} p99.9 ${us(pct(0.999))} max ${us(sorted.at(-1))} µs; producer send lag max ${Math.round(sendLagMaxUs).toLocaleString('en-US')} µs`);
+  const kinds = {};
+  for (const [, d, k] of inWindow) {
+    const s = (kinds[KIND[k] ?? k] ??= { n: 0, totalUs: 0, maxUs: 0 });
+    s.n++;
+    s.totalUs += d;
+    s.maxUs = Math.max(s.maxUs, d);
+  }
+  console.log(`  GCs: ${Object.entries(kinds).map(([k, s]) => `${k} ${s.n} (${s.totalUs.toLocaleString('en-US')} µs, longest ${s.maxUs.toLocaleString('en-US')})`).join('; ') || 'none'}`);
+  const threshold = pct(0.99);
+  const episodes = [];
+  let producerLate = 0;
+  for (const [, s, r, sent] of rows) {
+    if (r - s < threshold) continue;
+    if (sent - s >= (r - s) / 2) producerLate++;
+    const e = episodes.at(-1);
+    if (e && s - e.last < 5e6) Object.assign(e, { n: e.n + 1, last: s, end: Math.max(e.end, r), worst: Math.max(e.worst, r - s), lag: Math.max(e.lag, sent - s) });
+    else episodes.push({ first: s, last: s, end: r, n: 1, worst: r - s, lag: sent - s });
+  }
+  let explained = 0;
+  for (const e of episodes) {
+    e.gc = inWindow.filter(([start, d]) => start <= e.end && start + d * 1e3 >= e.first - 1e6);
+    if (e.gc.length > 0) explained += e.n;
+  }
+  const late = episodes.reduce((n, e) => n + e.n, 0);
+  console.log(`  ${late} messages >= p99 in ${episodes.length} episodes; ${explained} of them in an episode a GC pause overlaps; ${producerLate} sent half their latency late`);
+  for (const e of [...episodes].sort((a, b) => b.n - a.n).slice(0, 5)) {
+    const pauses = e.gc.map(([start, d, k]) => `${KIND[k] ?? k} ${d.toLocaleString('en-US')} µs at ${((start - e.first) / 1e6).toFixed(1)} ms`).join(', ');
+    console.log(`    t+${((e.first - from) / 1e6).toFixed(0)} ms: ${e.n} messages over ${((e.last - e.first) / 1e6).toFixed(1)} ms, worst ${us(e.worst)} µs, producer up to ${us(e.lag)} µs late; ${pauses || 'no GC'}`);
+  }
+}
