@@ -193,8 +193,8 @@ export class BatchMemory {
   private preparing = 0;
   /** Spares (free or being prefaulted) the pool tops up to; grows while demand outruns them. */
   private spareTarget = SPARE_SLABS;
-  /** Slabs taken (opened for batches) since the decay timer was armed. */
-  private taken = 0;
+  /** Whether a slab was taken (opened for batches) since the decay timer was armed. */
+  private takenSinceArmed = false;
   private decayTimer: Timer | null = null;
 
   constructor(
@@ -276,7 +276,7 @@ export class BatchMemory {
       if (next === null) return null;
     }
     if (this.open.push(next) > OPEN_SLABS) this.retire(this.open.shift() as Slab);
-    this.taken++;
+    this.takenSinceArmed = true;
     if (this.decayTimer === null && this.slabs > SPARE_SLABS) this.armDecay();
     this.prepareSpares();
     return next;
@@ -284,14 +284,14 @@ export class BatchMemory {
 
   private armDecay(): void {
     if (this.clock === null) return;
-    this.taken = 0;
+    this.takenSinceArmed = false;
     this.decayTimer = this.clock.schedule(SPARE_DECAY_MS, () => this.decay());
   }
 
   /** A period with no slab taken: the target falls back and the empty slabs past it are let go; else another period. */
   private decay(): void {
     this.decayTimer = null;
-    if (this.taken > 0) {
+    if (this.takenSinceArmed) {
       this.armDecay();
       return;
     }

@@ -8,6 +8,30 @@ function pool(poolBytesMax = 8 * SLAB_BYTES, freeBytesMax = 2 * SLAB_BYTES): Bat
   return new BatchMemory({ poolBytesMax, freeBytesMax });
 }
 
+/** A pool bounded by 4 x SPARE_SLABS_MAX slabs whose spares are prepared only when the test says so (finishAll). */
+function manuallyPrepared(clock: FakeClock | null = null, onLetGo: (() => void) | null = null): { memory: BatchMemory; finishAll(): void } {
+  const pending: Array<() => void> = [];
+  const bound = 4 * SPARE_SLABS_MAX * SLAB_BYTES;
+  const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (_slab, done) => pending.push(done), clock, onLetGo);
+  return {
+    memory,
+    finishAll: () => {
+      while (pending.length > 0) (pending.shift() as () => void)();
+    },
+  };
+}
+
+/** Takes every free slab and one more, `rounds` times, the spares finished after each: slabs taken faster than prepared. Returns what it took. */
+function burst(memory: BatchMemory, finishAll: () => void, rounds: number): Buffer[] {
+  const held: Buffer[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const free = memory.stats().freeBytes / SLAB_BYTES;
+    for (let i = 0; i <= free; i++) held.push(memory.alloc(SLAB_BYTES));
+    finishAll();
+  }
+  return held;
+}
+
 describe('BatchMemory', () => {
   it('copies pieces into one pooled buffer, handing out consecutive slices of a slab', () => {
     const memory = pool();
@@ -142,46 +166,26 @@ describe('BatchMemory', () => {
   });
 
   it('raises the spare target towards SPARE_SLABS_MAX while slabs are taken faster than they are prepared', () => {
-    const pending: Array<{ memory: Buffer; done: () => void }> = [];
-    const bound = 4 * SPARE_SLABS_MAX * SLAB_BYTES;
-    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (slab, done) => pending.push({ memory: slab, done }));
+    const { memory, finishAll } = manuallyPrepared();
     const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
-    let finished = 0;
-    const finishAll = () => {
-      while (finished < pending.length) pending[finished++].done();
-    };
     finishAll();
     assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'at first SPARE_SLABS');
     // Take every spare, then one more while the replacements are still being prepared: a miss.
-    for (let i = 0; i <= SPARE_SLABS; i++) held.push(memory.alloc(SLAB_BYTES));
-    finishAll();
+    held.push(...burst(memory, finishAll, 1));
     assert.equal(memory.stats().freeBytes, 2 * SPARE_SLABS * SLAB_BYTES, 'doubled after a miss');
-    for (let round = 0; round < 2; round++) {
-      const free = memory.stats().freeBytes / SLAB_BYTES;
-      for (let i = 0; i <= free; i++) held.push(memory.alloc(SLAB_BYTES));
-      finishAll();
-    }
+    held.push(...burst(memory, finishAll, 2));
     assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'never past SPARE_SLABS_MAX');
     for (const buffer of held) memory.release(buffer);
   });
 
   it('lets the spare target fall back to SPARE_SLABS, and the empty slabs past it go, once no slab was taken for SPARE_DECAY_MS', () => {
-    const pending: Array<() => void> = [];
-    const bound = 4 * SPARE_SLABS_MAX * SLAB_BYTES;
     const clock = new FakeClock();
     let letGo = 0;
-    const memory = new BatchMemory({ poolBytesMax: bound, freeBytesMax: bound }, (_slab, done) => pending.push(done), clock, () => letGo++);
-    const finishAll = () => {
-      while (pending.length > 0) (pending.shift() as () => void)();
-    };
+    const { memory, finishAll } = manuallyPrepared(clock, () => letGo++);
     // A burst: slabs taken faster than the spares are prepared, until the target is at its most.
     const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
     finishAll();
-    for (let round = 0; round < 3; round++) {
-      const free = memory.stats().freeBytes / SLAB_BYTES;
-      for (let i = 0; i <= free; i++) held.push(memory.alloc(SLAB_BYTES));
-      finishAll();
-    }
+    held.push(...burst(memory, finishAll, 3));
     assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'the burst raised the target to SPARE_SLABS_MAX');
     // Its batches dropped (retention, relief): all but the four open slabs are empty too.
     for (const buffer of held) memory.release(buffer);
