@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
@@ -11,6 +11,7 @@ import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { CompactionModule } from './compaction/compaction.module.js';
 import { RetentionModule } from './retention/retention.module.js';
+import { MEMORY_LET_GO } from './storage/memory-accountant.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UplinkModule } from './uplink/uplink.module.js';
 import { WalModule } from './wal/wal.module.js';
@@ -24,6 +25,21 @@ export interface AppOptions {
    * registry once: a second broker in the same process (embedded) must not add them again.
    */
   readonly processMetrics?: boolean;
+  /**
+   * What the process does once the batch pool has let memory go (MEMORY_LET_GO): the server
+   * collects garbage when idle (main.ts); none (an embedded broker) does nothing more.
+   */
+  readonly onMemoryLetGo?: () => void;
+}
+
+/** What the process hands the modules (AppOptions): MEMORY_LET_GO when given, for the storage module. */
+@Global()
+@Module({})
+class ProcessHooksModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    const providers = options.onMemoryLetGo === undefined ? [] : [{ provide: MEMORY_LET_GO, useValue: options.onMemoryLetGo }];
+    return { module: ProcessHooksModule, global: true, providers, exports: providers.map((provider) => provider.provide) };
+  }
 }
 
 /** The whole broker, built around a configuration that was validated before boot. */
@@ -35,6 +51,7 @@ export class AppModule {
       imports: [
         SettingsModule.forRoot(config),
         CommonModule,
+        ProcessHooksModule.forRoot(options),
         LoggerModule.forRoot({
           pinoHttp: { level: options.silent === true ? 'silent' : config.logLevel, autoLogging: false, base: { service: 'blink' } },
         }),

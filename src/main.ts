@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { createBlinkApp, listenBlinkApp } from './blink-app.js';
-import { trimWhenIdle } from './common/idle-trim.js';
+import { idleCollector, trimWhenIdle } from './common/idle-trim.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -90,7 +90,9 @@ function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger):
 async function bootstrap(): Promise<void> {
   const signals = exitOnSignals();
   const config = readSettings();
-  const app = await createBlinkApp(config);
+  // The batch pool's let-go memory is freed by a collection when idle: this process's heap is the broker's (idle-trim.ts).
+  const collectWhenIdle = idleCollector();
+  const app = await createBlinkApp(config, { onMemoryLetGo: () => void collectWhenIdle() });
   const logger = app.get(Logger);
   signals.attach(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);

@@ -22,7 +22,8 @@
  * TRIM_DELAY_MS after the boot if the event loop was nearly idle over that time, else it
  * looks again, at most TRIM_ATTEMPTS times (a broker under load from the start is left to V8's
  * memory reducer). For the server process only (main.ts): an embedded broker's heap is its
- * host's.
+ * host's. The same holds for `idleCollector`: main.ts hands it to the application (AppOptions),
+ * which gives it to the batch pool; an embedded broker and the tests give none.
  *
  * `gc` is not exposed by default: --expose-gc is switched on just long enough to take `gc` from
  * a new context and switched off again, so V8's flags (which the bundle's code cache is checked
@@ -55,31 +56,28 @@ export interface TrimSchedule {
 /**
  * Runs the collection in the first idle window of `delayMs` after now; resolves true once it
  * ran, false when the broker stayed busy for `attempts` windows. The timer never holds the process.
- * From then on `collectWhenIdle` collects too (this is the server process).
  */
 export function trimWhenIdle(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS, attempts: TRIM_ATTEMPTS }): Promise<boolean> {
-  collectionsWanted = true;
   return whenIdle(schedule, () => collectAllGarbage(COLLECTIONS, 'last-resort'));
 }
-
-/** Whether the process asked for idle collections (trimWhenIdle: the server, not an embedding host). */
-let collectionsWanted = false;
-/** A collectWhenIdle not run yet: later calls join it. */
-let collectionPending = false;
 
 /**
  * Memory let go of while the broker runs (the batch pool's empty slabs after a burst,
  * batch-memory.ts) returns to the system only when the garbage collector frees the objects
- * that hold it, and V8 sees no reason to collect an idle heap: one full collection (not the
- * memory-reducing kind: a shorter pause) in the next idle window. Only in the server process,
- * once trimWhenIdle has run; at most one waiting at a time.
+ * that hold it, and V8 sees no reason to collect an idle heap. The collector returned runs one
+ * full collection (not the memory-reducing kind: a shorter pause) in the next idle window;
+ * at most one waits at a time (a call while one waits joins it: false). It resolves as
+ * `trimWhenIdle` does. For the server process only (main.ts wires it in).
  */
-export function collectWhenIdle(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS, attempts: TRIM_ATTEMPTS }): Promise<boolean> {
-  if (!collectionsWanted || collectionPending) return Promise.resolve(false);
-  collectionPending = true;
-  return whenIdle(schedule, () => collectAllGarbage(1, 'regular')).finally(() => {
-    collectionPending = false;
-  });
+export function idleCollector(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS, attempts: TRIM_ATTEMPTS }): () => Promise<boolean> {
+  let pending = false;
+  return () => {
+    if (pending) return Promise.resolve(false);
+    pending = true;
+    return whenIdle(schedule, () => collectAllGarbage(1, 'regular')).finally(() => {
+      pending = false;
+    });
+  };
 }
 
 function whenIdle(schedule: TrimSchedule, collect: () => void): Promise<boolean> {

@@ -51,9 +51,13 @@
  *
  * Demand that stops gives memory back: once SPARE_DECAY_MS to 2 x SPARE_DECAY_MS have passed
  * with no slab taken (one unref'd timer on the Clock, armed by a take once the pool holds more
- * than SPARE_SLABS: a smaller one has nothing to let go), the target falls back to SPARE_SLABS
- * and the empty slabs past it are let go, with whatever relief emptied: an idle broker after a
- * burst keeps SPARE_SLABS empty slabs, not up to SPARE_SLABS_MAX (or the tier's whole budget).
+ * than SPARE_SLABS: a smaller one has nothing to let go; or by a slab emptied while none runs,
+ * when the free list holds more than SPARE_SLABS: data dropped after demand stopped, by
+ * retention or a deleted topic), the target falls back to SPARE_SLABS and the empty slabs past
+ * it are let go, with whatever relief emptied: an idle broker after a burst keeps SPARE_SLABS
+ * empty slabs, not up to SPARE_SLABS_MAX (or the tier's whole budget). The pool's state is the
+ * gauge blink_batch_memory_bytes (storage.probe.ts); test/e2e/batch-pool.test.ts watches it fall
+ * with a real client.
  * A let-go slab's SharedArrayBuffer is freed by the garbage collector, which `onLetGo` asks for;
  * how much of it the system gets back is glibc's call: a slab is malloc'd, and once glibc's mmap
  * threshold has risen past 2 MiB (freeing any larger malloc'd buffer raises it for good, and in
@@ -361,8 +365,13 @@ export class BatchMemory {
 
   private recycle(slab: Slab): void {
     slab.used = 0;
-    if ((this.free.length + 1) * SLAB_BYTES <= this.limits.freeBytesMax) this.free.push(slab);
-    else this.letGo(slab);
+    if ((this.free.length + 1) * SLAB_BYTES > this.limits.freeBytesMax) {
+      this.letGo(slab);
+      return;
+    }
+    this.free.push(slab);
+    // Emptied with no decay period running (batches dropped once demand stopped: retention, a deleted topic): one starts.
+    if (this.decayTimer === null && this.free.length > SPARE_SLABS) this.armDecay();
   }
 
   /** Out of the pool: its memory goes with its SharedArrayBuffer (nothing in the pool refers to it). */

@@ -12,7 +12,6 @@
  * there are, the tier never holds more than `maxBytes` plus one request's batches.
  */
 import type { Clock, Timer } from '../common/clock.js';
-import { collectWhenIdle } from '../common/idle-trim.js';
 import { BatchMemory, batchMemoryLimitsFor, prefaultFromDevZero } from './batch-memory.js';
 
 /** Relief starts once stored bytes exceed this share of max_memory ... */
@@ -32,6 +31,13 @@ export function memoryLimitsFor(maxBytes: number): MemoryLimits {
   return { maxBytes, highWaterBytes: Math.floor(maxBytes * HIGH_WATER_RATIO), lowWaterBytes: Math.floor(maxBytes * LOW_WATER_RATIO) };
 }
 
+/**
+ * Provider token (optional) of what the process does once the batch pool has let slabs go
+ * (`() => void`, BatchMemory's onLetGo): the server asks for a full collection when idle
+ * (main.ts, common/idle-trim.ts); an embedded broker provides none, its heap being its host's.
+ */
+export const MEMORY_LET_GO = Symbol('MemoryLetGo');
+
 /** What a produce that waited for room in vain is told (Kafka and REST alike). */
 export const MEMORY_FULL_MESSAGE =
   'the memory tier is full (max_memory) and could not be relieved in time: the write-ahead log is not taking the overflow';
@@ -48,6 +54,8 @@ interface ReservationWaiter {
 }
 
 export class MemoryAccountant {
+  /** The pooled memory behind the stored batches. */
+  readonly memory: BatchMemory;
   private bytes = 0;
   private batches = 0;
   private reservedBytes = 0;
@@ -58,8 +66,11 @@ export class MemoryAccountant {
   constructor(
     private readonly limits: MemoryLimits,
     private readonly clock: Clock,
-    readonly memory: BatchMemory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes), prefaultFromDevZero, clock, () => void collectWhenIdle()),
-  ) {}
+    /** Called once the pool has let slabs go (MEMORY_LET_GO); none: nothing more is done. */
+    onLetGo: (() => void) | null = null,
+  ) {
+    this.memory = new BatchMemory(batchMemoryLimitsFor(limits.maxBytes), prefaultFromDevZero, clock, onLetGo);
+  }
 
   /** A partition now holds `buffer` in memory (its pooled memory stays held until `batchDropped`). */
   batchStored(buffer: Buffer): void {

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
-import { AppModule } from '../../src/app.module.js';
+import { AppModule, type AppOptions } from '../../src/app.module.js';
 import { Clock, SystemClock, type Timer } from '../../src/common/clock.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { StorageRecovery } from '../../src/recovery/storage-recovery.js';
@@ -43,9 +43,9 @@ export class CountingClock extends SystemClock {
 }
 
 /** The application on `dir` with these settings (environment form), initialised and recovered. */
-export async function compileApp(dir: string, env: Record<string, string>, clock: Clock): Promise<TestingModule> {
+export async function compileApp(dir: string, env: Record<string, string>, clock: Clock, options: AppOptions = {}): Promise<TestingModule> {
   const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, LOG_LEVEL: 'error', ...env }, cwd: dir });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, options)] })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();

@@ -3,24 +3,29 @@
  * Nest container, as main.ts builds it, in memory and durable mode. The key providers
  * resolve and are wired to each other (partitions get their cold tier from the WAL, memory
  * limits from max_memory, the one Clock everywhere); storage recovery runs; closing the
- * application cancels every timer it started and leaves no active handle behind.
+ * application cancels every timer it started and leaves no active handle behind. The batch
+ * pool tells what the application was given as onMemoryLetGo (the server's idle collection),
+ * and nothing when it was given none (an embedded broker).
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import { register } from 'prom-client';
 import { Clock } from '../../../src/common/clock.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import { KafkaTransport } from '../../../src/kafka/transport/kafka-transport.js';
 import { MemoryPressure } from '../../../src/retention/memory-pressure.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
 import { ColdTierFactory } from '../../../src/storage/cold-tier.js';
-import { HIGH_WATER_RATIO, LOW_WATER_RATIO, MemoryAccountant } from '../../../src/storage/memory-accountant.js';
+import { SLAB_BYTES, SPARE_DECAY_MS, SPARE_SLABS } from '../../../src/storage/batch-memory.js';
+import { HIGH_WATER_RATIO, LOW_WATER_RATIO, MEMORY_LET_GO, MemoryAccountant } from '../../../src/storage/memory-accountant.js';
 import { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { PartitionWals } from '../../../src/wal/partition-wals.js';
 import { WalStore } from '../../../src/wal/wal-store.js';
 import { activeResources, closeAndCheck, compileApp, CountingClock } from '../../support/app-harness.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
 Logger.overrideLogger(false);
@@ -70,6 +75,34 @@ describe('AppModule (medium: the whole container on a temporary directory)', () 
       assert.equal(restored.get('audit')?.partitions[0].isDurable, true, 'a restored partition is built with its cold tier');
       assert.ok(!(await readdir(dir)).includes('payments-0'), 'its files are gone');
       await closeAndCheck(second, secondClock, before);
+    });
+  });
+
+  it('the batch pool calls the onMemoryLetGo the application was given once it lets slabs go; without one, none is provided', async () => {
+    await withTempDir(async (dir) => {
+      const clock = new FakeClock();
+      let letGo = 0;
+      const app = await compileApp(dir, { STORAGE_MODE: 'memory', MAX_MEMORY: '64MB' }, clock, { onMemoryLetGo: () => letGo++ });
+      try {
+        const memory = app.get(MemoryAccountant).memory;
+        // More slabs than SPARE_SLABS taken, then emptied, then no slab taken for two periods.
+        const held = Array.from({ length: 2 * SPARE_SLABS + 4 }, () => memory.alloc(SLAB_BYTES));
+        for (const buffer of held) memory.release(buffer);
+        clock.advance(2 * SPARE_DECAY_MS);
+        assert.equal(letGo, 1, `told once (${JSON.stringify(memory.stats())})`);
+      } finally {
+        await app.close();
+        register.clear();
+      }
+    });
+    await withTempDir(async (dir) => {
+      const app = await compileApp(dir, { STORAGE_MODE: 'memory' }, new CountingClock());
+      try {
+        assert.throws(() => app.get(MEMORY_LET_GO, { strict: false }), 'not provided');
+      } finally {
+        await app.close();
+        register.clear();
+      }
     });
   });
 });

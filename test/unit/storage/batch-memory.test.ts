@@ -212,6 +212,29 @@ describe('BatchMemory', () => {
     for (const buffer of again) memory.release(buffer);
   });
 
+  it('lets go of slabs emptied after a decay period ran out (retention, a deleted topic, once demand stopped) after another', () => {
+    const clock = new FakeClock();
+    let letGo = 0;
+    const { memory, finishAll } = manuallyPrepared(clock, () => letGo++);
+    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+    finishAll();
+    held.push(...burst(memory, finishAll, 3));
+    // Demand stops with the burst's batches still stored: the spares past SPARE_SLABS go, and no timer is left.
+    clock.advance(2 * SPARE_DECAY_MS);
+    assert.equal(letGo, 1);
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES);
+    assert.equal(clock.pendingTimers, 0);
+    // Later the stored batches are dropped with no slab taken: the emptied slabs start a period of their own.
+    for (const buffer of held) memory.release(buffer);
+    assert.ok(memory.stats().freeBytes > SPARE_SLABS * SLAB_BYTES, 'emptied slabs kept at first');
+    assert.equal(clock.pendingTimers, 1, 'a decay period started');
+    clock.advance(2 * SPARE_DECAY_MS);
+    assert.equal(letGo, 2, 'told again');
+    assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'SPARE_SLABS empty slabs kept');
+    assert.equal(memory.stats().slabBytes, (SPARE_SLABS + 4) * SLAB_BYTES, 'the rest left the pool (the four open slabs stay)');
+    assert.equal(clock.pendingTimers, 0, 'no timer left once idle');
+  });
+
   it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
     const slab = Buffer.from(new SharedArrayBuffer(SLAB_BYTES)).fill(7);
     await new Promise<void>((resolve) => prefaultFromDevZero(slab, resolve));
