@@ -5,9 +5,10 @@
  * client sees a half-recovered log, and the REST port REST_AFTER_KAFKA_MS after they are
  * bound, or REST_WAITS_FOR_RECOVERY_MS after the hooks if recovery takes longer (its probes
  * answer while a long recovery runs: /health/ready is down until it is done). A boot with
- * little to recover so answers Kafka clients before Fastify's start (its plugins, its port),
- * which holds the event loop for one long turn. Ports of 0 are the OS's pick; the bound ones
- * are returned (and advertised by Metadata through ListenerStatus).
+ * little to recover so answers Kafka clients before Nest registers the REST routes and before
+ * Fastify's start (its plugins, its port), which holds the event loop for one long turn. Ports
+ * of 0 are the OS's pick; the bound ones are returned (and advertised by Metadata through
+ * ListenerStatus).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
@@ -67,7 +68,7 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
 }
 
 /**
- * Init hooks, then the Kafka listeners (after storage recovery) and the REST port (`restAfterKafkaMs`
+ * Init hooks, then the Kafka listeners (after storage recovery) and the REST routes and port (`restAfterKafkaMs`
  * after the listeners, or `restWaitsMs` after the hooks: tests set both); resolves with the bound
  * ports. Both sides settle before it resolves or rejects (with the first failure, Kafka's first):
  * a failure on one side never leaves the other still starting behind the caller's close.
@@ -78,13 +79,45 @@ export async function listenBlinkApp(
   restWaitsMs = REST_WAITS_FOR_RECOVERY_MS,
   restAfterKafkaMs = REST_AFTER_KAFKA_MS,
 ): Promise<BoundPorts> {
+  const registerRoutes = deferRestRoutes(app);
   await app.init();
   const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
   // app.listen skips the init it has already had.
-  const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs).then(() => app.listen(config.restPort, config.kafkaHostname));
+  const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
+    .then(registerRoutes)
+    .then(() => app.listen(config.restPort, config.kafkaHostname));
   for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
   return { kafkaPorts: app.get(ListenerStatus).boundPorts, restPort };
+}
+
+/**
+ * Nest's init registers the REST routes (its RoutesResolver: every controller method's guards,
+ * pipes and interceptors, ~10 ms of a boot) before the modules' init hooks, hence before the
+ * Kafka side can start; they are needed only once the REST port listens. The application's own
+ * registerRouter is shadowed for its init (an own property of the NestApplication beneath
+ * Nest's proxies, which forward defineProperty and deleteProperty to it) by one that keeps the
+ * call; the returned function makes it, once, and lifts the shadow. Nest calls registerRouter
+ * from init alone.
+ */
+function deferRestRoutes(app: NestFastifyApplication): () => Promise<void> {
+  const nest = Object.getPrototypeOf(app) as { registerRouter(this: unknown): Promise<void> };
+  if (typeof nest.registerRouter !== 'function') throw new Error('NestApplication has no registerRouter: check blink-app.ts against this Nest version');
+  let register: (() => Promise<void>) | null = null;
+  Object.defineProperty(app, 'registerRouter', {
+    configurable: true,
+    value(this: unknown): Promise<void> {
+      register = () => nest.registerRouter.call(this);
+      return Promise.resolve();
+    },
+  });
+  return async () => {
+    Reflect.deleteProperty(app, 'registerRouter');
+    const pending = register;
+    register = null;
+    if (pending === null) throw new Error('Nest did not register the REST routes during init: check blink-app.ts against this Nest version');
+    await pending();
+  };
 }
 
 /**

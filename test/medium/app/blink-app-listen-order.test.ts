@@ -1,9 +1,10 @@
 /**
  * Medium test of listenBlinkApp's order (src/blink-app.ts, the real application on loopback
  * ports the OS picks): the Kafka listeners are bound before the REST port when storage
- * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start: a client
- * connecting as they bind is answered before the REST port starts), and the REST port is bound
- * while a long recovery runs, its readiness probe down, the Kafka listeners not yet bound.
+ * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start, nor for Nest's
+ * registration of the REST routes: a client connecting as they bind is answered before either),
+ * and the REST port is bound while a long recovery runs, its readiness probe down, the Kafka
+ * listeners not yet bound.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
+import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { type BlinkConfig, loadSettings } from '../../../src/config/settings.js';
 import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
@@ -68,7 +70,7 @@ async function apiVersionsV0(port: number): Promise<{ correlationId: number; err
 }
 
 describe('listenBlinkApp (medium: the real application on loopback)', () => {
-  it('answers a Kafka client that connects as the listeners bind before the REST port starts', async () => {
+  it('answers a Kafka client that connects as the listeners bind before the REST routes are registered and the port starts', async () => {
     await withApp(async (app, config) => {
       const server = app.getHttpServer() as Server;
       const listeners = app.get(ListenerStatus);
@@ -84,8 +86,13 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       const [kafkaPort] = await bound;
       assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
       assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
+      // The route table records every route Fastify is given (its onRoute hook), Nest's controllers' as they are registered.
+      const routes = app.get(HttpRouteTable);
+      const readinessRoute = () => routes.list().some((route) => route.method === 'GET' && route.url === '/health/ready');
+      assert.equal(readinessRoute(), false, 'the REST routes are registered after the Kafka listeners bind');
       const ports = await started;
       assert.equal(server.listening, true);
+      assert.equal(readinessRoute(), true);
       assert.deepEqual(ports.kafkaPorts, [kafkaPort]);
       assert.equal(await readinessStatus(server), 200);
     });
