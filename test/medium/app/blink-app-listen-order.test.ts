@@ -1,19 +1,21 @@
 /**
  * Medium test of listenBlinkApp's order (src/blink-app.ts, the real application on loopback
  * ports the OS picks): the Kafka listeners are bound before the REST port when storage
- * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start), and the
- * REST port is bound while a long recovery runs, its readiness probe down, the Kafka
+ * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start, nor for Nest's
+ * registration of the REST routes: a client connecting as they bind is answered before either),
+ * and the REST port is bound while a long recovery runs, its readiness probe down, the Kafka
  * listeners not yet bound.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
+import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { type BlinkConfig, loadSettings } from '../../../src/config/settings.js';
 import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
@@ -51,7 +53,51 @@ async function readinessStatus(server: Server): Promise<number> {
   return response.status;
 }
 
+/** ApiVersions v0 (size 10 | api_key 18 | api_version 0 | correlation_id 7 | client_id ""): the correlation id and error code of its answer. */
+async function apiVersionsV0(port: number): Promise<{ correlationId: number; errorCode: number }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  try {
+    socket.write(Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 7, 0, 0]));
+    let received = Buffer.alloc(0);
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 4 && received.length >= 4 + received.readInt32BE(0)) return { correlationId: received.readInt32BE(4), errorCode: received.readInt16BE(8) };
+    }
+    throw new Error(`the connection closed after ${received.length} bytes`);
+  } finally {
+    socket.destroy();
+  }
+}
+
 describe('listenBlinkApp (medium: the real application on loopback)', () => {
+  it('answers a Kafka client that connects as the listeners bind before the REST routes are registered and the port starts', async () => {
+    await withApp(async (app, config) => {
+      const server = app.getHttpServer() as Server;
+      const listeners = app.get(ListenerStatus);
+      const bound = new Promise<readonly number[]>((resolve) => {
+        const listening = listeners.listening.bind(listeners);
+        listeners.listening = (ports) => {
+          listening(ports);
+          resolve(ports);
+        };
+      });
+      // REST starts 1.5 s after the Kafka listeners here (10 ms in a server): room for a loaded machine.
+      const started = listenBlinkApp(app, config, 30_000, 1_500);
+      const [kafkaPort] = await bound;
+      assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
+      assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
+      // The route table records every route Fastify is given (its onRoute hook), Nest's controllers' as they are registered.
+      const routes = app.get(HttpRouteTable);
+      const readinessRoute = () => routes.list().some((route) => route.method === 'GET' && route.url === '/health/ready');
+      assert.equal(readinessRoute(), false, 'the REST routes are registered after the Kafka listeners bind');
+      const ports = await started;
+      assert.equal(server.listening, true);
+      assert.equal(readinessRoute(), true);
+      assert.deepEqual(ports.kafkaPorts, [kafkaPort]);
+      assert.equal(await readinessStatus(server), 200);
+    });
+  });
+
   it('binds the Kafka listeners before the REST port when storage recovery is quick', async () => {
     await withApp(async (app, config) => {
       const server = app.getHttpServer() as Server;
