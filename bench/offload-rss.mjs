@@ -2,7 +2,7 @@
 // Where the broker's RSS goes under the storage-offload e2e workload (issue 13), by phase:
 //
 //   node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS]
-//                              [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...]
+//                              [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...] [--codecs zstd,...]
 //
 // Per run: a fresh broker of this checkout (and of DIR, interleaved, with --baseline) with
 // MAX_MEMORY=32MB in memory mode, as test/e2e/storage-offload.test.ts starts it; after
@@ -20,7 +20,7 @@
 // some 30 MiB higher: one unmeasured run of each side comes first. Each broker gets the
 // environment its checkout's start script sets (e.g. MALLOC_ARENA_MAX), then --env (this
 // checkout) or --baseline-env on top: `--baseline . --baseline-env MALLOC_ARENA_MAX=1` compares
-// one build under two settings.
+// one build under two settings. --codecs replaces the e2e's mix (none,lz4,none,zstd,gzip,snappy).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,8 +33,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The python the storage e2e tests run (test/e2e/storage-support.ts), where confluent-kafka is installed. */
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(ROOT, 'test/e2e/storage/storage_client.py');
-const USAGE = 'usage: node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS] [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...]';
-const opts = benchArgs(USAGE, { reps: 3, baseline: null, 'settle-ms': 1500, env: '', 'baseline-env': '' }, { numbers: ['reps', 'settle-ms'], strings: ['baseline', 'env', 'baseline-env'] });
+const USAGE = 'usage: node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS] [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...] [--codecs zstd,...]';
+const opts = benchArgs(USAGE, { reps: 3, baseline: null, 'settle-ms': 1500, env: '', 'baseline-env': '', codecs: 'none,lz4,none,zstd,gzip,snappy' }, { numbers: ['reps', 'settle-ms'], strings: ['baseline', 'env', 'baseline-env', 'codecs'] });
 const MIB = 1024 * 1024;
 const ARENA_ALIGN = 64n * 1024n * 1024n;
 const KINDS = ['heap', 'arena', 'anon', 'node', 'file'];
@@ -92,7 +92,7 @@ async function oneRun(root, extraEnv) {
       if (peaks[phase] === undefined || now.total > peaks[phase].total) peaks[phase] = now;
     };
     const topic = `offload-rss-${Date.now()}`;
-    await runOp('produce_mixed', { bootstrap: broker.bootstrap, topic, partitions: 3, total_bytes: 190 * MIB, seed: 42, codecs: ['none', 'lz4', 'none', 'zstd', 'gzip', 'snappy'], out: path.join(work, 'produced.txt') }, tick);
+    await runOp('produce_mixed', { bootstrap: broker.bootstrap, topic, partitions: 3, total_bytes: 190 * MIB, seed: 42, codecs: opts.codecs.split(','), out: path.join(work, 'produced.txt') }, tick);
     const ends = {};
     for (const line of fs.readFileSync(path.join(work, 'produced.txt'), 'utf8').split('\n')) {
       const [partition, offset] = line.split(' ');
