@@ -28,6 +28,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 # ---- runtime ----
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# glibc's malloc arenas capped at 2 (the main one and one for the threads that decompress
+# and compile), as package.json's start script sets it: the same broker everywhere
+# (README: Storage; npm run check:deploy compares them). docker run -e overrides it.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

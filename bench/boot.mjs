@@ -70,10 +70,10 @@ function statusMiB(status, field) {
   return match === null ? null : Math.round((Number(match[1]) / 1024) * 10) / 10;
 }
 
-const { nodeBin, args: nodeArgs } = blinkStartCommand(dir);
+const { nodeBin, args: nodeArgs, env: startEnv } = blinkStartCommand(dir);
 const [kafkaPort, restPort] = await freePorts(2);
 const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-boot-'));
-const env = { ...process.env, BROKER_PORTS: String(kafkaPort), REST_PORT: String(restPort), KAFKA_HOSTNAME: '127.0.0.1', ADVERTISED_HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn', RECORD_STORAGE_PATH: storage };
+const env = { ...process.env, BROKER_PORTS: String(kafkaPort), REST_PORT: String(restPort), KAFKA_HOSTNAME: '127.0.0.1', ADVERTISED_HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn', RECORD_STORAGE_PATH: storage, ...startEnv };
 const t0 = performance.now();
 const child = spawn(nodeBin, nodeArgs, { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
 let exited = false;

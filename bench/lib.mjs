@@ -28,18 +28,25 @@ export async function freePorts(count) {
 
 /**
  * How `npm start` starts the broker in the checkout `dir`: the project's Node 24 (else this
- * process's node) and the arguments of package.json's start script (flags, then the entry),
- * so every bench measures the artifact deployments run. Throws when the entry is not built.
+ * process's node), the environment the start script sets (its leading NAME=value words, e.g.
+ * MALLOC_ARENA_MAX) and its arguments (flags, then the entry), so every bench measures the
+ * artifact deployments run. Spawn with `{ ...yourEnv, ...env }`. Throws when the entry is not built.
  */
 export function blinkStartCommand(dir) {
   const localNode = path.join(dir, 'node_modules', '.bin', 'node');
   const nodeBin = fs.existsSync(localNode) ? localNode : process.execPath;
   const start = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts?.start ?? 'node dist/main.js';
-  const [node, ...args] = start.trim().split(/\s+/);
+  const words = start.trim().split(/\s+/);
+  const env = {};
+  while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
+    const word = words.shift();
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  const [node, ...args] = words;
   if (node !== 'node') throw new Error(`${dir}: the start script does not run node directly: ${start}`);
   const entry = args.find((arg) => !arg.startsWith('-'));
   if (entry === undefined || !fs.existsSync(path.join(dir, entry))) throw new Error(`${path.join(dir, entry ?? 'dist')} not found: build it first (\`npm run build\`)`);
-  return { nodeBin, args };
+  return { nodeBin, args, env };
 }
 
 // ---- A broker per run, the C load generator, medians (compaction, storage, transactions) ----
@@ -113,7 +120,7 @@ export function httpStatus(url, timeoutMs = 1000) {
 export async function startBlink({ root, env = {}, reuse = null, readyTimeoutMs = 60_000 }) {
   const [kafkaPort, restPort] = reuse ? [reuse.kafkaPort, reuse.restPort] : await freePorts(2);
   const storage = reuse?.storage ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-'));
-  const { nodeBin, args } = blinkStartCommand(root);
+  const { nodeBin, args, env: startEnv } = blinkStartCommand(root);
   const t0 = performance.now();
   const child = track(
     spawn(nodeBin, args, {
@@ -126,6 +133,7 @@ export async function startBlink({ root, env = {}, reuse = null, readyTimeoutMs 
         KAFKA_HOSTNAME: '127.0.0.1',
         ADVERTISED_HOSTNAME: '127.0.0.1',
         RECORD_STORAGE_PATH: storage,
+        ...startEnv,
         ...env,
       },
     }),

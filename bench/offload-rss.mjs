@@ -2,6 +2,7 @@
 // Where the broker's RSS goes under the storage-offload e2e workload (issue 13), by phase:
 //
 //   node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS]
+//                              [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...] [--codecs zstd,...]
 //
 // Per run: a fresh broker of this checkout (and of DIR, interleaved, with --baseline) with
 // MAX_MEMORY=32MB in memory mode, as test/e2e/storage-offload.test.ts starts it; after
@@ -16,7 +17,10 @@
 //
 // Needs the test dependencies (`node tools/test-deps/ensure.mjs e2e`: python3 with
 // confluent-kafka). A broker that writes its code cache (the first boot of a new build) idles
-// some 30 MiB higher: one unmeasured run of each side comes first.
+// some 30 MiB higher: one unmeasured run of each side comes first. Each broker gets the
+// environment its checkout's start script sets (e.g. MALLOC_ARENA_MAX), then --env (this
+// checkout) or --baseline-env on top: `--baseline . --baseline-env MALLOC_ARENA_MAX=1` compares
+// one build under two settings. --codecs replaces the e2e's mix (none,lz4,none,zstd,gzip,snappy).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,8 +33,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The python the storage e2e tests run (test/e2e/storage-support.ts), where confluent-kafka is installed. */
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(ROOT, 'test/e2e/storage/storage_client.py');
-const USAGE = 'usage: node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS]';
-const opts = benchArgs(USAGE, { reps: 3, baseline: null, 'settle-ms': 1500 }, { numbers: ['reps', 'settle-ms'], strings: ['baseline'] });
+const USAGE = 'usage: node bench/offload-rss.mjs [--baseline DIR] [--reps N] [--settle-ms MS] [--env NAME=VALUE,...] [--baseline-env NAME=VALUE,...] [--codecs zstd,...]';
+const opts = benchArgs(USAGE, { reps: 3, baseline: null, 'settle-ms': 1500, env: '', 'baseline-env': '', codecs: 'none,lz4,none,zstd,gzip,snappy' }, { numbers: ['reps', 'settle-ms'], strings: ['baseline', 'env', 'baseline-env', 'codecs'] });
 const MIB = 1024 * 1024;
 const ARENA_ALIGN = 64n * 1024n * 1024n;
 const KINDS = ['heap', 'arena', 'anon', 'node', 'file'];
@@ -70,8 +74,13 @@ async function runOp(op, args, onTick) {
   return JSON.parse(out.trim().split('\n').at(-1));
 }
 
-async function oneRun(root) {
-  const broker = await startBlink({ root, env: { MAX_MEMORY: '32MB', MESSAGE_MAX_BYTES: '2MB', RETENTION: '1h', STORAGE_MODE: 'memory', LOG_LEVEL: 'warn', KAFKA_CFG_NUM_PARTITIONS: '3' } });
+/** `A=1,B=2` as an object. */
+function parseEnv(list) {
+  return Object.fromEntries(list.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}
+
+async function oneRun(root, extraEnv) {
+  const broker = await startBlink({ root, env: { ...extraEnv, MAX_MEMORY: '32MB', MESSAGE_MAX_BYTES: '2MB', RETENTION: '1h', STORAGE_MODE: 'memory', LOG_LEVEL: 'warn', KAFKA_CFG_NUM_PARTITIONS: '3' } });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-offload-rss-'));
   try {
     await sleep(opts['settle-ms']);
@@ -83,7 +92,7 @@ async function oneRun(root) {
       if (peaks[phase] === undefined || now.total > peaks[phase].total) peaks[phase] = now;
     };
     const topic = `offload-rss-${Date.now()}`;
-    await runOp('produce_mixed', { bootstrap: broker.bootstrap, topic, partitions: 3, total_bytes: 190 * MIB, seed: 42, codecs: ['none', 'lz4', 'none', 'zstd', 'gzip', 'snappy'], out: path.join(work, 'produced.txt') }, tick);
+    await runOp('produce_mixed', { bootstrap: broker.bootstrap, topic, partitions: 3, total_bytes: 190 * MIB, seed: 42, codecs: opts.codecs.split(','), out: path.join(work, 'produced.txt') }, tick);
     const ends = {};
     for (const line of fs.readFileSync(path.join(work, 'produced.txt'), 'utf8').split('\n')) {
       const [partition, offset] = line.split(' ');
@@ -99,12 +108,12 @@ async function oneRun(root) {
   }
 }
 
-const sides = [['this', ROOT], ...(opts.baseline ? [['baseline', path.resolve(opts.baseline)]] : [])];
+const sides = [['this', ROOT, parseEnv(opts.env)], ...(opts.baseline ? [['baseline', path.resolve(opts.baseline), parseEnv(opts['baseline-env'])]] : [])];
 const results = Object.fromEntries(sides.map(([name]) => [name, []]));
-for (const [, root] of sides) await oneRun(root); // the code-cache-writing boots, unmeasured
+for (const [, root, env] of sides) await oneRun(root, env); // the code-cache-writing boots, unmeasured
 for (let rep = 0; rep < opts.reps; rep++) {
-  for (const [name, root] of sides) {
-    const r = await oneRun(root);
+  for (const [name, root, env] of sides) {
+    const r = await oneRun(root, env);
     results[name].push(r);
     const kinds = KINDS.map((k) => `${k} +${(r.peak[k] - r.idle[k]).toFixed(1)}`).join(', ');
     console.log(`${name.padEnd(8)} idle ${r.idle.total.toFixed(1)} MiB, peak ${r.peak.total.toFixed(1)} (produce ${r.produce.toFixed(1)}, consume ${r.consume.toFixed(1)}): growth ${(r.peak.total - r.idle.total).toFixed(1)} MiB = ${kinds}`);

@@ -161,8 +161,8 @@ async function startBroker(pluginName) {
     MAX_MEMORY: '4GB', RETENTION: '1h', PLUGIN_TIMEOUT: '10s',
     PLUGIN_PATHS: pluginName === null ? '' : path.join(ROOT, 'plugins/build', `${pluginName}.wasm`),
   };
-  const { nodeBin, args } = blinkStartCommand(ROOT);
-  const child = spawn(nodeBin, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { nodeBin, args, env: startEnv } = blinkStartCommand(ROOT);
+  const child = spawn(nodeBin, args, { cwd: ROOT, env: { ...env, ...startEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (Date.now() > deadline) throw new Error('broker not ready in 30 s');

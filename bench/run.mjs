@@ -423,7 +423,7 @@ function gitRev(dir) {
 }
 
 async function startBlink(dir) {
-  const { nodeBin, args } = blinkCommand(dir);
+  const { nodeBin, args, env: startEnv } = blinkCommand(dir);
   const [kafkaPort, restPort] = await freePorts(2);
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-records-'));
   const env = {
@@ -436,6 +436,7 @@ async function startBlink(dir) {
     MAX_MEMORY: '4GB',
     RETENTION: '1h',
     RECORD_STORAGE_PATH: storage,
+    ...startEnv,
   };
   let output = '';
   const t0 = performance.now();
@@ -788,7 +789,8 @@ async function main() {
     }
   })();
   const specs = targetSpecs();
-  const { nodeBin, args } = blinkCommand(ROOT);
+  const { nodeBin, args: nodeArgs, env: startEnv } = blinkCommand(ROOT);
+  const args = [...Object.entries(startEnv).map(([name, value]) => `${name}=${value}`), 'node', ...nodeArgs];
   const brokerNode = execFileSync(nodeBin, ['--version'], { timeout: 10_000 }).toString().trim();
   const started = new Date();
   log(`${opts.reps} rep(s)${opts.quick ? ' (quick)' : ''}; targets: ${specs.map((s) => s.name).join(', ')}; blink: ${brokerNode} ${args.join(' ')}; client: librdkafka ${rdkVersion}`);
@@ -806,7 +808,7 @@ async function main() {
   const cpu = os.cpus();
   const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
   const title = `Blink benchmark: ${opts.reps} rep(s)${opts.quick ? ' QUICK' : ''}, fresh targets each rep, order rotated; ${machine}; ` +
-    `blink ${brokerNode} \`node ${args.join(' ')}\`; client librdkafka ${rdkVersion} (bench/loadgen.c)`;
+    `blink ${brokerNode} \`${args.join(' ')}\`; client librdkafka ${rdkVersion} (bench/loadgen.c)`;
   const notes = [
     `produce: acks=1 linger.ms=5 batch.size=1000000 no compression, 1 partition; ${W.n100.toLocaleString('en-US')} x 100 B, ${W.n1k.toLocaleString('en-US')} x 1024 B. MB = 10^6 payload bytes.`,
     `consume: a hot data set (${W.d100.toLocaleString('en-US')} x 100 B, ${W.d1k.toLocaleString('en-US')} x 1024 B) read from the beginning, rewinding at its end (-R), fetch.wait.max.ms=${FETCH_WAIT_MS}.`,
@@ -822,7 +824,7 @@ async function main() {
     finished: finished.toISOString(),
     git: gitRev(ROOT),
     node: brokerNode,
-    start_command: `node ${args.join(' ')}`,
+    start_command: args.join(' '),
     librdkafka: rdkVersion,
     machine,
     cpus: cpu.length,

@@ -19,16 +19,26 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** The broker runs on the project's Node 24 (the machine's own node may be older). */
 export const NODE_BIN = join(REPO_ROOT, 'node_modules/.bin/node');
 /**
- * The broker is started as `npm start` starts it (package.json's start script: node, its
- * flags, dist/start.js), so the tests run the artifact every deployment runs.
+ * The broker is started as `npm start` starts it (package.json's start script: its leading
+ * NAME=value environment, node, its flags, dist/start.js), so the tests run the artifact every
+ * deployment runs.
  */
-export const BROKER_COMMAND_ARGS = startScriptArgs();
+const START_SCRIPT = startScriptArgs();
+export const BROKER_COMMAND_ARGS = START_SCRIPT.args;
+/** The environment the start script sets (e.g. MALLOC_ARENA_MAX), given to every test broker. */
+export const BROKER_COMMAND_ENV = START_SCRIPT.env;
 
-function startScriptArgs(): string[] {
+function startScriptArgs(): { env: Record<string, string>; args: string[] } {
   const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const [node, ...args] = start.trim().split(/\s+/);
+  const words = start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  for (let word = words[0]; word !== undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word); word = words[0]) {
+    words.shift();
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  const [node, ...args] = words;
   if (node !== 'node') throw new Error(`package.json's start script does not run node directly: ${start}`);
-  return args.map((arg) => (arg.startsWith('-') ? arg : join(REPO_ROOT, arg)));
+  return { env, args: args.map((arg) => (arg.startsWith('-') ? arg : join(REPO_ROOT, arg))) };
 }
 /** Client drivers are run from the source tree: tsc does not copy .py files. */
 export const CLIENTS_DIR = join(REPO_ROOT, 'test/e2e/clients');
@@ -250,7 +260,7 @@ function brokerEnvironment(extra: Record<string, string>): Record<string, string
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, ...BROKER_COMMAND_ENV, ...extra };
 }
 
 /** The settings every test broker gets unless the test overrides them. */

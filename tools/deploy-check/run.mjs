@@ -19,7 +19,8 @@
  *              own validation and booted (Metadata advertises the chart's host name).
  *  systemd     systemd-analyze verify and security (when present), hardening directives.
  *  Start       npm start, the image's ENTRYPOINT and the unit's ExecStart run the same
- *              artifact with the same node flags.
+ *              artifact with the same node flags and environment (the image's ENV, the
+ *              unit's Environment=, the chart's container env).
  *
  * Ends with "N passed, N failed, N skipped"; exits 1 if anything failed.
  */
@@ -51,7 +52,7 @@ import { checkDashboard } from './lib/grafana.mjs';
 import { checkAlertRules, checkPrometheusConfig, exportedMetrics, promtoolCheck } from './lib/prometheus.mjs';
 import { Report } from './lib/report.mjs';
 import { devCertificates, relistenOn, secretMount, tlsKafkaLogin, userFiles } from './lib/security.mjs';
-import { checkStartCommands } from './lib/start-command.mjs';
+import { checkChartEnvironment, checkStartCommands } from './lib/start-command.mjs';
 import { checkCredentialDropIn, checkUnitDirectives, hasSystemdAnalyze, systemdAnalyze } from './lib/systemd.mjs';
 import { ensureHelm, ensureNpmTools } from './lib/toolchain.mjs';
 
@@ -143,8 +144,8 @@ async function main() {
   await report.check('.dockerignore: build context has every COPY source and nothing heavy or secret', () =>
     checkBuildContext(tools, repoRoot, dockerfileText),
   );
-  await report.check('npm start, the image ENTRYPOINT (and so Helm) and the systemd unit start the same artifact with the same node flags', () =>
-    checkStartCommands(repoRoot, facts?.entrypoint ?? null),
+  await report.check('npm start, the image ENTRYPOINT and ENV (and so Helm) and the systemd unit start the same artifact with the same node flags and environment', () =>
+    checkStartCommands(repoRoot, facts),
   );
   await report.check('emulated image build (tsc in the build stage, npm ci --omit=dev, final-stage COPYs)', async () => {
     image = await emulateImage(tools, { repoRoot, cacheDir, nodeBinary, probeSource: join(checkerDir, 'settings-probe.mjs') });
@@ -423,6 +424,9 @@ async function helmChecks(tools, nodeBinary) {
     await report.check(`chart promises (${scenario.name})`, () => checkPromises(parts, { settings, config, values: scenario.values, alerts, dashboard }));
     await report.check(`chart security promises: listeners, Secret mounts, Certificate, probe scheme (${scenario.name})`, () =>
       checkSecurityPromises(parts, { settings, values: scenario.values }),
+    );
+    await report.check(`container environment: the start script's (MALLOC_ARENA_MAX) once, extraEnv overrides (${scenario.name})`, () =>
+      checkChartEnvironment(repoRoot, parts.container, scenario.values.extraEnv),
     );
     if (settings.ssl_cert_file) {
       await withImage(`broker boots with the rendered TLS and SASL files: ApiVersions and a SASL login over TLS (${scenario.name})`, () =>

@@ -78,6 +78,23 @@ describe('decompressChunks', () => {
     }
   });
 
+  it('gzip and zstd: every output buffer is given back once read, the last one included, also when the sink stops early', async () => {
+    for (const codec of [Compression.Gzip, Compression.Zstd]) {
+      const compressed = codec === Compression.Gzip ? gzipSync(DATA) : zstdCompressSync(DATA);
+      for (const stopAfter of [Number.POSITIVE_INFINITY, 2]) {
+        const memories = new Set<ArrayBufferLike>();
+        let calls = 0;
+        await decompressChunks(codec, compressed, Number.POSITIVE_INFINITY, (chunk) => {
+          memories.add(chunk.buffer);
+          return ++calls < stopAfter;
+        });
+        assert.ok(memories.size >= (stopAfter === 2 ? 1 : 5), `${memories.size} output buffers`);
+        const kept = [...memories].filter((memory) => memory.byteLength > 0);
+        assert.deepEqual(kept.map((memory) => memory.byteLength), [], `codec ${codec}, stop after ${stopAfter}: buffers left to the garbage collector`);
+      }
+    }
+  });
+
   it('refuses garbage for every codec with CompressionError', async () => {
     const garbage = randomBytes(200);
     for (const codec of [Compression.Gzip, Compression.Zstd, Compression.Snappy, Compression.Lz4]) {
