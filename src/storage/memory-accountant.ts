@@ -27,10 +27,12 @@ export const HIGH_WATER_RATIO = 0.8;
 export const LOW_WATER_RATIO = 0.6;
 
 /**
- * JavaScript heap one stored batch holds beside its bytes, measured with bench/batch-heap.mjs
- * (heap growth per stored batch after full collections, single-record batches, Node 24:
- * MEASURED): the StoredBatch object with its two boxed timestamps, the Buffer view and the
- * array slot. Rounded up; a change to StoredBatch or PartitionLog's arrays should re-measure it.
+ * JavaScript heap one stored batch holds beside its bytes: 225-228 B measured with
+ * bench/batch-heap.mjs (heap growth per stored batch after full collections, single-record
+ * batches, Node 24): the StoredBatch object (~72 B) with its two boxed timestamps (2 x 16 B),
+ * the Buffer view of its bytes (~100 B), its array slot. Rounded up for offsets past 2^31
+ * (boxed too) and the arrays' spare capacity; a change to StoredBatch or PartitionLog's
+ * arrays should re-measure it.
  */
 export const STORED_BATCH_HEAP_BYTES = 256;
 
