@@ -1,5 +1,6 @@
 /**
- * Keeps the memory tier under `max_memory`. Once stored bytes exceed the high-water mark
+ * Keeps the memory tier under `max_memory`. Once used bytes (batch bytes plus the heap
+ * counted per batch) exceed the high-water mark
  * (storage/memory-accountant.ts), a relief pass runs (never two at once): first the
  * retention sweep drops whatever is expired, over retention.bytes or already consumed;
  * then, while usage is above the low-water mark, the oldest batches across all partitions
@@ -62,8 +63,10 @@ export class MemoryPressure implements OnApplicationShutdown {
     try {
       const { lowWaterBytes } = this.accountant.memoryLimits;
       this.retention.sweep(this.clock.nowMs());
-      for (let round = 0; round < RELIEF_ROUNDS_MAX && this.accountant.storedBytes > lowWaterBytes; round++) {
-        const freed = await this.offloader.relieve(this.accountant.storedBytes - lowWaterBytes);
+      for (let round = 0; round < RELIEF_ROUNDS_MAX && this.accountant.usedBytes > lowWaterBytes; round++) {
+        // The offloader counts batch bytes: the share of the excess they carry at the tier's average batch.
+        const { usedBytes, storedBytes } = this.accountant;
+        const freed = await this.offloader.relieve(Math.ceil(((usedBytes - lowWaterBytes) * storedBytes) / usedBytes));
         if (freed === 0) {
           freedAny = false;
           break;
@@ -79,7 +82,7 @@ export class MemoryPressure implements OnApplicationShutdown {
   }
 
   private afterPass(freedAny: boolean): void {
-    const overHighWater = this.accountant.storedBytes > this.accountant.memoryLimits.highWaterBytes;
+    const overHighWater = this.accountant.usedBytes > this.accountant.memoryLimits.highWaterBytes;
     if (freedAny) {
       this.accountant.rearmPressure();
       if (overHighWater) this.schedule();
@@ -87,7 +90,7 @@ export class MemoryPressure implements OnApplicationShutdown {
     }
     this.later(RELIEF_RETRY_MS, () => {
       this.accountant.rearmPressure();
-      if (this.accountant.storedBytes > this.accountant.memoryLimits.highWaterBytes) this.schedule();
+      if (this.accountant.usedBytes > this.accountant.memoryLimits.highWaterBytes) this.schedule();
     });
   }
 }

@@ -6,10 +6,17 @@
  * high-water mark tells the pressure listeners once, until the relief re-arms it.
  *
  * `max_memory` is a bound, not a target: a produce reserves the bytes of its batches before
- * it appends them. A reservation is granted while stored plus reserved bytes are below
+ * it appends them. A reservation is granted while used plus reserved bytes are below
  * `maxBytes`, in the order they were asked for; otherwise it waits (bounded by the
  * producer's own timeout, on the Clock) until relief frees enough. So however many producers
  * there are, the tier never holds more than `maxBytes` plus one request's batches.
+ *
+ * Used bytes (`usedBytes`, what the marks and the reservations count) are the batches' bytes
+ * plus `batchHeapBytes` for each stored batch: the JavaScript heap a batch costs beside its
+ * bytes (its StoredBatch, the Buffer view of its bytes, its slot in the partition's array).
+ * With one small record per batch (linger.ms=0 clients) that heap is as large as the bytes:
+ * counted, max_memory bounds both; uncounted, a tier at max_memory could need as much heap
+ * again. The byte gauges (`storedBytes`: /allocated, /dump, Prometheus) stay batch bytes.
  */
 import type { Clock, Timer } from '../common/clock.js';
 import { BatchMemory, batchMemoryLimitsFor, prefaultFromDevZero } from './batch-memory.js';
@@ -19,16 +26,31 @@ export const HIGH_WATER_RATIO = 0.8;
 /** ... and offloads until they are under this share. */
 export const LOW_WATER_RATIO = 0.6;
 
-/** Memory-tier thresholds, bytes: relief starts above `highWaterBytes` and stops under `lowWaterBytes`. */
+/**
+ * JavaScript heap one stored batch holds beside its bytes: 225-228 B measured with
+ * bench/batch-heap.mjs (heap growth per stored batch after full collections, single-record
+ * batches, Node 24): the StoredBatch object (~72 B) with its two boxed timestamps (2 x 16 B),
+ * the Buffer view of its bytes (~100 B), its array slot. Rounded up for offsets past 2^31
+ * (boxed too) and the arrays' spare capacity; a change to StoredBatch or PartitionLog's
+ * arrays should re-measure it.
+ */
+export const STORED_BATCH_HEAP_BYTES = 256;
+
+/**
+ * Memory-tier thresholds, in used bytes (batch bytes + `batchHeapBytes` per batch): relief
+ * starts above `highWaterBytes` and stops under `lowWaterBytes`.
+ */
 export interface MemoryLimits {
   readonly maxBytes: number;
   readonly highWaterBytes: number;
   readonly lowWaterBytes: number;
+  /** Heap counted per stored batch on top of its bytes (STORED_BATCH_HEAP_BYTES; tests may count 0). */
+  readonly batchHeapBytes: number;
 }
 
 /** The thresholds for `max_memory` = `maxBytes`. */
-export function memoryLimitsFor(maxBytes: number): MemoryLimits {
-  return { maxBytes, highWaterBytes: Math.floor(maxBytes * HIGH_WATER_RATIO), lowWaterBytes: Math.floor(maxBytes * LOW_WATER_RATIO) };
+export function memoryLimitsFor(maxBytes: number, batchHeapBytes = STORED_BATCH_HEAP_BYTES): MemoryLimits {
+  return { maxBytes, highWaterBytes: Math.floor(maxBytes * HIGH_WATER_RATIO), lowWaterBytes: Math.floor(maxBytes * LOW_WATER_RATIO), batchHeapBytes };
 }
 
 /**
@@ -87,8 +109,8 @@ export class MemoryAccountant {
   adjust(bytesDelta: number, batchesDelta: number): void {
     this.bytes += bytesDelta;
     this.batches += batchesDelta;
-    if (bytesDelta > 0) {
-      if (this.bytes > this.limits.highWaterBytes && !this.pressureSignalled && this.pressureListeners.size > 0) {
+    if (bytesDelta + batchesDelta * this.limits.batchHeapBytes > 0) {
+      if (this.usedBytes > this.limits.highWaterBytes && !this.pressureSignalled && this.pressureListeners.size > 0) {
         this.pressureSignalled = true;
         for (const listener of this.pressureListeners) listener();
       }
@@ -98,7 +120,7 @@ export class MemoryAccountant {
   }
 
   /**
-   * Reserves `bytes` for batches about to be appended: at once while stored plus reserved
+   * Reserves `bytes` for batches about to be appended: at once while used plus reserved
    * bytes are below max_memory and nobody waits before it, else after waiting in turn; null
    * when `timeoutMs` passes first (the caller answers that memory is full).
    */
@@ -131,7 +153,7 @@ export class MemoryAccountant {
   }
 
   private hasRoom(): boolean {
-    return this.bytes + this.reservedBytes < this.limits.maxBytes;
+    return this.usedBytes + this.reservedBytes < this.limits.maxBytes;
   }
 
   private grant(bytes: number): MemoryReservation {
@@ -149,8 +171,14 @@ export class MemoryAccountant {
     while (this.reservationWaiters.length > 0 && this.hasRoom()) (this.reservationWaiters.shift() as ReservationWaiter).grant();
   }
 
+  /** Bytes of the stored batches (the byte gauges). */
   get storedBytes(): number {
     return this.bytes;
+  }
+
+  /** What max_memory bounds: the stored batches' bytes plus the heap counted for each (`batchHeapBytes`). */
+  get usedBytes(): number {
+    return this.bytes + this.batches * this.limits.batchHeapBytes;
   }
 
   get storedBatches(): number {
@@ -161,7 +189,7 @@ export class MemoryAccountant {
     return this.limits;
   }
 
-  /** Stored plus reserved bytes at or over max_memory: a produce waits for room first. */
+  /** Used plus reserved bytes at or over max_memory: a produce waits for room first. */
   get isFull(): boolean {
     return !this.hasRoom();
   }

@@ -13,7 +13,7 @@ import { TopicEvents } from '../../src/storage/topic-events.js';
 import { TopicRegistry } from '../../src/storage/topic-registry.js';
 import { FakeClock } from './fake-clock.js';
 
-const UNLIMITED = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity };
+const UNLIMITED = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity, batchHeapBytes: 0 };
 
 export function unlimitedAccountant(clock: Clock = new FakeClock()): MemoryAccountant {
   return new MemoryAccountant(UNLIMITED, clock);

@@ -29,7 +29,7 @@ class StubOffloader {
 
 function pressure() {
   const clock = new FakeClock();
-  const accountant = new MemoryAccountant(memoryLimitsFor(100), clock);
+  const accountant = new MemoryAccountant(memoryLimitsFor(100, 0), clock);
   const offloader = new StubOffloader(accountant);
   let sweeps = 0;
   const retention = { sweep: () => sweeps++ } as unknown as RetentionService;
@@ -63,6 +63,27 @@ describe('MemoryPressure (fake clock)', () => {
     assert.equal(accountant.storedBytes, 60);
     relief.onApplicationShutdown();
     assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('counts each batch\'s heap: offloads by used bytes, asking the offloader for batch bytes, down to the low-water mark', async () => {
+    const clock = new FakeClock();
+    // 1,000 bytes of max_memory; batches of 10 bytes, each counted with 40 bytes of heap.
+    const accountant = new MemoryAccountant(memoryLimitsFor(1_000, 40), clock);
+    const asked: number[] = [];
+    const offloader = {
+      relieve(bytesWanted: number): Promise<number> {
+        asked.push(bytesWanted);
+        const batches = Math.ceil(bytesWanted / 10);
+        accountant.adjust(-10 * batches, -batches);
+        return Promise.resolve(10 * batches);
+      },
+    };
+    new MemoryPressure(accountant, { sweep: () => 0 } as unknown as RetentionService, offloader as unknown as Offloader, clock);
+    for (let i = 0; i < 17; i++) accountant.adjust(10, 1);
+    await clock.advanceAndSettle(0);
+    // 170 batch bytes but 850 used (> 800): 250 over the low-water mark, of which batch bytes are a fifth.
+    assert.deepEqual(asked, [50], 'one round, for the batch bytes that carry the excess');
+    assert.deepEqual([accountant.storedBatches, accountant.storedBytes, accountant.usedBytes], [12, 120, 600]);
   });
 
   it('cancels a pending retry at shutdown', async () => {

@@ -1,16 +1,53 @@
 /** Unit tests of the memory accountant: limits from max_memory, pressure listeners, and reservations with bounded waits on a fake clock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryAccountant, memoryLimitsFor, type MemoryReservation } from '../../../src/storage/memory-accountant.js';
+import { MemoryAccountant, memoryLimitsFor, STORED_BATCH_HEAP_BYTES, type MemoryReservation } from '../../../src/storage/memory-accountant.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 
 function accountant(maxBytes: number, clock = new FakeClock()): MemoryAccountant {
-  return new MemoryAccountant(memoryLimitsFor(maxBytes), clock);
+  return new MemoryAccountant(memoryLimitsFor(maxBytes, 0), clock);
 }
 
 describe('MemoryAccountant limits', () => {
   it('takes its marks from max_memory: relief above 80 %, down to 60 %', () => {
-    assert.deepEqual(accountant(1_000).memoryLimits, { maxBytes: 1_000, highWaterBytes: 800, lowWaterBytes: 600 });
+    assert.deepEqual(new MemoryAccountant(memoryLimitsFor(1_000), new FakeClock()).memoryLimits, { maxBytes: 1_000, highWaterBytes: 800, lowWaterBytes: 600, batchHeapBytes: STORED_BATCH_HEAP_BYTES });
+  });
+
+  it('counts the heap of every stored batch against max_memory: small batches cross the marks long before their bytes do', () => {
+    const memory = new MemoryAccountant(memoryLimitsFor(10_000, 150), new FakeClock());
+    let signals = 0;
+    memory.onPressure(() => signals++);
+    for (let i = 0; i < 32; i++) memory.adjust(100, 1);
+    assert.deepEqual([memory.storedBytes, memory.usedBytes, signals], [3_200, 8_000, 0], 'at the high-water mark in used bytes');
+    memory.adjust(100, 1);
+    assert.equal(signals, 1, '3,300 batch bytes (33 % of max_memory) but 8,250 used: relief starts');
+    for (let i = 0; i < 7; i++) memory.adjust(100, 1);
+    assert.deepEqual([memory.storedBytes, memory.usedBytes, memory.isFull], [4_000, 10_000, true], 'full with 40 % of max_memory in batch bytes');
+    assert.ok(memory.reserve(100, 1_000) instanceof Promise, 'a produce waits for room');
+  });
+
+  it('gives a batch\'s counted heap back with its bytes: a dropped batch makes room for a waiting produce', async () => {
+    const memory = new MemoryAccountant(memoryLimitsFor(1_000, 400), new FakeClock());
+    memory.adjust(100, 1);
+    memory.adjust(100, 1);
+    assert.equal(memory.usedBytes, 1_000);
+    let granted: MemoryReservation | null | undefined;
+    void (memory.reserve(10, 1_000) as Promise<MemoryReservation | null>).then((r) => (granted = r));
+    memory.adjust(-100, -1);
+    await settle();
+    assert.ok(granted, 'granted once a batch (100 bytes + 400 counted) is dropped: 500 used');
+    assert.equal(memory.usedBytes, 500);
+  });
+
+  it('a cleaned batch that shrinks (fewer bytes, same batch) gives room back too', async () => {
+    const memory = new MemoryAccountant(memoryLimitsFor(1_000, 100), new FakeClock());
+    memory.adjust(900, 1);
+    let granted: MemoryReservation | null | undefined;
+    void (memory.reserve(10, 1_000) as Promise<MemoryReservation | null>).then((r) => (granted = r));
+    memory.adjust(-300, 0);
+    await settle();
+    assert.ok(granted);
+    assert.deepEqual([memory.storedBytes, memory.storedBatches, memory.usedBytes], [600, 1, 700]);
   });
 
   it('tells every pressure listener once when usage crosses the high-water mark, again only after re-arming', () => {

@@ -57,7 +57,7 @@ export interface Domain {
 export function domain(env: Record<string, string> = {}, plugins: PluginService = NO_PLUGINS, coldTiers: ColdTierFactory | null = null): Domain {
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
   const clock = new SystemClock();
-  const limits: { -readonly [K in keyof MemoryLimits]: number } = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity };
+  const limits: { -readonly [K in keyof MemoryLimits]: number } = { maxBytes: Infinity, highWaterBytes: Infinity, lowWaterBytes: Infinity, batchHeapBytes: 0 };
   const accountant = new MemoryAccountant(limits, clock);
   const events = new TopicEvents();
   const registry = new TopicRegistry(config, accountant, events, coldTiers);
