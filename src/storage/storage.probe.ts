@@ -23,6 +23,7 @@ const PARTITION_LABELS = ['topic', 'partition'];
 export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_in_memory_queue_size_bytes', help: 'Record-batch bytes held in memory' }),
   makeGaugeProvider({ name: 'blink_ram_batch_count', help: 'Record batches held in memory' }),
+  makeGaugeProvider({ name: 'blink_memory_used_bytes', help: 'What max_memory bounds: record-batch bytes in memory plus the heap counted per stored batch' }),
   makeGaugeProvider({ name: 'blink_max_memory_bytes', help: 'The max_memory setting, bytes' }),
   makeGaugeProvider({ name: 'blink_memory_high_water_bytes', help: 'The offload mark: above it the oldest batches go to the WAL (80% of max_memory)' }),
   makeCounterProvider({ name: 'blink_purged_records', help: 'Records removed by retention, purge_on_fetch or DeleteRecords' }),
@@ -54,6 +55,7 @@ export class StorageProbe implements OnModuleInit {
     private readonly registry: TopicRegistry,
     @InjectMetric('blink_in_memory_queue_size_bytes') private readonly inMemoryBytes: Gauge,
     @InjectMetric('blink_ram_batch_count') private readonly ramBatches: Gauge,
+    @InjectMetric('blink_memory_used_bytes') private readonly usedBytes: Gauge,
     @InjectMetric('blink_max_memory_bytes') private readonly maxMemory: Gauge,
     @InjectMetric('blink_memory_high_water_bytes') private readonly highWater: Gauge,
     @InjectMetric('blink_purged_records') private readonly purgedRecords: Counter,
@@ -73,6 +75,7 @@ export class StorageProbe implements OnModuleInit {
     const accountant = this.accountant;
     onScrape(this.inMemoryBytes, (g) => g.set(accountant.storedBytes));
     onScrape(this.ramBatches, (g) => g.set(accountant.storedBatches));
+    onScrape(this.usedBytes, (g) => g.set(accountant.usedBytes));
     onScrape(this.allocated, (g) => {
       const usage = process.memoryUsage();
       g.set(usage.heapUsed + usage.external);

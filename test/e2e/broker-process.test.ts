@@ -26,6 +26,7 @@ import {
   storedBatchHeaders,
 } from './raw-kafka.js';
 import { buildBatch } from '../support/batch-builder.js';
+import { STORED_BATCH_HEAP_BYTES } from '../../src/storage/memory-accountant.js';
 import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
 
 const REFUSED_BOOT_TIMEOUT_MS = 20_000;
@@ -179,6 +180,11 @@ describe('protocol edge cases on a running broker', () => {
     assert.ok(sample('blink_produce_count') >= 3, 'blink_produce_count counts the three produce requests');
     assert.ok(sample('blink_fetch_count') >= 1, 'blink_fetch_count counts the fetches');
     assert.ok(sample('blink_in_memory_queue_size_bytes') > 0, 'blink_in_memory_queue_size_bytes holds the stored batches');
+    assert.equal(
+      sample('blink_memory_used_bytes'),
+      sample('blink_in_memory_queue_size_bytes') + STORED_BATCH_HEAP_BYTES * sample('blink_ram_batch_count'),
+      'blink_memory_used_bytes: the batch bytes plus the heap counted per stored batch',
+    );
     assert.match(text, /^# TYPE blink_produce_duration /m);
     assert.match(text, /^# TYPE blink_fetch_duration /m);
   });
