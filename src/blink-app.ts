@@ -48,6 +48,10 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
     bufferLogs: true,
     abortOnError: false,
+    // Module tokens by reference (Nest 12's default, pinned): 'deep-hash' serializes and hashes
+    // each dynamic module's metadata, the whole config included (~2-5 ms more CPU per boot,
+    // bench/README.md Results, boot8).
+    moduleIdGeneratorAlgorithm: 'reference',
   });
   app.useLogger(app.get(Logger));
   configureAdminHttp(app);

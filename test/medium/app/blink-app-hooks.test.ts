@@ -4,6 +4,8 @@
  * with deferred initialisation (so its global interceptor is registered before its handlers),
  * and its deferred set-up at startAllMicroservices must not run the modules' lifecycle hooks
  * a second time — every provider's onModuleInit and onApplicationBootstrap runs exactly once.
+ * The container keys its modules by reference (random ids), not by a SHA-256 of each module's
+ * serialized metadata ('deep-hash', which would hash the whole config at every boot).
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
@@ -59,6 +61,9 @@ describe('createBlinkApp + listenBlinkApp (medium: the real application on loopb
       });
       const app = await createBlinkApp(config, { silent: true });
       try {
+        const tokens = [...app.get(ModulesContainer, { strict: false }).keys()];
+        assert.ok(tokens.length > 20, `the container holds the broker's modules: ${tokens.length}`);
+        assert.deepEqual(tokens.filter((token) => /^[0-9a-f]{64}$/.test(token)), [], 'no module token is a deep hash of its metadata');
         const counts = countHooks(app);
         assert.ok(counts.has('StorageRecovery.onApplicationBootstrap'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
         assert.ok(counts.has('TransactionSweeper.onModuleInit'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
