@@ -23,8 +23,20 @@
  * refreshed when its holder has dropped every view it read (a fetch going back to read after
  * a long poll).
  *
- * Bounds: at most `poolBytesMax` in slabs (past it, and for batches larger than a slab, a
- * plain Buffer that the garbage collector frees); at most `freeBytesMax` of empty slabs kept.
+ * Bounds: at most `poolBytesMax` in slabs; at most `freeBytesMax` of empty slabs kept. Past
+ * the bound, and for a request larger than a slab, `alloc` hands out a one-off region: a
+ * Buffer of its own, held, retained, released and pinned exactly as a slab is, whose memory is
+ * given back (its ArrayBuffer detached) once its last hold is dropped and no earlier pin can
+ * still read it, where a slab would be reused. Left to the garbage collector, the batches a
+ * Produce stored from such frames died old and waited for a late full GC (4.9 MiB in 6 of
+ * them at the storage-offload e2e's peak; 3 MB messages, each frame larger than a slab, into a
+ * 32 MB tier: peak RSS growth 49.9 against 101.3 MiB, bench/large-frames-rss.mjs). Detaching makes every view of the region empty
+ * (length 0): it is done at the end of the current job (a microtask), so the code that dropped
+ * the last hold may still read a view's length (the transport's request budget, an eviction's
+ * freed bytes); anything that reads the bytes later needed a hold or a pin, as for a slab.
+ * Scratch memory a pin lends (`borrow`) is never a one-off: a disk read fills it on libuv's
+ * thread pool, where a detach under a read still in flight would free memory being written;
+ * past the bound it is a plain Buffer that the garbage collector frees.
  *
  * A slab is a SharedArrayBuffer (never shared with another thread): V8 counts an ordinary
  * ArrayBuffer's bytes as the isolate's external memory and starts a full (mark-compact) GC
@@ -110,8 +122,10 @@ export const prefaultFromDevZero: SlabPrefault = (memory, done) => {
 /** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
 const OPEN_SLABS = 4;
 
+/** A slab, or a one-off region (`oneOff`: past the bound or larger than a slab; given back, not reused). */
 interface Slab {
   readonly memory: Buffer;
+  readonly oneOff: boolean;
   /** Bytes handed out from the start of `memory`. */
   used: number;
   /** Holds on views of this slab not yet reclaimed. */
@@ -152,7 +166,7 @@ export interface MemoryPin extends ScratchMemory {
 /**
  * Slabs past max_memory: a full tier (storage-offload e2e, max_memory 32 MB) fills its slabs
  * to ~90%, and a connection holds up to three requests (transport); past them, the rare
- * request gets a plain buffer. 8 let the pool reach 44-48 MiB there, 4 cap it at 40.
+ * request gets a one-off region. 8 let the pool reach 44-48 MiB there, 4 cap it at 40.
  */
 export const IN_FLIGHT_SLABS = 4;
 
@@ -176,7 +190,12 @@ export interface BatchMemoryStats {
   readonly slabBytes: number;
   readonly freeBytes: number;
   readonly heldBackBytes: number;
+  /** One-off regions not yet given back (past the bound, or larger than a slab). */
+  readonly oneOffBytes: number;
 }
+
+/** ES2024's ArrayBuffer.prototype.transfer (Node 22+), which the project's TypeScript lib predates. */
+type Detachable = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
 
 /** Queue entries are dropped from the head in place; the array is compacted past this many. */
 const QUEUE_COMPACT_THRESHOLD = 1024;
@@ -200,6 +219,9 @@ export class BatchMemory {
   /** Whether a slab was taken (opened for batches) since the decay timer was armed. */
   private takenSinceArmed = false;
   private decayTimer: Timer | null = null;
+  private oneOffBytes = 0;
+  /** One-off regions whose last hold was dropped in this job: detached by one microtask at its end. */
+  private detaching: ArrayBuffer[] = [];
 
   constructor(
     private readonly limits: BatchMemoryLimits,
@@ -219,13 +241,22 @@ export class BatchMemory {
     return target;
   }
 
-  /** `length` bytes of pooled memory (uninitialised), held once by the caller. */
+  /** `length` bytes of pooled memory (uninitialised; a one-off region past the bound), held once by the caller. */
   alloc(length: number): Buffer {
     const slab = length <= SLAB_BYTES ? this.slabWithRoom(length) : null;
+    return slab === null ? this.oneOff(length) : this.take(slab, length);
+  }
+
+  /**
+   * Scratch memory for a pinned reader (Pin.borrow): pooled memory released at once (the pin
+   * holds it back), or past the bound a plain Buffer that is never detached (see the header).
+   * @internal (Pin)
+   */
+  lend(length: number): Buffer {
+    const slab = length <= SLAB_BYTES ? this.slabWithRoom(length) : null;
     if (slab === null) return Buffer.allocUnsafeSlow(length);
-    const buffer = slab.memory.subarray(slab.used, slab.used + length);
-    slab.used += length;
-    slab.live++;
+    const buffer = this.take(slab, length);
+    this.release(buffer);
     return buffer;
   }
 
@@ -259,7 +290,7 @@ export class BatchMemory {
   stats(): BatchMemoryStats {
     let heldBack = 0;
     for (let i = this.releasedHead; i < this.released.length; i++) heldBack += this.released[i].bytes;
-    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: heldBack };
+    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: heldBack, oneOffBytes: this.oneOffBytes };
   }
 
   /** @internal (Pin) */
@@ -267,6 +298,21 @@ export class BatchMemory {
     const entry = { epoch: this.epoch, active: true };
     this.pins.push(entry);
     return entry;
+  }
+
+  private take(slab: Slab, length: number): Buffer {
+    const buffer = slab.memory.subarray(slab.used, slab.used + length);
+    slab.used += length;
+    slab.live++;
+    return buffer;
+  }
+
+  /** A region of its own, held once: counted like a slab, given back (detached) when its last hold is dropped. */
+  private oneOff(length: number): Buffer {
+    const memory = Buffer.allocUnsafeSlow(length);
+    this.slabOf.set(memory.buffer, { memory, oneOff: true, used: length, live: 1, serial: -1 });
+    this.oneOffBytes += length;
+    return memory;
   }
 
   /** The first open slab where `length` fits, else a recycled or new one (null past the pool's bound). */
@@ -336,7 +382,7 @@ export class BatchMemory {
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
     this.slabs++;
-    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), used: 0, live: 0, serial: this.slabsCreated++ };
+    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), oneOff: false, used: 0, live: 0, serial: this.slabsCreated++ };
     this.slabOf.set(slab.memory.buffer, slab);
     return slab;
   }
@@ -359,9 +405,24 @@ export class BatchMemory {
 
   private dropHold(slab: Slab): void {
     if (--slab.live > 0) return;
-    if (this.open.includes(slab)) slab.used = 0;
+    if (slab.oneOff) this.giveBack(slab);
+    else if (this.open.includes(slab)) slab.used = 0;
     else this.recycle(slab);
   }
+
+  /** A one-off region with no hold left, that no pin can still read: out of the pool, its memory freed at the end of this job. */
+  private giveBack(region: Slab): void {
+    const memory = region.memory.buffer as ArrayBuffer;
+    this.slabOf.delete(memory);
+    this.oneOffBytes -= region.memory.length;
+    if (this.detaching.push(memory) === 1) queueMicrotask(this.detachAll);
+  }
+
+  private readonly detachAll = (): void => {
+    const regions = this.detaching;
+    this.detaching = [];
+    for (const memory of regions) if (!(memory as Detachable).detached) (memory as Detachable).transfer(0);
+  };
 
   private recycle(slab: Slab): void {
     slab.used = 0;
@@ -406,9 +467,7 @@ class Pin implements MemoryPin {
 
   borrow(length: number): Buffer {
     if (!this.entry.active) throw new Error('only an active pin lends memory');
-    const buffer = this.pool.alloc(length);
-    this.pool.release(buffer);
-    return buffer;
+    return this.pool.lend(length);
   }
 
   private deactivate(): void {

@@ -32,6 +32,11 @@ function burst(memory: BatchMemory, finishAll: () => void, rounds: number): Buff
   return held;
 }
 
+/** Resolves after every microtask queued before it: the end of the job in which one-off regions were given back. */
+function endOfJob(): Promise<void> {
+  return new Promise((resolve) => queueMicrotask(resolve));
+}
+
 describe('BatchMemory', () => {
   it('copies pieces into one pooled buffer, handing out consecutive slices of a slab', () => {
     const memory = pool();
@@ -110,7 +115,7 @@ describe('BatchMemory', () => {
     assert.equal(memory.stats().heldBackBytes, 0);
   });
 
-  it('never grows past poolBytesMax: beyond it, and for batches larger than a slab, plain buffers the GC frees', () => {
+  it('never grows past poolBytesMax: beyond it, and for batches larger than a slab, one-off regions', () => {
     const memory = pool(2 * SLAB_BYTES);
     const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
     const overflow = memory.alloc(100);
@@ -121,6 +126,84 @@ describe('BatchMemory', () => {
     assert.equal(huge.length, SLAB_BYTES + 1);
     memory.release(overflow);
     memory.release(huge);
+  });
+
+  it('gives a one-off region back (detached) once its last hold is released, not when the GC gets to it', async () => {
+    const memory = pool(2 * SLAB_BYTES);
+    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+    const frame = memory.copyIn([Buffer.from('past the bound')], 14);
+    const huge = memory.alloc(SLAB_BYTES + 1);
+    assert.ok(memory.owns(frame) && memory.owns(huge), 'tracked like a slab');
+    assert.equal(memory.stats().oneOffBytes, 14 + SLAB_BYTES + 1);
+    const batch = frame.subarray(9, 14);
+    memory.retain(batch);
+    memory.release(frame);
+    await endOfJob();
+    assert.equal(batch.toString(), 'bound', 'a view still held reads its bytes');
+    memory.release(batch);
+    memory.release(huge);
+    assert.equal(frame.length, 14, 'until the end of the job, the code that released it still reads its length');
+    assert.equal(huge.length, SLAB_BYTES + 1);
+    await endOfJob();
+    assert.equal(frame.buffer.byteLength, 0, 'its memory is given back');
+    assert.equal(batch.length, 0, 'every view is empty');
+    assert.equal(huge.buffer.byteLength, 0);
+    assert.equal(memory.stats().oneOffBytes, 0);
+    assert.ok(!memory.owns(frame));
+    assert.doesNotThrow(() => memory.release(batch), 'a view of a region given back: ignored');
+    assert.equal(memory.stats().slabBytes, 2 * SLAB_BYTES, 'one-off regions never count as slabs');
+    for (const slab of held) memory.release(slab);
+  });
+
+  it('holds a one-off region back while a pin taken before its release is active, in release order', async () => {
+    const memory = pool(SLAB_BYTES);
+    const filler = memory.alloc(SLAB_BYTES);
+    const first = memory.copyIn([Buffer.from('first')], 5);
+    const oldPin = memory.pin();
+    memory.release(first);
+    const second = memory.copyIn([Buffer.from('second')], 6);
+    const newPin = memory.pin();
+    memory.release(second);
+    assert.equal(memory.stats().heldBackBytes, 11);
+    newPin.release();
+    await endOfJob();
+    assert.equal(first.toString() + second.toString(), 'firstsecond', 'the older pin still holds both back');
+    oldPin.release();
+    const third = memory.copyIn([Buffer.from('third')], 5);
+    const lastPin = memory.pin();
+    memory.release(third);
+    await endOfJob();
+    assert.equal(first.length + second.length, 0, 'no pin left that was taken before their release: given back');
+    assert.equal(third.toString(), 'third', 'released after lastPin was taken: held back');
+    lastPin.refresh();
+    await endOfJob();
+    assert.equal(third.length, 0, 'a refreshed pin holds back nothing released before');
+    lastPin.release();
+    const late = memory.copyIn([Buffer.from('late')], 4);
+    const afterPin = memory.pin();
+    memory.release(late);
+    afterPin.suspend();
+    await endOfJob();
+    assert.equal(late.length, 0, 'a suspended pin holds nothing back');
+    afterPin.release();
+    assert.equal(memory.stats().oneOffBytes, 0);
+    assert.equal(memory.stats().heldBackBytes, 0);
+    memory.release(filler);
+  });
+
+  it('never lends a one-off region as scratch: past the bound a pin lends a plain buffer, which stays readable after the pin goes', async () => {
+    const memory = pool(SLAB_BYTES);
+    const filler = memory.alloc(SLAB_BYTES);
+    const pin = memory.pin();
+    const small = pin.borrow(100);
+    const large = pin.borrow(SLAB_BYTES + 1);
+    assert.ok(!memory.owns(small) && !memory.owns(large));
+    pin.release();
+    await endOfJob();
+    assert.equal(small.length, 100, 'a disk read may still be filling it: never detached');
+    assert.equal(large.length, SLAB_BYTES + 1);
+    assert.equal(memory.stats().oneOffBytes, 0);
+    memory.release(filler);
   });
 
   it('keeps at most freeBytesMax of empty slabs (the last four still take batches)', () => {
@@ -161,8 +244,10 @@ describe('BatchMemory', () => {
     const rest: Buffer[] = [];
     for (let i = 0; i < SPARE_SLABS - 1; i++) rest.push(memory.alloc(SLAB_BYTES));
     assert.ok(rest.every((b) => memory.owns(b) && b.buffer !== inPreparation), 'the prepared spares are handed out, the one being prepared never');
-    assert.equal(memory.owns(memory.alloc(SLAB_BYTES)), false, 'past the bound (the last spare is still being prepared): a plain buffer');
-    for (const buffer of [first, second, spare, ...rest]) memory.release(buffer);
+    const overflow = memory.alloc(SLAB_BYTES);
+    assert.ok(overflow.buffer !== inPreparation && memory.stats().oneOffBytes === SLAB_BYTES, 'past the bound (the last spare is still being prepared): a one-off region');
+    assert.equal(memory.stats().slabBytes, bound);
+    for (const buffer of [first, second, spare, ...rest, overflow]) memory.release(buffer);
   });
 
   it('raises the spare target towards SPARE_SLABS_MAX while slabs are taken faster than they are prepared', () => {
