@@ -106,6 +106,13 @@ export class MemoryAccountant {
     this.memory.release(buffer);
   }
 
+  /** A partition holds `replacement` where it held `original` (the log cleaner): the original's pooled memory is released. */
+  batchReplaced(original: Buffer, replacement: Buffer): void {
+    this.memory.retain(replacement);
+    this.adjust(replacement.length - original.length, 0);
+    this.memory.release(original);
+  }
+
   adjust(bytesDelta: number, batchesDelta: number): void {
     this.bytes += bytesDelta;
     this.batches += batchesDelta;

@@ -288,9 +288,8 @@ export class PartitionLog {
     const at = this.indexOfOffset(original.baseOffset);
     if (this.batches[at] !== original || replacement.baseOffset !== original.baseOffset || replacement.lastOffset !== original.lastOffset) return false;
     this.batches[at] = replacement;
-    const delta = replacement.buffer.length - original.buffer.length;
-    this.storedBytesTotal += delta;
-    this.accountant.adjust(delta, 0);
+    this.storedBytesTotal += replacement.buffer.length - original.buffer.length;
+    this.accountant.batchReplaced(original.buffer, replacement.buffer);
     return true;
   }
 
@@ -298,13 +297,12 @@ export class PartitionLog {
   dropMemoryBatches(victims: ReadonlySet<StoredBatch>): number {
     if (victims.size === 0) return 0;
     let freed = 0;
-    let dropped = 0;
     const kept: StoredBatch[] = [];
     for (let i = this.head; i < this.batches.length; i++) {
       const batch = this.batches[i];
       if (victims.has(batch)) {
         freed += batch.buffer.length;
-        dropped++;
+        this.accountant.batchDropped(batch.buffer);
       } else {
         kept.push(batch);
       }
@@ -312,7 +310,6 @@ export class PartitionLog {
     this.batches = kept;
     this.head = 0;
     this.storedBytesTotal -= freed;
-    this.accountant.adjust(-freed, -dropped);
     return freed;
   }
 

@@ -55,6 +55,25 @@ describe('PartitionLog', () => {
     assert.deepEqual(readNow(log, 2, 1000, true), { chunks: [], bytes: 0, nextOffset: 2 });
   });
 
+  it('gives the pooled memory of batches the log cleaner replaces or drops back to the pool', () => {
+    const accountant = unlimitedAccountant();
+    const log = new PartitionLog('t', 0, accountant);
+    const pooled = (baseOffset: number): StoredBatch => ({ ...batchAt(baseOffset, 1), buffer: accountant.memory.alloc(100).fill(baseOffset) });
+    const first = pooled(0);
+    const second = pooled(1);
+    log.append(first);
+    log.append(second);
+    // The produce path's own holds end once the batches are stored: the partition's are left.
+    accountant.memory.release(first.buffer);
+    accountant.memory.release(second.buffer);
+    assert.ok(log.replaceMemoryBatch(first, batchAt(0, 1, 50)));
+    assert.equal(log.dropMemoryBatches(new Set([second])), 100);
+    assert.equal(accountant.storedBytes, 50);
+    assert.equal(accountant.storedBatches, 1);
+    // Nothing holds the slab any more: the next allocation starts at its beginning again.
+    assert.equal(accountant.memory.alloc(10).byteOffset, 0);
+  });
+
   it('moves the log start and drops whole batches below it', () => {
     const { log, accountant } = logWith(3, 3);
     log.advanceLogStart(4);
