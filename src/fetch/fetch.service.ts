@@ -207,7 +207,7 @@ export class FetchService {
       if (answered instanceof Promise) waiting = true;
       reads[i] = answered;
     }
-    if (waiting) return Promise.all(reads).then((partitions) => collected(logs, partitions));
+    if (waiting) return everyRead(reads).then((partitions) => collected(logs, partitions));
     return collected(logs, reads as PartitionFetched[]);
   }
 
@@ -274,4 +274,16 @@ function failed(
 ): PartitionFetched {
   const why = refusal(errorCode, errorMessage, missing === undefined ? {} : { missing });
   return { ...why, highWatermark, lastStableOffset, logStartOffset, abortedTransactions: null, records: null, bytes: 0, nextOffset };
+}
+
+/**
+ * Every partition's answer once every read has settled; a failed read fails them all, but only
+ * then: a disk read still in flight may be writing into memory the Fetch's pin lends
+ * (ScratchMemory), which the pin's release, once the Fetch has failed, lets the pool reuse.
+ */
+async function everyRead(reads: ReadonlyArray<PartitionFetched | Promise<PartitionFetched>>): Promise<PartitionFetched[]> {
+  const settled = await Promise.allSettled(reads);
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<PartitionFetched>).value);
 }

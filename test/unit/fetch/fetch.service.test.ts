@@ -130,6 +130,29 @@ describe('FetchService', () => {
     assert.deepEqual(roomy.map((f) => f.bytes), [coldBatch.length, memoryBatch.length]);
   });
 
+  it('a failed disk read fails the fetch only once the other disk reads have settled (they may be writing into memory its pin lends)', async () => {
+    const batch = buildBatch(values(2));
+    let finishSlow = (): void => undefined;
+    const failing: ColdTier = { ...coldTierHolding(batch, 2), read: () => Promise.reject(new Error('EIO on segment')) };
+    const slow: ColdTier = {
+      ...coldTierHolding(batch, 2),
+      read: () => new Promise<ReadResult>((resolve) => (finishSlow = () => resolve({ chunks: [batch], bytes: batch.length, nextOffset: 2 }))),
+    };
+    const d = domain({}, undefined, {
+      durable: false,
+      openPartitions: () => ({ tiers: [], persisted: undefined }),
+      recoverPartitions: async () => [failing, slow].map((cold) => ({ cold, logStartOffset: 0, highWatermark: 2 })),
+    });
+    await d.registry.restore({ name: 't', id: randomUUID(), partitionCount: 2, overrides: new Map() });
+    let settled = false;
+    const fetched = Promise.resolve(d.fetcher.fetch(spec([partition('t', 0, 0), partition('t', 1, 0)]))).finally(() => (settled = true));
+    fetched.catch(() => undefined);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'partition 1 is still being read: the fetch has not failed yet');
+    finishSlow();
+    await assert.rejects(fetched, /EIO on segment/);
+  });
+
   it('parks below min_bytes until an append brings enough, then answers with it', async () => {
     const { fetcher, producer, parking } = await withData(1);
     const started = performance.now();
