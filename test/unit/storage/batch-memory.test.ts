@@ -32,6 +32,19 @@ function burst(memory: BatchMemory, finishAll: () => void, rounds: number): Buff
   return held;
 }
 
+/**
+ * A pool on `clock` after a burst (two slabs taken, their spares finished, then three rounds
+ * taken faster than prepared): its spare target at SPARE_SLABS_MAX; `letGo` counts onLetGo calls.
+ */
+function grownOnClock(clock: FakeClock): { memory: BatchMemory; finishAll(): void; held: Buffer[]; letGo(): number } {
+  let letGo = 0;
+  const { memory, finishAll } = manuallyPrepared(clock, () => letGo++);
+  const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
+  finishAll();
+  held.push(...burst(memory, finishAll, 3));
+  return { memory, finishAll, held, letGo: () => letGo };
+}
+
 /** Resolves after every microtask queued before it: the end of the job in which one-off regions were given back. */
 function endOfJob(): Promise<void> {
   return new Promise((resolve) => queueMicrotask(resolve));
@@ -265,12 +278,8 @@ describe('BatchMemory', () => {
 
   it('lets the spare target fall back to SPARE_SLABS, and the empty slabs past it go, once no slab was taken for SPARE_DECAY_MS', () => {
     const clock = new FakeClock();
-    let letGo = 0;
-    const { memory, finishAll } = manuallyPrepared(clock, () => letGo++);
     // A burst: slabs taken faster than the spares are prepared, until the target is at its most.
-    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
-    finishAll();
-    held.push(...burst(memory, finishAll, 3));
+    const { memory, finishAll, held, letGo } = grownOnClock(clock);
     assert.equal(memory.stats().freeBytes, SPARE_SLABS_MAX * SLAB_BYTES, 'the burst raised the target to SPARE_SLABS_MAX');
     // Its batches dropped (retention, relief): all but the four open slabs are empty too.
     for (const buffer of held) memory.release(buffer);
@@ -283,10 +292,10 @@ describe('BatchMemory', () => {
       for (const buffer of trickle) memory.release(buffer);
       finishAll();
     }
-    assert.equal(letGo, 0, 'nothing let go while slabs are taken');
+    assert.equal(letGo(), 0, 'nothing let go while slabs are taken');
     assert.ok(memory.stats().freeBytes >= emptied - SLAB_BYTES);
     clock.advance(2 * SPARE_DECAY_MS);
-    assert.equal(letGo, 1, 'told once');
+    assert.equal(letGo(), 1, 'told once');
     assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'SPARE_SLABS empty slabs kept');
     assert.equal(memory.stats().slabBytes, (SPARE_SLABS + 4) * SLAB_BYTES, 'the rest left the pool (the four open slabs stay)');
     assert.equal(clock.pendingTimers, 0, 'no timer left once idle');
@@ -299,14 +308,10 @@ describe('BatchMemory', () => {
 
   it('lets go of slabs emptied after a decay period ran out (retention, a deleted topic, once demand stopped) after another', () => {
     const clock = new FakeClock();
-    let letGo = 0;
-    const { memory, finishAll } = manuallyPrepared(clock, () => letGo++);
-    const held = [memory.alloc(SLAB_BYTES), memory.alloc(SLAB_BYTES)];
-    finishAll();
-    held.push(...burst(memory, finishAll, 3));
+    const { memory, finishAll, held, letGo } = grownOnClock(clock);
     // Demand stops with the burst's batches still stored: the spares past SPARE_SLABS go, and no timer is left.
     clock.advance(2 * SPARE_DECAY_MS);
-    assert.equal(letGo, 1);
+    assert.equal(letGo(), 1);
     assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES);
     assert.equal(clock.pendingTimers, 0);
     // Later the stored batches are dropped with no slab taken: the emptied slabs start a period of their own.
@@ -314,7 +319,7 @@ describe('BatchMemory', () => {
     assert.ok(memory.stats().freeBytes > SPARE_SLABS * SLAB_BYTES, 'emptied slabs kept at first');
     assert.equal(clock.pendingTimers, 1, 'a decay period started');
     clock.advance(2 * SPARE_DECAY_MS);
-    assert.equal(letGo, 2, 'told again');
+    assert.equal(letGo(), 2, 'told again');
     assert.equal(memory.stats().freeBytes, SPARE_SLABS * SLAB_BYTES, 'SPARE_SLABS empty slabs kept');
     assert.equal(memory.stats().slabBytes, (SPARE_SLABS + 4) * SLAB_BYTES, 'the rest left the pool (the four open slabs stay)');
     assert.equal(clock.pendingTimers, 0, 'no timer left once idle');
