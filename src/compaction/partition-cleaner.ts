@@ -86,16 +86,24 @@ export class PartitionCleaner {
     let offset = fromOffset;
     let mapped = fromOffset;
     while (offset < toOffset && !map.isFull) {
-      const read = await log.read(offset, READ_BYTES, true);
-      if (read.bytes === 0) break;
-      for (const batch of batchesOf(read.chunks)) {
-        const view = new RecordBatchView(batch);
-        if (view.baseOffset >= toOffset || map.isFull) return mapped;
-        await mapBatch(batch, map, transactions, log.logStartOffset);
-        mapped = view.baseOffset + view.lastOffsetDelta + 1;
+      // The views read stay in use across the awaits below: pinned, so a batch dropped meanwhile is not overwritten under them.
+      const pin = log.pinMemory();
+      let readBytes: number;
+      try {
+        const read = await log.read(offset, READ_BYTES, true);
+        readBytes = read.bytes;
+        if (read.bytes === 0) break;
+        for (const batch of batchesOf(read.chunks)) {
+          const view = new RecordBatchView(batch);
+          if (view.baseOffset >= toOffset || map.isFull) return mapped;
+          await mapBatch(batch, map, transactions, log.logStartOffset);
+          mapped = view.baseOffset + view.lastOffsetDelta + 1;
+        }
+        offset = read.nextOffset;
+      } finally {
+        pin.release();
       }
-      offset = read.nextOffset;
-      await stepper.step(read.bytes);
+      await stepper.step(readBytes);
     }
     return Math.min(Math.max(mapped, offset), toOffset);
   }
@@ -164,7 +172,14 @@ export class PartitionCleaner {
         const batches = log.memoryBatchesBetween(offset, endOffset, MEMORY_BATCHES_PER_LOOKUP);
         if (batches.length === 0) break;
         for (const batch of batches) {
-          const cleaned = await cleanBatch(batch.buffer, rules);
+          // Dropped meanwhile (offloaded, expired), the batch's memory must not be overwritten or given back under the clean.
+          const pin = log.pinMemory();
+          let cleaned: CleanedBatch;
+          try {
+            cleaned = await cleanBatch(batch.buffer, rules);
+          } finally {
+            pin.release();
+          }
           count(stats, batch.buffer, cleaned);
           if (cleaned.bytes === null) emptied.add(batch);
           else if (cleaned.bytes !== batch.buffer) log.replaceMemoryBatch(batch, storedBatchOf(cleaned.bytes, batch.appendTimeMs));

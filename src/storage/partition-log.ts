@@ -32,7 +32,7 @@
  */
 import { markerTypeOf } from '../record-format/control-batch.js';
 import { ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, peekBatchOffsets, RecordBatchView } from '../record-format/record-batch.js';
-import type { ScratchMemory } from './batch-memory.js';
+import type { MemoryPin, ScratchMemory } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { ProducerStateTable } from './producer-state.js';
@@ -234,6 +234,16 @@ export class PartitionLog {
     // Nothing on disk at this offset (its segment was just released): continue from memory.
     if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst, endOffset);
     return endOffset === Infinity ? result : cutReadAt(result, offset, endOffset);
+  }
+
+  /**
+   * A pin on the memory tier's pooled memory (batch-memory.ts) for a reader that keeps the views
+   * `read` returns across an await (the log cleaner, the uplink): memory released meanwhile (a
+   * batch offloaded, expired or compacted away) is not reused, nor given back, until it is
+   * released. Released as soon as the views are done with.
+   */
+  pinMemory(): MemoryPin {
+    return this.accountant.memory.pin();
   }
 
   /** Bytes a fetch at `offset` could return from memory now. */

@@ -25,6 +25,7 @@
  * merged batch that is too large is first split back into stored batches).
  */
 import type { Logger } from '@nestjs/common';
+import type { RecordBatchView } from '../record-format/record-batch.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { buildOutgoing, nextSequence, recordOffsets, selectBatches, splitBatches, type OutgoingBatch } from './mirror-batch.js';
@@ -190,16 +191,25 @@ export class PartitionMirror {
     for (;;) {
       if (this.map.blinkNext < this.log.logStartOffset) this.moveTo(this.log.logStartOffset);
       if (this.map.blinkNext >= this.log.highWatermark) return null;
-      const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true);
-      const selected = selectBatches(splitBatches(read.chunks), this.context.batchMaxBytes, this.mergeAllowed);
-      if (selected.length === 0) return null;
       if (this.producer === null) {
         this.producer = await this.context.newProducer();
         // Journaled before its first batch: a restart can then tell this uplink's batches on the remote from others'.
         this.journal([]);
       }
       const stamp = { producerId: this.producer.producerId, producerEpoch: this.producer.producerEpoch, baseSequence: this.producer.nextSequence };
-      const outgoing = await buildOutgoing(selected, this.map.blinkNext, stamp);
+      // The batches read are views of the memory tier until buildOutgoing has copied them: pinned, so a batch
+      // dropped meanwhile (offloaded, expired) is not overwritten or given back under the copy.
+      const pin = this.log.pinMemory();
+      let selected: RecordBatchView[];
+      let outgoing: OutgoingBatch | null;
+      try {
+        const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true);
+        selected = selectBatches(splitBatches(read.chunks), this.context.batchMaxBytes, this.mergeAllowed);
+        if (selected.length === 0) return null;
+        outgoing = await buildOutgoing(selected, this.map.blinkNext, stamp);
+      } finally {
+        pin.release();
+      }
       if (outgoing !== null) return outgoing;
       // Every record of these batches lies below the position (deleted): step over them.
       const last = selected[selected.length - 1];
@@ -322,13 +332,19 @@ export class PartitionMirror {
     const offsets: number[] = [];
     let position = this.map.blinkNext;
     while (offsets.length < count && position < this.log.highWatermark) {
-      const read = await this.log.read(position, this.context.batchMaxBytes, true);
-      const batches = splitBatches(read.chunks);
-      if (batches.length === 0) break;
-      for (const batch of batches) {
-        for (const offset of await recordOffsets(batch)) if (offset >= position && offsets.length < count) offsets.push(offset);
-        position = offsets.length < count ? batch.baseOffset + batch.lastOffsetDelta + 1 : offsets[offsets.length - 1] + 1;
-        if (offsets.length === count) break;
+      // Views of the memory tier read across awaits: pinned (see nextBatch).
+      const pin = this.log.pinMemory();
+      try {
+        const read = await this.log.read(position, this.context.batchMaxBytes, true);
+        const batches = splitBatches(read.chunks);
+        if (batches.length === 0) break;
+        for (const batch of batches) {
+          for (const offset of await recordOffsets(batch)) if (offset >= position && offsets.length < count) offsets.push(offset);
+          position = offsets.length < count ? batch.baseOffset + batch.lastOffsetDelta + 1 : offsets[offsets.length - 1] + 1;
+          if (offsets.length === count) break;
+        }
+      } finally {
+        pin.release();
       }
     }
     if (offsets.length < count) throw new Error(`the remote holds ${count} records of this uplink past the position, Blink only ${offsets.length}`);

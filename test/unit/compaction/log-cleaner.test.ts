@@ -42,7 +42,8 @@ const COMPACTED = new Map([
 function setup(configs: ReadonlyMap<string, string> = COMPACTED) {
   const clock = new FakeClock();
   const config = loadSettings({ argv: [], env: { LOG_CLEANER_BACKOFF: '100ms' }, cwd: '/nonexistent-dir-for-tests' });
-  const topics = memoryOnlyRegistry(config, unlimitedAccountant(clock));
+  const accountant = unlimitedAccountant(clock);
+  const topics = memoryOnlyRegistry(config, accountant);
   const topic = topics.create('t', 1, configs);
   const appender = new BatchAppender();
   const produced: Array<{ offset: number; key: string; value: string | null }> = [];
@@ -52,7 +53,7 @@ function setup(configs: ReadonlyMap<string, string> = COMPACTED) {
     assert.equal(outcome.errorCode, ErrorCode.NONE, outcome.errorMessage ?? '');
     records.forEach((r, i) => produced.push({ offset: outcome.baseOffset + i, key: r.key as string, value: r.value }));
   };
-  return { clock, config, topics, topic, log, appender, produce, produced };
+  return { clock, config, accountant, topics, topic, log, appender, produce, produced };
 }
 
 function state(log: PartitionLog): CleanerState {
@@ -196,6 +197,32 @@ describe('log cleaner: memory tier', () => {
     assert.ok(stats.recordsRemoved >= 3 * 300, `older values removed (${stats.recordsRemoved})`);
     assert.ok(Math.max(...steps) <= largest, `no step covers more than one batch: ${steps.join(', ')}`);
     assertCompactedView(await readPartition(log), produced, true);
+  });
+});
+
+describe('log cleaner: pooled memory', () => {
+  it('keeps the batches it reads intact while they are dropped and their memory is handed out again (pinned)', async () => {
+    const { clock, log, topic, accountant, appender } = setup();
+    const { memory } = accountant;
+    // Batches in pooled memory, as the produce path stores them (its own hold released once stored).
+    for (let round = 0; round < 6; round++) {
+      const bytes = keyedBatch(Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 5}`, value: `v${round}-${i}` })), 'gzip');
+      const pooled = memory.alloc(bytes.length);
+      bytes.copy(pooled);
+      const outcome = await appender.append(topic, log, pooled, clock.nowMs());
+      assert.equal(outcome.errorCode, ErrorCode.NONE, outcome.errorMessage ?? '');
+      memory.release(pooled);
+      clock.advance(1_000);
+    }
+    // While the cleaner decompresses its first batch, everything is dropped (retention) and the memory written over.
+    let overwritten = false;
+    setImmediate(() => {
+      log.advanceLogStart(log.highWatermark);
+      memory.alloc(64 * 1024).fill(0xff);
+      overwritten = true;
+    });
+    await assert.doesNotReject(pass(log, topic.configs, clock.nowMs()), 'the pass read its batches as they were, not the bytes written over their memory');
+    assert.ok(overwritten, 'the memory was handed out again during the pass');
   });
 });
 
