@@ -22,7 +22,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { SLAB_BYTES, SPARE_DECAY_MS, SPARE_SLABS } from '../../src/storage/batch-memory.js';
 import { startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
-import { createTopic, kafkajsAdmin, rssBytes, storageOp } from './storage-support.js';
+import { createTopic, kafkajsAdmin, rssBytes, scrape, storageOp } from './storage-support.js';
 
 const BURST_BYTES = 64 * 1024 * 1024;
 const PARTITIONS = 3;
@@ -41,14 +41,9 @@ interface PoolState {
   readonly majorGcs: number;
 }
 
-/** blink_batch_memory_bytes, by state, and the full collections so far, from GET /prometheus. */
+/** blink_batch_memory_bytes, by state, and the full collections so far, from one scrape of /prometheus. */
 async function poolState(restUrl: string): Promise<PoolState> {
-  const text = await (await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) })).text();
-  const value = (series: string): number => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    if (line === undefined) throw new Error(`${series} not exported`);
-    return Number(line.split(' ')[1]);
-  };
+  const value = await scrape(restUrl);
   const pool = (state: string): number => value(`blink_batch_memory_bytes{state="${state}"}`);
   return { slabs: pool('slabs'), free: pool('free'), heldBack: pool('held_back'), majorGcs: value('nodejs_gc_duration_seconds_count{kind="major"}') };
 }

@@ -39,10 +39,17 @@ export async function digestLines(path: string): Promise<Map<string, string>> {
 
 /** The value of one un-labelled metric from GET /prometheus. */
 export async function metric(restUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`metric ${name} not exported`);
-  return Number(line.split(' ')[1]);
+  return (await scrape(restUrl))(name);
+}
+
+/** One GET /prometheus, read series by series (`name` with its labels as exported, e.g. `x{state="free"}`): values of one moment. */
+export async function scrape(restUrl: string): Promise<(series: string) => number> {
+  const lines = (await (await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) })).text()).split('\n');
+  return (series) => {
+    const line = lines.find((l) => l.startsWith(`${series} `));
+    if (line === undefined) throw new Error(`metric ${series} not exported`);
+    return Number(line.split(' ')[1]);
+  };
 }
 
 /** Resident set size of a process (VmRSS), bytes. */

@@ -26,7 +26,7 @@ import { buildBatch } from '../../support/batch-builder.js';
 import { assertCompactedView, keyedBatch, markerBatch, readPartition, seededRandom, type KeyedValue } from '../../support/compaction.js';
 import { TEST_CODECS, type TestCodec } from '../../support/compressed-batch.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { memoryOnlyRegistry, unlimitedAccountant } from '../../support/storage.js';
+import { appendPooled, memoryOnlyRegistry, unlimitedAccountant } from '../../support/storage.js';
 
 Logger.overrideLogger(false);
 
@@ -202,16 +202,10 @@ describe('log cleaner: memory tier', () => {
 
 describe('log cleaner: pooled memory', () => {
   it('keeps the batches it reads intact while they are dropped and their memory is handed out again (pinned)', async () => {
-    const { clock, log, topic, accountant, appender } = setup();
+    const { clock, log, topic, accountant } = setup();
     const { memory } = accountant;
-    // Batches in pooled memory, as the produce path stores them (its own hold released once stored).
     for (let round = 0; round < 6; round++) {
-      const bytes = keyedBatch(Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 5}`, value: `v${round}-${i}` })), 'gzip');
-      const pooled = memory.alloc(bytes.length);
-      bytes.copy(pooled);
-      const outcome = await appender.append(topic, log, pooled, clock.nowMs());
-      assert.equal(outcome.errorCode, ErrorCode.NONE, outcome.errorMessage ?? '');
-      memory.release(pooled);
+      await appendPooled(accountant, topic, log, keyedBatch(Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 5}`, value: `v${round}-${i}` })), 'gzip'), clock.nowMs());
       clock.advance(1_000);
     }
     // While the cleaner decompresses its first batch, everything is dropped (retention) and the memory written over.

@@ -8,13 +8,11 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { loadSettings } from '../../../src/config/settings.js';
 import { RecordBatchView } from '../../../src/record-format/record-batch.js';
-import { BatchAppender } from '../../../src/storage/batch-appender.js';
 import { PartitionMirror, type MirrorContext } from '../../../src/uplink/partition-mirror.js';
 import type { RemoteCluster } from '../../../src/uplink/remote/remote-cluster.js';
-import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { keyedBatch } from '../../support/compaction.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { memoryOnlyRegistry, unlimitedAccountant } from '../../support/storage.js';
+import { appendPooled, memoryOnlyRegistry, unlimitedAccountant } from '../../support/storage.js';
 
 Logger.overrideLogger(false);
 
@@ -29,14 +27,8 @@ describe('PartitionMirror: pooled memory', () => {
     const topic = memoryOnlyRegistry(config, accountant).create('t', 1);
     const log = topic.partitions[0];
     const { memory } = accountant;
-    // gzip batches in pooled memory, as the produce path stores them (its own hold released once stored).
     for (let batch = 0; batch < BATCHES; batch++) {
-      const bytes = keyedBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: `k${i}`, value: `v${batch}-${i}` })), 'gzip');
-      const pooled = memory.alloc(bytes.length);
-      bytes.copy(pooled);
-      const outcome = await new BatchAppender().append(topic, log, pooled, clock.nowMs());
-      assert.equal(outcome.errorCode, ErrorCode.NONE, outcome.errorMessage ?? '');
-      memory.release(pooled);
+      await appendPooled(accountant, topic, log, keyedBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: `k${i}`, value: `v${batch}-${i}` })), 'gzip'), clock.nowMs());
     }
     const sent: Buffer[] = [];
     const remote = { produce: async (_topic: string, _partition: number, bytes: Buffer) => (sent.push(bytes), 0) } as unknown as RemoteCluster;
