@@ -1,13 +1,17 @@
 """confluent-kafka (librdkafka) driver for the storage e2e tests.
 
 Usage: storage_client.py OP JSON-ARGS
-  produce_mixed   produce a deterministic mix of message sizes and codecs; write one line
-                  "partition offset sha256(key|value)" per acknowledged message to args.out
+  produce_mixed   produce a deterministic mix of message sizes (or all of args.size) and codecs;
+                  write one line "partition offset sha256(key|value)" per acknowledged message
+                  to args.out
   consume_digest  read partitions from the given offsets up to the given end offsets; write
                   the same lines for every message consumed to args.out
   produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler) to partition
                   i % partitions with acks=all and idempotence, printing "ack P O I" or
                   "fail I ERROR" per delivery report as it arrives (flushed), "done" at the end
+  produce_small   produce messages i = 0..count-1 (value "msg-<i>-" + filler) to partition
+                  i % partitions, one record per batch (linger.ms=0, batch.size=1, idempotent,
+                  acks=all); returns how many were acknowledged and the first failures
 
 Every op has a watchdog (args.timeout_s); exit status 0 only if the op completed.
 """
@@ -69,13 +73,13 @@ def op_produce_mixed(args):
             'compression.type': codec,
             'linger.ms': 5,
             'acks': 'all',
-            'message.max.bytes': 1_000_000,
+            'message.max.bytes': args.get('message_max_bytes', 1_000_000),
             'batch.size': 1_000_000,
             'log_level': 3,
         })
         sent = 0
         while sent < per_codec:
-            size = message_size(rng)
+            size = args.get('size') or message_size(rng)
             key = b'k-%d' % i
             value = payload(rng, size, i)
             partition = i % args['partitions']
@@ -179,7 +183,40 @@ def op_produce_stream(args):
     return None
 
 
-OPS = {'produce_mixed': op_produce_mixed, 'consume_digest': op_consume_digest, 'produce_stream': op_produce_stream}
+def op_produce_small(args):
+    producer = Producer({
+        'bootstrap.servers': args['bootstrap'],
+        'acks': 'all',
+        'enable.idempotence': True,
+        'linger.ms': 0,
+        'batch.size': 1,
+        'queue.buffering.max.messages': 100_000,
+        'log_level': 3,
+    })
+    filler = b'x' * args.get('filler_bytes', 0)
+    state = {'acked': 0, 'failures': []}
+
+    def report(err, msg):
+        if err is None:
+            state['acked'] += 1
+        elif len(state['failures']) < 5:
+            state['failures'].append(str(err))
+
+    for i in range(args['count']):
+        value = b'msg-%08d-' % i + filler
+        while True:
+            try:
+                producer.produce(args['topic'], value=value, partition=i % args['partitions'], on_delivery=report)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    if producer.flush(args.get('timeout_s', 120)) != 0:
+        state['failures'].append('flush left messages undelivered')
+    return {'acked': state['acked'], 'failures': state['failures']}
+
+
+OPS = {'produce_mixed': op_produce_mixed, 'consume_digest': op_consume_digest, 'produce_stream': op_produce_stream, 'produce_small': op_produce_small}
 
 if __name__ == '__main__':
     arguments = json.loads(sys.argv[2])
