@@ -100,10 +100,10 @@ export class MemoryAccountant {
     this.adjust(buffer.length, 1);
   }
 
-  /** A partition no longer holds `buffer`. */
-  batchDropped(buffer: Buffer): void {
-    this.adjust(-buffer.length, -1);
-    this.memory.release(buffer);
+  /** A partition no longer holds the batch of `length` bytes in `memory` (the ArrayBuffer its view was of). */
+  batchDropped(memory: ArrayBufferLike, length: number): void {
+    this.adjust(-length, -1);
+    this.memory.releaseRegion(memory, length);
   }
 
   /** A partition holds `replacement` where it held `original` (the log cleaner): the original's pooled memory is released. */
