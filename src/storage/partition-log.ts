@@ -214,35 +214,18 @@ export class PartitionLog {
     return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset);
   }
 
-  /**
-   * Views of whole batches; batches that lie one after the other in the same memory (a slab)
-   * are returned as one view.
-   */
   private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): ReadResult {
     const batches = this.batches;
     const chunks: Buffer[] = [];
     let bytes = 0;
     let nextOffset = offset;
-    let run: ArrayBufferLike | null = null;
-    let runStart = 0;
-    let runEnd = 0;
     for (let i = this.indexOfOffset(offset); i < batches.count && batches.baseOffset(i) < endOffset; i++) {
       const size = batches.byteLength(i);
-      if (bytes + size > maxBytes && !(run === null && includeOversizedFirst)) break;
-      const memory = batches.memory(i);
-      const at = batches.byteOffset(i);
-      if (memory === run && at === runEnd) {
-        runEnd += size;
-      } else {
-        if (run !== null) chunks.push(Buffer.from(run, runStart, runEnd - runStart));
-        run = memory;
-        runStart = at;
-        runEnd = at + size;
-      }
+      if (bytes + size > maxBytes && !(chunks.length === 0 && includeOversizedFirst)) break;
+      chunks.push(batches.view(i));
       bytes += size;
       nextOffset = batches.lastOffset(i) + 1;
     }
-    if (run !== null) chunks.push(Buffer.from(run, runStart, runEnd - runStart));
     return { chunks, bytes, nextOffset };
   }
 

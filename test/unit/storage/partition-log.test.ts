@@ -74,32 +74,6 @@ describe('PartitionLog', () => {
     assert.equal(accountant.memory.alloc(10).byteOffset, 0);
   });
 
-  it('reads batches that lie one after the other in a slab as one view, and the others as views of their own', () => {
-    const accountant = unlimitedAccountant();
-    const log = new PartitionLog('t', 0, accountant);
-    const pooled = (baseOffset: number): StoredBatch => ({ ...batchAt(baseOffset, 1), buffer: accountant.memory.alloc(100).fill(baseOffset) });
-    log.append(pooled(0));
-    log.append(pooled(1));
-    accountant.memory.alloc(10); // another partition's batch, between
-    log.append(pooled(2));
-    log.append(batchAt(3, 1));
-    const read = readNow(log, 0, 1_000, true);
-    assert.deepEqual(
-      read.chunks.map((chunk) => [chunk.length, chunk[0], chunk.at(-1)]),
-      [
-        [200, 0, 1],
-        [100, 2, 2],
-        [100, 3, 3],
-      ],
-    );
-    assert.deepEqual([read.bytes, read.nextOffset], [400, 4]);
-    assert.deepEqual(
-      readNow(log, 1, 150, false).chunks.map((chunk) => chunk.length),
-      [100],
-      'a run ends where max bytes does',
-    );
-  });
-
   it('replaces or drops for the log cleaner only the batch it read, not another with its offsets', () => {
     const { log } = logWith(1, 1);
     const [first, second] = [...log.liveBatches()];
