@@ -26,13 +26,14 @@ export const HIGH_WATER_RATIO = 0.8;
 export const LOW_WATER_RATIO = 0.6;
 
 /**
- * JavaScript memory one stored batch holds beside its bytes: 74-75 B measured with
- * bench/batch-heap.mjs in a broker (V8 heap plus external memory growth per stored batch after
- * full collections, single-record batches, Node 24; ~15 B of it is the rest of the broker, as
- * it was with a StoredBatch per batch: 228 B then, counted as 256). The partition's columns
- * (memory-batches.ts) take 28 B of typed arrays and an 8-B slot per batch, their capacity kept
- * under twice the batches held: rounded up for that worst case (56 + 16-24 + 15); a change to
- * the columns should re-measure it.
+ * JavaScript memory one stored batch holds beside its bytes, measured with bench/batch-heap.mjs
+ * in a broker (V8 heap plus external memory growth per stored batch after full collections,
+ * single-record batches, Node 24): 53 B with 200,000 batches held, 75 B once relief had
+ * offloaded half of them (the columns then up to 1.75x the batches they hold, and the WAL's
+ * own structures for what it took). The partition's columns (memory-batches.ts) take 28 B of
+ * typed arrays and an 8-B slot per batch, their capacity kept under twice the batches held:
+ * rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
+ * 228 B, counted as 256. A change to the columns should re-measure it.
  */
 export const STORED_BATCH_HEAP_BYTES = 96;
 
