@@ -12,7 +12,10 @@
 // read after two forced full collections (SIGUSR2 to the preload) when idle, after the first
 // load (below the high water: the heap per stored batch = heap growth / batches stored), and
 // after producing --over times as much again (past the high water: what the memory tier holds
-// once relief has offloaded, and the heap it costs). Prints per run and the medians.
+// once relief has offloaded, and the heap it costs). The heap counted is V8's heap used plus
+// its external memory (ArrayBuffers other than the pool's SharedArrayBuffer slabs: the
+// memory tier's columns, memory-batches.ts, live there); both are printed. Prints per run and
+// the medians.
 // Not a timed test: heap bytes, not speed. Needs librdkafka (bench/loadgen.c).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,10 +75,12 @@ async function oneRun(root) {
 
 function describe(r) {
   const batches = r.loaded.storedBatches - r.idle.storedBatches;
-  const perBatch = (r.loaded.heapUsed - r.idle.heapUsed) / batches;
+  const onHeap = (r.loaded.heapUsed - r.idle.heapUsed) / batches;
+  const external = (r.loaded.external - r.idle.external) / batches;
+  const perBatch = onHeap + external;
   const bytesPerBatch = (r.loaded.storedBytes - r.idle.storedBytes) / batches;
-  const overHeap = (r.over.heapUsed - r.idle.heapUsed) / MIB;
-  return { batches, perBatch, bytesPerBatch, overBatches: r.over.storedBatches, overBytes: r.over.storedBytes / MIB, overHeap, overSum: r.over.storedBytes / MIB + overHeap };
+  const overHeap = (r.over.heapUsed - r.idle.heapUsed + r.over.external - r.idle.external) / MIB;
+  return { batches, perBatch, onHeap, external, bytesPerBatch, overBatches: r.over.storedBatches, overBytes: r.over.storedBytes / MIB, overHeap, overSum: r.over.storedBytes / MIB + overHeap };
 }
 
 const sides = [['this', ROOT], ...(opts.baseline ? [['baseline', path.resolve(opts.baseline)]] : [])];
@@ -85,7 +90,7 @@ for (let rep = 0; rep < opts.reps; rep++) {
     const d = describe(await oneRun(root));
     results[name].push(d);
     console.log(
-      `${name.padEnd(8)} ${d.batches} batches of ${d.bytesPerBatch.toFixed(0)} B: heap +${d.perBatch.toFixed(1)} B/batch; ` +
+      `${name.padEnd(8)} ${d.batches} batches of ${d.bytesPerBatch.toFixed(0)} B: heap +${d.perBatch.toFixed(1)} B/batch (${d.onHeap.toFixed(1)} V8 heap + ${d.external.toFixed(1)} external); ` +
         `after ${opts.over}x more: tier ${d.overBatches} batches ${d.overBytes.toFixed(1)} MiB + heap growth ${d.overHeap.toFixed(1)} MiB = ${d.overSum.toFixed(1)} MiB (max_memory ${opts['max-memory']})`,
     );
   }
@@ -94,7 +99,7 @@ for (const [name] of sides) {
   const runs = results[name];
   const m = (key) => median(runs.map((r) => r[key]));
   console.log(
-    `${name.padEnd(8)} median of ${runs.length}: heap ${m('perBatch').toFixed(1)} B per stored batch (batch ${m('bytesPerBatch').toFixed(0)} B); ` +
+    `${name.padEnd(8)} median of ${runs.length}: heap ${m('perBatch').toFixed(1)} B per stored batch (${m('onHeap').toFixed(1)} + ${m('external').toFixed(1)} external; batch ${m('bytesPerBatch').toFixed(0)} B); ` +
       `past the high water: tier ${m('overBytes').toFixed(1)} MiB in ${m('overBatches')} batches, heap growth ${m('overHeap').toFixed(1)} MiB, sum ${m('overSum').toFixed(1)} MiB`,
   );
 }

@@ -211,8 +211,6 @@ function storedBatchOf(bytes: Buffer, appendTimeMs: number): StoredBatch {
     lastOffset: view.baseOffset + view.lastOffsetDelta,
     buffer: bytes,
     appendTimeMs,
-    maxTimestamp: view.maxTimestamp,
-    recordCount: view.recordCount,
   };
 }
 

@@ -58,6 +58,11 @@ export function peekBatchOffsets(buffer: Buffer, at: number): { baseOffset: numb
   return { baseOffset, lastOffset: baseOffset + buffer.readInt32BE(at + 23), sizeBytes: BATCH_LOG_OVERHEAD + buffer.readInt32BE(at + 8) };
 }
 
+/** The batch's maxTimestamp (bytes 35..42 of its header), read from the bytes (a stored batch keeps no copy). */
+export function maxTimestampOf(batch: Buffer): number {
+  return readInt64(batch, 35);
+}
+
 /** Magic byte of the batch (or legacy message) at `at`; both formats keep it at byte 16. */
 export function magicAt(buf: Buffer, at: number): number {
   return buf.readInt8(at + MAGIC_OFFSET);

@@ -149,8 +149,6 @@ export class BatchAppender {
       lastOffset: baseOffset + batch.lastOffsetDelta,
       buffer: batch.buffer,
       appendTimeMs: nowMs,
-      maxTimestamp: batch.maxTimestamp,
-      recordCount: batch.recordCount,
     };
     const outcome: AppendOutcome = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, recordsAppended: batch.recordCount };
     if (log.isDurable) {
@@ -192,7 +190,7 @@ export class BatchAppender {
     const buffer = encodeMarkerBatch(marker, nowMs);
     const baseOffset = log.logEndOffset;
     new RecordBatchView(buffer).assignOffsets(baseOffset, LEADER_EPOCH);
-    const stored = { baseOffset, lastOffset: baseOffset, buffer, appendTimeMs: nowMs, maxTimestamp: nowMs, recordCount: 1 };
+    const stored = { baseOffset, lastOffset: baseOffset, buffer, appendTimeMs: nowMs };
     const outcome: AppendOutcome = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs: -1, recordsAppended: 0 };
     if (log.isDurable) return log.appendDurably(stored, () => undefined).then(() => outcome, storageFailure);
     log.append(stored);

@@ -268,13 +268,18 @@ export class BatchMemory {
 
   /** Drops one hold; a slab with none left is reused, once no earlier pin can still read it. */
   release(buffer: Buffer | null): void {
-    const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
+    if (buffer !== null) this.releaseRegion(buffer.buffer, buffer.length);
+  }
+
+  /** `release` of a view of `length` bytes of `memory` (a partition keeps no view of what it stores). */
+  releaseRegion(memory: ArrayBufferLike, length: number): void {
+    const slab = this.slabOf.get(memory);
     if (slab === undefined) return;
     if (this.releasedHead === this.released.length && !this.anyPinActive()) {
       this.dropHold(slab);
       return;
     }
-    this.released.push({ slab, bytes: (buffer as Buffer).length, epoch: this.epoch++ });
+    this.released.push({ slab, bytes: length, epoch: this.epoch++ });
     this.reclaim();
   }
 

@@ -13,10 +13,9 @@
  *
  * Used bytes (`usedBytes`, what the marks and the reservations count) are the batches' bytes
  * plus `batchHeapBytes` for each stored batch: the JavaScript heap a batch costs beside its
- * bytes (its StoredBatch, the Buffer view of its bytes, its slot in the partition's array).
- * With one small record per batch (linger.ms=0 clients) that heap is as large as the bytes:
- * counted, max_memory bounds both; uncounted, a tier at max_memory could need as much heap
- * again. The byte gauges (`storedBytes`: /allocated, /dump, Prometheus) stay batch bytes.
+ * bytes (its entry in the partition's columns, memory-batches.ts). With one small record per
+ * batch (linger.ms=0 clients) that is ~75 B beside 170 B of bytes: counted, max_memory bounds
+ * both. The byte gauges (`storedBytes`: /allocated, /dump, Prometheus) stay batch bytes.
  */
 import type { Clock, Timer } from '../common/clock.js';
 import { BatchMemory, batchMemoryLimitsFor, prefaultFromDevZero } from './batch-memory.js';
@@ -27,14 +26,16 @@ export const HIGH_WATER_RATIO = 0.8;
 export const LOW_WATER_RATIO = 0.6;
 
 /**
- * JavaScript heap one stored batch holds beside its bytes: 225-228 B measured with
- * bench/batch-heap.mjs (heap growth per stored batch after full collections, single-record
- * batches, Node 24): the StoredBatch object (~72 B) with its two boxed timestamps (2 x 16 B),
- * the Buffer view of its bytes (~100 B), its array slot. Rounded up for offsets past 2^31
- * (boxed too) and the arrays' spare capacity; a change to StoredBatch or PartitionLog's
- * arrays should re-measure it.
+ * JavaScript memory one stored batch holds beside its bytes, measured with bench/batch-heap.mjs
+ * in a broker (V8 heap plus external memory growth per stored batch after full collections,
+ * single-record batches, Node 24): 53 B with 200,000 batches held, 75 B once relief had
+ * offloaded half of them (the columns then up to 1.75x the batches they hold, and the WAL's
+ * own structures for what it took). The partition's columns (memory-batches.ts) take 28 B of
+ * typed arrays and an 8-B slot per batch, their capacity kept under twice the batches held:
+ * rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
+ * 228 B, counted as 256. A change to the columns should re-measure it.
  */
-export const STORED_BATCH_HEAP_BYTES = 256;
+export const STORED_BATCH_HEAP_BYTES = 96;
 
 /**
  * Memory-tier thresholds, in used bytes (batch bytes + `batchHeapBytes` per batch): relief
@@ -100,10 +101,10 @@ export class MemoryAccountant {
     this.adjust(buffer.length, 1);
   }
 
-  /** A partition no longer holds `buffer`. */
-  batchDropped(buffer: Buffer): void {
-    this.adjust(-buffer.length, -1);
-    this.memory.release(buffer);
+  /** A partition no longer holds the batch of `length` bytes in `memory` (the ArrayBuffer its view was of). */
+  batchDropped(memory: ArrayBufferLike, length: number): void {
+    this.adjust(-length, -1);
+    this.memory.releaseRegion(memory, length);
   }
 
   /** A partition holds `replacement` where it held `original` (the log cleaner): the original's pooled memory is released. */

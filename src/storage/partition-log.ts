@@ -35,6 +35,7 @@ import { ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, peekBatchOffsets, RecordBatchVi
 import type { MemoryPin, ScratchMemory } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
+import { MemoryBatches } from './memory-batches.js';
 import { ProducerStateTable } from './producer-state.js';
 import type { StoredBatch } from './stored-batch.js';
 
@@ -69,14 +70,12 @@ export function memoryOnlyParts(): PartitionParts {
 
 export const EMPTY_READ = (offset: number): ReadResult => ({ chunks: [], bytes: 0, nextOffset: offset });
 
-/** Compact the batch array once this many dropped entries sit at its head. */
-const HEAD_COMPACT_THRESHOLD = 1024;
 /** Largest read served from the cold tier per partition and Fetch (the consumer asks again for more). */
 export const COLD_READ_BYTES_MAX = 8 * 1024 * 1024;
 
 export class PartitionLog {
-  private batches: StoredBatch[] = [];
-  private head = 0;
+  /** The memory tier (memory-batches.ts: columns, not an object per batch). */
+  private readonly batches = new MemoryBatches();
   private listeners = new Set<AppendListener>();
   private storedBytesTotal = 0;
   private readonly coldTier: ColdTier | null;
@@ -120,7 +119,7 @@ export class PartitionLog {
   }
 
   get batchCount(): number {
-    return this.batches.length - this.head;
+    return this.batches.count;
   }
 
   get cold(): ColdTier | null {
@@ -134,7 +133,7 @@ export class PartitionLog {
 
   /** First offset held in memory (the high watermark when memory holds nothing). */
   get memoryStartOffset(): number {
-    return this.head < this.batches.length ? this.batches[this.head].baseOffset : this.highWatermark;
+    return this.batches.count > 0 ? this.batches.baseOffset(0) : this.highWatermark;
   }
 
   /** Where read_committed consumers stop: the oldest open transaction's first offset, or the high watermark. */
@@ -165,7 +164,7 @@ export class PartitionLog {
       throw new Error(`append at ${batch.baseOffset} but log end is ${this.highWatermark}`);
     }
     const stableBefore = this.lastStableOffset;
-    this.batches.push(batch);
+    this.batches.push(batch.baseOffset, batch.lastOffset, batch.buffer, batch.appendTimeMs);
     this.highWatermark = batch.lastOffset + 1;
     if (this.logEndOffset < this.highWatermark) this.logEndOffset = this.highWatermark;
     this.storedBytesTotal += batch.buffer.length;
@@ -216,15 +215,16 @@ export class PartitionLog {
   }
 
   private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): ReadResult {
+    const batches = this.batches;
     const chunks: Buffer[] = [];
     let bytes = 0;
     let nextOffset = offset;
-    for (let i = this.indexOfOffset(offset); i < this.batches.length && this.batches[i].baseOffset < endOffset; i++) {
-      const size = this.batches[i].buffer.length;
+    for (let i = this.indexOfOffset(offset); i < batches.count && batches.baseOffset(i) < endOffset; i++) {
+      const size = batches.byteLength(i);
       if (bytes + size > maxBytes && !(chunks.length === 0 && includeOversizedFirst)) break;
-      chunks.push(this.batches[i].buffer);
+      chunks.push(batches.view(i));
       bytes += size;
-      nextOffset = this.batches[i].lastOffset + 1;
+      nextOffset = batches.lastOffset(i) + 1;
     }
     return { chunks, bytes, nextOffset };
   }
@@ -249,22 +249,22 @@ export class PartitionLog {
   /** Bytes a fetch at `offset` could return from memory now. */
   bytesAvailableFrom(offset: number): number {
     let bytes = 0;
-    for (let i = this.indexOfOffset(offset); i < this.batches.length; i++) bytes += this.batches[i].buffer.length;
+    for (let i = this.indexOfOffset(offset); i < this.batches.count; i++) bytes += this.batches.byteLength(i);
     return bytes;
   }
 
-  /** Memory batches, oldest first. */
+  /** Memory batches, oldest first (each a new StoredBatch with a new view of its bytes). */
   *liveBatches(): IterableIterator<StoredBatch> {
-    for (let i = this.head; i < this.batches.length; i++) yield this.batches[i];
+    for (let i = 0; i < this.batches.count; i++) yield this.batchAt(i);
   }
 
   /** Memory batches whose base offset lies in [fromOffset, toOffset), oldest first, at most `countMax` (a copy). */
   memoryBatchesBetween(fromOffset: number, toOffset: number, countMax: number): StoredBatch[] {
     const found: StoredBatch[] = [];
-    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && found.length < countMax; i++) {
-      const batch = this.batches[i];
-      if (batch.baseOffset >= toOffset) break;
-      if (batch.baseOffset >= fromOffset) found.push(batch);
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.count && found.length < countMax; i++) {
+      const baseOffset = this.batches.baseOffset(i);
+      if (baseOffset >= toOffset) break;
+      if (baseOffset >= fromOffset) found.push(this.batchAt(i));
     }
     return found;
   }
@@ -272,66 +272,62 @@ export class PartitionLog {
   /** Bytes of the memory batches whose base offset lies in [fromOffset, toOffset). */
   memoryBytesBetween(fromOffset: number, toOffset: number): number {
     let bytes = 0;
-    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && this.batches[i].baseOffset < toOffset; i++) {
-      if (this.batches[i].baseOffset >= fromOffset) bytes += this.batches[i].buffer.length;
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.count && this.batches.baseOffset(i) < toOffset; i++) {
+      if (this.batches.baseOffset(i) >= fromOffset) bytes += this.batches.byteLength(i);
     }
     return bytes;
   }
 
   /** Base offset of the first memory batch appended after `timeMs` (append times ascend), or the high watermark. */
   firstMemoryOffsetAppendedAfter(timeMs: number): number {
-    let lo = this.head;
-    let hi = this.batches.length;
+    let lo = 0;
+    let hi = this.batches.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.batches[mid].appendTimeMs <= timeMs) lo = mid + 1;
+      if (this.batches.appendTimeMs(mid) <= timeMs) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.batches.length ? this.batches[lo].baseOffset : this.highWatermark;
+    return lo < this.batches.count ? this.batches.baseOffset(lo) : this.highWatermark;
   }
 
   /**
-   * The log cleaner: `original` (still in memory, found by identity) becomes `replacement`,
-   * which holds the same offsets. Returns false when `original` is no longer in memory.
+   * The log cleaner: `original` (still in memory: the batch at its offsets, with its bytes)
+   * becomes `replacement`, which holds the same offsets. Returns false when `original` is no
+   * longer in memory.
    */
   replaceMemoryBatch(original: StoredBatch, replacement: StoredBatch): boolean {
-    const at = this.indexOfOffset(original.baseOffset);
-    if (this.batches[at] !== original || replacement.baseOffset !== original.baseOffset || replacement.lastOffset !== original.lastOffset) return false;
-    this.batches[at] = replacement;
+    const at = this.indexOfBatch(original);
+    if (at < 0 || replacement.baseOffset !== original.baseOffset || replacement.lastOffset !== original.lastOffset) return false;
+    this.batches.replace(at, replacement.buffer);
     this.storedBytesTotal += replacement.buffer.length - original.buffer.length;
     this.accountant.batchReplaced(original.buffer, replacement.buffer);
     return true;
   }
 
   /** The log cleaner: removes these memory batches (those still there; their offsets become a gap). Returns the bytes freed. */
-  dropMemoryBatches(victims: ReadonlySet<StoredBatch>): number {
-    if (victims.size === 0) return 0;
-    let freed = 0;
-    const kept: StoredBatch[] = [];
-    for (let i = this.head; i < this.batches.length; i++) {
-      const batch = this.batches[i];
-      if (victims.has(batch)) {
-        freed += batch.buffer.length;
-        this.accountant.batchDropped(batch.buffer);
-      } else {
-        kept.push(batch);
-      }
+  dropMemoryBatches(victims: Iterable<StoredBatch>): number {
+    const doomed: number[] = [];
+    for (const victim of victims) {
+      const at = this.indexOfBatch(victim);
+      if (at >= 0) doomed.push(at);
     }
-    this.batches = kept;
-    this.head = 0;
+    if (doomed.length === 0) return 0;
+    doomed.sort((a, b) => a - b);
+    let freed = 0;
+    for (let k = 0; k < doomed.length; k++) {
+      if (k > 0 && doomed[k] === doomed[k - 1]) continue;
+      freed += this.batches.byteLength(doomed[k]);
+      this.accountant.batchDropped(this.batches.memory(doomed[k]), this.batches.byteLength(doomed[k]));
+    }
+    this.batches.remove(doomed.filter((at, k) => k === 0 || at !== doomed[k - 1]));
     this.storedBytesTotal -= freed;
     return freed;
   }
 
   /** The memory batch holding `offset`, or undefined (below the memory tier, or at the high watermark). */
   memoryBatchHolding(offset: number): StoredBatch | undefined {
-    const batch = this.batches[this.indexOfOffset(offset)];
-    return batch !== undefined && batch.baseOffset <= offset ? batch : undefined;
-  }
-
-  /** The oldest memory batch, or undefined. */
-  oldestBatch(): StoredBatch | undefined {
-    return this.batches[this.head];
+    const at = this.indexOfOffset(offset);
+    return at < this.batches.count && this.batches.baseOffset(at) <= offset ? this.batchAt(at) : undefined;
   }
 
   /**
@@ -344,8 +340,8 @@ export class PartitionLog {
     if (target <= this.logStartOffset) return 0;
     const purged = target - this.logStartOffset;
     this.logStartOffset = target;
-    while (this.head < this.batches.length && this.batches[this.head].lastOffset < target) this.dropHead();
-    this.compactHead();
+    while (this.batches.count > 0 && this.batches.lastOffset(0) < target) this.dropHead();
+    this.batches.settle();
     this.offloadedUpTo = Math.max(this.offloadedUpTo, Math.min(this.memoryStartOffset, target));
     this.producers.aborted.dropBelow(target);
     this.coldTier?.releaseBelow(target);
@@ -360,10 +356,8 @@ export class PartitionLog {
   evictThrough(lastOffset: number): number {
     if (this.coldTier === null) throw new Error('evicting from memory needs a cold tier');
     let freed = 0;
-    while (this.head < this.batches.length && this.batches[this.head].lastOffset <= lastOffset) {
-      freed += this.dropHead().buffer.length;
-    }
-    this.compactHead();
+    while (this.batches.count > 0 && this.batches.lastOffset(0) <= lastOffset) freed += this.dropHead();
+    this.batches.settle();
     return freed;
   }
 
@@ -382,8 +376,8 @@ export class PartitionLog {
 
   /** The partition is deleted: releases the memory, tells parked fetches it is gone, and deletes its files. */
   deleteData(): void {
-    while (this.head < this.batches.length) this.dropHead();
-    this.compactHead();
+    while (this.batches.count > 0) this.dropHead();
+    this.batches.settle();
     for (const listener of this.listeners) listener(null, 0);
     this.listeners.clear();
     void this.coldTier?.deleteFiles();
@@ -404,39 +398,41 @@ export class PartitionLog {
     if (toOffset <= fromOffset) return 0;
     if (fromOffset < this.memoryStartOffset) return Number.MAX_SAFE_INTEGER;
     let bytes = 0;
-    for (let i = this.indexOfOffset(fromOffset); i < this.batches.length && this.batches[i].baseOffset < toOffset; i++) bytes += this.batches[i].buffer.length;
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.count && this.batches.baseOffset(i) < toOffset; i++) bytes += this.batches.byteLength(i);
     return bytes;
   }
 
-  /** Index of the first memory batch with lastOffset >= offset (batches.length if none). */
+  /** Index of the first memory batch with lastOffset >= offset (the batch count if none). */
   private indexOfOffset(offset: number): number {
-    let lo = this.head;
-    let hi = this.batches.length;
+    let lo = 0;
+    let hi = this.batches.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.batches[mid].lastOffset < offset) lo = mid + 1;
+      if (this.batches.lastOffset(mid) < offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  private dropHead(): StoredBatch {
-    const batch = this.batches[this.head];
-    this.batches[this.head] = undefined as unknown as StoredBatch;
-    this.head++;
-    this.storedBytesTotal -= batch.buffer.length;
-    this.accountant.batchDropped(batch.buffer);
-    return batch;
+  /** Index of the memory batch that is `batch` (its offsets, its bytes), or -1. */
+  private indexOfBatch(batch: StoredBatch): number {
+    const at = this.indexOfOffset(batch.baseOffset);
+    const found = at < this.batches.count && this.batches.baseOffset(at) === batch.baseOffset && this.batches.lastOffset(at) === batch.lastOffset && this.batches.holds(at, batch.buffer);
+    return found ? at : -1;
   }
 
-  private compactHead(): void {
-    if (this.head === this.batches.length) {
-      this.batches = [];
-      this.head = 0;
-    } else if (this.head >= HEAD_COMPACT_THRESHOLD) {
-      this.batches = this.batches.slice(this.head);
-      this.head = 0;
-    }
+  /** A StoredBatch (and a view of its bytes) for memory batch `i`. */
+  private batchAt(i: number): StoredBatch {
+    return { baseOffset: this.batches.baseOffset(i), lastOffset: this.batches.lastOffset(i), buffer: this.batches.view(i), appendTimeMs: this.batches.appendTimeMs(i) };
+  }
+
+  /** Drops the oldest memory batch (the caller settles the columns after a run of drops); returns its bytes. */
+  private dropHead(): number {
+    const bytes = this.batches.byteLength(0);
+    this.accountant.batchDropped(this.batches.memory(0), bytes);
+    this.batches.shift();
+    this.storedBytesTotal -= bytes;
+    return bytes;
   }
 }
 

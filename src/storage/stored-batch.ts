@@ -1,7 +1,9 @@
 /**
- * One record batch held in the memory tier: the producer's bytes (a view into the request
- * frame, base offset already rewritten) and the few header fields the broker consults
- * without re-reading the buffer.
+ * One record batch of the memory tier as its readers see it: the producer's bytes (a view into
+ * pooled memory, base offset already rewritten) and the header fields the broker consults
+ * without re-reading the buffer. The partition does not keep these: it holds its batches as
+ * columns (memory-batches.ts) and makes a StoredBatch, with a new view, when one is read; what
+ * the header says besides (maxTimestamp, record count) is read from the bytes.
  *
  * Invariants: `lastOffset = baseOffset + lastOffsetDelta >= baseOffset`;
  * `buffer.length` is the whole batch (12-byte log overhead included).
@@ -12,6 +14,4 @@ export interface StoredBatch {
   readonly buffer: Buffer;
   /** Broker clock when the batch was appended; time-based retention uses it. */
   readonly appendTimeMs: number;
-  readonly maxTimestamp: number;
-  readonly recordCount: number;
 }

@@ -7,7 +7,7 @@
  * consumer seeking there may see a few earlier records. Answers are synchronous unless the
  * disk must be read.
  */
-import { ATTR_TIMESTAMP_LOG_APPEND, Compression, RecordBatchView, recordPositions } from '../record-format/record-batch.js';
+import { ATTR_TIMESTAMP_LOG_APPEND, Compression, maxTimestampOf, RecordBatchView, recordPositions } from '../record-format/record-batch.js';
 import type { PartitionLog } from './partition-log.js';
 
 export interface OffsetAndTimestamp {
@@ -33,7 +33,7 @@ export function offsetForTimestamp(log: PartitionLog, timestamp: number): Offset
 
 function offsetInMemory(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
   for (const stored of log.liveBatches()) {
-    if (stored.maxTimestamp < timestamp) continue;
+    if (maxTimestampOf(stored.buffer) < timestamp) continue;
     const found = offsetInBatch(new RecordBatchView(stored.buffer), stored.baseOffset, stored.lastOffset, log.logStartOffset, timestamp);
     if (found !== null) return found;
   }
@@ -67,7 +67,7 @@ export function offsetOfMaxTimestamp(log: PartitionLog): OffsetAndTimestamp | Pr
 function maxInMemory(log: PartitionLog): OffsetAndTimestamp {
   let best: OffsetAndTimestamp = NOT_FOUND;
   for (const stored of log.liveBatches()) {
-    if (stored.maxTimestamp <= best.timestamp) continue;
+    if (maxTimestampOf(stored.buffer) <= best.timestamp) continue;
     best = maxInBatch(new RecordBatchView(stored.buffer));
   }
   return best;

@@ -23,6 +23,7 @@
  */
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { maxTimestampOf } from '../record-format/record-batch.js';
 import type { ScratchMemory } from '../storage/batch-memory.js';
 import type { ReadResult } from '../storage/partition-log.js';
 import type { StoredBatch } from '../storage/stored-batch.js';
@@ -217,7 +218,7 @@ export class Segment {
     for (const batch of batches) {
       this.index.batchAppended(batch.baseOffset, position, this.maxTimestamp);
       position += batch.buffer.length;
-      this.maxTimestamp = Math.max(this.maxTimestamp, batch.maxTimestamp);
+      this.maxTimestamp = Math.max(this.maxTimestamp, maxTimestampOf(batch.buffer));
       this.lastAppendTimeMs = Math.max(this.lastAppendTimeMs, batch.appendTimeMs);
       this.nextOffset = batch.lastOffset + 1;
     }

@@ -33,7 +33,7 @@ export function storedBatch(baseOffset: number, records = 1, valueBytes = 100, a
   );
   const view = new RecordBatchView(buffer);
   view.assignOffsets(baseOffset, 0);
-  return { baseOffset, lastOffset: baseOffset + records - 1, buffer, appendTimeMs, maxTimestamp: view.maxTimestamp, recordCount: records };
+  return { baseOffset, lastOffset: baseOffset + records - 1, buffer, appendTimeMs };
 }
 
 /** Consecutive batches from `firstOffset`: `count` batches of `recordsEach` records. */

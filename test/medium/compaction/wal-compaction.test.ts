@@ -61,7 +61,7 @@ async function durablePartition(dir: string, fs: WalFileSystem) {
     const view = new RecordBatchView(buffer);
     view.assignOffsets(log.logEndOffset, 0);
     const base = log.logEndOffset;
-    await log.appendDurably({ baseOffset: base, lastOffset: base + 4, buffer, appendTimeMs: clock.nowMs(), maxTimestamp: view.maxTimestamp, recordCount: 5 }, () => undefined);
+    await log.appendDurably({ baseOffset: base, lastOffset: base + 4, buffer, appendTimeMs: clock.nowMs() }, () => undefined);
     records.forEach((r, i) => produced.push({ offset: base + i, key: r.key, value: r.value }));
   }
   return { clock, wal, log, produced };

@@ -120,7 +120,7 @@ describe('log cleaner: memory tier', () => {
     const append = (buffer: Buffer) => {
       const view = new RecordBatchView(buffer);
       view.assignOffsets(log.highWatermark, 0);
-      log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark + view.lastOffsetDelta, buffer, appendTimeMs: clock.nowMs(), maxTimestamp: view.maxTimestamp, recordCount: view.recordCount });
+      log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark + view.lastOffsetDelta, buffer, appendTimeMs: clock.nowMs() });
     };
     append(keyedBatch([{ key: 'x', value: 'committed' }], 'none', { attributes: 0x10, producerId: 7, producerEpoch: 0, baseSequence: 0 }));
     append(markerBatch(7, true));

@@ -233,10 +233,10 @@ describe('FetchService', () => {
       d.registry.create('t', 1);
       const log = d.registry.partition('t', 0)!;
       const marker = buildBatch([{ key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { attributes: 0x20 });
-      log.append({ baseOffset: 0, lastOffset: 0, buffer: marker, appendTimeMs: 0, maxTimestamp: 0, recordCount: 1 });
+      log.append({ baseOffset: 0, lastOffset: 0, buffer: marker, appendTimeMs: 0 });
       const data = buildBatch(values(1));
       new RecordBatchView(data).assignOffsets(1, 0);
-      log.append({ baseOffset: 1, lastOffset: 1, buffer: data, appendTimeMs: 0, maxTimestamp: 0, recordCount: 1 });
+      log.append({ baseOffset: 1, lastOffset: 1, buffer: data, appendTimeMs: 0 });
       const [answer] = await d.fetcher.fetch(spec([partition('t', 0, 0, marker.length)], { messageFormat: 1 }));
       assert.deepEqual(messagesOf(answer.records), [[1, 1, 'k0', 'v0']]);
     });
@@ -246,7 +246,7 @@ describe('FetchService', () => {
       d.registry.create('t', 1);
       const broken = buildBatch(values(1));
       broken.writeInt32BE(5, 57);
-      d.registry.partition('t', 0)!.append({ baseOffset: 0, lastOffset: 0, buffer: broken, appendTimeMs: 0, maxTimestamp: 0, recordCount: 5 });
+      d.registry.partition('t', 0)!.append({ baseOffset: 0, lastOffset: 0, buffer: broken, appendTimeMs: 0 });
       const [old] = await d.fetcher.fetch(spec([partition('t', 0, 0)], { messageFormat: 1 }));
       assert.equal(old.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
       assert.match(old.errorMessage ?? '', /cannot down-convert t-0 from offset 0/);

@@ -76,7 +76,7 @@ function node() {
   const metadata = new ClusterMetadataLog(config, {} as WalFileSystem, features, new TopicEvents());
   const fs = { space: async () => ({ capacityBytes: 10_000, freeBytes: 2_000 }) } as unknown as WalFileSystem;
   registry.create('alpha', 2);
-  registry.get('alpha')!.partitions[0]!.append({ baseOffset: 0, lastOffset: 2, buffer: buildBatch(values(3)), appendTimeMs: 0, maxTimestamp: 0, recordCount: 3 });
+  registry.get('alpha')!.partitions[0]!.append({ baseOffset: 0, lastOffset: 2, buffer: buildBatch(values(3)), appendTimeMs: 0 });
   return {
     producer,
     registry,

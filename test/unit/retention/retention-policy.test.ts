@@ -6,7 +6,7 @@ import type { StoredBatch } from '../../../src/storage/stored-batch.js';
 import { partitionOn } from '../../support/storage.js';
 
 function batchAt(baseOffset: number, count: number, appendTimeMs: number): StoredBatch {
-  return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(100), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
+  return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(100), appendTimeMs };
 }
 
 /** A cold tier that only reports its segments (retention reads nothing else). */

@@ -16,7 +16,7 @@ describe('RetentionService sweep timer (fake clock)', () => {
     const probe = { recordsPurged: (records: number) => (purged += records) } as unknown as StorageProbe;
     const retention = new RetentionService(config, topics, probe, clock);
     const log = topics.create('t', 1, new Map([['retention.ms', '1500']])).partitions[0];
-    log.append({ baseOffset: 0, lastOffset: 1, buffer: Buffer.alloc(100), appendTimeMs: clock.nowMs(), maxTimestamp: 0, recordCount: 2 });
+    log.append({ baseOffset: 0, lastOffset: 1, buffer: Buffer.alloc(100), appendTimeMs: clock.nowMs() });
     retention.onModuleInit();
     clock.advance(RETENTION_SWEEP_INTERVAL_MS);
     assert.equal(log.logStartOffset, 0, 'one second old: kept');
@@ -36,7 +36,7 @@ describe('RetentionService holds (the uplink needs data it has not copied yet)',
     const retention = new RetentionService(config, topics, probe, clock);
     const log = topics.create('t', 1, new Map([['retention.ms', '1000']])).partitions[0];
     for (let base = 0; base < 6; base += 2) {
-      log.append({ baseOffset: base, lastOffset: base + 1, buffer: Buffer.alloc(100), appendTimeMs: clock.nowMs(), maxTimestamp: 0, recordCount: 2 });
+      log.append({ baseOffset: base, lastOffset: base + 1, buffer: Buffer.alloc(100), appendTimeMs: clock.nowMs() });
     }
     clock.advance(5_000);
     return { retention, log, clock };

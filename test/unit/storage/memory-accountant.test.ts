@@ -122,7 +122,7 @@ describe('MemoryAccountant limits', () => {
     memory.memory.release(batch);
     assert.equal(memory.memory.stats().heldBackBytes, 0);
     assert.equal(memory.storedBytes, 1_000);
-    memory.batchDropped(batch);
+    memory.batchDropped(batch.buffer, batch.length);
     assert.equal(memory.storedBytes, 0);
     assert.equal(memory.memory.alloc(1_000).byteOffset, 0, 'the slab is empty again and reused from its start');
   });

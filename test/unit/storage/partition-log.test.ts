@@ -6,7 +6,7 @@ import type { StoredBatch } from '../../../src/storage/stored-batch.js';
 import { unlimitedAccountant } from '../../support/storage.js';
 
 function batchAt(baseOffset: number, count: number, size = 100, appendTimeMs = 0): StoredBatch {
-  return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(size, baseOffset), appendTimeMs, maxTimestamp: appendTimeMs, recordCount: count };
+  return { baseOffset, lastOffset: baseOffset + count - 1, buffer: Buffer.alloc(size, baseOffset), appendTimeMs };
 }
 
 function readNow(log: PartitionLog, offset: number, maxBytes: number, includeOversizedFirst: boolean): ReadResult {
@@ -72,6 +72,20 @@ describe('PartitionLog', () => {
     assert.equal(accountant.storedBatches, 1);
     // Nothing holds the slab any more: the next allocation starts at its beginning again.
     assert.equal(accountant.memory.alloc(10).byteOffset, 0);
+  });
+
+  it('replaces or drops for the log cleaner only the batch it read, not another with its offsets', () => {
+    const { log } = logWith(1, 1);
+    const [first, second] = [...log.liveBatches()];
+    assert.ok(!log.replaceMemoryBatch({ ...first, buffer: Buffer.from(first.buffer) }, batchAt(0, 1, 50)), 'a copy of its bytes is not the batch');
+    assert.equal(log.dropMemoryBatches([{ ...second, buffer: Buffer.from(second.buffer) }]), 0);
+    assert.ok(log.replaceMemoryBatch(first, batchAt(0, 1, 50)));
+    assert.ok(!log.replaceMemoryBatch(first, batchAt(0, 1, 50)), 'replaced already');
+    assert.equal(log.dropMemoryBatches([second, second]), 100);
+    assert.deepEqual(
+      [...log.liveBatches()].map((batch) => [batch.baseOffset, batch.buffer.length]),
+      [[0, 50]],
+    );
   });
 
   it('moves the log start and drops whole batches below it', () => {

@@ -1,0 +1,167 @@
+/**
+ * A partition's memory batches in offset order, held as columns rather than one object per
+ * batch: for each batch its base offset and append time (a Float64Array), its last offset
+ * delta, byte offset and length (a Uint32Array, both over one ArrayBuffer), and a reference to
+ * the memory its bytes are in (a plain array of ArrayBuffers: a slab, a frame, a rebuilt
+ * batch's own buffer). 36 bytes a batch where a StoredBatch with its Buffer view cost ~227 B of
+ * JavaScript heap (bench/batch-heap.mjs): with one record per batch (linger.ms=0 clients) the
+ * heap was larger than the bytes, and every stored batch was objects for the old generation's
+ * mark-compacts to trace. A view of a batch's bytes is made when it is read (`view`).
+ *
+ * Indices are positions in the log (0 = the oldest batch held). Dropping from the head is
+ * O(1); storage is resized so that its capacity stays within [count, 2 x count] past
+ * MIN_CAPACITY (grown by half when full, shrunk when under half full after drops), which
+ * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES).
+ */
+
+/** Float64 columns per batch: base offset, append time. */
+const F64_FIELDS = 2;
+/** Uint32 columns per batch: last offset delta, byte offset, byte length. */
+const U32_FIELDS = 3;
+/** Bytes a batch takes in the columns, its memory reference included (8 B: a tagged pointer). */
+export const BATCH_COLUMN_BYTES = F64_FIELDS * 8 + U32_FIELDS * 4 + 8;
+/** Smallest storage once a batch is held (an empty partition holds none). */
+const MIN_CAPACITY = 16;
+
+const NO_F64 = new Float64Array(0);
+const NO_U32 = new Uint32Array(0);
+
+export class MemoryBatches {
+  private f64 = NO_F64;
+  private u32 = NO_U32;
+  /** Slot by slot as the columns (its length is always head + size; an array's own growth). */
+  private memories: (ArrayBufferLike | undefined)[] = [];
+  private capacity = 0;
+  /** Slot of the oldest batch. */
+  private head = 0;
+  private size = 0;
+
+  get count(): number {
+    return this.size;
+  }
+
+  baseOffset(i: number): number {
+    return this.f64[(this.head + i) * F64_FIELDS];
+  }
+
+  lastOffset(i: number): number {
+    const slot = this.head + i;
+    return this.f64[slot * F64_FIELDS] + this.u32[slot * U32_FIELDS];
+  }
+
+  appendTimeMs(i: number): number {
+    return this.f64[(this.head + i) * F64_FIELDS + 1];
+  }
+
+  byteLength(i: number): number {
+    return this.u32[(this.head + i) * U32_FIELDS + 2];
+  }
+
+  /** The memory batch `i`'s bytes are in, and where. */
+  memory(i: number): ArrayBufferLike {
+    return this.memories[this.head + i] as ArrayBufferLike;
+  }
+
+  byteOffset(i: number): number {
+    return this.u32[(this.head + i) * U32_FIELDS + 1];
+  }
+
+  /** A new view of batch `i`'s bytes. */
+  view(i: number): Buffer {
+    const at = (this.head + i) * U32_FIELDS;
+    return Buffer.from(this.memories[this.head + i] as ArrayBufferLike, this.u32[at + 1], this.u32[at + 2]);
+  }
+
+  /** Whether batch `i` is `buffer`'s bytes (the same memory, at the same place). */
+  holds(i: number, buffer: Buffer): boolean {
+    return this.memory(i) === buffer.buffer && this.byteOffset(i) === buffer.byteOffset && this.byteLength(i) === buffer.length;
+  }
+
+  push(baseOffset: number, lastOffset: number, buffer: Buffer, appendTimeMs: number): void {
+    if (this.head + this.size === this.capacity) this.resize(Math.max(MIN_CAPACITY, this.size + (this.size >>> 1)));
+    this.write(this.head + this.size, baseOffset, lastOffset - baseOffset, buffer, appendTimeMs);
+    this.size++;
+  }
+
+  /** Batch `i`'s bytes are now `buffer` (its offsets and append time stay). */
+  replace(i: number, buffer: Buffer): void {
+    const slot = this.head + i;
+    this.memories[slot] = buffer.buffer;
+    this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
+    this.u32[slot * U32_FIELDS + 2] = buffer.length;
+  }
+
+  /** Drops the oldest batch (call `settle` after a run of drops). */
+  shift(): void {
+    this.memories[this.head] = undefined;
+    this.head++;
+    this.size--;
+  }
+
+  /** Removes the batches at these indices (ascending), keeping the others in order. */
+  remove(indices: readonly number[]): void {
+    if (indices.length === 0) return;
+    let to = indices[0];
+    let next = 0;
+    for (let i = indices[0]; i < this.size; i++) {
+      if (next < indices.length && indices[next] === i) {
+        next++;
+        continue;
+      }
+      this.move(this.head + i, this.head + to);
+      to++;
+    }
+    this.memories.length = this.head + to;
+    this.size = to;
+    this.settle();
+  }
+
+  /** After drops: storage under half full is made smaller (all of it goes once empty). */
+  settle(): void {
+    if (this.size === 0) {
+      this.f64 = NO_F64;
+      this.u32 = NO_U32;
+      this.memories = [];
+      this.capacity = 0;
+      this.head = 0;
+    } else if (this.capacity > MIN_CAPACITY && this.size * 2 < this.capacity) {
+      this.resize(Math.max(MIN_CAPACITY, this.size + (this.size >>> 1)));
+    }
+  }
+
+  /** Bytes the columns hold now (capacity, not count). */
+  get columnBytes(): number {
+    return this.capacity * BATCH_COLUMN_BYTES;
+  }
+
+  /** Writes the next slot (head + size). */
+  private write(slot: number, baseOffset: number, lastOffsetDelta: number, buffer: Buffer, appendTimeMs: number): void {
+    this.f64[slot * F64_FIELDS] = baseOffset;
+    this.f64[slot * F64_FIELDS + 1] = appendTimeMs;
+    this.u32[slot * U32_FIELDS] = lastOffsetDelta;
+    this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
+    this.u32[slot * U32_FIELDS + 2] = buffer.length;
+    this.memories.push(buffer.buffer);
+  }
+
+  private move(from: number, to: number): void {
+    if (from === to) return;
+    this.f64.copyWithin(to * F64_FIELDS, from * F64_FIELDS, (from + 1) * F64_FIELDS);
+    this.u32.copyWithin(to * U32_FIELDS, from * U32_FIELDS, (from + 1) * U32_FIELDS);
+    this.memories[to] = this.memories[from];
+  }
+
+  /** New storage of `capacity` slots (>= size), the batches at its start. */
+  private resize(capacity: number): void {
+    const storage = new ArrayBuffer(capacity * (F64_FIELDS * 8 + U32_FIELDS * 4));
+    const f64 = new Float64Array(storage, 0, capacity * F64_FIELDS);
+    const u32 = new Uint32Array(storage, capacity * F64_FIELDS * 8, capacity * U32_FIELDS);
+    f64.set(this.f64.subarray(this.head * F64_FIELDS, (this.head + this.size) * F64_FIELDS));
+    u32.set(this.u32.subarray(this.head * U32_FIELDS, (this.head + this.size) * U32_FIELDS));
+    this.f64 = f64;
+    this.u32 = u32;
+    this.memories = this.memories.slice(this.head, this.head + this.size);
+    this.capacity = capacity;
+    this.head = 0;
+  }
+}
