@@ -71,19 +71,19 @@ export class FrameDecoder {
     return this.frames.length - this.head;
   }
 
-  /** Copies `chunk` into frames; `chunk` can be reused as soon as this returns. */
-  push(chunk: Buffer): void {
+  /** Copies `chunk` (its first `end` bytes: no view made of a read's part) into frames; `chunk` can be reused as soon as this returns. */
+  push(chunk: Buffer, end = chunk.length): void {
     let at = 0;
-    while (at < chunk.length && this.failure === null) {
+    while (at < end && this.failure === null) {
       if (this.awaiting !== null) {
-        this.keep(chunk.subarray(at));
+        this.keep(chunk.subarray(at, end));
         return;
       }
       if (this.pending === null) {
-        at += this.readPrefix(chunk, at);
+        at += this.readPrefix(chunk, at, end);
         continue;
       }
-      const n = chunk.copy(this.pending, this.pendingFilled, at, Math.min(chunk.length, at + this.pending.length - this.pendingFilled));
+      const n = chunk.copy(this.pending, this.pendingFilled, at, Math.min(end, at + this.pending.length - this.pendingFilled));
       at += n;
       this.filledDirectly(n);
     }
@@ -115,7 +115,8 @@ export class FrameDecoder {
     const frame = this.frames[this.head];
     this.frames[this.head++] = undefined as unknown as Buffer;
     if (this.head === this.frames.length) {
-      this.frames = [];
+      // Emptied in place: the array keeps its room for the next frames (a new one per frame was ~150 B).
+      this.frames.length = 0;
       this.head = 0;
     } else if (this.head >= QUEUE_COMPACT_THRESHOLD) {
       this.frames = this.frames.slice(this.head);
@@ -166,8 +167,8 @@ export class FrameDecoder {
   }
 
   /** Takes size-prefix bytes from `chunk` at `at`; once the prefix is whole, opens the frame. Returns the bytes taken. */
-  private readPrefix(chunk: Buffer, at: number): number {
-    const n = chunk.copy(this.prefix, this.prefixFilled, at, Math.min(chunk.length, at + SIZE_PREFIX_BYTES - this.prefixFilled));
+  private readPrefix(chunk: Buffer, at: number, end: number): number {
+    const n = chunk.copy(this.prefix, this.prefixFilled, at, Math.min(end, at + SIZE_PREFIX_BYTES - this.prefixFilled));
     this.prefixFilled += n;
     if (this.prefixFilled === SIZE_PREFIX_BYTES) this.openFrame(this.prefix.readInt32BE(0));
     return n;
