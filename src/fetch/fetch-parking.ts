@@ -8,15 +8,11 @@
  * Every parked fetch has a timer, so the set is bounded by connections x wait time.
  */
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
+import { Clock, type Timer } from '../common/clock.js';
 import type { AppendListener, PartitionLog } from '../storage/partition-log.js';
 
 /** Upper bound on a client's max_wait_ms (Kafka clients use 100 ms .. 30 s). */
 export const FETCH_MAX_WAIT_CAP_MS = 60_000;
-
-interface ParkedFetch {
-  readonly wake: () => void;
-}
 
 @Injectable()
 export class FetchParking {
@@ -30,29 +26,48 @@ export class FetchParking {
 
   /** Resolves when `bytesNeeded` more bytes reach `logs` (below their last stable offset when `readCommitted`), or at the deadline. */
   park(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number, readCommitted = false): Promise<void> {
-    return new Promise((resolve) => {
-      let arrived = 0;
-      const listener: AppendListener = (batch, stableBytes) => {
-        if (batch === null) arrived += bytesNeeded;
-        else arrived += readCommitted ? stableBytes : batch.buffer.length;
-        if (arrived >= bytesNeeded) entry.wake();
-      };
-      const timer = this.clock.schedule(Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS), () => entry.wake());
-      const entry: ParkedFetch = {
-        wake: () => {
-          timer.cancel();
-          for (const log of logs) log.removeListener(listener);
-          this.parked.delete(entry);
-          resolve();
-        },
-      };
-      for (const log of logs) log.addListener(listener);
-      this.parked.add(entry);
-    });
+    const entry = new ParkedFetch(this.parked, logs, bytesNeeded, readCommitted);
+    entry.timer = this.clock.schedule(Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS), entry.wake);
+    for (let i = 0; i < logs.length; i++) logs[i].addListener(entry.appended);
+    this.parked.add(entry);
+    return entry.answered;
   }
 
   /** Shutdown: answer every parked fetch now with what it has. */
   releaseAll(): void {
     for (const entry of [...this.parked]) entry.wake();
   }
+}
+
+/**
+ * One parked fetch: an object with two callbacks (the append listener, the wake-up its timer
+ * and the shutdown call) rather than a closure for each step, since every long poll makes one.
+ */
+class ParkedFetch {
+  readonly answered: Promise<void>;
+  timer: Timer | null = null;
+  private arrived = 0;
+  private resolve!: () => void;
+
+  constructor(
+    private readonly parked: Set<ParkedFetch>,
+    private readonly logs: readonly PartitionLog[],
+    private readonly bytesNeeded: number,
+    private readonly readCommitted: boolean,
+  ) {
+    this.answered = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  readonly appended: AppendListener = (batch, stableBytes) => {
+    if (batch === null) this.arrived += this.bytesNeeded;
+    else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
+    if (this.arrived >= this.bytesNeeded) this.wake();
+  };
+
+  readonly wake = (): void => {
+    this.timer?.cancel();
+    for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this.appended);
+    this.parked.delete(this);
+    this.resolve();
+  };
 }
