@@ -71,6 +71,9 @@ export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
  */
 export const FRAMES_PER_TURN = 16;
 
+/** The handler's promise failed (its failure answered instead). */
+const NO_ANSWER = Symbol('no answer');
+
 /** What `idle()` returns while no request waits (one promise for every connection). */
 const IDLE: Promise<void> = Promise.resolve();
 
@@ -322,9 +325,9 @@ export class KafkaConnection {
             this.memory.release(pooled);
           }
           const memoryPin = api.hotPath?.pinsStoredBatches ? this.memory.pin() : undefined;
-          const request = this.decode(api, header, new KafkaReader(frame, headerReader.offset), memoryPin);
-          const answered = this.dispatch(api, request, memoryPin);
-          if (answered !== undefined) return this.answeredLater(answered, header.apiKey, startedAt, holding ? pooled : null);
+          const request = this.decode(api, header, frame === pooled ? headerReader : new KafkaReader(frame, headerReader.offset), memoryPin);
+          const answered = this.dispatch(api, request, memoryPin, startedAt, holding ? pooled : null);
+          if (answered !== undefined) return answered;
           this.observer.requestHandled(header.apiKey, performance.now() - startedAt);
         }
       }
@@ -383,28 +386,50 @@ export class KafkaConnection {
   /**
    * Runs the handler and answers: in this turn when it returned its answer (a promise only if
    * the socket must drain), after it when it returned a promise. A pinned request's pin is
-   * released once its answer is flushed (or at once when there is none, or it failed).
+   * released once its answer is flushed (or at once when there is none, or it failed). When
+   * it returns a promise, that promise also observes the request and gives `pooled` back (the
+   * frame, unless the handler decoded a copy); else the caller does.
    */
-  private dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined): Promise<void> | undefined {
+  private dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined, startedAt: number, pooled: Buffer | null): Promise<void> | undefined {
     let response: unknown;
+    let written: Promise<void> | undefined;
     try {
       response = api.invoke(request);
     } catch (err) {
       memoryPin?.release();
-      return this.answerFailure(api, request, err);
+      written = this.answerFailure(api, request, err);
+      return written === undefined ? undefined : this.answeredLater(written, request.header.apiKey, startedAt, pooled);
     }
-    return response instanceof Promise ? this.answerLater(api, request, memoryPin, response) : this.answer(api, request, memoryPin, response);
+    if (response instanceof Promise) return this.answerLater(api, request, memoryPin, response, startedAt, pooled);
+    written = this.answer(api, request, memoryPin, response);
+    return written === undefined ? undefined : this.answeredLater(written, request.header.apiKey, startedAt, pooled);
   }
 
-  private async answerLater(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined, pending: Promise<unknown>): Promise<void> {
-    let response: unknown;
+  /** The handler's promised answer written, then the request observed and `pooled` given back (one async step for all three). */
+  private async answerLater(
+    api: RegisteredApi,
+    request: KafkaRequest<unknown>,
+    memoryPin: MemoryPin | undefined,
+    pending: Promise<unknown>,
+    startedAt: number,
+    pooled: Buffer | null,
+  ): Promise<void> {
     try {
-      response = await pending;
-    } catch (err) {
-      memoryPin?.release();
-      return this.answerFailure(api, request, err);
+      let response: unknown;
+      let written: Promise<void> | undefined;
+      try {
+        response = await pending;
+      } catch (err) {
+        memoryPin?.release();
+        written = this.answerFailure(api, request, err);
+        response = NO_ANSWER;
+      }
+      if (response !== NO_ANSWER) written = this.answer(api, request, memoryPin, response);
+      if (written !== undefined) await written;
+      this.observer.requestHandled(request.header.apiKey, performance.now() - startedAt);
+    } finally {
+      if (pooled !== null) this.memory.release(pooled);
     }
-    return this.answer(api, request, memoryPin, response);
   }
 
   /** The handler's answer written (its pin handed to the write), or the failure answer if it cannot be encoded. */
