@@ -11,6 +11,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
 import type { AppendListener, PartitionLog } from '../storage/partition-log.js';
+import type { StoredBatch } from '../storage/stored-batch.js';
 
 /** Upper bound on a client's max_wait_ms (Kafka clients use 100 ms .. 30 s). */
 export const FETCH_MAX_WAIT_CAP_MS = 60_000;
@@ -94,15 +95,22 @@ class ParkedFetch {
     this.answered = new Promise((resolve) => (this.resolve = resolve));
   }
 
-  readonly appended: AppendListener = (batch, stableBytes) => {
+  /** The append listener (made by listenerOf: a closure assigned here by name would be named at every park by the bundle, ~200 bytes). */
+  readonly appended: AppendListener = listenerOf(this);
+
+  onAppend(batch: StoredBatch | null, stableBytes: number): void {
     if (batch === null) this.arrived += this.bytesNeeded;
     else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
     if (this.arrived >= this.bytesNeeded) this.wake();
-  };
+  }
 
   wake(): void {
     for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this.appended);
     this.parked.delete(this);
     this.resolve();
   }
+}
+
+function listenerOf(entry: ParkedFetch): AppendListener {
+  return (batch, stableBytes) => entry.onAppend(batch, stableBytes);
 }
