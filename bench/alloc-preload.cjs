@@ -14,6 +14,9 @@ const v8 = require('node:v8');
 const inspector = require('node:inspector');
 
 const out = process.env.ALLOC_OUT;
+// ALLOC_V8_FLAGS (e.g. '--no-turbo-inlining --no-maglev-inlining'): V8 flags set before the broker
+// loads, for a profile that names the inlined functions where they allocate (their totals change).
+if (process.env.ALLOC_V8_FLAGS) v8.setFlagsFromString(process.env.ALLOC_V8_FLAGS);
 const sampleBytes = Number(process.env.ALLOC_SAMPLE ?? 0);
 let window = null;
 

@@ -10,7 +10,7 @@
 // --mode trips (default; deterministic): bench/alloc-client.mjs drives --warm round trips, then
 //   the window over --trips more; one trip = one Fetch that parks (v12, from the next offset) and
 //   one Produce (v9, acks=1, one 100 B record per batch) whose append wakes it: the bytes per trip
-//   do not depend on timing (repeat runs agree within ~0.5 %).
+//   do not depend on timing (repeat runs agree within ~2 %).
 // --mode latency: the latency rows' workload (bench/run.mjs: loadgen latency at --rate, 100 B,
 //   linger.ms=0, acks=1, fetch.wait.max.ms=1); the window opens --skip s after loadgen's
 //   {"mark":"start"} and closes at its {"mark":"end"}. How many Fetches park, and how many
@@ -109,6 +109,7 @@ async function oneRun(root) {
       RETENTION: '1h',
       ALLOC_OUT: out,
       ALLOC_SAMPLE: String(opts.sample),
+      ALLOC_V8_FLAGS: process.env.ALLOC_V8_FLAGS ?? '',
       NODE_OPTIONS: `--require ${path.join(HERE, 'alloc-preload.cjs')}`,
     },
   });
