@@ -148,7 +148,8 @@ export class FetchService {
     await this.parking.park(collected.existing, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
     spec.memoryPin?.refresh();
     const parkedMs = performance.now() - parkedAt;
-    return this.finish(spec, await this.collect(spec), parkedMs);
+    const again = this.collect(spec);
+    return this.finish(spec, again instanceof Promise ? await again : again, parkedMs);
   }
 
   /** The admission (quota), then what the answer counts for (purge_on_fetch, metrics). */
@@ -170,7 +171,9 @@ export class FetchService {
   /** Answer now: enough bytes, an error or a diverging epoch to report, no wait asked for, or nothing to wait on. */
   private satisfied(spec: FetchSpec, collected: Collected): boolean {
     if (collected.bytes >= spec.minBytes || spec.maxWaitMs <= 0 || collected.existing.length === 0) return true;
-    return collected.partitions.some((p) => p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined);
+    const { partitions } = collected;
+    for (let i = 0; i < partitions.length; i++) if (partitions[i].errorCode !== ErrorCode.NONE || partitions[i].divergingEpoch !== undefined) return true;
+    return false;
   }
 
   /** One read of every partition: in this turn unless one reads the cold tier. */

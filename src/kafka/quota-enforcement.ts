@@ -11,17 +11,28 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { ClientQuotas, type QuotaClient } from '../quotas/client-quotas.service.js';
 import type { QuotaType } from '../quotas/quota-entity.js';
+import type { ConnectionContext } from './transport/connection-context.js';
 import type { KafkaRequest } from './transport/kafka-request.js';
 
 @Injectable()
 export class QuotaEnforcement {
+  /** Each connection's last client, reused while its user and client id stay the same: every produce and fetch asks (twice). */
+  private readonly clients = new WeakMap<ConnectionContext, QuotaClient>();
+
   constructor(
     readonly quotas: ClientQuotas,
     private readonly clock: Clock,
   ) {}
 
   client(request: KafkaRequest<unknown>): QuotaClient {
-    return { user: request.connection.principal.name, clientId: request.header.clientId ?? '' };
+    const { connection } = request;
+    const user = connection.principal.name;
+    const clientId = request.header.clientId ?? '';
+    const cached = this.clients.get(connection);
+    if (cached !== undefined && cached.user === user && cached.clientId === clientId) return cached;
+    const client = { user, clientId };
+    this.clients.set(connection, client);
+    return client;
   }
 
   /** Records `handlingMs` against the client's request_percentage; the throttle it asks for (not applied yet). */

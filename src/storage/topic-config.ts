@@ -119,12 +119,12 @@ export function defaultTopicConfigs(defaults: TopicConfigDefaults): Map<string, 
 
 /** cleanup.policy names `compact`: the log cleaner keeps the latest record of each key, and records need a key. */
 export function isCompacted(configs: ReadonlyMap<string, string>): boolean {
-  return policyItems(configs).includes('compact');
+  return hasPolicy(configs, 'compact');
 }
 
 /** cleanup.policy names `delete`: time and size retention (retention.ms, retention.bytes) and purge_on_fetch apply. */
 export function deletesByRetention(configs: ReadonlyMap<string, string>): boolean {
-  return policyItems(configs).includes('delete');
+  return hasPolicy(configs, 'delete');
 }
 
 /**
@@ -137,8 +137,12 @@ export function rollAfterMs(configs: ReadonlyMap<string, string>): number {
   return isCompacted(configs) ? Math.min(segmentMs, Number(configs.get('max.compaction.lag.ms'))) : segmentMs;
 }
 
-function policyItems(configs: ReadonlyMap<string, string>): string[] {
-  return (configs.get('cleanup.policy') ?? 'delete').split(',').map((item) => item.trim());
+/** Whether cleanup.policy lists `item`; asked at every append, so a one-item policy is answered without splitting it. */
+function hasPolicy(configs: ReadonlyMap<string, string>, item: string): boolean {
+  const policy = configs.get('cleanup.policy') ?? 'delete';
+  if (policy === item) return true;
+  if (!policy.includes(item)) return false;
+  return policy.split(',').some((listed) => listed.trim() === item);
 }
 
 /** Returns a reason when the override is not acceptable, or null. */

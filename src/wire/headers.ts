@@ -28,8 +28,14 @@ export function readRequestHeader(reader: KafkaReader): RequestHeader {
 }
 
 /** Starts a response frame: size placeholder, correlation id, header tags when flexible. */
+/**
+ * A response's first scratch buffer: a Fetch answer carrying one small batch (~300 bytes) fits
+ * without growing it (a second buffer and a copy); larger records go by reference anyway.
+ */
+const RESPONSE_INITIAL_BYTES = 512;
+
 export function beginResponseFrame(correlationId: number, flexibleHeader: boolean): { writer: KafkaWriter; sizeAt: number } {
-  const writer = new KafkaWriter();
+  const writer = new KafkaWriter(RESPONSE_INITIAL_BYTES);
   const sizeAt = writer.reserveInt32();
   writer.writeInt32(correlationId);
   if (flexibleHeader) writer.writeEmptyTaggedFields();

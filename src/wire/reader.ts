@@ -4,6 +4,8 @@ import { KafkaProtocolError } from './errors.js';
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 const TWO_32 = 2 ** 32;
+/** Arrays up to this many items are allocated at their size before they are read. */
+const PRESIZED_ARRAY_MAX = 64;
 
 /** Reads one array element; struct decoders `(r, version)` fit this shape too. */
 export type ElementReader<T> = (r: KafkaReader, version: number, compact: boolean) => T;
@@ -182,8 +184,10 @@ export class KafkaReader {
   readNullableArray<T>(compact: boolean, version: number, readElement: ElementReader<T>): T[] | null {
     const count = this.readArrayLength(compact);
     if (count < 0) return null;
-    const items: T[] = [];
-    for (let i = 0; i < count; i++) items.push(readElement(this, version, compact));
+    // Sized up front when small (every request has a few arrays of one or two items: a push
+    // would give each room for 17); a large count, bounded by the bytes left, grows as read.
+    const items: T[] = count <= PRESIZED_ARRAY_MAX ? new Array<T>(count) : [];
+    for (let i = 0; i < count; i++) items[i] = readElement(this, version, compact);
     return items;
   }
 

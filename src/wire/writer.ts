@@ -166,11 +166,15 @@ export class KafkaWriter {
    */
   writeRecords(records: Records, compact: boolean): void {
     if (records === null) return this.writeLength(null, compact, 4);
-    const chunks = Buffer.isBuffer(records) ? [records] : records;
+    if (Buffer.isBuffer(records)) {
+      this.writeLength(records.length, compact, 4);
+      this.appendChunk(records);
+      return;
+    }
     let length = 0;
-    for (const chunk of chunks) length += chunk.length;
+    for (let i = 0; i < records.length; i++) length += records[i].length;
     this.writeLength(length, compact, 4);
-    for (const chunk of chunks) this.appendChunk(chunk);
+    for (let i = 0; i < records.length; i++) this.appendChunk(records[i]);
   }
 
   /** Array count: int32 (classic) or uvarint count + 1 (compact); null = -1 / 0. */
@@ -182,7 +186,7 @@ export class KafkaWriter {
   writeArray<T>(compact: boolean, version: number, items: readonly T[] | null, writeElement: ElementWriter<T>): void {
     this.writeArrayLength(items === null ? null : items.length, compact);
     if (items === null) return;
-    for (const item of items) writeElement(this, version, item, compact);
+    for (let i = 0; i < items.length; i++) writeElement(this, version, items[i], compact);
   }
 
   /** The tagged-field section of a struct with nothing tagged to send: a zero count. */
@@ -214,7 +218,9 @@ export class KafkaWriter {
       this.scratch.writeInt32BE(value, this.pieceStart + position - this.closedLength);
       return;
     }
-    const piece = this.pieces.findLast((p) => p.offset <= position);
+    let i = this.pieces.length - 1;
+    while (i >= 0 && this.pieces[i].offset > position) i--;
+    const piece = i >= 0 ? this.pieces[i] : undefined;
     if (piece === undefined || piece.external || position + 4 > piece.offset + piece.bytes.length) {
       throw new RangeError(`position ${position} is not a reserved int32`);
     }
@@ -223,8 +229,12 @@ export class KafkaWriter {
 
   /** The output in order, without concatenation: scratch views and external chunks as given. */
   toChunks(): Buffer[] {
-    const chunks = this.pieces.map((p) => p.bytes);
-    if (this.pos > this.pieceStart) chunks.push(this.scratch.subarray(this.pieceStart, this.pos));
+    const pieces = this.pieces;
+    const open = this.pos > this.pieceStart;
+    // Built at its size: one per response, and a push would give it room for 17.
+    const chunks = new Array<Buffer>(pieces.length + (open ? 1 : 0));
+    for (let i = 0; i < pieces.length; i++) chunks[i] = pieces[i].bytes;
+    if (open) chunks[pieces.length] = this.scratch.subarray(this.pieceStart, this.pos);
     return chunks;
   }
 

@@ -125,6 +125,7 @@ export class ProduceHandler {
     for (const p of partitions) bytes += p.records?.length ?? 0;
     const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
     const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
+    if (produce <= 0 && requestThrottle <= 0) return 0;
     return this.enforcement.apply(request, { produce, request: requestThrottle });
   }
 

@@ -174,7 +174,7 @@ class FetchQuotaGate implements FetchAdmission {
     const { enforcement, client } = this;
     const fetch = enforcement.quotas.record('fetch', client, bytes);
     const handling = enforcement.handlingTime(this.request, performance.now() - this.startedAt - parkedMs);
-    this.throttleTimeMs = enforcement.apply(this.request, { fetch, request: handling });
+    this.throttleTimeMs = fetch <= 0 && handling <= 0 ? 0 : enforcement.apply(this.request, { fetch, request: handling });
     this.admitted = this.throttleTimeMs === 0 || bytes > this.windowBytes;
     if (!this.admitted) enforcement.quotas.unrecord('fetch', client, bytes);
     return this.admitted;

@@ -28,8 +28,10 @@ export const DIRECT_READ_MIN_BYTES = 16 * 1024;
 const QUEUE_COMPACT_THRESHOLD = 64;
 
 export class FrameDecoder {
-  private frames: Buffer[] = [];
+  /** Complete frames not taken yet: `frames[head, tail)`; the slots are reused, never reallocated while it empties. */
+  private frames: Array<Buffer | undefined> = [];
   private head = 0;
+  private tail = 0;
   /** Bytes in complete frames not yet taken, plus the received part of the frame being assembled. */
   private buffered = 0;
   private readonly prefix = Buffer.alloc(SIZE_PREFIX_BYTES);
@@ -68,22 +70,22 @@ export class FrameDecoder {
 
   /** Complete frames not taken yet. */
   get queuedFrames(): number {
-    return this.frames.length - this.head;
+    return this.tail - this.head;
   }
 
-  /** Copies `chunk` into frames; `chunk` can be reused as soon as this returns. */
-  push(chunk: Buffer): void {
+  /** Copies `chunk` (its first `end` bytes: no view made of a read's part) into frames; `chunk` can be reused as soon as this returns. */
+  push(chunk: Buffer, end = chunk.length): void {
     let at = 0;
-    while (at < chunk.length && this.failure === null) {
+    while (at < end && this.failure === null) {
       if (this.awaiting !== null) {
-        this.keep(chunk.subarray(at));
+        this.keep(chunk.subarray(at, end));
         return;
       }
       if (this.pending === null) {
-        at += this.readPrefix(chunk, at);
+        at += this.readPrefix(chunk, at, end);
         continue;
       }
-      const n = chunk.copy(this.pending, this.pendingFilled, at, Math.min(chunk.length, at + this.pending.length - this.pendingFilled));
+      const n = chunk.copy(this.pending, this.pendingFilled, at, Math.min(end, at + this.pending.length - this.pendingFilled));
       at += n;
       this.filledDirectly(n);
     }
@@ -102,23 +104,25 @@ export class FrameDecoder {
     this.pendingFilled += n;
     this.buffered += n;
     if (this.pendingFilled < pending.length) return;
-    this.frames.push(pending);
+    this.enqueue(pending);
     this.pending = null;
   }
 
   /** The next complete frame (without its size prefix), held once for the caller, or null until one is complete. */
   next(): Buffer | null {
-    if (this.head === this.frames.length) {
+    if (this.head === this.tail) {
       if (this.failure !== null) throw this.failure;
       return null;
     }
-    const frame = this.frames[this.head];
-    this.frames[this.head++] = undefined as unknown as Buffer;
-    if (this.head === this.frames.length) {
-      this.frames = [];
+    const frame = this.frames[this.head] as Buffer;
+    this.frames[this.head++] = undefined;
+    if (this.head === this.tail) {
+      // Emptied: the next frames reuse the same slots (a new array, or a trimmed one, per frame was ~150-300 B).
       this.head = 0;
+      this.tail = 0;
     } else if (this.head >= QUEUE_COMPACT_THRESHOLD) {
-      this.frames = this.frames.slice(this.head);
+      this.frames = this.frames.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     this.buffered -= frame.length;
@@ -162,12 +166,18 @@ export class FrameDecoder {
   }
 
   private safeNext(): Buffer | null {
-    return this.head === this.frames.length ? null : this.next();
+    return this.head === this.tail ? null : this.next();
+  }
+
+  private enqueue(frame: Buffer): void {
+    if (this.tail < this.frames.length) this.frames[this.tail] = frame;
+    else this.frames.push(frame);
+    this.tail++;
   }
 
   /** Takes size-prefix bytes from `chunk` at `at`; once the prefix is whole, opens the frame. Returns the bytes taken. */
-  private readPrefix(chunk: Buffer, at: number): number {
-    const n = chunk.copy(this.prefix, this.prefixFilled, at, Math.min(chunk.length, at + SIZE_PREFIX_BYTES - this.prefixFilled));
+  private readPrefix(chunk: Buffer, at: number, end: number): number {
+    const n = chunk.copy(this.prefix, this.prefixFilled, at, Math.min(end, at + SIZE_PREFIX_BYTES - this.prefixFilled));
     this.prefixFilled += n;
     if (this.prefixFilled === SIZE_PREFIX_BYTES) this.openFrame(this.prefix.readInt32BE(0));
     return n;
@@ -180,7 +190,7 @@ export class FrameDecoder {
       return;
     }
     if (size === 0) {
-      this.frames.push(Buffer.alloc(0));
+      this.enqueue(Buffer.alloc(0));
       return;
     }
     if (this.budget.tryReserve(size)) {

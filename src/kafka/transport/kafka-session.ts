@@ -5,13 +5,23 @@
 import type { Session } from '../../authorizer/acl-decision.js';
 import { ResourceType } from '../../authorizer/acl.js';
 import type { Authorizer } from '../../authorizer/authorizer.js';
-import { principalText } from '../../common/kafka-principal.js';
+import { principalText, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import type { ApiCodec } from '../../wire/api-codec.js';
 import { ErrorCode } from '../../wire/error-codes.js';
+import type { ConnectionContext } from './connection-context.js';
 import type { KafkaRequest } from './kafka-request.js';
 
+/** Each connection's last Session, reused while its principal and host stay the same: every produce and fetch asks for it. */
+const sessions = new WeakMap<ConnectionContext, { readonly principal: KafkaPrincipal; readonly session: Session }>();
+
 export function sessionOf(request: KafkaRequest<unknown>): Session {
-  return { principal: principalText(request.connection.principal), host: request.clientHost };
+  const { connection, clientHost } = request;
+  const principal = connection.principal;
+  const cached = sessions.get(connection);
+  if (cached !== undefined && cached.principal === principal && cached.session.host === clientHost) return cached.session;
+  const session = { principal: principalText(principal), host: clientHost };
+  sessions.set(connection, { principal, session });
+  return session;
 }
 
 /** May the sender of `request` perform `operation` on the resource? (Always, with the authorizer off.) */

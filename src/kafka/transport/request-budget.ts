@@ -57,6 +57,8 @@ export class RequestBudget {
 
   /** Grants, in arrival order, every waiting frame that fits; drops the cancelled ones. */
   private grantWaiting(): void {
+    // Every frame taken releases its bytes: with nobody waiting (the rule), nothing to build.
+    if (this.waiters.length === 0) return;
     const granted: Waiter[] = [];
     this.waiters = this.waiters.filter((waiter) => {
       if (waiter.cancelled) return false;

@@ -46,7 +46,50 @@ describe('FetchParking (fake clock)', () => {
     log.append(batchAt(1, 60));
     await settle();
     assert.equal(fetch.answered(), true);
-    assert.equal(clock.pendingTimers, 0, 'the deadline timer is gone');
+    assert.equal(parking.parkedCount, 0);
+    assert.equal(clock.pendingTimers, 1, 'the shared deadline timer stays armed');
+    await clock.advanceAndSettle(30_000);
+    assert.equal(clock.pendingTimers, 0, 'and, with nothing parked, is not armed again once it fires');
+  });
+
+  it('serves every parked fetch with one timer, answering each at its own deadline (a shorter wait parked later included)', async () => {
+    const clock = new FakeClock();
+    const parking = new FetchParking(clock);
+    const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
+    const slow = parkOn(parking, log, 1_000, 500);
+    await clock.advanceAndSettle(100);
+    const later = parkOn(parking, log, 1_000, 500);
+    const fast = parkOn(parking, log, 1_000, 50);
+    assert.equal(clock.pendingTimers, 1);
+    await clock.advanceAndSettle(49);
+    assert.deepEqual([slow.answered(), later.answered(), fast.answered()], [false, false, false]);
+    await clock.advanceAndSettle(1);
+    assert.deepEqual([slow.answered(), later.answered(), fast.answered()], [false, false, true], 'the shorter wait at t+150');
+    await clock.advanceAndSettle(349);
+    assert.deepEqual([slow.answered(), later.answered()], [false, false]);
+    await clock.advanceAndSettle(1);
+    assert.deepEqual([slow.answered(), later.answered()], [true, false], 'the first at t+500');
+    await clock.advanceAndSettle(99);
+    assert.equal(later.answered(), false);
+    await clock.advanceAndSettle(1);
+    assert.equal(later.answered(), true, 'the second at t+600');
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('answers a parked fetch whose deadline the wall clock moved back beyond its whole wait when the timer fires', async () => {
+    class SteppedClock extends FakeClock {
+      backMs = 0;
+      override nowMs(): number {
+        return super.nowMs() - this.backMs;
+      }
+    }
+    const clock = new SteppedClock();
+    const parking = new FetchParking(clock);
+    const fetch = parkOn(parking, new PartitionLog('t', 0, unlimitedAccountant(clock)), 1_000, 500);
+    clock.backMs = 3_600_000;
+    await clock.advanceAndSettle(500);
+    assert.equal(fetch.answered(), true, 'not an hour later');
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('caps a client max_wait_ms at FETCH_MAX_WAIT_CAP_MS', async () => {
