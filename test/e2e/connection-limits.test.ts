@@ -39,6 +39,16 @@ async function openConnections(restUrl: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
+/**
+ * Waits until the broker counts no Kafka connection open. A client's close reaches the broker
+ * asynchronously: connections a test has just closed (the previous test's, or the harness's)
+ * still hold their per-IP slots for a moment, and on a loaded machine a new connection came
+ * in over max_connections_per_ip and was closed unanswered.
+ */
+async function noConnectionOpen(restUrl: string): Promise<void> {
+  await waitFor('no Kafka connection open', 10_000, async () => ((await openConnections(restUrl)) === 0 ? true : undefined));
+}
+
 /** Resolves once `socket`'s unsent bytes stop changing for a second; returns them. */
 async function settledUnsent(connection: RawConnection): Promise<number> {
   let last = -1;
@@ -92,9 +102,9 @@ describe('connection limits', () => {
 
   test('connections beyond max_connections_per_ip are closed unanswered, logged once, and a slot frees on close', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     // The harness's readiness check connects too: count from a broker that has seen it close.
-    await waitFor('no Kafka connection open', 10_000, async () => ((await openConnections(broker().restUrl)) === 0 ? true : undefined));
+    await noConnectionOpen(broker().restUrl);
     const admitted: RawConnection[] = [];
-    // Closed even when an assertion fails, so the next test starts with every per-IP slot free.
+    // Closed even when an assertion fails (the next test then waits until the broker has seen them close).
     t.after(() => {
       for (const connection of admitted) connection.close();
     });
@@ -124,6 +134,8 @@ describe('connection limits', () => {
   });
 
   test('a frame that does not fit in queued_max_request_bytes waits unread while small requests are served', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Every per-IP slot free again (the previous test's connections closed on the broker's side too).
+    await noConnectionOpen(broker().restUrl);
     // Two 60 MiB frames do not fit in 100MB together: whichever size arrives first is read, the other waits.
     const pair = await Promise.all([1, 2].map(() => RawConnection.open(broker().kafkaPort)));
     const prefix = Buffer.alloc(4);

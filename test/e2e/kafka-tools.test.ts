@@ -14,7 +14,7 @@
  * kafka-configs for quotas in quotas.test.ts.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -153,7 +153,7 @@ function registerToolTests(version: KafkaVersion): void {
 
       const plan = join(tmpdir(), `${topic}-delete.json`);
       await writeFile(plan, JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, offset: 4 }, { topic, partition: 2, offset: -1 }] }));
-      const deleted = await tool('kafka-delete-records', '--offset-json-file', plan);
+      const deleted = await tool('kafka-delete-records', '--offset-json-file', plan).finally(() => rm(plan, { force: true }));
       assert.match(deleted, new RegExp(`partition: ${topic}-0\\s+low_watermark: 4`));
       assert.match(deleted, new RegExp(`partition: ${topic}-2\\s+low_watermark: 5`));
       assert.deepEqual(await java().listOffsets(topic, 3), { earliest: [4, 0, 5], latest: [10, 0, 5] });

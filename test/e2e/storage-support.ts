@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import kafkajs from './clients/kafkajs-lib.js';
-import { describeRun, REPO_ROOT, run } from './harness.js';
+import { describeRun, REPO_ROOT, run, track } from './harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -130,6 +130,7 @@ export interface StreamResult {
  */
 export function produceStream(args: Record<string, unknown>, onAck: (acked: number) => void): { result: Promise<StreamResult>; kill(): void } {
   const child = spawn(PYTHON, [STORAGE_CLIENT, 'produce_stream', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const acks: StreamResult['acks'] = new Map();

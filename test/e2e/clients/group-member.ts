@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { NODE_BIN, REPO_ROOT, sleep } from '../harness.js';
+import { NODE_BIN, REPO_ROOT, sleep, track } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
 import { goDriverBinary, type GoClient } from './go.js';
 import { javaDriverCommand } from './java.js';
@@ -99,10 +99,6 @@ const NODE_MEMBER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'node_g
 const KILL_WAIT_MS = 5_000;
 const OUTPUT_KEEP_CHARS = 64 * 1024;
 
-const liveMembers = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of liveMembers) child.kill('SIGKILL');
-});
 
 const unb64 = (text: string | null | undefined): Buffer | null => (text === null || text === undefined ? null : Buffer.from(text, 'base64'));
 
@@ -194,11 +190,11 @@ export class GroupMember {
       this.child = spawn(spec.cmd, spec.args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
       input = spec.input;
     }
-    liveMembers.add(this.child);
+    // Killed with the test process, also when a signal ends it (harness.track).
+    track(this.child);
     this.exitPromise = new Promise((resolveExit) => {
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        liveMembers.delete(this.child);
         clearTimeout(this.watchdog);
         resolveExit();
       });

@@ -31,6 +31,8 @@ import {
 const OPERATION_TIMEOUT_MS = 45_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const FETCH_MAX_WAIT_MS = 500;
+/** metadata(): listings tried when a listed topic was deleted before it was described. */
+const METADATA_ATTEMPTS = 3;
 
 /** The parts of the module the driver uses (typed as 2.x's). */
 export type PlatformaticModule = Pick<typeof platformatic2, 'Admin' | 'Consumer' | 'ProduceAcks' | 'Producer'>;
@@ -190,12 +192,22 @@ export function platformaticDriver(bootstrap: string, flavour: PlatformaticFlavo
 
     async metadata(): Promise<ClusterView> {
       return withClient(admin(), 'metadata', async (client) => {
-        const names = await client.listTopics();
-        const metadata = await client.metadata({ topics: names, forceUpdate: true });
-        return {
-          brokers: [...metadata.brokers.values()].map((b) => `${b.host}:${b.port}`),
-          topics: new Map(names.map((name) => [name, metadata.topics.get(name)?.partitionsCount ?? -1])),
-        };
+        // Listing and describing are two requests: a topic deleted in between (by a test running
+        // side by side) fails the second with "Unknown topic". List again then, as a later
+        // listing would leave it out (the Java driver's metadata does the same).
+        for (let attempt = 1; ; attempt++) {
+          const names = await client.listTopics();
+          try {
+            const metadata = await client.metadata({ topics: names, forceUpdate: true });
+            return {
+              brokers: [...metadata.brokers.values()].map((b) => `${b.host}:${b.port}`),
+              topics: new Map(names.map((name) => [name, metadata.topics.get(name)?.partitionsCount ?? -1])),
+            };
+          } catch (error) {
+            const now = new Set(await client.listTopics());
+            if (attempt >= METADATA_ATTEMPTS || names.every((name) => now.has(name))) throw error;
+          }
+        }
       });
     },
 
