@@ -5,7 +5,7 @@
  * A read_committed fetch counts only bytes that became readable below the last stable offset:
  * bytes of open transactions do not count until their transaction ends (the marker's append
  * brings them all at once).
- * Every parked fetch has a deadline, so the set is bounded by connections x wait time; one
+ * Every parked fetch has a deadline, so they are bounded by connections x wait time; one
  * timer, due at the earliest deadline, serves them all.
  */
 import { Injectable } from '@nestjs/common';
@@ -18,7 +18,13 @@ export const FETCH_MAX_WAIT_CAP_MS = 60_000;
 
 @Injectable()
 export class FetchParking {
-  private readonly parked = new Set<ParkedFetch>();
+  /**
+   * Parked fetches by their wait (clients use one or two fetch.wait.max.ms values), each in the
+   * order they parked, which is the order of their deadlines: a timer firing walks only the
+   * fetches that are due, as Node's own timer lists do.
+   */
+  private readonly byWait = new Map<number, Set<ParkedFetch>>();
+  private parkedTotal = 0;
   /** The one deadline timer, due at `timerAtMs`: the earliest deadline when it was armed. */
   private timer: Timer | null = null;
   private timerAtMs = Infinity;
@@ -27,26 +33,37 @@ export class FetchParking {
   constructor(private readonly clock: Clock) {}
 
   get parkedCount(): number {
-    return this.parked.size;
+    return this.parkedTotal;
   }
 
   /** Resolves when `bytesNeeded` more bytes reach `logs` (below their last stable offset when `readCommitted`), or at the deadline. */
   park(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number, readCommitted = false): Promise<void> {
     const waitMs = Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS);
     const deadlineMs = this.clock.nowMs() + waitMs;
-    const entry = new ParkedFetch(this.parked, logs, bytesNeeded, readCommitted, deadlineMs, waitMs);
+    let queue = this.byWait.get(waitMs);
+    if (queue === undefined) {
+      queue = new Set();
+      this.byWait.set(waitMs, queue);
+    }
+    const entry = new ParkedFetch(this, queue, logs, bytesNeeded, readCommitted, deadlineMs, waitMs);
     for (let i = 0; i < logs.length; i++) logs[i].addListener(entry.appended);
-    this.parked.add(entry);
+    queue.add(entry);
+    this.parkedTotal++;
     if (deadlineMs < this.timerAtMs) this.arm(deadlineMs);
     return entry.answered;
   }
 
   /** Shutdown: answer every parked fetch now with what it has. */
   releaseAll(): void {
-    for (const entry of [...this.parked]) entry.wake();
+    for (const queue of [...this.byWait.values()]) for (const entry of [...queue]) entry.wake();
     this.timer?.cancel();
     this.timer = null;
     this.timerAtMs = Infinity;
+  }
+
+  /** A parked fetch was answered (ParkedFetch.wake). */
+  unparked(): void {
+    this.parkedTotal--;
   }
 
   /**
@@ -67,9 +84,17 @@ export class FetchParking {
     this.timerAtMs = Infinity;
     const nowMs = this.clock.nowMs();
     let nextMs = Infinity;
-    for (const entry of this.parked) {
-      if (entry.deadlineMs <= nowMs || entry.deadlineMs - nowMs > entry.waitMs) entry.wake();
-      else nextMs = Math.min(nextMs, entry.deadlineMs);
+    for (const [waitMs, queue] of [...this.byWait]) {
+      // A wait no fetch uses any more is forgotten here, not at every answer (a long poll at a
+      // time would otherwise make its queue anew at every park).
+      if (queue.size === 0) this.byWait.delete(waitMs);
+      for (const entry of queue) {
+        if (entry.deadlineMs > nowMs && entry.deadlineMs - nowMs <= entry.waitMs) {
+          nextMs = Math.min(nextMs, entry.deadlineMs);
+          break;
+        }
+        entry.wake();
+      }
     }
     if (nextMs !== Infinity) this.arm(nextMs);
   }
@@ -85,7 +110,8 @@ class ParkedFetch {
   private resolve!: () => void;
 
   constructor(
-    private readonly parked: Set<ParkedFetch>,
+    private readonly parking: FetchParking,
+    private readonly queue: Set<ParkedFetch>,
     private readonly logs: readonly PartitionLog[],
     private readonly bytesNeeded: number,
     private readonly readCommitted: boolean,
@@ -105,8 +131,9 @@ class ParkedFetch {
   }
 
   wake(): void {
+    if (!this.queue.delete(this)) return;
     for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this.appended);
-    this.parked.delete(this);
+    this.parking.unparked();
     this.resolve();
   }
 }

@@ -76,6 +76,35 @@ describe('FetchParking (fake clock)', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
+  it('answers fetches of one wait in the order they parked, each at its deadline, those woken by bytes in between left out', async () => {
+    const clock = new FakeClock();
+    const parking = new FetchParking(clock);
+    const quiet = new PartitionLog('t', 0, unlimitedAccountant(clock));
+    const busy = new PartitionLog('t', 1, unlimitedAccountant(clock));
+    const fetches: Array<{ answered: () => boolean }> = [];
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await clock.advanceAndSettle(10);
+      fetches.push(parkOn(parking, i % 3 === 0 ? busy : quiet, 50, 100));
+    }
+    assert.equal(parking.parkedCount, 10);
+    busy.append(batchAt(0, 60));
+    await settle();
+    const answered = () => fetches.map((f, i) => (f.answered() ? i : -1)).filter((i) => i >= 0);
+    assert.deepEqual(answered(), [0, 3, 6, 9], 'the busy partition\'s fetches, by bytes');
+    assert.equal(parking.parkedCount, 6);
+    // Parked at t = 0, 10, ..., 90 with a 100 ms wait; now t = 90.
+    await clock.advanceAndSettle(19);
+    assert.deepEqual(answered(), [0, 3, 6, 9], 'none at t=109');
+    await clock.advanceAndSettle(1);
+    assert.deepEqual(answered(), [0, 1, 3, 6, 9], 'the one parked at t=10, at t=110');
+    await clock.advanceAndSettle(40);
+    assert.deepEqual(answered(), [0, 1, 2, 3, 4, 5, 6, 9], 'then each at its own deadline');
+    await clock.advanceAndSettle(40);
+    assert.deepEqual(answered(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(parking.parkedCount, 0);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it('answers a parked fetch whose deadline the wall clock moved back beyond its whole wait when the timer fires', async () => {
     class SteppedClock extends FakeClock {
       backMs = 0;
