@@ -60,6 +60,17 @@ def payload(rng, size, i):
     return (word * (size // len(word) + 1))[:size]
 
 
+def produce(producer, topic, value, partition, report, key=None):
+    """Hands one message to librdkafka, serving delivery reports while its queue is full."""
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, partition=partition, on_delivery=report)
+            break
+        except BufferError:
+            producer.poll(0.05)
+    producer.poll(0)
+
+
 def op_produce_mixed(args):
     rng = random.Random(args['seed'])
     codecs = args['codecs']
@@ -91,13 +102,7 @@ def op_produce_mixed(args):
                 else:
                     lines.append('%d %d %s\n' % (msg.partition(), msg.offset(), entry))
 
-            while True:
-                try:
-                    producer.produce(args['topic'], value=value, key=key, partition=partition, on_delivery=report)
-                    break
-                except BufferError:
-                    producer.poll(0.05)
-            producer.poll(0)
+            produce(producer, args['topic'], value, partition, report, key=key)
             sent += size
             i += 1
         if producer.flush(60) != 0:
@@ -164,14 +169,7 @@ def op_produce_stream(args):
         state['reported'] += 1
 
     for i in range(args['count']):
-        value = b'msg-%08d-' % i + filler
-        while True:
-            try:
-                producer.produce(args['topic'], value=value, partition=i % args['partitions'], on_delivery=report)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
+        produce(producer, args['topic'], b'msg-%08d-' % i + filler, i % args['partitions'], report)
         # Pacing shapes the load (a stream that is still running when the test acts on it,
         # which the test sees through the acks); it is not a wait for a state.
         if args.get('pace_every') and i % args['pace_every'] == 0:
@@ -203,14 +201,7 @@ def op_produce_small(args):
             state['failures'].append(str(err))
 
     for i in range(args['count']):
-        value = b'msg-%08d-' % i + filler
-        while True:
-            try:
-                producer.produce(args['topic'], value=value, partition=i % args['partitions'], on_delivery=report)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
+        produce(producer, args['topic'], b'msg-%08d-' % i + filler, i % args['partitions'], report)
     if producer.flush(args.get('timeout_s', 120)) != 0:
         state['failures'].append('flush left messages undelivered')
     return {'acked': state['acked'], 'failures': state['failures']}
