@@ -110,6 +110,7 @@ export class MemoryPressure implements OnApplicationShutdown {
     this.later(RELIEF_RETRY_MS, () => {
       this.accountant.rearmPressure();
       if (this.aboveLowWater) this.schedule();
+      else this.stalled = false;
     });
   }
 
