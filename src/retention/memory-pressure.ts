@@ -1,13 +1,18 @@
 /**
  * Keeps the memory tier under `max_memory`. Once used bytes (batch bytes plus the heap
  * counted per batch) exceed the high-water mark
- * (storage/memory-accountant.ts), a relief pass runs (never two at once): first the
+ * (storage/memory-accountant.ts), relief runs (never two passes at once): first the
  * retention sweep drops whatever is expired, over retention.bytes or already consumed;
  * then, while usage is above the low-water mark, the oldest batches across all partitions
  * go to the WAL (Offloader).
- * A pass that frees nothing (the WAL cannot write) is retried after RELIEF_RETRY_MS rather
- * than on every append. Producers that find memory completely full wait for a pass (see
- * the produce handler), so memory stays bounded even when they outrun the disk.
+ * Relief goes on until usage is under the low-water mark: a pass that stops above it (its
+ * RELIEF_ROUNDS_MAX rounds done, or a round that freed nothing) is followed by another, at
+ * once when it freed something, else after RELIEF_RETRY_MS (not on every append) with a
+ * warning that says why (the WAL cannot write, or nothing in memory was left to offload).
+ * Between the marks nothing starts relief: usage that appends bring back above the
+ * low-water mark after relief ended stays until it crosses the high-water mark again.
+ * Producers that find memory completely full wait for a pass (see the produce handler), so
+ * memory stays bounded even when they outrun the disk.
  */
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
@@ -16,7 +21,7 @@ import { Offloader } from '../wal/offloader.js';
 import { RetentionService } from './retention.service.js';
 
 /** Offload rounds per pass before yielding to other work (each round is bounded too). */
-const RELIEF_ROUNDS_MAX = 64;
+export const RELIEF_ROUNDS_MAX = 64;
 export const RELIEF_RETRY_MS = 1_000;
 
 @Injectable()
@@ -25,6 +30,8 @@ export class MemoryPressure implements OnApplicationShutdown {
   private running = false;
   private readonly timers = new Set<Timer>();
   private stopped = false;
+  /** A pass freed nothing above the low-water mark and relief has not got under it since (warned once). */
+  private stalled = false;
 
   constructor(
     private readonly accountant: MemoryAccountant,
@@ -67,8 +74,10 @@ export class MemoryPressure implements OnApplicationShutdown {
         // The offloader counts batch bytes: the share of the excess they carry at the tier's average batch.
         const { usedBytes, storedBytes } = this.accountant;
         const freed = await this.offloader.relieve(Math.ceil(((usedBytes - lowWaterBytes) * storedBytes) / usedBytes));
+        if (freed > 0) this.stalled = false;
         if (freed === 0) {
           freedAny = false;
+          this.warnStalled(usedBytes - lowWaterBytes);
           break;
         }
       }
@@ -81,16 +90,31 @@ export class MemoryPressure implements OnApplicationShutdown {
     }
   }
 
+  /** Why relief stops above the low-water mark (once per stall; the WAL reports its own failures too). */
+  private warnStalled(excessBytes: number): void {
+    if (this.stalled) return;
+    this.stalled = true;
+    const why = this.offloader.lastWriteError === null ? 'no batch in memory could be offloaded' : `the WAL cannot write: ${this.offloader.lastWriteError.message}`;
+    this.log.warn(`memory relief freed nothing with ${excessBytes} B above the low-water mark (${why}); retrying every ${RELIEF_RETRY_MS} ms`);
+  }
+
+  /** Relief goes on while usage is above the low-water mark: at once after a pass that freed something, else after RELIEF_RETRY_MS. */
   private afterPass(freedAny: boolean): void {
-    const overHighWater = this.accountant.usedBytes > this.accountant.memoryLimits.highWaterBytes;
+    if (this.stopped) return;
+    if (this.accountant.usedBytes <= this.accountant.memoryLimits.lowWaterBytes) this.stalled = false;
     if (freedAny) {
       this.accountant.rearmPressure();
-      if (overHighWater) this.schedule();
+      if (this.aboveLowWater) this.schedule();
       return;
     }
     this.later(RELIEF_RETRY_MS, () => {
       this.accountant.rearmPressure();
-      if (this.accountant.usedBytes > this.accountant.memoryLimits.highWaterBytes) this.schedule();
+      if (this.aboveLowWater) this.schedule();
+      else this.stalled = false;
     });
+  }
+
+  private get aboveLowWater(): boolean {
+    return this.accountant.usedBytes > this.accountant.memoryLimits.lowWaterBytes;
   }
 }

@@ -28,6 +28,9 @@ interface Candidate {
 
 @Injectable()
 export class Offloader {
+  /** The error of the last round whose WAL write failed, until a round writes again (memory relief says why it stalls). */
+  lastWriteError: Error | null = null;
+
   constructor(
     private readonly topics: TopicRegistry,
     private readonly store: WalStore,
@@ -49,7 +52,9 @@ export class Offloader {
       return freed;
     }
     const freed = await Promise.all([...selected].map(([log, batches]) => this.offload(log, batches)));
-    return freed.reduce((sum, bytes) => sum + bytes, 0);
+    const total = freed.reduce((sum, bytes) => sum + bytes, 0);
+    if (total > 0) this.lastWriteError = null;
+    return total;
   }
 
   /** Oldest memory batches not yet offloaded, grouped per partition (each group contiguous, oldest first). */
@@ -93,12 +98,17 @@ export class Offloader {
     for (const batch of batches) memory.retain(batch.buffer);
     return new Promise((resolve) => {
       let failedAt: number | null = null;
+      let writeError: Error | null = null;
       batches.forEach((batch, i) => {
         cold.append(batch, (error) => {
           memory.release(batch.buffer);
-          if (error !== null && failedAt === null) failedAt = batch.baseOffset;
+          if (error !== null && failedAt === null) {
+            failedAt = batch.baseOffset;
+            writeError = error;
+          }
           if (i !== batches.length - 1) return;
           if (failedAt !== null) {
+            this.lastWriteError = writeError;
             log.offloadedUpTo = Math.min(log.offloadedUpTo, failedAt);
             resolve(0);
           } else {

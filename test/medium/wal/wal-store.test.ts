@@ -226,12 +226,14 @@ describe('WalStore (medium: real files)', () => {
       fs.failing = 'ENOSPC';
       const before = b.accountant.storedBytes;
       assert.equal(await offloader.relieve(before), 0, 'nothing freed');
+      assert.match(offloader.lastWriteError?.message ?? '', /ENOSPC/, 'the offloader keeps why (memory relief reports it)');
       assert.equal(b.accountant.storedBytes, before);
       assert.match(b.health.failure?.message ?? '', /ENOSPC/);
       assert.ok((await readAll(topic.partitions[0])).equals(Buffer.concat(written)), 'every batch still readable');
       fs.failing = null;
       assert.equal(await b.health.probe(), true);
       assert.ok((await offloader.relieve(before)) > 0, 'offloading works again');
+      assert.equal(offloader.lastWriteError, null);
       assert.ok((await readAll(topic.partitions[0])).equals(Buffer.concat(written)), 'and reads back from disk');
       b.health.onApplicationShutdown();
       await b.store.onApplicationShutdown();
