@@ -49,7 +49,8 @@ import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
-import type { ConnectionContext, ConnectionIdentity } from './connection-context.js';
+import type { ClientSoftware, ConnectionContext, ConnectionIdentity } from './connection-context.js';
+import type { SecurityProtocol } from '../../common/connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
@@ -127,10 +128,8 @@ export class KafkaConnection {
   /** Responses are being gathered for one writev (see write). */
   private corked = false;
   private inFlight: Promise<void> = IDLE;
-  private mutedUntilMs = 0;
-  private readonly context: ConnectionContext;
-  /** The one record of who the client is (read through `context.principal`). */
-  private principal: KafkaPrincipal;
+  /** What handlers know of the connection; the one record of who the client is, and of the quota mute. */
+  private readonly context: Context;
   /** When bytes last came in or went out. */
   private lastActivityMs: number;
   /** When the frame being received started arriving (or reading resumed under it); null between frames. */
@@ -156,20 +155,7 @@ export class KafkaConnection {
     // Granted from inside another connection's call: go on once that call is over.
     this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
     this.lastActivityMs = clock.nowMs();
-    this.principal = identity.principal;
-    const principal = () => this.principal;
-    this.context = {
-      get principal(): KafkaPrincipal {
-        return principal();
-      },
-      listenerName: identity.listenerName,
-      securityProtocol: identity.securityProtocol,
-      clientPort: socket.remotePort ?? 0,
-      clientSoftware: null,
-      muteUntil: (atMs) => {
-        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
-      },
-    };
+    this.context = new Context(identity, socket.remotePort ?? 0);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.decoder.push(chunk);
@@ -260,7 +246,7 @@ export class KafkaConnection {
     try {
       let handled = 0;
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        if (this.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, handled);
+        if (this.context.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, handled);
         const pending = this.handleFrame(frame);
         ++handled;
         if (pending !== undefined) return this.drainLater(pending, null, handled);
@@ -282,7 +268,7 @@ export class KafkaConnection {
         ++handled;
       }
       for (frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        if (this.mutedUntilMs > 0) await this.unmuted();
+        if (this.context.mutedUntilMs > 0) await this.unmuted();
         if (!this.closed) await this.handleFrame(frame);
         if (++handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) await nextTurn();
       }
@@ -450,7 +436,7 @@ export class KafkaConnection {
   private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
     if (outcome.kind === 'answer') await this.write(outcome.frames);
     if (outcome.kind === 'answer' && outcome.principal !== undefined) {
-      this.principal = outcome.principal;
+      this.context.principal = outcome.principal;
       this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
     }
     const close = outcome.kind === 'close' ? outcome : outcome.close;
@@ -577,7 +563,7 @@ export class KafkaConnection {
 
   /** Resolves once the quota mute has ended, or the connection closed. */
   private unmuted(): Promise<void> {
-    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    const waitMs = this.context.mutedUntilMs - this.clock.nowMs();
     if (waitMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -611,6 +597,32 @@ export class KafkaConnection {
       this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }
     this.destroy();
+  }
+}
+
+/**
+ * A connection's ConnectionContext: plain fields and a method of the class (an object literal
+ * with a getter and two closures over the connection cost some 300 B of heap per connection).
+ */
+class Context implements ConnectionContext {
+  principal: KafkaPrincipal;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  clientSoftware: ClientSoftware | null = null;
+  /** No request of the connection is handled before this time (quota mute, KIP-219). */
+  mutedUntilMs = 0;
+
+  constructor(
+    identity: ConnectionIdentity,
+    readonly clientPort: number,
+  ) {
+    this.principal = identity.principal;
+    this.listenerName = identity.listenerName;
+    this.securityProtocol = identity.securityProtocol;
+  }
+
+  muteUntil(atMs: number): void {
+    this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
   }
 }
 
