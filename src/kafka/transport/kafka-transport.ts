@@ -223,7 +223,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     // TLS sockets deliver decrypted bytes through 'data' events only.
     if (listener.securityProtocol.endsWith('SSL')) return;
     const shared = this.sharedReadBuffer;
-    if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
+    if (!installOwnBufferReads(socket, shared, connection) && !this.warnedReadFallback) {
       this.warnedReadFallback = true;
       this.log.warn(`${OWN_READS_FALLBACK_WARNING}: this Node version lays sockets out differently, so every read allocates a buffer the garbage collector frees`);
     }
