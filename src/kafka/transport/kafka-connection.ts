@@ -282,6 +282,8 @@ export class KafkaConnection {
   /** Nothing left to handle: read on (unless the frame being received waits for the budget). */
   private doneDraining(): void {
     this.busy = false;
+    // The settled promise of the last drain is not kept (an idle connection held one): idle() has nothing to wait for.
+    this.inFlight = IDLE;
     if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
   }
 
@@ -550,10 +552,12 @@ export class KafkaConnection {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
+    // Made at the first cork: a connection that never gathered answers (an idle client's) holds no closure for it.
+    this.uncorkSoon ??= () => this.uncork();
     process.nextTick(this.uncorkSoon);
   }
 
-  private readonly uncorkSoon = (): void => this.uncork();
+  private uncorkSoon: (() => void) | undefined = undefined;
 
   private uncork(): void {
     if (!this.corked) return;
