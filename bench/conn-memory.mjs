@@ -117,23 +117,45 @@ async function quietPoint(broker, out) {
   return point;
 }
 
-/** A heap snapshot's nodes summed by type and name (strings, numbers and code lumped): key -> [count, bytes]. */
+/**
+ * A heap snapshot's nodes summed by type and name: key -> [count, bytes]. Strings, numbers and
+ * code are lumped; a closure is told by where its function is (bundle line:column, as the
+ * snapshot's locations give it); a plain Object by its first property names.
+ */
 function snapshotClasses(file) {
   const snap = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.rmSync(file, { force: true });
-  const fields = snap.snapshot.meta.node_fields;
-  const types = snap.snapshot.meta.node_types[0];
+  const { meta } = snap.snapshot;
+  const fields = meta.node_fields;
+  const types = meta.node_types[0];
+  const edgeTypes = meta.edge_types[0];
   const width = fields.length;
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const edgeWidth = meta.edge_fields.length;
+  const [typeAt, nameAt, sizeAt, edgeCountAt] = ['type', 'name', 'self_size', 'edge_count'].map((f) => fields.indexOf(f));
+  const { nodes, edges, strings } = snap;
+  const places = new Map();
+  const locationWidth = meta.location_fields?.length ?? 4;
+  for (let i = 0; i < (snap.locations?.length ?? 0); i += locationWidth) places.set(snap.locations[i], `${snap.locations[i + 2] + 1}:${snap.locations[i + 3] + 1}`);
   const classes = new Map();
-  const { nodes, strings } = snap;
+  let edgeAt = 0;
   for (let i = 0; i < nodes.length; i += width) {
     const type = types[nodes[i + typeAt]];
+    const name = strings[nodes[i + nameAt]];
+    const edgeCount = nodes[i + edgeCountAt];
     let key;
     if (type === 'string' || type === 'concatenated string' || type === 'sliced string') key = '(string)';
     else if (type === 'number') key = '(heap number)';
-    else if (type === 'code') key = '(code)';
-    else key = `${type} ${strings[nodes[i + nameAt]]}`.slice(0, 90);
+    else if (type === 'code') key = `(code) ${name}`.slice(0, 60);
+    else if (type === 'closure') key = `closure ${name} @${places.get(i) ?? '?'}`;
+    else if (type === 'object' && name === 'Object') {
+      const names = [];
+      for (let e = edgeAt; e < edgeAt + edgeCount * edgeWidth && names.length < 4; e += edgeWidth) {
+        if (edgeTypes[edges[e]] === 'property') names.push(strings[edges[e + 1]]);
+      }
+      key = `object Object {${names.join(',')}}`;
+    } else key = `${type} ${name}`;
+    edgeAt += edgeCount * edgeWidth;
+    key = key.slice(0, 100);
     const entry = classes.get(key) ?? [0, 0];
     entry[0]++;
     entry[1] += nodes[i + sizeAt];
@@ -194,7 +216,7 @@ function classTable(r) {
   }
   rows.sort((a, b) => b.bytes - a.bytes);
   const total = rows.reduce((s, row) => s + row.bytes, 0);
-  const lines = rows.slice(0, opts.top).map((row) => `  ${row.bytes.toFixed(1).padStart(8)} B  ${row.count.toFixed(2).padStart(6)} x  ${row.key}`);
+  const lines = rows.filter((row) => Math.abs(row.bytes) >= 1).slice(0, opts.top).map((row) => `  ${row.bytes.toFixed(1).padStart(8)} B  ${row.count.toFixed(2).padStart(6)} x  ${row.key}`);
   return [`  ${total.toFixed(1).padStart(8)} B  in all (snapshot self sizes per connection)`, ...lines].join('\n');
 }
 
