@@ -14,15 +14,19 @@
  * A frame's declared size is taken from the shared RequestBudget before its slot is
  * allocated; when it does not fit, the decoder waits (`waitingForBudget`: its connection
  * stops reading) and keeps what is left of the chunk at hand (at most one read) until the
- * budget grants the frame, then goes on and calls `onGranted`.
+ * budget grants the frame, then goes on and tells its `grantListener`.
  */
 import type { BatchMemory } from '../../storage/batch-memory.js';
 import { type BudgetWait, RequestBudget } from './request-budget.js';
 
 export class FrameTooLargeError extends Error {}
 
-/** The default `onGranted` (one function for every decoder, not a closure each). */
-const NOTHING = (): void => undefined;
+/** Told when a frame that waited for the request budget got it. */
+export interface FrameGrantListener {
+  frameGranted(): void;
+}
+
+const NOBODY: FrameGrantListener = { frameGranted: () => undefined };
 
 const SIZE_PREFIX_BYTES = 4;
 /** Reading the rest of a frame straight into its slot pays off from this many bytes; less goes through the shared buffer. */
@@ -49,7 +53,7 @@ export class FrameDecoder {
   private budgetWait: BudgetWait | null = null;
   private stash: Buffer | null = null;
   /** Called once a frame that waited for the budget got it (and the bytes kept meanwhile are decoded). */
-  onGranted: () => void = NOTHING;
+  grantListener: FrameGrantListener = NOBODY;
 
   constructor(
     private readonly memory: BatchMemory,
@@ -161,7 +165,7 @@ export class FrameDecoder {
     const kept = this.stash;
     this.stash = null;
     if (kept !== null) this.push(kept);
-    this.onGranted();
+    this.grantListener.frameGranted();
   }
 
   private allocate(size: number): void {

@@ -72,6 +72,13 @@ export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
  */
 export const FRAMES_PER_TURN = 16;
 
+/** Where a socket keeps its connection, for the socket listeners all connections share. */
+const CONNECTION = Symbol('KafkaConnection');
+
+function connectionOf(socket: ConnectionSocket): KafkaConnection {
+  return (socket as unknown as Record<symbol, KafkaConnection>)[CONNECTION];
+}
+
 /** The handler's promise failed (its failure answered instead). */
 const NO_ANSWER = Symbol('no answer');
 
@@ -152,20 +159,37 @@ export class KafkaConnection {
   ) {
     const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
     this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
-    // Granted from inside another connection's call: go on once that call is over.
-    this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
+    this.decoder.grantListener = this;
     this.lastActivityMs = clock.nowMs();
     this.context = new Context(identity, socket.remotePort ?? 0);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk);
-      this.onBytes();
-    });
-    socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
-    socket.on('close', () => {
-      this.closed = true;
-      this.decoder.dispose();
-    });
+    // One listener function each for every connection (the socket calls them as its methods; the connection is kept on it), not three closures per connection.
+    (socket as unknown as Record<symbol, unknown>)[CONNECTION] = this;
+    socket.on('data', KafkaConnection.onSocketData);
+    socket.on('error', KafkaConnection.onSocketError);
+    socket.on('close', KafkaConnection.onSocketClose);
+  }
+
+  private static onSocketData(this: ConnectionSocket, chunk: Buffer): void {
+    const connection = connectionOf(this);
+    connection.decoder.push(chunk);
+    connection.onBytes();
+  }
+
+  private static onSocketError(this: ConnectionSocket, err: Error): void {
+    const connection = connectionOf(this);
+    connection.logger.debug?.(`connection ${connection.peer}: ${err.message}`);
+  }
+
+  private static onSocketClose(this: ConnectionSocket): void {
+    const connection = connectionOf(this);
+    connection.closed = true;
+    connection.decoder.dispose();
+  }
+
+  /** The frame that waited for the budget has it, granted from inside another connection's call: go on once that call is over. */
+  frameGranted(): void {
+    queueMicrotask(() => this.budgetGranted());
   }
 
   /**

@@ -111,7 +111,7 @@ describe('FrameDecoder', () => {
       const first = new FrameDecoder(memory, 1 << 20, budget);
       const second = new FrameDecoder(memory, 1 << 20, budget);
       let granted = 0;
-      second.onGranted = () => granted++;
+      second.grantListener = { frameGranted: () => granted++ };
       const big = frame(Buffer.alloc(80, 1));
       first.push(big.subarray(0, 10));
       assert.equal(budget.usedBytes, 80, 'the whole declared size is reserved when the size arrives');
