@@ -36,7 +36,8 @@ const QUEUE_COMPACT_THRESHOLD = 64;
 
 export class FrameDecoder {
   /** Complete frames not taken yet: `frames[head, tail)`; the slots are reused, never reallocated while it empties. */
-  private frames: Array<Buffer | undefined> = [];
+  // One slot to start with: a client that waits for each answer never needs a second; pipelining grows it (by 17) once.
+  private frames: Array<Buffer | undefined> = [undefined];
   private head = 0;
   private tail = 0;
   /** Bytes in complete frames not yet taken, plus the received part of the frame being assembled. */
