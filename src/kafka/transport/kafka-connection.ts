@@ -49,7 +49,8 @@ import { KafkaReader } from '../../wire/reader.js';
 import type { BatchMemory, MemoryPin } from '../../storage/batch-memory.js';
 import { advertisedRanges, type ApiRegistry, type RegisteredApi } from './api-registry.js';
 import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js';
-import type { ConnectionContext, ConnectionIdentity } from './connection-context.js';
+import type { ClientSoftware, ConnectionContext, ConnectionIdentity } from './connection-context.js';
+import type { SecurityProtocol } from '../../common/connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
@@ -70,6 +71,13 @@ export const MAX_QUEUED_REQUESTS_PER_CONNECTION = 100;
  * connection is busy, so its read-ahead bound pauses the socket.
  */
 export const FRAMES_PER_TURN = 16;
+
+/** Where a socket keeps its connection, for the socket listeners all connections share. */
+const CONNECTION = Symbol('KafkaConnection');
+
+function connectionOf(socket: ConnectionSocket): KafkaConnection {
+  return (socket as unknown as Record<symbol, KafkaConnection>)[CONNECTION];
+}
 
 /** The handler's promise failed (its failure answered instead). */
 const NO_ANSWER = Symbol('no answer');
@@ -127,10 +135,8 @@ export class KafkaConnection {
   /** Responses are being gathered for one writev (see write). */
   private corked = false;
   private inFlight: Promise<void> = IDLE;
-  private mutedUntilMs = 0;
-  private readonly context: ConnectionContext;
-  /** The one record of who the client is (read through `context.principal`). */
-  private principal: KafkaPrincipal;
+  /** What handlers know of the connection; the one record of who the client is, and of the quota mute. */
+  private readonly context: Context;
   /** When bytes last came in or went out. */
   private lastActivityMs: number;
   /** When the frame being received started arriving (or reading resumed under it); null between frames. */
@@ -153,33 +159,37 @@ export class KafkaConnection {
   ) {
     const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
     this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
-    // Granted from inside another connection's call: go on once that call is over.
-    this.decoder.onGranted = () => queueMicrotask(() => this.budgetGranted());
+    this.decoder.grantListener = this;
     this.lastActivityMs = clock.nowMs();
-    this.principal = identity.principal;
-    const principal = () => this.principal;
-    this.context = {
-      get principal(): KafkaPrincipal {
-        return principal();
-      },
-      listenerName: identity.listenerName,
-      securityProtocol: identity.securityProtocol,
-      clientPort: socket.remotePort ?? 0,
-      clientSoftware: null,
-      muteUntil: (atMs) => {
-        this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
-      },
-    };
+    this.context = new Context(identity, socket.remotePort ?? 0);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk);
-      this.onBytes();
-    });
-    socket.on('error', (err) => this.logger.debug?.(`connection ${this.peer}: ${err.message}`));
-    socket.on('close', () => {
-      this.closed = true;
-      this.decoder.dispose();
-    });
+    // One listener function each for every connection (the socket calls them as its methods; the connection is kept on it), not three closures per connection.
+    (socket as unknown as Record<symbol, unknown>)[CONNECTION] = this;
+    socket.on('data', KafkaConnection.onSocketData);
+    socket.on('error', KafkaConnection.onSocketError);
+    socket.on('close', KafkaConnection.onSocketClose);
+  }
+
+  private static onSocketData(this: ConnectionSocket, chunk: Buffer): void {
+    const connection = connectionOf(this);
+    connection.decoder.push(chunk);
+    connection.onBytes();
+  }
+
+  private static onSocketError(this: ConnectionSocket, err: Error): void {
+    const connection = connectionOf(this);
+    connection.logger.debug?.(`connection ${connection.peer}: ${err.message}`);
+  }
+
+  private static onSocketClose(this: ConnectionSocket): void {
+    const connection = connectionOf(this);
+    connection.closed = true;
+    connection.decoder.dispose();
+  }
+
+  /** The frame that waited for the budget has it, granted from inside another connection's call: go on once that call is over. */
+  frameGranted(): void {
+    queueMicrotask(() => this.budgetGranted());
   }
 
   /**
@@ -260,7 +270,7 @@ export class KafkaConnection {
     try {
       let handled = 0;
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        if (this.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, handled);
+        if (this.context.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, handled);
         const pending = this.handleFrame(frame);
         ++handled;
         if (pending !== undefined) return this.drainLater(pending, null, handled);
@@ -282,7 +292,7 @@ export class KafkaConnection {
         ++handled;
       }
       for (frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        if (this.mutedUntilMs > 0) await this.unmuted();
+        if (this.context.mutedUntilMs > 0) await this.unmuted();
         if (!this.closed) await this.handleFrame(frame);
         if (++handled % FRAMES_PER_TURN === 0 && this.decoder.queuedFrames > 0) await nextTurn();
       }
@@ -296,6 +306,8 @@ export class KafkaConnection {
   /** Nothing left to handle: read on (unless the frame being received waits for the budget). */
   private doneDraining(): void {
     this.busy = false;
+    // The settled promise of the last drain is not kept (an idle connection held one): idle() has nothing to wait for.
+    this.inFlight = IDLE;
     if (this.socket.isPaused() && !this.closed && !this.decoder.waitingForBudget) this.resumeReading();
   }
 
@@ -450,7 +462,7 @@ export class KafkaConnection {
   private async applyGate(outcome: Exclude<GateOutcome, { kind: 'pass' }>): Promise<void> {
     if (outcome.kind === 'answer') await this.write(outcome.frames);
     if (outcome.kind === 'answer' && outcome.principal !== undefined) {
-      this.principal = outcome.principal;
+      this.context.principal = outcome.principal;
       this.decoder.maxFrameBytes = this.limits.maxFrameBytes;
     }
     const close = outcome.kind === 'close' ? outcome : outcome.close;
@@ -564,10 +576,12 @@ export class KafkaConnection {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
+    // Made at the first cork: a connection that never gathered answers (an idle client's) holds no closure for it.
+    this.uncorkSoon ??= () => this.uncork();
     process.nextTick(this.uncorkSoon);
   }
 
-  private readonly uncorkSoon = (): void => this.uncork();
+  private uncorkSoon: (() => void) | undefined = undefined;
 
   private uncork(): void {
     if (!this.corked) return;
@@ -577,7 +591,7 @@ export class KafkaConnection {
 
   /** Resolves once the quota mute has ended, or the connection closed. */
   private unmuted(): Promise<void> {
-    const waitMs = this.mutedUntilMs - this.clock.nowMs();
+    const waitMs = this.context.mutedUntilMs - this.clock.nowMs();
     if (waitMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -611,6 +625,32 @@ export class KafkaConnection {
       this.logger.error(`closing connection ${this.peer} after a failure: ${reason}`, (err as Error)?.stack);
     }
     this.destroy();
+  }
+}
+
+/**
+ * A connection's ConnectionContext: plain fields and a method of the class (an object literal
+ * with a getter and two closures over the connection cost some 300 B of heap per connection).
+ */
+class Context implements ConnectionContext {
+  principal: KafkaPrincipal;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  clientSoftware: ClientSoftware | null = null;
+  /** No request of the connection is handled before this time (quota mute, KIP-219). */
+  mutedUntilMs = 0;
+
+  constructor(
+    identity: ConnectionIdentity,
+    readonly clientPort: number,
+  ) {
+    this.principal = identity.principal;
+    this.listenerName = identity.listenerName;
+    this.securityProtocol = identity.securityProtocol;
+  }
+
+  muteUntil(atMs: number): void {
+    this.mutedUntilMs = Math.max(this.mutedUntilMs, atMs);
   }
 }
 

@@ -27,7 +27,7 @@ import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
 import { clientAddress, ConnectionGate, type GateRefusal } from './connection-gate.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
-import { KafkaConnection } from './kafka-connection.js';
+import { type ConnectionLimits, KafkaConnection } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { RequestBudget } from './request-budget.js';
@@ -62,6 +62,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private expirySweep: Timer | undefined;
   private readonly gate: ConnectionGate;
   private readonly requestBudget: RequestBudget;
+  /** Every connection's limits (one object for all of them). */
+  private readonly limits: ConnectionLimits;
   private tls: TlsCertificates | null = null;
 
   constructor(
@@ -79,6 +81,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.noise = new RateLimitedLog(this.log, clock);
     this.gate = new ConnectionGate(config);
     this.requestBudget = new RequestBudget(config.queuedMaxRequestBytes);
+    this.limits = { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION, requestBudget: this.requestBudget };
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -203,7 +206,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const connection = new KafkaConnection(
       socket,
       this.registry,
-      { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION, requestBudget: this.requestBudget },
+      this.limits,
       this.log,
       this.probe,
       this.clock,
@@ -215,7 +218,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.connections.add(connection);
     this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());
     this.probe.connectionOpened();
-    socket.once('close', () => {
+    // 'on', not 'once': a socket closes once, and 'once' wraps the listener (two more objects per connection).
+    socket.on('close', () => {
       this.gate.leave(address);
       this.connections.delete(connection);
       this.probe.connectionClosed();
@@ -223,7 +227,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     // TLS sockets deliver decrypted bytes through 'data' events only.
     if (listener.securityProtocol.endsWith('SSL')) return;
     const shared = this.sharedReadBuffer;
-    if (!installOwnBufferReads(socket, shared, (nread, target) => connection.ownRead(nread, target, shared)) && !this.warnedReadFallback) {
+    if (!installOwnBufferReads(socket, shared, connection) && !this.warnedReadFallback) {
       this.warnedReadFallback = true;
       this.log.warn(`${OWN_READS_FALLBACK_WARNING}: this Node version lays sockets out differently, so every read allocates a buffer the garbage collector frees`);
     }

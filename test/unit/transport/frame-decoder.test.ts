@@ -73,6 +73,20 @@ describe('FrameDecoder', () => {
     const { decoder: negative } = decoder(10);
     negative.push(Buffer.from([0xff, 0xff, 0xff, 0xff]));
     assert.throws(() => negative.next(), FrameTooLargeError);
+    const { decoder: split } = decoder(10);
+    for (const byte of [0x80, 0x00, 0x00, 0x01]) split.push(Buffer.from([byte]));
+    assert.throws(() => split.next(), /frame size -2147483647 /);
+  });
+
+  it('reads a size prefix split across chunks, all four bytes of it', () => {
+    const { decoder: d } = decoder();
+    const body = Buffer.alloc(0x011170, 3);
+    const whole = frame(body);
+    d.push(whole.subarray(0, 1));
+    d.push(whole.subarray(1, 3));
+    assert.equal(d.bufferedBytes, 0, 'no frame opened before its prefix is whole');
+    d.push(whole.subarray(3));
+    assert.deepEqual(d.next(), body);
   });
 
   it('gives back every frame it holds when the connection goes away', () => {
@@ -97,7 +111,7 @@ describe('FrameDecoder', () => {
       const first = new FrameDecoder(memory, 1 << 20, budget);
       const second = new FrameDecoder(memory, 1 << 20, budget);
       let granted = 0;
-      second.onGranted = () => granted++;
+      second.grantListener = { frameGranted: () => granted++ };
       const big = frame(Buffer.alloc(80, 1));
       first.push(big.subarray(0, 10));
       assert.equal(budget.usedBytes, 80, 'the whole declared size is reserved when the size arrives');
