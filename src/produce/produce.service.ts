@@ -10,6 +10,8 @@
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
 import { Injectable } from '@nestjs/common';
+import type { RecordRefusal } from '../plugins/plugin.service.js';
+import type { AppendOutcome } from '../storage/batch-appender.js';
 import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
@@ -42,7 +44,9 @@ export interface PartitionRecords {
   readonly legacyFormat?: boolean;
 }
 
-export interface ProduceOutcome extends IngestOutcome {
+export interface ProduceOutcome extends AppendOutcome {
+  /** Records refused by validation or a plugin (reject-batch mode); empty otherwise. */
+  readonly recordErrors: readonly RecordRefusal[];
   /** The partition written, or -1 when refused before one was picked. */
   readonly partition: number;
   /** The partition's log start offset after the append; -1 when the partition was not found or a plugin refused records (Kafka's log_start_offset). */
@@ -190,8 +194,12 @@ export class ProduceService {
 /** Every partition's outcome in request order: the outcome itself, or its promise where the append waits. */
 export type Started = Array<ProduceOutcome | Promise<ProduceOutcome>>;
 
+const NO_REFUSALS: readonly RecordRefusal[] = [];
+
+/** The one object a partition's outcome is made into (RecordIngest hands the append's own). */
 function produced(outcome: IngestOutcome, partition: number, batch: CheckedBatch): ProduceOutcome {
-  const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors } = outcome;
+  const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended } = outcome;
+  const recordErrors = outcome.recordErrors ?? NO_REFUSALS;
   const logStartOffset = recordErrors.length > 0 ? -1 : batch.log.logStartOffset;
   return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition, logStartOffset };
 }
@@ -226,5 +234,5 @@ function requestBytes(partitions: readonly PartitionRecords[]): number {
 }
 
 function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {
-  return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: [], logStartOffset: -1 };
+  return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: NO_REFUSALS, logStartOffset: -1 };
 }
