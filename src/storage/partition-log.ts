@@ -214,19 +214,21 @@ export class PartitionLog {
     return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset);
   }
 
+  /** The batches read are counted first, so the views go into an array of their number (`push` would make room for 17). */
   private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): ReadResult {
     const batches = this.batches;
-    const chunks: Buffer[] = [];
+    const first = this.indexOfOffset(offset);
+    let end = first;
     let bytes = 0;
-    let nextOffset = offset;
-    for (let i = this.indexOfOffset(offset); i < batches.count && batches.baseOffset(i) < endOffset; i++) {
-      const size = batches.byteLength(i);
-      if (bytes + size > maxBytes && !(chunks.length === 0 && includeOversizedFirst)) break;
-      chunks.push(batches.view(i));
+    for (; end < batches.count && batches.baseOffset(end) < endOffset; end++) {
+      const size = batches.byteLength(end);
+      if (bytes + size > maxBytes && !(end === first && includeOversizedFirst)) break;
       bytes += size;
-      nextOffset = batches.lastOffset(i) + 1;
     }
-    return { chunks, bytes, nextOffset };
+    if (end === first) return EMPTY_READ(offset);
+    const chunks = new Array<Buffer>(end - first);
+    for (let i = first; i < end; i++) chunks[i - first] = batches.view(i);
+    return { chunks, bytes, nextOffset: batches.lastOffset(end - 1) + 1 };
   }
 
   private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, scratch?: ScratchMemory): Promise<ReadResult> {
