@@ -56,7 +56,7 @@ export class RecordIngest {
   check(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): CheckedBatch | Promise<CheckedBatch> {
     const problem = this.appender.validate(topic, records);
     if (problem !== null) return { topic, log, records, nowMs, check: { refusal: problem, opened: null } };
-    const check = this.appender.checkRecords(topic, log, records as Buffer, nowMs);
+    const check = this.appender.checkRecords(topic, log, records as Buffer, nowMs, this.plugins.active);
     if (check instanceof Promise) return check.then((done) => ({ topic, log, records, nowMs, check: done }));
     return { topic, log, records, nowMs, check };
   }
