@@ -147,7 +147,7 @@ export class ProduceService {
         countdown.done();
         outcomes[i] = check;
       } else {
-        outcomes[i] = this.ingestPartition(check.partition, check.batch, countdown);
+        outcomes[i] = this.ingestPartition(check, countdown);
       }
     }
     return outcomes;
@@ -163,12 +163,11 @@ export class ProduceService {
     const log = this.topics.partitionOf(topic, partition);
     if (isRefusal(log)) return refused(partition, log);
     if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
-    const checked = this.ingest.check(topic, log, target.records, nowMs);
-    return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
+    return this.ingest.check(topic, log, target.records, nowMs);
   }
 
   /** The partition's ingest (RecordIngest): its outcome, or a promise of it when the append waits. */
-  private ingestPartition(partition: number, batch: CheckedBatch, countdown: Countdown): ProduceOutcome | Promise<ProduceOutcome> {
+  private ingestPartition(batch: CheckedBatch, countdown: Countdown): ProduceOutcome | Promise<ProduceOutcome> {
     let ingested: IngestOutcome | Promise<IngestOutcome>;
     try {
       ingested = this.ingest.ingest(batch);
@@ -177,14 +176,14 @@ export class ProduceService {
       countdown.done();
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    if (ingested instanceof Promise) return this.ingestedLater(partition, batch, countdown, ingested);
+    if (ingested instanceof Promise) return this.ingestedLater(batch, countdown, ingested);
     countdown.done();
-    return produced(ingested, partition, batch);
+    return produced(ingested, batch);
   }
 
-  private async ingestedLater(partition: number, batch: CheckedBatch, countdown: Countdown, ingested: Promise<IngestOutcome>): Promise<ProduceOutcome> {
+  private async ingestedLater(batch: CheckedBatch, countdown: Countdown, ingested: Promise<IngestOutcome>): Promise<ProduceOutcome> {
     try {
-      return produced(await ingested, partition, batch);
+      return produced(await ingested, batch);
     } finally {
       countdown.done();
     }
@@ -197,11 +196,11 @@ export type Started = Array<ProduceOutcome | Promise<ProduceOutcome>>;
 const NO_REFUSALS: readonly RecordRefusal[] = [];
 
 /** The one object a partition's outcome is made into (RecordIngest hands the append's own). */
-function produced(outcome: IngestOutcome, partition: number, batch: CheckedBatch): ProduceOutcome {
+function produced(outcome: IngestOutcome, batch: CheckedBatch): ProduceOutcome {
   const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended } = outcome;
   const recordErrors = outcome.recordErrors ?? NO_REFUSALS;
   const logStartOffset = recordErrors.length > 0 ? -1 : batch.log.logStartOffset;
-  return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition, logStartOffset };
+  return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition: batch.log.partition, logStartOffset };
 }
 
 function memoryFull(partitions: readonly PartitionRecords[]): Started {
@@ -224,8 +223,8 @@ class Countdown {
   }
 }
 
-/** A partition refused before its batch was read, or its checked batch. */
-type PartitionChecked = ProduceOutcome | { readonly partition: number; readonly batch: CheckedBatch };
+/** A partition refused before its batch was read, or its checked batch (its partition: `log.partition`). */
+type PartitionChecked = ProduceOutcome | CheckedBatch;
 
 function requestBytes(partitions: readonly PartitionRecords[]): number {
   let bytes = 0;
