@@ -46,7 +46,7 @@ export class FetchParking {
       this.byWait.set(waitMs, queue);
     }
     const entry = new ParkedFetch(this, queue, logs, bytesNeeded, readCommitted, deadlineMs, waitMs);
-    for (let i = 0; i < logs.length; i++) logs[i].addListener(entry.appended);
+    for (let i = 0; i < logs.length; i++) logs[i].addListener(entry);
     queue.add(entry);
     this.parkedTotal++;
     if (deadlineMs < this.timerAtMs) this.arm(deadlineMs);
@@ -101,10 +101,10 @@ export class FetchParking {
 }
 
 /**
- * One parked fetch: an object with its append listener and its wake-up rather than a closure
+ * One parked fetch, its own append listener: an object with its wake-up rather than a closure
  * for each step, since every long poll makes one.
  */
-class ParkedFetch {
+class ParkedFetch implements AppendListener {
   readonly answered: Promise<void>;
   private arrived = 0;
   private resolve!: () => void;
@@ -121,10 +121,7 @@ class ParkedFetch {
     this.answered = new Promise((resolve) => (this.resolve = resolve));
   }
 
-  /** The append listener (made by listenerOf: a closure assigned here by name would be named at every park by the bundle, ~200 bytes). */
-  readonly appended: AppendListener = listenerOf(this);
-
-  onAppend(batch: StoredBatch | null, stableBytes: number): void {
+  appended(batch: StoredBatch | null, stableBytes: number): void {
     if (batch === null) this.arrived += this.bytesNeeded;
     else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
     if (this.arrived >= this.bytesNeeded) this.wake();
@@ -132,12 +129,8 @@ class ParkedFetch {
 
   wake(): void {
     if (!this.queue.delete(this)) return;
-    for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this.appended);
+    for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this);
     this.parking.unparked();
     this.resolve();
   }
-}
-
-function listenerOf(entry: ParkedFetch): AppendListener {
-  return (batch, stableBytes) => entry.onAppend(batch, stableBytes);
 }

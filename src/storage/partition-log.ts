@@ -42,8 +42,12 @@ import type { StoredBatch } from './stored-batch.js';
 /**
  * Notified on every batch made visible, with the bytes that became readable below the last
  * stable offset by it (read_committed), and when the partition goes away (topic deleted: null).
+ * An object with a method rather than a function: a parked fetch is its own listener, where a
+ * function would be a closure made at every long poll.
  */
-export type AppendListener = (batch: StoredBatch | null, stableBytes: number) => void;
+export interface AppendListener {
+  appended(batch: StoredBatch | null, stableBytes: number): void;
+}
 
 export interface ReadResult {
   readonly chunks: Buffer[];
@@ -171,7 +175,7 @@ export class PartitionLog {
     this.accountant.batchStored(batch.buffer);
     if (isTransactional(batch.buffer)) this.transactionalBatchAppended(batch);
     const stableBytes = this.bytesBetween(stableBefore, this.lastStableOffset);
-    for (const listener of this.listeners) listener(batch, stableBytes);
+    for (const listener of this.listeners) listener.appended(batch, stableBytes);
   }
 
   /**
@@ -380,7 +384,7 @@ export class PartitionLog {
   deleteData(): void {
     while (this.batches.count > 0) this.dropHead();
     this.batches.settle();
-    for (const listener of this.listeners) listener(null, 0);
+    for (const listener of this.listeners) listener.appended(null, 0);
     this.listeners.clear();
     void this.coldTier?.deleteFiles();
   }

@@ -122,7 +122,7 @@ describe('PartitionLog', () => {
   it('tells listeners about appends and about the partition being deleted', () => {
     const { log, accountant } = logWith();
     const seen: Array<number | null> = [];
-    log.addListener((b) => seen.push(b === null ? null : b.baseOffset));
+    log.addListener({ appended: (b) => seen.push(b === null ? null : b.baseOffset) });
     log.append(batchAt(0, 1));
     log.deleteData();
     assert.deepEqual(seen, [0, null]);
