@@ -23,7 +23,7 @@ export class FetchParking {
    * order they parked, which is the order of their deadlines: a timer firing walks only the
    * fetches that are due, as Node's own timer lists do.
    */
-  private readonly byWait = new Map<number, Set<ParkedFetch>>();
+  private readonly byWait = new Map<number, WaitQueue>();
   private parkedTotal = 0;
   /** The one deadline timer, due at `timerAtMs`: the earliest deadline when it was armed. */
   private timer: Timer | null = null;
@@ -42,12 +42,12 @@ export class FetchParking {
     const deadlineMs = this.clock.nowMs() + waitMs;
     let queue = this.byWait.get(waitMs);
     if (queue === undefined) {
-      queue = new Set();
+      queue = new WaitQueue();
       this.byWait.set(waitMs, queue);
     }
     const entry = new ParkedFetch(this, queue, logs, bytesNeeded, readCommitted, deadlineMs, waitMs);
-    for (let i = 0; i < logs.length; i++) logs[i].addListener(entry.appended);
-    queue.add(entry);
+    for (let i = 0; i < logs.length; i++) logs[i].addListener(entry);
+    queue.push(entry);
     this.parkedTotal++;
     if (deadlineMs < this.timerAtMs) this.arm(deadlineMs);
     return entry.answered;
@@ -55,7 +55,7 @@ export class FetchParking {
 
   /** Shutdown: answer every parked fetch now with what it has. */
   releaseAll(): void {
-    for (const queue of [...this.byWait.values()]) for (const entry of [...queue]) entry.wake();
+    for (const queue of this.byWait.values()) while (queue.first !== null) queue.first.wake();
     this.timer?.cancel();
     this.timer = null;
     this.timerAtMs = Infinity;
@@ -87,8 +87,8 @@ export class FetchParking {
     for (const [waitMs, queue] of [...this.byWait]) {
       // A wait no fetch uses any more is forgotten here, not at every answer (a long poll at a
       // time would otherwise make its queue anew at every park).
-      if (queue.size === 0) this.byWait.delete(waitMs);
-      for (const entry of queue) {
+      if (queue.first === null) this.byWait.delete(waitMs);
+      for (let entry = queue.first; entry !== null; entry = queue.first) {
         if (entry.deadlineMs > nowMs && entry.deadlineMs - nowMs <= entry.waitMs) {
           nextMs = Math.min(nextMs, entry.deadlineMs);
           break;
@@ -101,17 +101,21 @@ export class FetchParking {
 }
 
 /**
- * One parked fetch: an object with its append listener and its wake-up rather than a closure
+ * One parked fetch, its own append listener: an object with its wake-up rather than a closure
  * for each step, since every long poll makes one.
  */
-class ParkedFetch {
+class ParkedFetch implements AppendListener {
   readonly answered: Promise<void>;
   private arrived = 0;
   private resolve!: () => void;
+  /** Its neighbours in its queue while parked (WaitQueue). */
+  previous: ParkedFetch | null = null;
+  next: ParkedFetch | null = null;
+  parked = true;
 
   constructor(
     private readonly parking: FetchParking,
-    private readonly queue: Set<ParkedFetch>,
+    private readonly queue: WaitQueue,
     private readonly logs: readonly PartitionLog[],
     private readonly bytesNeeded: number,
     private readonly readCommitted: boolean,
@@ -121,23 +125,44 @@ class ParkedFetch {
     this.answered = new Promise((resolve) => (this.resolve = resolve));
   }
 
-  /** The append listener (made by listenerOf: a closure assigned here by name would be named at every park by the bundle, ~200 bytes). */
-  readonly appended: AppendListener = listenerOf(this);
-
-  onAppend(batch: StoredBatch | null, stableBytes: number): void {
+  appended(batch: StoredBatch | null, stableBytes: number): void {
     if (batch === null) this.arrived += this.bytesNeeded;
     else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
     if (this.arrived >= this.bytesNeeded) this.wake();
   }
 
   wake(): void {
-    if (!this.queue.delete(this)) return;
-    for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this.appended);
+    if (!this.parked) return;
+    this.parked = false;
+    this.queue.remove(this);
+    for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this);
     this.parking.unparked();
     this.resolve();
   }
 }
 
-function listenerOf(entry: ParkedFetch): AppendListener {
-  return (batch, stableBytes) => entry.onAppend(batch, stableBytes);
+/**
+ * The fetches parked with one wait, oldest first: a list linked through the fetches themselves.
+ * A Set would do, but one emptied and filled again at every long poll reallocates its table
+ * (~120 bytes of heap per park).
+ */
+class WaitQueue {
+  first: ParkedFetch | null = null;
+  private last: ParkedFetch | null = null;
+
+  push(entry: ParkedFetch): void {
+    entry.previous = this.last;
+    if (this.last === null) this.first = entry;
+    else this.last.next = entry;
+    this.last = entry;
+  }
+
+  remove(entry: ParkedFetch): void {
+    if (entry.previous === null) this.first = entry.next;
+    else entry.previous.next = entry.next;
+    if (entry.next === null) this.last = entry.previous;
+    else entry.next.previous = entry.previous;
+    entry.previous = null;
+    entry.next = null;
+  }
 }

@@ -10,6 +10,8 @@
  * every partition of the request is KAFKA_STORAGE_ERROR and nothing is stored.
  */
 import { Injectable } from '@nestjs/common';
+import type { RecordRefusal } from '../plugins/plugin.service.js';
+import type { AppendOutcome } from '../storage/batch-appender.js';
 import { MEMORY_FULL_MESSAGE, MemoryAccountant, type MemoryReservation } from '../storage/memory-accountant.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
@@ -42,7 +44,9 @@ export interface PartitionRecords {
   readonly legacyFormat?: boolean;
 }
 
-export interface ProduceOutcome extends IngestOutcome {
+export interface ProduceOutcome extends AppendOutcome {
+  /** Records refused by validation or a plugin (reject-batch mode); empty otherwise. */
+  readonly recordErrors: readonly RecordRefusal[];
   /** The partition written, or -1 when refused before one was picked. */
   readonly partition: number;
   /** The partition's log start offset after the append; -1 when the partition was not found or a plugin refused records (Kafka's log_start_offset). */
@@ -143,7 +147,7 @@ export class ProduceService {
         countdown.done();
         outcomes[i] = check;
       } else {
-        outcomes[i] = this.ingestPartition(check.partition, check.batch, countdown);
+        outcomes[i] = this.ingestPartition(check, countdown);
       }
     }
     return outcomes;
@@ -159,12 +163,11 @@ export class ProduceService {
     const log = this.topics.partitionOf(topic, partition);
     if (isRefusal(log)) return refused(partition, log);
     if (target.conversionRefusal !== undefined) return refused(partition, target.conversionRefusal);
-    const checked = this.ingest.check(topic, log, target.records, nowMs);
-    return checked instanceof Promise ? checked.then((batch) => ({ partition, batch })) : { partition, batch: checked };
+    return this.ingest.check(topic, log, target.records, nowMs);
   }
 
   /** The partition's ingest (RecordIngest): its outcome, or a promise of it when the append waits. */
-  private ingestPartition(partition: number, batch: CheckedBatch, countdown: Countdown): ProduceOutcome | Promise<ProduceOutcome> {
+  private ingestPartition(batch: CheckedBatch, countdown: Countdown): ProduceOutcome | Promise<ProduceOutcome> {
     let ingested: IngestOutcome | Promise<IngestOutcome>;
     try {
       ingested = this.ingest.ingest(batch);
@@ -173,14 +176,14 @@ export class ProduceService {
       countdown.done();
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    if (ingested instanceof Promise) return this.ingestedLater(partition, batch, countdown, ingested);
+    if (ingested instanceof Promise) return this.ingestedLater(batch, countdown, ingested);
     countdown.done();
-    return produced(ingested, partition, batch);
+    return produced(ingested, batch);
   }
 
-  private async ingestedLater(partition: number, batch: CheckedBatch, countdown: Countdown, ingested: Promise<IngestOutcome>): Promise<ProduceOutcome> {
+  private async ingestedLater(batch: CheckedBatch, countdown: Countdown, ingested: Promise<IngestOutcome>): Promise<ProduceOutcome> {
     try {
-      return produced(await ingested, partition, batch);
+      return produced(await ingested, batch);
     } finally {
       countdown.done();
     }
@@ -190,10 +193,14 @@ export class ProduceService {
 /** Every partition's outcome in request order: the outcome itself, or its promise where the append waits. */
 export type Started = Array<ProduceOutcome | Promise<ProduceOutcome>>;
 
-function produced(outcome: IngestOutcome, partition: number, batch: CheckedBatch): ProduceOutcome {
-  const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors } = outcome;
+const NO_REFUSALS: readonly RecordRefusal[] = [];
+
+/** The one object a partition's outcome is made into (RecordIngest hands the append's own). */
+function produced(outcome: IngestOutcome, batch: CheckedBatch): ProduceOutcome {
+  const { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended } = outcome;
+  const recordErrors = outcome.recordErrors ?? NO_REFUSALS;
   const logStartOffset = recordErrors.length > 0 ? -1 : batch.log.logStartOffset;
-  return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition, logStartOffset };
+  return { errorCode, errorMessage, baseOffset, logAppendTimeMs, recordsAppended, recordErrors, partition: batch.log.partition, logStartOffset };
 }
 
 function memoryFull(partitions: readonly PartitionRecords[]): Started {
@@ -216,8 +223,8 @@ class Countdown {
   }
 }
 
-/** A partition refused before its batch was read, or its checked batch. */
-type PartitionChecked = ProduceOutcome | { readonly partition: number; readonly batch: CheckedBatch };
+/** A partition refused before its batch was read, or its checked batch (its partition: `log.partition`). */
+type PartitionChecked = ProduceOutcome | CheckedBatch;
 
 function requestBytes(partitions: readonly PartitionRecords[]): number {
   let bytes = 0;
@@ -226,5 +233,5 @@ function requestBytes(partitions: readonly PartitionRecords[]): number {
 }
 
 function refused(partition: number, { errorCode, errorMessage, missing }: Refusal): ProduceOutcome {
-  return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: [], logStartOffset: -1 };
+  return { errorCode, errorMessage, missing, partition, baseOffset: -1, logAppendTimeMs: -1, recordsAppended: 0, recordErrors: NO_REFUSALS, logStartOffset: -1 };
 }

@@ -26,9 +26,12 @@ import { PluginService, type RecordRefusal } from '../plugins/plugin.service.js'
 import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import { ProduceProbe } from './produce.probe.js';
 
+/**
+ * The append's outcome as it comes (no copy per batch): `recordErrors`, the records refused by
+ * validation or a plugin (reject-batch mode), is absent when none was.
+ */
 export interface IngestOutcome extends AppendOutcome {
-  /** Records refused by validation or a plugin (reject-batch mode); empty otherwise. */
-  readonly recordErrors: readonly RecordRefusal[];
+  readonly recordErrors?: readonly RecordRefusal[];
 }
 
 /** A batch `check` has read: where it goes, and its verdict. */
@@ -38,12 +41,6 @@ export interface CheckedBatch {
   readonly records: Buffer | null;
   readonly nowMs: number;
   readonly check: RecordsCheck;
-}
-
-const NO_REFUSALS: readonly RecordRefusal[] = [];
-
-function withRefusals(outcome: AppendOutcome): IngestOutcome {
-  return { ...outcome, recordErrors: outcome.recordErrors ?? NO_REFUSALS };
 }
 
 @Injectable()
@@ -59,7 +56,7 @@ export class RecordIngest {
   check(topic: Topic, log: PartitionLog, records: Buffer | null, nowMs: number): CheckedBatch | Promise<CheckedBatch> {
     const problem = this.appender.validate(topic, records);
     if (problem !== null) return { topic, log, records, nowMs, check: { refusal: problem, opened: null } };
-    const check = this.appender.checkRecords(topic, log, records as Buffer, nowMs);
+    const check = this.appender.checkRecords(topic, log, records as Buffer, nowMs, this.plugins.active);
     if (check instanceof Promise) return check.then((done) => ({ topic, log, records, nowMs, check: done }));
     return { topic, log, records, nowMs, check };
   }
@@ -70,7 +67,7 @@ export class RecordIngest {
    */
   ingest(checked: CheckedBatch): IngestOutcome | Promise<IngestOutcome> {
     const { topic, log, records, nowMs, check } = checked;
-    if (check.refusal !== null) return withRefusals(check.refusal);
+    if (check.refusal !== null) return check.refusal;
     const batch = records as Buffer;
     if (this.plugins.active) return this.ingestLater(log, batch, this.ingestThroughPlugins(checked, batch));
     const appended = this.appendVerified(topic, log, batch, nowMs);
@@ -91,7 +88,7 @@ export class RecordIngest {
 
   private appended(log: PartitionLog, batch: Buffer, outcome: AppendOutcome): IngestOutcome {
     if (outcome.recordsAppended > 0) this.probe.batchAppended(log, outcome.recordsAppended, batch.length);
-    return withRefusals(outcome);
+    return outcome;
   }
 
   private async ingestThroughPlugins({ topic, log, nowMs, check }: CheckedBatch, batch: Buffer): Promise<AppendOutcome> {

@@ -378,16 +378,17 @@ export class RecordsValidator {
 }
 
 /**
- * `RecordsValidator` over a whole records section (uncompressed, or decompressed at once).
+ * `RecordsValidator` over a whole records section (uncompressed, or decompressed at once), from
+ * `start` in `section` (an uncompressed batch is read in place: no view of its records per batch).
  * A batch that passes every rule is read by `acceptWhole`, a straight loop over the section
  * (no state kept across chunks); anything else (a refusal, or a case it leaves out) is read
  * again by the RecordsValidator, which words the refusal.
  */
-export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict {
-  const accepted = acceptWhole(batch, section, rules);
+export function validateRecords(batch: RecordBatchView, section: Uint8Array, rules: RecordRules, start = 0): RecordsVerdict {
+  const accepted = acceptWhole(batch, section, start, rules);
   if (accepted !== null) return accepted;
   const validator = new RecordsValidator(batch, rules);
-  validator.push(section);
+  validator.push(start === 0 ? section : section.subarray(start));
   return validator.finish();
 }
 
@@ -400,7 +401,7 @@ let at = 0;
  * LogAppendTime). It accepts exactly what RecordsValidator accepts, with the same maxTimestamp.
  * Varints of one or two bytes (most fields of most records) are read inline.
  */
-function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordRules): RecordsVerdict | null {
+function acceptWhole(batch: RecordBatchView, section: Uint8Array, start: number, rules: RecordRules): RecordsVerdict | null {
   if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return null;
   const count = batch.recordCount;
   const end = section.length;
@@ -409,7 +410,7 @@ function acceptWhole(batch: RecordBatchView, section: Uint8Array, rules: RecordR
   const { nowMs, beforeMaxMs, afterMaxMs } = rules;
   const keyRequired = rules.keyRequiredIn !== null;
   let maxTimestamp = NO_TIMESTAMP;
-  let pos = 0;
+  let pos = start;
   let raw = 0;
   let value = 0;
   for (let index = 0; index < count; index++) {

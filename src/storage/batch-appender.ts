@@ -105,16 +105,18 @@ export class BatchAppender {
    * Synchronous for an uncompressed batch; a compressed one is decompressed first. Header
    * rules come first: a base offset other than 0 is INVALID_RECORD, a codec Kafka does not
    * define UNSUPPORTED_COMPRESSION_TYPE; then data that does not decompress is INVALID_RECORD,
-   * data beyond the bound MESSAGE_TOO_LARGE.
+   * data beyond the bound MESSAGE_TOO_LARGE. `opening`: the check of an uncompressed batch
+   * brings its records section (for the plugins); without it, none is made.
    */
-  checkRecords(topic: Topic, log: PartitionLog, records: Buffer, nowMs: number): RecordsCheck | Promise<RecordsCheck> {
+  checkRecords(topic: Topic, log: PartitionLog, records: Buffer, nowMs: number, opening = false): RecordsCheck | Promise<RecordsCheck> {
     const batch = new RecordBatchView(records);
     const header = clientHeaderProblem(batch);
     if (header !== null) return refusedCheck(header.errorCode, header.message);
     const rules = recordRules(topic, log, nowMs);
     if (batch.compression === Compression.None) {
-      const opened = { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED };
-      return judged(batch, validateRecords(batch, opened.records, rules), rules, opened);
+      const verdict = validateRecords(batch, records, rules, BATCH_HEADER_BYTES);
+      const opened = opening ? { records: records.subarray(BATCH_HEADER_BYTES), recordCount: batch.recordCount, shape: UNCOMPRESSED } : null;
+      return judged(batch, verdict, rules, opened);
     }
     const maxBytes = Math.max(RECORDS_DECOMPRESSED_BYTES_MAX, Number(topic.configs.get('max.message.bytes')));
     const validator = new RecordsValidator(batch, rules);
@@ -280,8 +282,11 @@ function recordRules(topic: Topic, log: PartitionLog, nowMs: number): RecordRule
 function judged(batch: RecordBatchView, verdict: RecordsVerdict, rules: RecordRules, opened: OpenedBatch | null): RecordsCheck {
   if (!verdict.valid) return refusedCheck(verdict.errorCode, verdict.message, verdict.recordErrors);
   if (!rules.logAppendTime) setCreateTimeMax(batch, verdict.maxTimestamp);
-  return { refusal: null, opened };
+  return opened === null ? ACCEPTED : { refusal: null, opened };
 }
+
+/** The check of an accepted batch with no records section at hand (one for all). */
+const ACCEPTED: RecordsCheck = Object.freeze({ refusal: null, opened: null });
 
 function decompressionRefused(error: unknown, maxBytes: number): RecordsCheck {
   if (error instanceof DecompressedSizeError) {

@@ -294,7 +294,7 @@ export class UplinkService implements OnModuleInit, OnApplicationBootstrap, OnAp
       this.journal.progressed({ topic: log.topic, partition: log.partition, newRuns: [], blinkNext: mirror.map.blinkNext, remoteNext: remoteEnd, producer: null });
     }
     this.mirrors.set(key, mirror);
-    log.addListener((batch) => (batch === null ? undefined : this.scheduler.wake(mirror)));
+    log.addListener({ appended: (batch) => (batch === null ? undefined : this.scheduler.wake(mirror)) });
     this.scheduler.wake(mirror);
   }
 

@@ -177,7 +177,10 @@ describe('RecordsValidator (the section in pieces, as it decompresses)', () => {
           const view = new RecordBatchView(altered);
           const validator = new RecordsValidator(view, rules);
           validator.push(altered.subarray(61));
-          assert.deepEqual(validateRecords(view, altered.subarray(61), rules), validator.finish(), `byte ${i} = ${value}`);
+          const verdict = validator.finish();
+          assert.deepEqual(validateRecords(view, altered.subarray(61), rules), verdict, `byte ${i} = ${value}`);
+          // Read in place from the batch itself (the produce path): the same verdict.
+          assert.deepEqual(validateRecords(view, altered, rules, 61), verdict, `in place, byte ${i} = ${value}`);
           compared++;
         }
       }

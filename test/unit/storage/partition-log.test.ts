@@ -122,10 +122,41 @@ describe('PartitionLog', () => {
   it('tells listeners about appends and about the partition being deleted', () => {
     const { log, accountant } = logWith();
     const seen: Array<number | null> = [];
-    log.addListener((b) => seen.push(b === null ? null : b.baseOffset));
+    log.addListener({ appended: (b) => seen.push(b === null ? null : b.baseOffset) });
     log.append(batchAt(0, 1));
     log.deleteData();
     assert.deepEqual(seen, [0, null]);
     assert.equal(accountant.storedBytes, 0);
+  });
+
+  it('tells each listener once per append, the first added first, whichever leave meanwhile and however often one is added', () => {
+    const { log } = logWith();
+    const seen: string[] = [];
+    const listener = (name: string, onAppend?: () => void) => ({
+      appended: (b: { baseOffset: number } | null) => {
+        seen.push(`${name}@${b === null ? 'gone' : b.baseOffset}`);
+        onAppend?.();
+      },
+    });
+    const c = listener('c');
+    let removeC = true;
+    const b = listener('b', () => removeC && log.removeListener(c));
+    const a = listener('a', () => log.removeListener(a));
+    log.addListener(a);
+    log.addListener(b);
+    log.addListener(b);
+    log.addListener(c);
+    log.append(batchAt(0, 1));
+    assert.deepEqual(seen, ['a@0', 'b@0'], 'a left after its turn; b removed c before its turn');
+    removeC = false;
+    log.addListener(c);
+    log.addListener(a);
+    log.append(batchAt(1, 1));
+    assert.deepEqual(seen.slice(2), ['c@1', 'b@1', 'a@1'], 'c took the place the first had');
+    log.removeListener(b);
+    log.deleteData();
+    assert.deepEqual(seen.slice(5), ['c@gone']);
+    log.append(batchAt(2, 1));
+    assert.equal(seen.length, 6, 'none is left once the partition is gone');
   });
 });
