@@ -7,24 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { loadSettings } from '../../../src/config/settings.js';
 import { MemoryPressure, RELIEF_RETRY_MS } from '../../../src/retention/memory-pressure.js';
 import { RetentionService } from '../../../src/retention/retention.service.js';
-import { BatchAppender } from '../../../src/storage/batch-appender.js';
 import { MemoryAccountant, memoryLimitsFor } from '../../../src/storage/memory-accountant.js';
-import { ProducerIdAllocator } from '../../../src/storage/producer-ids.js';
 import type { StorageProbe } from '../../../src/storage/storage.probe.js';
-import { TopicEvents } from '../../../src/storage/topic-events.js';
-import { TopicRegistry } from '../../../src/storage/topic-registry.js';
-import { DiskReadLimiter } from '../../../src/wal/disk-read-limiter.js';
 import { Offloader } from '../../../src/wal/offloader.js';
-import { PartitionWals } from '../../../src/wal/partition-wals.js';
-import { TopicCatalog } from '../../../src/wal/topic-catalog.js';
-import { WalHealth } from '../../../src/wal/wal-health.js';
-import { WalStore } from '../../../src/wal/wal-store.js';
 import type { WalProbe } from '../../../src/wal/wal.probe.js';
 import { buildBatch } from '../../support/batch-builder.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import { walBroker } from '../../support/wal-broker.js';
 import { FaultyFileSystem, withTempDir } from '../../support/wal-fixtures.js';
 
 Logger.overrideLogger(false);
@@ -38,23 +28,16 @@ describe('memory relief with the real WAL (medium)', () => {
   it('relief stalled by a failing WAL goes on to the low-water mark once the WAL writes again, though usage is under the high-water mark', async () => {
     await withTempDir(async (dir) => {
       const fs = new FaultyFileSystem();
-      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, STORAGE_MODE: 'memory' }, cwd: dir });
-      const clock = new FakeClock();
       // 10,000 B of max_memory, no heap counted per batch: high water 8,000, low water 6,000.
-      const accountant = new MemoryAccountant(memoryLimitsFor(10_000, 0), clock);
-      const events = new TopicEvents();
-      const catalog = new TopicCatalog(config, fs);
-      const health = new WalHealth(config, fs, clock);
-      const wals = new PartitionWals(config, fs, catalog, health, new ProducerIdAllocator(), new DiskReadLimiter(), clock, events);
-      const topics = new TopicRegistry(config, accountant, events, wals);
-      const store = new WalStore(config, fs, topics, catalog, wals, clock);
-      store.onModuleInit();
+      const { config, clock, health, topics, store, accountant, appender } = walBroker(dir, { STORAGE_MODE: 'memory' }, {
+        fs,
+        accountant: (brokerClock) => new MemoryAccountant(memoryLimitsFor(10_000, 0), brokerClock),
+      });
       const retention = new RetentionService(config, topics, { recordsPurged: () => undefined } as unknown as StorageProbe, clock);
       const offloader = new Offloader(topics, store, { offloadStarted: () => undefined } as unknown as WalProbe, accountant);
       const relief = new MemoryPressure(accountant, retention, offloader, clock);
       const topic = topics.create('relief', 1);
       const log = topic.partitions[0];
-      const appender = new BatchAppender();
       fs.failing = 'ENOSPC';
       for (let i = 0; i < 8; i++) appender.append(topic, log, buildBatch([{ key: Buffer.from(`k${i}`), value: Buffer.alloc(1_000, i) }]), clock.nowMs());
       const batchBytes = accountant.storedBytes / 8;

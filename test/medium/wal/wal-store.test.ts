@@ -9,48 +9,19 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSettings, type BlinkConfig } from '../../../src/config/settings.js';
 import type { WalProbe } from '../../../src/wal/wal.probe.js';
-import { BatchAppender } from '../../../src/storage/batch-appender.js';
-import type { MemoryAccountant } from '../../../src/storage/memory-accountant.js';
-import { ProducerIdAllocator } from '../../../src/storage/producer-ids.js';
 import type { PartitionLog, ReadResult } from '../../../src/storage/partition-log.js';
 import { offsetForTimestamp, offsetOfMaxTimestamp } from '../../../src/storage/timestamp-index.js';
-import { TopicEvents } from '../../../src/storage/topic-events.js';
-import { TopicRegistry } from '../../../src/storage/topic-registry.js';
-import { DiskReadLimiter } from '../../../src/wal/disk-read-limiter.js';
 import { Offloader } from '../../../src/wal/offloader.js';
-import { PartitionWals } from '../../../src/wal/partition-wals.js';
-import { TopicCatalog } from '../../../src/wal/topic-catalog.js';
 import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
-import { WalHealth } from '../../../src/wal/wal-health.js';
 import { WalStore } from '../../../src/wal/wal-store.js';
 import { buildBatch } from '../../support/batch-builder.js';
-import { FakeClock } from '../../support/fake-clock.js';
-import { unlimitedAccountant } from '../../support/storage.js';
+import { walBroker, type WalBroker } from '../../support/wal-broker.js';
 import { FaultyFileSystem, withTempDir } from '../../support/wal-fixtures.js';
 
-interface Broker {
-  readonly config: BlinkConfig;
-  readonly health: WalHealth;
-  readonly topics: TopicRegistry;
-  readonly store: WalStore;
-  readonly accountant: MemoryAccountant;
-  readonly appender: BatchAppender;
-}
-
-function broker(dir: string, env: Record<string, string>, fs: WalFileSystem = new WalFileSystem()): Broker {
-  const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir, ...env }, cwd: dir });
-  const clock = new FakeClock();
-  const accountant = unlimitedAccountant(clock);
-  const events = new TopicEvents();
-  const catalog = new TopicCatalog(config, fs);
-  const health = new WalHealth(config, fs, clock);
-  const wals = new PartitionWals(config, fs, catalog, health, new ProducerIdAllocator(), new DiskReadLimiter(), clock, events);
-  const topics = new TopicRegistry(config, accountant, events, wals);
-  const store = new WalStore(config, fs, topics, catalog, wals, clock);
-  store.onModuleInit();
-  return { config, health, topics, store, accountant, appender: new BatchAppender() };
+/** The broker's storage over `dir` (test/support/wal-broker.ts), as these tests use it. */
+function broker(dir: string, env: Record<string, string>, fs?: WalFileSystem): WalBroker {
+  return walBroker(dir, env, { fs });
 }
 
 const noProbe = { offloadStarted: () => undefined } as unknown as WalProbe;
