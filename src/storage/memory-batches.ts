@@ -23,6 +23,9 @@ export const BATCH_COLUMN_BYTES = F64_FIELDS * 8 + U32_FIELDS * 4 + 8;
 /** Smallest storage once a batch is held (an empty partition holds none). */
 const MIN_CAPACITY = 16;
 
+/** Where a v2 batch header holds its max timestamp (record-batch.ts `maxTimestampOf`). */
+const MAX_TIMESTAMP_AT = 35;
+
 const NO_F64 = new Float64Array(0);
 const NO_U32 = new Uint32Array(0);
 
@@ -89,6 +92,41 @@ export class MemoryBatches {
     this.memories[slot] = buffer.buffer;
     this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
     this.u32[slot * U32_FIELDS + 2] = buffer.length;
+  }
+
+  /**
+   * Index of the first batch at or after `from` whose max timestamp is >= `timestamp`, or the
+   * count when none is (ListOffsets by time). A scan, not a binary search: with CreateTime the
+   * max timestamps are in no order. Each header is read in place (maxTimestampAt), not through
+   * a view per batch.
+   */
+  indexOfMaxTimestampAtLeast(timestamp: number, from: number): number {
+    const reader = new HeaderReader();
+    for (let i = Math.max(from, 0); i < this.size; i++) {
+      if (this.maxTimestampAt(i, reader) >= timestamp) return i;
+    }
+    return this.size;
+  }
+
+  /** Index of the first batch holding the largest max timestamp (ListOffsets -3), or -1 when none is held. */
+  indexOfLargestMaxTimestamp(): number {
+    const reader = new HeaderReader();
+    let best = -1;
+    let largest = -Infinity;
+    for (let i = 0; i < this.size; i++) {
+      const maxTimestamp = this.maxTimestampAt(i, reader);
+      if (maxTimestamp > largest) {
+        largest = maxTimestamp;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** Batch `i`'s max timestamp (header bytes 35-42, as record-batch.ts `maxTimestampOf`), read through `reader`. */
+  private maxTimestampAt(i: number, reader: HeaderReader): number {
+    const slot = this.head + i;
+    return reader.int64(this.memories[slot] as ArrayBufferLike, this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT);
   }
 
   /** Drops the oldest batch (call `settle` after a run of drops). */
@@ -163,5 +201,25 @@ export class MemoryBatches {
     this.memories = this.memories.slice(this.head, this.head + this.size);
     this.capacity = capacity;
     this.head = 0;
+  }
+}
+
+/**
+ * Reads header fields of batches in place for a walk over many of them: one DataView per run of
+ * batches in the same memory (a slab holds thousands), where a Buffer view per batch cost
+ * ~230 B of heap (bench/walks.mjs).
+ */
+class HeaderReader {
+  private memory: ArrayBufferLike | null = null;
+  private data: DataView | null = null;
+
+  /** The big-endian int64 at `at` of `memory`, as a number (exact within 2^53, as record-batch.ts `readInt64`). */
+  int64(memory: ArrayBufferLike, at: number): number {
+    if (memory !== this.memory) {
+      this.memory = memory;
+      this.data = new DataView(memory);
+    }
+    const data = this.data as DataView;
+    return data.getInt32(at) * 0x1_0000_0000 + data.getUint32(at + 4);
   }
 }
