@@ -28,6 +28,9 @@ const MAX_TIMESTAMP_AT = 35;
 
 const NO_F64 = new Float64Array(0);
 const NO_U32 = new Uint32Array(0);
+const NO_DATA: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+/** Flips an int32's sign bit: unsigned order becomes signed order. */
+const SIGN_BIT = -0x8000_0000;
 
 export class MemoryBatches {
   private f64 = NO_F64;
@@ -97,36 +100,56 @@ export class MemoryBatches {
   /**
    * Index of the first batch at or after `from` whose max timestamp is >= `timestamp`, or the
    * count when none is (ListOffsets by time). A scan, not a binary search: with CreateTime the
-   * max timestamps are in no order. Each header is read in place (maxTimestampAt), not through
-   * a view per batch.
+   * max timestamps are in no order. Each header is read in place, through one DataView per run
+   * of batches in the same memory (a slab holds thousands), where a Buffer view per batch cost
+   * ~230 B of heap (bench/walks.mjs). The int64 is compared as its two int32 halves (the low
+   * one sign-flipped to order as unsigned): no double is made per batch, which the loop's first
+   * runs, before it is optimized, would box (16 B each). The view is a local, not a reader
+   * object's field: a short-lived object's map, embedded in the optimized loop, dies at the
+   * next full GC and takes the loop's code with it.
    */
   indexOfMaxTimestampAtLeast(timestamp: number, from: number): number {
-    const reader = new HeaderReader();
+    const target = Math.ceil(timestamp);
+    const high = Math.floor(target / 0x1_0000_0000);
+    const low = (target - high * 0x1_0000_0000) ^ SIGN_BIT;
+    let memory: ArrayBufferLike | undefined;
+    let data = NO_DATA;
     for (let i = Math.max(from, 0); i < this.size; i++) {
-      if (this.maxTimestampAt(i, reader) >= timestamp) return i;
+      const slot = this.head + i;
+      if (this.memories[slot] !== memory) {
+        memory = this.memories[slot];
+        data = new DataView(memory as ArrayBufferLike);
+      }
+      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const batchHigh = data.getInt32(at);
+      if (batchHigh > high || (batchHigh === high && (data.getInt32(at + 4) ^ SIGN_BIT) >= low)) return i;
     }
     return this.size;
   }
 
-  /** Index of the first batch holding the largest max timestamp (ListOffsets -3), or -1 when none is held. */
+  /** Index of the first batch holding the largest max timestamp (ListOffsets -3), or -1 when none is held; read as `indexOfMaxTimestampAtLeast` reads. */
   indexOfLargestMaxTimestamp(): number {
-    const reader = new HeaderReader();
+    let memory: ArrayBufferLike | undefined;
+    let data = NO_DATA;
     let best = -1;
-    let largest = -Infinity;
+    let bestHigh = 0;
+    let bestLow = 0;
     for (let i = 0; i < this.size; i++) {
-      const maxTimestamp = this.maxTimestampAt(i, reader);
-      if (maxTimestamp > largest) {
-        largest = maxTimestamp;
+      const slot = this.head + i;
+      if (this.memories[slot] !== memory) {
+        memory = this.memories[slot];
+        data = new DataView(memory as ArrayBufferLike);
+      }
+      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const high = data.getInt32(at);
+      const low = data.getInt32(at + 4) ^ SIGN_BIT;
+      if (best < 0 || high > bestHigh || (high === bestHigh && low > bestLow)) {
         best = i;
+        bestHigh = high;
+        bestLow = low;
       }
     }
     return best;
-  }
-
-  /** Batch `i`'s max timestamp (header bytes 35-42, as record-batch.ts `maxTimestampOf`), read through `reader`. */
-  private maxTimestampAt(i: number, reader: HeaderReader): number {
-    const slot = this.head + i;
-    return reader.int64(this.memories[slot] as ArrayBufferLike, this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT);
   }
 
   /** Drops the oldest batch (call `settle` after a run of drops). */
@@ -201,25 +224,5 @@ export class MemoryBatches {
     this.memories = this.memories.slice(this.head, this.head + this.size);
     this.capacity = capacity;
     this.head = 0;
-  }
-}
-
-/**
- * Reads header fields of batches in place for a walk over many of them: one DataView per run of
- * batches in the same memory (a slab holds thousands), where a Buffer view per batch cost
- * ~230 B of heap (bench/walks.mjs).
- */
-class HeaderReader {
-  private memory: ArrayBufferLike | null = null;
-  private data: DataView | null = null;
-
-  /** The big-endian int64 at `at` of `memory`, as a number (exact within 2^53, as record-batch.ts `readInt64`). */
-  int64(memory: ArrayBufferLike, at: number): number {
-    if (memory !== this.memory) {
-      this.memory = memory;
-      this.data = new DataView(memory);
-    }
-    const data = this.data as DataView;
-    return data.getInt32(at) * 0x1_0000_0000 + data.getUint32(at + 4);
   }
 }

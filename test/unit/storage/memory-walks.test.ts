@@ -183,6 +183,35 @@ describe('walks over the memory tier without a view per batch', () => {
     }
   });
 
+  it('MemoryBatches: max timestamps compared as int64 across the 2^31 and 2^32 edges of their halves', () => {
+    const edges = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 2 ** 31 - 1, 2 ** 32 + 2 ** 31, 2 ** 40 + 5, 2 ** 53 - 1, -1, T0];
+    for (const seed of SEEDS.slice(0, 10)) {
+      const random = seededRandom(seed);
+      const order = [...edges, ...edges].sort(() => random() - 0.5);
+      const holding = (maxTimestamps: readonly number[]): MemoryBatches => {
+        const batches = new MemoryBatches();
+        const slab = Buffer.alloc(maxTimestamps.length * 64);
+        maxTimestamps.forEach((maxTimestamp, k) => {
+          const bytes = slab.subarray(k * 64, k * 64 + 64);
+          bytes.writeBigInt64BE(BigInt(maxTimestamp), 35);
+          batches.push(k, k, bytes, T0 + k);
+        });
+        return batches;
+      };
+      for (const cap of edges) {
+        const below = order.filter((m) => m <= cap);
+        assert.equal(holding(below).indexOfLargestMaxTimestamp(), below.indexOf(cap), `seed ${seed}, largest ${cap}`);
+      }
+      const batches = holding(order);
+      for (const t of edges.flatMap((e) => [e - 1, e, e + 1, e + 0.5])) {
+        for (const from of [0, 5, order.length - 1]) {
+          const expected = order.findIndex((m, i) => i >= from && m >= t);
+          assert.equal(batches.indexOfMaxTimestampAtLeast(t, from), expected < 0 ? order.length : expected, `seed ${seed}, T ${t}, from ${from}`);
+        }
+      }
+    }
+  });
+
   it('ListOffsets by time and -3 answer as the walk through views did', async () => {
     for (const seed of SEEDS) {
       const { log } = randomPartition(seed);
