@@ -17,6 +17,9 @@
 // before/after figures, as bench/alloc-preload.cjs):
 //   list-offsets early / middle / latest / beyond  ListOffsets by timestamp (offsetForTimestamp)
 //                  for the timestamp 1 % in, half way, the largest one, and past every one
+//   list-offsets rewritten  the latest one again, each run after the log cleaner rewrote a batch
+//                  (the same bytes, through PartitionLog.replaceMemoryBatch, untimed): no summary
+//                  of the max timestamps cached from an earlier look-up holds then
 //   max-timestamp  ListOffsets -3 (offsetOfMaxTimestamp)
 //   retention keep the retention service's loop over retentionUnits that frees nothing
 //   retention half the same loop deciding to free the older half by time (the decision only:
@@ -35,7 +38,7 @@ import { benchArgs, median } from './lib.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const USAGE = 'usage: node bench/walks.mjs [--baseline DIR] [--reps N] [--batches 1000000] [--walk-reps 5] [--size 100]';
-const WALKS = ['list-offsets early', 'list-offsets middle', 'list-offsets latest', 'list-offsets beyond', 'max-timestamp', 'retention keep', 'retention half', 'log-dirs', 'offload select'];
+const WALKS = ['list-offsets early', 'list-offsets middle', 'list-offsets latest', 'list-offsets beyond', 'list-offsets rewritten', 'max-timestamp', 'retention keep', 'retention half', 'log-dirs', 'offload select'];
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3], JSON.parse(process.argv[4]));
@@ -156,12 +159,16 @@ async function child(root, opts) {
     'list-offsets middle': () => sync(offsetForTimestamp(log, T0 + half + 50)).offset,
     'list-offsets latest': () => sync(offsetForTimestamp(log, largest)).offset,
     'list-offsets beyond': () => sync(offsetForTimestamp(log, largest + 1)).offset,
+    'list-offsets rewritten': () => sync(offsetForTimestamp(log, largest)).offset,
     'max-timestamp': () => sync(offsetOfMaxTimestamp(log)).timestamp,
     'retention keep': () => sweep(7 * 86_400_000, nowMs),
     'retention half': () => sweep(n - half, nowMs),
     'log-dirs': () => partitionSizeBytes(log),
     'offload select': () => offloader.selectOldest(1024 * 1024).get(log)?.length ?? 0,
   };
+  // Before each run of a walk (untimed): the log cleaner rewrites one batch (with the same bytes), which a cached summary must forget.
+  const middle = log.memoryBatchHolding(half);
+  const prepare = { 'list-offsets rewritten': () => log.replaceMemoryBatch(middle, middle) };
   const answers = {};
   const out = {};
   for (const [name, walk] of Object.entries(walks)) {
@@ -170,6 +177,7 @@ async function child(root, opts) {
     const ms = [];
     const bytes = [];
     for (let r = 0; r < opts['walk-reps']; r++) {
+      prepare[name]?.();
       globalThis.gc();
       const profiler = new v8.GCProfiler();
       const usedAtStart = v8.getHeapStatistics().used_heap_size;

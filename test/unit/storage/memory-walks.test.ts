@@ -183,6 +183,45 @@ describe('walks over the memory tier without a view per batch', () => {
     }
   });
 
+  it('MemoryBatches: the max-timestamp summary follows appends, drops from the head, removals and rewrites between look-ups', () => {
+    for (const seed of SEEDS.slice(0, 12)) {
+      const random = seededRandom(seed);
+      const place = memorySource(random);
+      const batches = new MemoryBatches();
+      let next = 0;
+      const push = (count: number): void => {
+        for (let k = 0; k < count; k++, next++) {
+          const bytes = place(randomBatch(random, next, T0 + next * 10, T0 + next, randomKind(random)));
+          // A few batches far in the future, in several blocks: the largest is held more than once.
+          if (random() < 0.005) bytes.writeBigInt64BE(BigInt(T0 + 1e9), 35);
+          batches.push(next, next, bytes, T0 + next);
+        }
+      };
+      const check = (step: string): void => {
+        const maxTimestamps = Array.from({ length: batches.count }, (_, i) => maxTimestampOf(batches.view(i)));
+        const largest = Math.max(...maxTimestamps);
+        assert.equal(batches.indexOfLargestMaxTimestamp(), batches.count === 0 ? -1 : maxTimestamps.indexOf(largest), `seed ${seed}, ${step}: largest`);
+        for (let q = 0; q < 25; q++) {
+          const t = maxTimestamps.length > 0 && random() < 0.8 ? maxTimestamps[Math.floor(random() * maxTimestamps.length)]! + Math.floor(random() * 3) - 1 : T0 + Math.floor(random() * next * 10);
+          const from = Math.floor(random() * (batches.count + 1));
+          const expected = maxTimestamps.findIndex((m, i) => i >= from && m >= t);
+          assert.equal(batches.indexOfMaxTimestampAtLeast(t, from), expected < 0 ? batches.count : expected, `seed ${seed}, ${step}: T ${t}, from ${from}`);
+        }
+      };
+      push(1_000 + Math.floor(random() * 1_000));
+      for (let round = 0; round < 25; round++) {
+        const op = random();
+        if (op < 0.35) push(Math.floor(random() * 700));
+        else if (op < 0.7) {
+          for (let k = Math.floor(random() * Math.min(batches.count, 600)); k > 0; k--) batches.shift();
+          batches.settle();
+        } else if (op < 0.85) batches.remove(Array.from({ length: batches.count }, (_, i) => i).filter(() => random() < 0.05));
+        else for (let i = 0; i < batches.count; i++) if (random() < 0.02) batches.replace(i, place(randomBatch(random, i, T0 + Math.floor(random() * next * 12), T0, randomKind(random))));
+        check(`round ${round}`);
+      }
+    }
+  });
+
   it('MemoryBatches: max timestamps compared as int64 across the 2^31 and 2^32 edges of their halves', () => {
     const edges = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 2 ** 31 - 1, 2 ** 32 + 2 ** 31, 2 ** 40 + 5, 2 ** 53 - 1, -1, T0];
     for (const seed of SEEDS.slice(0, 10)) {
