@@ -12,6 +12,10 @@
  * O(1); storage is resized so that its capacity stays within [count, 2 x count] past
  * MIN_CAPACITY (grown by half when full, shrunk when under half full after drops), which
  * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES).
+ *
+ * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
+ * header in place, without a view, and keep a summary of it per block of batches so that the
+ * next look-up passes over most of them (`summarize`; ~0.03 B a batch, not counted above).
  */
 
 /** Float64 columns per batch: base offset, append time. */

@@ -1,7 +1,8 @@
 /**
  * ListOffsets by time over both tiers. Batches are found by their maxTimestamp: in memory by
- * a scan of the memory batches' headers in place (PartitionLog `memoryBatchWithTimestampAtLeast`), on disk through the WAL's time index (ColdTier
- * findBatchByTimestamp) when the log has data below the memory tier. Inside an uncompressed
+ * a scan of the memory batches' headers in place, past the blocks whose largest is too small
+ * (PartitionLog `memoryBatchWithTimestampAtLeast`, memory-batches.ts), on disk through the
+ * WAL's time index (ColdTier findBatchByTimestamp) when the log has data below the memory tier. Inside an uncompressed
  * batch the exact record is found by scanning its record headers. Inside a compressed batch
  * Blink answers the batch's base offset (the first offset that may hold the timestamp), so a
  * consumer seeking there may see a few earlier records. Answers are synchronous unless the
