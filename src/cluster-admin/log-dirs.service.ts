@@ -55,12 +55,7 @@ export function partitionSizeBytes(log: PartitionLog): number {
   let segmentBytes = 0;
   for (const segment of segments) segmentBytes += segment.sizeBytes;
   if (log.isDurable) return segmentBytes;
-  const coldEnd = segments.at(-1)?.nextOffset ?? 0;
-  let cachedBytes = 0;
-  for (const batch of log.liveBatches()) {
-    if (batch.baseOffset >= coldEnd) break;
-    cachedBytes += batch.buffer.length;
-  }
+  const cachedBytes = log.memoryBytesBetween(log.memoryStartOffset, segments.at(-1)?.nextOffset ?? 0);
   return segmentBytes + log.storedBytes - cachedBytes;
 }
 

@@ -47,9 +47,7 @@ export function* retentionUnits(log: PartitionLog): Generator<RetentionUnit> {
     if (end <= log.logStartOffset || segment.sizeBytes === 0) continue;
     yield { lastOffset: end - 1, sizeBytes: segment.sizeBytes, lastAppendTimeMs: segment.lastAppendTimeMs };
   }
-  for (const batch of log.liveBatches()) {
-    yield { lastOffset: batch.lastOffset, sizeBytes: batch.buffer.length, lastAppendTimeMs: batch.appendTimeMs };
-  }
+  yield* log.memoryBatchExtents();
 }
 
 /**

@@ -12,6 +12,10 @@
  * O(1); storage is resized so that its capacity stays within [count, 2 x count] past
  * MIN_CAPACITY (grown by half when full, shrunk when under half full after drops), which
  * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES).
+ *
+ * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
+ * header in place, without a view, and keep a summary of it per block of batches so that the
+ * next look-up passes over most of them (`summarize`; ~0.03 B a batch, not counted above).
  */
 
 /** Float64 columns per batch: base offset, append time. */
@@ -23,8 +27,16 @@ export const BATCH_COLUMN_BYTES = F64_FIELDS * 8 + U32_FIELDS * 4 + 8;
 /** Smallest storage once a batch is held (an empty partition holds none). */
 const MIN_CAPACITY = 16;
 
+/** Where a v2 batch header holds its max timestamp (record-batch.ts `maxTimestampOf`). */
+const MAX_TIMESTAMP_AT = 35;
+/** Batches per block of the max-timestamp summary (`summarize`): 8 B per block, ~0.03 B a batch. */
+const SUMMARY_BLOCK = 256;
+
 const NO_F64 = new Float64Array(0);
 const NO_U32 = new Uint32Array(0);
+const NO_DATA: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+/** Flips an int32's sign bit: unsigned order becomes signed order. */
+const SIGN_BIT = -0x8000_0000;
 
 export class MemoryBatches {
   private f64 = NO_F64;
@@ -35,6 +47,11 @@ export class MemoryBatches {
   /** Slot of the oldest batch. */
   private head = 0;
   private size = 0;
+  /** Batches dropped from the head since the first was pushed: batch i's place in the log's history is headSeq + i. */
+  private headSeq = 0;
+  /** The max-timestamp summary (`summarize`): where its first block starts (a place in history), each block's largest. */
+  private summaryStart = 0;
+  private blockMaxima: number[] = [];
 
   get count(): number {
     return this.size;
@@ -86,9 +103,134 @@ export class MemoryBatches {
   /** Batch `i`'s bytes are now `buffer` (its offsets and append time stay). */
   replace(i: number, buffer: Buffer): void {
     const slot = this.head + i;
+    this.blockMaxima.length = 0;
     this.memories[slot] = buffer.buffer;
     this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
     this.u32[slot * U32_FIELDS + 2] = buffer.length;
+  }
+
+  /**
+   * Index of the first batch at or after `from` whose max timestamp is >= `timestamp`, or the
+   * count when none is (ListOffsets by time). Max timestamps are in no order (CreateTime), so
+   * this is a scan, over the summary's blocks where it can (`summarize`): a block whose largest
+   * max timestamp is below `timestamp` is passed over whole.
+   */
+  indexOfMaxTimestampAtLeast(timestamp: number, from: number): number {
+    const target = Math.ceil(timestamp);
+    const high = Math.floor(target / 0x1_0000_0000);
+    const low = (target - high * 0x1_0000_0000) ^ SIGN_BIT;
+    const start = Math.max(from, 0);
+    this.summarize();
+    const firstBlock = Math.max(0, Math.ceil((start + this.headSeq - this.summaryStart) / SUMMARY_BLOCK));
+    const blocks = this.blockMaxima.length;
+    if (firstBlock >= blocks) return this.firstAtLeastIn(high, low, start, this.size);
+    const found = this.firstAtLeastIn(high, low, start, this.blockIndex(firstBlock));
+    if (found < this.blockIndex(firstBlock)) return found;
+    for (let block = firstBlock; block < blocks; block++) {
+      if (this.blockMaxima[block] < target) continue;
+      const end = this.blockIndex(block + 1);
+      const inBlock = this.firstAtLeastIn(high, low, this.blockIndex(block), end);
+      if (inBlock < end) return inBlock;
+    }
+    return this.firstAtLeastIn(high, low, this.blockIndex(blocks), this.size);
+  }
+
+  /** Index of the first batch holding the largest max timestamp (ListOffsets -3), or -1 when none is held; through the summary's blocks. */
+  indexOfLargestMaxTimestamp(): number {
+    this.summarize();
+    const firstBlock = Math.max(0, Math.ceil((this.headSeq - this.summaryStart) / SUMMARY_BLOCK));
+    const blocks = this.blockMaxima.length;
+    if (firstBlock >= blocks) return this.largestIn(0, this.size);
+    // The candidates in order: the batches before the first whole block, the first block holding the largest, the batches after the last.
+    let best = this.largestIn(0, this.blockIndex(firstBlock));
+    let largestBlock = firstBlock;
+    for (let block = firstBlock + 1; block < blocks; block++) if (this.blockMaxima[block] > this.blockMaxima[largestBlock]) largestBlock = block;
+    if (best < 0 || this.blockMaxima[largestBlock] > this.maxTimestampOfIndex(best)) best = this.largestIn(this.blockIndex(largestBlock), this.blockIndex(largestBlock + 1));
+    const tail = this.largestIn(this.blockIndex(blocks), this.size);
+    return tail >= 0 && this.maxTimestampOfIndex(tail) > this.maxTimestampOfIndex(best) ? tail : best;
+  }
+
+  /**
+   * The summary of max timestamps: the largest of each block of SUMMARY_BLOCK batches, from the
+   * batch that was the oldest when it was (re)built, computed when a look-up needs it for the
+   * blocks appended whole since (the produce path does nothing for it). Blocks wholly dropped
+   * from the head are forgotten; a block partly dropped is read batch by batch (its largest may
+   * be gone). Removing or replacing batches (the log cleaner) forgets the whole summary.
+   */
+  private summarize(): void {
+    let dead = 0;
+    while (dead < this.blockMaxima.length && this.summaryStart + (dead + 1) * SUMMARY_BLOCK <= this.headSeq) dead++;
+    if (dead > 0) {
+      this.blockMaxima.splice(0, dead);
+      this.summaryStart += dead * SUMMARY_BLOCK;
+    }
+    if (this.blockMaxima.length === 0) this.summaryStart = this.headSeq;
+    for (let block = this.blockMaxima.length; this.blockIndex(block + 1) <= this.size; block++) {
+      this.blockMaxima.push(this.maxTimestampOfIndex(this.largestIn(this.blockIndex(block), this.blockIndex(block + 1))));
+    }
+  }
+
+  /** Index of the first batch of summary block `block` (negative: dropped from the head). */
+  private blockIndex(block: number): number {
+    return this.summaryStart + block * SUMMARY_BLOCK - this.headSeq;
+  }
+
+  private maxTimestampOfIndex(i: number): number {
+    const slot = this.head + i;
+    const data = new DataView(this.memories[slot] as ArrayBufferLike);
+    const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+    return data.getInt32(at) * 0x1_0000_0000 + data.getUint32(at + 4);
+  }
+
+  /**
+   * The first index in [from, to) whose max timestamp's halves are >= (high, low), or `to`.
+   * Each header is read in place, through one DataView per run of batches in the same memory
+   * (a slab holds thousands), where a Buffer view per batch cost ~230 B of heap
+   * (bench/walks.mjs). The int64 is compared as its two int32 halves (the low one sign-flipped
+   * to order as unsigned): no double is made per batch, which the loop's first runs, before it
+   * is optimized, would box (16 B each). The view is a local, not a reader object's field: a
+   * short-lived object's map, embedded in the optimized loop, dies at the next full GC and
+   * takes the loop's code with it.
+   */
+  private firstAtLeastIn(high: number, low: number, from: number, to: number): number {
+    let memory: ArrayBufferLike | undefined;
+    let data = NO_DATA;
+    for (let i = from; i < to; i++) {
+      const slot = this.head + i;
+      if (this.memories[slot] !== memory) {
+        memory = this.memories[slot];
+        data = new DataView(memory as ArrayBufferLike);
+      }
+      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const batchHigh = data.getInt32(at);
+      if (batchHigh > high || (batchHigh === high && (data.getInt32(at + 4) ^ SIGN_BIT) >= low)) return i;
+    }
+    return to;
+  }
+
+  /** The first index in [from, to) holding the largest max timestamp there, or -1 when the range is empty; read as `firstAtLeastIn` reads. */
+  private largestIn(from: number, to: number): number {
+    let memory: ArrayBufferLike | undefined;
+    let data = NO_DATA;
+    let best = -1;
+    let bestHigh = 0;
+    let bestLow = 0;
+    for (let i = from; i < to; i++) {
+      const slot = this.head + i;
+      if (this.memories[slot] !== memory) {
+        memory = this.memories[slot];
+        data = new DataView(memory as ArrayBufferLike);
+      }
+      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const high = data.getInt32(at);
+      const low = data.getInt32(at + 4) ^ SIGN_BIT;
+      if (best < 0 || high > bestHigh || (high === bestHigh && low > bestLow)) {
+        best = i;
+        bestHigh = high;
+        bestLow = low;
+      }
+    }
+    return best;
   }
 
   /** Drops the oldest batch (call `settle` after a run of drops). */
@@ -96,11 +238,13 @@ export class MemoryBatches {
     this.memories[this.head] = undefined;
     this.head++;
     this.size--;
+    this.headSeq++;
   }
 
   /** Removes the batches at these indices (ascending), keeping the others in order. */
   remove(indices: readonly number[]): void {
     if (indices.length === 0) return;
+    this.blockMaxima.length = 0;
     let to = indices[0];
     let next = 0;
     for (let i = indices[0]; i < this.size; i++) {

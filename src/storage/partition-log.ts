@@ -49,6 +49,13 @@ export interface AppendListener {
   appended(batch: StoredBatch | null, stableBytes: number): void;
 }
 
+/** A memory batch as retention weighs it: where it ends, its bytes, when it was appended (broker clock). */
+export interface MemoryBatchExtent {
+  readonly lastOffset: number;
+  readonly sizeBytes: number;
+  readonly lastAppendTimeMs: number;
+}
+
 export interface ReadResult {
   readonly chunks: Buffer[];
   readonly bytes: number;
@@ -269,6 +276,39 @@ export class PartitionLog {
   /** Memory batches, oldest first (each a new StoredBatch with a new view of its bytes). */
   *liveBatches(): IterableIterator<StoredBatch> {
     for (let i = 0; i < this.batches.count; i++) yield this.batchAt(i);
+  }
+
+  /** Memory batches whose base offset is >= `fromOffset`, oldest first (each a new StoredBatch; those before are not walked). */
+  *memoryBatchesFrom(fromOffset: number): IterableIterator<StoredBatch> {
+    for (let i = this.indexOfOffset(fromOffset); i < this.batches.count; i++) {
+      if (this.batches.baseOffset(i) >= fromOffset) yield this.batchAt(i);
+    }
+  }
+
+  /**
+   * Each memory batch's last offset, size and append time, oldest first, without a view of its
+   * bytes (retention walks them as its units: a batch is one, so its append time is the unit's last).
+   */
+  *memoryBatchExtents(): IterableIterator<MemoryBatchExtent> {
+    for (let i = 0; i < this.batches.count; i++) {
+      yield { lastOffset: this.batches.lastOffset(i), sizeBytes: this.batches.byteLength(i), lastAppendTimeMs: this.batches.appendTimeMs(i) };
+    }
+  }
+
+  /**
+   * The first memory batch ending at or after `fromOffset` whose max timestamp is >= `timestamp`
+   * (ListOffsets by time: the first that can hold such a record), or undefined. The batches
+   * passed over are read in place, without a view each.
+   */
+  memoryBatchWithTimestampAtLeast(timestamp: number, fromOffset: number): StoredBatch | undefined {
+    const at = this.batches.indexOfMaxTimestampAtLeast(timestamp, this.indexOfOffset(fromOffset));
+    return at < this.batches.count ? this.batchAt(at) : undefined;
+  }
+
+  /** The first memory batch holding the largest max timestamp (ListOffsets -3), or undefined when memory holds none. */
+  memoryBatchWithLargestTimestamp(): StoredBatch | undefined {
+    const at = this.batches.indexOfLargestMaxTimestamp();
+    return at >= 0 ? this.batchAt(at) : undefined;
   }
 
   /** Memory batches whose base offset lies in [fromOffset, toOffset), oldest first, at most `countMax` (a copy). */

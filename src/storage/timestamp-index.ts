@@ -1,7 +1,8 @@
 /**
  * ListOffsets by time over both tiers. Batches are found by their maxTimestamp: in memory by
- * a scan of the memory batches, on disk through the WAL's time index (ColdTier
- * findBatchByTimestamp) when the log has data below the memory tier. Inside an uncompressed
+ * a scan of the memory batches' headers in place, past the blocks whose largest is too small
+ * (PartitionLog `memoryBatchWithTimestampAtLeast`, memory-batches.ts), on disk through the
+ * WAL's time index (ColdTier findBatchByTimestamp) when the log has data below the memory tier. Inside an uncompressed
  * batch the exact record is found by scanning its record headers. Inside a compressed batch
  * Blink answers the batch's base offset (the first offset that may hold the timestamp), so a
  * consumer seeking there may see a few earlier records. Answers are synchronous unless the
@@ -31,11 +32,13 @@ export function offsetForTimestamp(log: PartitionLog, timestamp: number): Offset
   });
 }
 
+/** The batches whose max timestamp is below `timestamp` are passed over in place (no view each). */
 function offsetInMemory(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
-  for (const stored of log.liveBatches()) {
-    if (maxTimestampOf(stored.buffer) < timestamp) continue;
+  let stored = log.memoryBatchWithTimestampAtLeast(timestamp, log.logStartOffset);
+  while (stored !== undefined) {
     const found = offsetInBatch(new RecordBatchView(stored.buffer), stored.baseOffset, stored.lastOffset, log.logStartOffset, timestamp);
     if (found !== null) return found;
+    stored = log.memoryBatchWithTimestampAtLeast(timestamp, stored.lastOffset + 1);
   }
   return NOT_FOUND;
 }
@@ -64,13 +67,10 @@ export function offsetOfMaxTimestamp(log: PartitionLog): OffsetAndTimestamp | Pr
   return cold.findBatchByTimestamp(coldMax).then((bytes) => (bytes === null ? inMemory : maxInBatch(new RecordBatchView(bytes))));
 }
 
+/** The first batch with the largest max timestamp, when that is >= 0 (NOT_FOUND's -1: no timestamp). */
 function maxInMemory(log: PartitionLog): OffsetAndTimestamp {
-  let best: OffsetAndTimestamp = NOT_FOUND;
-  for (const stored of log.liveBatches()) {
-    if (maxTimestampOf(stored.buffer) <= best.timestamp) continue;
-    best = maxInBatch(new RecordBatchView(stored.buffer));
-  }
-  return best;
+  const stored = log.memoryBatchWithLargestTimestamp();
+  return stored === undefined || maxTimestampOf(stored.buffer) <= NOT_FOUND.timestamp ? NOT_FOUND : maxInBatch(new RecordBatchView(stored.buffer));
 }
 
 function maxInBatch(batch: RecordBatchView): OffsetAndTimestamp {

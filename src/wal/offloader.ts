@@ -77,15 +77,16 @@ export class Offloader {
       selected.set(oldest.log, group);
       bytes += oldest.batch.buffer.length;
       const next = oldest.batches.next();
-      if (!next.done) heap.push({ ...oldest, batch: next.value });
+      if (next.done) continue;
+      oldest.batch = next.value;
+      heap.push(oldest);
     }
     return selected;
   }
 
-  private *offloadable(log: PartitionLog): Generator<StoredBatch> {
-    for (const batch of log.liveBatches()) {
-      if (this.store.durable || batch.baseOffset >= log.offloadedUpTo) yield batch;
-    }
+  /** Durable mode: every memory batch (a cache of the log); memory mode: those past the ones being written (not walked). */
+  private offloadable(log: PartitionLog): Iterator<StoredBatch> {
+    return log.memoryBatchesFrom(this.store.durable ? log.memoryStartOffset : log.offloadedUpTo);
   }
 
   private offload(log: PartitionLog, batches: StoredBatch[]): Promise<number> {
