@@ -16,6 +16,9 @@
 //   sasl-scram512 SASL_PLAINTEXT, SCRAM-SHA-512
 //   sasl-ssl      SASL_SSL, SCRAM-SHA-512 (what bench/security.mjs and most deployments run)
 //   all           every mode above
+// --fetch KiB: before it is idle, each connection also fetches a topic of that many KiB (batches
+// of 256 KiB, produced once per broker): a consumer's connection between two fetches. The
+// answer is one Fetch of the whole topic.
 //
 // Per run: a fresh broker (memory mode) of this checkout (and of DIR, interleaved, with
 // --baseline), loaded with bench/batch-heap-preload.cjs. 50 connections do what every one does
@@ -44,11 +47,11 @@ import { benchArgs, freePorts, median, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const USAGE = 'usage: node bench/conn-memory.mjs [--baseline DIR] [--reps N] [--conns 1500] [--modes plaintext,ssl,sasl-plain,sasl-scram256,sasl-scram512,sasl-ssl|all] [--snapshot] [--top 30]';
+const USAGE = 'usage: node bench/conn-memory.mjs [--baseline DIR] [--reps N] [--conns 1500] [--modes plaintext,ssl,sasl-plain,sasl-scram256,sasl-scram512,sasl-ssl|all] [--fetch KiB] [--snapshot] [--top 30]';
 const opts = benchArgs(
   USAGE,
-  { baseline: null, reps: 3, conns: 1500, modes: 'plaintext', snapshot: false, top: 30 },
-  { flags: ['snapshot'], numbers: ['reps', 'conns', 'top'], strings: ['baseline', 'modes'] },
+  { baseline: null, reps: 3, conns: 1500, modes: 'plaintext', fetch: 0, snapshot: false, top: 30 },
+  { flags: ['snapshot'], numbers: ['reps', 'conns', 'top', 'fetch'], strings: ['baseline', 'modes'] },
 );
 const WARM_CONNS = 50;
 const BURST = 100;
@@ -74,6 +77,10 @@ const { ApiVersionsApi } = await dist('wire/messages/18-api-versions.js');
 const { MetadataApi } = await dist('wire/messages/03-metadata.js');
 const { SaslHandshakeApi } = await dist('wire/messages/17-sasl-handshake.js');
 const { SaslAuthenticateApi } = await dist('wire/messages/36-sasl-authenticate.js');
+const { CreateTopicsApi } = await dist('wire/messages/19-create-topics.js');
+const { ProduceApi } = await dist('wire/messages/00-produce.js');
+const { FetchApi } = await dist('wire/messages/01-fetch.js');
+const { encodeRecordBatch } = await dist('record-format/record-batch-encoder.js');
 
 function request(codec, version, correlationId, body) {
   const w = new KafkaWriter();
@@ -88,8 +95,6 @@ function request(codec, version, correlationId, body) {
   return w.toBuffer();
 }
 
-const API_VERSIONS = request(ApiVersionsApi, 3, 1, { clientSoftwareName: 'conn-memory-bench', clientSoftwareVersion: '1.0' });
-const METADATA = request(MetadataApi, 12, 2, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
 
 /** A CA and a server certificate for 127.0.0.1 (P-256, as test/e2e/support/certificates.ts makes them), PEM files in `dir`. */
 function makeCertificates(dir) {
@@ -196,28 +201,72 @@ function open(port, mode, certs) {
   });
 }
 
-/**
- * One connection that has done what its mode's clients do before they are idle (ApiVersions v3,
- * the login if any, Metadata v12; every answer checked); rejects on anything else.
- */
-async function idleConnection(port, mode, certs) {
+/** A connection past its mode's login: `send` writes a request and resolves with its decoded, error-checked answer. */
+async function session(port, mode, certs) {
   const socket = await open(port, mode, certs);
-  const timer = setTimeout(() => socket.destroy(new Error('not done within 20 s')), 20_000);
+  const frames = new Frames(socket);
+  let correlationId = 0;
+  const send = (codec, version, body) => {
+    const id = ++correlationId;
+    const flexible = codec.flexibleFrom !== null && version >= codec.flexibleFrom && codec !== ApiVersionsApi;
+    return exchange(socket, frames, request(codec, version, id, body), codec, version, id, flexible);
+  };
   try {
-    const frames = new Frames(socket);
-    await exchange(socket, frames, API_VERSIONS, ApiVersionsApi, 3, 1, false);
+    await send(ApiVersionsApi, 3, { clientSoftwareName: 'conn-memory-bench', clientSoftwareVersion: '1.0' });
     if (mode.mechanism !== null) {
-      await exchange(socket, frames, request(SaslHandshakeApi, 1, 3, { mechanism: mode.mechanism }), SaslHandshakeApi, 1, 3, false);
-      let correlationId = 4;
-      const authenticate = async (authBytes) => {
-        const id = correlationId++;
-        return (await exchange(socket, frames, request(SaslAuthenticateApi, 2, id, { authBytes }), SaslAuthenticateApi, 2, id, true)).authBytes;
-      };
+      await send(SaslHandshakeApi, 1, { mechanism: mode.mechanism });
+      const authenticate = async (authBytes) => (await send(SaslAuthenticateApi, 2, { authBytes })).authBytes;
       if (mode.mechanism === 'PLAIN') await authenticate(Buffer.from(`\0${USER}\0${PASSWORD}`));
       else await scramLogin(authenticate, mode.mechanism);
     }
-    const metadata = await exchange(socket, frames, METADATA, MetadataApi, 12, 2, true);
+    return { socket, send };
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
+const FETCH_TOPIC = 'conn-memory-fetch';
+const BATCH_BYTES = 256 * 1024;
+
+/** --fetch: the topic every connection fetches from, holding --fetch KiB in batches of 256 KiB. */
+async function fillFetchTopic(port, mode, certs) {
+  const { socket, send } = await session(port, mode, certs);
+  try {
+    const created = await send(CreateTopicsApi, 5, { topics: [{ name: FETCH_TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    if (created.topics[0].errorCode !== 0) throw new Error(`CreateTopics answered ${created.topics[0].errorCode}`);
+    for (let left = opts.fetch * 1024; left > 0; left -= BATCH_BYTES) {
+      const records = encodeRecordBatch([{ key: null, value: Buffer.alloc(Math.min(left, BATCH_BYTES) - 100, 'x'), headers: [], timestampMs: Date.now() }]);
+      const produced = await send(ProduceApi, 9, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: FETCH_TOPIC, partitionData: [{ index: 0, records }] }] });
+      const answer = produced.responses[0].partitionResponses[0];
+      if (answer.errorCode !== 0) throw new Error(`Produce answered ${answer.errorCode}`);
+    }
+  } finally {
+    socket.destroy();
+  }
+}
+
+const FETCH = {
+  clusterId: null, replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 64 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+  topics: [{ topic: FETCH_TOPIC, topicId: '00000000-0000-0000-0000-000000000000', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 64 << 20 }] }],
+  forgottenTopicsData: [], rackId: '',
+};
+
+/**
+ * One connection that has done what its mode's clients do before they are idle (ApiVersions v3,
+ * the login if any, Metadata v12, with --fetch one Fetch v12 of the whole topic; every answer
+ * checked); rejects on anything else.
+ */
+async function idleConnection(port, mode, certs) {
+  const { socket, send } = await session(port, mode, certs);
+  const timer = setTimeout(() => socket.destroy(new Error('not done within 20 s')), 20_000);
+  try {
+    const metadata = await send(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     if (metadata.brokers.length !== 1) throw new Error('Metadata answered without its broker');
+    if (opts.fetch > 0) {
+      const fetched = (await send(FetchApi, 12, FETCH)).responses[0].partitions[0];
+      if (fetched.errorCode !== 0 || (fetched.records?.length ?? 0) < opts.fetch * 1024 - 1024) throw new Error(`Fetch answered ${fetched.errorCode}, ${fetched.records?.length ?? 0} bytes`);
+    }
     socket.removeAllListeners('data');
     socket.removeAllListeners('close');
     socket.removeAllListeners('error');
@@ -349,6 +398,7 @@ async function oneRun(root, modeName, certs) {
   const kafkaPort = mode.protocol === 'PLAINTEXT' ? broker.kafkaPort : port;
   try {
     await sleep(1000);
+    if (opts.fetch > 0) await fillFetchTopic(kafkaPort, mode, certs);
     await closeConnections(await openConnections(kafkaPort, WARM_CONNS, mode, certs));
     const before = await quietPoint(broker, out);
     const sockets = await openConnections(kafkaPort, opts.conns, mode, certs);
