@@ -421,12 +421,13 @@ function perConnection(r) {
     external: per(r.before, r.open, 'external'),
     rss: per(r.before, r.open, 'rss'),
     heapLeft: per(r.before, r.closed, 'heapUsed') + per(r.before, r.closed, 'external'),
+    rssLeft: per(r.before, r.closed, 'rss'),
   };
 }
 
 function describe(label, r) {
   const p = perConnection(r);
-  return `${label}: heap ${p.heap.toFixed(0)} B + external ${p.external.toFixed(0)} B = ${(p.heap + p.external).toFixed(0)} B per connection; RSS ${p.rss.toFixed(0)} B per connection (${((p.rss * 1000) / 2 ** 20).toFixed(2)} MiB per 1,000); left after close ${p.heapLeft.toFixed(0)} B`;
+  return `${label}: heap ${p.heap.toFixed(0)} B + external ${p.external.toFixed(0)} B = ${(p.heap + p.external).toFixed(0)} B per connection; RSS ${p.rss.toFixed(0)} B per connection (${((p.rss * 1000) / 2 ** 20).toFixed(2)} MiB per 1,000); left after close ${p.heapLeft.toFixed(0)} B (RSS ${p.rssLeft.toFixed(0)} B)`;
 }
 
 function classTable(r) {
@@ -468,7 +469,7 @@ try {
       const runs = results.get(side.label).map(perConnection);
       const m = (key) => median(runs.map((p) => p[key]));
       console.log(
-        `  ${side.label}: heap ${m('heap').toFixed(0)} B + external ${m('external').toFixed(0)} B = ${median(runs.map((p) => p.heap + p.external)).toFixed(0)} B; RSS ${m('rss').toFixed(0)} B (${((m('rss') * 1000) / 2 ** 20).toFixed(2)} MiB per 1,000); left after close ${m('heapLeft').toFixed(0)} B`,
+        `  ${side.label}: heap ${m('heap').toFixed(0)} B + external ${m('external').toFixed(0)} B = ${median(runs.map((p) => p.heap + p.external)).toFixed(0)} B; RSS ${m('rss').toFixed(0)} B (${((m('rss') * 1000) / 2 ** 20).toFixed(2)} MiB per 1,000); left after close ${m('heapLeft').toFixed(0)} B (RSS ${m('rssLeft').toFixed(0)} B)`,
       );
     }
     if (opts.snapshot) {
