@@ -21,14 +21,15 @@ import { benchArgs, buildLoadgen, freePorts, median, runLoadgen, startBlink, sto
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const RESULTS_DIR = path.join(HERE, 'results');
-const USAGE = `usage: node bench/security.mjs [--reps N] [--quick] [--timeout SECS]
+const USAGE = `usage: node bench/security.mjs [--reps N] [--quick] [--timeout SECS] [--baseline DIR]
   --reps N         repetitions, each on a fresh broker (default 5; --quick: 1)
   --quick          small workloads (a smoke run; its figures are not worth quoting)
-  --timeout SECS   time limit of each load-generator run (default 180)`;
+  --timeout SECS   time limit of each load-generator run (default 180)
+  --baseline DIR   also a broker of the built checkout DIR, interleaved repetition by repetition`;
 
 // Five repetitions by default, not three as the other benches: TLS widens the spread on a shared machine.
 const defaultReps = process.argv.includes('--quick') ? 1 : 5;
-const opts = benchArgs(USAGE, { reps: defaultReps, quick: false, timeout: 180 }, { flags: ['quick'], numbers: ['reps', 'timeout'] });
+const opts = benchArgs(USAGE, { reps: defaultReps, quick: false, timeout: 180, baseline: null }, { flags: ['quick'], numbers: ['reps', 'timeout'], strings: ['baseline'] });
 const N = opts.quick ? 20_000 : 200_000;
 const SIZE = 1000;
 /** A loaded 2-core machine has taken over a minute to boot the broker. */
@@ -51,10 +52,10 @@ function makeCertificates(dir) {
 }
 
 /** A fresh broker with a PLAINTEXT and a SASL_SSL listener; `bootstrap` per listener. */
-async function startBroker(certs) {
+async function startBroker(certs, root) {
   const [plaintext, saslSsl] = await freePorts(2);
   const broker = await startBlink({
-    root: ROOT,
+    root,
     readyTimeoutMs: READY_TIMEOUT_MS,
     env: {
       LISTENERS: `PLAINTEXT://127.0.0.1:${plaintext},SASL_SSL://127.0.0.1:${saslSsl}`,
@@ -86,8 +87,8 @@ function clientSettings(listener, certs) {
 const loadgen = (mode, args) => runLoadgen(mode, args, opts.timeout);
 
 /** One repetition: produce then consume over each listener, the listeners in `order`. */
-async function repetition(rep, order, certs, results) {
-  const broker = await startBroker(certs);
+async function repetition(rep, order, certs, results, root) {
+  const broker = await startBroker(certs, root);
   try {
     for (const listener of order) {
       const topic = `security-bench-${listener.toLowerCase()}-r${rep}`;
@@ -96,7 +97,7 @@ async function repetition(rep, order, certs, results) {
       const consumed = await loadgen('consume', [...common, '-n', N]);
       results[`produce ${listener}`].push(produced);
       results[`consume ${listener}`].push(consumed);
-      log(`rep ${rep + 1}: ${listener}: produce ${produced.mb_per_s.toFixed(1)} MB/s, consume ${consumed.mb_per_s.toFixed(1)} MB/s`);
+      log(`rep ${rep + 1}${root === ROOT ? '' : ` (${root})`}: ${listener}: produce ${produced.mb_per_s.toFixed(1)} MB/s, consume ${consumed.mb_per_s.toFixed(1)} MB/s`);
     }
   } finally {
     await stopBlink(broker);
@@ -123,11 +124,19 @@ async function main() {
   const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-bench-security-certs-'));
   try {
     makeCertificates(certs);
-    const results = Object.fromEntries(WORKLOADS.map((w) => [w, []]));
+    const sides = [ROOT, ...(opts.baseline === null ? [] : [path.resolve(opts.baseline)])];
+    const results = sides.map(() => Object.fromEntries(WORKLOADS.map((w) => [w, []])));
     for (let rep = 0; rep < opts.reps; rep++) {
-      await repetition(rep, rep % 2 === 0 ? LISTENERS : [...LISTENERS].reverse(), certs, results);
+      for (const i of rep % 2 === 0 ? sides.keys() : [...sides.keys()].reverse()) {
+        await repetition(rep, rep % 2 === 0 ? LISTENERS : [...LISTENERS].reverse(), certs, results[i], sides[i]);
+      }
     }
-    report(results);
+    if (sides.length > 1) console.log('this checkout:');
+    report(results[0]);
+    if (sides.length > 1) {
+      console.log(`baseline ${sides[1]}:`);
+      report(results[1]);
+    }
   } finally {
     fs.rmSync(certs, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { parsePrincipalText } from '../common/kafka-principal.js';
+import { parsePrincipalText, type KafkaPrincipal } from '../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { DelegationTokenStore } from './delegation-token-store.js';
 import { JwksTokenValidator, OAuthBearerServer, parseJwks, UnsecuredTokenValidator, type TokenValidator } from './oauthbearer.js';
@@ -17,10 +17,16 @@ import { SaslAuthenticationFailed, type SaslServer, type SaslStep } from './sasl
 import { ScramCredentialStore } from './scram-credential-store.js';
 import { parseClientFirst, SCRAM_MECHANISM_HASHES, ScramFormatError, serverFirst, verifyClientFinal, type ClientFirst, type ScramCredential } from './scram.js';
 
+/** How many users' principals are kept to share (a broker with more users makes the rest per login). */
+export const MAX_SHARED_PRINCIPALS = 10_000;
+
 @Injectable()
 export class SaslMechanisms implements OnModuleInit {
   private readonly log = new Logger('SaslMechanisms');
   private tokenValidator: TokenValidator;
+  /** The principal of each user logged in so far, by whether a delegation token logged it in: one object for all its connections. */
+  private readonly principals = new Map<string, KafkaPrincipal>();
+  private readonly tokenPrincipals = new Map<string, KafkaPrincipal>();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -43,6 +49,20 @@ export class SaslMechanisms implements OnModuleInit {
     if (keys.length === 0) throw new Error(`sasl_oauthbearer_jwks_endpoint_url: ${oauth.jwksFile} holds no signing key`);
     this.tokenValidator = new JwksTokenValidator(oauth, keys);
     this.log.log(`OAUTHBEARER tokens are checked against ${keys.length} key(s) of ${oauth.jwksFile}`);
+  }
+
+  /**
+   * The principal a login gives: `User:<user>`, marked when a delegation token logged it in.
+   * Shared by every connection of the user (up to MAX_SHARED_PRINCIPALS users), so that an
+   * idle connection holds no principal and name of its own.
+   */
+  principalFor(user: string, tokenAuthenticated: boolean): KafkaPrincipal {
+    const shared = tokenAuthenticated ? this.tokenPrincipals : this.principals;
+    const known = shared.get(user);
+    if (known !== undefined) return known;
+    const principal: KafkaPrincipal = tokenAuthenticated ? { principalType: 'User', name: user, tokenAuthenticated } : { principalType: 'User', name: user };
+    if (shared.size < MAX_SHARED_PRINCIPALS) shared.set(user, principal);
+    return principal;
   }
 
   serverFor(mechanism: string): SaslServer {

@@ -12,16 +12,28 @@ import type { ConnectionContext } from './connection-context.js';
 import type { KafkaRequest } from './kafka-request.js';
 
 /** Each connection's last Session, reused while its principal and host stay the same: every produce and fetch asks for it. */
-const sessions = new WeakMap<ConnectionContext, { readonly principal: KafkaPrincipal; readonly session: Session }>();
+const sessions = new WeakMap<ConnectionContext, Session>();
+/**
+ * Each principal's text, made once: principals are shared (ANONYMOUS, one per SASL user), so are
+ * their texts, and a connection's cached Session is still its principal's while the text is the
+ * same string (a login that changes the principal changes it).
+ */
+const texts = new WeakMap<KafkaPrincipal, string>();
 
 export function sessionOf(request: KafkaRequest<unknown>): Session {
   const { connection, clientHost } = request;
-  const principal = connection.principal;
+  const principal = textOf(connection.principal);
   const cached = sessions.get(connection);
-  if (cached !== undefined && cached.principal === principal && cached.session.host === clientHost) return cached.session;
-  const session = { principal: principalText(principal), host: clientHost };
-  sessions.set(connection, { principal, session });
+  if (cached !== undefined && cached.principal === principal && cached.host === clientHost) return cached;
+  const session = { principal, host: clientHost };
+  sessions.set(connection, session);
   return session;
+}
+
+function textOf(principal: KafkaPrincipal): string {
+  let text = texts.get(principal);
+  if (text === undefined) texts.set(principal, (text = principalText(principal)));
+  return text;
 }
 
 /** May the sender of `request` perform `operation` on the resource? (Always, with the authorizer off.) */

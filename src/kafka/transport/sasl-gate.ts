@@ -33,10 +33,16 @@ export type GateOutcome =
   | { readonly kind: 'close'; readonly afterMs: number; readonly reason: string };
 
 const PASS: GateOutcome = { kind: 'pass' };
+const EXPIRED: GateOutcome = { kind: 'close', afterMs: 0, reason: 'its SASL session expired without re-authentication' };
 /** Kafka's sasl.server.max.receive.size: the largest frame an unauthenticated client may send (the connection's frame decoder enforces it). */
 export const MAX_UNAUTHENTICATED_FRAME_BYTES = 524_288;
 const FIRST_REAUTH_HANDSHAKE_VERSION = 1;
 const FIRST_SESSION_LIFETIME_VERSION = 1;
+
+/** KIP-368: a SaslHandshake v1+ on an authenticated connection starts a re-authentication. */
+function isReauthentication(apiKey: number, apiVersion: number): boolean {
+  return apiKey === SaslHandshakeApi.apiKey && apiVersion >= FIRST_REAUTH_HANDSHAKE_VERSION;
+}
 
 type State =
   | { readonly name: 'initial' }
@@ -44,8 +50,12 @@ type State =
   | { readonly name: 'authenticate'; readonly server: SaslServer; readonly mechanism: string }
   | { readonly name: 'authenticated'; readonly expiresAtMs: number | null };
 
+/** The states every gate shares: before the handshake, and a session that does not expire (no connections_max_reauth_ms, no credential expiry). */
+const INITIAL: State = { name: 'initial' };
+const AUTHENTICATED_FOR_GOOD: State = { name: 'authenticated', expiresAtMs: null };
+
 export class SaslGate {
-  private state: State = { name: 'initial' };
+  private state: State = INITIAL;
   private user: string | null = null;
 
   constructor(
@@ -60,6 +70,8 @@ export class SaslGate {
 
   admit(frame: Buffer): GateOutcome {
     if (this.state.name === 'raw-tokens') return this.rawToken(frame, this.state.server, this.state.mechanism);
+    // Once authenticated, a request passes on its API key and version alone (no header decoded: every request of the connection comes here).
+    if (this.state.name === 'authenticated' && frame.length >= 4 && !isReauthentication(frame.readInt16BE(0), frame.readInt16BE(2))) return this.live(this.state.expiresAtMs);
     const reader = new KafkaReader(frame);
     const header = readRequestHeader(reader);
     switch (this.state.name) {
@@ -79,10 +91,13 @@ export class SaslGate {
   }
 
   private whileAuthenticated(header: RequestHeader, reader: KafkaReader, expiresAtMs: number | null): GateOutcome {
-    if (header.apiKey === SaslHandshakeApi.apiKey && header.apiVersion >= FIRST_REAUTH_HANDSHAKE_VERSION) return this.handshake(header, reader);
-    if (expiresAtMs !== null && this.clock.nowMs() >= expiresAtMs) {
-      return { kind: 'close', afterMs: 0, reason: 'its SASL session expired without re-authentication' };
-    }
+    if (isReauthentication(header.apiKey, header.apiVersion)) return this.handshake(header, reader);
+    return this.live(expiresAtMs);
+  }
+
+  /** Any request but a re-authentication, while authenticated: it passes unless the session has expired. */
+  private live(expiresAtMs: number | null): GateOutcome {
+    if (expiresAtMs !== null && this.clock.nowMs() >= expiresAtMs) return EXPIRED;
     return PASS;
   }
 
@@ -107,8 +122,9 @@ export class SaslGate {
       const step = server.evaluate(request.authBytes);
       if (step.user === undefined) return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, 0) };
       if (reauthenticating && step.user !== this.user) throw new SaslAuthenticationFailed('a re-authentication may not change the principal');
-      const lifetimeMs = this.succeed(step.user, step);
-      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), principal: userPrincipal(step.user, step.tokenAuthenticated === true) };
+      const principal = this.mechanisms.principalFor(step.user, step.tokenAuthenticated === true);
+      const lifetimeMs = this.succeed(principal, step);
+      return { kind: 'answer', frames: this.authenticateAnswer(header, ErrorCode.NONE, null, step.challenge, lifetimeMs), principal };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       const message = failedLoginMessage(mechanism, reauthenticating);
@@ -123,8 +139,9 @@ export class SaslGate {
       const step = server.evaluate(token);
       const frames = [sizePrefix(step.challenge.length), step.challenge];
       if (step.user === undefined) return { kind: 'answer', frames };
-      this.succeed(step.user, step);
-      return { kind: 'answer', frames, principal: userPrincipal(step.user, step.tokenAuthenticated === true) };
+      const principal = this.mechanisms.principalFor(step.user, step.tokenAuthenticated === true);
+      this.succeed(principal, step);
+      return { kind: 'answer', frames, principal };
     } catch (error) {
       if (!(error instanceof SaslAuthenticationFailed)) throw error;
       return { kind: 'close', afterMs: this.config.failedAuthenticationDelayMs, reason: `${failedLoginMessage(mechanism, false)} (${error.message})` };
@@ -136,13 +153,14 @@ export class SaslGate {
    * SaslServerAuthenticator: the sooner of `connections_max_reauth_ms` and the credential's
    * own expiry (an OAuth token's exp, a delegation token's expiry), whichever are set.
    */
-  private succeed(user: string, step: SaslStep): number {
-    this.user = user;
+  private succeed(principal: KafkaPrincipal, step: SaslStep): number {
+    // The shared principal's name: the login's own copy of the user name is not kept.
+    this.user = principal.name;
     const now = this.clock.nowMs();
     const limits = [this.config.maxReauthMs > 0 ? this.config.maxReauthMs : null, step.credentialExpiresAtMs === undefined ? null : step.credentialExpiresAtMs - now];
     const set = limits.filter((limit): limit is number => limit !== null);
     if (set.length === 0) {
-      this.state = { name: 'authenticated', expiresAtMs: null };
+      this.state = AUTHENTICATED_FOR_GOOD;
       return 0;
     }
     const lifetimeMs = Math.max(0, Math.min(...set));
@@ -154,11 +172,6 @@ export class SaslGate {
     const sessionLifetimeMs = header.apiVersion >= FIRST_SESSION_LIFETIME_VERSION ? lifetimeMs : undefined;
     return encode(SaslAuthenticateApi, header, { errorCode, errorMessage, authBytes, sessionLifetimeMs });
   }
-}
-
-/** The principal a login gives: the SASL user, marked when the login used a delegation token. */
-function userPrincipal(name: string, tokenAuthenticated: boolean): KafkaPrincipal {
-  return tokenAuthenticated ? { principalType: 'User', name, tokenAuthenticated } : { principalType: 'User', name };
 }
 
 function unexpected(header: RequestHeader, when: string): GateOutcome {

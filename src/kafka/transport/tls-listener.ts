@@ -5,13 +5,25 @@
  * certificate for its next handshakes (a renewed certificate needs no restart; established
  * connections keep theirs). A client certificate makes the principal `User:<DN>` in RFC 2253
  * form (CN first), as Kafka prints it, mapped by `ssl_principal_mapping_rules` (Kafka's rules).
+ *
+ * Writes: every TLS socket hands its bytes to TLS at most TLS_WRITE_PIECE_BYTES at a time
+ * (boundTlsWrites). Node encrypts one write into an output buffer sized for that write and
+ * keeps the buffer for the life of the connection (its TLS output ring frees all but two
+ * buffers, never shrinks them): a consumer's connection that was once answered with an 8 MiB
+ * Fetch, written as one writev, held 8 MiB of native memory (outside max_memory) until it closed.
  */
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '@nestjs/common';
-import { createServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { createServer, type SecureContextOptions, type Server as TlsServer, TLSSocket } from 'node:tls';
 import type { SslConfig } from '../../config/settings.js';
 import type { KafkaPrincipal } from '../../common/kafka-principal.js';
 import { mapPrincipalName, parsePrincipalMappingRules, type PrincipalRule } from '../../common/ssl-principal-mapping.js';
+
+/**
+ * The most a TLS socket gives TLS in one write (see boundTlsWrites): 64 KiB is four full TLS
+ * records, and what a connection keeps after its largest write is about twice that.
+ */
+export const TLS_WRITE_PIECE_BYTES = 64 * 1024;
 
 /** How often the certificate files are checked for changes (a Kubernetes Secret update takes about a minute anyway). */
 export const TLS_FILE_POLL_MS = 2_000;
@@ -41,6 +53,7 @@ export class TlsCertificates {
         socket.destroy();
         return;
       }
+      boundTlsWrites(socket);
       onSecure(socket, principal);
     });
     server.on('tlsClientError', (error) => this.logger.debug?.(`TLS handshake failed: ${error.message}`));
@@ -78,6 +91,69 @@ export class TlsCertificates {
       this.logger.warn(`TLS certificate files changed but cannot be used yet: ${(error as Error).message}`);
     }
   }
+}
+
+/** One chunk a Writable hands its `_writev` (with `allBuffers` on the array when every chunk is a Buffer). */
+interface BufferedChunk {
+  chunk: Buffer;
+  encoding: BufferEncoding;
+}
+type WriteChunks = BufferedChunk[] & { allBuffers?: boolean };
+type WriteCallback = (error?: Error | null) => void;
+interface StreamWrites {
+  _write(chunk: Buffer, encoding: BufferEncoding, callback: WriteCallback): void;
+  _writev(chunks: WriteChunks, callback: WriteCallback): void;
+}
+
+/** How a TLS socket writes, as its class has it. */
+const INHERITED = TLSSocket.prototype as unknown as StreamWrites;
+
+/**
+ * Makes `socket` give TLS at most TLS_WRITE_PIECE_BYTES per write, the next piece once the one
+ * before is written: the chunks the stream gathered (a corked answer, writes queued behind one
+ * in progress) go in groups of at most that many bytes, a larger chunk in slices of it (views,
+ * not copies). The stream sees one write, as before: its callback comes after the last piece.
+ * Node's TLS socket is a stream.Writable; `_write` and `_writev` are the methods its writes go
+ * through (the stream API's own hooks): two shared functions set on the socket, and a write that
+ * fits in one piece goes straight to its class's own.
+ */
+export function boundTlsWrites(socket: TLSSocket): void {
+  const writes = socket as unknown as StreamWrites;
+  writes._write = boundWrite;
+  writes._writev = boundWritev;
+}
+
+function boundWrite(this: TLSSocket, chunk: Buffer, encoding: BufferEncoding, callback: WriteCallback): void {
+  if (!Buffer.isBuffer(chunk) || chunk.length <= TLS_WRITE_PIECE_BYTES) INHERITED._write.call(this, chunk, encoding, callback);
+  else writeSlices(this, chunk, encoding, 0, callback);
+}
+
+function boundWritev(this: TLSSocket, chunks: WriteChunks, callback: WriteCallback): void {
+  let bytes = 0;
+  for (const { chunk } of chunks) bytes += chunk.length;
+  if (bytes <= TLS_WRITE_PIECE_BYTES) INHERITED._writev.call(this, chunks, callback);
+  else writeGroups(this, chunks, 0, callback);
+}
+
+function writeSlices(socket: TLSSocket, chunk: Buffer, encoding: BufferEncoding, from: number, callback: WriteCallback): void {
+  const to = Math.min(chunk.length, from + TLS_WRITE_PIECE_BYTES);
+  INHERITED._write.call(socket, chunk.subarray(from, to), encoding, (error) => {
+    if (error || to === chunk.length) callback(error);
+    else writeSlices(socket, chunk, encoding, to, callback);
+  });
+}
+
+/** The chunks from `from` on, a group of at most TLS_WRITE_PIECE_BYTES (or one larger chunk, sliced) at a time. */
+function writeGroups(socket: TLSSocket, chunks: WriteChunks, from: number, callback: WriteCallback): void {
+  if (from === chunks.length) return callback();
+  let to = from + 1;
+  let bytes = chunks[from]!.chunk.length;
+  while (to < chunks.length && bytes + chunks[to]!.chunk.length <= TLS_WRITE_PIECE_BYTES) bytes += chunks[to++]!.chunk.length;
+  const next: WriteCallback = (error) => (error ? callback(error) : writeGroups(socket, chunks, to, callback));
+  if (to === from + 1) return boundWrite.call(socket, chunks[from]!.chunk, chunks[from]!.encoding, next);
+  const group: WriteChunks = chunks.slice(from, to);
+  group.allBuffers = chunks.allBuffers;
+  INHERITED._writev.call(socket, group, next);
 }
 
 /**
