@@ -13,7 +13,7 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import { LazyModuleLoader, ModulesContainer, NestFactory } from '@nestjs/core';
 import { callModuleBootstrapHook, callModuleInitHook } from '@nestjs/core/hooks/index.js';
 import type { Module as NestModule } from '@nestjs/core/injector/module.js';
@@ -97,7 +97,9 @@ export async function listenBlinkApp(
   // app.listen skips the init it has already had.
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
     .then(() => loadRestFace(app, appOptions.get(app) ?? {}))
+    .then(() => nextTurn())
     .then(registerRoutes)
+    .then(() => nextTurn())
     .then(() => app.listen(config.restPort, config.kafkaHostname));
   for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
@@ -111,12 +113,17 @@ export async function listenBlinkApp(
  * hooks run (the LazyModuleLoader runs none), and Nest's caches of the container's modules are
  * dropped (CONTAINER_CACHES) so that app.close() and app.get() reach them too. Then their HTTP set-up
  * (admin-http.ts). Their controllers' routes are registered next, with the rest (deferRestRoutes).
+ * Each step (the evaluation, Nest's build, then the routes and Fastify's start: 10-20 ms each)
+ * is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
+ * answered between them rather than after the whole REST start.
  */
 async function loadRestFace(app: NestFastifyApplication, options: AppOptions): Promise<void> {
   const { RestFaceModule, configureAdminHttp } = await import('./rest-face.module.js');
+  await nextTurn();
   const modules = app.get(ModulesContainer);
   const before = new Set(modules.values());
   await app.get(LazyModuleLoader).load(() => RestFaceModule.forRoot(options));
+  await nextTurn();
   const loaded = [...modules.values()].filter((module) => !before.has(module)).sort((a: NestModule, b: NestModule) => b.distance - a.distance);
   for (const module of loaded) await callModuleInitHook(module);
   for (const module of loaded) await callModuleBootstrapHook(module);
