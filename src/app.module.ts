@@ -14,6 +14,6 @@ export type { AppOptions } from './core.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
-    return { module: AppModule, imports: [BrokerCoreModule.forRoot(config, options), RestFaceModule.forRoot(options)] };
+    return { module: AppModule, imports: [BrokerCoreModule.forRoot(config, options), RestFaceModule] };
   }
 }

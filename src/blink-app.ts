@@ -40,9 +40,6 @@ const REST_WAITS_FOR_RECOVERY_MS = 100;
  */
 const REST_AFTER_KAFKA_MS = 10;
 
-/** What createBlinkApp was given, for the REST face listenBlinkApp loads. */
-const appOptions = new WeakMap<NestFastifyApplication, AppOptions>();
-
 /** The ports a started broker holds. */
 export interface BoundPorts {
   readonly kafkaPorts: readonly number[];
@@ -62,7 +59,6 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   app.useLogger(app.get(Logger));
   // Nest takes its security hook before init only; the rest of the REST face's set-up comes with it (loadRestFace).
   configureAdminSecurity(app);
-  appOptions.set(app, options);
   // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
   // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
   // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
@@ -96,7 +92,7 @@ export async function listenBlinkApp(
   const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
   // app.listen skips the init it has already had.
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
-    .then(() => loadRestFace(app, appOptions.get(app) ?? {}))
+    .then(() => loadRestFace(app))
     .then(() => nextTurn())
     .then(registerRoutes)
     .then(() => nextTurn())
@@ -117,12 +113,12 @@ export async function listenBlinkApp(
  * is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
  * answered between them rather than after the whole REST start.
  */
-async function loadRestFace(app: NestFastifyApplication, options: AppOptions): Promise<void> {
+async function loadRestFace(app: NestFastifyApplication): Promise<void> {
   const { RestFaceModule, configureAdminHttp } = await import('./rest-face.module.js');
   await nextTurn();
   const modules = app.get(ModulesContainer);
   const before = new Set(modules.values());
-  await app.get(LazyModuleLoader).load(() => RestFaceModule.forRoot(options));
+  await app.get(LazyModuleLoader).load(() => RestFaceModule);
   await nextTurn();
   const loaded = [...modules.values()].filter((module) => !before.has(module)).sort((a: NestModule, b: NestModule) => b.distance - a.distance);
   for (const module of loaded) await callModuleInitHook(module);

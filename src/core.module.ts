@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { CommonModule } from './common/common.module.js';
 import type { BlinkConfig } from './config/settings.js';
 import { SettingsModule } from './config/settings.module.js';
@@ -49,6 +50,10 @@ class ProcessHooksModule {
 @Module({})
 export class BrokerCoreModule {
   static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
+    // prom-client's process metrics, in its process-wide registry, now (what PrometheusModule.register
+    // does when told to, and the REST face's is told not to): a process that creates a second broker
+    // before the first one's REST face is loaded sees them there and does not add them again (embed.ts).
+    if (options.processMetrics !== false) collectDefaultMetrics();
     return {
       module: BrokerCoreModule,
       imports: [

@@ -8,25 +8,20 @@
  * and the port listens (the bundle, tools/bundle.mjs, evaluates it only then). Every provider
  * here uses modules of the broker's core (core.module.ts), which are built by then.
  */
-import { type DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { AdminModule } from './admin/admin.module.js';
 import { DocumentedPrometheusController } from './admin/controllers/prometheus.controller.js';
-import type { AppOptions } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
 
 export { configureAdminHttp } from './admin/admin-http.js';
 
-@Module({})
-export class RestFaceModule {
-  static forRoot(options: AppOptions = {}): DynamicModule {
-    return {
-      module: RestFaceModule,
-      imports: [
-        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: options.processMetrics !== false }, controller: DocumentedPrometheusController }),
-        HealthModule,
-        AdminModule,
-      ],
-    };
-  }
-}
+@Module({
+  imports: [
+    // prom-client's process metrics were registered with the core (BrokerCoreModule.forRoot).
+    PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: false }, controller: DocumentedPrometheusController }),
+    HealthModule,
+    AdminModule,
+  ],
+})
+export class RestFaceModule {}

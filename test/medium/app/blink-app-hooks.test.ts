@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ModulesContainer } from '@nestjs/core';
+import { register } from 'prom-client';
 import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
 import { loadSettings } from '../../../src/config/settings.js';
@@ -106,6 +107,8 @@ describe('createBlinkApp + listenBlinkApp (medium: the real application on loopb
       });
       const app = await createBlinkApp(config, { silent: true });
       try {
+        // Before the REST face joins: a second broker created meanwhile in this process must see them (embed.ts).
+        assert.notEqual(register.getSingleMetric('process_cpu_user_seconds_total'), undefined, "prom-client's process metrics are registered with the application");
         const tokens = [...app.get(ModulesContainer, { strict: false }).keys()];
         assert.ok(tokens.length > 20, `the container holds the broker's modules: ${tokens.length}`);
         assert.deepEqual(tokens.filter((token) => /^[0-9a-f]{64}$/.test(token)), [], 'no module token is a deep hash of its metadata');
