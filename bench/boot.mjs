@@ -7,8 +7,12 @@
 // shutdown is not what is measured). The process's own wall time is boot + a few ms, so a
 // whole-command A/B of two checkouts compares their boots.
 //
+// `node bench/boot.mjs [DIR] --baseline BASE [--boots N] [--idle]`: N boots of each (default 10),
+// alternated (BASE, DIR, BASE, …) so that a shared machine's noise hits both, each as its own
+// process as above; prints each figure's median and quartiles per side, then one JSON line.
+//
 // Node built-ins only. Every wait is bounded (BOOT_TIMEOUT_MS); exit 1 when the broker never answers.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,7 +30,41 @@ const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]
 
 const args = process.argv.slice(2);
 const idle = args.includes('--idle');
-const dir = path.resolve(args.find((arg) => !arg.startsWith('--')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+/** The value after `--name`, if given. */
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const baseline = option('--baseline');
+const boots = Number(option('--boots') ?? 10);
+const dir = path.resolve(args.find((arg, i) => !arg.startsWith('--') && !['--baseline', '--boots'].includes(args[i - 1] ?? '')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+
+if (baseline !== undefined) {
+  if (!Number.isInteger(boots) || boots < 1) throw new Error(`--boots: a positive integer, not ${option('--boots')}`);
+  const sides = { baseline: path.resolve(baseline), this: dir };
+  const results = { baseline: [], this: [] };
+  for (let i = 0; i < boots; i++) {
+    for (const [side, sideDir] of Object.entries(sides)) {
+      // One boot per process, as a single run: bounded by its own timeouts (plus a margin).
+      const line = execFileSync(process.execPath, [fileURLToPath(import.meta.url), sideDir, ...(idle ? ['--idle'] : [])], { encoding: 'utf8', timeout: 3 * BOOT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'inherit'] });
+      results[side].push(JSON.parse(line.trim().split('\n').at(-1)));
+    }
+  }
+  const quantile = (values, q) => {
+    const sorted = values.toSorted((a, b) => a - b);
+    const at = (sorted.length - 1) * q;
+    return sorted[Math.floor(at)] + (sorted[Math.ceil(at)] - sorted[Math.floor(at)]) * (at - Math.floor(at));
+  };
+  const summary = {};
+  for (const [side, runs] of Object.entries(results)) {
+    summary[side] = { dir: sides[side], boots: runs.length };
+    for (const key of ['boot_ms', 'boot_cpu_ms', 'ready_ms', 'idle_rss_mib', 'idle_anon_mib']) {
+      const values = runs.map((run) => run[key]).filter((value) => typeof value === 'number');
+      if (values.length === 0) continue;
+      summary[side][key] = { median: quantile(values, 0.5), q25: quantile(values, 0.25), q75: quantile(values, 0.75) };
+      process.stderr.write(`${side.padEnd(8)} ${key.padEnd(13)} median ${quantile(values, 0.5).toFixed(1).padStart(7)}  q25 ${quantile(values, 0.25).toFixed(1).padStart(7)}  q75 ${quantile(values, 0.75).toFixed(1).padStart(7)}  (${values.length})\n`);
+    }
+  }
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  process.exit(0);
+}
 
 /** true once a well-formed ApiVersions answer (correlation id 1, error 0) arrives; false on any failure. */
 function apiVersionsAnswered(port) {

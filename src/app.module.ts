@@ -1,71 +1,19 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { LoggerModule } from 'nestjs-pino';
-import { AdminModule } from './admin/admin.module.js';
-import { CommonModule } from './common/common.module.js';
-import { DocumentedPrometheusController } from './admin/controllers/prometheus.controller.js';
+import { type DynamicModule, Module } from '@nestjs/common';
 import type { BlinkConfig } from './config/settings.js';
-import { SettingsModule } from './config/settings.module.js';
-import { HealthModule } from './health/health.module.js';
-import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
-import { RecoveryModule } from './recovery/recovery.module.js';
-import { CompactionModule } from './compaction/compaction.module.js';
-import { RetentionModule } from './retention/retention.module.js';
-import { MEMORY_LET_GO } from './storage/memory-accountant.js';
-import { StorageModule } from './storage/storage.module.js';
-import { UplinkModule } from './uplink/uplink.module.js';
-import { WalModule } from './wal/wal.module.js';
+import { type AppOptions, BrokerCoreModule } from './core.module.js';
+import { RestFaceModule } from './rest-face.module.js';
 
-/** How the application is run, beside its settings. */
-export interface AppOptions {
-  /** No log lines at all, whatever `log_level` says (an embedded broker inside a test suite). */
-  readonly silent?: boolean;
-  /**
-   * prom-client's Node.js process metrics (default true). They go in the process-wide
-   * registry once: a second broker in the same process (embedded) must not add them again.
-   */
-  readonly processMetrics?: boolean;
-  /**
-   * What the process does once the batch pool has let memory go (MEMORY_LET_GO): the server
-   * collects garbage when idle (main.ts); none (an embedded broker) does nothing more.
-   */
-  readonly onMemoryLetGo?: () => void;
-}
+export type { AppOptions } from './core.module.js';
 
-/** What the process hands the modules (AppOptions): MEMORY_LET_GO when given, for the storage module. */
-@Global()
-@Module({})
-class ProcessHooksModule {
-  static forRoot(options: AppOptions): DynamicModule {
-    const providers = options.onMemoryLetGo === undefined ? [] : [{ provide: MEMORY_LET_GO, useValue: options.onMemoryLetGo }];
-    return { module: ProcessHooksModule, global: true, providers, exports: providers.map((provider) => provider.provide) };
-  }
-}
-
-/** The whole broker, built around a configuration that was validated before boot. */
+/**
+ * The whole broker, built around a configuration that was validated before boot, as one module:
+ * its core (core.module.ts) and its REST face (rest-face.module.ts). The server and an embedded
+ * broker (blink-app.ts) build the same two, the REST face joining once the Kafka listeners are
+ * bound; tests compile this.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        SettingsModule.forRoot(config),
-        CommonModule,
-        ProcessHooksModule.forRoot(options),
-        LoggerModule.forRoot({
-          pinoHttp: { level: options.silent === true ? 'silent' : config.logLevel, autoLogging: false, base: { service: 'blink' } },
-        }),
-        PrometheusModule.register({ path: '/prometheus', defaultMetrics: { enabled: options.processMetrics !== false }, controller: DocumentedPrometheusController }),
-        StorageModule,
-        WalModule,
-        RetentionModule,
-        CompactionModule,
-        RecoveryModule,
-        UplinkModule,
-        KafkaProtocolModule,
-        HealthModule,
-        AdminModule,
-      ],
-    };
+    return { module: AppModule, imports: [BrokerCoreModule.forRoot(config, options), RestFaceModule] };
   }
 }

@@ -1,24 +1,27 @@
 /**
  * The broker as one Nest application, built and started the same way by the server
- * (main.ts) and by an embedded broker (embed.ts): create the app, run the modules' init hooks
- * (storage recovery starts in one), bind the Kafka listeners once storage is recovered, so no
- * client sees a half-recovered log, and the REST port REST_AFTER_KAFKA_MS after they are
- * bound, or REST_WAITS_FOR_RECOVERY_MS after the hooks if recovery takes longer (its probes
- * answer while a long recovery runs: /health/ready is down until it is done). A boot with
- * little to recover so answers Kafka clients before Nest registers the REST routes and before
- * Fastify's start (its plugins, its port), which holds the event loop for one long turn. Ports
- * of 0 are the OS's pick; the bound ones are returned (and advertised by Metadata through
- * ListenerStatus).
+ * (main.ts) and by an embedded broker (embed.ts): create the app from the broker's core
+ * (core.module.ts), run the modules' init hooks (storage recovery starts in one), bind the Kafka
+ * listeners once storage is recovered, so no client sees a half-recovered log, and start the
+ * REST face REST_AFTER_KAFKA_MS after they are bound, or REST_WAITS_FOR_RECOVERY_MS after the
+ * hooks if recovery takes longer (its probes answer while a long recovery runs: /health/ready is
+ * down until it is done): its modules (rest-face.module.ts) join the application through Nest's
+ * LazyModuleLoader, then Nest registers the REST routes and Fastify starts (its plugins, its
+ * port), which holds the event loop for one long turn. A boot with little to recover so answers
+ * Kafka clients before any of the REST face is evaluated, built or started. Ports of 0 are the
+ * OS's pick; the bound ones are returned (and advertised by Metadata through ListenerStatus).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
-import { NestFactory } from '@nestjs/core';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import { LazyModuleLoader, ModulesContainer, NestFactory } from '@nestjs/core';
+import { callModuleBootstrapHook, callModuleInitHook } from '@nestjs/core/hooks/index.js';
+import type { Module as NestModule } from '@nestjs/core/injector/module.js';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { adminFastifyOptions, configureAdminHttp } from './admin/admin-http.js';
-import { AppModule, type AppOptions } from './app.module.js';
+import { adminFastifyOptions, configureAdminSecurity } from './admin/http/admin-http-boot.js';
+import { type AppOptions, BrokerCoreModule } from './core.module.js';
 import { ListenerStatus } from './cluster/listener-status.js';
 import type { BlinkConfig } from './config/settings.js';
 import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
@@ -43,9 +46,9 @@ export interface BoundPorts {
   readonly restPort: number;
 }
 
-/** Builds the application and its REST configuration; nothing is bound yet. */
+/** Builds the application (the broker's core; its REST face joins in listenBlinkApp); nothing is bound yet. */
 export async function createBlinkApp(config: BlinkConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
+  const app = await NestFactory.create<NestFastifyApplication>(BrokerCoreModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
     bufferLogs: true,
     abortOnError: false,
     // Module tokens by reference (Nest 12's default, pinned): 'deep-hash' serializes and hashes
@@ -54,7 +57,8 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
     moduleIdGeneratorAlgorithm: 'reference',
   });
   app.useLogger(app.get(Logger));
-  configureAdminHttp(app);
+  // Nest takes its security hook before init only; the rest of the REST face's set-up comes with it (loadRestFace).
+  configureAdminSecurity(app);
   // The app's global pipe and filter are for the REST face (admin-http.ts): Kafka handlers
   // take decoded codec structs and answer errors with Kafka error codes, so they inherit none.
   // The Kafka face's one interceptor: request_percentage quotas for every API (request-quota.interceptor.ts).
@@ -72,7 +76,7 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
 }
 
 /**
- * Init hooks, then the Kafka listeners (after storage recovery) and the REST routes and port (`restAfterKafkaMs`
+ * Init hooks, then the Kafka listeners (after storage recovery) and the REST face, routes and port (`restAfterKafkaMs`
  * after the listeners, or `restWaitsMs` after the hooks: tests set both); resolves with the bound
  * ports. Both sides settle before it resolves or rejects (with the first failure, Kafka's first):
  * a failure on one side never leaves the other still starting behind the caller's close.
@@ -88,7 +92,10 @@ export async function listenBlinkApp(
   const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
   // app.listen skips the init it has already had.
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
+    .then(() => loadRestFace(app))
+    .then(() => nextTurn())
     .then(registerRoutes)
+    .then(() => nextTurn())
     .then(() => app.listen(config.restPort, config.kafkaHostname));
   for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
@@ -96,33 +103,76 @@ export async function listenBlinkApp(
 }
 
 /**
+ * The REST face (rest-face.module.ts) joins the running application: its code is evaluated
+ * now (import()), its modules are scanned and built by Nest's LazyModuleLoader into the same
+ * container (their providers inject the core's), their onModuleInit and onApplicationBootstrap
+ * hooks run (the LazyModuleLoader runs none), and Nest's caches of the container's modules are
+ * dropped (CONTAINER_CACHES) so that app.close() and app.get() reach them too. Then their HTTP set-up
+ * (admin-http.ts). Their controllers' routes are registered next, with the rest (deferRestRoutes).
+ * Each step (the evaluation, Nest's build, then the routes and Fastify's start: 10-20 ms each)
+ * is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
+ * answered between them rather than after the whole REST start.
+ */
+async function loadRestFace(app: NestFastifyApplication): Promise<void> {
+  const { RestFaceModule, configureAdminHttp } = await import('./rest-face.module.js');
+  await nextTurn();
+  const modules = app.get(ModulesContainer);
+  const before = new Set(modules.values());
+  await app.get(LazyModuleLoader).load(() => RestFaceModule);
+  await nextTurn();
+  const loaded = [...modules.values()].filter((module) => !before.has(module)).sort((a: NestModule, b: NestModule) => b.distance - a.distance);
+  for (const module of loaded) await callModuleInitHook(module);
+  for (const module of loaded) await callModuleBootstrapHook(module);
+  for (const cache of CONTAINER_CACHES) {
+    // Defined, not set: Nest's proxies around the application trap property writes, not definitions.
+    const own = Reflect.getOwnPropertyDescriptor(app, cache);
+    if (own === undefined || !Reflect.defineProperty(app, cache, { ...own, value: undefined })) throw new Error(`NestApplication has no ${cache} to drop: check blink-app.ts against this Nest version`);
+  }
+  configureAdminHttp(app);
+}
+
+/**
+ * What NestApplicationContext caches of its container's modules the first time it needs them:
+ * the modules its lifecycle hooks visit, by distance (filled by init), and the providers app.get()
+ * finds (filled by its first call). Both are built again, the REST face included, once dropped.
+ */
+const CONTAINER_CACHES = ['_moduleRefsForHooksByDistance', '_instanceLinksHost'] as const;
+
+/**
  * Nest's init registers the REST routes (its RoutesResolver: every controller method's guards,
  * pipes and interceptors, ~10 ms of a boot) before the modules' init hooks, hence before the
- * Kafka side can start; they are needed only once the REST port listens. The application's own
- * registerRouter is shadowed for its init (an own property of the NestApplication beneath
- * Nest's proxies, which forward defineProperty and deleteProperty to it) by one that keeps the
- * call; the returned function makes it, once, and lifts the shadow. Nest calls registerRouter
- * from init alone.
+ * Kafka side can start, and then its router hooks (the not-found and error handlers, which take
+ * the global exception filters as they are then: the REST face sets its own, with
+ * configureAdminHttp); both are needed only once the REST port listens, with the REST face
+ * loaded. The application's own registerRouter and registerRouterHooks are shadowed for its init
+ * (own properties of the NestApplication beneath Nest's proxies, which forward defineProperty and
+ * deleteProperty to it) by ones that keep the call; the returned function makes both, once, in
+ * Nest's order, and lifts the shadows. Nest calls them from init alone.
  */
 function deferRestRoutes(app: NestFastifyApplication): () => Promise<void> {
-  const nest = Object.getPrototypeOf(app) as { registerRouter(this: unknown): Promise<void> };
-  if (typeof nest.registerRouter !== 'function') throw new Error('NestApplication has no registerRouter: check blink-app.ts against this Nest version');
-  let register: (() => Promise<void>) | null = null;
-  Object.defineProperty(app, 'registerRouter', {
-    configurable: true,
-    value(this: unknown): Promise<void> {
-      register = () => nest.registerRouter.call(this);
-      return Promise.resolve();
-    },
-  });
+  const nest = Object.getPrototypeOf(app) as Record<(typeof DEFERRED_INIT_STEPS)[number], (this: unknown) => Promise<void>>;
+  const pending = new Map<string, () => Promise<void>>();
+  for (const step of DEFERRED_INIT_STEPS) {
+    if (typeof nest[step] !== 'function') throw new Error(`NestApplication has no ${step}: check blink-app.ts against this Nest version`);
+    Object.defineProperty(app, step, {
+      configurable: true,
+      value(this: unknown): Promise<void> {
+        pending.set(step, () => nest[step].call(this));
+        return Promise.resolve();
+      },
+    });
+  }
   return async () => {
-    Reflect.deleteProperty(app, 'registerRouter');
-    const pending = register;
-    register = null;
-    if (pending === null) throw new Error('Nest did not register the REST routes during init: check blink-app.ts against this Nest version');
-    await pending();
+    for (const step of DEFERRED_INIT_STEPS) Reflect.deleteProperty(app, step);
+    const steps = DEFERRED_INIT_STEPS.map((step) => pending.get(step));
+    pending.clear();
+    if (steps.some((step) => step === undefined)) throw new Error('Nest did not register the REST routes during init: check blink-app.ts against this Nest version');
+    for (const step of steps) await step!();
   };
 }
+
+/** The steps of Nest's init that wait for the REST face (deferRestRoutes), in Nest's order. */
+const DEFERRED_INIT_STEPS = ['registerRouter', 'registerRouterHooks'] as const;
 
 /**
  * Settles `afterMs` after the Kafka side is up (rejects at once if it failed), or fulfils

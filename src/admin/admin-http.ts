@@ -1,7 +1,9 @@
 /**
- * The HTTP-only configuration of the REST face, applied by main.ts before the app listens.
- * None of it reaches the Kafka transport: main.ts connects the microservice without
- * inheriting the app's global pipes and filters.
+ * The HTTP-only configuration of the REST face, applied with it (rest-face.ts) once the Kafka
+ * listeners are bound, before its routes are registered and the port listens; Nest's security
+ * hook, which must precede app.init(), is set at boot (http/admin-http-boot.ts). None of it
+ * reaches the Kafka transport: blink-app.ts connects the microservice without inheriting the
+ * app's global pipes and filters.
  *
  * Order of a request: Nest's security hook (security headers; cross-origin protection that
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
@@ -27,17 +29,12 @@ import { openApiDocument } from './http/api-docs.js';
 import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/errors.js';
 import { ADMIN_JSON_BOUNDS, jsonBoundsProblem } from './http/json-bounds.js';
 import { crossSiteRefererProblem } from './http/referer-check.js';
-import { ADMIN_BODY_LIMIT_BYTES, ADMIN_FASTIFY_OPTIONS } from './http/limits.js';
-import { reloadRestCertificate, restTlsOptions } from './http/rest-tls.js';
+import { ADMIN_BODY_LIMIT_BYTES } from './http/limits.js';
+import { reloadRestCertificate } from './http/rest-tls.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
 import { ANONYMOUS_PRINCIPAL, principalText } from '../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
-
-/** The Fastify options of the REST listener: limits, and HTTPS with `rest_ssl_enabled` (read at boot). */
-export function adminFastifyOptions(config: BlinkConfig) {
-  return config.restSslEnabled ? { ...ADMIN_FASTIFY_OPTIONS, https: restTlsOptions(config.ssl) } : ADMIN_FASTIFY_OPTIONS;
-}
 
 /** The principal each request authenticated as, from the authentication hook to the ACL hook. */
 const principals = new WeakMap<FastifyRequest, string>();
@@ -52,8 +49,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   // Bodies are JSON or form fields (Nest registers both parsers); plain text is refused with 415.
   fastify.removeContentTypeParser('text/plain');
 
-  app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
-  app.enableCsrfProtection();
+  // Nest's security hook (headers, cross-origin protection) was set before init: http/admin-http-boot.ts.
   fastify.addHook('onRequest', refererHook);
   fastify.addHook('onRequest', authenticationHook(app.get(AdminAuthentication)));
   fastify.addHook('onRequest', methodHook(routes));

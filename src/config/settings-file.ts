@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { parseFlatYaml } from './flat-yaml.js';
 import { SETTING_KEYS } from './setting-definitions.js';
 import type { SettingKey } from './settings.dto.js';
 
@@ -42,6 +43,9 @@ export function settingsFromValues(values: Readonly<Record<string, unknown>>, la
 }
 
 function parseSettingsYaml(text: string, label: string): Pick<SettingsFile, 'values' | 'problems'> {
+  // Most files are flat (one `key: value` a line): read at once, as YAML would (flat-yaml.ts).
+  const flat = parseFlatYaml(text);
+  if (flat !== null) return settingsFromDocument(flat, label);
   let document: unknown;
   try {
     document = parse(text);

@@ -1,8 +1,9 @@
 /**
  * Medium test of listenBlinkApp's order (src/blink-app.ts, the real application on loopback
  * ports the OS picks): the Kafka listeners are bound before the REST port when storage
- * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start, nor for Nest's
- * registration of the REST routes: a client connecting as they bind is answered before either),
+ * recovery is quick (a boot's first ApiVersions does not wait for Fastify's start, for Nest's
+ * registration of the REST routes, nor for the REST face's modules, loaded into the application
+ * after the Kafka listeners bind: a client connecting as they bind is answered before any of it),
  * and the REST port is bound while a long recovery runs, its readiness probe down, the Kafka
  * listeners not yet bound.
  */
@@ -15,7 +16,11 @@ import { describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
+import { ModulesContainer } from '@nestjs/core';
+import { AdminModule } from '../../../src/admin/admin.module.js';
 import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
+import { HealthModule } from '../../../src/health/health.module.js';
+import { RestFaceModule } from '../../../src/rest-face.module.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
 import { type BlinkConfig, loadSettings } from '../../../src/config/settings.js';
 import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
@@ -70,7 +75,7 @@ async function apiVersionsV0(port: number): Promise<{ correlationId: number; err
 }
 
 describe('listenBlinkApp (medium: the real application on loopback)', () => {
-  it('answers a Kafka client that connects as the listeners bind before the REST routes are registered and the port starts', async () => {
+  it('answers a Kafka client that connects as the listeners bind before the REST face is loaded, its routes registered and the port started', async () => {
     await withApp(async (app, config) => {
       const server = app.getHttpServer() as Server;
       const listeners = app.get(ListenerStatus);
@@ -86,13 +91,15 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       const [kafkaPort] = await bound;
       assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
       assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
-      // The route table records every route Fastify is given (its onRoute hook), Nest's controllers' as they are registered.
-      const routes = app.get(HttpRouteTable);
-      const readinessRoute = () => routes.list().some((route) => route.method === 'GET' && route.url === '/health/ready');
-      assert.equal(readinessRoute(), false, 'the REST routes are registered after the Kafka listeners bind');
+      const restFace = [RestFaceModule, HealthModule, AdminModule];
+      const loaded = () => [...app.get(ModulesContainer).values()].filter((module) => restFace.includes(module.metatype as never)).map((module) => module.metatype.name);
+      assert.deepEqual(loaded(), [], 'the REST face joins the application after the Kafka listeners bind');
+      assert.throws(() => app.get(HttpRouteTable), /HttpRouteTable/, 'its providers are not built yet');
       const ports = await started;
       assert.equal(server.listening, true);
-      assert.equal(readinessRoute(), true);
+      assert.deepEqual(loaded().sort(), ['AdminModule', 'HealthModule', 'RestFaceModule']);
+      // The route table records every route Fastify is given (its onRoute hook, set with the REST face), Nest's controllers' as they are registered.
+      assert.ok(app.get(HttpRouteTable).list().some((route) => route.method === 'GET' && route.url === '/health/ready'), 'the routes of the REST face are registered');
       assert.deepEqual(ports.kafkaPorts, [kafkaPort]);
       assert.equal(await readinessStatus(server), 200);
     });

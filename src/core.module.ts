@@ -1,0 +1,76 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { collectDefaultMetrics } from 'prom-client';
+import { CommonModule } from './common/common.module.js';
+import type { BlinkConfig } from './config/settings.js';
+import { SettingsModule } from './config/settings.module.js';
+import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
+import { RecoveryModule } from './recovery/recovery.module.js';
+import { CompactionModule } from './compaction/compaction.module.js';
+import { RetentionModule } from './retention/retention.module.js';
+import { MEMORY_LET_GO } from './storage/memory-accountant.js';
+import { StorageModule } from './storage/storage.module.js';
+import { UplinkModule } from './uplink/uplink.module.js';
+import { WalModule } from './wal/wal.module.js';
+
+/** How the application is run, beside its settings. */
+export interface AppOptions {
+  /** No log lines at all, whatever `log_level` says (an embedded broker inside a test suite). */
+  readonly silent?: boolean;
+  /**
+   * prom-client's Node.js process metrics (default true). They go in the process-wide
+   * registry once: a second broker in the same process (embedded) must not add them again.
+   */
+  readonly processMetrics?: boolean;
+  /**
+   * What the process does once the batch pool has let memory go (MEMORY_LET_GO): the server
+   * collects garbage when idle (main.ts); none (an embedded broker) does nothing more.
+   */
+  readonly onMemoryLetGo?: () => void;
+}
+
+/** What the process hands the modules (AppOptions): MEMORY_LET_GO when given, for the storage module. */
+@Global()
+@Module({})
+class ProcessHooksModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    const providers = options.onMemoryLetGo === undefined ? [] : [{ provide: MEMORY_LET_GO, useValue: options.onMemoryLetGo }];
+    return { module: ProcessHooksModule, global: true, providers, exports: providers.map((provider) => provider.provide) };
+  }
+}
+
+/**
+ * The broker without its REST face: settings, logging, storage, the WAL, retention, compaction,
+ * recovery, the uplink and the Kafka protocol (which brings the modules of its handlers: groups,
+ * produce, fetch, plugins, authentication, …). What a boot builds before it answers Kafka
+ * clients; the REST face (rest-face.module.ts: metrics endpoint, health, admin API, dashboard)
+ * joins the same container once the Kafka listeners are bound (blink-app.ts). AppModule
+ * (app.module.ts) is both in one module.
+ */
+@Module({})
+export class BrokerCoreModule {
+  static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
+    // prom-client's process metrics, in its process-wide registry, now (what PrometheusModule.register
+    // does when told to, and the REST face's is told not to): a process that creates a second broker
+    // before the first one's REST face is loaded sees them there and does not add them again (embed.ts).
+    if (options.processMetrics !== false) collectDefaultMetrics();
+    return {
+      module: BrokerCoreModule,
+      imports: [
+        SettingsModule.forRoot(config),
+        CommonModule,
+        ProcessHooksModule.forRoot(options),
+        LoggerModule.forRoot({
+          pinoHttp: { level: options.silent === true ? 'silent' : config.logLevel, autoLogging: false, base: { service: 'blink' } },
+        }),
+        StorageModule,
+        WalModule,
+        RetentionModule,
+        CompactionModule,
+        RecoveryModule,
+        UplinkModule,
+        KafkaProtocolModule,
+      ],
+    };
+  }
+}
