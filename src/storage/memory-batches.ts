@@ -19,6 +19,14 @@
  * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES). A resize numbers the
  * memory table anew, one entry per run, so the table never outgrows the batches held.
  *
+ * The columns are a SharedArrayBuffer (never shared with another thread), as the batch pool's
+ * slabs are (batch-memory.ts): V8 counts an ArrayBuffer's bytes as the isolate's external
+ * memory, and what that grows by since the last mark-compact counts against the old
+ * generation's allocation limit. Growing by half at a time, a partition allocates ~3 x 32 B per
+ * batch it comes to hold (the old columns wait for a mark-compact to be freed): at 10,000
+ * single-record batches/s, ~10 MB in 10 s, enough on its own to start a mark-compact every
+ * ~7 s (bench/latency-gc.mjs, --trace-incremental-marking: started at 20 MB of a 30 MB limit).
+ *
  * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
  * header in place, without a view, and keep a summary of it per block of batches so that the
  * next look-up passes over most of them (`summarize`; ~0.03 B a batch, not counted above).
@@ -49,8 +57,8 @@ const NO_DATA: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 const SIGN_BIT = -0x8000_0000;
 
 export class MemoryBatches {
-  private f64 = NO_F64;
-  private u32 = NO_U32;
+  private f64: Float64Array<ArrayBufferLike> = NO_F64;
+  private u32: Uint32Array<ArrayBufferLike> = NO_U32;
   /** The memory table: by memory id, the memory (undefined once free). */
   private memories: (ArrayBufferLike | undefined)[] = [];
   /** By memory id, how many batches use it. */
@@ -345,7 +353,7 @@ export class MemoryBatches {
 
   /** New storage of `capacity` slots (>= size), the batches at its start, the memory table numbered anew by run. */
   private resize(capacity: number): void {
-    const storage = new ArrayBuffer(capacity * BATCH_COLUMN_BYTES);
+    const storage = new SharedArrayBuffer(capacity * BATCH_COLUMN_BYTES);
     const f64 = new Float64Array(storage, 0, capacity * F64_FIELDS);
     const u32 = new Uint32Array(storage, capacity * F64_FIELDS * 8, capacity * U32_FIELDS);
     f64.set(this.f64.subarray(this.head * F64_FIELDS, (this.head + this.size) * F64_FIELDS));

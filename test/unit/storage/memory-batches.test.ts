@@ -115,5 +115,15 @@ describe('MemoryBatches', () => {
     assert.equal(batches.count, N);
     assert.ok(perBatch < 2, `${perBatch.toFixed(2)} B of heap per batch`);
   });
+
+  it('keeps its columns out of V8\'s external memory (which counts against the old generation\'s limit)', () => {
+    const slab = Buffer.from(new SharedArrayBuffer(1 << 16));
+    const batches = new MemoryBatches();
+    const before = getHeapStatistics().external_memory;
+    for (let n = 0; n < 100_000; n++) batches.push(n, n, slab.subarray(0, 10), n);
+    const grown = getHeapStatistics().external_memory - before;
+    assert.ok(batches.columnBytes >= 100_000 * BATCH_COLUMN_BYTES);
+    assert.ok(grown < 64 * 1024, `external memory grew by ${grown} B for ${batches.columnBytes} B of columns`);
+  });
 });
 
