@@ -132,6 +132,8 @@ export class FetchService {
    * when it parks (long poll) or reads the cold tier.
    */
   fetch(spec: FetchSpec): PartitionFetched[] | Promise<PartitionFetched[]> {
+    const idle = this.nothingToRead(spec);
+    if (idle !== null) return this.park(spec, idle, spec.minBytes);
     const collected = this.collect(spec);
     if (collected instanceof Promise) return collected.then((first) => this.afterFirstRead(spec, first));
     return this.afterFirstRead(spec, collected);
@@ -147,10 +149,34 @@ export class FetchService {
    * function's activation and await cost ~200 bytes of heap more than a closure's.
    */
   private parkThenRead(spec: FetchSpec, collected: Collected): Promise<PartitionFetched[]> {
+    return this.park(spec, collected.existing, spec.minBytes - collected.bytes);
+  }
+
+  private park(spec: FetchSpec, logs: readonly PartitionLog[], bytesNeeded: number): Promise<PartitionFetched[]> {
     const parkedAt = performance.now();
     spec.memoryPin?.suspend();
-    const parked = this.parking.park(collected.existing, spec.minBytes - collected.bytes, spec.maxWaitMs, spec.readCommitted === true);
+    const parked = this.parking.park(logs, bytesNeeded, spec.maxWaitMs, spec.readCommitted === true);
     return parked.then(() => this.readAgain(spec, parkedAt));
+  }
+
+  /**
+   * The logs of a fetch that would park on its first read with nothing to answer: it waits for
+   * bytes (min_bytes > 0, max_wait_ms > 0), every partition exists, its epochs check out and
+   * it reads from the high watermark, where nothing is yet. Null otherwise (the first read
+   * decides). A long poll that catches up with the log (most Fetches of a consumer at the
+   * head) then makes no first answer only to throw it away (~0.3 KB of heap per park).
+   */
+  private nothingToRead(spec: FetchSpec): PartitionLog[] | null {
+    const requests = spec.partitions;
+    if (spec.minBytes <= 0 || spec.maxWaitMs <= 0 || requests.length === 0 || spec.messageFormat !== undefined) return null;
+    const logs = new Array<PartitionLog>(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i];
+      const log = this.findPartition(request);
+      if (isRefusal(log) || request.fetchOffset !== log.highWatermark || request.fetchOffset < log.logStartOffset || this.epochProblem(log, request) !== null) return null;
+      logs[i] = log;
+    }
+    return logs;
   }
 
   /** The read after a long poll: in this turn unless it reads the cold tier. */

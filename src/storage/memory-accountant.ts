@@ -30,9 +30,9 @@ export const LOW_WATER_RATIO = 0.6;
  * in a broker (V8 heap plus external memory growth per stored batch after full collections,
  * single-record batches, Node 24): 53 B with 200,000 batches held, 75 B once relief had
  * offloaded half of them (the columns then up to 1.75x the batches they hold, and the WAL's
- * own structures for what it took). The partition's columns (memory-batches.ts) take 28 B of
- * typed arrays and an 8-B slot per batch, their capacity kept under twice the batches held:
- * rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
+ * own structures for what it took). The partition's columns (memory-batches.ts) take 32 B of
+ * typed arrays per batch (their memory references are per run of batches, not per batch), their
+ * capacity kept under twice the batches held: rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
  * 228 B, counted as 256. A change to the columns should re-measure it.
  */
 export const STORED_BATCH_HEAP_BYTES = 96;

@@ -1,17 +1,31 @@
 /**
  * A partition's memory batches in offset order, held as columns rather than one object per
  * batch: for each batch its base offset and append time (a Float64Array), its last offset
- * delta, byte offset and length (a Uint32Array, both over one ArrayBuffer), and a reference to
- * the memory its bytes are in (a plain array of ArrayBuffers: a slab, a frame, a rebuilt
- * batch's own buffer). 36 bytes a batch where a StoredBatch with its Buffer view cost ~227 B of
- * JavaScript heap (bench/batch-heap.mjs): with one record per batch (linger.ms=0 clients) the
- * heap was larger than the bytes, and every stored batch was objects for the old generation's
- * mark-compacts to trace. A view of a batch's bytes is made when it is read (`view`).
+ * delta, byte offset, byte length and memory id (a Uint32Array, both over one ArrayBuffer).
+ * The memory id names an entry of a small table of the memories the bytes are in (a slab, a
+ * frame, a rebuilt batch's own buffer): one entry per run of consecutive batches in the same
+ * memory (a 1 MiB slab holds thousands of small batches), counted by the batches using it and
+ * freed with the last. 32 bytes a batch, all outside the JavaScript heap: where a StoredBatch
+ * with its Buffer view cost ~227 B of heap (bench/batch-heap.mjs), and a plain array of one
+ * memory reference per batch was still 8 B a batch for the old generation's mark-compacts to
+ * trace, copied (and left for them to collect) at every growth: ~30 B of old-generation
+ * garbage per stored batch, what brought two mark-compacts per 10 s at 10,000 single-record
+ * batches/s (bench/latency-gc.mjs; heap11). A view of a batch's bytes is made when it is read
+ * (`view`).
  *
  * Indices are positions in the log (0 = the oldest batch held). Dropping from the head is
  * O(1); storage is resized so that its capacity stays within [count, 2 x count] past
  * MIN_CAPACITY (grown by half when full, shrunk when under half full after drops), which
- * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES).
+ * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES). A resize numbers the
+ * memory table anew, one entry per run, so the table never outgrows the batches held.
+ *
+ * The columns are a SharedArrayBuffer (never shared with another thread), as the batch pool's
+ * slabs are (batch-memory.ts): V8 counts an ArrayBuffer's bytes as the isolate's external
+ * memory, and what that grows by since the last mark-compact counts against the old
+ * generation's allocation limit. Growing by half at a time, a partition allocates ~3 x 32 B per
+ * batch it comes to hold (the old columns wait for a mark-compact to be freed): at 10,000
+ * single-record batches/s, ~10 MB in 10 s, enough on its own to start a mark-compact every
+ * ~7 s (bench/latency-gc.mjs, --trace-incremental-marking: started at 20 MB of a 30 MB limit).
  *
  * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
  * header in place, without a view, and keep a summary of it per block of batches so that the
@@ -20,12 +34,16 @@
 
 /** Float64 columns per batch: base offset, append time. */
 const F64_FIELDS = 2;
-/** Uint32 columns per batch: last offset delta, byte offset, byte length. */
-const U32_FIELDS = 3;
-/** Bytes a batch takes in the columns, its memory reference included (8 B: a tagged pointer). */
-export const BATCH_COLUMN_BYTES = F64_FIELDS * 8 + U32_FIELDS * 4 + 8;
+/** Uint32 columns per batch: last offset delta, byte offset, byte length, memory id. */
+const U32_FIELDS = 4;
+/** Bytes a batch takes in the columns (its memory's table entry is shared by its run). */
+export const BATCH_COLUMN_BYTES = F64_FIELDS * 8 + U32_FIELDS * 4;
 /** Smallest storage once a batch is held (an empty partition holds none). */
 const MIN_CAPACITY = 16;
+const OFFSET_DELTA = 0;
+const BYTE_OFFSET = 1;
+const BYTE_LENGTH = 2;
+const MEMORY_ID = 3;
 
 /** Where a v2 batch header holds its max timestamp (record-batch.ts `maxTimestampOf`). */
 const MAX_TIMESTAMP_AT = 35;
@@ -39,10 +57,14 @@ const NO_DATA: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 const SIGN_BIT = -0x8000_0000;
 
 export class MemoryBatches {
-  private f64 = NO_F64;
-  private u32 = NO_U32;
-  /** Slot by slot as the columns (its length is always head + size; an array's own growth). */
+  private f64: Float64Array<ArrayBufferLike> = NO_F64;
+  private u32: Uint32Array<ArrayBufferLike> = NO_U32;
+  /** The memory table: by memory id, the memory (undefined once free). */
   private memories: (ArrayBufferLike | undefined)[] = [];
+  /** By memory id, how many batches use it. */
+  private users: number[] = [];
+  /** Memory ids free for reuse. */
+  private freeIds: number[] = [];
   private capacity = 0;
   /** Slot of the oldest batch. */
   private head = 0;
@@ -63,7 +85,7 @@ export class MemoryBatches {
 
   lastOffset(i: number): number {
     const slot = this.head + i;
-    return this.f64[slot * F64_FIELDS] + this.u32[slot * U32_FIELDS];
+    return this.f64[slot * F64_FIELDS] + this.u32[slot * U32_FIELDS + OFFSET_DELTA];
   }
 
   appendTimeMs(i: number): number {
@@ -71,22 +93,22 @@ export class MemoryBatches {
   }
 
   byteLength(i: number): number {
-    return this.u32[(this.head + i) * U32_FIELDS + 2];
+    return this.u32[(this.head + i) * U32_FIELDS + BYTE_LENGTH];
   }
 
   /** The memory batch `i`'s bytes are in, and where. */
   memory(i: number): ArrayBufferLike {
-    return this.memories[this.head + i] as ArrayBufferLike;
+    return this.memories[this.u32[(this.head + i) * U32_FIELDS + MEMORY_ID]] as ArrayBufferLike;
   }
 
   byteOffset(i: number): number {
-    return this.u32[(this.head + i) * U32_FIELDS + 1];
+    return this.u32[(this.head + i) * U32_FIELDS + BYTE_OFFSET];
   }
 
   /** A new view of batch `i`'s bytes. */
   view(i: number): Buffer {
     const at = (this.head + i) * U32_FIELDS;
-    return Buffer.from(this.memories[this.head + i] as ArrayBufferLike, this.u32[at + 1], this.u32[at + 2]);
+    return Buffer.from(this.memories[this.u32[at + MEMORY_ID]] as ArrayBufferLike, this.u32[at + BYTE_OFFSET], this.u32[at + BYTE_LENGTH]);
   }
 
   /** Whether batch `i` is `buffer`'s bytes (the same memory, at the same place). */
@@ -96,7 +118,11 @@ export class MemoryBatches {
 
   push(baseOffset: number, lastOffset: number, buffer: Buffer, appendTimeMs: number): void {
     if (this.head + this.size === this.capacity) this.resize(Math.max(MIN_CAPACITY, this.size + (this.size >>> 1)));
-    this.write(this.head + this.size, baseOffset, lastOffset - baseOffset, buffer, appendTimeMs);
+    const slot = this.head + this.size;
+    this.f64[slot * F64_FIELDS] = baseOffset;
+    this.f64[slot * F64_FIELDS + 1] = appendTimeMs;
+    this.u32[slot * U32_FIELDS + OFFSET_DELTA] = lastOffset - baseOffset;
+    this.place(slot, buffer, this.size > 0 ? this.u32[(slot - 1) * U32_FIELDS + MEMORY_ID] : -1);
     this.size++;
   }
 
@@ -104,9 +130,8 @@ export class MemoryBatches {
   replace(i: number, buffer: Buffer): void {
     const slot = this.head + i;
     this.blockMaxima.length = 0;
-    this.memories[slot] = buffer.buffer;
-    this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
-    this.u32[slot * U32_FIELDS + 2] = buffer.length;
+    this.release(this.u32[slot * U32_FIELDS + MEMORY_ID]);
+    this.place(slot, buffer, -1);
   }
 
   /**
@@ -177,8 +202,8 @@ export class MemoryBatches {
 
   private maxTimestampOfIndex(i: number): number {
     const slot = this.head + i;
-    const data = new DataView(this.memories[slot] as ArrayBufferLike);
-    const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+    const data = new DataView(this.memoryOfSlot(slot));
+    const at = this.u32[slot * U32_FIELDS + BYTE_OFFSET] + MAX_TIMESTAMP_AT;
     return data.getInt32(at) * 0x1_0000_0000 + data.getUint32(at + 4);
   }
 
@@ -197,11 +222,11 @@ export class MemoryBatches {
     let data = NO_DATA;
     for (let i = from; i < to; i++) {
       const slot = this.head + i;
-      if (this.memories[slot] !== memory) {
-        memory = this.memories[slot];
+      if (this.memoryOfSlot(slot) !== memory) {
+        memory = this.memoryOfSlot(slot);
         data = new DataView(memory as ArrayBufferLike);
       }
-      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const at = this.u32[slot * U32_FIELDS + BYTE_OFFSET] + MAX_TIMESTAMP_AT;
       const batchHigh = data.getInt32(at);
       if (batchHigh > high || (batchHigh === high && (data.getInt32(at + 4) ^ SIGN_BIT) >= low)) return i;
     }
@@ -217,11 +242,11 @@ export class MemoryBatches {
     let bestLow = 0;
     for (let i = from; i < to; i++) {
       const slot = this.head + i;
-      if (this.memories[slot] !== memory) {
-        memory = this.memories[slot];
+      if (this.memoryOfSlot(slot) !== memory) {
+        memory = this.memoryOfSlot(slot);
         data = new DataView(memory as ArrayBufferLike);
       }
-      const at = this.u32[slot * U32_FIELDS + 1] + MAX_TIMESTAMP_AT;
+      const at = this.u32[slot * U32_FIELDS + BYTE_OFFSET] + MAX_TIMESTAMP_AT;
       const high = data.getInt32(at);
       const low = data.getInt32(at + 4) ^ SIGN_BIT;
       if (best < 0 || high > bestHigh || (high === bestHigh && low > bestLow)) {
@@ -235,7 +260,7 @@ export class MemoryBatches {
 
   /** Drops the oldest batch (call `settle` after a run of drops). */
   shift(): void {
-    this.memories[this.head] = undefined;
+    this.release(this.u32[this.head * U32_FIELDS + MEMORY_ID]);
     this.head++;
     this.size--;
     this.headSeq++;
@@ -249,13 +274,13 @@ export class MemoryBatches {
     let next = 0;
     for (let i = indices[0]; i < this.size; i++) {
       if (next < indices.length && indices[next] === i) {
+        this.release(this.u32[(this.head + i) * U32_FIELDS + MEMORY_ID]);
         next++;
         continue;
       }
       this.move(this.head + i, this.head + to);
       to++;
     }
-    this.memories.length = this.head + to;
     this.size = to;
     this.settle();
   }
@@ -266,6 +291,8 @@ export class MemoryBatches {
       this.f64 = NO_F64;
       this.u32 = NO_U32;
       this.memories = [];
+      this.users = [];
+      this.freeIds = [];
       this.capacity = 0;
       this.head = 0;
     } else if (this.capacity > MIN_CAPACITY && this.size * 2 < this.capacity) {
@@ -278,33 +305,77 @@ export class MemoryBatches {
     return this.capacity * BATCH_COLUMN_BYTES;
   }
 
-  /** Writes the next slot (head + size). */
-  private write(slot: number, baseOffset: number, lastOffsetDelta: number, buffer: Buffer, appendTimeMs: number): void {
-    this.f64[slot * F64_FIELDS] = baseOffset;
-    this.f64[slot * F64_FIELDS + 1] = appendTimeMs;
-    this.u32[slot * U32_FIELDS] = lastOffsetDelta;
-    this.u32[slot * U32_FIELDS + 1] = buffer.byteOffset;
-    this.u32[slot * U32_FIELDS + 2] = buffer.length;
-    this.memories.push(buffer.buffer);
+  /** Entries of the memory table in use (one per run of batches in the same memory, at most). */
+  get memoryCount(): number {
+    return this.memories.length - this.freeIds.length;
+  }
+
+  /** Slot `slot`'s bytes are `buffer`: the memory id `near` (a neighbour's) when it is the same memory, else one of its own. */
+  private place(slot: number, buffer: Buffer, near: number): void {
+    const memory = buffer.buffer;
+    let id = near;
+    if (id < 0 || this.memories[id] !== memory) {
+      if (this.freeIds.length > 0) {
+        id = this.freeIds.pop() as number;
+        this.memories[id] = memory;
+        this.users[id] = 0;
+      } else {
+        id = this.memories.length;
+        this.memories.push(memory);
+        this.users.push(0);
+      }
+    }
+    this.users[id]++;
+    const at = slot * U32_FIELDS;
+    this.u32[at + BYTE_OFFSET] = buffer.byteOffset;
+    this.u32[at + BYTE_LENGTH] = buffer.length;
+    this.u32[at + MEMORY_ID] = id;
+  }
+
+  /** The memory the batch in `slot` is in. */
+  private memoryOfSlot(slot: number): ArrayBufferLike {
+    return this.memories[this.u32[slot * U32_FIELDS + MEMORY_ID]] as ArrayBufferLike;
+  }
+
+  /** One batch less uses memory `id` (freed with its last). */
+  private release(id: number): void {
+    if (--this.users[id] === 0) {
+      this.memories[id] = undefined;
+      this.freeIds.push(id);
+    }
   }
 
   private move(from: number, to: number): void {
     if (from === to) return;
     this.f64.copyWithin(to * F64_FIELDS, from * F64_FIELDS, (from + 1) * F64_FIELDS);
     this.u32.copyWithin(to * U32_FIELDS, from * U32_FIELDS, (from + 1) * U32_FIELDS);
-    this.memories[to] = this.memories[from];
   }
 
-  /** New storage of `capacity` slots (>= size), the batches at its start. */
+  /** New storage of `capacity` slots (>= size), the batches at its start, the memory table numbered anew by run. */
   private resize(capacity: number): void {
-    const storage = new ArrayBuffer(capacity * (F64_FIELDS * 8 + U32_FIELDS * 4));
+    const storage = new SharedArrayBuffer(capacity * BATCH_COLUMN_BYTES);
     const f64 = new Float64Array(storage, 0, capacity * F64_FIELDS);
     const u32 = new Uint32Array(storage, capacity * F64_FIELDS * 8, capacity * U32_FIELDS);
     f64.set(this.f64.subarray(this.head * F64_FIELDS, (this.head + this.size) * F64_FIELDS));
     u32.set(this.u32.subarray(this.head * U32_FIELDS, (this.head + this.size) * U32_FIELDS));
+    const memories: ArrayBufferLike[] = [];
+    const users: number[] = [];
+    let previous: ArrayBufferLike | undefined;
+    for (let at = MEMORY_ID; at < this.size * U32_FIELDS; at += U32_FIELDS) {
+      const memory = this.memories[u32[at]] as ArrayBufferLike;
+      if (memory !== previous) {
+        memories.push(memory);
+        users.push(0);
+        previous = memory;
+      }
+      u32[at] = memories.length - 1;
+      users[memories.length - 1]++;
+    }
     this.f64 = f64;
     this.u32 = u32;
-    this.memories = this.memories.slice(this.head, this.head + this.size);
+    this.memories = memories;
+    this.users = users;
+    this.freeIds = [];
     this.capacity = capacity;
     this.head = 0;
   }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FETCH_MAX_WAIT_CAP_MS, FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { FETCH_MAX_WAIT_CAP_MS, FetchParking, KEPT_IDLE_WAITS } from '../../../src/fetch/fetch-parking.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { unlimitedAccountant } from '../../support/storage.js';
@@ -139,4 +139,31 @@ describe('FetchParking (fake clock)', () => {
     assert.deepEqual(fetches.map((f) => f.answered()), [true, true]);
     assert.equal(clock.pendingTimers, 0);
   });
+
+  it('keeps a wait\'s queue between long polls, and at most KEPT_IDLE_WAITS queues no fetch uses', async () => {
+    const clock = new FakeClock();
+    const parking = new FetchParking(clock);
+    const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
+    let offset = 0;
+    for (let round = 0; round < 3; round++) {
+      const fetch = parkOn(parking, log, 1, 1);
+      log.append(batchAt(offset++, 10));
+      await settle();
+      assert.equal(fetch.answered(), true);
+      await clock.advanceAndSettle(1);
+      assert.equal(parking.waitCount, 1, `round ${round}: the 1 ms wait's queue is kept for the next long poll`);
+    }
+    const fetches = Array.from({ length: 10 }, (_, k) => parkOn(parking, log, 1, 10 + k));
+    assert.equal(parking.waitCount, 11);
+    log.append(batchAt(offset++, 10));
+    await settle();
+    assert.ok(fetches.every((f) => f.answered()));
+    await clock.advanceAndSettle(10);
+    assert.equal(parking.waitCount, KEPT_IDLE_WAITS, 'the unused queues past the bound are forgotten when the timer fires');
+    assert.equal(clock.pendingTimers, 0);
+    const late = parkOn(parking, log, 1_000, 15);
+    await clock.advanceAndSettle(15);
+    assert.equal(late.answered(), true, 'a wait forgotten works again');
+  });
 });
+

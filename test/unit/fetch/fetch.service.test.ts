@@ -165,6 +165,30 @@ describe('FetchService', () => {
     assert.equal(parking.parkedCount, 0);
   });
 
+  it('a fetch at the head of every partition parks without a first read, and reads once when woken', async () => {
+    const { fetcher, producer, parking, registry } = await withData(1);
+    const logs = [registry.partition('t', 0)!, registry.partition('t', 1)!];
+    let reads = 0;
+    for (const log of logs) {
+      const read = log.read.bind(log);
+      log.read = (...args: Parameters<typeof log.read>) => {
+        reads++;
+        return read(...args);
+      };
+    }
+    const parked = fetcher.fetch(spec([partition('t', 0, 2), partition('t', 1, 0)], { maxWaitMs: LONG_WAIT_MS, minBytes: 1 }));
+    assert.ok(parked instanceof Promise);
+    assert.equal(parking.parkedCount, 1);
+    assert.equal(reads, 0, 'nothing past the high watermark to read: parked at once');
+    await producer.produce([{ topic: 't', partition: 1, records: buildBatch(values(1)) }], 0, 0);
+    const fetched = await parked;
+    assert.deepEqual(fetched.map((f) => [f.errorCode, f.records?.length, f.nextOffset]), [[ErrorCode.NONE, 0, 2], [ErrorCode.NONE, 1, 1]]);
+    assert.equal(reads, 2, 'one read of each partition, after the wake-up');
+    const behind = fetcher.fetch(spec([partition('t', 0, 0), partition('t', 1, 1)], { maxWaitMs: LONG_WAIT_MS, minBytes: 1 }));
+    assert.ok(Array.isArray(behind), 'a partition with bytes to read: answered from the first read');
+    assert.equal(reads, 4);
+  });
+
   it('answers with what it has once max_wait_ms passes', async () => {
     const { fetcher, parking } = await withData(1);
     const waitMs = 30;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BATCH_COLUMN_BYTES, MemoryBatches } from '../../../src/storage/memory-batches.js';
 
 /** Batch `n` (one offset, 10 bytes of value n) in `slab` at 10 x n. */
@@ -58,4 +60,70 @@ describe('MemoryBatches', () => {
     batches.settle();
     assert.equal(batches.columnBytes, 0);
   });
+
+  it('keeps one memory table entry per run of batches in the same memory, freed with its last batch', () => {
+    const batches = new MemoryBatches();
+    const slabs = [Buffer.alloc(10_000), Buffer.alloc(10_000), Buffer.alloc(10_000)];
+    for (let n = 0; n < 3_000; n++) {
+      const slab = slabs[Math.floor(n / 1_000)];
+      const at = 10 * (n % 1_000);
+      batches.push(n, n, slab.subarray(at, at + 10).fill(n % 1_000 & 0xff), n);
+    }
+    assert.equal(batches.memoryCount, 3, 'three runs, three entries (not one per batch)');
+    for (let n = 0; n < 999; n++) batches.shift();
+    assert.equal(batches.memoryCount, 3, 'the first slab still holds batch 999');
+    batches.shift();
+    assert.equal(batches.memoryCount, 2, 'its last batch gone, the first slab is let go');
+    const own = Buffer.alloc(10, 0xee);
+    batches.replace(500, own);
+    assert.equal(batches.memoryCount, 3);
+    assert.ok(batches.holds(500, own));
+    batches.push(3_000, 3_000, slabs[1].subarray(0, 10).fill(0xcc), 3_000);
+    assert.equal(batches.memoryCount, 4, 'a batch in another memory than its predecessor starts a run (the second slab again)');
+    batches.settle();
+    for (let n = 0; n < 1_500; n++) batches.shift();
+    batches.settle();
+    assert.equal(batches.count, 501);
+    assert.equal(batches.memoryCount, 2, 'the third slab and the second one\'s last batch');
+    assert.equal(batches.memory(0), slabs[2].buffer);
+    assert.deepEqual([batches.view(0)[0], batches.view(499)[0], batches.view(500)[0], batches.byteOffset(500)], [500 & 0xff, 999 & 0xff, 0xcc, 0]);
+    assert.equal(batches.memory(500), slabs[1].buffer);
+  });
+
+  it('keeps the memories of interleaved batches apart, through moves and resizes', () => {
+    const batches = new MemoryBatches();
+    const a = Buffer.alloc(1_000, 0xa);
+    const b = Buffer.alloc(1_000, 0xb);
+    for (let n = 0; n < 100; n++) batches.push(n, n, (n % 2 === 0 ? a : b).subarray(n, n + 1), n);
+    batches.remove(Array.from({ length: 50 }, (_, k) => 2 * k + 1));
+    assert.equal(batches.count, 50);
+    for (let i = 0; i < 50; i++) assert.ok(batches.holds(i, a.subarray(2 * i, 2 * i + 1)), `batch ${i}`);
+    assert.equal(batches.memoryCount, 1, 'b\'s batches all removed, a run of a after the resize');
+  });
+
+  it('holds no JavaScript heap per batch: the memory references are per run, not per batch', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const slab = Buffer.alloc(1 << 20);
+    const batches = new MemoryBatches();
+    const N = 200_000;
+    gc();
+    const before = getHeapStatistics().used_heap_size;
+    for (let n = 0; n < N; n++) batches.push(n, n, slab.subarray(n % 100_000, (n % 100_000) + 10), n);
+    gc();
+    const perBatch = (getHeapStatistics().used_heap_size - before) / N;
+    assert.equal(batches.count, N);
+    assert.ok(perBatch < 2, `${perBatch.toFixed(2)} B of heap per batch`);
+  });
+
+  it('keeps its columns out of V8\'s external memory (which counts against the old generation\'s limit)', () => {
+    const slab = Buffer.from(new SharedArrayBuffer(1 << 16));
+    const batches = new MemoryBatches();
+    const before = getHeapStatistics().external_memory;
+    for (let n = 0; n < 100_000; n++) batches.push(n, n, slab.subarray(0, 10), n);
+    const grown = getHeapStatistics().external_memory - before;
+    assert.ok(batches.columnBytes >= 100_000 * BATCH_COLUMN_BYTES);
+    assert.ok(grown < 64 * 1024, `external memory grew by ${grown} B for ${batches.columnBytes} B of columns`);
+  });
 });
+
