@@ -34,7 +34,6 @@
 // rows what holds them (the retaining edge and its owner). Take the figures from runs without it
 // (a snapshot moves RSS).
 // Not a timed test: bytes, not speed.
-import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -43,7 +42,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, freePorts, median, startBlink, stopBlink } from './lib.mjs';
+import { benchArgs, freePorts, makeCertificates, median, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -96,16 +95,6 @@ function request(codec, version, correlationId, body) {
 }
 
 
-/** A CA and a server certificate for 127.0.0.1 (P-256, as test/e2e/support/certificates.ts makes them), PEM files in `dir`. */
-function makeCertificates(dir) {
-  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink bench CA');
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
-  return { dir, ca: fs.readFileSync(path.join(dir, 'ca.pem')) };
-}
 
 /** Size-prefixed frames off a socket, one at a time (`next()` resolves with the frame after its size). */
 class Frames {

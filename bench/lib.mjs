@@ -196,3 +196,17 @@ export function benchArgs(usage, defaults, { flags = [], numbers = [], strings =
   if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout < 10)) refuse('--timeout must be at least 10');
   return opts;
 }
+
+/**
+ * A CA and a server certificate for 127.0.0.1 (P-256, as test/e2e/support/certificates.ts makes
+ * them): ca.pem, server.pem and server.key in `dir` (the TLS benches: security.mjs, conn-memory.mjs).
+ */
+export function makeCertificates(dir) {
+  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink bench CA');
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  return { dir, ca: fs.readFileSync(path.join(dir, 'ca.pem')) };
+}

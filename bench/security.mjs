@@ -11,12 +11,11 @@
 // stdout), also written to bench/results/security-<time>.json.
 // Node built-ins only; every child process and every wait has a time limit.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, buildLoadgen, freePorts, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+import { benchArgs, buildLoadgen, freePorts, makeCertificates, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -41,15 +40,6 @@ const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 const LISTENERS = ['PLAINTEXT', 'SASL_SSL'];
 const WORKLOADS = LISTENERS.flatMap((listener) => [`produce ${listener}`, `consume ${listener}`]);
 
-/** A CA and a server certificate for 127.0.0.1, as PEM files in `dir`. */
-function makeCertificates(dir) {
-  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Blink bench CA');
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
-}
 
 /** A fresh broker with a PLAINTEXT and a SASL_SSL listener; `bootstrap` per listener. */
 async function startBroker(certs, root) {

@@ -96,15 +96,7 @@ describe('createBlinkApp + listenBlinkApp (medium: the real application on loopb
 
   it('runs every onModuleInit and onApplicationBootstrap once, though the Kafka microservice initialises later', async () => {
     await withTempDir(async (dir) => {
-      const config = loadSettings({
-        argv: [],
-        env: {},
-        cwd: dir,
-        values: {
-          label: 'blink-app-hooks test',
-          settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
-        },
-      });
+      const config = memoryConfig(dir);
       const app = await createBlinkApp(config, { silent: true });
       try {
         // Before the REST face joins: a second broker created meanwhile in this process must see them (embed.ts).
