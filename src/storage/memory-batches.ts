@@ -17,7 +17,9 @@
  * O(1); storage is resized so that its capacity stays within [count, 2 x count] past
  * MIN_CAPACITY (grown by half when full, shrunk when under half full after drops), which
  * bounds what the accountant counts per batch (STORED_BATCH_HEAP_BYTES). A resize numbers the
- * memory table anew, one entry per run, so the table never outgrows the batches held.
+ * memory table anew, one entry per run, so the table never outgrows the batches held. A log that
+ * drops from its head as it appends (retention's steady state) moves its batches back to the
+ * start of the same storage when they reach its end (`makeRoom`), rather than taking new storage.
  *
  * The columns are a SharedArrayBuffer (never shared with another thread), as the batch pool's
  * slabs are (batch-memory.ts): V8 counts an ArrayBuffer's bytes as the isolate's external
@@ -117,7 +119,7 @@ export class MemoryBatches {
   }
 
   push(baseOffset: number, lastOffset: number, buffer: Buffer, appendTimeMs: number): void {
-    if (this.head + this.size === this.capacity) this.resize(Math.max(MIN_CAPACITY, this.size + (this.size >>> 1)));
+    if (this.head + this.size === this.capacity) this.makeRoom();
     const slot = this.head + this.size;
     this.f64[slot * F64_FIELDS] = baseOffset;
     this.f64[slot * F64_FIELDS + 1] = appendTimeMs;
@@ -349,6 +351,25 @@ export class MemoryBatches {
     if (from === to) return;
     this.f64.copyWithin(to * F64_FIELDS, from * F64_FIELDS, (from + 1) * F64_FIELDS);
     this.u32.copyWithin(to * U32_FIELDS, from * U32_FIELDS, (from + 1) * U32_FIELDS);
+  }
+
+  /**
+   * Room for one more batch at the end of full storage. A log that drops from its head as it
+   * appends (retention, relief) reaches the end with the head well past the start: its batches
+   * are moved to the start (at least half as many slots come free, so the moves cost O(1) a batch
+   * in all), rather than copied to new storage of the same size, whose old one, out of V8's
+   * external memory, would be freed only by a mark-compact that nothing else may start soon.
+   * Storage half as large again otherwise.
+   */
+  private makeRoom(): void {
+    const capacity = Math.max(MIN_CAPACITY, this.size + (this.size >>> 1));
+    if (capacity > this.capacity) {
+      this.resize(capacity);
+      return;
+    }
+    this.f64.copyWithin(0, this.head * F64_FIELDS, (this.head + this.size) * F64_FIELDS);
+    this.u32.copyWithin(0, this.head * U32_FIELDS, (this.head + this.size) * U32_FIELDS);
+    this.head = 0;
   }
 
   /** New storage of `capacity` slots (>= size), the batches at its start, the memory table numbered anew by run. */

@@ -61,6 +61,30 @@ describe('MemoryBatches', () => {
     assert.equal(batches.columnBytes, 0);
   });
 
+  it('slides along a log that drops from its head as it appends, in the same storage', () => {
+    const batches = new MemoryBatches();
+    const slab = Buffer.alloc(100_000);
+    for (let n = 0; n < 1_000; n++) pushBatch(batches, slab, n);
+    const storageOf = (): ArrayBufferLike => (batches as unknown as { f64: Float64Array }).f64.buffer;
+    // Retention's steady state: one batch dropped (and settled) for each appended, many times round the storage.
+    const slide = (from: number, to: number): void => {
+      for (let n = from; n < to; n++) {
+        batches.shift();
+        batches.settle();
+        pushBatch(batches, slab, n);
+      }
+    };
+    slide(1_000, 2_000); // the first time round may grow it to half as large again as the batches held
+    const storage = storageOf();
+    const columnBytes = batches.columnBytes;
+    slide(2_000, 10_000);
+    assert.ok(storageOf() === storage, 'no new storage: the batches were moved back to its start');
+    assert.equal(batches.columnBytes, columnBytes);
+    assert.deepEqual(offsets(batches), Array.from({ length: 1_000 }, (_, i) => 9_000 + i));
+    assert.equal(batches.view(999)[0], 9_999 & 0xff, 'the views still show the right bytes after the moves');
+    assert.deepEqual([batches.lastOffset(0), batches.appendTimeMs(0)], [9_000, 10_000]);
+  });
+
   it('keeps one memory table entry per run of batches in the same memory, freed with its last batch', () => {
     const batches = new MemoryBatches();
     const slabs = [Buffer.alloc(10_000), Buffer.alloc(10_000), Buffer.alloc(10_000)];
