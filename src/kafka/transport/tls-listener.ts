@@ -105,8 +105,12 @@ interface StreamWrites {
   _writev(chunks: WriteChunks, callback: WriteCallback): void;
 }
 
-/** How a TLS socket writes, as its class has it. */
-const INHERITED = TLSSocket.prototype as unknown as StreamWrites;
+/**
+ * How a TLS socket writes, as its class has it: read at the first TLS connection, not when this
+ * module loads (reading node:tls's TLSSocket at boot loads TLS itself, ~2.5 MiB of idle RSS for
+ * a broker without a TLS listener; the bundle loads node:tls on first use).
+ */
+let INHERITED: StreamWrites;
 
 /**
  * Makes `socket` give TLS at most TLS_WRITE_PIECE_BYTES per write, the next piece once the one
@@ -118,6 +122,7 @@ const INHERITED = TLSSocket.prototype as unknown as StreamWrites;
  * fits in one piece goes straight to its class's own.
  */
 export function boundTlsWrites(socket: TLSSocket): void {
+  INHERITED ??= TLSSocket.prototype as unknown as StreamWrites;
   const writes = socket as unknown as StreamWrites;
   writes._write = boundWrite;
   writes._writev = boundWritev;
