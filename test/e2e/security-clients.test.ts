@@ -61,15 +61,15 @@ after(async () => {
 const label = ({ protocol, mechanism }: Case) => (mechanism === undefined ? protocol : `${protocol} with ${mechanism}`);
 const bootstrap = ({ protocol }: Case) => broker!.bootstrap(protocol);
 
-/** Creates a topic, produces three messages and consumes them back, all over the case's listener. */
-async function roundTrip(driver: ClientDriver, tag: string): Promise<void> {
+/** Creates a topic, produces `count` messages (three by default) and consumes them back, all over the case's listener. */
+async function roundTrip(driver: ClientDriver, tag: string, { count = 3, valueBytes }: { count?: number; valueBytes?: number } = {}): Promise<void> {
   const topic = uniqueTopic(tag);
   assert.ok(driver.createTopic && driver.consume, `${driver.name} creates topics and consumes`);
   await driver.createTopic(topic, 1);
-  const messages = makeMessages(driver, { tag: topic, count: 3, partitions: 1 });
+  const messages = makeMessages(driver, { tag: topic, count, partitions: 1, valueBytes });
   const acks = await driver.produce(topic, messages);
-  assert.deepEqual(acks.map((ack) => ack.offset), [0, 1, 2]);
-  const consumed = await driver.consume(topic, [{ partition: 0, start: 0, end: 3 }]);
+  assert.deepEqual(acks.map((ack) => ack.offset), Array.from({ length: count }, (_, i) => i));
+  const consumed = await driver.consume(topic, [{ partition: 0, start: 0, end: count }]);
   assert.deepEqual(consumed.map((message) => message.value?.toString('hex')), messages.map((message) => message.value.toString('hex')));
 }
 
@@ -97,6 +97,14 @@ function java(c: Case & { mechanism: Mechanism }): ClientDriver {
 
 describe('franz-go', () => {
   for (const c of EVERY_CASE) test(label(c), { timeout: TEST_TIMEOUT_MS }, () => roundTrip(franzGo(c), 'franz-sec'));
+});
+
+// Fetch answers larger than the 64 KiB a TLS socket hands TLS at a time (tls-listener.ts,
+// boundTlsWrites): ~480 KB of messages read back in answers of several pieces each, every byte checked.
+describe('franz-go, answers of many TLS pieces', () => {
+  for (const c of [{ protocol: 'SSL' }, { protocol: 'SASL_SSL', mechanism: 'SCRAM-SHA-512' }] as const) {
+    test(label(c), { timeout: TEST_TIMEOUT_MS }, () => roundTrip(franzGo(c), 'franz-tls-big', { count: 60, valueBytes: 8_000 }));
+  }
 });
 
 describe('@platformatic/kafka 2.x', () => {
