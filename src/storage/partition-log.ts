@@ -273,11 +273,6 @@ export class PartitionLog {
     return bytes;
   }
 
-  /** Memory batches, oldest first (each a new StoredBatch with a new view of its bytes). */
-  *liveBatches(): IterableIterator<StoredBatch> {
-    for (let i = 0; i < this.batches.count; i++) yield this.batchAt(i);
-  }
-
   /** Memory batches whose base offset is >= `fromOffset`, oldest first (each a new StoredBatch; those before are not walked). */
   *memoryBatchesFrom(fromOffset: number): IterableIterator<StoredBatch> {
     for (let i = this.indexOfOffset(fromOffset); i < this.batches.count; i++) {

@@ -4,7 +4,7 @@
  * `indexOfLargestMaxTimestamp`, PartitionLog `memoryBatchWithTimestampAtLeast` /
  * `memoryBatchWithLargestTimestamp`, timestamp-index.ts), retention's units, the log-dirs size
  * and the offloader's candidates, each checked against the walk through a view of every batch
- * (`liveBatches`, as they were written before) on seeded random partitions: several memories
+ * (over `memoryBatchesFrom(0)`, a view per batch, as they were written before) on seeded random partitions: several memories
  * (slabs, a batch's own buffer), multi-record batches with CreateTime timestamps out of order,
  * LogAppendTime and compressed batches, batches without timestamps (-1), heads trimmed by the
  * log start (inside a batch too) and by eviction after an offload, batches the log cleaner
@@ -100,11 +100,11 @@ function randomPartition(seed: number): { log: PartitionLog; segments: ColdSegme
   }
   // Log start moved by retention or DeleteRecords, maybe into the middle of a batch.
   if (random() < 0.5) log.advanceLogStart(log.logStartOffset + Math.floor(random() * (log.highWatermark - log.logStartOffset) * 0.4));
-  const live = [...log.liveBatches()];
+  const live = [...log.memoryBatchesFrom(0)];
   // The log cleaner: batches removed (gaps) and batches rewritten with other timestamps.
   if (random() < 0.5 && live.length > 2) log.dropMemoryBatches(live.filter(() => random() < 0.2));
   if (random() < 0.5) {
-    for (const batch of [...log.liveBatches()].filter(() => random() < 0.2)) {
+    for (const batch of [...log.memoryBatchesFrom(0)].filter(() => random() < 0.2)) {
       const span = batch.lastOffset - batch.baseOffset + 1;
       const bytes = place(randomBatch(random, batch.baseOffset, T0 + Math.floor(random() * 3_000), batch.appendTimeMs, randomKind(random), span));
       // The rewrite spans the original's offsets (a compacted batch may hold fewer records: its last delta says where it ends).
@@ -117,7 +117,7 @@ function randomPartition(seed: number): { log: PartitionLog; segments: ColdSegme
 
 /** The answers as the walk through a view of every batch found them (timestamp-index.ts before the in-place walks). */
 function offsetForTimestampByViews(log: PartitionLog, timestamp: number): OffsetAndTimestamp {
-  for (const stored of log.liveBatches()) {
+  for (const stored of log.memoryBatchesFrom(0)) {
     if (maxTimestampOf(stored.buffer) < timestamp) continue;
     const batch = new RecordBatchView(stored.buffer);
     if (stored.lastOffset < log.logStartOffset) continue;
@@ -132,7 +132,7 @@ function offsetForTimestampByViews(log: PartitionLog, timestamp: number): Offset
 
 function offsetOfMaxTimestampByViews(log: PartitionLog): OffsetAndTimestamp {
   let best: OffsetAndTimestamp = NOT_FOUND;
-  for (const stored of log.liveBatches()) {
+  for (const stored of log.memoryBatchesFrom(0)) {
     if (maxTimestampOf(stored.buffer) <= best.timestamp) continue;
     const batch = new RecordBatchView(stored.buffer);
     best = { offset: batch.baseOffset + batch.lastOffsetDelta, timestamp: batch.maxTimestamp };
@@ -155,7 +155,7 @@ function now<T>(answer: T | Promise<T>): T {
 
 /** Every max timestamp held, each minus one and plus one, and some beyond. */
 function probes(log: PartitionLog): number[] {
-  const timestamps = [...log.liveBatches()].map((b) => maxTimestampOf(b.buffer));
+  const timestamps = [...log.memoryBatchesFrom(0)].map((b) => maxTimestampOf(b.buffer));
   return [...new Set([0, 1, T0 - 1_000, T0 + 1e9, ...timestamps.flatMap((t) => [t - 1, t, t + 1])])].filter((t) => t >= 0);
 }
 
@@ -280,7 +280,7 @@ describe('walks over the memory tier without a view per batch', () => {
   it('retention walks the same units, log-dirs counts the same bytes, the offloader is offered the same batches', () => {
     for (const seed of SEEDS) {
       const { log, segments } = randomPartition(seed);
-      const live = [...log.liveBatches()];
+      const live = [...log.memoryBatchesFrom(0)];
       const memoryUnits: RetentionUnit[] = live.map((b) => ({ lastOffset: b.lastOffset, sizeBytes: b.buffer.length, lastAppendTimeMs: b.appendTimeMs }));
       const units = [...retentionUnits(log)];
       assert.deepEqual(units.slice(units.length - memoryUnits.length), memoryUnits, `seed ${seed}: the memory units`);

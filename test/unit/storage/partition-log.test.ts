@@ -76,14 +76,14 @@ describe('PartitionLog', () => {
 
   it('replaces or drops for the log cleaner only the batch it read, not another with its offsets', () => {
     const { log } = logWith(1, 1);
-    const [first, second] = [...log.liveBatches()];
+    const [first, second] = [...log.memoryBatchesFrom(0)];
     assert.ok(!log.replaceMemoryBatch({ ...first, buffer: Buffer.from(first.buffer) }, batchAt(0, 1, 50)), 'a copy of its bytes is not the batch');
     assert.equal(log.dropMemoryBatches([{ ...second, buffer: Buffer.from(second.buffer) }]), 0);
     assert.ok(log.replaceMemoryBatch(first, batchAt(0, 1, 50)));
     assert.ok(!log.replaceMemoryBatch(first, batchAt(0, 1, 50)), 'replaced already');
     assert.equal(log.dropMemoryBatches([second, second]), 100);
     assert.deepEqual(
-      [...log.liveBatches()].map((batch) => [batch.baseOffset, batch.buffer.length]),
+      [...log.memoryBatchesFrom(0)].map((batch) => [batch.baseOffset, batch.buffer.length]),
       [[0, 50]],
     );
   });

@@ -17,7 +17,7 @@ const T1 = { topic: 't', partition: 1 };
 
 /** The marker types written into a partition, in offset order. */
 function markersIn(h: TxnHarness, partition: number): string[] {
-  return [...h.log(partition).liveBatches()]
+  return [...h.log(partition).memoryBatchesFrom(0)]
     .map((b) => new RecordBatchView(b.buffer))
     .filter((view) => view.isControl)
     .map((view) => (markerTypeOf(view) === ControlType.COMMIT ? 'COMMIT' : 'ABORT'));
