@@ -169,12 +169,13 @@ export class FetchService {
   private nothingToRead(spec: FetchSpec): PartitionLog[] | null {
     const requests = spec.partitions;
     if (spec.minBytes <= 0 || spec.maxWaitMs <= 0 || requests.length === 0 || spec.messageFormat !== undefined) return null;
-    const logs = new Array<PartitionLog>(requests.length);
+    // The array is made once the first partition passes: a fetch with bytes to read (its first partition, mostly) allocates nothing here.
+    let logs: PartitionLog[] | null = null;
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i];
       const log = this.findPartition(request);
       if (isRefusal(log) || request.fetchOffset !== log.highWatermark || request.fetchOffset < log.logStartOffset || this.epochProblem(log, request) !== null) return null;
-      logs[i] = log;
+      (logs ??= new Array<PartitionLog>(requests.length))[i] = log;
     }
     return logs;
   }
