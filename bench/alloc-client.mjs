@@ -7,6 +7,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { setImmediate as immediate } from 'node:timers/promises';
+import { requestFrame } from './lib.mjs';
 
 export async function roundTrips(root, bootstrap, topic, size) {
   const dist = (p) => import(path.join(root, 'dist', p));
@@ -36,17 +37,8 @@ export async function roundTrips(root, bootstrap, topic, size) {
       socket,
       /** Sends a request; resolves with the decoded response. */
       send(codec, version, body) {
-        const w = new KafkaWriter();
-        const sizeAt = w.reserveInt32();
-        w.writeInt16(codec.apiKey);
-        w.writeInt16(version);
-        w.writeInt32(++correlationId);
-        w.writeString('alloc-bench', false);
         const flexible = codec.flexibleFrom !== null && version >= codec.flexibleFrom;
-        if (flexible) w.writeEmptyTaggedFields();
-        codec.encodeRequest(w, version, body);
-        w.patchInt32(sizeAt, w.length - 4);
-        socket.write(w.toBuffer());
+        socket.write(requestFrame(KafkaWriter, codec, version, ++correlationId, 'alloc-bench', body));
         return new Promise((resolve) => {
           waiting.push((frame) => {
             const r = new KafkaReader(frame, 4);

@@ -42,7 +42,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, freePorts, makeCertificates, median, startBlink, stopBlink } from './lib.mjs';
+import { benchArgs, freePorts, makeCertificates, median, requestFrame, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -81,20 +81,7 @@ const { ProduceApi } = await dist('wire/messages/00-produce.js');
 const { FetchApi } = await dist('wire/messages/01-fetch.js');
 const { encodeRecordBatch } = await dist('record-format/record-batch-encoder.js');
 
-function request(codec, version, correlationId, body) {
-  const w = new KafkaWriter();
-  const sizeAt = w.reserveInt32();
-  w.writeInt16(codec.apiKey);
-  w.writeInt16(version);
-  w.writeInt32(correlationId);
-  w.writeString('conn-memory-bench', false);
-  if (codec.flexibleFrom !== null && version >= codec.flexibleFrom) w.writeEmptyTaggedFields();
-  codec.encodeRequest(w, version, body);
-  w.patchInt32(sizeAt, w.length - 4);
-  return w.toBuffer();
-}
-
-
+const request = (codec, version, correlationId, body) => requestFrame(KafkaWriter, codec, version, correlationId, 'conn-memory-bench', body);
 
 /** Size-prefixed frames off a socket, one at a time (`next()` resolves with the frame after its size). */
 class Frames {

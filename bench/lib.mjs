@@ -210,3 +210,21 @@ export function makeCertificates(dir) {
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
   return { dir, ca: fs.readFileSync(path.join(dir, 'ca.pem')) };
 }
+
+/**
+ * One request frame, size-prefixed, as a client sends it: header v1 (v2 when the API is flexible
+ * at `version`), then the body in `codec`'s encoding. `KafkaWriter` is the checkout's own
+ * (dist/wire/writer.js), which the benches speaking the wire format load from the build.
+ */
+export function requestFrame(KafkaWriter, codec, version, correlationId, clientId, body) {
+  const w = new KafkaWriter();
+  const sizeAt = w.reserveInt32();
+  w.writeInt16(codec.apiKey);
+  w.writeInt16(version);
+  w.writeInt32(correlationId);
+  w.writeString(clientId, false);
+  if (codec.flexibleFrom !== null && version >= codec.flexibleFrom) w.writeEmptyTaggedFields();
+  codec.encodeRequest(w, version, body);
+  w.patchInt32(sizeAt, w.length - 4);
+  return w.toBuffer();
+}
