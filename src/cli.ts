@@ -3,7 +3,8 @@
  * The package's `blink` command.
  *   blink [--settings FILE]            the server as `npm start` runs it (start.ts: the bundled
  *                                      broker with the compile cache; without start's
- *                                      --max-semi-space-size, a GC tuning that a bin cannot pass)
+ *                                      --max-semi-space-size and --initial-old-space-size, GC
+ *                                      tunings that a bin cannot pass)
  *   blink embedded [--settings FILE] [--set key=value]...
  *                                      a throwaway broker for test suites in any language:
  *                                      started as `startBlink()` (free ports, memory mode,

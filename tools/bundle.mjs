@@ -215,30 +215,35 @@ const LAZY_HELPER = `function __blinkLazy(load, names, callable) { let loaded; c
 /**
  * esbuild's __toESM helper: what an ES module of the bundle gets for `import … from` a CommonJS
  * package (class-validator, rxjs, iterare, …): a new object with one getter per export of the
- * package, made again at every importing module. The broker's modules so copy some 11,700
- * exports at every boot (150 imports; class-validator alone 30 times), 5-10 ms of the bundle's
- * evaluation and their garbage. The helper is swapped for sharedEsmNamespace (LAZY_HELPER's
- * neighbour in the footer), the same object built the same way but once per package and mode,
- * made again only if the package's exports changed in number since (a package still loading
- * when first imported, in an import cycle). The replacement has the helper's length, padded
- * with spaces, so the source map (BLINK_BUNDLE_SOURCEMAP=1) still lines up.
+ * package, made again at every importing module (some 11,700 exports per boot over 150 imports).
+ * The helper is swapped for sharedEsmNamespace (LAZY_HELPER's neighbour in the footer): one
+ * object per package and mode whose prototype is the package's exports object, with `default`
+ * of its own where esbuild would give it one (Node's mode, or a package without __esModule). A
+ * read of an export finds the package's own property through the prototype, live as the
+ * getters were (a package still loading when first imported, in an import cycle, included),
+ * with no getter to define (some 1,000 per boot in 24 packages, 3.4-7 ms) or to call at each
+ * use. Unlike esbuild's object, it has no own property per export: nothing in the bundle lists
+ * a namespace's keys (esbuild's __reExport, which would, is not in it; tools/bundle.mjs checks).
+ * The replacement has the helper's length, padded with spaces, so the source map
+ * (BLINK_BUNDLE_SOURCEMAP=1) still lines up.
  */
 const TO_ESM_HELPER = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?[\w$]+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\)/g;
 const SHARED_ESM_HELPER = `function sharedEsmNamespace(mod, nodeMode) {
-  const make = () => { const ns = mod != null ? Object.create(Object.getPrototypeOf(mod)) : {}; if (nodeMode || !mod || !mod.__esModule) Object.defineProperty(ns, 'default', { value: mod, enumerable: true });
-    if ((mod && typeof mod === 'object') || typeof mod === 'function') for (const key of Object.getOwnPropertyNames(mod)) if (!Object.prototype.hasOwnProperty.call(ns, key)) { const own = Object.getOwnPropertyDescriptor(mod, key); Object.defineProperty(ns, key, { get: () => mod[key], enumerable: !own || own.enumerable }); }
-    return ns; };
-  if ((typeof mod !== 'object' || mod === null) && typeof mod !== 'function') return make();
+  const withDefault = (ns) => (nodeMode || !mod || !mod.__esModule ? Object.defineProperty(ns, 'default', { value: mod, enumerable: true }) : ns);
+  if ((typeof mod !== 'object' || mod === null) && typeof mod !== 'function') return withDefault(mod != null ? Object.create(Object.getPrototypeOf(mod)) : {});
   const cache = (sharedEsmNamespace.cache ??= [new WeakMap(), new WeakMap()])[nodeMode ? 1 : 0];
-  const names = Object.getOwnPropertyNames(mod).length;
-  const known = cache.get(mod);
-  if (known !== undefined && known.names === names) return known.ns;
-  const ns = make();
-  cache.set(mod, { names, ns });
+  let ns = cache.get(mod);
+  if (ns === undefined) cache.set(mod, (ns = withDefault(Object.create(mod))));
   return ns;
 }`;
+/**
+ * esbuild's __reExport helper (`export * from` a CommonJS package), which copies a namespace's own
+ * properties: it would find none on sharedEsmNamespace's objects.
+ */
+const RE_EXPORT_HELPER = /=\(([\w$]+),([\w$]+),([\w$]+)\)=>\([\w$]+\(\1,\2,"default"\),\3&&[\w$]+\(\3,\2,"default"\)\)/;
 /** The bundle with esbuild's __toESM replaced by a call to sharedEsmNamespace, at the same length. */
 function sharedEsmNamespaces(text) {
+  if (RE_EXPORT_HELPER.test(text)) throw new Error("the bundle re-exports a CommonJS package (esbuild's __reExport), which sharedEsmNamespace's objects do not support: check tools/bundle.mjs");
   let found = 0;
   const out = text.replace(TO_ESM_HELPER, (helper, name, mod, nodeMode) => {
     found++;

@@ -221,6 +221,54 @@ describe('code cache', () => {
   });
 });
 
+describe('garbage collection during the boot', () => {
+  // The start script's --initial-old-space-size lets the old generation reach the size of a
+  // booted broker's heap before V8 starts its first full collection (mark-compact), so that
+  // collection runs after the first ApiVersions is answered, not before it (it and its concurrent
+  // marking took 25-35 ms of CPU from the boot: bench/README.md, boot12). A module NODE_OPTIONS
+  // imports first notes the full collections (perf_hooks 'gc' entries, which set no V8 flag) and
+  // when the first server (the Kafka listeners bind before the REST port) is listening, and after
+  // the boot prints how many started before that. Boots with the code cache, as every boot but
+  // the first after a build.
+  test('a code-cached boot runs no full collection before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-boot-gc-'));
+    const observer = join(cacheDir, 'boot-gc.mjs');
+    await writeFile(
+      observer,
+      [
+        "import { PerformanceObserver, performance, constants } from 'node:perf_hooks';",
+        "import net from 'node:net';",
+        'const majors = [];',
+        "new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime); }).observe({ entryTypes: ['gc'] });",
+        'let boundAt;',
+        'const listen = net.Server.prototype.listen;',
+        "net.Server.prototype.listen = function (...args) { this.once('listening', () => { boundAt ??= performance.now(); }); return listen.apply(this, args); };",
+        "process.on('blink:boot-complete', () => setTimeout(() => process.stdout.write(`BOOT-GC bound=${boundAt !== undefined} majorsBefore=${majors.filter((t) => t < boundAt).length}\\n`), 100));",
+        '',
+      ].join('\n'),
+    );
+    const env = { NODE_OPTIONS: `--import ${observer}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
+    try {
+      // The first boot compiles the bundle and writes the code cache once it is ready.
+      const first = await startBroker({ env });
+      try {
+        await waitFor('the code cache', SIGTERM_EXIT_MS, async () => ((await readdir(cacheDir)).some((name) => name.startsWith('broker') && name.endsWith('.v8')) ? true : undefined));
+      } finally {
+        await first.stop();
+      }
+      const second = await startBroker({ env });
+      try {
+        const line = await waitFor('the observer\'s line', SIGTERM_EXIT_MS, async () => /BOOT-GC .*/.exec(second.stdout())?.[0]);
+        assert.equal(line, 'BOOT-GC bound=true majorsBefore=0', `${line}: a full collection before the Kafka listeners bound: the boot's heap outgrew the start script's --initial-old-space-size`);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off until the boot is over (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and on after it.
