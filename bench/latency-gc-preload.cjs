@@ -1,17 +1,55 @@
-// Loaded into the broker by bench/latency-gc.mjs (NODE_OPTIONS=--require): every GC V8 reports
-// (perf_hooks 'gc' entries), as [start ns on CLOCK_MONOTONIC, duration µs, kind], written as
-// JSON to LATENCY_GC_OUT when the broker exits. CLOCK_MONOTONIC is the clock of loadgen's
-// LAT_DUMP, so the pauses line up with each message's scheduled and receive times.
+// Loaded into the broker by bench/latency-gc.mjs (NODE_OPTIONS=--require). Two ways to record
+// V8's GCs, written as JSON to LATENCY_GC_OUT when the broker exits:
+// * LATENCY_GC_RECORD=observer (the default): every GC from perf_hooks 'gc' entries, as [start ns
+//   on CLOCK_MONOTONIC, duration µs, kind]. CLOCK_MONOTONIC is the clock of loadgen's LAT_DUMP, so
+//   the pauses line up with each message's scheduled and receive times. Node makes ~4.3 KB of
+//   old-generation garbage per entry delivered to an observer: this record adds to what it measures.
+// * LATENCY_GC_RECORD=profiler: v8.GCProfiler, which accumulates outside the JavaScript heap, cut
+//   into segments at each SIGUSR2 (the bench sends one before and one after each rate's run): per
+//   segment [end ns on CLOCK_MONOTONIC, [[duration µs, kind], ...]]. No GC times, so no episodes;
+//   the record adds nothing to the old generation. (A stopped GCProfiler keeps recording natively
+//   until a mark-compact collects its object: a few segments are fine, a drain loop is not.)
+// LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (prom-client's
+// nodejs_gc_duration_seconds observer included): the broker without its GC metric's garbage.
 'use strict';
 const fs = require('node:fs');
+const v8 = require('node:v8');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 
 const out = process.env.LATENCY_GC_OUT;
-const originNs = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
-const gcs = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcs.push([Number(originNs + BigInt(Math.round(e.startTime * 1e6))), Math.round(e.duration * 1e3), e.detail?.kind ?? 0]);
-}).observe({ entryTypes: ['gc'] });
+const KIND = { Scavenge: 1, MinorMarkSweep: 2, MarkSweepCompact: 4, IncrementalMarking: 8, ProcessWeakCallbacks: 16 };
+const observe = PerformanceObserver.prototype.observe;
+if (process.env.LATENCY_GC_OBSERVERS === 'off') {
+  PerformanceObserver.prototype.observe = function observeWithoutGc(options = {}) {
+    const types = options.entryTypes ?? [options.type];
+    if (!types.includes('gc')) return observe.call(this, options);
+    const rest = types.filter((type) => type !== 'gc');
+    const { type, ...others } = options;
+    if (rest.length > 0) observe.call(this, { ...others, entryTypes: rest });
+  };
+}
+let record;
+if (process.env.LATENCY_GC_RECORD === 'profiler') {
+  const segments = [];
+  let profiler = new v8.GCProfiler();
+  profiler.start();
+  process.on('SIGUSR2', () => {
+    const next = new v8.GCProfiler();
+    next.start();
+    const { statistics } = profiler.stop();
+    profiler = next;
+    segments.push([Number(process.hrtime.bigint()), statistics.map((gc) => [Math.round(gc.cost), KIND[gc.gcType] ?? 0])]);
+  });
+  record = segments;
+} else {
+  const originNs = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
+  const gcs = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push([Number(originNs + BigInt(Math.round(e.startTime * 1e6))), Math.round(e.duration * 1e3), e.detail?.kind ?? 0]);
+  });
+  observe.call(observer, { entryTypes: ['gc'] });
+  record = gcs;
+}
 process.on('exit', () => {
-  if (out) fs.writeFileSync(out, JSON.stringify(gcs));
+  if (out) fs.writeFileSync(out, JSON.stringify(record));
 });
