@@ -11,12 +11,15 @@
 //   until a mark-compact collects its object: a few segments are fine, a drain loop is not.)
 // LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (prom-client's
 // nodejs_gc_duration_seconds observer included): the broker without its GC metric's garbage.
+// LATENCY_GC_V8_FLAGS (e.g. '--trace-gc'): V8 flags set before the broker loads (V8 flags are
+// refused in NODE_OPTIONS); what V8 prints lands in the broker's output (--keep DIR: broker.log).
 'use strict';
 const fs = require('node:fs');
 const v8 = require('node:v8');
 const { PerformanceObserver, performance } = require('node:perf_hooks');
 
 const out = process.env.LATENCY_GC_OUT;
+if (process.env.LATENCY_GC_V8_FLAGS) v8.setFlagsFromString(process.env.LATENCY_GC_V8_FLAGS);
 const KIND = { Scavenge: 1, MinorMarkSweep: 2, MarkSweepCompact: 4, IncrementalMarking: 8, ProcessWeakCallbacks: 16 };
 const observe = PerformanceObserver.prototype.observe;
 if (process.env.LATENCY_GC_OBSERVERS === 'off') {

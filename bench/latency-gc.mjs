@@ -13,6 +13,8 @@
 // entries are old-generation garbage: the default record adds to what it counts): counts and
 // pauses per run, no episodes. --gc-observers off starts the broker with no 'gc' observer at all
 // (prom-client's nodejs_gc_duration_seconds stays at zero): what that metric costs.
+// LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its
+// output is in DIR/broker.log.
 //
 //   node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]
 //                             [--gc-record observer|profiler] [--gc-observers on|off]
@@ -54,6 +56,7 @@ const broker = await startBlink({
     LATENCY_GC_OUT: gcFile,
     LATENCY_GC_RECORD: opt['gc-record'],
     LATENCY_GC_OBSERVERS: opt['gc-observers'],
+    LATENCY_GC_V8_FLAGS: process.env.LATENCY_GC_V8_FLAGS ?? '',
     NODE_OPTIONS: `--require ${path.join(HERE, 'latency-gc-preload.cjs')}`,
   },
 });
@@ -77,6 +80,7 @@ try {
 } finally {
   delete process.env.LAT_DUMP;
   await stopBlink(broker);
+  if (opt.keep !== null) fs.writeFileSync(path.join(work, 'broker.log'), broker.output());
 }
 const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
 dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null));
