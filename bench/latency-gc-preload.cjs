@@ -11,6 +11,10 @@
 //   until a mark-compact collects its object: a few segments are fine, a drain loop is not.)
 // LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (prom-client's
 // nodejs_gc_duration_seconds observer included): the broker without its GC metric's garbage.
+// LATENCY_GC_PROMOTED=1 (profiler record only): V8's sampling heap profile (one sample per 1 KiB)
+// of the last segment, objects that a scavenge collected left out: what survived scavenges, i.e.
+// reached the old generation (or was still young when the segment closed), as [bytes, site] by
+// allocation site (function file:line:column, three callers), in LATENCY_GC_OUT.promoted.
 // LATENCY_GC_V8_FLAGS (e.g. '--trace-gc'): V8 flags set before the broker loads (V8 flags are
 // refused in NODE_OPTIONS); what V8 prints lands in the broker's output (--keep DIR: broker.log).
 'use strict';
@@ -34,9 +38,11 @@ if (process.env.LATENCY_GC_OBSERVERS === 'off') {
 let record;
 if (process.env.LATENCY_GC_RECORD === 'profiler') {
   const segments = [];
+  const sampler = process.env.LATENCY_GC_PROMOTED === '1' ? promotedSampler() : null;
   let profiler = new v8.GCProfiler();
   profiler.start();
   process.on('SIGUSR2', () => {
+    sampler?.cut();
     const next = new v8.GCProfiler();
     next.start();
     const { statistics } = profiler.stop();
@@ -56,3 +62,33 @@ if (process.env.LATENCY_GC_RECORD === 'profiler') {
 process.on('exit', () => {
   if (out) fs.writeFileSync(out, JSON.stringify(record));
 });
+
+/** Samples between two cuts (restarted at each: the last segment's profile is what stays). */
+function promotedSampler() {
+  const session = new (require('node:inspector').Session)();
+  session.connect();
+  let sites = [];
+  const start = () => session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  start();
+  process.on('exit', () => {
+    if (out) fs.writeFileSync(`${out}.promoted`, JSON.stringify(sites));
+  });
+  return {
+    cut() {
+      session.post('HeapProfiler.stopSampling', (error, result) => {
+        if (error) throw error;
+        const bytes = new Map();
+        const walk = (node, callers) => {
+          const f = node.callFrame;
+          const here = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+          const site = [here, ...callers.slice(0, 3)].join(' < ');
+          if (node.selfSize > 0) bytes.set(site, (bytes.get(site) ?? 0) + node.selfSize);
+          for (const child of node.children) walk(child, [here, ...callers]);
+        };
+        walk(result.profile.head, []);
+        sites = [...bytes].map(([site, n]) => [n, site]).sort((a, b) => b[0] - a[0]);
+      });
+      start();
+    },
+  };
+}

@@ -13,11 +13,13 @@
 // entries are old-generation garbage: the default record adds to what it counts): counts and
 // pauses per run, no episodes. --gc-observers off starts the broker with no 'gc' observer at all
 // (prom-client's nodejs_gc_duration_seconds stays at zero): what that metric costs.
+// --promoted 1 (with --gc-record profiler): what survived the scavenges of the last rate's run, by
+// allocation site (V8's sampling heap profile in the broker, ~1 KiB a sample): the 15 largest.
 // LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its
 // output is in DIR/broker.log.
 //
 //   node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]
-//                             [--gc-record observer|profiler] [--gc-observers on|off]
+//                             [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,18 +28,19 @@ import { fileURLToPath } from 'node:url';
 import { buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null, 'gc-record': 'observer', 'gc-observers': 'on' };
+const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null, 'gc-record': 'observer', 'gc-observers': 'on', promoted: '0' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
   if (!(key in opt) || argv[i + 1] === undefined) {
-    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR] [--gc-record observer|profiler] [--gc-observers on|off]');
+    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR] [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]');
     process.exit(64);
   }
   opt[key] = argv[++i];
 }
-if (!['observer', 'profiler'].includes(opt['gc-record']) || !['on', 'off'].includes(opt['gc-observers'])) {
-  console.error('bench: --gc-record is observer or profiler, --gc-observers on or off');
+const promoted = opt.promoted === '1';
+if (!['observer', 'profiler'].includes(opt['gc-record']) || !['on', 'off'].includes(opt['gc-observers']) || (promoted && opt['gc-record'] !== 'profiler')) {
+  console.error('bench: --gc-record is observer or profiler, --gc-observers on or off; --promoted 1 goes with --gc-record profiler');
   process.exit(64);
 }
 const profiled = opt['gc-record'] === 'profiler';
@@ -56,6 +59,7 @@ const broker = await startBlink({
     LATENCY_GC_OUT: gcFile,
     LATENCY_GC_RECORD: opt['gc-record'],
     LATENCY_GC_OBSERVERS: opt['gc-observers'],
+    LATENCY_GC_PROMOTED: promoted ? '1' : '0',
     LATENCY_GC_V8_FLAGS: process.env.LATENCY_GC_V8_FLAGS ?? '',
     NODE_OPTIONS: `--require ${path.join(HERE, 'latency-gc-preload.cjs')}`,
   },
@@ -84,6 +88,12 @@ try {
 }
 const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
 dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null));
+if (promoted) {
+  const sites = JSON.parse(fs.readFileSync(`${gcFile}.promoted`, 'utf8'));
+  const total = sites.reduce((n, [bytes]) => n + bytes, 0);
+  console.log(`survived scavenges in the last run (sampled): ${total.toLocaleString('en-US')} B; largest sites:`);
+  for (const [bytes, site] of sites.slice(0, 15)) console.log(`  ${bytes.toLocaleString('en-US').padStart(11)}  ${site}`);
+}
 if (opt.keep === null) fs.rmSync(work, { recursive: true, force: true });
 
 /** `runGcs`, with the profiler record: the run's GCs as [duration µs, kind] (no times, no episodes). */
