@@ -9,8 +9,17 @@
 // GC pause overlaps, and how many left the producer thread (librdkafka's produce call) already
 // half their latency late: the client's side, not the broker's. One broker, one run per rate:
 // repeat it, the machine is shared.
+// --gc-record profiler records the GCs with v8.GCProfiler instead of a perf_hooks observer (whose
+// entries are old-generation garbage: the default record adds to what it counts): counts and
+// pauses per run, no episodes. --gc-observers off starts the broker with no 'gc' observer at all
+// (prom-client's nodejs_gc_duration_seconds stays at zero): what that metric costs.
+// --promoted 1 (with --gc-record profiler): what survived the scavenges of the last rate's run, by
+// allocation site (V8's sampling heap profile in the broker, ~1 KiB a sample): the 15 largest.
+// LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its
+// output is in DIR/broker.log.
 //
 //   node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]
+//                             [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,16 +28,22 @@ import { fileURLToPath } from 'node:url';
 import { buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null };
+const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null, 'gc-record': 'observer', 'gc-observers': 'on', promoted: '0' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
   if (!(key in opt) || argv[i + 1] === undefined) {
-    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]');
+    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR] [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]');
     process.exit(64);
   }
   opt[key] = argv[++i];
 }
+const promoted = opt.promoted === '1';
+if (!['observer', 'profiler'].includes(opt['gc-record']) || !['on', 'off'].includes(opt['gc-observers']) || (promoted && opt['gc-record'] !== 'profiler')) {
+  console.error('bench: --gc-record is observer or profiler, --gc-observers on or off; --promoted 1 goes with --gc-record profiler');
+  process.exit(64);
+}
+const profiled = opt['gc-record'] === 'profiler';
 const KIND = { 1: 'scavenge', 2: 'minor-ms', 4: 'mark-compact', 8: 'incremental', 16: 'weak-cb' };
 const work = opt.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blink-latency-gc-'));
 fs.mkdirSync(work, { recursive: true });
@@ -37,33 +52,59 @@ buildLoadgen(console.error);
 const gcFile = path.join(work, 'gc.json');
 const broker = await startBlink({
   root: path.resolve(opt.dir),
-  env: { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h', LATENCY_GC_OUT: gcFile, NODE_OPTIONS: `--require ${path.join(HERE, 'latency-gc-preload.cjs')}` },
+  env: {
+    LOG_LEVEL: 'warn',
+    MAX_MEMORY: '4GB',
+    RETENTION: '1h',
+    LATENCY_GC_OUT: gcFile,
+    LATENCY_GC_RECORD: opt['gc-record'],
+    LATENCY_GC_OBSERVERS: opt['gc-observers'],
+    LATENCY_GC_PROMOTED: promoted ? '1' : '0',
+    LATENCY_GC_V8_FLAGS: process.env.LATENCY_GC_V8_FLAGS ?? '',
+    NODE_OPTIONS: `--require ${path.join(HERE, 'latency-gc-preload.cjs')}`,
+  },
 });
+/** Profiler record: the broker closes a segment of its GC record (latency-gc-preload.cjs). */
+const cut = async () => {
+  if (!profiled) return;
+  broker.child.kill('SIGUSR2');
+  await sleep(100);
+};
 await sleep(1000);
 const dumps = [];
 try {
   for (const rate of opt.rates.split(',').map(Number)) {
     const dump = path.join(work, `lat${rate}.txt`);
     process.env.LAT_DUMP = dump;
+    await cut();
     const r = await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${rate}`, '-C', '-r', rate, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
+    await cut();
     dumps.push({ rate, dump, sendLagMaxUs: r.send_lag_max_us });
   }
 } finally {
   delete process.env.LAT_DUMP;
   await stopBlink(broker);
+  if (opt.keep !== null) fs.writeFileSync(path.join(work, 'broker.log'), broker.output());
 }
 const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
-for (const { rate, dump, sendLagMaxUs } of dumps) report(rate, dump, sendLagMaxUs);
+dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null));
+if (promoted) {
+  const sites = JSON.parse(fs.readFileSync(`${gcFile}.promoted`, 'utf8'));
+  const total = sites.reduce((n, [bytes]) => n + bytes, 0);
+  console.log(`survived scavenges in the last run (sampled): ${total.toLocaleString('en-US')} B; largest sites:`);
+  for (const [bytes, site] of sites.slice(0, 15)) console.log(`  ${bytes.toLocaleString('en-US').padStart(11)}  ${site}`);
+}
 if (opt.keep === null) fs.rmSync(work, { recursive: true, force: true });
 
-function report(rate, dump, sendLagMaxUs) {
+/** `runGcs`, with the profiler record: the run's GCs as [duration µs, kind] (no times, no episodes). */
+function report(rate, dump, sendLagMaxUs, runGcs) {
   const rows = fs.readFileSync(dump, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number)); // seq scheduled received sent
   const sorted = rows.map(([, s, r]) => r - s).sort((a, b) => a - b);
   const pct = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
   const us = (ns) => Math.round(ns / 1e3).toLocaleString('en-US');
   const from = rows[0][1];
-  const to = Math.max(...rows.map(([, , r]) => r));
-  const inWindow = gcs.filter(([start]) => start >= from && start <= to);
+  const to = rows.reduce((last, [, , r]) => Math.max(last, r), 0); // no spread: --secs 30 at 10,000/s is 300,000 rows
+  const inWindow = runGcs?.map(([d, k]) => [null, d, k]) ?? gcs.filter(([start]) => start >= from && start <= to);
   console.log(`@${rate}/s: p50 ${us(pct(0.5))} p99 ${us(pct(0.99))} p99.9 ${us(pct(0.999))} max ${us(sorted.at(-1))} µs; producer send lag max ${Math.round(sendLagMaxUs).toLocaleString('en-US')} µs`);
   const kinds = {};
   for (const [, d, k] of inWindow) {
@@ -73,6 +114,7 @@ function report(rate, dump, sendLagMaxUs) {
     s.maxUs = Math.max(s.maxUs, d);
   }
   console.log(`  GCs: ${Object.entries(kinds).map(([k, s]) => `${k} ${s.n} (${s.totalUs.toLocaleString('en-US')} µs, longest ${s.maxUs.toLocaleString('en-US')})`).join('; ') || 'none'}`);
+  if (runGcs) return;
   const threshold = pct(0.99);
   const episodes = [];
   let producerLate = 0;
