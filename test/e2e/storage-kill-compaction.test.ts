@@ -1,6 +1,7 @@
 /**
  * kill -9 in the middle of log compaction (durable mode, FSYNC=always): an idempotent acks=all
- * producer (confluent-kafka) streams keyed messages into a compacted topic whose segments roll
+ * producer (confluent-kafka) streams keyed messages (a third of them with a key of their own, which
+ * compaction must keep for ever; the others over 40 keys) into a compacted topic whose segments roll
  * every 200 ms while the log cleaner runs back to back; the broker is killed with SIGKILL the
  * moment a rewrite file shows in a partition directory (alternately `<base>.<end>.swap`, the
  * swap's commit point, and `<base>.log.cleaned`, a rewrite being written), KILL_CYCLES times,
@@ -94,7 +95,7 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles in the middle of log compa
       for (let partition = 0; partition < PARTITIONS; partition++) {
         const produced = [...acks]
           .filter(([, ack]) => ack.partition === partition)
-          .map(([i, ack]) => ({ offset: ack.offset, key: `k-${i % KEYS}`, value: `msg-${String(i).padStart(8, '0')}-${filler}` }))
+          .map(([i, ack]) => ({ offset: ack.offset, key: i % 3 === 0 ? `u-${i}` : `k-${i % KEYS}`, value: `msg-${String(i).padStart(8, '0')}-${filler}` }))
           .sort((a, b) => a.offset - b.offset);
         const read = await readKeyed(broker.bootstrap, topic, partition);
         assertCompactedView(read, produced, false);

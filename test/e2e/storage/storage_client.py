@@ -6,8 +6,8 @@ Usage: storage_client.py OP JSON-ARGS
                   to args.out
   consume_digest  read partitions from the given offsets up to the given end offsets; write
                   the same lines for every message consumed to args.out
-  produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler, key "k-<i % keys>"
-                  with args.keys, else none) to partition
+  produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler; with args.keys,
+                  key "u-<i>" when i % 3 == 0, else "k-<i % keys>"; else no key) to partition
                   i % partitions with acks=all and idempotence, printing "ack P O I" or
                   "fail I ERROR" per delivery report as it arrives (flushed), "done" at the end
   produce_small   produce messages i = 0..count-1 (value "msg-<i>-" + filler) to partition
@@ -171,7 +171,7 @@ def op_produce_stream(args):
 
     keys = args.get('keys')
     for i in range(args['count']):
-        key = b'k-%d' % (i % keys) if keys else None
+        key = None if not keys else b'u-%d' % i if i % 3 == 0 else b'k-%d' % (i % keys)
         produce(producer, args['topic'], b'msg-%08d-' % i + filler, i % args['partitions'], report, key)
         # Pacing shapes the load (a stream that is still running when the test acts on it,
         # which the test sees through the acks); it is not a wait for a state.
