@@ -11,13 +11,12 @@
  * KILL_CYCLES=<n> runs a longer loop.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertCompactedView, type ReadRecord } from '../support/compaction.js';
-import { freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
-import { createTopic, produceStream } from './storage-support.js';
+import { uniqueTopic, waitFor } from './harness.js';
+import { createTopic, kcatLines, produceStream, restartableBroker } from './storage-support.js';
 
 const KILL_CYCLES = Number(process.env.KILL_CYCLES ?? 4);
 const PARTITIONS = 2;
@@ -40,38 +39,21 @@ async function rewriteFiles(storagePath: string, topic: string): Promise<string[
 
 /** Every record of one partition, via kcat from the beginning (key and value are printable). */
 async function readKeyed(bootstrap: string, topic: string, partition: number): Promise<ReadRecord[]> {
-  const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%o %k %s\n'], { timeoutMs: 60_000 });
-  assert.equal(result.code, 0, result.stderr);
-  return result.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [offset, key, value] = line.split(' ');
-      return { offset: Number(offset), key, value, timestamp: 0, control: false };
-    });
+  return (await kcatLines(bootstrap, topic, partition, '%o %k %s')).map((line) => {
+    const [offset, key, value] = line.split(' ');
+    return { offset: Number(offset), key, value, timestamp: 0, control: false };
+  });
 }
 
 describe(`durable mode: ${KILL_CYCLES} kill -9 cycles in the middle of log compaction lose nothing acknowledged`, () => {
-  let broker: BrokerHandle;
-  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
-
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    reuse = { storagePath: await mkdtemp(join(tmpdir(), 'blink-kill-compaction-')), kafkaPort, restPort };
-    broker = await startBroker({ env: DURABLE_ENV, reuse });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    await rm(reuse.storagePath, { recursive: true, force: true });
-  });
+  const durable = restartableBroker('kill-compaction', DURABLE_ENV);
 
   test('each kill lands on a rewrite file; the latest acknowledged record of every key survives at its offset', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('kill-compaction');
-    await createTopic(broker.bootstrap, topic, PARTITIONS, COMPACTED);
+    await createTopic(durable.broker.bootstrap, topic, PARTITIONS, COMPACTED);
     const filler = 'x'.repeat(200);
     const stream = produceStream(
-      { bootstrap: broker.bootstrap, topic, partitions: PARTITIONS, keys: KEYS, count: MESSAGES, filler_bytes: filler.length, pace_every: 100, pace_sleep_s: 0.01, timeout_s: TEST_TIMEOUT_MS / 1000 },
+      { bootstrap: durable.broker.bootstrap, topic, partitions: PARTITIONS, keys: KEYS, count: MESSAGES, filler_bytes: filler.length, pace_every: 100, pace_sleep_s: 0.01, timeout_s: TEST_TIMEOUT_MS / 1000 },
       () => undefined,
     );
     const killedOn: string[] = [];
@@ -80,12 +62,11 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles in the middle of log compa
         // Odd kills wait for the commit point (a .swap file), even ones for a rewrite being written.
         const wanted = cycle % 2 === 1 ? '.swap' : '.cleaned';
         const found = await waitFor(`a ${wanted} file before kill ${cycle}`, 20_000, async () => {
-          const files = await rewriteFiles(reuse.storagePath, topic);
+          const files = await rewriteFiles(durable.storagePath, topic);
           return files.some((file) => file.endsWith(wanted)) ? files : undefined;
         }, 1);
-        await broker.kill();
+        await durable.restart();
         killedOn.push(found.join('+'));
-        broker = await startBroker({ env: DURABLE_ENV, reuse });
       }
       const { acks, failures } = await stream.result;
       assert.deepEqual(failures, [], 'no delivery failed (the producer retried through every restart)');
@@ -97,7 +78,7 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles in the middle of log compa
           .filter(([, ack]) => ack.partition === partition)
           .map(([i, ack]) => ({ offset: ack.offset, key: i % 3 === 0 ? `u-${i}` : `k-${i % KEYS}`, value: `msg-${String(i).padStart(8, '0')}-${filler}` }))
           .sort((a, b) => a.offset - b.offset);
-        const read = await readKeyed(broker.bootstrap, topic, partition);
+        const read = await readKeyed(durable.broker.bootstrap, topic, partition);
         assertCompactedView(read, produced, false);
         stored += read.length;
       }

@@ -497,12 +497,18 @@ describe('KafkaConnection (fake socket)', () => {
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
     });
 
+    /** A connection whose Fetch answer the socket holds (written, not flushed). */
+    async function fetchAnswerHeld() {
+      const held = connect([served(FetchApi, 0, 12, () => EMPTY_FETCH_RESPONSE, { pinsStoredBatches: true })]);
+      held.socket.holdWrites = true;
+      held.socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
+      await held.connection.idle();
+      return held;
+    }
+    const short = { ...LIMITS, heldBackOverBound: true };
+
     it('expires a reader that leaves a pinned Fetch answer unflushed, only while memory held back is past its bound', async () => {
-      const { socket, connection, clock } = connect([served(FetchApi, 0, 12, () => EMPTY_FETCH_RESPONSE, { pinsStoredBatches: true })]);
-      socket.holdWrites = true;
-      socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
-      await connection.idle();
-      const short = { ...LIMITS, heldBackOverBound: true };
+      const { socket, connection, clock } = await fetchAnswerHeld();
       assert.equal(connection.expiry(clock.nowMs(), short), null, 'just written');
       clock.advance(READER_STALL_MS);
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'not a byte left for READER_STALL_MS, but memory is not short');
@@ -512,11 +518,7 @@ describe('KafkaConnection (fake socket)', () => {
     });
 
     it('gives a reader whose answer keeps leaving request_timeout_ms before it counts as too slow', async () => {
-      const { socket, connection, clock } = connect([served(FetchApi, 0, 12, () => EMPTY_FETCH_RESPONSE, { pinsStoredBatches: true })]);
-      socket.holdWrites = true;
-      socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
-      await connection.idle();
-      const short = { ...LIMITS, heldBackOverBound: true };
+      const { socket, connection, clock } = await fetchAnswerHeld();
       let moving = true;
       for (let waited = 0; waited < LIMITS.requestTimeoutMs; waited += READER_STALL_MS) {
         moving &&= connection.expiry(clock.nowMs(), short) === null;
