@@ -9,7 +9,8 @@
  * refuses browser-forged state changes, e.g. a form POST to /produce from another site),
  * the Referer check for browsers that send no Origin (referer-check.ts, 403),
  * then authentication (admin token or, under the authorizer, HTTP Basic with a SASL user:
- * 401 before the body is read, admin-authentication.ts), Fastify's body limit (413),
+ * 401 before the body is read, admin-authentication.ts), the bound on bodies held at once
+ * (body-budget.ts: 429 before the body is read), Fastify's body limit (413),
  * the body's shape bounds (json-bounds.ts: depth, array length, object count; 400 before
  * any DTO work), the ACL check under the authorizer (403, admin-acl.ts), the ValidationPipe
  * (400 listing every problem), the handler; every failure becomes a
@@ -30,6 +31,7 @@ import { AdminExceptionFilter, adminValidationPipe, errorBody } from './http/err
 import { ADMIN_JSON_BOUNDS, jsonBoundsProblem } from './http/json-bounds.js';
 import { crossSiteRefererProblem } from './http/referer-check.js';
 import { ADMIN_BODY_LIMIT_BYTES } from './http/limits.js';
+import { bodyBudgetHook } from './http/body-budget.js';
 import { reloadRestCertificate } from './http/rest-tls.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
@@ -53,6 +55,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', refererHook);
   fastify.addHook('onRequest', authenticationHook(app.get(AdminAuthentication)));
   fastify.addHook('onRequest', methodHook(routes));
+  fastify.addHook('onRequest', bodyBudgetHook().hook);
   fastify.addHook('preValidation', bodyBoundsHook);
   fastify.addHook('preHandler', aclHook(app.get(AdminAuthorization)));
   fastify.addHook('onResponse', metricsHook(app.get(AdminProbe)));

@@ -212,6 +212,8 @@ export class BatchMemory {
   private pinHead = 0;
   private readonly released: Released[] = [];
   private releasedHead = 0;
+  /** The bytes in `released` from `releasedHead` on. */
+  private heldBack = 0;
   /** Spare slabs being prefaulted. */
   private preparing = 0;
   /** Spares (free or being prefaulted) the pool tops up to; grows while demand outruns them. */
@@ -280,6 +282,7 @@ export class BatchMemory {
       return;
     }
     this.released.push({ slab, bytes: length, epoch: this.epoch++ });
+    this.heldBack += length;
     this.reclaim();
   }
 
@@ -292,10 +295,13 @@ export class BatchMemory {
     return new Pin(this);
   }
 
+  /** Released bytes not reused yet because a pin taken before their release is still active. */
+  get heldBackBytes(): number {
+    return this.heldBack;
+  }
+
   stats(): BatchMemoryStats {
-    let heldBack = 0;
-    for (let i = this.releasedHead; i < this.released.length; i++) heldBack += this.released[i].bytes;
-    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: heldBack, oneOffBytes: this.oneOffBytes };
+    return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: this.heldBack, oneOffBytes: this.oneOffBytes };
   }
 
   /** @internal (Pin) */
@@ -396,7 +402,9 @@ export class BatchMemory {
   reclaim(): void {
     const oldestPin = this.anyPinActive() ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
     while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
-      this.dropHold(this.released[this.releasedHead++].slab);
+      const released = this.released[this.releasedHead++];
+      this.heldBack -= released.bytes;
+      this.dropHold(released.slab);
     }
     this.pinHead = compact(this.pins, this.pinHead);
     this.releasedHead = compact(this.released, this.releasedHead);

@@ -22,6 +22,12 @@ const ACKS_PER_CYCLE = 2_000;
 const MESSAGES = ACKS_PER_CYCLE * (KILL_CYCLES + 1);
 const DURABLE_ENV = { STORAGE_MODE: 'durable', FSYNC: 'always', SEGMENT_BYTES: '256KB', RETENTION: '1h' };
 const COMMIT_WAIT_MS = 30_000;
+/**
+ * The producer sleeps this long every 100 messages, so that it is still streaming at every
+ * kill: ~2 s per cycle's 2,000 acks, about what a cycle's restart takes (at 5 ms it was done
+ * after the second kill, and the later kills hit an idle broker).
+ */
+const PACE_SLEEP_S = 0.1;
 const TEST_TIMEOUT_MS = 60_000 + KILL_CYCLES * 30_000;
 const MEMBER_TIMING = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 };
 
@@ -72,7 +78,7 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles under an idempotent produc
     const member = GroupMember.start('confluent-kafka', broker.bootstrap, { topic, group, clientId: 'kill-loop-member', lifetimeMs: TEST_TIMEOUT_MS, ...MEMBER_TIMING });
     let acked = 0;
     const stream = produceStream(
-      { bootstrap: broker.bootstrap, topic, partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 100, pace_sleep_s: 0.005, timeout_s: TEST_TIMEOUT_MS / 1000 },
+      { bootstrap: broker.bootstrap, topic, partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 100, pace_sleep_s: PACE_SLEEP_S, timeout_s: TEST_TIMEOUT_MS / 1000 },
       (count) => (acked = count),
     );
     const committedBeforeKills: Array<Map<number, number>> = [];

@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import kafkajs from './clients/kafkajs-lib.js';
-import { describeRun, REPO_ROOT, run, track } from './harness.js';
+import { describeRun, freePorts, REPO_ROOT, run, startBroker, track, type BrokerHandle } from './harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -75,6 +77,47 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
     stop() {
       clearInterval(timer);
       return max;
+    },
+  };
+}
+
+export interface RestartableBroker {
+  /** The broker running now (another after each `restart`). */
+  readonly broker: BrokerHandle;
+  /** Its data directory and ports, the same across restarts. */
+  readonly storagePath: string;
+  /** kill -9, then a new broker on the same directory and ports. */
+  restart(): Promise<void>;
+}
+
+/**
+ * A broker of the enclosing describe (started before its tests, stopped and its directory
+ * removed after them) on a data directory and ports of its own, which `restart` keeps: the
+ * kill -9 tests.
+ */
+export function restartableBroker(label: string, env: Record<string, string>): RestartableBroker {
+  let broker: BrokerHandle | undefined;
+  let reuse: { storagePath: string; kafkaPort: number; restPort: number } | undefined;
+  const running = (): BrokerHandle => broker ?? assert.fail(`${label}: no broker (before() did not run)`);
+  before(async () => {
+    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
+    reuse = { storagePath: await mkdtemp(join(tmpdir(), `blink-${label}-`)), kafkaPort, restPort };
+    broker = await startBroker({ env, reuse });
+  });
+  after(async () => {
+    await broker?.stop();
+    if (reuse !== undefined) await rm(reuse.storagePath, { recursive: true, force: true });
+  });
+  return {
+    get broker() {
+      return running();
+    },
+    get storagePath() {
+      return reuse?.storagePath ?? assert.fail(`${label}: no data directory (before() did not run)`);
+    },
+    async restart() {
+      await running().kill();
+      broker = await startBroker({ env, reuse });
     },
   };
 }
@@ -156,15 +199,17 @@ export function produceStream(args: Record<string, unknown>, onAck: (acked: numb
   return { result, kill: () => child.kill('SIGKILL') };
 }
 
-/** Every message of `topic` as [partition, offset, message number], via kcat from the beginning. */
-export async function readBack(bootstrap: string, topic: string, partition: number): Promise<Array<[number, number]>> {
-  const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%o %s\n'], { timeoutMs: 60_000 });
+/** One line per record of one partition, as kcat formats it (`format`, without the newline), from the beginning. */
+export async function kcatLines(bootstrap: string, topic: string, partition: number, format: string): Promise<string[]> {
+  const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', `${format}\n`], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr);
-  return result.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [offset, value] = line.split(' ');
-      return [Number(offset), Number(value.split('-')[1])];
-    });
+  return result.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Every message of one partition as [offset, message number], via kcat from the beginning. */
+export async function readBack(bootstrap: string, topic: string, partition: number): Promise<Array<[number, number]>> {
+  return (await kcatLines(bootstrap, topic, partition, '%o %s')).map((line) => {
+    const [offset, value] = line.split(' ');
+    return [Number(offset), Number(value.split('-')[1])];
+  });
 }

@@ -3,7 +3,8 @@
  * request bytes in as 'data' events and reads back what the connection wrote, split into
  * response frames. It records pause/resume and destroy, and can pretend its write buffer is
  * full (`writableNeedDrain`) until `drain()`. Write callbacks run at once, or, with
- * `holdWrites`, only at `flush()` (the kernel has not taken the bytes yet). It counts how
+ * `holdWrites`, only at `flush()` (the kernel has not taken the bytes yet; `leaveBytes` lets
+ * some of them go before that). It counts how
  * many times bytes went out (`flushes`: corked writes go out together at the uncork).
  */
 import { EventEmitter } from 'node:events';
@@ -17,7 +18,7 @@ export class FakeSocket extends EventEmitter {
   writableNeedDrain = false;
   destroyed = false;
   holdWrites = false;
-  private readonly unflushed: Array<() => void> = [];
+  private readonly unflushed: Array<{ callback: () => void; bytes: number }> = [];
   private paused = false;
   private readonly written: Buffer[] = [];
 
@@ -64,7 +65,7 @@ export class FakeSocket extends EventEmitter {
     if (this.corks > 0) this.corkedWrites = true;
     else this.flushes++;
     if (callback !== undefined) {
-      if (this.holdWrites) this.unflushed.push(callback);
+      if (this.holdWrites) this.unflushed.push({ callback, bytes: chunk.length });
       else callback();
     }
     return true;
@@ -72,8 +73,21 @@ export class FakeSocket extends EventEmitter {
 
   /** The held writes are done: their callbacks run. */
   flush(): void {
-    for (const callback of this.unflushed.splice(0)) callback();
+    for (const { callback } of this.unflushed.splice(0)) callback();
+    this.left = 0;
   }
+
+  /** Bytes of the held writes not left yet (a real socket's bytes not handed to the kernel yet). */
+  get writableLength(): number {
+    return this.unflushed.reduce((sum, write) => sum + write.bytes, 0) - this.left;
+  }
+
+  /** `bytes` of the held writes leave (the client reads some), their callbacks still held. */
+  leaveBytes(bytes: number): void {
+    this.left += bytes;
+  }
+
+  private left = 0;
 
   destroy(): this {
     if (!this.destroyed) {

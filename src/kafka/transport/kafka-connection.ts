@@ -10,7 +10,11 @@
  * it fits; a response is not followed by the next request until the socket has drained. Liveness: `expiry` tells the transport when the connection has had no
  * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
  * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
- * client trickling bytes; time the socket spends paused by us does not count).
+ * client trickling bytes; time the socket spends paused by us does not count), or when it has
+ * left a Fetch answer unread (no byte of it left for READER_STALL_MS, or not all of it after
+ * request_timeout_ms) while the pooled memory unflushed answers hold back is past its bound
+ * (a client that stops reading its socket would else keep all memory released after its
+ * answer from reuse: see KafkaTransport).
  *
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
@@ -93,15 +97,27 @@ export interface ConnectionLimits {
   readonly maxBufferedBytes: number;
   /** Request bytes all connections may hold together (queued_max_request_bytes); unbounded without it. */
   readonly requestBudget?: RequestBudget;
+  /**
+   * Pooled memory that unflushed Fetch answers may hold back (BatchMemory.heldBackBytes) before
+   * slow readers are closed; past it, a read calls `memoryHeldBack` (the transport's early
+   * sweep). Unbounded without it.
+   */
+  readonly heldBackBytesMax?: number;
+  readonly memoryHeldBack?: () => void;
 }
 
-/** Why the broker closes a connection on its own. */
-export type ExpiryReason = 'idle' | 'request_timeout';
+/** A connection whose unflushed Fetch answer has not moved a byte for this long is a stalled reader (see expiry). */
+export const READER_STALL_MS = 200;
 
-/** How long a connection may stay quiet, and how long a frame may take to arrive. */
+/** Why the broker closes a connection on its own. */
+export type ExpiryReason = 'idle' | 'request_timeout' | 'slow_reader';
+
+/** How long a connection may stay quiet, and how long a frame may take to arrive (or, while memory is short, a Fetch answer to leave). */
 export interface ExpiryLimits {
   readonly idleMs: number;
   readonly requestTimeoutMs: number;
+  /** The pooled memory that unflushed Fetch answers hold back is past ConnectionLimits.heldBackBytesMax. */
+  readonly heldBackOverBound?: boolean;
 }
 
 export interface ConnectionObserver {
@@ -114,6 +130,7 @@ export interface ConnectionSocket {
   readonly remotePort?: number;
   readonly localPort?: number;
   readonly writableNeedDrain: boolean;
+  readonly writableLength: number;
   setNoDelay(noDelay: boolean): unknown;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -141,6 +158,13 @@ export class KafkaConnection {
   private lastActivityMs: number;
   /** When the frame being received started arriving (or reading resumed under it); null between frames. */
   private frameStartedMs: number | null = null;
+  /** Fetch answers handed to the socket whose pooled memory is still pinned (not flushed yet). */
+  private pinnedWrites = 0;
+  /** When the oldest of them was written, or the last of them flushed, whichever is later. */
+  private pinnedSinceMs = 0;
+  /** The socket's unsent bytes when expiry last looked while pinned answers were pending, and since when they were that. */
+  private unsentSeen = -1;
+  private unsentSeenSinceMs = 0;
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -217,8 +241,27 @@ export class KafkaConnection {
   expiry(nowMs: number, limits: ExpiryLimits): ExpiryReason | null {
     const started = this.frameStartedMs;
     if (started !== null && !this.socket.isPaused() && nowMs - started >= limits.requestTimeoutMs) return 'request_timeout';
+    if (this.readerTooSlow(nowMs, limits.requestTimeoutMs) && limits.heldBackOverBound === true) return 'slow_reader';
     if (this.busy) return null;
     return nowMs - this.lastActivityMs >= limits.idleMs ? 'idle' : null;
+  }
+
+  /**
+   * Whether pinned Fetch answers wait on a client that reads too slowly: not one byte of them
+   * has left for READER_STALL_MS (a client that stopped reading), or one has waited for
+   * `requestTimeoutMs` (one that reads, but too slowly). Tracks the unsent bytes as it looks.
+   */
+  private readerTooSlow(nowMs: number, requestTimeoutMs: number): boolean {
+    if (this.pinnedWrites === 0) {
+      this.unsentSeen = -1;
+      return false;
+    }
+    const unsent = this.socket.writableLength;
+    if (unsent !== this.unsentSeen) {
+      this.unsentSeen = unsent;
+      this.unsentSeenSinceMs = nowMs;
+    }
+    return nowMs - this.unsentSeenSinceMs >= READER_STALL_MS || nowMs - this.pinnedSinceMs >= requestTimeoutMs;
   }
 
   /** Closes the socket; answers still gathered for one write (see write) go out first. */
@@ -235,6 +278,7 @@ export class KafkaConnection {
    */
   private onBytes(): void {
     this.lastActivityMs = this.clock.nowMs();
+    if (this.memory.heldBackBytes > (this.limits.heldBackBytesMax ?? Number.POSITIVE_INFINITY)) this.limits.memoryHeldBack?.();
     if (!this.decoder.receivingFrame) this.frameStartedMs = null;
     else this.frameStartedMs ??= this.lastActivityMs;
     if (this.decoder.waitingForBudget) this.socket.pause();
@@ -563,9 +607,17 @@ export class KafkaConnection {
     const straight = last === 0 && !this.corked && this.decoder.queuedFrames === 0;
     if (!straight) this.corkUntilTick();
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
-    if (flushed === undefined) this.socket.write(chunks[last]);
-    else this.socket.write(chunks[last], () => flushed.release());
     this.lastActivityMs = this.clock.nowMs();
+    if (flushed === undefined) this.socket.write(chunks[last]);
+    else {
+      if (this.pinnedWrites++ === 0) this.pinnedSinceMs = this.lastActivityMs;
+      this.socket.write(chunks[last], () => {
+        this.pinnedWrites--;
+        this.pinnedSinceMs = this.clock.nowMs();
+        this.unsentSeen = -1;
+        flushed.release();
+      });
+    }
     if (this.decoder.queuedFrames === 0) this.uncork();
     if (!this.socket.writableNeedDrain) return undefined;
     this.uncork();

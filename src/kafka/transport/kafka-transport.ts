@@ -5,8 +5,9 @@
  * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
  * controller's method, which Nest built and wired like every other; the rest go through
  * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
- * connections_max_idle_ms, or that take longer than request_timeout_ms to send one frame
- * (KafkaConnection.expiry). A new connection over max_connections or max_connections_per_ip
+ * connections_max_idle_ms, that take longer than request_timeout_ms to send one frame, or
+ * that leave a Fetch answer unread that long while memory held back for such answers is past
+ * its bound (KafkaConnection.expiry). A new connection over max_connections or max_connections_per_ip
  * is closed at once (ConnectionGate), logged at most once a minute per limit, and counted. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
@@ -27,7 +28,7 @@ import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
 import { clientAddress, ConnectionGate, type GateRefusal } from './connection-gate.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
-import { type ConnectionLimits, KafkaConnection } from './kafka-connection.js';
+import { type ConnectionLimits, KafkaConnection, READER_STALL_MS } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { RequestBudget } from './request-budget.js';
@@ -43,6 +44,13 @@ export const MAX_BUFFERED_BYTES_PER_CONNECTION = 1 * 1024 * 1024;
 export const SHUTDOWN_GRACE_MS = 5_000;
 /** How often connections are checked for expiry (connections_max_idle_ms). */
 export const EXPIRY_SWEEP_MS = 1_000;
+/**
+ * The share of max_memory that pooled memory held back for unflushed Fetch answers may reach
+ * before the connections that leave such answers unread are closed (KafkaConnection.expiry).
+ */
+export const HELD_BACK_SHARE_OF_MAX_MEMORY = 0.5;
+/** While memory is held back past that, the sweep also runs on reads, at most this often. */
+export const HELD_BACK_SWEEP_MS = 50;
 /**
  * The buffer every connection's socket reads into (each read is copied out into pooled frames
  * before the next read anywhere can happen: libuv reads one socket at a time, on this thread).
@@ -65,6 +73,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** Every connection's limits (one object for all of them). */
   private readonly limits: ConnectionLimits;
   private tls: TlsCertificates | null = null;
+  /** When the last sweep ran, and whether one is on its way (see HELD_BACK_SWEEP_MS). */
+  private lastSweepMs = 0;
+  private sweepPending = false;
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -81,7 +92,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.noise = new RateLimitedLog(this.log, clock);
     this.gate = new ConnectionGate(config);
     this.requestBudget = new RequestBudget(config.queuedMaxRequestBytes);
-    this.limits = { maxFrameBytes: MAX_FRAME_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION, requestBudget: this.requestBudget };
+    this.limits = {
+      maxFrameBytes: MAX_FRAME_BYTES,
+      maxBufferedBytes: MAX_BUFFERED_BYTES_PER_CONNECTION,
+      requestBudget: this.requestBudget,
+      heldBackBytesMax: config.maxMemoryBytes * HELD_BACK_SHARE_OF_MAX_MEMORY,
+      memoryHeldBack: () => this.sweepSoon(),
+    };
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -176,18 +193,39 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return this.tls;
   }
 
-  /** Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow senders with a bounded warning. */
+  /**
+   * Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow
+   * senders with a bounded warning; and, while the pooled memory held back for unflushed Fetch
+   * answers is past HELD_BACK_SHARE_OF_MAX_MEMORY (one pinned answer holds back the reuse of
+   * all memory released after it, batch-memory.ts), slow readers with a bounded warning.
+   */
   private closeExpired(): void {
     const nowMs = this.clock.nowMs();
-    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs };
+    this.lastSweepMs = nowMs;
+    const heldBackBytes = this.accountant.memory.heldBackBytes;
+    const heldBackMax = this.limits.heldBackBytesMax ?? Number.POSITIVE_INFINITY;
+    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs, heldBackOverBound: heldBackBytes > heldBackMax };
     for (const connection of this.connections) {
       const reason = connection.expiry(nowMs, limits);
       if (reason === null) continue;
       if (reason === 'idle') this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${limits.idleMs} ms)`);
-      else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
+      else if (reason === 'slow_reader') {
+        const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+        this.noise.warn('slow-reader', `closing connection ${connection.peer}: it does not read its Fetch answers (none of their bytes left for ${READER_STALL_MS} ms, or not all after request_timeout_ms) while the memory they hold back from reuse, ${mib(heldBackBytes)} MiB, is past its bound (${mib(heldBackMax)} MiB, half of max_memory)`);
+      } else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
       this.probe.connectionClosedByBroker(reason);
       connection.destroy();
     }
+  }
+
+  /** A read while memory is held back past its bound: a sweep once this read is over, unless one ran within HELD_BACK_SWEEP_MS. */
+  private sweepSoon(): void {
+    if (this.sweepPending || this.clock.nowMs() - this.lastSweepMs < HELD_BACK_SWEEP_MS) return;
+    this.sweepPending = true;
+    setImmediate(() => {
+      this.sweepPending = false;
+      this.closeExpired();
+    });
   }
 
   /**

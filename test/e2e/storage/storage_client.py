@@ -6,7 +6,8 @@ Usage: storage_client.py OP JSON-ARGS
                   to args.out
   consume_digest  read partitions from the given offsets up to the given end offsets; write
                   the same lines for every message consumed to args.out
-  produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler) to partition
+  produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler; with args.keys,
+                  key "u-<i>" when i % 3 == 0, else "k-<i % keys>"; else no key) to partition
                   i % partitions with acks=all and idempotence, printing "ack P O I" or
                   "fail I ERROR" per delivery report as it arrives (flushed), "done" at the end
   produce_small   produce messages i = 0..count-1 (value "msg-<i>-" + filler) to partition
@@ -168,8 +169,10 @@ def op_produce_stream(args):
         sys.stdout.flush()
         state['reported'] += 1
 
+    keys = args.get('keys')
     for i in range(args['count']):
-        produce(producer, args['topic'], b'msg-%08d-' % i + filler, i % args['partitions'], report)
+        key = None if not keys else b'u-%d' % i if i % 3 == 0 else b'k-%d' % (i % keys)
+        produce(producer, args['topic'], b'msg-%08d-' % i + filler, i % args['partitions'], report, key)
         # Pacing shapes the load (a stream that is still running when the test acts on it,
         # which the test sees through the acks); it is not a wait for a state.
         if args.get('pace_every') and i % args['pace_every'] == 0:

@@ -5,7 +5,8 @@
  * unsupported APIs and versions get UNSUPPORTED_VERSION, acks=0 gets no response, a
  * frame over the size limit closes the connection, and pooled memory: hot APIs decode in
  * place from the pooled frame, others from a copy, and a Fetch pins it until flushed;
- * expiry: idle, and a frame trickled byte by byte (slowloris) past request_timeout_ms;
+ * expiry: idle, a frame trickled byte by byte (slowloris) past request_timeout_ms, and a
+ * reader that leaves a pinned Fetch answer unflushed while memory held back is short;
  * back-pressure: read-ahead bounded in requests, and a shared request budget that pauses a
  * connection whose next frame does not fit until another connection's frame is handled;
  * fairness and system calls: answers of requests handled in one go leave in one write, and
@@ -27,7 +28,7 @@ import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { MetadataApi } from '../../../src/wire/messages/03-metadata.js';
 import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-produce.js';
 import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
-import { FRAMES_PER_TURN, MAX_QUEUED_REQUESTS_PER_CONNECTION } from '../../../src/kafka/transport/kafka-connection.js';
+import { FRAMES_PER_TURN, MAX_QUEUED_REQUESTS_PER_CONNECTION, READER_STALL_MS } from '../../../src/kafka/transport/kafka-connection.js';
 import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
@@ -52,6 +53,9 @@ function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPa
 function servedNow(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
   return { ...served(codec, min, max, invoke, hotPath), invoke: (request) => invoke(request as KafkaRequest<unknown>) };
 }
+
+const EMPTY_FETCH = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
+const EMPTY_FETCH_RESPONSE: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
 
 const failing = (): never => {
   throw new Error('handler bug');
@@ -424,13 +428,11 @@ describe('KafkaConnection (fake socket)', () => {
         assert.ok(request.memoryPin !== undefined, 'the handler gets the pin');
         // Retention drops a stored batch while the response still refers to it.
         memory.release(memory.alloc(100));
-        const response: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
-        return response;
+        return EMPTY_FETCH_RESPONSE;
       }, { pinsStoredBatches: true }),
     ]);
     socket.holdWrites = true;
-    const fetch = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
-    socket.receive(requestFrame(FetchApi, 4, 1, fetch));
+    socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
     await connection.idle();
     assert.equal(socket.responses().length, 1);
     assert.ok(memory.stats().heldBackBytes >= 100, 'the dropped batch (and the request frame) held back while the response is not flushed');
@@ -493,6 +495,38 @@ describe('KafkaConnection (fake socket)', () => {
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'a full request_timeout_ms from the resume');
       clock.advance(1);
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
+    });
+
+    /** A connection whose Fetch answer the socket holds (written, not flushed). */
+    async function fetchAnswerHeld() {
+      const held = connect([served(FetchApi, 0, 12, () => EMPTY_FETCH_RESPONSE, { pinsStoredBatches: true })]);
+      held.socket.holdWrites = true;
+      held.socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
+      await held.connection.idle();
+      return held;
+    }
+    const short = { ...LIMITS, heldBackOverBound: true };
+
+    it('expires a reader that leaves a pinned Fetch answer unflushed, only while memory held back is past its bound', async () => {
+      const { socket, connection, clock } = await fetchAnswerHeld();
+      assert.equal(connection.expiry(clock.nowMs(), short), null, 'just written');
+      clock.advance(READER_STALL_MS);
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'not a byte left for READER_STALL_MS, but memory is not short');
+      assert.equal(connection.expiry(clock.nowMs(), short), 'slow_reader');
+      socket.flush();
+      assert.equal(connection.expiry(clock.nowMs(), short), null, 'flushed: nothing pinned');
+    });
+
+    it('gives a reader whose answer keeps leaving request_timeout_ms before it counts as too slow', async () => {
+      const { socket, connection, clock } = await fetchAnswerHeld();
+      let moving = true;
+      for (let waited = 0; waited < LIMITS.requestTimeoutMs; waited += READER_STALL_MS) {
+        moving &&= connection.expiry(clock.nowMs(), short) === null;
+        socket.leaveBytes(1);
+        clock.advance(READER_STALL_MS);
+      }
+      assert.ok(moving, 'a byte left within every READER_STALL_MS: not expired');
+      assert.equal(connection.expiry(clock.nowMs(), short), 'slow_reader', 'the answer not all out after request_timeout_ms');
     });
   });
 
