@@ -13,13 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, median } from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const USAGE = 'usage: node bench/column-growth.mjs [--baseline DIR] [--partitions 100] [--batches 200000] [--rounds 3] [--reps 3]';
+/** The checkout this script is in ('this' of the A/B). */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const opts = benchArgs(
-  USAGE,
+  'usage: node bench/column-growth.mjs [--baseline DIR] [--partitions 100] [--batches 200000] [--rounds 3] [--reps 3]',
   { baseline: null, partitions: 100, batches: 200_000, rounds: 3, reps: 3, child: null },
-  { flags: [], numbers: ['partitions', 'batches', 'rounds', 'reps'], strings: ['baseline', 'child'] },
+  { numbers: ['partitions', 'batches', 'rounds', 'reps'], strings: ['baseline', 'child'] },
 );
 const MiB = 2 ** 20;
 
