@@ -197,15 +197,6 @@ export interface BatchMemoryStats {
 /** ES2024's ArrayBuffer.prototype.transfer (Node 22+), which the project's TypeScript lib predates. */
 type Detachable = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
 
-/**
- * Frees an ArrayBuffer's memory now (every view of it becomes empty) rather than when the
- * garbage collector finds it; V8 takes its bytes off the external memory it counts at once.
- * Nothing for a SharedArrayBuffer (it cannot be detached), an empty or an already detached one.
- */
-export function detach(memory: ArrayBufferLike): void {
-  if (memory instanceof ArrayBuffer && memory.byteLength > 0 && !(memory as Detachable).detached) (memory as Detachable).transfer(0);
-}
-
 /** Queue entries are dropped from the head in place; the array is compacted past this many. */
 const QUEUE_COMPACT_THRESHOLD = 1024;
 
@@ -435,7 +426,7 @@ export class BatchMemory {
   private readonly detachAll = (): void => {
     const regions = this.detaching;
     this.detaching = [];
-    for (const memory of regions) detach(memory);
+    for (const memory of regions) if (!(memory as Detachable).detached) (memory as Detachable).transfer(0);
   };
 
   private recycle(slab: Slab): void {

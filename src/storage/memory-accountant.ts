@@ -32,8 +32,7 @@ export const LOW_WATER_RATIO = 0.6;
  * offloaded half of them (the columns then up to 1.75x the batches they hold, and the WAL's
  * own structures for what it took). The partition's columns (memory-batches.ts) take 32 B of
  * typed arrays per batch (their memory references are per run of batches, not per batch), their
- * capacity kept under twice the batches held, and storage they grow or shrink out of is freed
- * at once (none waits for a mark-compact): rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
+ * capacity kept under twice the batches held: rounded up for that worst case. With a StoredBatch object and a Buffer view per batch it was
  * 228 B, counted as 256. A change to the columns should re-measure it.
  */
 export const STORED_BATCH_HEAP_BYTES = 96;

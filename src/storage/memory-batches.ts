@@ -21,25 +21,23 @@
  * drops from its head as it appends (retention's steady state) moves its batches back to the
  * start of the same storage when they reach its end (`makeRoom`), rather than taking new storage.
  *
- * The columns are an ArrayBuffer, and storage grown or shrunk out of is detached at once (its
- * memory freed there and then): no old storage waits for a garbage collection, so what a
- * partition's columns hold is its capacity and no more, at most 64 B per batch held
- * (STORED_BATCH_HEAP_BYTES counts 96). V8 counts an ArrayBuffer's bytes as the isolate's
- * external memory, and what that grows by since the last mark-compact counts against the old
- * generation's allocation limit; a detach takes its bytes back off at once, so only the growth
- * of the columns held counts (~32-48 B per batch appended while the log grows, none in
- * retention's steady state). Left to a mark-compact, the storage grown out of came to ~3 x 32 B
- * per batch held: as an ArrayBuffer it started a mark-compact every ~7 s at 10,000 single-record
- * batches/s (bench/latency-gc.mjs, heap11); as a SharedArrayBuffer (out of external memory) it
- * started none, and so was freed by none: 1,000 partitions grown to 200,000 batches left
- * ~1.8 GB of old storage resident, where detached they leave none (bench/column-growth.mjs).
+ * The columns are a SharedArrayBuffer (never shared with another thread), as the batch pool's
+ * slabs are (batch-memory.ts): V8 counts an ArrayBuffer's bytes as the isolate's external
+ * memory, and what that grows by since the last mark-compact counts against the old
+ * generation's allocation limit. Growing by half at a time, a partition allocates ~3 x 32 B per
+ * batch it comes to hold (the old columns wait for a mark-compact to be freed): at 10,000
+ * single-record batches/s, ~10 MB in 10 s, enough on its own to start a mark-compact every
+ * ~7 s (bench/latency-gc.mjs, --trace-incremental-marking: started at 20 MB of a 30 MB limit).
+ * Nothing else starts one for them either: storage grown out of stays resident until some
+ * mark-compact (bench/column-growth.mjs: 100 partitions grown to 200,000 batches and emptied
+ * still held 1.6 GiB of it). An ArrayBuffer detached at each resize frees it at once and started
+ * no more mark-compacts, but cost produce 100 B 11-18 % more broker CPU per message (bench/README.md,
+ * 2026-12-05 03:45): not done.
  *
  * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
  * header in place, without a view, and keep a summary of it per block of batches so that the
  * next look-up passes over most of them (`summarize`; ~0.03 B a batch, not counted above).
  */
-
-import { detach } from './batch-memory.js';
 
 /** Float64 columns per batch: base offset, append time. */
 const F64_FIELDS = 2;
@@ -297,7 +295,6 @@ export class MemoryBatches {
   /** After drops: storage under half full is made smaller (all of it goes once empty). */
   settle(): void {
     if (this.size === 0) {
-      detach(this.f64.buffer);
       this.f64 = NO_F64;
       this.u32 = NO_U32;
       this.memories = [];
@@ -365,8 +362,8 @@ export class MemoryBatches {
    * Room for one more batch at the end of full storage. A log that drops from its head as it
    * appends (retention, relief) reaches the end with the head well past the start: its batches
    * are moved to the start (at least half as many slots come free, so the moves cost O(1) a batch
-   * in all), rather than copied to new storage of the same size (an allocation, a copy and a
-   * free per trip round the storage, and external memory V8 counts in between).
+   * in all), rather than copied to new storage of the same size, whose old one, out of V8's
+   * external memory, would be freed only by a mark-compact that nothing else may start soon.
    * Storage half as large again otherwise.
    */
   private makeRoom(): void {
@@ -380,9 +377,9 @@ export class MemoryBatches {
     this.head = 0;
   }
 
-  /** New storage of `capacity` slots (>= size), the batches at its start, the memory table numbered anew by run; the old storage is freed. */
+  /** New storage of `capacity` slots (>= size), the batches at its start, the memory table numbered anew by run. */
   private resize(capacity: number): void {
-    const storage = new ArrayBuffer(capacity * BATCH_COLUMN_BYTES);
+    const storage = new SharedArrayBuffer(capacity * BATCH_COLUMN_BYTES);
     const f64 = new Float64Array(storage, 0, capacity * F64_FIELDS);
     const u32 = new Uint32Array(storage, capacity * F64_FIELDS * 8, capacity * U32_FIELDS);
     f64.set(this.f64.subarray(this.head * F64_FIELDS, (this.head + this.size) * F64_FIELDS));
@@ -400,7 +397,6 @@ export class MemoryBatches {
       u32[at] = memories.length - 1;
       users[memories.length - 1]++;
     }
-    detach(this.f64.buffer);
     this.f64 = f64;
     this.u32 = u32;
     this.memories = memories;
