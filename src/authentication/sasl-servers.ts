@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { parsePrincipalText, type KafkaPrincipal } from '../common/kafka-principal.js';
+import { parsePrincipalText, SharedPrincipals, type KafkaPrincipal } from '../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { DelegationTokenStore } from './delegation-token-store.js';
 import { JwksTokenValidator, OAuthBearerServer, parseJwks, UnsecuredTokenValidator, type TokenValidator } from './oauthbearer.js';
@@ -17,16 +17,13 @@ import { SaslAuthenticationFailed, type SaslServer, type SaslStep } from './sasl
 import { ScramCredentialStore } from './scram-credential-store.js';
 import { parseClientFirst, SCRAM_MECHANISM_HASHES, ScramFormatError, serverFirst, verifyClientFinal, type ClientFirst, type ScramCredential } from './scram.js';
 
-/** How many users' principals are kept to share (a broker with more users makes the rest per login). */
-export const MAX_SHARED_PRINCIPALS = 10_000;
-
 @Injectable()
 export class SaslMechanisms implements OnModuleInit {
   private readonly log = new Logger('SaslMechanisms');
   private tokenValidator: TokenValidator;
   /** The principal of each user logged in so far, by whether a delegation token logged it in: one object for all its connections. */
-  private readonly principals = new Map<string, KafkaPrincipal>();
-  private readonly tokenPrincipals = new Map<string, KafkaPrincipal>();
+  private readonly principals = new SharedPrincipals();
+  private readonly tokenPrincipals = new SharedPrincipals(true);
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -57,12 +54,7 @@ export class SaslMechanisms implements OnModuleInit {
    * idle connection holds no principal and name of its own.
    */
   principalFor(user: string, tokenAuthenticated: boolean): KafkaPrincipal {
-    const shared = tokenAuthenticated ? this.tokenPrincipals : this.principals;
-    const known = shared.get(user);
-    if (known !== undefined) return known;
-    const principal: KafkaPrincipal = tokenAuthenticated ? { principalType: 'User', name: user, tokenAuthenticated } : { principalType: 'User', name: user };
-    if (shared.size < MAX_SHARED_PRINCIPALS) shared.set(user, principal);
-    return principal;
+    return (tokenAuthenticated ? this.tokenPrincipals : this.principals).user(user);
   }
 
   serverFor(mechanism: string): SaslServer {

@@ -31,7 +31,10 @@ export function isFullyConsumed(unit: RetentionUnit, fetchedUpTo: number): boole
   return unit.lastOffset < fetchedUpTo;
 }
 
-/** The partition's data at and after the log start, oldest first (see the file comment). */
+/**
+ * The partition's data at and after the log start, oldest first (see the file comment). A unit
+ * is valid until the next is asked for (the memory batches' are one object, updated in place).
+ */
 export function* retentionUnits(log: PartitionLog): Generator<RetentionUnit> {
   if (log.isDurable) {
     for (const segment of log.cold?.segments() ?? []) {

@@ -28,6 +28,11 @@
  * batch it comes to hold (the old columns wait for a mark-compact to be freed): at 10,000
  * single-record batches/s, ~10 MB in 10 s, enough on its own to start a mark-compact every
  * ~7 s (bench/latency-gc.mjs, --trace-incremental-marking: started at 20 MB of a 30 MB limit).
+ * As a SharedArrayBuffer they start none, so the storage grown out of stays resident until a
+ * mark-compact that the rest of the broker's work starts (bench/column-growth.mjs: 100 partitions
+ * grown to 200,000 batches and emptied, no other work, still held 1.6 GiB of it). An ArrayBuffer detached at each resize frees it at once and started
+ * no more mark-compacts, but cost produce 100 B 11-18 % more broker CPU per message (bench/README.md,
+ * 2026-12-05 03:45): not done.
  *
  * Walks over every batch (ListOffsets by time and -3) read the max timestamp from each batch's
  * header in place, without a view, and keep a summary of it per block of batches so that the

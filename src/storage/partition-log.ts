@@ -283,10 +283,16 @@ export class PartitionLog {
   /**
    * Each memory batch's last offset, size and append time, oldest first, without a view of its
    * bytes (retention walks them as its units: a batch is one, so its append time is the unit's last).
+   * The extent is one object, updated at each step: read it before asking for the next.
    */
   *memoryBatchExtents(): IterableIterator<MemoryBatchExtent> {
+    // One object for the whole walk, updated at each step: one per batch made ~104 B of garbage a batch (bench/walks.mjs, retention half).
+    const extent = { lastOffset: 0, sizeBytes: 0, lastAppendTimeMs: 0 };
     for (let i = 0; i < this.batches.count; i++) {
-      yield { lastOffset: this.batches.lastOffset(i), sizeBytes: this.batches.byteLength(i), lastAppendTimeMs: this.batches.appendTimeMs(i) };
+      extent.lastOffset = this.batches.lastOffset(i);
+      extent.sizeBytes = this.batches.byteLength(i);
+      extent.lastAppendTimeMs = this.batches.appendTimeMs(i);
+      yield extent;
     }
   }
 

@@ -4,7 +4,8 @@
  * `ssl_ca_file`. The files are polled and, when one changes, every TLS listener takes the new
  * certificate for its next handshakes (a renewed certificate needs no restart; established
  * connections keep theirs). A client certificate makes the principal `User:<DN>` in RFC 2253
- * form (CN first), as Kafka prints it, mapped by `ssl_principal_mapping_rules` (Kafka's rules).
+ * form (CN first), as Kafka prints it, mapped by `ssl_principal_mapping_rules` (Kafka's rules):
+ * one principal object per mapped name, shared by all its connections (SharedPrincipals).
  *
  * Writes: every TLS socket hands its bytes to TLS at most TLS_WRITE_PIECE_BYTES at a time
  * (boundTlsWrites). Node encrypts one write into an output buffer sized for that write and
@@ -16,7 +17,7 @@ import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '@nestjs/common';
 import { createServer, type SecureContextOptions, type Server as TlsServer, TLSSocket } from 'node:tls';
 import type { SslConfig } from '../../config/settings.js';
-import type { KafkaPrincipal } from '../../common/kafka-principal.js';
+import { SharedPrincipals, type KafkaPrincipal } from '../../common/kafka-principal.js';
 import { mapPrincipalName, parsePrincipalMappingRules, type PrincipalRule } from '../../common/ssl-principal-mapping.js';
 
 /**
@@ -32,6 +33,7 @@ export class TlsCertificates {
   private readonly servers = new Set<TlsServer>();
   private options: SecureContextOptions;
   private readonly rules: PrincipalRule[];
+  private readonly principals = new SharedPrincipals();
 
   constructor(
     private readonly ssl: SslConfig,
@@ -46,7 +48,7 @@ export class TlsCertificates {
   createServer(onSecure: (socket: TLSSocket, certificatePrincipal: KafkaPrincipal | null) => void): TlsServer {
     const clientAuth = this.ssl.clientAuth;
     const server = createServer({ ...this.options, minVersion: 'TLSv1.2', requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required' }, (socket) => {
-      const principal = certificatePrincipal(socket, this.rules);
+      const principal = certificatePrincipal(socket, this.rules, this.principals);
       if (principal === undefined) {
         const why = socket.authorized ? 'no ssl_principal_mapping_rules rule matches its DN' : `it is not trusted (${String(socket.authorizationError)})`;
         this.logger.warn(`closing TLS connection ${socket.remoteAddress}: client certificate refused, ${why}`);
@@ -165,12 +167,12 @@ function writeGroups(socket: TLSSocket, chunks: WriteChunks, from: number, callb
  * `User:<name>` of a trusted client certificate, the name mapped from its RFC 2253 DN by the
  * rules; null without a certificate; undefined for an untrusted one or a DN no rule maps.
  */
-function certificatePrincipal(socket: TLSSocket, rules: readonly PrincipalRule[]): KafkaPrincipal | null | undefined {
+function certificatePrincipal(socket: TLSSocket, rules: readonly PrincipalRule[], principals: SharedPrincipals): KafkaPrincipal | null | undefined {
   const certificate = socket.getPeerX509Certificate();
   if (certificate === undefined) return null;
   if (!socket.authorized) return undefined;
   const name = mapPrincipalName(rules, rfc2253(certificate.subject));
-  return name === null ? undefined : { principalType: 'User', name };
+  return name === null ? undefined : principals.user(name);
 }
 
 /**

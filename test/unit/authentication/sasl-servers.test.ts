@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DelegationTokenStore } from '../../../src/authentication/delegation-token-store.js';
-import { MAX_SHARED_PRINCIPALS, SaslMechanisms } from '../../../src/authentication/sasl-servers.js';
+import { SaslMechanisms } from '../../../src/authentication/sasl-servers.js';
+import { MAX_SHARED_PRINCIPALS } from '../../../src/common/kafka-principal.js';
 import { ScramCredentialStore } from '../../../src/authentication/scram-credential-store.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { FakeClock } from '../../support/fake-clock.js';

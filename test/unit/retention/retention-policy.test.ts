@@ -54,7 +54,7 @@ describe('retention rules', () => {
     log.append(batchAt(20, 5, 300));
     log.append(batchAt(25, 5, 400));
     assert.deepEqual(
-      [...retentionUnits(log)].map((u) => [u.lastOffset, u.lastAppendTimeMs]),
+      Array.from(retentionUnits(log), (u) => [u.lastOffset, u.lastAppendTimeMs]),
       [[9, 100], [19, 200], [24, 300], [29, 400]],
     );
     assert.equal(retainedBytes(log), 2_000 + 200);
@@ -62,7 +62,7 @@ describe('retention rules', () => {
 
   it('durable mode: whole segments only (memory is a copy), counted once', () => {
     const log = partitionOn(coldWith([segment(0, 10, 100), segment(10, 30, 200)]), true, { logStartOffset: 12, highWatermark: 30 });
-    assert.deepEqual([...retentionUnits(log)].map((u) => u.lastOffset), [29], 'segment 0-9 lies below the log start');
+    assert.deepEqual(Array.from(retentionUnits(log), (u) => u.lastOffset), [29], 'segment 0-9 lies below the log start');
     assert.equal(retainedBytes(log), 2_000);
   });
 });

@@ -282,7 +282,7 @@ describe('walks over the memory tier without a view per batch', () => {
       const { log, segments } = randomPartition(seed);
       const live = [...log.memoryBatchesFrom(0)];
       const memoryUnits: RetentionUnit[] = live.map((b) => ({ lastOffset: b.lastOffset, sizeBytes: b.buffer.length, lastAppendTimeMs: b.appendTimeMs }));
-      const units = [...retentionUnits(log)];
+      const units = Array.from(retentionUnits(log), (u) => ({ ...u }));
       assert.deepEqual(units.slice(units.length - memoryUnits.length), memoryUnits, `seed ${seed}: the memory units`);
       const coldEnd = segments.at(-1)?.nextOffset ?? 0;
       const cached = live.filter((b) => b.baseOffset < coldEnd).reduce((sum, b) => sum + b.buffer.length, 0);

@@ -1,6 +1,7 @@
 /**
  * The TLS listener's pieces: the mTLS principal's DN (Node's subject lines, in RFC 2253 order,
- * CN first, with its escapes, as Kafka prints it), and the bound on what one write hands TLS.
+ * CN first, with its escapes, as Kafka prints it), one principal per mapped name, and the bound
+ * on what one write hands TLS.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,8 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
-import { boundTlsWrites, rfc2253, TLS_WRITE_PIECE_BYTES } from '../../../src/kafka/transport/tls-listener.js';
+import type { KafkaPrincipal } from '../../../src/common/kafka-principal.js';
+import { boundTlsWrites, rfc2253, TlsCertificates, TLS_WRITE_PIECE_BYTES } from '../../../src/kafka/transport/tls-listener.js';
+import { TestCertificates } from '../../e2e/support/certificates.js';
 
 describe('rfc2253', () => {
   it('reverses the certificate order so that CN comes first, without spaces', () => {
@@ -21,6 +25,41 @@ describe('rfc2253', () => {
   it('escapes the characters RFC 2253 reserves, and leading and trailing spaces', () => {
     assert.equal(rfc2253('O=Acme, Inc.\nCN=a+b;c<d>"e"\\'), 'CN=a\\+b\\;c\\<d\\>\\"e\\"\\\\,O=Acme\\, Inc.');
     assert.equal(rfc2253('CN= padded '), 'CN=\\ padded\\ ');
+  });
+});
+
+describe('TlsCertificates: client certificate principals', () => {
+  it('gives every connection of a certificate name one shared principal, another name its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blink-mtls-principals-'));
+    const certs = new TestCertificates(dir);
+    certs.issue('alice', '/O=Blink/CN=alice');
+    certs.issue('alice-again', '/O=Blink/CN=alice');
+    certs.issue('bob', '/O=Blink/CN=bob');
+    const tls = new TlsCertificates(
+      { certFile: certs.pem('server'), keyFile: certs.key('server'), caFile: certs.caFile, clientAuth: 'required', principalMappingRules: 'RULE:^CN=([^,]*),.*$/$1/,DEFAULT' },
+      new Logger('test'),
+    );
+    const principals: (KafkaPrincipal | null)[] = [];
+    const server = tls.createServer((socket, principal) => {
+      principals.push(principal);
+      socket.end();
+    });
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      for (const name of ['alice', 'alice-again', 'bob', 'alice']) {
+        const client = connect({ host: '127.0.0.1', port, ca: readFileSync(certs.caFile), cert: readFileSync(certs.pem(name)), key: readFileSync(certs.key(name)), servername: 'localhost' });
+        await new Promise((resolve, reject) => client.once('close', resolve).once('error', reject).resume());
+      }
+      assert.deepEqual(principals, ['alice', 'alice', 'bob', 'alice'].map((name) => ({ principalType: 'User', name })));
+      assert.equal(principals[1], principals[0], 'another certificate with the same mapped name: the same object');
+      assert.equal(principals[3], principals[0]);
+      assert.notEqual(principals[2], principals[0]);
+    } finally {
+      server.close();
+      tls.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
