@@ -10,18 +10,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { benchArgs, median } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const opt = { gcs: '2000', reps: '5', variant: '' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const key = argv[i].replace(/^--/, '');
-  if (!(key in opt) || argv[i + 1] === undefined) {
-    console.error('usage: node bench/latency-gc-observer.mjs [--gcs N] [--reps R]');
-    process.exit(2);
-  }
-  opt[key] = argv[++i];
-}
+const opt = benchArgs('usage: node bench/latency-gc-observer.mjs [--gcs N] [--reps R]', { gcs: 2000, reps: 5, variant: '' }, { numbers: ['gcs', 'reps'], strings: ['variant'] });
 
 if (opt.variant !== '') {
   const { getHeapStatistics } = await import('node:v8');
@@ -48,13 +40,12 @@ if (opt.variant !== '') {
 } else {
   const variants = ['none', 'prom-client', 'blink'];
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
-  for (let r = 0; r < Number(opt.reps); r++) {
+  for (let r = 0; r < opt.reps; r++) {
     for (const v of variants) {
-      const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--variant', v, '--gcs', opt.gcs], { encoding: 'utf8' });
+      const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--variant', v, '--gcs', String(opt.gcs)], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(`${v}: ${child.stderr}`);
       runs[v].push(Number(child.stdout));
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const v of variants) console.log(`${v.padEnd(12)} ${median(runs[v]).toFixed(0).padStart(6)} B per GC (runs ${runs[v].map((x) => x.toFixed(0)).join(', ')})`);
 }
