@@ -9,7 +9,7 @@
 //   segment [end ns on CLOCK_MONOTONIC, [[duration µs, kind], ...]]. No GC times, so no episodes;
 //   the record adds nothing to the old generation. (A stopped GCProfiler keeps recording natively
 //   until a mark-compact collects its object: a few segments are fine, a drain loop is not.)
-// LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (prom-client's
+// LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (the
 // nodejs_gc_duration_seconds observer included): the broker without its GC metric's garbage.
 // LATENCY_GC_PROMOTED=1 (profiler record only): V8's sampling heap profile (one sample per 1 KiB)
 // of the last segment, objects that a scavenge collected left out: what survived scavenges, i.e.

@@ -12,7 +12,7 @@
 // --gc-record profiler records the GCs with v8.GCProfiler instead of a perf_hooks observer (whose
 // entries are old-generation garbage: the default record adds to what it counts): counts and
 // pauses per run, no episodes. --gc-observers off starts the broker with no 'gc' observer at all
-// (prom-client's nodejs_gc_duration_seconds stays at zero): what that metric costs.
+// (nodejs_gc_duration_seconds stays at zero): what that metric costs.
 // --promoted 1 (with --gc-record profiler): what survived the scavenges of the last rate's run, by
 // allocation site (V8's sampling heap profile in the broker, ~1 KiB a sample): the 15 largest.
 // LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its

@@ -1,7 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { collectDefaultMetrics } from 'prom-client';
 import { CommonModule } from './common/common.module.js';
+import { registerProcessMetrics } from './common/process-metrics.js';
 import type { BlinkConfig } from './config/settings.js';
 import { SettingsModule } from './config/settings.module.js';
 import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
@@ -18,8 +18,9 @@ export interface AppOptions {
   /** No log lines at all, whatever `log_level` says (an embedded broker inside a test suite). */
   readonly silent?: boolean;
   /**
-   * prom-client's Node.js process metrics (default true). They go in the process-wide
-   * registry once: a second broker in the same process (embedded) must not add them again.
+   * The Node.js process metrics (default true: prom-client's defaults with Blink's own
+   * nodejs_gc_duration_seconds, process-metrics.ts). They go in the process-wide registry once:
+   * a second broker in the same process (embedded) does not add them again.
    */
   readonly processMetrics?: boolean;
   /**
@@ -50,10 +51,10 @@ class ProcessHooksModule {
 @Module({})
 export class BrokerCoreModule {
   static forRoot(config: BlinkConfig, options: AppOptions = {}): DynamicModule {
-    // prom-client's process metrics, in its process-wide registry, now (what PrometheusModule.register
-    // does when told to, and the REST face's is told not to): a process that creates a second broker
-    // before the first one's REST face is loaded sees them there and does not add them again (embed.ts).
-    if (options.processMetrics !== false) collectDefaultMetrics();
+    // The process metrics, in prom-client's process-wide registry, now (PrometheusModule.register's
+    // own are switched off in the REST face): a process that creates a second broker before the first
+    // one's REST face is loaded sees them there and does not add them again (embed.ts).
+    if (options.processMetrics !== false) registerProcessMetrics();
     return {
       module: BrokerCoreModule,
       imports: [

@@ -42,6 +42,12 @@ const TRIM_ATTEMPTS = 40;
 /**
  * Collections: each ages the bytecode of the functions that did not run since the one before,
  * and the oldest is flushed; the third flushes about 1.5 MiB more than two (~70 ms more pause).
+ * Fewer do not reach the same idle RSS (bench/README, lat13: one or two leave ~2.2 MiB more
+ * anonymous memory, 79.5-79.8 vs 77.4 MiB; a regular, non-reducing collection first, +2.9;
+ * three regular ones keep the young generation but +14 MiB). Every memory-reducing collection
+ * shrinks the young generation to its start size (--min-semi-space-size, 1 MiB by default: a
+ * start flag; setting it at run time does nothing), and V8 grows it again only at a
+ * mark-compact: the first load after the trim runs more, smaller scavenges until one comes.
  */
 const COLLECTIONS = 3;
 
