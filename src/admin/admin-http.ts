@@ -35,6 +35,7 @@ import { bodyBudgetHook } from './http/body-budget.js';
 import { reloadRestCertificate } from './http/rest-tls.js';
 import { HttpRouteTable } from './http/route-table.js';
 import { RuntimeInfo } from './services/runtime-info.js';
+import { Clock } from '../common/clock.js';
 import { ANONYMOUS_PRINCIPAL, principalText } from '../common/kafka-principal.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 
@@ -63,7 +64,7 @@ export function configureAdminHttp(app: NestFastifyApplication): void {
   watchCertificate(app);
 
   app.useGlobalPipes(adminValidationPipe());
-  app.useGlobalFilters(new AdminExceptionFilter(ADMIN_BODY_LIMIT_BYTES));
+  app.useGlobalFilters(new AdminExceptionFilter(ADMIN_BODY_LIMIT_BYTES, app.get(Clock)));
 
   // Built on the first request for it, not at boot (scanning every route takes ~100 ms).
   const document = () => SwaggerModule.createDocument(app, openApiDocument(app.get(RuntimeInfo).identity.version));

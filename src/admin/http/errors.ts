@@ -2,6 +2,8 @@ import { type ArgumentMetadata, type ArgumentsHost, BadRequestException, Catch, 
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { isOptionalBody } from '../dto/common.dto.js';
+import type { Clock } from '../../common/clock.js';
+import { RateLimitedLog } from '../../common/rate-limited-log.js';
 
 /** Every REST error answer: the status, its name, what was wrong, and (validation) each problem. */
 export interface ErrorBody {
@@ -81,14 +83,22 @@ function isClientAbort(exception: unknown): boolean {
  * Turns every failure of a REST request into an `ErrorBody` JSON answer (the health report
  * excepted, see `isReport`; a request its client aborted gets no answer, see `isClientAbort`): Nest's HTTP exceptions, the errors Fastify raises before a
  * handler runs (a body over the limit is 413, a malformed JSON body 400, an unsupported
- * media type 415) and unexpected errors, which are logged and answered 500 without their
- * internals.
+ * media type 415) and unexpected errors, which are logged with their stack and answered 500
+ * without their internals. A deliberate 5xx (storage recovering or full) is a warning, at most one
+ * line a minute per status with a count of the others: a client retrying it must not flood the log.
  */
 @Catch()
 export class AdminExceptionFilter implements ExceptionFilter {
-  private readonly log = new Logger('AdminApi');
+  /** A broker refusing what it cannot do now (503: recovering, memory full, WAL failing): a warning a client can repeat, so rate-limited, without a stack. */
+  private readonly refusals: RateLimitedLog;
 
-  constructor(private readonly bodyLimitBytes: number) {}
+  constructor(
+    private readonly bodyLimitBytes: number,
+    clock: Clock,
+    private readonly log: Pick<Logger, 'error' | 'warn' | 'debug'> = new Logger('AdminApi'),
+  ) {
+    this.refusals = new RateLimitedLog(this.log, clock);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -102,7 +112,8 @@ export class AdminExceptionFilter implements ExceptionFilter {
       return;
     }
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) this.log.error(`${body.message}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    if (!(exception instanceof HttpException)) this.log.error(`${body.message}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    else if (body.statusCode >= 500) this.refusals.warn(`refused-${body.statusCode}`, `a REST request was refused with ${body.statusCode}: ${body.message}`);
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

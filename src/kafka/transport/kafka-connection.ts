@@ -56,7 +56,7 @@ import { FrameDecoder, FrameTooLargeError, ownedFrame } from './frame-decoder.js
 import type { ClientSoftware, ConnectionContext, ConnectionIdentity } from './connection-context.js';
 import type { SecurityProtocol } from '../../common/connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../../common/rate-limited-log.js';
 import type { RequestBudget } from './request-budget.js';
 import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
 

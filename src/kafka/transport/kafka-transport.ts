@@ -30,7 +30,7 @@ import { clientAddress, ConnectionGate, type GateRefusal } from './connection-ga
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
 import { type ConnectionLimits, KafkaConnection, READER_STALL_MS } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../../common/rate-limited-log.js';
 import { RequestBudget } from './request-budget.js';
 import type { KafkaRequest } from './kafka-request.js';
 import { SaslGate } from './sasl-gate.js';

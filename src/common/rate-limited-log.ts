@@ -1,10 +1,10 @@
 /**
- * Warnings a client can cause (malformed frames, refused or expired connections), bounded:
- * at most one line per kind per interval, the next one saying how many were left out. A
- * client that is not even authenticated must not decide how much the broker logs (issue 14).
- * Kinds are a fixed set of words chosen by the transport, so the table stays small.
+ * Warnings a client can cause (malformed frames, refused or expired connections, REST requests
+ * refused with a 5xx), bounded: at most one line per kind per interval, the next one saying how
+ * many were left out. A client that is not even authenticated must not decide how much the broker
+ * logs (issue 14). Kinds are a fixed set of words chosen by the caller, so the table stays small.
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from './clock.js';
 
 /** One line per kind at most this often. */
 export const LOG_INTERVAL_MS = 60_000;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
-import { LOG_INTERVAL_MS, RateLimitedLog } from '../../../src/kafka/transport/rate-limited-log.js';
+import { LOG_INTERVAL_MS, RateLimitedLog } from '../../../src/common/rate-limited-log.js';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeSocket } from '../../support/fake-socket.js';
