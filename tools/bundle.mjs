@@ -115,6 +115,23 @@ const nestDebugModeOnce = {
 };
 
 /**
+ * prom-client's Pushgateway (which Blink never uses) takes gzipSync out of node:zlib when
+ * prom-client loads, which would load node:zlib at every boot (LAZY_BUILTINS defers it to its
+ * first use: a compressed batch): it reads it from the module when it pushes instead.
+ */
+const promClientLazyZlib = {
+  name: 'prom-client-lazy-zlib',
+  setup(builder) {
+    builder.onLoad({ filter: /prom-client[\\/]lib[\\/]pushgateway\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const { gzipSync } = require('zlib');";
+      if (!source.includes(eager) || !source.includes('gzipSync(metrics)')) throw new Error(`${args.path} no longer takes gzipSync as expected: check tools/bundle.mjs`);
+      return { contents: source.replace(eager, "const zlib = require('zlib');").replace('gzipSync(metrics)', 'zlib.gzipSync(metrics)'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * `import 'reflect-metadata'` (Nest, Swagger, the broker's own modules) gets
  * tools/reflect-metadata.cjs: the same API on the global Reflect, without the polyfill's
  * provider registry, which every metadata read went through (that file says why and what it
@@ -162,7 +179,7 @@ function asciiOnly(text) {
  * Their property names are taken here, from the same Node.js major (package.json engines),
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
-const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
+const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
 const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
 const requireHere = createRequire(import.meta.url);
@@ -266,7 +283,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, leanReflectMetadata],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
