@@ -164,7 +164,10 @@ function asciiOnly(text) {
  * top: each becomes a stand-in that loads the real module on its first use (a property read,
  * a call through it). Node built-ins the broker reaches only when configured so (TLS and SASL
  * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
- * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
+ * (Fastify's HTTP/2, prom-client's cluster aggregation; node:crypto, for SASL, tokens, member
+ * and topic ids, and node:zlib, for compressed batches: 21 modules, ~6 ms of a boot and ~3 MiB
+ * of an idle broker's RSS, bench/README.md boot14; test/e2e/broker-process.test.ts fails if a
+ * boot loads either before its Kafka listeners are bound), class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
  * number), and validator.js, which class-validator loads whole at its top (its index for
  * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and

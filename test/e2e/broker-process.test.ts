@@ -269,6 +269,42 @@ describe('garbage collection during the boot', () => {
   });
 });
 
+describe('built-in modules during the boot', () => {
+  // node:crypto (19 modules with its internals) and node:zlib are reached only by SASL, delegation
+  // tokens, group member ids, topic ids and compressed batches: the bundle loads them on first use
+  // (tools/bundle.mjs, LAZY_BUILTINS), and nothing a boot runs may read them before the Kafka
+  // listeners are bound (bench/README.md, boot14: ~6 ms of the first ApiVersions, ~3 MiB of idle
+  // RSS). A module NODE_OPTIONS imports first reads process.moduleLoadList when the first server
+  // (the Kafka listeners bind before the REST port) is listening. It loads neither itself.
+  test('a boot loads neither node:crypto nor node:zlib before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-boot-builtins-'));
+    const observer = join(dir, 'boot-builtins.mjs');
+    await writeFile(
+      observer,
+      [
+        "import net from 'node:net';",
+        'const listen = net.Server.prototype.listen;',
+        'let seen;',
+        "const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);",
+        "net.Server.prototype.listen = function (...args) { this.once('listening', () => { seen ??= `crypto=${loaded('crypto')} zlib=${loaded('zlib')}`; }); return listen.apply(this, args); };",
+        "process.on('blink:boot-complete', () => process.stdout.write(`BOOT-BUILTINS ${seen}\\n`));",
+        '',
+      ].join('\n'),
+    );
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: `--import ${observer}`, LOG_LEVEL: 'info' } });
+      try {
+        const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /BOOT-BUILTINS .*/.exec(broker.stdout())?.[0]);
+        assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off until the boot is over (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and on after it.
