@@ -27,7 +27,6 @@ const { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } =
 const { createRequire, enableCompileCache } = process.getBuiltinModule('node:module');
 const { tmpdir } = process.getBuiltinModule('node:os');
 const { dirname, join } = process.getBuiltinModule('node:path');
-const { isIPv6 } = process.getBuiltinModule('node:net');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 const { setFlagsFromString } = process.getBuiltinModule('node:v8');
 const { Script } = process.getBuiltinModule('node:vm');
@@ -58,7 +57,6 @@ const tierFlagGiven = TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.en
 
 // First: a few hundred calls of a function (Node's path helpers, say) make V8 compile it.
 const releaseTiers = holdCompilingTiers();
-compileIpv6Check();
 const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
 enableCompileCache(cacheDir);
 
@@ -75,6 +73,7 @@ const exitEarly = (signal: NodeJS.Signals): never => {
 };
 process.once('SIGTERM', exitEarly);
 process.once('SIGINT', exitEarly);
+compileIpv6Check();
 try {
   (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 } finally {
@@ -122,6 +121,9 @@ function holdCompilingTiers(): () => void {
  */
 function compileIpv6Check(): void {
   if (tierFlagGiven) return;
+  // Taken here, not with the built-ins above: the bundle loads node:net anyway, and a signal
+  // while it loads finds exitEarly.
+  const { isIPv6 } = process.getBuiltinModule('node:net');
   setFlagsFromString('--no-regexp-tier-up');
   try {
     isIPv6('::1');
