@@ -115,6 +115,23 @@ const nestDebugModeOnce = {
 };
 
 /**
+ * prom-client's Pushgateway (which Blink never uses) takes gzipSync out of node:zlib when
+ * prom-client loads, which would load node:zlib at every boot (LAZY_BUILTINS defers it to its
+ * first use: a compressed batch): it reads it from the module when it pushes instead.
+ */
+const promClientLazyZlib = {
+  name: 'prom-client-lazy-zlib',
+  setup(builder) {
+    builder.onLoad({ filter: /prom-client[\\/]lib[\\/]pushgateway\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const { gzipSync } = require('zlib');";
+      if (!source.includes(eager) || !source.includes('gzipSync(metrics)')) throw new Error(`${args.path} no longer takes gzipSync as expected: check tools/bundle.mjs`);
+      return { contents: source.replace(eager, "const zlib = require('zlib');").replace('gzipSync(metrics)', 'zlib.gzipSync(metrics)'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * `import 'reflect-metadata'` (Nest, Swagger, the broker's own modules) gets
  * tools/reflect-metadata.cjs: the same API on the global Reflect, without the polyfill's
  * provider registry, which every metadata read went through (that file says why and what it
@@ -147,7 +164,10 @@ function asciiOnly(text) {
  * top: each becomes a stand-in that loads the real module on its first use (a property read,
  * a call through it). Node built-ins the broker reaches only when configured so (TLS and SASL
  * listeners, HTTPS REST, plugins' worker threads, the shutdown watchdog) or never at boot
- * (Fastify's HTTP/2, prom-client's cluster aggregation), class-validator's phone-number
+ * (Fastify's HTTP/2, prom-client's cluster aggregation; node:crypto, for SASL, tokens, member
+ * and topic ids, and node:zlib, for compressed batches: 21 modules, ~6 ms of a boot and ~3 MiB
+ * of an idle broker's RSS, bench/README.md boot14; test/e2e/broker-process.test.ts fails if a
+ * boot loads either before its Kafka listeners are bound), class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
  * number), and validator.js, which class-validator loads whole at its top (its index for
  * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
@@ -162,7 +182,7 @@ function asciiOnly(text) {
  * Their property names are taken here, from the same Node.js major (package.json engines),
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
-const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8'];
+const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
 const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
 const requireHere = createRequire(import.meta.url);
@@ -266,7 +286,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, leanReflectMetadata],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.

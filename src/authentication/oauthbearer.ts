@@ -150,20 +150,26 @@ export class UnsecuredTokenValidator implements TokenValidator {
 interface Algorithm {
   readonly digest: string;
   readonly keyType: 'RSA' | 'EC';
-  readonly options: { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' };
+  /**
+   * RSASSA-PSS's salt length, with node:crypto's RSA_PKCS1_PSS_PADDING as the padding (read at a
+   * verification: a read of node:crypto's constants when this module loads would load node:crypto
+   * at every boot, which the bundle otherwise defers to its first use, tools/bundle.mjs).
+   */
+  readonly pssSaltLength?: number;
+  readonly dsaEncoding?: 'ieee-p1363';
 }
 
 const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
-  RS256: { digest: 'sha256', keyType: 'RSA', options: {} },
-  RS384: { digest: 'sha384', keyType: 'RSA', options: {} },
-  RS512: { digest: 'sha512', keyType: 'RSA', options: {} },
-  PS256: { digest: 'sha256', keyType: 'RSA', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
-  PS384: { digest: 'sha384', keyType: 'RSA', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 } },
-  PS512: { digest: 'sha512', keyType: 'RSA', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 } },
+  RS256: { digest: 'sha256', keyType: 'RSA' },
+  RS384: { digest: 'sha384', keyType: 'RSA' },
+  RS512: { digest: 'sha512', keyType: 'RSA' },
+  PS256: { digest: 'sha256', keyType: 'RSA', pssSaltLength: 32 },
+  PS384: { digest: 'sha384', keyType: 'RSA', pssSaltLength: 48 },
+  PS512: { digest: 'sha512', keyType: 'RSA', pssSaltLength: 64 },
   // JWS carries an ECDSA signature as r || s (RFC 7518 §3.4), not DER.
-  ES256: { digest: 'sha256', keyType: 'EC', options: { dsaEncoding: 'ieee-p1363' } },
-  ES384: { digest: 'sha384', keyType: 'EC', options: { dsaEncoding: 'ieee-p1363' } },
-  ES512: { digest: 'sha512', keyType: 'EC', options: { dsaEncoding: 'ieee-p1363' } },
+  ES256: { digest: 'sha256', keyType: 'EC', dsaEncoding: 'ieee-p1363' },
+  ES384: { digest: 'sha384', keyType: 'EC', dsaEncoding: 'ieee-p1363' },
+  ES512: { digest: 'sha512', keyType: 'EC', dsaEncoding: 'ieee-p1363' },
 };
 
 export interface VerificationKey {
@@ -210,7 +216,9 @@ export class JwksTokenValidator implements TokenValidator {
     const candidates = this.keys.filter((k) => k.kty === algorithm.keyType && (kid === null || k.kid === kid) && (k.alg === null || k.alg === name));
     if (candidates.length === 0) throw new InvalidToken(`no key in the JWKS matches the token (kid ${kid ?? 'none'}, alg ${name as string})`);
     const input = Buffer.from(jwt.signingInput, 'ascii');
-    const valid = candidates.some((candidate) => verifySignature(algorithm.digest, input, { key: candidate.key, ...algorithm.options }, jwt.signature));
+    const { pssSaltLength, dsaEncoding } = algorithm;
+    const options = pssSaltLength !== undefined ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength } : dsaEncoding !== undefined ? { dsaEncoding } : {};
+    const valid = candidates.some((candidate) => verifySignature(algorithm.digest, input, { key: candidate.key, ...options }, jwt.signature));
     if (!valid) throw new InvalidToken('the token signature does not verify');
   }
 

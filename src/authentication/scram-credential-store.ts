@@ -40,8 +40,12 @@ export class CredentialStoreFullError extends Error {}
 export class ScramCredentialStore implements OnModuleInit {
   private readonly log = new Logger('ScramCredentials');
   private readonly users = new Map<string, UserCredentials>();
-  /** Keyed per process so that a made-up credential for an unknown user is stable but unguessable. */
-  private readonly decoySecret = randomBytes(32);
+  /**
+   * Keyed per process so that a made-up credential for an unknown user is stable but unguessable.
+   * Drawn at its first use, not at construction, which would load node:crypto at every boot
+   * (tools/bundle.mjs defers it to its first use).
+   */
+  private decoyKey: Buffer | undefined;
   private readonly file: SecurityFile;
 
   constructor(@Inject(BLINK_CONFIG) private readonly config: BlinkConfig) {
@@ -77,7 +81,7 @@ export class ScramCredentialStore implements OnModuleInit {
   credentialOrDecoy(user: string, mechanism: string): { credential: ScramCredential; known: boolean } {
     const credential = this.get(user, mechanism);
     if (credential !== undefined) return { credential, known: true };
-    const salt = createHmac('sha256', this.decoySecret).update(`${mechanism}\0${user}`).digest();
+    const salt = createHmac('sha256', (this.decoyKey ??= randomBytes(32))).update(`${mechanism}\0${user}`).digest();
     return { credential: { salt, storedKey: randomBytes(64), serverKey: randomBytes(64), iterations: SCRAM_MIN_ITERATIONS }, known: false };
   }
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, registerAs } from '@nestjs/config';
 import { BLINK_CONFIG, type BlinkConfig } from './blink-config.js';
 
 /**
@@ -24,7 +24,9 @@ export class SettingsModule {
           // ConfigService.get() from falling back to process.env.
           validatePredefined: false,
           skipProcessEnv: true,
-          load: [() => ({ blink: config })],
+          // Under a token of its own (registerAs): a factory without one gets a random token,
+          // whose randomUUID() would load node:crypto at every boot (tools/bundle.mjs defers it).
+          load: [registerAs('blink', () => config)],
         }),
       ],
       providers: [{ provide: BLINK_CONFIG, useValue: config }],

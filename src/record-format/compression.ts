@@ -25,10 +25,13 @@ import { LZ4_BLOCK_BYTES_MAX, lz4DecompressedBound } from './lz4-frame.js';
 import { Compression } from './record-batch.js';
 import { snappyDeclaredLength } from './snappy-block.js';
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-const zstdCompressAsync = promisify(zstdCompress);
-const zstdDecompressAsync = promisify(zstdDecompress);
+/** node:zlib's codecs as promises. */
+function promisedZlib() {
+  return { gzip: promisify(gzip), gunzip: promisify(gunzip), zstdCompress: promisify(zstdCompress), zstdDecompress: promisify(zstdDecompress) };
+}
+let zlibCodecs: ReturnType<typeof promisedZlib> | undefined;
+/** Made on first use, like the addons: promisify reads the functions out of node:zlib, which the bundle loads only then (tools/bundle.mjs). */
+const zlibAsync = (): ReturnType<typeof promisedZlib> => (zlibCodecs ??= promisedZlib());
 
 const requireCodec = createRequire(import.meta.url);
 let snappyCodec: typeof import('snappy') | undefined;
@@ -124,7 +127,7 @@ async function decompressWith(codec: Compression, data: Buffer, maxBytes: number
     case Compression.None:
       return { data, shape: { codec, xerialFramed: false } };
     case Compression.Gzip:
-      return { data: await gunzipAsync(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
+      return { data: await zlibAsync().gunzip(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
     case Compression.Snappy: {
       const xerialFramed = isXerialFramed(data);
       return { data: xerialFramed ? await unframeXerial(data, maxBytes) : await snappyBlock(data, maxBytes), shape: { codec, xerialFramed } };
@@ -132,7 +135,7 @@ async function decompressWith(codec: Compression, data: Buffer, maxBytes: number
     case Compression.Lz4:
       return { data: await lz4Frame(data, maxBytes), shape: { codec, xerialFramed: false } };
     case Compression.Zstd:
-      return { data: await zstdDecompressAsync(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
+      return { data: await zlibAsync().zstdDecompress(data, zlibLimit(maxBytes)), shape: { codec, xerialFramed: false } };
     default:
       throw new CompressionError(`unknown compression codec ${codec as number}`);
   }
@@ -156,13 +159,13 @@ export async function compress(shape: CompressionShape, data: Buffer): Promise<B
     case Compression.None:
       return data;
     case Compression.Gzip:
-      return gzipAsync(data);
+      return zlibAsync().gzip(data);
     case Compression.Snappy:
       return shape.xerialFramed ? frameXerial(data) : snappy().compress(data);
     case Compression.Lz4:
       return lz4().compressFrame(data);
     case Compression.Zstd:
-      return zstdCompressAsync(data);
+      return zlibAsync().zstdCompress(data);
     default:
       throw new CompressionError(`unknown compression codec ${shape.codec as number}`);
   }

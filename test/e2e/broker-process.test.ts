@@ -221,6 +221,27 @@ describe('code cache', () => {
   });
 });
 
+/**
+ * Writes `path`: a module for NODE_OPTIONS' --import, which runs before start.ts. It runs `setup`
+ * (lines of JavaScript, imports included), keeps `atBind` (an expression) as `bound` when the
+ * first server is listening (the Kafka listeners bind before the REST port), and `delayMs` after
+ * the broker's blink:boot-complete prints `report` (an expression) on a line of stdout. Returns
+ * the NODE_OPTIONS value. The observer itself loads node:net only.
+ */
+async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }: { setup: string[]; atBind: string; report: string; delayMs?: number }): Promise<string> {
+  const lines = [
+    "import net from 'node:net';",
+    ...setup,
+    'let bound;',
+    'const listen = net.Server.prototype.listen;',
+    `net.Server.prototype.listen = function (...args) { this.once('listening', () => { bound ??= ${atBind}; }); return listen.apply(this, args); };`,
+    `process.on('blink:boot-complete', () => setTimeout(() => process.stdout.write(\`\${${report}}\\n\`), ${delayMs}));`,
+    '',
+  ];
+  await writeFile(path, lines.join('\n'));
+  return `--import ${path}`;
+}
+
 describe('garbage collection during the boot', () => {
   // The start script's --initial-old-space-size lets the old generation reach the size of a
   // booted broker's heap before V8 starts its first full collection (mark-compact), so that
@@ -232,22 +253,17 @@ describe('garbage collection during the boot', () => {
   // the first after a build.
   test('a code-cached boot runs no full collection before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'blink-boot-gc-'));
-    const observer = join(cacheDir, 'boot-gc.mjs');
-    await writeFile(
-      observer,
-      [
+    const observer = await bootObserver(join(cacheDir, 'boot-gc.mjs'), {
+      setup: [
         "import { PerformanceObserver, performance, constants } from 'node:perf_hooks';",
-        "import net from 'node:net';",
         'const majors = [];',
         "new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime); }).observe({ entryTypes: ['gc'] });",
-        'let boundAt;',
-        'const listen = net.Server.prototype.listen;',
-        "net.Server.prototype.listen = function (...args) { this.once('listening', () => { boundAt ??= performance.now(); }); return listen.apply(this, args); };",
-        "process.on('blink:boot-complete', () => setTimeout(() => process.stdout.write(`BOOT-GC bound=${boundAt !== undefined} majorsBefore=${majors.filter((t) => t < boundAt).length}\\n`), 100));",
-        '',
-      ].join('\n'),
-    );
-    const env = { NODE_OPTIONS: `--import ${observer}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
+      ],
+      atBind: 'performance.now()',
+      report: '`BOOT-GC bound=${bound !== undefined} majorsBefore=${majors.filter((t) => t < bound).length}`',
+      delayMs: 100,
+    });
+    const env = { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
     try {
       // The first boot compiles the bundle and writes the code cache once it is ready.
       const first = await startBroker({ env });
@@ -265,6 +281,34 @@ describe('garbage collection during the boot', () => {
       }
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('built-in modules during the boot', () => {
+  // node:crypto (19 modules with its internals) and node:zlib are reached only by SASL, delegation
+  // tokens, group member ids, topic ids and compressed batches: the bundle loads them on first use
+  // (tools/bundle.mjs, LAZY_BUILTINS), and nothing a boot runs may read them before the Kafka
+  // listeners are bound (bench/README.md, boot14: ~6 ms of the first ApiVersions, ~3 MiB of idle
+  // RSS). A module NODE_OPTIONS imports first reads process.moduleLoadList when the first server
+  // (the Kafka listeners bind before the REST port) is listening. It loads neither itself.
+  test('a boot loads neither node:crypto nor node:zlib before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-boot-builtins-'));
+    const observer = await bootObserver(join(dir, 'boot-builtins.mjs'), {
+      setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')}`",
+      report: '`BOOT-BUILTINS ${bound}`',
+    });
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: observer, LOG_LEVEL: 'info' } });
+      try {
+        const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /BOOT-BUILTINS .*/.exec(broker.stdout())?.[0]);
+        assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

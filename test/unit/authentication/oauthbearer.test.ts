@@ -1,12 +1,12 @@
 /**
  * SASL OAUTHBEARER's server side, and SCRAM with `tokenauth=true`, as the SASL mechanisms
  * run them: the RFC 7628 initial response, Kafka's unsecured validator (alg none, exp, iat,
- * required scope), the JWKS validator (RS256 and ES256 keys generated here, issuer,
+ * required scope), the JWKS validator (RS256, PS256 and ES256 keys generated here, issuer,
  * audience, expiry with clock skew, the sub claim name), the invalid_token challenge then
  * failure, and a delegation token's HMAC as a SCRAM password.
  */
 import assert from 'node:assert/strict';
-import { createHash, createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { constants, createHash, createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { DelegationTokenStore } from '../../../src/authentication/delegation-token-store.js';
@@ -94,6 +94,18 @@ describe('OAUTHBEARER JWKS validator', () => {
   }).sasl.oauthBearer;
   const validator = new JwksTokenValidator(config, parseJwks(jwks));
   const claims = { client_id: 'svc-orders', iss: 'https://idp.example', aud: ['blink'], iat: valid.iat, exp: valid.exp };
+
+  it('accepts PS256 tokens (RSASSA-PSS, salt of 32 bytes) and refuses the same signature as RS256 (PKCS#1 v1.5)', () => {
+    const pss = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pssValidator = new JwksTokenValidator(config, parseJwks(JSON.stringify({ keys: [{ ...pss.publicKey.export({ format: 'jwk' }), kid: 'pss-1', use: 'sig' }] })));
+    const token = (alg: string): string => {
+      const input = `${b64({ alg, kid: 'pss-1', typ: 'JWT' })}.${b64(claims)}`;
+      const signature = sign('sha256', Buffer.from(input), { key: pss.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+      return `${input}.${signature.toString('base64url')}`;
+    };
+    assert.equal(pssValidator.validate(token('PS256'), NOW_MS).principal, 'svc-orders');
+    assert.throws(() => pssValidator.validate(token('RS256'), NOW_MS), /does not verify/);
+  });
 
   it('accepts RS256 and ES256 tokens signed by a key of the file, principal from the configured claim', () => {
     assert.deepEqual(validator.validate(signedJwt(claims, rsa.privateKey, 'RS256', 'rsa-1'), NOW_MS), { principal: 'svc-orders', expiresAtMs: valid.exp * 1000 });
