@@ -203,7 +203,7 @@ export class PartitionMirror {
       let selected: RecordBatchView[];
       let outgoing: OutgoingBatch | null;
       try {
-        const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true);
+        const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true, Infinity, pin);
         selected = selectBatches(splitBatches(read.chunks), this.context.batchMaxBytes, this.mergeAllowed);
         if (selected.length === 0) return null;
         outgoing = await buildOutgoing(selected, this.map.blinkNext, stamp);
@@ -335,7 +335,7 @@ export class PartitionMirror {
       // Views of the memory tier read across awaits: pinned (see nextBatch).
       const pin = this.log.pinMemory();
       try {
-        const read = await this.log.read(position, this.context.batchMaxBytes, true);
+        const read = await this.log.read(position, this.context.batchMaxBytes, true, Infinity, pin);
         const batches = splitBatches(read.chunks);
         if (batches.length === 0) break;
         for (const batch of batches) {
