@@ -197,7 +197,7 @@ export class PartitionMirror {
         this.journal([]);
       }
       const stamp = { producerId: this.producer.producerId, producerEpoch: this.producer.producerEpoch, baseSequence: this.producer.nextSequence };
-      // The batches read are views of the memory tier until buildOutgoing has copied them: pinned, so a batch
+      // The batches read are views of the memory tier until buildOutgoing has copied them: held by a pin, so a batch
       // dropped meanwhile (offloaded, expired) is not overwritten or given back under the copy.
       const pin = this.log.pinMemory();
       let selected: RecordBatchView[];
@@ -332,7 +332,7 @@ export class PartitionMirror {
     const offsets: number[] = [];
     let position = this.map.blinkNext;
     while (offsets.length < count && position < this.log.highWatermark) {
-      // Views of the memory tier read across awaits: pinned (see nextBatch).
+      // Views of the memory tier read across awaits: held by a pin (see nextBatch).
       const pin = this.log.pinMemory();
       try {
         const read = await this.log.read(position, this.context.batchMaxBytes, true, Infinity, pin);

@@ -6,9 +6,9 @@
  * was taken, so every slab the tier's relief emptied waited for that one reader and the pool
  * took fresh memory instead: 200 MB produced grew the broker's RSS by ~179 MiB (held back 565
  * MiB), and the fix of the day closed the reader once held-back memory passed half of
- * max_memory. Checked now: the reader is not closed (what its answer holds, ~18 MiB, is within
+ * max_memory. Checked now: the reader is not closed (what its answer holds, 16 MiB, is within
  * the bound on memory held for unread answers: max_memory); the broker's RSS grows by less than
- * max_memory; the producer (confluent-kafka, acks=all) had every message acknowledged; the
+ * max_memory plus the answer; the producer (confluent-kafka, acks=all) had every message acknowledged; the
  * reader, once it reads again, gets its whole answer, every batch intact (CRC-32C) and in offset
  * order; what was stored before reads back byte for byte.
  */
@@ -25,8 +25,12 @@ import { createTopic, digestLines, offsetsOf, rssBytes, sampleRss, scrape, stora
 const MIB = 1024 * 1024;
 const HELD_BYTES = 16_000_000;
 const PUSHED_BYTES = 200_000_000;
-/** max_memory: the held answer (~18 MiB of slabs) and the tier's own churn (12-14 MiB with no stuck reader) fit well within it. */
-const RSS_GROWTH_BOUND_BYTES = 32 * MIB;
+/**
+ * max_memory plus the answer: what the answer holds (its 16 MB in slabs) and the tier's own churn
+ * (12-14 MiB with no stuck reader) measured 27-29 MiB together; 179 MiB when a pending answer held
+ * back all memory released after it.
+ */
+const RSS_GROWTH_BOUND_BYTES = 48 * MIB;
 
 /** A counter's value, 0 while it has no series yet. */
 function counted(metrics: (series: string) => number, series: string): number {
@@ -51,7 +55,7 @@ describe('a client that never reads its Fetch answer while producers push (MAX_M
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('is not closed; RSS grows less than max_memory; its answer arrives intact once it reads; the producer and the stored data are unharmed', { timeout: 120_000 }, async () => {
+  test('is not closed; RSS grows less than max_memory plus its answer; its answer arrives intact once it reads; the producer and the stored data are unharmed', { timeout: 120_000 }, async () => {
     const held = uniqueTopic('held');
     await createTopic(broker.bootstrap, held, 1);
     const heldDigests = join(dir, 'held.txt');

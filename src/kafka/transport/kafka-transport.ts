@@ -49,7 +49,7 @@ export const EXPIRY_SWEEP_MS = 1_000;
  * (BatchMemory.heldBackBytes: the slabs and regions they alone hold) may reach before the
  * connections that leave such answers unread are closed, those holding the most first. An
  * answer holds only the slabs its batches are in, so what it holds is bounded by what was
- * stored when it was made (a 16 MB answer in a 32 MB tier: ~18 MiB, test/e2e/slow-reader), and a
+ * stored when it was made (a 16 MB answer in a 32 MB tier: 16 MiB, test/e2e/slow-reader), and a
  * connection has at most one answer past its socket's buffer (it waits for the drain before it
  * handles the next request). Held slabs stay in the pool's bound (max_memory + 8 MiB): the
  * tier then stores into one-off regions, which the tier's own bound limits; past max_memory
