@@ -86,11 +86,11 @@ export class PartitionCleaner {
     let offset = fromOffset;
     let mapped = fromOffset;
     while (offset < toOffset && !map.isFull) {
-      // The views read stay in use across the awaits below: pinned, so a batch dropped meanwhile is not overwritten under them.
+      // The views read stay in use across the awaits below: held by a pin, so a batch dropped meanwhile is not overwritten under them.
       const pin = log.pinMemory();
       let readBytes: number;
       try {
-        const read = await log.read(offset, READ_BYTES, true);
+        const read = await log.read(offset, READ_BYTES, true, Infinity, pin);
         readBytes = read.bytes;
         if (read.bytes === 0) break;
         for (const batch of batchesOf(read.chunks)) {
@@ -171,21 +171,21 @@ export class PartitionCleaner {
       while (offset < endOffset) {
         const batches = log.memoryBatchesBetween(offset, endOffset, MEMORY_BATCHES_PER_LOOKUP);
         if (batches.length === 0) break;
-        for (const batch of batches) {
-          // Dropped meanwhile (offloaded, expired), the batch's memory must not be overwritten or given back under the clean.
-          const pin = log.pinMemory();
-          let cleaned: CleanedBatch;
-          try {
-            cleaned = await cleanBatch(batch.buffer, rules);
-          } finally {
-            pin.release();
+        // Views kept across the awaits below: held, so a batch dropped meanwhile (offloaded, expired) is not overwritten or given back under the clean.
+        const pin = log.pinMemory();
+        try {
+          for (const batch of batches) pin.hold(batch.buffer.buffer);
+          for (const batch of batches) {
+            const cleaned = await cleanBatch(batch.buffer, rules);
+            count(stats, batch.buffer, cleaned);
+            if (cleaned.bytes === null) emptied.add(batch);
+            else if (cleaned.bytes !== batch.buffer) log.replaceMemoryBatch(batch, storedBatchOf(cleaned.bytes, batch.appendTimeMs));
+            offset = batch.lastOffset + 1;
+            // Per batch, not per lookup: producers' batches reach 1 MB, and 256 of them in one step blocked the event loop for seconds.
+            await stepper.step(batch.buffer.length);
           }
-          count(stats, batch.buffer, cleaned);
-          if (cleaned.bytes === null) emptied.add(batch);
-          else if (cleaned.bytes !== batch.buffer) log.replaceMemoryBatch(batch, storedBatchOf(cleaned.bytes, batch.appendTimeMs));
-          offset = batch.lastOffset + 1;
-          // Per batch, not per lookup: producers' batches reach 1 MB, and 256 of them in one step blocked the event loop for seconds.
-          await stepper.step(batch.buffer.length);
+        } finally {
+          pin.release();
         }
       }
     } finally {

@@ -15,7 +15,7 @@
  * A consumer's fetch may be refused once collected (`admission`: Kafka answers a fetch over its
  * client's quota with an empty response): then it counts for nothing.
  * The batches come back as views of the memory tier's pooled memory: the caller's memoryPin
- * keeps that memory from being reused until they are written out.
+ * holds what they point into, so it is not reused until they are written out.
  * A fetch for legacy message sets (Kafka Fetch v0-3) reads through MessageSetDownConversion:
  * the same reads, answered as magic 0/1 messages within the same limits.
  * Kafka's Fetch also names topics by id (v13+: UNKNOWN_TOPIC_ID when no topic has it) and
@@ -67,9 +67,10 @@ export interface FetchSpec {
    */
   readonly admission?: FetchAdmission;
   /**
-   * Holds back the reuse of the pooled memory of the batches returned until the caller has
-   * written them out (storage/batch-memory.ts); suspended while the fetch waits (the first
-   * read's views are dropped) and refreshed before it reads again.
+   * Holds the pooled memory of the batches returned (each slab or region they are in, and the
+   * scratch memory disk reads borrow) until the caller has written them out
+   * (storage/batch-memory.ts); dropped while the fetch waits (the first read's views are
+   * dropped with it), held anew by the read after.
    */
   readonly memoryPin?: MemoryPin;
   /** Kafka Fetch v0-3: answer legacy messages of this magic instead of record batches. */
@@ -154,7 +155,7 @@ export class FetchService {
 
   private park(spec: FetchSpec, logs: readonly PartitionLog[], bytesNeeded: number): Promise<PartitionFetched[]> {
     const parkedAt = performance.now();
-    spec.memoryPin?.suspend();
+    spec.memoryPin?.drop();
     const parked = this.parking.park(logs, bytesNeeded, spec.maxWaitMs, spec.readCommitted === true);
     return parked.then(() => this.readAgain(spec, parkedAt));
   }
@@ -182,7 +183,6 @@ export class FetchService {
 
   /** The read after a long poll: in this turn unless it reads the cold tier. */
   private readAgain(spec: FetchSpec, parkedAt: number): PartitionFetched[] | Promise<PartitionFetched[]> {
-    spec.memoryPin?.refresh();
     const parkedMs = performance.now() - parkedAt;
     const again = this.collect(spec);
     return again instanceof Promise ? again.then((read) => this.finish(spec, read, parkedMs)) : this.finish(spec, again, parkedMs);
@@ -237,7 +237,7 @@ export class FetchService {
       const limit = Math.min(request.partitionMaxBytes, budget);
       const whole = spec.firstBatchWhole && bytes === 0;
       const endOffset = spec.readCommitted === true ? log.lastStableOffset : Infinity;
-      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, endOffset, spec.memoryPin) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole);
+      const read = spec.messageFormat === undefined ? log.read(request.fetchOffset, limit, whole, endOffset, spec.memoryPin) : this.downConversion.read(log, spec.messageFormat, request.fetchOffset, limit, whole, spec.memoryPin);
       // A disk read is sized only once it returns: it reserves its share of the budget now.
       const taken = read instanceof Promise ? Math.min(request.partitionMaxBytes, budget) : read.bytes;
       bytes += taken;

@@ -19,6 +19,7 @@ import { Injectable } from '@nestjs/common';
 import { downConvertBatch, selectMessages, type ConvertedBatch } from '../record-format/legacy-down-conversion.js';
 import { CONVERSION_DECOMPRESSED_BYTES_MAX, type LegacyMagic } from '../record-format/legacy-message.js';
 import { RecordBatchView } from '../record-format/record-batch.js';
+import type { MemoryPin } from '../storage/batch-memory.js';
 import type { PartitionLog, ReadResult } from '../storage/partition-log.js';
 import { isRefusal, refusal, type Refusal } from '../topics/refusal.js';
 import { TopicsService } from '../topics/topics.service.js';
@@ -61,14 +62,15 @@ export class MessageSetDownConversion {
   ) {}
 
   /** Like PartitionLog.read, in `magic` messages; a refusal when the topic forbids down-conversion or a batch cannot be converted. */
-  async read(log: PartitionLog, magic: LegacyMagic, offset: number, maxBytes: number, includeOversizedFirst: boolean): Promise<ReadResult | Refusal> {
+  async read(log: PartitionLog, magic: LegacyMagic, offset: number, maxBytes: number, includeOversizedFirst: boolean, pin?: MemoryPin): Promise<ReadResult | Refusal> {
     const forbidden = this.forbidden(log.topic);
     if (forbidden !== null) return forbidden;
     const request: LegacyRead = { log, magic, offset, maxBytes, includeOversizedFirst };
     const gathered: Gathered = { chunks: [], bytes: 0, messages: 0, nextOffset: offset, full: false };
     let from = offset;
     for (let reads = 0; reads <= SKIP_READS_MAX && gathered.bytes === 0 && !gathered.full && from < log.highWatermark; reads++) {
-      const stored = await log.read(from, maxBytes, includeOversizedFirst);
+      // Converted across awaits: the stored batches are held by the fetch's pin meanwhile.
+      const stored = await log.read(from, maxBytes, includeOversizedFirst, Infinity, pin);
       if (stored.chunks.length === 0) break;
       try {
         await this.gather(request, stored.chunks, gathered);

@@ -16,27 +16,33 @@
  * validates and appends, the partition while it stores it (`retain` and `release`). A buffer
  * that is not a view of a slab (REST produce, plugin rebuilds) is ignored.
  *
- * Reuse is deferred for readers: a Fetch writes the stored bytes to the socket by reference,
- * so memory released at epoch E is handed out again only once every pin taken at or before E
- * is released (the transport pins each Fetch until its response is flushed; the REST face
- * pins while it holds views; the offloader retains just the batches it writes). A pin can be
- * refreshed when its holder has dropped every view it read (a fetch going back to read after
- * a long poll).
+ * Readers hold what they read: a Fetch writes the stored bytes to the socket by reference, so
+ * each answer keeps a pin (`pin`) that holds every slab or one-off region its views point into
+ * (`hold`, once per run of views in the same memory: PartitionLog.read takes them as it makes
+ * the views) until the answer is flushed; the REST face, the log cleaner and the uplink hold
+ * what they read the same way while they keep the views across awaits (the offloader retains
+ * just the batches it writes). A slab is reused once no hold is left on it, whatever other
+ * slabs are held: an unflushed answer keeps back only the memory it points into. (Before, a
+ * pin held back every byte released after it was taken: one answer left unread kept all the
+ * memory the tier let go from reuse, 565 MiB in test/e2e/slow-reader.test.ts.) Memory whose
+ * every hold is a pin's is counted (`heldBackBytes`: it would be reused but for answers not yet
+ * flushed). A fetch that parks (long poll) drops its holds (`drop`): it reads again after.
  *
  * Bounds: at most `poolBytesMax` in slabs; at most `freeBytesMax` of empty slabs kept. Past
  * the bound, and for a request larger than a slab, `alloc` hands out a one-off region: a
  * Buffer of its own, held, retained, released and pinned exactly as a slab is, whose memory is
- * given back (its ArrayBuffer detached) once its last hold is dropped and no earlier pin can
- * still read it, where a slab would be reused. Left to the garbage collector, the batches a
+ * given back (its ArrayBuffer detached) once its last hold (a pin's included) is dropped, where
+ * a slab would be reused. Left to the garbage collector, the batches a
  * Produce stored from such frames died old and waited for a late full GC (4.9 MiB in 6 of
  * them at the storage-offload e2e's peak; 3 MB messages, each frame larger than a slab, into a
  * 32 MB tier: peak RSS growth 49.9 against 101.3 MiB, bench/large-frames-rss.mjs). Detaching makes every view of the region empty
  * (length 0): it is done at the end of the current job (a microtask), so the code that dropped
  * the last hold may still read a view's length (the transport's request budget, an eviction's
- * freed bytes); anything that reads the bytes later needed a hold or a pin, as for a slab.
- * Scratch memory a pin lends (`borrow`) is never a one-off: a disk read fills it on libuv's
- * thread pool, where a detach under a read still in flight would free memory being written;
- * past the bound it is a plain Buffer that the garbage collector frees.
+ * freed bytes); anything that reads the bytes later needed a hold, as for a slab.
+ * Scratch memory a pin lends (`borrow`: pooled memory the pin holds until it is released) is
+ * never a one-off: a disk read fills it on libuv's thread pool, where a detach under a read
+ * still in flight would free memory being written; past the bound it is a plain Buffer that the
+ * garbage collector frees.
  *
  * A slab is a SharedArrayBuffer (never shared with another thread): V8 counts an ordinary
  * ArrayBuffer's bytes as the isolate's external memory and starts a full (mark-compact) GC
@@ -128,21 +134,14 @@ interface Slab {
   readonly oneOff: boolean;
   /** Bytes handed out from the start of `memory`. */
   used: number;
-  /** Holds on views of this slab not yet reclaimed. */
+  /** Holds on views of this slab (pins' included). */
   live: number;
+  /** Of them, pins' holds: once they are all of them, the slab is held back (BatchMemory.heldBackBytes). */
+  pinned: number;
+  /** The pin that took the last pin hold on it, while that hold lasts (a pin holds a slab once, however many runs of its views are in it). */
+  pin: Pin | null;
   /** Creation order: the newest are let go first. */
   readonly serial: number;
-}
-
-interface PinEntry {
-  readonly epoch: number;
-  active: boolean;
-}
-
-interface Released {
-  readonly slab: Slab;
-  readonly bytes: number;
-  readonly epoch: number;
 }
 
 /** Memory for reading something that lives only as long as its holder (a read buffer for data on disk). */
@@ -150,16 +149,23 @@ export interface ScratchMemory {
   borrow(length: number): Buffer;
 }
 
+/** What a reader of stored batches holds while it keeps views of them: each memory they are in. */
+export interface MemoryHolder {
+  /** Holds `memory` (a slab or one-off region of the pool; any other memory is ignored) until the holder lets go. */
+  hold(memory: ArrayBufferLike): void;
+}
+
 /**
- * Holds back the reuse of memory released after it was taken, until released or refreshed.
- * Lends scratch memory for as long as it holds: pooled memory given back at once, which the
- * pin itself keeps from being reused (so only a pinned reader can borrow).
+ * The holds of one reader (a Fetch answer until it is flushed): every slab or one-off region
+ * its views point into, and the scratch memory it borrowed, none of it reused or given back
+ * until `drop` or `release`.
  */
-export interface MemoryPin extends ScratchMemory {
-  /** The holder has dropped every view it read and reads none until `refresh` (a long poll): nothing is held back meanwhile. */
-  suspend(): void;
-  /** The holder keeps no view it read before: only memory released from now on is held back. */
-  refresh(): void;
+export interface MemoryPin extends ScratchMemory, MemoryHolder {
+  /** Bytes of the slabs and regions held (each once, however many views point into it). */
+  readonly heldBytes: number;
+  /** The holder has dropped every view it read (a fetch that parks): every hold goes; it may hold again. */
+  drop(): void;
+  /** Every hold goes, for good (the answer is flushed, or failed). */
   release(): void;
 }
 
@@ -189,6 +195,7 @@ export function batchMemoryLimitsFor(maxBytes: number): BatchMemoryLimits {
 export interface BatchMemoryStats {
   readonly slabBytes: number;
   readonly freeBytes: number;
+  /** Slabs and one-off regions whose every hold is a pin's (see BatchMemory.heldBackBytes). */
   readonly heldBackBytes: number;
   /** One-off regions not yet given back (past the bound, or larger than a slab). */
   readonly oneOffBytes: number;
@@ -197,9 +204,6 @@ export interface BatchMemoryStats {
 /** ES2024's ArrayBuffer.prototype.transfer (Node 22+), which the project's TypeScript lib predates. */
 type Detachable = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
 
-/** Queue entries are dropped from the head in place; the array is compacted past this many. */
-const QUEUE_COMPACT_THRESHOLD = 1024;
-
 export class BatchMemory {
   /** Slabs still taking batches, oldest first. */
   private readonly open: Slab[] = [];
@@ -207,12 +211,7 @@ export class BatchMemory {
   private slabs = 0;
   private slabsCreated = 0;
   private readonly slabOf = new WeakMap<ArrayBufferLike, Slab>();
-  private epoch = 0;
-  private readonly pins: PinEntry[] = [];
-  private pinHead = 0;
-  private readonly released: Released[] = [];
-  private releasedHead = 0;
-  /** The bytes in `released` from `releasedHead` on. */
+  /** Bytes of the slabs and regions whose every hold is a pin's. */
   private heldBack = 0;
   /** Spare slabs being prefaulted. */
   private preparing = 0;
@@ -250,40 +249,35 @@ export class BatchMemory {
   }
 
   /**
-   * Scratch memory for a pinned reader (Pin.borrow): pooled memory released at once (the pin
-   * holds it back), or past the bound a plain Buffer that is never detached (see the header).
+   * Scratch memory for `pin` (Pin.borrow): pooled memory held by the pin alone, or past the
+   * bound a plain Buffer that is never detached (see the header).
    * @internal (Pin)
    */
-  lend(length: number): Buffer {
+  lend(length: number, pin: Pin): Buffer {
     const slab = length <= SLAB_BYTES ? this.slabWithRoom(length) : null;
     if (slab === null) return Buffer.allocUnsafeSlow(length);
     const buffer = this.take(slab, length);
-    this.release(buffer);
+    // The allocation's hold becomes the pin's (or goes, when the pin holds the slab already).
+    if (slab.pin === pin) this.change(slab, -1, 0);
+    else this.pinHold(slab, pin, 0);
     return buffer;
   }
 
   /** One more hold on the slab `buffer` is a view of (nothing for other buffers). */
   retain(buffer: Buffer | null): void {
     const slab = buffer === null ? undefined : this.slabOf.get(buffer.buffer);
-    if (slab !== undefined) slab.live++;
+    if (slab !== undefined) this.change(slab, 1, 0);
   }
 
-  /** Drops one hold; a slab with none left is reused, once no earlier pin can still read it. */
+  /** Drops one hold; a slab with none left is reused. */
   release(buffer: Buffer | null): void {
-    if (buffer !== null) this.releaseRegion(buffer.buffer, buffer.length);
+    if (buffer !== null) this.releaseRegion(buffer.buffer);
   }
 
-  /** `release` of a view of `length` bytes of `memory` (a partition keeps no view of what it stores). */
-  releaseRegion(memory: ArrayBufferLike, length: number): void {
+  /** `release` of a view of `memory` (a partition keeps no view of what it stores). */
+  releaseRegion(memory: ArrayBufferLike): void {
     const slab = this.slabOf.get(memory);
-    if (slab === undefined) return;
-    if (this.releasedHead === this.released.length && !this.anyPinActive()) {
-      this.dropHold(slab);
-      return;
-    }
-    this.released.push({ slab, bytes: length, epoch: this.epoch++ });
-    this.heldBack += length;
-    this.reclaim();
+    if (slab !== undefined) this.change(slab, -1, 0);
   }
 
   /** Whether `buffer` is a view of this pool's memory. */
@@ -295,7 +289,11 @@ export class BatchMemory {
     return new Pin(this);
   }
 
-  /** Released bytes not reused yet because a pin taken before their release is still active. */
+  /**
+   * Bytes of the slabs and one-off regions held by pins alone (every batch in them released):
+   * memory that would be reused, or given back, but for readers not done with it (Fetch
+   * answers not yet flushed).
+   */
   get heldBackBytes(): number {
     return this.heldBack;
   }
@@ -304,24 +302,49 @@ export class BatchMemory {
     return { slabBytes: this.slabs * SLAB_BYTES, freeBytes: this.free.length * SLAB_BYTES, heldBackBytes: this.heldBack, oneOffBytes: this.oneOffBytes };
   }
 
-  /** @internal (Pin) */
-  addPin(): PinEntry {
-    const entry = { epoch: this.epoch, active: true };
-    this.pins.push(entry);
-    return entry;
+  /** `pin`'s hold on `memory`, unless it holds it already (or the memory is not the pool's). @internal (Pin) */
+  holdFor(memory: ArrayBufferLike, pin: Pin): void {
+    const slab = this.slabOf.get(memory);
+    if (slab !== undefined && slab.pin !== pin) this.pinHold(slab, pin, 1);
+  }
+
+  /** Drops `pin`'s hold on `slab`. @internal (Pin) */
+  unhold(slab: Slab, pin: Pin): void {
+    if (slab.pin === pin) slab.pin = null;
+    this.change(slab, -1, -1);
+  }
+
+  /** A pin hold on `slab` for `pin`: a hold more (`live` 1), or one that was the caller's (`live` 0). */
+  private pinHold(slab: Slab, pin: Pin, live: number): void {
+    slab.pin = pin;
+    this.change(slab, live, 1);
+    pin.keep(slab);
   }
 
   private take(slab: Slab, length: number): Buffer {
     const buffer = slab.memory.subarray(slab.used, slab.used + length);
     slab.used += length;
-    slab.live++;
+    this.change(slab, 1, 0);
     return buffer;
+  }
+
+  /**
+   * `live` and `pinned` holds more (or fewer) on `slab`: what it adds to or takes from
+   * `heldBack`; a slab with no hold left is reused, a region given back.
+   */
+  private change(slab: Slab, live: number, pinned: number): void {
+    const wasHeldBack = slab.pinned !== 0 && slab.pinned === slab.live;
+    slab.live += live;
+    slab.pinned += pinned;
+    const heldBack = slab.pinned !== 0 && slab.pinned === slab.live;
+    if (heldBack !== wasHeldBack) this.heldBack += heldBack ? slab.memory.length : -slab.memory.length;
+    if (slab.live === 0 && live < 0) this.emptied(slab);
   }
 
   /** A region of its own, held once: counted like a slab, given back (detached) when its last hold is dropped. */
   private oneOff(length: number): Buffer {
     const memory = Buffer.allocUnsafeSlow(length);
-    this.slabOf.set(memory.buffer, { memory, oneOff: true, used: length, live: 1, serial: -1 });
+    this.slabOf.set(memory.buffer, { memory, oneOff: true, used: length, live: 1, pinned: 0, pin: null, serial: -1 });
     this.oneOffBytes += length;
     return memory;
   }
@@ -393,37 +416,19 @@ export class BatchMemory {
   private newSlab(): Slab | null {
     if ((this.slabs + 1) * SLAB_BYTES > this.limits.poolBytesMax) return null;
     this.slabs++;
-    const slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), oneOff: false, used: 0, live: 0, serial: this.slabsCreated++ };
+    const slab: Slab = { memory: Buffer.from(new SharedArrayBuffer(SLAB_BYTES)), oneOff: false, used: 0, live: 0, pinned: 0, pin: null, serial: this.slabsCreated++ };
     this.slabOf.set(slab.memory.buffer, slab);
     return slab;
   }
 
-  /** Gives back every released allocation that no active pin may still be reading. @internal (Pin) */
-  reclaim(): void {
-    const oldestPin = this.anyPinActive() ? this.pins[this.pinHead].epoch : Number.POSITIVE_INFINITY;
-    while (this.releasedHead < this.released.length && this.released[this.releasedHead].epoch < oldestPin) {
-      const released = this.released[this.releasedHead++];
-      this.heldBack -= released.bytes;
-      this.dropHold(released.slab);
-    }
-    this.pinHead = compact(this.pins, this.pinHead);
-    this.releasedHead = compact(this.released, this.releasedHead);
-  }
-
-  /** Skips the released pins at the head of the queue; true when one is still active. */
-  private anyPinActive(): boolean {
-    while (this.pinHead < this.pins.length && !this.pins[this.pinHead].active) this.pinHead++;
-    return this.pinHead < this.pins.length;
-  }
-
-  private dropHold(slab: Slab): void {
-    if (--slab.live > 0) return;
+  /** No hold left on `slab`: a region is given back, a slab starts over (still open) or is recycled. */
+  private emptied(slab: Slab): void {
     if (slab.oneOff) this.giveBack(slab);
     else if (this.open.includes(slab)) slab.used = 0;
     else this.recycle(slab);
   }
 
-  /** A one-off region with no hold left, that no pin can still read: out of the pool, its memory freed at the end of this job. */
+  /** A one-off region with no hold left: out of the pool, its memory freed at the end of this job. */
   private giveBack(region: Slab): void {
     const memory = region.memory.buffer as ArrayBuffer;
     this.slabOf.delete(memory);
@@ -455,52 +460,46 @@ export class BatchMemory {
   }
 }
 
+/**
+ * One reader's holds: the first slab in a field, the rest in an array made for a second (most
+ * answers are in one slab or two: a Fetch made an array for nothing otherwise).
+ */
 class Pin implements MemoryPin {
-  private entry: PinEntry;
+  heldBytes = 0;
+  private first: Slab | null = null;
+  private more: Slab[] | null = null;
   private released = false;
 
-  constructor(private readonly pool: BatchMemory) {
-    this.entry = pool.addPin();
+  constructor(private readonly pool: BatchMemory) {}
+
+  hold(memory: ArrayBufferLike): void {
+    if (this.released) throw new Error('a released pin holds nothing');
+    this.pool.holdFor(memory, this);
   }
 
-  suspend(): void {
-    this.deactivate();
+  borrow(length: number): Buffer {
+    if (this.released) throw new Error('a released pin lends nothing');
+    return this.pool.lend(length, this);
   }
 
-  refresh(): void {
-    if (this.released) return;
-    this.deactivate();
-    this.entry = this.pool.addPin();
+  /** A hold the pool took on this pin's behalf. @internal (BatchMemory) */
+  keep(slab: Slab): void {
+    this.heldBytes += slab.memory.length;
+    if (this.first === null) this.first = slab;
+    else (this.more ??= []).push(slab);
+  }
+
+  drop(): void {
+    const { first, more } = this;
+    this.first = null;
+    this.more = null;
+    this.heldBytes = 0;
+    if (first !== null) this.pool.unhold(first, this);
+    if (more !== null) for (const slab of more) this.pool.unhold(slab, this);
   }
 
   release(): void {
     this.released = true;
-    this.deactivate();
+    this.drop();
   }
-
-  borrow(length: number): Buffer {
-    if (!this.entry.active) throw new Error('only an active pin lends memory');
-    return this.pool.lend(length);
-  }
-
-  private deactivate(): void {
-    if (!this.entry.active) return;
-    this.entry.active = false;
-    this.pool.reclaim();
-  }
-}
-
-/** Drops the consumed head of a FIFO queue in place once it is all consumed or long; returns the new head. */
-function compact(queue: unknown[], head: number): number {
-  if (head === queue.length) {
-    // Emptied by popping: `length = 0` drops the array's backing store, which the next push
-    // makes anew (~150 bytes of heap at every Fetch's pin); pops keep a small one.
-    while (queue.length > 0) queue.pop();
-    return 0;
-  }
-  if (head >= QUEUE_COMPACT_THRESHOLD) {
-    queue.splice(0, head);
-    return 0;
-  }
-  return head;
 }

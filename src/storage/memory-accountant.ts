@@ -104,7 +104,7 @@ export class MemoryAccountant {
   /** A partition no longer holds the batch of `length` bytes in `memory` (the ArrayBuffer its view was of). */
   batchDropped(memory: ArrayBufferLike, length: number): void {
     this.adjust(-length, -1);
-    this.memory.releaseRegion(memory, length);
+    this.memory.releaseRegion(memory);
   }
 
   /** A partition holds `replacement` where it held `original` (the log cleaner): the original's pooled memory is released. */

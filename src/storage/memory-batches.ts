@@ -39,6 +39,8 @@
  * next look-up passes over most of them (`summarize`; ~0.03 B a batch, not counted above).
  */
 
+import type { MemoryHolder } from './batch-memory.js';
+
 /** Float64 columns per batch: base offset, append time. */
 const F64_FIELDS = 2;
 /** Uint32 columns per batch: last offset delta, byte offset, byte length, memory id. */
@@ -116,6 +118,26 @@ export class MemoryBatches {
   view(i: number): Buffer {
     const at = (this.head + i) * U32_FIELDS;
     return Buffer.from(this.memories[this.u32[at + MEMORY_ID]] as ArrayBufferLike, this.u32[at + BYTE_OFFSET], this.u32[at + BYTE_LENGTH]);
+  }
+
+  /**
+   * New views of batches [from, to), in an array of their number; `holder` holds the memory of
+   * each run of them in the same memory (once per run: a slab holds thousands of small batches).
+   */
+  views(from: number, to: number, holder?: MemoryHolder): Buffer[] {
+    const views = new Array<Buffer>(to - from);
+    let held = -1;
+    for (let i = from; i < to; i++) {
+      const at = (this.head + i) * U32_FIELDS;
+      const id = this.u32[at + MEMORY_ID];
+      const memory = this.memories[id] as ArrayBufferLike;
+      if (id !== held && holder !== undefined) {
+        holder.hold(memory);
+        held = id;
+      }
+      views[i - from] = Buffer.from(memory, this.u32[at + BYTE_OFFSET], this.u32[at + BYTE_LENGTH]);
+    }
+    return views;
   }
 
   /** Whether batch `i` is `buffer`'s bytes (the same memory, at the same place). */

@@ -32,7 +32,7 @@
  */
 import { markerTypeOf } from '../record-format/control-batch.js';
 import { ATTR_TRANSACTIONAL, BATCH_HEADER_BYTES, peekBatchOffsets, RecordBatchView } from '../record-format/record-batch.js';
-import type { MemoryPin, ScratchMemory } from './batch-memory.js';
+import type { MemoryHolder, MemoryPin } from './batch-memory.js';
 import type { ColdTier } from './cold-tier.js';
 import type { MemoryAccountant } from './memory-accountant.js';
 import { MemoryBatches } from './memory-batches.js';
@@ -224,16 +224,18 @@ export class PartitionLog {
    * even if one batch exceeds its fetch size). Batches starting at or after `endOffset` are
    * left out (read_committed reads stop at the last stable offset, which is always a batch
    * boundary). Offsets below the memory tier are read from the cold tier (a promise; into
-   * `scratch` when given, else into fresh buffers); everything else answers synchronously.
+   * memory `pin` lends when given, else into fresh buffers); everything else answers
+   * synchronously, in views of the memory tier's pooled memory that `pin`, when given, holds
+   * (a reader that keeps them across an await must give one).
    */
-  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset = Infinity, scratch?: ScratchMemory): ReadResult | Promise<ReadResult> {
+  read(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset = Infinity, pin?: MemoryPin): ReadResult | Promise<ReadResult> {
     if (offset >= endOffset) return EMPTY_READ(offset);
-    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, endOffset, scratch);
-    return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset);
+    if (this.coldTier !== null && offset < this.memoryStartOffset) return this.readCold(this.coldTier, offset, maxBytes, includeOversizedFirst, endOffset, pin);
+    return this.readMemory(offset, maxBytes, includeOversizedFirst, endOffset, pin);
   }
 
   /** The batches read are counted first, so the views go into an array of their number (`push` would make room for 17). */
-  private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number): ReadResult {
+  private readMemory(offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, holder?: MemoryHolder): ReadResult {
     const batches = this.batches;
     const first = this.indexOfOffset(offset);
     let end = first;
@@ -244,23 +246,21 @@ export class PartitionLog {
       bytes += size;
     }
     if (end === first) return EMPTY_READ(offset);
-    const chunks = new Array<Buffer>(end - first);
-    for (let i = first; i < end; i++) chunks[i - first] = batches.view(i);
-    return { chunks, bytes, nextOffset: batches.lastOffset(end - 1) + 1 };
+    return { chunks: batches.views(first, end, holder), bytes, nextOffset: batches.lastOffset(end - 1) + 1 };
   }
 
-  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, scratch?: ScratchMemory): Promise<ReadResult> {
-    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst, scratch);
+  private async readCold(cold: ColdTier, offset: number, maxBytes: number, includeOversizedFirst: boolean, endOffset: number, pin?: MemoryPin): Promise<ReadResult> {
+    const result = await cold.read(offset, Math.min(maxBytes, COLD_READ_BYTES_MAX), includeOversizedFirst, pin);
     // Nothing on disk at this offset (its segment was just released): continue from memory.
-    if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst, endOffset);
+    if (result.bytes === 0 && offset >= this.logStartOffset) return this.readMemory(Math.max(offset, this.memoryStartOffset), maxBytes, includeOversizedFirst, endOffset, pin);
     return endOffset === Infinity ? result : cutReadAt(result, offset, endOffset);
   }
 
   /**
    * A pin on the memory tier's pooled memory (batch-memory.ts) for a reader that keeps the views
-   * `read` returns across an await (the log cleaner, the uplink): memory released meanwhile (a
-   * batch offloaded, expired or compacted away) is not reused, nor given back, until it is
-   * released. Released as soon as the views are done with.
+   * `read` returns across an await (the log cleaner, the uplink): given to `read`, it holds the
+   * memory they are in, so a batch dropped meanwhile (offloaded, expired or compacted away) is
+   * not overwritten, nor given back, under them. Released as soon as the views are done with.
    */
   pinMemory(): MemoryPin {
     return this.accountant.memory.pin();

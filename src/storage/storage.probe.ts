@@ -35,7 +35,7 @@ export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_metrics_aggregated_topics', help: `Topics beyond metrics_max_entities, summed into topic="${OTHER_ENTITY}"` }),
   makeGaugeProvider({
     name: 'blink_batch_memory_bytes',
-    help: 'Pooled memory behind the memory tier, by state: slabs (all of it), free (empty slabs kept for reuse), held_back (released, waiting for pinned readers)',
+    help: 'Pooled memory behind the memory tier, by state: slabs (all of it), free (empty slabs kept for reuse), held_back (slabs and regions held only by readers not done with them: Fetch answers not yet flushed)',
     labelNames: ['state'],
   }),
 ];

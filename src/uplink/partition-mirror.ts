@@ -197,13 +197,13 @@ export class PartitionMirror {
         this.journal([]);
       }
       const stamp = { producerId: this.producer.producerId, producerEpoch: this.producer.producerEpoch, baseSequence: this.producer.nextSequence };
-      // The batches read are views of the memory tier until buildOutgoing has copied them: pinned, so a batch
+      // The batches read are views of the memory tier until buildOutgoing has copied them: held by a pin, so a batch
       // dropped meanwhile (offloaded, expired) is not overwritten or given back under the copy.
       const pin = this.log.pinMemory();
       let selected: RecordBatchView[];
       let outgoing: OutgoingBatch | null;
       try {
-        const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true);
+        const read = await this.log.read(this.map.blinkNext, this.context.batchMaxBytes, true, Infinity, pin);
         selected = selectBatches(splitBatches(read.chunks), this.context.batchMaxBytes, this.mergeAllowed);
         if (selected.length === 0) return null;
         outgoing = await buildOutgoing(selected, this.map.blinkNext, stamp);
@@ -332,10 +332,10 @@ export class PartitionMirror {
     const offsets: number[] = [];
     let position = this.map.blinkNext;
     while (offsets.length < count && position < this.log.highWatermark) {
-      // Views of the memory tier read across awaits: pinned (see nextBatch).
+      // Views of the memory tier read across awaits: held by a pin (see nextBatch).
       const pin = this.log.pinMemory();
       try {
-        const read = await this.log.read(position, this.context.batchMaxBytes, true);
+        const read = await this.log.read(position, this.context.batchMaxBytes, true, Infinity, pin);
         const batches = splitBatches(read.chunks);
         if (batches.length === 0) break;
         for (const batch of batches) {

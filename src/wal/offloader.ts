@@ -41,8 +41,7 @@ export class Offloader {
   /**
    * One round: frees (or starts freeing) about `bytesWanted`; resolves with the bytes freed.
    * The batches being written are views of pooled memory: each is held (retained) until it is
-   * written, in case retention drops it meanwhile. Not a pin, which would hold back the reuse
-   * of everything released during the round (up to 8 MiB measured under the offload e2e).
+   * written, in case retention drops it meanwhile (a pin would hold whole slabs).
    */
   async relieve(bytesWanted: number): Promise<number> {
     const selected = this.selectOldest(Math.min(bytesWanted, OFFLOAD_ROUND_BYTES_MAX));

@@ -89,9 +89,11 @@ export class FakeSocket extends EventEmitter {
 
   private left = 0;
 
+  /** Closes; the held writes' callbacks run (with an error, as a real socket's do). */
   destroy(): this {
     if (!this.destroyed) {
       this.destroyed = true;
+      for (const { callback } of this.unflushed.splice(0)) (callback as (error?: Error) => void)(new Error('socket destroyed'));
       this.emit('close');
     }
     return this;

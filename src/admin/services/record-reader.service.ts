@@ -38,7 +38,7 @@ export class RecordReader {
     private readonly accountant: MemoryAccountant,
   ) {}
 
-  /** The stored batches read are views of pooled memory: pinned until their records are decoded. */
+  /** The stored batches read are views of pooled memory: held by a pin until their records are decoded. */
   async read(topic: string, partition: number, request: ReadRequest): Promise<RecordsAnswerDto> {
     const pin = this.accountant.memory.pin();
     try {

@@ -25,7 +25,7 @@ export const FEATURE_REFUSAL_ERRORS: Readonly<Record<KafkaFeature, number>> = {
  * then the partition) or not outlive the request (Fetch).
  */
 export interface HotPath {
-  /** Fetch: the response carries stored batches by reference, so pooled memory is pinned until it is flushed. */
+  /** Fetch: the response carries stored batches by reference, so the pooled memory they are in is held (a pin) until it is flushed. */
   readonly pinsStoredBatches: boolean;
 }
 

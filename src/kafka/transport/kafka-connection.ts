@@ -10,11 +10,11 @@
  * it fits; a response is not followed by the next request until the socket has drained. Liveness: `expiry` tells the transport when the connection has had no
  * bytes in or out for connections_max_idle_ms (never while a request is in progress), or when
  * a frame that started arriving is not whole after request_timeout_ms of reading (a slowloris
- * client trickling bytes; time the socket spends paused by us does not count), or when it has
- * left a Fetch answer unread (no byte of it left for READER_STALL_MS, or not all of it after
- * request_timeout_ms) while the pooled memory unflushed answers hold back is past its bound
- * (a client that stops reading its socket would else keep all memory released after its
- * answer from reuse: see KafkaTransport).
+ * client trickling bytes; time the socket spends paused by us does not count); and it tells
+ * how much pooled memory its Fetch answers hold while it leaves them unread (no byte of them
+ * left for READER_STALL_MS, or not all after request_timeout_ms: `stalledAnswerBytes`), for
+ * the transport to close the readers holding the most once memory held for unread answers is
+ * past its bound (see KafkaTransport).
  *
  * Failures: a handler that throws gets its request answered with UNKNOWN_SERVER_ERROR in
  * every error field of the response (as Kafka's getErrorResponse does) and the connection
@@ -33,8 +33,8 @@
  * frame until its handler is done. Hot APIs decode in place: Produce's record batches stay
  * views of the frame, which the produce path and the partition hold in turn (no copy); Fetch
  * keeps nothing. Other APIs decode from a copy of their frame, since their decoded fields may
- * be kept. Fetch responses carry stored batches by reference: pooled memory stays pinned
- * until the response is flushed to the socket.
+ * be kept. Fetch responses carry stored batches by reference: their pin holds the slabs they
+ * point into until the response is flushed to the socket.
  *
  * The seam for TLS and SASL is the ConnectionSocket: anything that delivers plaintext chunks
  * in order ('data') and writes Buffers can carry a connection; a SASL handshake state would
@@ -99,8 +99,8 @@ export interface ConnectionLimits {
   readonly requestBudget?: RequestBudget;
   /**
    * Pooled memory that unflushed Fetch answers may hold back (BatchMemory.heldBackBytes) before
-   * slow readers are closed; past it, a read calls `memoryHeldBack` (the transport's early
-   * sweep). Unbounded without it.
+   * the slow readers holding the most are closed; past it, a read calls `memoryHeldBack` (the
+   * transport's early sweep). Unbounded without it.
    */
   readonly heldBackBytesMax?: number;
   readonly memoryHeldBack?: () => void;
@@ -112,12 +112,10 @@ export const READER_STALL_MS = 200;
 /** Why the broker closes a connection on its own. */
 export type ExpiryReason = 'idle' | 'request_timeout' | 'slow_reader';
 
-/** How long a connection may stay quiet, and how long a frame may take to arrive (or, while memory is short, a Fetch answer to leave). */
+/** How long a connection may stay quiet, and how long a frame may take to arrive. */
 export interface ExpiryLimits {
   readonly idleMs: number;
   readonly requestTimeoutMs: number;
-  /** The pooled memory that unflushed Fetch answers hold back is past ConnectionLimits.heldBackBytesMax. */
-  readonly heldBackOverBound?: boolean;
 }
 
 export interface ConnectionObserver {
@@ -160,6 +158,8 @@ export class KafkaConnection {
   private frameStartedMs: number | null = null;
   /** Fetch answers handed to the socket whose pooled memory is still pinned (not flushed yet). */
   private pinnedWrites = 0;
+  /** The pooled memory their pins hold (MemoryPin.heldBytes; a slab two of them hold counts twice). */
+  private pinnedBytes = 0;
   /** When the oldest of them was written, or the last of them flushed, whichever is later. */
   private pinnedSinceMs = 0;
   /** The socket's unsent bytes when expiry last looked while pinned answers were pending, and since when they were that. */
@@ -241,9 +241,17 @@ export class KafkaConnection {
   expiry(nowMs: number, limits: ExpiryLimits): ExpiryReason | null {
     const started = this.frameStartedMs;
     if (started !== null && !this.socket.isPaused() && nowMs - started >= limits.requestTimeoutMs) return 'request_timeout';
-    if (this.readerTooSlow(nowMs, limits.requestTimeoutMs) && limits.heldBackOverBound === true) return 'slow_reader';
     if (this.busy) return null;
     return nowMs - this.lastActivityMs >= limits.idleMs ? 'idle' : null;
+  }
+
+  /**
+   * The pooled memory this connection's unflushed Fetch answers hold when they wait on a client
+   * that reads too slowly (`readerTooSlow`), else 0. Called at every sweep: it tracks the unsent
+   * bytes as it looks.
+   */
+  stalledAnswerBytes(nowMs: number, requestTimeoutMs: number): number {
+    return this.readerTooSlow(nowMs, requestTimeoutMs) ? this.pinnedBytes : 0;
   }
 
   /**
@@ -611,8 +619,10 @@ export class KafkaConnection {
     if (flushed === undefined) this.socket.write(chunks[last]);
     else {
       if (this.pinnedWrites++ === 0) this.pinnedSinceMs = this.lastActivityMs;
+      this.pinnedBytes += flushed.heldBytes;
       this.socket.write(chunks[last], () => {
         this.pinnedWrites--;
+        this.pinnedBytes -= flushed.heldBytes;
         this.pinnedSinceMs = this.clock.nowMs();
         this.unsentSeen = -1;
         flushed.release();

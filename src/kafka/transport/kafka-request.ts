@@ -17,9 +17,9 @@ export interface KafkaRequest<Body> {
    */
   readonly connection: ConnectionContext;
   /**
-   * APIs with `hotPath.pinsStoredBatches`: holds back the reuse of pooled memory until the
-   * response is flushed. A handler that dropped every batch view it read (to wait, then read
-   * again) refreshes it.
+   * APIs with `hotPath.pinsStoredBatches`: holds the pooled memory the response's stored
+   * batches point into (given to PartitionLog.read) until the response is flushed. A handler
+   * that drops every batch view it read (to wait, then read again) drops its holds.
    */
   readonly memoryPin?: MemoryPin;
 }

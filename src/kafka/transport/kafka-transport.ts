@@ -5,9 +5,9 @@
  * KafkaConnection. Hot APIs (Produce, Fetch: see HotPath) are dispatched straight to their
  * controller's method, which Nest built and wired like every other; the rest go through
  * Nest's RPC pipeline. Every second it closes the connections that have been quiet for
- * connections_max_idle_ms, that take longer than request_timeout_ms to send one frame, or
- * that leave a Fetch answer unread that long while memory held back for such answers is past
- * its bound (KafkaConnection.expiry). A new connection over max_connections or max_connections_per_ip
+ * connections_max_idle_ms or take longer than request_timeout_ms to send one frame
+ * (KafkaConnection.expiry), and, while the memory held for unread Fetch answers is past its
+ * bound, the readers that leave theirs unread, those holding the most first (closeSlowReaders). A new connection over max_connections or max_connections_per_ip
  * is closed at once (ConnectionGate), logged at most once a minute per limit, and counted. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
@@ -28,7 +28,7 @@ import { MemoryAccountant } from '../../storage/memory-accountant.js';
 import { ApiRegistry } from './api-registry.js';
 import { clientAddress, ConnectionGate, type GateRefusal } from './connection-gate.js';
 import { type DirectHandler, disabledFeature, FEATURE_REFUSAL_ERRORS, KAFKA_PATTERN_PREFIX, type KafkaApiRegistration } from './kafka-api.decorator.js';
-import { type ConnectionLimits, KafkaConnection, READER_STALL_MS } from './kafka-connection.js';
+import { type ConnectionLimits, type ExpiryReason, KafkaConnection, READER_STALL_MS } from './kafka-connection.js';
 import { installOwnBufferReads } from './own-buffer-reads.js';
 import { RateLimitedLog } from '../../common/rate-limited-log.js';
 import { RequestBudget } from './request-budget.js';
@@ -45,10 +45,17 @@ export const SHUTDOWN_GRACE_MS = 5_000;
 /** How often connections are checked for expiry (connections_max_idle_ms). */
 export const EXPIRY_SWEEP_MS = 1_000;
 /**
- * The share of max_memory that pooled memory held back for unflushed Fetch answers may reach
- * before the connections that leave such answers unread are closed (KafkaConnection.expiry).
+ * The share of max_memory that pooled memory held back for unflushed Fetch answers
+ * (BatchMemory.heldBackBytes: the slabs and regions they alone hold) may reach before the
+ * connections that leave such answers unread are closed, those holding the most first. An
+ * answer holds only the slabs its batches are in, so what it holds is bounded by what was
+ * stored when it was made (a 16 MB answer in a 32 MB tier: 16 MiB, test/e2e/slow-reader), and a
+ * connection has at most one answer past its socket's buffer (it waits for the drain before it
+ * handles the next request). Held slabs stay in the pool's bound (max_memory + 8 MiB): the
+ * tier then stores into one-off regions, which the tier's own bound limits; past max_memory
+ * held, readers alone would have the broker hold twice what max_memory says.
  */
-export const HELD_BACK_SHARE_OF_MAX_MEMORY = 0.5;
+export const HELD_BACK_SHARE_OF_MAX_MEMORY = 1;
 /** While memory is held back past that, the sweep also runs on reads, at most this often. */
 export const HELD_BACK_SWEEP_MS = 50;
 /**
@@ -58,6 +65,12 @@ export const HELD_BACK_SWEEP_MS = 50;
 export const SHARED_READ_BUFFER_BYTES = 64 * 1024;
 /** Logged once when sockets cannot read into the transport's own buffers (own-buffer-reads.ts). */
 export const OWN_READS_FALLBACK_WARNING = "Kafka connections read through 'data' events";
+
+/** A connection whose Fetch answers wait on its reader, and the pooled memory they hold. */
+interface StalledReader {
+  readonly connection: KafkaConnection;
+  readonly held: number;
+}
 
 @Injectable()
 export class KafkaTransport extends Server implements CustomTransportStrategy {
@@ -195,27 +208,52 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   /**
    * Closes every connection past its time: idle ones quietly (Kafka logs them at debug), slow
-   * senders with a bounded warning; and, while the pooled memory held back for unflushed Fetch
-   * answers is past HELD_BACK_SHARE_OF_MAX_MEMORY (one pinned answer holds back the reuse of
-   * all memory released after it, batch-memory.ts), slow readers with a bounded warning.
+   * senders with a bounded warning; then, while the pooled memory held back for unflushed Fetch
+   * answers is past HELD_BACK_SHARE_OF_MAX_MEMORY, slow readers (closeSlowReaders).
    */
   private closeExpired(): void {
     const nowMs = this.clock.nowMs();
     this.lastSweepMs = nowMs;
+    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs };
+    let stalled: StalledReader[] | null = null;
+    for (const connection of this.connections) {
+      const held = connection.stalledAnswerBytes(nowMs, limits.requestTimeoutMs);
+      const reason = connection.expiry(nowMs, limits);
+      if (reason === null) {
+        if (held > 0) (stalled ??= []).push({ connection, held });
+        continue;
+      }
+      if (reason === 'idle') this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${limits.idleMs} ms)`);
+      else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
+      this.closeBecause(connection, reason);
+    }
+    if (stalled !== null) this.closeSlowReaders(stalled);
+  }
+
+  /**
+   * While the memory held back for unflushed Fetch answers is past its bound, closes the
+   * readers that leave theirs unread (none of their bytes left for READER_STALL_MS, or not all
+   * after request_timeout_ms), those holding the most first, until what they held brings it
+   * under: a reader that pauses while holding little is left alone.
+   */
+  private closeSlowReaders(stalled: StalledReader[]): void {
     const heldBackBytes = this.accountant.memory.heldBackBytes;
     const heldBackMax = this.limits.heldBackBytesMax ?? Number.POSITIVE_INFINITY;
-    const limits = { idleMs: this.config.connectionsMaxIdleMs, requestTimeoutMs: this.config.requestTimeoutMs, heldBackOverBound: heldBackBytes > heldBackMax };
-    for (const connection of this.connections) {
-      const reason = connection.expiry(nowMs, limits);
-      if (reason === null) continue;
-      if (reason === 'idle') this.log.debug(`closing connection ${connection.peer}: no bytes in or out for connections_max_idle_ms (${limits.idleMs} ms)`);
-      else if (reason === 'slow_reader') {
-        const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-        this.noise.warn('slow-reader', `closing connection ${connection.peer}: it does not read its Fetch answers (none of their bytes left for ${READER_STALL_MS} ms, or not all after request_timeout_ms) while the memory they hold back from reuse, ${mib(heldBackBytes)} MiB, is past its bound (${mib(heldBackMax)} MiB, half of max_memory)`);
-      } else this.noise.warn('request-timeout', `closing connection ${connection.peer}: a request frame is still incomplete after request_timeout_ms (${limits.requestTimeoutMs} ms)`);
-      this.probe.connectionClosedByBroker(reason);
-      connection.destroy();
+    let excess = heldBackBytes - heldBackMax;
+    if (excess <= 0) return;
+    stalled.sort((a, b) => b.held - a.held);
+    const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+    for (const { connection, held } of stalled) {
+      if (excess <= 0) return;
+      excess -= held;
+      this.noise.warn('slow-reader', `closing connection ${connection.peer}: it does not read its Fetch answers (none of their bytes left for ${READER_STALL_MS} ms, or not all after request_timeout_ms), which hold ${mib(held)} MiB of pooled memory, while the memory held for unread answers, ${mib(heldBackBytes)} MiB, is past its bound (${mib(heldBackMax)} MiB, max_memory)`);
+      this.closeBecause(connection, 'slow_reader');
     }
+  }
+
+  private closeBecause(connection: KafkaConnection, reason: ExpiryReason): void {
+    this.probe.connectionClosedByBroker(reason);
+    connection.destroy();
   }
 
   /** A read while memory is held back past its bound: a sweep once this read is over, unless one ran within HELD_BACK_SWEEP_MS. */

@@ -1,4 +1,4 @@
-/** Unit tests of BatchMemory: pooled copies, counted holds, reuse deferred past pins, and its bounds. */
+/** Unit tests of BatchMemory: pooled copies, counted holds, pins holding what answers point into, and its bounds. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BatchMemory, PREFAULTS_IN_FLIGHT, prefaultFromDevZero, SLAB_BYTES, SPARE_DECAY_MS, SPARE_SLABS, SPARE_SLABS_MAX } from '../../../src/storage/batch-memory.js';
@@ -97,35 +97,76 @@ describe('BatchMemory', () => {
     assert.equal(memory.stats().slabBytes, SLAB_BYTES);
   });
 
-  it('holds released memory back while a pin taken before the release is active', () => {
+  it('holds a slab a pin holds until the pin is released: a batch dropped meanwhile is not overwritten', () => {
     const memory = pool();
     const batch = memory.copyIn([Buffer.from('stored bytes')], 12);
     const pin = memory.pin();
+    pin.hold(batch.buffer);
     memory.release(batch);
-    assert.equal(memory.stats().heldBackBytes, 12);
+    assert.equal(memory.stats().heldBackBytes, SLAB_BYTES, 'the slab is held by the pin alone');
     const next = memory.copyIn([Buffer.from('new')], 3);
-    assert.equal(batch.toString(), 'stored bytes', 'not overwritten while pinned');
+    assert.equal(batch.toString(), 'stored bytes', 'not overwritten while held');
     assert.notEqual(next.byteOffset, batch.byteOffset);
+    assert.equal(memory.stats().heldBackBytes, 0, 'a batch in it again: not held by the pin alone');
+    memory.release(next);
     pin.release();
     assert.equal(memory.stats().heldBackBytes, 0);
+    assert.equal(memory.alloc(10).byteOffset, 0, 'no hold left: the slab starts over');
   });
 
-  it('a pin taken after a release holds nothing back; a suspended or refreshed pin stops holding back earlier releases', () => {
+  it('reuses at once a slab released after a pending answer was made, when the answer does not point into it', () => {
     const memory = pool();
-    const before = memory.alloc(10);
+    const answered = memory.copyIn([Buffer.from('in the answer')], 13);
     const pin = memory.pin();
-    const after = memory.alloc(10);
-    memory.release(before);
-    const late = memory.pin();
-    assert.equal(memory.stats().heldBackBytes, 10, 'held by the earlier pin only');
-    pin.suspend();
-    assert.equal(memory.stats().heldBackBytes, 0);
-    pin.refresh();
-    memory.release(after);
-    assert.equal(memory.stats().heldBackBytes, 10, 'released after the refresh: held again');
+    pin.hold(answered.buffer);
+    memory.alloc(SLAB_BYTES - 13);
+    const other = memory.alloc(SLAB_BYTES);
+    assert.notEqual(other.buffer, answered.buffer, 'another slab');
+    memory.release(answered);
+    memory.release(other);
+    assert.equal(memory.alloc(SLAB_BYTES).buffer, other.buffer, 'the other slab is reused while the answer is pending');
+    assert.equal(answered.toString(), 'in the answer');
+    assert.equal(memory.stats().slabBytes, 2 * SLAB_BYTES, 'no fresh memory taken');
     pin.release();
-    late.release();
+  });
+
+  it('holds each memory once per pin, whatever the number of holds; ignores memory not of the pool; drops and holds again', () => {
+    const memory = pool();
+    const a = memory.alloc(10);
+    const b = memory.alloc(10);
+    const pin = memory.pin();
+    pin.hold(a.buffer);
+    pin.hold(b.buffer);
+    pin.hold(Buffer.alloc(10).buffer);
+    assert.equal(pin.heldBytes, SLAB_BYTES, 'one slab, held once');
+    memory.release(a);
+    memory.release(b);
+    assert.equal(memory.stats().heldBackBytes, SLAB_BYTES);
+    pin.drop();
+    assert.equal(pin.heldBytes, 0);
+    assert.equal(memory.stats().heldBackBytes, 0, 'a fetch that parks holds nothing');
+    const c = memory.alloc(10);
+    assert.equal(c.byteOffset, 0, 'the slab starts over');
+    pin.hold(c.buffer);
+    memory.release(c);
+    assert.equal(memory.stats().heldBackBytes, SLAB_BYTES, 'held again after the drop');
+    pin.release();
     assert.equal(memory.stats().heldBackBytes, 0);
+    assert.throws(() => pin.hold(c.buffer), /released/);
+    assert.throws(() => pin.borrow(10), /released/);
+  });
+
+  it('lends scratch memory that the pin holds until it is released', () => {
+    const memory = pool();
+    const pin = memory.pin();
+    const scratch = pin.borrow(100);
+    const more = pin.borrow(100);
+    assert.ok(memory.owns(scratch) && more.buffer === scratch.buffer);
+    assert.equal(pin.heldBytes, SLAB_BYTES);
+    assert.equal(memory.stats().heldBackBytes, SLAB_BYTES);
+    assert.equal(memory.alloc(10).byteOffset, 200, 'not reused while lent');
+    pin.release();
+    assert.equal(memory.alloc(10).byteOffset, 210, 'the other allocation still holds the slab');
   });
 
   it('never grows past poolBytesMax: beyond it, and for batches larger than a slab, one-off regions', () => {
@@ -168,39 +209,25 @@ describe('BatchMemory', () => {
     for (const slab of held) memory.release(slab);
   });
 
-  it('holds a one-off region back while a pin taken before its release is active, in release order', async () => {
+  it('holds a one-off region a pin holds until the pin is released; gives back at once one it does not hold', async () => {
     const memory = pool(SLAB_BYTES);
     const filler = memory.alloc(SLAB_BYTES);
-    const first = memory.copyIn([Buffer.from('first')], 5);
-    const oldPin = memory.pin();
-    memory.release(first);
-    const second = memory.copyIn([Buffer.from('second')], 6);
-    const newPin = memory.pin();
-    memory.release(second);
-    assert.equal(memory.stats().heldBackBytes, 11);
-    newPin.release();
+    const answered = memory.copyIn([Buffer.from('answered')], 8);
+    const other = memory.copyIn([Buffer.from('other')], 5);
+    const pin = memory.pin();
+    pin.hold(answered.buffer);
+    memory.release(answered);
+    memory.release(other);
+    assert.equal(memory.stats().heldBackBytes, 8);
     await endOfJob();
-    assert.equal(first.toString() + second.toString(), 'firstsecond', 'the older pin still holds both back');
-    oldPin.release();
-    const third = memory.copyIn([Buffer.from('third')], 5);
-    const lastPin = memory.pin();
-    memory.release(third);
+    assert.equal(answered.toString(), 'answered', 'held by the pending answer');
+    assert.equal(other.length, 0, 'not in the answer: given back at once');
+    pin.drop();
     await endOfJob();
-    assert.equal(first.length + second.length, 0, 'no pin left that was taken before their release: given back');
-    assert.equal(third.toString(), 'third', 'released after lastPin was taken: held back');
-    lastPin.refresh();
-    await endOfJob();
-    assert.equal(third.length, 0, 'a refreshed pin holds back nothing released before');
-    lastPin.release();
-    const late = memory.copyIn([Buffer.from('late')], 4);
-    const afterPin = memory.pin();
-    memory.release(late);
-    afterPin.suspend();
-    await endOfJob();
-    assert.equal(late.length, 0, 'a suspended pin holds nothing back');
-    afterPin.release();
+    assert.equal(answered.length, 0, 'given back once the pin lets go');
     assert.equal(memory.stats().oneOffBytes, 0);
     assert.equal(memory.stats().heldBackBytes, 0);
+    pin.release();
     memory.release(filler);
   });
 

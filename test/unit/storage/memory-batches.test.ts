@@ -27,6 +27,21 @@ describe('MemoryBatches', () => {
     assert.ok(!batches.holds(0, Buffer.from(slab.subarray(20, 50))), 'a copy of the bytes is not the batch');
   });
 
+  it('makes views of a range of batches, its holder holding the memory of each run of them once', () => {
+    const batches = new MemoryBatches();
+    const first = Buffer.alloc(100);
+    const second = Buffer.alloc(100);
+    for (const n of [0, 1, 2]) pushBatch(batches, first, n);
+    for (const n of [3, 4]) pushBatch(batches, second, n);
+    pushBatch(batches, first, 5);
+    const held: ArrayBufferLike[] = [];
+    const views = batches.views(1, 6, { hold: (memory) => held.push(memory) });
+    assert.deepEqual(views.map((view) => view[0]), [1, 2, 3, 4, 5]);
+    assert.ok(views.every((view, i) => batches.holds(i + 1, view)));
+    assert.deepEqual(held, [first.buffer, second.buffer, first.buffer], 'one hold per run');
+    assert.equal(batches.views(0, 6).length, 6, 'no holder: views alone');
+  });
+
   it('drops from the head, removes from the middle in order, and replaces bytes', () => {
     const batches = new MemoryBatches();
     const slab = Buffer.alloc(1_000);

@@ -74,6 +74,26 @@ describe('PartitionLog', () => {
     assert.equal(accountant.memory.alloc(10).byteOffset, 0);
   });
 
+  it('holds, for a read given a pin, the pooled memory of the batches it returns: dropped from the log meanwhile, they are not overwritten', () => {
+    const accountant = unlimitedAccountant();
+    const log = new PartitionLog('t', 0, accountant);
+    for (const baseOffset of [0, 1]) {
+      const batch = { ...batchAt(baseOffset, 1), buffer: accountant.memory.alloc(100).fill(baseOffset + 1) };
+      log.append(batch);
+      accountant.memory.release(batch.buffer);
+    }
+    const pin = accountant.memory.pin();
+    const read = log.read(0, 1000, true, Infinity, pin);
+    assert.ok(!(read instanceof Promise));
+    assert.equal(pin.heldBytes, accountant.memory.stats().slabBytes, 'both batches in one slab, held once');
+    log.advanceLogStart(2);
+    assert.equal(log.batchCount, 0);
+    accountant.memory.alloc(200).fill(9);
+    assert.deepEqual(read.chunks.map((chunk) => [chunk[0], chunk[99]]), [[1, 1], [2, 2]], 'not overwritten while the pin holds them');
+    pin.release();
+    assert.equal(accountant.memory.stats().heldBackBytes, 0);
+  });
+
   it('replaces or drops for the log cleaner only the batch it read, not another with its offsets', () => {
     const { log } = logWith(1, 1);
     const [first, second] = [...log.memoryBatchesFrom(0)];

@@ -13,7 +13,7 @@
  * a backlog lets the event loop run every FRAMES_PER_TURN requests.
  */
 import assert from 'node:assert/strict';
-import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
+import { BatchMemory, batchMemoryLimitsFor, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
@@ -422,12 +422,14 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(memory.alloc(8).byteOffset, 0, 'the pooled frame was given back before the handler ran');
   });
 
-  it('pins pooled memory for a Fetch until its response is flushed to the socket', async () => {
+  it('holds the pooled memory a Fetch answer points into until the answer is flushed to the socket', async () => {
     const { socket, connection, memory } = connect([
       served(FetchApi, 0, 12, (request) => {
         assert.ok(request.memoryPin !== undefined, 'the handler gets the pin');
-        // Retention drops a stored batch while the response still refers to it.
-        memory.release(memory.alloc(100));
+        // The answer points into a stored batch, which retention drops while the answer is not flushed.
+        const stored = memory.alloc(100);
+        request.memoryPin.hold(stored.buffer);
+        memory.release(stored);
         return EMPTY_FETCH_RESPONSE;
       }, { pinsStoredBatches: true }),
     ]);
@@ -435,7 +437,7 @@ describe('KafkaConnection (fake socket)', () => {
     socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
     await connection.idle();
     assert.equal(socket.responses().length, 1);
-    assert.ok(memory.stats().heldBackBytes >= 100, 'the dropped batch (and the request frame) held back while the response is not flushed');
+    assert.equal(memory.stats().heldBackBytes, SLAB_BYTES, 'its slab held back while the response is not flushed');
     socket.flush();
     assert.equal(memory.stats().heldBackBytes, 0);
   });
@@ -497,36 +499,42 @@ describe('KafkaConnection (fake socket)', () => {
       assert.equal(connection.expiry(clock.nowMs(), LIMITS), 'request_timeout');
     });
 
-    /** A connection whose Fetch answer the socket holds (written, not flushed). */
+    /** A connection whose Fetch answer, pointing into one slab, the socket holds (written, not flushed). */
     async function fetchAnswerHeld() {
-      const held = connect([served(FetchApi, 0, 12, () => EMPTY_FETCH_RESPONSE, { pinsStoredBatches: true })]);
+      const held = connect([
+        served(FetchApi, 0, 12, (request) => {
+          const stored = held.memory.alloc(100);
+          request.memoryPin?.hold(stored.buffer);
+          held.memory.release(stored);
+          return EMPTY_FETCH_RESPONSE;
+        }, { pinsStoredBatches: true }),
+      ]);
       held.socket.holdWrites = true;
       held.socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
       await held.connection.idle();
       return held;
     }
-    const short = { ...LIMITS, heldBackOverBound: true };
 
-    it('expires a reader that leaves a pinned Fetch answer unflushed, only while memory held back is past its bound', async () => {
+    it('tells what a reader that leaves its Fetch answer unflushed holds, once not a byte has left for READER_STALL_MS; never expires it itself', async () => {
       const { socket, connection, clock } = await fetchAnswerHeld();
-      assert.equal(connection.expiry(clock.nowMs(), short), null, 'just written');
+      assert.equal(connection.stalledAnswerBytes(clock.nowMs(), LIMITS.requestTimeoutMs), 0, 'just written');
       clock.advance(READER_STALL_MS);
-      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'not a byte left for READER_STALL_MS, but memory is not short');
-      assert.equal(connection.expiry(clock.nowMs(), short), 'slow_reader');
+      assert.equal(connection.stalledAnswerBytes(clock.nowMs(), LIMITS.requestTimeoutMs), SLAB_BYTES, 'the slab its answer points into');
+      assert.equal(connection.expiry(clock.nowMs(), LIMITS), null, 'the transport decides (KafkaTransport.closeSlowReaders)');
       socket.flush();
-      assert.equal(connection.expiry(clock.nowMs(), short), null, 'flushed: nothing pinned');
+      assert.equal(connection.stalledAnswerBytes(clock.nowMs(), LIMITS.requestTimeoutMs), 0, 'flushed: nothing held');
     });
 
     it('gives a reader whose answer keeps leaving request_timeout_ms before it counts as too slow', async () => {
       const { socket, connection, clock } = await fetchAnswerHeld();
       let moving = true;
       for (let waited = 0; waited < LIMITS.requestTimeoutMs; waited += READER_STALL_MS) {
-        moving &&= connection.expiry(clock.nowMs(), short) === null;
+        moving &&= connection.stalledAnswerBytes(clock.nowMs(), LIMITS.requestTimeoutMs) === 0;
         socket.leaveBytes(1);
         clock.advance(READER_STALL_MS);
       }
-      assert.ok(moving, 'a byte left within every READER_STALL_MS: not expired');
-      assert.equal(connection.expiry(clock.nowMs(), short), 'slow_reader', 'the answer not all out after request_timeout_ms');
+      assert.ok(moving, 'a byte left within every READER_STALL_MS: not stalled');
+      assert.equal(connection.stalledAnswerBytes(clock.nowMs(), LIMITS.requestTimeoutMs), SLAB_BYTES, 'the answer not all out after request_timeout_ms');
     });
   });
 

@@ -19,6 +19,9 @@ import type { KafkaProbe } from '../../../src/kafka/kafka.probe.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
 import { EXPIRY_SWEEP_MS, KafkaTransport, SHUTDOWN_GRACE_MS } from '../../../src/kafka/transport/kafka-transport.js';
 import { FindCoordinatorApi } from '../../../src/wire/messages/10-find-coordinator.js';
+import { FetchApi } from '../../../src/wire/messages/01-fetch.js';
+import { SLAB_BYTES } from '../../../src/storage/batch-memory.js';
+import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { FakeSocket, requestFrame } from '../../support/fake-socket.js';
 
@@ -135,5 +138,71 @@ describe('KafkaTransport connection limits (fake sockets)', () => {
     } finally {
       Logger.prototype.warn = warn;
     }
+  });
+});
+
+describe('KafkaTransport slow readers (fake clock)', () => {
+  /**
+   * A transport (max_memory `maxMemory`) whose Fetch answers each hold `maxBytes` slabs of its
+   * pool (the stored batches they point into, dropped meanwhile), written to sockets that never
+   * take them.
+   */
+  function readers(maxMemory: string, slabsEach: number[]) {
+    const clock = new FakeClock();
+    const accountant = new MemoryAccountant(memoryLimitsFor(64 << 20), clock);
+    const registry = new ApiRegistry();
+    registry.register({
+      codec: FetchApi,
+      minVersion: 4,
+      maxVersion: 4,
+      advertised: true,
+      invoke: (invoked) => {
+        const request = invoked as KafkaRequest<{ maxBytes: number }>;
+        for (let i = 0; i < request.body.maxBytes; i++) {
+          const stored = accountant.memory.alloc(SLAB_BYTES);
+          request.memoryPin?.hold(stored.buffer);
+          accountant.memory.release(stored);
+        }
+        return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+      },
+      refuse: (body, errorCode) => FetchApi.errorResponse(body as never, errorCode),
+      hotPath: { pinsStoredBatches: true } as never,
+    });
+    const config = loadSettings({ argv: [], env: { MAX_MEMORY: maxMemory }, cwd: '/nonexistent-dir-for-tests' });
+    const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, accountant, null as never, new SaslMechanisms(config, new ScramCredentialStore(config), new DelegationTokenStore(config, clock), clock));
+    const sockets = slabsEach.map((slabs, i) => {
+      const socket = new FakeSocket();
+      socket.holdWrites = true;
+      transport['accept'](socket as never, config.listeners[0]!, null);
+      socket.receive(requestFrame(FetchApi, 4, i + 1, { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: slabs, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' }));
+      return socket;
+    });
+    return { clock, transport, sockets, accountant };
+  }
+
+  it('closes the stalled readers holding the most, only while memory held for unread answers is past max_memory, until it is back under', async () => {
+    // 8 MiB: five slabs (10 MiB) held by one reader, one (2 MiB) by another, 12 MiB in all.
+    const { clock, transport, sockets, accountant } = readers(String(8 * 1024 * 1024), [1, 5, 1]);
+    await settle();
+    assert.equal(accountant.memory.heldBackBytes, 7 * SLAB_BYTES);
+    sockets[2]!.flush();
+    closedByBroker.length = 0;
+    clock.advance(2 * EXPIRY_SWEEP_MS);
+    assert.deepEqual(sockets.map((s) => s.destroyed), [false, true, false], 'the reader holding 10 MiB goes; the one holding 2 MiB stays');
+    assert.deepEqual(closedByBroker, ['slow_reader']);
+    await transport.close();
+  });
+
+  it('leaves stalled readers alone while what they hold is within max_memory', async () => {
+    const { clock, transport, sockets, accountant } = readers(String(16 * 1024 * 1024), [5, 2]);
+    await settle();
+    assert.equal(accountant.memory.heldBackBytes, 7 * SLAB_BYTES);
+    closedByBroker.length = 0;
+    clock.advance(5 * EXPIRY_SWEEP_MS);
+    assert.deepEqual(sockets.map((s) => s.destroyed), [false, false]);
+    assert.deepEqual(closedByBroker, []);
+    for (const socket of sockets) socket.flush();
+    assert.equal(accountant.memory.heldBackBytes, 0, 'flushed: nothing held');
+    await transport.close();
   });
 });
