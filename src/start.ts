@@ -54,7 +54,7 @@ const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
 const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
 
 // First: a few hundred calls of a function (Node's path helpers, say) make V8 compile it.
-const releaseTiers = holdCompilingTiers();
+const tiers = holdCompilingTiers();
 const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
 enableCompileCache(cacheDir);
 
@@ -86,23 +86,42 @@ try {
  * (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's RSS
  * (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the
  * first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is worth most
- * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back). The returned function switches
- * them back on: in the turn after BOOT_COMPLETE_EVENT, or, on a boot that writes the code cache,
- * after its last write (compileBundle). The produce and fetch paths then tier up under load, but
- * functions the boot already ran (Node's streams and events, say) need longer to: in a 0.3 s
- * produce right after the boot V8 made 92 Maglev and 6 TurboFan compiles (265 and 32 without the
- * hold) and the bench's short produce rows read 0.90-0.95x; after some 6 s of load the counts and
- * the throughput are the same either way (bench/README.md). V8 checks a code cache against a hash
- * of its flags, so every cache (this one, and Node's, flushed by main.ts on the same event) must be
- * written under the flags the next boot reads it with: a cache written with the tiers on would be
- * refused and written again at every boot. Nothing is switched when the command line or
- * NODE_OPTIONS sets such a flag: switching back would override it.
+ * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back; holding Sparkplug and TurboFan
+ * only, 82.0 MiB). `release` switches them back on, in the turn after BOOT_COMPLETE_EVENT, and
+ * must not wait longer: V8 (Node 24) never tiers up a function that it first counted as hot while
+ * Maglev was off, not even after 500,000 more calls (bench/README.md, tput14), so every request
+ * answered under the hold leaves the functions it ran (the connection's read, frame and answer
+ * path) interpreted for the life of the process. Functions the boot ran (Node's streams and
+ * events, say) tier up later, if at all: in a 0.3 s produce right after the boot V8 made 92 Maglev
+ * and 6 TurboFan compiles (265 and 32 without the hold). V8 checks a code cache
+ * against a hash of its flags, so every cache (this one, and Node's, flushed by main.ts on the
+ * same event) must be written under the flags the next boot reads it with: a cache written with
+ * the tiers on would be refused and written again at every boot. `whileHeld` takes the one written
+ * after the release (CACHE_AFTER_BOOT_MS) with them off again for that synchronous call: no
+ * JavaScript runs meanwhile. Nothing is switched when the command line or NODE_OPTIONS sets such a
+ * flag: switching back would override it.
  */
-function holdCompilingTiers(): () => void {
-  if (TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'))) return () => {};
-  for (const tier of COMPILING_TIERS) setFlagsFromString(`--no-${tier}`);
-  return () => {
-    for (const tier of COMPILING_TIERS) setFlagsFromString(`--${tier}`);
+function holdCompilingTiers(): { release: () => void; whileHeld: <T>(take: () => T) => T } {
+  if (TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'))) return { release: () => {}, whileHeld: (take) => take() };
+  let held = true;
+  const set = (on: boolean): void => {
+    for (const tier of COMPILING_TIERS) setFlagsFromString(`--${on ? '' : 'no-'}${tier}`);
+  };
+  set(false);
+  return {
+    release: () => {
+      if (held) set(true);
+      held = false;
+    },
+    whileHeld: (take) => {
+      if (held) return take();
+      set(false);
+      try {
+        return take();
+      } finally {
+        set(true);
+      }
+    },
   };
 }
 
@@ -120,15 +139,11 @@ function compileBundle(): Script {
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
   (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
-    if (!writes) {
-      setImmediate(releaseTiers);
-      return;
-    }
-    writeCache(script, stamp);
-    setTimeout(() => {
+    if (writes) {
       writeCache(script, stamp);
-      releaseTiers();
-    }, CACHE_AFTER_BOOT_MS).unref();
+      setTimeout(() => writeCache(script, stamp), CACHE_AFTER_BOOT_MS).unref();
+    }
+    setImmediate(tiers.release);
   });
   return script;
 }
@@ -161,7 +176,7 @@ function writeCache(compiled: Script, stamp: Buffer): void {
   const temporary = `${cachePath}.${process.pid}.tmp`;
   try {
     mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(temporary, Buffer.concat([stamp, compiled.createCachedData()]));
+    writeFileSync(temporary, Buffer.concat([stamp, tiers.whileHeld(() => compiled.createCachedData())]));
     renameSync(temporary, cachePath);
   } catch {
     try {
