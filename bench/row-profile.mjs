@@ -4,18 +4,23 @@
 // `perf record` of the broker over the same row. Usage: bench/README.md ("Profiling one row").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOADGEN, benchArgs, buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|produce100|consume1k|consume100] [--n N]
-                                  [--reps N] [--perf FILE] [--env NAME=VALUE]
+                                  [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers]
   --dir   the checkout whose built broker runs (default: this one), started as its npm start does
   --row   the workload, as in bench/run.mjs's table (default consume1k)
   --n     messages timed (default: the row's, x10 for consume rows so that a profile has samples)
   --reps  fresh brokers, one after the other (default 1)
   --perf  perf record -g the broker over the row into FILE (start it with --env NODE_OPTIONS=--perf-basic-prof)
-  --env   one more environment variable for the broker, repeatable`;
+  --env   one more environment variable for the broker, repeatable
+  --fresh-cache  a new, empty code-cache directory per broker: every boot writes the cache (as in
+          a fresh container); default: the shared one, written only by the first boot of a build
+  --tiers  log V8's compiles (--trace-opt, through NODE_OPTIONS: it changes the code cache's flag
+          hash) and print how many of the connection's frame-path functions were compiled`;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROWS = {
@@ -34,7 +39,7 @@ const argv = process.argv.slice(2).filter((arg, i, all) => {
   return true;
 });
 process.argv.splice(2, Infinity, ...argv);
-const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '' }, { numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
+const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', 'fresh-cache': false, tiers: false }, { flags: ['fresh-cache', 'tiers'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
 const row = ROWS[opts.row];
 if (row === undefined) {
   console.error(USAGE);
@@ -44,6 +49,14 @@ const root = path.resolve(opts.dir);
 const n = opts.n || row.n;
 const env = { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h' };
 for (const pair of envList) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-row-profile-'));
+process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
+if (opts.tiers) {
+  fs.writeFileSync(path.join(scratch, 'trace-opt.mjs'), "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\n");
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${path.join(scratch, 'trace-opt.mjs')}`.trim();
+}
+/** The connection's read, frame and answer path (src/kafka/transport) and Node's stream read under it. */
+const FRAME_PATH = ['onStreamRead', 'ownRead', 'onBytes', 'drainFrames', 'handleFrame', 'dispatch', 'respond'];
 
 /** Per thread of `pid`: name, CPU ticks (user + system) and minor faults. */
 function threads(pid) {
@@ -95,7 +108,8 @@ function timedRun(args, pid) {
 buildLoadgen((line) => console.error(line));
 const hz = 100; // USER_HZ
 for (let rep = 1; rep <= opts.reps; rep++) {
-  const broker = await startBlink({ root, env });
+  const cache = opts['fresh-cache'] ? { BLINK_COMPILE_CACHE: fs.mkdtempSync(path.join(scratch, 'cache-')) } : {};
+  const broker = await startBlink({ root, env: { ...env, ...cache } });
   const pid = broker.child.pid;
   const topic = `${opts.row}-${rep}`;
   try {
@@ -125,9 +139,15 @@ for (let rep = 1; rep <= opts.reps; rep++) {
     const faults = [...byName.values()].reduce((s, v) => s + v.faults, 0);
     const rate = row.size === 100 ? `${(result.msgs_per_s / 1e6).toFixed(2)} M msg/s` : `${result.mb_per_s.toFixed(1)} MB/s`;
     const threadList = [...byName].filter(([, v]) => v.ms > 0 || v.faults > 0).map(([k, v]) => `${k} ${v.ms} ms/${v.faults} flt`);
+    const compiled = (name) => new RegExp(`^\\[completed (?:compiling|optimizing) [^\\n]*<JSFunction ${name}[ >]`, 'm').test(broker.output());
+    const missing = FRAME_PATH.filter((name) => !compiled(name));
+    const tiers = opts.tiers ? `; frame path compiled: ${FRAME_PATH.length - missing.length}/${FRAME_PATH.length}${missing.length ? ` (not: ${missing.join(' ')})` : ''}` : '';
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const mib = (field) => (Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN) / 1024).toFixed(1);
     console.log(
       `rep ${rep} ${opts.row}: ${rate} in ${result.secs.toFixed(3)} s; broker ${total} ms CPU (${((total / mb) * 1000).toFixed(0)} µs/MB), ${faults} minor faults; ` +
-        `client ${result.client_cpu_pct}% (busiest thread ${result.client_busiest_thread_pct}%), broker ${((total / 10 / result.secs)).toFixed(1)}%; threads: ${threadList.join(', ')}`,
+        `client ${result.client_cpu_pct}% (busiest thread ${result.client_busiest_thread_pct}%), broker ${(total / 10 / result.secs).toFixed(1)}%; ` +
+        `RSS after ${mib('Rss')} MiB (AnonHugePages ${mib('AnonHugePages')}); threads: ${threadList.join(', ')}${tiers}`,
     );
   } finally {
     await stopBlink(broker);
