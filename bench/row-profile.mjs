@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LOADGEN, benchArgs, buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
@@ -81,17 +82,10 @@ function timedRun(args, pid) {
     let before = null;
     let after = null;
     let last = '';
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith('{"mark":"start"')) before = threads(pid);
-        else if (line.startsWith('{"mark":"end"')) after = threads(pid);
-        else if (line.trim() !== '') last = line;
-      }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{"mark":"start"')) before = threads(pid);
+      else if (line.startsWith('{"mark":"end"')) after = threads(pid);
+      else if (line.trim() !== '') last = line;
     });
     child.once('close', (code) => {
       try {
