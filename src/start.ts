@@ -4,10 +4,9 @@
  * gives them. It runs the bundled broker (dist/bundle/broker.js, tools/bundle.mjs): one script
  * where dist/main.js would load about a thousand modules, compiled with a V8 code cache.
  *
- * The code cache is taken once the broker is ready (main.ts emits BOOT_COMPLETE_EVENT), and
- * again shortly after (CACHE_AFTER_BOOT_MS), so it holds every function the boot and the first
- * requests ran, not just the top-level code Node's module compile cache keeps: a later boot
- * deserializes them instead of compiling each again. It is written when
+ * The code cache is taken once the broker is ready (main.ts emits BOOT_COMPLETE_EVENT), so it
+ * holds every function the boot ran, not just the top-level code Node's module compile cache
+ * keeps: a later boot deserializes them instead of compiling each again. It is written when
  * there was none, it was taken from another bundle, or V8 refused it (another Node.js, other V8
  * flags). One file per installed bundle (named after its path, so checkouts sharing a cache
  * directory do not overwrite each other's), starting with the bundle's size and modification
@@ -34,15 +33,6 @@ type Script = InstanceType<typeof Script>;
 
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
-/**
- * The code cache is taken when the boot completes (a broker killed right after its boot still
- * leaves one), and again this long after: the first requests of clients that were waiting for
- * the broker (ApiVersions, Metadata, …: the connection, codec and handler code) are compiled
- * by then and go in it too, so a later boot answers them without compiling (the first
- * ApiVersions took 6-9 ms more without). Before main.ts's idle trim (250 ms of idle at the
- * soonest), whose collections flush the bytecode of functions not run since the boot.
- */
-const CACHE_AFTER_BOOT_MS = 150;
 /** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
 const HEADER_BYTES = 16;
 
@@ -89,16 +79,25 @@ try {
  * (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's RSS
  * (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the
  * first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is worth most
- * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back). The returned function switches
- * them back on: in the turn after BOOT_COMPLETE_EVENT, or, on a boot that writes the code cache,
- * after its last write (compileBundle). The produce and fetch paths then tier up under load, but
- * functions the boot already ran (Node's streams and events, say) need longer to: in a 0.3 s
- * produce right after the boot V8 made 92 Maglev and 6 TurboFan compiles (265 and 32 without the
- * hold) and the bench's short produce rows read 0.90-0.95x; after some 6 s of load the counts and
- * the throughput are the same either way (bench/README.md). V8 checks a code cache against a hash
- * of its flags, so every cache (this one, and Node's, flushed by main.ts on the same event) must be
- * written under the flags the next boot reads it with: a cache written with the tiers on would be
- * refused and written again at every boot. Nothing is switched when the command line or
+ * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back; holding Sparkplug and TurboFan
+ * only, 82.0 MiB). The returned function switches them back on, in the turn after
+ * BOOT_COMPLETE_EVENT, whose handler takes the code cache first: V8 checks a code cache against a
+ * hash of its flags, so every cache (this one, and Node's, flushed by main.ts on the same event)
+ * must be written under the flags the next boot reads it with (a cache written with the tiers on
+ * would be refused and written again at every boot). Nothing may run under the hold after that:
+ * V8 (Node 24) never tiers up a function that it first counted as hot while Maglev was off, not
+ * even after 50,000 more calls (bench/tier-hold.mjs), so requests answered under it leave the
+ * functions they ran (the connection's read, frame and answer path) interpreted for the life of
+ * the process. The cache used to be taken again 150 ms after the ready line, with the first
+ * requests' code in it (their first answer 6-9 ms sooner at the next boot), the tiers held until
+ * then: that stranded the frame path on boots that write the cache (consume 1 KiB 452 vs 420 µs
+ * of broker CPU per MB); taken after the release instead, with the tiers off for that one call, it
+ * carried the tier-up state of those functions into the cache, and a later boot that answered a
+ * few requests during its boot stranded them (3 of 3 boots against 0 of 4; bench/README.md,
+ * tput14). Requests answered during the boot itself (the Kafka port answers while the REST face
+ * starts) still run under the hold. Functions the boot ran (Node's streams and events, say) tier
+ * up later, if at all: in a 0.3 s produce right after the boot V8 made 92 Maglev and 6 TurboFan
+ * compiles (265 and 32 without the hold). Nothing is switched when the command line or
  * NODE_OPTIONS sets such a flag: switching back would override it.
  */
 function holdCompilingTiers(): () => void {
@@ -146,15 +145,8 @@ function compileBundle(): Script {
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
   (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
-    if (!writes) {
-      setImmediate(releaseTiers);
-      return;
-    }
-    writeCache(script, stamp);
-    setTimeout(() => {
-      writeCache(script, stamp);
-      releaseTiers();
-    }, CACHE_AFTER_BOOT_MS).unref();
+    if (writes) writeCache(script, stamp);
+    setImmediate(releaseTiers);
   });
   return script;
 }

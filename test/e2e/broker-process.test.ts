@@ -320,9 +320,9 @@ describe('compiling tiers during the boot', () => {
   // are not allowed in NODE_OPTIONS; start.ts sees no tier flag there), with a code cache directory
   // of its own, as the flag changes the caches' flag hash.
   // V8 refuses a code cache taken under other flags, so the tiers may come back only after the
-  // boot's last cache write: the first boot writes the cache (at boot-complete and again 150 ms
-  // later, then releases the tiers: the first compile in its log marks both writes done); the
-  // second boot must read that cache and leave it as it is (it rewrites a cache V8 refused).
+  // boot's cache write: the first boot writes the cache at boot-complete, then releases the tiers
+  // in the next turn; the second boot must read that cache and leave it as it is (it rewrites a
+  // cache V8 refused).
   test('next to nothing is compiled above the interpreter before the ready line, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
     const traceOpt = join(cacheDir, 'trace-opt.mjs');

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// One throughput row against a fresh broker, with the broker's CPU time and minor faults per
+// thread over the timed window (from loadgen's start and end marks), per MB, and optionally a
+// `perf record` of the broker over the same row. Usage: bench/README.md ("Profiling one row").
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { LOADGEN, benchArgs, buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+
+const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|produce100|consume1k|consume100] [--n N]
+                                  [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers]
+  --dir   the checkout whose built broker runs (default: this one), started as its npm start does
+  --row   the workload, as in bench/run.mjs's table (default consume1k)
+  --n     messages timed (default: the row's, x10 for consume rows so that a profile has samples)
+  --reps  fresh brokers, one after the other (default 1)
+  --perf  perf record -g the broker over the row into FILE (start it with --env NODE_OPTIONS=--perf-basic-prof)
+  --env   one more environment variable for the broker, repeatable
+  --fresh-cache  a new, empty code-cache directory per broker: every boot writes the cache (as in
+          a fresh container); default: the shared one, written only by the first boot of a build
+  --tiers  log V8's compiles (--trace-opt, through NODE_OPTIONS: it changes the code cache's flag
+          hash) and print how many of the connection's frame-path functions were compiled`;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROWS = {
+  produce100: { mode: 'produce', size: 100, n: 1_000_000 },
+  produce1k: { mode: 'produce', size: 1024, n: 300_000 },
+  consume100: { mode: 'consume', size: 100, n: 10_000_000, set: 30_000 },
+  consume1k: { mode: 'consume', size: 1024, n: 3_000_000, set: 3_500 },
+};
+const envList = [];
+const argv = process.argv.slice(2).filter((arg, i, all) => {
+  if (all[i - 1] === '--env') return false;
+  if (arg === '--env') {
+    envList.push(all[i + 1] ?? '');
+    return false;
+  }
+  return true;
+});
+process.argv.splice(2, Infinity, ...argv);
+const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', 'fresh-cache': false, tiers: false }, { flags: ['fresh-cache', 'tiers'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
+const row = ROWS[opts.row];
+if (row === undefined) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const root = path.resolve(opts.dir);
+const n = opts.n || row.n;
+const env = { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h' };
+for (const pair of envList) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'blink-row-profile-'));
+process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
+if (opts.tiers) {
+  fs.writeFileSync(path.join(scratch, 'trace-opt.mjs'), "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\n");
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${path.join(scratch, 'trace-opt.mjs')}`.trim();
+}
+/** The connection's read, frame and answer path (src/kafka/transport) and Node's stream read under it. */
+const FRAME_PATH = ['onStreamRead', 'ownRead', 'onBytes', 'drainFrames', 'handleFrame', 'dispatch', 'respond'];
+
+/** Per thread of `pid`: name, CPU ticks (user + system) and minor faults. */
+function threads(pid) {
+  const out = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(tid, { name: tid === String(pid) ? 'main' : name, ticks: Number(f[11]) + Number(f[12]), minflt: Number(f[7]) });
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+/** Runs loadgen, sampling the broker's threads at its start and end marks. */
+function timedRun(args, pid) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(LOADGEN, [...args, '-T', '120'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let before = null;
+    let after = null;
+    let last = '';
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{"mark":"start"')) before = threads(pid);
+      else if (line.startsWith('{"mark":"end"')) after = threads(pid);
+      else if (line.trim() !== '') last = line;
+    });
+    child.once('close', (code) => {
+      try {
+        const result = JSON.parse(last);
+        if (code === 0 && result.ok && before && after) resolve({ result, before, after });
+        else reject(new Error(`loadgen failed: ${last}`));
+      } catch {
+        reject(new Error(`loadgen failed: ${last}`));
+      }
+    });
+  });
+}
+
+buildLoadgen((line) => console.error(line));
+const hz = 100; // USER_HZ
+for (let rep = 1; rep <= opts.reps; rep++) {
+  const cache = opts['fresh-cache'] ? { BLINK_COMPILE_CACHE: fs.mkdtempSync(path.join(scratch, 'cache-')) } : {};
+  const broker = await startBlink({ root, env: { ...env, ...cache } });
+  const pid = broker.child.pid;
+  const topic = `${opts.row}-${rep}`;
+  try {
+    if (row.mode === 'consume') await runLoadgen('produce', ['-b', broker.bootstrap, '-t', topic, '-C', '-n', row.set, '-s', row.size, '-a', 'all', '-l', 5], 60);
+    const args =
+      row.mode === 'produce'
+        ? ['produce', '-b', broker.bootstrap, '-t', topic, '-C', '-n', n, '-s', row.size, '-a', 1, '-l', 5, '-B', 1_000_000, '-z', 'none']
+        : ['consume', '-b', broker.bootstrap, '-t', topic, '-n', n, '-R', '-X', 'fetch.wait.max.ms=1'];
+    const perf = opts.perf ? spawn('perf', ['record', '-g', '-F', '2000', '-p', String(pid), '-o', `${opts.perf}${opts.reps > 1 ? `.${rep}` : ''}`], { stdio: 'ignore' }) : null;
+    if (perf) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread
+    const { result, before, after } = await timedRun(args.map(String), pid);
+    if (perf) {
+      perf.kill('SIGINT');
+      await new Promise((res) => perf.once('close', res));
+    }
+    const mb = result.bytes ? result.bytes / 1e6 : (n * row.size) / 1e6;
+    const byName = new Map();
+    for (const [tid, b] of after) {
+      const a = before.get(tid) ?? { ticks: 0, minflt: 0 };
+      const name = b.name.replace(/[0-9]+$/, '');
+      const sum = byName.get(name) ?? { ms: 0, faults: 0 };
+      sum.ms += ((b.ticks - a.ticks) * 1000) / hz;
+      sum.faults += b.minflt - a.minflt;
+      byName.set(name, sum);
+    }
+    const total = [...byName.values()].reduce((s, v) => s + v.ms, 0);
+    const faults = [...byName.values()].reduce((s, v) => s + v.faults, 0);
+    const rate = row.size === 100 ? `${(result.msgs_per_s / 1e6).toFixed(2)} M msg/s` : `${result.mb_per_s.toFixed(1)} MB/s`;
+    const threadList = [...byName].filter(([, v]) => v.ms > 0 || v.faults > 0).map(([k, v]) => `${k} ${v.ms} ms/${v.faults} flt`);
+    const compiled = (name) => new RegExp(`^\\[completed (?:compiling|optimizing) [^\\n]*<JSFunction ${name}[ >]`, 'm').test(broker.output());
+    const missing = FRAME_PATH.filter((name) => !compiled(name));
+    const tiers = opts.tiers ? `; frame path compiled: ${FRAME_PATH.length - missing.length}/${FRAME_PATH.length}${missing.length ? ` (not: ${missing.join(' ')})` : ''}` : '';
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const mib = (field) => (Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN) / 1024).toFixed(1);
+    console.log(
+      `rep ${rep} ${opts.row}: ${rate} in ${result.secs.toFixed(3)} s; broker ${total} ms CPU (${((total / mb) * 1000).toFixed(0)} µs/MB), ${faults} minor faults; ` +
+        `client ${result.client_cpu_pct}% (busiest thread ${result.client_busiest_thread_pct}%), broker ${(total / 10 / result.secs).toFixed(1)}%; ` +
+        `RSS after ${mib('Rss')} MiB (AnonHugePages ${mib('AnonHugePages')}); threads: ${threadList.join(', ')}${tiers}`,
+    );
+  } finally {
+    await stopBlink(broker);
+  }
+}
