@@ -558,7 +558,7 @@ export class KafkaConnection {
     const flexibleHeader = header.apiKey !== API_VERSIONS_KEY && isFlexible(api.codec, header.apiVersion);
     const frame = beginResponseFrame(header.correlationId, flexibleHeader);
     try {
-      api.codec.encodeResponse(frame.writer, header.apiVersion, body);
+      api.codec.encodeResponse(frame, header.apiVersion, body);
     } catch (err) {
       memoryPin?.release();
       throw err;
@@ -615,7 +615,7 @@ export class KafkaConnection {
     extra: Record<string, unknown>,
   ): Promise<void> {
     const frame = beginResponseFrame(correlationId, flexibleHeader);
-    codec.encodeResponse(frame.writer, version, { errorCode: ErrorCode.UNSUPPORTED_VERSION, ...extra });
+    codec.encodeResponse(frame, version, { errorCode: ErrorCode.UNSUPPORTED_VERSION, ...extra });
     await this.write(finishResponseFrame(frame));
   }
 
