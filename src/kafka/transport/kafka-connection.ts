@@ -322,7 +322,8 @@ export class KafkaConnection {
   private drainOn(): Promise<void> {
     try {
       for (let frame = this.decoder.next(); frame !== null && !this.closed; frame = this.decoder.next()) {
-        if (this.context.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, this.handledInTurn);
+        // Not muted (the rule): no clock read (Date.now's number is heap).
+        if (this.context.mutedUntilMs > 0 && this.context.mutedUntilMs > this.clock.nowMs()) return this.drainLater(this.unmuted(), frame, this.handledInTurn);
         if (this.handledInTurn > 0 && this.handledInTurn % FRAMES_PER_TURN === 0) return this.drainLater(nextTurn(), frame, this.handledInTurn);
         const pending = this.handleFrame(frame);
         ++this.handledInTurn;
