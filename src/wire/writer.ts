@@ -43,6 +43,8 @@ interface Piece {
   readonly external: boolean;
 }
 
+const NO_PIECES: readonly Piece[] = Object.freeze([]);
+
 /**
  * Encodes Kafka's wire primitives. Small values go into a scratch Buffer that doubles when full;
  * large byte blobs (records) are kept as external chunks, so the output is a list of Buffers for a
@@ -55,7 +57,8 @@ export class KafkaWriter {
   private pos = 0;
   /** Start in `scratch` of the run not yet closed into `pieces`. */
   private pieceStart = 0;
-  private readonly pieces: Piece[] = [];
+  /** NO_PIECES until the first piece is closed (most frames have none: one array fewer per response). */
+  private pieces: readonly Piece[] = NO_PIECES;
   private closedLength = 0;
   /** Writing in the frame pool's slab (a frame writer that has not finished, nor outgrown its room). */
   private inFramePool = false;
@@ -306,14 +309,19 @@ export class KafkaWriter {
       return;
     }
     this.closePiece();
-    this.pieces.push({ offset: this.closedLength, bytes: chunk, external: true });
+    this.addPiece({ offset: this.closedLength, bytes: chunk, external: true });
     this.closedLength += chunk.length;
+  }
+
+  private addPiece(piece: Piece): void {
+    if (this.pieces === NO_PIECES) this.pieces = [piece];
+    else (this.pieces as Piece[]).push(piece);
   }
 
   private closePiece(): void {
     if (this.pos === this.pieceStart) return;
     const bytes = this.scratch.subarray(this.pieceStart, this.pos);
-    this.pieces.push({ offset: this.closedLength, bytes, external: false });
+    this.addPiece({ offset: this.closedLength, bytes, external: false });
     this.closedLength += bytes.length;
     this.pieceStart = this.pos;
   }
