@@ -17,9 +17,14 @@
 // allocation site (V8's sampling heap profile in the broker, ~1 KiB a sample): the 15 largest.
 // LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its
 // output is in DIR/broker.log.
+// --warm throughput first runs bench/run.mjs's four throughput rows on the broker (produce 1,000,000 x
+// 100 B and 300,000 x 1 KiB, consume 1,000,000 x 100 B and 300,000 x 1 KiB from a hot set), as a
+// full bench/run.mjs does before its latency rows; --warm none (default): the latency rows on a
+// fresh broker, as `bench/run.mjs --only latency` runs them.
 //
 //   node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR]
 //                             [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]
+//                             [--warm none|throughput]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,19 +33,19 @@ import { fileURLToPath } from 'node:url';
 import { buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null, 'gc-record': 'observer', 'gc-observers': 'on', promoted: '0' };
+const opt = { dir: path.join(HERE, '..'), rates: '1000,10000', secs: '10', keep: null, 'gc-record': 'observer', 'gc-observers': 'on', promoted: '0', warm: 'none' };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
   if (!(key in opt) || argv[i + 1] === undefined) {
-    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR] [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1]');
+    console.error('usage: node bench/latency-gc.mjs [--dir CHECKOUT] [--rates 1000,10000] [--secs 10] [--keep DIR] [--gc-record observer|profiler] [--gc-observers on|off] [--promoted 1] [--warm none|throughput]');
     process.exit(64);
   }
   opt[key] = argv[++i];
 }
 const promoted = opt.promoted === '1';
-if (!['observer', 'profiler'].includes(opt['gc-record']) || !['on', 'off'].includes(opt['gc-observers']) || (promoted && opt['gc-record'] !== 'profiler')) {
-  console.error('bench: --gc-record is observer or profiler, --gc-observers on or off; --promoted 1 goes with --gc-record profiler');
+if (!['observer', 'profiler'].includes(opt['gc-record']) || !['on', 'off'].includes(opt['gc-observers']) || (promoted && opt['gc-record'] !== 'profiler') || !['none', 'throughput'].includes(opt.warm)) {
+  console.error('bench: --gc-record is observer or profiler, --gc-observers on or off, --warm none or throughput; --promoted 1 goes with --gc-record profiler');
   process.exit(64);
 }
 const profiled = opt['gc-record'] === 'profiler';
@@ -73,6 +78,7 @@ const cut = async () => {
 await sleep(1000);
 const dumps = [];
 try {
+  if (opt.warm === 'throughput') await warmUp(broker.bootstrap);
   for (const rate of opt.rates.split(',').map(Number)) {
     const dump = path.join(work, `lat${rate}.txt`);
     process.env.LAT_DUMP = dump;
@@ -96,6 +102,16 @@ if (promoted) {
 }
 if (opt.keep === null) fs.rmSync(work, { recursive: true, force: true });
 
+/** bench/run.mjs's throughput rows (its producer settings and sizes), before the latency rows as in a full run. */
+async function warmUp(bootstrap) {
+  const producer = ['-a', 1, '-l', 5, '-B', 1_000_000, '-z', 'none'];
+  for (const [topic, n, size, seed] of [['warm100', 1_000_000, 100, 30_000], ['warm1k', 300_000, 1024, 3_500]]) {
+    await runLoadgen('produce', ['-b', bootstrap, '-t', topic, '-C', '-n', n, '-s', size, ...producer], 120);
+    await runLoadgen('produce', ['-b', bootstrap, '-t', `${topic}-hot`, '-C', '-n', seed, '-s', size, ...producer], 120);
+    await runLoadgen('consume', ['-b', bootstrap, '-t', `${topic}-hot`, '-n', n, '-R', '-X', 'fetch.wait.max.ms=1'], 120);
+  }
+}
+
 /** `runGcs`, with the profiler record: the run's GCs as [duration µs, kind] (no times, no episodes). */
 function report(rate, dump, sendLagMaxUs, runGcs) {
   const rows = fs.readFileSync(dump, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number)); // seq scheduled received sent
@@ -106,6 +122,12 @@ function report(rate, dump, sendLagMaxUs, runGcs) {
   const to = rows.reduce((last, [, , r]) => Math.max(last, r), 0); // no spread: --secs 30 at 10,000/s is 300,000 rows
   const inWindow = runGcs?.map(([d, k]) => [null, d, k]) ?? gcs.filter(([start]) => start >= from && start <= to);
   console.log(`@${rate}/s: p50 ${us(pct(0.5))} p99 ${us(pct(0.99))} p99.9 ${us(pct(0.999))} max ${us(sorted.at(-1))} µs; producer send lag max ${Math.round(sendLagMaxUs).toLocaleString('en-US')} µs`);
+  // The window's first second on a broker that has not run this load yet (JIT, young generation sizing): how much of the tail it holds.
+  const later = rows.filter(([, s]) => s - from >= 1e9).map(([, s, r]) => r - s).sort((a, b) => a - b);
+  const tail = rows.filter(([, s, r]) => r - s >= pct(0.99));
+  const firstSecondLate = tail.filter(([, s]) => s - from < 1e9).length;
+  const laterPct = (q) => later[Math.min(later.length - 1, Math.ceil(q * later.length) - 1)];
+  console.log(`  without the first second: p99 ${us(laterPct(0.99))} p99.9 ${us(laterPct(0.999))} µs; ${firstSecondLate} of the ${tail.length} messages >= p99 were scheduled in the first second`);
   const kinds = {};
   for (const [, d, k] of inWindow) {
     const s = (kinds[KIND[k] ?? k] ??= { n: 0, totalUs: 0, maxUs: 0 });

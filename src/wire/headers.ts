@@ -27,22 +27,20 @@ export function readRequestHeader(reader: KafkaReader): RequestHeader {
   return { apiKey, apiVersion, correlationId, clientId };
 }
 
-/** Starts a response frame: size placeholder, correlation id, header tags when flexible. */
 /**
- * A response's first scratch buffer: a Fetch answer carrying one small batch (~300 bytes) fits
- * without growing it (a second buffer and a copy); larger records go by reference anyway.
+ * Starts a response frame (in the frame pool: see KafkaWriter.forFrame): size placeholder at
+ * position 0, correlation id, header tags when flexible. Encode its body and finish it with
+ * `finishResponseFrame` in the same synchronous call.
  */
-const RESPONSE_INITIAL_BYTES = 512;
-
-export function beginResponseFrame(correlationId: number, flexibleHeader: boolean): { writer: KafkaWriter; sizeAt: number } {
-  const writer = new KafkaWriter(RESPONSE_INITIAL_BYTES);
-  const sizeAt = writer.reserveInt32();
+export function beginResponseFrame(correlationId: number, flexibleHeader: boolean): KafkaWriter {
+  const writer = KafkaWriter.forFrame();
+  writer.reserveInt32();
   writer.writeInt32(correlationId);
   if (flexibleHeader) writer.writeEmptyTaggedFields();
-  return { writer, sizeAt };
+  return writer;
 }
 
-export function finishResponseFrame(frame: { writer: KafkaWriter; sizeAt: number }): Buffer[] {
-  frame.writer.patchInt32(frame.sizeAt, frame.writer.length - 4);
-  return frame.writer.toChunks();
+export function finishResponseFrame(writer: KafkaWriter): Buffer[] {
+  writer.patchInt32(0, writer.length - 4);
+  return writer.finishFrame();
 }

@@ -21,12 +21,29 @@ const TWO_32 = 2 ** 32;
 const TWO_63 = 2 ** 63;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The memory response frames are encoded into, handed out as Node's Buffer pool hands out
+ * allocUnsafe's small buffers (views of one 8 KiB slab, the slab kept alive by its views), but
+ * each frame's bytes taken when it is finished: one view per frame instead of an allocUnsafe
+ * view and then a view of the bytes written. Frames are encoded one at a time (a frame writer
+ * is made and finished within one synchronous call), so a frame writer writes from `used` on
+ * and moves it past its bytes when finished; one that fails half-way leaves nothing behind.
+ */
+const FRAME_POOL_BYTES = 8 * 1024;
+/** A frame writer starts in the pool only with this much room left (a Fetch answer of one small batch). */
+const FRAME_MIN_BYTES = 512;
+const framePool = { slab: Buffer.allocUnsafeSlow(FRAME_POOL_BYTES), used: 0 };
+/** The constructor's capacity for a frame writer (forFrame). */
+const IN_FRAME_POOL = -1;
+
 /** A finished run of output: either a view of a scratch buffer or a caller's Buffer kept by reference. */
 interface Piece {
   readonly offset: number;
   readonly bytes: Buffer;
   readonly external: boolean;
 }
+
+const NO_PIECES: readonly Piece[] = Object.freeze([]);
 
 /**
  * Encodes Kafka's wire primitives. Small values go into a scratch Buffer that doubles when full;
@@ -40,11 +57,42 @@ export class KafkaWriter {
   private pos = 0;
   /** Start in `scratch` of the run not yet closed into `pieces`. */
   private pieceStart = 0;
-  private readonly pieces: Piece[] = [];
+  /** NO_PIECES until the first piece is closed (most frames have none: one array fewer per response). */
+  private pieces: readonly Piece[] = NO_PIECES;
   private closedLength = 0;
+  /** Writing in the frame pool's slab (a frame writer that has not finished, nor outgrown its room). */
+  private inFramePool = false;
 
   constructor(initialCapacity = 256) {
-    this.scratch = Buffer.allocUnsafe(Math.max(initialCapacity, 16));
+    if (initialCapacity === IN_FRAME_POOL) {
+      this.scratch = framePool.slab;
+      this.pos = this.pieceStart = framePool.used;
+      this.inFramePool = true;
+    } else {
+      this.scratch = Buffer.allocUnsafe(Math.max(initialCapacity, 16));
+    }
+  }
+
+  /** A writer for one response frame, in the frame pool; `finishFrame` gives its output (see framePool). */
+  static forFrame(): KafkaWriter {
+    if (framePool.slab.length - framePool.used < FRAME_MIN_BYTES) {
+      framePool.slab = Buffer.allocUnsafeSlow(FRAME_POOL_BYTES);
+      framePool.used = 0;
+    }
+    return new KafkaWriter(IN_FRAME_POOL);
+  }
+
+  /** The output (`toChunks`), the frame pool's bytes under it kept from later frames; nothing may be written after it. */
+  finishFrame(): Buffer[] {
+    const chunks = this.toChunks();
+    if (this.inFramePool) {
+      // 8-byte aligned, as Node's pool hands out its views.
+      framePool.used = Math.min(framePool.slab.length, (this.pos + 7) & ~7);
+      this.inFramePool = false;
+      // A write after this would outgrow the room at once, into a buffer of its own.
+      this.pos = this.pieceStart = this.scratch.length;
+    }
+    return chunks;
   }
 
   /** Total bytes written so far, including external chunks. */
@@ -261,14 +309,19 @@ export class KafkaWriter {
       return;
     }
     this.closePiece();
-    this.pieces.push({ offset: this.closedLength, bytes: chunk, external: true });
+    this.addPiece({ offset: this.closedLength, bytes: chunk, external: true });
     this.closedLength += chunk.length;
+  }
+
+  private addPiece(piece: Piece): void {
+    if (this.pieces === NO_PIECES) this.pieces = [piece];
+    else (this.pieces as Piece[]).push(piece);
   }
 
   private closePiece(): void {
     if (this.pos === this.pieceStart) return;
     const bytes = this.scratch.subarray(this.pieceStart, this.pos);
-    this.pieces.push({ offset: this.closedLength, bytes, external: false });
+    this.addPiece({ offset: this.closedLength, bytes, external: false });
     this.closedLength += bytes.length;
     this.pieceStart = this.pos;
   }
@@ -285,6 +338,12 @@ export class KafkaWriter {
   private grow(n: number): void {
     const open = this.pos - this.pieceStart;
     let capacity = this.scratch.length * 2;
+    if (this.inFramePool) {
+      // Out of the pool: its closed pieces stay where they are, the open run moves.
+      framePool.used = this.pieceStart;
+      this.inFramePool = false;
+      capacity = Math.max(FRAME_MIN_BYTES, open) * 2;
+    }
     while (capacity < open + n) capacity *= 2;
     const next = Buffer.allocUnsafe(capacity);
     this.scratch.copy(next, 0, this.pieceStart, this.pos);

@@ -187,9 +187,12 @@ function legacyMagicFor(version: number): LegacyMagic | undefined {
   return version <= 3 ? 1 : undefined;
 }
 
+/** Shared by every answer (no leader moved; the encoder only reads it). */
+const NO_NODE_ENDPOINTS = Object.freeze([]) as unknown as FetchResponse['nodeEndpoints'];
+
 /** The response once fetched: empty when the quota refused it, else each readable topic's partitions answered in request order, the others refused. */
 function respond(body: FetchRequest, readable: readonly boolean[], quota: FetchQuotaGate, fetched: readonly PartitionFetched[]): FetchResponse {
-  if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: [] };
+  if (!quota.admitted) return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [], nodeEndpoints: NO_NODE_ENDPOINTS };
   const topics = body.topics;
   const responses = new Array<FetchResponseFetchableTopicResponse>(topics.length);
   let next = 0;
@@ -202,7 +205,7 @@ function respond(body: FetchRequest, readable: readonly boolean[], quota: FetchQ
     }
     responses[t] = { topic, topicId, partitions };
   }
-  return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+  return { throttleTimeMs: quota.throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: NO_NODE_ENDPOINTS };
 }
 
 /** Every partition of the request answered alike. */

@@ -186,7 +186,7 @@ function decode<Request>(codec: ApiCodec<Request, unknown>, header: RequestHeade
 
 function encode<Response>(codec: ApiCodec<unknown, Response>, header: RequestHeader, body: Response): Buffer[] {
   const frame = beginResponseFrame(header.correlationId, isFlexible(codec as ApiCodec, header.apiVersion));
-  codec.encodeResponse(frame.writer, header.apiVersion, body);
+  codec.encodeResponse(frame, header.apiVersion, body);
   return finishResponseFrame(frame);
 }
 

@@ -442,6 +442,21 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(memory.stats().heldBackBytes, 0);
   });
 
+  it('gives back the frame and the pin of a hot request answered late, whether its promise resolves or rejects', async () => {
+    const { socket, connection, memory } = connect([
+      served(FetchApi, 0, 12, (request) => {
+        if (request.header.correlationId === 1) throw new Error('parked fetch failed');
+        return EMPTY_FETCH_RESPONSE;
+      }, { pinsStoredBatches: true }),
+    ]);
+    socket.receive(Buffer.concat([requestFrame(FetchApi, 7, 1, EMPTY_FETCH), requestFrame(FetchApi, 7, 2, EMPTY_FETCH)]));
+    await connection.idle();
+    assert.deepEqual(socket.responses().map((r) => readResponse(r, FetchApi, 7, false)).map((r) => [r.correlationId, r.body.errorCode]), [[1, ErrorCode.UNKNOWN_SERVER_ERROR], [2, 0]]);
+    socket.flush();
+    assert.equal(memory.stats().heldBackBytes, 0, 'both pins released');
+    assert.equal(memory.alloc(8).byteOffset, 0, 'both frames given back: the slab starts over');
+  });
+
   describe('expiry', () => {
     const LIMITS = { idleMs: 60_000, requestTimeoutMs: 5_000 };
 

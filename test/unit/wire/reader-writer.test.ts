@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaProtocolError } from '../../../src/wire/errors.js';
+import { beginResponseFrame, finishResponseFrame } from '../../../src/wire/headers.js';
 import { KafkaReader, readInt32Element, ZERO_UUID } from '../../../src/wire/reader.js';
 import { KafkaWriter, writeInt32Element } from '../../../src/wire/writer.js';
 
@@ -264,5 +265,43 @@ describe('KafkaWriter chunks', () => {
     assert.equal(r.readRecords(false)!.length, 600);
     assert.equal(r.readInt32(), 1234);
     assert.throws(() => w.patchInt32(10, 1), RangeError);
+  });
+});
+
+describe('response frames (the frame pool)', () => {
+  const frame = (correlationId: number, fill: (w: KafkaWriter) => void): Buffer[] => {
+    const w = beginResponseFrame(correlationId, false);
+    fill(w);
+    return finishResponseFrame(w);
+  };
+  const bytesOf = (chunks: Buffer[]): Buffer => Buffer.concat(chunks);
+
+  it('keeps a finished frame intact while the frames after it are written', () => {
+    const frames = Array.from({ length: 40 }, (_, n) => frame(n, (w) => w.writeString('x'.repeat(n * 10), false)));
+    const copies = frames.map((chunks) => Buffer.from(bytesOf(chunks)));
+    for (let n = 0; n < 40; n++) {
+      const r = readerOf(bytesOf(frames[n]));
+      assert.equal(r.readInt32(), r.remaining(), 'size prefix');
+      assert.equal(r.readInt32(), n, 'correlation id');
+      assert.equal(r.readString(false), 'x'.repeat(n * 10));
+      assert.deepEqual(bytesOf(frames[n]), copies[n]);
+    }
+  });
+
+  it('keeps the pieces of a frame that outgrew its room, and the next frame writes after them', () => {
+    const big = Buffer.alloc(600, 7);
+    const grown = frame(1, (w) => {
+      w.writeInt32(11);
+      w.writeRecords(big, false); // by reference: the run before it is closed in the pool
+      for (let i = 0; i < 4000; i++) w.writeInt32(i); // 16 KB: out of the pool
+    });
+    const before = Buffer.from(bytesOf(grown));
+    const next = frame(2, (w) => w.writeString('y'.repeat(300), false));
+    assert.deepEqual(bytesOf(grown), before);
+    const r = readerOf(bytesOf(grown));
+    assert.deepEqual([r.readInt32(), r.readInt32(), r.readInt32()], [r.remaining() + 8, 1, 11]);
+    assert.deepEqual(r.readRecords(false), big);
+    const n = readerOf(bytesOf(next));
+    assert.deepEqual([n.readInt32(), n.readInt32(), n.readString(false)], [306, 2, 'y'.repeat(300)]);
   });
 });
