@@ -69,7 +69,8 @@ export class MemoryPressure implements OnApplicationShutdown {
     let freedAny = true;
     try {
       const { lowWaterBytes } = this.accountant.memoryLimits;
-      this.retention.sweep(this.clock.nowMs());
+      // Memory-mode partitions are swept at once; durable ones' file deletions need not hold relief up.
+      void this.retention.sweep(this.clock.nowMs());
       for (let round = 0; round < RELIEF_ROUNDS_MAX && this.accountant.usedBytes > lowWaterBytes; round++) {
         // The offloader counts batch bytes: the share of the excess they carry at the tier's average batch.
         const { usedBytes, storedBytes } = this.accountant;

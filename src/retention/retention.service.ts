@@ -15,6 +15,11 @@
  * Age is measured from the broker's append time, not the producer's timestamps, so a
  * producer with a skewed clock cannot make data vanish early. The timer is cleared on shutdown.
  *
+ * Durable mode, the sweep (as Kafka orders it): the segment files go first and the log start
+ * moves once they are gone, so a crash in between can never bring back a log start the broker
+ * has reported (the log-start checkpoint is saved up to a second late). A partition whose
+ * files are still being deleted is left out of the next sweeps until that is done.
+ *
  * Holds (RetentionHold): a component that still needs a partition's data (the uplink, before
  * it has copied it to another cluster) names the first offset it needs; the sweep and
  * purge_on_fetch either stop there (`keeps`) or go on and tell the hold what they removed.
@@ -24,6 +29,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe } from '../storage/storage.probe.js';
+import type { ColdTier } from '../storage/cold-tier.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { deletesByRetention, isCompacted } from '../storage/topic-config.js';
 import { TopicRegistry } from '../storage/topic-registry.js';
@@ -45,6 +51,8 @@ export interface RetentionHold {
 export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private timer: Timer | undefined;
   private readonly holds = new Set<RetentionHold>();
+  /** Durable partitions whose segment files the sweep is deleting before it moves their log start. */
+  private readonly deleting = new Set<PartitionLog>();
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -54,7 +62,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = this.clock.every(RETENTION_SWEEP_INTERVAL_MS, () => this.sweep(this.clock.nowMs()));
+    this.timer = this.clock.every(RETENTION_SWEEP_INTERVAL_MS, () => void this.sweep(this.clock.nowMs()));
   }
 
   onApplicationShutdown(): void {
@@ -67,18 +75,41 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     return () => this.holds.delete(hold);
   }
 
-  /** Applies every retention rule to every partition; returns the number of records removed. */
-  sweep(nowMs: number): number {
+  /**
+   * Applies every retention rule to every partition: memory-mode partitions at once, durable
+   * ones once their segment files are deleted (see the file comment). Resolves to the number
+   * of records removed, once the durable partitions' log starts have moved too.
+   */
+  sweep(nowMs: number): Promise<number> {
     let purged = 0;
+    const deletions: Array<Promise<number>> = [];
     for (const topic of this.topics.all()) {
       if (!deletesByRetention(topic.configs)) continue;
       const retentionMs = Number(topic.configs.get('retention.ms'));
       const retentionBytes = Number(topic.configs.get('retention.bytes'));
       const purgeConsumed = this.config.purgeOnFetch && !isCompacted(topic.configs);
-      for (const log of topic.partitions) purged += this.sweepPartition(log, retentionMs, retentionBytes, purgeConsumed, nowMs);
+      for (const log of topic.partitions) {
+        if (this.deleting.has(log)) continue;
+        const start = this.heldStart(log, this.sweptStart(log, retentionMs, retentionBytes, purgeConsumed, nowMs));
+        const cold = log.cold;
+        if (log.isDurable && cold !== null && start > log.logStartOffset) deletions.push(this.deleteThenAdvance(log, cold, start));
+        else purged += log.advanceLogStart(start);
+      }
     }
     this.probe.recordsPurged(purged);
-    return purged;
+    return Promise.all(deletions).then((counts) => counts.reduce((sum, count) => sum + count, purged));
+  }
+
+  private async deleteThenAdvance(log: PartitionLog, cold: ColdTier, start: number): Promise<number> {
+    this.deleting.add(log);
+    try {
+      await cold.releaseBelow(start);
+      const purged = log.advanceLogStart(start);
+      this.probe.recordsPurged(purged);
+      return purged;
+    } finally {
+      this.deleting.delete(log);
+    }
   }
 
   /** purge_on_fetch: a Fetch response carries whole batches of `log` up to `nextOffset`. */
@@ -97,7 +128,8 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     this.probe.recordsPurged(log.advanceLogStart(offset));
   }
 
-  private sweepPartition(log: PartitionLog, retentionMs: number, retentionBytes: number, purgeConsumed: boolean, nowMs: number): number {
+  /** Where the retention rules would move the log start of `log` (before the holds). */
+  private sweptStart(log: PartitionLog, retentionMs: number, retentionBytes: number, purgeConsumed: boolean, nowMs: number): number {
     let retained = retentionBytes >= 0 ? retainedBytes(log) : 0;
     let newStart = log.logStartOffset;
     for (const unit of retentionUnits(log)) {
@@ -109,7 +141,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       newStart = unit.lastOffset + 1;
       retained -= unit.sizeBytes;
     }
-    return log.advanceLogStart(this.heldStart(log, newStart));
+    return newStart;
   }
 
   /** Where retention may move the log start of `log`, wanting `wanted`, given the holds. */

@@ -28,8 +28,11 @@ export interface ColdTier {
   read(offset: number, maxBytes: number, includeOversizedFirst: boolean, scratch?: ScratchMemory): Promise<ReadResult>;
   /** Writes the batch after the ones appended before; `done` runs once it is written (or failed), in order. */
   append(batch: StoredBatch, done: (error: Error | null) => void): void;
-  /** The log start moved: segments wholly below `offset` may be deleted. */
-  releaseBelow(offset: number): void;
+  /**
+   * Segments wholly below `offset` may be deleted: the log start moved there, or durable
+   * retention is about to move it (it waits for this promise, which never rejects).
+   */
+  releaseBelow(offset: number): Promise<void>;
   /** The first batch (bytes) whose maxTimestamp >= `timestamp`, or null. */
   findBatchByTimestamp(timestamp: number): Promise<Buffer | null>;
   /** Live segments, oldest first. */

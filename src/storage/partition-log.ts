@@ -398,7 +398,7 @@ export class PartitionLog {
     this.batches.settle();
     this.offloadedUpTo = Math.max(this.offloadedUpTo, Math.min(this.memoryStartOffset, target));
     this.producers.aborted.dropBelow(target);
-    this.coldTier?.releaseBelow(target);
+    void this.coldTier?.releaseBelow(target);
     return purged;
   }
 

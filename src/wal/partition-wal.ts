@@ -267,9 +267,9 @@ export class PartitionWal implements ColdTier {
     return this.work;
   }
 
-  releaseBelow(offset: number): void {
+  releaseBelow(offset: number): Promise<void> {
     if (offset > this.logStartOffset) this.logStartOffset = offset;
-    void this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
+    return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
   }
 
   /** fsync the active segment if it took writes since the last sync (fsync: interval). */

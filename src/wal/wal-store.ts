@@ -9,7 +9,8 @@
  *   `<topic>-<partition>/log-start-offset`  the log start offset (decimal), saved at most
  *                                           every CHECKPOINT_INTERVAL_MS when it moved and at
  *                                           shutdown (a crash may bring back up to that much
- *                                           of already-deleted data, never lose any);
+ *                                           of what DeleteRecords or purge_on_fetch removed,
+ *                                           never lose any; retention deletes files first);
  *   `__topics/<topic>.json`                 topic metadata (topic-catalog.ts);
  *   `__consumer_offsets/commits.log`        committed offsets (groups/offset-commit-journal.ts);
  *   `__cluster_metadata/metadata.json`      feature levels, metadata offset

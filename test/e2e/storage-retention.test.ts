@@ -180,7 +180,7 @@ describe('durable mode: whole segments go with the data, and configs survive a r
     } finally {
       await admin.disconnect();
     }
-    // The log start moves at once; the segment files below it are deleted one by one after it.
+    // The sweep deletes the segment files below the new log start one by one, then moves the log start.
     const settled = async () => {
       const files = await segmentFiles(broker, topic);
       const first = await earliest(broker, topic);

@@ -78,7 +78,7 @@ export class SeedController {
   @ApiBody({ type: PurgeDto, required: false, examples: { sweep: { summary: 'Retention sweep', value: {} }, topic: { summary: 'Delete records of partition 0 below offset 10', value: { topic: 'test', partition: 0, beforeOffset: 10 } } } })
   @ApiOkResponse({ type: PurgeAnswerDto })
   @ApiProtected(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.UNSUPPORTED_MEDIA_TYPE)
-  purge(@Body() request: PurgeDto): PurgeAnswerDto {
+  purge(@Body() request: PurgeDto): Promise<PurgeAnswerDto> {
     return this.storage.purge(request);
   }
 
@@ -86,7 +86,7 @@ export class SeedController {
   @ApiOperation({ summary: 'Run the retention sweep now (GET alias of POST /purge)', description: "Kept because the seed README's example is `curl http://localhost:30004/purge`. Takes no parameters; deleting records of a topic needs POST." })
   @ApiOkResponse({ type: PurgeAnswerDto })
   @ApiProtected(HttpStatus.BAD_REQUEST, HttpStatus.SERVICE_UNAVAILABLE)
-  purgeAlias(@Query() _none: NoParametersDto): PurgeAnswerDto {
+  purgeAlias(@Query() _none: NoParametersDto): Promise<PurgeAnswerDto> {
     return this.storage.purge({});
   }
 

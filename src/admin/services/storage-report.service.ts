@@ -90,7 +90,7 @@ export class StorageReport {
   }
 
   /** `/purge`: DeleteRecords on `topic` (one partition or all) when named, else the retention sweep. */
-  purge(request: PurgeDto): PurgeAnswerDto {
+  async purge(request: PurgeDto): Promise<PurgeAnswerDto> {
     requireStorageReady(this.recovery.state);
     if (request.topic === undefined) {
       if (request.partition !== undefined || request.beforeOffset !== undefined) throw new BadRequestException('partition and beforeOffset need a topic');
@@ -106,10 +106,10 @@ export class StorageReport {
     };
   }
 
-  private sweep(): PurgeAnswerDto {
+  private async sweep(): Promise<PurgeAnswerDto> {
     const starts = new Map<PartitionLog, number>();
     for (const topic of this.topics.all()) for (const log of topic.partitions) starts.set(log, log.logStartOffset);
-    const purgedRecords = this.retention.sweep(this.runtime.nowMs());
+    const purgedRecords = await this.retention.sweep(this.runtime.nowMs());
     const partitions: PurgedPartitionDto[] = [];
     for (const [log, start] of starts) {
       if (log.logStartOffset !== start) partitions.push({ topic: log.topic, partition: log.partition, logStartOffset: log.logStartOffset });

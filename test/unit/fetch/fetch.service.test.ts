@@ -45,7 +45,7 @@ function coldTierHolding(batch: Buffer, nextOffset: number): ColdTier {
   return {
     read: async (): Promise<ReadResult> => ({ chunks: [batch], bytes: batch.length, nextOffset }),
     append: () => undefined,
-    releaseBelow: () => undefined,
+    releaseBelow: () => Promise.resolve(),
     findBatchByTimestamp: async () => null,
     segments: () => [],
     deleteFiles: async () => undefined,

@@ -15,7 +15,7 @@ function coldWith(segments: ColdSegmentInfo[]): ColdTier {
     segments: () => segments,
     read: () => Promise.reject(new Error('not read here')),
     append: (_batch, done) => done(null),
-    releaseBelow: () => undefined,
+    releaseBelow: () => Promise.resolve(),
     findBatchByTimestamp: () => Promise.resolve(null),
     deleteFiles: () => Promise.resolve(),
   };

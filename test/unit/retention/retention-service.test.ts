@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/settings.js';
 import { RETENTION_SWEEP_INTERVAL_MS, RetentionService } from '../../../src/retention/retention.service.js';
+import type { ColdSegmentInfo, ColdTier } from '../../../src/storage/cold-tier.js';
 import type { StorageProbe } from '../../../src/storage/storage.probe.js';
+import type { TopicRegistry } from '../../../src/storage/topic-registry.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { memoryOnlyRegistry, unlimitedAccountant } from '../../support/storage.js';
+import { memoryOnlyRegistry, partitionOn, unlimitedAccountant } from '../../support/storage.js';
 
 describe('RetentionService sweep timer (fake clock)', () => {
   it('drops a batch on the first sweep after it is older than retention.ms, and stops sweeping at shutdown', () => {
@@ -70,5 +72,43 @@ describe('RetentionService holds (the uplink needs data it has not copied yet)',
     assert.equal(log.logStartOffset, 1, 'purge_on_fetch waits for the hold');
     retention.deleteRecordsBefore(log, 5);
     assert.equal(log.logStartOffset, 5, 'DeleteRecords is an explicit request');
+  });
+});
+
+describe('RetentionService durable sweep (segment files go before the log start moves)', () => {
+  it('the log start moves only once the cold tier has deleted the files below it; a partition still deleting is left out of the next sweep', async () => {
+    const clock = new FakeClock();
+    const config = loadSettings({ argv: [], env: {}, cwd: '/nonexistent-dir-for-tests' });
+    const old = clock.nowMs();
+    const segments: ColdSegmentInfo[] = [0, 10, 20].map((base) => ({ baseOffset: base, nextOffset: base + 10, sizeBytes: 1_000, batchCount: 10, lastAppendTimeMs: base < 20 ? old : old + 10_000, maxTimestamp: old }));
+    const released: number[] = [];
+    let deleted: () => void = () => assert.fail('nothing to delete yet');
+    const cold: ColdTier = {
+      segments: () => segments,
+      read: () => Promise.reject(new Error('not read here')),
+      append: (_batch, done) => done(null),
+      releaseBelow: (offset) => {
+        released.push(offset);
+        return new Promise<void>((resolve) => (deleted = resolve));
+      },
+      findBatchByTimestamp: () => Promise.resolve(null),
+      deleteFiles: () => Promise.resolve(),
+    };
+    const log = partitionOn(cold, true, { logStartOffset: 0, highWatermark: 30 });
+    const topic = { name: 't', configs: new Map([['cleanup.policy', 'delete'], ['retention.ms', '5000'], ['retention.bytes', '-1']]), partitions: [log] };
+    const topics = { all: () => [topic], get: () => topic } as unknown as TopicRegistry;
+    let purged = 0;
+    const probe = { recordsPurged: (records: number) => (purged += records) } as unknown as StorageProbe;
+    const retention = new RetentionService(config, topics, probe, clock);
+    clock.advance(6_000);
+
+    const sweep = retention.sweep(clock.nowMs());
+    assert.deepEqual(released, [20], 'the two expired segments are released');
+    assert.equal(log.logStartOffset, 0, 'the log start waits for the files to go');
+    void retention.sweep(clock.nowMs());
+    assert.deepEqual(released, [20], 'the next sweep leaves the partition alone while it deletes');
+    deleted();
+    assert.equal(await sweep, 20);
+    assert.deepEqual([log.logStartOffset, purged], [20, 20]);
   });
 });

@@ -108,7 +108,7 @@ export class ManualColdTiers implements ColdTierFactory {
     return {
       read: async (offset) => ({ chunks: [], bytes: 0, nextOffset: offset }),
       append: (batch, done) => this.waiting.push({ batch, done }),
-      releaseBelow: () => undefined,
+      releaseBelow: () => Promise.resolve(),
       findBatchByTimestamp: async () => null,
       segments: () => [],
       deleteFiles: async () => undefined,
