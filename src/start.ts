@@ -23,7 +23,7 @@
 // loads its streams (fs.ReadStream is a lazy getter): ~3.5 ms of every boot for the seven
 // modules here (bench/README.md, boot12). The bundle's own require() of built-ins makes none.
 const { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
-const { createRequire, enableCompileCache } = process.getBuiltinModule('node:module');
+const { createRequire, enableCompileCache, flushCompileCache } = process.getBuiltinModule('node:module');
 const { tmpdir } = process.getBuiltinModule('node:os');
 const { dirname, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -31,8 +31,8 @@ const { setFlagsFromString } = process.getBuiltinModule('node:v8');
 const { Script } = process.getBuiltinModule('node:vm');
 type Script = InstanceType<typeof Script>;
 
-/** Emitted on `process` by main.ts once the broker is ready. */
-const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
+/** Emitted on `process` by blink-app.ts right before the Kafka listeners bind (its KAFKA_LISTEN_EVENT). */
+const KAFKA_LISTEN_EVENT = 'blink:kafka-listen';
 /** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
 const HEADER_BYTES = 16;
 
@@ -144,11 +144,21 @@ function compileBundle(): Script {
     importModuleDynamically: (specifier) => import(specifier),
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
-  (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
+  (process as NodeJS.EventEmitter).once(KAFKA_LISTEN_EVENT, () => {
     if (writes) writeCache(script, stamp);
-    setImmediate(releaseTiers);
+    flushNodeCache();
+    releaseTiers();
   });
   return script;
+}
+
+/** Node's compile cache (what was loaded beside the bundle) to disk: a failure only costs the next boot its speed-up. */
+function flushNodeCache(): void {
+  try {
+    flushCompileCache();
+  } catch (err) {
+    process.stderr.write(`compile cache not written: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
 }
 
 /** The bundle's size and modification time: the header of its cache. */
