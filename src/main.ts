@@ -19,6 +19,8 @@ import { type BlinkConfig, loadSettings, SettingsError } from './config/settings
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long after the deadline the watchdog thread kills the process, if it is still there. */
 const SHUTDOWN_WATCHDOG_GRACE_MS = 1_000;
+/** Tells start.ts that the boot is over: it takes the bundle's code cache then. */
+const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
 
 function readSettings(): BlinkConfig {
   try {
@@ -94,6 +96,13 @@ async function bootstrap(): Promise<void> {
   signals.attach(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
+  // start.ts takes the bundle's code cache and flushes Node's here (a kill skips the exit's flush).
+  // Neither may stop a broker that is up.
+  try {
+    (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
+  } catch (err) {
+    logger.warn(`after the boot: ${err instanceof Error ? err.message : String(err)}`);
+  }
   void trimWhenIdle();
 }
 

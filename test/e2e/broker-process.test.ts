@@ -323,9 +323,9 @@ describe('compiling tiers during the boot', () => {
   // are not allowed in NODE_OPTIONS; start.ts sees no tier flag there), with a code cache directory
   // of its own, as the flag changes the caches' flag hash. The same module prints KAFKA-LISTEN on
   // blink:kafka-listen (its handler runs before start.ts's, which it precedes).
-  // V8 refuses a code cache taken under other flags, so the cache is written right before the
-  // release: the second boot must read that cache and leave it as it is (it rewrites a cache V8
-  // refused).
+  // V8 refuses a code cache taken under other flags, so the cache, taken at the ready line, is
+  // taken with the tiers switched off for that one call: the second boot must read it and leave it
+  // as it is (it rewrites a cache V8 refused).
   test('next to nothing is compiled above the interpreter before the Kafka listeners bind, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
     const traceOpt = join(cacheDir, 'trace-opt.mjs');
@@ -368,7 +368,7 @@ describe('compiling tiers during the boot', () => {
       const second = await startBroker({ env });
       try {
         await waitFor('the ready line of the second boot', SIGTERM_EXIT_MS, async () => (second.stdout().includes('Blink ready') ? true : undefined));
-        // A refused cache is written again before the Kafka listeners bind: done once a request is answered.
+        // A refused cache is written again in the turn of the ready line: done once a request is answered.
         const connection = await RawConnection.open(second.kafkaPort);
         try {
           connection.write(apiVersionsRequest(0, 7));
