@@ -30,7 +30,7 @@ import { StorageRecovery } from './recovery/storage-recovery.js';
 
 /**
  * Emitted on `process` right before the Kafka listeners bind (storage recovered), at most once per
- * listenBlinkApp: start.ts takes the code caches and switches V8's compiling tiers back on then.
+ * listenBlinkApp: start.ts flushes Node's compile cache and switches V8's compiling tiers back on then.
  */
 export const KAFKA_LISTEN_EVENT = 'blink:kafka-listen';
 /** How long the REST port waits for storage recovery and the Kafka listeners before it binds anyway. */

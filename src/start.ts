@@ -88,9 +88,9 @@ try {
  * (bench/tier-hold.mjs), so a request answered under it could leave the functions it ran (the
  * connection's read, frame and answer path) interpreted for the life of the process. They were
  * held until the ready line, some 90 ms after the Kafka port answered (the REST face starts
- * after it): with a client sending during the boot, 6 of the 7 frame-path functions stayed
- * interpreted in 2 of 4 boots, none since (bench/README.md, tier14). The REST face's start now
- * runs with them on: idle RSS ~1.4 MiB higher.
+ * after it): with a client sending during the boot, 5 of the 7 frame-path functions stayed
+ * interpreted in 7 of 10 boots, in none of 10 since (bench/README.md, tier14). The REST face's
+ * start now runs with them on: idle RSS 1.1-1.4 MiB higher.
  * V8 checks a code cache against a hash of its flags, so every cache must be written under the
  * flags the next boot reads it with (a cache written under others would be refused and written
  * again at every boot): Node's is flushed before the release (what it compiles later, under the
