@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LOADGEN, benchArgs, buildLoadgen, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+import { LOADGEN, benchArgs, buildLoadgen, freePorts, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|produce100|consume1k|consume100] [--n N]
-                                  [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers]
+                                  [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers] [--boot-probe]
   --dir   the checkout whose built broker runs (default: this one), started as its npm start does
   --row   the workload, as in bench/run.mjs's table (default consume1k)
   --n     messages timed (default: the row's, x10 for consume rows so that a profile has samples)
@@ -21,7 +22,9 @@ const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|pr
   --fresh-cache  a new, empty code-cache directory per broker: every boot writes the cache (as in
           a fresh container); default: the shared one, written only by the first boot of a build
   --tiers  log V8's compiles (--trace-opt, through NODE_OPTIONS: it changes the code cache's flag
-          hash) and print how many of the connection's frame-path functions were compiled`;
+          hash) and print how many of the connection's frame-path functions were compiled
+  --boot-probe  a client that connects to the Kafka port while the broker boots and sends an
+          ApiVersions every millisecond until /health/ready (as clients waiting through a restart)`;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROWS = {
@@ -40,7 +43,7 @@ const argv = process.argv.slice(2).filter((arg, i, all) => {
   return true;
 });
 process.argv.splice(2, Infinity, ...argv);
-const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', 'fresh-cache': false, tiers: false }, { flags: ['fresh-cache', 'tiers'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
+const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', 'fresh-cache': false, tiers: false, 'boot-probe': false }, { flags: ['fresh-cache', 'tiers', 'boot-probe'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
 const row = ROWS[opts.row];
 if (row === undefined) {
   console.error(USAGE);
@@ -58,6 +61,51 @@ if (opts.tiers) {
 }
 /** The connection's read, frame and answer path (src/kafka/transport) and Node's stream read under it. */
 const FRAME_PATH = ['onStreamRead', 'ownRead', 'onBytes', 'drainFrames', 'handleFrame', 'dispatch', 'respond'];
+
+/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
+const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
+
+/**
+ * Connects to `port` (again every millisecond until it is open) and sends an ApiVersions on that
+ * one connection every millisecond until stop() (one in flight at a time); stop() resolves with
+ * how many were answered.
+ */
+function bootProbe(port) {
+  let stopped = false;
+  let answered = 0;
+  let socket = null;
+  const run = async () => {
+    while (!stopped) {
+      socket = await new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => resolve(s));
+        s.once('error', () => setTimeout(() => resolve(null), 1));
+      });
+      if (socket === null) continue;
+      let pending = Buffer.alloc(0);
+      socket.on('data', (chunk) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+          pending = pending.subarray(4 + pending.readInt32BE(0));
+          answered++;
+        }
+      });
+      socket.on('error', () => {});
+      while (!stopped && !socket.destroyed) {
+        const before = answered;
+        socket.write(API_VERSIONS_V0);
+        for (let waited = 0; answered === before && !stopped && !socket.destroyed && waited < 5_000; waited++) await new Promise((res) => setTimeout(res, 1));
+      }
+    }
+  };
+  const done = run();
+  return async () => {
+    stopped = true;
+    await done;
+    socket?.destroy();
+    return answered;
+  };
+}
 
 /** Per thread of `pid`: name, CPU ticks (user + system) and minor faults. */
 function threads(pid) {
@@ -103,7 +151,11 @@ buildLoadgen((line) => console.error(line));
 const hz = 100; // USER_HZ
 for (let rep = 1; rep <= opts.reps; rep++) {
   const cache = opts['fresh-cache'] ? { BLINK_COMPILE_CACHE: fs.mkdtempSync(path.join(scratch, 'cache-')) } : {};
-  const broker = await startBlink({ root, env: { ...env, ...cache } });
+  const [probePort] = opts['boot-probe'] ? await freePorts(1) : [];
+  const stopProbe = opts['boot-probe'] ? bootProbe(probePort) : null;
+  const started = await startBlink({ root, env: { ...env, ...cache, ...(stopProbe ? { BROKER_PORTS: String(probePort) } : {}) } });
+  const broker = stopProbe ? { ...started, kafkaPort: probePort, bootstrap: `127.0.0.1:${probePort}` } : started;
+  const probed = stopProbe ? `; boot probe: ${await stopProbe()} ApiVersions answered before ready` : '';
   const pid = broker.child.pid;
   const topic = `${opts.row}-${rep}`;
   try {
@@ -141,7 +193,7 @@ for (let rep = 1; rep <= opts.reps; rep++) {
     console.log(
       `rep ${rep} ${opts.row}: ${rate} in ${result.secs.toFixed(3)} s; broker ${total} ms CPU (${((total / mb) * 1000).toFixed(0)} µs/MB), ${faults} minor faults; ` +
         `client ${result.client_cpu_pct}% (busiest thread ${result.client_busiest_thread_pct}%), broker ${(total / 10 / result.secs).toFixed(1)}%; ` +
-        `RSS after ${mib('Rss')} MiB (AnonHugePages ${mib('AnonHugePages')}); threads: ${threadList.join(', ')}${tiers}`,
+        `RSS after ${mib('Rss')} MiB (AnonHugePages ${mib('AnonHugePages')}); threads: ${threadList.join(', ')}${tiers}${probed}`,
     );
   } finally {
     await stopBlink(broker);

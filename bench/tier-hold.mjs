@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Does V8 still strand a function that got hot while its compiling tiers were off? src/start.ts
-// holds Sparkplug, Maglev and TurboFan off during the boot and must switch them back on before
-// any request is answered (bench/README.md, tput14). For each set of tiers held, a function is
+// holds Sparkplug, Maglev and TurboFan off during the boot and switches them back on before the
+// Kafka listeners bind, so that no request is answered under the hold (bench/README.md, tput14
+// and tier14). For each set of tiers held, a function is
 // called N times from the event loop with them off, then 50,000 times with them on; its tier at
 // the end is printed beside a function first called after the release. Re-run it on a Node.js
 // upgrade: `node bench/tier-hold.mjs` (it starts itself again with --allow-natives-syntax).

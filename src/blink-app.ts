@@ -28,6 +28,11 @@ import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
 
+/**
+ * Emitted on `process` right before the Kafka listeners bind (storage recovered), at most once per
+ * listenBlinkApp: start.ts flushes Node's compile cache and switches V8's compiling tiers back on then.
+ */
+export const KAFKA_LISTEN_EVENT = 'blink:kafka-listen';
 /** How long the REST port waits for storage recovery and the Kafka listeners before it binds anyway. */
 const REST_WAITS_FOR_RECOVERY_MS = 100;
 /**
@@ -89,7 +94,14 @@ export async function listenBlinkApp(
 ): Promise<BoundPorts> {
   const registerRoutes = deferRestRoutes(app);
   await app.init();
-  const kafka = app.get(StorageRecovery).completed().then(() => app.startAllMicroservices());
+  const kafka = app
+    .get(StorageRecovery)
+    .completed()
+    .then(() => {
+      // start.ts switches V8's compiling tiers back on here: no Kafka request may run under their hold.
+      (process as NodeJS.EventEmitter).emit(KAFKA_LISTEN_EVENT);
+      return app.startAllMicroservices();
+    });
   // app.listen skips the init it has already had.
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
     .then(() => loadRestFace(app))

@@ -9,7 +9,6 @@
  * if that deadline passes; a watchdog thread kills the process should even that not happen).
  * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).
  */
-import { flushCompileCache } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -97,14 +96,8 @@ async function bootstrap(): Promise<void> {
   signals.attach(app, logger);
   const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
-  // Everything boot compiled goes to the compile caches now (start.ts), not at exit, which a kill skips.
-  // Neither may stop a broker that is up: a cache that cannot be written only costs the next boot its speed-up.
-  try {
-    flushCompileCache();
-  } catch (err) {
-    logger.warn(`compile cache not written: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  // Emitted whatever the flush did: start.ts also switches V8's optimizing tiers back on here.
+  // start.ts takes the bundle's code cache and flushes Node's here (a kill skips the exit's flush).
+  // Neither may stop a broker that is up.
   try {
     (process as NodeJS.EventEmitter).emit(BOOT_COMPLETE_EVENT);
   } catch (err) {

@@ -23,7 +23,7 @@
 // loads its streams (fs.ReadStream is a lazy getter): ~3.5 ms of every boot for the seven
 // modules here (bench/README.md, boot12). The bundle's own require() of built-ins makes none.
 const { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
-const { createRequire, enableCompileCache } = process.getBuiltinModule('node:module');
+const { createRequire, enableCompileCache, flushCompileCache } = process.getBuiltinModule('node:module');
 const { tmpdir } = process.getBuiltinModule('node:os');
 const { dirname, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -31,6 +31,8 @@ const { setFlagsFromString } = process.getBuiltinModule('node:v8');
 const { Script } = process.getBuiltinModule('node:vm');
 type Script = InstanceType<typeof Script>;
 
+/** Emitted on `process` by blink-app.ts right before the Kafka listeners bind (its KAFKA_LISTEN_EVENT). */
+const KAFKA_LISTEN_EVENT = 'blink:kafka-listen';
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
 /** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
@@ -73,32 +75,34 @@ try {
 
 /**
  * V8's compiling tiers (Sparkplug, Maglev, TurboFan) stay off while the broker boots: the boot's
- * code runs once (module evaluation, Nest's scan and injection, route registration, settings), so
- * machine code for it is work for nothing, and the memory it leaves stays. With them on, V8
- * compiled some 60 boot functions on its worker threads, pulling ~6 MiB of the compilers' own code
- * (pages of the node binary) and their zone memory (malloc arenas) into an idle broker's RSS
- * (bench/README.md "Boot and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the
- * first ApiVersions ~18 ms later, the interpreter running the boot; Sparkplug alone is worth most
- * of that and 1.8 MiB: drop it from COMPILING_TIERS to trade back; holding Sparkplug and TurboFan
- * only, 82.0 MiB). The returned function switches them back on, in the turn after
- * BOOT_COMPLETE_EVENT, whose handler takes the code cache first: V8 checks a code cache against a
- * hash of its flags, so every cache (this one, and Node's, flushed by main.ts on the same event)
- * must be written under the flags the next boot reads it with (a cache written with the tiers on
- * would be refused and written again at every boot). Nothing may run under the hold after that:
- * V8 (Node 24) never tiers up a function that it first counted as hot while Maglev was off, not
- * even after 50,000 more calls (bench/tier-hold.mjs), so requests answered under it leave the
- * functions they ran (the connection's read, frame and answer path) interpreted for the life of
- * the process. The cache used to be taken again 150 ms after the ready line, with the first
- * requests' code in it (their first answer 6-9 ms sooner at the next boot), the tiers held until
- * then: that stranded the frame path on boots that write the cache (consume 1 KiB 452 vs 420 µs
- * of broker CPU per MB); taken after the release instead, with the tiers off for that one call, it
- * carried the tier-up state of those functions into the cache, and a later boot that answered a
- * few requests during its boot stranded them (3 of 3 boots against 0 of 4; bench/README.md,
- * tput14). Requests answered during the boot itself (the Kafka port answers while the REST face
- * starts) still run under the hold. Functions the boot ran (Node's streams and events, say) tier
- * up later, if at all: in a 0.3 s produce right after the boot V8 made 92 Maglev and 6 TurboFan
- * compiles (265 and 32 without the hold). Nothing is switched when the command line or
- * NODE_OPTIONS sets such a flag: switching back would override it.
+ * code runs once (module evaluation, Nest's scan and injection, settings), so machine code for it
+ * is work for nothing, and the memory it leaves stays. With them on, V8 compiled some 60 boot
+ * functions on its worker threads, pulling ~6 MiB of the compilers' own code (pages of the node
+ * binary) and their zone memory (malloc arenas) into an idle broker's RSS (bench/README.md "Boot
+ * and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the first ApiVersions ~18 ms
+ * later, the interpreter running the boot; Sparkplug alone is worth most of that and 1.8 MiB:
+ * drop it from COMPILING_TIERS to trade back; holding Sparkplug and TurboFan only, 82.0 MiB).
+ * The returned function switches them back on; it runs on KAFKA_LISTEN_EVENT, right before the
+ * Kafka listeners bind, so that no request runs under the hold: V8 (Node 24) never tiers up a
+ * function that it first counted as hot while Maglev was off, not even after 50,000 more calls
+ * (bench/tier-hold.mjs), so a request answered under it could leave the functions it ran (the
+ * connection's read, frame and answer path) interpreted for the life of the process. They were
+ * held until the ready line, some 90 ms after the Kafka port answered (the REST face starts
+ * after it): with a client sending during the boot, 5 of the 7 frame-path functions stayed
+ * interpreted in 7 of 10 boots, in none of 10 since (bench/README.md, tier14). The REST face's
+ * start now runs with them on: idle RSS 1.1-1.4 MiB higher.
+ * V8 checks a code cache against a hash of its flags, so every cache must be written under the
+ * flags the next boot reads it with (a cache written under others would be refused and written
+ * again at every boot): Node's is flushed before the release (what it compiles later, under the
+ * tiers, is flushed at the ready line and read after the release next time), and the bundle's,
+ * taken at the ready line (BOOT_COMPLETE_EVENT) so that it holds the REST face's start too, is
+ * taken with the tiers off for that one call. Taken before the release instead it missed the
+ * REST face: ready 42 ms later, idle RSS +2.7 MiB. (tput14 saw a cache taken this way, after
+ * requests, strand the frame path of a later boot that answered requests under the hold; no
+ * boot does that now.) Functions the boot ran (Node's streams and events, say) tier up later, if
+ * at all: in a 0.3 s produce right after the boot V8 made 92 Maglev and 6 TurboFan compiles (265
+ * and 32 without the hold). Nothing is switched when the command line or NODE_OPTIONS sets such
+ * a flag: switching back would override it.
  */
 function holdCompilingTiers(): () => void {
   if (tierFlagGiven) return () => {};
@@ -144,11 +148,36 @@ function compileBundle(): Script {
     importModuleDynamically: (specifier) => import(specifier),
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
-  (process as NodeJS.EventEmitter).once(BOOT_COMPLETE_EVENT, () => {
-    if (writes) writeCache(script, stamp);
-    setImmediate(releaseTiers);
+  const events = process as NodeJS.EventEmitter;
+  // Before any Kafka request: what Node compiled so far goes to its cache under the boot's flags,
+  // then the tiers come back (holdCompilingTiers).
+  events.once(KAFKA_LISTEN_EVENT, () => {
+    flushNodeCache();
+    releaseTiers();
+  });
+  // Once ready: the bundle's cache, the REST face's start in it, taken under the flags the next
+  // boot reads it with (the tiers off for that one call); Node's, for what it compiled since.
+  events.once(BOOT_COMPLETE_EVENT, () => {
+    if (writes) {
+      const release = holdCompilingTiers();
+      try {
+        writeCache(script, stamp);
+      } finally {
+        release();
+      }
+    }
+    flushNodeCache();
   });
   return script;
+}
+
+/** Node's compile cache (what was loaded beside the bundle) to disk: a failure only costs the next boot its speed-up. */
+function flushNodeCache(): void {
+  try {
+    flushCompileCache();
+  } catch (err) {
+    process.stderr.write(`compile cache not written: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
 }
 
 /** The bundle's size and modification time: the header of its cache. */

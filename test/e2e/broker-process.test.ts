@@ -225,8 +225,8 @@ describe('code cache', () => {
  * Writes `path`: a module for NODE_OPTIONS' --import, which runs before start.ts. It runs `setup`
  * (lines of JavaScript, imports included), keeps `atBind` (an expression) as `bound` when the
  * first server is listening (the Kafka listeners bind before the REST port), and `delayMs` after
- * the broker's blink:boot-complete prints `report` (an expression) on a line of stdout. Returns
- * the NODE_OPTIONS value. The observer itself loads node:net only.
+ * that prints `report` (an expression) on a line of stdout. Returns the NODE_OPTIONS value. The
+ * observer itself loads node:net only.
  */
 async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }: { setup: string[]; atBind: string; report: string; delayMs?: number }): Promise<string> {
   const lines = [
@@ -234,8 +234,8 @@ async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }
     ...setup,
     'let bound;',
     'const listen = net.Server.prototype.listen;',
-    `net.Server.prototype.listen = function (...args) { this.once('listening', () => { bound ??= ${atBind}; }); return listen.apply(this, args); };`,
-    `process.on('blink:boot-complete', () => setTimeout(() => process.stdout.write(\`\${${report}}\\n\`), ${delayMs}));`,
+    `const printReport = () => setTimeout(() => process.stdout.write(\`\${${report}}\\n\`), ${delayMs});`,
+    `net.Server.prototype.listen = function (...args) { this.once('listening', () => { if (bound === undefined) { bound = ${atBind}; printReport(); } }); return listen.apply(this, args); };`,
     '',
   ];
   await writeFile(path, lines.join('\n'));
@@ -314,19 +314,22 @@ describe('built-in modules during the boot', () => {
 });
 
 describe('compiling tiers during the boot', () => {
-  // start.ts keeps V8's Sparkplug, Maglev and TurboFan off until the boot is over (the boot's code
-  // runs once; compiling it only left the compilers' memory in an idle broker), and on after it.
+  // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
+  // runs once; compiling it only left the compilers' memory in an idle broker), and switches them
+  // back on right before the Kafka listeners bind (blink-app.ts's blink:kafka-listen): V8 never
+  // tiers up a function first counted hot under the hold (bench/tier-hold.mjs), so a request
+  // answered under it could leave the connection's frame path interpreted for good.
   // --trace-opt logs each compile to stdout: set by a module NODE_OPTIONS imports first (V8 flags
   // are not allowed in NODE_OPTIONS; start.ts sees no tier flag there), with a code cache directory
-  // of its own, as the flag changes the caches' flag hash.
-  // V8 refuses a code cache taken under other flags, so the tiers may come back only after the
-  // boot's cache write: the first boot writes the cache at boot-complete, then releases the tiers
-  // in the next turn; the second boot must read that cache and leave it as it is (it rewrites a
-  // cache V8 refused).
-  test('next to nothing is compiled above the interpreter before the ready line, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // of its own, as the flag changes the caches' flag hash. The same module prints KAFKA-LISTEN on
+  // blink:kafka-listen (its handler runs before start.ts's, which it precedes).
+  // V8 refuses a code cache taken under other flags, so the cache, taken at the ready line, is
+  // taken with the tiers switched off for that one call: the second boot must read it and leave it
+  // as it is (it rewrites a cache V8 refused).
+  test('next to nothing is compiled above the interpreter before the Kafka listeners bind, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
     const traceOpt = join(cacheDir, 'trace-opt.mjs');
-    await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\n");
+    await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\nprocess.once('blink:kafka-listen', () => process.stdout.write('KAFKA-LISTEN\\n'));\n");
     const compiled = /^\[completed (?:compiling|optimizing) /m;
     const env = { NODE_OPTIONS: `--import ${traceOpt}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
     const codeCache = async (): Promise<{ name: string; mtimeMs: number; size: number }> => {
@@ -341,7 +344,8 @@ describe('compiling tiers during the boot', () => {
         await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (first.stdout().includes('Blink ready') ? true : undefined));
         // Node's loader may make one of its path helpers hot (under this --import) before start.ts's
         // first statement; the boot itself compiled some 60 functions before the hold.
-        const boot = first.stdout().slice(0, first.stdout().indexOf('Blink ready'));
+        assert.ok(first.stdout().includes('KAFKA-LISTEN\n'), 'no blink:kafka-listen before the ready line');
+        const boot = first.stdout().slice(0, first.stdout().indexOf('KAFKA-LISTEN\n'));
         const bootCompiles = boot.match(new RegExp(compiled.source, 'gm')) ?? [];
         assert.ok(bootCompiles.length <= 2, `${bootCompiles.length} compiles during the boot:\n${boot.split('\n').filter((line) => compiled.test(line)).join('\n')}`);
         const connection = await RawConnection.open(first.kafkaPort);
@@ -375,6 +379,35 @@ describe('compiling tiers during the boot', () => {
         assert.deepEqual(await codeCache(), written, 'the second boot rewrote the code cache: V8 refused the one the first boot wrote');
       } finally {
         await second.stop();
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  // The tiers used to come back only after the ready line, some 90 ms after the Kafka port
+  // answered (the REST face starts after it): a client connecting during a boot (a restart with
+  // clients waiting) was answered under the hold. V8's own switches, read when the first server
+  // (the Kafka listeners) is listening; --allow-natives-syntax changes the flag hash: a cache
+  // directory of its own.
+  test('the compiling tiers are on by the time the Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-bind-'));
+    const observer = await bootObserver(join(cacheDir, 'tiers-at-bind.mjs'), {
+      setup: [
+        "import { setFlagsFromString } from 'node:v8';",
+        "setFlagsFromString('--allow-natives-syntax');",
+        "const tiers = new Function('return `sparkplug=${%IsSparkplugEnabled()} maglev=${%IsMaglevEnabled()} turbofan=${%IsTurbofanEnabled()}`');",
+      ],
+      atBind: 'tiers()',
+      report: '`TIERS-AT-BIND ${bound}`',
+    });
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
+      try {
+        const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /TIERS-AT-BIND .*/.exec(broker.stdout())?.[0]);
+        assert.equal(line, 'TIERS-AT-BIND sparkplug=true maglev=true turbofan=true', `${line}: the Kafka listeners were bound under the tiers' hold`);
+      } finally {
+        await broker.stop();
       }
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
