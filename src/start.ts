@@ -42,8 +42,8 @@ type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, ex
 
 /** V8's tiers above the interpreter, off during the boot (holdCompilingTiers). */
 const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
-/** Command-line flags about those tiers (--no-opt is TurboFan's older name) or V8's regular expressions, which the boot leaves alone. */
-const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo|regexp)|opt\b)/;
+/** Command-line flags about those tiers (--no-opt is TurboFan's older name), which the boot leaves alone. */
+const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
 /** Whether the command line or NODE_OPTIONS sets a TIER_FLAG. */
 const tierFlagGiven = TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'));
 
@@ -65,7 +65,6 @@ const exitEarly = (signal: NodeJS.Signals): never => {
 };
 process.once('SIGTERM', exitEarly);
 process.once('SIGINT', exitEarly);
-compileIpv6Check();
 try {
   (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 } finally {
@@ -110,29 +109,6 @@ function holdCompilingTiers(): () => void {
   return () => {
     for (const tier of COMPILING_TIERS) setFlagsFromString(`--${tier}`);
   };
-}
-
-/**
- * Every listen() with a host (each Kafka listener's, then the REST port's) runs Node's IPv6
- * regular expression over the address it resolved (net.js's isIpv6LinkLocal), one large
- * expression that V8 first runs in its regexp interpreter: 3-4 ms of the first listen (bench/README.md,
- * boot14). Run once here with V8's regexp tier-up off, it is compiled to machine code at once
- * (~1 ms) and stays so; the flag is back as it was before the bundle is compiled (the code
- * cache's flag hash is the same). Off all through the boot it saved nothing: the boot's other
- * expressions, most of them run once, cost as much more compiled. Not when a flag on V8's
- * tiers or regular expressions is given (switching back would override it).
- */
-function compileIpv6Check(): void {
-  if (tierFlagGiven) return;
-  // Taken here, not with the built-ins above: the bundle loads node:net anyway, and a signal
-  // while it loads finds exitEarly.
-  const { isIPv6 } = process.getBuiltinModule('node:net');
-  setFlagsFromString('--no-regexp-tier-up');
-  try {
-    isIPv6('::1');
-  } finally {
-    setFlagsFromString('--regexp-tier-up');
-  }
 }
 
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */

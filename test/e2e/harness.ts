@@ -397,7 +397,7 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
     }
     if (handle.exited()) {
       const code = await handle.stop();
-      throw new Error(`broker exited before it was ready (exit code ${code})\n${output()}`);
+      throw new Error(`broker exited before it was ready (exit code ${code}, signal ${handle.exitSignal() ?? 'none'})\n${output()}`);
     }
     if (await isReady(handle.restUrl, restCa).catch(() => false)) return;
     await sleep(READY_POLL_MS);
