@@ -59,9 +59,9 @@ export class AbortedTransactionIndex {
    * The aborted transactions a read_committed Fetch of [fetchOffset, upperBoundOffset) must
    * list: those whose marker is at or after fetchOffset and that began below the bound, by
    * first offset. Kafka lists them in marker order (the protocol leaves the order open: the
-   * Java consumer and librdkafka sort them); kafkajs 2.2.4 (filterAbortedMessages) takes
-   * them in order of first offset, so a long transaction aborted after shorter ones that
-   * began after it would otherwise reach its read_committed consumers.
+   * Java consumer and librdkafka order them themselves); kafkajs 2.2.4
+   * (filterAbortedMessages) assumes first-offset order, so a long transaction aborted after
+   * shorter ones that began after it would otherwise reach its read_committed consumers.
    */
   collect(fetchOffset: number, upperBoundOffset: number): AbortedRange[] {
     const found: AbortedRange[] = [];

@@ -3,9 +3,9 @@
  * and one of its own: a long transaction aborted at its timeout after shorter ones that
  * began after it ended. Its ABORT marker comes last, so Kafka (TransactionIndex, marker
  * order) lists it after them in a read_committed Fetch; kafkajs (filterAbortedMessages)
- * takes that list in order of first offset, and would hand out the long transaction's
+ * assumes the list is in first-offset order, and would hand out the long transaction's
  * record. Blink sorts the list by first offset (the protocol leaves its order open; the
- * Java consumer and librdkafka sort it themselves), and the Java consumer checks that the
+ * Java consumer and librdkafka order it themselves), and the Java consumer checks that the
  * records are the same.
  */
 import assert from 'node:assert/strict';
