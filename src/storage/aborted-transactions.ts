@@ -1,7 +1,8 @@
 /**
  * The aborted transactions of one partition, in the order of their ABORT markers (Kafka's
- * TransactionIndex, held whole in memory): what a read_committed Fetch returns so that the
- * consumer drops the records of each aborted producer from its first offset up to its marker.
+ * TransactionIndex, held whole in memory): what a read_committed Fetch returns (by first
+ * offset, see `collect`) so that the consumer drops the records of each aborted producer
+ * from its first offset up to its marker.
  *
  * Each entry keeps the last stable offset right after its marker, which makes the look-up
  * stop early as Kafka's does: once an entry's lastStableOffset reaches the upper bound, every
@@ -56,7 +57,11 @@ export class AbortedTransactionIndex {
 
   /**
    * The aborted transactions a read_committed Fetch of [fetchOffset, upperBoundOffset) must
-   * list: those whose marker is at or after fetchOffset and that began below the bound.
+   * list: those whose marker is at or after fetchOffset and that began below the bound, by
+   * first offset. Kafka lists them in marker order (the protocol leaves the order open: the
+   * Java consumer and librdkafka order them themselves); kafkajs 2.2.4
+   * (filterAbortedMessages) assumes first-offset order, so a long transaction aborted after
+   * shorter ones that began after it would otherwise reach its read_committed consumers.
    */
   collect(fetchOffset: number, upperBoundOffset: number): AbortedRange[] {
     const found: AbortedRange[] = [];
@@ -65,6 +70,7 @@ export class AbortedTransactionIndex {
       if (entry.firstOffset < upperBoundOffset) found.push({ producerId: entry.producerId, firstOffset: entry.firstOffset });
       if (entry.lastStableOffset >= upperBoundOffset) break;
     }
+    if (found.length > 1) found.sort((a, b) => a.firstOffset - b.firstOffset);
     return found;
   }
 

@@ -292,6 +292,8 @@ export interface RawFetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  /** 0 read_uncommitted (the default), 1 read_committed. */
+  isolationLevel?: 0 | 1;
   partitions: RawFetchPartition[];
 }
 
@@ -301,19 +303,21 @@ export interface FetchedPartition {
   errorCode: number;
   highWatermark: number;
   lastStableOffset: number;
+  /** The aborted_transactions list as it came on the wire (read_committed fetches; empty otherwise). */
+  abortedTransactions: { producerId: number; firstOffset: number }[];
   /** Size of the records field (-1 when null). A real Kafka may end it with a partial batch. */
   recordsBytes: number;
   /** The whole batches in the records field, in order (a trailing partial batch is not listed). */
   batches: StoredBatchHeader[];
 }
 
-/** Fetch v4 request: replica_id -1, isolation_level 0 (read uncommitted). */
+/** Fetch v4 request: replica_id -1, isolation_level of the request (default 0: read uncommitted). */
 export function fetchRequestV4(correlationId: number, request: RawFetchRequest): Buffer {
   const topics = new Map<string, RawFetchPartition[]>();
   for (const p of request.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
   const parts: Buffer[] = [
     requestHeaderV1(FETCH_KEY, 4, correlationId),
-    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), int32(request.maxBytes), Buffer.from([0]),
+    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), int32(request.maxBytes), Buffer.from([request.isolationLevel ?? 0]),
     int32(topics.size),
   ];
   for (const [topic, partitions] of topics) {
@@ -359,11 +363,9 @@ export function parseFetchV4Response(frame: Buffer): { correlationId: number; th
       const errorCode = r.int16();
       const highWatermark = r.int64();
       const lastStableOffset = r.int64();
+      const abortedTransactions: FetchedPartition['abortedTransactions'] = [];
       const aborted = r.int32();
-      for (let a = 0; a < aborted; a++) {
-        r.int64();
-        r.int64();
-      }
+      for (let a = 0; a < aborted; a++) abortedTransactions.push({ producerId: r.int64(), firstOffset: r.int64() });
       const records = r.bytes();
       partitions.push({
         topic,
@@ -371,6 +373,7 @@ export function parseFetchV4Response(frame: Buffer): { correlationId: number; th
         errorCode,
         highWatermark,
         lastStableOffset,
+        abortedTransactions,
         recordsBytes: records === null ? -1 : records.length,
         batches: records === null ? [] : wholeBatchHeaders(records),
       });
