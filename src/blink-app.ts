@@ -18,12 +18,13 @@ import { LazyModuleLoader, ModulesContainer, NestFactory } from '@nestjs/core';
 import { callModuleBootstrapHook, callModuleInitHook } from '@nestjs/core/hooks/index.js';
 import type { Module as NestModule } from '@nestjs/core/injector/module.js';
 import type { NestMicroservice } from '@nestjs/microservices';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { adminFastifyOptions, configureAdminSecurity } from './admin/http/admin-http-boot.js';
 import { type AppOptions, BrokerCoreModule } from './core.module.js';
 import { ListenerStatus } from './cluster/listener-status.js';
 import type { BlinkConfig } from './config/settings.js';
+import { type DeferredFastifyAdapter, deferredFastifyAdapter } from './deferred-fastify-adapter.js';
 import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
@@ -51,9 +52,17 @@ export interface BoundPorts {
   readonly restPort: number;
 }
 
-/** Builds the application (the broker's core; its REST face joins in listenBlinkApp); nothing is bound yet. */
+/** The stand-in HTTP adapter of each application createBlinkApp made, which listenBlinkApp starts with the REST face. */
+const restAdapters = new WeakMap<NestFastifyApplication, DeferredFastifyAdapter>();
+
+/**
+ * Builds the application (the broker's core; its REST face joins in listenBlinkApp); nothing is
+ * bound yet, and its HTTP adapter is a stand-in whose Fastify is built with the REST face
+ * (deferred-fastify-adapter.ts): until then app.getHttpServer() is undefined.
+ */
 export async function createBlinkApp(config: BlinkConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(BrokerCoreModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
+  const http = deferredFastifyAdapter(adminFastifyOptions(config));
+  const app = await NestFactory.create<NestFastifyApplication>(BrokerCoreModule.forRoot(config, options), http.adapter, {
     bufferLogs: true,
     abortOnError: false,
     // Module tokens by reference (Nest 12's default, pinned): 'deep-hash' serializes and hashes
@@ -77,6 +86,7 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   const kafka = app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
   kafka.setIsInitHookCalled(true);
   kafka.useGlobalInterceptors(app.get(RequestQuotaInterceptor));
+  restAdapters.set(app, http);
   return app;
 }
 
@@ -103,7 +113,11 @@ export async function listenBlinkApp(
       return app.startAllMicroservices();
     });
   // app.listen skips the init it has already had.
+  const http = restAdapters.get(app);
+  if (http === undefined) throw new Error('listenBlinkApp: an application createBlinkApp did not make');
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
+    .then(() => http.start(app))
+    .then(() => nextTurn())
     .then(() => loadRestFace(app))
     .then(() => nextTurn())
     .then(registerRoutes)
