@@ -182,7 +182,7 @@ function asciiOnly(text) {
  * Their property names are taken here, from the same Node.js major (package.json engines),
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
-const LAZY_BUILTINS = ['http', 'https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
+const LAZY_BUILTINS = ['assert', 'http', 'https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
 const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
 const requireHere = createRequire(import.meta.url);
