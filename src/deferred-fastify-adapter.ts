@@ -56,7 +56,7 @@ export function deferredFastifyAdapter(options: object): DeferredFastifyAdapter 
       if (real === undefined) throw new Error(`Nest set ${String(key)} on its HTTP adapter before the REST face started: check src/deferred-fastify-adapter.ts against this Nest version`);
       return Reflect.set(real, key, value);
     },
-    has: (_, key) => (real === undefined ? typeof key === 'string' && (RECORDED.has(key) || Object.hasOwn(ANSWERED, key)) : key in real),
+    has: (_, key) => (real === undefined ? typeof key === 'string' && (RECORDED.has(key) || ANSWERED[key] !== undefined) : key in real),
     getPrototypeOf: () => (real === undefined ? Object.prototype : Reflect.getPrototypeOf(real)),
   });
   return {
