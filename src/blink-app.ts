@@ -5,11 +5,13 @@
  * listeners once storage is recovered, so no client sees a half-recovered log, and start the
  * REST face REST_AFTER_KAFKA_MS after they are bound, or REST_WAITS_FOR_RECOVERY_MS after the
  * hooks if recovery takes longer (its probes answer while a long recovery runs: /health/ready is
- * down until it is done): its modules (rest-face.module.ts) join the application through Nest's
- * LazyModuleLoader, then Nest registers the REST routes and Fastify starts (its plugins, its
- * port), which holds the event loop for one long turn. A boot with little to recover so answers
- * Kafka clients before any of the REST face is evaluated, built or started. Ports of 0 are the
- * OS's pick; the bound ones are returned (and advertised by Metadata through ListenerStatus).
+ * down until it is done): Fastify is built (the application's HTTP adapter was a stand-in until
+ * then: deferred-fastify-adapter.ts), the REST face's modules (rest-face.module.ts) join the
+ * application through Nest's LazyModuleLoader, then Nest registers the REST routes and Fastify
+ * starts (its plugins, its port), which holds the event loop for one long turn. A boot with little
+ * to recover so answers Kafka clients before any of the REST face, Fastify included, is evaluated,
+ * built or started. Ports of 0 are the OS's pick; the bound ones are returned (and advertised by
+ * Metadata through ListenerStatus).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
@@ -135,8 +137,8 @@ export async function listenBlinkApp(
  * hooks run (the LazyModuleLoader runs none), and Nest's caches of the container's modules are
  * dropped (CONTAINER_CACHES) so that app.close() and app.get() reach them too. Then their HTTP set-up
  * (admin-http.ts). Their controllers' routes are registered next, with the rest (deferRestRoutes).
- * Each step (the evaluation, Nest's build, then the routes and Fastify's start: 10-20 ms each)
- * is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
+ * Each step (Fastify's build before it, the evaluation, Nest's build, then the routes and
+ * Fastify's start: 10-20 ms each) is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
  * answered between them rather than after the whole REST start.
  */
 async function loadRestFace(app: NestFastifyApplication): Promise<void> {
