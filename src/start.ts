@@ -40,8 +40,8 @@ const HEADER_BYTES = 16;
 
 type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string, url: string) => void;
 
-/** V8's optimizing tiers, off during the boot (holdCompilingTiers); Sparkplug, its baseline compiler, stays on. */
-const COMPILING_TIERS = ['maglev', 'turbofan'] as const;
+/** V8's tiers above the interpreter, off during the boot (holdCompilingTiers). */
+const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
 /** Command-line flags about those tiers (--no-opt is TurboFan's older name), which the boot leaves alone. */
 const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
 /** Whether the command line or NODE_OPTIONS sets a TIER_FLAG. */
@@ -73,15 +73,14 @@ try {
 }
 
 /**
- * V8's optimizing tiers (Maglev, TurboFan) stay off while the broker boots: the boot's code runs
- * once (module evaluation, Nest's scan and injection, settings), so optimized code for it is work
- * for nothing, and the memory it leaves stays. With them on, V8 compiled some 60 boot functions on
- * its worker threads, pulling ~6 MiB of the compilers' own code (pages of the node binary) and
- * their zone memory (malloc arenas) into an idle broker's RSS (bench/README.md "Boot and idle
- * memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher). Sparkplug, which compiles bytecode to
- * machine code without optimizing, was held too until boot15: the interpreter ran the boot ~10-15 ms
- * slower, for 1.8 MiB of idle RSS then, 0-0.2 MiB once the REST face (Fastify included) started
- * after the hold (bench/README.md, boot15).
+ * V8's compiling tiers (Sparkplug, Maglev, TurboFan) stay off while the broker boots: the boot's
+ * code runs once (module evaluation, Nest's scan and injection, settings), so machine code for it
+ * is work for nothing, and the memory it leaves stays. With them on, V8 compiled some 60 boot
+ * functions on its worker threads, pulling ~6 MiB of the compilers' own code (pages of the node
+ * binary) and their zone memory (malloc arenas) into an idle broker's RSS (bench/README.md "Boot
+ * and idle memory": idle RSS 91.8 -> 79.8 MiB, boot CPU not higher; the first ApiVersions ~18 ms
+ * later, the interpreter running the boot; Sparkplug alone is worth most of that and 1.8 MiB:
+ * drop it from COMPILING_TIERS to trade back; holding Sparkplug and TurboFan only, 82.0 MiB).
  * The returned function switches them back on; it runs on KAFKA_LISTEN_EVENT, right before the
  * Kafka listeners bind, so that no request runs under the hold: V8 (Node 24) never tiers up a
  * function that it first counted as hot while Maglev was off, not even after 50,000 more calls

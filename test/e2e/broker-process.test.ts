@@ -316,9 +316,8 @@ describe('built-in modules during the boot', () => {
 });
 
 describe('compiling tiers during the boot', () => {
-  // start.ts keeps V8's optimizing tiers, Maglev and TurboFan, off while the broker boots (the boot's
-  // code runs once; optimizing it only left the compilers' memory in an idle broker; Sparkplug, the
-  // baseline compiler, stays on: --trace-opt does not log it), and switches them
+  // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
+  // runs once; compiling it only left the compilers' memory in an idle broker), and switches them
   // back on right before the Kafka listeners bind (blink-app.ts's blink:kafka-listen): V8 never
   // tiers up a function first counted hot under the hold (bench/tier-hold.mjs), so a request
   // answered under it could leave the connection's frame path interpreted for good.
@@ -329,7 +328,7 @@ describe('compiling tiers during the boot', () => {
   // V8 refuses a code cache taken under other flags, so the cache, taken at the ready line, is
   // taken with the tiers switched off for that one call: the second boot must read it and leave it
   // as it is (it rewrites a cache V8 refused).
-  test('next to nothing is optimized before the Kafka listeners bind, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('next to nothing is compiled above the interpreter before the Kafka listeners bind, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
     const traceOpt = join(cacheDir, 'trace-opt.mjs');
     await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\nprocess.once('blink:kafka-listen', () => process.stdout.write('KAFKA-LISTEN\\n'));\n");
