@@ -15,8 +15,14 @@
 //   --cache fresh|shared  fresh: an empty BLINK_COMPILE_CACHE per boot, so every boot writes the
 //                        bundle's code cache (start.ts's writing path); shared: one directory for
 //                        the run, so only the first boot writes (default fresh)
+//   --sigterm-within MS  SIGTERM each boot at a random moment in its first MS ms (default 0: none):
+//                        it must exit 0 ("received during the boot"), or die of the signal only
+//                        before start.ts has its handlers (counted apart, with the latest moment)
 //   --restart            after each boot's SIGTERM, boot again on the same data and cache (a
 //                        reading boot; durable mode: a recovery)
+//   --ports low|ephemeral  low: ports below the kernel's ephemeral range, never two boots on one
+//                        (default); ephemeral: listen(0) ports, closed before the spawn, as
+//                        bench/lib.mjs's freePorts and the e2e harness take them
 //   --ready-timeout-ms MS  (default 45000)
 //   --no-report          without --report-on-signal (see below)
 //
@@ -38,7 +44,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, httpStatus } from './lib.mjs';
+import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const STOP_TIMEOUT_MS = 15_000;
 const KILL_WAIT_MS = 5_000;
@@ -48,7 +54,7 @@ const OUTPUT_KEEP = 64 * 1024;
 const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 const args = process.argv.slice(2);
-const VALUED = ['--boots', '--parallel', '--burners', '--probe-ms', '--mode', '--cache', '--ready-timeout-ms'];
+const VALUED = ['--boots', '--parallel', '--burners', '--probe-ms', '--mode', '--cache', '--ports', '--sigterm-within', '--ready-timeout-ms'];
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const integer = (name, fallback, min, max) => {
   const value = Number(option(name, fallback));
@@ -59,13 +65,16 @@ const boots = integer('--boots', 100, 1, 100_000);
 const parallel = integer('--parallel', 1, 1, 2);
 const burners = integer('--burners', 0, 0, 8);
 const probeMs = integer('--probe-ms', 1, 0, 10_000);
+const sigtermWithin = integer('--sigterm-within', 0, 0, 60_000);
 const readyTimeoutMs = integer('--ready-timeout-ms', 45_000, 1_000, 600_000);
 const mode = option('--mode', 'durable');
 const cacheMode = option('--cache', 'fresh');
+const portMode = option('--ports', 'low');
 const restart = args.includes('--restart');
 const report = !args.includes('--no-report');
 if (!['durable', 'memory'].includes(mode)) throw new Error(`--mode: durable or memory, not ${mode}`);
 if (!['fresh', 'shared'].includes(cacheMode)) throw new Error(`--cache: fresh or shared, not ${cacheMode}`);
+if (!['low', 'ephemeral'].includes(portMode)) throw new Error(`--ports: low or ephemeral, not ${portMode}`);
 const dir = path.resolve(args.find((arg, i) => !arg.startsWith('--') && !VALUED.includes(args[i - 1] ?? '')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
 
 const { nodeBin, args: nodeArgs, env: startEnv } = blinkStartCommand(dir);
@@ -110,6 +119,7 @@ function portFree(port) {
 }
 
 async function takePorts(count) {
+  if (portMode === 'ephemeral') return freePorts(count);
   const ports = [];
   while (ports.length < count) {
     nextPort = nextPort + 1 >= ephemeralLow ? PORT_BASE : nextPort + 1;
@@ -219,9 +229,14 @@ async function bootOnce(work, ports, label) {
   const prober = startProbe(ports[0]);
   const result = { label, pid: child.pid, outcome: null };
   const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const term = sigtermWithin === 0 ? undefined : setTimeout(() => {
+    result.termMs = Math.round(performance.now() - t0);
+    child.kill('SIGTERM');
+  }, Math.random() * sigtermWithin);
   try {
     while (performance.now() - t0 < readyTimeoutMs && !exited() && spawnError === null) {
       if ((await httpStatus(`http://127.0.0.1:${ports[1]}/health/ready`, 1_000)) === 200) {
+        clearTimeout(term);
         result.readyMs = Math.round(performance.now() - t0);
         break;
       }
@@ -243,6 +258,10 @@ async function bootOnce(work, ports, label) {
         child.kill('SIGABRT');
         await waitForExit(child, KILL_WAIT_MS);
       }
+    } else if (exited() && result.termMs !== undefined) {
+      // SIGTERM during the boot: exit 0, or Node's default action before start.ts's handlers exist.
+      result.outcome = child.exitCode === 0 ? 'term-exit0' : child.signalCode === 'SIGTERM' ? 'term-default' : 'term-failed';
+      result.diedMs = Math.round(performance.now() - t0);
     } else if (exited()) {
       result.outcome = child.signalCode !== null ? 'signal' : 'exited';
       result.diedMs = Math.round(performance.now() - t0);
@@ -259,6 +278,7 @@ async function bootOnce(work, ports, label) {
       await waitForExit(child, KILL_WAIT_MS);
     }
   } finally {
+    clearTimeout(term);
     prober.stop();
     if (!exited()) {
       child.kill('SIGKILL');
@@ -267,7 +287,7 @@ async function bootOnce(work, ports, label) {
   }
   result.code = child.exitCode;
   result.signal = child.signalCode;
-  if (result.outcome !== 'ready') {
+  if (!PASSED.has(result.outcome)) {
     result.stderr = stderr().slice(-2_000);
     result.stdout = stdout().slice(-1_000);
     const core = path.join(work, 'core');
@@ -278,6 +298,10 @@ async function bootOnce(work, ports, label) {
 
 // ---- The loop ----
 
+/** Outcomes that are no failure: ready (and stopped with exit 0); with --sigterm-within, stopped by it during the boot. */
+const PASSED = new Set(['ready', 'term-exit0', 'term-default']);
+/** The latest SIGTERM that met Node's default action (no handler yet), in ms after the spawn. */
+let latestDefaultTermMs = null;
 const counts = {};
 const readyMs = [];
 const failures = [];
@@ -293,7 +317,8 @@ function record(result) {
   if (result.readyMs !== undefined) readyMs.push(result.readyMs);
   if (result.cacheWritten === true) cacheWrites++;
   if (result.cacheWritten === false) cacheMisses++;
-  if (result.outcome !== 'ready') {
+  if (result.outcome === 'term-default') latestDefaultTermMs = Math.max(latestDefaultTermMs ?? 0, result.termMs);
+  if (!PASSED.has(result.outcome)) {
     failures.push(result);
     const { stderr, stdout, backtrace: bt, ...brief } = result;
     process.stdout.write(`FAIL ${JSON.stringify(brief)}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}\n${bt === undefined ? '' : `--- gdb ---\n${bt}\n`}`);
@@ -311,11 +336,10 @@ async function worker() {
       for (const pass of restart ? ['first', 'restart'] : ['first']) {
         const result = await bootOnce(work, ports, `${n}/${pass}`);
         record(result);
-        if (result.outcome !== 'ready') {
-          keep = true;
-          process.stdout.write(`kept ${work}\n`);
-          break;
-        }
+        if (result.outcome === 'ready') continue;
+        keep = !PASSED.has(result.outcome);
+        if (keep) process.stdout.write(`kept ${work}\n`);
+        break;
       }
     } finally {
       for (const port of ports) portsInUse.delete(port);
@@ -345,11 +369,14 @@ const summary = {
   probeMs,
   mode,
   cache: cacheMode,
+  ports: portMode,
+  sigtermWithin,
   seconds: Math.round((Date.now() - runStart) / 1000),
   load: [loadBefore, os.loadavg()[0]].map((l) => Math.round(l * 10) / 10),
   counts,
   cacheWrites,
   cacheMisses,
+  latestDefaultTermMs,
   readyMs: { median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? null },
   kept: failures.length === 0 ? null : runRoot,
 };
