@@ -122,8 +122,9 @@ async function takePorts(count) {
   if (portMode === 'ephemeral') return freePorts(count);
   const ports = [];
   while (ports.length < count) {
-    nextPort = nextPort + 1 >= ephemeralLow ? PORT_BASE : nextPort + 1;
-    if (!portsInUse.has(nextPort) && (await portFree(nextPort))) ports.push(nextPort);
+    // Taken before the await: the other worker moves nextPort meanwhile.
+    const port = (nextPort = nextPort + 1 >= ephemeralLow ? PORT_BASE : nextPort + 1);
+    if (!portsInUse.has(port) && !ports.includes(port) && (await portFree(port))) ports.push(port);
   }
   for (const port of ports) portsInUse.add(port);
   return ports;
@@ -196,6 +197,15 @@ function waitForExit(child, ms) {
   });
 }
 
+/** The TCP sockets (with their processes) on these local ports now: who holds a port a broker could not bind. */
+function socketsOn(ports) {
+  try {
+    return execFileSync('ss', ['-tanpH', `( ${ports.map((port) => `sport = :${port}`).join(' or ')} )`], { encoding: 'utf8', timeout: 5_000 }).trim().split('\n').slice(0, 20);
+  } catch (err) {
+    return [`ss failed: ${err.message}`];
+  }
+}
+
 /** gdb's backtrace of every thread of `core` (node's), or why there is none. */
 function backtrace(core) {
   try {
@@ -227,7 +237,7 @@ async function bootOnce(work, ports, label) {
   let spawnError = null;
   child.once('error', (err) => (spawnError = err));
   const prober = startProbe(ports[0]);
-  const result = { label, pid: child.pid, outcome: null };
+  const result = { label, pid: child.pid, ports, outcome: null };
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   const term = sigtermWithin === 0 ? undefined : setTimeout(() => {
     result.termMs = Math.round(performance.now() - t0);
@@ -290,6 +300,7 @@ async function bootOnce(work, ports, label) {
   if (!PASSED.has(result.outcome)) {
     result.stderr = stderr().slice(-2_000);
     result.stdout = stdout().slice(-1_000);
+    result.sockets = socketsOn(ports);
     const core = path.join(work, 'core');
     if (fs.existsSync(core)) result.backtrace = backtrace(core);
   }
@@ -320,8 +331,8 @@ function record(result) {
   if (result.outcome === 'term-default') latestDefaultTermMs = Math.max(latestDefaultTermMs ?? 0, result.termMs);
   if (!PASSED.has(result.outcome)) {
     failures.push(result);
-    const { stderr, stdout, backtrace: bt, ...brief } = result;
-    process.stdout.write(`FAIL ${JSON.stringify(brief)}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}\n${bt === undefined ? '' : `--- gdb ---\n${bt}\n`}`);
+    const { stderr, stdout, sockets, backtrace: bt, ...brief } = result;
+    process.stdout.write(`FAIL ${JSON.stringify(brief)}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}\n--- sockets on its ports ---\n${sockets.join('\n')}\n${bt === undefined ? '' : `--- gdb ---\n${bt}\n`}`);
   }
 }
 

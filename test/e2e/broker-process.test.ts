@@ -429,6 +429,31 @@ describe('shutdown', () => {
     });
   }
 
+  // The boot's last stretch: the application is built, the Kafka listeners are bound (clients are
+  // answered), the REST face is still starting. A SIGTERM there used to close the application
+  // under the boot's feet: the REST face's start failed ("Fastify instance is already listening")
+  // and the broker exited 1 with "Blink failed to start" (bench/boot-stress.mjs --sigterm-within
+  // found it: 2 boots of 20). The module NODE_OPTIONS imports first sends it the moment the first
+  // server (the Kafka listeners, bound before the REST port) is listening.
+  test('a SIGTERM once the Kafka listeners are bound, while the REST face starts, exits 0', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-term-at-bind-'));
+    try {
+      const observer = await bootObserver(join(dir, 'term-at-bind.mjs'), {
+        setup: [],
+        atBind: "process.kill(process.pid, 'SIGTERM')",
+        report: "'SIGTERM-SENT'",
+      });
+      const result = await runBrokerToExit({ env: { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: dir }, timeoutMs: SIGTERM_EXIT_MS });
+      const context = describeRun('SIGTERM at the Kafka bind', result);
+      assert.equal(result.timedOut, false, context);
+      assert.equal(result.signal, null, context);
+      assert.doesNotMatch(result.stderr, /failed to start/, context);
+      assert.equal(result.code, 0, context);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // The last resort behind the 10 s deadline (main.ts): a main thread that cannot run even the
   // deadline's timer. Node's inspector stops it for good: a breakpoint on process.exit, which
   // the shutdown calls once the application is closed, pauses the main thread until a
