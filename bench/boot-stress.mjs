@@ -18,6 +18,8 @@
 //   --sigterm-within MS  SIGTERM each boot at a random moment in its first MS ms (default 0: none):
 //                        it must exit 0 ("received during the boot"), or die of the signal only
 //                        before start.ts has its handlers (counted apart, with the latest moment)
+//   --sigterm-on-answer  SIGTERM each boot the moment the probe's first ApiVersions is answered
+//                        (the Kafka listeners are up, the REST face is starting); same expectation
 //   --restart            after each boot's SIGTERM, boot again on the same data and cache (a
 //                        reading boot; durable mode: a recovery)
 //   --ports low|ephemeral  low: ports below the kernel's ephemeral range, never two boots on one
@@ -66,6 +68,8 @@ const parallel = integer('--parallel', 1, 1, 2);
 const burners = integer('--burners', 0, 0, 8);
 const probeMs = integer('--probe-ms', 1, 0, 10_000);
 const sigtermWithin = integer('--sigterm-within', 0, 0, 60_000);
+const sigtermOnAnswer = args.includes('--sigterm-on-answer');
+if (sigtermOnAnswer && probeMs === 0) throw new Error('--sigterm-on-answer needs the probe (--probe-ms above 0)');
 const readyTimeoutMs = integer('--ready-timeout-ms', 45_000, 1_000, 600_000);
 const mode = option('--mode', 'durable');
 const cacheMode = option('--cache', 'fresh');
@@ -143,7 +147,7 @@ function tail(stream) {
 }
 
 /** Sends ApiVersions every probeMs over one connection, reconnecting when refused or closed; counts the answers. */
-function startProbe(port) {
+function startProbe(port, onFirstAnswer) {
   const probe = { answers: 0, firstAnswerMs: null, stopped: false };
   if (probeMs === 0) return { probe, stop() {} };
   const t0 = performance.now();
@@ -161,7 +165,10 @@ function startProbe(port) {
       pending = Buffer.concat([pending, data]);
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
         probe.answers++;
-        probe.firstAnswerMs ??= performance.now() - t0;
+        if (probe.firstAnswerMs === null) {
+          probe.firstAnswerMs = performance.now() - t0;
+          onFirstAnswer();
+        }
         pending = pending.subarray(4 + pending.readInt32BE(0));
       }
     });
@@ -236,13 +243,17 @@ async function bootOnce(work, ports, label) {
   const stderr = tail(child.stderr);
   let spawnError = null;
   child.once('error', (err) => (spawnError = err));
-  const prober = startProbe(ports[0]);
   const result = { label, pid: child.pid, ports, outcome: null };
   const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const term = sigtermWithin === 0 ? undefined : setTimeout(() => {
+  const sendTerm = () => {
+    if (result.termMs !== undefined || exited()) return;
     result.termMs = Math.round(performance.now() - t0);
     child.kill('SIGTERM');
-  }, Math.random() * sigtermWithin);
+  };
+  const prober = startProbe(ports[0], () => {
+    if (sigtermOnAnswer) sendTerm();
+  });
+  const term = sigtermWithin === 0 ? undefined : setTimeout(sendTerm, Math.random() * sigtermWithin);
   try {
     while (performance.now() - t0 < readyTimeoutMs && !exited() && spawnError === null) {
       if ((await httpStatus(`http://127.0.0.1:${ports[1]}/health/ready`, 1_000)) === 200) {
@@ -382,6 +393,7 @@ const summary = {
   cache: cacheMode,
   ports: portMode,
   sigtermWithin,
+  sigtermOnAnswer,
   seconds: Math.round((Date.now() - runStart) / 1000),
   load: [loadBefore, os.loadavg()[0]].map((l) => Math.round(l * 10) / 10),
   counts,
