@@ -223,7 +223,7 @@ function backtrace(core) {
 }
 
 /** One boot in `work` (its cwd, data and cache): how it ended, and when. */
-async function bootOnce(work, ports, label) {
+async function bootOnce(work, ports, label, writes) {
   const env = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
   Object.assign(env, startEnv, {
@@ -270,7 +270,8 @@ async function bootOnce(work, ports, label) {
       result.outcome = 'spawn-error';
       result.error = spawnError.message;
     } else if (result.readyMs !== undefined) {
-      result.cacheWritten = cacheMode === 'fresh' ? fs.readdirSync(path.join(work, 'cache')).some((name) => name.startsWith('broker') && name.endsWith('.v8')) : null;
+      // Only a boot that found no cache writes one (a restart reads the first boot's).
+      if (writes) result.cacheWritten = fs.readdirSync(path.join(work, 'cache')).some((name) => name.startsWith('broker') && name.endsWith('.v8'));
       child.kill('SIGTERM');
       if (await waitForExit(child, STOP_TIMEOUT_MS)) {
         result.outcome = child.exitCode === 0 ? 'ready' : 'stop-failed';
@@ -356,7 +357,7 @@ async function worker() {
     let keep = false;
     try {
       for (const pass of restart ? ['first', 'restart'] : ['first']) {
-        const result = await bootOnce(work, ports, `${n}/${pass}`);
+        const result = await bootOnce(work, ports, `${n}/${pass}`, cacheMode === 'fresh' && pass === 'first');
         record(result);
         if (result.outcome === 'ready') continue;
         keep = !PASSED.has(result.outcome);
