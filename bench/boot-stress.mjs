@@ -40,6 +40,7 @@
 // Prints one line per abnormal boot, a progress line every 20 boots, and a JSON summary line.
 // Exit 1 when any boot failed. Node built-ins only; every wait is bounded.
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -189,19 +190,10 @@ function startProbe(port, onFirstAnswer) {
   };
 }
 
+/** Whether `child` exits within `ms`. */
 function waitForExit(child, ms) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
+  return once(child, 'exit', { signal: AbortSignal.timeout(ms) }).then(() => true, () => false);
 }
 
 /** The TCP sockets (with their processes) on these local ports now: who holds a port a broker could not bind. */
