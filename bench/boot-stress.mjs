@@ -29,8 +29,8 @@
 //   --no-report          without --report-on-signal (see below)
 //
 // Each broker runs in a directory of its own (its cwd: config/ linked to DIR's, its data, its
-// cache), on ports taken below the kernel's ephemeral range (so no client socket of this machine
-// can hold one), with its stdout and stderr kept (the last 64 KiB). A broker that dies of a
+// cache), on ports of its own (by default below the kernel's ephemeral range, so that no client
+// socket of this machine can hold one), with its stdout and stderr kept (the last 64 KiB). A broker that dies of a
 // signal keeps its directory; with `ulimit -c unlimited` and core_pattern `core` its core lands
 // there and the script prints gdb's backtrace of it. A broker never ready within the timeout is
 // asked for Node's diagnostic report (SIGUSR2, --report-on-signal: its JS and native stacks,
@@ -38,7 +38,8 @@
 // with SIGTERM and must exit 0 within 15 s.
 //
 // Prints one line per abnormal boot, a progress line every 20 boots, and a JSON summary line.
-// Exit 1 when any boot failed. Node built-ins only; every wait is bounded.
+// Exit 1 when any boot failed, or a first boot wrote no code cache. Node built-ins only; every
+// wait is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
