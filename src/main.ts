@@ -7,7 +7,9 @@
  * done; blink-app.ts). SIGTERM/SIGINT: stop
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes; a watchdog thread kills the process should even that not happen).
- * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).
+ * A signal during the boot exits 0: at once before the application is built (start.ts covers
+ * the bundle's evaluation), after the same close once it is (the boot's last steps then fail
+ * on the closed application, which ends nothing).
  */
 import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
