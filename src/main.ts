@@ -7,7 +7,9 @@
  * done; blink-app.ts). SIGTERM/SIGINT: stop
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes; a watchdog thread kills the process should even that not happen).
- * A signal during the boot exits 0 at once (start.ts covers the bundle's evaluation).
+ * A signal during the boot exits 0: at once before the application is built (start.ts covers
+ * the bundle's evaluation), after the same close once it is (the boot's last steps then fail
+ * on the closed application, which ends nothing).
  */
 import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -53,15 +55,18 @@ process.kill(workerData.pid, 'SIGKILL');`;
  * SIGTERM/SIGINT: before the application exists there is nothing to drain (no port is bound):
  * exit 0 at once. After: close it (in-flight and parked requests answered), exit 0, or 1 when
  * that fails or SHUTDOWN_DEADLINE_MS passes. Installed before anything else is built, so no
- * signal meets Node's default action (death by signal) during the boot.
+ * signal meets Node's default action (death by signal) during the boot. `stopping()`: a signal
+ * has started the close, which ends the process.
  */
-function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger): void } {
+function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger): void; stopping(): boolean } {
   let running: { app: NestFastifyApplication; logger: Logger } | null = null;
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (running === null) {
       process.stderr.write(`${signal} received during the boot: exiting\n`);
       process.exit(0);
     }
+    stopping = true;
     const { app, logger } = running;
     startShutdownWatchdog();
     setTimeout(() => {
@@ -83,6 +88,7 @@ function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger):
     attach(app, logger) {
       running = { app, logger };
     },
+    stopping: () => stopping,
   };
 }
 
@@ -94,7 +100,15 @@ async function bootstrap(): Promise<void> {
   const app = await createBlinkApp(config, { onMemoryLetGo: () => void collectWhenIdle() });
   const logger = app.get(Logger);
   signals.attach(app, logger);
-  const { kafkaPorts, restPort } = await listenBlinkApp(app, config);
+  // A signal once the application exists closes it, the boot's last steps still running: the REST
+  // face's start then fails on the closed Fastify instance ("already listening"). The close ends
+  // the process (exit 0 once drained), not that failure (it was exit 1, "failed to start").
+  const ports = await listenBlinkApp(app, config).catch((err: unknown) => {
+    if (signals.stopping()) return null;
+    throw err;
+  });
+  if (ports === null || signals.stopping()) return;
+  const { kafkaPorts, restPort } = ports;
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
   // start.ts takes the bundle's code cache and flushes Node's here (a kill skips the exit's flush).
   // Neither may stop a broker that is up.

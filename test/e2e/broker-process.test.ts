@@ -431,6 +431,42 @@ describe('shutdown', () => {
     });
   }
 
+  // The boot's last stretch: the application is built, the Kafka listeners are bound (clients are
+  // answered), the REST face is still starting. A SIGTERM there closes the application under the
+  // boot's feet: the REST face's start then fails on the closed Fastify instance ("already
+  // listening"), and that failure used to end the process, exit 1 with "Blink failed to start",
+  // cutting the drain short (bench/boot-stress.mjs --sigterm-within found it: 2 boots of 20). It
+  // takes a close that lasts: a client with requests in flight. The module NODE_OPTIONS imports
+  // first is that client: the moment the first server (the Kafka listeners, bound before the REST
+  // port) listens, it connects, pipelines 100,000 ApiVersions, stops reading at the first answer,
+  // and sends the SIGTERM.
+  test('a SIGTERM once the Kafka listeners are bound, a client with requests in flight, the REST face starting: exit 0', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blink-term-at-bind-'));
+    try {
+      const observer = await bootObserver(join(dir, 'term-at-bind.mjs'), {
+        setup: [
+          'const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);',
+          'function termWithClientInFlight(server) {',
+          "  const client = net.connect(server.address().port, '127.0.0.1');",
+          "  client.once('connect', () => client.write(Buffer.concat(Array(100_000).fill(API_VERSIONS_V0))));",
+          "  client.once('data', () => { client.pause(); process.kill(process.pid, 'SIGTERM'); });",
+          '  return true;',
+          '}',
+        ],
+        atBind: 'termWithClientInFlight(this)',
+        report: "'CLIENT-CONNECTED'",
+      });
+      const result = await runBrokerToExit({ env: { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: dir }, timeoutMs: SIGTERM_EXIT_MS });
+      const context = describeRun('SIGTERM at the Kafka bind', result);
+      assert.equal(result.timedOut, false, context);
+      assert.equal(result.signal, null, context);
+      assert.doesNotMatch(result.stderr, /failed to start/, context);
+      assert.equal(result.code, 0, context);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // The last resort behind the 10 s deadline (main.ts): a main thread that cannot run even the
   // deadline's timer. Node's inspector stops it for good: a breakpoint on process.exit, which
   // the shutdown calls once the application is closed, pauses the main thread until a
