@@ -48,14 +48,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
+import { API_VERSIONS_V0, blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const STOP_TIMEOUT_MS = 15_000;
 const KILL_WAIT_MS = 5_000;
 const READY_POLL_MS = 20;
 const OUTPUT_KEEP = 64 * 1024;
-/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
-const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 const args = process.argv.slice(2);
 const VALUED = ['--boots', '--parallel', '--burners', '--probe-ms', '--mode', '--cache', '--ports', '--sigterm-within', '--ready-timeout-ms'];

@@ -19,14 +19,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
+import { API_VERSIONS_V0, blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const BOOT_TIMEOUT_MS = 30_000;
 const IDLE_RSS_DELAY_MS = 1_000;
 /** Linux USER_HZ, the unit of /proc/<pid>/stat's times. */
 const CLK_TCK = 100;
-/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
-const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 const args = process.argv.slice(2);
 const idle = args.includes('--idle');

@@ -49,6 +49,9 @@ export function blinkStartCommand(dir) {
   return { nodeBin, args, env };
 }
 
+/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
+export const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
+
 // ---- A broker per run, the C load generator, medians (compaction, storage, transactions) ----
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

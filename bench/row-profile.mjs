@@ -9,7 +9,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LOADGEN, benchArgs, buildLoadgen, freePorts, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+import { API_VERSIONS_V0, LOADGEN, benchArgs, buildLoadgen, freePorts, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|produce100|consume1k|consume100] [--n N]
                                   [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers] [--boot-probe]
@@ -61,9 +61,6 @@ if (opts.tiers) {
 }
 /** The connection's read, frame and answer path (src/kafka/transport) and Node's stream read under it. */
 const FRAME_PATH = ['onStreamRead', 'ownRead', 'onBytes', 'drainFrames', 'handleFrame', 'dispatch', 'respond'];
-
-/** ApiVersions v0: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "". */
-const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 /**
  * Connects to `port` (again every millisecond until it is open) and sends an ApiVersions on that

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startApacheKafka } from './apache-kafka.mjs';
-import { blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
+import { API_VERSIONS_V0, blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -268,9 +268,6 @@ function cpuBetween(a, b, secs) {
 }
 
 // ------------------------------------------------------------------ network helpers
-
-// ApiVersions v0 request: size 10 | api_key 18 | api_version 0 | correlation_id 1 | client_id "" (length 0).
-const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);
 
 /**
  * Connects and sends one ApiVersions v0. Resolves the socket once a well-formed answer
