@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { benchArgs } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODULE = path.join(ROOT, 'dist-test/test/e2e/support/apache-kafka.js');
@@ -33,20 +34,6 @@ function rssMiB(pid) {
   return Math.round((kib / 1024) * 10) / 10;
 }
 
-function parseArgs(argv) {
-  const args = { versions: ['3.9', '4'], reps: 1, heapMb: 1024, json: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--version') args.versions = value === 'both' ? ['3.9', '4'] : [value];
-    else if (flag === '--reps') args.reps = Number(value);
-    else if (flag === '--heap-mb') args.heapMb = Number(value);
-    else if (flag === '--json') args.json = value;
-    else throw new Error(`unknown option ${flag} (see the header of bench/apache-kafka.mjs)`);
-    i += 1;
-  }
-  return args;
-}
-
 async function measureOnce(version, heapMb) {
   const kafka = await startApacheKafka({ version, heapMb, probeIntervalMs: 5 });
   try {
@@ -60,7 +47,13 @@ async function measureOnce(version, heapMb) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = benchArgs(
+    'usage: node bench/apache-kafka.mjs [--version 3.9|4|both] [--reps N] [--heap-mb MB] [--json FILE]',
+    { version: 'both', reps: 1, 'heap-mb': 1024, json: undefined },
+    { numbers: ['reps', 'heap-mb'], strings: ['version', 'json'], integers: { 'heap-mb': [256, 16_384] }, choices: { version: ['3.9', '4', 'both'] } },
+  );
+  args.versions = args.version === 'both' ? ['3.9', '4'] : [args.version];
+  args.heapMb = args['heap-mb'];
   const results = [];
   for (let rep = 1; rep <= args.reps; rep++) {
     for (const version of args.versions) {

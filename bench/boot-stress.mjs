@@ -48,38 +48,38 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { API_VERSIONS_V0, blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
+import { API_VERSIONS_V0, benchArgs, blinkStartCommand, freePorts, httpStatus } from './lib.mjs';
 
 const STOP_TIMEOUT_MS = 15_000;
 const KILL_WAIT_MS = 5_000;
 const READY_POLL_MS = 20;
 const OUTPUT_KEEP = 64 * 1024;
 
-const args = process.argv.slice(2);
-const VALUED = ['--boots', '--parallel', '--burners', '--probe-ms', '--mode', '--cache', '--ports', '--sigterm-within', '--ready-timeout-ms'];
-const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const integer = (name, fallback, min, max) => {
-  const value = Number(option(name, fallback));
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: an integer from ${min} to ${max}, not ${option(name, fallback)}`);
-  return value;
-};
-const boots = integer('--boots', 100, 1, 100_000);
-const parallel = integer('--parallel', 1, 1, 2);
-const burners = integer('--burners', 0, 0, 8);
-const probeMs = integer('--probe-ms', 1, 0, 10_000);
-const sigtermWithin = integer('--sigterm-within', 0, 0, 60_000);
-const sigtermOnAnswer = args.includes('--sigterm-on-answer');
+const USAGE =
+  'usage: node bench/boot-stress.mjs [DIR] [--boots N] [--parallel 1|2] [--burners B] [--probe-ms MS] [--mode durable|memory] [--cache fresh|shared] ' +
+  '[--sigterm-within MS] [--sigterm-on-answer] [--restart] [--ports low|ephemeral] [--ready-timeout-ms MS] [--no-report] (the header of bench/boot-stress.mjs says more)';
+const opts = benchArgs(
+  USAGE,
+  { dir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..'), boots: 100, parallel: 1, burners: 0, 'probe-ms': 1, 'sigterm-within': 0, 'ready-timeout-ms': 45_000, mode: 'durable', cache: 'fresh', ports: 'low', 'sigterm-on-answer': false, restart: false, 'no-report': false },
+  {
+    positional: 'dir',
+    flags: ['sigterm-on-answer', 'restart', 'no-report'],
+    numbers: ['boots', 'parallel', 'burners', 'probe-ms', 'sigterm-within', 'ready-timeout-ms'],
+    strings: ['mode', 'cache', 'ports'],
+    integers: { boots: [1, 100_000], parallel: [1, 2], burners: [0, 8], 'probe-ms': [0, 10_000], 'sigterm-within': [0, 60_000], 'ready-timeout-ms': [1_000, 600_000] },
+    choices: { mode: ['durable', 'memory'], cache: ['fresh', 'shared'], ports: ['low', 'ephemeral'] },
+  },
+);
+const { boots, parallel, burners, mode, restart } = opts;
+const probeMs = opts['probe-ms'];
+const sigtermWithin = opts['sigterm-within'];
+const sigtermOnAnswer = opts['sigterm-on-answer'];
 if (sigtermOnAnswer && probeMs === 0) throw new Error('--sigterm-on-answer needs the probe (--probe-ms above 0)');
-const readyTimeoutMs = integer('--ready-timeout-ms', 45_000, 1_000, 600_000);
-const mode = option('--mode', 'durable');
-const cacheMode = option('--cache', 'fresh');
-const portMode = option('--ports', 'low');
-const restart = args.includes('--restart');
-const report = !args.includes('--no-report');
-if (!['durable', 'memory'].includes(mode)) throw new Error(`--mode: durable or memory, not ${mode}`);
-if (!['fresh', 'shared'].includes(cacheMode)) throw new Error(`--cache: fresh or shared, not ${cacheMode}`);
-if (!['low', 'ephemeral'].includes(portMode)) throw new Error(`--ports: low or ephemeral, not ${portMode}`);
-const dir = path.resolve(args.find((arg, i) => !arg.startsWith('--') && !VALUED.includes(args[i - 1] ?? '')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+const readyTimeoutMs = opts['ready-timeout-ms'];
+const cacheMode = opts.cache;
+const portMode = opts.ports;
+const report = !opts['no-report'];
+const dir = path.resolve(opts.dir);
 
 const { nodeBin, args: nodeArgs, env: startEnv } = blinkStartCommand(dir);
 const entry = nodeArgs.findIndex((arg) => !arg.startsWith('-'));

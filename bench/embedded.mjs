@@ -100,8 +100,9 @@ function medians(runs) {
 }
 
 async function main() {
-  const repsArg = process.argv.indexOf('--reps');
-  const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 5;
+  // Imported here, not at the top: the measuring children load nothing but what they measure.
+  const { benchArgs } = await import('./lib.mjs');
+  const { reps } = benchArgs('usage: node bench/embedded.mjs [--reps N]', { reps: 5 }, { numbers: ['reps'] });
   const one = [];
   const parallel = [];
   for (let rep = 0; rep < reps; rep++) {

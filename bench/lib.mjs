@@ -171,31 +171,45 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** This process's `--name` flags and `--name value` options over `defaults` (exits 64 with `usage` on anything else, 0 on --help). */
-export function benchArgs(usage, defaults, { flags = [], numbers = [], strings = [] }) {
+/**
+ * This process's options over `defaults`: `--name` flags, `--name value` options (`numbers` must
+ * read as finite numbers, `strings` are kept as given) and at most one bare argument, stored under
+ * `positional` (a bench's DIR). `integers` bounds options to whole numbers in [min, max];
+ * `choices` to a list of words. Anything else exits 64 with `usage`; --help prints it and exits 0.
+ * `reps` (when in `defaults`: null means 1 with --quick, else 3) is 1..50 and `timeout` >= 10.
+ */
+export function benchArgs(usage, defaults, { flags = [], numbers = [], strings = [], positional = null, integers = {}, choices = {} }) {
   const opts = { ...defaults };
   const refuse = (message) => {
     process.stderr.write(`bench: ${message}\n${usage}\n`);
     process.exit(64);
   };
+  let bare = 0;
   for (let i = 2; i < process.argv.length; i++) {
     const arg = process.argv[i];
     const name = arg.slice(2);
     if (arg === '-h' || arg === '--help') {
       console.log(usage);
       process.exit(0);
-    } else if (!arg.startsWith('--')) refuse(`unknown argument ${arg}`);
-    else if (flags.includes(name)) opts[name] = true;
+    } else if (!arg.startsWith('--')) {
+      if (positional === null || bare++ > 0) refuse(`unknown argument ${arg}`);
+      opts[positional] = arg;
+    } else if (flags.includes(name)) opts[name] = true;
     else if (numbers.includes(name) || strings.includes(name)) {
       const value = process.argv[++i];
       if (value === undefined) refuse(`${arg} needs a value`);
       opts[name] = numbers.includes(name) ? Number(value) : value;
+      if (numbers.includes(name) && (value.trim() === '' || !Number.isFinite(opts[name]))) refuse(`${arg} needs a number, not ${value}`);
     } else refuse(`unknown argument ${arg}`);
   }
   if (opts.reps !== undefined) {
     opts.reps ??= opts.quick ? 1 : 3;
-    if (!Number.isInteger(opts.reps) || opts.reps < 1 || opts.reps > 50) refuse('--reps must be 1..50');
+    integers = { reps: [1, 50], ...integers };
   }
+  for (const [name, [min, max]] of Object.entries(integers)) {
+    if (!Number.isInteger(opts[name]) || opts[name] < min || opts[name] > max) refuse(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  for (const [name, words] of Object.entries(choices)) if (!words.includes(opts[name])) refuse(`--${name} must be one of ${words.join(', ')}, not ${opts[name]}`);
   if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout < 10)) refuse('--timeout must be at least 10');
   return opts;
 }

@@ -27,18 +27,19 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { crc32c } from '@node-rs/crc32';
-import { blinkStartCommand } from './lib.mjs';
+import { benchArgs, blinkStartCommand } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PLUGINS = { 'record-plugin': 'trivial-plugin', 'record-transformer': 'trivial-transformer' };
 const BATCH_SIZES = [1, 1000];
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
-const BATCHES = option('--batches', 3000);
-const REQUESTS = option('--requests', 3000);
+const opts = benchArgs(
+  'usage: node bench/plugins.mjs [--batches N] [--requests N]',
+  { batches: 3000, requests: 3000 },
+  { numbers: ['batches', 'requests'], integers: { batches: [1, 10_000_000], requests: [1, 10_000_000] } },
+);
+const BATCHES = opts.batches;
+const REQUESTS = opts.requests;
 
 // ---------------------------------------------------------------- record batches
 
@@ -91,12 +92,13 @@ async function service(pluginName) {
   const { PluginService } = await import(path.join(ROOT, 'dist/plugins/plugin.service.js'));
   const { WasmRuntime } = await import(path.join(ROOT, 'dist/plugins/wasm-runtime.js'));
   const { PluginFiles } = await import(path.join(ROOT, 'dist/plugins/plugin-files.js'));
+  const { SystemClock } = await import(path.join(ROOT, 'dist/common/clock.js'));
   const paths = pluginName === null ? '' : path.join(ROOT, 'plugins/build', `${pluginName}.wasm`);
   // A cwd without config/settings.yaml: the defaults plus these variables only.
   const config = loadSettings({ argv: [], env: { PLUGIN_PATHS: paths, PLUGIN_TIMEOUT: '10s' }, cwd: '/nonexistent-dir-for-bench' });
   const files = new PluginFiles();
   files.watch = () => noop;
-  const plugins = new PluginService(config, new WasmRuntime(), files, NO_METRICS);
+  const plugins = new PluginService(config, new WasmRuntime(), files, NO_METRICS, new SystemClock());
   await plugins.onModuleInit();
   return plugins;
 }

@@ -14,20 +14,10 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchArgs } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WARMUP = 3;
-
-function options(argv) {
-  const o = { reps: 21, baseline: null };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--reps') o.reps = Number(argv[++i]);
-    else if (argv[i] === '--baseline') o.baseline = path.resolve(argv[++i]);
-    else throw new Error(`usage: node bench/rest-validation.mjs [--reps N] [--baseline DIR] (unknown ${argv[i]})`);
-  }
-  if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 1_000) throw new Error('--reps must be an integer 1..1000');
-  return o;
-}
 
 const load = (dir, file) => import(pathToFileURL(path.join(dir, 'dist', file)).href);
 
@@ -88,7 +78,8 @@ async function measure(label, dir, body, reps) {
   return { wallMs: wall, cpuMs: median(cpuTimes) };
 }
 
-const o = options(process.argv.slice(2));
+const o = benchArgs('usage: node bench/rest-validation.mjs [--reps N] [--baseline DIR]', { reps: 21, baseline: null }, { numbers: ['reps'], strings: ['baseline'], integers: { reps: [1, 1_000] } });
+if (o.baseline !== null) o.baseline = path.resolve(o.baseline);
 const { body, headers } = await largestBody(ROOT);
 console.log(`largest REST produce body: 1000 records, ${headers} headers, ${JSON.stringify(body()).length} bytes of JSON; ${o.reps} runs each`);
 const after = await measure('this checkout', ROOT, body, o.reps);

@@ -13,8 +13,9 @@
 // Not a timed test: a diagnostic of one bench row.
 import fs from 'node:fs';
 import path from 'node:path';
+import { benchArgs } from './lib.mjs';
 
-const dir = process.argv[2];
+const { dir } = benchArgs('usage: node bench/rss-trace.mjs TRACE_DIR', { dir: undefined }, { positional: 'dir' });
 if (dir === undefined) {
   console.error('usage: node bench/rss-trace.mjs TRACE_DIR');
   process.exit(64);

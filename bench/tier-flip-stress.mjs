@@ -17,21 +17,21 @@
 import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { benchArgs } from './lib.mjs';
 
 const TIERS = ['sparkplug', 'maglev', 'turbofan'];
 const FUNCTIONS_PER_ROUND = 20;
 const CALLS_PER_FUNCTION = 400;
 const PROCESS_TIMEOUT_MS = 300_000;
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const value = Number(args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: a positive integer`);
-  return value;
-};
-const rounds = option('--rounds', 1000);
+const opts = benchArgs(
+  'usage: node bench/tier-flip-stress.mjs [--procs N] [--rounds R]',
+  { procs: 20, rounds: 1000, child: false },
+  { flags: ['child'], numbers: ['procs', 'rounds'], integers: { procs: [1, 100_000], rounds: [1, 1_000_000] } },
+);
+const { rounds } = opts;
 
-if (args.includes('--child')) {
+if (opts.child) {
   const input = [1, 2, 3, 4, 5, 6, 7, 8];
   let sink = 0;
   for (let round = 0; round < rounds; round++) {
@@ -53,7 +53,7 @@ if (args.includes('--child')) {
   }
   process.stdout.write(`${sink & 0xff}\n`);
 } else {
-  const procs = option('--procs', 20);
+  const { procs } = opts;
   const exits = {};
   let failed = 0;
   for (let n = 0; n < procs; n++) {

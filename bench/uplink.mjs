@@ -25,23 +25,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startApacheKafka } from './apache-kafka.mjs';
-import { freePorts } from './lib.mjs';
+import { benchArgs, freePorts } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = fs.existsSync(path.join(ROOT, 'node_modules/.bin/node')) ? path.join(ROOT, 'node_modules/.bin/node') : process.execPath;
 const READY_TIMEOUT_MS = 60_000;
 const CATCH_UP_TIMEOUT_MS = 300_000;
 const STOP_GRACE_MS = 10_000;
-
-function parseArgs(argv) {
-  const args = { reps: 3, records: 200_000, size: 100, rate: 20_000, seconds: 10, version: '3.9' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!(key in args)) throw new Error(`unknown option ${argv[i]} (see the header of bench/uplink.mjs)`);
-    args[key] = key === 'version' ? argv[i + 1] : Number(argv[i + 1]);
-  }
-  return args;
-}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -201,7 +191,16 @@ async function lagUnderLoad(args, kafka, rep) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = benchArgs(
+    'usage: node bench/uplink.mjs [--reps 3] [--records 200000] [--size 100] [--rate 20000] [--seconds 10] [--version 3.9|4]',
+    { reps: 3, records: 200_000, size: 100, rate: 20_000, seconds: 10, version: '3.9' },
+    {
+      numbers: ['reps', 'records', 'size', 'rate', 'seconds'],
+      strings: ['version'],
+      integers: { records: [1, 100_000_000], size: [1, 1_000_000], rate: [1, 10_000_000], seconds: [1, 3_600] },
+      choices: { version: ['3.9', '4'] },
+    },
+  );
   const kafka = await startApacheKafka({ version: args.version, heapMb: 1024 });
   const runs = [];
   try {
