@@ -4,7 +4,7 @@
  * missing tool is one clear message up front instead of a skipped test or a failure deep in
  * an e2e file:
  *
- *   node tools/test-deps/ensure.mjs [unit] [medium] [e2e] [deploy]     (no suite: all of them)
+ *   node tools/test-deps/ensure.mjs [unit] [medium] [e2e] [deploy] [bench]     (no suite: all of them)
  *
  * Each requirement of requirements.mjs is probed. What is missing is installed where this
  * process can (Debian packages when it runs as root with apt-get; install scripts that only
@@ -20,7 +20,7 @@ import { requirements } from './requirements.mjs';
 /**
  * @typedef {object} Requirement
  * @property {string} name       shown in every message about it
- * @property {string[]} suites   the suites that need it: unit, medium, e2e, deploy
+ * @property {string[]} suites   the suites that need it: unit, medium, e2e, deploy, bench
  * @property {string} usedBy     which tests need it (shown when it is missing)
  * @property {string[] | (() => Promise<string | null>)} probe
  *   a command whose exit status 0 means "present", or a function resolving to null (present)
@@ -34,7 +34,7 @@ import { requirements } from './requirements.mjs';
  *   (default: the apt-get line of `apt`)
  */
 
-const SUITES = ['unit', 'medium', 'e2e', 'deploy'];
+const SUITES = ['unit', 'medium', 'e2e', 'deploy', 'bench'];
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Bounds: a probe is a version query; apt and the install scripts download. */
 const PROBE_TIMEOUT_MS = 30_000;

@@ -53,14 +53,14 @@ export function requirements({ run, repoRoot }) {
   return [
     {
       name: 'Node.js 24 (the node devDependency)',
-      suites: ['unit', 'medium', 'e2e', 'deploy'],
-      usedBy: 'every test: the broker and the test runner run on Node 24',
+      suites: ['unit', 'medium', 'e2e', 'deploy', 'bench'],
+      usedBy: 'every test and bench: the broker and the test runner run on Node 24',
       probe: projectNode(run, repoRoot),
       fix: 'npm ci   # the "node" devDependency installs Node 24 (its install script is allowed in package.json allowScripts)',
     },
     {
       name: 'kcat',
-      suites: ['e2e'],
+      suites: ['e2e', 'bench'],
       usedBy: 'kcat.test, fetch-semantics, admin*, broker-process, groups-*',
       probe: ['kcat', '-V'],
       apt: ['kcat'],
@@ -88,6 +88,13 @@ export function requirements({ run, repoRoot }) {
       apt: ['prometheus'],
     },
     {
+      name: 'a C compiler and librdkafka\'s headers',
+      suites: ['bench'],
+      usedBy: 'the benches\' load generator (bench/loadgen.c, built by bench/lib.mjs buildLoadgen)',
+      probe: ['sh', '-c', 'command -v cc >/dev/null && pkg-config --exists rdkafka'],
+      apt: ['gcc', 'libc6-dev', 'pkg-config', 'librdkafka-dev'],
+    },
+    {
       name: 'root, to mount a tmpfs',
       suites: ['e2e'],
       usedBy: 'storage-disk-full.test (a 3 MiB tmpfs is the full disk)',
@@ -103,8 +110,8 @@ export function requirements({ run, repoRoot }) {
     },
     {
       name: 'JVM clients (tools/test-deps/jvm.sh)',
-      suites: ['e2e'],
-      usedBy: 'the Java client tests (Kafka\'s own clients from Maven Central)',
+      suites: ['e2e', 'bench'],
+      usedBy: 'the Java client tests (Kafka\'s own clients from Maven Central); the Apache Kafka broker of the tests and benches',
       probe: commands('java', 'javac', 'mvn'),
       apt: ['default-jdk-headless', 'maven'],
       script: 'tools/test-deps/jvm.sh',
