@@ -12,16 +12,13 @@
  * - after a restart on the same data directory the subscription is still there.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { rest, scrape, series, type Sample } from './admin-support.js';
 import { closeJavaDrivers, javaDriver, runJavaOp } from './clients/java.js';
 import { runJsonOp } from './clients/json-driver.js';
 import { pythonDriverCommand } from './clients/python.js';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { RestartableBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -34,24 +31,16 @@ const RECORD_PREFIX = 'org.apache.kafka.producer.record.queue.';
 const NODE_PREFIX = 'org.apache.kafka.producer.node.';
 const CLIENTS = { python: 'telemetry-python', java: 'telemetry-java' } as const;
 
+const durable = new RestartableBroker('blink-e2e-telemetry-', { env: { STORAGE_MODE: 'durable', AUTO_CREATE_TOPICS: 'false' } });
 let broker: BrokerHandle;
-let storagePath: string;
-let ports: [number, number];
-
-async function start(): Promise<void> {
-  broker = await startBroker({ env: { STORAGE_MODE: 'durable', AUTO_CREATE_TOPICS: 'false' }, reuse: { storagePath, kafkaPort: ports[0], restPort: ports[1] } });
-}
 
 before(async () => {
-  storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-telemetry-'));
-  ports = (await freePorts(2)) as [number, number];
-  await start();
+  broker = await durable.start();
 });
 
 after(async () => {
   await closeJavaDrivers();
-  await broker?.stop();
-  await rm(storagePath, { recursive: true, force: true });
+  await durable.close();
 });
 
 function clientMetrics(args: readonly string[]): Promise<string> {
@@ -134,7 +123,7 @@ describe('client telemetry (KIP-714, durable broker)', () => {
   test('the subscription is back after a restart on the same data directory', { timeout: TEST_TIMEOUT_MS }, async () => {
     await broker.stop();
     await closeJavaDrivers();
-    await start();
+    broker = await durable.start();
     assert.match(await clientMetrics(['--describe', '--name', SUBSCRIPTION]), new RegExp(`metrics=${NODE_PREFIX.replaceAll('.', '\\.')}`));
   });
 });

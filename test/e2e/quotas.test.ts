@@ -12,14 +12,11 @@
  * - after a restart on the same data directory, the quotas are all back.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 
 import { scrape, series } from './admin-support.js';
 import { closeJavaDrivers, javaDriver, runJavaOp } from './clients/java.js';
-import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { RestartableBroker, uniqueTopic, type BrokerHandle } from './harness.js';
 import { RawConnection, rawRequest } from './raw-kafka.js';
 import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 
@@ -44,24 +41,16 @@ interface QuotaEntry {
   values: Record<string, number>;
 }
 
+const durable = new RestartableBroker('blink-e2e-quotas-', { env: BROKER_ENV });
 let broker: BrokerHandle;
-let storagePath: string;
-let ports: [number, number];
-
-async function start(): Promise<void> {
-  broker = await startBroker({ env: BROKER_ENV, reuse: { storagePath, kafkaPort: ports[0], restPort: ports[1] } });
-}
 
 before(async () => {
-  storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-quotas-'));
-  ports = (await freePorts(2)) as [number, number];
-  await start();
+  broker = await durable.start();
 });
 
 after(async () => {
   await closeJavaDrivers();
-  await broker?.stop();
-  await rm(storagePath, { recursive: true, force: true });
+  await durable.close();
 });
 
 function alter(alterations: Array<{ entity: Entity; ops: Array<{ key: string; value: number | null }> }>, validateOnly = false) {
@@ -83,6 +72,20 @@ async function describeQuotas(components: Array<Record<string, unknown>> = [], s
 function steadyShare(bytesPerSecond: readonly number[], quota: number): number {
   const steady = bytesPerSecond.slice(WARMUP_SECONDS);
   return steady.reduce((sum, bytes) => sum + bytes, 0) / steady.length / quota;
+}
+
+/**
+ * Runs a Java client flat out for RUN_MS (op produce_for or consume_for) against a byte-rate
+ * quota: its rate after the warm-up is within RATE_TOLERANCE of `quota`, and it saw
+ * throttle_time_ms in its responses.
+ */
+async function heldToQuota(t: TestContext, op: 'produce_for' | 'consume_for', quotaKey: string, quota: number, fields: Record<string, unknown>): Promise<void> {
+  const run = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', broker.bootstrap, op, { ...fields, duration_ms: RUN_MS }, RUN_MS + 30_000);
+  const share = steadyShare(run.bytes_per_second, quota);
+  const rates = `bytes per second ${run.bytes_per_second.join(', ')}`;
+  t.diagnostic(`${op}: ${share.toFixed(2)} x ${quotaKey} after the warm-up, throttle_time_ms up to ${run.throttle_time_max_ms}; ${rates}`);
+  assert.ok(share >= RATE_TOLERANCE.min && share <= RATE_TOLERANCE.max, `${op} achieved ${share.toFixed(2)} x ${quotaKey} (${rates})`);
+  assert.ok(run.throttle_time_max_ms > 0, `${op} saw throttle_time_ms in its responses`);
 }
 
 function kafkaConfigs(args: readonly string[]): Promise<string> {
@@ -163,16 +166,7 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
     const topic = uniqueTopic('quota-rate');
     await javaDriver('4', broker.bootstrap).createTopic(topic, 1);
     await alter([{ entity: { 'client-id': 'rate-producer' }, ops: [{ key: 'producer_byte_rate', value: PRODUCE_QUOTA }] }]);
-    const run = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', broker.bootstrap, 'produce_for', {
-      topic,
-      client_id: 'rate-producer',
-      value_bytes: VALUE_BYTES,
-      duration_ms: RUN_MS,
-    }, RUN_MS + 30_000);
-    const share = steadyShare(run.bytes_per_second, PRODUCE_QUOTA);
-    t.diagnostic(`producer: ${share.toFixed(2)} x producer_byte_rate after the warm-up, throttle_time_ms up to ${run.throttle_time_max_ms}; bytes per second ${run.bytes_per_second.join(', ')}`);
-    assert.ok(share >= RATE_TOLERANCE.min && share <= RATE_TOLERANCE.max, `achieved ${share.toFixed(2)} x the quota (bytes per second: ${run.bytes_per_second.join(', ')})`);
-    assert.ok(run.throttle_time_max_ms > 0, 'the producer saw throttle_time_ms in its responses');
+    await heldToQuota(t, 'produce_for', 'producer_byte_rate', PRODUCE_QUOTA, { topic, client_id: 'rate-producer', value_bytes: VALUE_BYTES });
 
     const metrics = await scrape(broker);
     const labels = { type: 'produce', user: '', client_id: 'rate-producer' };
@@ -184,16 +178,7 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
 
     // The consumer reads what this producer wrote (about RUN_MS x PRODUCE_QUOTA bytes).
     await alter([{ entity: { 'client-id': 'rate-consumer' }, ops: [{ key: 'consumer_byte_rate', value: FETCH_QUOTA }] }]);
-    const read = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', broker.bootstrap, 'consume_for', {
-      topic,
-      client_id: 'rate-consumer',
-      duration_ms: RUN_MS,
-      max_fetch_bytes: CONSUMER_FETCH_BYTES,
-    }, RUN_MS + 30_000);
-    const readShare = steadyShare(read.bytes_per_second, FETCH_QUOTA);
-    t.diagnostic(`consumer: ${readShare.toFixed(2)} x consumer_byte_rate after the warm-up, throttle_time_ms up to ${read.throttle_time_max_ms}; bytes per second ${read.bytes_per_second.join(', ')}`);
-    assert.ok(readShare >= RATE_TOLERANCE.min && readShare <= RATE_TOLERANCE.max, `consumed ${readShare.toFixed(2)} x the quota (bytes per second: ${read.bytes_per_second.join(', ')})`);
-    assert.ok(read.throttle_time_max_ms > 0, 'the consumer saw throttle_time_ms in its fetch responses');
+    await heldToQuota(t, 'consume_for', 'consumer_byte_rate', FETCH_QUOTA, { topic, client_id: 'rate-consumer', max_fetch_bytes: CONSUMER_FETCH_BYTES });
   });
 
   test('the quotas are back after a restart on the same data directory', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -201,7 +186,7 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
     assert.ok(before.length >= 6, JSON.stringify(before));
     await broker.stop();
     await closeJavaDrivers();
-    await start();
+    broker = await durable.start();
     assert.deepEqual(await describeQuotas(), before);
     const client = await kafkaConfigs(['--describe', '--entity-type', 'clients', '--entity-name', 'rate-producer']);
     assert.match(client, new RegExp(`producer_byte_rate=${PRODUCE_QUOTA}\\.0`));
