@@ -93,6 +93,26 @@ function coordinatorResponses(socket: FakeSocket): Array<{ correlationId: number
   return socket.responses().map((frame) => readResponse(frame, FindCoordinatorApi, FC_VERSION, false));
 }
 
+/**
+ * A connection under a 64-byte read-ahead bound that has received FindCoordinator '1', whose
+ * handler waits for `slow`; `more` is the next four requests (keys 2-5), more than the bound.
+ */
+function slowFirstRequest() {
+  const slow = deferred<void>();
+  const fixture = connect(
+    [
+      served(FindCoordinatorApi, 0, 2, async (request) => {
+        if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
+        return coordinatorAnswer(request);
+      }),
+    ],
+    { maxFrameBytes: 1024, maxBufferedBytes: 64 },
+  );
+  fixture.socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+  const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+  return { ...fixture, slow, more };
+}
+
 describe('KafkaConnection (fake socket)', () => {
   it('answers pipelined requests one at a time, in request order, even when the first is slow', async () => {
     const slow = deferred<void>();
@@ -172,18 +192,7 @@ describe('KafkaConnection (fake socket)', () => {
   });
 
   it('pauses the socket once read-ahead exceeds the bound while a request runs, and resumes when it is answered', async () => {
-    const slow = deferred<void>();
-    const { socket, connection } = connect(
-      [
-        served(FindCoordinatorApi, 0, 2, async (request) => {
-          if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
-          return coordinatorAnswer(request);
-        }),
-      ],
-      { maxFrameBytes: 1024, maxBufferedBytes: 64 },
-    );
-    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
-    const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+    const { slow, socket, connection, more } = slowFirstRequest();
     assert.ok(more.length > 64);
     socket.receive(more.subarray(0, 40));
     assert.equal(socket.isPaused(), false, 'under the bound: keeps reading');
@@ -488,18 +497,7 @@ describe('KafkaConnection (fake socket)', () => {
     });
 
     it('does not count the time the socket is paused by read-ahead against a frame half received', async () => {
-      const slow = deferred<void>();
-      const { socket, connection, clock } = connect(
-        [
-          served(FindCoordinatorApi, 0, 2, async (request) => {
-            if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
-            return coordinatorAnswer(request);
-          }),
-        ],
-        { maxFrameBytes: 1024, maxBufferedBytes: 64 },
-      );
-      socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
-      const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+      const { slow, socket, connection, clock, more } = slowFirstRequest();
       const last = requestFrame(FindCoordinatorApi, FC_VERSION, 6, findCoordinator('6'));
       socket.receive(Buffer.concat([more, last.subarray(0, 5)]));
       assert.equal(socket.isPaused(), true);
