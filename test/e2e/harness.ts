@@ -461,32 +461,6 @@ async function awaitReadiness(handle: BrokerHandle, spawnFailure: () => Error | 
   throw new Error(`broker not ready within ${timeoutMs} ms (GET ${handle.restUrl}/health/ready); stopped with code ${code}\n${output()}`);
 }
 
-/**
- * A durable-mode broker that restarts on the same ports and data directory: the first
- * start() makes both, start() after the broker's stop() brings it back on them, close()
- * stops it and removes the directory.
- */
-export class RestartableBroker {
-  private reuse: BrokerOptions['reuse'];
-  private current: BrokerHandle | undefined;
-
-  constructor(private readonly directoryPrefix: string, private readonly options: Omit<BrokerOptions, 'reuse'>) {}
-
-  async start(): Promise<BrokerHandle> {
-    if (this.reuse === undefined) {
-      const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-      this.reuse = { storagePath: await mkdtemp(join(tmpdir(), this.directoryPrefix)), kafkaPort, restPort };
-    }
-    this.current = await startBroker({ ...this.options, reuse: this.reuse });
-    return this.current;
-  }
-
-  async close(): Promise<void> {
-    await this.current?.stop();
-    if (this.reuse !== undefined) await rm(this.reuse.storagePath, { recursive: true, force: true });
-  }
-}
-
 /** The broker's blink_parked_fetches gauge: fetches waiting in long poll right now. */
 export async function parkedFetches(restUrl: string): Promise<number> {
   const response = await fetch(`${restUrl}/prometheus`, { signal: AbortSignal.timeout(5_000) });
