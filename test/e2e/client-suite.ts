@@ -5,14 +5,10 @@
  * features its client lacks.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import type { ClientDriver, Codec, TestMessage } from './clients/driver.js';
-import { closeJavaDrivers } from './clients/java.js';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle, type BrokerOptions } from './harness.js';
+import { startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { storedBatchHeaders, type StoredBatchHeader } from './raw-kafka.js';
 import {
   assertAcksContiguousFromZero,
@@ -58,41 +54,6 @@ export function useBroker(env: Record<string, string>): () => BrokerHandle {
   return () => {
     if (broker === undefined) throw new Error('broker not started (see the before hook failure)');
     return broker;
-  };
-}
-
-/**
- * A durable-mode broker for the calling test file that restarts on the same ports and data
- * directory: started before the tests; after them the Java drivers are closed, the broker
- * stopped and its directory removed. restart() stops it, closes the Java drivers (their
- * connections went with it) and starts it again on its data.
- */
-export function useRestartableBroker(directoryPrefix: string, env: Record<string, string>): { broker: () => BrokerHandle; restart: () => Promise<void> } {
-  let reuse: BrokerOptions['reuse'];
-  let broker: BrokerHandle | undefined;
-  const start = async (): Promise<void> => {
-    broker = await startBroker({ env, reuse });
-  };
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    reuse = { storagePath: await mkdtemp(join(tmpdir(), directoryPrefix)), kafkaPort, restPort };
-    await start();
-  });
-  after(async () => {
-    await closeJavaDrivers();
-    await broker?.stop();
-    if (reuse !== undefined) await rm(reuse.storagePath, { recursive: true, force: true });
-  });
-  return {
-    broker: () => {
-      if (broker === undefined) throw new Error('broker not started (see the before hook failure)');
-      return broker;
-    },
-    restart: async () => {
-      await broker?.stop();
-      await closeJavaDrivers();
-      await start();
-    },
   };
 }
 

@@ -294,8 +294,7 @@ export async function runBrokerToExit(options: BrokerOptions & Pick<RunOptions, 
   }
 }
 
-/** Resolves true once `child` has exited, false when `ms` pass first. */
-export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolveExit) => {
     const timer = setTimeout(() => {
@@ -311,7 +310,7 @@ export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** SIGTERM, then SIGKILL when `child` has not exited within `graceMs` (waiting ≤ KILL_WAIT_MS for that). */
-export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   child.kill('SIGTERM');
   if (!(await waitForExit(child, graceMs))) {
     child.kill('SIGKILL');
