@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 
 export const API_VERSIONS_KEY = 18;
 export const UNSUPPORTED_VERSION = 35;
+const RAW_CLIENT_ID = 'blink-e2e-raw';
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -153,8 +154,8 @@ function compactString(text: string): Buffer {
  * which is what librdkafka and @platformatic/kafka send first; `software` may break
  * Kafka's name rule on purpose.
  */
-export function apiVersionsRequest(version: number, correlationId: number, clientId = 'blink-e2e-raw', software = { name: 'blink-e2e', version: '1.0.0' }): Buffer {
-  const header = Buffer.concat([int16(API_VERSIONS_KEY), int16(version), int32(correlationId), nullableString(clientId)]);
+export function apiVersionsRequest(version: number, correlationId: number, clientId = RAW_CLIENT_ID, software = { name: 'blink-e2e', version: '1.0.0' }): Buffer {
+  const header = requestHeaderV1(API_VERSIONS_KEY, version, correlationId, clientId);
   if (version < 3) return sizePrefixed(header);
   const emptyTags = Buffer.from([0]);
   const body = Buffer.concat([compactString(software.name), compactString(software.version), emptyTags]);
@@ -221,7 +222,6 @@ export async function storedBatchHeaders(port: number, topic: string, partition:
 const FETCH_KEY = 1;
 const PRODUCE_KEY = 0;
 const CREATE_TOPICS_KEY = 19;
-const RAW_CLIENT_ID = 'blink-e2e-raw';
 
 function int64(value: number): Buffer {
   const b = Buffer.alloc(8);
@@ -229,8 +229,8 @@ function int64(value: number): Buffer {
   return b;
 }
 
-function requestHeaderV1(apiKey: number, apiVersion: number, correlationId: number): Buffer {
-  return Buffer.concat([int16(apiKey), int16(apiVersion), int32(correlationId), nullableString(RAW_CLIENT_ID)]);
+function requestHeaderV1(apiKey: number, apiVersion: number, correlationId: number, clientId = RAW_CLIENT_ID): Buffer {
+  return Buffer.concat([int16(apiKey), int16(apiVersion), int32(correlationId), nullableString(clientId)]);
 }
 
 /** A bounds-checked reader over one response frame (classic encodings only). */
@@ -524,7 +524,7 @@ export async function rawCreateTopic(port: number, topic: string, partitions: nu
 
 /** A request frame with header v1 (or v2 with an empty tag section when `flexibleHeader`) and `body`. */
 export function rawRequest(apiKey: number, version: number, correlationId: number, flexibleHeader: boolean, body: Buffer): Buffer {
-  const header = Buffer.concat([int16(apiKey), int16(version), int32(correlationId), nullableString('blink-e2e-raw')]);
+  const header = requestHeaderV1(apiKey, version, correlationId);
   return sizePrefixed(Buffer.concat([header, flexibleHeader ? Buffer.from([0]) : Buffer.alloc(0), body]));
 }
 
