@@ -157,18 +157,7 @@ export class UplinkJournal implements OnApplicationShutdown {
   }
 
   progressed(progress: Progress): void {
-    const producer = progress.producer;
-    this.write({
-      k: 'm',
-      t: progress.topic,
-      p: progress.partition,
-      b: progress.blinkNext,
-      r: progress.remoteNext,
-      id: producer?.producerId ?? -1,
-      ep: producer?.producerEpoch ?? -1,
-      sq: producer?.nextSequence ?? 0,
-      runs: progress.newRuns.map((run) => [run.blinkStart, run.remoteStart, run.count]),
-    });
+    this.write(positionRecord('m', progress, progress.newRuns));
   }
 
   clusterBound(clusterId: string): void {
@@ -214,20 +203,25 @@ export class UplinkJournal implements OnApplicationShutdown {
   }
 }
 
-function snapshotRecord(saved: SavedPartition): PositionRecord {
-  const { map, producer } = saved;
+/** A move ('m': `runs` are those new since the partition's last record) or the start of a snapshot ('s': all of them). */
+function positionRecord(k: 'm' | 's', at: Omit<Progress, 'newRuns'>, runs: readonly OffsetRun[]): PositionRecord {
+  const producer = at.producer;
   return {
-    k: 's',
-    t: saved.topic,
-    p: saved.partition,
-    b: map.blinkNext,
-    r: map.remoteNext,
+    k,
+    t: at.topic,
+    p: at.partition,
+    b: at.blinkNext,
+    r: at.remoteNext,
     id: producer?.producerId ?? -1,
     ep: producer?.producerEpoch ?? -1,
     sq: producer?.nextSequence ?? 0,
-    runs: map.runs.map((run) => [run.blinkStart, run.remoteStart, run.count]),
-    o: map.originRemote,
-    tb: map.trimmedBelow,
+    runs: runs.map((run) => [run.blinkStart, run.remoteStart, run.count]),
   };
+}
+
+function snapshotRecord(saved: SavedPartition): PositionRecord {
+  const { map } = saved;
+  const at = { topic: saved.topic, partition: saved.partition, blinkNext: map.blinkNext, remoteNext: map.remoteNext, producer: saved.producer };
+  return { ...positionRecord('s', at, map.runs), o: map.originRemote, tb: map.trimmedBelow };
 }
 

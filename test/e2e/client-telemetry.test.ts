@@ -12,16 +12,14 @@
  * - after a restart on the same data directory the subscription is still there.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import { rest, scrape, series, type Sample } from './admin-support.js';
 import { closeJavaDrivers, javaDriver, runJavaOp } from './clients/java.js';
 import { runJsonOp } from './clients/json-driver.js';
 import { pythonDriverCommand } from './clients/python.js';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { uniqueTopic, waitFor } from './harness.js';
+import { restartableBroker } from './storage-support.js';
 import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -34,34 +32,17 @@ const RECORD_PREFIX = 'org.apache.kafka.producer.record.queue.';
 const NODE_PREFIX = 'org.apache.kafka.producer.node.';
 const CLIENTS = { python: 'telemetry-python', java: 'telemetry-java' } as const;
 
-let broker: BrokerHandle;
-let storagePath: string;
-let ports: [number, number];
-
-async function start(): Promise<void> {
-  broker = await startBroker({ env: { STORAGE_MODE: 'durable', AUTO_CREATE_TOPICS: 'false' }, reuse: { storagePath, kafkaPort: ports[0], restPort: ports[1] } });
-}
-
-before(async () => {
-  storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-telemetry-'));
-  ports = (await freePorts(2)) as [number, number];
-  await start();
-});
-
-after(async () => {
-  await closeJavaDrivers();
-  await broker?.stop();
-  await rm(storagePath, { recursive: true, force: true });
-});
+const durable = restartableBroker('e2e-telemetry', { STORAGE_MODE: 'durable', AUTO_CREATE_TOPICS: 'false' });
+after(closeJavaDrivers);
 
 function clientMetrics(args: readonly string[]): Promise<string> {
-  return kafkaToolOk('3.9', 'kafka-client-metrics', ['--bootstrap-server', broker.bootstrap, ...args], { timeoutMs: TOOL_TIMEOUT_MS });
+  return kafkaToolOk('3.9', 'kafka-client-metrics', ['--bootstrap-server', durable.broker.bootstrap, ...args], { timeoutMs: TOOL_TIMEOUT_MS });
 }
 
 /** The blink_client_ samples whose name starts with `prefix`, per client id. */
 async function pushedSeries(prefix: string): Promise<Map<string, Sample[]>> {
   const byClient = new Map<string, Sample[]>();
-  for (const sample of (await scrape(broker)).samples) {
+  for (const sample of (await scrape(durable.broker)).samples) {
     if (!sample.name.startsWith(prefix)) continue;
     const list = byClient.get(sample.labels.client_id ?? '') ?? [];
     list.push(sample);
@@ -88,29 +69,29 @@ describe('client telemetry (KIP-714, durable broker)', () => {
     assert.match(described, new RegExp(`metrics=${RECORD_PREFIX.replaceAll('.', '\\.')}`));
     assert.match(await clientMetrics(['--list']), new RegExp(`^${SUBSCRIPTION}$`, 'm'));
 
-    const refused = await runKafkaTool('3.9', 'kafka-client-metrics', ['--bootstrap-server', broker.bootstrap, '--alter', '--name', 'bad', '--interval', '50'], { timeoutMs: TOOL_TIMEOUT_MS });
+    const refused = await runKafkaTool('3.9', 'kafka-client-metrics', ['--bootstrap-server', durable.broker.bootstrap, '--alter', '--name', 'bad', '--interval', '50'], { timeoutMs: TOOL_TIMEOUT_MS });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stdout + refused.stderr, /interval must be between 100 and 3600000/);
   });
 
   test('confluent-kafka 2.x and the Java client 4.x push the subscribed metrics to /prometheus, and follow a subscription change', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('telemetry');
-    await javaDriver('4', broker.bootstrap).createTopic(topic, 1);
+    await javaDriver('4', durable.broker.bootstrap).createTopic(topic, 1);
     const [python, script] = pythonDriverCommand('confluent-kafka-2');
     const producing = Promise.all([
-      runJsonOp<{ sent: number }>({ label: 'confluent-kafka-2', command: python, args: [script], options: {} }, broker.bootstrap, 'produce_for', {
+      runJsonOp<{ sent: number }>({ label: 'confluent-kafka-2', command: python, args: [script], options: {} }, durable.broker.bootstrap, 'produce_for', {
         topic,
         client_id: CLIENTS.python,
         duration_ms: PRODUCE_MS,
       }, PRODUCE_MS + 30_000),
-      runJavaOp<{ sent: number; client_instance_id: string }>('4', broker.bootstrap, 'produce_slowly', { topic, client_id: CLIENTS.java, duration_ms: PRODUCE_MS }, PRODUCE_MS + 30_000),
+      runJavaOp<{ sent: number; client_instance_id: string }>('4', durable.broker.bootstrap, 'produce_slowly', { topic, client_id: CLIENTS.java, duration_ms: PRODUCE_MS }, PRODUCE_MS + 30_000),
     ]);
     try {
       const before = await bothPushed('blink_client_producer_record_queue_time');
       for (const samples of before.values()) assert.ok(samples.every((s) => s.labels.client_instance_id !== undefined && s.labels.client_instance_id.length === 22), JSON.stringify(samples[0]));
       assert.deepEqual([...(await pushedSeries('blink_client_producer_node_')).keys()], [], 'node metrics are not subscribed yet');
 
-      await runJavaOp('4', broker.bootstrap, 'incremental_alter_configs', { resource_type: 'client_metrics', name: SUBSCRIPTION, set: { metrics: NODE_PREFIX } });
+      await runJavaOp('4', durable.broker.bootstrap, 'incremental_alter_configs', { resource_type: 'client_metrics', name: SUBSCRIPTION, set: { metrics: NODE_PREFIX } });
       const after = await bothPushed('blink_client_producer_node_request_latency');
       assert.ok([...after.values()].flat().some((s) => s.labels.node_id !== undefined), 'per-node attributes become labels');
     } finally {
@@ -119,11 +100,11 @@ describe('client telemetry (KIP-714, durable broker)', () => {
       const javaSeries = (await pushedSeries('blink_client_')).get(CLIENTS.java) ?? [];
       assert.ok(javaSeries.some((s) => s.labels.client_instance_id === javaRun.client_instance_id), `the Java client's own instance id (${javaRun.client_instance_id}) labels its series`);
     }
-    const metrics = await scrape(broker);
+    const metrics = await scrape(durable.broker);
     assert.ok((series(metrics, 'blink_telemetry_pushes_total').find((s) => s.labels.result === 'accepted')?.value ?? 0) >= 4);
     assert.ok((series(metrics, 'blink_telemetry_clients')[0]?.value ?? 0) >= 2);
 
-    const overview = await rest<{ telemetry: { subscriptions: number; recentClients: Array<{ clientId: string; softwareName: string; series: number }> } }>(broker, 'GET', '/api/v1/overview');
+    const overview = await rest<{ telemetry: { subscriptions: number; recentClients: Array<{ clientId: string; softwareName: string; series: number }> } }>(durable.broker, 'GET', '/api/v1/overview');
     assert.equal(overview.json.telemetry.subscriptions, 1);
     const listed = new Map(overview.json.telemetry.recentClients.map((c) => [c.clientId, c]));
     assert.equal(listed.get(CLIENTS.java)?.softwareName, 'apache-kafka-java');
@@ -132,9 +113,9 @@ describe('client telemetry (KIP-714, durable broker)', () => {
   });
 
   test('the subscription is back after a restart on the same data directory', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await broker.stop();
+    await durable.broker.stop();
     await closeJavaDrivers();
-    await start();
+    await durable.start();
     assert.match(await clientMetrics(['--describe', '--name', SUBSCRIPTION]), new RegExp(`metrics=${NODE_PREFIX.replaceAll('.', '\\.')}`));
   });
 });

@@ -8,15 +8,13 @@
  * The randomized history is seeded; the seed is printed (COMPACTION_SEED replays it).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { keyedBatch, seededRandom, assertCompactedView, type ReadRecord } from '../support/compaction.js';
 import { TEST_CODECS } from '../support/compressed-batch.js';
-import { freePorts, run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { run, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { rawProduce } from './raw-kafka.js';
-import { createTopic, metric } from './storage-support.js';
+import { createTopic, metric, restartableBroker } from './storage-support.js';
 
 const INVALID_RECORD = 87;
 const TEST_TIMEOUT_MS = 180_000;
@@ -112,33 +110,21 @@ describe('log compaction with raw clients (memory mode)', () => {
 });
 
 describe('log compaction with raw clients (durable mode, across a restart)', () => {
-  let broker: BrokerHandle;
-  let storagePath: string;
-  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-compaction-'));
-    reuse = { storagePath, kafkaPort, restPort };
-    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, reuse, readyTimeoutMs: 60_000 });
-  });
-  after(async () => {
-    await broker?.stop();
-    await rm(storagePath, { recursive: true, force: true });
-  });
+  const durable = restartableBroker('e2e-compaction', { ...BROKER_ENV, STORAGE_MODE: 'durable' }, { readyTimeoutMs: 60_000 });
 
   test('compacts WAL segments, and a restarted broker serves the same compacted log and cleans on', { timeout: TEST_TIMEOUT_MS }, async () => {
     const seed = Number(process.env.COMPACTION_SEED ?? Date.now() % 1_000_000) + 1;
     console.log(`compaction e2e (durable) seed: ${seed}`);
     const topic = uniqueTopic('compacted-durable');
-    await createTopic(broker.bootstrap, topic, 1, COMPACTED);
+    await createTopic(durable.broker.bootstrap, topic, 1, COMPACTED);
     const produced: Produced = [];
-    const before = await compactAndCheck(broker, topic, seed, produced);
-    await broker.stop();
-    broker = await startBroker({ env: { ...BROKER_ENV, STORAGE_MODE: 'durable' }, reuse, readyTimeoutMs: 60_000 });
-    const afterRestart = await readWithKcat(broker, topic);
+    const before = await compactAndCheck(durable.broker, topic, seed, produced);
+    await durable.broker.stop();
+    await durable.start();
+    const afterRestart = await readWithKcat(durable.broker, topic);
     assertCompactedView(afterRestart, produced, true);
     const offsetsBefore = new Set(before.map((r) => r.offset));
     assert.ok(afterRestart.every((r) => offsetsBefore.has(r.offset)), 'after the restart: the records kept before it (or fewer, the cleaner went on), nothing back');
-    await compactAndCheck(broker, topic, seed + 1, produced);
+    await compactAndCheck(durable.broker, topic, seed + 1, produced);
   });
 });

@@ -309,6 +309,66 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+/** SIGTERM, then SIGKILL when `child` has not exited within `graceMs` (waiting ≤ KILL_WAIT_MS for that). */
+async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  child.kill('SIGTERM');
+  if (!(await waitForExit(child, graceMs))) {
+    child.kill('SIGKILL');
+    await waitForExit(child, KILL_WAIT_MS);
+  }
+}
+
+/** A spawned child (tracked) whose stdout and stderr are kept together for failure messages. */
+export interface LoggedChild {
+  readonly child: ChildProcess;
+  /** Its stdout and stderr as they came (the last 256 KiB), with a line when the spawn failed. */
+  logs(): string;
+  /** Whether it has exited (or never started). */
+  exited(): boolean;
+  /** terminate(child, graceMs) unless it has exited. */
+  halt(graceMs: number): Promise<void>;
+}
+
+export function spawnLogged(command: string, args: readonly string[], cwd: string): LoggedChild {
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  const output = new OutputTail();
+  child.stdout.on('data', (chunk: Buffer) => output.append(chunk));
+  child.stderr.on('data', (chunk: Buffer) => output.append(chunk));
+  child.once('error', (error) => output.append(Buffer.from(`spawn failed: ${error.message}\n`)));
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
+  return {
+    child,
+    logs: () => output.toString(),
+    exited,
+    halt: async (graceMs) => {
+      if (!exited()) await terminate(child, graceMs);
+    },
+  };
+}
+
+/**
+ * Polls `ready` (a rejection counts as not ready) every `intervalMs` and resolves with the
+ * time it first held; rejects with `exitedMessage` once `exited()` holds, or with
+ * `${unreadyMessage} within ${timeoutMs} ms`.
+ */
+export async function pollReady(
+  ready: () => Promise<boolean>,
+  exited: () => boolean,
+  timeoutMs: number,
+  intervalMs: number,
+  exitedMessage: string,
+  unreadyMessage: string,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(exitedMessage);
+    if (await ready().catch(() => false)) return Date.now();
+    await sleep(intervalMs);
+  }
+  throw new Error(`${unreadyMessage} within ${timeoutMs} ms`);
+}
+
 async function isReady(restUrl: string, restCa: Buffer | undefined): Promise<boolean> {
   if (restCa !== undefined) return (await httpsStatus(`${restUrl}/health/ready`, restCa)) === 200;
   const response = await fetch(`${restUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -365,13 +425,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     exited: () => child.exitCode !== null || child.signalCode !== null,
     exitSignal: () => child.signalCode,
     async stop() {
-      if (!handle.exited()) {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, STOP_GRACE_MS))) {
-          child.kill('SIGKILL');
-          await waitForExit(child, KILL_WAIT_MS);
-        }
-      }
+      if (!handle.exited()) await terminate(child, STOP_GRACE_MS);
       if (options.reuse === undefined) await rm(storagePath, { recursive: true, force: true });
       return child.exitCode;
     },

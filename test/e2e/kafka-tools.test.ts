@@ -25,7 +25,7 @@ import { useBroker } from './client-suite.js';
 import { uniqueTopic, waitFor } from './harness.js';
 import { storedBatchHeaders } from './raw-kafka.js';
 import { makeMessages } from './records.js';
-import { kafkaToolOk, type KafkaTool } from './support/kafka-tools.js';
+import { kafkaToolOk, tableRows, type KafkaTool } from './support/kafka-tools.js';
 import type { KafkaVersion } from './support/kafka-jvm.js';
 
 const TOOL_TIMEOUT_MS = 60_000;
@@ -35,15 +35,6 @@ const broker = useBroker({ AUTO_CREATE_TOPICS: 'false' });
 after(closeJavaDrivers);
 
 const java = (): JavaClientDriver => javaDriver('4', broker().bootstrap);
-
-/** Rows of a whitespace-separated table printed by a tool, as header → cell maps. */
-function tableRows(output: string, firstHeader: string): Array<Record<string, string>> {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const headerAt = lines.findIndex((l) => new RegExp(`^${firstHeader}\\s`).test(l));
-  assert.ok(headerAt >= 0, `a table with header ${firstHeader} in:\n${output}`);
-  const headers = lines[headerAt]!.split(/\s+/);
-  return lines.slice(headerAt + 1).map((line) => Object.fromEntries(line.split(/\s+/).map((cell, i) => [headers[i] ?? `#${i}`, cell])));
-}
 
 /** "topic:partition:offset" lines of kafka-get-offsets, as offsets per partition. */
 function offsetLines(output: string, topic: string): number[] {

@@ -16,7 +16,7 @@ import kafkajs from './clients/kafkajs-lib.js';
 import { expectStatus, rest, scrape, series, type Exposition } from './admin-support.js';
 import { startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
 import { consumeWithGroup, kcatProduceTo } from './observe-support.js';
-import { kafkaToolOk } from './support/kafka-tools.js';
+import { kafkaToolOk, tableRows } from './support/kafka-tools.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -50,12 +50,9 @@ function valueOf(exposition: Exposition, name: string, labels: Record<string, st
   return found[0].value;
 }
 
+/** kafka-consumer-groups --describe's rows of `group`. */
 function toolRows(output: string, group: string): Array<Record<string, string>> {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const headerAt = lines.findIndex((l) => l.startsWith('GROUP '));
-  assert.ok(headerAt >= 0, `a table in:\n${output}`);
-  const headers = lines[headerAt].split(/\s+/);
-  return lines.slice(headerAt + 1).map((line) => Object.fromEntries(line.split(/\s+/).map((cell, i) => [headers[i] ?? `#${i}`, cell]))).filter((row) => row.GROUP === group);
+  return tableRows(output, 'GROUP').filter((row) => row.GROUP === group);
 }
 
 describe('per-partition and per-group metrics', () => {

@@ -12,15 +12,13 @@
  * - after a restart on the same data directory, the quotas are all back.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 
 import { scrape, series } from './admin-support.js';
 import { closeJavaDrivers, javaDriver, runJavaOp } from './clients/java.js';
-import { freePorts, startBroker, uniqueTopic, type BrokerHandle } from './harness.js';
+import { uniqueTopic } from './harness.js';
 import { RawConnection, rawRequest } from './raw-kafka.js';
+import { restartableBroker } from './storage-support.js';
 import { kafkaToolOk, runKafkaTool } from './support/kafka-tools.js';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -44,28 +42,11 @@ interface QuotaEntry {
   values: Record<string, number>;
 }
 
-let broker: BrokerHandle;
-let storagePath: string;
-let ports: [number, number];
-
-async function start(): Promise<void> {
-  broker = await startBroker({ env: BROKER_ENV, reuse: { storagePath, kafkaPort: ports[0], restPort: ports[1] } });
-}
-
-before(async () => {
-  storagePath = await mkdtemp(join(tmpdir(), 'blink-e2e-quotas-'));
-  ports = (await freePorts(2)) as [number, number];
-  await start();
-});
-
-after(async () => {
-  await closeJavaDrivers();
-  await broker?.stop();
-  await rm(storagePath, { recursive: true, force: true });
-});
+const durable = restartableBroker('e2e-quotas', BROKER_ENV);
+after(closeJavaDrivers);
 
 function alter(alterations: Array<{ entity: Entity; ops: Array<{ key: string; value: number | null }> }>, validateOnly = false) {
-  return runJavaOp<{ results: Array<{ entity: Entity; error: string | null }> }>('4', broker.bootstrap, 'alter_client_quotas', { alterations, validate_only: validateOnly });
+  return runJavaOp<{ results: Array<{ entity: Entity; error: string | null }> }>('4', durable.broker.bootstrap, 'alter_client_quotas', { alterations, validate_only: validateOnly });
 }
 
 /** Entries in a fixed order (by entity, its parts sorted), whatever order they come in. */
@@ -75,7 +56,7 @@ function ordered(entries: QuotaEntry[]): QuotaEntry[] {
 }
 
 async function describeQuotas(components: Array<Record<string, unknown>> = [], strict = false): Promise<QuotaEntry[]> {
-  const { entries } = await runJavaOp<{ entries: QuotaEntry[] }>('4', broker.bootstrap, 'describe_client_quotas', { components, strict });
+  const { entries } = await runJavaOp<{ entries: QuotaEntry[] }>('4', durable.broker.bootstrap, 'describe_client_quotas', { components, strict });
   return ordered(entries);
 }
 
@@ -85,15 +66,29 @@ function steadyShare(bytesPerSecond: readonly number[], quota: number): number {
   return steady.reduce((sum, bytes) => sum + bytes, 0) / steady.length / quota;
 }
 
+/**
+ * Runs a Java client flat out for RUN_MS (op produce_for or consume_for) against a byte-rate
+ * quota: its rate after the warm-up is within RATE_TOLERANCE of `quota`, and it saw
+ * throttle_time_ms in its responses.
+ */
+async function heldToQuota(t: TestContext, op: 'produce_for' | 'consume_for', quotaKey: string, quota: number, fields: Record<string, unknown>): Promise<void> {
+  const run = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', durable.broker.bootstrap, op, { ...fields, duration_ms: RUN_MS }, RUN_MS + 30_000);
+  const share = steadyShare(run.bytes_per_second, quota);
+  const rates = `bytes per second ${run.bytes_per_second.join(', ')}`;
+  t.diagnostic(`${op}: ${share.toFixed(2)} x ${quotaKey} after the warm-up, throttle_time_ms up to ${run.throttle_time_max_ms}; ${rates}`);
+  assert.ok(share >= RATE_TOLERANCE.min && share <= RATE_TOLERANCE.max, `${op} achieved ${share.toFixed(2)} x ${quotaKey} (${rates})`);
+  assert.ok(run.throttle_time_max_ms > 0, `${op} saw throttle_time_ms in its responses`);
+}
+
 function kafkaConfigs(args: readonly string[]): Promise<string> {
-  return kafkaToolOk('3.9', 'kafka-configs', ['--bootstrap-server', broker.bootstrap, ...args], { timeoutMs: TOOL_TIMEOUT_MS });
+  return kafkaToolOk('3.9', 'kafka-configs', ['--bootstrap-server', durable.broker.bootstrap, ...args], { timeoutMs: TOOL_TIMEOUT_MS });
 }
 
 describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
   test('request_percentage: a client over its request-time quota gets throttle_time_ms on any API (the Kafka face interceptor)', { timeout: TEST_TIMEOUT_MS }, async () => {
     // rawRequest's client id; 0.01 % of one thread is microseconds per window: a few Metadata requests exceed it.
     await kafkaConfigs(['--alter', '--entity-type', 'clients', '--entity-name', 'blink-e2e-raw', '--add-config', 'request_percentage=0.01']);
-    const connection = await RawConnection.open(broker.kafkaPort);
+    const connection = await RawConnection.open(durable.broker.kafkaPort);
     try {
       let throttleMs = 0;
       let requests = 0;
@@ -152,7 +147,7 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
     const pair = await kafkaConfigs(['--describe', '--entity-type', 'users', '--entity-name', 'bob', '--entity-type', 'clients', '--entity-default']);
     assert.match(pair, /Quota configs for user-principal 'bob', the default client-id are request_percentage=25\.0/);
 
-    const refused = await runKafkaTool('3.9', 'kafka-configs', ['--bootstrap-server', broker.bootstrap, '--alter', '--entity-type', 'clients', '--entity-name', 'x', '--add-config', 'producer_byte_rate=0'], { timeoutMs: TOOL_TIMEOUT_MS });
+    const refused = await runKafkaTool('3.9', 'kafka-configs', ['--bootstrap-server', durable.broker.bootstrap, '--alter', '--entity-type', 'clients', '--entity-name', 'x', '--add-config', 'producer_byte_rate=0'], { timeoutMs: TOOL_TIMEOUT_MS });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stdout + refused.stderr, /producer_byte_rate must be greater than 0/);
 
@@ -161,20 +156,11 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
 
   test('a producer over producer_byte_rate is held to it, and its responses carry throttle_time_ms', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const topic = uniqueTopic('quota-rate');
-    await javaDriver('4', broker.bootstrap).createTopic(topic, 1);
+    await javaDriver('4', durable.broker.bootstrap).createTopic(topic, 1);
     await alter([{ entity: { 'client-id': 'rate-producer' }, ops: [{ key: 'producer_byte_rate', value: PRODUCE_QUOTA }] }]);
-    const run = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', broker.bootstrap, 'produce_for', {
-      topic,
-      client_id: 'rate-producer',
-      value_bytes: VALUE_BYTES,
-      duration_ms: RUN_MS,
-    }, RUN_MS + 30_000);
-    const share = steadyShare(run.bytes_per_second, PRODUCE_QUOTA);
-    t.diagnostic(`producer: ${share.toFixed(2)} x producer_byte_rate after the warm-up, throttle_time_ms up to ${run.throttle_time_max_ms}; bytes per second ${run.bytes_per_second.join(', ')}`);
-    assert.ok(share >= RATE_TOLERANCE.min && share <= RATE_TOLERANCE.max, `achieved ${share.toFixed(2)} x the quota (bytes per second: ${run.bytes_per_second.join(', ')})`);
-    assert.ok(run.throttle_time_max_ms > 0, 'the producer saw throttle_time_ms in its responses');
+    await heldToQuota(t, 'produce_for', 'producer_byte_rate', PRODUCE_QUOTA, { topic, client_id: 'rate-producer', value_bytes: VALUE_BYTES });
 
-    const metrics = await scrape(broker);
+    const metrics = await scrape(durable.broker);
     const labels = { type: 'produce', user: '', client_id: 'rate-producer' };
     const matching = (name: string) => series(metrics, name).find((s) => JSON.stringify(s.labels) === JSON.stringify(labels));
     assert.equal(matching('blink_quota_limit')?.value, PRODUCE_QUOTA);
@@ -184,24 +170,15 @@ describe('client quotas (durable broker, 11 x 200 ms quota windows)', () => {
 
     // The consumer reads what this producer wrote (about RUN_MS x PRODUCE_QUOTA bytes).
     await alter([{ entity: { 'client-id': 'rate-consumer' }, ops: [{ key: 'consumer_byte_rate', value: FETCH_QUOTA }] }]);
-    const read = await runJavaOp<{ bytes_per_second: number[]; throttle_time_max_ms: number }>('4', broker.bootstrap, 'consume_for', {
-      topic,
-      client_id: 'rate-consumer',
-      duration_ms: RUN_MS,
-      max_fetch_bytes: CONSUMER_FETCH_BYTES,
-    }, RUN_MS + 30_000);
-    const readShare = steadyShare(read.bytes_per_second, FETCH_QUOTA);
-    t.diagnostic(`consumer: ${readShare.toFixed(2)} x consumer_byte_rate after the warm-up, throttle_time_ms up to ${read.throttle_time_max_ms}; bytes per second ${read.bytes_per_second.join(', ')}`);
-    assert.ok(readShare >= RATE_TOLERANCE.min && readShare <= RATE_TOLERANCE.max, `consumed ${readShare.toFixed(2)} x the quota (bytes per second: ${read.bytes_per_second.join(', ')})`);
-    assert.ok(read.throttle_time_max_ms > 0, 'the consumer saw throttle_time_ms in its fetch responses');
+    await heldToQuota(t, 'consume_for', 'consumer_byte_rate', FETCH_QUOTA, { topic, client_id: 'rate-consumer', max_fetch_bytes: CONSUMER_FETCH_BYTES });
   });
 
   test('the quotas are back after a restart on the same data directory', { timeout: TEST_TIMEOUT_MS }, async () => {
     const before = await describeQuotas();
     assert.ok(before.length >= 6, JSON.stringify(before));
-    await broker.stop();
+    await durable.broker.stop();
     await closeJavaDrivers();
-    await start();
+    await durable.start();
     assert.deepEqual(await describeQuotas(), before);
     const client = await kafkaConfigs(['--describe', '--entity-type', 'clients', '--entity-name', 'rate-producer']);
     assert.match(client, new RegExp(`producer_byte_rate=${PRODUCE_QUOTA}\\.0`));

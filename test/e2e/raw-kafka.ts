@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 
 export const API_VERSIONS_KEY = 18;
 export const UNSUPPORTED_VERSION = 35;
+const RAW_CLIENT_ID = 'blink-e2e-raw';
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -153,8 +154,8 @@ function compactString(text: string): Buffer {
  * which is what librdkafka and @platformatic/kafka send first; `software` may break
  * Kafka's name rule on purpose.
  */
-export function apiVersionsRequest(version: number, correlationId: number, clientId = 'blink-e2e-raw', software = { name: 'blink-e2e', version: '1.0.0' }): Buffer {
-  const header = Buffer.concat([int16(API_VERSIONS_KEY), int16(version), int32(correlationId), nullableString(clientId)]);
+export function apiVersionsRequest(version: number, correlationId: number, clientId = RAW_CLIENT_ID, software = { name: 'blink-e2e', version: '1.0.0' }): Buffer {
+  const header = requestHeaderV1(API_VERSIONS_KEY, version, correlationId, clientId);
   if (version < 3) return sizePrefixed(header);
   const emptyTags = Buffer.from([0]);
   const body = Buffer.concat([compactString(software.name), compactString(software.version), emptyTags]);
@@ -221,7 +222,6 @@ export async function storedBatchHeaders(port: number, topic: string, partition:
 const FETCH_KEY = 1;
 const PRODUCE_KEY = 0;
 const CREATE_TOPICS_KEY = 19;
-const RAW_CLIENT_ID = 'blink-e2e-raw';
 
 function int64(value: number): Buffer {
   const b = Buffer.alloc(8);
@@ -229,8 +229,8 @@ function int64(value: number): Buffer {
   return b;
 }
 
-function requestHeaderV1(apiKey: number, apiVersion: number, correlationId: number): Buffer {
-  return Buffer.concat([int16(apiKey), int16(apiVersion), int32(correlationId), nullableString(RAW_CLIENT_ID)]);
+function requestHeaderV1(apiKey: number, apiVersion: number, correlationId: number, clientId = RAW_CLIENT_ID): Buffer {
+  return Buffer.concat([int16(apiKey), int16(apiVersion), int32(correlationId), nullableString(clientId)]);
 }
 
 /** A bounds-checked reader over one response frame (classic encodings only). */
@@ -279,6 +279,47 @@ class FrameReader {
   get remaining(): number {
     return this.frame.length - this.at;
   }
+  /** [topic, [partition]]: an int32 count of topics, each a name and an int32 count of partitions read by `partition`. */
+  topicPartitions<T>(partition: (topic: string) => T): T[] {
+    const partitions: T[] = [];
+    const topicCount = this.int32();
+    for (let t = 0; t < topicCount; t++) {
+      const topic = this.string() ?? '';
+      const partitionCount = this.int32();
+      for (let p = 0; p < partitionCount; p++) partitions.push(partition(topic));
+    }
+    return partitions;
+  }
+  /** Throws unless the whole frame was read. */
+  end(): void {
+    if (this.remaining !== 0) throw new Error(`${this.what}: ${this.remaining} bytes after the body`);
+  }
+}
+
+/**
+ * Writes `frame` on a fresh connection and parses the one response frame (checking its
+ * correlation id); `elapsedMs` runs from the write to having the whole response frame.
+ */
+async function exchange<T extends { correlationId: number }>(
+  port: number,
+  what: string,
+  correlationId: number,
+  frame: Buffer,
+  parse: (answer: Buffer) => T,
+  readTimeoutMs = 10_000,
+): Promise<{ elapsedMs: number; response: T }> {
+  const connection = await RawConnection.open(port);
+  try {
+    const started = performance.now();
+    connection.write(frame);
+    const answer = await connection.readFrame(readTimeoutMs);
+    const elapsedMs = performance.now() - started;
+    const response = parse(answer);
+    if (response.correlationId !== correlationId) throw new Error(`${what}: correlation id ${response.correlationId}, sent ${correlationId}`);
+    return { elapsedMs, response };
+  } finally {
+    connection.close();
+  }
 }
 
 export interface RawFetchPartition {
@@ -313,18 +354,7 @@ export interface FetchedPartition {
 
 /** Fetch v4 request: replica_id -1, isolation_level of the request (default 0: read uncommitted). */
 export function fetchRequestV4(correlationId: number, request: RawFetchRequest): Buffer {
-  const topics = new Map<string, RawFetchPartition[]>();
-  for (const p of request.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
-  const parts: Buffer[] = [
-    requestHeaderV1(FETCH_KEY, 4, correlationId),
-    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), int32(request.maxBytes), Buffer.from([request.isolationLevel ?? 0]),
-    int32(topics.size),
-  ];
-  for (const [topic, partitions] of topics) {
-    parts.push(nullableString(topic), int32(partitions.length));
-    for (const p of partitions) parts.push(int32(p.partition), int64(p.offset), int32(p.partitionMaxBytes));
-  }
-  return sizePrefixed(Buffer.concat(parts));
+  return fetchRequestAt(4, correlationId, request);
 }
 
 /** The whole magic-2 batches in a records blob; stops at a trailing partial batch. */
@@ -353,33 +383,27 @@ export function parseFetchV4Response(frame: Buffer): { correlationId: number; th
   const r = new FrameReader(frame, 'Fetch v4 response');
   const correlationId = r.int32();
   const throttleTimeMs = r.int32();
-  const partitions: FetchedPartition[] = [];
-  const topicCount = r.int32();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.string() ?? '';
-    const partitionCount = r.int32();
-    for (let p = 0; p < partitionCount; p++) {
-      const partition = r.int32();
-      const errorCode = r.int16();
-      const highWatermark = r.int64();
-      const lastStableOffset = r.int64();
-      const abortedTransactions: FetchedPartition['abortedTransactions'] = [];
-      const aborted = r.int32();
-      for (let a = 0; a < aborted; a++) abortedTransactions.push({ producerId: r.int64(), firstOffset: r.int64() });
-      const records = r.bytes();
-      partitions.push({
-        topic,
-        partition,
-        errorCode,
-        highWatermark,
-        lastStableOffset,
-        abortedTransactions,
-        recordsBytes: records === null ? -1 : records.length,
-        batches: records === null ? [] : wholeBatchHeaders(records),
-      });
-    }
-  }
-  if (r.remaining !== 0) throw new Error(`Fetch v4 response: ${r.remaining} bytes after the body`);
+  const partitions = r.topicPartitions((topic): FetchedPartition => {
+    const partition = r.int32();
+    const errorCode = r.int16();
+    const highWatermark = r.int64();
+    const lastStableOffset = r.int64();
+    const abortedTransactions: FetchedPartition['abortedTransactions'] = [];
+    const aborted = r.int32();
+    for (let a = 0; a < aborted; a++) abortedTransactions.push({ producerId: r.int64(), firstOffset: r.int64() });
+    const records = r.bytes();
+    return {
+      topic,
+      partition,
+      errorCode,
+      highWatermark,
+      lastStableOffset,
+      abortedTransactions,
+      recordsBytes: records === null ? -1 : records.length,
+      batches: records === null ? [] : wholeBatchHeaders(records),
+    };
+  });
+  r.end();
   return { correlationId, throttleTimeMs, partitions };
 }
 
@@ -395,20 +419,8 @@ export interface RawFetchMultiResult {
  */
 export async function rawFetchPartitions(port: number, request: RawFetchRequest, readTimeoutMs?: number): Promise<RawFetchMultiResult> {
   const correlationId = 0x0f37c4;
-  const connection = await RawConnection.open(port);
-  try {
-    const started = performance.now();
-    connection.write(fetchRequestV4(correlationId, request));
-    const frame = await connection.readFrame(readTimeoutMs ?? Math.max(0, request.maxWaitMs) + 10_000);
-    const elapsedMs = performance.now() - started;
-    const response = parseFetchV4Response(frame);
-    if (response.correlationId !== correlationId) {
-      throw new Error(`Fetch v4: correlation id ${response.correlationId}, sent ${correlationId}`);
-    }
-    return { elapsedMs, partitions: response.partitions };
-  } finally {
-    connection.close();
-  }
+  const { elapsedMs, response } = await exchange(port, 'Fetch v4', correlationId, fetchRequestV4(correlationId, request), parseFetchV4Response, readTimeoutMs ?? Math.max(0, request.maxWaitMs) + 10_000);
+  return { elapsedMs, partitions: response.partitions };
 }
 
 export interface RawFetchOptions {
@@ -453,11 +465,7 @@ export async function rawFetch(port: number, options: RawFetchOptions, readTimeo
  * [topic, [partition, records]]. `records` goes on the wire as given (int32 length + bytes).
  */
 export function produceRequestV3(correlationId: number, acks: number, topic: string, partition: number, records: Buffer, timeoutMs = 10_000): Buffer {
-  return sizePrefixed(Buffer.concat([
-    requestHeaderV1(PRODUCE_KEY, 3, correlationId),
-    int16(-1), int16(acks), int32(timeoutMs),
-    int32(1), nullableString(topic), int32(1), int32(partition), int32(records.length), records,
-  ]));
+  return produceRequestAt(3, correlationId, acks, topic, partition, records, timeoutMs);
 }
 
 export interface ProducePartitionResponse {
@@ -468,42 +476,28 @@ export interface ProducePartitionResponse {
   logAppendTimeMs: number;
 }
 
+export interface ProduceResponse {
+  correlationId: number;
+  partitions: ProducePartitionResponse[];
+  throttleTimeMs: number;
+}
+
+export interface RawProduceOptions {
+  topic: string;
+  partition: number;
+  records: Buffer;
+  /** 1 (default) or -1; acks=0 has no response to wait for. */
+  acks?: number;
+}
+
 /** Parses response header v0 + a Produce v3 body: [topic, [index, error, base_offset, log_append_time]], throttle. */
-export function parseProduceV3Response(frame: Buffer): { correlationId: number; partitions: ProducePartitionResponse[]; throttleTimeMs: number } {
-  const r = new FrameReader(frame, 'Produce v3 response');
-  const correlationId = r.int32();
-  const partitions: ProducePartitionResponse[] = [];
-  const topicCount = r.int32();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.string() ?? '';
-    const partitionCount = r.int32();
-    for (let p = 0; p < partitionCount; p++) {
-      partitions.push({ topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64(), logAppendTimeMs: r.int64() });
-    }
-  }
-  const throttleTimeMs = r.int32();
-  if (r.remaining !== 0) throw new Error(`Produce v3 response: ${r.remaining} bytes after the body`);
-  return { correlationId, partitions, throttleTimeMs };
+export function parseProduceV3Response(frame: Buffer): ProduceResponse {
+  return parseProduceResponseAt(3, frame);
 }
 
 /** One Produce v3 (acks 1 or -1) on a fresh connection; returns the one partition's answer. */
-export async function rawProduce(
-  port: number,
-  options: { topic: string; partition: number; records: Buffer; acks?: number },
-): Promise<ProducePartitionResponse> {
-  const correlationId = 0x70d;
-  const acks = options.acks ?? 1;
-  if (acks === 0) throw new Error('rawProduce: acks=0 has no response; write produceRequestV3 on a RawConnection instead');
-  const connection = await RawConnection.open(port);
-  try {
-    connection.write(produceRequestV3(correlationId, acks, options.topic, options.partition, options.records));
-    const response = parseProduceV3Response(await connection.readFrame(10_000));
-    if (response.correlationId !== correlationId) throw new Error(`Produce v3: correlation id ${response.correlationId}, sent ${correlationId}`);
-    if (response.partitions.length !== 1) throw new Error(`Produce v3: expected one partition, got ${JSON.stringify(response.partitions)}`);
-    return response.partitions[0]!;
-  } finally {
-    connection.close();
-  }
+export async function rawProduce(port: number, options: RawProduceOptions): Promise<ProducePartitionResponse> {
+  return rawProduceAt(port, 3, options);
 }
 
 /**
@@ -517,23 +511,20 @@ export async function rawCreateTopic(port: number, topic: string, partitions: nu
     int32(1), nullableString(topic), int32(partitions), int16(1), int32(0), int32(0),
     int32(10_000), Buffer.from([0]),
   ]));
-  const connection = await RawConnection.open(port);
-  try {
-    connection.write(frame);
-    const r = new FrameReader(await connection.readFrame(10_000), 'CreateTopics v1 response');
-    if (r.int32() !== correlationId) throw new Error('CreateTopics v1: wrong correlation id');
+  const { response } = await exchange(port, 'CreateTopics v1', correlationId, frame, (answer) => {
+    const r = new FrameReader(answer, 'CreateTopics v1 response');
+    const answered = r.int32();
     if (r.int32() !== 1) throw new Error('CreateTopics v1: expected one topic result');
     const name = r.string();
     if (name !== topic) throw new Error(`CreateTopics v1: result for ${name}, asked ${topic}`);
-    return { errorCode: r.int16(), errorMessage: r.string() };
-  } finally {
-    connection.close();
-  }
+    return { correlationId: answered, errorCode: r.int16(), errorMessage: r.string() };
+  });
+  return { errorCode: response.errorCode, errorMessage: response.errorMessage };
 }
 
 /** A request frame with header v1 (or v2 with an empty tag section when `flexibleHeader`) and `body`. */
 export function rawRequest(apiKey: number, version: number, correlationId: number, flexibleHeader: boolean, body: Buffer): Buffer {
-  const header = Buffer.concat([int16(apiKey), int16(version), int32(correlationId), nullableString('blink-e2e-raw')]);
+  const header = requestHeaderV1(apiKey, version, correlationId);
   return sizePrefixed(Buffer.concat([header, flexibleHeader ? Buffer.from([0]) : Buffer.alloc(0), body]));
 }
 
@@ -559,46 +550,37 @@ export function produceRequestAt(version: 0 | 1 | 2 | 3, correlationId: number, 
   ]));
 }
 
-/** Parses response header v0 + a Produce body at `version` (0-3). */
-export function parseProduceResponseAt(version: 0 | 1 | 2 | 3, frame: Buffer): { correlationId: number; partitions: ProducePartitionResponse[] } {
+/** Parses response header v0 + a Produce body at `version` (0-3); throttle_time_ms is 0 at v0, which has none. */
+export function parseProduceResponseAt(version: 0 | 1 | 2 | 3, frame: Buffer): ProduceResponse {
   const r = new FrameReader(frame, `Produce v${version} response`);
   const correlationId = r.int32();
-  const partitions: ProducePartitionResponse[] = [];
-  const topicCount = r.int32();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.string() ?? '';
-    const partitionCount = r.int32();
-    for (let p = 0; p < partitionCount; p++) {
-      partitions.push({ topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64(), logAppendTimeMs: version >= 2 ? r.int64() : -1 });
-    }
-  }
-  if (version >= 1) r.int32();
-  if (r.remaining !== 0) throw new Error(`Produce v${version} response: ${r.remaining} bytes after the body`);
-  return { correlationId, partitions };
+  const partitions = r.topicPartitions((topic): ProducePartitionResponse => (
+    { topic, partition: r.int32(), errorCode: r.int16(), baseOffset: r.int64(), logAppendTimeMs: version >= 2 ? r.int64() : -1 }
+  ));
+  const throttleTimeMs = version >= 1 ? r.int32() : 0;
+  r.end();
+  return { correlationId, partitions, throttleTimeMs };
 }
 
-/** One Produce at `version` (acks 1) on a fresh connection; the one partition's answer. */
-export async function rawProduceAt(port: number, version: 0 | 1 | 2 | 3, options: { topic: string; partition: number; records: Buffer }): Promise<ProducePartitionResponse> {
+/** One Produce at `version` (acks 1 or -1, default 1) on a fresh connection; the one partition's answer. */
+export async function rawProduceAt(port: number, version: 0 | 1 | 2 | 3, options: RawProduceOptions): Promise<ProducePartitionResponse> {
   const correlationId = 0x1e9;
-  const connection = await RawConnection.open(port);
-  try {
-    connection.write(produceRequestAt(version, correlationId, 1, options.topic, options.partition, options.records));
-    const response = parseProduceResponseAt(version, await connection.readFrame(10_000));
-    if (response.correlationId !== correlationId) throw new Error(`Produce v${version}: correlation id ${response.correlationId}, sent ${correlationId}`);
-    if (response.partitions.length !== 1) throw new Error(`Produce v${version}: expected one partition, got ${JSON.stringify(response.partitions)}`);
-    return response.partitions[0]!;
-  } finally {
-    connection.close();
-  }
+  const acks = options.acks ?? 1;
+  if (acks === 0) throw new Error('rawProduce: acks=0 has no response; write produceRequestAt on a RawConnection instead');
+  const frame = produceRequestAt(version, correlationId, acks, options.topic, options.partition, options.records);
+  const { response } = await exchange(port, `Produce v${version}`, correlationId, frame, (answer) => parseProduceResponseAt(version, answer));
+  if (response.partitions.length !== 1) throw new Error(`Produce v${version}: expected one partition, got ${JSON.stringify(response.partitions)}`);
+  return response.partitions[0]!;
 }
 
-/** Fetch at `version` (0-3), replica_id -1; max_bytes is sent from v3 on. */
-export function fetchRequestAt(version: 0 | 1 | 2 | 3, correlationId: number, request: RawFetchRequest): Buffer {
+/** Fetch at `version` (0-4), replica_id -1; max_bytes is sent from v3 on, isolation_level from v4 (default 0: read uncommitted). */
+export function fetchRequestAt(version: 0 | 1 | 2 | 3 | 4, correlationId: number, request: RawFetchRequest): Buffer {
   const topics = new Map<string, RawFetchPartition[]>();
   for (const p of request.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
   const parts: Buffer[] = [
     requestHeaderV1(FETCH_KEY, version, correlationId),
-    int32(-1), int32(request.maxWaitMs), int32(request.minBytes), version >= 3 ? int32(request.maxBytes) : Buffer.alloc(0),
+    int32(-1), int32(request.maxWaitMs), int32(request.minBytes),
+    version >= 3 ? int32(request.maxBytes) : Buffer.alloc(0), version >= 4 ? Buffer.from([request.isolationLevel ?? 0]) : Buffer.alloc(0),
     int32(topics.size),
   ];
   for (const [topic, partitions] of topics) {
@@ -622,20 +604,14 @@ export function parseFetchResponseAt(version: 0 | 1 | 2 | 3, frame: Buffer): { c
   const r = new FrameReader(frame, `Fetch v${version} response`);
   const correlationId = r.int32();
   if (version >= 1) r.int32();
-  const partitions: LegacyFetchedPartition[] = [];
-  const topicCount = r.int32();
-  for (let t = 0; t < topicCount; t++) {
-    const topic = r.string() ?? '';
-    const partitionCount = r.int32();
-    for (let p = 0; p < partitionCount; p++) {
-      const partition = r.int32();
-      const errorCode = r.int16();
-      const highWatermark = r.int64();
-      const records = r.bytes();
-      partitions.push({ topic, partition, errorCode, highWatermark, records: records === null ? null : Buffer.from(records) });
-    }
-  }
-  if (r.remaining !== 0) throw new Error(`Fetch v${version} response: ${r.remaining} bytes after the body`);
+  const partitions = r.topicPartitions((topic): LegacyFetchedPartition => {
+    const partition = r.int32();
+    const errorCode = r.int16();
+    const highWatermark = r.int64();
+    const records = r.bytes();
+    return { topic, partition, errorCode, highWatermark, records: records === null ? null : Buffer.from(records) };
+  });
+  r.end();
   return { correlationId, partitions };
 }
 
@@ -648,14 +624,7 @@ export async function rawFetchAt(
   const correlationId = 0xfe7;
   const { topic, partition, offset, partitionMaxBytes } = options;
   const request: RawFetchRequest = { maxWaitMs: 0, minBytes: 0, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, partitions: [{ topic, partition, offset, partitionMaxBytes }] };
-  const connection = await RawConnection.open(port);
-  try {
-    connection.write(fetchRequestAt(version, correlationId, request));
-    const response = parseFetchResponseAt(version, await connection.readFrame(10_000));
-    if (response.correlationId !== correlationId) throw new Error(`Fetch v${version}: correlation id ${response.correlationId}, sent ${correlationId}`);
-    if (response.partitions.length !== 1) throw new Error(`Fetch v${version}: expected one partition, got ${response.partitions.length}`);
-    return response.partitions[0]!;
-  } finally {
-    connection.close();
-  }
+  const { response } = await exchange(port, `Fetch v${version}`, correlationId, fetchRequestAt(version, correlationId, request), (answer) => parseFetchResponseAt(version, answer));
+  if (response.partitions.length !== 1) throw new Error(`Fetch v${version}: expected one partition, got ${response.partitions.length}`);
+  return response.partitions[0]!;
 }

@@ -8,12 +8,11 @@
  * id too: test/medium/wal/wal-store.test.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
-import { createTopic, kafkajsAdmin, offsetsOf, produceStream, readBack } from './storage-support.js';
+import { describe, test } from 'node:test';
+import { uniqueTopic, waitFor } from './harness.js';
+import { assertStoredAsAcknowledged, createTopic, kafkajsAdmin, offsetsOf, produceStream, restartableBroker } from './storage-support.js';
 
 const PARTITIONS = 2;
 const MESSAGES = 12_000;
@@ -23,39 +22,27 @@ const TEST_TIMEOUT_MS = 120_000;
 const DURABLE_ENV = { STORAGE_MODE: 'durable', FSYNC: 'always', SEGMENT_BYTES: '256KB', RETENTION: '1h' };
 
 describe('durable mode: nothing acknowledged is lost when the broker is killed (FSYNC=always)', () => {
-  let broker: BrokerHandle;
-  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
-
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    reuse = { storagePath: await mkdtemp(join(tmpdir(), 'blink-durable-')), kafkaPort, restPort };
-    broker = await startBroker({ env: DURABLE_ENV, reuse });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    await rm(reuse.storagePath, { recursive: true, force: true });
-  });
+  const durable = restartableBroker('durable', DURABLE_ENV);
 
   test('SIGKILL mid-stream: every acknowledged message is there exactly once, in order; committed offsets, partitions and configs are back', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('durable');
     const group = `${topic}-group`;
-    await createTopic(broker.bootstrap, topic, PARTITIONS, { 'retention.ms': '7200000' });
-    const admin = kafkajsAdmin(broker.bootstrap);
+    await createTopic(durable.broker.bootstrap, topic, PARTITIONS, { 'retention.ms': '7200000' });
+    const admin = kafkajsAdmin(durable.broker.bootstrap);
     await admin.connect();
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '7' }] });
     await admin.disconnect();
 
     let killed: Promise<void> | null = null;
-    const stream = produceStream({ bootstrap: broker.bootstrap, topic, ...STREAM }, (acked) => {
-      if (acked >= KILL_AFTER_ACKS && killed === null) killed = broker.kill();
+    const stream = produceStream({ bootstrap: durable.broker.bootstrap, topic, ...STREAM }, (acked) => {
+      if (acked >= KILL_AFTER_ACKS && killed === null) killed = durable.broker.kill();
     });
     try {
       await waitFor('the kill mid-stream', 60_000, async () => (killed !== null ? true : undefined));
       await killed;
-      const segmentsAtCrash = (await readdir(join(reuse.storagePath, `${topic}-0`))).filter((name) => name.endsWith('.log'));
+      const segmentsAtCrash = (await readdir(join(durable.storagePath, `${topic}-0`))).filter((name) => name.endsWith('.log'));
       assert.ok(segmentsAtCrash.length > 1, `several segments before the crash: ${segmentsAtCrash.join(', ')}`);
-      broker = await startBroker({ env: DURABLE_ENV, reuse });
+      await durable.start();
       const { acks, failures } = await stream.result;
       assert.deepEqual(failures, [], 'no delivery failed (the producer retried through the restart)');
       assert.equal(acks.size, MESSAGES, 'every message acknowledged');
@@ -64,25 +51,11 @@ describe('durable mode: nothing acknowledged is lost when the broker is killed (
     }
     const { acks } = await stream.result;
 
-    for (let partition = 0; partition < PARTITIONS; partition++) {
-      const stored = await readBack(broker.bootstrap, topic, partition);
-      const seen = new Map<number, number>();
-      let previous = -1;
-      for (const [offset, message] of stored) {
-        assert.ok(!seen.has(message), `message ${message} stored twice (offsets ${seen.get(message)} and ${offset})`);
-        seen.set(message, offset);
-        assert.ok(message > previous, `partition ${partition}: message ${message} after ${previous}: out of order`);
-        previous = message;
-      }
-      for (const [message, ack] of acks) {
-        if (ack.partition !== partition) continue;
-        assert.equal(seen.get(message), ack.offset, `message ${message} acknowledged at ${partition}:${ack.offset}`);
-      }
-    }
+    await assertStoredAsAcknowledged(durable.broker.bootstrap, topic, PARTITIONS, acks);
 
-    const offsets = await offsetsOf(broker.bootstrap, topic);
+    const offsets = await offsetsOf(durable.broker.bootstrap, topic);
     assert.deepEqual(offsets.map((o) => o.earliest), [0, 0]);
-    const admin2 = kafkajsAdmin(broker.bootstrap);
+    const admin2 = kafkajsAdmin(durable.broker.bootstrap);
     await admin2.connect();
     try {
       const committed = await admin2.fetchOffsets({ groupId: group, topics: [topic] });

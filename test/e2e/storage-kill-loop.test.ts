@@ -8,13 +8,10 @@
  * the member ends up having read every acknowledged message. KILL_CYCLES=<n> runs a longer loop.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { GroupMember } from './clients/group-member.js';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
-import { createTopic, kafkajsAdmin, produceStream, readBack } from './storage-support.js';
+import { uniqueTopic, waitFor } from './harness.js';
+import { assertStoredAsAcknowledged, createTopic, kafkajsAdmin, produceStream, restartableBroker } from './storage-support.js';
 
 const KILL_CYCLES = Number(process.env.KILL_CYCLES ?? 3);
 const PARTITIONS = 2;
@@ -57,28 +54,16 @@ async function commitSettled(member: GroupMember): Promise<Map<number, number>> 
 }
 
 describe(`durable mode: ${KILL_CYCLES} kill -9 cycles under an idempotent producer and a consumer group lose nothing acknowledged`, () => {
-  let broker: BrokerHandle;
-  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
-
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    reuse = { storagePath: await mkdtemp(join(tmpdir(), 'blink-kill-loop-')), kafkaPort, restPort };
-    broker = await startBroker({ env: DURABLE_ENV, reuse });
-  });
-
-  after(async () => {
-    await broker?.stop();
-    await rm(reuse.storagePath, { recursive: true, force: true });
-  });
+  const durable = restartableBroker('kill-loop', DURABLE_ENV);
 
   test('every acknowledged message once, in order, at its offset; committed offsets survive each kill; the member reads everything', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('kill-loop');
     const group = `${topic}-group`;
-    await createTopic(broker.bootstrap, topic, PARTITIONS);
-    const member = GroupMember.start('confluent-kafka', broker.bootstrap, { topic, group, clientId: 'kill-loop-member', lifetimeMs: TEST_TIMEOUT_MS, ...MEMBER_TIMING });
+    await createTopic(durable.broker.bootstrap, topic, PARTITIONS);
+    const member = GroupMember.start('confluent-kafka', durable.broker.bootstrap, { topic, group, clientId: 'kill-loop-member', lifetimeMs: TEST_TIMEOUT_MS, ...MEMBER_TIMING });
     let acked = 0;
     const stream = produceStream(
-      { bootstrap: broker.bootstrap, topic, partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 100, pace_sleep_s: PACE_SLEEP_S, timeout_s: TEST_TIMEOUT_MS / 1000 },
+      { bootstrap: durable.broker.bootstrap, topic, partitions: PARTITIONS, count: MESSAGES, filler_bytes: 200, pace_every: 100, pace_sleep_s: PACE_SLEEP_S, timeout_s: TEST_TIMEOUT_MS / 1000 },
       (count) => (acked = count),
     );
     const committedBeforeKills: Array<Map<number, number>> = [];
@@ -88,9 +73,8 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles under an idempotent produc
         await waitFor(`the member reading before kill ${cycle}`, 30_000, async () => (member.messages.length > 0 ? true : undefined), 100);
         const committed = await commitSettled(member);
         committedBeforeKills.push(committed);
-        await broker.kill();
-        broker = await startBroker({ env: DURABLE_ENV, reuse });
-        const after = await committedOffsets(broker.bootstrap, group, topic);
+        await durable.restart();
+        const after = await committedOffsets(durable.broker.bootstrap, group, topic);
         for (const [partition, offset] of committed) {
           assert.ok((after.get(partition) ?? -1) >= offset, `kill ${cycle}: partition ${partition} committed ${offset} before the kill, ${after.get(partition)} after`);
         }
@@ -99,20 +83,7 @@ describe(`durable mode: ${KILL_CYCLES} kill -9 cycles under an idempotent produc
       assert.deepEqual(failures, [], 'no delivery failed (the producer retried through every restart)');
       assert.equal(acks.size, MESSAGES, 'every message acknowledged');
 
-      for (let partition = 0; partition < PARTITIONS; partition++) {
-        const stored = await readBack(broker.bootstrap, topic, partition);
-        const at = new Map<number, number>();
-        let previous = -1;
-        for (const [offset, message] of stored) {
-          assert.ok(!at.has(message), `message ${message} stored twice (offsets ${at.get(message)} and ${offset})`);
-          assert.ok(message > previous, `partition ${partition}: message ${message} after ${previous}: out of order`);
-          at.set(message, offset);
-          previous = message;
-        }
-        for (const [message, ack] of acks) {
-          if (ack.partition === partition) assert.equal(at.get(message), ack.offset, `message ${message} acknowledged at ${partition}:${ack.offset}`);
-        }
-      }
+      await assertStoredAsAcknowledged(durable.broker.bootstrap, topic, PARTITIONS, acks);
       const readByMember = (): Set<string> => new Set(member.messages.map((m) => `${m.partition}:${m.offset}`));
       await waitFor('the member to read every acknowledged message', 60_000, async () => {
         const read = readByMember();

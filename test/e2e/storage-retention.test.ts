@@ -8,15 +8,14 @@
  * (@platformatic/kafka), and a durable broker keeps them across a restart.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { buildBatch } from '../support/batch-builder.js';
-import { freePorts, startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
+import { startBroker, uniqueTopic, waitFor, type BrokerHandle } from './harness.js';
 import { rawFetch, rawProduce } from './raw-kafka.js';
-import { createTopic, kafkajsAdmin, offsetsOf } from './storage-support.js';
+import { createTopic, kafkajsAdmin, offsetsOf, restartableBroker } from './storage-support.js';
 
 const NONE = 0;
 const OFFSET_OUT_OF_RANGE = 1;
@@ -148,56 +147,44 @@ describe('purge_on_fetch (PURGE_ON_FETCH=true)', () => {
 });
 
 describe('durable mode: whole segments go with the data, and configs survive a restart', () => {
-  let broker: BrokerHandle;
-  let reuse: { storagePath: string; kafkaPort: number; restPort: number };
-  const env = { STORAGE_MODE: 'durable', FSYNC: 'interval', RETENTION: '1h' };
-
-  before(async () => {
-    const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
-    reuse = { storagePath: await mkdtemp(join(tmpdir(), 'blink-retention-')), kafkaPort, restPort };
-    broker = await startBroker({ env, reuse });
-  });
-  after(async () => {
-    await broker?.stop();
-    await rm(reuse.storagePath, { recursive: true, force: true });
-  });
+  const durable = restartableBroker('retention', { STORAGE_MODE: 'durable', FSYNC: 'interval', RETENTION: '1h' });
 
   test('retention.bytes and DeleteRecords delete whole segments; earliest and configs are the same after a restart', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = uniqueTopic('segments');
     // ~1.2 KB batches, 4 per 5000-byte segment.
-    await createTopic(broker.bootstrap, topic, 1, { 'segment.bytes': '5000' });
-    await produceBatches(broker.kafkaPort, topic, 40, 1100);
-    assert.equal((await segmentFiles(broker, topic)).length, 10);
+    await createTopic(durable.broker.bootstrap, topic, 1, { 'segment.bytes': '5000' });
+    await produceBatches(durable.broker.kafkaPort, topic, 40, 1100);
+    assert.equal((await segmentFiles(durable.broker, topic)).length, 10);
 
-    const admin = kafkajsAdmin(broker.bootstrap);
+    const admin = kafkajsAdmin(durable.broker.bootstrap);
     await admin.connect();
     try {
       await admin.fetchTopicMetadata({ topics: [topic] });
       await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '10' }] });
-      await waitFor('segments wholly below offset 10 to be deleted', 5_000, async () => ((await segmentFiles(broker, topic))[0] === '00000000000000000008.log' ? true : undefined));
-      assert.equal(await earliest(broker, topic), 10, 'earliest is exactly the DeleteRecords offset');
+      await waitFor('segments wholly below offset 10 to be deleted', 5_000, async () => ((await segmentFiles(durable.broker, topic))[0] === '00000000000000000008.log' ? true : undefined));
+      assert.equal(await earliest(durable.broker, topic), 10, 'earliest is exactly the DeleteRecords offset');
       await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: 'segment.bytes', value: '5000' }, { name: 'retention.bytes', value: '12000' }] }] });
     } finally {
       await admin.disconnect();
     }
     // The sweep deletes the segment files below the new log start one by one, then moves the log start.
     const settled = async () => {
-      const files = await segmentFiles(broker, topic);
-      const first = await earliest(broker, topic);
+      const files = await segmentFiles(durable.broker, topic);
+      const first = await earliest(durable.broker, topic);
       return files.length <= 3 && Number(files[0].slice(0, 20)) === first ? { files, first } : undefined;
     };
     const { files: segments, first: kept } = await waitFor('retention.bytes to delete the oldest segments', 10_000, settled);
     assert.equal(kept, Number(segments[0].slice(0, 20)), 'earliest = the first offset of the oldest segment left');
     assert.ok(kept >= 28, `at most 12000 bytes (about 10 batches) kept: earliest ${kept}`);
 
-    await broker.stop();
-    broker = await startBroker({ env, reuse });
-    assert.deepEqual(await offsetsOf(broker.bootstrap, topic), [{ partition: 0, earliest: kept, latest: 40 }]);
-    assert.deepEqual(await topicConfig(broker, topic, 'retention.bytes'), { value: '12000', isDefault: false });
+    await durable.broker.stop();
+    await durable.start();
+    assert.deepEqual(await offsetsOf(durable.broker.bootstrap, topic), [{ partition: 0, earliest: kept, latest: 40 }]);
+    assert.deepEqual(await topicConfig(durable.broker, topic, 'retention.bytes'), { value: '12000', isDefault: false });
     // After the restart memory is empty: every fetch reads segment files (one segment per fetch, as Kafka does).
     const offsetsRead: number[] = [];
     for (let offset = kept; offset < 40; ) {
-      const fetched = await rawFetch(broker.kafkaPort, { topic, partition: 0, offset, maxWaitMs: 0, minBytes: 0, maxBytes: 1_000_000, partitionMaxBytes: 1_000_000 });
+      const fetched = await rawFetch(durable.broker.kafkaPort, { topic, partition: 0, offset, maxWaitMs: 0, minBytes: 0, maxBytes: 1_000_000, partitionMaxBytes: 1_000_000 });
       assert.ok(fetched.batches.length > 0, `data at offset ${offset}`);
       offsetsRead.push(...fetched.batches.map((b) => b.baseOffset));
       offset = fetched.batches.at(-1)!.lastOffset + 1;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import kafkajs from './clients/kafkajs-lib.js';
-import { describeRun, freePorts, REPO_ROOT, run, startBroker, track, type BrokerHandle } from './harness.js';
+import { describeRun, freePorts, REPO_ROOT, run, startBroker, track, type BrokerHandle, type BrokerOptions } from './harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -82,27 +82,32 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
 }
 
 export interface RestartableBroker {
-  /** The broker running now (another after each `restart`). */
+  /** The broker running now (another after each `restart` or `start`). */
   readonly broker: BrokerHandle;
   /** Its data directory and ports, the same across restarts. */
   readonly storagePath: string;
   /** kill -9, then a new broker on the same directory and ports. */
   restart(): Promise<void>;
+  /** A new broker on the same directory and ports, once the test has stopped or killed the last one. */
+  start(): Promise<void>;
 }
 
 /**
- * A broker of the enclosing describe (started before its tests, stopped and its directory
- * removed after them) on a data directory and ports of its own, which `restart` keeps: the
- * kill -9 tests.
+ * A broker of the enclosing describe (or test file: started before its tests, stopped and its
+ * directory removed after them) on a data directory and ports of its own, which `restart` and
+ * `start` keep: the durable-mode tests.
  */
-export function restartableBroker(label: string, env: Record<string, string>): RestartableBroker {
+export function restartableBroker(label: string, env: Record<string, string>, options: Pick<BrokerOptions, 'readyTimeoutMs'> = {}): RestartableBroker {
   let broker: BrokerHandle | undefined;
   let reuse: { storagePath: string; kafkaPort: number; restPort: number } | undefined;
   const running = (): BrokerHandle => broker ?? assert.fail(`${label}: no broker (before() did not run)`);
+  const start = async (): Promise<void> => {
+    broker = await startBroker({ ...options, env, reuse });
+  };
   before(async () => {
     const [kafkaPort, restPort] = (await freePorts(2)) as [number, number];
     reuse = { storagePath: await mkdtemp(join(tmpdir(), `blink-${label}-`)), kafkaPort, restPort };
-    broker = await startBroker({ env, reuse });
+    await start();
   });
   after(async () => {
     await broker?.stop();
@@ -117,8 +122,9 @@ export function restartableBroker(label: string, env: Record<string, string>): R
     },
     async restart() {
       await running().kill();
-      broker = await startBroker({ env, reuse });
+      await start();
     },
+    start,
   };
 }
 
@@ -212,4 +218,26 @@ export async function readBack(bootstrap: string, topic: string, partition: numb
     const [offset, value] = line.split(' ');
     return [Number(offset), Number(value.split('-')[1])];
   });
+}
+
+/**
+ * Reads each partition of `topic` back (kcat) and asserts that no message is stored twice,
+ * that a partition's messages are in order, and that every acknowledged message is at the
+ * offset its acknowledgement named.
+ */
+export async function assertStoredAsAcknowledged(bootstrap: string, topic: string, partitions: number, acks: StreamResult['acks']): Promise<void> {
+  for (let partition = 0; partition < partitions; partition++) {
+    const stored = await readBack(bootstrap, topic, partition);
+    const at = new Map<number, number>();
+    let previous = -1;
+    for (const [offset, message] of stored) {
+      assert.ok(!at.has(message), `message ${message} stored twice (offsets ${at.get(message)} and ${offset})`);
+      assert.ok(message > previous, `partition ${partition}: message ${message} after ${previous}: out of order`);
+      at.set(message, offset);
+      previous = message;
+    }
+    for (const [message, ack] of acks) {
+      if (ack.partition === partition) assert.equal(at.get(message), ack.offset, `message ${message} acknowledged at ${partition}:${ack.offset}`);
+    }
+  }
 }

@@ -22,7 +22,7 @@ import { before, describe, test } from 'node:test';
 import { kafkajsTransactional } from './clients/kafkajs-txn.js';
 import { useBroker } from './client-suite.js';
 import { uniqueTopic, waitFor } from './harness.js';
-import { kafkaToolOk } from './support/kafka-tools.js';
+import { kafkaToolOk, tableRows } from './support/kafka-tools.js';
 import { createTopic, producePlain, stableOffsets, transactionBrokerEnv } from './transactions-support.js';
 
 const TOOL_TIMEOUT_MS = 60_000;
@@ -35,15 +35,6 @@ const broker = useBroker(transactionBrokerEnv());
 
 const tool = (...args: string[]): Promise<string> =>
   kafkaToolOk('3.9', 'kafka-transactions', ['--bootstrap-server', broker().bootstrap, ...args], { timeoutMs: TOOL_TIMEOUT_MS });
-
-/** Rows of the tool's tab-padded table, as header → cell maps (the header line alone: no rows). */
-function tableRows(output: string, firstHeader: string): Array<Record<string, string>> {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const headerAt = lines.findIndex((l) => new RegExp(`^${firstHeader}\\s`).test(l));
-  assert.ok(headerAt >= 0, `a table with header ${firstHeader} in:\n${output}`);
-  const headers = lines[headerAt]!.split(/\s+/);
-  return lines.slice(headerAt + 1).map((line) => Object.fromEntries(line.split(/\s+/).map((cell, i) => [headers[i] ?? `#${i}`, cell])));
-}
 
 describe('kafka-transactions 3.9: list, describe, find-hanging and abort an open transaction', () => {
   let topic = '';

@@ -98,13 +98,16 @@ export class RecordDto {
   encoding!: 'utf8' | 'base64';
 }
 
-export class RecordsAnswerDto {
+/** The partition an answer is about: the first fields of the record routes' answers and of /purge's partitions. */
+export class PartitionAnswerDto {
   @ApiProperty({ example: 'test' })
   topic!: string;
 
   @ApiProperty({ example: 0 })
   partition!: number;
+}
 
+export class RecordsAnswerDto extends PartitionAnswerDto {
   @ApiProperty({ example: 0, description: 'First offset still stored' })
   logStartOffset!: number;
 
@@ -118,13 +121,7 @@ export class RecordsAnswerDto {
   records!: RecordDto[];
 }
 
-export class ProducedDto {
-  @ApiProperty({ example: 'test' })
-  topic!: string;
-
-  @ApiProperty({ example: 0 })
-  partition!: number;
-
+export class ProducedDto extends PartitionAnswerDto {
   @ApiProperty({ example: 0, description: 'Offset of the first record; -1 when plugins dropped every record (plugin_reject_mode drop-record)' })
   baseOffset!: number;
 

@@ -8,7 +8,7 @@ import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { OptionalNotNull } from './field-rules.js';
 import { DecimalNumber } from './decimal-number.js';
 import { EncodingDto, OptionalBody } from './common.dto.js';
-import { ReadRecordsQueryDto } from './records.dto.js';
+import { PartitionAnswerDto, ReadRecordsQueryDto } from './records.dto.js';
 
 const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -82,13 +82,7 @@ export class PurgeDto {
   beforeOffset?: number;
 }
 
-export class PurgedPartitionDto {
-  @ApiProperty({ example: 'test' })
-  topic!: string;
-
-  @ApiProperty({ example: 0 })
-  partition!: number;
-
+export class PurgedPartitionDto extends PartitionAnswerDto {
   @ApiProperty({ example: 10, description: 'Log start offset after the purge' })
   logStartOffset!: number;
 }

@@ -26,7 +26,7 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from confluent_txn import TXN_OPS
+from confluent_txn import TXN_OPS, poll_message
 from driver_common import (consumed, decode_consumer_assignment, decode_headers, main, ranges_done,
                            run_member, unb64)
 
@@ -155,13 +155,9 @@ def op_consume(command):
         while not ranges_done(ranges, positions):
             if time.monotonic() > deadline:
                 raise RuntimeError('consume: positions %r short of ranges %r' % (positions, ranges))
-            message = client.poll(0.5)
+            message = poll_message(client, 0.5)
             if message is None:
                 continue
-            if message.error() is not None:
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise RuntimeError('consume: %s' % message.error())
             messages.append(consumed(message.partition(), message.offset(), message.key(),
                                      message.value(), message.headers()))
             positions[message.partition()] = message.offset() + 1

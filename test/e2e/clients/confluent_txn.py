@@ -26,6 +26,19 @@ REQUEST_TIMEOUT_S = 15
 DRAIN_S = 0.5
 
 
+def poll_message(client, timeout_s):
+    """The next message of a consumer within timeout_s; None when none came or at a partition's
+    end (EOF). Raises on any other consumer error. confluent_client.py's consume uses it too."""
+    message = client.poll(timeout_s)
+    if message is None:
+        return None
+    if message.error() is not None:
+        if message.error().code() == KafkaError._PARTITION_EOF:
+            return None
+        raise RuntimeError('consume: %s' % message.error())
+    return message
+
+
 def producer(command, transactional_id, transaction_timeout_ms=None):
     config = {
         'bootstrap.servers': command['bootstrap'],
@@ -82,13 +95,9 @@ def op_txn_consume(command):
                 drain_until = now + DRAIN_S
             if now > deadline or (drain_until is not None and now > drain_until):
                 break
-            message = client.poll(0.2)
+            message = poll_message(client, 0.2)
             if message is None:
                 continue
-            if message.error() is not None:
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise RuntimeError('consume: %s' % message.error())
             records.append({'partition': message.partition(), 'offset': message.offset(), 'value': message.value().decode('utf-8')})
     finally:
         client.close()

@@ -25,6 +25,7 @@ import { NODE_BIN, REPO_ROOT, sleep, track } from '../harness.js';
 import type { ConsumedMessage, Header } from './driver.js';
 import { goDriverBinary, type GoClient } from './go.js';
 import { javaDriverCommand } from './java.js';
+import { fromKcatJson, type KcatJsonMessage } from './kcat.js';
 import { pythonDriverCommand, type PythonClient } from './python.js';
 
 export type MemberClient = 'kcat' | PythonClient | 'kafkajs' | 'platformatic' | 'platformatic-1' | GoClient | 'java-3.9' | 'java-4';
@@ -150,15 +151,6 @@ function kcatArgs(bootstrap: string, options: MemberOptions): string[] {
     // committed ones. Without a committed offset, start at the beginning.
     '-X', 'topic.auto.offset.reset=earliest',
   ];
-}
-
-/** kcat's JSON message line (-J). */
-interface KcatJsonMessage {
-  partition: number;
-  offset: number;
-  key: string | null;
-  payload: string | null;
-  headers?: string[];
 }
 
 export class GroupMember {
@@ -348,7 +340,7 @@ export class GroupMember {
         this.errorList.push({ at: Date.now(), message: `unparsable output line: ${line.slice(0, 200)}` });
         continue;
       }
-      if (this.client === 'kcat') this.onKcatMessage(parsed as KcatJsonMessage);
+      if (this.client === 'kcat') this.consumed.push(fromKcatJson(parsed as KcatJsonMessage));
       else this.onEvent(parsed as WireEvent);
     }
   }
@@ -384,18 +376,6 @@ export class GroupMember {
     }
   }
 
-  private onKcatMessage(message: KcatJsonMessage): void {
-    const headers: Header[] = [];
-    const flat = message.headers ?? [];
-    for (let i = 0; i + 1 < flat.length; i += 2) headers.push([flat[i]!, Buffer.from(flat[i + 1]!, 'utf8')]);
-    this.consumed.push({
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key === null ? null : Buffer.from(message.key, 'utf8'),
-      value: message.payload === null ? null : Buffer.from(message.payload, 'utf8'),
-      headers,
-    });
-  }
 
   private onStderr(text: string): void {
     this.stderrTail = (this.stderrTail + text).slice(-OUTPUT_KEEP_CHARS);

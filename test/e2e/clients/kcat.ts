@@ -29,7 +29,8 @@ const OPERATION_TIMEOUT_MS = 45_000;
 const KEY_DELIMITER = ':';
 const DELIVERY_REPORT = /Message delivered to partition (\d+) \(offset (-?\d+)\)/g;
 
-interface KcatJsonMessage {
+/** kcat's JSON message line (-J). */
+export interface KcatJsonMessage {
   partition: number;
   offset: number;
   key: string | null;
@@ -109,7 +110,8 @@ async function producePartition(
   return acks;
 }
 
-function fromJson(message: KcatJsonMessage): ConsumedMessage {
+/** A kcat -J message line as a consumed message (key, value and headers are UTF-8 text). */
+export function fromKcatJson(message: KcatJsonMessage): ConsumedMessage {
   const headers: Header[] = [];
   const flat = message.headers ?? [];
   for (let i = 0; i + 1 < flat.length; i += 2) headers.push([flat[i] as string, Buffer.from(flat[i + 1] as string, 'utf8')]);
@@ -189,7 +191,7 @@ export function kcatDriver(bootstrap: string, options: KcatOptions = {}): Client
         ];
         const { stdout } = await kcat(args, `consume ${topic}[${range.partition}]`);
         for (const line of stdout.split('\n')) {
-          if (line.startsWith('{')) consumed.push(fromJson(JSON.parse(line) as KcatJsonMessage));
+          if (line.startsWith('{')) consumed.push(fromKcatJson(JSON.parse(line) as KcatJsonMessage));
         }
       }
       return consumed;

@@ -9,13 +9,12 @@
  * JVM is killed when the test process exits (harness.track). bench/apache-kafka.mjs uses
  * this module from dist-test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describeRun, freePorts, run, sleep, track } from '../harness.js';
+import { describeRun, freePorts, pollReady, run, spawnLogged } from '../harness.js';
 import { apiVersionsRequest, parseApiVersionsV0, RawConnection, rawRequest } from '../raw-kafka.js';
 import { kafkaServerJava, kafkaToolJava, type KafkaVersion } from './kafka-jvm.js';
 
@@ -54,8 +53,6 @@ export interface ApacheKafkaHandle {
 const DEFAULT_HEAP_MB = 1024;
 const FORMAT_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
-const KILL_WAIT_MS = 5_000;
-const LOG_KEEP_CHARS = 256 * 1024;
 const PROBE_INTERVAL_MS = 100;
 const READY_TIMEOUT_MS = 90_000;
 
@@ -113,17 +110,6 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 export async function startApacheKafka(options: ApacheKafkaOptions): Promise<ApacheKafkaHandle> {
   const [port, controllerPort] = (await freePorts(2)) as [number, number];
   const dataDir = await mkdtemp(join(tmpdir(), `blink-apache-kafka-${options.version}-`));
@@ -138,33 +124,17 @@ export async function startApacheKafka(options: ApacheKafkaOptions): Promise<Apa
   }
 }
 
-/** The broker JVM, its output (last LOG_KEEP_CHARS) and a bounded stop that removes its data (or keeps it: halt). */
+/** The broker JVM, its output (the last 256 KiB) and a bounded stop that removes its data (or keeps it: halt). */
 function spawnBroker(options: ApacheKafkaOptions, dataDir: string, propsFile: string) {
   const { cmd, args } = kafkaServerJava(options.version, options.heapMb ?? DEFAULT_HEAP_MB, [propsFile]);
-  const child = spawn(cmd, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-LOG_KEEP_CHARS);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.once('error', (error) => keep(Buffer.from(`spawn failed: ${error.message}\n`)));
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
-  const halt = async (): Promise<void> => {
-    if (exited()) return;
-    child.kill('SIGTERM');
-    if (!(await waitForExit(child, STOP_GRACE_MS))) {
-      child.kill('SIGKILL');
-      await waitForExit(child, KILL_WAIT_MS);
-    }
-  };
+  const { child, logs, exited, halt: haltAfter } = spawnLogged(cmd, args, dataDir);
+  const halt = (): Promise<void> => haltAfter(STOP_GRACE_MS);
   const stop = async (): Promise<number | null> => {
     await halt();
     await rm(dataDir, { recursive: true, force: true });
     return child.exitCode;
   };
-  return { pid: child.pid ?? -1, logs: () => output, exited, stop, halt };
+  return { pid: child.pid ?? -1, logs, exited, stop, halt };
 }
 
 async function launch(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<ApacheKafkaHandle> {
@@ -195,20 +165,16 @@ async function launch(options: ApacheKafkaOptions, port: number, dataDir: string
 async function spawnReady(options: ApacheKafkaOptions, port: number, dataDir: string, propsFile: string): Promise<{ broker: ReturnType<typeof spawnBroker>; readyAt: number }> {
   const broker = spawnBroker(options, dataDir, propsFile);
   const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
-  const readyAt = await awaitReady(port, broker.exited, readyTimeoutMs, options.probeIntervalMs ?? PROBE_INTERVAL_MS).catch(async (error: Error) => {
+  const readyAt = await pollReady(
+    () => answers(port),
+    broker.exited,
+    readyTimeoutMs,
+    options.probeIntervalMs ?? PROBE_INTERVAL_MS,
+    'the broker process exited',
+    `no ApiVersions + Metadata answer on 127.0.0.1:${port}`,
+  ).catch(async (error: Error) => {
     await broker.stop();
     throw new Error(`Apache Kafka ${options.version} did not start: ${error.message}\n--- broker output (tail) ---\n${broker.logs().slice(-8000)}`);
   });
   return { broker, readyAt };
-}
-
-/** Resolves with the time the broker first answered; rejects when it exits or the time is up. */
-async function awaitReady(port: number, exited: () => boolean, timeoutMs: number, intervalMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error('the broker process exited');
-    if (await answers(port).catch(() => false)) return Date.now();
-    await sleep(intervalMs);
-  }
-  throw new Error(`no ApiVersions + Metadata answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }

@@ -16,13 +16,12 @@
  * JVM is killed when the test process exits (harness.track). The worker's first run records a
  * class-data-sharing archive at its exit, which later runs map (clients/jvm.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { JVM_CACHE, JVM_LOG_OPTIONS, javaBinary, useCds } from '../clients/jvm.js';
-import { REPO_ROOT, freePort, sleep, track } from '../harness.js';
+import { REPO_ROOT, freePort, pollReady, spawnLogged } from '../harness.js';
 
 export interface ConnectOptions {
   bootstrap: string;
@@ -56,8 +55,6 @@ const MAIN_CLASS = 'org.apache.kafka.connect.cli.ConnectDistributed';
 const READY_TIMEOUT_MS = 90_000;
 const PROBE_INTERVAL_MS = 200;
 const STOP_GRACE_MS = 30_000;
-const KILL_WAIT_MS = 5_000;
-const LOG_KEEP_CHARS = 256 * 1024;
 const REST_TIMEOUT_MS = 30_000;
 /** What a JVM stopped by SIGTERM exits with (128 + 15) once its shutdown hooks ran. */
 const SIGTERM_EXIT_CODE = 143;
@@ -100,17 +97,6 @@ function workerProperties(options: ConnectOptions, restPort: number): string {
   return Object.entries(props).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function restCall<T>(restUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${restUrl}${path}`, {
     method,
@@ -130,26 +116,13 @@ export async function startConnect(options: ConnectOptions): Promise<ConnectHand
   const cds = useCds(join(JVM_CACHE, SET, 'cds-connect-distributed.jsa'), true);
   const logging = `-Dlog4j.configuration=file:${join(REPO_ROOT, 'test/jvm/config/connect-log4j.properties')}`;
   const args = [...JVM_OPTIONS, ...JVM_LOG_OPTIONS, ...cds.options, logging, '-cp', connectClasspath(), MAIN_CLASS, propsFile];
-  const child = spawn(javaBinary(), args, { cwd: options.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-LOG_KEEP_CHARS);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.once('error', (error) => keep(Buffer.from(`spawn failed: ${error.message}\n`)));
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
+  const { child, logs, exited, halt } = spawnLogged(javaBinary(), args, options.workDir);
   const restUrl = `http://127.0.0.1:${restPort}`;
   let stopping = false;
   const stop = async (): Promise<number | null> => {
     if (!exited()) {
       stopping = true;
-      child.kill('SIGTERM');
-      if (!(await waitForExit(child, STOP_GRACE_MS))) {
-        child.kill('SIGKILL');
-        await waitForExit(child, KILL_WAIT_MS);
-      }
+      await halt(STOP_GRACE_MS);
     }
     // Record the archive only from a run that came up and shut down cleanly.
     await cds.settle(stopping && (child.exitCode === SIGTERM_EXIT_CODE || child.exitCode === 0));
@@ -159,24 +132,21 @@ export async function startConnect(options: ConnectOptions): Promise<ConnectHand
     restUrl,
     topics: internalTopics(options.cluster),
     rest: (method, path, body) => restCall(restUrl, method, path, body),
-    logs: () => output,
+    logs,
     exited,
     stop,
   };
-  await awaitReady(handle, options.readyTimeoutMs ?? READY_TIMEOUT_MS).catch(async (error: Error) => {
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  await pollReady(
+    async () => (await handle.rest('GET', '/connectors')).status === 200,
+    exited,
+    readyTimeoutMs,
+    PROBE_INTERVAL_MS,
+    'the worker process exited',
+    `GET ${restUrl}/connectors did not answer 200`,
+  ).catch(async (error: Error) => {
     await stop();
-    throw new Error(`Kafka Connect did not start: ${error.message}\n--- worker output (tail) ---\n${output.slice(-8000)}`);
+    throw new Error(`Kafka Connect did not start: ${error.message}\n--- worker output (tail) ---\n${logs().slice(-8000)}`);
   });
   return handle;
-}
-
-async function awaitReady(handle: ConnectHandle, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (handle.exited()) throw new Error('the worker process exited');
-    const answer = await handle.rest('GET', '/connectors').catch(() => null);
-    if (answer?.status === 200) return;
-    await sleep(PROBE_INTERVAL_MS);
-  }
-  throw new Error(`GET ${handle.restUrl}/connectors did not answer 200 within ${timeoutMs} ms`);
 }

@@ -3,6 +3,8 @@
  * kafka-4 artifact set: runKafkaTool('4', 'kafka-topics', ['--bootstrap-server', b, '--list']).
  * Each run is one JVM, killed after its timeout. Tool names are the scripts' names.
  */
+import assert from 'node:assert/strict';
+
 import { describeRun, run, type RunResult } from '../harness.js';
 import { kafkaToolJava, type KafkaVersion } from './kafka-jvm.js';
 
@@ -67,4 +69,13 @@ export async function kafkaToolOk(version: KafkaVersion, tool: KafkaTool, args: 
   const result = await runKafkaTool(version, tool, args, options);
   if (result.code !== 0) throw new Error(describeRun(`${tool} ${args.join(' ')}`, result));
   return result.stdout;
+}
+
+/** Rows of a whitespace-separated table a tool printed, as header → cell maps (the header line alone: no rows). */
+export function tableRows(output: string, firstHeader: string): Array<Record<string, string>> {
+  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const headerAt = lines.findIndex((l) => new RegExp(`^${firstHeader}\\s`).test(l));
+  assert.ok(headerAt >= 0, `a table with header ${firstHeader} in:\n${output}`);
+  const headers = lines[headerAt]!.split(/\s+/);
+  return lines.slice(headerAt + 1).map((line) => Object.fromEntries(line.split(/\s+/).map((cell, i) => [headers[i] ?? `#${i}`, cell])));
 }

@@ -17,10 +17,8 @@ import { BatchMemory, batchMemoryLimitsFor, SLAB_BYTES } from '../../../src/stor
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiRegistry, type RegisteredApi } from '../../../src/kafka/transport/api-registry.js';
-import type { HotPath } from '../../../src/kafka/transport/kafka-api.decorator.js';
 import { KafkaConnection, type ConnectionLimits } from '../../../src/kafka/transport/kafka-connection.js';
 import { NO_RESPONSE, type KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
-import type { ApiCodec } from '../../../src/wire/api-codec.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { DescribeGroupsApi } from '../../../src/wire/messages/15-describe-groups.js';
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../../src/wire/messages/10-find-coordinator.js';
@@ -32,27 +30,9 @@ import { FRAMES_PER_TURN, MAX_QUEUED_REQUESTS_PER_CONNECTION, READER_STALL_MS } 
 import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
+import { served, servedNow } from '../../support/served-api.js';
 
 Logger.overrideLogger(false);
-
-type Invoke = (request: KafkaRequest<unknown>) => unknown;
-
-function served(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
-  return {
-    codec,
-    minVersion: min,
-    maxVersion: max,
-    advertised: true,
-    invoke: async (request) => invoke(request as KafkaRequest<unknown>),
-    refuse: (body, errorCode) => codec.errorResponse(body, errorCode),
-    hotPath,
-  };
-}
-
-/** A handler that answers in the call itself (a value, not a promise), as Produce and Fetch do when nothing waits. */
-function servedNow(codec: ApiCodec, min: number, max: number, invoke: Invoke, hotPath?: HotPath): RegisteredApi {
-  return { ...served(codec, min, max, invoke, hotPath), invoke: (request) => invoke(request as KafkaRequest<unknown>) };
-}
 
 const EMPTY_FETCH = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
 const EMPTY_FETCH_RESPONSE: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
@@ -91,6 +71,26 @@ const coordinatorAnswer = (request: KafkaRequest<unknown>): FindCoordinatorRespo
 
 function coordinatorResponses(socket: FakeSocket): Array<{ correlationId: number; body: FindCoordinatorResponse }> {
   return socket.responses().map((frame) => readResponse(frame, FindCoordinatorApi, FC_VERSION, false));
+}
+
+/**
+ * A connection under a 64-byte read-ahead bound that has received FindCoordinator '1', whose
+ * handler waits for `slow`; `more` is the next four requests (keys 2-5), more than the bound.
+ */
+function slowFirstRequest() {
+  const slow = deferred<void>();
+  const fixture = connect(
+    [
+      served(FindCoordinatorApi, 0, 2, async (request) => {
+        if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
+        return coordinatorAnswer(request);
+      }),
+    ],
+    { maxFrameBytes: 1024, maxBufferedBytes: 64 },
+  );
+  fixture.socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
+  const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+  return { ...fixture, slow, more };
 }
 
 describe('KafkaConnection (fake socket)', () => {
@@ -172,18 +172,7 @@ describe('KafkaConnection (fake socket)', () => {
   });
 
   it('pauses the socket once read-ahead exceeds the bound while a request runs, and resumes when it is answered', async () => {
-    const slow = deferred<void>();
-    const { socket, connection } = connect(
-      [
-        served(FindCoordinatorApi, 0, 2, async (request) => {
-          if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
-          return coordinatorAnswer(request);
-        }),
-      ],
-      { maxFrameBytes: 1024, maxBufferedBytes: 64 },
-    );
-    socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
-    const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+    const { slow, socket, connection, more } = slowFirstRequest();
     assert.ok(more.length > 64);
     socket.receive(more.subarray(0, 40));
     assert.equal(socket.isPaused(), false, 'under the bound: keeps reading');
@@ -488,18 +477,7 @@ describe('KafkaConnection (fake socket)', () => {
     });
 
     it('does not count the time the socket is paused by read-ahead against a frame half received', async () => {
-      const slow = deferred<void>();
-      const { socket, connection, clock } = connect(
-        [
-          served(FindCoordinatorApi, 0, 2, async (request) => {
-            if ((request.body as FindCoordinatorRequest).key === '1') await slow.promise;
-            return coordinatorAnswer(request);
-          }),
-        ],
-        { maxFrameBytes: 1024, maxBufferedBytes: 64 },
-      );
-      socket.receive(requestFrame(FindCoordinatorApi, FC_VERSION, 1, findCoordinator('1')));
-      const more = Buffer.concat([2, 3, 4, 5].map((n) => requestFrame(FindCoordinatorApi, FC_VERSION, n, findCoordinator(String(n)))));
+      const { slow, socket, connection, clock, more } = slowFirstRequest();
       const last = requestFrame(FindCoordinatorApi, FC_VERSION, 6, findCoordinator('6'));
       socket.receive(Buffer.concat([more, last.subarray(0, 5)]));
       assert.equal(socket.isPaused(), true);

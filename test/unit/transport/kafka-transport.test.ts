@@ -24,6 +24,7 @@ import { SLAB_BYTES } from '../../../src/storage/batch-memory.js';
 import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { FakeSocket, requestFrame } from '../../support/fake-socket.js';
+import { servedNow } from '../../support/served-api.js';
 
 Logger.overrideLogger(false);
 
@@ -39,14 +40,7 @@ const quietProbe = {
 function transportWithConnection(hang: boolean, env: Record<string, string> = {}) {
   const clock = new FakeClock();
   const registry = new ApiRegistry();
-  registry.register({
-    codec: FindCoordinatorApi,
-    minVersion: 0,
-    maxVersion: 2,
-    advertised: true,
-    invoke: () => (hang ? new Promise(() => undefined) : Promise.resolve({ errorCode: 0 })),
-    refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
-  });
+  registry.register(servedNow(FindCoordinatorApi, 0, 2, () => (hang ? new Promise(() => undefined) : Promise.resolve({ errorCode: 0 }))));
   const config = loadSettings({ argv: [], env, cwd: '/nonexistent-dir-for-tests' });
   const transport = new KafkaTransport(config, registry, new FetchParking(clock), quietProbe, new ListenerStatus(), clock, new MemoryAccountant(memoryLimitsFor(1 << 20), clock), null as never, new SaslMechanisms(config, new ScramCredentialStore(config), new DelegationTokenStore(config, clock), clock));
   const socket = new FakeSocket();

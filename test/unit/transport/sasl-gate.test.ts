@@ -16,7 +16,6 @@ import { loadSettings } from '../../../src/config/settings.js';
 import { BatchMemory, batchMemoryLimitsFor } from '../../../src/storage/batch-memory.js';
 import { ApiRegistry } from '../../../src/kafka/transport/api-registry.js';
 import { KafkaConnection } from '../../../src/kafka/transport/kafka-connection.js';
-import type { KafkaRequest } from '../../../src/kafka/transport/kafka-request.js';
 import { SaslGate } from '../../../src/kafka/transport/sasl-gate.js';
 import { ErrorCode } from '../../../src/wire/error-codes.js';
 import { FindCoordinatorApi } from '../../../src/wire/messages/10-find-coordinator.js';
@@ -25,6 +24,7 @@ import { ApiVersionsApi } from '../../../src/wire/messages/18-api-versions.js';
 import { SaslAuthenticateApi } from '../../../src/wire/messages/36-sasl-authenticate.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
+import { servedNow } from '../../support/served-api.js';
 
 Logger.overrideLogger(false);
 
@@ -38,17 +38,12 @@ function connect(env: Record<string, string> = {}) {
   const clock = new FakeClock();
   const principals: string[] = [];
   const registry = new ApiRegistry();
-  registry.register({
-    codec: FindCoordinatorApi,
-    minVersion: 0,
-    maxVersion: 2,
-    advertised: true,
-    invoke: async (request) => {
-      principals.push(principalText((request as KafkaRequest<unknown>).connection.principal));
+  registry.register(
+    servedNow(FindCoordinatorApi, 0, 2, async (request) => {
+      principals.push(principalText(request.connection.principal));
       return { errorCode: 0 };
-    },
-    refuse: (body, errorCode) => FindCoordinatorApi.errorResponse(body as never, errorCode),
-  });
+    }),
+  );
   registry.register({ codec: ApiVersionsApi, minVersion: 0, maxVersion: 3, advertised: true, invoke: async () => ({ errorCode: 0, apiKeys: [] }), refuse: () => ({}) });
   const socket = new FakeSocket();
   const identity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' } as const;

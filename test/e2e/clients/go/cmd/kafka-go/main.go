@@ -206,22 +206,7 @@ func opConsume(ctx context.Context, cmd *driver.Command) (any, error) {
 		defer r.Close()
 		go readInto(rctx, r, arrived, errs)
 	}
-	positions := driver.StartPositions(cmd.Ranges)
-	messages := []driver.Message{}
-	timeout := time.NewTimer(time.Until(cmd.Deadline(0.8)))
-	defer timeout.Stop()
-	for !driver.RangesDone(cmd.Ranges, positions) {
-		select {
-		case m := <-arrived:
-			messages = append(messages, fromKafkaGo(m))
-			positions[int32(m.Partition)] = m.Offset + 1
-		case err := <-errs:
-			return nil, err
-		case <-timeout.C:
-			return nil, fmt.Errorf("positions %v short of ranges %v", positions, cmd.Ranges)
-		}
-	}
-	return map[string]any{"messages": messages}, nil
+	return driver.Collect(rctx, cmd, arrived, errs, fromKafkaGo)
 }
 
 func opListOffsets(ctx context.Context, cmd *driver.Command) (any, error) {

@@ -106,21 +106,7 @@ func (m *groupMember) start(generation *kafka.Generation) {
 }
 
 func (m *groupMember) Poll(ctx context.Context, timeout time.Duration) ([]driver.Message, error) {
-	wait := time.NewTimer(timeout)
-	defer wait.Stop()
-	polled := []driver.Message{}
-	for {
-		select {
-		case message := <-m.messages:
-			polled = append(polled, fromKafkaGo(message))
-		case err := <-m.errs:
-			return polled, err
-		case <-wait.C:
-			return polled, nil
-		case <-ctx.Done():
-			return polled, ctx.Err()
-		}
-	}
+	return driver.Drain(ctx, timeout, m.messages, m.errs, fromKafkaGo)
 }
 
 func (m *groupMember) Assignment() []int32 {

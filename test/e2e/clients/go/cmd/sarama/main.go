@@ -252,28 +252,7 @@ func opConsume(ctx context.Context, cmd *driver.Command) (any, error) {
 		}
 		go forward(fctx, pc, arrived, errs)
 	}
-	return collect(fctx, cmd, arrived, errs)
-}
-
-func collect(ctx context.Context, cmd *driver.Command, arrived <-chan *sarama.ConsumerMessage, errs <-chan error) (any, error) {
-	positions := driver.StartPositions(cmd.Ranges)
-	messages := []driver.Message{}
-	timeout := time.NewTimer(time.Until(cmd.Deadline(0.8)))
-	defer timeout.Stop()
-	for !driver.RangesDone(cmd.Ranges, positions) {
-		select {
-		case m := <-arrived:
-			messages = append(messages, fromSarama(m))
-			positions[m.Partition] = m.Offset + 1
-		case err := <-errs:
-			return nil, err
-		case <-timeout.C:
-			return nil, fmt.Errorf("positions %v short of ranges %v", positions, cmd.Ranges)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return map[string]any{"messages": messages}, nil
+	return driver.Collect(fctx, cmd, arrived, errs, fromSarama)
 }
 
 func opListOffsets(_ context.Context, cmd *driver.Command) (any, error) {

@@ -125,21 +125,7 @@ func (m *groupMember) forwardErrors() {
 }
 
 func (m *groupMember) Poll(ctx context.Context, timeout time.Duration) ([]driver.Message, error) {
-	wait := time.NewTimer(timeout)
-	defer wait.Stop()
-	polled := []driver.Message{}
-	for {
-		select {
-		case message := <-m.messages:
-			polled = append(polled, fromSarama(message))
-		case err := <-m.errs:
-			return polled, err
-		case <-wait.C:
-			return polled, nil
-		case <-ctx.Done():
-			return polled, ctx.Err()
-		}
-	}
+	return driver.Drain(ctx, timeout, m.messages, m.errs, fromSarama)
 }
 
 func (m *groupMember) Assignment() []int32 {

@@ -213,6 +213,31 @@ func RangesDone(ranges []Range, positions map[int32]int64) bool {
 	return true
 }
 
+// Collect gathers the messages that arrive (converted by convert) until every range is read,
+// the first error that arrives, or 0.8 of the command's timeout: the consume op of drivers
+// that read each partition on a goroutine of its own.
+func Collect[T any](ctx context.Context, cmd *Command, arrived <-chan T, errs <-chan error, convert func(T) Message) (any, error) {
+	positions := StartPositions(cmd.Ranges)
+	messages := []Message{}
+	timeout := time.NewTimer(time.Until(cmd.Deadline(0.8)))
+	defer timeout.Stop()
+	for !RangesDone(cmd.Ranges, positions) {
+		select {
+		case arrival := <-arrived:
+			m := convert(arrival)
+			messages = append(messages, m)
+			positions[m.Partition] = m.Offset + 1
+		case err := <-errs:
+			return nil, err
+		case <-timeout.C:
+			return nil, fmt.Errorf("positions %v short of ranges %v", positions, cmd.Ranges)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return map[string]any{"messages": messages}, nil
+}
+
 // StartPositions maps each range's partition to its start offset.
 func StartPositions(ranges []Range) map[int32]int64 {
 	positions := make(map[int32]int64, len(ranges))

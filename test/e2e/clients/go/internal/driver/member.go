@@ -88,6 +88,26 @@ func RunMember(ctx context.Context, member Member) (any, error) {
 	}
 }
 
+// Drain returns what arrives on messages within timeout (converted by convert); an error
+// that arrives first ends it early: Member.Poll for members fed by channels.
+func Drain[T any](ctx context.Context, timeout time.Duration, messages <-chan T, errs <-chan error, convert func(T) Message) ([]Message, error) {
+	wait := time.NewTimer(timeout)
+	defer wait.Stop()
+	polled := []Message{}
+	for {
+		select {
+		case message := <-messages:
+			polled = append(polled, convert(message))
+		case err := <-errs:
+			return polled, err
+		case <-wait.C:
+			return polled, nil
+		case <-ctx.Done():
+			return polled, ctx.Err()
+		}
+	}
+}
+
 func runCommand(ctx context.Context, member Member, command memberCommand, positions map[int32]int64) (bool, error) {
 	cctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()

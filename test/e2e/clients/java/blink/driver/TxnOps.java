@@ -84,20 +84,35 @@ public final class TxnOps {
     return Map.of("ok", true);
   }
 
-  public static Object consume(Command command) {
-    String topic = command.str("topic");
-    Properties props = Clients.base(command, "e2e-java-txn-consumer");
+  /** Every partition of the command's topic (0 to partitions - 1). */
+  private static List<TopicPartition> allPartitions(Command command) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (int p = 0; p < command.integer("partitions"); p++) partitions.add(new TopicPartition(command.str("topic"), p));
+    return partitions;
+  }
+
+  /** A consumer at the command's isolation level, in a group of its own that never commits, reading `partitions` from the beginning. */
+  private static KafkaConsumer<byte[], byte[]> readFromStart(Command command, String clientId, List<TopicPartition> partitions) {
+    Properties props = Clients.base(command, clientId);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-unused-" + UUID.randomUUID());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, command.str("isolation"));
+    KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(props);
+    try {
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+    return consumer;
+  }
+
+  public static Object consume(Command command) {
     List<Map<String, Object>> records = new ArrayList<>();
     long deadline = System.nanoTime() + command.number("wait_ms") * 1_000_000L;
     long drainUntil = Long.MAX_VALUE;
-    try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(props)) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (int p = 0; p < command.integer("partitions"); p++) partitions.add(new TopicPartition(topic, p));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = readFromStart(command, "e2e-java-txn-consumer", allPartitions(command))) {
       while (System.nanoTime() < Math.min(deadline, drainUntil)) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) records.add(txnRecord(record));
         if (drainUntil == Long.MAX_VALUE && records.size() >= command.integer("count")) drainUntil = System.nanoTime() + DRAIN_MS * 1_000_000L;
@@ -107,18 +122,10 @@ public final class TxnOps {
   }
 
   public static Object readAll(Command command) {
-    String topic = command.str("topic");
-    Properties props = Clients.base(command, "e2e-java-txn-reader");
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-unused-" + UUID.randomUUID());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, command.str("isolation"));
     long deadline = System.nanoTime() + command.timeoutMs() * 800_000L;
     List<Map<String, Object>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(props)) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (int p = 0; p < command.integer("partitions"); p++) partitions.add(new TopicPartition(topic, p));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    List<TopicPartition> partitions = allPartitions(command);
+    try (KafkaConsumer<byte[], byte[]> consumer = readFromStart(command, "e2e-java-txn-reader", partitions)) {
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       while (!partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
         if (System.nanoTime() > deadline) throw new IllegalStateException("read_all: positions short of " + ends);
