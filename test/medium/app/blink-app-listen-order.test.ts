@@ -10,6 +10,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, it } from 'node:test';
@@ -87,7 +88,7 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
         };
       });
       // REST starts 1.5 s after the Kafka listeners here (10 ms in a server): room for a loaded machine.
-      const started = listenBlinkApp(app, config, 30_000, 1_500);
+      const started = listenBlinkApp(app, config, { restWaitsMs: 30_000, restAfterKafkaMs: 1_500 });
       const [kafkaPort] = await bound;
       assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
       assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
@@ -96,6 +97,7 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       assert.deepEqual(loaded(), [], 'the REST face joins the application after the Kafka listeners bind');
       assert.throws(() => app.get(HttpRouteTable), /HttpRouteTable/, 'its providers are not built yet');
       const ports = await started;
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(server.listening, true);
       assert.deepEqual(loaded().sort(), ['AdminModule', 'HealthModule', 'RestFaceModule']);
       // The route table records every route Fastify is given (its onRoute hook, set with the REST face), Nest's controllers' as they are registered.
@@ -111,7 +113,8 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       const listeners = app.get(ListenerStatus);
       const kafkaBoundWhenRestListened = once(server, 'listening').then(() => listeners.isListening);
       // A loaded machine may take longer than the server's 100 ms to recover an empty memory tier: here REST waits up to 30 s.
-      const ports = await listenBlinkApp(app, config, 30_000);
+      const ports = await listenBlinkApp(app, config, { restWaitsMs: 30_000 });
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(await kafkaBoundWhenRestListened, true, 'the Kafka listeners were bound when the REST port started listening');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
@@ -141,8 +144,52 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
         finishRecovery();
       }
       const ports = await started;
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
+    });
+  });
+  it('stop aborted as the Kafka listeners bind: the REST face is neither loaded, routed nor started, it resolves with null, and the application closes', async () => {
+    await withApp(async (app, config) => {
+      const server = app.getHttpServer() as Server;
+      const listeners = app.get(ListenerStatus);
+      const stop = new AbortController();
+      const listening = listeners.listening.bind(listeners);
+      listeners.listening = (ports) => {
+        listening(ports);
+        stop.abort();
+      };
+      const ports = await listenBlinkApp(app, config, { stop: stop.signal, restWaitsMs: 30_000, restAfterKafkaMs: 0 });
+      assert.equal(stop.signal.aborted, true, 'the Kafka listeners were bound');
+      assert.equal(ports, null);
+      assert.equal(server.listening, false, 'no REST port');
+      const restFace = [RestFaceModule, HealthModule, AdminModule];
+      assert.deepEqual([...app.get(ModulesContainer).values()].filter((module) => restFace.includes(module.metatype as never)), [], 'the REST face was not loaded');
+      // withApp closes the application: that must not fail on a half-started REST face.
+    });
+  });
+
+  it('stop aborted during a long storage recovery: resolves with null at once, no Kafka listener bound', async () => {
+    await withApp(async (app, config) => {
+      const recovery = app.get(StorageRecovery);
+      const recover = recovery.completed.bind(recovery);
+      let finishRecovery!: () => void;
+      const recoveryMayFinish = new Promise<void>((resolve) => {
+        finishRecovery = resolve;
+      });
+      let held: Promise<void> | undefined;
+      recovery.completed = () => (held ??= recoveryMayFinish.then(recover));
+      const stop = new AbortController();
+      try {
+        const started = listenBlinkApp(app, config, { stop: stop.signal, restWaitsMs: 30_000 });
+        setImmediate(() => stop.abort());
+        // Bounded: a boot that waited for the recovery would still be waiting.
+        const outcome = await Promise.race([started, delay(10_000, 'still waiting for the recovery', { ref: false })]);
+        assert.equal(outcome, null);
+        assert.equal(app.get(ListenerStatus).isListening, false, 'no Kafka listener');
+      } finally {
+        finishRecovery();
+      }
     });
   });
 });
