@@ -60,7 +60,10 @@ async function runEmbedded(argv: readonly string[]): Promise<void> {
   const starting = new AbortController();
   let broker: EmbeddedBlink | undefined;
   const stop = () => {
-    if (broker === undefined) return starting.abort();
+    if (broker === undefined) {
+      starting.abort();
+      return;
+    }
     broker.stop().then(
       () => process.exit(0),
       (error: unknown) => fail(error),
