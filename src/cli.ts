@@ -69,8 +69,9 @@ async function runEmbedded(argv: readonly string[]): Promise<void> {
       (error: unknown) => fail(error),
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // Kept: a second signal meets a stop under way (the same promise), not Node's default action.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     broker = await startBlink(settings as BlinkSettings, { signal: starting.signal });
   } catch (error) {

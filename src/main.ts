@@ -56,8 +56,8 @@ process.kill(workerData.pid, 'SIGKILL');`;
  * exit 0 at once. After: stop its boot (listenBlinkApp: no further step starts), close it once
  * the boot step under way is over (in-flight and parked requests answered), exit 0, or 1 when
  * that fails or SHUTDOWN_DEADLINE_MS passes. Installed before anything else is built, so no
- * signal meets Node's default action (death by signal) during the boot. `stop` is aborted by the
- * first signal once the application exists.
+ * signal meets Node's default action (death by signal) during the boot, nor a second signal
+ * during the shutdown (ignored). `stop` is aborted by the first signal once the application exists.
  */
 function exitOnSignals(): { readonly stop: AbortSignal; attach(app: NestFastifyApplication, logger: Logger, booted: Promise<unknown>): void } {
   let running: { app: NestFastifyApplication; logger: Logger; booted: Promise<unknown> } | null = null;
@@ -67,6 +67,8 @@ function exitOnSignals(): { readonly stop: AbortSignal; attach(app: NestFastifyA
       process.stderr.write(`${signal} received during the boot: exiting\n`);
       process.exit(0);
     }
+    // The shutdown is under way: a second signal changes nothing (its deadline and the watchdog bound it).
+    if (stopping.signal.aborted) return;
     stopping.abort();
     const { app, logger, booted } = running;
     startShutdownWatchdog();
@@ -87,8 +89,8 @@ function exitOnSignals(): { readonly stop: AbortSignal; attach(app: NestFastifyA
       () => undefined, // the boot failed: bootstrap() says so and exits 1
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   return {
     stop: stopping.signal,
     attach(app, logger, booted) {

@@ -60,7 +60,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   /** Durable partitions whose segment files the sweep is deleting before it moves their log start. */
   private readonly deleting = new Set<PartitionLog>();
   /** Durable partitions whose last deletion failed or was late (report). */
-  private readonly troubled = new Map<PartitionLog, 'failed' | 'late'>();
+  private readonly troubled = new WeakMap<PartitionLog, 'failed' | 'late'>();
   private readonly logger = new Logger('Retention');
 
   constructor(

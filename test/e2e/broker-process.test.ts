@@ -3,7 +3,9 @@
  * version, garbage frames, the Prometheus route, and SIGTERM (the server's, and `blink embedded`'s).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -512,6 +514,32 @@ describe('shutdown', () => {
       assert.ok(elapsed >= SIGTERM_EXIT_MS, `killed ${elapsed} ms after SIGTERM: not before the deadline`);
     } finally {
       inspector?.close();
+      await broker.stop();
+    }
+  });
+
+  // A second SIGTERM during the shutdown (a supervisor repeating itself, a test runner, bench/boot-stress.mjs
+  // signalling a boot whose SIGTERM it sent as it went ready) used to meet Node's default action, the
+  // first one's handler being gone: death by the signal, the drain cut short. The drain here lasts: a
+  // client has 100,000 ApiVersions pipelined and reads none of the answers (the close waits up to its
+  // 5 s grace for the connection to go idle).
+  test('a second SIGTERM during the shutdown changes nothing: exit 0', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const broker = await startBroker({ env: { LOG_LEVEL: 'info' } });
+    const client = net.connect(broker.kafkaPort, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      client.write(Buffer.concat(Array<Buffer>(100_000).fill(apiVersionsRequest(0, 1))));
+      await once(client, 'data');
+      client.pause();
+      process.kill(broker.pid, 'SIGTERM');
+      await waitFor('the shutdown to start', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('SIGTERM received: shutting down') ? true : undefined));
+      assert.equal(broker.exited(), false, 'still draining');
+      process.kill(broker.pid, 'SIGTERM');
+      await waitFor('broker exit', SIGTERM_EXIT_MS, async () => (broker.exited() ? true : undefined));
+      assert.equal(broker.exitSignal(), null, `not killed by the second SIGTERM\n--- stderr ---\n${broker.stderr()}`);
+      assert.equal(await broker.stop(), 0, `exit code\n--- stderr ---\n${broker.stderr()}`);
+    } finally {
+      client.destroy();
       await broker.stop();
     }
   });
