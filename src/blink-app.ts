@@ -14,6 +14,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import { aborted } from 'node:util';
 import { LazyModuleLoader, ModulesContainer, NestFactory } from '@nestjs/core';
 import { callModuleBootstrapHook, callModuleInitHook } from '@nestjs/core/hooks/index.js';
 import type { Module as NestModule } from '@nestjs/core/injector/module.js';
@@ -80,36 +81,60 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   return app;
 }
 
+/** How listenBlinkApp runs: `stop` ends a boot (see listenBlinkApp); the two delays are for tests. */
+export interface ListenOptions {
+  /** Aborted when the application is to close (a signal, an embedded start called off). */
+  readonly stop?: AbortSignal;
+  /** How long the REST port waits for storage recovery and the Kafka listeners before it binds anyway. */
+  readonly restWaitsMs?: number;
+  /** How long after the Kafka listeners bind the REST port starts. */
+  readonly restAfterKafkaMs?: number;
+}
+
 /**
  * Init hooks, then the Kafka listeners (after storage recovery) and the REST face, routes and port (`restAfterKafkaMs`
  * after the listeners, or `restWaitsMs` after the hooks: tests set both); resolves with the bound
  * ports. Both sides settle before it resolves or rejects (with the first failure, Kafka's first):
  * a failure on one side never leaves the other still starting behind the caller's close.
+ * Once `stop` is aborted no further step starts (the wait for storage recovery ends at once; the
+ * Kafka listeners, the REST face's load, its routes and its port are skipped if not begun) and,
+ * once the step under way is over, it resolves with null (so it does whenever `stop` is aborted
+ * before it is done): the caller then closes an application no boot step is still changing (a
+ * close under a step makes the step fail: Fastify's start on a closed instance, "already listening").
  */
 export async function listenBlinkApp(
   app: NestFastifyApplication,
   config: BlinkConfig,
-  restWaitsMs = REST_WAITS_FOR_RECOVERY_MS,
-  restAfterKafkaMs = REST_AFTER_KAFKA_MS,
-): Promise<BoundPorts> {
+  { stop, restWaitsMs = REST_WAITS_FOR_RECOVERY_MS, restAfterKafkaMs = REST_AFTER_KAFKA_MS }: ListenOptions = {},
+): Promise<BoundPorts | null> {
+  const stopped = new Error('the boot was stopped');
+  /** `next`, unless `stop` was aborted meanwhile: then the boot's remaining steps are skipped. */
+  const unlessStopped =
+    <T>(next: () => T | Promise<T>) =>
+    (): T | Promise<T> => {
+      if (stop?.aborted === true) throw stopped;
+      return next();
+    };
   const registerRoutes = deferRestRoutes(app);
   await app.init();
-  const kafka = app
-    .get(StorageRecovery)
-    .completed()
-    .then(() => {
+  const recovered = app.get(StorageRecovery).completed();
+  const kafka = (stop === undefined ? recovered : Promise.race([recovered, aborted(stop, app)])).then(
+    unlessStopped(() => {
       // start.ts switches V8's compiling tiers back on here: no Kafka request may run under their hold.
       (process as NodeJS.EventEmitter).emit(KAFKA_LISTEN_EVENT);
       return app.startAllMicroservices();
-    });
+    }),
+  );
   // app.listen skips the init it has already had.
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
-    .then(() => loadRestFace(app))
+    .then(unlessStopped(() => loadRestFace(app)))
     .then(() => nextTurn())
-    .then(registerRoutes)
+    .then(unlessStopped(registerRoutes))
     .then(() => nextTurn())
-    .then(() => app.listen(config.restPort, config.kafkaHostname));
-  for (const outcome of await Promise.allSettled([kafka, rest])) if (outcome.status === 'rejected') throw outcome.reason;
+    .then(unlessStopped(() => app.listen(config.restPort, config.kafkaHostname)));
+  const outcomes = await Promise.allSettled([kafka, rest]);
+  for (const outcome of outcomes) if (outcome.status === 'rejected' && outcome.reason !== stopped) throw outcome.reason;
+  if (stop?.aborted === true) return null;
   const restPort = (app.getHttpServer().address() as AddressInfo).port;
   return { kafkaPorts: app.get(ListenerStatus).boundPorts, restPort };
 }

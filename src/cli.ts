@@ -10,13 +10,14 @@
  *                                      started as `startBlink()` (free ports, memory mode,
  *                                      temporary directory, no logs), prints one JSON line
  *                                      {"bootstrap", "brokers", "restUrl"} on stdout, and stops
- *                                      when stdin closes or on SIGTERM/SIGINT (exit 0).
+ *                                      when stdin closes or on SIGTERM/SIGINT (exit 0; a
+ *                                      signal during its start calls the start off, exit 0).
  * A bad setting prints the settings error on stderr and exits 1, as the server does.
  */
 import { parse } from 'yaml';
 import { readSettingsFile } from './config/settings-file.js';
 import { SettingsError } from './config/settings.js';
-import { startBlink, type BlinkSettings } from './embed.js';
+import { startBlink, type BlinkSettings, type EmbeddedBlink } from './embed.js';
 
 const EMBEDDED_COMMAND = 'embedded';
 const USAGE = 'usage: blink embedded [--settings FILE] [--set key=value]...';
@@ -55,15 +56,28 @@ function readFile(path: string, problems: string[]): Readonly<Record<string, unk
 async function runEmbedded(argv: readonly string[]): Promise<void> {
   const { settings, problems } = parseEmbeddedArgs(argv);
   if (problems.length > 0) throw new SettingsError('command line', problems);
-  const broker = await startBlink(settings as BlinkSettings);
+  // A signal during the start calls it off (everything it built is released) and exits 0.
+  const starting = new AbortController();
+  let broker: EmbeddedBlink | undefined;
   const stop = () => {
+    if (broker === undefined) {
+      starting.abort();
+      return;
+    }
     broker.stop().then(
       () => process.exit(0),
       (error: unknown) => fail(error),
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // Kept: a second signal meets a stop under way (the same promise), not Node's default action.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    broker = await startBlink(settings as BlinkSettings, { signal: starting.signal });
+  } catch (error) {
+    if (starting.signal.aborted && error === starting.signal.reason) process.exit(0);
+    throw error;
+  }
   process.stdin.once('end', stop);
   process.stdin.once('close', stop);
   process.stdin.resume();

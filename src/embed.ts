@@ -5,7 +5,9 @@
  * socket, timer and worker, removes the temporary directory, and resolves when all is
  * released. Settings are the server's settings (settings.yaml names), validated by the same
  * code: a bad one throws the same `SettingsError`. The process environment is not read, so
- * a test runner's MAX_MEMORY or BROKER_PORTS cannot change an embedded broker.
+ * a test runner's MAX_MEMORY or BROKER_PORTS cannot change an embedded broker. An AbortSignal
+ * (`startBlink(settings, { signal })`) calls a start off: what it had built is released, and it
+ * rejects with the signal's reason.
  *
  * The package's main export (package.json "exports").
  */
@@ -56,15 +58,27 @@ let liveBrokers = 0;
 /** Metrics that were in prom-client's global registry before the first broker: someone else's, left alone. */
 let foreignMetrics: ReadonlySet<string> = new Set();
 
+/** How startBlink runs. */
+export interface StartOptions {
+  /**
+   * Calls the start off: once aborted, no further step of the start begins, everything it
+   * holds is released, and startBlink rejects with the signal's reason (an AbortError unless
+   * given another).
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** Validates `settings` as the server would (throws `SettingsError`) and starts a broker. */
-export async function startBlink(settings: BlinkSettings = {}): Promise<EmbeddedBlink> {
+export async function startBlink(settings: BlinkSettings = {}, { signal }: StartOptions = {}): Promise<EmbeddedBlink> {
+  signal?.throwIfAborted();
   const ownDir = settings.record_storage_path === undefined ? await mkdtemp(join(tmpdir(), 'blink-')) : null;
   const config = embeddedConfig(settings, ownDir);
   enterMetrics();
   let app: NestFastifyApplication | undefined;
   try {
     app = await createBlinkApp(config, { silent: settings.log_level === undefined, processMetrics: register.getSingleMetric(PROCESS_METRIC) === undefined });
-    const ports = await listenBlinkApp(app, config);
+    const ports = await listenBlinkApp(app, config, { stop: signal });
+    if (ports === null) throw signal!.reason;
     return running(app, config, ports.kafkaPorts, ports.restPort, ownDir);
   } catch (error) {
     await release(app, ownDir);

@@ -8,8 +8,8 @@
  * accepting, answer in-flight and parked requests, exit 0 within SHUTDOWN_DEADLINE_MS (exit 1
  * if that deadline passes; a watchdog thread kills the process should even that not happen).
  * A signal during the boot exits 0: at once before the application is built (start.ts covers
- * the bundle's evaluation), after the same close once it is (the boot's last steps then fail
- * on the closed application, which ends nothing).
+ * the bundle's evaluation), after the same close once it is (the boot's remaining steps are
+ * skipped, and the close waits for the one under way: listenBlinkApp).
  */
 import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -53,42 +53,49 @@ process.kill(workerData.pid, 'SIGKILL');`;
 
 /**
  * SIGTERM/SIGINT: before the application exists there is nothing to drain (no port is bound):
- * exit 0 at once. After: close it (in-flight and parked requests answered), exit 0, or 1 when
+ * exit 0 at once. After: stop its boot (listenBlinkApp: no further step starts), close it once
+ * the boot step under way is over (in-flight and parked requests answered), exit 0, or 1 when
  * that fails or SHUTDOWN_DEADLINE_MS passes. Installed before anything else is built, so no
- * signal meets Node's default action (death by signal) during the boot. `stopping()`: a signal
- * has started the close, which ends the process.
+ * signal meets Node's default action (death by signal) during the boot, nor a second signal
+ * during the shutdown (ignored). `stop` is aborted by the first signal once the application exists.
  */
-function exitOnSignals(): { attach(app: NestFastifyApplication, logger: Logger): void; stopping(): boolean } {
-  let running: { app: NestFastifyApplication; logger: Logger } | null = null;
-  let stopping = false;
+function exitOnSignals(): { readonly stop: AbortSignal; attach(app: NestFastifyApplication, logger: Logger, booted: Promise<unknown>): void } {
+  let running: { app: NestFastifyApplication; logger: Logger; booted: Promise<unknown> } | null = null;
+  const stopping = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     if (running === null) {
       process.stderr.write(`${signal} received during the boot: exiting\n`);
       process.exit(0);
     }
-    stopping = true;
-    const { app, logger } = running;
+    // The shutdown is under way: a second signal changes nothing (its deadline and the watchdog bound it).
+    if (stopping.signal.aborted) return;
+    stopping.abort();
+    const { app, logger, booted } = running;
     startShutdownWatchdog();
     setTimeout(() => {
       process.stderr.write(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms\n`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     logger.log(`${signal} received: shutting down`);
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error(`shutdown failed: ${String(err)}`);
-        process.exit(1);
-      },
+    booted.then(
+      () =>
+        app.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error(`shutdown failed: ${String(err)}`);
+            process.exit(1);
+          },
+        ),
+      () => undefined, // the boot failed: bootstrap() says so and exits 1
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   return {
-    attach(app, logger) {
-      running = { app, logger };
+    stop: stopping.signal,
+    attach(app, logger, booted) {
+      running = { app, logger, booted };
     },
-    stopping: () => stopping,
   };
 }
 
@@ -99,15 +106,11 @@ async function bootstrap(): Promise<void> {
   const collectWhenIdle = idleCollector();
   const app = await createBlinkApp(config, { onMemoryLetGo: () => void collectWhenIdle() });
   const logger = app.get(Logger);
-  signals.attach(app, logger);
-  // A signal once the application exists closes it, the boot's last steps still running: the REST
-  // face's start then fails on the closed Fastify instance ("already listening"). The close ends
-  // the process (exit 0 once drained), not that failure (it was exit 1, "failed to start").
-  const ports = await listenBlinkApp(app, config).catch((err: unknown) => {
-    if (signals.stopping()) return null;
-    throw err;
-  });
-  if (ports === null || signals.stopping()) return;
+  const booted = listenBlinkApp(app, config, { stop: signals.stop });
+  signals.attach(app, logger, booted);
+  // null: a signal stopped the boot; its close ends the process (exit 0 once drained).
+  const ports = await booted;
+  if (ports === null) return;
   const { kafkaPorts, restPort } = ports;
   logger.log(`Blink ready: Kafka on ${kafkaPorts.join(', ')}, REST on ${restPort}`);
   // start.ts takes the bundle's code cache and flushes Node's here (a kill skips the exit's flush).

@@ -18,14 +18,18 @@
  * Durable mode, the sweep (as Kafka orders it): the segment files go first and the log start
  * moves once they are gone, so a crash in between can never bring back a log start the broker
  * has reported (the log-start checkpoint is saved up to a second late). A partition whose
- * files are still being deleted is left out of the next sweeps until that is done.
+ * files are still being deleted is left out of the next sweeps until that is done, or until
+ * SEGMENT_DELETE_WAIT_MS has passed (a warning; the deletion still waiting joins the next one).
+ * A deletion that fails (the WAL is then failed, as Kafka takes the log directory offline)
+ * leaves the log start where it was, with one error line: the sweeps retry once the WAL is
+ * writable again.
  *
  * Holds (RetentionHold): a component that still needs a partition's data (the uplink, before
  * it has copied it to another cluster) names the first offset it needs; the sweep and
  * purge_on_fetch either stop there (`keeps`) or go on and tell the hold what they removed.
  * DeleteRecords is an explicit request and is never held.
  */
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Clock, type Timer } from '../common/clock.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';
 import { StorageProbe } from '../storage/storage.probe.js';
@@ -36,6 +40,8 @@ import { TopicRegistry } from '../storage/topic-registry.js';
 import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, retentionUnits } from './retention-policy.js';
 
 export const RETENTION_SWEEP_INTERVAL_MS = 1_000;
+/** How long the sweep waits for a partition's segment files to be deleted before it warns and leaves the partition to the next sweeps. */
+export const SEGMENT_DELETE_WAIT_MS = 30_000;
 
 /** Data a component still needs (see the file comment). */
 export interface RetentionHold {
@@ -53,6 +59,9 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private readonly holds = new Set<RetentionHold>();
   /** Durable partitions whose segment files the sweep is deleting before it moves their log start. */
   private readonly deleting = new Set<PartitionLog>();
+  /** Durable partitions whose last deletion failed or was late (report). */
+  private readonly troubled = new WeakMap<PartitionLog, 'failed' | 'late'>();
+  private readonly logger = new Logger('Retention');
 
   constructor(
     @Inject(BLINK_CONFIG) private readonly config: BlinkConfig,
@@ -103,12 +112,37 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private async deleteThenAdvance(log: PartitionLog, cold: ColdTier, start: number): Promise<number> {
     this.deleting.add(log);
     try {
-      await cold.releaseBelow(start);
+      const outcome = await this.withinWait(cold.deleteBelow(start));
+      if (outcome !== null) {
+        this.report(log, start, outcome);
+        return 0;
+      }
+      if (this.troubled.delete(log)) this.logger.log(`${log.topic}-${log.partition}: the segment files below offset ${start} are deleted now; the log start moves on`);
       const purged = log.advanceLogStart(start);
       this.probe.recordsPurged(purged);
       return purged;
     } finally {
       this.deleting.delete(log);
+    }
+  }
+
+  /** The deletion's outcome, or 'late' once SEGMENT_DELETE_WAIT_MS has passed (the deletion goes on; the next sweep asks again). */
+  private withinWait(deletion: Promise<Error | null>): Promise<Error | null | 'late'> {
+    let timer: Timer | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = this.clock.schedule(SEGMENT_DELETE_WAIT_MS, () => resolve('late'))));
+    return Promise.race([deletion, late]).finally(() => timer?.cancel());
+  }
+
+  /** A deletion that failed or is late: the log start stays; one line each time a partition's trouble starts or changes. */
+  private report(log: PartitionLog, start: number, outcome: Error | 'late'): void {
+    const kind = outcome === 'late' ? 'late' : 'failed';
+    if (this.troubled.get(log) === kind) return;
+    this.troubled.set(log, kind);
+    const partition = `${log.topic}-${log.partition}`;
+    if (outcome === 'late') {
+      this.logger.warn(`${partition}: the segment files below offset ${start} are not deleted after ${SEGMENT_DELETE_WAIT_MS} ms (the write-ahead log's queue is not moving): the log start stays at ${log.logStartOffset}; the next sweeps retry`);
+    } else {
+      this.logger.error(`${partition}: could not delete the segment files below offset ${start} (${outcome.message}): the log start stays at ${log.logStartOffset}; the sweeps retry once the write-ahead log is writable again`);
     }
   }
 

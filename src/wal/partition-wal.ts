@@ -126,6 +126,8 @@ export class PartitionWal implements ColdTier {
   private prepared = false;
   /** The partition's log start as last released (recovery sets it from the checkpoint); durable mode saves it. */
   logStartOffset = 0;
+  /** deleteBelow's deletion waiting in the queue (not begun), if any. */
+  private queuedDeletion: { offset: number; done: Promise<Error | null> } | null = null;
 
   constructor(
     readonly directory: string,
@@ -270,6 +272,31 @@ export class PartitionWal implements ColdTier {
   releaseBelow(offset: number): Promise<void> {
     if (offset > this.logStartOffset) this.logStartOffset = offset;
     return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
+  }
+
+  /**
+   * Durable retention, before it moves the log start: deletes the segments wholly below `offset`
+   * (see ColdTier). A failed WAL deletes nothing. A call while another waits in the queue joins it
+   * (its offset raised), so a queue that does not move holds one at most.
+   */
+  deleteBelow(offset: number): Promise<Error | null> {
+    const queued = this.queuedDeletion;
+    if (queued !== null) {
+      queued.offset = Math.max(queued.offset, offset);
+      return queued.done;
+    }
+    const deletion = { offset, done: Promise.resolve<Error | null>(null) };
+    deletion.done = this.enqueue(async () => {
+      this.queuedDeletion = null;
+      if (this.failure !== null) return this.failure;
+      await this.deleteSegmentsBelow(deletion.offset);
+      return null;
+    }).catch((error: unknown) => {
+      this.reportFailure(error);
+      return error instanceof Error ? error : new Error(String(error));
+    });
+    this.queuedDeletion = deletion;
+    return deletion.done;
   }
 
   /** fsync the active segment if it took writes since the last sync (fsync: interval). */
@@ -496,16 +523,25 @@ export class PartitionWal implements ColdTier {
       if (oldest.nextOffset > offset || oldest.isEmpty) return;
       if (this.segmentList.length === 1) {
         if (!this.policy.keepLastSegment) {
-          this.segmentList.shift();
-          await oldest.delete();
+          await this.deleteOldest();
           return;
         }
         if (this.failure !== null) return;
         await this.roll(oldest.nextOffset, this.deps.clock.nowMs());
         continue;
       }
-      this.segmentList.shift();
+      await this.deleteOldest();
+    }
+  }
+
+  /** Takes the oldest segment out and deletes it; one whose data file could not be deleted goes back, whole, for a later deletion. */
+  private async deleteOldest(): Promise<void> {
+    const oldest = this.segmentList.shift()!;
+    try {
       await oldest.delete();
+    } catch (error) {
+      if (!oldest.isDeleted) this.segmentList.unshift(oldest);
+      throw error;
     }
   }
 

@@ -64,6 +64,7 @@ export class Segment {
   private readers = 0;
   /** Deleted or closed: the file is closed as soon as no read is in flight. */
   private retired = false;
+  private deleted = false;
   private closed = false;
   nextOffset: number;
   batchCount: number;
@@ -100,6 +101,11 @@ export class Segment {
 
   get isEmpty(): boolean {
     return this.sizeBytes === 0;
+  }
+
+  /** Its data file is gone (delete); a close leaves it. */
+  get isDeleted(): boolean {
+    return this.deleted;
   }
 
   /** Only the active (last) segment takes writes; a sealed one never again. */
@@ -308,12 +314,14 @@ export class Segment {
    * Removes the files (the producer snapshot and aborted transactions too, unless
    * `keepSnapshot`: a cleaned segment that replaces this one keeps its base offset, and the
    * cleaner dropped the aborted data of what it merged); the descriptor stays open for
-   * readers in flight.
+   * readers in flight. The data file goes first: if it cannot be removed, the call rejects with
+   * the segment as it was (`isDeleted` false: readable, and to be deleted again later).
    */
   async delete(keepSnapshot = false): Promise<void> {
+    await this.fs.deleteFile(this.logPath);
+    this.deleted = true;
     this.retired = true;
     this.writer = null;
-    await this.fs.deleteFile(this.logPath);
     await this.fs.deleteFile(this.indexPath);
     if (!keepSnapshot) {
       await this.fs.deleteFile(join(this.directory, segmentFileName(this.baseOffset, SNAPSHOT_SUFFIX)));

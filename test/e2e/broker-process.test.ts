@@ -1,16 +1,18 @@
 /**
  * The broker as a process: settings refused at boot, ApiVersions with an unsupported
- * version, garbage frames, the Prometheus route, and SIGTERM.
+ * version, garbage frames, the Prometheus route, and SIGTERM (the server's, and `blink embedded`'s).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { kcatDriver } from './clients/kcat.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, freePort, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches, withTimeout } from './harness.js';
+import { describeRun, freePort, NODE_BIN, REPO_ROOT, run, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches, withTimeout } from './harness.js';
 import {
   API_VERSIONS_KEY,
   RawConnection,
@@ -228,7 +230,14 @@ describe('code cache', () => {
  * that prints `report` (an expression) on a line of stdout. Returns the NODE_OPTIONS value. The
  * observer itself loads node:net only.
  */
-async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }: { setup: string[]; atBind: string; report: string; delayMs?: number }): Promise<string> {
+interface BootObserver {
+  readonly setup: string[];
+  readonly atBind: string;
+  readonly report: string;
+  readonly delayMs?: number;
+}
+
+async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }: BootObserver): Promise<string> {
   const lines = [
     "import net from 'node:net';",
     ...setup,
@@ -242,6 +251,29 @@ async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }
   return `--import ${path}`;
 }
 
+/**
+ * Runs `fn` with the NODE_OPTIONS of a boot `observer` (bootObserver) written in a temporary
+ * directory of its own (named after `name`; `fn` may keep other files there), removed after.
+ */
+async function withObservedBoot<T>(name: string, observer: BootObserver, fn: (nodeOptions: string, dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `blink-${name}-`));
+  try {
+    return await fn(await bootObserver(join(dir, `${name}.mjs`), observer), dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a broker with `env`, returns the first match of `line` on its stdout (an observer's report), and stops it. */
+async function observedLine(env: Record<string, string>, line: RegExp): Promise<string> {
+  const broker = await startBroker({ env });
+  try {
+    return await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => line.exec(broker.stdout())?.[0]);
+  } finally {
+    await broker.stop();
+  }
+}
+
 describe('garbage collection during the boot', () => {
   // The start script's --initial-old-space-size lets the old generation reach the size of a
   // booted broker's heap before V8 starts its first full collection (mark-compact), so that
@@ -252,8 +284,7 @@ describe('garbage collection during the boot', () => {
   // the boot prints how many started before that. Boots with the code cache, as every boot but
   // the first after a build.
   test('a code-cached boot runs no full collection before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-boot-gc-'));
-    const observer = await bootObserver(join(cacheDir, 'boot-gc.mjs'), {
+    const observer: BootObserver = {
       setup: [
         "import { PerformanceObserver, performance, constants } from 'node:perf_hooks';",
         'const majors = [];',
@@ -262,9 +293,9 @@ describe('garbage collection during the boot', () => {
       atBind: 'performance.now()',
       report: '`BOOT-GC bound=${bound !== undefined} majorsBefore=${majors.filter((t) => t < bound).length}`',
       delayMs: 100,
-    });
-    const env = { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
-    try {
+    };
+    await withObservedBoot('boot-gc', observer, async (nodeOptions, cacheDir) => {
+      const env = { NODE_OPTIONS: nodeOptions, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
       // The first boot compiles the bundle and writes the code cache once it is ready.
       const first = await startBroker({ env });
       try {
@@ -272,16 +303,9 @@ describe('garbage collection during the boot', () => {
       } finally {
         await first.stop();
       }
-      const second = await startBroker({ env });
-      try {
-        const line = await waitFor('the observer\'s line', SIGTERM_EXIT_MS, async () => /BOOT-GC .*/.exec(second.stdout())?.[0]);
-        assert.equal(line, 'BOOT-GC bound=true majorsBefore=0', `${line}: a full collection before the Kafka listeners bound: the boot's heap outgrew the start script's --initial-old-space-size`);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await rm(cacheDir, { recursive: true, force: true });
-    }
+      const line = await observedLine(env, /BOOT-GC .*/);
+      assert.equal(line, 'BOOT-GC bound=true majorsBefore=0', `${line}: a full collection before the Kafka listeners bound: the boot's heap outgrew the start script's --initial-old-space-size`);
+    });
   });
 });
 
@@ -293,23 +317,13 @@ describe('built-in modules during the boot', () => {
   // RSS). A module NODE_OPTIONS imports first reads process.moduleLoadList when the first server
   // (the Kafka listeners bind before the REST port) is listening. It loads neither itself.
   test('a boot loads neither node:crypto nor node:zlib before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'blink-boot-builtins-'));
-    const observer = await bootObserver(join(dir, 'boot-builtins.mjs'), {
+    const observer: BootObserver = {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
       atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')}`",
       report: '`BOOT-BUILTINS ${bound}`',
-    });
-    try {
-      const broker = await startBroker({ env: { NODE_OPTIONS: observer, LOG_LEVEL: 'info' } });
-      try {
-        const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /BOOT-BUILTINS .*/.exec(broker.stdout())?.[0]);
-        assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
-      } finally {
-        await broker.stop();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    };
+    const line = await withObservedBoot('boot-builtins', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-BUILTINS .*/));
+    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
   });
 });
 
@@ -391,8 +405,7 @@ describe('compiling tiers during the boot', () => {
   // (the Kafka listeners) is listening; --allow-natives-syntax changes the flag hash: a cache
   // directory of its own.
   test('the compiling tiers are on by the time the Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-bind-'));
-    const observer = await bootObserver(join(cacheDir, 'tiers-at-bind.mjs'), {
+    const observer: BootObserver = {
       setup: [
         "import { setFlagsFromString } from 'node:v8';",
         "setFlagsFromString('--allow-natives-syntax');",
@@ -400,18 +413,11 @@ describe('compiling tiers during the boot', () => {
       ],
       atBind: 'tiers()',
       report: '`TIERS-AT-BIND ${bound}`',
-    });
-    try {
-      const broker = await startBroker({ env: { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
-      try {
-        const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /TIERS-AT-BIND .*/.exec(broker.stdout())?.[0]);
-        assert.equal(line, 'TIERS-AT-BIND sparkplug=true maglev=true turbofan=true', `${line}: the Kafka listeners were bound under the tiers' hold`);
-      } finally {
-        await broker.stop();
-      }
-    } finally {
-      await rm(cacheDir, { recursive: true, force: true });
-    }
+    };
+    const line = await withObservedBoot('tiers-at-bind', observer, (nodeOptions, cacheDir) =>
+      observedLine({ NODE_OPTIONS: nodeOptions, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' }, /TIERS-AT-BIND .*/),
+    );
+    assert.equal(line, 'TIERS-AT-BIND sparkplug=true maglev=true turbofan=true', `${line}: the Kafka listeners were bound under the tiers' hold`);
   });
 });
 
@@ -439,30 +445,46 @@ describe('shutdown', () => {
   // port) listens, it connects, pipelines 100,000 ApiVersions, stops reading at the first answer,
   // and sends the SIGTERM.
   test('a SIGTERM once the Kafka listeners are bound, a client with requests in flight, the REST face starting: exit 0', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'blink-term-at-bind-'));
-    try {
-      const observer = await bootObserver(join(dir, 'term-at-bind.mjs'), {
-        setup: [
-          'const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);',
-          'function termWithClientInFlight(server) {',
-          "  const client = net.connect(server.address().port, '127.0.0.1');",
-          "  client.once('connect', () => client.write(Buffer.concat(Array(100_000).fill(API_VERSIONS_V0))));",
-          "  client.once('data', () => { client.pause(); process.kill(process.pid, 'SIGTERM'); });",
-          '  return true;',
-          '}',
-        ],
-        atBind: 'termWithClientInFlight(this)',
-        report: "'CLIENT-CONNECTED'",
-      });
-      const result = await runBrokerToExit({ env: { NODE_OPTIONS: observer, BLINK_COMPILE_CACHE: dir }, timeoutMs: SIGTERM_EXIT_MS });
-      const context = describeRun('SIGTERM at the Kafka bind', result);
+    const observer: BootObserver = {
+      setup: [
+        'const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0]);',
+        'function termWithClientInFlight(server) {',
+        "  const client = net.connect(server.address().port, '127.0.0.1');",
+        "  client.once('connect', () => client.write(Buffer.concat(Array(100_000).fill(API_VERSIONS_V0))));",
+        "  client.once('data', () => { client.pause(); process.kill(process.pid, 'SIGTERM'); });",
+        '  return true;',
+        '}',
+      ],
+      atBind: 'termWithClientInFlight(this)',
+      report: "'CLIENT-CONNECTED'",
+    };
+    const result = await withObservedBoot('term-at-bind', observer, (nodeOptions, dir) =>
+      runBrokerToExit({ env: { NODE_OPTIONS: nodeOptions, BLINK_COMPILE_CACHE: dir }, timeoutMs: SIGTERM_EXIT_MS }),
+    );
+    const context = describeRun('SIGTERM at the Kafka bind', result);
+    assert.equal(result.timedOut, false, context);
+    assert.equal(result.signal, null, context);
+    assert.doesNotMatch(result.stderr, /failed to start/, context);
+    assert.equal(result.code, 0, context);
+  });
+
+  // `blink embedded` (cli.ts) used to install its SIGTERM handler once startBlink had resolved: a
+  // SIGTERM during its start met Node's default action (death by the signal). Now the signal calls
+  // the start off (embed.ts: the Kafka listeners closed, the REST face never started, the
+  // temporary directory removed) and the command exits 0. The module NODE_OPTIONS imports first
+  // sends it the moment the Kafka listener binds; TMPDIR is the observer's directory, so the
+  // broker's temporary directory is there to look for.
+  test('blink embedded: a SIGTERM as its Kafka listener binds, the start not over, exits 0 and leaves no temporary directory', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const observer: BootObserver = { setup: [], atBind: "process.kill(process.pid, 'SIGTERM')", report: "'SIGTERM-SENT'" };
+    await withObservedBoot('embedded-term', observer, async (nodeOptions, dir) => {
+      const result = await run(NODE_BIN, [join(REPO_ROOT, 'dist/cli.js'), 'embedded'], { env: { NODE_OPTIONS: nodeOptions, TMPDIR: dir }, timeoutMs: SIGTERM_EXIT_MS });
+      const context = describeRun('blink embedded, SIGTERM at the Kafka bind', result);
       assert.equal(result.timedOut, false, context);
       assert.equal(result.signal, null, context);
-      assert.doesNotMatch(result.stderr, /failed to start/, context);
       assert.equal(result.code, 0, context);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      assert.doesNotMatch(result.stdout, /bootstrap/, `the start was called off: no address printed\n${context}`);
+      assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('blink-')), [], 'the broker\'s temporary directory is removed');
+    });
   });
 
   // The last resort behind the 10 s deadline (main.ts): a main thread that cannot run even the
@@ -492,6 +514,32 @@ describe('shutdown', () => {
       assert.ok(elapsed >= SIGTERM_EXIT_MS, `killed ${elapsed} ms after SIGTERM: not before the deadline`);
     } finally {
       inspector?.close();
+      await broker.stop();
+    }
+  });
+
+  // A second SIGTERM during the shutdown (a supervisor repeating itself, a test runner, bench/boot-stress.mjs
+  // signalling a boot whose SIGTERM it sent as it went ready) used to meet Node's default action, the
+  // first one's handler being gone: death by the signal, the drain cut short. The drain here lasts: a
+  // client has 100,000 ApiVersions pipelined and reads none of the answers (the close waits up to its
+  // 5 s grace for the connection to go idle).
+  test('a second SIGTERM during the shutdown changes nothing: exit 0', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const broker = await startBroker({ env: { LOG_LEVEL: 'info' } });
+    const client = net.connect(broker.kafkaPort, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      client.write(Buffer.concat(Array<Buffer>(100_000).fill(apiVersionsRequest(0, 1))));
+      await once(client, 'data');
+      client.pause();
+      process.kill(broker.pid, 'SIGTERM');
+      await waitFor('the shutdown to start', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('SIGTERM received: shutting down') ? true : undefined));
+      assert.equal(broker.exited(), false, 'still draining');
+      process.kill(broker.pid, 'SIGTERM');
+      await waitFor('broker exit', SIGTERM_EXIT_MS, async () => (broker.exited() ? true : undefined));
+      assert.equal(broker.exitSignal(), null, `not killed by the second SIGTERM\n--- stderr ---\n${broker.stderr()}`);
+      assert.equal(await broker.stop(), 0, `exit code\n--- stderr ---\n${broker.stderr()}`);
+    } finally {
+      client.destroy();
       await broker.stop();
     }
   });

@@ -1,9 +1,10 @@
 // Type-checked (not run) in the throwaway project by test/e2e/embedded-package.test.ts:
-// the package's declarations describe startBlink, its settings and its helpers.
-import { startBlink, SettingsError, type BlinkSettings, type EmbeddedBlink } from 'blink';
+// the package's declarations describe startBlink, its settings, its options and its helpers.
+import { startBlink, SettingsError, type BlinkSettings, type EmbeddedBlink, type StartOptions } from 'blink';
 
 const settings: BlinkSettings = { max_memory: '64MB', auto_create_topics: false, broker_ports: [0] };
-const broker: EmbeddedBlink = await startBlink(settings);
+const options: StartOptions = { signal: AbortSignal.timeout(30_000) };
+const broker: EmbeddedBlink = await startBlink(settings, options);
 const bootstrap: string = broker.bootstrap;
 const records = await broker.readRecords('orders', { partition: 0 });
 const offsets: number[] = records.map((record) => record.offset + record.partition);

@@ -108,6 +108,7 @@ describe('createBlinkApp + listenBlinkApp (medium: the real application on loopb
         assert.ok(counts.has('StorageRecovery.onApplicationBootstrap'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
         assert.ok(counts.has('TransactionSweeper.onModuleInit'), `the counters see the broker's hooks: ${[...counts.keys()].join(', ')}`);
         const ports = await listenBlinkApp(app, config);
+        assert.ok(ports !== null, 'not stopped');
         assert.equal(ports.kafkaPorts.length, 1, 'the Kafka listener is bound: the microservice has started');
         const notOnce = [...counts].filter(([, count]) => count !== 1);
         assert.deepEqual(notOnce, [], 'every lifecycle hook ran exactly once');

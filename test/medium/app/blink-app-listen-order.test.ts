@@ -10,6 +10,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, it } from 'node:test';
@@ -74,30 +75,51 @@ async function apiVersionsV0(port: number): Promise<{ correlationId: number; err
   }
 }
 
+/** The recovery the init hooks start (and listenBlinkApp waits for) lasts until the returned function lets it finish. */
+function holdRecovery(app: NestFastifyApplication): () => void {
+  const recovery = app.get(StorageRecovery);
+  const recover = recovery.completed.bind(recovery);
+  let finishRecovery!: () => void;
+  const recoveryMayFinish = new Promise<void>((resolve) => {
+    finishRecovery = resolve;
+  });
+  let held: Promise<void> | undefined;
+  recovery.completed = () => (held ??= recoveryMayFinish.then(recover));
+  return finishRecovery;
+}
+
+/** Runs `then` with the ports as soon as the Kafka listeners are bound (ListenerStatus hears of it). */
+function onKafkaBound(app: NestFastifyApplication, then: (ports: readonly number[]) => void): void {
+  const listeners = app.get(ListenerStatus);
+  const listening = listeners.listening.bind(listeners);
+  listeners.listening = (ports) => {
+    listening(ports);
+    then(ports);
+  };
+}
+
+/** The names of the REST face's modules the application holds (none until it is loaded). */
+function loadedRestFace(app: NestFastifyApplication): string[] {
+  const restFace = [RestFaceModule, HealthModule, AdminModule];
+  return [...app.get(ModulesContainer).values()].filter((module) => restFace.includes(module.metatype as never)).map((module) => module.metatype.name);
+}
+
 describe('listenBlinkApp (medium: the real application on loopback)', () => {
   it('answers a Kafka client that connects as the listeners bind before the REST face is loaded, its routes registered and the port started', async () => {
     await withApp(async (app, config) => {
       const server = app.getHttpServer() as Server;
-      const listeners = app.get(ListenerStatus);
-      const bound = new Promise<readonly number[]>((resolve) => {
-        const listening = listeners.listening.bind(listeners);
-        listeners.listening = (ports) => {
-          listening(ports);
-          resolve(ports);
-        };
-      });
+      const bound = new Promise<readonly number[]>((resolve) => onKafkaBound(app, resolve));
       // REST starts 1.5 s after the Kafka listeners here (10 ms in a server): room for a loaded machine.
-      const started = listenBlinkApp(app, config, 30_000, 1_500);
+      const started = listenBlinkApp(app, config, { restWaitsMs: 30_000, restAfterKafkaMs: 1_500 });
       const [kafkaPort] = await bound;
       assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
       assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
-      const restFace = [RestFaceModule, HealthModule, AdminModule];
-      const loaded = () => [...app.get(ModulesContainer).values()].filter((module) => restFace.includes(module.metatype as never)).map((module) => module.metatype.name);
-      assert.deepEqual(loaded(), [], 'the REST face joins the application after the Kafka listeners bind');
+      assert.deepEqual(loadedRestFace(app), [], 'the REST face joins the application after the Kafka listeners bind');
       assert.throws(() => app.get(HttpRouteTable), /HttpRouteTable/, 'its providers are not built yet');
       const ports = await started;
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(server.listening, true);
-      assert.deepEqual(loaded().sort(), ['AdminModule', 'HealthModule', 'RestFaceModule']);
+      assert.deepEqual(loadedRestFace(app).sort(), ['AdminModule', 'HealthModule', 'RestFaceModule']);
       // The route table records every route Fastify is given (its onRoute hook, set with the REST face), Nest's controllers' as they are registered.
       assert.ok(app.get(HttpRouteTable).list().some((route) => route.method === 'GET' && route.url === '/health/ready'), 'the routes of the REST face are registered');
       assert.deepEqual(ports.kafkaPorts, [kafkaPort]);
@@ -111,7 +133,8 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
       const listeners = app.get(ListenerStatus);
       const kafkaBoundWhenRestListened = once(server, 'listening').then(() => listeners.isListening);
       // A loaded machine may take longer than the server's 100 ms to recover an empty memory tier: here REST waits up to 30 s.
-      const ports = await listenBlinkApp(app, config, 30_000);
+      const ports = await listenBlinkApp(app, config, { restWaitsMs: 30_000 });
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(await kafkaBoundWhenRestListened, true, 'the Kafka listeners were bound when the REST port started listening');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
@@ -120,15 +143,7 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
 
   it('binds the REST port during a long storage recovery (probe down, Kafka not bound), and the Kafka listeners once it is done', async () => {
     await withApp(async (app, config) => {
-      const recovery = app.get(StorageRecovery);
-      const recover = recovery.completed.bind(recovery);
-      let finishRecovery!: () => void;
-      const recoveryMayFinish = new Promise<void>((resolve) => {
-        finishRecovery = resolve;
-      });
-      // The recovery the init hooks start (and listenBlinkApp waits for) lasts until the test lets it finish.
-      let held: Promise<void> | undefined;
-      recovery.completed = () => (held ??= recoveryMayFinish.then(recover));
+      const finishRecovery = holdRecovery(app);
       const server = app.getHttpServer() as Server;
       // Bounded: a REST port that waited for the recovery would never listen here.
       const listening = once(server, 'listening', { signal: AbortSignal.timeout(10_000) });
@@ -141,8 +156,40 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
         finishRecovery();
       }
       const ports = await started;
+      assert.ok(ports !== null, 'not stopped');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
+    });
+  });
+
+  it('stop aborted as the Kafka listeners bind: the REST face is neither loaded, routed nor started, it resolves with null, and the application closes', async () => {
+    await withApp(async (app, config) => {
+      const server = app.getHttpServer() as Server;
+      const stop = new AbortController();
+      onKafkaBound(app, () => stop.abort());
+      const ports = await listenBlinkApp(app, config, { stop: stop.signal, restWaitsMs: 30_000, restAfterKafkaMs: 0 });
+      assert.equal(stop.signal.aborted, true, 'the Kafka listeners were bound');
+      assert.equal(ports, null);
+      assert.equal(server.listening, false, 'no REST port');
+      assert.deepEqual(loadedRestFace(app), [], 'the REST face was not loaded');
+      // withApp closes the application: that must not fail on a half-started REST face.
+    });
+  });
+
+  it('stop aborted during a long storage recovery: resolves with null at once, no Kafka listener bound', async () => {
+    await withApp(async (app, config) => {
+      const finishRecovery = holdRecovery(app);
+      const stop = new AbortController();
+      try {
+        const started = listenBlinkApp(app, config, { stop: stop.signal, restWaitsMs: 30_000 });
+        setImmediate(() => stop.abort());
+        // Bounded: a boot that waited for the recovery would still be waiting.
+        const outcome = await Promise.race([started, delay(10_000, 'still waiting for the recovery', { ref: false })]);
+        assert.equal(outcome, null);
+        assert.equal(app.get(ListenerStatus).isListening, false, 'no Kafka listener');
+      } finally {
+        finishRecovery();
+      }
     });
   });
 });

@@ -7,12 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { register } from 'prom-client';
 import { loadSettings, SettingsError } from '../../../src/config/settings.js';
 import { startBlink } from '../../../src/embed.js';
+import { KAFKA_LISTEN_EVENT } from '../../../src/blink-app.js';
 
 const kafkaOf = (bootstrap: string): Kafka => new Kafka({ brokers: [bootstrap], clientId: 'embed-test', logLevel: logLevel.NOTHING });
 
@@ -24,6 +28,11 @@ function activeResources(): Map<string, number> {
 }
 
 const SETTLE_MS_MAX = 2_000;
+
+/** The temporary directories of embedded brokers (mkdtemp's 'blink-' and six characters). */
+async function embeddedDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((name) => /^blink-[A-Za-z0-9]{6}$/.test(name));
+}
 
 /** Waits (bounded) until no resource kind is above its count in `before`; a file close queued by the last step may still be in flight. */
 async function assertNoNewResources(before: Map<string, number>): Promise<void> {
@@ -81,6 +90,29 @@ describe('startBlink (medium: embedded brokers in this process)', () => {
     const reasons = (problems: readonly string[]) => problems.map((problem) => problem.replace(/ \(.+?\): /, ': '));
     assert.deepEqual(reasons(error.problems), reasons(server.problems), 'the same problems as the server reports');
     await assertNoNewResources(before);
+  });
+
+  it('a start called off by its AbortSignal as the Kafka listeners bind rejects with the signal\'s reason and leaves no handle, no directory, and no metric behind', async () => {
+    const before = activeResources();
+    const dirsBefore = new Set(await embeddedDirs());
+    const stop = new AbortController();
+    const abortAtBind = (): void => stop.abort();
+    process.once(KAFKA_LISTEN_EVENT, abortAtBind);
+    try {
+      const error = await startBlink({}, { signal: stop.signal }).then(
+        () => assert.fail('the start was not called off'),
+        (thrown: unknown) => thrown,
+      );
+      assert.equal(stop.signal.aborted, true, 'aborted as the Kafka listeners bound');
+      assert.equal(error, stop.signal.reason);
+    } finally {
+      process.removeListener(KAFKA_LISTEN_EVENT, abortAtBind);
+    }
+    assert.deepEqual((await embeddedDirs()).filter((dir) => !dirsBefore.has(dir)), [], 'the temporary directory is removed');
+    await assertNoNewResources(before);
+    assert.equal(register.getSingleMetric('blink_ram_batch_count'), undefined, "Blink's metrics left the registry");
+    await assert.rejects(startBlink({}, { signal: AbortSignal.abort() }), { name: 'AbortError' }, 'a signal aborted already: no start');
+    assert.deepEqual((await embeddedDirs()).filter((dir) => !dirsBefore.has(dir)), [], 'nor a directory');
   });
 
   it('helpers: creates a topic with configs, reads its records, waits for a stable group, resets', async () => {

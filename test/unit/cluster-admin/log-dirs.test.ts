@@ -21,7 +21,7 @@ function coldTier(segments: ColdSegmentInfo[]): ColdTier {
   const unused = (): never => {
     throw new Error('not used by the size');
   };
-  return { segments: () => segments, read: unused, append: unused, releaseBelow: unused, findBatchByTimestamp: unused, deleteFiles: unused };
+  return { segments: () => segments, read: unused, append: unused, releaseBelow: unused, deleteBelow: unused, findBatchByTimestamp: unused, deleteFiles: unused };
 }
 
 function segmentOf(batches: readonly StoredBatch[]): ColdSegmentInfo {

@@ -46,6 +46,7 @@ function coldTierHolding(batch: Buffer, nextOffset: number): ColdTier {
     read: async (): Promise<ReadResult> => ({ chunks: [batch], bytes: batch.length, nextOffset }),
     append: () => undefined,
     releaseBelow: () => Promise.resolve(),
+    deleteBelow: () => Promise.resolve(null),
     findBatchByTimestamp: async () => null,
     segments: () => [],
     deleteFiles: async () => undefined,

@@ -16,6 +16,7 @@ function coldWith(segments: ColdSegmentInfo[]): ColdTier {
     read: () => Promise.reject(new Error('not read here')),
     append: (_batch, done) => done(null),
     releaseBelow: () => Promise.resolve(),
+    deleteBelow: () => Promise.resolve(null),
     findBatchByTimestamp: () => Promise.resolve(null),
     deleteFiles: () => Promise.resolve(),
   };

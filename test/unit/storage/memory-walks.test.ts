@@ -76,7 +76,7 @@ function coldTier(segments: () => ColdSegmentInfo[]): ColdTier {
   const unused = (): never => {
     throw new Error('not used by the walks');
   };
-  return { segments, read: unused, append: unused, releaseBelow: () => Promise.resolve(), findBatchByTimestamp: () => Promise.resolve(null), deleteFiles: unused };
+  return { segments, read: unused, append: unused, releaseBelow: () => Promise.resolve(), deleteBelow: unused, findBatchByTimestamp: () => Promise.resolve(null), deleteFiles: unused };
 }
 
 /** A memory-mode partition of random batches, then trimmed, evicted, compacted and rewritten at random. */

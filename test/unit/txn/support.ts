@@ -109,6 +109,7 @@ export class ManualColdTiers implements ColdTierFactory {
       read: async (offset) => ({ chunks: [], bytes: 0, nextOffset: offset }),
       append: (batch, done) => this.waiting.push({ batch, done }),
       releaseBelow: () => Promise.resolve(),
+      deleteBelow: () => Promise.resolve(null),
       findBatchByTimestamp: async () => null,
       segments: () => [],
       deleteFiles: async () => undefined,
