@@ -22,7 +22,8 @@
  * SEGMENT_DELETE_WAIT_MS has passed (a warning; the deletion still waiting joins the next one).
  * A deletion that fails (the WAL is then failed, as Kafka takes the log directory offline)
  * leaves the log start where it was, with one error line: the sweeps retry once the WAL is
- * writable again.
+ * writable again, backing off (DELETE_RETRY_MS, doubling up to DELETE_RETRY_MAX_MS) so that a
+ * directory that keeps refusing does not fail the WAL, and its appends, every few seconds.
  *
  * Holds (RetentionHold): a component that still needs a partition's data (the uplink, before
  * it has copied it to another cluster) names the first offset it needs; the sweep and
@@ -42,6 +43,9 @@ import { exceedsRetentionBytes, isExpired, isFullyConsumed, retainedBytes, reten
 export const RETENTION_SWEEP_INTERVAL_MS = 1_000;
 /** How long the sweep waits for a partition's segment files to be deleted before it warns and leaves the partition to the next sweeps. */
 export const SEGMENT_DELETE_WAIT_MS = 30_000;
+/** After a failed deletion the partition's next attempt waits this long, doubling at each failure up to DELETE_RETRY_MAX_MS. */
+export const DELETE_RETRY_MS = 5_000;
+export const DELETE_RETRY_MAX_MS = 300_000;
 
 /** Data a component still needs (see the file comment). */
 export interface RetentionHold {
@@ -61,6 +65,8 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private readonly deleting = new Set<PartitionLog>();
   /** Durable partitions whose last deletion failed or was late (report). */
   private readonly troubled = new WeakMap<PartitionLog, 'failed' | 'late'>();
+  /** Durable partitions whose last deletion failed: when the next may start, and the wait after another failure. */
+  private readonly retries = new WeakMap<PartitionLog, { notBeforeMs: number; nextWaitMs: number }>();
   private readonly logger = new Logger('Retention');
 
   constructor(
@@ -98,7 +104,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       const retentionBytes = Number(topic.configs.get('retention.bytes'));
       const purgeConsumed = this.config.purgeOnFetch && !isCompacted(topic.configs);
       for (const log of topic.partitions) {
-        if (this.deleting.has(log)) continue;
+        if (this.deleting.has(log) || nowMs < (this.retries.get(log)?.notBeforeMs ?? 0)) continue;
         const start = this.heldStart(log, this.sweptStart(log, retentionMs, retentionBytes, purgeConsumed, nowMs));
         const cold = log.cold;
         if (log.isDurable && cold !== null && start > log.logStartOffset) deletions.push(this.deleteThenAdvance(log, cold, start));
@@ -114,9 +120,11 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     try {
       const outcome = await this.withinWait(cold.deleteBelow(start));
       if (outcome !== null) {
+        if (outcome !== 'late') this.backOff(log);
         this.report(log, start, outcome);
         return 0;
       }
+      this.retries.delete(log);
       if (this.troubled.delete(log)) this.logger.log(`${log.topic}-${log.partition}: the segment files below offset ${start} are deleted now; the log start moves on`);
       const purged = log.advanceLogStart(start);
       this.probe.recordsPurged(purged);
@@ -133,6 +141,11 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     return Promise.race([deletion, late]).finally(() => timer?.cancel());
   }
 
+  private backOff(log: PartitionLog): void {
+    const waitMs = this.retries.get(log)?.nextWaitMs ?? DELETE_RETRY_MS;
+    this.retries.set(log, { notBeforeMs: this.clock.nowMs() + waitMs, nextWaitMs: Math.min(waitMs * 2, DELETE_RETRY_MAX_MS) });
+  }
+
   /** A deletion that failed or is late: the log start stays; one line each time a partition's trouble starts or changes. */
   private report(log: PartitionLog, start: number, outcome: Error | 'late'): void {
     const kind = outcome === 'late' ? 'late' : 'failed';
@@ -142,7 +155,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     if (outcome === 'late') {
       this.logger.warn(`${partition}: the segment files below offset ${start} are not deleted after ${SEGMENT_DELETE_WAIT_MS} ms (the write-ahead log's queue is not moving): the log start stays at ${log.logStartOffset}; the next sweeps retry`);
     } else {
-      this.logger.error(`${partition}: could not delete the segment files below offset ${start} (${outcome.message}): the log start stays at ${log.logStartOffset}; the sweeps retry once the write-ahead log is writable again`);
+      this.logger.error(`${partition}: could not delete the segment files below offset ${start} (${outcome.message}): the log start stays at ${log.logStartOffset}; the sweeps retry once the write-ahead log is writable again, backing off from ${DELETE_RETRY_MS} ms up to ${DELETE_RETRY_MAX_MS} ms`);
     }
   }
 

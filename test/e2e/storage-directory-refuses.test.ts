@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { DELETE_RETRY_MS } from '../../src/retention/retention.service.js';
 import { rest } from './admin-support.js';
 import { uniqueTopic, waitFor } from './harness.js';
 import { createTopic, kafkajsAdmin, offsetsOf, restartableBroker } from './storage-support.js';
@@ -77,14 +78,17 @@ describe('a durable partition directory that refuses changes (chattr +i)', () =>
         await admin.disconnect();
       }
       await waitFor('the refused deletion to be logged', 10_000, async () => (refused.test(broker.stdout()) ? true : undefined));
-      // A few more sweeps (one a second) retry and fail again: the log start never moves, and it is said once.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // Past the first retry (DELETE_RETRY_MS after the failure; sweeps run every second), which fails
+      // again: the log start never moves, and the lasting failure is said once. A wait for something
+      // not to happen: no signal to wait for.
+      await new Promise((resolve) => setTimeout(resolve, DELETE_RETRY_MS + 1_500));
       assert.deepEqual(await offsetsOf(broker.bootstrap, topic), [{ partition: 0, earliest: 0, latest: 12 }], 'the log start stays with the files');
       assert.deepEqual((await segmentFiles()).slice(0, 3), before.slice(0, 3), 'the files are all there');
       assert.equal(broker.stdout().split('\n').filter((line) => refused.test(line)).length, 1, 'one error line for the lasting failure');
     });
     if (!immutable) return t.skip(NO_CHATTR);
-    await waitFor('the deletion to succeed and the log start to move', 15_000, async () => {
+    // The retries back off (5 s, then 10 s): the next one comes within DELETE_RETRY_MS * 3.
+    await waitFor('the deletion to succeed and the log start to move', DELETE_RETRY_MS * 3 + 10_000, async () => {
       const [offsets] = await offsetsOf(broker.bootstrap, topic);
       return offsets!.earliest === 12 ? true : undefined;
     });

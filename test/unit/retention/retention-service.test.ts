@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { loadSettings } from '../../../src/config/settings.js';
-import { RETENTION_SWEEP_INTERVAL_MS, RetentionService, SEGMENT_DELETE_WAIT_MS } from '../../../src/retention/retention.service.js';
+import { DELETE_RETRY_MS, RETENTION_SWEEP_INTERVAL_MS, RetentionService, SEGMENT_DELETE_WAIT_MS } from '../../../src/retention/retention.service.js';
 import type { ColdSegmentInfo, ColdTier } from '../../../src/storage/cold-tier.js';
 import type { StorageProbe } from '../../../src/storage/storage.probe.js';
 import type { TopicRegistry } from '../../../src/storage/topic-registry.js';
@@ -143,23 +143,32 @@ describe('RetentionService durable sweep (segment files go before the log start 
     assert.deepEqual([log.logStartOffset, counts.purged], [20, 20]);
   });
 
-  it('a failed deletion leaves the log start where it was, with one error line; a later sweep that deletes moves it', async () => {
+  it('a failed deletion leaves the log start where it was, with one error line; retries back off (doubling); a later sweep that deletes moves it', async () => {
     let outcome: Error | null = new Error('EPERM: operation not permitted, unlink t-0/00000000000000000000.log');
     const { clock, log, retention, asked, counts } = durable(() => Promise.resolve(outcome));
     const lines = await logLines(async () => {
       assert.equal(await retention.sweep(clock.nowMs()), 0);
       assert.equal(log.logStartOffset, 0, 'the files are still there: so is the log start');
+      assert.equal(await retention.sweep(clock.nowMs()), 0);
+      assert.deepEqual(asked, [20], 'the next sweep waits DELETE_RETRY_MS before it asks again');
+      clock.advance(DELETE_RETRY_MS);
       assert.equal(await retention.sweep(clock.nowMs()), 0, 'still failing');
-      assert.deepEqual([asked, log.logStartOffset, counts.purged], [[20, 20], 0, 0]);
+      clock.advance(DELETE_RETRY_MS);
+      await retention.sweep(clock.nowMs());
+      assert.deepEqual(asked, [20, 20], 'after a second failure the wait doubles');
+      clock.advance(DELETE_RETRY_MS);
+      await retention.sweep(clock.nowMs());
+      assert.deepEqual([asked, log.logStartOffset, counts.purged], [[20, 20, 30], 0, 0], 'asked again (the third segment has expired too by then)');
     });
     assert.equal(lines.error.length, 1, `one line for a failure that lasts: ${lines.error.join(' | ')}`);
     assert.match(lines.error[0]!, /t-0: could not delete the segment files below offset 20 \(EPERM.*\): the log start stays at 0/);
     outcome = null;
+    clock.advance(4 * DELETE_RETRY_MS);
     const recovered = await logLines(async () => {
-      assert.equal(await retention.sweep(clock.nowMs()), 20);
+      assert.equal(await retention.sweep(clock.nowMs()), 30);
     });
-    assert.deepEqual([log.logStartOffset, counts.purged], [20, 20]);
-    assert.match(recovered.log.join('\n'), /t-0: the segment files below offset 20 are deleted now/);
+    assert.deepEqual([log.logStartOffset, counts.purged], [30, 30]);
+    assert.match(recovered.log.join('\n'), /t-0: the segment files below offset 30 are deleted now/);
   });
 
   it('a deletion that never settles: a warning after SEGMENT_DELETE_WAIT_MS, the log start stays, and the next sweep asks again', async () => {
