@@ -58,8 +58,10 @@
  * or in preparation) to the spare target: one byte of each page read from /dev/zero on libuv's
  * thread pool (a readv), so the kernel faults their pages in on another core, and handed out
  * (through the free list) only once that read is done. (A read of the whole slab zeroed each
- * page a second time after the fault had: 800-870 µs of the thread pool's CPU per fresh slab
- * against 470-600 with the readv, which costs the event loop ~40 µs per slab for its views.) Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
+ * page a second time after the fault had: 1.6-1.9 µs of the thread pool's CPU per page
+ * prefaulted in produce rows, against 0.7-1.6 with the readv, which costs the event loop ~45
+ * µs per slab: 10 for the 512 views, the rest Node's readv taking them. bench/README.md,
+ * Results 2026-12-05 tput16.) Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
  * reads are queued at once (each one done starts the next). The target starts at
  * SPARE_SLABS and doubles, up to SPARE_SLABS_MAX, each time a slab must open fresh while spares
  * are still being prepared (demand outran them). With a fixed 8 a fresh broker still opened a
@@ -135,8 +137,9 @@ export const prefaultFromDevZero: SlabPrefault = (memory, done) => {
     done();
     return;
   }
+  const { buffer, byteOffset } = memory;
   const pages = new Array<Uint8Array>(Math.ceil(memory.length / PAGE_BYTES));
-  for (let i = 0; i < pages.length; i++) pages[i] = new Uint8Array(memory.buffer, memory.byteOffset + i * PAGE_BYTES, 1);
+  for (let i = 0; i < pages.length; i++) pages[i] = new Uint8Array(buffer, byteOffset + i * PAGE_BYTES, 1);
   readv(devZero, pages, null, () => done());
 };
 /** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
