@@ -55,13 +55,12 @@
  * write to each 4 KiB page of fresh memory costs a page fault, which for a produce landed in
  * the socket read that fills the frame (a third of the broker's CPU samples at 1 KiB). When a
  * slab opens in a pool that has grown past its first one, the pool tops up its spares (free
- * or in preparation) to the spare target: one byte of each page read from /dev/zero on libuv's
- * thread pool (a readv), so the kernel faults their pages in on another core, and handed out
- * (through the free list) only once that read is done. (A read of the whole slab zeroed each
- * page a second time after the fault had: 1.6-1.9 µs of the thread pool's CPU per page
- * prefaulted in produce rows, against 0.7-1.6 with the readv, which costs the event loop ~45
- * µs per slab: 10 for the 512 views, the rest Node's readv taking them. bench/README.md,
- * Results 2026-12-05 tput16.) Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
+ * or in preparation) to the spare target: read from /dev/zero on libuv's thread pool, so the
+ * kernel faults their pages in on another core, and handed out (through the free list) only
+ * once that read is done. (A readv of one byte per page instead, which spares the kernel
+ * zeroing each page a second time, cut the thread pool's CPU per page by ~40 %, but Node's
+ * readv taking the 512 views of a slab cost the event loop ~45 µs per slab: +30-45 µs per MB
+ * produced on the serial path; dropped, bench/README.md Results 2026-12-05 tput16.) Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
  * reads are queued at once (each one done starts the next). The target starts at
  * SPARE_SLABS and doubles, up to SPARE_SLABS_MAX, each time a slab must open fresh while spares
  * are still being prepared (demand outran them). With a fixed 8 a fresh broker still opened a
@@ -89,7 +88,7 @@
  * V8 maps itself, gave all 48 back but cost the JavaScript that reads them 20-40 % more CPU
  * (produce and consume rows, bench/README.md).
  */
-import { openSync, readv } from 'node:fs';
+import { openSync, read } from 'node:fs';
 import type { Clock, Timer } from '../common/clock.js';
 
 export const SLAB_BYTES = 2 * 1024 * 1024;
@@ -117,14 +116,7 @@ export type SlabPrefault = (memory: Buffer, done: () => void) => void;
 
 let devZero: number | null | undefined;
 
-/** Prefault's stride: every page is written once (the smallest page size; a larger one is written more than once). */
-const PAGE_BYTES = 4096;
-
-/**
- * SlabPrefault by a readv of /dev/zero on libuv's thread pool into the first byte of each page
- * of `memory` (one iovec per page: a slab's 512 are under IOV_MAX); where there is none,
- * nothing is prefaulted.
- */
+/** SlabPrefault by a read of /dev/zero on libuv's thread pool; where there is none, nothing is prefaulted. */
 export const prefaultFromDevZero: SlabPrefault = (memory, done) => {
   if (devZero === undefined) {
     try {
@@ -133,14 +125,8 @@ export const prefaultFromDevZero: SlabPrefault = (memory, done) => {
       devZero = null;
     }
   }
-  if (devZero === null) {
-    done();
-    return;
-  }
-  const { buffer, byteOffset } = memory;
-  const pages = new Array<Uint8Array>(Math.ceil(memory.length / PAGE_BYTES));
-  for (let i = 0; i < pages.length; i++) pages[i] = new Uint8Array(buffer, byteOffset + i * PAGE_BYTES, 1);
-  readv(devZero, pages, null, () => done());
+  if (devZero === null) done();
+  else read(devZero, memory, 0, memory.length, null, () => done());
 };
 /** Slabs still taking batches; the oldest leaves the list (with what room it has left) when a new one opens. */
 const OPEN_SLABS = 4;

