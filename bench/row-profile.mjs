@@ -12,12 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { API_VERSIONS_V0, LOADGEN, benchArgs, buildLoadgen, freePorts, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const USAGE = `usage: node bench/row-profile.mjs [--dir DIR] [--row produce1k|produce100|consume1k|consume100] [--n N]
-                                  [--reps N] [--perf FILE] [--env NAME=VALUE] [--fresh-cache] [--tiers] [--boot-probe]
+                                  [--reps N] [--perf FILE] [--syscalls] [--env NAME=VALUE] [--fresh-cache] [--tiers] [--boot-probe]
   --dir   the checkout whose built broker runs (default: this one), started as its npm start does
   --row   the workload, as in bench/run.mjs's table (default consume1k)
   --n     messages timed (default: the row's, x10 for consume rows so that a profile has samples)
   --reps  fresh brokers, one after the other (default 1)
   --perf  perf record -g the broker over the row into FILE (start it with --env NODE_OPTIONS=--perf-basic-prof)
+  --syscalls  strace the broker's event loop over the row (its reads, writes and epoll waits; slows
+          it down) and print, per answer on the busiest connection, the time from its request's
+          last read to the answer's write, and how often the loop waited in epoll before reading
+          the next request (never: the client had it sent already, the event loop is the limit)
   --env   one more environment variable for the broker, repeatable
   --fresh-cache  a new, empty code-cache directory per broker: every boot writes the cache (as in
           a fresh container); default: the shared one, written only by the first boot of a build
@@ -43,7 +47,11 @@ const argv = process.argv.slice(2).filter((arg, i, all) => {
   return true;
 });
 process.argv.splice(2, Infinity, ...argv);
-const opts = benchArgs(USAGE, { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', 'fresh-cache': false, tiers: false, 'boot-probe': false }, { flags: ['fresh-cache', 'tiers', 'boot-probe'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] });
+const opts = benchArgs(
+  USAGE,
+  { dir: path.join(HERE, '..'), row: 'consume1k', n: 0, reps: 1, perf: '', syscalls: false, 'fresh-cache': false, tiers: false, 'boot-probe': false },
+  { flags: ['syscalls', 'fresh-cache', 'tiers', 'boot-probe'], numbers: ['n', 'reps'], strings: ['dir', 'row', 'perf'] },
+);
 const row = ROWS[opts.row];
 if (row === undefined) {
   console.error(USAGE);
@@ -104,6 +112,48 @@ function bootProbe(port) {
   };
 }
 
+/**
+ * From `strace -ttt -T` of the event loop: on the connection that read the most, per answer
+ * written, the time from the last read before it to its write (reading, checking and storing
+ * the request), and whether the loop blocked in epoll (> 0.1 ms) between that answer and the
+ * next read (it waited for the client) or read the next request at once.
+ */
+function syscallSummary(file) {
+  const calls = [];
+  const volume = new Map();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(\S+) (\w+)\((\d+),.*= (-?\d+).*<([\d.]+)>$/.exec(line);
+    if (m === null) continue;
+    const call = { at: Number(m[1]), name: m[2], fd: m[3], ret: Number(m[4]), secs: Number(m[5]) };
+    calls.push(call);
+    if (call.name === 'read' && call.ret > 0) volume.set(call.fd, (volume.get(call.fd) ?? 0) + call.ret);
+  }
+  const fd = [...volume].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const service = [];
+  let lastReadEnd = null;
+  let answered = false;
+  let blocked = 0;
+  let blockedMs = 0;
+  for (const c of calls) {
+    if (c.name.startsWith('epoll') && answered && c.secs > 0.0001) {
+      blocked++;
+      blockedMs += c.secs * 1000;
+      answered = false;
+    } else if (c.fd === fd && c.name === 'read' && c.ret > 0) {
+      lastReadEnd = c.at + c.secs;
+      answered = false;
+    } else if (c.fd === fd && c.name.startsWith('write') && lastReadEnd !== null) {
+      service.push((c.at - lastReadEnd) * 1000);
+      lastReadEnd = null;
+      answered = true;
+    }
+  }
+  if (service.length === 0) return 'syscalls: no answer seen';
+  service.sort((a, b) => a - b);
+  const q = (f) => service[Math.min(service.length - 1, Math.floor(f * service.length))].toFixed(2);
+  return `syscalls: ${service.length} answers; last read -> answer median ${q(0.5)} ms (p10 ${q(0.1)}, p90 ${q(0.9)}); the loop blocked in epoll before the next read after ${blocked} of them (${blockedMs.toFixed(1)} ms)`;
+}
+
 /** Per thread of `pid`: name, CPU ticks (user + system) and minor faults. */
 function threads(pid) {
   const out = new Map();
@@ -162,11 +212,14 @@ for (let rep = 1; rep <= opts.reps; rep++) {
         ? ['produce', '-b', broker.bootstrap, '-t', topic, '-C', '-n', n, '-s', row.size, '-a', 1, '-l', 5, '-B', 1_000_000, '-z', 'none']
         : ['consume', '-b', broker.bootstrap, '-t', topic, '-n', n, '-R', '-X', 'fetch.wait.max.ms=1'];
     const perf = opts.perf ? spawn('perf', ['record', '-g', '-F', '2000', '-p', String(pid), '-o', `${opts.perf}${opts.reps > 1 ? `.${rep}` : ''}`], { stdio: 'ignore' }) : null;
-    if (perf) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread
+    const traceFile = path.join(scratch, `strace-${rep}.txt`);
+    const trace = opts.syscalls ? spawn('strace', ['-ttt', '-T', '-e', 'trace=read,write,writev,epoll_wait,epoll_pwait,epoll_pwait2', '-p', String(pid), '-o', traceFile], { stdio: 'ignore' }) : null;
+    if (perf || trace) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread
     const { result, before, after } = await timedRun(args.map(String), pid);
-    if (perf) {
-      perf.kill('SIGINT');
-      await new Promise((res) => perf.once('close', res));
+    for (const tool of [perf, trace]) {
+      if (tool === null) continue;
+      tool.kill('SIGINT');
+      await new Promise((res) => tool.once('close', res));
     }
     const mb = result.bytes ? result.bytes / 1e6 : (n * row.size) / 1e6;
     const byName = new Map();
@@ -192,6 +245,7 @@ for (let rep = 1; rep <= opts.reps; rep++) {
         `client ${result.client_cpu_pct}% (busiest thread ${result.client_busiest_thread_pct}%), broker ${(total / 10 / result.secs).toFixed(1)}%; ` +
         `RSS after ${mib('Rss')} MiB (AnonHugePages ${mib('AnonHugePages')}); threads: ${threadList.join(', ')}${tiers}${probed}`,
     );
+    if (trace) console.log(`rep ${rep} ${syscallSummary(traceFile)}`);
   } finally {
     await stopBlink(broker);
   }

@@ -57,7 +57,10 @@
  * slab opens in a pool that has grown past its first one, the pool tops up its spares (free
  * or in preparation) to the spare target: read from /dev/zero on libuv's thread pool, so the
  * kernel faults their pages in on another core, and handed out (through the free list) only
- * once that read is done. Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
+ * once that read is done. (A readv of one byte per page instead, which spares the kernel
+ * zeroing each page a second time, cut the thread pool's CPU per page by ~40 %, but Node's
+ * readv taking the 512 views of a slab cost the event loop ~45 µs per slab: +30-45 µs per MB
+ * produced on the serial path; dropped, bench/README.md Results 2026-12-05 tput16.) Nothing else touches a spare slab. At most PREFAULTS_IN_FLIGHT
  * reads are queued at once (each one done starts the next). The target starts at
  * SPARE_SLABS and doubles, up to SPARE_SLABS_MAX, each time a slab must open fresh while spares
  * are still being prepared (demand outran them). With a fixed 8 a fresh broker still opened a
