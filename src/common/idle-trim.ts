@@ -18,10 +18,12 @@
  * produced, then 5 s of 10,000 msg/s: 9 instead of 2-3, 70-190 ms more GC time in all): the
  * state V8's memory reducer leaves a broker in anyway after 8 s of idleness.
  *
- * Only when idle: the collections stop the main thread for ~150-300 ms, so it runs
- * TRIM_DELAY_MS after the boot if the event loop was nearly idle over that time, else it
- * looks again, at most TRIM_ATTEMPTS times (a broker under load from the start is left to V8's
- * memory reducer). For the server process only (main.ts): an embedded broker's heap is its
+ * Only when idle: the collections stop the main thread for ~150-450 ms in all, so each runs
+ * in an idle window of its own: the first TRIM_DELAY_MS after the boot if the event loop was
+ * nearly idle over that time, each next one after a further STEP_DELAY_MS of idleness; a busy
+ * window is looked at again, at most TRIM_ATTEMPTS times in all (a broker under load from the
+ * start is left to V8's memory reducer). So a client that starts just after the ready line
+ * meets one collection's pause at most (~50-130 ms), not all of them back to back. For the server process only (main.ts): an embedded broker's heap is its
  * host's. The same holds for `idleCollector`: main.ts hands it to the application (AppOptions),
  * which gives it to the batch pool; an embedded broker and the tests give none.
  *
@@ -33,8 +35,10 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** How long the event loop must have been (nearly) idle before the collection runs. */
+/** How long the event loop must have been (nearly) idle before the first collection runs. */
 const TRIM_DELAY_MS = 250;
+/** How long it must have stayed idle after one collection before the next: the idle RSS 1 s after ready is the trimmed one. */
+const STEP_DELAY_MS = 50;
 /** Event-loop utilization over TRIM_DELAY_MS below which the broker counts as idle. */
 const IDLE_UTILIZATION = 0.2;
 /** How many TRIM_DELAY_MS windows are tried before giving up (V8's memory reducer remains). */
@@ -57,14 +61,17 @@ type GcFunction = (options: { type: 'major'; execution: 'sync'; flavor: 'regular
 export interface TrimSchedule {
   readonly delayMs: number;
   readonly attempts: number;
+  /** The idle window between two collections of one trim (default: `delayMs`). */
+  readonly stepDelayMs?: number;
 }
 
 /**
- * Runs the collection in the first idle window of `delayMs` after now; resolves true once it
- * ran, false when the broker stayed busy for `attempts` windows. The timer never holds the process.
+ * Runs the COLLECTIONS collections, each in an idle window (the first of `delayMs` after now,
+ * the next ones of `stepDelayMs`); resolves true once all ran, false when the broker stayed
+ * busy for `attempts` windows in all. The timer never holds the process.
  */
-export function trimWhenIdle(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS, attempts: TRIM_ATTEMPTS }): Promise<boolean> {
-  return whenIdle(schedule, () => collectAllGarbage(COLLECTIONS, 'last-resort'));
+export function trimWhenIdle(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS, attempts: TRIM_ATTEMPTS, stepDelayMs: STEP_DELAY_MS }): Promise<boolean> {
+  return whenIdle(schedule, COLLECTIONS, () => collectAllGarbage('last-resort'));
 }
 
 /**
@@ -80,39 +87,39 @@ export function idleCollector(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS,
   return () => {
     if (pending) return Promise.resolve(false);
     pending = true;
-    return whenIdle(schedule, () => collectAllGarbage(1, 'regular')).finally(() => {
+    return whenIdle(schedule, 1, () => collectAllGarbage('regular')).finally(() => {
       pending = false;
     });
   };
 }
 
-function whenIdle(schedule: TrimSchedule, collect: () => void): Promise<boolean> {
+/** `collect` run `steps` times, each in a window of its own over which the event loop was nearly idle. */
+function whenIdle(schedule: TrimSchedule, steps: number, collect: () => void): Promise<boolean> {
   return new Promise((resolve) => {
     let attempts = 0;
+    let done = 0;
     let since = performance.eventLoopUtilization();
     const look = (): void => {
       const now = performance.eventLoopUtilization();
-      if (performance.eventLoopUtilization(now, since).utilization < IDLE_UTILIZATION) {
-        collect();
-        resolve(true);
-      } else if (++attempts < schedule.attempts) {
-        since = now;
-        setTimeout(look, schedule.delayMs).unref();
-      } else {
-        resolve(false);
-      }
+      const idle = performance.eventLoopUtilization(now, since).utilization < IDLE_UTILIZATION;
+      if (idle) collect();
+      if (idle && ++done === steps) return resolve(true);
+      if (!idle && ++attempts === schedule.attempts) return resolve(false);
+      // After a collection the window starts after it (its pause is not the broker's load).
+      since = idle ? performance.eventLoopUtilization() : now;
+      setTimeout(look, idle ? (schedule.stepDelayMs ?? schedule.delayMs) : schedule.delayMs).unref();
     };
     setTimeout(look, schedule.delayMs).unref();
   });
 }
 
 /**
- * `collections` full collections of `flavor`; nothing when `gc` cannot be had. `gc` is not
- * kept: it would keep the context it came from (idle RSS +0.3 MiB).
+ * One full collection of `flavor`; nothing when `gc` cannot be had. `gc` is not kept: it would
+ * keep the context it came from (idle RSS +0.3 MiB).
  */
-function collectAllGarbage(collections: number, flavor: 'regular' | 'last-resort'): void {
+function collectAllGarbage(flavor: 'regular' | 'last-resort'): void {
   const gc = (globalThis as { gc?: GcFunction }).gc ?? exposeGc();
-  for (let i = 0; gc !== undefined && i < collections; i++) gc({ type: 'major', execution: 'sync', flavor });
+  gc?.({ type: 'major', execution: 'sync', flavor });
 }
 
 /** V8's `gc`, taken from a new context while --expose-gc is on; V8's flags are left as they were. */

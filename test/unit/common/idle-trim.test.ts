@@ -4,19 +4,24 @@ import { describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { idleCollector, trimWhenIdle } from '../../../src/common/idle-trim.js';
 
-/** The start times of the full collections from now on; `atLeast(n)` settles once n were seen. */
-function majorCollections(): { startTimes: number[]; atLeast(n: number): Promise<void>; stop(): void } {
+/** The start times (and end times) of the full collections from now on; `atLeast(n)` settles once n were seen. */
+function majorCollections(): { startTimes: number[]; endTimes: number[]; atLeast(n: number): Promise<void>; stop(): void } {
   const startTimes: number[] = [];
+  const endTimes: number[] = [];
   const waiting: { n: number; resolve: () => void }[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry as PerformanceEntry & { detail: { kind: number } }).detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) startTimes.push(entry.startTime);
+      if ((entry as PerformanceEntry & { detail: { kind: number } }).detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        startTimes.push(entry.startTime);
+        endTimes.push(entry.startTime + entry.duration);
+      }
     }
     for (const wait of waiting) if (startTimes.length >= wait.n) wait.resolve();
   });
   observer.observe({ entryTypes: ['gc'] });
   return {
     startTimes,
+    endTimes,
     // Node hands GC entries to observers from an unref'd immediate, which runs only once the event loop
     // wakes for something else (the wait hung for 8-10 s when nothing else was due): a ref'd timer wakes it meanwhile.
     atLeast: (n) => {
@@ -80,6 +85,27 @@ describe('trimWhenIdle', () => {
     }
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
     assert.equal(runInNewContext('typeof gc'), 'undefined');
+  });
+
+  it('runs each of its collections in an idle window of its own: a client arriving meets one pause, not all of them', { timeout: 10_000 }, async () => {
+    const stepDelayMs = 60;
+    const gcs = majorCollections();
+    try {
+      const from = performance.now();
+      assert.equal(await trimWhenIdle({ delayMs: 20, attempts: 5, stepDelayMs }), true);
+      const to = performance.now();
+      // Entries arrive in order: once a later collection's has, all of the trim's have.
+      const seen = gcs.startTimes.length;
+      assert.equal(await idleCollector({ delayMs: 1, attempts: 5 })(), true);
+      await gcs.atLeast(seen + 1);
+      while (!gcs.startTimes.some((start) => start > to)) await gcs.atLeast(gcs.startTimes.length + 1);
+      const mine = gcs.startTimes.map((start, i) => ({ start, end: gcs.endTimes[i]! })).filter(({ start }) => start >= from && start <= to);
+      // A last-resort collection is one or more full collections back to back; between two of them, an idle window.
+      const gaps = mine.slice(1).map(({ start }, i) => start - mine[i]!.end);
+      assert.ok(gaps.filter((gap) => gap >= stepDelayMs - 10).length >= 2, `three collections two idle windows apart: gaps ${gaps.map((gap) => gap.toFixed(1)).join(', ')} ms`);
+    } finally {
+      gcs.stop();
+    }
   });
 
   it('gives up without collecting when the event loop stays busy for every window', async () => {
