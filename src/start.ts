@@ -44,11 +44,32 @@ type BundleFunction = (require: NodeJS.Require, module: { exports: unknown }, ex
 const COMPILING_TIERS = ['sparkplug', 'maglev', 'turbofan'] as const;
 /** Command-line flags about those tiers (--no-opt is TurboFan's older name), which the boot leaves alone. */
 const TIER_FLAG = /--(?:no-)?(?:[\w-]*(?:jitless|sparkplug|maglev|turbo)|opt\b)/;
+/** The command line and NODE_OPTIONS, V8's underscores as dashes. */
+const givenFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-');
 /** Whether the command line or NODE_OPTIONS sets a TIER_FLAG. */
-const tierFlagGiven = TIER_FLAG.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.replaceAll('_', '-'));
+const tierFlagGiven = TIER_FLAG.test(givenFlags);
+/**
+ * V8's allocation-site pretenuring is switched off for the life of the process, unless the command
+ * line sets it either way. V8 counts, at each scavenge, how many of an object or array literal's
+ * objects survived, and from some 85 % on allocates that literal's objects in the old generation
+ * from then on, in the code it optimizes later. A boot's objects nearly all survive (modules,
+ * Nest's container), and a literal the boot shares with the request path takes the boot's verdict
+ * with it: Node's process.nextTick object, say, made for each socket write's callback. A
+ * pretenured object that dies at once still holds what it points to (its callback, the answer's
+ * frame and pin, the write's objects) through every scavenge until the next mark-compact, so they
+ * are copied and promoted with it: at 1,000 msg/s 50-120 KB promoted per scavenge instead of 4-8,
+ * old space +5.0 instead of +1.4 MiB over 10 s, the young generation grown to its maximum, and
+ * 4-5 mark-compacts in the 10,000 msg/s window that follows instead of none (bench/README.md,
+ * lat16). Which literals get the verdict depends on what the boot runs and when its scavenges
+ * fall: Fastify built after the Kafka bind (boot15) was enough to give it to the write path.
+ */
+const PRETENURING_FLAG = /--(?:no-)?allocation-site-pretenuring/;
+const pretenuringFlagGiven = PRETENURING_FLAG.test(givenFlags);
 
 // First: a few hundred calls of a function (Node's path helpers, say) make V8 compile it.
 const releaseTiers = holdCompilingTiers();
+// And before the boot's first scavenge: no allocation site may carry the boot's survival into the requests (PRETENURING_FLAG).
+if (!pretenuringFlagGiven) setFlagsFromString('--no-allocation-site-pretenuring');
 const cacheDir = process.env.BLINK_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'blink-compile-cache');
 enableCompileCache(cacheDir);
 

@@ -285,6 +285,46 @@ describe('garbage collection during the boot', () => {
   });
 });
 
+describe('allocation-site pretenuring', () => {
+  // start.ts switches V8's allocation-site pretenuring off before the boot's first scavenge. With it
+  // on, V8 counts at each scavenge how many of a literal's objects survived and allocates the
+  // literals it finds long-lived in the old generation from then on; a boot's objects nearly all
+  // survive, and a literal the boot shares with the request path took that verdict into the
+  // requests, whose pretenured objects then held the young ones they point to until a mark-compact
+  // (bench/README.md, lat16: old space +5.0 instead of +1.4 MiB over 10 s at 1,000 msg/s, then
+  // mark-compacts at 10,000 msg/s). --trace-pretenuring-statistics prints every verdict V8 reaches: set by a
+  // module NODE_OPTIONS imports first (V8 flags are not allowed in NODE_OPTIONS), with a code cache
+  // directory of its own, as the flag changes the caches' flag hash. A boot with pretenuring on
+  // reaches some twenty.
+  test('V8 reaches no pretenuring verdict during the boot or the first requests', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-pretenuring-'));
+    const trace = join(cacheDir, 'trace-pretenuring.mjs');
+    await writeFile(trace, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-pretenuring-statistics');\n");
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: `--import ${trace}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
+      try {
+        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+        const connection = await RawConnection.open(broker.kafkaPort);
+        try {
+          // Enough requests for a few scavenges of their objects.
+          for (let i = 0; i < 5_000; i++) {
+            connection.write(apiVersionsRequest(0, i));
+            assert.equal(parseApiVersionsV0(await connection.readFrame()).errorCode, 0);
+          }
+        } finally {
+          connection.close();
+        }
+      } finally {
+        await broker.stop();
+      }
+      const verdicts = broker.stdout().match(/pretenuring: AllocationSite.*/g) ?? [];
+      assert.deepEqual(verdicts.slice(0, 5), [], `${verdicts.length} pretenuring verdicts: allocation-site pretenuring is on`);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('built-in modules during the boot', () => {
   // node:crypto (19 modules with its internals) and node:zlib are reached only by SASL, delegation
   // tokens, group member ids, topic ids and compressed batches: the bundle loads them on first use
