@@ -330,20 +330,22 @@ describe('built-in modules during the boot', () => {
   // tokens, group member ids, topic ids and compressed batches: the bundle loads them on first use
   // (tools/bundle.mjs, LAZY_BUILTINS), and nothing a boot runs may read them before the Kafka
   // listeners are bound (bench/README.md, boot14: ~6 ms of the first ApiVersions, ~3 MiB of idle
-  // RSS). A module NODE_OPTIONS imports first reads process.moduleLoadList when the first server
-  // (the Kafka listeners bind before the REST port) is listening. It loads neither itself.
-  test('a boot loads neither node:crypto nor node:zlib before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // RSS). node:http is the REST face's, whose Fastify is built once the Kafka listeners are bound
+  // (src/deferred-fastify-adapter.ts; bench/README.md, boot15). A module NODE_OPTIONS imports first
+  // reads process.moduleLoadList when the first server (the Kafka listeners bind before the REST
+  // port) is listening. It loads none of them itself.
+  test('a boot loads neither node:crypto, node:zlib nor node:http before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'blink-boot-builtins-'));
     const observer = await bootObserver(join(dir, 'boot-builtins.mjs'), {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
-      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')}`",
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')}`",
       report: '`BOOT-BUILTINS ${bound}`',
     });
     try {
       const broker = await startBroker({ env: { NODE_OPTIONS: observer, LOG_LEVEL: 'info' } });
       try {
         const line = await waitFor("the observer's line", SIGTERM_EXIT_MS, async () => /BOOT-BUILTINS .*/.exec(broker.stdout())?.[0]);
-        assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+        assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
       } finally {
         await broker.stop();
       }
