@@ -6,7 +6,7 @@
 //   old-generation garbage per entry delivered to an observer: this record adds to what it measures.
 // * LATENCY_GC_RECORD=profiler: v8.GCProfiler, which accumulates outside the JavaScript heap, cut
 //   into segments at each SIGUSR2 (the bench sends one before and one after each rate's run): per
-//   segment [end ns on CLOCK_MONOTONIC, [[duration µs, kind], ...]]. No GC times, so no episodes;
+//   segment [end ns on CLOCK_MONOTONIC, [[duration µs, kind], ...], heap at the cut (heapAtCut)]. No GC times, so no episodes;
 //   the record adds nothing to the old generation. (A stopped GCProfiler keeps recording natively
 //   until a mark-compact collects its object: a few segments are fine, a drain loop is not.)
 // LATENCY_GC_OBSERVERS=off drops 'gc' from every PerformanceObserver's entry types (the
@@ -47,7 +47,7 @@ if (process.env.LATENCY_GC_RECORD === 'profiler') {
     next.start();
     const { statistics } = profiler.stop();
     profiler = next;
-    segments.push([Number(process.hrtime.bigint()), statistics.map((gc) => [Math.round(gc.cost), KIND[gc.gcType] ?? 0])]);
+    segments.push([Number(process.hrtime.bigint()), statistics.map((gc) => [Math.round(gc.cost), KIND[gc.gcType] ?? 0]), heapAtCut()]);
   });
   record = segments;
 } else {
@@ -62,6 +62,12 @@ if (process.env.LATENCY_GC_RECORD === 'profiler') {
 process.on('exit', () => {
   if (out) fs.writeFileSync(out, JSON.stringify(record));
 });
+
+/** The heap at a cut (profiler record): the young generation's capacity (both semi-spaces) and the old space's size and use, bytes. */
+function heapAtCut() {
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s]));
+  return { newSpace: spaces.new_space?.space_size ?? 0, oldSize: spaces.old_space?.space_size ?? 0, oldUsed: spaces.old_space?.space_used_size ?? 0 };
+}
 
 /** Samples between two cuts (restarted at each: the last segment's profile is what stays). */
 function promotedSampler() {

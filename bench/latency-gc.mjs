@@ -93,7 +93,14 @@ try {
   if (opt.keep !== null) fs.writeFileSync(path.join(work, 'broker.log'), broker.output());
 }
 const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
-dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null));
+dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => {
+  report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null);
+  // The young generation V8 gave the window (it grows it only at a mark-compact; the idle trim shrinks it) and the old space.
+  if (!profiled) return;
+  const heaps = [gcs[2 * i][2], gcs[2 * i + 1][2]];
+  const mib = (bytes) => (bytes / 1048576).toFixed(1);
+  console.log(`  heap at the window's start / end: young generation ${heaps.map((h) => mib(h.newSpace)).join(' / ')} MiB, old space ${heaps.map((h) => `${mib(h.oldUsed)} of ${mib(h.oldSize)}`).join(' / ')} MiB`);
+});
 if (promoted) {
   const sites = JSON.parse(fs.readFileSync(`${gcFile}.promoted`, 'utf8'));
   const total = sites.reduce((n, [bytes]) => n + bytes, 0);

@@ -5,11 +5,13 @@
  * listeners once storage is recovered, so no client sees a half-recovered log, and start the
  * REST face REST_AFTER_KAFKA_MS after they are bound, or REST_WAITS_FOR_RECOVERY_MS after the
  * hooks if recovery takes longer (its probes answer while a long recovery runs: /health/ready is
- * down until it is done): its modules (rest-face.module.ts) join the application through Nest's
- * LazyModuleLoader, then Nest registers the REST routes and Fastify starts (its plugins, its
- * port), which holds the event loop for one long turn. A boot with little to recover so answers
- * Kafka clients before any of the REST face is evaluated, built or started. Ports of 0 are the
- * OS's pick; the bound ones are returned (and advertised by Metadata through ListenerStatus).
+ * down until it is done): Fastify is built (the application's HTTP adapter was a stand-in until
+ * then: deferred-fastify-adapter.ts), the REST face's modules (rest-face.module.ts) join the
+ * application through Nest's LazyModuleLoader, then Nest registers the REST routes and Fastify
+ * starts (its plugins, its port), which holds the event loop for one long turn. A boot with little
+ * to recover so answers Kafka clients before any of the REST face, Fastify included, is evaluated,
+ * built or started. Ports of 0 are the OS's pick; the bound ones are returned (and advertised by
+ * Metadata through ListenerStatus).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
@@ -19,12 +21,13 @@ import { LazyModuleLoader, ModulesContainer, NestFactory } from '@nestjs/core';
 import { callModuleBootstrapHook, callModuleInitHook } from '@nestjs/core/hooks/index.js';
 import type { Module as NestModule } from '@nestjs/core/injector/module.js';
 import type { NestMicroservice } from '@nestjs/microservices';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { adminFastifyOptions, configureAdminSecurity } from './admin/http/admin-http-boot.js';
 import { type AppOptions, BrokerCoreModule } from './core.module.js';
 import { ListenerStatus } from './cluster/listener-status.js';
 import type { BlinkConfig } from './config/settings.js';
+import { type DeferredFastifyAdapter, deferredFastifyAdapter } from './deferred-fastify-adapter.js';
 import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
@@ -52,9 +55,17 @@ export interface BoundPorts {
   readonly restPort: number;
 }
 
-/** Builds the application (the broker's core; its REST face joins in listenBlinkApp); nothing is bound yet. */
+/** The stand-in HTTP adapter of each application createBlinkApp made, which listenBlinkApp starts with the REST face. */
+const restAdapters = new WeakMap<NestFastifyApplication, DeferredFastifyAdapter>();
+
+/**
+ * Builds the application (the broker's core; its REST face joins in listenBlinkApp); nothing is
+ * bound yet, and its HTTP adapter is a stand-in whose Fastify is built with the REST face
+ * (deferred-fastify-adapter.ts): until then app.getHttpServer() is undefined.
+ */
 export async function createBlinkApp(config: BlinkConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(BrokerCoreModule.forRoot(config, options), new FastifyAdapter(adminFastifyOptions(config)), {
+  const http = deferredFastifyAdapter(adminFastifyOptions(config));
+  const app = await NestFactory.create<NestFastifyApplication>(BrokerCoreModule.forRoot(config, options), http.adapter, {
     bufferLogs: true,
     abortOnError: false,
     // Module tokens by reference (Nest 12's default, pinned): 'deep-hash' serializes and hashes
@@ -78,6 +89,7 @@ export async function createBlinkApp(config: BlinkConfig, options: AppOptions = 
   const kafka = app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
   kafka.setIsInitHookCalled(true);
   kafka.useGlobalInterceptors(app.get(RequestQuotaInterceptor));
+  restAdapters.set(app, http);
   return app;
 }
 
@@ -126,7 +138,11 @@ export async function listenBlinkApp(
     }),
   );
   // app.listen skips the init it has already had.
+  const http = restAdapters.get(app);
+  if (http === undefined) throw new Error('listenBlinkApp: an application createBlinkApp did not make');
   const rest = restTurn(kafka, restWaitsMs, restAfterKafkaMs)
+    .then(unlessStopped(() => http.start(app)))
+    .then(() => nextTurn())
     .then(unlessStopped(() => loadRestFace(app)))
     .then(() => nextTurn())
     .then(unlessStopped(registerRoutes))
@@ -146,8 +162,8 @@ export async function listenBlinkApp(
  * hooks run (the LazyModuleLoader runs none), and Nest's caches of the container's modules are
  * dropped (CONTAINER_CACHES) so that app.close() and app.get() reach them too. Then their HTTP set-up
  * (admin-http.ts). Their controllers' routes are registered next, with the rest (deferRestRoutes).
- * Each step (the evaluation, Nest's build, then the routes and Fastify's start: 10-20 ms each)
- * is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
+ * Each step (Fastify's build before it, the evaluation, Nest's build, then the routes and
+ * Fastify's start: 10-20 ms each) is a turn of the event loop of its own (nextTurn), so a Kafka client connecting meanwhile is
  * answered between them rather than after the whole REST start.
  */
 async function loadRestFace(app: NestFastifyApplication): Promise<void> {

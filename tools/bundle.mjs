@@ -167,7 +167,11 @@ function asciiOnly(text) {
  * (Fastify's HTTP/2, prom-client's cluster aggregation; node:crypto, for SASL, tokens, member
  * and topic ids, and node:zlib, for compressed batches: 21 modules, ~6 ms of a boot and ~3 MiB
  * of an idle broker's RSS, bench/README.md boot14; test/e2e/broker-process.test.ts fails if a
- * boot loads either before its Kafka listeners are bound), class-validator's phone-number
+ * boot loads either before its Kafka listeners are bound), node:http and node:assert, reached
+ * at boot by Nest's base exception filter (STATUS_CODES, on an error) and sonic-boom (at close)
+ * once Fastify, their main user, is built after the Kafka listeners bind (src/deferred-fastify-
+ * adapter.ts; 7 modules; the same e2e test fails if a boot loads node:http before then),
+ * class-validator's phone-number
  * metadata (libphonenumber-js/max, 150 KB of JSON to evaluate; Blink validates no phone
  * number), and validator.js, which class-validator loads whole at its top (its index for
  * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
@@ -182,7 +186,7 @@ function asciiOnly(text) {
  * Their property names are taken here, from the same Node.js major (package.json engines),
  * so that esbuild's ES-module wrapper can copy them without loading the module.
  */
-const LAZY_BUILTINS = ['https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
+const LAZY_BUILTINS = ['assert', 'http', 'https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
 const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
 const requireHere = createRequire(import.meta.url);

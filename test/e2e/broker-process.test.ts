@@ -309,21 +309,63 @@ describe('garbage collection during the boot', () => {
   });
 });
 
+describe('allocation-site pretenuring', () => {
+  // start.ts switches V8's allocation-site pretenuring off before the boot's first scavenge. With it
+  // on, V8 counts at each scavenge how many of a literal's objects survived and allocates the
+  // literals it finds long-lived in the old generation from then on; a boot's objects nearly all
+  // survive, and a literal the boot shares with the request path took that verdict into the
+  // requests, whose pretenured objects then held the young ones they point to until a mark-compact
+  // (bench/README.md, lat16: old space +5.0 instead of +1.4 MiB over 10 s at 1,000 msg/s, then
+  // mark-compacts at 10,000 msg/s). --trace-pretenuring-statistics prints every verdict V8 reaches: set by a
+  // module NODE_OPTIONS imports first (V8 flags are not allowed in NODE_OPTIONS), with a code cache
+  // directory of its own, as the flag changes the caches' flag hash. A boot with pretenuring on
+  // reaches some twenty.
+  test('V8 reaches no pretenuring verdict during the boot or the first requests', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-pretenuring-'));
+    const trace = join(cacheDir, 'trace-pretenuring.mjs');
+    await writeFile(trace, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-pretenuring-statistics');\n");
+    try {
+      const broker = await startBroker({ env: { NODE_OPTIONS: `--import ${trace}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
+      try {
+        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+        const connection = await RawConnection.open(broker.kafkaPort);
+        try {
+          // Enough requests for a few scavenges of their objects.
+          for (let i = 0; i < 5_000; i++) {
+            connection.write(apiVersionsRequest(0, i));
+            assert.equal(parseApiVersionsV0(await connection.readFrame()).errorCode, 0);
+          }
+        } finally {
+          connection.close();
+        }
+      } finally {
+        await broker.stop();
+      }
+      const verdicts = broker.stdout().match(/pretenuring: AllocationSite.*/g) ?? [];
+      assert.deepEqual(verdicts.slice(0, 5), [], `${verdicts.length} pretenuring verdicts: allocation-site pretenuring is on`);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('built-in modules during the boot', () => {
   // node:crypto (19 modules with its internals) and node:zlib are reached only by SASL, delegation
   // tokens, group member ids, topic ids and compressed batches: the bundle loads them on first use
   // (tools/bundle.mjs, LAZY_BUILTINS), and nothing a boot runs may read them before the Kafka
   // listeners are bound (bench/README.md, boot14: ~6 ms of the first ApiVersions, ~3 MiB of idle
-  // RSS). A module NODE_OPTIONS imports first reads process.moduleLoadList when the first server
-  // (the Kafka listeners bind before the REST port) is listening. It loads neither itself.
-  test('a boot loads neither node:crypto nor node:zlib before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // RSS). node:http is the REST face's, whose Fastify is built once the Kafka listeners are bound
+  // (src/deferred-fastify-adapter.ts; bench/README.md, boot15). A module NODE_OPTIONS imports first
+  // reads process.moduleLoadList when the first server (the Kafka listeners bind before the REST
+  // port) is listening. It loads none of them itself.
+  test('a boot loads neither node:crypto, node:zlib nor node:http before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const observer: BootObserver = {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
-      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')}`",
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')}`",
       report: '`BOOT-BUILTINS ${bound}`',
     };
     const line = await withObservedBoot('boot-builtins', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-BUILTINS .*/));
-    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
   });
 });
 

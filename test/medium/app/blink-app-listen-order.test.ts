@@ -5,11 +5,11 @@
  * registration of the REST routes, nor for the REST face's modules, loaded into the application
  * after the Kafka listeners bind: a client connecting as they bind is answered before any of it),
  * and the REST port is bound while a long recovery runs, its readiness probe down, the Kafka
- * listeners not yet bound.
+ * listeners not yet bound. Fastify itself is built with the REST face (deferred-fastify-adapter.ts):
+ * until then the application has no HTTP server.
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
@@ -98,6 +98,32 @@ function onKafkaBound(app: NestFastifyApplication, then: (ports: readonly number
   };
 }
 
+/**
+ * Settles when the application's REST port listens (its app.listen, which listenBlinkApp calls once,
+ * resolved): its HTTP server, and whether the Kafka listeners were bound when app.listen was called.
+ * app.listen is shadowed on the application as blink-app.ts shadows its router steps (an own
+ * property beneath Nest's proxies, which call it with the application itself as `this`).
+ */
+function restListening(app: NestFastifyApplication): Promise<{ server: Server; kafkaBound: boolean }> {
+  const nest = Object.getPrototypeOf(app) as { listen(this: unknown, ...args: unknown[]): Promise<Server> };
+  return new Promise((resolve, reject) => {
+    Object.defineProperty(app, 'listen', {
+      configurable: true,
+      async value(this: unknown, ...args: unknown[]): Promise<Server> {
+        const kafkaBound = app.get(ListenerStatus).isListening;
+        try {
+          const server = await nest.listen.apply(this, args);
+          resolve({ server, kafkaBound });
+          return server;
+        } catch (err) {
+          reject(err as Error);
+          throw err;
+        }
+      },
+    });
+  });
+}
+
 /** The names of the REST face's modules the application holds (none until it is loaded). */
 function loadedRestFace(app: NestFastifyApplication): string[] {
   const restFace = [RestFaceModule, HealthModule, AdminModule];
@@ -107,17 +133,17 @@ function loadedRestFace(app: NestFastifyApplication): string[] {
 describe('listenBlinkApp (medium: the real application on loopback)', () => {
   it('answers a Kafka client that connects as the listeners bind before the REST face is loaded, its routes registered and the port started', async () => {
     await withApp(async (app, config) => {
-      const server = app.getHttpServer() as Server;
       const bound = new Promise<readonly number[]>((resolve) => onKafkaBound(app, resolve));
       // REST starts 1.5 s after the Kafka listeners here (10 ms in a server): room for a loaded machine.
       const started = listenBlinkApp(app, config, { restWaitsMs: 30_000, restAfterKafkaMs: 1_500 });
       const [kafkaPort] = await bound;
       assert.deepEqual(await apiVersionsV0(kafkaPort!), { correlationId: 7, errorCode: 0 });
-      assert.equal(server.listening, false, 'the first ApiVersions was answered before the REST port started');
+      assert.equal(app.getHttpServer(), undefined, 'the first ApiVersions was answered before Fastify and its HTTP server were built');
       assert.deepEqual(loadedRestFace(app), [], 'the REST face joins the application after the Kafka listeners bind');
       assert.throws(() => app.get(HttpRouteTable), /HttpRouteTable/, 'its providers are not built yet');
       const ports = await started;
       assert.ok(ports !== null, 'not stopped');
+      const server = app.getHttpServer() as Server;
       assert.equal(server.listening, true);
       assert.deepEqual(loadedRestFace(app).sort(), ['AdminModule', 'HealthModule', 'RestFaceModule']);
       // The route table records every route Fastify is given (its onRoute hook, set with the REST face), Nest's controllers' as they are registered.
@@ -129,13 +155,12 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
 
   it('binds the Kafka listeners before the REST port when storage recovery is quick', async () => {
     await withApp(async (app, config) => {
-      const server = app.getHttpServer() as Server;
-      const listeners = app.get(ListenerStatus);
-      const kafkaBoundWhenRestListened = once(server, 'listening').then(() => listeners.isListening);
+      const rest = restListening(app);
       // A loaded machine may take longer than the server's 100 ms to recover an empty memory tier: here REST waits up to 30 s.
       const ports = await listenBlinkApp(app, config, { restWaitsMs: 30_000 });
       assert.ok(ports !== null, 'not stopped');
-      assert.equal(await kafkaBoundWhenRestListened, true, 'the Kafka listeners were bound when the REST port started listening');
+      const { server, kafkaBound } = await rest;
+      assert.equal(kafkaBound, true, 'the Kafka listeners were bound when the REST port started listening');
       assert.equal(ports.kafkaPorts.length, 1);
       assert.equal(await readinessStatus(server), 200);
     });
@@ -144,12 +169,12 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
   it('binds the REST port during a long storage recovery (probe down, Kafka not bound), and the Kafka listeners once it is done', async () => {
     await withApp(async (app, config) => {
       const finishRecovery = holdRecovery(app);
-      const server = app.getHttpServer() as Server;
       // Bounded: a REST port that waited for the recovery would never listen here.
-      const listening = once(server, 'listening', { signal: AbortSignal.timeout(10_000) });
+      const listening = Promise.race([restListening(app), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the REST port did not listen within 10 s')), 10_000).unref())]);
       const started = listenBlinkApp(app, config);
+      let server: Server;
       try {
-        await listening;
+        ({ server } = await listening);
         assert.equal(app.get(ListenerStatus).isListening, false, 'no Kafka listener before storage is recovered');
         assert.equal(await readinessStatus(server), 503, 'not ready while storage recovers');
       } finally {
@@ -164,13 +189,12 @@ describe('listenBlinkApp (medium: the real application on loopback)', () => {
 
   it('stop aborted as the Kafka listeners bind: the REST face is neither loaded, routed nor started, it resolves with null, and the application closes', async () => {
     await withApp(async (app, config) => {
-      const server = app.getHttpServer() as Server;
       const stop = new AbortController();
       onKafkaBound(app, () => stop.abort());
       const ports = await listenBlinkApp(app, config, { stop: stop.signal, restWaitsMs: 30_000, restAfterKafkaMs: 0 });
       assert.equal(stop.signal.aborted, true, 'the Kafka listeners were bound');
       assert.equal(ports, null);
-      assert.equal(server.listening, false, 'no REST port');
+      assert.equal(app.getHttpServer(), undefined, 'no REST port: Fastify was not even built');
       assert.deepEqual(loadedRestFace(app), [], 'the REST face was not loaded');
       // withApp closes the application: that must not fail on a half-started REST face.
     });
