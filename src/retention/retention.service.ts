@@ -63,10 +63,8 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private readonly holds = new Set<RetentionHold>();
   /** Durable partitions whose segment files the sweep is deleting before it moves their log start. */
   private readonly deleting = new Set<PartitionLog>();
-  /** Durable partitions whose last deletion failed or was late (report). */
-  private readonly troubled = new WeakMap<PartitionLog, 'failed' | 'late'>();
-  /** Durable partitions whose last deletion failed: when the next may start, and the wait after another failure. */
-  private readonly retries = new WeakMap<PartitionLog, { notBeforeMs: number; nextWaitMs: number }>();
+  /** Durable partitions whose last deletion failed or was late: which, the wait it set, and when the next deletion may start. */
+  private readonly trouble = new WeakMap<PartitionLog, { kind: 'failed' | 'late'; waitMs: number; notBeforeMs: number }>();
   private readonly logger = new Logger('Retention');
 
   constructor(
@@ -104,7 +102,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
       const retentionBytes = Number(topic.configs.get('retention.bytes'));
       const purgeConsumed = this.config.purgeOnFetch && !isCompacted(topic.configs);
       for (const log of topic.partitions) {
-        if (this.deleting.has(log) || nowMs < (this.retries.get(log)?.notBeforeMs ?? 0)) continue;
+        if (this.deleting.has(log) || nowMs < (this.trouble.get(log)?.notBeforeMs ?? 0)) continue;
         const start = this.heldStart(log, this.sweptStart(log, retentionMs, retentionBytes, purgeConsumed, nowMs));
         const cold = log.cold;
         if (log.isDurable && cold !== null && start > log.logStartOffset) deletions.push(this.deleteThenAdvance(log, cold, start));
@@ -120,12 +118,10 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     try {
       const outcome = await this.withinWait(cold.deleteBelow(start));
       if (outcome !== null) {
-        if (outcome !== 'late') this.backOff(log);
-        this.report(log, start, outcome);
+        this.troubleAfter(log, start, outcome);
         return 0;
       }
-      this.retries.delete(log);
-      if (this.troubled.delete(log)) this.logger.log(`${log.topic}-${log.partition}: the segment files below offset ${start} are deleted now; the log start moves on`);
+      if (this.trouble.delete(log)) this.logger.log(`${log.topic}-${log.partition}: the segment files below offset ${start} are deleted now; the log start moves on`);
       const purged = log.advanceLogStart(start);
       this.probe.recordsPurged(purged);
       return purged;
@@ -141,16 +137,17 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     return Promise.race([deletion, late]).finally(() => timer?.cancel());
   }
 
-  private backOff(log: PartitionLog): void {
-    const waitMs = this.retries.get(log)?.nextWaitMs ?? DELETE_RETRY_MS;
-    this.retries.set(log, { notBeforeMs: this.clock.nowMs() + waitMs, nextWaitMs: Math.min(waitMs * 2, DELETE_RETRY_MAX_MS) });
-  }
-
-  /** A deletion that failed or is late: the log start stays; one line each time a partition's trouble starts or changes. */
-  private report(log: PartitionLog, start: number, outcome: Error | 'late'): void {
+  /**
+   * A deletion that failed or is late: the log start stays. A failure holds the partition's next
+   * deletion back DELETE_RETRY_MS, doubling while failures repeat (up to DELETE_RETRY_MAX_MS); a
+   * late one is asked again at the next sweep. One line each time a partition's trouble starts or changes.
+   */
+  private troubleAfter(log: PartitionLog, start: number, outcome: Error | 'late'): void {
+    const previous = this.trouble.get(log);
     const kind = outcome === 'late' ? 'late' : 'failed';
-    if (this.troubled.get(log) === kind) return;
-    this.troubled.set(log, kind);
+    const waitMs = kind === 'late' ? 0 : previous?.kind === 'failed' ? Math.min(previous.waitMs * 2, DELETE_RETRY_MAX_MS) : DELETE_RETRY_MS;
+    this.trouble.set(log, { kind, waitMs, notBeforeMs: this.clock.nowMs() + waitMs });
+    if (previous?.kind === kind) return;
     const partition = `${log.topic}-${log.partition}`;
     if (outcome === 'late') {
       this.logger.warn(`${partition}: the segment files below offset ${start} are not deleted after ${SEGMENT_DELETE_WAIT_MS} ms (the write-ahead log's queue is not moving): the log start stays at ${log.logStartOffset}; the next sweeps retry`);
