@@ -4,15 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { kcatDriver } from './clients/kcat.js';
 import { TEST_TIMEOUT_MS, useBroker } from './client-suite.js';
-import { describeRun, freePort, NODE_BIN, REPO_ROOT, run, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches, withTimeout } from './harness.js';
+import { type BrokerHandle, describeRun, freePort, NODE_BIN, REPO_ROOT, run, runBrokerToExit, startBroker, uniqueTopic, waitFor, waitForParkedFetches, withTimeout } from './harness.js';
 import {
   API_VERSIONS_KEY,
   RawConnection,
@@ -28,16 +27,32 @@ import {
   storedBatchHeaders,
 } from './raw-kafka.js';
 import { buildBatch } from '../support/batch-builder.js';
+import { withTempDir } from '../support/wal-fixtures.js';
 import { STORED_BATCH_HEAP_BYTES } from '../../src/storage/memory-accountant.js';
 import { assertAcksContiguousFromZero, assertConsumedExactly, makeMessages, rangesFromStart } from './records.js';
 
 const REFUSED_BOOT_TIMEOUT_MS = 20_000;
 const SIGTERM_EXIT_MS = 10_000;
 
+/** Resolves once `broker` has printed its ready line. */
+function readyLine(broker: BrokerHandle, what = 'the ready line'): Promise<true> {
+  return waitFor(what, SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+}
+
+/** One ApiVersions v0 over a connection of its own: the answer. */
+async function apiVersionsOnce(port: number, correlationId: number): Promise<ReturnType<typeof parseApiVersionsV0>> {
+  const connection = await RawConnection.open(port);
+  try {
+    connection.write(apiVersionsRequest(0, correlationId));
+    return parseApiVersionsV0(await connection.readFrame());
+  } finally {
+    connection.close();
+  }
+}
+
 describe('invalid settings stop the boot', () => {
   test('a settings file with an unknown key and a bad size: non-zero exit, stderr names both keys', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'blink-e2e-settings-'));
-    try {
+    await withTempDir(async (dir) => {
       const file = join(dir, 'settings.yaml');
       await writeFile(file, 'max_memory: 12XB\nnot_a_setting: 1\nretention: 5m\n');
       const result = await runBrokerToExit({ args: ['--settings', file], timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
@@ -48,9 +63,7 @@ describe('invalid settings stop the boot', () => {
       assert.match(result.stderr, /max_memory/, context);
       assert.match(result.stderr, /not_a_setting/, context);
       assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    }, 'e2e-settings');
   });
 
   test('REST_PORT equal to BROKER_PORTS: non-zero exit, stderr names rest_port', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -194,32 +207,23 @@ describe('protocol edge cases on a running broker', () => {
 
 describe('code cache', () => {
   test('a code-cache path that is a regular file only costs the speed-up: the broker boots, answers, and exits 0 on SIGTERM', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'blink-cache-file-'));
-    const cacheFile = join(dir, 'not-a-directory');
-    await writeFile(cacheFile, 'x');
-    try {
+    await withTempDir(async (dir) => {
+      const cacheFile = join(dir, 'not-a-directory');
+      await writeFile(cacheFile, 'x');
       const broker = await startBroker({ env: { BLINK_COMPILE_CACHE: cacheFile, LOG_LEVEL: 'info' } });
       try {
         // The cache is written once the boot is over (after the "Blink ready" line): that write failing must not stop the broker.
-        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
-        const connection = await RawConnection.open(broker.kafkaPort);
-        try {
-          connection.write(apiVersionsRequest(0, 41));
-          const answer = parseApiVersionsV0(await connection.readFrame());
-          assert.equal(answer.correlationId, 41);
-          assert.equal(answer.errorCode, 0);
-        } finally {
-          connection.close();
-        }
+        await readyLine(broker);
+        const answer = await apiVersionsOnce(broker.kafkaPort, 41);
+        assert.equal(answer.correlationId, 41);
+        assert.equal(answer.errorCode, 0);
         assert.equal(broker.exited(), false, `the broker exited\n--- stderr ---\n${broker.stderr()}`);
         assert.equal(await broker.stop(), 0, `exit code after SIGTERM\n--- stderr ---\n${broker.stderr()}`);
         assert.equal(await readFile(cacheFile, 'utf8'), 'x', 'the regular file is left as it was');
       } finally {
         await broker.stop();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    }, 'cache-file');
   });
 });
 
@@ -256,12 +260,7 @@ async function bootObserver(path: string, { setup, atBind, report, delayMs = 0 }
  * directory of its own (named after `name`; `fn` may keep other files there), removed after.
  */
 async function withObservedBoot<T>(name: string, observer: BootObserver, fn: (nodeOptions: string, dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), `blink-${name}-`));
-  try {
-    return await fn(await bootObserver(join(dir, `${name}.mjs`), observer), dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return withTempDir(async (dir) => fn(await bootObserver(join(dir, `${name}.mjs`), observer), dir), name);
 }
 
 /** Starts a broker with `env`, returns the first match of `line` on its stdout (an observer's report), and stops it. */
@@ -321,13 +320,12 @@ describe('allocation-site pretenuring', () => {
   // directory of its own, as the flag changes the caches' flag hash. A boot with pretenuring on
   // reaches some twenty.
   test('V8 reaches no pretenuring verdict during the boot or the first requests', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-pretenuring-'));
-    const trace = join(cacheDir, 'trace-pretenuring.mjs');
-    await writeFile(trace, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-pretenuring-statistics');\n");
-    try {
+    await withTempDir(async (cacheDir) => {
+      const trace = join(cacheDir, 'trace-pretenuring.mjs');
+      await writeFile(trace, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-pretenuring-statistics');\n");
       const broker = await startBroker({ env: { NODE_OPTIONS: `--import ${trace}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' } });
       try {
-        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (broker.stdout().includes('Blink ready') ? true : undefined));
+        await readyLine(broker);
         const connection = await RawConnection.open(broker.kafkaPort);
         try {
           // Enough requests for a few scavenges of their objects.
@@ -343,9 +341,7 @@ describe('allocation-site pretenuring', () => {
       }
       const verdicts = broker.stdout().match(/pretenuring: AllocationSite.*/g) ?? [];
       assert.deepEqual(verdicts.slice(0, 5), [], `${verdicts.length} pretenuring verdicts: allocation-site pretenuring is on`);
-    } finally {
-      await rm(cacheDir, { recursive: true, force: true });
-    }
+    }, 'pretenuring');
   });
 });
 
@@ -383,21 +379,20 @@ describe('compiling tiers during the boot', () => {
   // taken with the tiers switched off for that one call: the second boot must read it and leave it
   // as it is (it rewrites a cache V8 refused).
   test('next to nothing is compiled above the interpreter before the Kafka listeners bind, requests after it are; the next boot uses the code cache as written', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const cacheDir = await mkdtemp(join(tmpdir(), 'blink-tiers-cache-'));
-    const traceOpt = join(cacheDir, 'trace-opt.mjs');
-    await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\nprocess.once('blink:kafka-listen', () => process.stdout.write('KAFKA-LISTEN\\n'));\n");
-    const compiled = /^\[completed (?:compiling|optimizing) /m;
-    const env = { NODE_OPTIONS: `--import ${traceOpt}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
-    const codeCache = async (): Promise<{ name: string; mtimeMs: number; size: number }> => {
-      const names = (await readdir(cacheDir)).filter((name) => name.startsWith('broker') && name.endsWith('.v8'));
-      assert.equal(names.length, 1, `one code cache of the bundle in ${cacheDir}: ${names.join(', ')}`);
-      const { mtimeMs, size } = await stat(join(cacheDir, names[0]!));
-      return { name: names[0]!, mtimeMs, size };
-    };
-    try {
+    await withTempDir(async (cacheDir) => {
+      const traceOpt = join(cacheDir, 'trace-opt.mjs');
+      await writeFile(traceOpt, "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-opt');\nprocess.once('blink:kafka-listen', () => process.stdout.write('KAFKA-LISTEN\\n'));\n");
+      const compiled = /^\[completed (?:compiling|optimizing) /m;
+      const env = { NODE_OPTIONS: `--import ${traceOpt}`, BLINK_COMPILE_CACHE: cacheDir, LOG_LEVEL: 'info' };
+      const codeCache = async (): Promise<{ name: string; mtimeMs: number; size: number }> => {
+        const names = (await readdir(cacheDir)).filter((name) => name.startsWith('broker') && name.endsWith('.v8'));
+        assert.equal(names.length, 1, `one code cache of the bundle in ${cacheDir}: ${names.join(', ')}`);
+        const { mtimeMs, size } = await stat(join(cacheDir, names[0]!));
+        return { name: names[0]!, mtimeMs, size };
+      };
       const first = await startBroker({ env });
       try {
-        await waitFor('the ready line', SIGTERM_EXIT_MS, async () => (first.stdout().includes('Blink ready') ? true : undefined));
+        await readyLine(first);
         // Node's loader may make one of its path helpers hot (under this --import) before start.ts's
         // first statement; the boot itself compiled some 60 functions before the hold.
         assert.ok(first.stdout().includes('KAFKA-LISTEN\n'), 'no blink:kafka-listen before the ready line');
@@ -423,22 +418,14 @@ describe('compiling tiers during the boot', () => {
       const written = await codeCache();
       const second = await startBroker({ env });
       try {
-        await waitFor('the ready line of the second boot', SIGTERM_EXIT_MS, async () => (second.stdout().includes('Blink ready') ? true : undefined));
+        await readyLine(second, 'the ready line of the second boot');
         // A refused cache is written again in the turn of the ready line: done once a request is answered.
-        const connection = await RawConnection.open(second.kafkaPort);
-        try {
-          connection.write(apiVersionsRequest(0, 7));
-          assert.equal(parseApiVersionsV0(await connection.readFrame()).errorCode, 0);
-        } finally {
-          connection.close();
-        }
+        assert.equal((await apiVersionsOnce(second.kafkaPort, 7)).errorCode, 0);
         assert.deepEqual(await codeCache(), written, 'the second boot rewrote the code cache: V8 refused the one the first boot wrote');
       } finally {
         await second.stop();
       }
-    } finally {
-      await rm(cacheDir, { recursive: true, force: true });
-    }
+    }, 'tiers-cache');
   });
 
   // The tiers used to come back only after the ready line, some 90 ms after the Kafka port

@@ -16,8 +16,8 @@ import { WalFileSystem, type WalFile } from '../../src/wal/wal-file-system.js';
 import { buildBatch, type BatchOptions } from './batch-builder.js';
 import { FakeClock } from './fake-clock.js';
 
-export async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'blink-medium-'));
+export async function withTempDir<T>(body: (dir: string) => Promise<T>, name = 'medium'): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `blink-${name}-`));
   try {
     return await body(dir);
   } finally {
