@@ -271,13 +271,16 @@ export class PartitionWal implements ColdTier {
 
   releaseBelow(offset: number): Promise<void> {
     if (offset > this.logStartOffset) this.logStartOffset = offset;
-    return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
+    return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error instanceof RefusedDeletion ? error.refusal : error));
   }
 
   /**
    * Durable retention, before it moves the log start: deletes the segments wholly below `offset`
    * (see ColdTier). A failed WAL deletes nothing. A call while another waits in the queue joins it
-   * (its offset raised), so a queue that does not move holds one at most.
+   * (its offset raised), so a queue that does not move holds one at most. A segment file the
+   * directory refuses to delete (RefusedDeletion) only answers with its error: the segment stays
+   * listed and readable, and the WAL keeps taking appends, since no write is at risk (a roll
+   * that fails here is a failed write: that fails the WAL).
    */
   deleteBelow(offset: number): Promise<Error | null> {
     const queued = this.queuedDeletion;
@@ -292,6 +295,7 @@ export class PartitionWal implements ColdTier {
       await this.deleteSegmentsBelow(deletion.offset);
       return null;
     }).catch((error: unknown) => {
+      if (error instanceof RefusedDeletion) return error.refusal;
       this.reportFailure(error);
       return error instanceof Error ? error : new Error(String(error));
     });
@@ -541,7 +545,7 @@ export class PartitionWal implements ColdTier {
       await oldest.delete();
     } catch (error) {
       if (!oldest.isDeleted) this.segmentList.unshift(oldest);
-      throw error;
+      throw new RefusedDeletion(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -595,6 +599,13 @@ export class PartitionWal implements ColdTier {
     const failure = error instanceof Error ? error : new Error(String(error));
     if (this.failure === null) this.failure = failure;
     if (!this.closed) this.hooks.failed(failure, this);
+  }
+}
+
+/** A segment file the directory would not delete (deleteOldest): `refusal` is the file system's error. */
+class RefusedDeletion extends Error {
+  constructor(readonly refusal: Error) {
+    super(refusal.message);
   }
 }
 

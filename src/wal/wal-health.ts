@@ -1,6 +1,8 @@
 /**
  * Whether the WAL can write. The first write or file error anywhere marks it failed
- * (readiness goes down: health.controller.ts), the partitions concerned stop taking appends
+ * (readiness goes down: health.controller.ts), but for segment files durable retention could not
+ * delete (no write is at risk: retention reports and retries those itself, retention.service.ts);
+ * the partitions concerned stop taking appends
  * (durable produce answers KAFKA_STORAGE_ERROR; memory mode stops offloading), and a probe
  * writes, syncs and deletes a small file in `record_storage_path` every
  * WRITABLE_PROBE_INTERVAL_MS. Once the probe succeeds (space came back, the directory is
