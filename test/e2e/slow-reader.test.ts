@@ -80,6 +80,32 @@ async function pausedReader(port: number, topic: string): Promise<RawConnection>
 }
 
 /**
+ * Pushes PUSHED_BYTES (confluent-kafka, acks=all, digests to `out`) through a new topic past a
+ * reader whose answer is not read, and checks: the reader is not closed (slow_reader), the memory
+ * held back for its answer grew and is within max_memory, every message pushed was acknowledged,
+ * and the broker's peak RSS grew by less than RSS_GROWTH_BOUND_BYTES.
+ */
+async function pushPastUnreadAnswer(broker: BrokerHandle, out: string, reader: string, seed: number): Promise<void> {
+  const before = await scrape(broker.restUrl);
+  const closesBefore = counted(before, 'blink_connections_closed_by_broker_total{reason="slow_reader"}');
+  const heldBefore = before('blink_batch_memory_bytes{state="held_back"}');
+  const flow = uniqueTopic('flow');
+  await createTopic(broker.bootstrap, flow, 2);
+  const rssBefore = await rssBytes(broker.pid);
+  const rss = sampleRss(broker.pid, 50);
+  const pushed = await storageOp<{ messages: number; acked: number }>('produce_mixed', { bootstrap: broker.bootstrap, topic: flow, partitions: 2, codecs: ['none'], total_bytes: PUSHED_BYTES, size: 50_000, seed, out });
+  const growth = rss.stop() - rssBefore;
+  const metrics = await scrape(broker.restUrl);
+  const closes = counted(metrics, 'blink_connections_closed_by_broker_total{reason="slow_reader"}') - closesBefore;
+  const heldBack = metrics('blink_batch_memory_bytes{state="held_back"}');
+  console.log(`${reader}: ${pushed.acked} messages (${PUSHED_BYTES / 1e6} MB) pushed past it, peak RSS growth ${(growth / MIB).toFixed(1)} MiB, slow_reader closes ${closes}, held back ${(heldBefore / MIB).toFixed(1)} MiB before, ${(heldBack / MIB).toFixed(1)} MiB now`);
+  assert.equal(closes, 0, `the ${reader} was not closed`);
+  assert.ok(heldBack > heldBefore && heldBack < 32 * MIB, `held back for its answer: ${(heldBack / MIB).toFixed(1)} MiB (${(heldBefore / MIB).toFixed(1)} before), within max_memory`);
+  assert.equal(pushed.acked, pushed.messages, 'every message pushed past it was acknowledged');
+  assert.ok(growth < RSS_GROWTH_BOUND_BYTES, `peak RSS growth ${(growth / MIB).toFixed(1)} MiB < ${RSS_GROWTH_BOUND_BYTES / MIB} MiB`);
+}
+
+/**
  * A real client: storage_client.py's consume_digest (confluent-kafka) reading partition 0 of
  * `topic` from offset 0 up to `end`, with one big Fetch that waits for `minBytes` (fetch.min.bytes,
  * up to a minute) and takes up to 50 MB, checking every batch's CRC-32C (check.crcs: a bad one is a
@@ -127,21 +153,7 @@ describe('a client that never reads its Fetch answer while producers push (MAX_M
 
     const reader = await pausedReader(broker.kafkaPort, held);
 
-    const flow = uniqueTopic('flow');
-    await createTopic(broker.bootstrap, flow, 2);
-    const rssBefore = await rssBytes(broker.pid);
-    const rss = sampleRss(broker.pid, 50);
-    const pushed = await storageOp<{ messages: number; acked: number }>('produce_mixed', { bootstrap: broker.bootstrap, topic: flow, partitions: 2, codecs: ['none'], total_bytes: PUSHED_BYTES, size: 50_000, seed: 1, out: join(dir, 'flow.txt') });
-    const growth = rss.stop() - rssBefore;
-    const metrics = await scrape(broker.restUrl);
-    const closed = counted(metrics, 'blink_connections_closed_by_broker_total{reason="slow_reader"}');
-    const heldBack = metrics('blink_batch_memory_bytes{state="held_back"}');
-    console.log(`slow reader: ${pushed.acked} messages (${PUSHED_BYTES / 1e6} MB) pushed past it, peak RSS growth ${(growth / MIB).toFixed(1)} MiB, slow_reader closes ${closed}, held back now ${(heldBack / MIB).toFixed(1)} MiB`);
-
-    assert.equal(closed, 0, 'the reader that paused was not closed');
-    assert.ok(heldBack > 0 && heldBack < 32 * MIB, `held back for its answer: ${(heldBack / MIB).toFixed(1)} MiB, within max_memory`);
-    assert.equal(pushed.acked, pushed.messages, 'every message pushed past it was acknowledged');
-    assert.ok(growth < RSS_GROWTH_BOUND_BYTES, `peak RSS growth ${(growth / MIB).toFixed(1)} MiB < ${RSS_GROWTH_BOUND_BYTES / MIB} MiB`);
+    await pushPastUnreadAnswer(broker, join(dir, 'flow.txt'), 'slow reader', 1);
 
     reader.socket.resume();
     const answered = intactAnswer(await reader.readFrame(30_000));
@@ -194,9 +206,6 @@ describe('a client that never reads its Fetch answer while producers push (MAX_M
     for (const outcome of outcomes) if (outcome !== 'closed') assert.ok(outcome >= PAUSED_BYTES * 0.9, `a whole answer arrived: ${outcome} bytes`);
   });
   test('a real consumer (librdkafka) frozen with SIGSTOP while its 16 MB answer is sent: not closed, the same held_back and RSS bounds; after SIGCONT it gets every message intact', { timeout: 120_000 }, async () => {
-    const before = await scrape(broker.restUrl);
-    const closesBefore = counted(before, 'blink_connections_closed_by_broker_total{reason="slow_reader"}');
-    const heldBefore = before('blink_batch_memory_bytes{state="held_back"}');
     const topic = uniqueTopic('frozen');
     await createTopic(broker.bootstrap, topic, 1);
     const messages = Math.ceil(HELD_BYTES / HELD_MESSAGE_BYTES);
@@ -213,20 +222,7 @@ describe('a client that never reads its Fetch answer while producers push (MAX_M
       // Past fetch.min.bytes, the parked Fetch is answered: into a socket nobody reads.
       await waitForParkedFetches(broker.restUrl, 0);
 
-      const flow = uniqueTopic('flow');
-      await createTopic(broker.bootstrap, flow, 2);
-      const rssBefore = await rssBytes(broker.pid);
-      const rss = sampleRss(broker.pid, 50);
-      const pushed = await storageOp<{ messages: number; acked: number }>('produce_mixed', { bootstrap: broker.bootstrap, topic: flow, partitions: 2, codecs: ['none'], total_bytes: PUSHED_BYTES, size: 50_000, seed: 3, out: join(dir, 'flow3.txt') });
-      const growth = rss.stop() - rssBefore;
-      const metrics = await scrape(broker.restUrl);
-      const closes = counted(metrics, 'blink_connections_closed_by_broker_total{reason="slow_reader"}') - closesBefore;
-      const heldBack = metrics('blink_batch_memory_bytes{state="held_back"}');
-      console.log(`frozen consumer: ${pushed.acked} messages (${PUSHED_BYTES / 1e6} MB) pushed past it, peak RSS growth ${(growth / MIB).toFixed(1)} MiB, slow_reader closes ${closes}, held back ${(heldBefore / MIB).toFixed(1)} MiB before, ${(heldBack / MIB).toFixed(1)} MiB now`);
-      assert.equal(closes, 0, 'the frozen consumer was not closed');
-      assert.ok(heldBack > heldBefore && heldBack < 32 * MIB, `held back for its answer: ${(heldBack / MIB).toFixed(1)} MiB (${(heldBefore / MIB).toFixed(1)} before), within max_memory`);
-      assert.equal(pushed.acked, pushed.messages, 'every message pushed past it was acknowledged');
-      assert.ok(growth < RSS_GROWTH_BOUND_BYTES, `peak RSS growth ${(growth / MIB).toFixed(1)} MiB < ${RSS_GROWTH_BOUND_BYTES / MIB} MiB`);
+      await pushPastUnreadAnswer(broker, join(dir, 'flow3.txt'), 'frozen consumer', 3);
 
       process.kill(consumer.pid, 'SIGCONT');
       frozen = false;
