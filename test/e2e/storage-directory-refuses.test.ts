@@ -9,7 +9,8 @@
  *   again, a later sweep deletes the files and moves it.
  * - REST produce: a write that needs a new segment fails, the WAL is failed, and the REST API
  *   answers 503 (KAFKA_STORAGE_ERROR), logged as one warning for a burst of them (README, "REST
- *   admin API": at most one line a minute, clients retry a 503).
+ *   admin API": at most one line a minute, clients retry a 503); once the directory takes files
+ *   again the WAL resumes (its probe writes there), with one failure line in all.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -119,5 +120,9 @@ describe('a durable partition directory that refuses changes (chattr +i)', () =>
     assert.deepEqual(statuses, [503, 503, 503, 503, 503]);
     const warnings = broker.stdout().split('\n').filter((line) => warning.test(line));
     assert.equal(warnings.length - warningsBefore, 1, `one line for five refusals:\n${warnings.join('\n')}`);
+    // The probe writes in the partition's directory too: once it takes files again, the WAL resumes.
+    await waitFor('the WAL writable again', 10_000, async () => ((await rest(broker, 'GET', '/health/ready')).status === 200 ? true : undefined));
+    assert.equal(await produce(), 201);
+    assert.equal(broker.stdout().split('\n').filter((line) => /write-ahead log failed/.test(line)).length, 1, 'one failure line: the refusing directory was probed, not resumed into the next failure');
   });
 });
