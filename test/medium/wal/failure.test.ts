@@ -8,17 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSettings } from '../../../src/config/settings.js';
 import { PartitionWal } from '../../../src/wal/partition-wal.js';
 import { segmentFileName } from '../../../src/wal/segment.js';
 import { type WalFile, WalFileSystem } from '../../../src/wal/wal-file-system.js';
-import { WalHealth } from '../../../src/wal/wal-health.js';
-import { FakeClock } from '../../support/fake-clock.js';
 import { partitionOn } from '../../support/storage.js';
-import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
+import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir, withWalHealth } from '../../support/wal-fixtures.js';
 
 describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
   it('fails the failed write and every append queued behind it, in order, and keeps the written data intact', async () => {
@@ -65,32 +61,27 @@ describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
   it('WalHealth: a reported failure stays until the directory takes writes again, then resumes the failed partitions', async () => {
     await withTempDir(async (dir) => {
       const fs = new FaultyFileSystem();
-      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
-      const health = new WalHealth(config, fs, new FakeClock());
-      const wal = new PartitionWal(join(dir, 't-0'), policy(), { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) }, dependencies(fs), () => Promise.resolve());
-      fs.failing = 'EROFS';
-      await appendAll(wal, storedBatches(0, 1));
-      assert.match(health.failure?.message ?? '', /EROFS/);
-      assert.equal(await health.probe(), false, 'still read-only');
-      fs.failing = null;
-      assert.equal(await health.probe(), true);
-      assert.equal(health.failure, null);
-      assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
-      health.onApplicationShutdown();
-      await wal.shutdown();
+      await withWalHealth(dir, fs, async (health, hooks) => {
+        const wal = new PartitionWal(join(dir, 't-0'), policy(), hooks, dependencies(fs), () => Promise.resolve());
+        fs.failing = 'EROFS';
+        await appendAll(wal, storedBatches(0, 1));
+        assert.match(health.failure?.message ?? '', /EROFS/);
+        assert.equal(await health.probe(), false, 'still read-only');
+        fs.failing = null;
+        assert.equal(await health.probe(), true);
+        assert.equal(health.failure, null);
+        assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
+        await wal.shutdown();
+      });
     });
   });
 
   it('WalHealth: a partition directory that refuses new files keeps the WAL failed (one line), rolls refused, until it takes them again (one line)', async () => {
     await withTempDir(async (dir) => {
       const fs = new RefusingDirectory();
-      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
-      const health = new WalHealth(config, fs, new FakeClock());
-      const lines: string[] = [];
-      Logger.overrideLogger({ log: (message: string) => lines.push(message), warn: (message: string) => lines.push(message), error: (message: string) => lines.push(message) });
-      try {
+      await withWalHealth(dir, fs, async (health, hooks, lines) => {
         // One batch a segment: every append rolls, which creates a file in the partition directory.
-        const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) }, dependencies(fs), () => Promise.resolve());
+        const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, dependencies(fs), () => Promise.resolve());
         assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
         fs.refused = join(dir, 't-0');
         const outcomes: Array<Error | null> = [];
@@ -108,11 +99,8 @@ describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
         assert.equal(await health.probe(), true);
         assert.deepEqual(lines.slice(1).filter((line) => /write-ahead log/.test(line)), ['write-ahead log writable again']);
         assert.deepEqual(await appendAll(wal, storedBatches(1, 1)), [null], 'appends again, at offset 1');
-        health.onApplicationShutdown();
         await wal.shutdown();
-      } finally {
-        Logger.overrideLogger(false);
-      }
+      });
     });
   });
 });

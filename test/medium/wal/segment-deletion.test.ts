@@ -11,14 +11,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Logger } from '@nestjs/common';
-import { loadSettings } from '../../../src/config/settings.js';
 import { PartitionWal, type PartitionWalHooks } from '../../../src/wal/partition-wal.js';
 import { segmentFileName } from '../../../src/wal/segment.js';
 import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
-import { WalHealth } from '../../../src/wal/wal-health.js';
-import { FakeClock } from '../../support/fake-clock.js';
-import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
+import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatches, withTempDir, withWalHealth } from '../../support/wal-fixtures.js';
 
 /**
  * The real file system, but deleteFile fails with EPERM (a directory that refuses it) while
@@ -79,12 +75,8 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
   it('WalHealth logs nothing and stays writable while retried deletions are refused', async () => {
     await withTempDir(async (dir) => {
       const fs = new RefusingDeletes();
-      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
-      const health = new WalHealth(config, fs, new FakeClock());
-      const lines: string[] = [];
-      Logger.overrideLogger({ log: (message: string) => lines.push(message), warn: (message: string) => lines.push(message), error: (message: string) => lines.push(message) });
-      try {
-        const wal = await sixSegments(dir, fs, { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) });
+      await withWalHealth(dir, fs, async (health, hooks, lines) => {
+        const wal = await sixSegments(dir, fs, hooks);
         fs.refusing = true;
         const seen: Array<{ deletion: string; failed: boolean; appended: Array<Error | null> }> = [];
         for (let retry = 0; retry < 3; retry++) {
@@ -99,11 +91,8 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
           assert.match(deletion, /EPERM/);
           assert.deepEqual([failed, appended], [false, [null]], 'the WAL is not failed; appends go on');
         }
-        health.onApplicationShutdown();
         await wal.shutdown();
-      } finally {
-        Logger.overrideLogger(false);
-      }
+      });
     });
   });
 
