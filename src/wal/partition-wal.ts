@@ -18,7 +18,9 @@
  * Failure: the first write or file error puts the WAL in a failed state: that append and
  * every one queued behind it fail in order, later appends fail at once, and the failure is
  * reported (WalHealth) until `resume()` truncates whatever the failed write left and
- * accepts appends again. Acknowledged data is never rewritten.
+ * accepts appends again. Acknowledged data is never rewritten. A segment file the directory
+ * refuses to delete is not a failure (no write is at risk): deleteBelow answers with the error,
+ * releaseBelow warns, and the segment stays listed and readable until a later deletion.
  *
  * Transactions (durable mode): sealing a segment first saves the aborted transactions whose
  * ABORT marker lies in it as `<base>.txnindex` (JSON [{producerId, firstOffset, lastOffset,
@@ -126,6 +128,8 @@ export class PartitionWal implements ColdTier {
   private prepared = false;
   /** The partition's log start as last released (recovery sets it from the checkpoint); durable mode saves it. */
   logStartOffset = 0;
+  /** The last releaseBelow found a segment file the directory would not delete (one warning until one deletes again). */
+  private releaseRefused = false;
   /** deleteBelow's deletion waiting in the queue (not begun), if any. */
   private queuedDeletion: { offset: number; done: Promise<Error | null> } | null = null;
 
@@ -269,9 +273,26 @@ export class PartitionWal implements ColdTier {
     return this.work;
   }
 
+  /**
+   * The log start moved (memory mode's retention, purge_on_fetch, DeleteRecords): deletes the
+   * segments wholly below it. One the directory refuses to delete stays, with a warning when the
+   * refusals start and a line when a later release deletes it (they are not a failed WAL: see deleteBelow).
+   */
   releaseBelow(offset: number): Promise<void> {
     if (offset > this.logStartOffset) this.logStartOffset = offset;
-    return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error instanceof RefusedDeletion ? error.refusal : error));
+    return this.enqueue(() => this.deleteSegmentsBelow(offset)).then(
+      () => {
+        if (!this.releaseRefused) return;
+        this.releaseRefused = false;
+        this.deps.log.log(`${this.directory}: the segment files below offset ${offset} are deleted now`);
+      },
+      (error: unknown) => {
+        if (!(error instanceof RefusedDeletion)) return this.reportFailure(error);
+        if (this.releaseRefused) return;
+        this.releaseRefused = true;
+        this.deps.log.warn(`${this.directory}: could not delete a segment file below offset ${offset} (${error.message}): it stays, and the next move of the log start retries`);
+      },
+    );
   }
 
   /**

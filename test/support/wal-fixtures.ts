@@ -66,13 +66,16 @@ export class RecordingHooks implements PartitionWalHooks {
   }
 }
 
-/** A silent logger that remembers warnings (recovery reports what it cut there). */
+/** A silent logger that remembers warnings (recovery reports what it cut there) and log lines. */
 export class RecordingLogger extends Logger {
   readonly warnings: string[] = [];
+  readonly logs: string[] = [];
   constructor() {
     super('test');
   }
-  override log(): void {}
+  override log(message: unknown): void {
+    this.logs.push(String(message));
+  }
   override warn(message: unknown): void {
     this.warnings.push(String(message));
   }

@@ -4,8 +4,10 @@
  * refused deletion answers with the error and leaves every segment listed, readable and on disk
  * and the log start the WAL saves where it was, but does not fail the WAL: appends go on, and
  * WalHealth says nothing however often the deletion is retried (it used to log a failed/writable
- * pair, and refuse produce, at each retry). A WAL failed by a write deletes nothing; once it is
- * resumed the same call deletes. Calls made while one waits in the queue join it.
+ * pair, and refuse produce, at each retry). The same for releaseBelow (the log start moved: memory
+ * mode's retention, purge_on_fetch, DeleteRecords): one warning, not a failure. A WAL failed by a
+ * write deletes nothing; once it is resumed the same call deletes. Calls made while one waits in
+ * the queue join it.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -112,6 +114,29 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
       await wal.resume();
       assert.equal(await wal.deleteBelow(3), null);
       assert.deepEqual(wal.segments().map((segment) => segment.baseOffset), [3, 4, 5]);
+      await wal.shutdown();
+    });
+  });
+
+  it('releaseBelow (the log start moved): a refused deletion is one warning however often, not a failure; a later release deletes, with one line', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new RefusingDeletes();
+      const hooks = new RecordingHooks();
+      const deps = dependencies(fs);
+      const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, deps, () => Promise.resolve());
+      assert.deepEqual(await appendAll(wal, storedBatches(0, 6)), [null, null, null, null, null, null]);
+      fs.refusing = true;
+      for (const offset of [2, 3, 4]) await wal.releaseBelow(offset);
+      assert.deepEqual(hooks.failures, [], 'not a failed WAL');
+      assert.equal(deps.log.warnings.length, 1, deps.log.warnings.join(' | '));
+      assert.match(deps.log.warnings[0]!, /t-0: could not delete a segment file below offset 2 \(EPERM.*\): it stays/);
+      assert.deepEqual(wal.segments().map((segment) => segment.baseOffset), [0, 1, 2, 3, 4, 5], 'every segment still listed');
+      assert.deepEqual(await appendAll(wal, storedBatches(6, 1)), [null], 'appends go on');
+      fs.refusing = false;
+      await wal.releaseBelow(5);
+      assert.deepEqual(wal.segments().map((segment) => segment.baseOffset), [5, 6]);
+      assert.deepEqual(deps.log.logs.filter((line) => /deleted now/.test(line)), [`${join(dir, 't-0')}: the segment files below offset 5 are deleted now`]);
+      assert.equal(deps.log.warnings.length, 1);
       await wal.shutdown();
     });
   });
