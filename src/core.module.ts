@@ -4,6 +4,7 @@ import { CommonModule } from './common/common.module.js';
 import { registerProcessMetrics } from './common/process-metrics.js';
 import type { BlinkConfig } from './config/settings.js';
 import { SettingsModule } from './config/settings.module.js';
+import { StopRequestModule } from './health/stop-request.js';
 import { KafkaProtocolModule } from './kafka/kafka-protocol.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { CompactionModule } from './compaction/compaction.module.js';
@@ -61,6 +62,7 @@ export class BrokerCoreModule {
         SettingsModule.forRoot(config),
         CommonModule,
         ProcessHooksModule.forRoot(options),
+        StopRequestModule,
         LoggerModule.forRoot({
           pinoHttp: { level: options.silent === true ? 'silent' : config.logLevel, autoLogging: false, base: { service: 'blink' } },
         }),

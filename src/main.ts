@@ -17,6 +17,7 @@ import { Logger } from 'nestjs-pino';
 import { createBlinkApp, listenBlinkApp } from './blink-app.js';
 import { idleCollector, trimWhenIdle } from './common/idle-trim.js';
 import { type BlinkConfig, loadSettings, SettingsError } from './config/settings.js';
+import { StopRequest } from './health/stop-request.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long after the deadline the watchdog thread kills the process, if it is still there. */
@@ -71,6 +72,7 @@ function exitOnSignals(): { readonly stop: AbortSignal; attach(app: NestFastifyA
     if (stopping.signal.aborted) return;
     stopping.abort();
     const { app, logger, booted } = running;
+    app.get(StopRequest).ask(); // /health/ready answers 503 from now on (src/health/stop-request.ts)
     startShutdownWatchdog();
     setTimeout(() => {
       process.stderr.write(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms\n`);

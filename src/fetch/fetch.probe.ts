@@ -14,9 +14,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
-import { ScrapedCount } from '../common/scrape-tallies.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import { PartitionTallies } from '../storage/partition-tallies.js';
+import { PartitionFlow } from '../storage/partition-tallies.js';
 import { StorageProbe } from '../storage/storage.probe.js';
 import { FetchParking } from './fetch-parking.js';
 
@@ -26,42 +25,34 @@ const CONVERSION_SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0
 
 @Injectable()
 export class FetchProbe implements OnModuleInit {
-  private readonly tallies = new PartitionTallies();
+  /** Records and bytes consumers' fetches returned, in total and per partition. */
+  private readonly fetched: PartitionFlow;
 
   constructor(
     private readonly parking: FetchParking,
     private readonly storage: StorageProbe,
     @InjectMetric('blink_parked_fetches') private readonly parkedFetches: Gauge,
-    @InjectMetric('blink_fetched_records_total') fetchedRecords: Counter,
-    @InjectMetric('blink_fetched_bytes_total') fetchedBytes: Counter,
-    @InjectMetric('blink_partition_fetched_records_total') private readonly partitionRecords: Counter<string>,
-    @InjectMetric('blink_partition_fetched_bytes_total') private readonly partitionBytes: Counter<string>,
+    @InjectMetric('blink_fetched_records_total') records: Counter,
+    @InjectMetric('blink_fetched_bytes_total') bytes: Counter,
+    @InjectMetric('blink_partition_fetched_records_total') partitionRecords: Counter<string>,
+    @InjectMetric('blink_partition_fetched_bytes_total') partitionBytes: Counter<string>,
     @InjectMetric('blink_fetch_message_conversions_total') private readonly conversions: Counter,
     @InjectMetric('blink_fetch_message_conversion_seconds') private readonly conversionTime: Histogram,
     @InjectMetric('blink_fetch_conversion_cache_lookups_total') private readonly cacheLookups: Counter<'result'>,
     @InjectMetric('blink_fetch_conversion_cache_bytes') private readonly cacheBytes: Gauge,
   ) {
-    this.recordsTally = new ScrapedCount(fetchedRecords);
-    this.bytesTally = new ScrapedCount(fetchedBytes);
+    this.fetched = new PartitionFlow({ records, bytes, partitionRecords, partitionBytes });
   }
-
-  /** The totals, counted per batch and handed over at scrape (common/scrape-tallies.ts). */
-  private readonly recordsTally: ScrapedCount;
-  private readonly bytesTally: ScrapedCount;
 
   onModuleInit(): void {
     const parking = this.parking;
     onScrape(this.parkedFetches, (g) => g.set(parking.parkedCount));
-    onScrape(this.partitionRecords, (counter) => this.tallies.fill(counter, 'records', this.storage.topicSplit()));
-    onScrape(this.partitionBytes, (counter) => this.tallies.fill(counter, 'bytes', this.storage.topicSplit()));
+    this.fetched.fillOnScrape(() => this.storage.topicSplit());
   }
 
   /** A consumer's fetch returned `bytes` of whole batches from `fromOffset` up to `nextOffset`. */
   partitionFetched(log: PartitionLog, fromOffset: number, nextOffset: number, bytes: number): void {
-    const records = Math.max(0, nextOffset - fromOffset);
-    this.recordsTally.add(records);
-    this.bytesTally.add(bytes);
-    this.tallies.add(log, records, bytes);
+    this.fetched.add(log, Math.max(0, nextOffset - fromOffset), bytes);
   }
 
   messagesDownConverted(records: number): void {

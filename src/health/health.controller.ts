@@ -3,7 +3,8 @@
  * /health/ready (and /health) only once storage recovery is done, every Kafka listener is
  * bound, and the write-ahead log can write (it goes down while the disk is full or the
  * directory unwritable, and comes back with it: wal-health.ts), and every configured plugin
- * is loaded (a plugin whose restart failed refuses every batch: not ready until it is back).
+ * is loaded (a plugin whose restart failed refuses every batch: not ready until it is back),
+ * and no stop has been asked (stop-request.ts: down from the signal on, while the broker drains).
  * The uplink to a Kafka cluster is reported in the readiness details but never makes Blink
  * unready: clients are served whether the remote cluster answers or not.
  */
@@ -15,6 +16,7 @@ import { PluginService } from '../plugins/plugin.service.js';
 import { StorageRecovery } from '../recovery/storage-recovery.js';
 import { UplinkService } from '../uplink/uplink.service.js';
 import { WalHealth } from '../wal/wal-health.js';
+import { StopRequest } from './stop-request.js';
 
 /** Event-loop delay (p99 over the sampling window) above which the process is not live. */
 export const LIVENESS_EVENT_LOOP_P99_MAX_MS = 5_000;
@@ -31,6 +33,7 @@ export class HealthController implements OnModuleDestroy {
     private readonly walHealth: WalHealth,
     private readonly plugins: PluginService,
     private readonly uplink: UplinkService,
+    private readonly stopRequest: StopRequest,
   ) {
     this.loopDelay.enable();
   }
@@ -48,7 +51,12 @@ export class HealthController implements OnModuleDestroy {
   @Get(['ready', ''])
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.storage(), () => this.kafkaListeners(), () => this.pluginsLoaded(), () => this.uplinkDetails()]);
+    return this.health.check([() => this.notStopping(), () => this.storage(), () => this.kafkaListeners(), () => this.pluginsLoaded(), () => this.uplinkDetails()]);
+  }
+
+  private notStopping() {
+    const indicator = this.indicators.check('shutdown');
+    return this.stopRequest.isAsked ? indicator.down({ message: 'shutting down' }) : indicator.up();
   }
 
   private eventLoop() {

@@ -10,10 +10,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { onScrape } from '../common/metric-entities.js';
-import { ScrapedCount } from '../common/scrape-tallies.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import { PartitionTallies } from '../storage/partition-tallies.js';
+import { PartitionFlow } from '../storage/partition-tallies.js';
 import { StorageProbe } from '../storage/storage.probe.js';
 
 const PARTITION_LABELS = ['topic', 'partition'];
@@ -38,34 +36,27 @@ export const produceMetricProviders = [
 
 @Injectable()
 export class ProduceProbe implements OnModuleInit {
-  private readonly tallies = new PartitionTallies();
+  /** Records and bytes appended, in total and per partition. */
+  private readonly appended: PartitionFlow;
 
   constructor(
     private readonly storage: StorageProbe,
-    @InjectMetric('blink_produced_records_total') producedRecords: Counter,
-    @InjectMetric('blink_produced_bytes_total') producedBytes: Counter,
-    @InjectMetric('blink_partition_produced_records_total') private readonly partitionRecords: Counter<string>,
-    @InjectMetric('blink_partition_produced_bytes_total') private readonly partitionBytes: Counter<string>,
+    @InjectMetric('blink_produced_records_total') records: Counter,
+    @InjectMetric('blink_produced_bytes_total') bytes: Counter,
+    @InjectMetric('blink_partition_produced_records_total') partitionRecords: Counter<string>,
+    @InjectMetric('blink_partition_produced_bytes_total') partitionBytes: Counter<string>,
     @InjectMetric('blink_produce_message_conversions_total') private readonly conversions: Counter,
     @InjectMetric('blink_produce_message_conversion_seconds') private readonly conversionTime: Histogram,
   ) {
-    this.recordsTally = new ScrapedCount(producedRecords);
-    this.bytesTally = new ScrapedCount(producedBytes);
+    this.appended = new PartitionFlow({ records, bytes, partitionRecords, partitionBytes });
   }
 
-  /** The totals, counted per batch and handed over at scrape (common/scrape-tallies.ts). */
-  private readonly recordsTally: ScrapedCount;
-  private readonly bytesTally: ScrapedCount;
-
   onModuleInit(): void {
-    onScrape(this.partitionRecords, (counter) => this.tallies.fill(counter, 'records', this.storage.topicSplit()));
-    onScrape(this.partitionBytes, (counter) => this.tallies.fill(counter, 'bytes', this.storage.topicSplit()));
+    this.appended.fillOnScrape(() => this.storage.topicSplit());
   }
 
   batchAppended(log: PartitionLog, records: number, bytes: number): void {
-    this.recordsTally.add(records);
-    this.bytesTally.add(bytes);
-    this.tallies.add(log, records, bytes);
+    this.appended.add(log, records, bytes);
   }
 
   messagesUpConverted(records: number, seconds: number): void {

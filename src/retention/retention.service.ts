@@ -20,10 +20,13 @@
  * has reported (the log-start checkpoint is saved up to a second late). A partition whose
  * files are still being deleted is left out of the next sweeps until that is done, or until
  * SEGMENT_DELETE_WAIT_MS has passed (a warning; the deletion still waiting joins the next one).
- * A deletion that fails (the WAL is then failed, as Kafka takes the log directory offline)
- * leaves the log start where it was, with one error line: the sweeps retry once the WAL is
- * writable again, backing off (DELETE_RETRY_MS, doubling up to DELETE_RETRY_MAX_MS) so that a
- * directory that keeps refusing does not fail the WAL, and its appends, every few seconds.
+ * A deletion that fails leaves the log start, and the files, where they were: one error line
+ * when the failures start, one when a deletion succeeds again, and each failed attempt counted
+ * (blink_segment_deletion_failures_total); the sweeps retry, backing off (DELETE_RETRY_MS,
+ * doubling up to DELETE_RETRY_MAX_MS). A refused deletion does not fail the WAL (partition-wal.ts):
+ * Kafka 3.9 takes the whole log directory offline on any IOException, deletions included, but
+ * here nothing written is at risk (the segment stays whole and readable, appends go to the
+ * last one), so produce goes on; a write that fails fails the WAL on its own (wal-health.ts).
  *
  * Holds (RetentionHold): a component that still needs a partition's data (the uplink, before
  * it has copied it to another cluster) names the first offset it needs; the sweep and
@@ -118,6 +121,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     try {
       const outcome = await this.withinWait(cold.deleteBelow(start));
       if (outcome !== null) {
+        if (outcome !== 'late') this.probe.segmentDeletionFailed();
         this.troubleAfter(log, start, outcome);
         return 0;
       }
@@ -152,7 +156,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
     if (outcome === 'late') {
       this.logger.warn(`${partition}: the segment files below offset ${start} are not deleted after ${SEGMENT_DELETE_WAIT_MS} ms (the write-ahead log's queue is not moving): the log start stays at ${log.logStartOffset}; the next sweeps retry`);
     } else {
-      this.logger.error(`${partition}: could not delete the segment files below offset ${start} (${outcome.message}): the log start stays at ${log.logStartOffset}; the sweeps retry once the write-ahead log is writable again, backing off from ${DELETE_RETRY_MS} ms up to ${DELETE_RETRY_MAX_MS} ms`);
+      this.logger.error(`${partition}: could not delete the segment files below offset ${start} (${outcome.message}): the log start stays at ${log.logStartOffset}; the sweeps retry, backing off from ${DELETE_RETRY_MS} ms up to ${DELETE_RETRY_MAX_MS} ms (blink_segment_deletion_failures_total counts the attempts)`);
     }
   }
 

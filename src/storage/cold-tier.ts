@@ -29,15 +29,15 @@ export interface ColdTier {
   /** Writes the batch after the ones appended before; `done` runs once it is written (or failed), in order. */
   append(batch: StoredBatch, done: (error: Error | null) => void): void;
   /**
-   * The log start moved to `offset`: segments wholly below it may be deleted (a failure is
-   * reported to the cold tier's health; the promise never rejects).
+   * The log start moved to `offset`: segments wholly below it may be deleted (a failed write is
+   * reported to the cold tier's health, a refused deletion only logged; the promise never rejects).
    */
   releaseBelow(offset: number): Promise<void>;
   /**
    * Durable retention, before it moves the log start to `offset`: deletes the segments wholly
    * below it and resolves null once they are gone, or with the error when they could not be
-   * deleted (reported to the cold tier's health; nothing is deleted while it is failed); never
-   * rejects. The log start the cold tier keeps does not move.
+   * deleted (a refused deletion leaves the cold tier writable; nothing is deleted while it is
+   * failed); never rejects. The log start the cold tier keeps does not move.
    */
   deleteBelow(offset: number): Promise<Error | null>;
   /** The first batch (bytes) whose maxTimestamp >= `timestamp`, or null. */

@@ -27,6 +27,7 @@ export const storageMetricProviders = [
   makeGaugeProvider({ name: 'blink_max_memory_bytes', help: 'The max_memory setting, bytes' }),
   makeGaugeProvider({ name: 'blink_memory_high_water_bytes', help: 'The offload mark: above it the oldest batches go to the WAL (80% of max_memory)' }),
   makeCounterProvider({ name: 'blink_purged_records', help: 'Records removed by retention, purge_on_fetch or DeleteRecords' }),
+  makeCounterProvider({ name: 'blink_segment_deletion_failures_total', help: 'Segment deletions of durable retention that failed (each retry counted)' }),
   makeGaugeProvider({ name: 'blink_current_allocated', help: 'Bytes allocated by the process: V8 heap used plus external memory (Buffers)' }),
   makeGaugeProvider({ name: 'blink_partition_log_start_offset', help: 'First offset still stored, per partition', labelNames: PARTITION_LABELS }),
   makeGaugeProvider({ name: 'blink_partition_log_end_offset', help: 'Offset after the last readable record (the high watermark), per partition', labelNames: PARTITION_LABELS }),
@@ -59,6 +60,7 @@ export class StorageProbe implements OnModuleInit {
     @InjectMetric('blink_max_memory_bytes') private readonly maxMemory: Gauge,
     @InjectMetric('blink_memory_high_water_bytes') private readonly highWater: Gauge,
     @InjectMetric('blink_purged_records') private readonly purgedRecords: Counter,
+    @InjectMetric('blink_segment_deletion_failures_total') private readonly deletionFailures: Counter,
     @InjectMetric('blink_current_allocated') private readonly allocated: Gauge,
     @InjectMetric('blink_partition_log_start_offset') private readonly logStart: Gauge<string>,
     @InjectMetric('blink_partition_log_end_offset') private readonly logEnd: Gauge<string>,
@@ -99,6 +101,11 @@ export class StorageProbe implements OnModuleInit {
 
   recordsPurged(records: number): void {
     if (records > 0) this.purgedRecords.inc(records);
+  }
+
+  /** Durable retention could not delete a partition's segment files (retention.service.ts). */
+  segmentDeletionFailed(): void {
+    this.deletionFailures.inc();
   }
 
   /** Which topics have series of their own (shared by every per-topic probe through the registry's order). */

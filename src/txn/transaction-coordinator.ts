@@ -45,6 +45,7 @@ import {
   type Transaction,
   TRANSACTION_STATES,
 } from './transaction.js';
+import { FAILPOINT_ENV, prepareCommitFailpoint } from './failpoint.js';
 import { TransactionCompleter } from './transaction-completer.js';
 import { TransactionStore } from './transaction-store.js';
 import { TxnProbe } from './txn.probe.js';
@@ -97,6 +98,9 @@ export class TransactionCoordinator {
     private readonly probe: TxnProbe,
     private readonly clock: Clock,
   ) {}
+
+  /** Test-only (failpoint.ts): unset outside the kill-during-commit test. */
+  private readonly failpoint = prepareCommitFailpoint(process.env[FAILPOINT_ENV]);
 
   // ---- InitProducerId ----------------------------------------------------------------------
 
@@ -186,6 +190,10 @@ export class TransactionCoordinator {
       case 'Ongoing': {
         const recorded = this.record(prepareEnd(txn, commit, this.clock.nowMs()));
         if (recorded !== ErrorCode.NONE) return recorded;
+        if (commit && this.failpoint?.prepared() === true) {
+          process.stderr.write(`${FAILPOINT_ENV}: ${transactionalId} journaled PrepareCommit (commit ${this.failpoint.stopAt}): stopping before its markers\n`);
+          process.kill(process.pid, 'SIGSTOP');
+        }
         await this.completer.complete(transactionalId);
         return ErrorCode.NONE;
       }

@@ -18,7 +18,9 @@
  * Failure: the first write or file error puts the WAL in a failed state: that append and
  * every one queued behind it fail in order, later appends fail at once, and the failure is
  * reported (WalHealth) until `resume()` truncates whatever the failed write left and
- * accepts appends again. Acknowledged data is never rewritten.
+ * accepts appends again. Acknowledged data is never rewritten. A segment file the directory
+ * refuses to delete is not a failure (no write is at risk): deleteBelow answers with the error,
+ * releaseBelow warns, and the segment stays listed and readable until a later deletion.
  *
  * Transactions (durable mode): sealing a segment first saves the aborted transactions whose
  * ABORT marker lies in it as `<base>.txnindex` (JSON [{producerId, firstOffset, lastOffset,
@@ -126,6 +128,8 @@ export class PartitionWal implements ColdTier {
   private prepared = false;
   /** The partition's log start as last released (recovery sets it from the checkpoint); durable mode saves it. */
   logStartOffset = 0;
+  /** The last releaseBelow found a segment file the directory would not delete (one warning until one deletes again). */
+  private releaseRefused = false;
   /** deleteBelow's deletion waiting in the queue (not begun), if any. */
   private queuedDeletion: { offset: number; done: Promise<Error | null> } | null = null;
 
@@ -269,15 +273,35 @@ export class PartitionWal implements ColdTier {
     return this.work;
   }
 
+  /**
+   * The log start moved (memory mode's retention, purge_on_fetch, DeleteRecords): deletes the
+   * segments wholly below it. One the directory refuses to delete stays, with a warning when the
+   * refusals start and a line when a later release deletes it (they are not a failed WAL: see deleteBelow).
+   */
   releaseBelow(offset: number): Promise<void> {
     if (offset > this.logStartOffset) this.logStartOffset = offset;
-    return this.enqueue(() => this.deleteSegmentsBelow(offset)).catch((error: unknown) => this.reportFailure(error));
+    return this.enqueue(() => this.deleteSegmentsBelow(offset)).then(
+      () => {
+        if (!this.releaseRefused) return;
+        this.releaseRefused = false;
+        this.deps.log.log(`${this.directory}: the segment files below offset ${offset} are deleted now`);
+      },
+      (error: unknown) => {
+        if (!(error instanceof RefusedDeletion)) return this.reportFailure(error);
+        if (this.releaseRefused) return;
+        this.releaseRefused = true;
+        this.deps.log.warn(`${this.directory}: could not delete a segment file below offset ${offset} (${error.message}): it stays, and the next move of the log start retries`);
+      },
+    );
   }
 
   /**
    * Durable retention, before it moves the log start: deletes the segments wholly below `offset`
    * (see ColdTier). A failed WAL deletes nothing. A call while another waits in the queue joins it
-   * (its offset raised), so a queue that does not move holds one at most.
+   * (its offset raised), so a queue that does not move holds one at most. A segment file the
+   * directory refuses to delete (RefusedDeletion) only answers with its error: the segment stays
+   * listed and readable, and the WAL keeps taking appends, since no write is at risk (a roll
+   * that fails here is a failed write: that fails the WAL).
    */
   deleteBelow(offset: number): Promise<Error | null> {
     const queued = this.queuedDeletion;
@@ -292,6 +316,7 @@ export class PartitionWal implements ColdTier {
       await this.deleteSegmentsBelow(deletion.offset);
       return null;
     }).catch((error: unknown) => {
+      if (error instanceof RefusedDeletion) return error.refusal;
       this.reportFailure(error);
       return error instanceof Error ? error : new Error(String(error));
     });
@@ -541,7 +566,7 @@ export class PartitionWal implements ColdTier {
       await oldest.delete();
     } catch (error) {
       if (!oldest.isDeleted) this.segmentList.unshift(oldest);
-      throw error;
+      throw new RefusedDeletion(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -595,6 +620,13 @@ export class PartitionWal implements ColdTier {
     const failure = error instanceof Error ? error : new Error(String(error));
     if (this.failure === null) this.failure = failure;
     if (!this.closed) this.hooks.failed(failure, this);
+  }
+}
+
+/** A segment file the directory would not delete (deleteOldest): `refusal` is the file system's error. */
+class RefusedDeletion extends Error {
+  constructor(readonly refusal: Error) {
+    super(refusal.message);
   }
 }
 

@@ -1,10 +1,15 @@
 /**
  * Whether the WAL can write. The first write or file error anywhere marks it failed
- * (readiness goes down: health.controller.ts), the partitions concerned stop taking appends
+ * (readiness goes down: health.controller.ts), but for segment files durable retention could not
+ * delete (no write is at risk: retention reports and retries those itself, retention.service.ts);
+ * the partitions concerned stop taking appends
  * (durable produce answers KAFKA_STORAGE_ERROR; memory mode stops offloading), and a probe
- * writes, syncs and deletes a small file in `record_storage_path` every
- * WRITABLE_PROBE_INTERVAL_MS. Once the probe succeeds (space came back, the directory is
- * writable again) every failed partition WAL is resumed and readiness comes back.
+ * writes, syncs and deletes a small file in `record_storage_path` and in the directory of each
+ * failed partition every WRITABLE_PROBE_INTERVAL_MS (a partition directory that refuses new files
+ * while the rest takes them would otherwise pass the probe, resume, and fail again at its next
+ * roll: a failed/writable pair of lines, and produce let in and refused, every second). Once the
+ * probe succeeds everywhere (space came back, the directories are writable again) every failed
+ * partition WAL is resumed and readiness comes back.
  * The timer runs only while failed and is cleared on shutdown.
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -22,6 +27,8 @@ export interface WalFailure {
 }
 
 export interface Resumable {
+  /** Where its writes go: the probe writes there too. */
+  readonly directory: string;
   resume(): Promise<void>;
 }
 
@@ -60,8 +67,8 @@ export class WalHealth implements OnApplicationShutdown {
     if (this.probing || this.current === null) return this.current === null;
     this.probing = true;
     try {
-      await this.fs.probeWritable(this.config.recordStoragePath, WRITABLE_PROBE_BYTES);
       const parts = [...this.failedParts];
+      for (const directory of new Set([this.config.recordStoragePath, ...parts.map((part) => part.directory)])) await this.probeWritable(directory);
       this.failedParts.clear();
       this.current = null;
       this.timer?.cancel();
@@ -72,6 +79,15 @@ export class WalHealth implements OnApplicationShutdown {
       return false;
     } finally {
       this.probing = false;
+    }
+  }
+
+  /** A partition directory that is not there (its topic deleted, or never made) is not in the way: its WAL's resume makes it, or fails again. */
+  private async probeWritable(directory: string): Promise<void> {
+    try {
+      await this.fs.probeWritable(directory, WRITABLE_PROBE_BYTES);
+    } catch (error) {
+      if (directory === this.config.recordStoragePath || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
 }

@@ -294,7 +294,7 @@ describe('broker and health', () => {
 
     const ready = await rest(broker(), 'GET', '/health/ready');
     expectStatus(ready, 200, 'ready');
-    assert.deepEqual(Object.keys(ready.json.details).sort(), ['kafkaListeners', 'plugins', 'storage', 'uplink']);
+    assert.deepEqual(Object.keys(ready.json.details).sort(), ['kafkaListeners', 'plugins', 'shutdown', 'storage', 'uplink']);
     assert.deepEqual(ready.json.details.plugins, { status: 'up', plugins: [] });
     assert.deepEqual(ready.json.details.uplink, { status: 'up', state: 'off', remoteReachable: false, lagRecords: 0, stuckPartitions: 0, cutover: 'none' }, 'the uplink is off: reported, never a reason to be unready');
     const uplink = await rest(broker(), 'GET', '/api/v1/uplink');

@@ -4,11 +4,13 @@
  * to set the attribute (root on ext4, as here): without them the tests are skipped, saying so.
  * - Retention: the sweep that wants the expired segments gone fails to delete them. The log
  *   start (ListOffsets earliest) must stay where it was, as the files do (it used to move anyway,
- *   so that a kill -9 before the next sweep brought the records back), with one error line; once
- *   the directory takes deletions again, a later sweep deletes the files and moves it.
+ *   so that a kill -9 before the next sweep brought the records back), with one error line, the
+ *   attempts counted, the WAL not failed and readiness up; once the directory takes deletions
+ *   again, a later sweep deletes the files and moves it.
  * - REST produce: a write that needs a new segment fails, the WAL is failed, and the REST API
  *   answers 503 (KAFKA_STORAGE_ERROR), logged as one warning for a burst of them (README, "REST
- *   admin API": at most one line a minute, clients retry a 503).
+ *   admin API": at most one line a minute, clients retry a 503); once the directory takes files
+ *   again the WAL resumes (its probe writes there), with one failure line in all.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -85,6 +87,12 @@ describe('a durable partition directory that refuses changes (chattr +i)', () =>
       assert.deepEqual(await offsetsOf(broker.bootstrap, topic), [{ partition: 0, earliest: 0, latest: 12 }], 'the log start stays with the files');
       assert.deepEqual((await segmentFiles()).slice(0, 3), before.slice(0, 3), 'the files are all there');
       assert.equal(broker.stdout().split('\n').filter((line) => refused.test(line)).length, 1, 'one error line for the lasting failure');
+      // A refused deletion puts no write at risk: the WAL is not failed (it used to be, with a
+      // failed/writable pair of lines, and produce refused, at each retry), readiness stays up.
+      assert.doesNotMatch(broker.stdout(), /write-ahead log failed/);
+      assert.equal((await rest(broker, 'GET', '/health/ready')).status, 200);
+      const failures = (await rest<string>(broker, 'GET', '/prometheus')).text.match(/^blink_segment_deletion_failures_total (\d+)/m);
+      assert.ok(Number(failures?.[1]) >= 2, `the first attempt and its retry counted: ${failures?.[0]}`);
     });
     if (!immutable) return t.skip(NO_CHATTR);
     // The retries back off (5 s, then 10 s): the next one comes within DELETE_RETRY_MS * 3.
@@ -112,5 +120,9 @@ describe('a durable partition directory that refuses changes (chattr +i)', () =>
     assert.deepEqual(statuses, [503, 503, 503, 503, 503]);
     const warnings = broker.stdout().split('\n').filter((line) => warning.test(line));
     assert.equal(warnings.length - warningsBefore, 1, `one line for five refusals:\n${warnings.join('\n')}`);
+    // The probe writes in the partition's directory too: once it takes files again, the WAL resumes.
+    await waitFor('the WAL writable again', 10_000, async () => ((await rest(broker, 'GET', '/health/ready')).status === 200 ? true : undefined));
+    assert.equal(await produce(), 201);
+    assert.equal(broker.stdout().split('\n').filter((line) => /write-ahead log failed/.test(line)).length, 1, 'one failure line: the refusing directory was probed, not resumed into the next failure');
   });
 });

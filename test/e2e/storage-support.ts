@@ -16,7 +16,7 @@ import { describeRun, freePorts, REPO_ROOT, run, startBroker, track, type Broker
 
 const { Kafka, logLevel } = kafkajs;
 
-const PYTHON = '/usr/bin/python3';
+export const PYTHON = '/usr/bin/python3';
 export const STORAGE_CLIENT = join(REPO_ROOT, 'test/e2e/storage/storage_client.py');
 
 /** Runs one storage_client.py op to completion (its own watchdog is `timeoutS`). */

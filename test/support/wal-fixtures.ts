@@ -11,6 +11,8 @@ import { RecordBatchView } from '../../src/record-format/record-batch.js';
 import type { StoredBatch } from '../../src/storage/stored-batch.js';
 import { DiskReadLimiter } from '../../src/wal/disk-read-limiter.js';
 import type { Clock } from '../../src/common/clock.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { WalHealth } from '../../src/wal/wal-health.js';
 import type { PartitionWalHooks, WalDependencies, WalPolicy } from '../../src/wal/partition-wal.js';
 import { WalFileSystem, type WalFile } from '../../src/wal/wal-file-system.js';
 import { buildBatch, type BatchOptions } from './batch-builder.js';
@@ -64,13 +66,16 @@ export class RecordingHooks implements PartitionWalHooks {
   }
 }
 
-/** A silent logger that remembers warnings (recovery reports what it cut there). */
+/** A silent logger that remembers warnings (recovery reports what it cut there) and log lines. */
 export class RecordingLogger extends Logger {
   readonly warnings: string[] = [];
+  readonly logs: string[] = [];
   constructor() {
     super('test');
   }
-  override log(): void {}
+  override log(message: unknown): void {
+    this.logs.push(String(message));
+  }
   override warn(message: unknown): void {
     this.warnings.push(String(message));
   }
@@ -127,4 +132,22 @@ function errno(code: string, what: string): NodeJS.ErrnoException {
 /** Appends through the callback API and resolves with each batch's outcome, in order. */
 export function appendAll(wal: { append(batch: StoredBatch, done: (error: Error | null) => void): void }, batches: readonly StoredBatch[]): Promise<Array<Error | null>> {
   return Promise.all(batches.map((batch) => new Promise<Error | null>((resolve) => wal.append(batch, resolve))));
+}
+
+/**
+ * Runs `body` with a WalHealth over `fs` whose record_storage_path is `dir` (on a fake clock: its
+ * timer never fires, the test calls probe()), the WAL hooks that report failures to it, and
+ * every Nest log line of any level collected in `lines`; restores the logger and stops the health after.
+ */
+export async function withWalHealth(dir: string, fs: WalFileSystem, body: (health: WalHealth, hooks: PartitionWalHooks, lines: string[]) => Promise<void>): Promise<void> {
+  const health = new WalHealth(loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir }), fs, new FakeClock());
+  const hooks: PartitionWalHooks = { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) };
+  const lines: string[] = [];
+  Logger.overrideLogger({ log: (message: string) => lines.push(message), warn: (message: string) => lines.push(message), error: (message: string) => lines.push(message) });
+  try {
+    await body(health, hooks, lines);
+  } finally {
+    Logger.overrideLogger(false);
+    health.onApplicationShutdown();
+  }
 }

@@ -5,7 +5,8 @@ Usage: storage_client.py OP JSON-ARGS
                   write one line "partition offset sha256(key|value)" per acknowledged message
                   to args.out
   consume_digest  read partitions from the given offsets up to the given end offsets; write
-                  the same lines for every message consumed to args.out
+                  the same lines for every message consumed to args.out (args.config: more
+                  consumer settings, over the op's own)
   produce_stream  produce messages i = 0..count-1 (value "msg-<i>-" + filler; with args.keys,
                   key "u-<i>" when i % 3 == 0, else "k-<i % keys>"; else no key) to partition
                   i % partitions with acks=all and idempotence, printing "ack P O I" or
@@ -124,6 +125,7 @@ def op_consume_digest(args):
         'max.partition.fetch.bytes': 1_048_576,
         'fetch.max.bytes': 8_388_608,
         'log_level': 3,
+        **args.get('config', {}),
     })
     ends = {int(p): end for p, end in args['ends'].items()}
     starts = {int(p): start for p, start in args.get('starts', {}).items()}

@@ -1,19 +1,20 @@
 /**
  * Medium tests (real temporary directories, a file system that fails on demand): a disk
  * that fills up fails the write in flight and everything queued behind it, damages nothing
- * already written, and the WAL takes appends again once resumed, at the right offset.
+ * already written, and the WAL takes appends again once resumed, at the right offset. WalHealth
+ * probes where the failure is: a partition directory that keeps refusing new files keeps the WAL
+ * failed, with one line when it starts and one when it ends (it used to probe only
+ * record_storage_path, resume, fail at the next roll: a failed/writable pair every second).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSettings } from '../../../src/config/settings.js';
 import { PartitionWal } from '../../../src/wal/partition-wal.js';
 import { segmentFileName } from '../../../src/wal/segment.js';
-import { WalHealth } from '../../../src/wal/wal-health.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import { type WalFile, WalFileSystem } from '../../../src/wal/wal-file-system.js';
 import { partitionOn } from '../../support/storage.js';
-import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir } from '../../support/wal-fixtures.js';
+import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatch, storedBatches, withTempDir, withWalHealth } from '../../support/wal-fixtures.js';
 
 describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
   it('fails the failed write and every append queued behind it, in order, and keeps the written data intact', async () => {
@@ -60,19 +61,70 @@ describe('WAL write failures (medium: real files, injected ENOSPC)', () => {
   it('WalHealth: a reported failure stays until the directory takes writes again, then resumes the failed partitions', async () => {
     await withTempDir(async (dir) => {
       const fs = new FaultyFileSystem();
-      const config = loadSettings({ argv: [], env: { RECORD_STORAGE_PATH: dir }, cwd: dir });
-      const health = new WalHealth(config, fs, new FakeClock());
-      const wal = new PartitionWal(join(dir, 't-0'), policy(), { producerSnapshot: () => null, failed: (error, part) => health.reportFailure(error, part) }, dependencies(fs), () => Promise.resolve());
-      fs.failing = 'EROFS';
-      await appendAll(wal, storedBatches(0, 1));
-      assert.match(health.failure?.message ?? '', /EROFS/);
-      assert.equal(await health.probe(), false, 'still read-only');
-      fs.failing = null;
-      assert.equal(await health.probe(), true);
-      assert.equal(health.failure, null);
-      assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
-      health.onApplicationShutdown();
-      await wal.shutdown();
+      await withWalHealth(dir, fs, async (health, hooks) => {
+        const wal = new PartitionWal(join(dir, 't-0'), policy(), hooks, dependencies(fs), () => Promise.resolve());
+        fs.failing = 'EROFS';
+        await appendAll(wal, storedBatches(0, 1));
+        assert.match(health.failure?.message ?? '', /EROFS/);
+        assert.equal(await health.probe(), false, 'still read-only');
+        fs.failing = null;
+        assert.equal(await health.probe(), true);
+        assert.equal(health.failure, null);
+        assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
+        await wal.shutdown();
+      });
+    });
+  });
+
+  it('WalHealth: a partition directory that refuses new files keeps the WAL failed (one line), rolls refused, until it takes them again (one line)', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new RefusingDirectory();
+      await withWalHealth(dir, fs, async (health, hooks, lines) => {
+        // One batch a segment: every append rolls, which creates a file in the partition directory.
+        const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, dependencies(fs), () => Promise.resolve());
+        assert.deepEqual(await appendAll(wal, storedBatches(0, 1)), [null]);
+        fs.refused = join(dir, 't-0');
+        const outcomes: Array<Error | null> = [];
+        const probes: boolean[] = [];
+        for (let second = 0; second < 3; second++) {
+          outcomes.push(...(await appendAll(wal, storedBatches(1, 1))));
+          // What WalHealth's timer runs every second while failed.
+          probes.push(await health.probe());
+        }
+        assert.equal(lines.length, 1, `one line while the directory refuses: ${lines.join(' | ')}`);
+        assert.match(lines[0]!, /write-ahead log failed.*EPERM/);
+        assert.deepEqual(probes, [false, false, false], 'the directory that failed is the one probed');
+        assert.ok(outcomes.every((outcome) => outcome !== null && /EPERM/.test(outcome.message)), String(outcomes));
+        fs.refused = null;
+        assert.equal(await health.probe(), true);
+        assert.deepEqual(lines.slice(1).filter((line) => /write-ahead log/.test(line)), ['write-ahead log writable again']);
+        assert.deepEqual(await appendAll(wal, storedBatches(1, 1)), [null], 'appends again, at offset 1');
+        await wal.shutdown();
+      });
     });
   });
 });
+
+/** The real file system, but no file can be opened or written below `refused` (a directory made immutable) while it is set. */
+class RefusingDirectory extends WalFileSystem {
+  refused: string | null = null;
+
+  private check(path: string): void {
+    if (this.refused !== null && path.startsWith(`${this.refused}/`)) throw Object.assign(new Error(`EPERM: operation not permitted, open '${path}'`), { code: 'EPERM' });
+  }
+
+  override async openFile(path: string): Promise<WalFile> {
+    this.check(path);
+    return super.openFile(path);
+  }
+
+  override async writeAtomically(path: string, data: Buffer, sync: boolean): Promise<void> {
+    this.check(path);
+    return super.writeAtomically(path, data, sync);
+  }
+
+  override async probeWritable(directory: string, bytes: number): Promise<void> {
+    this.check(`${directory}/.blink-write-probe`);
+    return super.probeWritable(directory, bytes);
+  }
+}

@@ -111,8 +111,8 @@ describe('RetentionService durable sweep (segment files go before the log start 
     const log = partitionOn(cold, true, { logStartOffset: 0, highWatermark: 30 });
     const topic = { name: 't', configs: new Map([['cleanup.policy', 'delete'], ['retention.ms', '5000'], ['retention.bytes', '-1']]), partitions: [log] };
     const topics = { all: () => [topic], get: () => topic } as unknown as TopicRegistry;
-    const counts = { purged: 0 };
-    const probe = { recordsPurged: (records: number) => (counts.purged += records) } as unknown as StorageProbe;
+    const counts = { purged: 0, deletionFailures: 0 };
+    const probe = { recordsPurged: (records: number) => (counts.purged += records), segmentDeletionFailed: () => counts.deletionFailures++ } as unknown as StorageProbe;
     const retention = new RetentionService(config, topics, probe, clock);
     clock.advance(6_000);
     return { clock, log, retention, asked, released, counts };
@@ -161,6 +161,7 @@ describe('RetentionService durable sweep (segment files go before the log start 
       assert.deepEqual([asked, log.logStartOffset, counts.purged], [[20, 20, 30], 0, 0], 'asked again (the third segment has expired too by then)');
     });
     assert.equal(lines.error.length, 1, `one line for a failure that lasts: ${lines.error.join(' | ')}`);
+    assert.equal(counts.deletionFailures, 3, 'each failed attempt counted (blink_segment_deletion_failures_total)');
     assert.match(lines.error[0]!, /t-0: could not delete the segment files below offset 20 \(EPERM.*\): the log start stays at 0/);
     outcome = null;
     clock.advance(4 * DELETE_RETRY_MS);
@@ -168,11 +169,13 @@ describe('RetentionService durable sweep (segment files go before the log start 
       assert.equal(await retention.sweep(clock.nowMs()), 30);
     });
     assert.deepEqual([log.logStartOffset, counts.purged], [30, 30]);
-    assert.match(recovered.log.join('\n'), /t-0: the segment files below offset 30 are deleted now/);
+    assert.equal(recovered.log.length, 1, 'one line when it ends');
+    assert.match(recovered.log[0]!, /t-0: the segment files below offset 30 are deleted now/);
+    assert.deepEqual([recovered.error, recovered.warn, counts.deletionFailures], [[], [], 3]);
   });
 
   it('a deletion that never settles: a warning after SEGMENT_DELETE_WAIT_MS, the log start stays, and the next sweep asks again', async () => {
-    const { clock, log, retention, asked } = durable(() => new Promise<Error | null>(() => undefined));
+    const { clock, log, retention, asked, counts } = durable(() => new Promise<Error | null>(() => undefined));
     const lines = await logLines(async () => {
       const sweep = retention.sweep(clock.nowMs());
       clock.advance(SEGMENT_DELETE_WAIT_MS);
@@ -184,5 +187,6 @@ describe('RetentionService durable sweep (segment files go before the log start 
     assert.equal(log.logStartOffset, 0);
     assert.equal(lines.warn.length, 1, lines.warn.join(' | '));
     assert.match(lines.warn[0]!, /t-0: the segment files below offset 20 are not deleted after 30000 ms.*the log start stays at 0/);
+    assert.equal(counts.deletionFailures, 0, 'late is not failed');
   });
 });

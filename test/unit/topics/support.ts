@@ -64,7 +64,7 @@ export function domain(env: Record<string, string> = {}, plugins: PluginService 
   const gauge = (name: string) => new Gauge({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
   const counter = (name: string) => new Counter({ name, help: name, labelNames: ['topic', 'partition'], registers: [] });
   const pool = new Gauge({ name: 'pool', help: 'p', labelNames: ['state'], registers: [] });
-  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('used'), gauge('max'), gauge('high'), counter('purged'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'), pool);
+  const storageProbe = new StorageProbe(config, accountant, registry, gauge('bytes'), gauge('batches'), gauge('used'), gauge('max'), gauge('high'), counter('purged'), counter('deletion_failures'), gauge('allocated'), gauge('start'), gauge('end'), gauge('memory'), gauge('wal'), gauge('aggregated'), pool);
   const retention = new RetentionService(config, registry, storageProbe, clock);
   const cluster = new ClusterIdentity(config, new ListenerStatus());
   const topics = new TopicsService(registry, retention, cluster, config);
