@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CRC-32C alone: Blink's addon (native/crc32c.c, dist/native/blink.node from `npm run build`),
+// CRC-32C alone: Blink's addon (native/crc32c.c, dist/native/crc32c.node from `npm run build`),
 // its portable table code, and @node-rs/crc32 (the fallback), in GiB/s of this process's CPU time
 // (user + system, so that other work on the machine counts less) and ns per call, per size.
 //
@@ -27,7 +27,7 @@ if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 1 << 30))
 }
 
 const require = createRequire(import.meta.url);
-const addonPath = path.join(ROOT, 'dist', 'native', 'blink.node');
+const addonPath = path.join(ROOT, 'dist', 'native', 'crc32c.node');
 if (!existsSync(addonPath)) {
   process.stderr.write(`bench: ${addonPath} is missing: npm run build (with a C compiler)\n`);
   process.exit(1);

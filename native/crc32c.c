@@ -1,5 +1,9 @@
 /*
- * CRC-32C (Castagnoli), the Kafka record batch's checksum (addon.c gives it to JavaScript).
+ * CRC-32C (Castagnoli), the Kafka record batch's checksum, as a Node-API addon:
+ *
+ *   crc32c(buffer) -> the CRC of the bytes as an unsigned 32-bit number
+ *   crc32cPortable(buffer) -> the same, always through the table code (for the tests)
+ *   accelerated -> true when crc32c uses the CPU's crc32 instruction
  *
  * On x86-64 with SSE4.2 (found at load time) the instruction runs on three independent streams
  * at once: one crc32 has a latency of three cycles and the CPU starts one per cycle, so a single
@@ -10,12 +14,12 @@
  * The shift over a fixed length is a linear map of the 32-bit register, kept as four tables of
  * 256 entries (one per register byte), built at load time from the instruction itself.
  * Elsewhere: slicing-by-8 tables in plain C (src/record-format/crc32c.ts then keeps
- * @node-rs/crc32, which has its own hardware paths).
+ * @node-rs/crc32, which has its own hardware paths). Built by tools/build-native.mjs.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "crc32c.h"
+#include <node_api.h>
 
 /* The Castagnoli polynomial, bit-reflected (CRC-32C processes the least significant bit first). */
 #define POLY 0x82f63b78u
@@ -126,22 +130,50 @@ HW static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t n) {
 
 static int accelerated = 0;
 
-uint32_t crc32c(const uint8_t *p, size_t n) {
+static uint32_t crc32c(const uint8_t *p, size_t n) {
 #ifdef HAVE_HW
   if (accelerated) return ~crc_hw(0xffffffffu, p, n);
 #endif
   return ~crc_portable(0xffffffffu, p, n);
 }
 
-uint32_t crc32c_portable(const uint8_t *p, size_t n) {
-  return ~crc_portable(0xffffffffu, p, n);
+/* ---- Node-API ---- */
+
+/* The one Buffer (or Uint8Array) argument's bytes, or NULL with a TypeError thrown. */
+static const uint8_t *bytes_of(napi_env env, napi_callback_info info, size_t *length) {
+  size_t argc = 1;
+  napi_value arg;
+  bool is_buffer = false;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1 || napi_is_buffer(env, arg, &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, arg, &data, length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "crc32c: the argument must be a Buffer");
+    return NULL;
+  }
+  /* An empty buffer may have no storage at all. */
+  return *length == 0 || data == NULL ? (const uint8_t *)"" : data;
 }
 
-int crc32c_accelerated(void) {
-  return accelerated;
+static napi_value to_uint32(napi_env env, uint32_t value) {
+  napi_value result = NULL;
+  napi_create_uint32(env, value, &result);
+  return result;
 }
 
-/* The tables, once per process at dlopen (the addon's init runs again in each worker thread). */
+static napi_value js_crc32c(napi_env env, napi_callback_info info) {
+  size_t length = 0;
+  const uint8_t *data = bytes_of(env, info, &length);
+  return data == NULL ? NULL : to_uint32(env, crc32c(data, length));
+}
+
+static napi_value js_crc32c_portable(napi_env env, napi_callback_info info) {
+  size_t length = 0;
+  const uint8_t *data = bytes_of(env, info, &length);
+  return data == NULL ? NULL : to_uint32(env, ~crc_portable(0xffffffffu, data, length));
+}
+
+/* The tables, once per process at dlopen (NAPI_MODULE_INIT runs again in each worker thread). */
 __attribute__((constructor)) static void init_tables(void) {
   init_slices();
 #ifdef HAVE_HW
@@ -154,3 +186,15 @@ __attribute__((constructor)) static void init_tables(void) {
 #endif
 }
 
+NAPI_MODULE_INIT() {
+  napi_value fn, flag;
+  if (napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, js_crc32c, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "crc32c", fn) != napi_ok ||
+      napi_create_function(env, "crc32cPortable", NAPI_AUTO_LENGTH, js_crc32c_portable, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "crc32cPortable", fn) != napi_ok ||
+      napi_get_boolean(env, accelerated, &flag) != napi_ok ||
+      napi_set_named_property(env, exports, "accelerated", flag) != napi_ok) {
+    return NULL;
+  }
+  return exports;
+}

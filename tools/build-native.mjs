@@ -1,37 +1,34 @@
 #!/usr/bin/env node
-// Compiles Blink's own addon (native/*.c: CRC-32C, the record walk of an uncompressed batch)
-// into dist/native/blink.node with the C compiler `cc` ($CC) and the Node-API headers of the
-// node-api-headers devDependency: no node-gyp, no download of Node's headers. Run by
-// `npm run build`, after the bundle.
+// Compiles Blink's own CRC-32C addon (native/crc32c.c) into dist/native/crc32c.node with the C
+// compiler `cc` ($CC) and the Node-API headers of the node-api-headers devDependency: no
+// node-gyp, no download of Node's headers. Run by `npm run build`, after the bundle.
 //
-// Without a compiler it prints one line and builds nothing: the broker then checksums with
-// @node-rs/crc32 (the same results, at about a quarter of the speed: bench/crc32c.mjs) and walks
-// records in JavaScript (src/record-format/native-addon.ts). A compiler that fails is an error.
-// The unit suite needs the addon (tools/test-deps installs a compiler for it;
-// test/unit/record-format/crc32c-native.test.ts and record-walk-native.test.ts fail without it).
+// Without a compiler it prints one line and builds nothing: src/record-format/crc32c.ts then
+// keeps @node-rs/crc32 (the same results, at about a third of the speed: bench/crc32c.mjs). A
+// compiler that fails is an error. The unit suite needs the addon (tools/test-deps installs a
+// compiler for it; test/unit/record-format/crc32c-native.test.ts fails without it).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = readdirSync(path.join(ROOT, 'native')).filter((name) => name.endsWith('.c')).map((name) => path.join(ROOT, 'native', name));
-/** Where src/record-format/native-addon.ts looks for it (under the package root). */
-const OUTPUT = path.join(ROOT, 'dist', 'native', 'blink.node');
+const SOURCE = path.join(ROOT, 'native', 'crc32c.c');
+/** Where src/record-format/crc32c.ts looks for it (under the package root). */
+const OUTPUT = path.join(ROOT, 'dist', 'native', 'crc32c.node');
 const COMPILER = process.env.CC || 'cc';
 
 function skip(reason) {
   rmSync(OUTPUT, { force: true });
-  console.log(`build-native: ${reason}: CRC-32C stays with @node-rs/crc32, the record walk with JavaScript`);
+  console.log(`build-native: ${reason}: CRC-32C stays with @node-rs/crc32`);
   process.exit(0);
 }
 
 if (process.platform === 'win32') skip('no build for Windows');
 const include = createRequire(import.meta.url)('node-api-headers').include_dir;
 const partial = `${OUTPUT}.${process.pid}.tmp`;
-// -ffp-contract=off: the record walk's timestamp arithmetic rounds as JavaScript's does (no fused multiply-add).
-const args = ['-O2', '-std=gnu11', '-ffp-contract=off', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-fvisibility=hidden', `-I${include}`, ...SOURCES, '-o', partial];
+const args = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-fvisibility=hidden', `-I${include}`, SOURCE, '-o', partial];
 // A macOS addon leaves Node's symbols to the process that loads it (Linux does so by default).
 if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
 mkdirSync(path.dirname(OUTPUT), { recursive: true });

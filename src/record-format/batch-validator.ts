@@ -27,7 +27,6 @@
  * RECORD_ERRORS_MAX, in record_errors).
  */
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
-import { blinkAddon } from './native-addon.js';
 import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_LOG_APPEND, Compression, type RecordBatchView } from './record-batch.js';
 import { RecordFormatError } from './records.js';
 
@@ -400,18 +399,10 @@ let at = 0;
  * The verdict of a batch that passes every rule RecordsValidator applies, read in one loop;
  * null when any rule fails or the batch is one it leaves to RecordsValidator (a batch claiming
  * LogAppendTime). It accepts exactly what RecordsValidator accepts, with the same maxTimestamp.
- * Varints of one or two bytes (most fields of most records) are read inline. The same loop in
- * C (native/records.c, in Blink's addon when the build had a compiler) runs instead: ~6.4 against
- * ~18 ns per record of 100 B (bench/README.md, crc17).
+ * Varints of one or two bytes (most fields of most records) are read inline.
  */
 function acceptWhole(batch: RecordBatchView, section: Uint8Array, start: number, rules: RecordRules): RecordsVerdict | null {
   if ((batch.attributes & ATTR_TIMESTAMP_LOG_APPEND) !== 0) return null;
-  const addon = blinkAddon();
-  if (addon !== null) {
-    const { nowMs, beforeMaxMs, afterMaxMs } = rules;
-    const maxTimestamp = addon.acceptRecords(section, start, batch.recordCount, batch.baseTimestamp, !rules.logAppendTime, nowMs, beforeMaxMs, afterMaxMs, rules.keyRequiredIn !== null);
-    return maxTimestamp === undefined ? null : { valid: true, maxTimestamp };
-  }
   const count = batch.recordCount;
   const end = section.length;
   const baseTimestamp = batch.baseTimestamp;

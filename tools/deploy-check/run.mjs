@@ -152,7 +152,7 @@ async function main() {
     return `runs as ${image.uid === undefined ? `this user (not root, so not ${image.user})` : `uid ${image.user}`}`;
   });
   try {
-    await withImage("image: Blink's C addon compiled in the build stage", () => checkNativeAddon(tools, dockerfileText, image));
+    await withImage('image: the CRC-32C addon compiled in the build stage', () => checkNativeAddon(tools, dockerfileText, image));
     await withImage(`image settings: record_storage_path is the VOLUME ${facts?.volume}`, async () => {
       const answer = await probeSettings(image, '-', image.env);
       if (!answer.ok) throw new Error(answer.error);

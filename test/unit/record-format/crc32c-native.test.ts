@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { crc32c as referenceCrc32c } from '@node-rs/crc32';
-import { crc32c, crc32cImplementation } from '../../../src/record-format/crc32c.js';
-import { blinkAddonPath } from '../../../src/record-format/native-addon.js';
+import { blinkAddonPath, crc32c, crc32cImplementation } from '../../../src/record-format/crc32c.js';
 
 /** Blink's addon, loaded directly: its portable code is checked too (the CPU here runs the crc32 path). */
 interface BlinkAddon {
@@ -12,7 +11,7 @@ interface BlinkAddon {
   crc32cPortable: (data: Buffer) => number;
   accelerated: boolean;
 }
-const HOW_TO_BUILD = 'dist/native/blink.node is built by `npm run build` with a C compiler (tools/build-native.mjs; tools/test-deps installs gcc for the unit suite)';
+const HOW_TO_BUILD = 'dist/native/crc32c.node is built by `npm run build` with a C compiler (tools/build-native.mjs; tools/test-deps installs gcc for the unit suite)';
 
 function loadAddon(): BlinkAddon {
   assert.ok(existsSync(blinkAddonPath()), `${blinkAddonPath()} is missing: ${HOW_TO_BUILD}`);

@@ -176,9 +176,9 @@ export function buildSteps(buildScript) {
 
 /**
  * The C addon that `npm run build` compiles (tools/build-native.mjs, without a compiler it
- * builds nothing and the broker falls back to slower code): the build stage must install
+ * builds nothing and the broker falls back to a slower package): the build stage must install
  * a compiler before it runs the build, and the emulated image (built here with this machine's
- * compiler) must hold the addon where src/record-format/native-addon.ts looks for it.
+ * compiler) must hold the addon where src/record-format/crc32c.ts looks for it.
  */
 export function checkNativeAddon(tools, dockerfileText, image) {
   const expect = Report.problems();
@@ -186,11 +186,11 @@ export function checkNativeAddon(tools, dockerfileText, image) {
   const runs = buildStage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.text);
   const compiler = runs.findIndex((text) => /\bapt-get install\b[^&;|]*\sgcc\b/.test(text) && /\blibc6-dev\b/.test(text));
   const build = runs.findIndex((text) => /\bnpm run build\b/.test(text));
-  expect(compiler !== -1 && compiler < build, 'the build stage must `apt-get install gcc libc6-dev` before `npm run build` (tools/build-native.mjs skips Blink's addon without a compiler)');
-  const addon = join(image.appDir, 'dist', 'native', 'blink.node');
-  expect(existsSync(addon), `the emulated image has no dist/native/blink.node (is there a C compiler here? the build's output says)`);
+  expect(compiler !== -1 && compiler < build, 'the build stage must `apt-get install gcc libc6-dev` before `npm run build` (tools/build-native.mjs skips the CRC-32C addon without a compiler)');
+  const addon = join(image.appDir, 'dist', 'native', 'crc32c.node');
+  expect(existsSync(addon), `the emulated image has no dist/native/crc32c.node (is there a C compiler here? the build's output says)`);
   expect.done();
-  return 'gcc in the build stage, dist/native/blink.node in the image';
+  return 'gcc in the build stage, dist/native/crc32c.node in the image';
 }
 
 /**
