@@ -3,10 +3,12 @@
 // compiler `cc` ($CC) and the Node-API headers of the node-api-headers devDependency: no
 // node-gyp, no download of Node's headers. Run by `npm run build`, after the bundle.
 //
-// Without a compiler it prints one line and builds nothing: src/record-format/crc32c.ts then
-// keeps @node-rs/crc32 (the same results, at about a third of the speed: bench/crc32c.mjs). A
-// compiler that fails is an error. The unit suite needs the addon (tools/test-deps installs a
-// compiler for it; test/unit/record-format/crc32c-native.test.ts fails without it).
+// Without a compiler, or with one that cannot build it (no C library headers: Debian's gcc
+// without libc6-dev), it says so and builds nothing: src/record-format/crc32c.ts then keeps
+// @node-rs/crc32 (the same results, at about a quarter of the speed: bench/crc32c.mjs), and
+// `npm start` still starts. The unit suite needs the addon (tools/test-deps installs a compiler
+// for it; test/unit/record-format/crc32c-native.test.ts fails without it), and so does
+// check:deploy's image.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +30,7 @@ function skip(reason) {
 if (process.platform === 'win32') skip('no build for Windows');
 const include = createRequire(import.meta.url)('node-api-headers').include_dir;
 const partial = `${OUTPUT}.${process.pid}.tmp`;
-const args = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-fvisibility=hidden', `-I${include}`, SOURCE, '-o', partial];
+const args = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-I${include}`, SOURCE, '-o', partial];
 // A macOS addon leaves Node's symbols to the process that loads it (Linux does so by default).
 if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
 mkdirSync(path.dirname(OUTPUT), { recursive: true });
@@ -36,7 +38,6 @@ const result = spawnSync(COMPILER, args, { stdio: 'inherit', timeout: 120_000 })
 if (result.error?.code === 'ENOENT') skip(`no C compiler (${COMPILER})`);
 if (result.error !== undefined || result.status !== 0) {
   rmSync(partial, { force: true });
-  console.error(`build-native: ${COMPILER} ${args.join(' ')} failed${result.error ? `: ${result.error.message}` : ` (exit ${result.status ?? result.signal})`}`);
-  process.exit(1);
+  skip(`${COMPILER} ${args.join(' ')} failed${result.error ? `: ${result.error.message}` : ` (exit ${result.status ?? result.signal}, its output above)`}`);
 }
 renameSync(partial, OUTPUT);
