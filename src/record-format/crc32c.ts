@@ -33,7 +33,7 @@ function choose(): NonNullable<typeof chosen> {
     const addon = load(blinkAddonPath()) as BlinkAddon;
     if (addon.accelerated) return { crc32c: addon.crc32c, implementation: 'blink-native' };
   } catch {
-    // Not built (no compiler at build time): the package's addon below.
+    // Not built (no compiler at build time) or not loadable here: the package's addon below.
   }
   const fallback = (load('@node-rs/crc32') as { crc32c: Crc32c }).crc32c;
   return { crc32c: (data) => fallback(data) >>> 0, implementation: '@node-rs/crc32' };
