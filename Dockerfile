@@ -9,14 +9,18 @@
 # Official Node.js 24 image, Debian slim variant (pin a digest for reproducible builds).
 ARG NODE_IMAGE=node:24-slim
 
-# ---- build: every dependency, TypeScript compiled to dist/ ----
+# ---- build: every dependency, TypeScript compiled to dist/, the CRC-32C addon compiled ----
 FROM ${NODE_IMAGE} AS build
+# A C compiler for Blink's CRC-32C addon (native/crc32c.c, tools/build-native.mjs): the image
+# runs the same dist/ as npm start (without it the broker falls back to @node-rs/crc32, slower).
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY tools/bundle.mjs tools/reflect-metadata.cjs ./tools/
+COPY native ./native
+COPY tools/bundle.mjs tools/reflect-metadata.cjs tools/build-native.mjs ./tools/
 RUN npm run build
 
 # ---- production dependencies only (none of them has an install script) ----

@@ -31,6 +31,7 @@ const RUNS = [
   ['rest-validation.mjs', '--reps', '2'],
   ['embedded.mjs', '--reps', '1'],
   ['walks.mjs', '--reps', '1', '--batches', '10000', '--walk-reps', '1'],
+  ['crc32c.mjs', '--reps', '1', '--sizes', '1024', '--ms', '5'],
   ['batch-heap.mjs', '--reps', '1', '--batches', '2000'],
   ['column-growth.mjs', '--reps', '1', '--partitions', '2', '--batches', '2000', '--rounds', '1'],
   ['large-frames-rss.mjs', '--reps', '1', '--messages', '5'],

@@ -46,7 +46,7 @@ import {
   validateFieldsWithTsc,
   validateWithModels,
 } from './lib/helm.mjs';
-import { checkBuildContext, checkDockerfileShape, emulateImage, imageFacts } from './lib/image.mjs';
+import { checkBuildContext, checkDockerfileShape, checkNativeAddon, emulateImage, imageFacts } from './lib/image.mjs';
 import { killAll, run } from './lib/proc.mjs';
 import { checkDashboard } from './lib/grafana.mjs';
 import { checkAlertRules, checkPrometheusConfig, exportedMetrics, promtoolCheck } from './lib/prometheus.mjs';
@@ -152,6 +152,7 @@ async function main() {
     return `runs as ${image.uid === undefined ? `this user (not root, so not ${image.user})` : `uid ${image.user}`}`;
   });
   try {
+    await withImage('image: the CRC-32C addon compiled in the build stage', () => checkNativeAddon(tools, dockerfileText, image));
     await withImage(`image settings: record_storage_path is the VOLUME ${facts?.volume}`, async () => {
       const answer = await probeSettings(image, '-', image.env);
       if (!answer.ok) throw new Error(answer.error);

@@ -88,6 +88,13 @@ export function requirements({ run, repoRoot }) {
       apt: ['prometheus'],
     },
     {
+      name: 'a C compiler',
+      suites: ['unit', 'deploy'],
+      usedBy: 'the CRC-32C addon `npm run build` compiles (tools/build-native.mjs): crc32c-native.test, check:deploy\'s image build',
+      probe: ['sh', '-c', 'printf "#include <string.h>\\n" | cc -fsyntax-only -x c -'],
+      apt: ['gcc', 'libc6-dev'],
+    },
+    {
       name: 'a C compiler and librdkafka\'s headers',
       suites: ['bench'],
       usedBy: 'the benches\' load generator (bench/loadgen.c, built by bench/lib.mjs buildLoadgen)',

@@ -165,6 +165,34 @@ export function checkBuildContext(tools, repoRoot, dockerfileText) {
   return `${files.length} files`;
 }
 
+/** The steps of package.json's build script, `tsc -p <tsconfig>` then `node <script>` steps joined by &&. */
+export function buildSteps(buildScript) {
+  const [first, ...rest] = buildScript.trim().split(/\s+&&\s+/);
+  const tsconfig = /^tsc -p (\S+)$/.exec(first)?.[1];
+  const scripts = rest.map((step) => /^node (\S+)$/.exec(step)?.[1]);
+  if (!tsconfig || scripts.includes(undefined)) throw new Error(`cannot emulate the build script "${buildScript}"`);
+  return { tsconfig, scripts };
+}
+
+/**
+ * The C addon that `npm run build` compiles (tools/build-native.mjs, without a compiler it
+ * builds nothing and the broker falls back to a slower package): the build stage must install
+ * a compiler before it runs the build, and the emulated image (built here with this machine's
+ * compiler) must hold the addon where src/record-format/crc32c.ts looks for it.
+ */
+export function checkNativeAddon(tools, dockerfileText, image) {
+  const expect = Report.problems();
+  const [buildStage] = parseDockerfile(tools, dockerfileText).stages;
+  const runs = buildStage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.text);
+  const compiler = runs.findIndex((text) => /\bapt-get install\b[^&;|]*\sgcc\b/.test(text) && /\blibc6-dev\b/.test(text));
+  const build = runs.findIndex((text) => /\bnpm run build\b/.test(text));
+  expect(compiler !== -1 && compiler < build, 'the build stage must `apt-get install gcc libc6-dev` before `npm run build` (tools/build-native.mjs skips the CRC-32C addon without a compiler)');
+  const addon = join(image.appDir, 'dist', 'native', 'crc32c.node');
+  expect(existsSync(addon), `the emulated image has no dist/native/crc32c.node (is there a C compiler here? the build's output says)`);
+  expect.done();
+  return 'gcc in the build stage, dist/native/crc32c.node in the image';
+}
+
 /**
  * Emulates the build (see the file comment) and returns the image layout:
  * imageFacts plus { appDir, recordsDir, node, uid, gid, probeScript, cleanup }.
@@ -213,17 +241,17 @@ export async function emulateImage(tools, { repoRoot, cacheDir, nodeBinary, prob
     };
     const runs = (stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.text);
 
-    // build stage: its COPYs, then `npm run build` (the package's `tsc -p ... && node <bundler>` script).
+    // build stage: its COPYs, then `npm run build` (the package's `tsc -p ... && node <script> && ...`
+    // script: the bundler, the C addon's build).
     copyInto(buildStage);
     const buildDir = stageDirs.get(buildStage);
     if (!runs(buildStage).some((text) => /\bnpm run build\b/.test(text))) throw new Error('the build stage does not run `npm run build`');
     const buildScript = JSON.parse(readFileSync(join(buildDir, 'package.json'), 'utf8')).scripts?.build ?? '';
-    const [, tsconfig, bundler] = /^tsc -p (\S+)(?: && node (\S+))?$/.exec(buildScript.trim()) ?? [];
-    if (!tsconfig) throw new Error(`cannot emulate the build script "${buildScript}"`);
+    const { tsconfig, scripts } = buildSteps(buildScript);
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     if (!existsSync(tsc)) throw new Error("the project's TypeScript is missing: run `npm ci` first");
     await runOk(nodeBinary, [tsc, '-p', join(buildDir, tsconfig)], { cwd: buildDir, timeoutMs: 90_000 });
-    if (bundler) await runOk(nodeBinary, [join(buildDir, bundler)], { cwd: buildDir, timeoutMs: 90_000 });
+    for (const script of scripts) await runOk(nodeBinary, [join(buildDir, script)], { cwd: buildDir, timeoutMs: 90_000 });
 
     // deps stage: its COPYs, then `npm ci --omit=dev` (checkDockerfileShape checks the flag).
     copyInto(depsStage);
