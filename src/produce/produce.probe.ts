@@ -8,7 +8,7 @@
  * MessageConversionsTimeMs{request=Produce}, in seconds.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import { ScrapedCount } from '../common/scrape-tallies.js';
