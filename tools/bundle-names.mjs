@@ -9,7 +9,10 @@
 // and for every function a module defines at its top level, and drops it for the other functions
 // made inside a function: those show their minified name in a stack trace (their file position
 // is still there); nothing in the broker or its packages reads such a function's name (Nest reads
-// the names of classes and of methods, which keep theirs: a method is named by its key).
+// the names of classes and of methods, which keep theirs: a method is named by its key). It also
+// drops the calls the language makes needless: an anonymous function given as the value of a
+// property or class field of the same name gets that name from its key (rxjs's 291 re-export
+// getters `get`, Nest's injector's fields).
 // A module's top level is the bundle's own function, or the function handed to esbuild's
 // __esm or __commonJS wrapper. Each dropped call keeps its length (`__name(` and `, "name")` become
 // spaces around parentheses), so the source map (BLINK_BUNDLE_SOURCEMAP=1) still lines up.
@@ -66,13 +69,25 @@ export function withoutNestedNames(text) {
     );
   };
   const isClass = (target, call) => target.kind === ts.SyntaxKind.ThisKeyword || ts.isClassExpression(target) || (ts.isIdentifier(target) && namesClass(target, call));
+  /**
+   * Whether the language gives `target` that name anyway: an anonymous function as the value of a
+   * property or a class field of that name (`{ get: function () {} }`, `handler = () => {}`), whose
+   * keys are not minified. rxjs's re-exports (`get`), Nest's injector fields, ...
+   */
+  const namedByKey = (target, call, wanted) => {
+    if (!ts.isArrowFunction(target) && !(ts.isFunctionExpression(target) && target.name === undefined)) return false;
+    const holder = call.parent;
+    if (!(ts.isPropertyAssignment(holder) || ts.isPropertyDeclaration(holder)) || holder.initializer !== call) return false;
+    return (ts.isIdentifier(holder.name) || ts.isStringLiteral(holder.name)) && holder.name.text === wanted;
+  };
 
   const edits = [];
   let kept = 0;
   const visit = (node) => {
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name && node.arguments.length === 2) {
-      const [target] = node.arguments;
-      if (isClass(target, node) || atTopLevel(node)) kept++;
+      const [target, wanted] = node.arguments;
+      const implied = ts.isStringLiteral(wanted) && namedByKey(target, node, wanted.text);
+      if (!implied && (isClass(target, node) || atTopLevel(node))) kept++;
       else {
         // `name(target, "x")` → ` (target        )`: the same value, the same length.
         const start = node.getStart(source);

@@ -365,6 +365,33 @@ describe('built-in modules during the boot', () => {
   });
 });
 
+describe('function names during the boot', () => {
+  // esbuild's keepNames gives a bundled function its source name back with an Object.defineProperty
+  // call (tools/bundle.mjs), once for a class or a function a module defines, but at every run of
+  // the enclosing function for a function made inside another, and for an anonymous function that
+  // a property or a class field already names: tools/bundle-names.mjs drops those calls (6,568 -> ~3,100
+  // before the Kafka listeners bind: bench/README.md, boot17). A module NODE_OPTIONS imports first
+  // counts the names given to functions (classes aside) until the first server is listening; a name
+  // given many times is a closure named at run time (before: `get` 692 times, Nest's `decorator`
+  // 454, `loadEnhancer` 344); a module-level function's name comes a few times at most (a name
+  // several modules share).
+  test('no function (classes aside) is named more than 20 times before the Kafka listeners bind', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const observer: BootObserver = {
+      setup: [
+        'const define = Object.defineProperty;',
+        'const named = new Map();',
+        "Object.defineProperty = function (target, key, descriptor) { if (key === 'name' && typeof target === 'function' && !/^class\\b/.test(Function.prototype.toString.call(target))) named.set(descriptor.value, (named.get(descriptor.value) ?? 0) + 1); return define(target, key, descriptor); };",
+      ],
+      atBind: "[...named].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, times]) => `${name}=${times}`).join(' ')",
+      report: '`BOOT-NAMES ${bound}`',
+    };
+    const line = await withObservedBoot('boot-names', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-NAMES .*/));
+    const counts = [...line.matchAll(/=(\d+)/g)].map((match) => Number(match[1]));
+    assert.ok(counts.length > 0, `${line}: no function was named during the boot (did esbuild's keepNames go?)`);
+    assert.ok(Math.max(...counts) <= 20, `${line}: functions made inside functions are named at run time again (tools/bundle-names.mjs)`);
+  });
+});
+
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and switches them

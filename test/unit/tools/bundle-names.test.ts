@@ -20,6 +20,8 @@ interface Names {
   cjsTop: string;
   cjsNested: string;
   esmClass: string;
+  field: string;
+  property: string;
   sum: number;
 }
 
@@ -30,7 +32,8 @@ async function bundle(): Promise<string> {
     writeFileSync(
       join(dir, 'esm.js'),
       `export function moduleLevel(a) { function innerFunction(b) { return a + b; } const innerArrow = (c) => innerFunction(c) * 2; class InnerClass { get() { return innerArrow(1); } } return { innerFunction, innerArrow, InnerClass }; }
-export class ModuleClass { value() { return 5; } }`,
+export class ModuleClass { handler = function handler() { return 1; }; value() { return 5; } }
+export const table = { lookup: function lookup() { return 2; } };`,
     );
     writeFileSync(join(dir, 'cjs.js'), `function cjsLevel() { function cjsInner() { return 3; } return cjsInner; }\nmodule.exports = { cjsLevel };`);
     writeFileSync(
@@ -38,7 +41,8 @@ export class ModuleClass { value() { return 5; } }`,
       `const esm = require('./esm.js'); const cjs = require('./cjs.js');
 const made = esm.moduleLevel(1);
 module.exports = { esmTop: esm.moduleLevel.name, esmNested: made.innerFunction.name, esmNestedArrow: made.innerArrow.name, esmNestedClass: made.InnerClass.name,
-  cjsTop: cjs.cjsLevel.name, cjsNested: cjs.cjsLevel().name, esmClass: esm.ModuleClass.name, sum: made.innerFunction(2) + new made.InnerClass().get() + cjs.cjsLevel()() + new esm.ModuleClass().value() };`,
+  cjsTop: cjs.cjsLevel.name, cjsNested: cjs.cjsLevel().name, esmClass: esm.ModuleClass.name, field: new esm.ModuleClass().handler.name, property: esm.table.lookup.name,
+  sum: made.innerFunction(2) + new made.InnerClass().get() + cjs.cjsLevel()() + new esm.ModuleClass().value() + new esm.ModuleClass().handler() + esm.table.lookup() };`,
     );
     const out = await build({ entryPoints: [join(dir, 'entry.js')], bundle: true, platform: 'node', format: 'cjs', write: false, keepNames: true, minify: true, logLevel: 'silent' });
     return out.outputFiles[0]!.text;
@@ -60,17 +64,20 @@ describe('tools/bundle-names.mjs', () => {
     const before = run(original);
     assert.deepEqual(
       { ...before, sum: 0 },
-      { esmTop: 'moduleLevel', esmNested: 'innerFunction', esmNestedArrow: 'innerArrow', esmNestedClass: 'InnerClass', cjsTop: 'cjsLevel', cjsNested: 'cjsInner', esmClass: 'ModuleClass', sum: 0 },
+      { esmTop: 'moduleLevel', esmNested: 'innerFunction', esmNestedArrow: 'innerArrow', esmNestedClass: 'InnerClass', cjsTop: 'cjsLevel', cjsNested: 'cjsInner', esmClass: 'ModuleClass', field: 'handler', property: 'lookup', sum: 0 },
     );
     const { text, dropped } = withoutNestedNames(original);
     assert.equal(text.length, original.length);
-    assert.equal(dropped, 3);
+    // Three functions made inside functions, and the field's and the property's, which their keys name.
+    assert.equal(dropped, 5);
     const after = run(text);
     assert.equal(after.sum, before.sum);
     assert.equal(after.esmTop, 'moduleLevel');
     assert.equal(after.cjsTop, 'cjsLevel');
     assert.equal(after.esmClass, 'ModuleClass');
     assert.equal(after.esmNestedClass, 'InnerClass');
+    assert.equal(after.field, 'handler');
+    assert.equal(after.property, 'lookup');
     for (const nested of [after.esmNested, after.esmNestedArrow, after.cjsNested]) assert.ok(!['innerFunction', 'innerArrow', 'cjsInner'].includes(nested), nested);
   });
 
