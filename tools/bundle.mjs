@@ -279,6 +279,32 @@ function sharedEsmNamespaces(text) {
   return out;
 }
 
+/**
+ * rxjs's CommonJS entry points (`rxjs`, `rxjs/operators`, which Nest and the broker import) require
+ * all of their ~280 operator, observable and scheduler modules when they load, for getters that
+ * read one export each: 226 rxjs modules evaluated before a boot's Kafka listeners bind, of which
+ * the boot uses a few dozen. Each getter requires its module itself instead (esbuild turns that
+ * require into a call of the module's wrapper, which evaluates it once, on the first read), so a
+ * module is evaluated, and its code compiled into the code cache, only once something reads it.
+ * rxjs's modules have no side effects at load that another module relies on (they define
+ * functions and classes). The build fails if the entry points change shape.
+ */
+const lazyRxjsExports = {
+  name: 'lazy-rxjs-exports',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]rxjs[\\/]dist[\\/]cjs[\\/](operators[\\/])?index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const required = new Map([...source.matchAll(/^var (\w+) = require\("([^"]+)"\);$/gm)].map((match) => [match[1], match[2]]));
+      const contents = source
+        .replace(/^var \w+ = require\("[^"]+"\);\n/gm, '')
+        .replace(/return (\w+)\.(\w+); \}/g, (getter, binding, name) => (required.has(binding) ? `return require(${JSON.stringify(required.get(binding))}).${name}; }` : getter));
+      const left = [...required.keys()].filter((binding) => new RegExp(`\\b${binding}\\b`).test(contents));
+      if (required.size < 100 || left.length > 0) throw new Error(`${args.path} no longer re-exports through one getter per required module (${required.size} modules, ${left.length} read otherwise): check tools/bundle.mjs`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 await build({
@@ -291,7 +317,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.

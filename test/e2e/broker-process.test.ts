@@ -392,6 +392,32 @@ describe('function names during the boot', () => {
   });
 });
 
+describe('rxjs during the boot', () => {
+  // rxjs's entry points required all of its ~280 modules when loaded (226 evaluated before the Kafka
+  // listeners bound); the bundle has each of their getters require its module on first read
+  // (tools/bundle.mjs, lazyRxjsExports: bench/README.md, boot17). A module NODE_OPTIONS imports first
+  // notes the names given to functions (esbuild's keepNames names a module's functions when the
+  // module is evaluated) until the first server is listening: operators that neither Nest nor the
+  // broker uses must not be among them (none of rxjs is evaluated before the bind now: not even
+  // isObservable or lastValueFrom, which the Kafka requests read later).
+  test('operators nothing uses are not evaluated before the Kafka listeners bind', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const unused = ['auditTime', 'bufferToggle', 'exhaustMap', 'pairwise', 'switchScan', 'windowToggle'];
+    const observer: BootObserver = {
+      setup: [
+        'const define = Object.defineProperty;',
+        `const unused = new Set(${JSON.stringify(unused)});`,
+        'const seen = new Set();',
+        "Object.defineProperty = function (target, key, descriptor) { if (key === 'name' && typeof target === 'function' && unused.has(descriptor.value)) seen.add(descriptor.value); return define(target, key, descriptor); };",
+      ],
+      atBind: "[...seen].join(',')",
+      report: '`BOOT-RXJS evaluated=[${bound}]`',
+    };
+    const line = await withObservedBoot('boot-rxjs', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-RXJS .*/));
+    // On 1809e23: evaluated=[auditTime,bufferToggle,exhaustMap,pairwise,switchScan,windowToggle].
+    assert.equal(line, 'BOOT-RXJS evaluated=[]', `${line}: rxjs's unused operators were evaluated during the boot`);
+  });
+});
+
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and switches them
