@@ -178,7 +178,8 @@ function asciiOnly(text) {
  * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
  * locale tables, ~3 ms of every boot) while Blink's DTOs use a few of them on REST requests,
  * and the `yaml` package, which reads a settings file only when src/config/flat-yaml.ts cannot
- * (the shipped one is flat).
+ * (the shipped one is flat), and @opentelemetry/api (44 modules), which prom-client's process CPU
+ * metric requires at its top for exemplars, which Blink does not enable.
  * A stand-in adds a trap to every property read: none of these is on the produce or
  * fetch path (the snappy and lz4 codecs load themselves on first use: record-format/compression.ts).
  * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
@@ -189,7 +190,7 @@ function asciiOnly(text) {
  */
 const LAZY_BUILTINS = ['assert', 'http', 'https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
-const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
+const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml', '@opentelemetry/api'];
 const requireHere = createRequire(import.meta.url);
 /** The stand-in module for `specifier`, whose exports at build time were `real`. */
 function standIn(specifier, real) {
