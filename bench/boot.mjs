@@ -3,7 +3,9 @@
 // `node bench/boot.mjs [DIR] [--idle]`. Spawns the Blink built in DIR (default: this checkout)
 // with the start script's flags (bench/lib.mjs), answers when the first ApiVersions v0 is
 // answered, and with --idle also waits for /health/ready and measures the broker's RSS 1 s after.
-// Prints one JSON line {boot_ms, boot_cpu_ms, ready_ms?, idle_rss_mib?, idle_anon_mib?, idle_file_mib?} and stops the broker (SIGKILL: a
+// Prints one JSON line {boot_ms, boot_cpu_ms, boot_main_cpu_ms, boot_threads_cpu_ms, ready_ms?, idle_rss_mib?, idle_anon_mib?, idle_file_mib?}
+// (boot_cpu_ms: all threads, in /proc's 10 ms ticks; boot_main_cpu_ms and boot_threads_cpu_ms: the main
+// thread's and all live threads', from the scheduler's nanosecond counts) and stops the broker (SIGKILL: a
 // shutdown is not what is measured). The process's own wall time is boot + a few ms, so a
 // whole-command A/B of two checkouts compares their boots.
 //
@@ -53,7 +55,7 @@ if (baseline !== undefined) {
   const summary = {};
   for (const [side, runs] of Object.entries(results)) {
     summary[side] = { dir: sides[side], boots: runs.length };
-    for (const key of ['boot_ms', 'boot_cpu_ms', 'ready_ms', 'idle_rss_mib', 'idle_anon_mib']) {
+    for (const key of ['boot_ms', 'boot_cpu_ms', 'boot_main_cpu_ms', 'boot_threads_cpu_ms', 'ready_ms', 'idle_rss_mib', 'idle_anon_mib']) {
       const values = runs.map((run) => run[key]).filter((value) => typeof value === 'number');
       if (values.length === 0) continue;
       summary[side][key] = { median: quantile(values, 0.5), q25: quantile(values, 0.25), q75: quantile(values, 0.75) };
@@ -100,6 +102,28 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
+/**
+ * The main thread's and all live threads' CPU time so far, from the scheduler's own counts
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds), in ms: /proc/<pid>/stat counts in clock ticks of
+ * 10 ms, too coarse for a boot's few-ms differences. Read once the broker has answered, when its
+ * threads wait, so each count is up to date (a running thread's is updated at its next tick or switch).
+ */
+function schedCpuMs(pid) {
+  let all = 0;
+  let main = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let ms;
+    try {
+      ms = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    all += ms;
+    if (tid === String(pid)) main = ms;
+  }
+  return { main: Math.round(main * 10) / 10, all: Math.round(all * 10) / 10 };
+}
+
 /** A /proc/<pid>/status figure (VmRSS, RssAnon: heap, malloc; RssFile: the node binary's and libraries' pages) in MiB. */
 function statusMiB(status, field) {
   const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
@@ -119,7 +143,12 @@ child.once('exit', () => {
 const result = {};
 try {
   result.boot_ms = await waitFor(() => apiVersionsAnswered(kafkaPort), t0, () => exited);
-  if (result.boot_ms !== null) result.boot_cpu_ms = cpuMs(child.pid);
+  if (result.boot_ms !== null) {
+    result.boot_cpu_ms = cpuMs(child.pid);
+    const sched = schedCpuMs(child.pid);
+    result.boot_main_cpu_ms = sched.main;
+    result.boot_threads_cpu_ms = sched.all;
+  }
   if (idle && result.boot_ms !== null) {
     result.ready_ms = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${restPort}/health/ready`)) === 200, t0, () => exited);
     await sleep(IDLE_RSS_DELAY_MS);

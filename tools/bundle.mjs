@@ -23,6 +23,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { withoutNestedNames } from './bundle-names.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist', 'bundle');
@@ -177,7 +178,8 @@ function asciiOnly(text) {
  * IsStrongPassword, 66 of its modules one by one; some 100 modules of regular expressions and
  * locale tables, ~3 ms of every boot) while Blink's DTOs use a few of them on REST requests,
  * and the `yaml` package, which reads a settings file only when src/config/flat-yaml.ts cannot
- * (the shipped one is flat).
+ * (the shipped one is flat), and @opentelemetry/api (44 modules), which prom-client's process CPU
+ * metric requires at its top for exemplars, which Blink does not enable.
  * A stand-in adds a trap to every property read: none of these is on the produce or
  * fetch path (the snappy and lz4 codecs load themselves on first use: record-format/compression.ts).
  * Whatever a boot does touch (prom-client reads v8 heap statistics, pino worker_threads)
@@ -188,7 +190,7 @@ function asciiOnly(text) {
  */
 const LAZY_BUILTINS = ['assert', 'http', 'https', 'http2', 'tls', 'dns', 'cluster', 'child_process', 'worker_threads', 'v8', 'crypto', 'zlib'];
 /** Package specifiers, as regular expressions. */
-const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml'];
+const LAZY_PACKAGES = ['libphonenumber-js/max', 'validator', 'validator/lib/[A-Za-z0-9]+', 'yaml', '@opentelemetry/api'];
 const requireHere = createRequire(import.meta.url);
 /** The stand-in module for `specifier`, whose exports at build time were `real`. */
 function standIn(specifier, real) {
@@ -278,6 +280,32 @@ function sharedEsmNamespaces(text) {
   return out;
 }
 
+/**
+ * rxjs's CommonJS entry points (`rxjs`, `rxjs/operators`, which Nest and the broker import) require
+ * all of their ~280 operator, observable and scheduler modules when they load, for getters that
+ * read one export each: 226 rxjs modules evaluated before a boot's Kafka listeners bind, of which
+ * the boot uses a few dozen. Each getter requires its module itself instead (esbuild turns that
+ * require into a call of the module's wrapper, which evaluates it once, on the first read), so a
+ * module is evaluated, and its code compiled into the code cache, only once something reads it.
+ * rxjs's modules have no side effects at load that another module relies on (they define
+ * functions and classes). The build fails if the entry points change shape.
+ */
+const lazyRxjsExports = {
+  name: 'lazy-rxjs-exports',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]rxjs[\\/]dist[\\/]cjs[\\/](operators[\\/])?index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const required = new Map([...source.matchAll(/^var (\w+) = require\("([^"]+)"\);$/gm)].map((match) => [match[1], match[2]]));
+      const contents = source
+        .replace(/^var \w+ = require\("[^"]+"\);\n/gm, '')
+        .replace(/return (\w+)\.(\w+); \}/g, (getter, binding, name) => (required.has(binding) ? `return require(${JSON.stringify(required.get(binding))}).${name}; }` : getter));
+      const left = [...required.keys()].filter((binding) => new RegExp(`\\b${binding}\\b`).test(contents));
+      if (required.size < 100 || left.length > 0) throw new Error(`${args.path} no longer re-exports through one getter per required module (${required.size} modules, ${left.length} read otherwise): check tools/bundle.mjs`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 await rm(OUT, { recursive: true, force: true });
 await mkdir(OUT, { recursive: true });
 await build({
@@ -290,15 +318,16 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
   footer: { js: `${LAZY_HELPER.replace(/\n\s*/g, ' ')} ${SHARED_ESM_HELPER.replace(/\n\s*/g, ' ')}\n})` },
   define: { 'import.meta.url': '__blinkBundleUrl', 'import.meta.dirname': '__dirname' },
-  // Local names are minified (2 MB less source held in memory), but every function and class
-  // keeps its .name (Nest names providers after their classes); methods, which stack traces
-  // show, keep their property names.
+  // Local names are minified (2 MB less source held in memory), but every class and every
+  // function a module defines keeps its .name (Nest names providers after their classes);
+  // methods, which stack traces show, keep their property names. Functions made inside
+  // functions do not (withoutNestedNames: tools/bundle-names.mjs).
   keepNames: true,
   minifyWhitespace: true,
   minifySyntax: true,
@@ -308,7 +337,7 @@ await build({
   logLevel: 'warning',
   write: false,
   sourcemap: process.env.BLINK_BUNDLE_SOURCEMAP === '1' ? 'external' : false,
-}).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, file.path.endsWith('.js') ? sharedEsmNamespaces(asciiOnly(file.text)) : asciiOnly(file.text)))));
+}).then(({ outputFiles }) => Promise.all(outputFiles.map((file) => writeFile(file.path, file.path.endsWith('.js') ? withoutNestedNames(sharedEsmNamespaces(asciiOnly(file.text))).text : asciiOnly(file.text)))));
 for (const worker of ['compile-worker', 'plugin-worker']) {
   await writeFile(path.join(OUT, `${worker}.js`), `// Generated by tools/bundle.mjs: the plugin runtime starts this worker from next to the bundle.\nimport '../plugins/${worker}.js';\n`);
 }

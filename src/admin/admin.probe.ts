@@ -6,7 +6,7 @@
  * Kafka request latencies.
  */
 import { Injectable } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Histogram } from 'prom-client';
 
 const DURATION_BUCKETS_US = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 1_000_000, 10_000_000];

@@ -4,7 +4,7 @@
  * and when it was last cleaned, read at scrape time.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import type { PartitionLog } from '../storage/partition-log.js';

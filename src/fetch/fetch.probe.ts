@@ -11,7 +11,7 @@
  * batch converted, in seconds), plus the conversion cache.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import type { PartitionLog } from '../storage/partition-log.js';

@@ -15,7 +15,7 @@
  * their own are summed into topic="__other__" of their group.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Gauge } from 'prom-client';
 import { Clock } from '../common/clock.js';
 import { type EntitySplit, OTHER_ENTITY, onScrape, splitEntities } from '../common/metric-entities.js';

@@ -5,7 +5,7 @@
  * scrape time, are in group-series.probe.ts.
  */
 import { Injectable } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge } from 'prom-client';
 import { ErrorCode } from '../wire/error-codes.js';
 import type { Admission } from './group-table.js';

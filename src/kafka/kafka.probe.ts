@@ -9,7 +9,7 @@
  * observation, and this runs for every request.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { ScrapedHistogram } from '../common/scrape-tallies.js';
 import { API_NAMES } from '../wire/api-names.js';

@@ -4,7 +4,7 @@
  * microseconds, like the produce latency.
  */
 import { Injectable } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 
 const CALL_DURATION_BUCKETS_US = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 1_000_000];

@@ -8,7 +8,7 @@
  * MessageConversionsTimeMs{request=Produce}, in seconds.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '../common/metric-providers.js';
 import type { Counter, Histogram } from 'prom-client';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { PartitionFlow } from '../storage/partition-tallies.js';

@@ -10,7 +10,7 @@
  * offsets means nothing) and counted in blink_metrics_aggregated_topics.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge } from 'prom-client';
 import { OTHER_ENTITY, onScrape, splitEntities } from '../common/metric-entities.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';

@@ -11,7 +11,7 @@
  * - blink_telemetry_subscriptions: CLIENT_METRICS resources.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import { Counter, Gauge, register } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import { ClientMetrics } from './client-metrics.service.js';

@@ -5,7 +5,7 @@
  * service). With the uplink off every gauge is 0 and blink_uplink_enabled says so.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge } from 'prom-client';
 import type { RemoteErrorKind } from './remote/remote-errors.js';
 

@@ -12,7 +12,7 @@
  *   "WAL disk filling" alert; blink_wal_writable: 0 while a write failed (WalHealth).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '../common/metric-providers.js';
 import type { Counter, Gauge } from 'prom-client';
 import { onScrape } from '../common/metric-entities.js';
 import { BLINK_CONFIG, type BlinkConfig } from '../config/settings.js';

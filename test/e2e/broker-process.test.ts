@@ -365,6 +365,42 @@ describe('built-in modules during the boot', () => {
   });
 });
 
+describe('functions named during the boot', () => {
+  // esbuild's keepNames gives a bundled function its source name back with an Object.defineProperty
+  // call (tools/bundle.mjs), once for a class or a function a module defines, when the module is
+  // evaluated, but at every run of the enclosing function for a function made inside another:
+  // tools/bundle-names.mjs drops those calls, and those for an anonymous function that a property or
+  // a class field names anyway (6,568 names before the Kafka listeners bound, ~3,100 now). rxjs's
+  // entry points required all of its ~280 modules when loaded (226 evaluated before the bind): each
+  // of their getters requires its module on first read now (tools/bundle.mjs, lazyRxjsExports).
+  // prom-client's process CPU metric requires @opentelemetry/api (44 modules) for exemplars, which
+  // Blink does not enable: loaded on first use (LAZY_PACKAGES). bench/README.md, boot17.
+  // A module NODE_OPTIONS imports first counts the names given to functions (classes aside) until the
+  // first server is listening. A name given many times is a closure named at run time (on 1809e23:
+  // `get` 692 times, Nest's `decorator` 454, `loadEnhancer` 344; a module-level function's name
+  // comes a few times at most, a name several modules share). A module's function named at all is
+  // a module evaluated: rxjs operators nothing uses, and @opentelemetry/api's, must not be (on
+  // 1809e23 all eight were).
+  const UNUSED = ['auditTime', 'bufferToggle', 'exhaustMap', 'pairwise', 'switchScan', 'windowToggle', 'createContextKey', 'isSpanContextValid'];
+  test('no function is named over 20 times, and no module nothing uses is evaluated, before the Kafka listeners bind', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const observer: BootObserver = {
+      setup: [
+        'const define = Object.defineProperty;',
+        'const named = new Map();',
+        `const unused = ${JSON.stringify(UNUSED)};`,
+        "Object.defineProperty = function (target, key, descriptor) { if (key === 'name' && typeof target === 'function' && !/^class\\b/.test(Function.prototype.toString.call(target))) named.set(descriptor.value, (named.get(descriptor.value) ?? 0) + 1); return define(target, key, descriptor); };",
+      ],
+      atBind: "`top=${[...named].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, times]) => `${name}:${times}`).join(',')} evaluated=[${unused.filter((name) => named.has(name)).join(',')}]`",
+      report: '`BOOT-NAMES ${bound}`',
+    };
+    const line = await withObservedBoot('boot-names', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-NAMES .*/));
+    const counts = [...line.matchAll(/:(\d+)/g)].map((match) => Number(match[1]));
+    assert.ok(counts.length > 0, `${line}: no function was named during the boot (did esbuild's keepNames go?)`);
+    assert.ok(Math.max(...counts) <= 20, `${line}: functions made inside functions are named at run time again (tools/bundle-names.mjs)`);
+    assert.match(line, / evaluated=\[\]$/, `${line}: modules the Kafka face does not use were evaluated during the boot`);
+  });
+});
+
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and switches them

@@ -145,4 +145,27 @@ describe('tools/reflect-metadata.cjs against the reflect-metadata polyfill', () 
       same(script);
     }
   });
+
+  it('a key nothing ever stored is answered without walking the prototype chain; once stored, the walk finds it', () => {
+    const api = (createRequire(import.meta.url)(resolve(import.meta.dirname, '../../../../tools/reflect-metadata.cjs')) as { createReflectMetadata(): Api }).createReflectMetadata();
+    let walked = 0;
+    const parent = {};
+    const target = new Proxy(Object.create(parent) as object, {
+      getPrototypeOf: (object) => {
+        walked++;
+        return Reflect.getPrototypeOf(object);
+      },
+    });
+    const key = Symbol('never stored');
+    assert.equal(api.getMetadata(key, target), undefined);
+    assert.equal(api.getMetadata(key, target, 'method'), undefined);
+    assert.equal(api.hasMetadata(key, target), false);
+    assert.equal(walked, 0);
+    api.defineMetadata(key, 'inherited', parent);
+    assert.equal(api.getMetadata(key, target), 'inherited');
+    assert.equal(api.hasMetadata(key, target), true);
+    assert.ok(walked > 0);
+    // Bad targets still throw, as the polyfill's do.
+    assert.throws(() => api.getMetadata(Symbol('other'), null as unknown as object), TypeError);
+  });
 });
