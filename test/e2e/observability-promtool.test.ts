@@ -236,17 +236,20 @@ describe('Grafana dashboard and alert rules over real scrapes (promtool)', () =>
           firing('BlinkWALDiskAlmostFull', {}, '40m', free / capacity < 0.1),
           firing('BlinkWALDiskFillingUp', {}, '80m', false),
           firing('BlinkWALNotWritable', {}, '40m', false),
+          firing('BlinkSegmentDeletionsFailing', {}, '40m', false),
           firing('BlinkPluginDown', {}, '40m', false),
           firing('BlinkPluginFailing', { plugin: 'loop' }, '40m', true),
           firing('BlinkPluginFailing', { plugin: 'content-filter' }, '40m', false),
         ],
       },
       {
-        name: 'memory held at max_memory, the WAL disk nearly full, shrinking, failing, the plugins down',
+        name: 'memory held at max_memory, the WAL disk nearly full, shrinking, failing, segment deletions refused, the plugins down',
         input: replacing({
           blink_in_memory_queue_size_bytes: `${maxMemory}+0x${SERIES_MINUTES}`,
           blink_wal_disk_free_bytes: `${capacity / 2}-${capacity / 100}x${SERIES_MINUTES}`,
           blink_wal_writable: `0+0x${SERIES_MINUTES}`,
+          // A directory that refuses every deletion: retention retries (backing off), one failure a minute here.
+          blink_segment_deletion_failures_total: `0+1x${SERIES_MINUTES}`,
           blink_plugin_up: `0+0x${SERIES_MINUTES}`,
         }),
         checks: [
@@ -256,6 +259,8 @@ describe('Grafana dashboard and alert rules over real scrapes (promtool)', () =>
           firing('BlinkWALDiskAlmostFull', {}, '60m', true),
           firing('BlinkWALDiskFillingUp', {}, '80m', true),
           firing('BlinkWALNotWritable', {}, '5m', true),
+          firing('BlinkSegmentDeletionsFailing', {}, '10m', false),
+          firing('BlinkSegmentDeletionsFailing', {}, '30m', true),
           firing('BlinkPluginDown', { plugin: 'loop' }, '5m', true),
           firing('BlinkPluginDown', { plugin: 'content-filter' }, '5m', true),
         ],
