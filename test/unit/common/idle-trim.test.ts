@@ -45,6 +45,25 @@ function keepBusy(done: Promise<unknown>): void {
   spin();
 }
 
+/** Keeps the event loop at work about a tenth of the time (2 ms of work, then a 16 ms timer) until `done` settles. */
+function keepLightlyBusy(done: Promise<unknown>): void {
+  let settled = false;
+  void done.finally(() => (settled = true));
+  const work = (): void => {
+    const until = performance.now() + 2;
+    while (performance.now() < until);
+    if (!settled) setTimeout(work, 16);
+  };
+  work();
+}
+
+/** An idle collection asked for while `load` runs. */
+function idleCollectorDuring(load: (done: Promise<unknown>) => void): Promise<boolean> {
+  const collected = idleCollector({ delayMs: 40, attempts: 3 })();
+  load(collected);
+  return collected;
+}
+
 // First in the file: the process has not called trimWhenIdle yet.
 describe('idleCollector', () => {
   it('runs a full collection in an idle window, one at a time, without trimWhenIdle having run', { timeout: 10_000 }, async () => {
@@ -106,6 +125,13 @@ describe('trimWhenIdle', () => {
     } finally {
       gcs.stop();
     }
+  });
+
+  it('counts a light steady load as busy (the event loop at work a tenth of the time, as at 1,000 msg/s): no collection meets it', async () => {
+    const trimmed = trimWhenIdle({ delayMs: 40, attempts: 3 });
+    keepLightlyBusy(trimmed);
+    assert.equal(await trimmed, false);
+    assert.equal(await idleCollectorDuring(keepLightlyBusy), false);
   });
 
   it('gives up without collecting when the event loop stays busy for every window', async () => {
