@@ -57,9 +57,15 @@ function keepLightlyBusy(done: Promise<unknown>): void {
   work();
 }
 
+/** Wakes the process every 2 ms to do nothing until `done` settles: some 500 wake-ups a second, the event loop idle. */
+function keepWaking(done: Promise<unknown>): void {
+  const timer = setInterval(() => undefined, 2);
+  void done.finally(() => clearInterval(timer));
+}
+
 /** An idle collection asked for while `load` runs. */
-function idleCollectorDuring(load: (done: Promise<unknown>) => void): Promise<boolean> {
-  const collected = idleCollector({ delayMs: 40, attempts: 3 })();
+function idleCollectorDuring(load: (done: Promise<unknown>) => void, idleWakeUpsPerS?: number): Promise<boolean> {
+  const collected = idleCollector({ delayMs: 100, attempts: 3, idleWakeUpsPerS })();
   load(collected);
   return collected;
 }
@@ -132,6 +138,14 @@ describe('trimWhenIdle', () => {
     keepLightlyBusy(trimmed);
     assert.equal(await trimmed, false);
     assert.equal(await idleCollectorDuring(keepLightlyBusy), false);
+  });
+
+  it('counts frequent wake-ups as busy, however little each does (a broker starved of CPU looks idle to the event loop)', async () => {
+    // Some 500 wake-ups a second against a bound of 200 (the broker's own bound sits between its idle and its loaded rates).
+    const trimmed = trimWhenIdle({ delayMs: 100, attempts: 3, idleWakeUpsPerS: 200 });
+    keepWaking(trimmed);
+    assert.equal(await trimmed, false);
+    assert.equal(await idleCollectorDuring(keepWaking, 200), false);
   });
 
   it('gives up without collecting when the event loop stays busy for every window', async () => {
