@@ -20,7 +20,7 @@
  *
  * Only when idle: the collections stop the main thread for ~150-450 ms in all, so each runs
  * in an idle window of its own: the first TRIM_DELAY_MS after the boot if the event loop was
- * nearly idle over that time and the process seldom woken (IDLE_UTILIZATION,
+ * nearly idle over that time and seldom woken (IDLE_UTILIZATION,
  * IDLE_WAKE_UPS_PER_S), each next one after a further STEP_DELAY_MS of idleness; a busy
  * window is looked at again, at most TRIM_ATTEMPTS times in all (a broker under load from the
  * start is left to V8's memory reducer). So a client that starts just after the ready line
@@ -49,14 +49,16 @@ const STEP_DELAY_MS = 50;
  */
 const IDLE_UTILIZATION = 0.05;
 /**
- * Wake-ups per second (the process's voluntary context switches) below which it counts as idle.
- * On a busy machine a broker waits for a CPU inside its event loop's poll, which counts as idle
- * time: under load 4-6 its 1,000 msg/s read as idle and a trim step ran its two mark-compacts
- * (294 ms) into that window. Its wake-ups do not hide: an idle broker's 110-170 per s (its
- * threads' timers; up to ~350 in the second after the boot), 1,400-1,600 per s with a consumer
- * polling (fetch.wait.max.ms=1, at 100 or 1,000 msg/s).
+ * Event-loop wake-ups per second (libuv's loop iterations, performance.nodeTiming.uvMetricsInfo)
+ * below which the broker counts as idle. On a busy machine a broker waits for a CPU inside its
+ * event loop's poll, which the utilization counts as idle time: under load 4-6 its 1,000 msg/s
+ * read as idle and a trim step ran its two mark-compacts (294 ms) into that window. Its
+ * wake-ups do not hide: an idle broker's loop turns 90-170 times a second (its timers), 850-1,500
+ * with a consumer polling (fetch.wait.max.ms=1) at 100 msg/s, 1,500-2,000 at 1,000 msg/s.
+ * The loop's own, not the process's context switches: the sweeper threads a collection leaves
+ * behind would make the window after it look busy.
  */
-const IDLE_WAKE_UPS_PER_S = 600;
+const IDLE_WAKE_UPS_PER_S = 400;
 /** A shorter window is allowed the wake-ups of this long (a test's window of 1 ms would be busy at its first). */
 const MIN_RATE_WINDOW_MS = 50;
 /** How many TRIM_DELAY_MS windows are tried before giving up (V8's memory reducer remains). */
@@ -81,7 +83,7 @@ export interface TrimSchedule {
   readonly attempts: number;
   /** The idle window between two collections of one trim (default: `delayMs`). */
   readonly stepDelayMs?: number;
-  /** Wake-ups per second below which the process counts as idle (default: IDLE_WAKE_UPS_PER_S). */
+  /** Wake-ups per second below which the event loop counts as idle (default: IDLE_WAKE_UPS_PER_S). */
   readonly idleWakeUpsPerS?: number;
 }
 
@@ -139,12 +141,12 @@ interface Idleness {
   readonly wakeUps: number;
 }
 
-/** Where the event loop's utilization and the process's wake-ups (voluntary context switches, every thread's) stand now. */
+/** Where the event loop's utilization and its wake-ups stand now. */
 function idleness(): Idleness {
-  return { atMs: performance.now(), loop: performance.eventLoopUtilization(), wakeUps: process.resourceUsage().voluntaryContextSwitches };
+  return { atMs: performance.now(), loop: performance.eventLoopUtilization(), wakeUps: performance.nodeTiming.uvMetricsInfo.loopCount };
 }
 
-/** Idle from `from` to `to`: the event loop nearly idle, and the process woken seldom. */
+/** Idle from `from` to `to`: the event loop nearly idle, and seldom woken. */
 function isIdle(from: Idleness, to: Idleness, wakeUpsPerS: number): boolean {
   const seconds = Math.max(to.atMs - from.atMs, MIN_RATE_WINDOW_MS) / 1000;
   return performance.eventLoopUtilization(to.loop, from.loop).utilization < IDLE_UTILIZATION && (to.wakeUps - from.wakeUps) / seconds < wakeUpsPerS;
