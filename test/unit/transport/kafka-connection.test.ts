@@ -170,11 +170,23 @@ describe('KafkaConnection (fake socket)', () => {
         return { responses: [], throttleTimeMs: 0 };
       }),
     ]);
+    // When bytes leave: a write while not corked, or the uncork that ends a corked run of writes.
     for (const [socket, name] of [[consumer.socket, 'fetch'], [producer.socket, 'produce']] as const) {
       const write = socket.write.bind(socket);
+      const uncork = socket.uncork.bind(socket);
+      const flushed = (before: number): void => {
+        if (socket.flushes > before) order.push(name);
+      };
       socket.write = (chunk, callback) => {
-        order.push(name);
-        return write(chunk, callback);
+        const before = socket.flushes;
+        const accepted = write(chunk, callback);
+        flushed(before);
+        return accepted;
+      };
+      socket.uncork = () => {
+        const before = socket.flushes;
+        uncork();
+        flushed(before);
       };
     }
     const produce = (correlationId: number) => requestFrame(ProduceApi, 9, correlationId, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] });
@@ -184,6 +196,7 @@ describe('KafkaConnection (fake socket)', () => {
     // From a callback of its own, as a socket's data arrives.
     await new Promise<void>((resolve) => setImmediate(() => resolve(producer.socket.receive(produce(2)))));
     await Promise.all([consumer.connection.idle(), producer.connection.idle()]);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(order, ['fetch', 'produce']);
     assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
     // Nothing parked: the next Produce answer leaves within its read callback.
