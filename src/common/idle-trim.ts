@@ -20,8 +20,7 @@
  *
  * Only when idle: the collections stop the main thread for ~150-450 ms in all, so each runs
  * in an idle window of its own: the first TRIM_DELAY_MS after the boot if the event loop was
- * nearly idle over that time and seldom woken (IDLE_UTILIZATION,
- * IDLE_WAKE_UPS_PER_S), each next one after a further STEP_DELAY_MS of idleness; a busy
+ * nearly idle over that time, each next one after a further STEP_DELAY_MS of idleness; a busy
  * window is looked at again, at most TRIM_ATTEMPTS times in all (a broker under load from the
  * start is left to V8's memory reducer). So a client that starts just after the ready line
  * meets one collection's pause at most (~50-130 ms), not all of them back to back. For the server process only (main.ts): an embedded broker's heap is its
@@ -32,7 +31,7 @@
  * a new context and switched off again, so V8's flags (which the bundle's code cache is checked
  * against, start.ts) are as they were; the start command keeps no extra flag.
  */
-import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -45,22 +44,13 @@ const STEP_DELAY_MS = 50;
  * broker's windows read 0.006-0.022; one serving 1,000 msg/s (the latency row of bench/run.mjs)
  * 0.11-0.31, most under 0.2 (the bound until lat18): a trim that the boot on a busy machine had
  * pushed back ran its collections into that load (a pair of mark-compacts of 34 and 74 ms seen
- * 1 s into the 1,000/s window, bench/README).
+ * 1 s into the 1,000/s window, bench/README). A broker starved of CPU still reads low (it waits
+ * for the CPU inside the poll, idle time to the event loop). Tried and dropped: 0.05 (the window
+ * after a collection, V8's tasks, read busy: the trim was not over 1 s after ready in 2 of 8
+ * boots, idle RSS q75 78.6 MiB) and counting the loop's wake-ups too (V8's tasks after each
+ * collection turn it ~2,700 times a second: idle RSS 1 s after ready 77.9 vs 75.5 MiB).
  */
-const IDLE_UTILIZATION = 0.05;
-/**
- * Event-loop wake-ups per second (libuv's loop iterations, performance.nodeTiming.uvMetricsInfo)
- * below which the broker counts as idle. On a busy machine a broker waits for a CPU inside its
- * event loop's poll, which the utilization counts as idle time: under load 4-6 its 1,000 msg/s
- * read as idle and a trim step ran its two mark-compacts (294 ms) into that window. Its
- * wake-ups do not hide: an idle broker's loop turns 90-170 times a second (its timers), 850-1,500
- * with a consumer polling (fetch.wait.max.ms=1) at 100 msg/s, 1,500-2,000 at 1,000 msg/s.
- * The loop's own, not the process's context switches: the sweeper threads a collection leaves
- * behind would make the window after it look busy.
- */
-const IDLE_WAKE_UPS_PER_S = 400;
-/** A shorter window is allowed the wake-ups of this long (a test's window of 1 ms would be busy at its first). */
-const MIN_RATE_WINDOW_MS = 50;
+const IDLE_UTILIZATION = 0.1;
 /** How many TRIM_DELAY_MS windows are tried before giving up (V8's memory reducer remains). */
 const TRIM_ATTEMPTS = 40;
 /**
@@ -83,8 +73,6 @@ export interface TrimSchedule {
   readonly attempts: number;
   /** The idle window between two collections of one trim (default: `delayMs`). */
   readonly stepDelayMs?: number;
-  /** Wake-ups per second below which the event loop counts as idle (default: IDLE_WAKE_UPS_PER_S). */
-  readonly idleWakeUpsPerS?: number;
 }
 
 /**
@@ -115,41 +103,24 @@ export function idleCollector(schedule: TrimSchedule = { delayMs: TRIM_DELAY_MS,
   };
 }
 
-/** `collect` run `steps` times, each in a window of its own over which the broker was idle (isIdle). */
+/** `collect` run `steps` times, each in a window of its own over which the event loop was nearly idle. */
 function whenIdle(schedule: TrimSchedule, steps: number, collect: () => void): Promise<boolean> {
   return new Promise((resolve) => {
     let attempts = 0;
     let done = 0;
-    let since = idleness();
+    let since = performance.eventLoopUtilization();
     const look = (): void => {
-      const now = idleness();
-      const idle = isIdle(since, now, schedule.idleWakeUpsPerS ?? IDLE_WAKE_UPS_PER_S);
+      const now = performance.eventLoopUtilization();
+      const idle = performance.eventLoopUtilization(now, since).utilization < IDLE_UTILIZATION;
       if (idle) collect();
       if (idle && ++done === steps) return resolve(true);
       if (!idle && ++attempts === schedule.attempts) return resolve(false);
       // After a collection the window starts after it (its pause is not the broker's load).
-      since = idle ? idleness() : now;
+      since = idle ? performance.eventLoopUtilization() : now;
       setTimeout(look, idle ? (schedule.stepDelayMs ?? schedule.delayMs) : schedule.delayMs).unref();
     };
     setTimeout(look, schedule.delayMs).unref();
   });
-}
-
-interface Idleness {
-  readonly atMs: number;
-  readonly loop: EventLoopUtilization;
-  readonly wakeUps: number;
-}
-
-/** Where the event loop's utilization and its wake-ups stand now. */
-function idleness(): Idleness {
-  return { atMs: performance.now(), loop: performance.eventLoopUtilization(), wakeUps: performance.nodeTiming.uvMetricsInfo.loopCount };
-}
-
-/** Idle from `from` to `to`: the event loop nearly idle, and seldom woken. */
-function isIdle(from: Idleness, to: Idleness, wakeUpsPerS: number): boolean {
-  const seconds = Math.max(to.atMs - from.atMs, MIN_RATE_WINDOW_MS) / 1000;
-  return performance.eventLoopUtilization(to.loop, from.loop).utilization < IDLE_UTILIZATION && (to.wakeUps - from.wakeUps) / seconds < wakeUpsPerS;
 }
 
 /**
