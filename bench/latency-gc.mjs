@@ -17,6 +17,12 @@
 // allocation site (V8's sampling heap profile in the broker, ~1 KiB a sample): the 15 largest.
 // LATENCY_GC_V8_FLAGS='--trace-gc' (environment) sets V8 flags in the broker; with --keep DIR its
 // output is in DIR/broker.log.
+// Per rate it also prints what the broker's threads did per message over the loadgen run (its set-up
+// included), from /proc: CPU (schedstat) of the main thread and of the others, time runnable but
+// waiting for a CPU, voluntary context switches (the main thread's sleeps: event-loop wake-ups) and
+// involuntary ones (taken off the CPU by another thread: a client thread its write woke, or another
+// process), read and write system calls (/proc/PID/io): counts that a busy machine disturbs less
+// than the percentiles.
 // --warm throughput first runs bench/run.mjs's four throughput rows on the broker (produce 1,000,000 x
 // 100 B and 300,000 x 1 KiB, consume 1,000,000 x 100 B and 300,000 x 1 KiB from a hot set), as a
 // full bench/run.mjs does before its latency rows; --warm none (default): the latency rows on a
@@ -83,9 +89,11 @@ try {
     const dump = path.join(work, `lat${rate}.txt`);
     process.env.LAT_DUMP = dump;
     await cut();
+    const before = threadCounts(broker.child.pid);
     const r = await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${rate}`, '-C', '-r', rate, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
+    const counts = perMessage(before, threadCounts(broker.child.pid), r.n);
     await cut();
-    dumps.push({ rate, dump, sendLagMaxUs: r.send_lag_max_us });
+    dumps.push({ rate, dump, sendLagMaxUs: r.send_lag_max_us, counts });
   }
 } finally {
   delete process.env.LAT_DUMP;
@@ -93,8 +101,13 @@ try {
   if (opt.keep !== null) fs.writeFileSync(path.join(work, 'broker.log'), broker.output());
 }
 const gcs = JSON.parse(fs.readFileSync(gcFile, 'utf8'));
-dumps.forEach(({ rate, dump, sendLagMaxUs }, i) => {
+dumps.forEach(({ rate, dump, sendLagMaxUs, counts }, i) => {
   report(rate, dump, sendLagMaxUs, profiled ? gcs[2 * i + 1][1] : null);
+  const c = counts;
+  console.log(
+    `  broker per message: CPU main ${c.mainCpuUs.toFixed(1)} µs, other threads ${c.otherCpuUs.toFixed(1)} µs; runnable, waiting for a CPU ${c.runqUs.toFixed(1)} µs; ` +
+      `context switches voluntary ${c.voluntary.toFixed(3)} (main ${c.mainVoluntary.toFixed(3)}), involuntary ${c.involuntary.toFixed(3)} (main ${c.mainInvoluntary.toFixed(3)}); system calls read ${c.reads.toFixed(3)}, write ${c.writes.toFixed(3)}`,
+  );
   // The young generation V8 gave the window (it grows it only at a mark-compact; the idle trim shrinks it) and the old space.
   if (!profiled) return;
   const heaps = [gcs[2 * i][2], gcs[2 * i + 1][2]];
@@ -108,6 +121,44 @@ if (promoted) {
   for (const [bytes, site] of sites.slice(0, 15)) console.log(`  ${bytes.toLocaleString('en-US').padStart(11)}  ${site}`);
 }
 if (opt.keep === null) fs.rmSync(work, { recursive: true, force: true });
+
+/** Per thread of process `pid`: CPU and run-queue time (ns, schedstat), context switches; the process's read and write system calls. */
+function threadCounts(pid) {
+  const threads = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [cpuNs, runqNs] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const count = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)[1]);
+      threads.set(tid, { cpuNs, runqNs, voluntary: count('voluntary_ctxt_switches'), involuntary: count('nonvoluntary_ctxt_switches') });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)[1]);
+  return { main: String(pid), threads, reads: field('syscr'), writes: field('syscw') };
+}
+
+/** What happened between two `threadCounts`, per message (threads that ended meanwhile are not counted). */
+function perMessage(from, to, messages) {
+  const sum = { mainCpuUs: 0, otherCpuUs: 0, runqUs: 0, voluntary: 0, involuntary: 0, mainVoluntary: 0, mainInvoluntary: 0 };
+  for (const [tid, t] of to.threads) {
+    const f = from.threads.get(tid) ?? { cpuNs: 0, runqNs: 0, voluntary: 0, involuntary: 0 };
+    const main = tid === to.main;
+    sum[main ? 'mainCpuUs' : 'otherCpuUs'] += (t.cpuNs - f.cpuNs) / 1e3;
+    sum.runqUs += (t.runqNs - f.runqNs) / 1e3;
+    sum.voluntary += t.voluntary - f.voluntary;
+    sum.involuntary += t.involuntary - f.involuntary;
+    if (main) {
+      sum.mainVoluntary += t.voluntary - f.voluntary;
+      sum.mainInvoluntary += t.involuntary - f.involuntary;
+    }
+  }
+  const out = { reads: (to.reads - from.reads) / messages, writes: (to.writes - from.writes) / messages };
+  for (const [key, value] of Object.entries(sum)) out[key] = value / messages;
+  return out;
+}
 
 /** bench/run.mjs's throughput rows (its producer settings and sizes), before the latency rows as in a full run. */
 async function warmUp(bootstrap) {

@@ -23,6 +23,18 @@ export const FETCH_MAX_WAIT_CAP_MS = 60_000;
  */
 export const KEPT_IDLE_WAITS = 4;
 
+/** Parked fetches woken by an append since the process started (see `fetchesWokenByAppends`). */
+let wokenByAppends = 0;
+
+/**
+ * How many parked fetches appends have woken so far: a request handler's caller reads it before
+ * and after the handler to learn whether the handler's appends woke fetches, whose answers
+ * are then on their way in the promise continuations of this turn.
+ */
+export function fetchesWokenByAppends(): number {
+  return wokenByAppends;
+}
+
 @Injectable()
 export class FetchParking {
   /**
@@ -141,7 +153,10 @@ class ParkedFetch implements AppendListener {
   appended(batch: StoredBatch | null, stableBytes: number): void {
     if (batch === null) this.arrived += this.bytesNeeded;
     else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
-    if (this.arrived >= this.bytesNeeded) this.wake();
+    if (this.arrived >= this.bytesNeeded && this.parked) {
+      wokenByAppends++;
+      this.wake();
+    }
   }
 
   wake(): void {

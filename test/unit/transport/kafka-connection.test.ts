@@ -10,7 +10,8 @@
  * back-pressure: read-ahead bounded in requests, and a shared request budget that pauses a
  * connection whose next frame does not fit until another connection's frame is handled;
  * fairness and system calls: answers of requests handled in one go leave in one write, and
- * a backlog lets the event loop run every FRAMES_PER_TURN requests.
+ * a backlog lets the event loop run every FRAMES_PER_TURN requests; a Produce whose append
+ * woke a parked Fetch is answered after that Fetch.
  */
 import assert from 'node:assert/strict';
 import { BatchMemory, batchMemoryLimitsFor, SLAB_BYTES } from '../../../src/storage/batch-memory.js';
@@ -28,6 +29,9 @@ import { ProduceApi, type ProduceRequest } from '../../../src/wire/messages/00-p
 import { FetchApi, type FetchResponse } from '../../../src/wire/messages/01-fetch.js';
 import { FRAMES_PER_TURN, MAX_QUEUED_REQUESTS_PER_CONNECTION, READER_STALL_MS } from '../../../src/kafka/transport/kafka-connection.js';
 import { RequestBudget } from '../../../src/kafka/transport/request-budget.js';
+import { FetchParking } from '../../../src/fetch/fetch-parking.js';
+import { PartitionLog } from '../../../src/storage/partition-log.js';
+import { unlimitedAccountant } from '../../support/storage.js';
 import { FakeClock, settle } from '../../support/fake-clock.js';
 import { bareRequestFrame, FakeSocket, readResponse, requestFrame } from '../../support/fake-socket.js';
 import { served, servedNow } from '../../support/served-api.js';
@@ -149,6 +153,62 @@ describe('KafkaConnection (fake socket)', () => {
     );
     assert.equal(flushesWhenAnswered, 1, 'the Produce answer left within the read callback');
     assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
+  });
+
+  it('sends a Produce whose append woke a parked Fetch after that Fetch answer, and one that woke none at once', async () => {
+    // The consumer waits for the append: its answer should leave first (the Produce answer,
+    // written first, wakes the producer's thread, which may take the CPU the Fetch answer needs).
+    const clock = new FakeClock();
+    const parking = new FetchParking(clock);
+    const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
+    const order: string[] = [];
+    // The handlers as the real ones: a Fetch that parks and answers a few continuations after its wake-up, a Produce that appends and answers in the call.
+    const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => Promise.resolve(EMPTY_FETCH_RESPONSE)).then((answer) => answer))]);
+    const producer = connect([
+      servedNow(ProduceApi, 0, 9, () => {
+        log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark, buffer: Buffer.alloc(100), appendTimeMs: 0 });
+        return { responses: [], throttleTimeMs: 0 };
+      }),
+    ]);
+    // When bytes leave: a write while not corked, or the uncork that ends a corked run of writes.
+    for (const [socket, name] of [[consumer.socket, 'fetch'], [producer.socket, 'produce']] as const) {
+      const write = socket.write.bind(socket);
+      const uncork = socket.uncork.bind(socket);
+      const flushed = (before: number): void => {
+        if (socket.flushes > before) order.push(name);
+      };
+      socket.write = (chunk, callback) => {
+        const before = socket.flushes;
+        const accepted = write(chunk, callback);
+        flushed(before);
+        return accepted;
+      };
+      socket.uncork = () => {
+        const before = socket.flushes;
+        uncork();
+        flushed(before);
+      };
+    }
+    const produce = (correlationId: number) => requestFrame(ProduceApi, 9, correlationId, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] });
+    consumer.socket.receive(requestFrame(FetchApi, 12, 1, { ...EMPTY_FETCH, maxWaitMs: 30_000, minBytes: 1 }));
+    await settle();
+    assert.equal(parking.parkedCount, 1);
+    // From a callback of its own, as a socket's data arrives.
+    await new Promise<void>((resolve) => setImmediate(() => resolve(producer.socket.receive(produce(2)))));
+    await Promise.all([consumer.connection.idle(), producer.connection.idle()]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(order, ['fetch', 'produce']);
+    assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
+    // Nothing parked: the next Produce answer leaves within its read callback.
+    let writesWhenAnswered = -1;
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        producer.socket.receive(produce(3));
+        writesWhenAnswered = order.length;
+        resolve();
+      }),
+    );
+    assert.equal(writesWhenAnswered, 3);
   });
 
   it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
