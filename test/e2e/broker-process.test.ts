@@ -76,6 +76,25 @@ describe('invalid settings stop the boot', () => {
     assert.match(result.stderr, /rest_port/i, context);
     assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
   });
+
+  // The Kafka listener on an IP address is bound at once (kafka-transport.ts, boundAtOnce): a port
+  // another process holds fails that bind, and the boot, with the same one line as listen() gave.
+  test('a Kafka port another process listens on: non-zero exit, stderr names the address and EADDRINUSE', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (holder.address() as net.AddressInfo).port;
+      const result = await runBrokerToExit({ env: { BROKER_PORTS: String(port) }, timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
+      const context = describeRun('broker on a port in use', result);
+      assert.equal(result.timedOut, false, context);
+      assert.notEqual(result.code, 0, context);
+      assert.notEqual(result.code, null, context);
+      assert.match(result.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`), context);
+      assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
+    } finally {
+      holder.close();
+    }
+  });
 });
 
 describe('protocol edge cases on a running broker', () => {
@@ -353,15 +372,17 @@ describe('built-in modules during the boot', () => {
   // RSS). node:http is the REST face's, whose Fastify is built once the Kafka listeners are bound
   // (src/deferred-fastify-adapter.ts; bench/README.md, boot15). A module NODE_OPTIONS imports first
   // reads process.moduleLoadList when the first server (the Kafka listeners bind before the REST
-  // port) is listening. It loads none of them itself.
-  test('a boot loads neither node:crypto, node:zlib nor node:http before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // port) is listening. It loads none of them itself. node:dns: a Kafka listener on an IP address
+  // (the harness's 127.0.0.1, kafka_hostname's default 0.0.0.0) is bound without a look-up
+  // (kafka-transport.ts, boundAtOnce: no node:dns, no IPv6 regular expression; bench/README.md, boot18).
+  test('a boot loads neither node:crypto, node:zlib, node:http nor node:dns before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const observer: BootObserver = {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
-      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')}`",
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')} dns=${loaded('dns')}`",
       report: '`BOOT-BUILTINS ${bound}`',
     };
     const line = await withObservedBoot('boot-builtins', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-BUILTINS .*/));
-    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false dns=false', `${line}: a built-in the bundle defers, or node:dns, was loaded before the Kafka listeners bound`);
   });
 });
 
