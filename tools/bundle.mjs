@@ -140,6 +140,32 @@ const nestScannerSkipsUnusedKeys = {
 };
 
 /**
+ * pino reads node:worker_threads when it loads (tools.js takes isMainThread, to flush its default
+ * destination at exit only on the main thread; thread-stream, loaded with it for transports Blink
+ * does not configure, takes Worker), which loads the module and its internals (14 built-in
+ * modules, ~0.8 ms of every boot before the Kafka listeners bind; LAZY_BUILTINS defers it to its
+ * first read). The bundle runs on the process's main thread only (src/start.ts; plugins and the
+ * shutdown watchdog run code of their own in their threads), so isMainThread is true here, and
+ * thread-stream reads Worker when it starts a transport's thread.
+ */
+const pinoWithoutWorkerThreads = {
+  name: 'pino-without-worker-threads',
+  setup(builder) {
+    const patches = [
+      { filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/, from: "const { isMainThread } = require('worker_threads')", to: 'const isMainThread = true // tools/bundle.mjs: the bundle runs on the main thread only', uses: [] },
+      { filter: /[\\/]thread-stream[\\/]index\.js$/, from: "const { Worker } = require('worker_threads')", to: "const workerThreads = require('worker_threads')", uses: [['new Worker(', 'new workerThreads.Worker(']] },
+    ];
+    for (const { filter, from, to, uses } of patches) {
+      builder.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (source.split(from).length !== 2 || uses.some(([use]) => source.split(use).length !== 2)) throw new Error(`${args.path} no longer reads node:worker_threads as expected: check tools/bundle.mjs`);
+        return { contents: uses.reduce((text, [use, lazy]) => text.replace(use, lazy), source.replace(from, to)), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * prom-client's Pushgateway (which Blink never uses) takes gzipSync out of node:zlib when
  * prom-client loads, which would load node:zlib at every boot (LAZY_BUILTINS defers it to its
  * first use: a compressed batch): it reads it from the module when it pushes instead.
@@ -342,7 +368,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.

@@ -375,14 +375,15 @@ describe('built-in modules during the boot', () => {
   // port) is listening. It loads none of them itself. node:dns: a Kafka listener on an IP address
   // (the harness's 127.0.0.1, kafka_hostname's default 0.0.0.0) is bound without a look-up
   // (kafka-transport.ts, boundAtOnce: no node:dns, no IPv6 regular expression; bench/README.md, boot18).
-  test('a boot loads neither node:crypto, node:zlib, node:http nor node:dns before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // node:worker_threads: pino read it when loaded (tools/bundle.mjs, pinoWithoutWorkerThreads).
+  test('a boot loads neither node:crypto, node:zlib, node:http, node:dns nor node:worker_threads before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const observer: BootObserver = {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
-      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')} dns=${loaded('dns')}`",
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')} dns=${loaded('dns')} worker_threads=${loaded('worker_threads')}`",
       report: '`BOOT-BUILTINS ${bound}`',
     };
     const line = await withObservedBoot('boot-builtins', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-BUILTINS .*/));
-    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false dns=false', `${line}: a built-in the bundle defers, or node:dns, was loaded before the Kafka listeners bound`);
+    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false dns=false worker_threads=false', `${line}: a built-in the bundle defers, or node:dns, was loaded before the Kafka listeners bound`);
   });
 });
 
