@@ -166,28 +166,6 @@ const pinoWithoutWorkerThreads = {
 };
 
 /**
- * Nest's microservice builds, for every message pattern when the listeners are set up, the
- * handler's RPC context (its guards, interceptors, pipes and exception filters looked up and
- * wrapped, the parameters' metadata read): ~2-3 ms before the Kafka listeners bind for the
- * broker's ~60 APIs, most of which a client never calls, and the hot path's handlers, which
- * the transport calls directly (kafka-api.decorator.ts), never through it. Each is built on the
- * handler's first call instead (the first request of that API), by the same call with the same
- * arguments; the handler registered is a function that builds it once and calls it.
- */
-const nestLazyRpcContexts = {
-  name: 'nest-lazy-rpc-contexts',
-  setup(builder) {
-    builder.onLoad({ filter: /@nestjs[\\/]microservices[\\/]listeners-controller\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const eager = 'const proxy = this.contextCreator.create(instance, targetCallback, moduleKey, methodKey, STATIC_CONTEXT, undefined, defaultCallMetadata, isEventHandler && !serverInstance.propagatesEventHandlerErrors);';
-      if (source.split(eager).length !== 2) throw new Error(`${args.path} no longer builds each static handler's context as expected: check tools/bundle.mjs`);
-      const lazy = `let builtProxy; const proxy = (...proxyArgs) => (builtProxy ??= ${eager.slice('const proxy = '.length, -1)})(...proxyArgs);`;
-      return { contents: source.replace(eager, lazy), loader: 'js' };
-    });
-  },
-};
-
-/**
  * prom-client's Pushgateway (which Blink never uses) takes gzipSync out of node:zlib when
  * prom-client loads, which would load node:zlib at every boot (LAZY_BUILTINS defers it to its
  * first use: a compressed batch): it reads it from the module when it pushes instead.
@@ -390,7 +368,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, nestLazyRpcContexts, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.
