@@ -28,7 +28,7 @@ const { tmpdir } = process.getBuiltinModule('node:os');
 const { dirname, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 const { setFlagsFromString } = process.getBuiltinModule('node:v8');
-const { constants: vmConstants, Script } = process.getBuiltinModule('node:vm');
+const { Script } = process.getBuiltinModule('node:vm');
 type Script = InstanceType<typeof Script>;
 
 /** Emitted on `process` by blink-app.ts right before the Kafka listeners bind (its KAFKA_LISTEN_EVENT). */
@@ -142,11 +142,8 @@ function compileBundle(): Script {
   const script = new Script(source, {
     filename: bundlePath,
     cachedData,
-    // The bundle's import() of what it leaves in node_modules (tools/bundle.mjs: the uplink's
-    // @platformatic/kafka; Nest's optional packages) goes to Node's own loader, resolved from the
-    // bundle's path. (A callback of ours needs --experimental-vm-modules: without it every such
-    // import() failed with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG.)
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
+    importModuleDynamically: (specifier) => import(specifier),
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
   const events = process as NodeJS.EventEmitter;

@@ -37,17 +37,6 @@ const OWN_LOOKUP = Symbol('optional-packages lookup');
  */
 const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi', '@platformatic/wasm-utils'];
 
-/**
- * Direct dependencies (package.json) that a boot never loads, left in node_modules and loaded
- * from there on first use: @platformatic/kafka, the uplink's client (a dynamic import, once an
- * uplink is configured: with its own dependencies, 610 KB of the bundle), and yaml (LAZY_PACKAGES:
- * a settings file src/config/flat-yaml.ts cannot read, 118 KB). The bundle's source is read at
- * every boot and held as a string for the life of the process (~1.5 ms of a boot's CPU per MB
- * read, its bytes in the idle RSS; bench/README.md, boot18); Node's compile cache (start.ts)
- * covers them when they load.
- */
-const FROM_NODE_MODULES = ['@platformatic/kafka', 'yaml'];
-
 /** The development packages (absent from a production install, `npm ci --omit=dev`). */
 const DEV_PACKAGES = new Set(Object.keys(JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).devDependencies ?? {}));
 
@@ -378,7 +367,7 @@ await build({
   format: 'cjs',
   target: 'node24',
   splitting: false,
-  external: [...NATIVE, ...FROM_NODE_MODULES],
+  external: NATIVE,
   plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },

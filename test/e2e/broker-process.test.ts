@@ -450,33 +450,6 @@ describe('enhancer metadata read during the boot', () => {
   });
 });
 
-describe('packages the bundle leaves in node_modules', () => {
-  // tools/bundle.mjs leaves @platformatic/kafka (the uplink's client, 610 KB of bundle with its
-  // dependencies) in node_modules: the bundle's import() of it goes to Node's own loader
-  // (start.ts, USE_MAIN_CONTEXT_DEFAULT_LOADER). With a callback of start.ts's instead, that
-  // import() failed without --experimental-vm-modules ("the uplink cannot start"). A second
-  // Blink stands in for the remote cluster.
-  test('an uplink to another Blink loads its client from node_modules and reaches the remote', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const remote = await startBroker({ env: { LOG_LEVEL: 'info' } });
-    try {
-      const local = await startBroker({ env: { LOG_LEVEL: 'info', UPLINK_BOOTSTRAP_SERVERS: remote.bootstrap, UPLINK_TOPICS: '.*' } });
-      try {
-        const uplink = await waitFor('the uplink to reach the remote', SIGTERM_EXIT_MS, async () => {
-          const response = await fetch(`${local.restUrl}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-          const body = (await response?.json().catch(() => undefined)) as { info?: { uplink?: { remoteReachable?: boolean } } } | undefined;
-          return body?.info?.uplink?.remoteReachable === true || local.exited() ? (body?.info?.uplink ?? {}) : undefined;
-        });
-        assert.equal(uplink.remoteReachable, true, `uplink ${JSON.stringify(uplink)}\n--- stdout ---\n${local.stdout()}`);
-        assert.doesNotMatch(local.stdout(), /the uplink cannot start/, local.stdout());
-      } finally {
-        await local.stop();
-      }
-    } finally {
-      await remote.stop();
-    }
-  });
-});
-
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and switches them
