@@ -20,7 +20,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY native ./native
-COPY tools/bundle.mjs tools/reflect-metadata.cjs tools/build-native.mjs ./tools/
+COPY tools/bundle.mjs tools/bundle-names.mjs tools/reflect-metadata.cjs tools/build-native.mjs ./tools/
 RUN npm run build
 
 # ---- production dependencies only (none of them has an install script) ----
