@@ -37,17 +37,6 @@ const OWN_LOOKUP = Symbol('optional-packages lookup');
  */
 const NATIVE = ['@node-rs/crc32', 'snappy', 'lz4-napi', '@platformatic/wasm-utils'];
 
-/**
- * LAZY_PACKAGES a boot never loads, left in node_modules and required from there on first use
- * (their stand-in's require() resolves from dist/bundle/): libphonenumber-js/max (class-validator's
- * phone-number metadata; Blink validates no phone number; 293 KB) and yaml (a settings file
- * src/config/flat-yaml.ts cannot read; 118 KB, a dependency of Blink's own). Every module in the
- * bundle costs a boot whether it runs or not: its wrapper function is in the code cache and is
- * made when the bundle is evaluated, and the source is read and held as a string (bench/README.md,
- * boot18). Node's compile cache (start.ts) covers them when they load.
- */
-const FROM_NODE_MODULES = ['libphonenumber-js', 'yaml'];
-
 /** The development packages (absent from a production install, `npm ci --omit=dev`). */
 const DEV_PACKAGES = new Set(Object.keys(JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).devDependencies ?? {}));
 
@@ -378,7 +367,7 @@ await build({
   format: 'cjs',
   target: 'node24',
   splitting: false,
-  external: [...NATIVE, ...FROM_NODE_MODULES],
+  external: NATIVE,
   plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },

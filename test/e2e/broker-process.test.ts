@@ -450,32 +450,6 @@ describe('enhancer metadata read during the boot', () => {
   });
 });
 
-describe('packages the bundle leaves in node_modules', () => {
-  // tools/bundle.mjs (FROM_NODE_MODULES) leaves yaml and libphonenumber-js/max out of the bundle:
-  // their stand-ins require them from node_modules on first use. yaml reads a settings file
-  // src/config/flat-yaml.ts cannot (here: a document marker first), in the bundled broker too.
-  test('a settings file only the yaml package reads: the broker loads it from node_modules and boots with it', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const bundle = await readFile(join(REPO_ROOT, 'dist', 'bundle', 'broker.js'), 'latin1');
-    assert.ok(bundle.includes('require("yaml")') && bundle.includes('require("libphonenumber-js/max")'), 'the bundle holds yaml or libphonenumber-js/max itself');
-    await withTempDir(async (dir) => {
-      const file = join(dir, 'settings.yaml');
-      await writeFile(file, '---\nretention: 5m\nmax_memory: 12XB\n');
-      const refused = await runBrokerToExit({ args: ['--settings', file], timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
-      const context = describeRun('broker with a settings file for the yaml package', refused);
-      assert.notEqual(refused.code, 0, context);
-      assert.match(refused.stderr, /max_memory/, `the yaml package did not read the file\n${context}`);
-      await writeFile(file, '---\nretention: 5m\n');
-      const broker = await startBroker({ args: ['--settings', file], env: { LOG_LEVEL: 'info' } });
-      try {
-        await readyLine(broker);
-        assert.equal((await apiVersionsOnce(broker.kafkaPort, 7)).errorCode, 0);
-      } finally {
-        await broker.stop();
-      }
-    }, 'yaml-settings');
-  });
-});
-
 describe('compiling tiers during the boot', () => {
   // start.ts keeps V8's Sparkplug, Maglev and TurboFan off while the broker boots (the boot's code
   // runs once; compiling it only left the compilers' memory in an idle broker), and switches them
