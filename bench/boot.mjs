@@ -11,7 +11,8 @@
 //
 // `node bench/boot.mjs [DIR] --baseline BASE [--boots N] [--idle]`: N boots of each (default 10),
 // alternated (BASE, DIR, BASE, …) so that a shared machine's noise hits both, each as its own
-// process as above; prints each figure's median and quartiles per side, then one JSON line.
+// process as above; prints each figure's median and quartiles per side and those of the paired
+// differences (each boot of DIR less the BASE boot right before it), then one JSON line.
 //
 // Node built-ins only. Every wait is bounded (BOOT_TIMEOUT_MS); exit 1 when the broker never answers.
 import { execFileSync, spawn } from 'node:child_process';
@@ -61,6 +62,14 @@ if (baseline !== undefined) {
       summary[side][key] = { median: quantile(values, 0.5), q25: quantile(values, 0.25), q75: quantile(values, 0.75) };
       process.stderr.write(`${side.padEnd(8)} ${key.padEnd(13)} median ${quantile(values, 0.5).toFixed(1).padStart(7)}  q25 ${quantile(values, 0.25).toFixed(1).padStart(7)}  q75 ${quantile(values, 0.75).toFixed(1).padStart(7)}  (${values.length})\n`);
     }
+  }
+  // Paired: boot i of this checkout against boot i of the baseline, which ran right before it.
+  summary.paired = {};
+  for (const key of ['boot_ms', 'boot_main_cpu_ms', 'boot_threads_cpu_ms', 'idle_rss_mib']) {
+    const diffs = results.this.map((run, i) => run[key] - results.baseline[i][key]).filter((diff) => Number.isFinite(diff));
+    if (diffs.length === 0) continue;
+    summary.paired[key] = { median: quantile(diffs, 0.5), q25: quantile(diffs, 0.25), q75: quantile(diffs, 0.75), lower: diffs.filter((diff) => diff < 0).length, pairs: diffs.length };
+    process.stderr.write(`paired   ${key.padEnd(13)} this - baseline median ${quantile(diffs, 0.5).toFixed(1).padStart(7)}  q25 ${quantile(diffs, 0.25).toFixed(1).padStart(7)}  q75 ${quantile(diffs, 0.75).toFixed(1).padStart(7)}  lower in ${diffs.filter((diff) => diff < 0).length} of ${diffs.length}\n`);
   }
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   process.exit(0);

@@ -116,6 +116,56 @@ const nestDebugModeOnce = {
 };
 
 /**
+ * Nest's scanner asks every provider and controller class, for each of the enhancer keys (guards,
+ * interceptors, exception filters, pipes, then route-argument pipes), for the key on the class and
+ * on each of its methods: some 1,500 reads per boot of keys the Kafka face's classes never declare
+ * (no @UseGuards, @UseInterceptors, @UseFilters or @UsePipes in the core), each a property
+ * descriptor and a metadata look-up. tools/reflect-metadata.cjs knows every key ever stored
+ * (keyEverStored): a key never stored is on no class and no method, so the walk would insert
+ * nothing and is skipped. Decorators run when their module is evaluated, before Nest scans its
+ * classes (the REST face's, whose modules are evaluated when it loads, included), so a key a
+ * class uses is always stored by the time its class is scanned.
+ */
+const nestScannerSkipsUnusedKeys = {
+  name: 'nest-scanner-skips-unused-keys',
+  setup(builder) {
+    builder.onLoad({ filter: /@nestjs[\\/]core[\\/]scanner\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const walks = ['reflectInjectables(component, token, metadataKey, hostToken = component) {', 'reflectParamInjectables(component, token, metadataKey, hostToken = component) {'];
+      if (walks.some((walk) => source.split(walk).length !== 2)) throw new Error(`${args.path} no longer has reflectInjectables and reflectParamInjectables as expected: check tools/bundle.mjs`);
+      const contents = walks.reduce((text, walk) => text.replace(walk, `${walk}\n        if (!blinkKeyEverStored(metadataKey)) return;`), source);
+      return { contents: `import { keyEverStored as blinkKeyEverStored } from ${JSON.stringify(path.join(ROOT, 'tools', 'reflect-metadata.cjs'))};\n${contents}`, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * pino reads node:worker_threads when it loads (tools.js takes isMainThread, to flush its default
+ * destination at exit only on the main thread; thread-stream, loaded with it for transports Blink
+ * does not configure, takes Worker), which loads the module and its internals (14 built-in
+ * modules, ~0.8 ms of every boot before the Kafka listeners bind; LAZY_BUILTINS defers it to its
+ * first read). The bundle runs on the process's main thread only (src/start.ts; plugins and the
+ * shutdown watchdog run code of their own in their threads), so isMainThread is true here, and
+ * thread-stream reads Worker when it starts a transport's thread.
+ */
+const pinoWithoutWorkerThreads = {
+  name: 'pino-without-worker-threads',
+  setup(builder) {
+    const patches = [
+      { filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/, from: "const { isMainThread } = require('worker_threads')", to: 'const isMainThread = true // tools/bundle.mjs: the bundle runs on the main thread only', uses: [] },
+      { filter: /[\\/]thread-stream[\\/]index\.js$/, from: "const { Worker } = require('worker_threads')", to: "const workerThreads = require('worker_threads')", uses: [['new Worker(', 'new workerThreads.Worker(']] },
+    ];
+    for (const { filter, from, to, uses } of patches) {
+      builder.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (source.split(from).length !== 2 || uses.some(([use]) => source.split(use).length !== 2)) throw new Error(`${args.path} no longer reads node:worker_threads as expected: check tools/bundle.mjs`);
+        return { contents: uses.reduce((text, [use, lazy]) => text.replace(use, lazy), source.replace(from, to)), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * prom-client's Pushgateway (which Blink never uses) takes gzipSync out of node:zlib when
  * prom-client loads, which would load node:zlib at every boot (LAZY_BUILTINS defers it to its
  * first use: a compressed batch): it reads it from the module when it pushes instead.
@@ -318,7 +368,7 @@ await build({
   target: 'node24',
   splitting: false,
   external: NATIVE,
-  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
+  plugins: [lazyModules, optionalPackages, terminusSwagger, lazyNestDateFormat, nestDebugModeOnce, nestScannerSkipsUnusedKeys, pinoWithoutWorkerThreads, promClientLazyZlib, leanReflectMetadata, lazyRxjsExports],
   // The script is one function expression (start.ts calls it); its arguments stand for what an ES module would have.
   banner: { js: '(function (require, module, exports, __filename, __dirname, __blinkBundleUrl) {' },
   // The lazy-module helper is a function declaration: hoisted, and after the bundle's "use strict", which must come first.

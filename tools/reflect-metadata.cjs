@@ -179,12 +179,30 @@ function createReflectMetadata() {
     return true;
   }
 
-  return { decorate, metadata, defineMetadata, hasMetadata, hasOwnMetadata, getMetadata, getOwnMetadata, getMetadataKeys, getOwnMetadataKeys, deleteMetadata };
+  /** Whether any target ever had `metadataKey` stored (deleted since or not): when not, no read of it finds anything. */
+  function keyEverStored(metadataKey) {
+    return storedKeys.has(metadataKey);
+  }
+
+  return { decorate, metadata, defineMetadata, hasMetadata, hasOwnMetadata, getMetadata, getOwnMetadata, getMetadataKeys, getOwnMetadataKeys, deleteMetadata, keyEverStored };
 }
 
-/** Defines the API's functions on `target` (the global Reflect), as the polyfill does. */
+/** The API install() put on the global Reflect, for keyEverStored. */
+let installed;
+
+/** Defines the API's functions on `target` (the global Reflect), as the polyfill does; keyEverStored stays off it (no such function in the polyfill). */
 function install(target) {
-  for (const [name, fn] of Object.entries(createReflectMetadata())) Object.defineProperty(target, name, { configurable: true, writable: true, value: fn });
+  const { keyEverStored: _notOnReflect, ...api } = (installed = createReflectMetadata());
+  for (const [name, fn] of Object.entries(api)) Object.defineProperty(target, name, { configurable: true, writable: true, value: fn });
 }
 
-module.exports = { createReflectMetadata, install };
+/**
+ * Whether the installed API ever stored `metadataKey` on any target; true when nothing is
+ * installed (no claim then). Nest's scanner asks it before walking a class's methods for an
+ * enhancer key (tools/bundle.mjs, nestScannerSkipsUnusedKeys).
+ */
+function keyEverStored(metadataKey) {
+  return installed === undefined || installed.keyEverStored(metadataKey);
+}
+
+module.exports = { createReflectMetadata, install, keyEverStored };

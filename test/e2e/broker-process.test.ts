@@ -76,6 +76,25 @@ describe('invalid settings stop the boot', () => {
     assert.match(result.stderr, /rest_port/i, context);
     assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
   });
+
+  // The Kafka listener on an IP address is bound at once (kafka-transport.ts, boundAtOnce): a port
+  // another process holds fails that bind, and the boot, with the same one line as listen() gave.
+  test('a Kafka port another process listens on: non-zero exit, stderr names the address and EADDRINUSE', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (holder.address() as net.AddressInfo).port;
+      const result = await runBrokerToExit({ env: { BROKER_PORTS: String(port) }, timeoutMs: REFUSED_BOOT_TIMEOUT_MS });
+      const context = describeRun('broker on a port in use', result);
+      assert.equal(result.timedOut, false, context);
+      assert.notEqual(result.code, 0, context);
+      assert.notEqual(result.code, null, context);
+      assert.match(result.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`), context);
+      assert.doesNotMatch(result.stderr, /^\s+at /m, `one message, not a stack trace\n${context}`);
+    } finally {
+      holder.close();
+    }
+  });
 });
 
 describe('protocol edge cases on a running broker', () => {
@@ -353,15 +372,18 @@ describe('built-in modules during the boot', () => {
   // RSS). node:http is the REST face's, whose Fastify is built once the Kafka listeners are bound
   // (src/deferred-fastify-adapter.ts; bench/README.md, boot15). A module NODE_OPTIONS imports first
   // reads process.moduleLoadList when the first server (the Kafka listeners bind before the REST
-  // port) is listening. It loads none of them itself.
-  test('a boot loads neither node:crypto, node:zlib nor node:http before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // port) is listening. It loads none of them itself. node:dns: a Kafka listener on an IP address
+  // (the harness's 127.0.0.1, kafka_hostname's default 0.0.0.0) is bound without a look-up
+  // (kafka-transport.ts, boundAtOnce: no node:dns, no IPv6 regular expression; bench/README.md, boot18).
+  // node:worker_threads: pino read it when loaded (tools/bundle.mjs, pinoWithoutWorkerThreads).
+  test('a boot loads neither node:crypto, node:zlib, node:http, node:dns nor node:worker_threads before its Kafka listeners are bound', { timeout: TEST_TIMEOUT_MS }, async () => {
     const observer: BootObserver = {
       setup: ["const loaded = (name) => process.moduleLoadList.includes(`NativeModule ${name}`);"],
-      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')}`",
+      atBind: "`crypto=${loaded('crypto')} zlib=${loaded('zlib')} http=${loaded('http')} dns=${loaded('dns')} worker_threads=${loaded('worker_threads')}`",
       report: '`BOOT-BUILTINS ${bound}`',
     };
     const line = await withObservedBoot('boot-builtins', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-BUILTINS .*/));
-    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false', `${line}: a built-in the bundle defers was loaded before the Kafka listeners bound`);
+    assert.equal(line, 'BOOT-BUILTINS crypto=false zlib=false http=false dns=false worker_threads=false', `${line}: a built-in the bundle defers, or node:dns, was loaded before the Kafka listeners bound`);
   });
 });
 
@@ -398,6 +420,33 @@ describe('functions named during the boot', () => {
     assert.ok(counts.length > 0, `${line}: no function was named during the boot (did esbuild's keepNames go?)`);
     assert.ok(Math.max(...counts) <= 20, `${line}: functions made inside functions are named at run time again (tools/bundle-names.mjs)`);
     assert.match(line, / evaluated=\[\]$/, `${line}: modules the Kafka face does not use were evaluated during the boot`);
+  });
+});
+
+describe('enhancer metadata read during the boot', () => {
+  // Nest's scanner asks every provider and controller class, and each of its methods, for guards,
+  // interceptors, exception filters and pipes; the Kafka face declares none, so the bundle skips
+  // those walks for a key nothing ever stored (tools/bundle.mjs, nestScannerSkipsUnusedKeys:
+  // 4,256 reads before the Kafka listeners bound on f52cab7, 488 with it: those of the
+  // microservice's per-handler contexts). A module NODE_OPTIONS imports first wraps the
+  // Reflect.getMetadata the bundle installs and counts reads of the four keys until the first
+  // server is listening.
+  const ENHANCER_KEYS = ['__guards__', '__interceptors__', '__exceptionFilters__', '__pipes__'];
+  test('the scanner does not walk every method for enhancer keys nothing declares before the Kafka listeners bind', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const observer: BootObserver = {
+      setup: [
+        'const define = Object.defineProperty;',
+        `const keys = new Set(${JSON.stringify(ENHANCER_KEYS)});`,
+        'let reads = 0;',
+        "Object.defineProperty = function (target, key, descriptor) { if (target === Reflect && key === 'getMetadata' && typeof descriptor?.value === 'function') { const get = descriptor.value; descriptor = { ...descriptor, value: function getMetadata(metadataKey, ...rest) { if (keys.has(metadataKey)) reads++; return get.call(this, metadataKey, ...rest); } }; } return define(target, key, descriptor); };",
+      ],
+      atBind: 'reads',
+      report: '`BOOT-ENHANCER-READS ${bound}`',
+    };
+    const line = await withObservedBoot('boot-enhancers', observer, (nodeOptions) => observedLine({ NODE_OPTIONS: nodeOptions, LOG_LEVEL: 'info' }, /BOOT-ENHANCER-READS .*/));
+    const reads = Number(/BOOT-ENHANCER-READS (\d+)/.exec(line)?.[1]);
+    assert.ok(reads > 0, `${line}: no enhancer key was read (did the observer miss the bundle's Reflect.getMetadata?)`);
+    assert.ok(reads < 1_000, `${line}: the scanner walked every method of every class for enhancer keys nothing declares`);
   });
 });
 

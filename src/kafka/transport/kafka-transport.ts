@@ -11,7 +11,8 @@
  * is closed at once (ConnectionGate), logged at most once a minute per limit, and counted. close() stops accepting, answers parked fetches, waits (bounded) for
  * in-flight requests, then closes every socket.
  */
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import * as nodeNet from 'node:net';
+import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
@@ -184,11 +185,21 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       const server = securityProtocol.endsWith('SSL')
         ? this.tlsCertificates().createServer((socket, principal) => this.accept(socket, listener, principal))
         : createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, listener, null));
-      server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`)));
-      server.listen(port, host, () => {
+      const refused = (err: Error) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`));
+      server.once('error', refused);
+      const listening = () => {
         this.log.log(`Kafka listener ${name} (${securityProtocol}) on ${host}:${boundPort(server)}`);
         resolve(server);
-      });
+      };
+      let bound: nodeNet.BoundSocket | undefined;
+      try {
+        bound = boundAtOnce(host, port);
+      } catch (err) {
+        refused(err as Error);
+        return;
+      }
+      if (bound === undefined) server.listen(port, host, listening);
+      else server.listen(bound, listening);
     });
   }
 
@@ -316,4 +327,19 @@ function boundPort(server: NetServer): number {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('a Kafka listener has no TCP address');
   return address.port;
+}
+
+/**
+ * A listener's socket, bound at once, when its host is an IP address (kafka_hostname's default,
+ * 0.0.0.0, is): server.listen(port, host) looks any host up through node:dns (loading it), then
+ * runs Node's IPv6 regular expression over the answer, whose first run compiles it: ~3.5 ms of
+ * the main thread between the Kafka bind and the first accept (bench/README.md, boot18). The
+ * socket is bound exactly as listen() binds it (bind(2) on the address, no flags); a bind that
+ * fails (EADDRINUSE) throws here. Undefined for a host name, or on a Node.js without
+ * net.BoundSocket (before 24.19): looked up and bound by listen() as before.
+ */
+function boundAtOnce(host: string, port: number): nodeNet.BoundSocket | undefined {
+  const { BoundSocket } = nodeNet as Partial<typeof nodeNet>;
+  if (BoundSocket === undefined || isIP(host) === 0) return undefined;
+  return new BoundSocket({ host, port });
 }

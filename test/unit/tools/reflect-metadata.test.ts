@@ -168,4 +168,26 @@ describe('tools/reflect-metadata.cjs against the reflect-metadata polyfill', () 
     // Bad targets still throw, as the polyfill's do.
     assert.throws(() => api.getMetadata(Symbol('other'), null as unknown as object), TypeError);
   });
+
+  it('keyEverStored: false for a key no target ever had, true once one had it (also when deleted since); install() leaves it off Reflect', () => {
+    const module = createRequire(import.meta.url)(resolve(import.meta.dirname, '../../../../tools/reflect-metadata.cjs')) as {
+      install(target: object): void;
+      keyEverStored(key: unknown): boolean;
+    };
+    const target: Record<string, unknown> = {};
+    module.install(target);
+    assert.equal(target.keyEverStored, undefined);
+    const api = target as unknown as Api;
+    const [defined, decorated] = [Symbol('defined'), Symbol('decorated')];
+    assert.equal(module.keyEverStored(defined), false);
+    assert.equal(module.keyEverStored(decorated), false);
+    const plain = {};
+    api.defineMetadata(defined, 1, plain, 'method');
+    assert.equal(module.keyEverStored(defined), true);
+    api.deleteMetadata(defined, plain, 'method');
+    assert.equal(module.keyEverStored(defined), true);
+    api.metadata(decorated, 2)(class {});
+    assert.equal(module.keyEverStored(decorated), true);
+    assert.equal(module.keyEverStored(Symbol('never')), false);
+  });
 });
