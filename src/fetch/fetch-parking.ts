@@ -23,18 +23,6 @@ export const FETCH_MAX_WAIT_CAP_MS = 60_000;
  */
 export const KEPT_IDLE_WAITS = 4;
 
-/** Parked fetches woken by an append since the process started (see `fetchesWokenByAppends`). */
-let wokenByAppends = 0;
-
-/**
- * How many parked fetches appends have woken so far: a request handler's caller reads it before
- * and after the handler to learn whether the handler's appends woke fetches, whose answers
- * are then on their way in the promise continuations of this turn.
- */
-export function fetchesWokenByAppends(): number {
-  return wokenByAppends;
-}
-
 @Injectable()
 export class FetchParking {
   /**
@@ -44,6 +32,12 @@ export class FetchParking {
    */
   private readonly byWait = new Map<number, WaitQueue>();
   private parkedTotal = 0;
+  /**
+   * How many parked fetches appends have woken so far: a connection reads it before and after a
+   * request's handler to learn whether the handler's appends woke fetches, whose answers are then
+   * on their way in the promise continuations of this turn (kafka-connection.ts).
+   */
+  wokenByAppends = 0;
   /** The one deadline timer, due at `timerAtMs`: the earliest deadline when it was armed. */
   private timer: Timer | null = null;
   private timerAtMs = Infinity;
@@ -154,7 +148,7 @@ class ParkedFetch implements AppendListener {
     if (batch === null) this.arrived += this.bytesNeeded;
     else this.arrived += this.readCommitted ? stableBytes : batch.buffer.length;
     if (this.arrived >= this.bytesNeeded && this.parked) {
-      wokenByAppends++;
+      this.parking.wokenByAppends++;
       this.wake();
     }
   }

@@ -57,9 +57,11 @@ import type { ClientSoftware, ConnectionContext, ConnectionIdentity } from './co
 import type { SecurityProtocol } from '../../common/connection-context.js';
 import { NO_RESPONSE, type KafkaRequest } from './kafka-request.js';
 import { RateLimitedLog } from '../../common/rate-limited-log.js';
-import { fetchesWokenByAppends } from '../../fetch/fetch-parking.js';
 import type { RequestBudget } from './request-budget.js';
 import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from './sasl-gate.js';
+
+/** A connection without fetches to wait for (tests that give no FetchParking). */
+const NO_PARKED_FETCHES = { wokenByAppends: 0 } as const;
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -178,6 +180,8 @@ export class KafkaConnection {
     identity: ConnectionIdentity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' },
     /** SASL listeners: authentication in front of the handlers. */
     private readonly gate?: SaslGate,
+    /** The broker's parked fetches (FetchParking): a Produce whose append woke some is answered after them (dispatch). */
+    private readonly wakes: { readonly wokenByAppends: number } = NO_PARKED_FETCHES,
   ) {
     const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
     this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
@@ -477,7 +481,7 @@ export class KafkaConnection {
   private dispatch(api: RegisteredApi, request: KafkaRequest<unknown>, memoryPin: MemoryPin | undefined, startedAt: number, pooled: Buffer | null): Promise<void> | undefined {
     let response: unknown;
     let written: Promise<void> | undefined;
-    const wokenBefore = fetchesWokenByAppends();
+    const wokenBefore = this.wakes.wokenByAppends;
     try {
       response = api.invoke(request);
     } catch (err) {
@@ -489,7 +493,7 @@ export class KafkaConnection {
     // Its append woke parked fetches: their answers leave first. Written first, this answer wakes
     // the producer's thread, which on a busy machine takes the CPU from the broker before the
     // fetches' answers are out (bench/README, lat18: half the involuntary context switches).
-    if (fetchesWokenByAppends() !== wokenBefore) this.holdUntilContinuations();
+    if (this.wakes.wokenByAppends !== wokenBefore) this.holdUntilContinuations();
     written = this.answer(api, request, memoryPin, response);
     return written === undefined ? undefined : this.answeredLater(written, request.header.apiKey, startedAt, pooled);
   }

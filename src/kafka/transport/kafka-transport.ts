@@ -301,6 +301,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.noise,
       identity,
       gate,
+      this.parking,
     );
     this.connections.add(connection);
     this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());

@@ -45,14 +45,14 @@ const failing = (): never => {
   throw new Error('handler bug');
 };
 
-function connect(apis: RegisteredApi[], limits: ConnectionLimits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }) {
+function connect(apis: RegisteredApi[], limits: ConnectionLimits = { maxFrameBytes: 1024 * 1024, maxBufferedBytes: 1024 * 1024 }, parking?: FetchParking) {
   const socket = new FakeSocket();
   const registry = new ApiRegistry();
   for (const api of apis) registry.register(api);
   const handled: number[] = [];
   const memory = new BatchMemory(batchMemoryLimitsFor(1 << 20));
   const clock = new FakeClock();
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory);
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory, undefined, undefined, undefined, parking);
   return { socket, connection, handled, memory, clock };
 }
 
@@ -163,13 +163,17 @@ describe('KafkaConnection (fake socket)', () => {
     const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
     const order: string[] = [];
     // The handlers as the real ones: a Fetch that parks and answers a few continuations after its wake-up, a Produce that appends and answers in the call.
-    const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => Promise.resolve(EMPTY_FETCH_RESPONSE)).then((answer) => answer))]);
-    const producer = connect([
-      servedNow(ProduceApi, 0, 9, () => {
-        log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark, buffer: Buffer.alloc(100), appendTimeMs: 0 });
-        return { responses: [], throttleTimeMs: 0 };
-      }),
-    ]);
+    const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => Promise.resolve(EMPTY_FETCH_RESPONSE)).then((answer) => answer))], undefined, parking);
+    const producer = connect(
+      [
+        servedNow(ProduceApi, 0, 9, () => {
+          log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark, buffer: Buffer.alloc(100), appendTimeMs: 0 });
+          return { responses: [], throttleTimeMs: 0 };
+        }),
+      ],
+      undefined,
+      parking,
+    );
     // When bytes leave: a write while not corked, or the uncork that ends a corked run of writes.
     for (const [socket, name] of [[consumer.socket, 'fetch'], [producer.socket, 'produce']] as const) {
       const write = socket.write.bind(socket);
