@@ -76,6 +76,8 @@ function observeGcDurations(registry: Registry): void {
   labels[constants.NODE_PERFORMANCE_GC_MINOR] = { kind: 'minor' };
   labels[constants.NODE_PERFORMANCE_GC_INCREMENTAL] = { kind: 'incremental' };
   labels[constants.NODE_PERFORMANCE_GC_WEAKCB] = { kind: 'weakcb' };
+  // Every kind's series exported from the first scrape, at zero: rate() and increase() see the first collection of a kind, and a check reading the count finds it before one ran.
+  for (const kind of labels) if (kind !== undefined) histogram.zero(kind);
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = labels[(entry as PerformanceEntry & { detail: { kind: number } }).detail.kind];

@@ -61,6 +61,14 @@ describe('registerProcessMetrics', () => {
     assert.equal((await gcCounts(registry)).get('major'), before + 2);
   });
 
+  it('exports every kind at zero before its first collection', async () => {
+    const registry = new Registry();
+    registerProcessMetrics(registry);
+    const counts = await gcCounts(registry);
+    assert.deepEqual([...counts.keys()].sort(), ['incremental', 'major', 'minor', 'weakcb']);
+    for (const [kind, count] of counts) assert.ok(count >= 0 && Number.isInteger(count), `${kind}: ${count}`);
+  });
+
   it("registers prom-client's default metrics, its GC histogram's shape included, once per registry", async () => {
     const ours = new Registry();
     registerProcessMetrics(ours);
