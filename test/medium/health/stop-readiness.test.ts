@@ -19,12 +19,13 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
-import { loadSettings } from '../../../src/config/settings.js';
 import { startBlink } from '../../../src/embed.js';
 import { FetchParking } from '../../../src/fetch/fetch-parking.js';
 import { HealthController } from '../../../src/health/health.controller.js';
 import { KafkaTransport } from '../../../src/kafka/transport/kafka-transport.js';
 import { rawCreateTopic, rawFetch } from '../../e2e/raw-kafka.js';
+import type { BlinkConfig } from '../../../src/config/settings.js';
+import { loopbackMemoryConfig } from '../../support/app-harness.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
 /** A readiness answer: the HTTP status and the body's details. */
@@ -58,17 +59,7 @@ function httpReadiness(port: number): Promise<Readiness> {
   });
 }
 
-function memoryConfig(dir: string) {
-  return loadSettings({
-    argv: [],
-    env: {},
-    cwd: dir,
-    values: {
-      label: 'stop-readiness test',
-      settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
-    },
-  });
-}
+const memoryConfig = (dir: string): BlinkConfig => loopbackMemoryConfig(dir, 'stop-readiness test');
 
 describe('readiness during a stop (medium: the real application on loopback)', () => {
   it('app.close() with a fetch parked: readiness is 503, shutdown down, as the Kafka transport starts draining', async () => {
