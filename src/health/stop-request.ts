@@ -2,8 +2,9 @@
  * Whether the application has been asked to stop: /health/ready answers 503 ('shutdown' down)
  * from then on (health.controller.ts), so that load balancers and Kubernetes take the broker out
  * of rotation. Asked by every close of the application (app.close(): an embedded broker's stop(),
- * the server's shutdown) in its onModuleDestroy hook, the close's first step: Nest runs every
- * onModuleDestroy, then every beforeApplicationShutdown (Terminus's own marks its checks
+ * the server's shutdown) in its onModuleDestroy hook: Nest runs every onModuleDestroy (this
+ * global module's after the others', none of which waits for anything), then every
+ * beforeApplicationShutdown (Terminus's own marks its checks
  * 'shutting_down', also 503), then closes the REST face (Fastify answers 503 itself once closing,
  * then refuses connections) and only then drains the Kafka transport (parked fetches answered,
  * in-flight requests waited for). Asked earlier when a stop comes during the boot, whose close
@@ -27,7 +28,7 @@ export class StopRequest implements OnModuleDestroy {
     this.asked = true;
   }
 
-  /** The close has begun: its first hooks, before the REST face and the Kafka transport close. */
+  /** The close has begun: Nest runs the onModuleDestroy hooks before anything closes. */
   onModuleDestroy(): void {
     this.ask();
   }
