@@ -28,6 +28,7 @@ import { type AppOptions, BrokerCoreModule } from './core.module.js';
 import { ListenerStatus } from './cluster/listener-status.js';
 import type { BlinkConfig } from './config/settings.js';
 import { type DeferredFastifyAdapter, deferredFastifyAdapter } from './deferred-fastify-adapter.js';
+import { StopRequest } from './health/stop-request.js';
 import { RequestQuotaInterceptor } from './kafka/request-quota.interceptor.js';
 import { KafkaTransport } from './kafka/transport/kafka-transport.js';
 import { StorageRecovery } from './recovery/storage-recovery.js';
@@ -113,12 +114,27 @@ export interface ListenOptions {
  * once the step under way is over, it resolves with null (so it does whenever `stop` is aborted
  * before it is done): the caller then closes an application no boot step is still changing (a
  * close under a step makes the step fail: Fastify's start on a closed instance, "already listening").
+ * /health/ready answers 503 from the abort on (StopRequest), while the step under way finishes.
  */
 export async function listenBlinkApp(
   app: NestFastifyApplication,
   config: BlinkConfig,
   { stop, restWaitsMs = REST_WAITS_FOR_RECOVERY_MS, restAfterKafkaMs = REST_AFTER_KAFKA_MS }: ListenOptions = {},
 ): Promise<BoundPorts | null> {
+  // A stop asked during the boot: /health/ready answers 503 at once, not only once the close (which waits for the step under way) begins.
+  const stopRequest = app.get(StopRequest);
+  const askStop = () => stopRequest.ask();
+  if (stop?.aborted === true) askStop();
+  stop?.addEventListener('abort', askStop, { once: true });
+  try {
+    return await bootSteps(app, config, stop, restWaitsMs, restAfterKafkaMs);
+  } finally {
+    stop?.removeEventListener('abort', askStop);
+  }
+}
+
+/** listenBlinkApp's steps. */
+async function bootSteps(app: NestFastifyApplication, config: BlinkConfig, stop: AbortSignal | undefined, restWaitsMs: number, restAfterKafkaMs: number): Promise<BoundPorts | null> {
   const stopped = new Error('the boot was stopped');
   /** `next`, unless `stop` was aborted meanwhile: then the boot's remaining steps are skipped. */
   const unlessStopped =

@@ -28,13 +28,15 @@ const { tmpdir } = process.getBuiltinModule('node:os');
 const { dirname, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 const { setFlagsFromString } = process.getBuiltinModule('node:v8');
-const { Script } = process.getBuiltinModule('node:vm');
+const { Script, constants: vmConstants } = process.getBuiltinModule('node:vm');
 type Script = InstanceType<typeof Script>;
 
 /** Emitted on `process` by blink-app.ts right before the Kafka listeners bind (its KAFKA_LISTEN_EVENT). */
 const KAFKA_LISTEN_EVENT = 'blink:kafka-listen';
 /** Emitted on `process` by main.ts once the broker is ready. */
 const BOOT_COMPLETE_EVENT = 'blink:boot-complete';
+/** How the ExperimentalWarning of the bundle's first import() begins (quietLoaderWarning). */
+const LOADER_WARNING = 'vm.USE_MAIN_CONTEXT_DEFAULT_LOADER ';
 /** The cache file starts with the size and modification time (ms) of the bundle it was taken from, two float64. */
 const HEADER_BYTES = 16;
 
@@ -87,6 +89,7 @@ const exitEarly = (signal: NodeJS.Signals): never => {
 };
 process.once('SIGTERM', exitEarly);
 process.once('SIGINT', exitEarly);
+quietLoaderWarning();
 try {
   (compileBundle().runInThisContext() as BundleFunction)(createRequire(bundlePath), module, module.exports, bundlePath, dirname(bundlePath), bundleUrl.href);
 } finally {
@@ -133,6 +136,21 @@ function holdCompilingTiers(): () => void {
   };
 }
 
+/**
+ * The bundle's import() goes through vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (compileBundle),
+ * which Node 24 calls experimental: its first use prints an ExperimentalWarning to stderr, one
+ * that has no code to disable it by (--disable-warning=ExperimentalWarning would hide every
+ * experimental warning). That one warning, and no other, is dropped: a boot prints nothing it did
+ * not print before. test/medium/start/bundle-import.test.ts fails if Node changes either.
+ */
+function quietLoaderWarning(): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+    if (typeof warning === 'string' && warning.startsWith(LOADER_WARNING)) return;
+    Reflect.apply(emitWarning, this, [warning, ...rest]);
+  } as typeof process.emitWarning;
+}
+
 /** The bundle as a V8 script, from the code cache when it holds this bundle; the cache buffer is not kept. */
 function compileBundle(): Script {
   // The bundle is ASCII (tools/bundle.mjs): read as latin1, V8 keeps it as a one-byte string.
@@ -142,8 +160,12 @@ function compileBundle(): Script {
   const script = new Script(source, {
     filename: bundlePath,
     cachedData,
-    // Nest's optional packages and a few libraries load with import(): resolved as from dist/.
-    importModuleDynamically: (specifier) => import(specifier),
+    // An import() the bundle leaves to node_modules (Nest's optional packages, a package kept out
+    // of the bundle) goes to Node's own loader, resolved as from the bundle (as its require() is):
+    // a function here, (specifier) => import(specifier), is refused without --experimental-vm-modules
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG, for every import(), node: built-ins included).
+    // Node 24 marks this option experimental too, and warns at its first use (quietLoaderWarning).
+    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const writes = cachedData === undefined || script.cachedDataRejected === true;
   const events = process as NodeJS.EventEmitter;

@@ -9,7 +9,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { AppModule, type AppOptions } from '../../src/app.module.js';
 import { Clock, SystemClock, type Timer } from '../../src/common/clock.js';
-import { loadSettings } from '../../src/config/settings.js';
+import { type BlinkConfig, loadSettings } from '../../src/config/settings.js';
 import { StorageRecovery } from '../../src/recovery/storage-recovery.js';
 
 /** The real clock, counting the timers that are scheduled and neither fired nor cancelled. */
@@ -81,4 +81,17 @@ export async function closeAndCheck(moduleRef: TestingModule, clock: CountingClo
   register.clear();
   assert.equal(clock.live.size, 0, 'every timer started on the Clock is cancelled by the shutdown');
   await assertNoNewResources(before);
+}
+
+/** The settings of an application built by createBlinkApp (blink-app.ts) in a medium test: loopback, ports the OS picks, memory mode, data in `dir`. */
+export function loopbackMemoryConfig(dir: string, label: string): BlinkConfig {
+  return loadSettings({
+    argv: [],
+    env: {},
+    cwd: dir,
+    values: {
+      label,
+      settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
+    },
+  });
 }

@@ -17,7 +17,8 @@ import { ModulesContainer } from '@nestjs/core';
 import { register } from 'prom-client';
 import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 import { createBlinkApp, listenBlinkApp } from '../../../src/blink-app.js';
-import { loadSettings } from '../../../src/config/settings.js';
+import type { BlinkConfig } from '../../../src/config/settings.js';
+import { loopbackMemoryConfig } from '../../support/app-harness.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
 const HOOKS = ['onModuleInit', 'onApplicationBootstrap'] as const;
@@ -51,17 +52,7 @@ function countHooks(app: NestFastifyApplication): Map<string, number> {
   return counts;
 }
 
-function memoryConfig(dir: string) {
-  return loadSettings({
-    argv: [],
-    env: {},
-    cwd: dir,
-    values: {
-      label: 'blink-app-hooks test',
-      settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
-    },
-  });
-}
+const memoryConfig = (dir: string): BlinkConfig => loopbackMemoryConfig(dir, 'blink-app-hooks test');
 
 const ALL_HOOKS = ['onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
 

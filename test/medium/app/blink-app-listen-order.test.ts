@@ -23,21 +23,12 @@ import { HttpRouteTable } from '../../../src/admin/http/route-table.js';
 import { HealthModule } from '../../../src/health/health.module.js';
 import { RestFaceModule } from '../../../src/rest-face.module.js';
 import { ListenerStatus } from '../../../src/cluster/listener-status.js';
-import { type BlinkConfig, loadSettings } from '../../../src/config/settings.js';
+import type { BlinkConfig } from '../../../src/config/settings.js';
 import { StorageRecovery } from '../../../src/recovery/storage-recovery.js';
+import { loopbackMemoryConfig } from '../../support/app-harness.js';
 import { withTempDir } from '../../support/wal-fixtures.js';
 
-function memoryConfig(dir: string): BlinkConfig {
-  return loadSettings({
-    argv: [],
-    env: {},
-    cwd: dir,
-    values: {
-      label: 'blink-app-listen-order test',
-      settings: { broker_ports: [0], rest_port: 0, kafka_hostname: '127.0.0.1', advertised_hostname: '127.0.0.1', storage_mode: 'memory', record_storage_path: dir },
-    },
-  });
-}
+const memoryConfig = (dir: string): BlinkConfig => loopbackMemoryConfig(dir, 'blink-app-listen-order test');
 
 async function withApp(body: (app: NestFastifyApplication, config: BlinkConfig) => Promise<void>): Promise<void> {
   await withTempDir(async (dir) => {

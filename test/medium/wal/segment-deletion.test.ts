@@ -13,9 +13,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PartitionWal, type PartitionWalHooks } from '../../../src/wal/partition-wal.js';
+import { PartitionWal, type PartitionWalHooks, type WalDependencies } from '../../../src/wal/partition-wal.js';
 import { segmentFileName } from '../../../src/wal/segment.js';
-import { WalFileSystem } from '../../../src/wal/wal-file-system.js';
 import { appendAll, dependencies, FaultyFileSystem, policy, RecordingHooks, storedBatches, withTempDir, withWalHealth } from '../../support/wal-fixtures.js';
 
 /**
@@ -38,21 +37,39 @@ class RefusingDeletes extends FaultyFileSystem {
 }
 
 /** A WAL of six one-batch segments (offsets 0-5) in `dir`. */
-async function sixSegments(dir: string, fs: WalFileSystem, hooks: PartitionWalHooks = new RecordingHooks()): Promise<PartitionWal> {
-  const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, dependencies(fs), () => Promise.resolve());
+async function sixSegments(dir: string, deps: WalDependencies, hooks: PartitionWalHooks = new RecordingHooks()): Promise<PartitionWal> {
+  const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, deps, () => Promise.resolve());
   assert.deepEqual(await appendAll(wal, storedBatches(0, 6)), [null, null, null, null, null, null]);
   assert.equal(wal.segmentCount, 6);
   return wal;
+}
+
+/** What withRefusingWal gives its body. */
+interface RefusingWal {
+  readonly dir: string;
+  readonly wal: PartitionWal;
+  readonly fs: RefusingDeletes;
+  readonly hooks: RecordingHooks;
+  readonly deps: ReturnType<typeof dependencies>;
+}
+
+/** Six segments (sixSegments) on a RefusingDeletes file system in a temporary directory, shut down after `body`. */
+async function withRefusingWal(body: (setup: RefusingWal) => Promise<void>): Promise<void> {
+  await withTempDir(async (dir) => {
+    const fs = new RefusingDeletes();
+    const hooks = new RecordingHooks();
+    const deps = dependencies(fs);
+    const wal = await sixSegments(dir, deps, hooks);
+    await body({ dir, wal, fs, hooks, deps });
+    await wal.shutdown();
+  });
 }
 
 const logFile = (dir: string, base: number): string => join(dir, 't-0', segmentFileName(base, '.log'));
 
 describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () => {
   it('a refused deletion answers with its error and changes nothing, and the WAL still takes appends; once the directory lets go the call deletes', async () => {
-    await withTempDir(async (dir) => {
-      const fs = new RefusingDeletes();
-      const hooks = new RecordingHooks();
-      const wal = await sixSegments(dir, fs, hooks);
+    await withRefusingWal(async ({ dir, wal, fs, hooks }) => {
       fs.refusing = true;
       const error = await wal.deleteBelow(3);
       assert.match(String(error?.message), /EPERM/);
@@ -70,7 +87,6 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
       assert.equal(existsSync(logFile(dir, 0)), false, 'deleted');
       assert.equal(wal.logStartOffset, 0, 'deleteBelow never moves the log start: the partition does (releaseBelow)');
       assert.deepEqual(hooks.failures, []);
-      await wal.shutdown();
     });
   });
 
@@ -78,7 +94,7 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
     await withTempDir(async (dir) => {
       const fs = new RefusingDeletes();
       await withWalHealth(dir, fs, async (health, hooks, lines) => {
-        const wal = await sixSegments(dir, fs, hooks);
+        const wal = await sixSegments(dir, dependencies(fs), hooks);
         fs.refusing = true;
         const seen: Array<{ deletion: string; failed: boolean; appended: Array<Error | null> }> = [];
         for (let retry = 0; retry < 3; retry++) {
@@ -99,10 +115,7 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
   });
 
   it('a WAL failed by a write deletes nothing (answers with its failure); after resume the call deletes', async () => {
-    await withTempDir(async (dir) => {
-      const fs = new RefusingDeletes();
-      const hooks = new RecordingHooks();
-      const wal = await sixSegments(dir, fs, hooks);
+    await withRefusingWal(async ({ wal, fs, hooks }) => {
       fs.failingWrites = true;
       const [writeError] = await appendAll(wal, storedBatches(6, 1));
       assert.match(String(writeError?.message), /ENOSPC/);
@@ -114,17 +127,11 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
       await wal.resume();
       assert.equal(await wal.deleteBelow(3), null);
       assert.deepEqual(wal.segments().map((segment) => segment.baseOffset), [3, 4, 5]);
-      await wal.shutdown();
     });
   });
 
   it('releaseBelow (the log start moved): a refused deletion is one warning however often, not a failure; a later release deletes, with one line', async () => {
-    await withTempDir(async (dir) => {
-      const fs = new RefusingDeletes();
-      const hooks = new RecordingHooks();
-      const deps = dependencies(fs);
-      const wal = new PartitionWal(join(dir, 't-0'), policy({ segmentBytes: 1 }), hooks, deps, () => Promise.resolve());
-      assert.deepEqual(await appendAll(wal, storedBatches(0, 6)), [null, null, null, null, null, null]);
+    await withRefusingWal(async ({ dir, wal, fs, hooks, deps }) => {
       fs.refusing = true;
       for (const offset of [2, 3, 4]) await wal.releaseBelow(offset);
       assert.deepEqual(hooks.failures, [], 'not a failed WAL');
@@ -137,13 +144,12 @@ describe('PartitionWal.deleteBelow (medium: real files, refused deletions)', () 
       assert.deepEqual(wal.segments().map((segment) => segment.baseOffset), [5, 6]);
       assert.deepEqual(deps.log.logs.filter((line) => /deleted now/.test(line)), [`${join(dir, 't-0')}: the segment files below offset 5 are deleted now`]);
       assert.equal(deps.log.warnings.length, 1);
-      await wal.shutdown();
     });
   });
 
   it('calls made while a deletion waits in the queue join it, up to the highest offset', async () => {
     await withTempDir(async (dir) => {
-      const wal = await sixSegments(dir, new WalFileSystem());
+      const wal = await sixSegments(dir, dependencies());
       const first = wal.deleteBelow(2);
       const second = wal.deleteBelow(4);
       assert.equal(second, first, 'one deletion queued');
