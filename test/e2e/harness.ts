@@ -155,8 +155,11 @@ export interface RunOptions {
   /** false: the child gets only `env` (default: this process's environment plus `env`). */
   inheritEnv?: boolean;
   cwd?: string;
-  /** Sends this signal `afterMs` after the spawn (if the child is still running). */
-  signal?: { name: NodeJS.Signals; afterMs: number };
+  /**
+   * Sends this signal `afterMs` after the spawn, or after the first time the child's stderr
+   * matches `afterStderr` (if the child is still running).
+   */
+  signal?: { name: NodeJS.Signals; afterMs: number; afterStderr?: RegExp };
 }
 
 export interface RunResult {
@@ -183,9 +186,14 @@ export function run(cmd: string, args: readonly string[], options: RunOptions): 
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
-    const signalTimer = options.signal && setTimeout(() => child.kill(options.signal!.name), options.signal.afterMs);
+    let signalTimer: NodeJS.Timeout | undefined;
+    const armSignal = (signal: NonNullable<RunOptions['signal']>) => (signalTimer = setTimeout(() => child.kill(signal.name), signal.afterMs));
+    if (options.signal !== undefined && options.signal.afterStderr === undefined) armSignal(options.signal);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      if (signalTimer === undefined && options.signal?.afterStderr?.test(Buffer.concat(stderr).toString('utf8')) === true) armSignal(options.signal);
+    });
     child.once('error', (error) => {
       clearTimeout(timer);
       reject(new Error(`${cmd}: ${error.message}`));
