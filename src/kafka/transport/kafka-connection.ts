@@ -62,6 +62,19 @@ import { MAX_UNAUTHENTICATED_FRAME_BYTES, type GateOutcome, type SaslGate } from
 
 /** A connection without fetches to wait for (tests that give no FetchParking). */
 const NO_PARKED_FETCHES = { wokenByAppends: 0 } as const;
+const ANONYMOUS_PLAINTEXT: ConnectionIdentity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' };
+
+/** What a connection is given beyond the broker's parts; each has a default (a connection of its own, in tests). */
+export interface ConnectionExtras {
+  /** Warnings a client causes, shared by every connection (default: a log of the connection's own). */
+  readonly noise?: RateLimitedLog;
+  /** Who the client is when the connection is accepted; the principal changes when it authenticates (default: anonymous, PLAINTEXT). */
+  readonly identity?: ConnectionIdentity;
+  /** SASL listeners: authentication in front of the handlers (default: none). */
+  readonly gate?: SaslGate;
+  /** The broker's parked fetches (its FetchParking); without them a Produce answer is never held for a woken Fetch's. */
+  readonly wakes?: { readonly wokenByAppends: number };
+}
 
 /** A request the connection cannot answer, so it closes (the client reconnects and learns). */
 class UnanswerableRequestError extends Error {}
@@ -166,6 +179,13 @@ export class KafkaConnection {
   private unsentSeen = -1;
   private unsentSeenSinceMs = 0;
 
+  /** Warnings a client causes, shared by every connection (one line per kind per interval). */
+  private readonly noise: RateLimitedLog;
+  /** SASL listeners: authentication in front of the handlers. */
+  private readonly gate: SaslGate | undefined;
+  /** The broker's parked fetches (FetchParking): a Produce whose append woke some is answered after them (dispatch). */
+  private readonly wakes: { readonly wokenByAppends: number };
+
   constructor(
     private readonly socket: ConnectionSocket,
     private readonly registry: ApiRegistry,
@@ -174,15 +194,11 @@ export class KafkaConnection {
     private readonly observer: ConnectionObserver,
     private readonly clock: Clock,
     private readonly memory: BatchMemory,
-    /** Warnings a client causes, shared by every connection (one line per kind per interval). */
-    private readonly noise = new RateLimitedLog(logger, clock),
-    /** Who the client is when the connection is accepted; the principal changes when it authenticates. */
-    identity: ConnectionIdentity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' },
-    /** SASL listeners: authentication in front of the handlers. */
-    private readonly gate?: SaslGate,
-    /** The broker's parked fetches (FetchParking): a Produce whose append woke some is answered after them (dispatch). */
-    private readonly wakes: { readonly wokenByAppends: number } = NO_PARKED_FETCHES,
+    { noise = new RateLimitedLog(logger, clock), identity = ANONYMOUS_PLAINTEXT, gate, wakes = NO_PARKED_FETCHES }: ConnectionExtras = {},
   ) {
+    this.noise = noise;
+    this.gate = gate;
+    this.wakes = wakes;
     const maxFrameBytes = gate === undefined ? limits.maxFrameBytes : Math.min(limits.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES);
     this.decoder = new FrameDecoder(memory, maxFrameBytes, limits.requestBudget);
     this.decoder.grantListener = this;

@@ -298,10 +298,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.probe,
       this.clock,
       this.accountant.memory,
-      this.noise,
-      identity,
-      gate,
-      this.parking,
+      { noise: this.noise, identity, gate, wakes: this.parking },
     );
     this.connections.add(connection);
     this.expirySweep ??= this.clock.every(EXPIRY_SWEEP_MS, () => this.closeExpired());

@@ -42,7 +42,7 @@ describe('RateLimitedLog (fake clock)', () => {
     for (let i = 0; i < 50; i++) {
       const socket = new FakeSocket();
       sockets.push(socket);
-      new KafkaConnection(socket, new ApiRegistry(), { maxFrameBytes: 1024, maxBufferedBytes: 1024 }, new Logger('test'), { requestHandled: () => undefined }, clock, memory, noise);
+      new KafkaConnection(socket, new ApiRegistry(), { maxFrameBytes: 1024, maxBufferedBytes: 1024 }, new Logger('test'), { requestHandled: () => undefined }, clock, memory, { noise });
       socket.receive(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
     }
     assert.ok(sockets.every((socket) => socket.destroyed), 'every oversized frame closes its connection');

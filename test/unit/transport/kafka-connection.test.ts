@@ -52,7 +52,7 @@ function connect(apis: RegisteredApi[], limits: ConnectionLimits = { maxFrameByt
   const handled: number[] = [];
   const memory = new BatchMemory(batchMemoryLimitsFor(1 << 20));
   const clock = new FakeClock();
-  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory, undefined, undefined, undefined, parking);
+  const connection = new KafkaConnection(socket, registry, limits, new Logger('test'), { requestHandled: (apiKey) => handled.push(apiKey) }, clock, memory, { wakes: parking });
   return { socket, connection, handled, memory, clock };
 }
 

@@ -48,7 +48,7 @@ function connect(env: Record<string, string> = {}) {
   const socket = new FakeSocket();
   const identity = { principal: ANONYMOUS_PRINCIPAL, listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' } as const;
   const mechanisms = new SaslMechanisms(config, store, new DelegationTokenStore(config, clock), clock);
-  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), undefined, identity, new SaslGate(config.sasl, mechanisms, clock));
+  new KafkaConnection(socket, registry, { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 20 }, new Logger('test'), { requestHandled: () => undefined }, clock, new BatchMemory(batchMemoryLimitsFor(1 << 20)), { identity, gate: new SaslGate(config.sasl, mechanisms, clock) });
   return { socket, clock, principals };
 }
 
