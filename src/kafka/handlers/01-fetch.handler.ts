@@ -103,7 +103,9 @@ export class FetchHandler {
     for (let t = 0; t < topics.length; t++) {
       if (!readable[t]) continue;
       const topic = byId ? { id: topics[t].topicId } : topics[t].topic;
-      for (const p of topics[t].partitions) {
+      const requested = topics[t].partitions;
+      for (let i = 0; i < requested.length; i++) {
+        const p = requested[i];
         partitions[next++] = {
           topic,
           partition: p.partition,
