@@ -162,14 +162,14 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
   });
 
-  it('sends a Produce whose append woke a parked Fetch after that Fetch answer, and one that woke none at once', async () => {
-    // The consumer waits for the append: its answer should leave first (the Produce answer,
-    // written first, wakes the producer's thread, which may take the CPU the Fetch answer needs).
+  /**
+   * Two connections whose handlers act as the real ones: a Fetch that parks and answers a few
+   * continuations after its wake-up, a Produce that appends and answers in the call.
+   */
+  function consumerAndProducer() {
     const clock = new FakeClock();
     const parking = new FetchParking(clock);
     const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
-    const order: string[] = [];
-    // The handlers as the real ones: a Fetch that parks and answers a few continuations after its wake-up, a Produce that appends and answers in the call.
     const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => Promise.resolve(EMPTY_FETCH_RESPONSE)).then((answer) => answer))], undefined, parking);
     const producer = connect(
       [
@@ -181,6 +181,14 @@ describe('KafkaConnection (fake socket)', () => {
       undefined,
       parking,
     );
+    return { consumer, producer, parking };
+  }
+
+  it('sends a Produce whose append woke a parked Fetch after that Fetch answer, and one that woke none at once', async () => {
+    // The consumer waits for the append: its answer should leave first (the Produce answer,
+    // written first, wakes the producer's thread, which may take the CPU the Fetch answer needs).
+    const { consumer, producer, parking } = consumerAndProducer();
+    const order: string[] = [];
     // When bytes leave: a write while not corked, or the uncork that ends a corked run of writes.
     for (const [socket, name] of [[consumer.socket, 'fetch'], [producer.socket, 'produce']] as const) {
       const write = socket.write.bind(socket);
@@ -223,20 +231,7 @@ describe('KafkaConnection (fake socket)', () => {
   });
 
   it('sends a held Produce answer (its append woke a parked Fetch) before it closes the socket, when closed in the same turn', async () => {
-    const clock = new FakeClock();
-    const parking = new FetchParking(clock);
-    const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
-    const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => EMPTY_FETCH_RESPONSE))], undefined, parking);
-    const producer = connect(
-      [
-        servedNow(ProduceApi, 0, 9, () => {
-          log.append({ baseOffset: log.highWatermark, lastOffset: log.highWatermark, buffer: Buffer.alloc(100), appendTimeMs: 0 });
-          return { responses: [], throttleTimeMs: 0 };
-        }),
-      ],
-      undefined,
-      parking,
-    );
+    const { consumer, producer } = consumerAndProducer();
     consumer.socket.receive(requestFrame(FetchApi, 12, 1, { ...EMPTY_FETCH, maxWaitMs: 30_000, minBytes: 1 }));
     await settle();
     let flushesWhenReceived = -1;
