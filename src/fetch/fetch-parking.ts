@@ -23,6 +23,12 @@ export const FETCH_MAX_WAIT_CAP_MS = 60_000;
  */
 export const KEPT_IDLE_WAITS = 4;
 
+/** What a park resolves with: the caller's `waiter`, and when it parked (performance.now()). */
+export interface ParkedWait<W> {
+  readonly waiter: W;
+  readonly parkedAt: number;
+}
+
 @Injectable()
 export class FetchParking {
   /**
@@ -54,8 +60,12 @@ export class FetchParking {
     return this.byWait.size;
   }
 
-  /** Resolves when `bytesNeeded` more bytes reach `logs` (below their last stable offset when `readCommitted`), or at the deadline. */
-  park(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number, readCommitted = false): Promise<void> {
+  /**
+   * Resolves when `bytesNeeded` more bytes reach `logs` (below their last stable offset when
+   * `readCommitted`), or at the deadline, with `waiter` and the time it parked: the caller's
+   * continuation can be one function for every park, not a closure per park.
+   */
+  park<W = undefined>(logs: readonly PartitionLog[], bytesNeeded: number, maxWaitMs: number, readCommitted = false, waiter?: W): Promise<ParkedWait<W>> {
     const waitMs = Math.min(Math.max(maxWaitMs, 0), FETCH_MAX_WAIT_CAP_MS);
     const deadlineMs = this.clock.nowMs() + waitMs;
     let queue = this.byWait.get(waitMs);
@@ -63,7 +73,7 @@ export class FetchParking {
       queue = new WaitQueue(waitMs);
       this.byWait.set(waitMs, queue);
     }
-    const entry = new ParkedFetch(this, queue, logs, bytesNeeded, readCommitted, deadlineMs, waitMs);
+    const entry = new ParkedFetch<W>(this, queue, logs, bytesNeeded, readCommitted, deadlineMs, waitMs, waiter as W);
     for (let i = 0; i < logs.length; i++) logs[i].addListener(entry);
     queue.push(entry);
     this.parkedTotal++;
@@ -123,10 +133,11 @@ export class FetchParking {
  * One parked fetch, its own append listener: an object with its wake-up rather than a closure
  * for each step, since every long poll makes one.
  */
-class ParkedFetch implements AppendListener {
-  readonly answered: Promise<void>;
+class ParkedFetch<W = unknown> implements AppendListener, ParkedWait<W> {
+  readonly answered: Promise<ParkedWait<W>>;
+  readonly parkedAt = performance.now();
   private arrived = 0;
-  private resolve!: () => void;
+  private resolve!: (parked: unknown) => void;
   /** Its neighbours in its queue while parked (WaitQueue). */
   previous: ParkedFetch | null = null;
   next: ParkedFetch | null = null;
@@ -140,8 +151,9 @@ class ParkedFetch implements AppendListener {
     private readonly readCommitted: boolean,
     readonly deadlineMs: number,
     readonly waitMs: number,
+    readonly waiter: W,
   ) {
-    this.answered = new Promise((resolve) => (this.resolve = resolve));
+    this.answered = new Promise<ParkedWait<W>>((resolve) => (this.resolve = resolve as (parked: unknown) => void));
   }
 
   appended(batch: StoredBatch | null, stableBytes: number): void {
@@ -159,7 +171,7 @@ class ParkedFetch implements AppendListener {
     this.queue.remove(this);
     for (let i = 0; i < this.logs.length; i++) this.logs[i].removeListener(this);
     this.parking.unparked();
-    this.resolve();
+    this.resolve(this);
   }
 }
 

@@ -34,7 +34,7 @@ import { TopicsService } from '../topics/topics.service.js';
 import type { LegacyMagic } from '../record-format/legacy-message.js';
 import type { AbortedRange } from '../storage/aborted-transactions.js';
 import { ErrorCode, type ErrorCodeValue } from '../wire/error-codes.js';
-import { FetchParking } from './fetch-parking.js';
+import { FetchParking, type ParkedWait } from './fetch-parking.js';
 import { FetchProbe } from './fetch.probe.js';
 import { currentLeaderEpochRefusal, lastFetchedEpochCheck, type EpochEndOffset } from './leader-epoch.js';
 import { MessageSetDownConversion } from './message-set-down-conversion.js';
@@ -77,6 +77,21 @@ export interface FetchSpec {
   readonly messageFormat?: LegacyMagic;
   /** Fetch isolation_level 1: read below the last stable offset only (default: read_uncommitted). */
   readonly readCommitted?: boolean;
+}
+
+/** A fetch that returns what `answer` makes from its partitions (see FetchAnswerBuilder). */
+export interface AnsweredFetchSpec<T> extends FetchSpec {
+  readonly answer: FetchAnswerBuilder<T>;
+}
+
+/**
+ * The caller's answer made from the partitions fetched, within the fetch's own continuation
+ * (the Kafka face's response): the caller needs no `then` of its own when the fetch parks (a
+ * closure, its context, a promise and its reaction per long poll, ~170 B of heap). An object
+ * with a method, as FetchAdmission.
+ */
+export interface FetchAnswerBuilder<T> {
+  build(fetched: PartitionFetched[]): T;
 }
 
 /**
@@ -132,7 +147,9 @@ export class FetchService {
    * (min_bytes reached, an error, no wait asked for) and came from the memory tier; a promise
    * when it parks (long poll) or reads the cold tier.
    */
-  fetch(spec: FetchSpec): PartitionFetched[] | Promise<PartitionFetched[]> {
+  fetch<T>(spec: AnsweredFetchSpec<T>): T | Promise<T>;
+  fetch(spec: FetchSpec): PartitionFetched[] | Promise<PartitionFetched[]>;
+  fetch(spec: FetchSpec): unknown {
     const idle = this.nothingToRead(spec);
     if (idle !== null) return this.park(spec, idle, spec.minBytes);
     const collected = this.collect(spec);
@@ -140,7 +157,7 @@ export class FetchService {
     return this.afterFirstRead(spec, collected);
   }
 
-  private afterFirstRead(spec: FetchSpec, collected: Collected): PartitionFetched[] | Promise<PartitionFetched[]> {
+  private afterFirstRead(spec: FetchSpec, collected: Collected): unknown {
     return this.satisfied(spec, collected) ? this.finish(spec, collected, 0) : this.parkThenRead(spec, collected);
   }
 
@@ -149,15 +166,16 @@ export class FetchService {
    * there. A `then` rather than an async function: every long poll comes here, and an async
    * function's activation and await cost ~200 bytes of heap more than a closure's.
    */
-  private parkThenRead(spec: FetchSpec, collected: Collected): Promise<PartitionFetched[]> {
+  private parkThenRead(spec: FetchSpec, collected: Collected): Promise<unknown> {
     return this.park(spec, collected.existing, spec.minBytes - collected.bytes);
   }
 
-  private park(spec: FetchSpec, logs: readonly PartitionLog[], bytesNeeded: number): Promise<PartitionFetched[]> {
-    const parkedAt = performance.now();
+  /** The read after the park, for every parked fetch (the park resolves with the spec: no closure per park). */
+  private readonly readParked = (parked: ParkedWait<FetchSpec>): unknown => this.readAgain(parked.waiter, parked.parkedAt);
+
+  private park(spec: FetchSpec, logs: readonly PartitionLog[], bytesNeeded: number): Promise<unknown> {
     spec.memoryPin?.drop();
-    const parked = this.parking.park(logs, bytesNeeded, spec.maxWaitMs, spec.readCommitted === true);
-    return parked.then(() => this.readAgain(spec, parkedAt));
+    return this.parking.park(logs, bytesNeeded, spec.maxWaitMs, spec.readCommitted === true, spec).then(this.readParked);
   }
 
   /**
@@ -182,14 +200,20 @@ export class FetchService {
   }
 
   /** The read after a long poll: in this turn unless it reads the cold tier. */
-  private readAgain(spec: FetchSpec, parkedAt: number): PartitionFetched[] | Promise<PartitionFetched[]> {
+  private readAgain(spec: FetchSpec, parkedAt: number): unknown {
     const parkedMs = performance.now() - parkedAt;
     const again = this.collect(spec);
     return again instanceof Promise ? again.then((read) => this.finish(spec, read, parkedMs)) : this.finish(spec, again, parkedMs);
   }
 
-  /** The admission (quota), then what the answer counts for (purge_on_fetch, metrics). */
-  private finish(spec: FetchSpec, collected: Collected, parkedMs: number): PartitionFetched[] {
+  /** The admission (quota), then what the answer counts for (purge_on_fetch, metrics); the answer made (AnsweredFetchSpec). */
+  private finish(spec: FetchSpec, collected: Collected, parkedMs: number): unknown {
+    const partitions = this.admitted(spec, collected, parkedMs);
+    const answer = (spec as Partial<AnsweredFetchSpec<unknown>>).answer;
+    return answer === undefined ? partitions : answer.build(partitions);
+  }
+
+  private admitted(spec: FetchSpec, collected: Collected, parkedMs: number): PartitionFetched[] {
     if (spec.admission !== undefined && !spec.admission.admit(collected.bytes, parkedMs)) return collected.partitions;
     if (spec.consuming) {
       const { partitions, logs } = collected;

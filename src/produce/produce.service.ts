@@ -228,7 +228,7 @@ type PartitionChecked = ProduceOutcome | CheckedBatch;
 
 function requestBytes(partitions: readonly PartitionRecords[]): number {
   let bytes = 0;
-  for (const target of partitions) bytes += target.records?.length ?? 0;
+  for (let i = 0; i < partitions.length; i++) bytes += partitions[i].records?.length ?? 0;
   return bytes;
 }
 

@@ -354,7 +354,9 @@ export class BatchMemory {
 
   /** The first open slab where `length` fits, else a recycled or new one (null past the pool's bound). */
   private slabWithRoom(length: number): Slab | null {
-    for (const slab of this.open) if (slab.used + length <= SLAB_BYTES) return slab;
+    // Indexed: a for-of made an array iterator and its results at every frame and batch (~200 B of heap per Produce and Fetch).
+    const open = this.open;
+    for (let i = 0; i < open.length; i++) if (open[i].used + length <= SLAB_BYTES) return open[i];
     let next = this.free.pop() ?? null;
     if (next === null) {
       // Spares on their way, none ready: taken faster than prepared.

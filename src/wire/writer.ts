@@ -35,6 +35,12 @@ const FRAME_MIN_BYTES = 512;
 const framePool = { slab: Buffer.allocUnsafeSlow(FRAME_POOL_BYTES), used: 0 };
 /** The constructor's capacity for a frame writer (forFrame). */
 const IN_FRAME_POOL = -1;
+/**
+ * The frame writer last finished, which the next frame is written with (a writer object per
+ * response otherwise, ~70 B of heap). Taken by `forFrame`, put back by `finishFrame`: a frame
+ * begun while another is being written, or after one that failed half-way, gets a new writer.
+ */
+let finishedFrameWriter: KafkaWriter | null = null;
 
 /** A finished run of output: either a view of a scratch buffer or a caller's Buffer kept by reference. */
 interface Piece {
@@ -62,36 +68,55 @@ export class KafkaWriter {
   private closedLength = 0;
   /** Writing in the frame pool's slab (a frame writer that has not finished, nor outgrown its room). */
   private inFramePool = false;
+  /** Made by `forFrame`: reused for a later frame once finished. */
+  private readonly frameWriter: boolean;
 
   constructor(initialCapacity = 256) {
-    if (initialCapacity === IN_FRAME_POOL) {
+    this.frameWriter = initialCapacity === IN_FRAME_POOL;
+    if (this.frameWriter) {
       this.scratch = framePool.slab;
-      this.pos = this.pieceStart = framePool.used;
-      this.inFramePool = true;
+      this.startInFramePool();
     } else {
       this.scratch = Buffer.allocUnsafe(Math.max(initialCapacity, 16));
     }
   }
 
-  /** A writer for one response frame, in the frame pool; `finishFrame` gives its output (see framePool). */
+  /**
+   * A writer for one response frame, in the frame pool; `finishFrame` gives its output (see
+   * framePool). The writer is the last frame's once that one finished (finishedFrameWriter):
+   * nothing may be done with a frame writer after its `finishFrame`.
+   */
   static forFrame(): KafkaWriter {
     if (framePool.slab.length - framePool.used < FRAME_MIN_BYTES) {
       framePool.slab = Buffer.allocUnsafeSlow(FRAME_POOL_BYTES);
       framePool.used = 0;
     }
-    return new KafkaWriter(IN_FRAME_POOL);
+    const writer = finishedFrameWriter;
+    if (writer === null) return new KafkaWriter(IN_FRAME_POOL);
+    finishedFrameWriter = null;
+    writer.scratch = framePool.slab;
+    writer.pieces = NO_PIECES;
+    writer.closedLength = 0;
+    writer.startInFramePool();
+    return writer;
   }
 
-  /** The output (`toChunks`), the frame pool's bytes under it kept from later frames; nothing may be written after it. */
+  private startInFramePool(): void {
+    this.pos = this.pieceStart = framePool.used;
+    this.inFramePool = true;
+  }
+
+  /** The output (`toChunks`), the frame pool's bytes under it kept from later frames; nothing may be done with the writer after it. */
   finishFrame(): Buffer[] {
     const chunks = this.toChunks();
     if (this.inFramePool) {
       // 8-byte aligned, as Node's pool hands out its views.
       framePool.used = Math.min(framePool.slab.length, (this.pos + 7) & ~7);
       this.inFramePool = false;
-      // A write after this would outgrow the room at once, into a buffer of its own.
-      this.pos = this.pieceStart = this.scratch.length;
     }
+    // A write after this would outgrow the room at once, into a buffer of its own.
+    this.pos = this.pieceStart = this.scratch.length;
+    if (this.frameWriter) finishedFrameWriter = this;
     return chunks;
   }
 

@@ -88,7 +88,7 @@ export class ProduceHandler {
     for (let t = 0; t < topics.length; t++) {
       if (!writable[t]) continue;
       const { name, partitionData } = topics[t];
-      for (const data of partitionData) partitions[next++] = { topic: name, partition: data.index, records: data.records, legacyFormat };
+      for (let p = 0; p < partitionData.length; p++) partitions[next++] = { topic: name, partition: partitionData[p].index, records: partitionData[p].records, legacyFormat };
     }
     const started = this.producer.start(partitions, MemoryWait.forKafka(body.timeoutMs), receivedAtMs);
     if (started instanceof Promise) return started.then((outcomes) => this.answer(request, writable, partitions, outcomes, startedAt));
@@ -105,7 +105,7 @@ export class ProduceHandler {
   ): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
     const throttleTimeMs = this.throttle(request, partitions, performance.now() - startedAt);
     let waiting = false;
-    for (const outcome of started) if (outcome instanceof Promise) waiting = true;
+    for (let i = 0; i < started.length; i++) if (started[i] instanceof Promise) waiting = true;
     if (request.body.acks === 0) {
       if (waiting) Promise.all(started).catch((error: unknown) => this.log.error(`acks=0 produce failed: ${(error as Error).stack ?? String(error)}`));
       return NO_RESPONSE;
@@ -122,7 +122,7 @@ export class ProduceHandler {
 
   private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
     let bytes = 0;
-    for (const p of partitions) bytes += p.records?.length ?? 0;
+    for (let i = 0; i < partitions.length; i++) bytes += partitions[i].records?.length ?? 0;
     const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
     const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
     if (produce <= 0 && requestThrottle <= 0) return 0;

@@ -45,7 +45,7 @@
 import { Controller } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
-import { FetchService, type FetchAdmission, type PartitionFetchRequest, type PartitionFetched } from '../../fetch/fetch.service.js';
+import { FetchService, type FetchAdmission, type FetchAnswerBuilder, type PartitionFetchRequest, type PartitionFetched } from '../../fetch/fetch.service.js';
 import type { QuotaClient } from '../../quotas/client-quotas.service.js';
 import type { LegacyMagic } from '../../record-format/legacy-message.js';
 import { ErrorCode } from '../../wire/error-codes.js';
@@ -93,7 +93,7 @@ export class FetchHandler {
     if (replicaId >= 0) return answerAll(body, refused(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     const byId = header.apiVersion >= FIRST_TOPIC_ID_VERSION;
     const readable = this.readableTopics(request, byId);
-    const quota = new FetchQuotaGate(this.enforcement, request, startedAt);
+    const quota = new FetchQuotaGate(this.enforcement, request, startedAt, readable);
     const maxBytes = Math.min(body.maxBytes, quota.windowBytes);
     const topics = body.topics;
     let count = 0;
@@ -103,7 +103,9 @@ export class FetchHandler {
     for (let t = 0; t < topics.length; t++) {
       if (!readable[t]) continue;
       const topic = byId ? { id: topics[t].topicId } : topics[t].topic;
-      for (const p of topics[t].partitions) {
+      const requested = topics[t].partitions;
+      for (let i = 0; i < requested.length; i++) {
+        const p = requested[i];
         partitions[next++] = {
           topic,
           partition: p.partition,
@@ -114,7 +116,7 @@ export class FetchHandler {
         };
       }
     }
-    const fetched = this.fetcher.fetch({
+    return this.fetcher.fetch({
       partitions,
       maxBytes,
       minBytes: Math.min(body.minBytes, maxBytes),
@@ -125,9 +127,8 @@ export class FetchHandler {
       messageFormat: legacyMagicFor(header.apiVersion),
       readCommitted: body.isolationLevel === READ_COMMITTED,
       admission: quota,
+      answer: quota,
     });
-    if (fetched instanceof Promise) return fetched.then((answers) => respond(body, readable, quota, answers));
-    return respond(body, readable, quota, fetched);
   }
 
   private nameOf(topicId: string): string | null {
@@ -153,9 +154,11 @@ export class FetchHandler {
 
 /**
  * The fetch's quotas: its byte allowance (`windowBytes`), and the check of its answer, which
- * applies the throttle (`admit`, asked by the FetchService once the answer is collected).
+ * applies the throttle (`admit`, asked by the FetchService once the answer is collected); then
+ * the response made from what was fetched (`build`, by the FetchService too: no `then` here
+ * when the fetch parks).
  */
-class FetchQuotaGate implements FetchAdmission {
+class FetchQuotaGate implements FetchAdmission, FetchAnswerBuilder<FetchResponse> {
   readonly windowBytes: number;
   throttleTimeMs = 0;
   admitted = true;
@@ -165,6 +168,8 @@ class FetchQuotaGate implements FetchAdmission {
     private readonly enforcement: QuotaEnforcement,
     private readonly request: KafkaRequest<FetchRequest>,
     private readonly startedAt: number,
+    /** Whether the caller may read each requested topic, by its index (FetchHandler.readableTopics). */
+    private readonly readable: readonly boolean[],
   ) {
     this.client = enforcement.client(request);
     this.windowBytes = enforcement.quotas.maxBytesInWindow('fetch', this.client);
@@ -178,6 +183,10 @@ class FetchQuotaGate implements FetchAdmission {
     this.admitted = this.throttleTimeMs === 0 || bytes > this.windowBytes;
     if (!this.admitted) enforcement.quotas.unrecord('fetch', client, bytes);
     return this.admitted;
+  }
+
+  build(fetched: PartitionFetched[]): FetchResponse {
+    return respond(this.request.body, this.readable, this, fetched);
   }
 }
 

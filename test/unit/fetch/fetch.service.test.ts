@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FetchSpec, PartitionFetchRequest } from '../../../src/fetch/fetch.service.js';
+import type { FetchSpec, PartitionFetchRequest, PartitionFetched } from '../../../src/fetch/fetch.service.js';
 import { randomUUID } from 'node:crypto';
 import type { ColdTier, ColdTierFactory } from '../../../src/storage/cold-tier.js';
 import type { ReadResult } from '../../../src/storage/partition-log.js';
@@ -188,6 +188,20 @@ describe('FetchService', () => {
     const behind = fetcher.fetch(spec([partition('t', 0, 0), partition('t', 1, 1)], { maxWaitMs: LONG_WAIT_MS, minBytes: 1 }));
     assert.ok(Array.isArray(behind), 'a partition with bytes to read: answered from the first read');
     assert.equal(reads, 4);
+  });
+
+  it("returns its answer builder's answer, made once from the partitions, whether it answers at once or after a park", async () => {
+    const { fetcher, producer, parking } = await withData(1);
+    const built: number[][] = [];
+    const answer = { build: (fetched: PartitionFetched[]) => built.push(fetched.map((f) => f.nextOffset)) };
+    const now = fetcher.fetch({ ...spec([partition('t', 0, 0)], { maxWaitMs: LONG_WAIT_MS }), answer });
+    assert.equal(now, 1, 'the builder gave the answer, in the call');
+    const parked = fetcher.fetch({ ...spec([partition('t', 0, 2), partition('t', 1, 0)], { maxWaitMs: LONG_WAIT_MS }), answer });
+    assert.ok(parked instanceof Promise);
+    assert.equal(parking.parkedCount, 1);
+    await producer.produce([{ topic: 't', partition: 1, records: buildBatch(values(1)) }], 0, 0);
+    assert.equal(await parked, 2);
+    assert.deepEqual(built, [[2], [2, 1]]);
   });
 
   it('answers with what it has once max_wait_ms passes', async () => {

@@ -40,6 +40,13 @@ Logger.overrideLogger(false);
 
 const EMPTY_FETCH = { clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' };
 const EMPTY_FETCH_RESPONSE: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+/** A Fetch answer carrying `records` (a stored batch's bytes) for partition t-0. */
+const fetchAnswerOf = (records: Buffer): FetchResponse => ({
+  throttleTimeMs: 0,
+  errorCode: 0,
+  sessionId: 0,
+  responses: [{ topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, abortedTransactions: null, preferredReadReplica: -1, records }] }],
+});
 
 const failing = (): never => {
   throw new Error('handler bug');
@@ -155,14 +162,14 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
   });
 
-  it('sends a Produce whose append woke a parked Fetch after that Fetch answer, and one that woke none at once', async () => {
-    // The consumer waits for the append: its answer should leave first (the Produce answer,
-    // written first, wakes the producer's thread, which may take the CPU the Fetch answer needs).
+  /**
+   * Two connections whose handlers act as the real ones: a Fetch that parks and answers a few
+   * continuations after its wake-up, a Produce that appends and answers in the call.
+   */
+  function consumerAndProducer() {
     const clock = new FakeClock();
     const parking = new FetchParking(clock);
     const log = new PartitionLog('t', 0, unlimitedAccountant(clock));
-    const order: string[] = [];
-    // The handlers as the real ones: a Fetch that parks and answers a few continuations after its wake-up, a Produce that appends and answers in the call.
     const consumer = connect([servedNow(FetchApi, 0, 12, () => parking.park([log], 1, 30_000).then(() => Promise.resolve(EMPTY_FETCH_RESPONSE)).then((answer) => answer))], undefined, parking);
     const producer = connect(
       [
@@ -174,6 +181,14 @@ describe('KafkaConnection (fake socket)', () => {
       undefined,
       parking,
     );
+    return { consumer, producer, parking };
+  }
+
+  it('sends a Produce whose append woke a parked Fetch after that Fetch answer, and one that woke none at once', async () => {
+    // The consumer waits for the append: its answer should leave first (the Produce answer,
+    // written first, wakes the producer's thread, which may take the CPU the Fetch answer needs).
+    const { consumer, producer, parking } = consumerAndProducer();
+    const order: string[] = [];
     // When bytes leave: a write while not corked, or the uncork that ends a corked run of writes.
     for (const [socket, name] of [[consumer.socket, 'fetch'], [producer.socket, 'produce']] as const) {
       const write = socket.write.bind(socket);
@@ -213,6 +228,26 @@ describe('KafkaConnection (fake socket)', () => {
       }),
     );
     assert.equal(writesWhenAnswered, 3);
+  });
+
+  it('sends a held Produce answer (its append woke a parked Fetch) before it closes the socket, when closed in the same turn', async () => {
+    const { consumer, producer } = consumerAndProducer();
+    consumer.socket.receive(requestFrame(FetchApi, 12, 1, { ...EMPTY_FETCH, maxWaitMs: 30_000, minBytes: 1 }));
+    await settle();
+    let flushesWhenReceived = -1;
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        producer.socket.receive(requestFrame(ProduceApi, 9, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] }));
+        flushesWhenReceived = producer.socket.flushes;
+        producer.connection.destroy();
+        resolve();
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushesWhenReceived, 0, 'held while the woken Fetch is answered');
+    assert.equal(producer.socket.flushes, 1, 'written before the close');
+    assert.equal(readResponse(producer.socket.responses()[0], ProduceApi, 9, true).correlationId, 2);
+    await consumer.connection.idle();
   });
 
   it('sends the answers it gathered for one write before it closes the socket (shutdown answers parked fetches, then closes)', async () => {
@@ -480,10 +515,10 @@ describe('KafkaConnection (fake socket)', () => {
       served(FetchApi, 0, 12, (request) => {
         assert.ok(request.memoryPin !== undefined, 'the handler gets the pin');
         // The answer points into a stored batch, which retention drops while the answer is not flushed.
-        const stored = memory.alloc(100);
+        const stored = memory.alloc(1000);
         request.memoryPin.hold(stored.buffer);
         memory.release(stored);
-        return EMPTY_FETCH_RESPONSE;
+        return fetchAnswerOf(stored);
       }, { pinsStoredBatches: true }),
     ]);
     socket.holdWrites = true;
@@ -493,6 +528,24 @@ describe('KafkaConnection (fake socket)', () => {
     assert.equal(memory.stats().heldBackBytes, SLAB_BYTES, 'its slab held back while the response is not flushed');
     socket.flush();
     assert.equal(memory.stats().heldBackBytes, 0);
+  });
+
+  it('gives back the pin of a Fetch answer whose batches were copied into its frame (small batches) as it writes it, before the flush', async () => {
+    const { socket, connection, memory } = connect([
+      served(FetchApi, 0, 12, (request) => {
+        const stored = memory.alloc(100);
+        request.memoryPin?.hold(stored.buffer);
+        memory.release(stored);
+        stored.fill(7);
+        return fetchAnswerOf(stored);
+      }, { pinsStoredBatches: true }),
+    ]);
+    socket.holdWrites = true;
+    socket.receive(requestFrame(FetchApi, 4, 1, EMPTY_FETCH));
+    await connection.idle();
+    assert.equal(memory.stats().heldBackBytes, 0, 'nothing of the slab is in the write');
+    const [answer] = socket.responses();
+    assert.ok(answer.subarray(answer.length - 100).every((byte) => byte === 7), 'the batch, copied into the answer');
   });
 
   it('gives back the frame and the pin of a hot request answered late, whether its promise resolves or rejects', async () => {
@@ -560,10 +613,10 @@ describe('KafkaConnection (fake socket)', () => {
     async function fetchAnswerHeld() {
       const held = connect([
         served(FetchApi, 0, 12, (request) => {
-          const stored = held.memory.alloc(100);
+          const stored = held.memory.alloc(1000);
           request.memoryPin?.hold(stored.buffer);
           held.memory.release(stored);
-          return EMPTY_FETCH_RESPONSE;
+          return fetchAnswerOf(stored);
         }, { pinsStoredBatches: true }),
       ]);
       held.socket.holdWrites = true;

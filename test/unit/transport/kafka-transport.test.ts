@@ -152,12 +152,16 @@ describe('KafkaTransport slow readers (fake clock)', () => {
       advertised: true,
       invoke: (invoked) => {
         const request = invoked as KafkaRequest<{ maxBytes: number }>;
+        const records: Buffer[] = [];
         for (let i = 0; i < request.body.maxBytes; i++) {
           const stored = accountant.memory.alloc(SLAB_BYTES);
           request.memoryPin?.hold(stored.buffer);
           accountant.memory.release(stored);
+          records.push(stored);
         }
-        return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
+        // The answer points into them (an answer of one chunk points into nothing: its pin goes as it is written).
+        const partitions = [{ partitionIndex: 0, errorCode: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0, abortedTransactions: null, records }];
+        return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [{ topic: 't', partitions }] };
       },
       refuse: (body, errorCode) => FetchApi.errorResponse(body as never, errorCode),
       hotPath: { pinsStoredBatches: true } as never,

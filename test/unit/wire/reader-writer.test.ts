@@ -304,4 +304,24 @@ describe('response frames (the frame pool)', () => {
     const n = readerOf(bytesOf(next));
     assert.deepEqual([n.readInt32(), n.readInt32(), n.readString(false)], [306, 2, 'y'.repeat(300)]);
   });
+
+  it('writes the next frame with the writer of the last one finished, and a frame after one abandoned half-way with a new writer', () => {
+    const first = beginResponseFrame(1, false);
+    first.writeString('first', false);
+    const firstChunks = finishResponseFrame(first);
+    const firstBytes = Buffer.from(bytesOf(firstChunks));
+    const next = beginResponseFrame(2, false);
+    assert.equal(next, first, 'the last writer finished is reused');
+    next.writeString('x'.repeat(700), false);
+    const nextBytes = bytesOf(finishResponseFrame(next));
+    assert.deepEqual(bytesOf(firstChunks), firstBytes, 'the first frame intact');
+    const r = readerOf(nextBytes);
+    assert.deepEqual([r.readInt32(), r.readInt32(), r.readString(false)], [r.remaining() + 700 + 2 + 4, 2, 'x'.repeat(700)]);
+    const abandoned = beginResponseFrame(3, false);
+    abandoned.writeInt32(1); // an encoder failed here: never finished
+    const after = beginResponseFrame(4, false);
+    assert.notEqual(after, abandoned);
+    const a = readerOf(bytesOf(finishResponseFrame(after)));
+    assert.deepEqual([a.readInt32(), a.readInt32(), a.remaining()], [4, 4, 0]);
+  });
 });
