@@ -83,7 +83,7 @@ describe('readiness during a stop (medium: the real application on loopback)', (
             parking.park = park;
             resolve();
             return park.apply(this, args);
-          };
+          } as FetchParking['park'];
         });
         let answered = false;
         const fetched = rawFetch(port, { topic: 'idle', partition: 0, offset: 0, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20 }).finally(() => (answered = true));
