@@ -109,15 +109,17 @@ def run_member(member):
             # reports the error a few times a second instead of spinning; not a wait for a state.
             time.sleep(0.5)
             records = []
+        # The assignment the poll left, before its records: a test that has seen a message has
+        # seen the assignment it came under.
+        assignment = member.assignment()
+        if assignment != last_assignment:
+            emit({'event': 'assignment', 'partitions': assignment})
+            last_assignment = assignment
         for partition, offset, key, value, headers in records:
             event = consumed(partition, offset, key, value, headers)
             event['event'] = 'message'
             emit(event)
             positions[partition] = offset + 1
-        assignment = member.assignment()
-        if assignment != last_assignment:
-            emit({'event': 'assignment', 'partitions': assignment})
-            last_assignment = assignment
 
 
 def decode_consumer_assignment(data):

@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -109,7 +110,6 @@ public final class GroupMember {
         commit(consumer);
       }
       pollOnce(consumer);
-      reportAssignment(consumer);
     }
   }
 
@@ -130,7 +130,11 @@ public final class GroupMember {
 
   private void pollOnce(KafkaConsumer<byte[], byte[]> consumer) throws InterruptedException {
     try {
-      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+      // The assignment the poll left, before its records: a test that has seen a message has
+      // seen the assignment it came under.
+      reportAssignment(consumer);
+      for (ConsumerRecord<byte[], byte[]> record : records) {
         Map<String, Object> event = Output.event("message");
         event.putAll(Records.toJson(record));
         out.line(event);
@@ -139,6 +143,7 @@ public final class GroupMember {
     } catch (RuntimeException e) {
       out.line(error(e, "poll"));
       Thread.sleep(500);
+      reportAssignment(consumer);
     }
   }
 
