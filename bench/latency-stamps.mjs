@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+// What each message's end-to-end latency is made of (issue 13): runs the latency row of
+// bench/run.mjs (`loadgen latency`, 100 B, linger.ms=0, acks=1, fetch.wait.max.ms=1, both clients in
+// one process) against a fresh Blink of a checkout started as `npm start` does, with
+// bench/latency-stamps-preload.cjs in the broker (NODE_OPTIONS=--require), which stamps each message
+// where it crosses the broker's sockets, and joins those stamps by sequence number with loadgen's
+// LAT_DUMP (scheduled, handed to librdkafka, received; all CLOCK_MONOTONIC). Per message:
+//   a  producer side: scheduled -> the broker's read that completed the Produce frame carrying it
+//      (a1: scheduled -> loadgen's producer thread handed it to librdkafka; a2: the rest);
+//   d  waiting for a Fetch: the Fetch whose answer carried it was read after the Produce (the
+//      consumer had no Fetch parked, its previous answer on the way): that Fetch's read - the Produce's;
+//   b  broker: the later of the two reads -> the answer's bytes handed to the TCP handle (b0) ->
+//      that call returned (bw: the write system call; on loopback it delivers to the reader);
+//   c  consumer side: returned -> received by loadgen (librdkafka's thread, its queue, the poll).
+// a + d + b + c = the latency. Printed per run, for all messages and for the late ones (latency >
+// --late-us), p50 and p99 of each part, its share of the summed latency and how many messages it
+// is the largest part of; then, over the union of the late messages' b intervals, what the broker
+// was doing: off the CPU (with --perf on: preempted while runnable, asleep, woken but waiting for a
+// CPU: sched_switch / sched_wakeup of the broker's main thread from `perf record -k
+// CLOCK_MONOTONIC`), in a GC (V8's 'gc' entries), in a socket write, in a read callback, or other
+// (promise continuations, timers, the event loop's other phases). Also per message from /proc: the
+// main thread's CPU and its time runnable but waiting for a CPU (schedstat). The last lines: the
+// medians over the runs. --perf alternate: every other run under perf (perf itself costs: compare).
+// --stamps alternate: every other run without the preload (and without perf): the loadgen figures
+// and the broker's CPU alone, to see what the stamps cost.
+//
+//   node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5]
+//                                 [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate]
+//                                 [--keep DIR] [--json FILE]
+//   node bench/latency-stamps.mjs --again KEPT_DIR [--late-us 1000]   (the runs kept by --keep, analysed again)
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { buildLoadgen, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const opt = { dir: path.join(HERE, '..'), rate: '10000', secs: '10', runs: '5', 'late-us': '1000', perf: 'off', stamps: 'on', keep: null, json: null, again: null };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const key = argv[i].replace(/^--/, '');
+  if (!(key in opt) || argv[i + 1] === undefined) {
+    console.error('usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--keep DIR] [--json FILE] [--again KEPT_DIR]');
+    process.exit(64);
+  }
+  opt[key] = argv[++i];
+}
+if (!['off', 'on', 'alternate'].includes(opt.perf) || !['on', 'alternate'].includes(opt.stamps)) {
+  console.error('bench: --perf is off, on or alternate; --stamps on or alternate');
+  process.exit(64);
+}
+const rate = Number(opt.rate);
+const lateNs = Number(opt['late-us']) * 1e3;
+const PARTS = ['a', 'a1', 'a2', 'd', 'b', 'b0', 'bw', 'c'];
+const TOP = ['a', 'd', 'b', 'c']; // the four that add up to the latency
+const DOING = ['preempted', 'woken, waiting for a CPU', 'asleep', 'GC', 'socket write', 'read callback', 'other'];
+buildLoadgen(console.error);
+
+const results = [];
+const runs = opt.again ? fs.readdirSync(opt.again).filter((f) => /^run\d+$/.test(f)).length : Number(opt.runs);
+for (let run = 0; run < runs; run++) {
+  if (opt.again) {
+    const work = path.join(opt.again, `run${run}`);
+    const r = again(work);
+    r.run = run;
+    results.push(r);
+    print(r);
+    continue;
+  }
+  const stamped = opt.stamps === 'on' || run % 2 === 0;
+  const perf = stamped && (opt.perf === 'on' || (opt.perf === 'alternate' && run % (opt.stamps === 'on' ? 2 : 4) === (opt.stamps === 'on' ? 1 : 2)));
+  const work = opt.keep ? path.join(opt.keep, `run${run}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'blink-latency-stamps-'));
+  fs.mkdirSync(work, { recursive: true });
+  const r = await oneRun(work, perf, stamped);
+  r.run = run;
+  results.push(r);
+  print(r);
+  if (!opt.keep) fs.rmSync(work, { recursive: true, force: true });
+}
+summary(results);
+if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ opt, results }, null, 1));
+
+async function oneRun(work, perf, stamped) {
+  const stamps = path.join(work, 'stamps');
+  const dump = path.join(work, 'lat.txt');
+  const load0 = os.loadavg()[0];
+  const broker = await startBlink({
+    root: path.resolve(opt.dir),
+    env: { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h', ...(stamped ? { LATENCY_STAMPS_OUT: stamps, NODE_OPTIONS: `--require ${path.join(HERE, 'latency-stamps-preload.cjs')}` } : {}) },
+  });
+  const pid = broker.child.pid;
+  await sleep(1000);
+  let loadgen;
+  let tracer = null;
+  const before = schedstat(pid);
+  try {
+    if (perf) tracer = await startPerf(pid, path.join(work, 'perf.data'));
+    process.env.LAT_DUMP = dump;
+    loadgen = await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${rate}`, '-C', '-r', rate, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
+  } finally {
+    delete process.env.LAT_DUMP;
+    if (tracer) await stopPerf(tracer);
+  }
+  const after = schedstat(pid);
+  await stopBlink(broker);
+  const run = { pid, loadgen, load: [load0, os.loadavg()[0]], perf, stamped, sched: { cpuUs: (after.cpuNs - before.cpuNs) / 1e3 / loadgen.n, runqUs: (after.runqNs - before.runqNs) / 1e3 / loadgen.n } };
+  fs.writeFileSync(path.join(work, 'run.json'), JSON.stringify(run));
+  return again(work);
+}
+
+/** The analysis of a run's files (in `work`: run.json, LAT_DUMP's lat.txt, the broker's stamps, perf.data). */
+function again(work) {
+  const run = JSON.parse(fs.readFileSync(path.join(work, 'run.json'), 'utf8'));
+  const offCpu = run.perf ? readPerf(path.join(work, 'perf.data'), run.pid) : null;
+  return analyse({ ...run, dump: path.join(work, 'lat.txt'), stamps: path.join(work, 'stamps'), offCpu });
+}
+
+/** The broker's main thread: CPU and run-queue time, ns (/proc schedstat). */
+function schedstat(pid) {
+  const [cpuNs, runqNs] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { cpuNs, runqNs };
+}
+
+async function startPerf(pid, file) {
+  const child = spawn(
+    'perf',
+    ['record', '-a', '-k', 'CLOCK_MONOTONIC', '-e', 'sched:sched_switch', '--filter', `prev_pid == ${pid} || next_pid == ${pid}`, '-e', 'sched:sched_wakeup', '--filter', `pid == ${pid}`, '-o', file],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  await sleep(500); // perf's set-up before the clock starts
+  if (child.exitCode !== null) throw new Error(`perf record failed: ${err}`);
+  return child;
+}
+
+async function stopPerf(child) {
+  const gone = new Promise((res) => child.once('exit', res));
+  child.kill('SIGINT');
+  await gone;
+}
+
+/** The broker main thread's off-CPU intervals from a perf record: [from, to, kind] (ns), kind: preempted, asleep, woken waiting for a CPU. */
+function readPerf(file, tid) {
+  const text = execFileSync('perf', ['script', '-i', file, '--ns', '-F', 'time,event,trace'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const out = [];
+  let off = null;
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\.(\d+):\s+sched:(sched_switch|sched_wakeup):\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const t = Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0'));
+    const f = m[4];
+    if (m[3] === 'sched_wakeup') {
+      if (off && !off.preempted && off.woken === null) off.woken = t;
+    } else if (Number(/prev_pid=(\d+)/.exec(f)?.[1]) === tid) {
+      off = { from: t, preempted: /prev_state=R/.test(f), woken: null };
+    } else if (Number(/next_pid=(\d+)/.exec(f)?.[1]) === tid && off) {
+      if (off.preempted) out.push([off.from, t, 0]);
+      else {
+        out.push([off.from, off.woken ?? t, 2]);
+        if (off.woken !== null) out.push([off.woken, t, 1]);
+      }
+      off = null;
+    }
+  }
+  return out;
+}
+
+function analyse({ dump, stamps, offCpu, loadgen, load, perf, stamped = true, sched }) {
+  const rows = fs.readFileSync(dump, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number)); // seq scheduled received sent
+  const sorted = rows.map(([, s, r]) => r - s).sort((x, y) => x - y);
+  const pct = (arr, q) => arr[Math.min(arr.length - 1, Math.max(0, Math.ceil(q * arr.length) - 1))];
+  const head = { load, perf, stamped, sched, n: rows.length, p50: pct(sorted, 0.5) / 1e3, p99: pct(sorted, 0.99) / 1e3, p999: pct(sorted, 0.999) / 1e3 };
+  if (!stamped) return head;
+  const meta = JSON.parse(fs.readFileSync(`${stamps}.json`, 'utf8'));
+  const m = new Float64Array(new Uint8Array(fs.readFileSync(`${stamps}.msgs`)).buffer);
+  const ev = new Float64Array(new Uint8Array(fs.readFileSync(`${stamps}.events`)).buffer);
+  const F = meta.msgFields;
+  const msgs = [];
+  let missing = 0;
+  let writeLeftForLater = 0;
+  for (const [seq, sched, recv, sent] of rows) {
+    const i = seq * F;
+    const read = m[i];
+    const fetchRead = m[i + 1];
+    const hand = m[i + 2];
+    const flush = m[i + 3];
+    if (!(i + 3 < m.length) || [read, fetchRead, hand, flush].some(Number.isNaN)) {
+      missing++;
+      continue;
+    }
+    if (m[i + 4] === 1) writeLeftForLater++;
+    const start = Math.max(read, fetchRead);
+    msgs.push({ seq, sched, total: recv - sched, a: read - sched, a1: sent - sched, a2: read - sent, d: Math.max(0, fetchRead - read), b: flush - start, b0: hand - start, bw: flush - hand, c: recv - flush, start, hand });
+  }
+  const late = msgs.filter((x) => x.total > lateNs);
+  const table = (set) => {
+    const sum = set.reduce((n, x) => n + x.total, 0);
+    const t = { n: set.length, waitedForFetch: set.filter((x) => x.d > 0).length, largest: {} };
+    for (const p of PARTS) {
+      const v = set.map((x) => x[p]).sort((x, y) => x - y);
+      t[p] = { p50: pct(v, 0.5) / 1e3, p99: pct(v, 0.99) / 1e3, share: set.length ? v.reduce((n, x) => n + x, 0) / sum : 0 };
+    }
+    for (const p of TOP) t.largest[p] = 0;
+    for (const x of set) t.largest[TOP.reduce((best, p) => (x[p] > x[best] ? p : best), TOP[0])]++;
+    return t;
+  };
+  return {
+    ...head,
+    missing,
+    writeLeftForLater,
+    droppedEvents: meta.dropped,
+    all: table(msgs),
+    late: table(late),
+    doing: doing(late, ev, meta, offCpu),
+  };
+}
+
+/**
+ * What the broker's main thread was doing, µs by DOING, over the union of the late messages' a2
+ * intervals (handed to librdkafka -> the broker's read: "asleep" there is the broker waiting for
+ * the bytes, the rest is the broker late to read them) and of their b intervals (the later read
+ * -> the answer handed to the socket); and, per late message whose b is over half the --late-us,
+ * the largest part of its own b.
+ */
+function doing(late, ev, meta, offCpu) {
+  const E = meta.evFields;
+  // Intervals by priority (earlier wins where they overlap): off the CPU, GC, write, read callback.
+  const lists = [[], [], [], [], [], []];
+  for (const [from, to, kind] of offCpu ?? []) lists[kind].push([from, to]);
+  for (const [start, dur] of meta.gcs) lists[3].push([start, start + dur]);
+  for (let i = 0; i < ev.length; i += E) lists[ev[i] === 1 ? 4 : 5].push([ev[i + 1], ev[i + 2]]);
+  for (const l of lists) l.sort((p, q) => p[0] - q[0]);
+  const classify = (from, to, us) => {
+    const cuts = [from, to];
+    const inSpan = lists.map((l) => overlapping(l, from, to));
+    for (const l of inSpan) for (const [p, q] of l) cuts.push(Math.max(from, p), Math.min(to, q));
+    cuts.sort((p, q) => p - q);
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const [p, q] = [cuts[k], cuts[k + 1]];
+      if (q <= p) continue;
+      const mid = (p + q) / 2;
+      const kind = inSpan.findIndex((l) => l.some(([s, e]) => s <= mid && mid < e));
+      us[DOING[kind === -1 ? 6 : kind]] += (q - p) / 1e3;
+    }
+    return inSpan[3].length;
+  };
+  const union = (pick) => {
+    const spans = [];
+    for (const [from, to] of late.map(pick).sort((p, q) => p[0] - q[0])) {
+      const s = spans.at(-1);
+      if (s && from <= s[1]) s[1] = Math.max(s[1], to);
+      else if (to > from) spans.push([from, to]);
+    }
+    const us = Object.fromEntries(DOING.map((k) => [k, 0]));
+    let gcsMet = 0;
+    let spanUs = 0;
+    for (const [from, to] of spans) {
+      spanUs += (to - from) / 1e3;
+      gcsMet += classify(from, to, us);
+    }
+    return { spans: spans.length, spanUs, gcsMet, us };
+  };
+  const longB = Object.fromEntries(DOING.map((k) => [k, 0]));
+  for (const x of late) {
+    if (x.b <= lateNs / 2) continue;
+    const us = Object.fromEntries(DOING.map((k) => [k, 0]));
+    classify(x.start, x.hand, us);
+    longB[DOING.reduce((best, k) => (us[k] > us[best] ? k : best), DOING[0])]++;
+  }
+  return { a2: union((x) => [x.sched + x.a1, x.sched + x.a]), b: union((x) => [x.start, x.hand]), longB, perf: offCpu !== null };
+}
+
+/** The intervals of sorted `list` that overlap [from, to) (none is longer than a second). */
+function overlapping(list, from, to) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][0] < from - 1e9) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = [];
+  for (let i = lo; i < list.length && list[i][0] < to; i++) if (list[i][1] > from) out.push(list[i]);
+  return out;
+}
+
+function fmt(v) {
+  return Math.round(v).toLocaleString('en-US');
+}
+
+function print(r) {
+  if (!r.stamped) {
+    console.log(`run ${r.run} (no stamps), load ${r.load.map((l) => l.toFixed(2)).join('-')}: ${r.n} messages, p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} p99.9 ${fmt(r.p999)} µs; broker main thread per message: CPU ${r.sched.cpuUs.toFixed(1)} µs, runnable waiting ${r.sched.runqUs.toFixed(1)} µs`);
+    return;
+  }
+  console.log(
+    `run ${r.run}${r.perf ? ' (perf)' : ''}, load ${r.load.map((l) => l.toFixed(2)).join('-')}: ${r.n} messages, p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} p99.9 ${fmt(r.p999)} µs; ` +
+      `${r.late.n} late (> ${opt['late-us']} µs), ${r.late.waitedForFetch} of them waited for a Fetch (all: ${r.all.waitedForFetch}); ${r.missing} without a broker stamp, ${r.writeLeftForLater} written in part later; ` +
+      `broker main thread per message: CPU ${r.sched.cpuUs.toFixed(1)} µs, runnable waiting ${r.sched.runqUs.toFixed(1)} µs`,
+  );
+  for (const set of ['all', 'late']) {
+    const t = r[set];
+    console.log(`  ${set.padEnd(4)} p50/p99 µs (share of the latency): ${PARTS.map((p) => `${p} ${fmt(t[p].p50)}/${fmt(t[p].p99)} (${(t[p].share * 100).toFixed(0)}%)`).join(', ')}; largest part: ${TOP.map((p) => `${p} ${t.largest[p]}`).join(', ')}`);
+  }
+  const d = r.doing;
+  const shown = (us) => Object.entries(us).filter(([k]) => d.perf || !['preempted', 'woken, waiting for a CPU', 'asleep'].includes(k));
+  for (const part of ['a2', 'b']) {
+    const u = d[part];
+    console.log(`  the broker during the late messages' ${part}: ${u.spans} spans, ${fmt(u.spanUs)} µs, ${u.gcsMet} GCs met; ${shown(u.us).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} µs`);
+  }
+  console.log(`  late messages with b > ${fmt(lateNs / 2e3)} µs, by the largest part of their b: ${shown(d.longB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
+
+function summary(all) {
+  const bare = all.filter((r) => !r.stamped);
+  const cost = (g) => `p50 ${fmt(median(g.map((r) => r.p50)))} p99 ${fmt(median(g.map((r) => r.p99)))} µs, broker main-thread CPU ${median(g.map((r) => r.sched.cpuUs)).toFixed(1)} µs per message`;
+  if (bare.length > 0) console.log(`stamps' cost: median over ${bare.length} runs without them ${cost(bare)}; over the ${all.length - bare.length} stamped ${cost(all.filter((r) => r.stamped))}`);
+  const rs = all.filter((r) => r.stamped);
+  for (const group of [rs, rs.filter((r) => r.perf), rs.filter((r) => !r.perf)]) {
+    if (group.length === 0 || (group.length === rs.length && group !== rs)) continue;
+    const label = group === rs ? 'stamped runs' : group[0].perf ? 'runs under perf' : 'stamped runs without perf';
+    const med = (f) => median(group.map(f));
+    console.log(`median over ${group.length} ${label}: p50 ${fmt(med((r) => r.p50))} p99 ${fmt(med((r) => r.p99))} µs; late ${fmt(med((r) => r.late.n))}, of them waited for a Fetch ${fmt(med((r) => r.late.waitedForFetch))}; load ${med((r) => r.load[1]).toFixed(2)}`);
+    for (const set of ['all', 'late']) {
+      console.log(`  ${set.padEnd(4)} ${PARTS.map((p) => `${p} ${fmt(med((r) => r[set][p].p50))}/${fmt(med((r) => r[set][p].p99))} (${(med((r) => r[set][p].share) * 100).toFixed(0)}%)`).join(', ')}; largest: ${TOP.map((p) => `${p} ${fmt(med((r) => r[set].largest[p]))}`).join(', ')}`);
+    }
+    for (const part of ['a2', 'b']) console.log(`  the broker during the late ${part}: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing[part].us[k]))}`).join(', ')} µs (of ${fmt(med((r) => r.doing[part].spanUs))})`);
+    console.log(`  late with a long b, by its largest part: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing.longB[k]))}`).join(', ')}`);
+  }
+}
