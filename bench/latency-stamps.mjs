@@ -55,7 +55,7 @@ const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
 const PARTS = ['a', 'a1', 'a2', 'd', 'b', 'b0', 'bw', 'c'];
 const TOP = ['a', 'd', 'b', 'c']; // the four that add up to the latency
-const DOING = ['preempted', 'woken, waiting for a CPU', 'asleep', 'GC', 'socket write', 'read callback', 'other'];
+const DOING = ['preempted', 'woken, waiting for a CPU', 'asleep', 'GC', 'socket write', 'read callback', 'other', 'its own read callback'];
 buildLoadgen(console.error);
 
 const results = [];
@@ -233,9 +233,13 @@ function doing(late, ev, meta, offCpu) {
   for (const [start, dur] of meta.gcs) lists[3].push([start, start + dur]);
   for (let i = 0; i < ev.length; i += E) lists[ev[i] === 1 ? 4 : 5].push([ev[i + 1], ev[i + 2]]);
   for (const l of lists) l.sort((p, q) => p[0] - q[0]);
-  const classify = (from, to, us) => {
+  // A read callback that started at a late message's own b stamp (the read of its Produce, or of the Fetch that carried it) is its own.
+  const classify = (from, to, us, own) => {
     const cuts = [from, to];
     const inSpan = lists.map((l) => overlapping(l, from, to));
+    const owned = inSpan[5].filter(([s]) => own.has(s));
+    inSpan[5] = inSpan[5].filter(([s]) => !own.has(s));
+    inSpan.splice(5, 0, owned);
     for (const l of inSpan) for (const [p, q] of l) cuts.push(Math.max(from, p), Math.min(to, q));
     cuts.sort((p, q) => p - q);
     for (let k = 0; k + 1 < cuts.length; k++) {
@@ -243,11 +247,12 @@ function doing(late, ev, meta, offCpu) {
       if (q <= p) continue;
       const mid = (p + q) / 2;
       const kind = inSpan.findIndex((l) => l.some(([s, e]) => s <= mid && mid < e));
-      us[DOING[kind === -1 ? 6 : kind]] += (q - p) / 1e3;
+      us[DOING[kind === -1 ? 6 : kind === 5 ? 7 : kind > 5 ? kind - 1 : kind]] += (q - p) / 1e3;
     }
     return inSpan[3].length;
   };
-  const union = (pick) => {
+  const owns = new Set(late.map((x) => x.start));
+  const union = (pick, own) => {
     const spans = [];
     for (const [from, to] of late.map(pick).sort((p, q) => p[0] - q[0])) {
       const s = spans.at(-1);
@@ -259,7 +264,7 @@ function doing(late, ev, meta, offCpu) {
     let spanUs = 0;
     for (const [from, to] of spans) {
       spanUs += (to - from) / 1e3;
-      gcsMet += classify(from, to, us);
+      gcsMet += classify(from, to, us, own);
     }
     return { spans: spans.length, spanUs, gcsMet, us };
   };
@@ -267,10 +272,10 @@ function doing(late, ev, meta, offCpu) {
   for (const x of late) {
     if (x.b <= lateNs / 2) continue;
     const us = Object.fromEntries(DOING.map((k) => [k, 0]));
-    classify(x.start, x.hand, us);
+    classify(x.start, x.hand, us, new Set([x.start]));
     longB[DOING.reduce((best, k) => (us[k] > us[best] ? k : best), DOING[0])]++;
   }
-  return { a2: union((x) => [x.sched + x.a1, x.sched + x.a]), b: union((x) => [x.start, x.hand]), longB, perf: offCpu !== null };
+  return { a2: union((x) => [x.sched + x.a1, x.sched + x.a], new Set()), b: union((x) => [x.start, x.hand], owns), longB, perf: offCpu !== null };
 }
 
 /** The intervals of sorted `list` that overlap [from, to) (none is longer than a second). */
