@@ -34,23 +34,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { buildLoadgen, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
+import { benchArgs, buildLoadgen, median, runLoadgen, startBlink, stopBlink } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const opt = { dir: path.join(HERE, '..'), rate: '10000', secs: '10', runs: '5', 'late-us': '1000', perf: 'off', stamps: 'on', keep: null, json: null, again: null };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const key = argv[i].replace(/^--/, '');
-  if (!(key in opt) || argv[i + 1] === undefined) {
-    console.error('usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--keep DIR] [--json FILE] [--again KEPT_DIR]');
-    process.exit(64);
-  }
-  opt[key] = argv[++i];
-}
-if (!['off', 'on', 'alternate'].includes(opt.perf) || !['on', 'alternate'].includes(opt.stamps)) {
-  console.error('bench: --perf is off, on or alternate; --stamps on or alternate');
-  process.exit(64);
-}
+const USAGE =
+  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
+const opt = benchArgs(
+  USAGE,
+  { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', keep: null, json: null, again: null },
+  { numbers: ['rate', 'secs', 'runs', 'late-us'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate'], stamps: ['on', 'alternate'] } },
+);
 const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
 const PARTS = ['a', 'a1', 'a2', 'd', 'b', 'b0', 'bw', 'c'];
@@ -59,7 +52,7 @@ const DOING = ['preempted', 'woken, waiting for a CPU', 'asleep', 'GC', 'socket 
 buildLoadgen(console.error);
 
 const results = [];
-const runs = opt.again ? fs.readdirSync(opt.again).filter((f) => /^run\d+$/.test(f)).length : Number(opt.runs);
+const runs = opt.again ? fs.readdirSync(opt.again).filter((f) => /^run\d+$/.test(f)).length : opt.runs;
 for (let run = 0; run < runs; run++) {
   if (opt.again) {
     const work = path.join(opt.again, `run${run}`);
