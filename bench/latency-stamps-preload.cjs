@@ -252,6 +252,14 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime * 1e6 + originNs, e.duration * 1e6, kinds[e.detail?.kind] ?? 0]);
 }).observe({ entryTypes: ['gc'] });
 
+// SIGUSR2 (bench/latency-stamps.mjs --warm, between the warm-up run and the measured one): the
+// message stamps and the event log start again (loadgen's seqs start at 0 in every run).
+process.on('SIGUSR2', () => {
+  msgs.fill(NaN);
+  eventCount = 0;
+  dropped = 0;
+});
+
 process.on('exit', () => {
   if (!out) return;
   let last = -1;

@@ -22,10 +22,11 @@
 // main thread's CPU and its time runnable but waiting for a CPU (schedstat). The last lines: the
 // medians over the runs. --perf alternate: every other run under perf (perf itself costs: compare).
 // --stamps alternate: every other run without the preload (and without perf): the loadgen figures
-// and the broker's CPU alone, to see what the stamps cost.
+// and the broker's CPU alone, to see what the stamps cost. --warm 1000 first runs the 1,000 msg/s
+// row on the same broker, untimed, as bench/run.mjs does before its 10,000/s row (0: a fresh broker).
 //
 //   node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5]
-//                                 [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate]
+//                                 [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--warm 1000]
 //                                 [--keep DIR] [--json FILE]
 //   node bench/latency-stamps.mjs --again KEPT_DIR [--late-us 1000]   (the runs kept by --keep, analysed again)
 import { spawn, execFileSync } from 'node:child_process';
@@ -38,11 +39,11 @@ import { benchArgs, buildLoadgen, median, runLoadgen, startBlink, stopBlink } fr
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const USAGE =
-  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
+  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--warm 1000] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
 const opt = benchArgs(
   USAGE,
-  { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', keep: null, json: null, again: null },
-  { numbers: ['rate', 'secs', 'runs', 'late-us'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate'], stamps: ['on', 'alternate'] } },
+  { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', warm: 1000, keep: null, json: null, again: null },
+  { numbers: ['rate', 'secs', 'runs', 'late-us', 'warm'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate'], stamps: ['on', 'alternate'] } },
 );
 const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
@@ -85,6 +86,11 @@ async function oneRun(work, perf, stamped) {
   });
   const pid = broker.child.pid;
   await sleep(1000);
+  if (opt.warm > 0) {
+    await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${opt.warm}`, '-C', '-r', opt.warm, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
+    if (stamped) broker.child.kill('SIGUSR2');
+    await sleep(100);
+  }
   let loadgen;
   let tracer = null;
   const before = schedstat(pid);
