@@ -48,7 +48,7 @@ const opt = benchArgs(
 const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
 const PARTS = ['a', 'a1', 'a2', 'd', 'b', 'b0', 'bw', 'c'];
-const TOP = ['a', 'd', 'b', 'c']; // the four that add up to the latency
+const TOP = ['a1', 'a2', 'd', 'b', 'c']; // the parts that add up to the latency
 const DOING = ['preempted', 'woken, waiting for a CPU', 'asleep', 'GC', 'socket write', 'read callback', 'other', 'its own read callback'];
 buildLoadgen(console.error);
 
@@ -203,9 +203,22 @@ function analyse({ dump, stamps, offCpu, loadgen, load, perf, stamped = true, sc
       t[p] = { p50: pct(v, 0.5) / 1e3, p99: pct(v, 0.99) / 1e3, share: set.length ? v.reduce((n, x) => n + x, 0) / sum : 0 };
     }
     for (const p of TOP) t.largest[p] = 0;
-    for (const x of set) t.largest[TOP.reduce((best, p) => (x[p] > x[best] ? p : best), TOP[0])]++;
+    for (const x of set) t.largest[largest(x)]++;
     return t;
   };
+  const largest = (x) => TOP.reduce((best, p) => (x[p] > x[best] ? p : best), TOP[0]);
+  // Episodes: late messages scheduled < 1 ms apart (one stall makes every message scheduled during it late); each by the largest part of its worst message.
+  const episodes = [];
+  for (const x of [...late].sort((p, q) => p.sched - q.sched)) {
+    const e = episodes.at(-1);
+    if (e && x.sched - e.last < 1e6) {
+      e.last = x.sched;
+      e.n++;
+      if (x.total > e.worst.total) e.worst = x;
+    } else episodes.push({ last: x.sched, n: 1, worst: x });
+  }
+  const byPart = Object.fromEntries(TOP.map((p) => [p, 0]));
+  for (const e of episodes) byPart[largest(e.worst)]++;
   return {
     ...head,
     missing,
@@ -213,6 +226,7 @@ function analyse({ dump, stamps, offCpu, loadgen, load, perf, stamped = true, sc
     droppedEvents: meta.dropped,
     all: table(msgs),
     late: table(late),
+    episodes: { n: episodes.length, byPart, firstTwoSeconds: episodes.filter((e) => e.last - rows[0][1] < 2e9).length },
     doing: doing(late, ev, meta, offCpu),
   };
 }
@@ -309,6 +323,8 @@ function print(r) {
     const t = r[set];
     console.log(`  ${set.padEnd(4)} p50/p99 µs (share of the latency): ${PARTS.map((p) => `${p} ${fmt(t[p].p50)}/${fmt(t[p].p99)} (${(t[p].share * 100).toFixed(0)}%)`).join(', ')}; largest part: ${TOP.map((p) => `${p} ${t.largest[p]}`).join(', ')}`);
   }
+  const ep = r.episodes;
+  console.log(`  late episodes (scheduled < 1 ms apart): ${ep.n} (${ep.firstTwoSeconds} in the first 2 s); by the largest part of each one's worst message: ${TOP.map((p) => `${p} ${ep.byPart[p]}`).join(', ')}`);
   const d = r.doing;
   const shown = (us) => Object.entries(us).filter(([k]) => d.perf || !['preempted', 'woken, waiting for a CPU', 'asleep'].includes(k));
   for (const part of ['a2', 'b']) {
@@ -331,6 +347,7 @@ function summary(all) {
     for (const set of ['all', 'late']) {
       console.log(`  ${set.padEnd(4)} ${PARTS.map((p) => `${p} ${fmt(med((r) => r[set][p].p50))}/${fmt(med((r) => r[set][p].p99))} (${(med((r) => r[set][p].share) * 100).toFixed(0)}%)`).join(', ')}; largest: ${TOP.map((p) => `${p} ${fmt(med((r) => r[set].largest[p]))}`).join(', ')}`);
     }
+    console.log(`  late episodes ${fmt(med((r) => r.episodes.n))} (first 2 s ${fmt(med((r) => r.episodes.firstTwoSeconds))}); by the largest part of their worst message: ${TOP.map((p) => `${p} ${fmt(med((r) => r.episodes.byPart[p]))}`).join(', ')}`);
     for (const part of ['a2', 'b']) console.log(`  the broker during the late ${part}: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing[part].us[k]))}`).join(', ')} µs (of ${fmt(med((r) => r.doing[part].spanUs))})`);
     console.log(`  late with a long b, by its largest part: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing.longB[k]))}`).join(', ')}`);
   }
