@@ -21,15 +21,22 @@
 // (promise continuations, timers, the event loop's other phases). Also per message from /proc: the
 // main thread's CPU and its time runnable but waiting for a CPU (schedstat). The last lines: the
 // medians over the runs. --perf alternate: every other run under perf (perf itself costs: compare).
+// --perf cores: every run under a system-wide record of every thread's sched_switch / sched_wakeup
+// (costs more), which adds, over the union of the late messages' a1 intervals (loadgen's producer
+// thread late to hand them to librdkafka), what held the 2 cores (the broker's main thread, its
+// other threads, librdkafka's threads, loadgen's poll thread, the producer thread itself, idle,
+// other processes) and the producer thread's own state (asleep: its timer had not fired or it
+// slept elsewhere; runnable, waiting for a core; running).
 // --stamps alternate: every other run without the preload (and without perf): the loadgen figures
 // and the broker's CPU alone, to see what the stamps cost. --warm 1000 first runs the 1,000 msg/s
 // row on the same broker, untimed, as bench/run.mjs does before its 10,000/s row (0: a fresh broker).
 //
 //   node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5]
-//                                 [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--warm 1000]
+//                                 [--late-us 1000] [--perf off|on|alternate|cores] [--stamps on|alternate] [--warm 1000]
 //                                 [--keep DIR] [--json FILE]
 //   node bench/latency-stamps.mjs --again KEPT_DIR [--late-us 1000]   (the runs kept by --keep, analysed again)
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,11 +46,11 @@ import { benchArgs, buildLoadgen, median, runLoadgen, startBlink, stopBlink } fr
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const USAGE =
-  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate] [--stamps on|alternate] [--warm 1000] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
+  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate|cores] [--stamps on|alternate] [--warm 1000] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
 const opt = benchArgs(
   USAGE,
   { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', warm: 1000, keep: null, json: null, again: null },
-  { numbers: ['rate', 'secs', 'runs', 'late-us', 'warm'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate'], stamps: ['on', 'alternate'] } },
+  { numbers: ['rate', 'secs', 'runs', 'late-us', 'warm'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate', 'cores'], stamps: ['on', 'alternate'] } },
 );
 const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
@@ -57,14 +64,14 @@ const runs = opt.again ? fs.readdirSync(opt.again).filter((f) => /^run\d+$/.test
 for (let run = 0; run < runs; run++) {
   if (opt.again) {
     const work = path.join(opt.again, `run${run}`);
-    const r = again(work);
+    const r = await again(work);
     r.run = run;
     results.push(r);
     print(r);
     continue;
   }
   const stamped = opt.stamps === 'on' || run % 2 === 0;
-  const perf = stamped && (opt.perf === 'on' || (opt.perf === 'alternate' && run % (opt.stamps === 'on' ? 2 : 4) === (opt.stamps === 'on' ? 1 : 2)));
+  const perf = stamped && (opt.perf === 'on' || opt.perf === 'cores' || (opt.perf === 'alternate' && run % (opt.stamps === 'on' ? 2 : 4) === (opt.stamps === 'on' ? 1 : 2)));
   const work = opt.keep ? path.join(opt.keep, `run${run}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'blink-latency-stamps-'));
   fs.mkdirSync(work, { recursive: true });
   const r = await oneRun(work, perf, stamped);
@@ -95,7 +102,7 @@ async function oneRun(work, perf, stamped) {
   let tracer = null;
   const before = schedstat(pid);
   try {
-    if (perf) tracer = await startPerf(pid, path.join(work, 'perf.data'));
+    if (perf) tracer = await startPerf(pid, path.join(work, 'perf.data'), opt.perf === 'cores');
     process.env.LAT_DUMP = dump;
     loadgen = await runLoadgen('latency', ['-b', broker.bootstrap, '-t', `lat${rate}`, '-C', '-r', rate, '-d', opt.secs, '-s', 100, '-a', 1, '-l', 0, '-w', 1], 120);
   } finally {
@@ -104,16 +111,19 @@ async function oneRun(work, perf, stamped) {
   }
   const after = schedstat(pid);
   await stopBlink(broker);
-  const run = { pid, loadgen, load: [load0, os.loadavg()[0]], perf, stamped, sched: { cpuUs: (after.cpuNs - before.cpuNs) / 1e3 / loadgen.n, runqUs: (after.runqNs - before.runqNs) / 1e3 / loadgen.n } };
+  const run = { pid, loadgen, load: [load0, os.loadavg()[0]], perf, cores: perf && opt.perf === 'cores', stamped, sched: { cpuUs: (after.cpuNs - before.cpuNs) / 1e3 / loadgen.n, runqUs: (after.runqNs - before.runqNs) / 1e3 / loadgen.n } };
   fs.writeFileSync(path.join(work, 'run.json'), JSON.stringify(run));
-  return again(work);
+  return await again(work);
 }
 
 /** The analysis of a run's files (in `work`: run.json, LAT_DUMP's lat.txt, the broker's stamps, perf.data). */
-function again(work) {
+async function again(work) {
   const run = JSON.parse(fs.readFileSync(path.join(work, 'run.json'), 'utf8'));
-  const offCpu = run.perf ? readPerf(path.join(work, 'perf.data'), run.pid) : null;
-  return analyse({ ...run, dump: path.join(work, 'lat.txt'), stamps: path.join(work, 'stamps'), offCpu });
+  const offCpu = run.perf ? await readPerf(path.join(work, 'perf.data'), run.pid) : null;
+  const r = analyse({ ...run, dump: path.join(work, 'lat.txt'), stamps: path.join(work, 'stamps'), offCpu });
+  if (run.cores) r.cores = await cores(path.join(work, 'perf.data'), run.pid, r.lateA1);
+  delete r.lateA1;
+  return r;
 }
 
 /** The broker's main thread: CPU and run-queue time, ns (/proc schedstat). */
@@ -122,10 +132,13 @@ function schedstat(pid) {
   return { cpuNs, runqNs };
 }
 
-async function startPerf(pid, file) {
+async function startPerf(pid, file, everyThread) {
+  const events = everyThread
+    ? ['-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup']
+    : ['-e', 'sched:sched_switch', '--filter', `prev_pid == ${pid} || next_pid == ${pid}`, '-e', 'sched:sched_wakeup', '--filter', `pid == ${pid}`];
   const child = spawn(
     'perf',
-    ['record', '-a', '-k', 'CLOCK_MONOTONIC', '-e', 'sched:sched_switch', '--filter', `prev_pid == ${pid} || next_pid == ${pid}`, '-e', 'sched:sched_wakeup', '--filter', `pid == ${pid}`, '-o', file],
+    ['record', '-a', '-k', 'CLOCK_MONOTONIC', ...events, '-o', file],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';
@@ -141,18 +154,23 @@ async function stopPerf(child) {
   await gone;
 }
 
+/** The lines of `perf script` over a record, read as they come (a system-wide record's text is too large for one string). */
+function perfScript(file, fields) {
+  const child = spawn('perf', ['script', '-i', file, '--ns', '-F', fields], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+}
+
 /** The broker main thread's off-CPU intervals from a perf record: [from, to, kind] (ns), kind: preempted, asleep, woken waiting for a CPU. */
-function readPerf(file, tid) {
-  const text = execFileSync('perf', ['script', '-i', file, '--ns', '-F', 'time,event,trace'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+async function readPerf(file, tid) {
   const out = [];
   let off = null;
-  for (const line of text.split('\n')) {
+  for await (const line of perfScript(file, 'time,event,trace')) {
     const m = /^\s*(\d+)\.(\d+):\s+sched:(sched_switch|sched_wakeup):\s+(.*)$/.exec(line);
     if (!m) continue;
     const t = Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0'));
     const f = m[4];
     if (m[3] === 'sched_wakeup') {
-      if (off && !off.preempted && off.woken === null) off.woken = t;
+      if (Number(/\bpid=(\d+)/.exec(f)?.[1]) === tid && off && !off.preempted && off.woken === null) off.woken = t;
     } else if (Number(/prev_pid=(\d+)/.exec(f)?.[1]) === tid) {
       off = { from: t, preempted: /prev_state=R/.test(f), woken: null };
     } else if (Number(/next_pid=(\d+)/.exec(f)?.[1]) === tid && off) {
@@ -228,6 +246,7 @@ function analyse({ dump, stamps, offCpu, loadgen, load, perf, stamped = true, sc
     late: table(late),
     episodes: { n: episodes.length, byPart, firstTwoSeconds: episodes.filter((e) => e.last - rows[0][1] < 2e9).length },
     doing: doing(late, ev, meta, offCpu),
+    lateA1: unionOf(late.map((x) => [x.sched, x.sched + x.a1])),
   };
 }
 
@@ -291,6 +310,94 @@ function doing(late, ev, meta, offCpu) {
   return { a2: union((x) => [x.sched + x.a1, x.sched + x.a], new Set()), b: union((x) => [x.start, x.hand], owns), longB, perf: offCpu !== null };
 }
 
+/** Sorted, merged intervals. */
+function unionOf(intervals) {
+  const spans = [];
+  for (const [from, to] of [...intervals].sort((p, q) => p[0] - q[0])) {
+    const s = spans.at(-1);
+    if (s && from <= s[1]) s[1] = Math.max(s[1], to);
+    else if (to > from) spans.push([from, to]);
+  }
+  return spans;
+}
+
+/**
+ * --perf cores: over `spans` (the late messages' a1), µs of each core by who ran on it, and the
+ * producer thread's state (loadgen's thread named "loadgen" that is not its main thread).
+ */
+async function cores(file, brokerPid, spans) {
+  const pidOf = new Map([[0, 0]]);
+  const commOf = new Map();
+  const switches = []; // [cpu, t, prevTid, prevState, nextTid]
+  const wakeups = []; // [t, tid]
+  for await (const line of perfScript(file, 'pid,tid,cpu,time,event,trace')) {
+    const m = /^\s*(\d+)\/(\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+sched:(sched_switch|sched_wakeup):\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const t = Number(m[4]) * 1e9 + Number(m[5].padEnd(9, '0'));
+    pidOf.set(Number(m[2]), Number(m[1]));
+    const f = m[7];
+    if (m[6] === 'sched_wakeup') {
+      const w = /comm=(.*) pid=(\d+) /.exec(f);
+      if (w) {
+        commOf.set(Number(w[2]), w[1]);
+        wakeups.push([t, Number(w[2])]);
+      }
+      continue;
+    }
+    const sw = /prev_comm=(.*) prev_pid=(\d+) .*prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) /.exec(f);
+    if (!sw) continue;
+    commOf.set(Number(sw[2]), sw[1]);
+    commOf.set(Number(sw[5]), sw[4]);
+    switches.push([Number(m[3]), t, Number(sw[2]), sw[3], Number(sw[5])]);
+  }
+  const loadgenThreads = [...commOf].filter(([tid, comm]) => comm === 'loadgen' && pidOf.has(tid)).map(([tid]) => tid);
+  const loadgenPid = loadgenThreads.map((tid) => pidOf.get(tid)).find((pid) => pid !== undefined);
+  const producer = loadgenThreads.filter((tid) => pidOf.get(tid) === loadgenPid && tid !== loadgenPid).sort((a, b) => b - a)[0];
+  const group = (tid) => {
+    if (tid === 0) return 'idle';
+    if (tid === brokerPid) return 'broker main thread';
+    if (pidOf.get(tid) === brokerPid) return 'broker, other threads';
+    if (tid === producer) return 'producer thread';
+    if ((commOf.get(tid) ?? '').startsWith('rdk:')) return 'librdkafka threads';
+    if (pidOf.get(tid) === loadgenPid) return 'loadgen poll thread';
+    return 'other processes';
+  };
+  // Who ran on each core, as intervals; the producer thread's states as intervals.
+  const held = {};
+  const states = [];
+  const lastOn = new Map();
+  let producerFrom = null;
+  let producerState = 'asleep';
+  const producerTo = (t, next) => {
+    if (producerFrom !== null) states.push([producerFrom, t, producerState]);
+    producerFrom = t;
+    producerState = next;
+  };
+  for (const [t, tid] of wakeups) if (tid === producer) switches.push([-1, t, -1, 'W', producer]);
+  switches.sort((p, q) => p[1] - q[1]);
+  const runs = [];
+  for (const [cpu, t, prev, state, next] of switches) {
+    if (cpu === -1) {
+      if (producerState === 'asleep') producerTo(t, 'runnable, waiting for a core');
+      continue;
+    }
+    const on = lastOn.get(cpu);
+    if (on) runs.push([on[0], t, group(on[1])]);
+    lastOn.set(cpu, [t, next]);
+    if (prev === producer) producerTo(t, state.startsWith('R') ? 'runnable, waiting for a core' : 'asleep');
+    if (next === producer) producerTo(t, 'running');
+  }
+  runs.sort((p, q) => p[0] - q[0]);
+  const producerUs = {};
+  let spanUs = 0;
+  for (const [from, to] of spans) {
+    spanUs += (to - from) / 1e3;
+    for (const [p, q, g] of overlapping(runs, from, to)) held[g] = (held[g] ?? 0) + (Math.min(to, q) - Math.max(from, p)) / 1e3;
+    for (const [p, q, st] of overlapping(states, from, to)) producerUs[st] = (producerUs[st] ?? 0) + (Math.min(to, q) - Math.max(from, p)) / 1e3;
+  }
+  return { spans: spans.length, spanUs, held, producerUs, producer: producer ?? null };
+}
+
 /** The intervals of sorted `list` that overlap [from, to) (none is longer than a second). */
 function overlapping(list, from, to) {
   let lo = 0;
@@ -332,6 +439,10 @@ function print(r) {
     console.log(`  the broker during the late messages' ${part}: ${u.spans} spans, ${fmt(u.spanUs)} µs, ${u.gcsMet} GCs met; ${shown(u.us).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} µs`);
   }
   console.log(`  late messages with b > ${fmt(lateNs / 2e3)} µs, by the largest part of their b: ${shown(d.longB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.cores) {
+    const c = r.cores;
+    console.log(`  the cores during the late messages' a1 (${c.spans} spans, ${fmt(c.spanUs)} µs x 2 cores): ${Object.entries(c.held).sort((p, q) => q[1] - p[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} µs; the producer thread (tid ${c.producer}): ${Object.entries(c.producerUs).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} µs`);
+  }
 }
 
 function summary(all) {
@@ -349,6 +460,11 @@ function summary(all) {
     }
     console.log(`  late episodes ${fmt(med((r) => r.episodes.n))} (first 2 s ${fmt(med((r) => r.episodes.firstTwoSeconds))}); by the largest part of their worst message: ${TOP.map((p) => `${p} ${fmt(med((r) => r.episodes.byPart[p]))}`).join(', ')}`);
     for (const part of ['a2', 'b']) console.log(`  the broker during the late ${part}: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing[part].us[k]))}`).join(', ')} µs (of ${fmt(med((r) => r.doing[part].spanUs))})`);
+    const withCores = group.filter((r) => r.cores);
+    if (withCores.length > 0) {
+      const keys = (f) => [...new Set(withCores.flatMap((r) => Object.keys(f(r))))];
+      console.log(`  the cores during the late a1 (of ${fmt(median(withCores.map((r) => r.cores.spanUs)))} µs x 2): ${keys((r) => r.cores.held).map((k) => `${k} ${fmt(median(withCores.map((r) => r.cores.held[k] ?? 0)))}`).join(', ')} µs; the producer thread: ${keys((r) => r.cores.producerUs).map((k) => `${k} ${fmt(median(withCores.map((r) => r.cores.producerUs[k] ?? 0)))}`).join(', ')} µs`);
+    }
     console.log(`  late with a long b, by its largest part: ${DOING.map((k) => `${k} ${fmt(med((r) => r.doing.longB[k]))}`).join(', ')}`);
   }
 }
