@@ -30,6 +30,7 @@
 // --stamps alternate: every other run without the preload (and without perf): the loadgen figures
 // and the broker's CPU alone, to see what the stamps cost. --warm 1000 first runs the 1,000 msg/s
 // row on the same broker, untimed, as bench/run.mjs does before its 10,000/s row (0: a fresh broker).
+// --node-options OPTS: more NODE_OPTIONS for the broker (e.g. '--v8-pool-size=1'), stamped or not.
 //
 //   node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5]
 //                                 [--late-us 1000] [--perf off|on|alternate|cores] [--stamps on|alternate] [--warm 1000]
@@ -46,11 +47,11 @@ import { benchArgs, buildLoadgen, median, runLoadgen, startBlink, stopBlink } fr
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const USAGE =
-  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate|cores] [--stamps on|alternate] [--warm 1000] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
+  'usage: node bench/latency-stamps.mjs [--dir CHECKOUT] [--rate 10000] [--secs 10] [--runs 5] [--late-us 1000] [--perf off|on|alternate|cores] [--stamps on|alternate] [--warm 1000] [--node-options OPTS] [--keep DIR] [--json FILE] [--again KEPT_DIR]';
 const opt = benchArgs(
   USAGE,
-  { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', warm: 1000, keep: null, json: null, again: null },
-  { numbers: ['rate', 'secs', 'runs', 'late-us', 'warm'], strings: ['dir', 'perf', 'stamps', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate', 'cores'], stamps: ['on', 'alternate'] } },
+  { dir: path.join(HERE, '..'), rate: 10000, secs: 10, runs: 5, 'late-us': 1000, perf: 'off', stamps: 'on', warm: 1000, 'node-options': '', keep: null, json: null, again: null },
+  { numbers: ['rate', 'secs', 'runs', 'late-us', 'warm'], strings: ['dir', 'perf', 'stamps', 'node-options', 'keep', 'json', 'again'], integers: { runs: [1, 100] }, choices: { perf: ['off', 'on', 'alternate', 'cores'], stamps: ['on', 'alternate'] } },
 );
 const rate = Number(opt.rate);
 const lateNs = Number(opt['late-us']) * 1e3;
@@ -89,7 +90,13 @@ async function oneRun(work, perf, stamped) {
   const load0 = os.loadavg()[0];
   const broker = await startBlink({
     root: path.resolve(opt.dir),
-    env: { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h', ...(stamped ? { LATENCY_STAMPS_OUT: stamps, NODE_OPTIONS: `--require ${path.join(HERE, 'latency-stamps-preload.cjs')}` } : {}) },
+    env: {
+      LOG_LEVEL: 'warn',
+      MAX_MEMORY: '4GB',
+      RETENTION: '1h',
+      ...(stamped ? { LATENCY_STAMPS_OUT: stamps } : {}),
+      NODE_OPTIONS: `${stamped ? `--require ${path.join(HERE, 'latency-stamps-preload.cjs')} ` : ''}${opt['node-options']}`,
+    },
   });
   const pid = broker.child.pid;
   await sleep(1000);
