@@ -88,16 +88,10 @@ async function oneRun(work, perf, stamped) {
   const stamps = path.join(work, 'stamps');
   const dump = path.join(work, 'lat.txt');
   const load0 = os.loadavg()[0];
-  const broker = await startBlink({
-    root: path.resolve(opt.dir),
-    env: {
-      LOG_LEVEL: 'warn',
-      MAX_MEMORY: '4GB',
-      RETENTION: '1h',
-      ...(stamped ? { LATENCY_STAMPS_OUT: stamps } : {}),
-      NODE_OPTIONS: `${stamped ? `--require ${path.join(HERE, 'latency-stamps-preload.cjs')} ` : ''}${opt['node-options']}`,
-    },
-  });
+  const preload = stamped ? `--require ${path.join(HERE, 'latency-stamps-preload.cjs')} ` : '';
+  const settings = { LOG_LEVEL: 'warn', MAX_MEMORY: '4GB', RETENTION: '1h' }; // as bench/run.mjs starts it
+  const env = { ...settings, ...(stamped ? { LATENCY_STAMPS_OUT: stamps } : {}), NODE_OPTIONS: `${preload}${opt['node-options']}` };
+  const broker = await startBlink({ root: path.resolve(opt.dir), env });
   const pid = broker.child.pid;
   await sleep(1000);
   if (opt.warm > 0) {
