@@ -14,8 +14,9 @@
 //   c  consumer side: returned -> received by loadgen (librdkafka's thread, its queue, the poll).
 // a + d + b + c = the latency. Printed per run, for all messages and for the late ones (latency >
 // --late-us), p50 and p99 of each part, its share of the summed latency and how many messages it
-// is the largest part of; then, over the union of the late messages' b intervals, what the broker
-// was doing: off the CPU (with --perf on: preempted while runnable, asleep, woken but waiting for a
+// is the largest part of; the late episodes (late messages scheduled < 1 ms apart) by the largest
+// part of each one's worst message; then, over the union of the late messages' a2 intervals and of
+// their b intervals, what the broker's main thread was doing: off the CPU (with --perf on: preempted while runnable, asleep, woken but waiting for a
 // CPU: sched_switch / sched_wakeup of the broker's main thread from `perf record -k
 // CLOCK_MONOTONIC`), in a GC (V8's 'gc' entries), in a socket write, in a read callback, or other
 // (promise continuations, timers, the event loop's other phases). Also per message from /proc: the
