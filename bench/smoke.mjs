@@ -39,6 +39,7 @@ const RUNS = [
   ['conn-memory.mjs', '--reps', '1', '--conns', '50', '--modes', 'plaintext'],
   ['alloc.mjs', '--reps', '1', '--trips', '500', '--warm', '100'],
   ['latency-gc.mjs', '--rates', '1000', '--secs', '2'],
+  ['latency-stamps.mjs', '--rate', '1000', '--secs', '2', '--runs', '1', '--warm', '0'],
   ['latency-gc-observer.mjs', '--gcs', '50', '--reps', '1'],
   ['gc-profiler-drain.mjs', '--secs', '2'],
   ['row-profile.mjs', '--row', 'produce100', '--n', '20000'],
