@@ -146,7 +146,11 @@ function holdCompilingTiers(): () => void {
 function quietLoaderWarning(): void {
   const emitWarning = process.emitWarning;
   process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
-    if (typeof warning === 'string' && warning.startsWith(LOADER_WARNING)) return;
+    if (typeof warning === 'string' && warning.startsWith(LOADER_WARNING)) {
+      // Node warns once: from here on, its own emitWarning again.
+      process.emitWarning = emitWarning;
+      return;
+    }
     Reflect.apply(emitWarning, this, [warning, ...rest]);
   } as typeof process.emitWarning;
 }

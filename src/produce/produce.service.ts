@@ -226,7 +226,8 @@ class Countdown {
 /** A partition refused before its batch was read, or its checked batch (its partition: `log.partition`). */
 type PartitionChecked = ProduceOutcome | CheckedBatch;
 
-function requestBytes(partitions: readonly PartitionRecords[]): number {
+/** The record bytes of a Produce request's partitions (the memory it reserves; the produce quota's count). */
+export function requestBytes(partitions: readonly PartitionRecords[]): number {
   let bytes = 0;
   for (let i = 0; i < partitions.length; i++) bytes += partitions[i].records?.length ?? 0;
   return bytes;

@@ -33,7 +33,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { AclOperation, ResourceType } from '../../authorizer/acl.js';
 import { Authorizer } from '../../authorizer/authorizer.js';
 import { QuotaEnforcement } from '../quota-enforcement.js';
-import { MemoryWait, ProduceService, type PartitionRecords, type ProduceOutcome, type Started } from '../../produce/produce.service.js';
+import { MemoryWait, ProduceService, requestBytes, type PartitionRecords, type ProduceOutcome, type Started } from '../../produce/produce.service.js';
 import { ErrorCode } from '../../wire/error-codes.js';
 import {
   ProduceApi,
@@ -121,9 +121,7 @@ export class ProduceHandler {
   }
 
   private throttle(request: KafkaRequest<ProduceRequest>, partitions: readonly PartitionRecords[], handlingMs: number): number {
-    let bytes = 0;
-    for (let i = 0; i < partitions.length; i++) bytes += partitions[i].records?.length ?? 0;
-    const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), bytes);
+    const produce = this.enforcement.quotas.record('produce', this.enforcement.client(request), requestBytes(partitions));
     const requestThrottle = request.body.acks === 0 ? 0 : this.enforcement.handlingTime(request, handlingMs);
     if (produce <= 0 && requestThrottle <= 0) return 0;
     return this.enforcement.apply(request, { produce, request: requestThrottle });
